@@ -1,0 +1,5 @@
+"""`python -m studyapp` runs the command-line entry point."""
+
+from studyapp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""The ``studyapp`` command. Imports Qt only when it opens a window."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from studyapp import __version__
+from studyapp.core.errors import KnownError
+
+__all__ = ["build_parser", "main"]
+
+SCREENS = ("overview", "review", "answer", "summary", "settings", "details")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studyapp",
+        description=(
+            "Offline spaced-repetition study for psychedelic-assisted therapy training. "
+            "With no command, syncs the bundled decks and opens the study window."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"studyapp {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="folder of the study database (default: $STUDYAPP_DATA_DIR or the platform's "
+        "user data folder)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="render a screen offscreen to this PNG file and exit (for docs and checks)",
+    )
+    parser.add_argument(
+        "--screen",
+        choices=SCREENS,
+        default="overview",
+        help="the screen --screenshot renders (default: overview)",
+    )
+    parser.add_argument(
+        "--size", default="1000x700", metavar="WxH", help="window size for --screenshot"
+    )
+    parser.add_argument(
+        "--theme", choices=("system", "light", "dark"), help="override the theme setting"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check deck files and print every problem as file:line:col",
+        description="Check deck files and folders. Prints every problem as "
+        "'file:line:column: severity: message'. Exit status 0 if there are no errors, 1 "
+        "otherwise (with --strict, warnings count as errors).",
+    )
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    sync = commands.add_parser(
+        "sync",
+        help="load deck files into the study database, keeping all progress",
+        description="Load decks into the store, matching cards by id so edits keep review "
+        "history. With no PATH, syncs the bundled decks and every added folder. A folder "
+        "given here is remembered and re-synced on every start.",
+    )
+    sync.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    sync.add_argument(
+        "--dry-run", action="store_true", help="print what would change and write nothing"
+    )
+
+    stats = commands.add_parser("stats", help="per-deck card counts and total reviews")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the deck format (for editors)",
+        description="Print the JSON Schema the validator is generated from. Editors use it "
+        "for completion and inline errors; see docs/deck-format.md.",
+    )
+    schema.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE")
+    schema.add_argument(
+        "--bibliography", action="store_true", help="the schema of sources.yaml instead"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "sync":
+            return _sync(args)
+        if args.command == "stats":
+            return _stats(args)
+        if args.command == "schema":
+            return _schema(args)
+        return _gui(args)
+    except KnownError as exc:
+        print(f"studyapp: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from studyapp.services.validate import validate_paths
+
+    report = validate_paths(args.paths)
+    for problem in report.problems:
+        print(problem)
+    print(report.summary(), file=sys.stderr)
+    failed = report.errors or (args.strict and report.warnings)
+    return 1 if failed else 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from studyapp.services.library import Library
+
+    with Library.open(args.data_dir) as library:
+        sources = [p.resolve() for p in args.paths] if args.paths else None
+        plan = library.plan(sources)
+        for problem in plan.problems:
+            print(problem)
+        if not plan.ok:
+            print("sync: nothing was changed; fix the errors above", file=sys.stderr)
+            return 1
+        if args.dry_run:
+            print("dry run, nothing written: " + plan.summary())
+            for line in plan.details():
+                print(line)
+            return 0
+        library.apply(plan)
+        if args.paths:
+            for folder in (p for p in sources or [] if p.is_dir()):
+                library.add_folder(folder)
+        print("synced: " + plan.summary())
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from studyapp.services.library import Library
+
+    with Library.open(args.data_dir) as library:
+        overview = library.overview()
+    decks = [
+        {
+            "id": deck.id,
+            "title": deck.title,
+            "family": deck.family,
+            "new": deck.counts.new,
+            "learning": deck.counts.learning,
+            "review": deck.counts.review,
+            "cards": deck.counts.total,
+        }
+        for family in overview.families
+        for deck in family.decks
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "decks": decks,
+                    "due_today": {
+                        "new": overview.due_today.new,
+                        "learning": overview.due_today.learning,
+                        "review": overview.due_today.review,
+                    },
+                    "total_reviews": overview.reviews_total,
+                    "next_due": overview.next_due.isoformat() if overview.next_due else None,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    width = max([len(d["id"]) for d in decks] + [4])
+    print(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5} {'cards':>6}")
+    for d in decks:
+        print(
+            f"{d['id']:<{width}}  {d['new']:>5} {d['learning']:>5} {d['review']:>5} {d['cards']:>6}"
+        )
+    t = overview.due_today
+    print(f"today (within daily limits): {t.new} new, {t.learning} learning, {t.review} due")
+    print(f"total reviews: {overview.reviews_total}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from studyapp.deckfile.schema import bibliography_json_schema, deck_json_schema
+
+    schema = bibliography_json_schema() if args.bibliography else deck_json_schema()
+    rendered = json.dumps(schema, indent=2) + "\n"
+    if args.output:
+        args.output.write_text(rendered, encoding="utf-8")
+    else:
+        sys.stdout.write(rendered)
+    return 0
+
+
+def _gui(args: argparse.Namespace) -> int:
+    try:
+        from studyapp.app import run
+    except ImportError as exc:
+        print(f"studyapp: the study window needs PySide6 ({exc})", file=sys.stderr)
+        return 2
+    return run(args)

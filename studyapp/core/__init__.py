@@ -1,0 +1,1 @@
+"""Pure-Python core: value types, scheduling and study-day rules. Imports no Qt and no storage."""

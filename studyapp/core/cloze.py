@@ -1,0 +1,100 @@
+"""Cloze deletions: ``{{c1::answer}}`` and ``{{c1::answer::hint}}``, parsed and rendered."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "ClozeProblem",
+    "Deletion",
+    "check_cloze",
+    "cloze_keys",
+    "render_cloze",
+]
+
+_DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+_STRAY = re.compile(r"\{\{|\}\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """One deletion found in a cloze text."""
+
+    key: str
+    answer: str
+    hint: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClozeProblem:
+    """Malformed markup at ``offset`` characters into the text."""
+
+    offset: int
+    message: str
+
+
+def _deletions(text: str) -> list[Deletion]:
+    return [
+        Deletion(f"c{int(m.group(1))}", m.group(2), m.group(3), m.start(), m.end())
+        for m in _DELETION.finditer(text)
+    ]
+
+
+def check_cloze(text: str) -> list[ClozeProblem]:
+    """Every markup problem in ``text``; empty when it is a valid cloze text."""
+    problems: list[ClozeProblem] = []
+    residue = list(text)
+    found = False
+    for m in _DELETION.finditer(text):
+        found = True
+        residue[m.start() : m.end()] = " " * (m.end() - m.start())
+        if int(m.group(1)) == 0:
+            problems.append(ClozeProblem(m.start(), "cloze key must be c1 or higher, not c0"))
+        if not m.group(2).strip():
+            problems.append(ClozeProblem(m.start(), f"cloze deletion c{m.group(1)} is empty"))
+        if "{{" in m.group(2):
+            problems.append(ClozeProblem(m.start(), "cloze deletions cannot be nested"))
+    rest = "".join(residue)
+    for m in _STRAY.finditer(rest):
+        if m.group() == "{{":
+            snippet = text[m.start() : m.start() + 24].split("\n")[0]
+            message = (
+                f"malformed cloze markup {snippet!r}: expected {{{{cN::answer}}}} "
+                "or {{cN::answer::hint}}"
+            )
+        else:
+            message = "'}}' without a matching '{{cN::'"
+        problems.append(ClozeProblem(m.start(), message))
+    if not found and not problems:
+        problems.append(ClozeProblem(0, "cloze text has no deletion such as {{c1::answer}}"))
+    return sorted(problems, key=lambda p: p.offset)
+
+
+def cloze_keys(text: str) -> list[str]:
+    """The distinct deletion keys of ``text`` in numeric order (``['c1', 'c2']``)."""
+    keys = {d.key for d in _deletions(text)}
+    return sorted(keys, key=lambda k: int(k[1:]))
+
+
+def render_cloze(text: str, key: str, *, reveal: bool) -> str:
+    """Rich text of the card ``key`` of a cloze note.
+
+    The active deletion is shown as ``[...]`` (or ``[hint]``) on the question and highlighted
+    on the answer; other deletions show their answers. ``text`` is already-sanitised rich text.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        this = f"c{int(match.group(1))}"
+        answer, hint = match.group(2), match.group(3)
+        if this != key:
+            return answer
+        if reveal:
+            return f'<span class="cloze">{answer}</span>'
+        label = html.escape(hint) if hint else "..."
+        return f'<span class="cloze">[{label}]</span>'
+
+    return _DELETION.sub(replace, text)

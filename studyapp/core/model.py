@@ -1,0 +1,74 @@
+"""Value types shared by every layer: ids, queues, ratings and a card's memory state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import NewType
+
+__all__ = [
+    "CardId",
+    "MemoryState",
+    "NoteId",
+    "Queue",
+    "Rating",
+    "card_keys",
+]
+
+CardId = NewType("CardId", int)
+"""Row id of one studyable card (one direction of a note, or one cloze deletion)."""
+
+NoteId = NewType("NoteId", str)
+"""The author-owned stable id of a card entry in a deck file."""
+
+
+class Queue(IntEnum):
+    """Where a card stands. 1-3 coincide with ``fsrs.State``; NEW means never answered."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+class Rating(IntEnum):
+    """The four grades, as in Anki and FSRS."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryState:
+    """Everything the scheduler needs to resume a card, plus counters.
+
+    ``due`` and ``last_review`` are aware UTC datetimes; a NEW card has no stability,
+    difficulty, step or last review.
+    """
+
+    queue: Queue = Queue.NEW
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+
+
+def card_keys(kind: str, cloze_keys: list[str] | None = None) -> list[str]:
+    """The keys of the cards a note of ``kind`` makes (see docs/deck-format.md)."""
+    if kind == "basic":
+        return ["fwd"]
+    if kind == "reversed":
+        return ["fwd", "rev"]
+    if kind == "cloze":
+        return list(cloze_keys or [])
+    raise ValueError(f"unknown card type {kind!r}")

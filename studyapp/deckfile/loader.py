@@ -1,0 +1,546 @@
+"""Reading and validating deck files and bibliographies, collecting every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from studyapp.core.cloze import check_cloze
+from studyapp.deckfile.problems import Problem, Severity
+from studyapp.deckfile.schema import (
+    FORMAT_VERSION,
+    SLUG_PATTERN,
+    TAG_PATTERN,
+    BibEntry,
+    Bibliography,
+    CardEntry,
+    DeckFileModel,
+)
+from studyapp.deckfile.yamlsource import LoadedYaml, load_yaml, locate
+
+__all__ = [
+    "BIBLIOGRAPHY_NAMES",
+    "ParsedBibliography",
+    "ParsedDeck",
+    "check_collection",
+    "discover_deck_files",
+    "parse_bibliography",
+    "parse_deck",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+BIBLIOGRAPHY_NAMES = frozenset({"sources.yaml", "sources.yml"})
+EVIDENCE_FAMILY = "evidence"
+
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "model_type": "a mapping",
+    "dict_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+
+@dataclass
+class ParsedDeck:
+    """One deck file after reading and validating it on its own.
+
+    Attributes:
+        path: the path as given (used in problem messages).
+        digest: SHA-256 of the file's bytes, for skipping unchanged files.
+        model: the validated deck, or None if the file has errors.
+        problems: every problem found in the file alone.
+        card_positions: 1-based (line, column) of each card's ``id`` value, by card index.
+    """
+
+    path: str
+    digest: str
+    model: DeckFileModel | None = None
+    problems: list[Problem] = field(default_factory=list)
+    card_positions: list[tuple[int, int]] = field(default_factory=list)
+    root: yaml.Node | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not any(p.is_error for p in self.problems)
+
+    def position_of(self, index: int) -> tuple[int, int]:
+        if 0 <= index < len(self.card_positions):
+            return self.card_positions[index]
+        return (1, 1)
+
+
+@dataclass
+class ParsedBibliography:
+    """A bibliography file: its entries by id and its problems."""
+
+    path: str
+    entries: dict[str, BibEntry] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def discover_deck_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Deck files and bibliography files under ``paths`` (files or folders), sorted.
+
+    A folder contributes its ``*.yaml``/``*.yml`` files (not recursively, hidden files
+    skipped); ``sources.yaml`` is a bibliography, not a deck.
+    """
+    decks: list[Path] = []
+    bibs: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            children = sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
+            )
+        else:
+            children = [path]
+        for child in children:
+            (bibs if child.name in BIBLIOGRAPHY_NAMES else decks).append(child)
+    return decks, bibs
+
+
+def _read(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    try:
+        return path.read_bytes(), []
+    except FileNotFoundError:
+        return None, [Problem(shown, 1, 1, Severity.ERROR, "no such file")]
+    except IsADirectoryError:
+        return None, [Problem(shown, 1, 1, Severity.ERROR, "is a folder, not a deck file")]
+    except OSError as exc:
+        return None, [Problem(shown, 1, 1, Severity.ERROR, f"cannot read: {exc.strerror}")]
+
+
+def parse_deck(path: Path, raw: bytes | None = None, *, shown: str | None = None) -> ParsedDeck:
+    """Read and validate one deck file on its own (cross-file checks come later)."""
+    shown = shown if shown is not None else str(path)
+    if raw is None:
+        raw, problems = _read(path, shown)
+        if raw is None:
+            return ParsedDeck(shown, "", problems=problems)
+    deck = ParsedDeck(shown, hashlib.sha256(raw).hexdigest())
+    loaded = load_yaml(shown, raw)
+    deck.root = loaded.root
+    deck.problems = loaded.problems
+    if loaded.data is None and not loaded.problems:
+        loaded.error(None, "the file is empty; a deck needs format_version, deck and cards")
+        return deck
+    if loaded.data is None:
+        return deck
+    if not isinstance(loaded.data, dict):
+        loaded.error(
+            loaded.root, "a deck file must be a mapping with format_version, deck and cards"
+        )
+        return deck
+    if not _check_version(loaded):
+        return deck
+    model = _validate(DeckFileModel, loaded)
+    cards = loaded.data.get("cards")
+    if isinstance(cards, list):
+        for index in range(len(cards)):
+            node = locate(loaded.root, ("cards", index, "id")) or loaded.root
+            mark = node.start_mark  # type: ignore[union-attr]
+            deck.card_positions.append((mark.line + 1, mark.column + 1))
+    if model is not None:
+        family, indexed = model.deck.family, list(enumerate(model.cards))
+    else:
+        family, indexed = _salvage_cards(loaded.data)
+    _check_cards(family, indexed, loaded)
+    if model is not None and not any(p.is_error for p in deck.problems):
+        deck.model = model
+    return deck
+
+
+def parse_bibliography(path: Path, *, shown: str | None = None) -> ParsedBibliography:
+    """Read and validate a ``sources.yaml`` file."""
+    shown = shown if shown is not None else str(path)
+    result = ParsedBibliography(shown)
+    raw, result.problems = _read(path, shown)
+    if raw is None:
+        return result
+    loaded = load_yaml(shown, raw)
+    result.problems = loaded.problems
+    if not isinstance(loaded.data, dict):
+        if not loaded.problems:
+            loaded.error(
+                loaded.root, "a bibliography must be a mapping with format_version and sources"
+            )
+        return result
+    if not _check_version(loaded):
+        return result
+    model = _validate(Bibliography, loaded)
+    if model is None:
+        return result
+    for index, entry in enumerate(model.sources):
+        if entry.id in result.entries:
+            loaded.error(
+                locate(loaded.root, ("sources", index, "id")), f"duplicate source id {entry.id!r}"
+            )
+        result.entries[entry.id] = entry
+    return result
+
+
+def _check_version(loaded: LoadedYaml) -> bool:
+    data = loaded.data
+    version = data.get("format_version")
+    node = locate(loaded.root, ("format_version",))
+    if version is None:
+        loaded.error(loaded.root, f"missing required field 'format_version' (use {FORMAT_VERSION})")
+        return True
+    if isinstance(version, bool) or not isinstance(version, int):
+        loaded.error(node, f"'format_version' must be a whole number such as {FORMAT_VERSION}")
+        return True
+    if version > FORMAT_VERSION:
+        loaded.error(
+            node,
+            f"format_version {version} is newer than this StudyApp understands "
+            f"(up to {FORMAT_VERSION}); update StudyApp to read this file",
+        )
+        return False
+    if version < 1:
+        loaded.error(node, "format_version must be 1 or higher")
+        return False
+    return True
+
+
+def _validate(model: type[M], loaded: LoadedYaml) -> M | None:
+    try:
+        return model.model_validate(loaded.data)
+    except ValidationError as exc:
+        for loc, error in _relevant_errors(exc.errors(include_url=False), loaded.data):
+            _report(loaded, loc, error)
+        return None
+
+
+def _walk(loc: Sequence[Any], data: Any) -> tuple[tuple[Any, ...], list[int]]:
+    """The part of ``loc`` that exists in ``data``, and the indexes of union-branch markers."""
+    real: list[Any] = []
+    markers: list[int] = []
+    current = data
+    for index, part in enumerate(loc):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+            real.append(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+            real.append(part)
+        elif index == len(loc) - 1 and isinstance(part, str) and isinstance(current, dict):
+            real.append(part)  # a missing field's name
+        else:
+            markers.append(index)
+    return tuple(real), markers
+
+
+def _relevant_errors(errors: list[Any], data: Any) -> list[tuple[tuple[Any, ...], Any]]:
+    """Drop the errors of union branches that do not fit the input, keeping the deepest."""
+    walked = [(_walk(e["loc"], data), e) for e in errors]
+    branches: dict[tuple[Any, ...], dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for (real, markers), error in walked:
+        if markers:
+            first = markers[0]
+            prefix = tuple(error["loc"][:first])
+            branches[prefix][error["loc"][first]].append((real, error))
+    chosen: set[int] = set()
+    for options in branches.values():
+        if len(options) == 1:
+            for _real, error in next(iter(options.values())):
+                chosen.add(id(error))
+            continue
+        best = max(options.values(), key=lambda errs: max(len(r) for r, _ in errs))
+        for _real, error in best:
+            chosen.add(id(error))
+    result = []
+    seen: set[tuple[Any, ...]] = set()
+    for (real, markers), error in walked:
+        if markers and id(error) not in chosen:
+            continue
+        key = (real, error["type"])
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append((real, error))
+    return result
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _context(loc: tuple[Any, ...], data: Any) -> str:
+    if len(loc) >= 2 and loc[0] == "cards" and isinstance(loc[1], int):
+        cards = data.get("cards") if isinstance(data, dict) else None
+        card = cards[loc[1]] if isinstance(cards, list) and loc[1] < len(cards) else None
+        if isinstance(card, dict) and isinstance(card.get("id"), str):
+            return f"card {card['id']!r}: "
+        return f"card #{loc[1] + 1}: "
+    if loc and loc[0] == "sources" and len(loc) >= 2 and isinstance(loc[1], int):
+        return f"source #{loc[1] + 1}: "
+    return ""
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    names = [str(p) for p in loc if isinstance(p, str)]
+    tail = list(loc[loc.index(names[-1]) :]) if names else []
+    text = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in tail)
+    return text.replace(".[", "[") or "value"
+
+
+def _report(loaded: LoadedYaml, loc: tuple[Any, ...], error: Any) -> None:
+    kind = error["type"]
+    context = _context(loc, loaded.data)
+    name = _field_name(loc)
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        parent = loc[:-1]
+        allowed = _allowed_fields(loaded.data, parent)
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
+        node = locate(loaded.root, loc, key=True)
+        loaded.error(node, f"{context}unknown field {loc[-1]!r}{suffix}")
+        return
+    if kind == "missing":
+        node = locate(loaded.root, loc[:-1])
+        loaded.error(node, f"{context}missing required field {loc[-1]!r}")
+        return
+    node = locate(loaded.root, loc)
+    if kind == "union_tag_invalid":
+        tag = error.get("ctx", {}).get("tag")
+        loaded.error(
+            locate(loaded.root, (*loc, "type")),
+            f"{context}unknown card type {tag!r}; expected basic, reversed or cloze",
+        )
+    elif kind == "union_tag_not_found":
+        loaded.error(
+            node,
+            f"{context}each card must be a mapping (id, source and its texts), "
+            f"not {_describe(value)}",
+        )
+    elif kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern")
+        if pattern == r"\S":
+            loaded.error(node, f"{context}{name!r} is empty")
+        elif pattern in (SLUG_PATTERN, TAG_PATTERN):
+            loaded.error(
+                node,
+                f"{context}{name!r} must be lowercase letters, digits and hyphens, "
+                f"starting with a letter or digit (got {value!r})",
+            )
+        else:
+            loaded.error(node, f"{context}{name!r} is not a valid id: {value!r}")
+    elif kind in _EXPECTED:
+        loaded.error(node, f"{context}{name!r} must be {_EXPECTED[kind]}, not {_describe(value)}")
+    elif kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        loaded.error(node, f"{context}{name!r} must be {expected} (got {value!r})")
+    elif kind == "too_short":
+        loaded.error(node, f"{context}{name!r} must not be empty")
+    else:
+        loaded.error(node, f"{context}{name!r}: {error['msg'][:1].lower()}{error['msg'][1:]}")
+
+
+def _allowed_fields(data: Any, parent: tuple[Any, ...]) -> list[str]:
+    from studyapp.deckfile import schema
+
+    if parent == ():
+        return list(DeckFileModel.model_fields)
+    if parent == ("deck",):
+        return list(schema.DeckHeader.model_fields)
+    if len(parent) == 2 and parent[0] == "cards":
+        kind = data["cards"][parent[1]].get("type", "basic")
+        model = {"reversed": schema.ReversedCard, "cloze": schema.ClozeCard}.get(
+            kind, schema.BasicCard
+        )
+        return list(model.model_fields)
+    if len(parent) == 2 and parent[0] == "sources":
+        return list(BibEntry.model_fields)
+    return []
+
+
+_CARD_ADAPTER: TypeAdapter[Any] = TypeAdapter(CardEntry)
+
+
+def _salvage_cards(data: dict[str, Any]) -> tuple[str | None, list[tuple[int, Any]]]:
+    """The cards that are valid on their own, so one pass can report their problems too."""
+    header = data.get("deck")
+    family = header.get("family") if isinstance(header, dict) else None
+    cards = data.get("cards")
+    indexed = []
+    for index, raw in enumerate(cards if isinstance(cards, list) else []):
+        try:
+            indexed.append((index, _CARD_ADAPTER.validate_python(raw)))
+        except ValidationError:
+            continue  # already reported by the whole-file validation
+    return (family if isinstance(family, str) else None), indexed
+
+
+def _check_cards(family: str | None, indexed: list[tuple[int, Any]], loaded: LoadedYaml) -> None:
+    """Checks within one file that the schema cannot express."""
+    raw_cards = loaded.data.get("cards") if isinstance(loaded.data, dict) else None
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_cards if isinstance(raw_cards, list) else []):
+        if not isinstance(raw, dict):
+            continue
+        card_id, where = raw.get("id"), locate(loaded.root, ("cards", index, "id"))
+        if isinstance(card_id, str) and card_id in seen:
+            first = locate(loaded.root, ("cards", seen[card_id], "id"))
+            line = first.start_mark.line + 1 if first is not None else 0
+            loaded.error(where, f"duplicate card id {card_id!r} (first used on line {line})")
+        elif isinstance(card_id, str):
+            seen[card_id] = index
+        text = raw.get("text")
+        if raw.get("type") == "cloze" and isinstance(text, str) and text.strip():
+            node = locate(loaded.root, ("cards", index, "text"))
+            label = f"card {card_id!r}" if isinstance(card_id, str) else f"card #{index + 1}"
+            for problem in check_cloze(text):
+                loaded.problems.append(
+                    _cloze_problem(loaded.path, node, problem.offset, f"{label}: {problem.message}")
+                )
+    for index, card in indexed:
+        where = locate(loaded.root, ("cards", index, "id"))
+        if family == EVIDENCE_FAMILY:
+            if not card.cites:
+                loaded.warning(
+                    where, f"card {card.id!r}: evidence cards should 'cite' a primary study"
+                )
+            if card.as_of is None:
+                loaded.warning(
+                    where, f"card {card.id!r}: evidence cards should give 'as_of' (a year)"
+                )
+        if card.replaced_by is not None and card.retired is None:
+            loaded.warning(
+                locate(loaded.root, ("cards", index, "replaced_by"), key=True),
+                f"card {card.id!r}: 'replaced_by' only applies to a retired card",
+            )
+        if card.inherit_progress and card.replaced_by is None:
+            loaded.warning(
+                locate(loaded.root, ("cards", index, "inherit_progress"), key=True),
+                f"card {card.id!r}: 'inherit_progress' needs 'replaced_by'",
+            )
+
+
+def _cloze_problem(path: str, node: yaml.Node | None, offset: int, message: str) -> Problem:
+    if node is None:
+        return Problem(path, 1, 1, Severity.ERROR, message)
+    start, end = node.start_mark, node.end_mark
+    line, column = start.line + 1, start.column + 1
+    style = getattr(node, "style", None)
+    if start.line == end.line and style in (None, "", "'", '"'):
+        column += offset + (1 if style in ("'", '"') else 0)
+    return Problem(path, line, column, Severity.ERROR, message)
+
+
+def check_collection(
+    decks: Sequence[ParsedDeck],
+    bibliography: dict[str, BibEntry],
+    *,
+    other_card_ids: dict[str, str] | None = None,
+) -> list[Problem]:
+    """Checks across files: repeated deck and card ids, unknown source ids, successors.
+
+    Args:
+        decks: the decks read now (invalid ones are skipped).
+        bibliography: every known source id.
+        other_card_ids: card id -> deck path for decks that are known but were not re-read
+            (unchanged files already in the store).
+    """
+    problems: list[Problem] = []
+    card_owner: dict[str, str] = dict(other_card_ids or {})
+    card_where: dict[str, str] = {}
+    deck_owner: dict[str, str] = {}
+    for deck in decks:
+        if deck.model is None:
+            continue
+        root = deck.root
+        deck_id = deck.model.deck.id
+        if deck_id in deck_owner:
+            node = locate(root, ("deck", "id"))
+            mark = node.start_mark if node is not None else None
+            problems.append(
+                Problem(
+                    deck.path,
+                    mark.line + 1 if mark else 1,
+                    mark.column + 1 if mark else 1,
+                    Severity.ERROR,
+                    f"deck id {deck_id!r} is also used by {deck_owner[deck_id]}",
+                )
+            )
+        deck_owner.setdefault(deck_id, deck.path)
+        for index, card in enumerate(deck.model.cards):
+            line, column = deck.position_of(index)
+            elsewhere = card_where.get(card.id, card_owner.get(card.id))
+            if elsewhere is not None and elsewhere != deck.path:
+                problems.append(
+                    Problem(
+                        deck.path,
+                        line,
+                        column,
+                        Severity.ERROR,
+                        f"card id {card.id!r} is also used in {elsewhere}",
+                    )
+                )
+            card_where.setdefault(card.id, deck.path)
+            for field_name, ids in (("source", card.sources), ("cite", card.cites)):
+                for source_id in ids:
+                    if source_id not in bibliography:
+                        node = locate(root, ("cards", index, field_name))
+                        problems.append(
+                            _node_problem(
+                                deck.path,
+                                node,
+                                f"card {card.id!r}: unknown {field_name} id "
+                                f"{source_id!r}{_suggest(source_id, bibliography)}",
+                            )
+                        )
+    all_ids = set(card_where) | set(card_owner)
+    for deck in decks:
+        if deck.model is None:
+            continue
+        for index, card in enumerate(deck.model.cards):
+            if card.replaced_by is not None and card.replaced_by not in all_ids:
+                node = locate(deck.root, ("cards", index, "replaced_by"))
+                problems.append(
+                    _node_problem(
+                        deck.path,
+                        node,
+                        f"card {card.id!r}: 'replaced_by' names no known card {card.replaced_by!r}",
+                    )
+                )
+    return problems
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+def _node_problem(path: str, node: yaml.Node | None, message: str) -> Problem:
+    if node is None:
+        return Problem(path, 1, 1, Severity.ERROR, message)
+    return Problem(
+        path, node.start_mark.line + 1, node.start_mark.column + 1, Severity.ERROR, message
+    )

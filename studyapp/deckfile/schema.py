@@ -1,0 +1,184 @@
+"""The deck and bibliography formats as pydantic models: the one definition that both the
+validator and the published JSON Schema are generated from."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+
+__all__ = [
+    "FORMAT_VERSION",
+    "BasicCard",
+    "Bibliography",
+    "BibEntry",
+    "CardEntry",
+    "ClozeCard",
+    "DeckFileModel",
+    "DeckHeader",
+    "ReversedCard",
+    "bibliography_json_schema",
+    "deck_json_schema",
+]
+
+FORMAT_VERSION = 1
+"""The newest deck format this version of StudyApp understands."""
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+TAG_PATTERN = r"^[a-z0-9][a-z0-9_:-]*$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=120)]
+Text = Annotated[str, StringConstraints(pattern=r"\S", max_length=20_000)]
+SourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Ids = SourceId | Annotated[list[SourceId], Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class DeckHeader(_Strict):
+    """What the deck list shows about a deck."""
+
+    id: Slug = Field(description="Stable deck id, unique across decks.")
+    title: Text = Field(description="Shown in the deck list.")
+    family: Slug = Field(
+        description="mechanisms, evidence, terms, or a family you add (e.g. process, safety)."
+    )
+    description: str = Field("", description="One or two sentences about the deck.")
+
+
+class _CardCommon(_Strict):
+    id: Slug = Field(
+        description="Stable author-owned id, unique across all decks. Review history follows it: "
+        "never derive it from the text or position, never renumber."
+    )
+    tags: list[Annotated[str, StringConstraints(pattern=TAG_PATTERN)]] = Field(
+        default_factory=list, description="Free labels."
+    )
+    source: Ids = Field(description="Seed document id(s) from the bibliography.")
+    cite: Ids | None = Field(
+        None, description="Primary study or decision id(s) from the bibliography."
+    )
+    as_of: Annotated[int, Field(ge=1900, le=2200)] | None = Field(
+        None, description="Year the claim was last checked (evidence cards)."
+    )
+    extra: Text | None = Field(None, description="Longer explanation shown after the answer.")
+    correction: Text | None = Field(
+        None, description="How this card corrects a seed document; shown after the answer."
+    )
+    revision: Annotated[int, Field(ge=1)] = Field(
+        1, description="Raise it when the answer changes in substance: learned cards relearn."
+    )
+    retired: Text | None = Field(
+        None, description="Reason the card is withdrawn; it leaves every queue, history is kept."
+    )
+    replaced_by: Slug | None = Field(None, description="Id of the retired card's successor.")
+    inherit_progress: bool = Field(
+        False, description="The successor (if still new) takes over this card's memory state."
+    )
+
+    @property
+    def sources(self) -> list[str]:
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+    @property
+    def cites(self) -> list[str]:
+        if self.cite is None:
+            return []
+        return [self.cite] if isinstance(self.cite, str) else list(self.cite)
+
+
+class BasicCard(_CardCommon):
+    """A question and its answer."""
+
+    type: Literal["basic"] = "basic"
+    front: Text = Field(description="The question.")
+    back: Text = Field(description="The answer.")
+
+
+class ReversedCard(_CardCommon):
+    """Two cards: front to back and back to front."""
+
+    type: Literal["reversed"]
+    front: Text = Field(description="Shown first on the forward card (e.g. the term).")
+    back: Text = Field(description="Shown first on the reverse card (e.g. the definition).")
+
+
+class ClozeCard(_CardCommon):
+    """One card per deletion key in ``text``."""
+
+    type: Literal["cloze"]
+    text: Text = Field(description="Text with deletions {{c1::answer}} or {{c1::answer::hint}}.")
+
+
+def _card_kind(value: Any) -> str | None:
+    # Only BasicCard may omit `type`; JSON Schema expresses the same with oneOf, which is
+    # exact because the other two variants require their `type` constant.
+    if isinstance(value, dict):
+        kind = value.get("type", "basic")
+        return kind if isinstance(kind, str) else None
+    if isinstance(value, BaseModel):
+        return str(getattr(value, "type", "basic"))
+    return None
+
+
+CardEntry = Annotated[
+    Annotated[BasicCard, Tag("basic")]
+    | Annotated[ReversedCard, Tag("reversed")]
+    | Annotated[ClozeCard, Tag("cloze")],
+    Discriminator(_card_kind),
+]
+CARD_KINDS = ("basic", "reversed", "cloze")
+
+
+class DeckFileModel(_Strict):
+    """A deck file."""
+
+    model_config = ConfigDict(
+        title="StudyApp deck",
+        json_schema_extra={"$id": "https://studyapp.invalid/schema/deck-1.json"},
+    )
+
+    format_version: Literal[1] = Field(description="Deck format version; this StudyApp reads 1.")
+    deck: DeckHeader
+    cards: list[CardEntry] = Field(description="The cards, in study order for new cards.")
+
+
+class BibEntry(_Strict):
+    """One document a card can name as `source` or `cite`."""
+
+    id: SourceId
+    kind: Literal["seed", "primary", "regulatory"]
+    authors: Text
+    year: Annotated[int, Field(ge=1800, le=2200)] | None = None
+    title: Text
+    venue: Text | None = None
+    doi: Text | None = None
+    url: Text | None = None
+    reliability: str | None = None
+    note: str | None = None
+    retracted: Text | None = Field(None, description="Retraction notice; cards citing it show it.")
+
+
+class Bibliography(_Strict):
+    """A sources.yaml file."""
+
+    model_config = ConfigDict(title="StudyApp bibliography")
+
+    format_version: Literal[1]
+    sources: list[BibEntry]
+
+
+def deck_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a deck file."""
+    schema = DeckFileModel.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def bibliography_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a bibliography file."""
+    schema = Bibliography.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

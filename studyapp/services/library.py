@@ -1,0 +1,174 @@
+"""The trainee's library: one store, its settings, deck syncing, overview and sessions.
+
+This is the headless entry point the CLI and the GUI both use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from studyapp.core.studyday import study_day, utc_now
+from studyapp.services import paths
+from studyapp.services.settings import Settings, load_settings, save_settings
+from studyapp.services.study import StudyScope, StudySession
+from studyapp.services.sync import SyncPlan, apply_plan, plan_sync
+from studyapp.store import queries
+from studyapp.store.database import DB_FILENAME, open_engine
+from studyapp.store.queries import CardCounts
+
+__all__ = ["DeckSummary", "FamilySummary", "Library", "Overview"]
+
+FAMILY_TITLES = {
+    "mechanisms": "Mechanisms",
+    "evidence": "Evidence",
+    "terms": "Terms",
+    "process": "Therapy process",
+    "safety": "Risks and safety",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeckSummary:
+    """One deck in the overview, with today's counts (before daily limits)."""
+
+    id: str
+    title: str
+    family: str
+    description: str
+    counts: CardCounts
+
+
+@dataclass(frozen=True, slots=True)
+class FamilySummary:
+    id: str
+    title: str
+    decks: tuple[DeckSummary, ...]
+    counts: CardCounts
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """All active decks grouped by family, and today's totals within the daily limits."""
+
+    families: tuple[FamilySummary, ...]
+    due_today: CardCounts
+    next_due: datetime | None
+    reviews_total: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.families
+
+
+class Library:
+    """A store in ``data_dir`` and everything done with it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.engine: Engine = open_engine(self.data_dir / DB_FILENAME)
+        self._settings: Settings | None = None
+
+    @classmethod
+    def open(cls, data_dir: str | Path | None = None) -> Library:
+        return cls(paths.default_data_dir(data_dir))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- settings --------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.engine)
+        return self._settings
+
+    def update_settings(self, settings: Settings) -> None:
+        save_settings(self.engine, settings)
+        self._settings = settings
+
+    # -- decks -----------------------------------------------------------------------------
+    def folders(self) -> list[Path]:
+        """Deck folders the user added (re-synced on start)."""
+        with self.engine.connect() as conn:
+            return [Path(r[0]) for r in conn.execute(text("SELECT path FROM deck_folder"))]
+
+    def add_folder(self, folder: Path) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("INSERT OR IGNORE INTO deck_folder (path) VALUES (:p)"),
+                {"p": str(Path(folder).resolve())},
+            )
+
+    def default_sources(self) -> list[Path]:
+        """The bundled decks and every folder the user added."""
+        return [paths.bundled_decks_dir(), *self.folders()]
+
+    def plan(self, sources: Iterable[Path] | None = None) -> SyncPlan:
+        """What syncing ``sources`` (default: bundled decks and added folders) would do."""
+        chosen = list(sources) if sources is not None else self.default_sources()
+        return plan_sync(self.engine, chosen, bibliography=paths.bundled_sources_file())
+
+    def apply(self, plan: SyncPlan) -> None:
+        apply_plan(self.engine, plan)
+
+    def sync(self, sources: Iterable[Path] | None = None, *, dry_run: bool = False) -> SyncPlan:
+        plan = self.plan(sources)
+        if plan.ok and not dry_run:
+            self.apply(plan)
+        return plan
+
+    # -- studying --------------------------------------------------------------------------
+    def session(self, scope: StudyScope | None = None, **kwargs: object) -> StudySession:
+        return StudySession(self.engine, self.settings, scope, **kwargs)  # type: ignore[arg-type]
+
+    def scope_for_family(self, family: str) -> StudyScope:
+        with self.engine.connect() as conn:
+            decks = queries.deck_ids_of_families(conn, [family])
+        return StudyScope(decks, FAMILY_TITLES.get(family, family.capitalize()))
+
+    def scope_for_deck(self, deck_id: str) -> StudyScope:
+        with self.engine.connect() as conn:
+            title = conn.execute(
+                text("SELECT title FROM deck WHERE id = :d"), {"d": deck_id}
+            ).scalar()
+        return StudyScope((deck_id,), str(title or deck_id))
+
+    def overview(self, now: datetime | None = None) -> Overview:
+        """Decks by family with counts, for the main screen and ``studyapp stats``."""
+        session = self.session(clock=(lambda: now) if now else utc_now)  # type: ignore[arg-type]
+        day = study_day(session.now(), rollover_hour=self.settings.rollover_hour)
+        with self.engine.connect() as conn:
+            counts = queries.count_cards(conn, day_end=int(day.end.timestamp()))
+            decks = conn.execute(
+                text("SELECT id, title, family, description FROM deck WHERE active = 1 ORDER BY id")
+            ).all()
+            reviews = conn.execute(text("SELECT count(*) FROM review")).scalar_one()
+        by_family: dict[str, list[DeckSummary]] = {}
+        for d in decks:
+            by_family.setdefault(d.family, []).append(
+                DeckSummary(d.id, d.title, d.family, d.description, counts.get(d.id, CardCounts()))
+            )
+        order = list(FAMILY_TITLES)
+        families = []
+        for family in sorted(by_family, key=lambda f: (order.index(f) if f in order else 99, f)):
+            members = tuple(by_family[family])
+            total = CardCounts()
+            for deck in members:
+                total = total + deck.counts
+            families.append(
+                FamilySummary(
+                    family, FAMILY_TITLES.get(family, family.capitalize()), members, total
+                )
+            )
+        return Overview(tuple(families), session.counts(), session.next_due(), int(reviews))

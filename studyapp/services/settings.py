@@ -1,0 +1,100 @@
+"""User settings, stored as JSON rows in the database and applied immediately."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+from sqlalchemy import Engine, text
+
+from studyapp.core.scheduling import SchedulerConfig
+
+__all__ = ["Settings", "load_settings", "save_settings"]
+
+Theme = Literal["system", "light", "dark"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a trainee can change.
+
+    Attributes:
+        desired_retention: probability of recall FSRS aims for (0.70-0.99).
+        new_per_day: new cards introduced per study day, all decks together.
+        reviews_per_day: reviews per study day, all decks together.
+        learning_steps: minutes between the first answers of a new card.
+        relearning_steps: minutes between answers after a lapse.
+        rollover_hour: local hour when a new study day starts.
+        font_size: card text size in points.
+        theme: light, dark or follow the system.
+        fuzz: spread intervals slightly (on in use; tests turn it off).
+    """
+
+    desired_retention: float = 0.90
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    learning_steps: tuple[float, ...] = (1.0, 10.0)
+    relearning_steps: tuple[float, ...] = (10.0,)
+    rollover_hour: int = 4
+    font_size: int = 15
+    theme: Theme = "system"
+    fuzz: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.70 <= self.desired_retention <= 0.99:
+            raise ValueError("desired retention must be between 0.70 and 0.99")
+        if self.new_per_day < 0 or self.reviews_per_day < 0:
+            raise ValueError("daily limits cannot be negative")
+        if not self.learning_steps or any(s <= 0 for s in self.learning_steps):
+            raise ValueError("learning steps must be one or more positive numbers of minutes")
+        if not self.relearning_steps or any(s <= 0 for s in self.relearning_steps):
+            raise ValueError("relearning steps must be one or more positive numbers of minutes")
+        if not 0 <= self.rollover_hour <= 23:
+            raise ValueError("the day must roll over at an hour between 0 and 23")
+        if not 8 <= self.font_size <= 40:
+            raise ValueError("font size must be between 8 and 40 points")
+        if self.theme not in ("system", "light", "dark"):
+            raise ValueError("theme must be system, light or dark")
+
+    def scheduler_config(self) -> SchedulerConfig:
+        return SchedulerConfig(
+            desired_retention=self.desired_retention,
+            learning_steps=self.learning_steps,
+            relearning_steps=self.relearning_steps,
+            fuzz=self.fuzz,
+        )
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def load_settings(engine: Engine) -> Settings:
+    """The stored settings; defaults for anything unset or unreadable."""
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT key, value FROM setting")).all())
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name in rows:
+            try:
+                value = json.loads(rows[f.name])
+            except ValueError:
+                continue
+            values[f.name] = tuple(value) if isinstance(value, list) else value
+    try:
+        return Settings(**values)
+    except (TypeError, ValueError):
+        return Settings()
+
+
+def save_settings(engine: Engine, settings: Settings) -> None:
+    """Store every setting in one transaction."""
+    with engine.begin() as conn:
+        for key, value in asdict(settings).items():
+            conn.execute(
+                text(
+                    "INSERT INTO setting (key, value) VALUES (:k, :v) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+                ),
+                {"k": key, "v": json.dumps(value)},
+            )

@@ -1,0 +1,397 @@
+"""A review session: which card comes next, answering it, undoing answers, and counts.
+
+Every answer is committed in its own transaction before :meth:`StudySession.answer`
+returns, so closing the app (or a crash) never loses an answered review.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+
+from sqlalchemy import Connection, Engine, bindparam, text
+
+from studyapp.core.model import CardId, MemoryState, Queue, Rating
+from studyapp.core.scheduling import Scheduler, format_interval
+from studyapp.core.studyday import StudyDay, study_day, utc_now
+from studyapp.services.render import Citation, cite, render_card
+from studyapp.services.settings import Settings
+from studyapp.store import queries
+from studyapp.store.queries import CardCounts, DueQuery
+
+__all__ = [
+    "AnswerPreview",
+    "describe_memory",
+    "CardView",
+    "SessionSummary",
+    "StudyScope",
+    "StudySession",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StudyScope:
+    """Which decks a session draws from: all (``deck_ids`` None) or a chosen set."""
+
+    deck_ids: tuple[str, ...] | None = None
+    label: str = "All decks"
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """Everything the review screen shows about one card, already rendered and sanitised."""
+
+    card_id: CardId
+    note_id: str
+    key: str
+    kind: str
+    deck_id: str
+    deck_title: str
+    family: str
+    question: str
+    answer: str
+    extra: str
+    correction: str
+    tags: tuple[str, ...]
+    sources: tuple[Citation, ...]
+    cites: tuple[Citation, ...]
+    as_of: int | None
+    state: MemoryState
+    retired_reason: str | None = None
+
+    @property
+    def source_line(self) -> str:
+        """One line naming the source documents, e.g. ``Source: Zhou 2024, ...``."""
+        return "Source: " + "; ".join(c.short for c in self.sources)
+
+    @property
+    def study_line(self) -> str:
+        """For evidence cards: the primary studies and the year the claim was checked."""
+        if not self.cites:
+            return ""
+        line = "Study: " + "; ".join(c.short for c in self.cites)
+        if self.as_of:
+            line += f" · as of {self.as_of}"
+        return line
+
+    @property
+    def retractions(self) -> tuple[str, ...]:
+        return tuple(f"{c.short}: {c.retracted}" for c in self.cites if c.retracted)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPreview:
+    """What a rating would do: the new state and its interval label (``3d``)."""
+
+    rating: Rating
+    state: MemoryState
+    label: str
+
+
+@dataclass(slots=True)
+class SessionSummary:
+    """What a session did, for the summary screen."""
+
+    studied: int = 0
+    again: int = 0
+    seconds: float = 0.0
+    next_due: datetime | None = None
+    ratings: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(1, 5), 0))
+
+    @property
+    def again_rate(self) -> float:
+        return self.again / self.studied if self.studied else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    review_id: int
+    card_id: CardId
+    rating: Rating
+    duration_ms: int
+
+
+class StudySession:
+    """One sitting of study over a scope of decks.
+
+    Args:
+        engine: the store.
+        settings: limits and scheduler settings (read once; a new session picks up changes).
+        scope: the decks to study.
+        clock: the current time as an aware datetime (tests pass a fixed clock).
+        monotonic: seconds from a monotonic clock, for answer times.
+        tz: the local time zone for the 4:00 rollover (the system's when None).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        scope: StudyScope | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self._engine = engine
+        self.settings = settings
+        self.scope = scope or StudyScope()
+        self._clock = clock
+        self._monotonic = monotonic
+        self._tz = tz
+        self._scheduler = Scheduler(settings.scheduler_config())
+        self._current: CardView | None = None
+        self._shown_at = 0.0
+        self._undo: list[_Answered] = []
+        self._sources: dict[str, dict[str, object]] | None = None
+        self.summary = SessionSummary()
+
+    # -- time ------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self._clock()
+
+    def day(self) -> StudyDay:
+        return study_day(self.now(), rollover_hour=self.settings.rollover_hour, tz=self._tz)
+
+    def _due_query(self) -> DueQuery:
+        now = self.now()
+        day = self.day()
+        with self._engine.connect() as conn:
+            new_done, reviews_done = queries.done_today(
+                conn, day_start_ms=int(day.start.timestamp() * 1000)
+            )
+        return DueQuery(
+            now=int(now.timestamp()),
+            day_start_ms=int(day.start.timestamp() * 1000),
+            day_end=int(day.end.timestamp()),
+            deck_ids=self.scope.deck_ids,
+            new_left=max(0, self.settings.new_per_day - new_done),
+            reviews_left=max(0, self.settings.reviews_per_day - reviews_done),
+        )
+
+    # -- queue -----------------------------------------------------------------------------
+    @property
+    def current(self) -> CardView | None:
+        """The card being shown, if any."""
+        return self._current
+
+    def next_card(self) -> CardView | None:
+        """Pick the next card and start timing it; None when nothing is left today."""
+        query = self._due_query()
+        with self._engine.connect() as conn:
+            card_id = queries.next_card_id(conn, query)
+            self._current = None if card_id is None else self._load_view(conn, card_id)
+        self._shown_at = self._monotonic()
+        return self._current
+
+    def counts(self) -> CardCounts:
+        """New, learning and review cards left today in this scope, within the daily limits."""
+        query = self._due_query()
+        with self._engine.connect() as conn:
+            per_deck = queries.count_cards(conn, day_end=query.day_end)
+        total = CardCounts()
+        for deck_id, counts in per_deck.items():
+            if self.scope.deck_ids is None or deck_id in self.scope.deck_ids:
+                total = total + counts
+        return CardCounts(
+            new=min(total.new, query.new_left),
+            learning=total.learning,
+            review=min(total.review, query.reviews_left),
+            total=total.total,
+        )
+
+    def remaining(self) -> int:
+        """Cards left in this session today (the progress indicator's denominator)."""
+        counts = self.counts()
+        return counts.new + counts.learning + counts.review
+
+    def preview(self, card: CardView | None = None) -> dict[Rating, AnswerPreview]:
+        """The interval each rating would give the current card, from the scheduler."""
+        card = card or self._current
+        if card is None:
+            return {}
+        now = self.now()
+        result = {}
+        for rating, state in self._scheduler.preview(card.state, now).items():
+            assert state.due is not None
+            result[rating] = AnswerPreview(rating, state, format_interval(state.due - now))
+        return result
+
+    def retrievability(self, card: CardView) -> float | None:
+        return self._scheduler.retrievability(card.state, self.now())
+
+    # -- answering -------------------------------------------------------------------------
+    def answer(self, rating: Rating, *, duration_ms: int | None = None) -> MemoryState:
+        """Grade the current card and commit the review before returning.
+
+        Args:
+            rating: the trainee's grade.
+            duration_ms: answer time; by default, time since the card was shown.
+
+        Raises:
+            RuntimeError: no card is being shown.
+        """
+        card = self._current
+        if card is None:
+            raise RuntimeError("no card to answer")
+        rating = Rating(rating)
+        if duration_ms is None:
+            duration_ms = int((self._monotonic() - self._shown_at) * 1000)
+        duration_ms = max(0, min(duration_ms, 60 * 60 * 1000))
+        now = self.now()
+        with self._engine.begin() as conn:
+            before = queries.load_state(conn, card.card_id)
+            after = self._scheduler.review(before, rating, now)
+            review_id = queries.apply_answer(
+                conn,
+                card_id=card.card_id,
+                before=before,
+                after=after,
+                rating=int(rating),
+                reviewed_at_ms=int(now.timestamp() * 1000),
+                duration_ms=duration_ms,
+            )
+        self._undo.append(_Answered(review_id, card.card_id, rating, duration_ms))
+        self.summary.studied += 1
+        self.summary.seconds += duration_ms / 1000
+        self.summary.ratings[int(rating)] += 1
+        if rating is Rating.AGAIN:
+            self.summary.again += 1
+        self._current = None
+        return after
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> CardView | None:
+        """Take back the last answer of this session: the card's exact prior state returns,
+        its review row is deleted, and it becomes the current card again."""
+        if not self._undo:
+            return None
+        last = self._undo.pop()
+        with self._engine.begin() as conn:
+            card_id = queries.undo_answer(conn, last.review_id)
+            if card_id is None:
+                return None
+            self._current = self._load_view(conn, CardId(card_id))
+        self.summary.studied -= 1
+        self.summary.seconds -= last.duration_ms / 1000
+        self.summary.ratings[int(last.rating)] -= 1
+        if last.rating is Rating.AGAIN:
+            self.summary.again -= 1
+        self._shown_at = self._monotonic()
+        return self._current
+
+    def finish(self) -> SessionSummary:
+        """The summary, with when the next card in this scope falls due."""
+        self.summary.next_due = self.next_due()
+        return self.summary
+
+    def next_due(self) -> datetime | None:
+        """When the earliest card of this scope that is not new falls due after now."""
+        query = self._due_query()
+        sql = "SELECT MIN(due) FROM card WHERE retired = 0 AND queue != 0 AND due > :now"
+        params: dict[str, object] = {"now": query.now}
+        statement = text(sql)
+        if self.scope.deck_ids is not None:
+            statement = text(sql + " AND deck_id IN :decks").bindparams(
+                bindparam("decks", expanding=True)
+            )
+            params["decks"] = list(self.scope.deck_ids)
+        with self._engine.connect() as conn:
+            value = conn.execute(statement, params).scalar()
+        return None if value is None else datetime.fromtimestamp(value, UTC)
+
+    # -- details ---------------------------------------------------------------------------
+    def card_view(self, card_id: CardId) -> CardView:
+        with self._engine.connect() as conn:
+            return self._load_view(conn, card_id)
+
+    def history(self, card_id: CardId) -> list[dict[str, object]]:
+        """The card's reviews, oldest first, as plain values."""
+        with self._engine.connect() as conn:
+            rows = queries.history(conn, card_id)
+        return [
+            {
+                "reviewed_at": datetime.fromtimestamp(r.reviewed_at / 1000, UTC),
+                "rating": Rating(r.rating),
+                "duration_ms": r.duration_ms,
+                "queue_before": Queue(r.queue_before),
+                "queue_after": Queue(r.queue_after),
+                "stability": r.stability_after,
+                "difficulty": r.difficulty_after,
+                "due": datetime.fromtimestamp(r.due_after, UTC),
+            }
+            for r in rows
+        ]
+
+    def _citations(self, conn: Connection, ids: str) -> tuple[Citation, ...]:
+        if self._sources is None:
+            rows = conn.execute(text("SELECT * FROM source")).mappings().all()
+            self._sources = {r["id"]: dict(r) for r in rows}
+        return tuple(cite(self._sources.get(i), i) for i in ids.split())
+
+    def _load_view(self, conn: Connection, card_id: CardId) -> CardView:
+        row = conn.execute(
+            text(
+                "SELECT c.id, c.key, c.queue, c.step, c.stability, c.difficulty, c.due, "
+                "c.last_review, c.reps, c.lapses, n.id AS note_id, n.kind, n.front, n.back, "
+                "n.text, n.extra, n.correction, n.tags, n.sources, n.cites, n.as_of, "
+                "n.retired_reason, d.id AS deck_id, d.title, d.family FROM card c "
+                "JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
+                "WHERE c.id = :id"
+            ),
+            {"id": card_id},
+        ).one()
+        rendered = render_card(
+            kind=row.kind,
+            key=row.key,
+            front=row.front,
+            back=row.back,
+            text=row.text,
+            extra=row.extra,
+            correction=row.correction,
+        )
+        return CardView(
+            card_id=CardId(row.id),
+            note_id=row.note_id,
+            key=row.key,
+            kind=row.kind,
+            deck_id=row.deck_id,
+            deck_title=row.title,
+            family=row.family,
+            question=rendered.question,
+            answer=rendered.answer,
+            extra=rendered.extra,
+            correction=rendered.correction,
+            tags=tuple(row.tags.split()),
+            sources=self._citations(conn, row.sources),
+            cites=self._citations(conn, row.cites),
+            as_of=row.as_of,
+            state=queries.state_from_row(row),
+            retired_reason=row.retired_reason,
+        )
+
+
+def describe_memory(state: MemoryState, retrievability: float | None) -> list[str]:
+    """The FSRS memory state in plain words, for the card details screen."""
+    if state.queue is Queue.NEW:
+        return ["Not studied yet."]
+    lines = []
+    if state.stability is not None:
+        days = state.stability
+        lines.append(
+            f"Stability {days:.1f} days: after that long without review, the chance of "
+            "recalling it falls to about 90%."
+        )
+    if state.difficulty is not None:
+        lines.append(f"Difficulty {state.difficulty:.1f} of 10: how hard this card is for you.")
+    if retrievability is not None:
+        lines.append(f"Retrievability {retrievability:.0%}: the chance you would recall it now.")
+    if state.due is not None:
+        lines.append(f"Next due {state.due.astimezone().strftime('%Y-%m-%d %H:%M')}.")
+    lines.append(f"Reviewed {state.reps} times; forgotten {state.lapses} times after learning.")
+    return lines

@@ -1,0 +1,538 @@
+"""Deck files -> store, matching cards by their stable ids so no progress is ever lost.
+
+Sync runs in two phases. :func:`plan_sync` reads files and the store and works out every
+change without writing anything (``--dry-run`` prints this plan). :func:`apply_plan` then
+writes the whole plan in one transaction: a file that fails validation changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, insert, text
+
+from studyapp.core.cloze import cloze_keys
+from studyapp.core.model import Queue, card_keys
+from studyapp.deckfile.loader import (
+    ParsedBibliography,
+    ParsedDeck,
+    check_collection,
+    discover_deck_files,
+    parse_bibliography,
+    parse_deck,
+)
+from studyapp.deckfile.problems import Problem
+from studyapp.deckfile.schema import BibEntry, ClozeCard
+from studyapp.store.tables import BibSource, CardRow, NoteRow
+
+__all__ = ["SyncPlan", "apply_plan", "plan_sync", "sync"]
+
+_NEW_ORDER_STRIDE = 1000
+"""new_order = position in the deck file * stride + the card's index within its note."""
+
+
+@dataclass
+class SyncPlan:
+    """Every change a sync would make, and the problems that stop it.
+
+    The lists of note ids are what the summary reports; the ``_ops`` hold the statements.
+    """
+
+    problems: list[Problem] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    relearn: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    inherited: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+    files_read: list[str] = field(default_factory=list)
+    files_skipped: list[str] = field(default_factory=list)
+    decks_removed: list[str] = field(default_factory=list)
+    ops: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.is_error for p in self.problems)
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(self.ops.get(k) for k in self.ops)
+
+    @property
+    def resets_progress(self) -> bool:
+        """Whether applying the plan retires or relearns cards (the GUI asks first)."""
+        return bool(self.relearn or self.retired or self.decks_removed)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.new)} new",
+            f"{len(self.updated)} updated (progress kept)",
+            f"{len(self.relearn)} to relearn",
+            f"{len(self.retired)} retired",
+            f"{len(self.restored)} restored",
+            f"{self.unchanged} unchanged",
+        ]
+        files = (
+            f"{len(self.files_read)} file(s) read, {len(self.files_skipped)} unchanged and skipped"
+        )
+        return f"{', '.join(parts)}; {files}"
+
+    def details(self) -> list[str]:
+        """One line per changed card, for ``--dry-run``."""
+        lines = []
+        for label, ids in (
+            ("new", self.new),
+            ("updated", self.updated),
+            ("relearn", self.relearn),
+            ("retired", self.retired),
+            ("restored", self.restored),
+        ):
+            lines.extend(f"  {label:<9} {note_id}" for note_id in ids)
+        lines.extend(f"  inherit   {new} <- {old}" for new, old in self.inherited)
+        lines.extend(f"  removed   deck {deck}" for deck in self.decks_removed)
+        return lines
+
+
+def _note_digest(card: Any) -> str:
+    parts = [
+        card.type,
+        getattr(card, "front", ""),
+        getattr(card, "back", ""),
+        getattr(card, "text", ""),
+        card.extra or "",
+        card.correction or "",
+        " ".join(card.tags),
+        " ".join(card.sources),
+        " ".join(card.cites),
+        str(card.as_of),
+        str(card.revision),
+        card.retired or "",
+        card.replaced_by or "",
+        str(card.inherit_progress),
+    ]
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _keys_of(card: Any) -> list[str]:
+    if card.retired is not None:
+        return []
+    if isinstance(card, ClozeCard):
+        return card_keys("cloze", cloze_keys(card.text))
+    return card_keys(card.type)
+
+
+def _note_values(card: Any, deck_id: str, position: int, line: int) -> dict[str, Any]:
+    return {
+        "id": card.id,
+        "deck_id": deck_id,
+        "kind": card.type,
+        "position": position,
+        "front": getattr(card, "front", ""),
+        "back": getattr(card, "back", ""),
+        "text": getattr(card, "text", ""),
+        "extra": card.extra or "",
+        "correction": card.correction or "",
+        "tags": " ".join(card.tags),
+        "sources": " ".join(card.sources),
+        "cites": " ".join(card.cites),
+        "as_of": card.as_of,
+        "revision": card.revision,
+        "digest": _note_digest(card),
+        "retired": card.retired is not None,
+        "retired_reason": card.retired,
+        "replaced_by": card.replaced_by,
+        "line": line,
+    }
+
+
+def _in(conn: Connection, sql: str, name: str, values: Sequence[Any], **params: Any) -> list[Any]:
+    """Run ``sql`` with an expanding IN parameter, in chunks SQLite accepts."""
+    rows: list[Any] = []
+    statement = text(sql).bindparams(bindparam(name, expanding=True))
+    for start in range(0, len(values), 20_000):
+        rows.extend(conn.execute(statement, {name: list(values[start : start + 20_000]), **params}))
+    return rows
+
+
+def plan_sync(
+    engine: Engine,
+    paths: Iterable[Path],
+    *,
+    bibliography: Path | None = None,
+    now: int | None = None,
+) -> SyncPlan:
+    """Work out what syncing ``paths`` (deck files or folders) would change. Writes nothing.
+
+    Args:
+        engine: the store.
+        paths: deck files and folders of decks.
+        bibliography: the shared ``sources.yaml``; folders may add their own.
+        now: current time in epoch seconds (for cards sent back to relearning).
+    """
+    now = int(time.time()) if now is None else now
+    plan = SyncPlan(ops={k: [] for k in _OP_KINDS})
+    paths = [Path(p).resolve() for p in paths]
+    folders = [p for p in paths if p.is_dir()]
+    deck_files, bib_files = discover_deck_files(paths)
+    if bibliography is not None:
+        bib_files.insert(0, bibliography)
+
+    sources: dict[str, BibEntry] = {}
+    for bib_file in dict.fromkeys(bib_files):
+        parsed_bib: ParsedBibliography = parse_bibliography(bib_file)
+        plan.problems.extend(parsed_bib.problems)
+        sources.update(parsed_bib.entries)
+
+    with engine.connect() as conn:
+        stored_decks = {
+            r.id: r for r in conn.execute(text("SELECT id, path, digest, active FROM deck"))
+        }
+        by_path = {r.path: r for r in stored_decks.values() if r.active}
+        parsed: list[ParsedDeck] = []
+        skipped_decks: set[str] = set()
+        for deck_file in deck_files:
+            raw = _read_bytes(deck_file)
+            stored = by_path.get(str(deck_file))
+            if raw is not None and stored is not None:
+                if hashlib.sha256(raw).hexdigest() == stored.digest:
+                    plan.files_skipped.append(str(deck_file))
+                    skipped_decks.add(stored.id)
+                    continue
+            parsed.append(parse_deck(deck_file, raw))
+            plan.files_read.append(str(deck_file))
+        for deck in parsed:
+            plan.problems.extend(deck.problems)
+
+        parsed_ids = {d.model.deck.id for d in parsed if d.model is not None}
+        read = set(plan.files_read)
+        others = {
+            r.id: r.path
+            for r in conn.execute(
+                text(
+                    "SELECT n.id, d.id AS deck_id, d.path FROM note n JOIN deck d "
+                    "ON d.id = n.deck_id WHERE n.retired = 0 AND d.active = 1"
+                )
+            )
+            if r.deck_id not in parsed_ids and r.path not in read
+        }
+        plan.problems.extend(check_collection(parsed, sources, other_card_ids=others))
+        if plan.unchanged == 0 and skipped_decks:
+            plan.unchanged = _in(
+                conn,
+                "SELECT count(*) FROM note WHERE retired = 0 AND deck_id IN :d",
+                "d",
+                sorted(skipped_decks),
+            )[0][0]
+        if not plan.ok:
+            return plan
+
+        plan.ops["sources"] = [
+            entry.model_dump(include=set(BibSource.model_fields)) for entry in sources.values()
+        ]
+        successions: list[tuple[str, str]] = []
+        for deck in parsed:
+            assert deck.model is not None
+            _plan_deck(conn, plan, deck)
+            successions.extend(
+                (card.id, card.replaced_by)
+                for card in deck.model.cards
+                if card.retired and card.replaced_by and card.inherit_progress
+            )
+        for old_id, new_id in successions:
+            _plan_inherit(conn, plan, old_id, new_id)
+        _plan_removed_decks(conn, plan, folders, deck_files, parsed_ids, stored_decks)
+    plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
+    return plan
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+_OP_KINDS = (
+    "sources",
+    "deck_upserts",
+    "deck_deactivate",
+    "note_inserts",
+    "note_updates",
+    "card_inserts",
+    "card_retire",
+    "card_unretire",
+    "card_relearn",
+    "card_move",
+    "card_inherit",
+)
+
+
+def _plan_deck(conn: Connection, plan: SyncPlan, deck: ParsedDeck) -> None:
+    model = deck.model
+    assert model is not None
+    deck_id = model.deck.id
+    ops = plan.ops
+    ops["deck_upserts"].append(
+        {
+            "id": deck_id,
+            "title": model.deck.title,
+            "family": model.deck.family,
+            "description": model.deck.description,
+            "path": str(Path(deck.path).resolve()),
+            "digest": deck.digest,
+            "active": True,
+        }
+    )
+    ids = [c.id for c in model.cards]
+    stored_notes = {
+        r.id: r
+        for r in _in(
+            conn,
+            "SELECT id, deck_id, digest, revision, retired FROM note "
+            "WHERE deck_id = :deck OR id IN :ids",
+            "ids",
+            ids,
+            deck=deck_id,
+        )
+    }
+    stored_cards: dict[str, list[Any]] = {}
+    if stored_notes:
+        for r in _in(
+            conn,
+            "SELECT id, note_id, key, queue, retired, reps FROM card WHERE note_id IN :ids",
+            "ids",
+            list(stored_notes),
+        ):
+            stored_cards.setdefault(r.note_id, []).append(r)
+
+    in_file: set[str] = set()
+    for position, card in enumerate(model.cards):
+        in_file.add(card.id)
+        line = deck.position_of(position)[0]
+        values = _note_values(card, deck_id, position, line)
+        keys = _keys_of(card)
+        stored = stored_notes.get(card.id)
+        if stored is None:
+            ops["note_inserts"].append(values)
+            (plan.retired if card.retired else plan.new).append(card.id)
+            _insert_cards(ops, card.id, deck_id, position, keys, retired=False)
+            continue
+        ops["note_updates"].append(values)
+        existing = {c.key: c for c in stored_cards.get(card.id, [])}
+        if card.retired and not stored.retired:
+            plan.retired.append(card.id)
+        elif not card.retired and stored.retired:
+            plan.restored.append(card.id)
+        elif not card.retired and card.revision > stored.revision:
+            plan.relearn.append(card.id)
+            ops["card_relearn"].extend(
+                c.id for c in existing.values() if c.queue != Queue.NEW and c.key in keys
+            )
+        elif stored.digest != values["digest"] or stored.deck_id != deck_id:
+            plan.updated.append(card.id)
+        else:
+            plan.unchanged += 1
+        if stored.deck_id != deck_id:
+            ops["card_move"].append({"b_note": card.id, "deck_id": deck_id})
+        ops["card_retire"].extend(
+            c.id for k, c in existing.items() if k not in keys and not c.retired
+        )
+        ops["card_unretire"].extend(c.id for k, c in existing.items() if k in keys and c.retired)
+        missing = [k for k in keys if k not in existing]
+        _insert_cards(ops, card.id, deck_id, position, missing, retired=False, all_keys=keys)
+
+    for note_id, stored in stored_notes.items():
+        if note_id not in in_file and stored.deck_id == deck_id and not stored.retired:
+            plan.retired.append(note_id)
+            ops["note_updates"].append({"id": note_id, "retired": True, "retired_reason": None})
+            ops["card_retire"].extend(c.id for c in stored_cards.get(note_id, []) if not c.retired)
+
+
+def _insert_cards(
+    ops: dict[str, list[Any]],
+    note_id: str,
+    deck_id: str,
+    position: int,
+    keys: list[str],
+    *,
+    retired: bool,
+    all_keys: list[str] | None = None,
+) -> None:
+    order_of = {k: i for i, k in enumerate(all_keys or keys)}
+    for key in keys:
+        ops["card_inserts"].append(
+            {
+                "note_id": note_id,
+                "deck_id": deck_id,
+                "key": key,
+                "new_order": position * _NEW_ORDER_STRIDE + order_of[key],
+                "queue": int(Queue.NEW),
+                "due": 0,
+                "retired": retired,
+            }
+        )
+
+
+def _plan_inherit(conn: Connection, plan: SyncPlan, old_id: str, new_id: str) -> None:
+    """Give the successor's still-new cards the retired card's memory state."""
+    columns = ("queue", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
+    old = {
+        r.key: r
+        for r in conn.execute(
+            text(f"SELECT key, {', '.join(columns)} FROM card WHERE note_id = :n AND reps > 0"),
+            {"n": old_id},
+        )
+    }
+    if not old:
+        return
+    stored = conn.execute(
+        text("SELECT key, queue FROM card WHERE note_id = :n"), {"n": new_id}
+    ).all()
+    if any(c.queue != Queue.NEW for c in stored):
+        return  # the successor already has progress of its own
+    keys = [c.key for c in stored] + [
+        c["key"] for c in plan.ops["card_inserts"] if c["note_id"] == new_id
+    ]
+    fallback = next(iter(old.values()))
+    for key in dict.fromkeys(keys):
+        source = old.get(key, fallback)
+        plan.ops["card_inherit"].append(
+            {"b_note": new_id, "b_key": key, **{c: getattr(source, c) for c in columns}}
+        )
+    if keys:
+        plan.inherited.append((new_id, old_id))
+
+
+def _plan_removed_decks(
+    conn: Connection,
+    plan: SyncPlan,
+    folders: list[Path],
+    deck_files: list[Path],
+    parsed_ids: set[str],
+    stored_decks: dict[str, Any],
+) -> None:
+    """Decks whose file vanished from a synced folder: retire their cards, keep history."""
+    present = {str(f) for f in deck_files}
+    for deck_id, row in stored_decks.items():
+        if not row.active or deck_id in parsed_ids or row.path in present:
+            continue
+        if not any(Path(row.path).parent == folder for folder in folders):
+            continue
+        plan.decks_removed.append(deck_id)
+        plan.ops["deck_deactivate"].append(deck_id)
+        for r in conn.execute(
+            text("SELECT id FROM note WHERE deck_id = :d AND retired = 0"), {"d": deck_id}
+        ):
+            plan.retired.append(r.id)
+            plan.ops["note_updates"].append({"id": r.id, "retired": True, "retired_reason": None})
+        plan.ops["card_retire"].extend(
+            r.id
+            for r in conn.execute(
+                text("SELECT id FROM card WHERE deck_id = :d AND retired = 0"), {"d": deck_id}
+            )
+        )
+
+
+def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> None:
+    """Write ``plan`` in one transaction. A plan with errors is refused."""
+    if not plan.ok:
+        raise ValueError("refusing to apply a sync plan that has errors")
+    now = int(time.time()) if now is None else now
+    ops = plan.ops
+    if not plan.changes_anything:
+        return
+    with engine.begin() as conn:
+        if ops["sources"]:
+            conn.execute(text("DELETE FROM source"))
+            conn.execute(insert(BibSource), ops["sources"])
+        for deck in ops["deck_upserts"]:
+            conn.execute(
+                text(
+                    "INSERT INTO deck (id, title, family, description, path, digest, active) "
+                    "VALUES (:id, :title, :family, :description, :path, :digest, :active) "
+                    "ON CONFLICT(id) DO UPDATE SET title = excluded.title, family = "
+                    "excluded.family, description = excluded.description, path = excluded.path,"
+                    " digest = excluded.digest, active = excluded.active"
+                ),
+                deck,
+            )
+        if ops["deck_deactivate"]:
+            _in(
+                conn,
+                "UPDATE deck SET active = 0, digest = '' WHERE id IN :d",
+                "d",
+                ops["deck_deactivate"],
+            )
+        if ops["note_inserts"]:
+            conn.execute(insert(NoteRow), ops["note_inserts"])
+        full = [u for u in ops["note_updates"] if "kind" in u]
+        if full:
+            conn.execute(
+                text(
+                    "UPDATE note SET deck_id = :deck_id, kind = :kind, position = :position, "
+                    "front = :front, back = :back, text = :text, extra = :extra, correction = "
+                    ":correction, tags = :tags, sources = :sources, cites = :cites, as_of = "
+                    ":as_of, revision = :revision, digest = :digest, retired = :retired, "
+                    "retired_reason = :retired_reason, replaced_by = :replaced_by, line = :line "
+                    "WHERE id = :id"
+                ),
+                full,
+            )
+        partial = [u for u in ops["note_updates"] if "kind" not in u]
+        if partial:
+            conn.execute(
+                text(
+                    "UPDATE note SET retired = :retired, retired_reason = :retired_reason "
+                    "WHERE id = :id"
+                ),
+                partial,
+            )
+        if ops["card_move"]:
+            conn.execute(
+                text("UPDATE card SET deck_id = :deck_id WHERE note_id = :b_note"), ops["card_move"]
+            )
+        if ops["card_inserts"]:
+            conn.execute(insert(CardRow), ops["card_inserts"])
+        if ops["card_retire"]:
+            _in(conn, "UPDATE card SET retired = 1 WHERE id IN :ids", "ids", ops["card_retire"])
+        if ops["card_unretire"]:
+            _in(conn, "UPDATE card SET retired = 0 WHERE id IN :ids", "ids", ops["card_unretire"])
+        if ops["card_relearn"]:
+            _in(
+                conn,
+                "UPDATE card SET queue = 3, step = 0, due = :now WHERE id IN :ids",
+                "ids",
+                ops["card_relearn"],
+                now=now,
+            )
+        if ops["card_inherit"]:
+            conn.execute(
+                text(
+                    "UPDATE card SET queue = :queue, step = :step, stability = :stability, "
+                    "difficulty = :difficulty, due = :due, last_review = :last_review, "
+                    "reps = :reps, lapses = :lapses WHERE note_id = :b_note AND key = :b_key "
+                    "AND queue = 0"
+                ),
+                ops["card_inherit"],
+            )
+
+
+def sync(
+    engine: Engine,
+    paths: Iterable[Path],
+    *,
+    bibliography: Path | None = None,
+    dry_run: bool = False,
+    now: int | None = None,
+) -> SyncPlan:
+    """Plan and (unless ``dry_run`` or the plan has errors) apply a sync."""
+    plan = plan_sync(engine, paths, bibliography=bibliography, now=now)
+    if plan.ok and not dry_run:
+        apply_plan(engine, plan, now=now)
+    return plan

@@ -1,0 +1,1 @@
+"""SQLite storage through SQLModel: tables, the engine, and the queries the services use."""
