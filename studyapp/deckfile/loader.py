@@ -250,9 +250,9 @@ def _relevant_errors(errors: list[Any], data: Any) -> list[tuple[tuple[Any, ...]
     branches: dict[tuple[Any, ...], dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for (real, markers), error in walked:
         if markers:
-            first = markers[0]
-            prefix = tuple(error["loc"][:first])
-            branches[prefix][error["loc"][first]].append((real, error))
+            last = markers[-1]  # the innermost union decides between its branches
+            prefix = tuple(error["loc"][:last])
+            branches[prefix][error["loc"][last]].append((real, error))
     chosen: set[int] = set()
     for options in branches.values():
         if len(options) == 1:

@@ -156,7 +156,9 @@ def _in(conn: Connection, sql: str, name: str, values: Sequence[Any], **params: 
     rows: list[Any] = []
     statement = text(sql).bindparams(bindparam(name, expanding=True))
     for start in range(0, len(values), 20_000):
-        rows.extend(conn.execute(statement, {name: list(values[start : start + 20_000]), **params}))
+        result = conn.execute(statement, {name: list(values[start : start + 20_000]), **params})
+        if result.returns_rows:
+            rows.extend(result)
     return rows
 
 
@@ -232,13 +234,18 @@ def plan_sync(
         if not plan.ok:
             return plan
 
-        plan.ops["sources"] = [
+        wanted = [
             entry.model_dump(include=set(BibSource.model_fields)) for entry in sources.values()
         ]
+        stored_sources = [dict(r) for r in conn.execute(text("SELECT * FROM source")).mappings()]
+        key = lambda row: row["id"]  # noqa: E731
+        if sorted(wanted, key=key) != sorted(stored_sources, key=key):
+            plan.ops["sources"] = wanted
         successions: list[tuple[str, str]] = []
+        claimed = {card.id for deck in parsed if deck.model for card in deck.model.cards}
         for deck in parsed:
             assert deck.model is not None
-            _plan_deck(conn, plan, deck)
+            _plan_deck(conn, plan, deck, claimed)
             successions.extend(
                 (card.id, card.replaced_by)
                 for card in deck.model.cards
@@ -273,7 +280,9 @@ _OP_KINDS = (
 )
 
 
-def _plan_deck(conn: Connection, plan: SyncPlan, deck: ParsedDeck) -> None:
+def _plan_deck(conn: Connection, plan: SyncPlan, deck: ParsedDeck, claimed: set[str]) -> None:
+    """Plan one deck file. ``claimed`` holds every card id in the files read now, so a card
+    moved to another deck is moved, not retired."""
     model = deck.model
     assert model is not None
     deck_id = model.deck.id
@@ -348,7 +357,13 @@ def _plan_deck(conn: Connection, plan: SyncPlan, deck: ParsedDeck) -> None:
         _insert_cards(ops, card.id, deck_id, position, missing, retired=False, all_keys=keys)
 
     for note_id, stored in stored_notes.items():
-        if note_id not in in_file and stored.deck_id == deck_id and not stored.retired:
+        moved_away = note_id in claimed and note_id not in in_file
+        if (
+            not moved_away
+            and note_id not in in_file
+            and stored.deck_id == deck_id
+            and not stored.retired
+        ):
             plan.retired.append(note_id)
             ops["note_updates"].append({"id": note_id, "retired": True, "retired_reason": None})
             ops["card_retire"].extend(c.id for c in stored_cards.get(note_id, []) if not c.retired)

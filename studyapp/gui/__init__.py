@@ -1,0 +1,1 @@
+"""The PySide6 desktop GUI: passive widgets over the headless services."""

@@ -1,0 +1,125 @@
+"""Pure core: study day, cloze parsing, the FSRS bridge, interval labels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from studyapp.core.cloze import check_cloze, cloze_keys, render_cloze
+from studyapp.core.model import MemoryState, Queue, Rating, card_keys
+from studyapp.core.scheduling import Scheduler, SchedulerConfig, format_interval
+from studyapp.core.studyday import require_utc, study_day
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_study_day_rolls_over_at_four_local_time() -> None:
+    before = datetime(2026, 3, 2, 2, 59, tzinfo=UTC)  # 03:59 in Berlin
+    after = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 04:00 in Berlin
+    day_before = study_day(before, tz=BERLIN)
+    day_after = study_day(after, tz=BERLIN)
+    assert day_before.end == day_after.start == after
+    assert day_after.end - day_after.start == timedelta(days=1)
+
+
+def test_study_day_across_daylight_saving_is_23_hours() -> None:
+    day = study_day(datetime(2026, 3, 29, 1, 0, tzinfo=UTC), tz=BERLIN)
+    assert day.end - day.start == timedelta(hours=23)
+
+
+def test_naive_datetimes_are_rejected() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        require_utc(datetime(2026, 1, 1))
+
+
+def test_card_keys() -> None:
+    assert card_keys("basic") == ["fwd"]
+    assert card_keys("reversed") == ["fwd", "rev"]
+    assert card_keys("cloze", ["c1", "c3"]) == ["c1", "c3"]
+
+
+def test_cloze_keys_are_identities_not_positions() -> None:
+    assert cloze_keys("{{c3::a}} {{c1::b}} {{c3::c}}") == ["c1", "c3"]
+    assert check_cloze("{{c1::a}} and {{c2::b::hint}}") == []
+
+
+def test_cloze_render_hides_only_its_own_deletion() -> None:
+    text = "{{c1::67%}} vs {{c2::32%::a share}}"
+    assert render_cloze(text, "c2", reveal=False) == '67% vs <span class="cloze">[a share]</span>'
+    assert render_cloze(text, "c1", reveal=True) == '<span class="cloze">67%</span> vs 32%'
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("{{c1:x}}", "malformed cloze markup"),
+        ("x }} y", "'}}' without"),
+        ("{{c0::x}}", "c1 or higher"),
+        ("{{c1:: }}", "is empty"),
+        ("plain", "no deletion"),
+    ],
+)
+def test_cloze_problems(text: str, fragment: str) -> None:
+    assert any(fragment in p.message for p in check_cloze(text))
+
+
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def test_review_is_pure_and_deterministic_without_fuzz() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=False))
+    new = MemoryState()
+    first = scheduler.review(new, Rating.GOOD, NOW)
+    assert new == MemoryState()  # the input is untouched
+    assert first == scheduler.review(new, Rating.GOOD, NOW)
+    assert first.queue is Queue.LEARNING and first.reps == 1
+    assert first.due == NOW + timedelta(minutes=10)
+
+
+def test_preview_gives_growing_intervals() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=False))
+    state = scheduler.review(scheduler.review(MemoryState(), Rating.GOOD, NOW), Rating.GOOD, NOW)
+    later = state.due
+    assert later is not None
+    preview = scheduler.preview(state, later)
+    dues = [preview[r].due for r in Rating]
+    assert dues == sorted(dues)
+    assert preview[Rating.AGAIN].queue is Queue.RELEARNING
+    assert preview[Rating.AGAIN].lapses == 1
+
+
+def test_retention_setting_changes_intervals() -> None:
+    graduated = Scheduler(SchedulerConfig(fuzz=False)).review(MemoryState(), Rating.EASY, NOW)
+    lax = Scheduler(SchedulerConfig(desired_retention=0.80, fuzz=False))
+    strict = Scheduler(SchedulerConfig(desired_retention=0.97, fuzz=False))
+    assert graduated.due is not None
+    at = graduated.due
+    assert (
+        lax.review(graduated, Rating.GOOD, at).due > strict.review(graduated, Rating.GOOD, at).due
+    )  # type: ignore[operator]
+
+
+def test_retrievability_falls_with_time() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=False))
+    state = scheduler.review(MemoryState(), Rating.EASY, NOW)
+    soon = scheduler.retrievability(state, NOW + timedelta(days=1))
+    late = scheduler.retrievability(state, NOW + timedelta(days=60))
+    assert soon is not None and late is not None and 1 >= soon > late > 0
+    assert scheduler.retrievability(MemoryState(), NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("delta", "label"),
+    [
+        (timedelta(seconds=20), "<1m"),
+        (timedelta(minutes=10), "10m"),
+        (timedelta(hours=3), "3h"),
+        (timedelta(days=3), "3d"),
+        (timedelta(days=75), "2.5mo"),
+        (timedelta(days=438), "1.2y"),
+    ],
+)
+def test_format_interval(delta: timedelta, label: str) -> None:
+    assert format_interval(delta) == label

@@ -1,0 +1,258 @@
+"""Every error kind the validator knows, each asserted at its exact line and column."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from studyapp.deckfile.loader import check_collection, parse_bibliography, parse_deck
+from studyapp.deckfile.problems import Severity
+from studyapp.services.paths import bundled_sources_file
+
+HEADER = """\
+format_version: 1
+deck:
+  id: d
+  title: Deck
+  family: mechanisms
+cards:
+"""
+
+
+def write(tmp_path: Path, body: str, name: str = "deck.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[tuple[int, int, str]]:
+    return [(p.line, p.column, p.message) for p in parse_deck(path).problems]
+
+
+def only(path: Path) -> tuple[int, int, str]:
+    found = problems(path)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_valid_deck_has_no_problems(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "  - id: a\n    front: Q\n    back: A\n    source: zhou2024\n")
+    deck = parse_deck(path)
+    assert deck.problems == []
+    assert deck.ok and deck.model is not None
+    assert deck.model.cards[0].id == "a"
+    assert deck.card_positions == [(7, 9)]
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "  - id: a\n    front: [unclosed\n    back: A\n")
+    line, column, message = only(path)
+    assert message.startswith("YAML:")
+    assert (line, column) == (9, 9)
+
+
+def test_duplicate_key_is_reported_at_the_second_key(tmp_path: Path) -> None:
+    body = HEADER + "  - id: a\n    front: Q\n    back: A\n    back: B\n    source: zhou2024\n"
+    assert only(write(tmp_path, body)) == (
+        10,
+        5,
+        "duplicate key 'back' (first defined on line 9)",
+    )
+
+
+def test_unknown_field_suggests_the_right_one(tmp_path: Path) -> None:
+    body = HEADER + "  - id: a\n    fornt: Q\n    front: Q\n    back: A\n    source: zhou2024\n"
+    assert only(write(tmp_path, body)) == (
+        8,
+        5,
+        "card 'a': unknown field 'fornt' (did you mean 'front'?)",
+    )
+
+
+def test_missing_field_points_at_the_card(tmp_path: Path) -> None:
+    body = HEADER + "  - id: a\n    front: Q\n    source: zhou2024\n"
+    assert only(write(tmp_path, body)) == (7, 5, "card 'a': missing required field 'back'")
+
+
+def test_wrong_type_is_named(tmp_path: Path) -> None:
+    body = (
+        HEADER + "  - id: a\n    front: Q\n    back: A\n    source: zhou2024\n    as_of: '2025'\n"
+    )
+    assert only(write(tmp_path, body)) == (
+        11,
+        12,
+        "card 'a': 'as_of' must be a whole number, not text",
+    )
+
+
+def test_wrong_type_in_a_list_points_at_the_item(tmp_path: Path) -> None:
+    body = HEADER + "  - id: a\n    front: Q\n    back: A\n    source: [zhou2024, 7]\n"
+    line, column, message = only(write(tmp_path, body))
+    assert (line, column) == (10, 24)
+    assert "'source[1]' must be text" in message
+
+
+def test_empty_text_is_an_error(tmp_path: Path) -> None:
+    body = HEADER + "  - id: a\n    front: '   '\n    back: A\n    source: zhou2024\n"
+    assert only(write(tmp_path, body)) == (8, 12, "card 'a': 'front' is empty")
+
+
+def test_bad_id_is_an_error(tmp_path: Path) -> None:
+    body = HEADER + "  - id: Card_One\n    front: Q\n    back: A\n    source: zhou2024\n"
+    line, column, message = only(write(tmp_path, body))
+    assert (line, column) == (7, 9)
+    assert "'id' must be lowercase letters" in message
+
+
+def test_unknown_card_type(tmp_path: Path) -> None:
+    body = HEADER + "  - id: a\n    type: clozee\n    text: x\n    source: zhou2024\n"
+    assert only(write(tmp_path, body)) == (
+        8,
+        11,
+        "card 'a': unknown card type 'clozee'; expected basic, reversed or cloze",
+    )
+
+
+def test_duplicate_card_id_within_a_file(tmp_path: Path) -> None:
+    card = "  - id: a\n    front: Q\n    back: A\n    source: zhou2024\n"
+    assert only(write(tmp_path, HEADER + card + card)) == (
+        11,
+        9,
+        "duplicate card id 'a' (first used on line 7)",
+    )
+
+
+def test_duplicate_card_id_across_files(tmp_path: Path) -> None:
+    card = "  - id: shared\n    front: Q\n    back: A\n    source: zhou2024\n"
+    first = parse_deck(write(tmp_path, HEADER + card, "one.yaml"))
+    other_header = HEADER.replace("id: d", "id: e")
+    second = parse_deck(write(tmp_path, other_header + card, "two.yaml"))
+    bib = parse_bibliography(bundled_sources_file()).entries
+    found = check_collection([first, second], bib)
+    assert [(p.path.endswith("two.yaml"), p.line, p.column) for p in found] == [(True, 7, 9)]
+    assert "card id 'shared' is also used in" in found[0].message
+
+
+def test_unknown_source_id_is_located_and_suggested(tmp_path: Path) -> None:
+    body = HEADER + "  - id: a\n    front: Q\n    back: A\n    source: zhou2042\n"
+    deck = parse_deck(write(tmp_path, body))
+    found = check_collection([deck], parse_bibliography(bundled_sources_file()).entries)
+    assert [(p.line, p.column, p.message) for p in found] == [
+        (10, 13, "card 'a': unknown source id 'zhou2042' (did you mean 'zhou2024'?)")
+    ]
+
+
+def test_malformed_cloze_points_into_the_text(tmp_path: Path) -> None:
+    body = (
+        HEADER
+        + "  - id: a\n    type: cloze\n    text: Dose {{c1:20 mg}} here\n    source: zhou2024\n"
+    )
+    found = problems(write(tmp_path, body))
+    assert found[0][:2] == (9, 16)
+    assert "malformed cloze markup" in found[0][2]
+
+
+def test_cloze_without_deletion(tmp_path: Path) -> None:
+    body = (
+        HEADER + "  - id: a\n    type: cloze\n    text: No deletions here\n    source: zhou2024\n"
+    )
+    assert only(write(tmp_path, body)) == (
+        9,
+        11,
+        "card 'a': cloze text has no deletion such as {{c1::answer}}",
+    )
+
+
+def test_newer_format_version_is_refused(tmp_path: Path) -> None:
+    body = HEADER.replace("format_version: 1", "format_version: 2") + "  - id: a\n"
+    line, column, message = only(write(tmp_path, body))
+    assert (line, column) == (1, 17)
+    assert "newer than this StudyApp understands" in message
+
+
+def test_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
+    body = (
+        HEADER
+        + "  - id: a\n    front: Q\n    back: A\n    back: B\n    source: zhou2024\n"
+        + "  - id: b\n    fornt: Q\n    back: A\n    source: zhou2024\n"
+        + "  - id: c\n    type: cloze\n    text: 'x {{c1:y}}'\n    source: zhou2024\n"
+        + "  - id: a\n    front: Q\n    back: A\n    source: zhou2024\n"
+    )
+    lines = [line for line, _, _ in problems(write(tmp_path, body))]
+    # duplicate key; b: missing front, unknown fornt; c: '{{' and '}}' unmatched; a again
+    assert sorted(lines) == [10, 12, 13, 18, 18, 20]
+
+
+def test_evidence_cards_without_citation_warn(tmp_path: Path) -> None:
+    body = (
+        HEADER.replace("mechanisms", "evidence")
+        + "  - id: a\n    front: Q\n    back: A\n    source: zhou2024\n"
+    )
+    deck = parse_deck(write(tmp_path, body))
+    assert deck.ok
+    assert {p.severity for p in deck.problems} == {Severity.WARNING}
+    assert len(deck.problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", (1, 1, "the file is empty; a deck needs format_version, deck and cards")),
+        (b"\x00\x01\x02binary", (1, 1, "not a text file (it contains NUL bytes)")),
+        (b"format_version: 1\n\xff\xfe", (2, 1, "not valid UTF-8 text; save it as UTF-8")),
+        (
+            b"- just\n- a list\n",
+            (1, 1, "a deck file must be a mapping with format_version, deck and cards"),
+        ),
+        (
+            b"just text\n",
+            (1, 1, "a deck file must be a mapping with format_version, deck and cards"),
+        ),
+    ],
+)
+def test_bad_files_give_one_clear_error(
+    tmp_path: Path, content: bytes, expected: tuple[int, int, str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    assert problems(path) == [expected]
+
+
+def test_tab_indentation_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "tabs.yaml"
+    path.write_text("format_version: 1\ndeck:\n\tid: d\n", encoding="utf-8")
+    line, column, message = only(path)
+    assert (line, column) == (3, 1)
+    assert "tab" in message
+
+
+def test_wrong_indentation_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "indent.yaml"
+    path.write_text("format_version: 1\ndeck:\n  id: d\n title: T\n", encoding="utf-8")
+    line, column, message = only(path)
+    assert message.startswith("YAML:")
+    assert line == 4
+
+
+def test_unsafe_tags_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "evil.yaml"
+    path.write_text(
+        "format_version: 1\ndeck: !!python/object/apply:os.system ['true']\n", encoding="utf-8"
+    )
+    found = problems(path)
+    assert found[0][:2] == (2, 7)
+    assert "unsupported YAML tag" in found[0][2]
+
+
+def test_missing_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    assert problems(tmp_path / "nope.yaml") == [(1, 1, "no such file")]
+
+
+def test_bundled_bibliography_is_valid() -> None:
+    bib = parse_bibliography(bundled_sources_file())
+    assert bib.problems == []
+    assert {"zhou2024", "rieser2021", "consensus_nd", "rehabblog_nd", "feduccia2018"} <= set(
+        bib.entries
+    )

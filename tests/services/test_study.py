@@ -1,0 +1,229 @@
+"""Review sessions: queue order, limits, siblings, answers committed, exact undo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from studyapp.core.model import Queue, Rating
+from studyapp.services.library import Library
+from studyapp.services.study import StudyScope, describe_memory
+from tests.conftest import Clock
+
+
+def card_row(library: Library, card_id: int) -> tuple[object, ...]:
+    with library.engine.connect() as conn:
+        return tuple(conn.execute(text("SELECT * FROM card WHERE id = :i"), {"i": card_id}).one())
+
+
+def count(library: Library, sql: str) -> int:
+    with library.engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
+
+
+def test_new_cards_come_in_file_order_and_siblings_wait(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    session = library.session(StudyScope(("sample-mechanisms",)), clock=clock)
+    shown = []
+    while (card := session.next_card()) is not None:
+        shown.append((card.note_id, card.key))
+        session.answer(Rating.EASY)
+    # one card per note today: the reverse of s-bdnf and c2 of s-mapp1 wait for tomorrow
+    assert shown == [("s-5ht2a", "fwd"), ("s-bdnf", "fwd"), ("s-mapp1", "c1"), ("s-nmda", "fwd")]
+    clock.now += timedelta(days=1)
+    tomorrow = library.session(StudyScope(("sample-mechanisms",)), clock=clock)
+    keys = []
+    while (card := tomorrow.next_card()) is not None and len(keys) < 2:
+        keys.append((card.note_id, card.key))
+        tomorrow.answer(Rating.EASY)
+    assert ("s-bdnf", "rev") in keys or ("s-mapp1", "c2") in keys
+
+
+def test_learning_cards_come_before_new_ones(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    first = session.next_card()
+    assert first is not None
+    session.answer(Rating.AGAIN)  # due again in 1 minute
+    clock.now += timedelta(minutes=2)
+    again = session.next_card()
+    assert again is not None and again.card_id == first.card_id
+    assert again.state.queue is Queue.LEARNING
+
+
+def test_reviews_come_before_new_cards(library: Library, deck_dir: Path, clock: Clock) -> None:
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    first = session.next_card()
+    assert first is not None
+    session.answer(Rating.EASY)  # straight to review, due in days
+    clock.now += timedelta(days=30)
+    later = library.session(clock=clock)
+    card = later.next_card()
+    assert card is not None and card.card_id == first.card_id
+    assert card.state.queue is Queue.REVIEW
+
+
+def test_daily_new_limit(library: Library, deck_dir: Path, clock: Clock) -> None:
+    library.sync([deck_dir])
+    library.update_settings(library.settings.with_changes(new_per_day=2))
+    session = library.session(clock=clock)
+    assert session.counts().new == 2
+    answered = 0
+    while (card := session.next_card()) is not None:
+        session.answer(Rating.EASY)
+        answered += 1
+    assert answered == 2
+    assert library.session(clock=clock).counts().new == 0
+
+
+def test_answer_is_committed_with_its_log_row(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    card = session.next_card()
+    assert card is not None
+    session.answer(Rating.HARD, duration_ms=4321)
+    # a second, independent connection sees it: it is committed
+    with library.engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT card_id, rating, duration_ms, queue_before, queue_after, reviewed_at FROM review"
+            )
+        ).one()
+    assert tuple(row) == (card.card_id, 2, 4321, 0, 1, int(clock.now.timestamp() * 1000))
+
+
+def test_answer_time_is_measured_from_showing_the_card(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    ticks = iter([100.0, 107.25])
+    session = library.session(clock=clock, monotonic=lambda: next(ticks))
+    session.next_card()
+    session.answer(Rating.GOOD)
+    assert count(library, "SELECT duration_ms FROM review") == 7250
+
+
+def test_undo_restores_the_exact_prior_row_and_removes_the_log(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    first = session.next_card()
+    assert first is not None
+    before_first = card_row(library, first.card_id)
+    session.answer(Rating.GOOD)
+    clock.now += timedelta(minutes=15)
+    again = session.next_card()
+    assert again is not None and again.card_id == first.card_id
+    middle = card_row(library, first.card_id)
+    session.answer(Rating.GOOD)
+    assert card_row(library, first.card_id) != middle
+
+    restored = session.undo()
+    assert restored is not None and restored.card_id == first.card_id
+    assert card_row(library, first.card_id) == middle
+    assert count(library, "SELECT count(*) FROM review") == 1
+    assert session.current == restored
+
+    session.undo()
+    assert card_row(library, first.card_id) == before_first
+    assert count(library, "SELECT count(*) FROM review") == 0
+    assert session.undo() is None and not session.can_undo
+    assert session.summary.studied == 0
+
+
+def test_fsrs_state_survives_a_restart_of_the_process(tmp_path: Path, deck_dir: Path) -> None:
+    store = tmp_path / "store"
+    script = f"""
+import sys
+from datetime import datetime, UTC, timedelta
+from studyapp.core.model import Rating
+from studyapp.services.library import Library
+lib = Library({str(store)!r})
+lib.update_settings(lib.settings.with_changes(fuzz=False))
+lib.sync([{str(deck_dir)!r}])
+t = datetime(2026, 3, 2, 12, tzinfo=UTC)
+s = lib.session(clock=lambda: t)
+card = s.next_card()
+s.answer(Rating.EASY)
+print(card.card_id)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    card_id = int(out.stdout.strip())
+    library = Library(store)
+    try:
+        session = library.session()
+        view = session.card_view(card_id)  # type: ignore[arg-type]
+        assert view.state.queue is Queue.REVIEW
+        assert view.state.stability is not None and view.state.stability > 1
+        assert view.state.reps == 1 and view.state.last_review is not None
+        # and the scheduler resumes from it
+        assert session.preview(view)[Rating.GOOD].state.reps == 2
+    finally:
+        library.close()
+
+
+def test_interval_labels_come_from_the_scheduler(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    card = session.next_card()
+    assert card is not None
+    labels = {r: p.label for r, p in session.preview().items()}
+    assert labels == {Rating.AGAIN: "1m", Rating.HARD: "6m", Rating.GOOD: "10m", Rating.EASY: "8d"}
+
+
+def test_study_day_rollover_releases_siblings_and_resets_limits(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    library.update_settings(library.settings.with_changes(new_per_day=1))
+    session = library.session(clock=clock)
+    assert session.next_card() is not None
+    session.answer(Rating.EASY)
+    assert session.next_card() is None
+    # The rollover is at 4:00 local time; a day later there is a new allowance.
+    clock.now += timedelta(days=1)
+    assert library.session(clock=clock).next_card() is not None
+
+
+def test_counts_and_card_view_carry_sources(library: Library, deck_dir: Path, clock: Clock) -> None:
+    library.sync([deck_dir])
+    session = library.session(StudyScope(("sample-mechanisms",)), clock=clock)
+    counts = session.counts()
+    assert (counts.new, counts.learning, counts.review) == (6, 0, 0)
+    while (card := session.next_card()) is not None and card.note_id != "s-mapp1":
+        session.answer(Rating.EASY)
+    assert card is not None
+    assert card.source_line == "Source: Zhou 2024, Health Science Journal"
+    assert card.study_line == "Study: Mitchell 2021, Nature Medicine · as of 2025"
+    assert '<span class="cloze">[...]</span>' in card.question
+
+
+def test_summary_and_memory_description(library: Library, deck_dir: Path, clock: Clock) -> None:
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    session.next_card()
+    session.answer(Rating.AGAIN, duration_ms=2000)
+    session.next_card()
+    session.answer(Rating.EASY, duration_ms=3000)
+    summary = session.finish()
+    assert summary.studied == 2 and summary.again_rate == 0.5 and summary.seconds == 5.0
+    assert summary.next_due is not None
+    last_card = count(library, "SELECT card_id FROM review ORDER BY id DESC LIMIT 1")
+    card = session.card_view(last_card)  # type: ignore[arg-type]
+    lines = describe_memory(card.state, session.retrievability(card))
+    assert any(line.startswith("Stability") for line in lines)
+    assert len(session.history(card.card_id)) == 1

@@ -1,0 +1,276 @@
+"""Sync keeps progress: stable ids, retire/restore, relearn, inheritance, all-or-nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import text
+
+from studyapp.core.model import Queue, Rating
+from studyapp.services.library import Library
+from tests.conftest import Clock
+
+
+def db_digest(library: Library) -> str:
+    """SHA-256 of the database after a checkpoint, i.e. of everything committed."""
+    with library.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return hashlib.sha256((library.data_dir / "studyapp.sqlite3").read_bytes()).hexdigest()
+
+
+def rows(library: Library, sql: str, **params: object) -> list[tuple[object, ...]]:
+    with library.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def study(library: Library, clock: Clock, note_id: str, rating: Rating = Rating.GOOD) -> None:
+    """Answer every card of ``note_id`` once (others are skipped by scoping to its deck)."""
+    session = library.session(clock=clock)
+    for _ in range(50):
+        card = session.next_card()
+        assert card is not None, f"{note_id} never came up"
+        if card.note_id == note_id:
+            session.answer(rating)
+            return
+        session.answer(Rating.EASY)
+
+
+def test_first_sync_adds_every_card_as_new(library: Library, deck_dir: Path) -> None:
+    plan = library.sync([deck_dir])
+    assert plan.ok, plan.problems
+    assert sorted(plan.new) == ["s-5ht2a", "s-bdnf", "s-mapp1", "s-nmda", "s-pat"]
+    # basic 1 + reversed 2 + cloze 2 + basic 1 + reversed 2
+    assert rows(library, "SELECT count(*) FROM card WHERE queue = 0 AND retired = 0") == [(8,)]
+    assert "5 new" in plan.summary()
+
+
+def test_unchanged_files_are_skipped(library: Library, deck_dir: Path) -> None:
+    library.sync([deck_dir])
+    plan = library.sync([deck_dir])
+    assert plan.files_read == [] and len(plan.files_skipped) == 2
+    assert plan.unchanged == 5 and not plan.changes_anything
+
+
+def test_editing_text_keeps_the_schedule_and_history(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    study(library, clock, "s-5ht2a")
+    before = rows(
+        library, "SELECT id, queue, stability, due, reps FROM card WHERE note_id = 's-5ht2a'"
+    )
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(deck.read_text().replace("mainly act on?", "act on, mainly?"))
+    plan = library.sync([deck_dir])
+    assert plan.updated == ["s-5ht2a"] and plan.files_read == [str(deck)]
+    assert (
+        rows(library, "SELECT id, queue, stability, due, reps FROM card WHERE note_id = 's-5ht2a'")
+        == before
+    )
+    assert rows(library, "SELECT front FROM note WHERE id = 's-5ht2a'") == [
+        ("Which receptor do classic psychedelics act on, mainly?",)
+    ]
+    assert rows(library, "SELECT count(*) FROM review") == [(1,)]
+
+
+def test_removed_card_is_retired_and_comes_back_with_its_history(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    study(library, clock, "s-nmda")
+    state = rows(
+        library,
+        "SELECT id, queue, stability, difficulty, due, reps FROM card WHERE note_id = 's-nmda'",
+    )
+    deck = deck_dir / "sample.yaml"
+    original = deck.read_text()
+    cut = original.index("  - id: s-nmda")
+    deck.write_text(original[:cut])
+    plan = library.sync([deck_dir])
+    assert plan.retired == ["s-nmda"]
+    assert rows(library, "SELECT retired FROM card WHERE note_id = 's-nmda'") == [(1,)]
+    session = library.session(clock=clock)
+    seen = set()
+    while (card := session.next_card()) is not None:
+        seen.add(card.note_id)
+        session.answer(Rating.EASY)
+    assert "s-nmda" not in seen
+    assert rows(
+        library,
+        "SELECT count(*) FROM review r JOIN card c ON c.id = r.card_id WHERE c.note_id = 's-nmda'",
+    ) == [(1,)]
+
+    deck.write_text(original)
+    plan = library.sync([deck_dir])
+    assert plan.restored == ["s-nmda"]
+    assert (
+        rows(
+            library,
+            "SELECT id, queue, stability, difficulty, due, reps FROM card WHERE note_id = 's-nmda'",
+        )
+        == state
+    )
+
+
+def test_broken_file_leaves_the_store_byte_for_byte_unchanged(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    study(library, clock, "s-5ht2a")
+    before = db_digest(library)
+    deck = deck_dir / "sample.yaml"
+    text_ = deck.read_text().replace("mainly act on?", "mainly act on? (edited)")
+    deck.write_text(text_ + "  - id: s-broken\n    fornt: x\n")
+    (deck_dir / "terms.yaml").write_text(
+        (deck_dir / "terms.yaml").read_text().replace("PAT", "PAT!")
+    )
+    plan = library.sync([deck_dir])
+    assert not plan.ok
+    # s-broken: missing source, front and back (at the card), unknown field 'fornt'
+    assert [(p.line, p.column) for p in plan.problems] == [(28, 5)] * 3 + [(29, 5)]
+    assert db_digest(library) == before
+
+
+def test_dry_run_writes_nothing(library: Library, deck_dir: Path) -> None:
+    library.sync([deck_dir])
+    before = db_digest(library)
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(deck.read_text().replace("  - id: s-nmda", "  - id: s-nmda-2"))
+    plan = library.sync([deck_dir], dry_run=True)
+    assert plan.new == ["s-nmda-2"] and plan.retired == ["s-nmda"]
+    assert db_digest(library) == before
+
+
+def test_changing_a_basic_card_to_reversed_keeps_the_forward_history(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    study(library, clock, "s-nmda")
+    fwd = rows(library, "SELECT id, reps FROM card WHERE note_id = 's-nmda' AND key = 'fwd'")
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text().replace("  - id: s-nmda\n", "  - id: s-nmda\n    type: reversed\n")
+    )
+    library.sync([deck_dir])
+    assert (
+        rows(library, "SELECT id, reps FROM card WHERE note_id = 's-nmda' AND key = 'fwd'") == fwd
+    )
+    assert rows(library, "SELECT queue FROM card WHERE note_id = 's-nmda' AND key = 'rev'") == [
+        (0,)
+    ]
+
+
+def test_removing_a_cloze_deletion_moves_no_other_history(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    while (card := session.next_card()) is not None:
+        session.answer(Rating.EASY)
+    c2 = rows(
+        library, "SELECT id, stability, due FROM card WHERE note_id = 's-mapp1' AND key = 'c2'"
+    )
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(deck.read_text().replace("{{c1::67%}}", "67%"))
+    library.sync([deck_dir])
+    assert (
+        rows(
+            library, "SELECT id, stability, due FROM card WHERE note_id = 's-mapp1' AND key = 'c2'"
+        )
+        == c2
+    )
+    assert rows(library, "SELECT retired FROM card WHERE note_id = 's-mapp1' AND key = 'c1'") == [
+        (1,)
+    ]
+
+
+def test_raising_revision_sends_learned_cards_to_relearning(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    while (card := session.next_card()) is not None:
+        session.answer(Rating.EASY)
+    stability = rows(library, "SELECT stability FROM card WHERE note_id = 's-nmda'")
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text().replace(
+            "    back: The NMDA glutamate receptor.\n",
+            "    back: The NMDA glutamate receptor (as an antagonist).\n    revision: 2\n",
+        )
+    )
+    plan = library.sync(
+        [deck_dir],
+    )
+    assert plan.relearn == ["s-nmda"]
+    assert rows(library, "SELECT queue, stability FROM card WHERE note_id = 's-nmda'") == [
+        (int(Queue.RELEARNING), stability[0][0])
+    ]
+    # only that card: the others keep their state
+    assert rows(library, "SELECT count(*) FROM card WHERE queue = 3") == [(1,)]
+    assert rows(
+        library,
+        "SELECT count(*) FROM review r JOIN card c ON c.id = r.card_id WHERE c.note_id = 's-nmda'",
+    ) == [(1,)]
+
+
+def test_retired_card_with_successor_can_pass_on_its_memory(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    study(library, clock, "s-nmda", Rating.EASY)
+    old = rows(
+        library, "SELECT stability, difficulty, due, reps FROM card WHERE note_id = 's-nmda'"
+    )
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text().replace(
+            "    back: The NMDA glutamate receptor.\n",
+            "    back: The NMDA glutamate receptor.\n    retired: Split into a clearer card.\n"
+            "    replaced_by: s-nmda-v2\n    inherit_progress: true\n",
+        )
+        + "  - id: s-nmda-v2\n    front: What does ketamine do at NMDA receptors?\n"
+        "    back: It blocks them (antagonist).\n    source: rehabblog_nd\n"
+    )
+    plan = library.sync([deck_dir])
+    assert plan.retired == ["s-nmda"] and plan.new == ["s-nmda-v2"]
+    assert plan.inherited == [("s-nmda-v2", "s-nmda")]
+    assert (
+        rows(
+            library, "SELECT stability, difficulty, due, reps FROM card WHERE note_id = 's-nmda-v2'"
+        )
+        == old
+    )
+    assert rows(library, "SELECT retired_reason FROM note WHERE id = 's-nmda'") == [
+        ("Split into a clearer card.",)
+    ]
+
+
+def test_deck_file_deleted_from_folder_retires_its_cards(library: Library, deck_dir: Path) -> None:
+    library.sync([deck_dir])
+    (deck_dir / "terms.yaml").unlink()
+    plan = library.sync([deck_dir])
+    assert plan.decks_removed == ["sample-terms"] and plan.retired == ["s-pat"]
+    assert rows(
+        library, "SELECT count(*) FROM card WHERE deck_id = 'sample-terms' AND retired = 0"
+    ) == [(0,)]
+
+
+def test_card_moved_between_decks_keeps_history(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    study(library, clock, "s-nmda")
+    ids = rows(library, "SELECT id FROM card WHERE note_id = 's-nmda'")
+    sample = deck_dir / "sample.yaml"
+    original = sample.read_text()
+    block = original[original.index("  - id: s-nmda") :]
+    sample.write_text(original.replace(block, ""))
+    terms = deck_dir / "terms.yaml"
+    terms.write_text(terms.read_text() + block)
+    plan = library.sync([deck_dir])
+    assert plan.ok, plan.problems
+    assert rows(library, "SELECT id, deck_id, retired FROM card WHERE note_id = 's-nmda'") == [
+        (ids[0][0], "sample-terms", 0)
+    ]

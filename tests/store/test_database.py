@@ -1,0 +1,70 @@
+"""The SQLite store: pragmas, schema version, refusing newer databases."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from studyapp.core.errors import KnownError
+from studyapp.store.database import SCHEMA_VERSION, open_engine
+
+
+def test_new_database_is_wal_with_foreign_keys_and_a_version(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "s.sqlite3")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA user_version")).scalar() == SCHEMA_VERSION
+        indexes = {
+            r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='index'"))
+        }
+    assert {
+        "ix_card_queue_due",
+        "ix_card_deck_queue_due",
+        "ix_card_new_order",
+        "ix_review_time",
+    } <= indexes
+    engine.dispose()
+
+
+def test_reopening_keeps_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    engine = open_engine(path)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO setting (key, value) VALUES ('k', '1')"))
+    engine.dispose()
+    engine = open_engine(path)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM setting")).scalar() == "1"
+    engine.dispose()
+
+
+def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    open_engine(path).dispose()
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(KnownError, match="newer StudyApp"):
+        open_engine(path)
+
+
+def test_a_file_that_is_not_a_database_is_a_known_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(KnownError, match="cannot open the database"):
+        open_engine(path)
+
+
+def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "s.sqlite3")
+    with pytest.raises(Exception, match="FOREIGN KEY"), engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, "
+                "queue_before, queue_after, due_after, before) VALUES (999, 0, 3, 0, 0, 1, 0, '{}')"
+            )
+        )
+    engine.dispose()

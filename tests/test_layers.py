@@ -1,0 +1,63 @@
+"""The Qt-free core really is Qt-free, and the layering contracts hold."""
+
+from __future__ import annotations
+
+import pkgutil
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import studyapp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def headless_modules() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(studyapp.__path__, "studyapp."):
+        if (
+            info.name.startswith(("studyapp.gui", "studyapp.app"))
+            or info.name == "studyapp.__main__"
+        ):
+            continue
+        names.append(info.name)
+    return names
+
+
+def test_every_module_outside_the_gui_imports_without_pyside6() -> None:
+    modules = headless_modules()
+    assert "studyapp.services.study" in modules and "studyapp.cli" in modules
+    script = f"""
+import importlib, sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('PySide6', 'shiboken6'):
+            raise ImportError('PySide6 is blocked in this test')
+sys.meta_path.insert(0, Block())
+for name in {modules!r}:
+    importlib.import_module(name)
+assert not any(m.startswith('PySide6') for m in sys.modules)
+print('ok', len({modules!r}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok")
+
+
+def test_cli_help_does_not_import_qt() -> None:
+    script = "import sys; from studyapp.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit: pass\nassert 'PySide6' not in sys.modules"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_import_contracts_hold() -> None:
+    lint = shutil.which("lint-imports")
+    assert lint is not None, "import-linter is a test dependency"
+    result = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 3 kept, 0 broken" in result.stdout
