@@ -1,13 +1,117 @@
-"""Composition root of the desktop app (filled in by the GUI work)."""
+"""Composition root of the desktop app: QApplication, library, main window, screenshots."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 
-__all__ = ["run"]
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from studyapp.core.errors import KnownError
+from studyapp.core.model import Rating
+from studyapp.gui.details import CardDetailsDialog
+from studyapp.gui.mainwindow import MainWindow
+from studyapp.gui.settings_dialog import SettingsDialog
+from studyapp.services.library import Library
+
+__all__ = ["render_screen", "run"]
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("StudyApp")
+    app.setOrganizationName("StudyApp")
+    return app
 
 
 def run(args: argparse.Namespace) -> int:
-    print("studyapp: the study window is not built yet; use 'studyapp --help'", file=sys.stderr)
-    return 2
+    """``studyapp`` with no command: open the window (or render one screen to a PNG)."""
+    app = _application()
+    try:
+        library = Library.open(args.data_dir)
+    except KnownError as exc:
+        print(f"studyapp: error: {exc}", file=sys.stderr)
+        return 2
+    if args.theme:
+        library.update_settings(library.settings.with_changes(theme=args.theme))
+    if args.screenshot:
+        try:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            print(
+                f"studyapp: error: --size must look like 1000x700, not {args.size!r}",
+                file=sys.stderr,
+            )
+            return 2
+        with tempfile.TemporaryDirectory() as scratch:
+            return render_screen(
+                library, args.screen, Path(args.screenshot), (width, height), Path(scratch)
+            )
+    window = MainWindow(library)
+    window.show()
+    # First paint with what the store holds, then check the deck files off the GUI thread.
+    QTimer.singleShot(0, window.start_sync)
+    code = app.exec()
+    library.close()
+    return int(code)
+
+
+def _grab(widget: QWidget, path: Path) -> None:
+    QApplication.processEvents()
+    if not widget.grab().save(str(path)):
+        raise KnownError(f"cannot write the screenshot {path}")
+
+
+def render_screen(
+    library: Library, screen: str, out: Path, size: tuple[int, int], scratch: Path
+) -> int:
+    """Render ``screen`` offscreen to ``out``.
+
+    The decks are synced first. Screens that need answered cards (summary, details) are
+    drawn from a scratch copy of the store, so a screenshot never changes the trainee's data.
+    """
+    _application()
+    plan = library.sync()
+    if not plan.ok:
+        for problem in plan.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    if screen in ("summary", "details"):
+        library = library.clone(scratch / "copy")
+    window = MainWindow(library)
+    window.resize(*size)
+    window.show()
+    if screen in ("review", "answer", "summary", "details"):
+        window._on_study_requested("all", "")  # noqa: SLF001 (the same path as the button)
+        if screen == "answer":
+            window.review.reveal()
+        if screen in ("summary", "details"):
+            for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.GOOD):
+                window.review.reveal()
+                window.review.grade(rating)
+                if window.review.card is None:
+                    break
+            if screen == "summary":
+                window.review.leave()
+    if screen == "settings":
+        dialog = SettingsDialog(library.settings, window)
+        dialog.show()
+        _grab(dialog, out)
+    elif screen == "details":
+        session = window.review.session
+        assert session is not None
+        assert session.last_answered is not None
+        dialog = CardDetailsDialog(session, session.card_view(session.last_answered), window)
+        dialog.resize(620, 460)
+        dialog.show()
+        _grab(dialog, out)
+    else:
+        _grab(window, out)
+    window.close()
+    return 0

@@ -48,7 +48,11 @@ print('ok', len({modules!r}))
 
 
 def test_cli_help_does_not_import_qt() -> None:
-    script = "import sys; from studyapp.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit: pass\nassert 'PySide6' not in sys.modules"
+    script = (
+        "import sys\nfrom studyapp.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "assert 'PySide6' not in sys.modules"
+    )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT
     )

@@ -128,6 +128,38 @@ class Library:
             self.apply(plan)
         return plan
 
+    # -- trainees' own notes ---------------------------------------------------------------
+    def user_note(self, note_id: str) -> str:
+        """The trainee's note on a card ('' if none). Deck syncs never touch these."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                text("SELECT text FROM user_note WHERE note_id = :n"), {"n": note_id}
+            ).scalar()
+        return str(value or "")
+
+    def set_user_note(self, note_id: str, note: str) -> None:
+        """Save (or, when blank, delete) the trainee's note on a card."""
+        with self.engine.begin() as conn:
+            if note.strip():
+                conn.execute(
+                    text(
+                        "INSERT INTO user_note (note_id, text, updated_at) VALUES (:n, :t, "
+                        "strftime('%s','now')) ON CONFLICT(note_id) DO UPDATE SET "
+                        "text = excluded.text, updated_at = excluded.updated_at"
+                    ),
+                    {"n": note_id, "t": note},
+                )
+            else:
+                conn.execute(text("DELETE FROM user_note WHERE note_id = :n"), {"n": note_id})
+
+    def clone(self, target_dir: Path) -> Library:
+        """A copy of this library's store in ``target_dir`` (for screenshots and previews)."""
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / DB_FILENAME
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f"VACUUM INTO '{str(target).replace(chr(39), chr(39) * 2)}'")
+        return Library(target_dir)
+
     # -- studying --------------------------------------------------------------------------
     def session(self, scope: StudyScope | None = None, **kwargs: object) -> StudySession:
         return StudySession(self.engine, self.settings, scope, **kwargs)  # type: ignore[arg-type]

@@ -105,7 +105,7 @@ def render_card(
     else:
         ask, tell = (front, back) if key != "rev" else (back, front)
         question = sanitize(ask)
-        answer = f'{question}<hr/><div class="answer">{sanitize(tell)}</div>'
+        answer = f'{question}<div class="answer">{sanitize(tell)}</div>'
     return RenderedCard(
         question=question,
         answer=answer,

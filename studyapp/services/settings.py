@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from studyapp.core.scheduling import SchedulerConfig
 
-__all__ = ["Settings", "load_settings", "save_settings"]
+__all__ = ["Settings", "load_settings", "parse_steps", "save_settings"]
 
 Theme = Literal["system", "light", "dark"]
 
@@ -98,3 +98,21 @@ def save_settings(engine: Engine, settings: Settings) -> None:
                 ),
                 {"k": key, "v": json.dumps(value)},
             )
+
+
+def parse_steps(text_: str) -> tuple[float, ...]:
+    """Steps typed as minutes separated by spaces or commas (``"1 10"``).
+
+    Raises:
+        ValueError: with a message for the user.
+    """
+    parts = [p for p in text_.replace(",", " ").split() if p]
+    try:
+        steps = tuple(float(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f"steps must be numbers of minutes, such as '1 10' (got {text_!r})"
+        ) from None
+    if not steps or any(s <= 0 for s in steps):
+        raise ValueError("steps must be one or more positive numbers of minutes")
+    return steps

@@ -60,6 +60,7 @@ class CardView:
     as_of: int | None
     state: MemoryState
     retired_reason: str | None = None
+    user_note: str = ""
 
     @property
     def source_line(self) -> str:
@@ -147,6 +148,11 @@ class StudySession:
         self._undo: list[_Answered] = []
         self._sources: dict[str, dict[str, object]] | None = None
         self.summary = SessionSummary()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new limits and scheduler settings from the next card on."""
+        self.settings = settings
+        self._scheduler = Scheduler(settings.scheduler_config())
 
     # -- time ------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -263,6 +269,11 @@ class StudySession:
         return after
 
     @property
+    def last_answered(self) -> CardId | None:
+        """The card answered last in this session (what Ctrl+Z would restore)."""
+        return self._undo[-1].card_id if self._undo else None
+
+    @property
     def can_undo(self) -> bool:
         return bool(self._undo)
 
@@ -340,9 +351,9 @@ class StudySession:
                 "SELECT c.id, c.key, c.queue, c.step, c.stability, c.difficulty, c.due, "
                 "c.last_review, c.reps, c.lapses, n.id AS note_id, n.kind, n.front, n.back, "
                 "n.text, n.extra, n.correction, n.tags, n.sources, n.cites, n.as_of, "
-                "n.retired_reason, d.id AS deck_id, d.title, d.family FROM card c "
-                "JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
-                "WHERE c.id = :id"
+                "n.retired_reason, d.id AS deck_id, d.title, d.family, u.text AS user_note "
+                "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
+                "LEFT JOIN user_note u ON u.note_id = n.id WHERE c.id = :id"
             ),
             {"id": card_id},
         ).one()
@@ -373,6 +384,7 @@ class StudySession:
             as_of=row.as_of,
             state=queries.state_from_row(row),
             retired_reason=row.retired_reason,
+            user_note=row.user_note or "",
         )
 
 
@@ -393,5 +405,9 @@ def describe_memory(state: MemoryState, retrievability: float | None) -> list[st
         lines.append(f"Retrievability {retrievability:.0%}: the chance you would recall it now.")
     if state.due is not None:
         lines.append(f"Next due {state.due.astimezone().strftime('%Y-%m-%d %H:%M')}.")
-    lines.append(f"Reviewed {state.reps} times; forgotten {state.lapses} times after learning.")
+    times = {1: "once", 2: "twice"}
+    lines.append(
+        f"Reviewed {times.get(state.reps, f'{state.reps} times')}; forgotten "
+        f"{times.get(state.lapses, f'{state.lapses} times')} after learning."
+    )
     return lines

@@ -78,7 +78,7 @@ def test_daily_new_limit(library: Library, deck_dir: Path, clock: Clock) -> None
     session = library.session(clock=clock)
     assert session.counts().new == 2
     answered = 0
-    while (card := session.next_card()) is not None:
+    while session.next_card() is not None:
         session.answer(Rating.EASY)
         answered += 1
     assert answered == 2
@@ -97,7 +97,8 @@ def test_answer_is_committed_with_its_log_row(
     with library.engine.connect() as conn:
         row = conn.execute(
             text(
-                "SELECT card_id, rating, duration_ms, queue_before, queue_after, reviewed_at FROM review"
+                "SELECT card_id, rating, duration_ms, queue_before, queue_after, reviewed_at "
+                "FROM review"
             )
         ).one()
     assert tuple(row) == (card.card_id, 2, 4321, 0, 1, int(clock.now.timestamp() * 1000))

@@ -166,7 +166,7 @@ def test_removing_a_cloze_deletion_moves_no_other_history(
 ) -> None:
     library.sync([deck_dir])
     session = library.session(clock=clock)
-    while (card := session.next_card()) is not None:
+    while session.next_card() is not None:
         session.answer(Rating.EASY)
     c2 = rows(
         library, "SELECT id, stability, due FROM card WHERE note_id = 's-mapp1' AND key = 'c2'"
@@ -190,7 +190,7 @@ def test_raising_revision_sends_learned_cards_to_relearning(
 ) -> None:
     library.sync([deck_dir])
     session = library.session(clock=clock)
-    while (card := session.next_card()) is not None:
+    while session.next_card() is not None:
         session.answer(Rating.EASY)
     stability = rows(library, "SELECT stability FROM card WHERE note_id = 's-nmda'")
     deck = deck_dir / "sample.yaml"

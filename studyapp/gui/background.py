@@ -1,0 +1,70 @@
+"""The one way the GUI runs long work (deck syncs) off the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+__all__ = ["BackgroundTask"]
+
+
+class _Worker(QObject):
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, job: Callable[[], Any]) -> None:
+        super().__init__()
+        self._job = job
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._job()
+        except Exception as exc:  # reported to the user, never swallowed
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.finished.emit(result)
+
+
+class BackgroundTask(QObject):
+    """Runs ``job`` on a worker thread; ``finished``/``failed`` arrive on the GUI thread.
+
+    ``job`` must not touch widgets.
+    """
+
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, job: Callable[[], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._worker = _Worker(job)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        return self._thread.wait(msecs)
+
+    def _stop(self) -> None:
+        self._thread.quit()
+        self._thread.wait()
+
+    @Slot(object)
+    def _on_finished(self, result: object) -> None:
+        self._stop()
+        self.finished.emit(result)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._stop()
+        self.failed.emit(message)

@@ -1,0 +1,61 @@
+"""Card details: the review history and the FSRS memory state in plain words."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studyapp.services.study import CardView, StudySession, describe_memory
+
+__all__ = ["CardDetailsDialog"]
+
+
+class CardDetailsDialog(QDialog):
+    def __init__(
+        self, session: StudySession, card: CardView, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Card details · {card.note_id}")
+        self.setMinimumSize(640, 440)
+        layout = QVBoxLayout(self)
+        where = QLabel(f"{card.deck_title} · {card.note_id} ({card.key}) · {card.source_line}")
+        where.setObjectName("muted")
+        where.setWordWrap(True)
+        layout.addWidget(where)
+        # The details show the current state, so read it fresh rather than the shown copy.
+        current = session.card_view(card.card_id)
+        self.memory = QLabel(
+            "\n".join(describe_memory(current.state, session.retrievability(current)))
+        )
+        self.memory.setWordWrap(True)
+        layout.addWidget(self.memory)
+        history = session.history(card.card_id)
+        self.table = QTableWidget(len(history), 4)
+        self.table.setHorizontalHeaderLabels(["When", "Grade", "Time", "Next due"])
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        for row, entry in enumerate(history):
+            values = [
+                entry["reviewed_at"].astimezone().strftime("%d %b %Y, %H:%M"),  # type: ignore[attr-defined]
+                entry["rating"].label,  # type: ignore[attr-defined]
+                f"{int(entry['duration_ms']) / 1000:.1f} s",  # type: ignore[call-overload]
+                entry["due"].astimezone().strftime("%d %b %Y, %H:%M"),  # type: ignore[attr-defined]
+            ]
+            for column, value in enumerate(values):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        layout.addWidget(QLabel("History" if history else "No reviews yet."))
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        layout.addWidget(buttons)

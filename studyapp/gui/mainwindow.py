@@ -1,0 +1,292 @@
+"""The main window: overview, review and summary screens, menus, and deck syncing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+)
+
+from studyapp.core.studyday import utc_now
+from studyapp.gui.background import BackgroundTask
+from studyapp.gui.details import CardDetailsDialog
+from studyapp.gui.overview import OverviewScreen
+from studyapp.gui.review import ReviewScreen
+from studyapp.gui.settings_dialog import SettingsDialog
+from studyapp.gui.summary import SummaryScreen
+from studyapp.gui.theme import apply_theme
+from studyapp.services.library import Library
+from studyapp.services.study import CardView, SessionSummary, StudyScope
+
+__all__ = ["MainWindow"]
+
+SHORTCUTS = """<table cellpadding="4">
+<tr><td><b>Space</b> / <b>Enter</b></td><td>show the answer</td></tr>
+<tr><td><b>1</b> <b>2</b> <b>3</b> <b>4</b></td><td>Again, Hard, Good, Easy</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>undo the last answer (several times)</td></tr>
+<tr><td><b>I</b></td><td>card details: history and memory state</td></tr>
+<tr><td><b>N</b></td><td>your own note on the card</td></tr>
+<tr><td><b>Esc</b></td><td>leave the session</td></tr>
+<tr><td><b>S</b></td><td>study everything due (deck list)</td></tr>
+<tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
+<tr><td><b>F5</b></td><td>sync decks</td></tr>
+</table>"""
+
+
+class MainWindow(QMainWindow):
+    """Composes the screens; every decision is made by the services it calls.
+
+    Signals:
+        sync_done(object): a background sync finished (its plan), for tests and tools.
+    """
+
+    sync_done = Signal(object)
+
+    def __init__(self, library: Library, *, clock: Callable[..., object] | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self._clock = clock
+        self.setWindowTitle("StudyApp")
+        self.resize(1000, 700)
+        self.setMinimumSize(720, 520)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.colors = apply_theme(app, library.settings.theme, library.settings.font_size)
+
+        self.stack = QStackedWidget()
+        self.overview = OverviewScreen(self.colors)
+        self.review = ReviewScreen(self.colors, library.settings.font_size)
+        self.summary = SummaryScreen()
+        for screen in (self.overview, self.review, self.summary):
+            self.stack.addWidget(screen)
+        self.setCentralWidget(self.stack)
+
+        self.overview.study_requested.connect(self._on_study_requested)
+        self.review.session_finished.connect(self._on_session_finished)
+        self.review.details_requested.connect(self._on_details_requested)
+        self.review.note_requested.connect(self._on_note_requested)
+        self.summary.back_requested.connect(self.show_overview)
+
+        self._busy = QProgressBar()
+        self._busy.setRange(0, 0)
+        self._busy.setMaximumWidth(160)
+        self._busy.setVisible(False)
+        self._status = QLabel()
+        self.statusBar().addWidget(self._status, 1)
+        self.statusBar().addPermanentWidget(self._busy)
+        self._task: BackgroundTask | None = None
+        self._build_menus()
+        self.show_overview()
+
+    # -- menus -----------------------------------------------------------------------------
+    def _action(
+        self,
+        menu: object,
+        text: str,
+        slot: Callable[[], None],
+        shortcut: str | None = None,
+        tip: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "Add deck folder…", self.add_deck_folder, "Ctrl+O")
+        self._action(file_menu, "Sync decks", self.start_sync, "F5")
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", self.close, "Ctrl+Q")
+        study = bar.addMenu("&Study")
+        # Single-letter keys are handled by the screens; the menus show them without
+        # registering them window-wide (the text after a tab is display only).
+        self._action(study, "Study all due\tS", lambda: self._on_study_requested("all", ""))
+        self.undo_action = self._action(study, "Undo last answer", self.review.undo, "Ctrl+Z")
+        self._action(study, "Card details\tI", self._details_of_current)
+        self._action(study, "Note on this card\tN", self._note_on_current)
+        self._action(study, "Back to decks\tEsc", self.review.leave)
+        tools = bar.addMenu("&Tools")
+        self._action(tools, "Settings…", self.open_settings, "Ctrl+,")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self._show_shortcuts, "F1")
+
+    # -- screens ---------------------------------------------------------------------------
+    def now(self) -> object:
+        return self._clock() if self._clock else utc_now()
+
+    @Slot()
+    def show_overview(self) -> None:
+        self.overview.show_overview(self.library.overview(self.now()), self.now())  # type: ignore[arg-type]
+        self.stack.setCurrentWidget(self.overview)
+        self.overview.setFocus()
+        self.undo_action.setEnabled(False)
+
+    @Slot(str, str)
+    def _on_study_requested(self, kind: str, value: str) -> None:
+        if kind == "deck":
+            scope = self.library.scope_for_deck(value)
+        elif kind == "family":
+            scope = self.library.scope_for_family(value)
+        else:
+            scope = StudyScope()
+        kwargs = {"clock": self._clock} if self._clock else {}
+        session = self.library.session(scope, **kwargs)
+        self.stack.setCurrentWidget(self.review)
+        self.undo_action.setEnabled(True)
+        self.review.start(session)
+        if self.stack.currentWidget() is self.review:
+            self.review.setFocus()
+
+    @Slot(object)
+    def _on_session_finished(self, summary: SessionSummary) -> None:
+        self.summary.show_summary(summary, self.now())  # type: ignore[arg-type]
+        self.stack.setCurrentWidget(self.summary)
+        self.summary.setFocus()
+        self.undo_action.setEnabled(False)
+
+    def _details_of_current(self) -> None:
+        if self.review.card is not None:
+            self._on_details_requested(self.review.card)
+
+    def _note_on_current(self) -> None:
+        if self.review.card is not None:
+            self._on_note_requested(self.review.card)
+
+    @Slot(object)
+    def _on_details_requested(self, card: CardView) -> None:
+        session = self.review.session
+        if session is not None:
+            CardDetailsDialog(session, card, self).exec()
+            self.review.setFocus()
+
+    @Slot(object)
+    def _on_note_requested(self, card: CardView) -> None:
+        current = self.library.user_note(card.note_id)
+        text, ok = QInputDialog.getMultiLineText(
+            self,
+            "Your note",
+            f"Your own note on {card.note_id} (deck updates never change it):",
+            current,
+        )
+        if ok:
+            self.library.set_user_note(card.note_id, text)
+            self.review.refresh()
+        self.review.setFocus()
+
+    # -- settings --------------------------------------------------------------------------
+    @Slot()
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.library.settings, self)
+        if dialog.exec() and dialog.result_settings() is not None:
+            self.apply_settings(dialog.result_settings())  # type: ignore[arg-type]
+
+    def apply_settings(self, settings: object) -> None:
+        """Save and apply at once: theme, font size, and a fresh scheduler for the session."""
+        self.library.update_settings(settings)  # type: ignore[arg-type]
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        s = self.library.settings
+        self.colors = apply_theme(app, s.theme, s.font_size)
+        self.review.set_colors(self.colors)
+        self.overview.set_colors(self.colors)
+        self.review.set_font_size(s.font_size)
+        if self.review.session is not None:
+            self.review.session.apply_settings(s)
+            self.review.refresh()
+        if self.stack.currentWidget() is self.overview:
+            self.show_overview()
+
+    # -- syncing ---------------------------------------------------------------------------
+    def add_deck_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of decks")
+        if folder:
+            self.library.add_folder(Path(folder))
+            self.start_sync()
+
+    @Slot()
+    def start_sync(self) -> None:
+        """Plan a sync of the bundled decks and added folders off the GUI thread."""
+        if self._task is not None and self._task.is_running():
+            return
+        self._status.setText("Checking decks for updates…")
+        self._busy.setVisible(True)
+        self._task = BackgroundTask(self.library.plan, self)
+        self._task.finished.connect(self._on_plan_ready)
+        self._task.failed.connect(self._on_sync_failed)
+        self._task.start()
+
+    @Slot(object)
+    def _on_plan_ready(self, plan: object) -> None:
+        if not plan.ok:  # type: ignore[attr-defined]
+            self._busy.setVisible(False)
+            problems = "\n".join(str(p) for p in plan.problems[:30])  # type: ignore[attr-defined]
+            self._status.setText("Deck update not applied: a deck file has errors")
+            QMessageBox.warning(
+                self,
+                "Deck update not applied",
+                "A deck file has errors, so nothing was changed:\n\n" + problems,
+            )
+            self.sync_done.emit(plan)
+            return
+        if plan.resets_progress and not self._confirm_plan(plan):  # type: ignore[attr-defined]
+            self._busy.setVisible(False)
+            self._status.setText("Deck update postponed")
+            self.sync_done.emit(plan)
+            return
+        self._task = BackgroundTask(lambda: (self.library.apply(plan), plan)[1], self)  # type: ignore[arg-type]
+        self._task.finished.connect(self._on_sync_applied)
+        self._task.failed.connect(self._on_sync_failed)
+        self._task.start()
+
+    def _confirm_plan(self, plan: object) -> bool:
+        details = "\n".join(plan.details()[:40])  # type: ignore[attr-defined]
+        answer = QMessageBox.question(
+            self,
+            "Apply deck update?",
+            "This deck update retires or resets some cards (their history is kept):\n\n"
+            f"{plan.summary()}\n\n{details}",  # type: ignore[attr-defined]
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot(object)
+    def _on_sync_applied(self, plan: object) -> None:
+        self._busy.setVisible(False)
+        self._status.setText("Decks up to date: " + plan.summary())  # type: ignore[attr-defined]
+        if self.stack.currentWidget() is self.overview:
+            self.show_overview()
+        self.sync_done.emit(plan)
+
+    @Slot(str)
+    def _on_sync_failed(self, message: str) -> None:
+        self._busy.setVisible(False)
+        self._status.setText("Deck update failed")
+        QMessageBox.critical(self, "Deck update failed", message)
+        self.sync_done.emit(None)
+
+    # -- misc ------------------------------------------------------------------------------
+    def _show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        # Every answer is already committed; only wait for a running sync to finish.
+        if self._task is not None and self._task.is_running():
+            self._task.wait()
+        super().closeEvent(event)

@@ -1,0 +1,285 @@
+"""The review screen: question, Space to reveal, 1-4 to grade, Ctrl+Z to undo.
+
+The screen is a thin view over :class:`~studyapp.services.study.StudySession`: it asks the
+session for the next card and the interval each grade would give, and tells it the grade.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studyapp.core.model import Rating
+from studyapp.gui.richtext import SafeTextView
+from studyapp.gui.theme import Colors
+from studyapp.services.study import CardView, SessionSummary, StudySession
+
+__all__ = ["ReviewScreen"]
+
+_GRADE_KEYS = {
+    Qt.Key.Key_1: Rating.AGAIN,
+    Qt.Key.Key_2: Rating.HARD,
+    Qt.Key.Key_3: Rating.GOOD,
+    Qt.Key.Key_4: Rating.EASY,
+}
+_REVEAL_KEYS = {Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter}
+
+
+class ReviewScreen(QWidget):
+    """Runs one :class:`StudySession`.
+
+    Signals:
+        session_finished(SessionSummary): no card is left (or the trainee left).
+        details_requested(CardView): the trainee asked for the card's history.
+        note_requested(CardView): the trainee wants to write a personal note.
+    """
+
+    session_finished = Signal(object)
+    details_requested = Signal(object)
+    note_requested = Signal(object)
+
+    def __init__(self, colors: Colors, font_size: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors = colors
+        self._font_size = font_size
+        self._session: StudySession | None = None
+        self._card: CardView | None = None
+        self._revealed = False
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(28, 18, 28, 18)
+        outer.setSpacing(12)
+
+        top = QHBoxLayout()
+        self._scope = QLabel()
+        self._scope.setObjectName("muted")
+        top.addWidget(self._scope, 1)
+        self._left = QLabel()
+        self._left.setObjectName("muted")
+        self._left.setToolTip("Cards left in this session today")
+        top.addWidget(self._left)
+        outer.addLayout(top)
+        self._progress = QProgressBar()
+        self._progress.setTextVisible(False)
+        outer.addWidget(self._progress)
+
+        center = QHBoxLayout()
+        center.addStretch(1)
+        self._frame = QFrame()
+        self._frame.setObjectName("card")
+        self._frame.setMaximumWidth(860)
+        self._frame.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        frame_layout = QVBoxLayout(self._frame)
+        frame_layout.setContentsMargins(22, 18, 22, 18)
+        self.view = SafeTextView()
+        self.view.setFrameShape(QFrame.Shape.NoFrame)
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view.viewport().setAutoFillBackground(False)
+        self.view.setStyleSheet("background: transparent;")
+        frame_layout.addWidget(self.view)
+        center.addWidget(self._frame, 8)
+        center.addStretch(1)
+        outer.addLayout(center, 1)
+
+        self._buttons = QHBoxLayout()
+        self._buttons.setSpacing(10)
+        self._buttons.addStretch(1)
+        self.show_button = QPushButton("Show answer")
+        self.show_button.setObjectName("primary")
+        self.show_button.setToolTip("Show the answer (Space or Enter)")
+        self.show_button.clicked.connect(self.reveal)
+        self._buttons.addWidget(self.show_button)
+        self.grade_buttons: dict[Rating, QPushButton] = {}
+        for rating in Rating:
+            button = QPushButton(rating.label)
+            button.setObjectName("grade")
+            button.setProperty("class", rating.label.lower())
+            button.setStyleSheet(f"color: {getattr(colors, rating.label.lower())};")
+            button.setToolTip(f"{rating.label} ({int(rating)})")
+            button.clicked.connect(lambda _=False, r=rating: self.grade(r))
+            self.grade_buttons[rating] = button
+            self._buttons.addWidget(button)
+        self._buttons.addStretch(1)
+        for button in (self.show_button, *self.grade_buttons.values()):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        outer.addLayout(self._buttons)
+
+        self._hint = QLabel()
+        self._hint.setObjectName("muted")
+        self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self._hint)
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def session(self) -> StudySession | None:
+        return self._session
+
+    @property
+    def card(self) -> CardView | None:
+        return self._card
+
+    @property
+    def revealed(self) -> bool:
+        return self._revealed
+
+    def start(self, session: StudySession) -> None:
+        self._session = session
+        self._scope.setText(session.scope.label)
+        self._show_next()
+
+    def set_font_size(self, size: int) -> None:
+        self._font_size = size
+        self._render()
+
+    def set_colors(self, colors: Colors) -> None:
+        self._colors = colors
+        for rating, button in self.grade_buttons.items():
+            button.setStyleSheet(f"color: {getattr(colors, rating.label.lower())};")
+        self._render()
+
+    def refresh(self) -> None:
+        """Re-read the shown card (e.g. after the trainee edited their note) and redraw."""
+        if self._session is not None and self._card is not None:
+            self._card = self._session.card_view(self._card.card_id)
+            self._render()
+
+    # -- actions ---------------------------------------------------------------------------
+    @Slot()
+    def reveal(self) -> None:
+        if self._card is None or self._revealed:
+            return
+        self._revealed = True
+        self._render()
+
+    def grade(self, rating: Rating) -> None:
+        if self._session is None or self._card is None or not self._revealed:
+            return
+        self._session.answer(rating)
+        self._show_next()
+
+    @Slot()
+    def undo(self) -> None:
+        if self._session is None or not self._session.can_undo:
+            return
+        card = self._session.undo()
+        if card is not None:
+            self._card = card
+            self._revealed = False
+            self._render()
+
+    @Slot()
+    def leave(self) -> None:
+        if self._session is not None:
+            self.session_finished.emit(self._session.finish())
+
+    def _show_next(self) -> None:
+        assert self._session is not None
+        self._card = self._session.next_card()
+        self._revealed = False
+        if self._card is None:
+            summary: SessionSummary = self._session.finish()
+            self.session_finished.emit(summary)
+            return
+        self._render()
+
+    # -- rendering -------------------------------------------------------------------------
+    def _css(self) -> str:
+        c = self._colors
+        size = self._font_size
+        return (
+            f"body {{ color: {c.text}; font-size: {size}pt; }}"
+            f".question {{ font-size: {size + 3}pt; }}"
+            f".answer {{ font-size: {size + 1}pt; margin-top: 14px; }}"
+            f".cloze {{ color: {c.cloze}; font-weight: 600; }}"
+            f".label {{ color: {c.muted}; font-size: {max(9, size - 3)}pt; font-weight: 600; }}"
+            f".meta {{ color: {c.muted}; font-size: {max(9, size - 2)}pt; }}"
+            f".warn {{ color: {c.again}; font-size: {max(9, size - 2)}pt; }}"
+        )
+
+    def _render(self) -> None:
+        card = self._card
+        if card is None or self._session is None:
+            return
+        parts = []
+        if self._revealed:
+            parts.append(f'<div class="question">{card.answer}</div>')
+            if card.extra:
+                parts.append(f'<p class="meta">{card.extra}</p>')
+            if card.correction:
+                parts.append(
+                    f'<p><span class="label">CORRECTS THE SOURCE</span><br/>'
+                    f'<span class="meta">{card.correction}</span></p>'
+                )
+            lines = [html.escape(card.source_line.removeprefix("Source: "))]
+            if card.study_line:
+                lines.append(html.escape(card.study_line))
+            parts.append(
+                '<p style="margin-top: 18px"><span class="label">SOURCE</span><br/>'
+                f'<span class="meta">{"<br/>".join(lines)}</span></p>'
+            )
+            for notice in card.retractions:
+                parts.append(f'<p class="warn">Retracted: {html.escape(notice)}</p>')
+            if card.user_note:
+                note = html.escape(card.user_note).replace("\n", "<br/>")
+                parts.append(f'<p><span class="label">YOUR NOTE</span><br/>{note}</p>')
+        else:
+            parts.append(f'<div class="question">{card.question}</div>')
+        self.view.set_card_html("".join(parts), css=self._css())
+
+        self.show_button.setVisible(not self._revealed)
+        previews = self._session.preview(card) if self._revealed else {}
+        for rating, button in self.grade_buttons.items():
+            button.setVisible(self._revealed)
+            if rating in previews:
+                button.setText(f"{rating.label} · {previews[rating].label}")
+                button.setToolTip(
+                    f"{rating.label} ({int(rating)}): next review in {previews[rating].label}"
+                )
+        self._hint.setText(
+            "1 Again · 2 Hard · 3 Good · 4 Easy · Ctrl+Z undo · I details · N note · Esc leave"
+            if self._revealed
+            else "Space or Enter shows the answer · Ctrl+Z undo · Esc leave"
+        )
+        self._update_progress()
+
+    def _update_progress(self) -> None:
+        assert self._session is not None
+        left = self._session.remaining()
+        done = self._session.summary.studied
+        self._left.setText(f"{left} left · {done} done")
+        self._progress.setMaximum(max(1, left + done))
+        self._progress.setValue(done)
+
+    # -- keys ------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        key = event.key()
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if modifiers == Qt.KeyboardModifier.ControlModifier and key == Qt.Key.Key_Z:
+            self.undo()
+        elif modifiers != Qt.KeyboardModifier.NoModifier:
+            super().keyPressEvent(event)
+        elif key in _REVEAL_KEYS:
+            self.reveal()
+        elif key in _GRADE_KEYS:
+            self.grade(_GRADE_KEYS[key])
+        elif key == Qt.Key.Key_I and self._card is not None:
+            self.details_requested.emit(self._card)
+        elif key == Qt.Key.Key_N and self._card is not None:
+            self.note_requested.emit(self._card)
+        elif key == Qt.Key.Key_Escape:
+            self.leave()
+        else:
+            super().keyPressEvent(event)

@@ -1,0 +1,85 @@
+"""The end of a session: what was studied, how long, how often forgotten, what is next."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from studyapp.services.study import SessionSummary
+from studyapp.services.text import describe_duration, describe_next_due
+
+__all__ = ["SummaryScreen"]
+
+
+class SummaryScreen(QWidget):
+    """Shows a :class:`SessionSummary`. Enter, Space or Esc returns to the overview."""
+
+    back_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 40, 40, 40)
+        layout.addStretch(1)
+        self.title = QLabel("Session complete")
+        self.title.setObjectName("title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.title)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(10)
+        self.values: dict[str, QLabel] = {}
+        for row, (key, label) in enumerate(
+            (
+                ("studied", "Cards studied"),
+                ("time", "Time spent"),
+                ("again", "Forgotten (Again)"),
+                ("next", "What is next"),
+            )
+        ):
+            name = QLabel(label)
+            name.setObjectName("muted")
+            name.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value = QLabel()
+            value.setWordWrap(True)
+            grid.addWidget(name, row, 0)
+            grid.addWidget(value, row, 1)
+            self.values[key] = value
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        layout.addSpacing(18)
+        layout.addLayout(grid)
+        layout.addSpacing(24)
+        self.back = QPushButton("Back to decks")
+        self.back.setObjectName("primary")
+        self.back.setToolTip("Return to the deck overview (Enter)")
+        self.back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.back.clicked.connect(self.back_requested)
+        layout.addWidget(self.back, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+
+    def show_summary(self, summary: SessionSummary, now: datetime) -> None:
+        self.title.setText("Session complete" if summary.studied else "Nothing studied")
+        self.values["studied"].setText(str(summary.studied))
+        self.values["time"].setText(describe_duration(summary.seconds))
+        self.values["again"].setText(
+            f"{summary.again} of {summary.studied} ({summary.again_rate:.0%})"
+            if summary.studied
+            else "—"
+        )
+        self.values["next"].setText(describe_next_due(summary.next_due, now).capitalize())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() in (
+            Qt.Key.Key_Return,
+            Qt.Key.Key_Enter,
+            Qt.Key.Key_Space,
+            Qt.Key.Key_Escape,
+        ):
+            self.back_requested.emit()
+        else:
+            super().keyPressEvent(event)

@@ -1,0 +1,126 @@
+"""Light and dark palettes and the one style sheet: calm colours, generous spacing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+__all__ = ["Colors", "apply_theme", "colors_for"]
+
+
+@dataclass(frozen=True)
+class Colors:
+    window: str
+    surface: str
+    text: str
+    muted: str
+    border: str
+    accent: str
+    new: str
+    learning: str
+    review: str
+    again: str
+    hard: str
+    good: str
+    easy: str
+    cloze: str
+
+
+LIGHT = Colors(
+    window="#f6f5f2",
+    surface="#ffffff",
+    text="#1f2328",
+    muted="#5f6670",
+    border="#d9d6cf",
+    accent="#3b6ea5",
+    new="#2f6fb3",
+    learning="#b5581c",
+    review="#2e7d4f",
+    again="#b3362c",
+    hard="#8a6d1d",
+    good="#2e7d4f",
+    easy="#2f6fb3",
+    cloze="#2f6fb3",
+)
+DARK = Colors(
+    window="#1d1f22",
+    surface="#26292d",
+    text="#e6e4df",
+    muted="#a3a7ad",
+    border="#3a3e44",
+    accent="#7aa7d9",
+    new="#7aa7d9",
+    learning="#e09a62",
+    review="#7cc49a",
+    again="#e5847b",
+    hard="#d6bb6a",
+    good="#7cc49a",
+    easy="#7aa7d9",
+    cloze="#8fb8e6",
+)
+
+
+def _is_dark(theme: str) -> bool:
+    if theme == "dark":
+        return True
+    if theme == "light":
+        return False
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def colors_for(theme: str) -> Colors:
+    return DARK if _is_dark(theme) else LIGHT
+
+
+def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
+    """Set the Fusion style, a palette and the style sheet; returns the colours in use."""
+    c = colors_for(theme)
+    app.setStyle("Fusion")
+    palette = QPalette()
+    palette.setColor(QPalette.ColorRole.Window, QColor(c.window))
+    palette.setColor(QPalette.ColorRole.Base, QColor(c.surface))
+    palette.setColor(QPalette.ColorRole.AlternateBase, QColor(c.window))
+    palette.setColor(QPalette.ColorRole.Text, QColor(c.text))
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(c.text))
+    palette.setColor(QPalette.ColorRole.Button, QColor(c.surface))
+    palette.setColor(QPalette.ColorRole.ButtonText, QColor(c.text))
+    palette.setColor(QPalette.ColorRole.Highlight, QColor(c.accent))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(c.muted))
+    palette.setColor(QPalette.ColorRole.ToolTipBase, QColor(c.surface))
+    palette.setColor(QPalette.ColorRole.ToolTipText, QColor(c.text))
+    app.setPalette(palette)
+    base = max(11, font_size - 2)
+    app.setStyleSheet(
+        f"""
+        QWidget {{ font-size: {base}pt; }}
+        QLabel#title {{ font-size: {base + 7}pt; font-weight: 600; }}
+        QLabel#subtitle, QLabel#muted {{ color: {c.muted}; }}
+        QLabel#empty {{ color: {c.muted}; font-size: {base + 2}pt; padding: 24px; }}
+        QFrame#card {{ background: {c.surface}; border: 1px solid {c.border};
+                      border-radius: 10px; }}
+        QPushButton {{ padding: 7px 16px; border: 1px solid {c.border}; border-radius: 6px;
+                      background: {c.surface}; }}
+        QPushButton:hover {{ border-color: {c.accent}; }}
+        QPushButton:focus {{ border: 2px solid {c.accent}; }}
+        QPushButton#row {{ padding: 1px 14px; border-radius: 5px; }}
+        QPushButton#primary {{ background: {c.accent}; color: white; border-color: {c.accent};
+                              font-weight: 600; }}
+        QPushButton#grade {{ min-width: 110px; padding: 9px 12px; font-weight: 600; }}
+        QPushButton#again {{ color: {c.again}; }}
+        QPushButton#hard {{ color: {c.hard}; }}
+        QPushButton#good {{ color: {c.good}; }}
+        QPushButton#easy {{ color: {c.easy}; }}
+        QTreeWidget {{ background: {c.surface}; border: 1px solid {c.border};
+                      border-radius: 8px; }}
+        QTreeWidget::item {{ padding: 4px 2px; min-height: 30px; }}
+        QProgressBar {{ border: none; background: {c.border}; border-radius: 3px;
+                        max-height: 6px; }}
+        QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}
+        """
+    )
+    return c

@@ -1,0 +1,167 @@
+"""Settings, card details, overview counts, personal notes and the screenshot command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from studyapp.services.library import Library
+
+
+def test_overview_groups_decks_by_family_with_counts(window: Any) -> None:
+    tree = window.overview._tree  # noqa: SLF001
+    families = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert families == ["Mechanisms", "Terms"]
+    mechanisms = tree.topLevelItem(0)
+    assert [mechanisms.text(c) for c in (1, 2, 3)] == ["6", "0", "0"]
+    assert mechanisms.child(0).text(0) == "Sample mechanisms"
+    assert window.overview._subtitle.text().startswith("8 cards to study today")  # noqa: SLF001
+
+
+def test_studying_one_deck_from_the_overview_with_enter(qtbot: Any, window: Any) -> None:
+    tree = window.overview._tree  # noqa: SLF001
+    tree.setCurrentItem(tree.topLevelItem(1).child(0))
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is window.review
+    assert window.review.session.scope.deck_ids == ("sample-terms",)
+    assert window.review.card.deck_id == "sample-terms"
+
+
+def test_settings_changes_take_effect_at_once(qtbot: Any, window: Any, synced: Library) -> None:
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    assert review.grade_buttons[3].text() == "Good · 10m"
+    window.apply_settings(
+        synced.settings.with_changes(
+            learning_steps=(2.0, 30.0), font_size=20, theme="dark", new_per_day=3
+        )
+    )
+    assert review.grade_buttons[3].text() == "Good · 30m"
+    assert "font-size: 23pt" in review.view.document().defaultStyleSheet()
+    assert Library(synced.data_dir).settings.new_per_day == 3  # stored in the database
+    assert window.palette().window().color().name() == "#1d1f22"
+
+
+def test_settings_dialog_edits_and_validates(qtbot: Any, synced: Library) -> None:
+    from studyapp.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(synced.settings)
+    qtbot.addWidget(dialog)
+    dialog.retention.setValue(0.85)
+    dialog.learning_steps.setText("1, 5, 20")
+    dialog._try_accept()  # noqa: SLF001
+    result = dialog.result_settings()
+    assert result is not None and result.desired_retention == 0.85
+    assert result.learning_steps == (1.0, 5.0, 20.0)
+    bad = SettingsDialog(synced.settings)
+    qtbot.addWidget(bad)
+    bad.learning_steps.setText("soon")
+    bad._try_accept()  # noqa: SLF001
+    assert bad.result_settings() is None and "numbers of minutes" in bad.error.text()
+
+
+def test_card_details_show_history_and_memory(qtbot: Any, window: Any) -> None:
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    first = review.card
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_4)
+    from studyapp.gui.details import CardDetailsDialog
+
+    dialog = CardDetailsDialog(review.session, first)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 1).text() == "Easy"
+    assert "Stability" in dialog.memory.text() and "Retrievability" in dialog.memory.text()
+
+
+def test_i_opens_card_details(qtbot: Any, window: Any) -> None:
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    seen: list[str] = []
+
+    def close_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QDialog):
+            seen.append(dialog.windowTitle())
+            dialog.reject()
+
+    QTimer.singleShot(50, close_dialog)
+    qtbot.keyClick(window.review, Qt.Key.Key_I)
+    assert seen and seen[0].startswith("Card details")
+
+
+def test_personal_note_is_shown_and_survives_a_deck_update(
+    qtbot: Any, window: Any, synced: Library, deck_dir: Path
+) -> None:
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    note_id = review.card.note_id
+    synced.set_user_note(note_id, "Remember: agonist, not antagonist")
+    review.refresh()
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    assert "YOUR NOTE" in review.view.toPlainText()
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(deck.read_text().replace("mainly act on?", "chiefly act on?"))
+    assert synced.sync([deck_dir]).updated == [note_id]
+    assert synced.user_note(note_id) == "Remember: agonist, not antagonist"
+
+
+def test_background_sync_applies_and_reports(
+    qtbot: Any, window: Any, synced: Library, deck_dir: Path
+) -> None:
+    synced.add_folder(deck_dir)
+    deck = deck_dir / "terms.yaml"
+    deck.write_text(
+        deck.read_text().replace(
+            "Psychedelic-assisted therapy", "Psychedelic-assisted therapy (PAT)"
+        )
+    )
+    with qtbot.waitSignal(window.sync_done, timeout=20_000) as blocker:
+        window.start_sync()
+    plan = blocker.args[0]
+    assert plan is not None and plan.ok and "s-pat" in plan.updated
+
+
+def test_screenshot_command_renders_every_screen(tmp_path: Path, deck_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    data = tmp_path / "shots"
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "studyapp", "--data-dir", str(data), "sync", str(deck_dir)],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
+    for screen in ("overview", "review", "answer", "summary", "settings", "details"):
+        out = tmp_path / f"{screen}.png"
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "studyapp",
+                "--data-dir",
+                str(data),
+                "--screenshot",
+                str(out),
+                "--screen",
+                screen,
+                "--size",
+                "800x600",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # screenshots of answered screens use a scratch copy: the trainee's store has no reviews
+    lib = Library(data)
+    assert lib.overview().reviews_total == 0
+    lib.close()
