@@ -17,7 +17,7 @@ from studyapp.gui.mainwindow import MainWindow
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.services.library import Library
 
-__all__ = ["render_screen", "run"]
+__all__ = ["render_screen", "run", "run_preview"]
 
 
 def _application() -> QApplication:
@@ -60,6 +60,30 @@ def run(args: argparse.Namespace) -> int:
     code = app.exec()
     library.close()
     return int(code)
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    """``studyapp preview PATH...``: the authors' live preview (``--screenshot`` renders it)."""
+    from studyapp.gui.preview import PreviewWindow
+    from studyapp.services.preview import DeckPreview
+
+    app = _application()
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(f"studyapp: error: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 2
+    window = PreviewWindow(DeckPreview(list(args.paths)), theme=args.theme or "system")
+    if args.screenshot:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        window.resize(width, height)
+        window.show()
+        if window.problems.count():
+            window.problems.setCurrentRow(0)
+            window._on_problem_activated(window.problems.item(0))  # noqa: SLF001
+        _grab(window, Path(args.screenshot))
+        return 0
+    window.show()
+    return int(app.exec())
 
 
 def _grab(widget: QWidget, path: Path) -> None:

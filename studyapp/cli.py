@@ -75,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="per-deck card counts and total reviews")
     stats.add_argument("--json", action="store_true", help="print JSON")
 
+    preview = commands.add_parser(
+        "preview",
+        help="open a live preview of deck files for authors (re-renders on save)",
+        description="Show every card of the given deck files or folders as trainees see "
+        "it, with a problems panel (file:line:col). The window re-renders within a second "
+        "of a save; a broken save shows its errors and keeps the last good rendering.",
+    )
+    preview.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of the deck format (for editors)",
@@ -99,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stats(args)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "preview":
+            return _preview(args)
         return _gui(args)
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
@@ -199,6 +210,15 @@ def _schema(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(rendered)
     return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    try:
+        from studyapp.app import run_preview
+    except ImportError as exc:
+        print(f"studyapp: the preview window needs PySide6 ({exc})", file=sys.stderr)
+        return 2
+    return run_preview(args)
 
 
 def _gui(args: argparse.Namespace) -> int:

@@ -6,8 +6,6 @@ session for the next card and the interval each grade would give, and tells it t
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.model import Rating
+from studyapp.gui.cardhtml import card_css, card_html
 from studyapp.gui.richtext import SafeTextView
 from studyapp.gui.theme import Colors
 from studyapp.services.study import CardView, SessionSummary, StudySession
@@ -196,49 +195,14 @@ class ReviewScreen(QWidget):
         self._render()
 
     # -- rendering -------------------------------------------------------------------------
-    def _css(self) -> str:
-        c = self._colors
-        size = self._font_size
-        return (
-            f"body {{ color: {c.text}; font-size: {size}pt; }}"
-            f".question {{ font-size: {size + 3}pt; }}"
-            f".answer {{ font-size: {size + 1}pt; margin-top: 14px; }}"
-            f".cloze {{ color: {c.cloze}; font-weight: 600; }}"
-            f".label {{ color: {c.muted}; font-size: {max(9, size - 3)}pt; font-weight: 600; }}"
-            f".meta {{ color: {c.muted}; font-size: {max(9, size - 2)}pt; }}"
-            f".warn {{ color: {c.again}; font-size: {max(9, size - 2)}pt; }}"
-        )
-
     def _render(self) -> None:
         card = self._card
         if card is None or self._session is None:
             return
-        parts = []
-        if self._revealed:
-            parts.append(f'<div class="question">{card.answer}</div>')
-            if card.extra:
-                parts.append(f'<p class="meta">{card.extra}</p>')
-            if card.correction:
-                parts.append(
-                    f'<p><span class="label">CORRECTS THE SOURCE</span><br/>'
-                    f'<span class="meta">{card.correction}</span></p>'
-                )
-            lines = [html.escape(card.source_line.removeprefix("Source: "))]
-            if card.study_line:
-                lines.append(html.escape(card.study_line))
-            parts.append(
-                '<p style="margin-top: 18px"><span class="label">SOURCE</span><br/>'
-                f'<span class="meta">{"<br/>".join(lines)}</span></p>'
-            )
-            for notice in card.retractions:
-                parts.append(f'<p class="warn">Retracted: {html.escape(notice)}</p>')
-            if card.user_note:
-                note = html.escape(card.user_note).replace("\n", "<br/>")
-                parts.append(f'<p><span class="label">YOUR NOTE</span><br/>{note}</p>')
-        else:
-            parts.append(f'<div class="question">{card.question}</div>')
-        self.view.set_card_html("".join(parts), css=self._css())
-
+        self.view.set_card_html(
+            card_html(card, revealed=self._revealed),
+            css=card_css(self._colors, self._font_size),
+        )
         self.show_button.setVisible(not self._revealed)
         previews = self._session.preview(card) if self._revealed else {}
         for rating, button in self.grade_buttons.items():

@@ -1,0 +1,132 @@
+"""The author's preview: deck files rendered as trainees see them, straight from the files.
+
+Nothing here touches the store. :class:`DeckPreview` keeps the last good rendering of each
+file, so a broken save shows its problems without blanking the preview.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studyapp.core.cloze import cloze_keys
+from studyapp.core.model import CardId, MemoryState, card_keys
+from studyapp.deckfile.loader import (
+    ParsedDeck,
+    check_collection,
+    discover_deck_files,
+    parse_bibliography,
+    parse_deck,
+)
+from studyapp.deckfile.problems import Problem
+from studyapp.deckfile.schema import BibEntry, ClozeCard
+from studyapp.services.paths import bundled_sources_file
+from studyapp.services.render import Citation, cite, render_card
+from studyapp.services.study import CardView
+
+__all__ = ["DeckPreview", "PreviewCard", "PreviewState", "Problem"]
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewCard:
+    """One card as a trainee sees it, with where it is written."""
+
+    view: CardView
+    path: str
+    line: int
+
+
+@dataclass
+class PreviewState:
+    cards: list[PreviewCard] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    """Files whose shown cards are from an earlier, valid save."""
+
+
+class DeckPreview:
+    """Reads ``paths`` (deck files or folders) on every :meth:`reload`."""
+
+    def __init__(self, paths: list[Path], *, bibliography: Path | None = None) -> None:
+        self.paths = [Path(p) for p in paths]
+        self._bibliography = bibliography or bundled_sources_file()
+        self._good: dict[str, list[PreviewCard]] = {}
+
+    def watched_files(self) -> list[Path]:
+        """Every file whose change should trigger a reload."""
+        decks, bibs = discover_deck_files(self.paths)
+        return [*decks, *bibs, self._bibliography]
+
+    def watched_folders(self) -> list[Path]:
+        return [p for p in self.paths if p.is_dir()] + sorted(
+            {p.parent for p in self.paths if p.is_file()}
+        )
+
+    def reload(self) -> PreviewState:
+        state = PreviewState()
+        deck_files, bib_files = discover_deck_files(self.paths)
+        sources: dict[str, BibEntry] = {}
+        for bib in dict.fromkeys([self._bibliography, *bib_files]):
+            parsed_bib = parse_bibliography(bib)
+            state.problems.extend(parsed_bib.problems)
+            sources.update(parsed_bib.entries)
+        decks = [parse_deck(path) for path in deck_files]
+        state.problems.extend(check_collection(decks, sources))
+        for deck in decks:
+            state.problems.extend(deck.problems)
+            failing = {p.path for p in state.problems if p.is_error}
+            if deck.ok and deck.path not in failing:
+                self._good[deck.path] = list(_cards_of(deck, sources))
+            elif deck.path in self._good:
+                state.stale.append(deck.path)
+            state.cards.extend(self._good.get(deck.path, []))
+        state.problems.sort(key=lambda p: (p.path, p.line, p.column))
+        return state
+
+
+def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCard]:
+    assert deck.model is not None
+    header = deck.model.deck
+    result = []
+
+    def citations(ids: list[str]) -> tuple[Citation, ...]:
+        return tuple(cite(sources[i].model_dump() if i in sources else None, i) for i in ids)
+
+    for index, card in enumerate(deck.model.cards):
+        if card.retired:
+            keys: list[str] = []
+        elif isinstance(card, ClozeCard):
+            keys = card_keys("cloze", cloze_keys(card.text))
+        else:
+            keys = card_keys(card.type)
+        line = deck.position_of(index)[0]
+        for key in keys:
+            rendered = render_card(
+                kind=card.type,
+                key=key,
+                front=getattr(card, "front", ""),
+                back=getattr(card, "back", ""),
+                text=getattr(card, "text", ""),
+                extra=card.extra or "",
+                correction=card.correction or "",
+            )
+            view = CardView(
+                card_id=CardId(0),
+                note_id=card.id,
+                key=key,
+                kind=card.type,
+                deck_id=header.id,
+                deck_title=header.title,
+                family=header.family,
+                question=rendered.question,
+                answer=rendered.answer,
+                extra=rendered.extra,
+                correction=rendered.correction,
+                tags=tuple(card.tags),
+                sources=citations(card.sources),
+                cites=citations(card.cites),
+                as_of=card.as_of,
+                state=MemoryState(),
+            )
+            result.append(PreviewCard(view, deck.path, line))
+    return result

@@ -1,0 +1,72 @@
+"""The authors' preview re-renders after a save and keeps the last good cards on a bad one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studyapp.services.preview import DeckPreview
+
+
+@pytest.fixture
+def preview(qtbot: Any, deck_dir: Path) -> Any:
+    from studyapp.gui.preview import PreviewWindow
+
+    window = PreviewWindow(DeckPreview([deck_dir]))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_preview_lists_every_card_as_trainees_see_it(preview: Any) -> None:
+    assert len(preview.state.cards) == 8
+    text = preview.view.toPlainText()
+    assert "Which receptor do classic psychedelics mainly act on?" in text
+    assert "[...]" in text  # the cloze question form
+    assert "Zhou 2024, Health Science Journal" in text
+    assert preview.problems.count() == 0
+
+
+def test_preview_rerenders_after_a_save(qtbot: Any, preview: Any, deck_dir: Path) -> None:
+    deck = deck_dir / "sample.yaml"
+    with qtbot.waitSignal(preview.reloaded, timeout=5000):
+        deck.write_text(deck.read_text().replace("mainly act on?", "act on, above all?"))
+    assert "act on, above all?" in preview.view.toPlainText()
+
+
+def test_preview_follows_saves_that_replace_the_file(
+    qtbot: Any, preview: Any, deck_dir: Path
+) -> None:
+    deck = deck_dir / "sample.yaml"
+    temp = deck_dir / ".sample.yaml.swp"
+    temp.write_text(deck.read_text().replace("mainly act on?", "act on, replaced?"))
+    with qtbot.waitSignal(preview.reloaded, timeout=5000):
+        os.replace(temp, deck)  # how many editors save
+    assert "act on, replaced?" in preview.view.toPlainText()
+    with qtbot.waitSignal(preview.reloaded, timeout=5000):
+        deck.write_text(deck.read_text().replace("replaced?", "replaced twice?"))
+    assert "replaced twice?" in preview.view.toPlainText()
+
+
+def test_broken_save_shows_errors_and_keeps_the_last_good_cards(
+    qtbot: Any, preview: Any, deck_dir: Path
+) -> None:
+    deck = deck_dir / "sample.yaml"
+    with qtbot.waitSignal(preview.reloaded, timeout=5000):
+        deck.write_text(
+            deck.read_text().replace("    back: The NMDA glutamate receptor.\n", "    bak: x\n")
+        )
+    items = [preview.problems.item(i).text() for i in range(preview.problems.count())]
+    assert items == [
+        f"{deck}:24:5: error: card 's-nmda': missing required field 'back'",
+        f"{deck}:26:5: error: card 's-nmda': unknown field 'bak' (did you mean 'back'?)",
+    ]
+    assert len(preview.state.cards) == 8 and preview.state.stale == [str(deck)]
+    assert "Which receptor does ketamine block?" in preview.view.toPlainText()
+    # double-clicking a problem jumps to the card at that line
+    preview._on_problem_activated(preview.problems.item(0))  # noqa: SLF001
+    assert preview.statusBar().currentMessage() == f"{deck}:24:5"
+    assert preview.card_at(str(deck), 24) == "s-nmda--fwd"
