@@ -32,9 +32,10 @@ class CardDetailsDialog(QDialog):
         layout.addWidget(where)
         # The details show the current state, so read it fresh rather than the shown copy.
         current = session.card_view(card.card_id)
-        self.memory = QLabel(
-            "\n".join(describe_memory(current.state, session.retrievability(current)))
-        )
+        lines = describe_memory(current.state, session.retrievability(current))
+        if current.retired_reason:
+            lines.insert(0, f"Retired from the course: {current.retired_reason}")
+        self.memory = QLabel("\n".join(lines))
         self.memory.setWordWrap(True)
         layout.addWidget(self.memory)
         history = session.history(card.card_id)

@@ -134,7 +134,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_overview(self) -> None:
-        self.overview.show_overview(self.library.overview(self.now()), self.now())  # type: ignore[arg-type]
+        loading = self._task is not None and self._task.is_running()
+        now = self.now()
+        self.overview.show_overview(self.library.overview(now), now, loading=loading)  # type: ignore[arg-type]
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
         self.undo_action.setEnabled(False)
@@ -232,6 +234,8 @@ class MainWindow(QMainWindow):
         self._task.finished.connect(self._on_plan_ready)
         self._task.failed.connect(self._on_sync_failed)
         self._task.start()
+        if self.stack.currentWidget() is self.overview:
+            self.show_overview()
 
     @Slot(object)
     def _on_plan_ready(self, plan: object) -> None:

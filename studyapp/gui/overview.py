@@ -90,7 +90,7 @@ class OverviewScreen(QWidget):
     def set_colors(self, colors: Colors) -> None:
         self._colors = colors
 
-    def show_overview(self, overview: Overview, now: datetime) -> None:
+    def show_overview(self, overview: Overview, now: datetime, *, loading: bool = False) -> None:
         self._overview = overview
         due = overview.due_today
         total = due.new + due.learning + due.review
@@ -122,7 +122,9 @@ class OverviewScreen(QWidget):
         ):
             self._color_column(column, color)
         self._tree.setVisible(not overview.is_empty)
-        if overview.is_empty:
+        if overview.is_empty and loading:
+            self._empty.setText("Loading the course decks…")
+        elif overview.is_empty:
             self._empty.setText("No decks yet. Add a folder of decks with File → Add deck folder.")
         elif total == 0:
             self._empty.setText("Nothing due — " + describe_next_due(overview.next_due, now))

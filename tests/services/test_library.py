@@ -1,0 +1,51 @@
+"""The library remembers deck folders and picks up edited decks on the next start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studyapp.cli import main
+from studyapp.services.library import Library
+from studyapp.services.paths import bundled_decks_dir
+
+
+def test_sync_path_remembers_the_folder_and_next_start_picks_up_edits(
+    tmp_path: Path, deck_dir: Path
+) -> None:
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "sync", str(deck_dir)]) == 0
+    deck = deck_dir / "terms.yaml"
+    deck.write_text(
+        deck.read_text().replace(
+            "Psychedelic-assisted therapy", "Psychedelic-assisted therapy (PAT)"
+        )
+    )
+    with Library(data) as library:  # "the next start"
+        assert library.folders() == [deck_dir.resolve()]
+        assert library.default_sources() == [bundled_decks_dir(), deck_dir.resolve()]
+        plan = library.sync()
+        assert plan.ok and plan.updated == ["s-pat"]
+        assert str(deck.resolve()) in plan.files_read
+
+
+def test_trainee_notes_are_kept_through_updates_and_can_be_cleared(
+    library: Library, deck_dir: Path
+) -> None:
+    library.sync([deck_dir])
+    library.set_user_note("s-nmda", "ketamine: NMDA")
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text().replace("Which receptor does ketamine block?", "What does ketamine block?")
+    )
+    assert library.sync([deck_dir]).updated == ["s-nmda"]
+    assert library.user_note("s-nmda") == "ketamine: NMDA"
+    library.set_user_note("s-nmda", "  ")
+    assert library.user_note("s-nmda") == ""
+
+
+def test_overview_groups_families_in_course_order(library: Library, deck_dir: Path) -> None:
+    library.sync([deck_dir])
+    overview = library.overview()
+    assert [f.id for f in overview.families] == ["mechanisms", "terms"]
+    assert overview.families[0].counts.new == 6
+    assert overview.due_today.new == 8 and overview.reviews_total == 0
