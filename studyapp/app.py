@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
         return 2
-    if args.theme:
-        library.update_settings(library.settings.with_changes(theme=args.theme))
+    if args.theme:  # for this run only
+        library.override_settings(library.settings.with_changes(theme=args.theme))
     if args.screenshot:
         try:
             width, height = (int(v) for v in args.size.lower().split("x"))

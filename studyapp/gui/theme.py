@@ -27,6 +27,7 @@ class Colors:
     good: str
     easy: str
     cloze: str
+    on_accent: str
 
 
 LIGHT = Colors(
@@ -44,6 +45,7 @@ LIGHT = Colors(
     good="#2e7d4f",
     easy="#2f6fb3",
     cloze="#2f6fb3",
+    on_accent="#ffffff",
 )
 DARK = Colors(
     window="#1d1f22",
@@ -60,6 +62,7 @@ DARK = Colors(
     good="#7cc49a",
     easy="#7aa7d9",
     cloze="#8fb8e6",
+    on_accent="#14171a",
 )
 
 
@@ -89,7 +92,7 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
     palette.setColor(QPalette.ColorRole.Button, QColor(c.surface))
     palette.setColor(QPalette.ColorRole.ButtonText, QColor(c.text))
     palette.setColor(QPalette.ColorRole.Highlight, QColor(c.accent))
-    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor(c.on_accent))
     palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(c.muted))
     palette.setColor(QPalette.ColorRole.ToolTipBase, QColor(c.surface))
     palette.setColor(QPalette.ColorRole.ToolTipText, QColor(c.text))
@@ -108,7 +111,7 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
         QPushButton:hover {{ border-color: {c.accent}; }}
         QPushButton:focus {{ border: 2px solid {c.accent}; }}
         QPushButton#row {{ padding: 1px 14px; border-radius: 5px; }}
-        QPushButton#primary {{ background: {c.accent}; color: white; border-color: {c.accent};
+        QPushButton#primary {{ background: {c.accent}; color: {c.on_accent}; border-color: {c.accent};
                               font-weight: 600; }}
         QPushButton#grade {{ min-width: 110px; padding: 9px 12px; font-weight: 600; }}
         QPushButton#again {{ color: {c.again}; }}

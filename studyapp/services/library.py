@@ -93,6 +93,10 @@ class Library:
             self._settings = load_settings(self.engine)
         return self._settings
 
+    def override_settings(self, settings: Settings) -> None:
+        """Use ``settings`` until the library is closed, without saving them."""
+        self._settings = settings
+
     def update_settings(self, settings: Settings) -> None:
         save_settings(self.engine, settings)
         self._settings = settings
