@@ -111,8 +111,8 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
         QPushButton:hover {{ border-color: {c.accent}; }}
         QPushButton:focus {{ border: 2px solid {c.accent}; }}
         QPushButton#row {{ padding: 1px 14px; border-radius: 5px; }}
-        QPushButton#primary {{ background: {c.accent}; color: {c.on_accent}; border-color: {c.accent};
-                              font-weight: 600; }}
+        QPushButton#primary {{ background: {c.accent}; color: {c.on_accent};
+                              border-color: {c.accent}; font-weight: 600; }}
         QPushButton#grade {{ min-width: 110px; padding: 9px 12px; font-weight: 600; }}
         QPushButton#again {{ color: {c.again}; }}
         QPushButton#hard {{ color: {c.hard}; }}
