@@ -94,6 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--bibliography", action="store_true", help="the schema of sources.yaml instead"
     )
+
+    export = commands.add_parser(
+        "export",
+        help="export synced decks as an Anki package (.apkg) or CSV",
+        description="Export decks from the study database (all synced decks, or the DECK_IDs "
+        "given). Retired cards are left out. Importing a newer .apkg into Anki updates the "
+        "notes imported before instead of duplicating them. Exit status 1 for an unknown "
+        "deck id.",
+    )
+    export.add_argument("deck_ids", nargs="*", metavar="DECK_ID")
+    export_format = export.add_mutually_exclusive_group(required=True)
+    export_format.add_argument(
+        "--anki", type=Path, metavar="OUT.apkg", help="write an Anki package"
+    )
+    export_format.add_argument(
+        "--csv", type=Path, metavar="OUT.csv", help="write CSV (UTF-8, one row per note)"
+    )
     return parser
 
 
@@ -110,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "preview":
             return _preview(args)
+        if args.command == "export":
+            return _export(args)
         return _gui(args)
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
@@ -209,6 +228,27 @@ def _schema(args: argparse.Namespace) -> int:
         args.output.write_text(rendered, encoding="utf-8")
     else:
         sys.stdout.write(rendered)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from studyapp.services.export import ExportError, export_anki, export_csv
+    from studyapp.services.library import Library
+
+    with Library.open(args.data_dir) as library:
+        try:
+            if args.anki:
+                result = export_anki(library.engine, args.anki, args.deck_ids)
+            else:
+                result = export_csv(library.engine, args.csv, args.deck_ids)
+        except ExportError as exc:
+            print(f"studyapp: error: {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            out = args.anki or args.csv
+            print(f"studyapp: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    print("exported: " + result.summary())
     return 0
 
 

@@ -1,0 +1,420 @@
+"""Export synced decks to an Anki package (``.apkg``, via genanki) or to CSV.
+
+Every id written to a package is derived from a stable string, never random: the note GUID
+from the note id, model and deck ids from fixed names. Importing a newer export into Anki
+therefore updates the notes it imported before instead of adding duplicates.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import itertools
+import os
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import genanki
+from sqlalchemy import Engine, bindparam, text
+
+from studyapp.core.cloze import cloze_keys
+from studyapp.core.errors import KnownError
+from studyapp.core.model import card_keys
+from studyapp.services.library import FAMILY_TITLES
+from studyapp.services.render import Citation, cite, plain, sanitize
+
+__all__ = [
+    "CSV_COLUMNS",
+    "ExportDeck",
+    "ExportError",
+    "ExportNote",
+    "ExportResult",
+    "csv_rows",
+    "export_anki",
+    "export_csv",
+    "load_decks",
+    "note_guid",
+]
+
+CSV_COLUMNS = (
+    "id",
+    "deck",
+    "family",
+    "type",
+    "front",
+    "back",
+    "text",
+    "extra",
+    "correction",
+    "source",
+    "cite",
+    "as_of",
+    "tags",
+)
+
+
+class ExportError(KnownError):
+    """Nothing to export, or a deck id that is not in the store."""
+
+
+def stable_id(name: str) -> int:
+    """A 31-bit id (in genanki's recommended range) derived from ``name``."""
+    digest = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big")
+    return (1 << 30) + digest % (1 << 30)
+
+
+def note_guid(note_id: str) -> str:
+    """The Anki GUID of a StudyApp note: the same for every export of the note."""
+    return str(genanki.guid_for("studyapp", note_id))
+
+
+@dataclass(frozen=True, slots=True)
+class ExportNote:
+    """One non-retired card entry, with its citations resolved."""
+
+    id: str
+    kind: str
+    front: str
+    back: str
+    text: str
+    extra: str
+    correction: str
+    tags: tuple[str, ...]
+    sources: tuple[Citation, ...]
+    cites: tuple[Citation, ...]
+    as_of: int | None
+
+    @property
+    def card_keys(self) -> list[str]:
+        """StudyApp's keys of the cards this note makes (``fwd``/``rev`` or ``c1``...)."""
+        return card_keys(self.kind, cloze_keys(self.text) if self.kind == "cloze" else None)
+
+    def source_lines(self) -> list[str]:
+        """``Source: ...``, and for evidence cards ``Study: ... · as of YEAR``, plain text."""
+        lines = ["Source: " + "; ".join(c.short for c in self.sources)]
+        if self.cites:
+            study = "Study: " + "; ".join(c.short for c in self.cites)
+            if self.as_of:
+                study += f" · as of {self.as_of}"
+            lines.append(study)
+        elif self.as_of:
+            lines.append(f"As of {self.as_of}")
+        lines.extend(
+            f"Retracted: {c.short}: {c.retracted}"
+            for c in (*self.sources, *self.cites)
+            if c.retracted
+        )
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class ExportDeck:
+    """A deck and its notes in study order."""
+
+    id: str
+    title: str
+    family: str
+    family_title: str
+    notes: tuple[ExportNote, ...]
+
+    @property
+    def anki_name(self) -> str:
+        """``StudyApp::<Family title>::<deck title>`` (``::`` inside titles would nest)."""
+        parts = (self.family_title, self.title)
+        return "::".join(["StudyApp", *(p.replace("::", ":") for p in parts)])
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export wrote."""
+
+    path: Path
+    decks: int
+    notes: int
+    cards: int
+    size: int
+
+    def summary(self) -> str:
+        return (
+            f"{self.decks} deck(s), {self.notes} note(s), {self.cards} card(s) -> {self.path} "
+            f"({self.size / 1024:.1f} KiB)"
+        )
+
+
+def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[ExportDeck]:
+    """The active decks (all, or ``deck_ids`` in that order) with their non-retired notes.
+
+    Raises :class:`ExportError` for an id that is not an active deck, or if there is none.
+    """
+    with engine.connect() as conn:
+        decks = {
+            r.id: r
+            for r in conn.execute(
+                text("SELECT id, title, family FROM deck WHERE active = 1 ORDER BY id")
+            )
+        }
+        if deck_ids:
+            unknown = [d for d in dict.fromkeys(deck_ids) if d not in decks]
+            if unknown:
+                known = ", ".join(decks) or "none; run 'studyapp sync' first"
+                raise ExportError(
+                    f"unknown deck id(s): {', '.join(unknown)} (synced decks: {known})"
+                )
+            chosen = list(dict.fromkeys(deck_ids))
+        else:
+            # as the overview lists them: known families first, then the others by name
+            order = {family: rank for rank, family in enumerate(FAMILY_TITLES)}
+            chosen = sorted(
+                decks, key=lambda d: (order.get(decks[d].family, 99), decks[d].family, d)
+            )
+        if not chosen:
+            raise ExportError("no decks in the store; run 'studyapp sync' first")
+        sources = {r["id"]: dict(r) for r in conn.execute(text("SELECT * FROM source")).mappings()}
+        rows = conn.execute(
+            text(
+                "SELECT id, deck_id, kind, front, back, text, extra, correction, tags, sources, "
+                "cites, as_of FROM note WHERE retired = 0 AND deck_id IN :decks "
+                "ORDER BY deck_id, position"
+            ).bindparams(bindparam("decks", expanding=True)),
+            {"decks": chosen},
+        ).all()
+
+    def citations(ids: str) -> tuple[Citation, ...]:
+        return tuple(cite(sources.get(i), i) for i in ids.split())
+
+    notes: dict[str, list[ExportNote]] = {d: [] for d in chosen}
+    for r in rows:
+        notes[r.deck_id].append(
+            ExportNote(
+                id=r.id,
+                kind=r.kind,
+                front=r.front,
+                back=r.back,
+                text=r.text,
+                extra=r.extra,
+                correction=r.correction,
+                tags=tuple(r.tags.split()),
+                sources=citations(r.sources),
+                cites=citations(r.cites),
+                as_of=r.as_of,
+            )
+        )
+    return [
+        ExportDeck(
+            id=d,
+            title=decks[d].title,
+            family=decks[d].family,
+            family_title=FAMILY_TITLES.get(decks[d].family, decks[d].family.capitalize()),
+            notes=tuple(notes[d]),
+        )
+        for d in chosen
+    ]
+
+
+# -- Anki ----------------------------------------------------------------------------------
+
+_CSS = """\
+.card { font-family: system-ui, sans-serif; font-size: 20px; text-align: center;
+        color: black; background-color: white; }
+.cloze { font-weight: bold; color: #1565c0; }
+.nightMode .cloze { color: #90caf9; }
+.extra, .correction { margin-top: 1em; font-size: 17px; }
+.correction { font-style: italic; }
+.source { margin-top: 1.2em; font-size: 13px; color: #666; }
+"""
+
+_AFTER_ANSWER = (
+    '{{#Extra}}<div class="extra">{{Extra}}</div>{{/Extra}}\n'
+    '{{#Correction}}<div class="correction"><b>Correction:</b> {{Correction}}</div>'
+    "{{/Correction}}\n"
+    '<div class="source">{{Source}}</div>'
+)
+_TAIL_FIELDS = [{"name": "Extra"}, {"name": "Correction"}, {"name": "Source"}]
+
+# The names behind the ids carry a version: change a model's fields or templates and bump
+# it, so Anki sees a new note type instead of a changed one with the same id.
+BASIC_MODEL = genanki.Model(
+    stable_id("studyapp-model-basic-v1"),
+    "StudyApp Basic",
+    fields=[{"name": "Front"}, {"name": "Back"}, *_TAIL_FIELDS],
+    templates=[
+        {
+            "name": "Card 1",
+            "qfmt": "{{Front}}",
+            "afmt": '{{FrontSide}}<hr id="answer">{{Back}}\n' + _AFTER_ANSWER,
+        }
+    ],
+    css=_CSS,
+)
+REVERSED_MODEL = genanki.Model(
+    stable_id("studyapp-model-reversed-v1"),
+    "StudyApp Basic (and reversed card)",
+    fields=[{"name": "Front"}, {"name": "Back"}, *_TAIL_FIELDS],
+    templates=[
+        {
+            "name": "Forward",
+            "qfmt": "{{Front}}",
+            "afmt": '{{FrontSide}}<hr id="answer">{{Back}}\n' + _AFTER_ANSWER,
+        },
+        {
+            "name": "Reverse",
+            "qfmt": "{{Back}}",
+            "afmt": '{{FrontSide}}<hr id="answer">{{Front}}\n' + _AFTER_ANSWER,
+        },
+    ],
+    css=_CSS,
+)
+CLOZE_MODEL = genanki.Model(
+    stable_id("studyapp-model-cloze-v1"),
+    "StudyApp Cloze",
+    fields=[{"name": "Text"}, *_TAIL_FIELDS],
+    templates=[
+        {
+            "name": "Cloze",
+            "qfmt": "{{cloze:Text}}",
+            "afmt": "{{cloze:Text}}\n" + _AFTER_ANSWER,
+        }
+    ],
+    css=_CSS,
+    model_type=genanki.Model.CLOZE,
+)
+MODELS = {"basic": BASIC_MODEL, "reversed": REVERSED_MODEL, "cloze": CLOZE_MODEL}
+
+
+def anki_deck_id(deck_id: str) -> int:
+    """The Anki deck id of a StudyApp deck (stable across exports and title changes)."""
+    return stable_id(f"studyapp-deck-{deck_id}")
+
+
+def _anki_note(deck: ExportDeck, note: ExportNote, due: int) -> genanki.Note:
+    tail = [
+        sanitize(note.extra) if note.extra else "",
+        sanitize(note.correction) if note.correction else "",
+        "<br>".join(html.escape(line, quote=False) for line in note.source_lines()),
+    ]
+    if note.kind == "cloze":
+        content = [sanitize(note.text)]
+    else:
+        content = [sanitize(note.front), sanitize(note.back)]
+    return genanki.Note(
+        model=MODELS[note.kind],
+        fields=content + tail,
+        tags=list(dict.fromkeys([*note.tags, deck.family, deck.id])),
+        guid=note_guid(note.id),
+        due=due,
+    )
+
+
+def export_anki(
+    engine: Engine,
+    out: Path,
+    deck_ids: Sequence[str] | None = None,
+    *,
+    timestamp: float | None = None,
+) -> ExportResult:
+    """Write the decks (default: every active deck) as one Anki package at ``out``.
+
+    ``timestamp`` (seconds since the epoch, default now) becomes the notes' modification
+    time; Anki updates an already imported note only from a newer one.
+    """
+    decks = load_decks(engine, deck_ids)
+    package = genanki.Package(
+        [
+            genanki.Deck(
+                anki_deck_id(d.id),
+                d.anki_name,
+                description=f"StudyApp deck '{d.id}' ({d.family}).",
+            )
+            for d in decks
+        ]
+    )
+    due = itertools.count()
+    cards = 0
+    for anki_deck, deck in zip(package.decks, decks, strict=True):
+        for note in deck.notes:
+            anki_deck.add_note(_anki_note(deck, note, next(due)))
+            cards += len(note.card_keys)
+    stamp = time.time() if timestamp is None else timestamp
+    _write_package(package, Path(out), stamp)
+    return ExportResult(
+        Path(out),
+        len(decks),
+        sum(len(d.notes) for d in decks),
+        cards,
+        Path(out).stat().st_size,
+    )
+
+
+def _write_package(package: genanki.Package, out: Path, timestamp: float) -> None:
+    # genanki's write_to_file leaves its temporary database behind; this does the same
+    # steps in a folder that is removed, and replaces ``out`` only once it is complete.
+    with tempfile.TemporaryDirectory(prefix="studyapp-export-") as tmp:
+        db_path = os.path.join(tmp, "collection.anki2")
+        conn = sqlite3.connect(db_path)
+        try:
+            package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+            conn.commit()
+        finally:
+            conn.close()
+        partial = out.with_name(out.name + ".part")
+        try:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as package_zip:
+                package_zip.write(db_path, "collection.anki2")
+                package_zip.writestr("media", "{}")
+            partial.replace(out)
+        finally:
+            partial.unlink(missing_ok=True)
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+
+def csv_rows(decks: Sequence[ExportDeck]) -> list[list[str]]:
+    """One row per note in :data:`CSV_COLUMNS` order; texts without markup, ids space-separated."""
+    return [
+        [
+            n.id,
+            deck.id,
+            deck.family,
+            n.kind,
+            plain(n.front),
+            plain(n.back),
+            plain(n.text),
+            plain(n.extra),
+            plain(n.correction),
+            " ".join(c.id for c in n.sources),
+            " ".join(c.id for c in n.cites),
+            "" if n.as_of is None else str(n.as_of),
+            " ".join(n.tags),
+        ]
+        for deck in decks
+        for n in deck.notes
+    ]
+
+
+def export_csv(engine: Engine, out: Path, deck_ids: Sequence[str] | None = None) -> ExportResult:
+    """Write one CSV row per note (UTF-8, header row :data:`CSV_COLUMNS`)."""
+    decks = load_decks(engine, deck_ids)
+    out = Path(out)
+    partial = out.with_name(out.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_COLUMNS)
+            writer.writerows(csv_rows(decks))
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return ExportResult(
+        out,
+        len(decks),
+        sum(len(d.notes) for d in decks),
+        sum(len(n.card_keys) for d in decks for n in d.notes),
+        out.stat().st_size,
+    )

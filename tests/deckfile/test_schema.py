@@ -1,0 +1,115 @@
+"""The shipped JSON Schemas match the models, accept every deck and reject broken cards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, ValidationError
+
+from studyapp.deckfile.schema import bibliography_json_schema, deck_json_schema
+from studyapp.services.paths import bundled_decks_dir, bundled_sources_file, resources_dir
+
+TEST_DECKS = Path(__file__).resolve().parent.parent / "data" / "decks"
+
+SHIPPED = [
+    (
+        "deck.schema.json",
+        deck_json_schema,
+        "python -m studyapp schema -o resources/deck.schema.json",
+    ),
+    (
+        "bibliography.schema.json",
+        bibliography_json_schema,
+        "python -m studyapp schema --bibliography -o resources/bibliography.schema.json",
+    ),
+]
+
+
+def deck_files() -> list[Path]:
+    """Every bundled deck as it is now (others are being written), and the test decks."""
+    return [
+        path
+        for folder in (bundled_decks_dir(), TEST_DECKS)
+        for pattern in ("*.yaml", "*.yml")
+        for path in sorted(folder.glob(pattern))
+    ]
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def deck_validator() -> Draft202012Validator:
+    schema = json.loads((resources_dir() / "deck.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def messages(errors: Iterator[ValidationError]) -> list[str]:
+    """Every message of ``errors`` and of the sub-errors behind a failed ``oneOf``."""
+    found = []
+    for error in errors:
+        found.append(f"{error.json_path}: {error.message}")
+        found.extend(messages(iter(error.context or [])))
+    return found
+
+
+@pytest.mark.parametrize(("name", "generate", "command"), SHIPPED, ids=[s[0] for s in SHIPPED])
+def test_shipped_schema_matches_the_models(name: str, generate: Any, command: str) -> None:
+    path = resources_dir() / name
+    assert path.is_file(), f"resources/{name} is missing; generate it with: {command}"
+    shipped = json.loads(path.read_text(encoding="utf-8"))
+    assert shipped == generate(), f"resources/{name} is out of date; regenerate it with: {command}"
+
+
+@pytest.mark.parametrize("path", deck_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_deck_file_is_valid_against_the_schema(
+    path: Path, deck_validator: Draft202012Validator
+) -> None:
+    problems = messages(deck_validator.iter_errors(load(path)))
+    assert not problems, f"{path}:\n" + "\n".join(problems)
+
+
+def test_the_test_decks_are_among_those_checked() -> None:
+    assert {p.name for p in deck_files() if p.parent == TEST_DECKS} == {"sample.yaml", "terms.yaml"}
+
+
+def test_bundled_bibliography_is_valid_against_its_schema() -> None:
+    schema = json.loads((resources_dir() / "bibliography.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    errors = messages(Draft202012Validator(schema).iter_errors(load(bundled_sources_file())))
+    assert not errors, "\n".join(errors)
+
+
+def deck_with(card: dict[str, Any]) -> dict[str, Any]:
+    header = {"id": "d", "title": "Deck", "family": "mechanisms"}
+    return {"format_version": 1, "deck": header, "cards": [card]}
+
+
+def test_schema_accepts_a_minimal_card_of_each_type(deck_validator: Draft202012Validator) -> None:
+    for card in (
+        {"id": "a", "front": "Q", "back": "A", "source": "zhou2024"},
+        {"id": "b", "type": "reversed", "front": "Q", "back": "A", "source": ["zhou2024"]},
+        {"id": "c", "type": "cloze", "text": "{{c1::x}}", "source": "zhou2024"},
+    ):
+        assert messages(deck_validator.iter_errors(deck_with(card))) == []
+
+
+def test_schema_rejects_an_unknown_card_field(deck_validator: Draft202012Validator) -> None:
+    card = {"id": "a", "fornt": "Q", "front": "Q", "back": "A", "source": "zhou2024"}
+    found = messages(deck_validator.iter_errors(deck_with(card)))
+    assert found, "a card with an unknown field passed"
+    assert any("'fornt' was unexpected" in m for m in found), found
+
+
+def test_schema_rejects_a_cloze_card_without_text(deck_validator: Draft202012Validator) -> None:
+    card = {"id": "c", "type": "cloze", "source": "zhou2024"}
+    found = messages(deck_validator.iter_errors(deck_with(card)))
+    assert found, "a cloze card without text passed"
+    assert any("'text' is a required property" in m for m in found), found
