@@ -176,7 +176,7 @@ def _stats(args: argparse.Namespace) -> int:
     from studyapp.services.library import Library
 
     with Library.open(args.data_dir) as library:
-        overview = library.overview()
+        overview = library.overview(totals=True)
     decks = [
         {
             "id": deck.id,

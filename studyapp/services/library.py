@@ -6,7 +6,7 @@ This is the headless entry point the CLI and the GUI both use.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -180,12 +180,21 @@ class Library:
             ).scalar()
         return StudyScope((deck_id,), str(title or deck_id))
 
-    def overview(self, now: datetime | None = None) -> Overview:
-        """Decks by family with counts, for the main screen and ``studyapp stats``."""
+    def overview(self, now: datetime | None = None, *, totals: bool = False) -> Overview:
+        """Decks by family with counts, for the main screen and ``studyapp stats``.
+
+        Args:
+            now: the current time (tests pass a fixed one).
+            totals: also count every active card per deck (a full count; ``stats`` wants it,
+                the main screen does not).
+        """
         session = self.session(clock=(lambda: now) if now else utc_now)  # type: ignore[arg-type]
         day = study_day(session.now(), rollover_hour=self.settings.rollover_hour)
         with self.engine.connect() as conn:
             counts = queries.count_cards(conn, day_end=int(day.end.timestamp()))
+            if totals:
+                for deck_id, total in queries.total_cards(conn).items():
+                    counts[deck_id] = replace(counts.get(deck_id, CardCounts()), total=total)
             decks = conn.execute(
                 text("SELECT id, title, family, description FROM deck WHERE active = 1 ORDER BY id")
             ).all()

@@ -196,17 +196,7 @@ class StudySession:
         """New, learning and review cards left today in this scope, within the daily limits."""
         query = self._due_query()
         with self._engine.connect() as conn:
-            per_deck = queries.count_cards(conn, day_end=query.day_end)
-        total = CardCounts()
-        for deck_id, counts in per_deck.items():
-            if self.scope.deck_ids is None or deck_id in self.scope.deck_ids:
-                total = total + counts
-        return CardCounts(
-            new=min(total.new, query.new_left),
-            learning=total.learning,
-            review=min(total.review, query.reviews_left),
-            total=total.total,
-        )
+            return queries.count_due_capped(conn, query)
 
     def remaining(self) -> int:
         """Cards left in this session today (the progress indicator's denominator)."""

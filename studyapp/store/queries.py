@@ -22,6 +22,8 @@ __all__ = [
     "DueQuery",
     "apply_answer",
     "count_cards",
+    "count_due_capped",
+    "total_cards",
     "done_today",
     "load_state",
     "next_card_id",
@@ -180,25 +182,60 @@ class CardCounts:
 
 
 def count_cards(conn: Connection, *, day_end: int) -> dict[str, CardCounts]:
-    """Per deck id: new cards, learning and review cards due today, and all active cards."""
-    rows = conn.execute(
+    """Per deck id: new cards, and learning and review cards due today.
+
+    Both queries are answered from indexes: due cards by a range on (retired, queue, due),
+    new cards by the covering (retired, queue, deck_id) index. ``total`` is left at 0; see
+    :func:`total_cards`.
+    """
+    parts: dict[str, dict[str, int]] = {}
+    due_rows = conn.execute(
         text(
-            "SELECT deck_id, queue, SUM(CASE WHEN queue = 0 OR due < :day_end THEN 1 ELSE 0 END),"
-            " COUNT(*) FROM card WHERE retired = 0 GROUP BY deck_id, queue"
+            "SELECT deck_id, queue, COUNT(*) FROM card WHERE retired = 0 AND queue IN (1, 2, 3) "
+            "AND due < :day_end GROUP BY deck_id, queue"
         ),
         {"day_end": day_end},
-    ).all()
-    parts: dict[str, dict[str, int]] = {}
-    for deck_id, queue, due, total in rows:
-        entry = parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0, "total": 0})
-        entry["total"] += total
-        if queue == Queue.NEW:
-            entry["new"] += due
-        elif queue == Queue.REVIEW:
-            entry["review"] += due
-        else:
-            entry["learning"] += due
+    )
+    for deck_id, queue, count in due_rows:
+        entry = parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})
+        entry["review" if queue == Queue.REVIEW else "learning"] += count
+    new_rows = conn.execute(
+        text("SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 AND queue = 0 GROUP BY deck_id")
+    )
+    for deck_id, count in new_rows:
+        parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})["new"] = count
     return {deck: CardCounts(**values) for deck, values in parts.items()}
+
+
+def total_cards(conn: Connection) -> dict[str, int]:
+    """Active cards per deck id (a full count, for statistics rather than every answer)."""
+    rows = conn.execute(
+        text("SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 GROUP BY deck_id")
+    )
+    return {deck_id: count for deck_id, count in rows}
+
+
+def count_due_capped(conn: Connection, query: DueQuery) -> CardCounts:
+    """New, learning and review cards left today in ``query``'s scope, within its limits.
+
+    Each count stops at its daily limit, so the cost follows the limits, not the
+    collection's size; the review screen calls this after every answer.
+    """
+    scope, params = _scope(query)
+    params |= {"day_end": query.day_end, "new_left": query.new_left, "rev_left": query.reviews_left}
+    sql = (
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.retired = 0 AND c.queue = 0"
+        f"{scope} LIMIT :new_left)), "
+        "(SELECT COUNT(*) FROM card c WHERE c.retired = 0 AND c.queue IN (1, 3) "
+        f"AND c.due < :day_end{scope}), "
+        "(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.retired = 0 AND c.queue = 2 "
+        f"AND c.due < :day_end{scope} LIMIT :rev_left))"
+    )
+    statement = text(sql)
+    if query.deck_ids is not None:
+        statement = statement.bindparams(bindparam("decks", expanding=True))
+    new, learning, review = conn.execute(statement, params).one()
+    return CardCounts(new=int(new), learning=int(learning), review=int(review))
 
 
 def done_today(conn: Connection, *, day_start_ms: int) -> tuple[int, int]:

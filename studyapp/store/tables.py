@@ -71,6 +71,8 @@ class CardRow(SQLModel, table=True):
         Index("ix_card_queue_due", "retired", "queue", "due"),
         Index("ix_card_deck_queue_due", "deck_id", "retired", "queue", "due"),
         Index("ix_card_new_order", "retired", "queue", "new_order"),
+        # Covers per-deck counts of new cards without touching the table.
+        Index("ix_card_queue_deck", "retired", "queue", "deck_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
