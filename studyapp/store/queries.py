@@ -212,7 +212,7 @@ def total_cards(conn: Connection) -> dict[str, int]:
     rows = conn.execute(
         text("SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 GROUP BY deck_id")
     )
-    return {deck_id: count for deck_id, count in rows}
+    return {str(deck_id): int(count) for deck_id, count in rows}
 
 
 def count_due_capped(conn: Connection, query: DueQuery) -> CardCounts:
