@@ -1,0 +1,38 @@
+"""BackgroundTask: results arrive on the GUI thread; no garbage collection in the worker."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from typing import Any
+
+from studyapp.gui.background import BackgroundTask
+
+
+def test_result_arrives_and_collector_is_paused_only_while_running(qtbot: Any) -> None:
+    seen: dict[str, object] = {}
+
+    def job() -> str:
+        seen["gc_enabled_in_worker"] = gc.isenabled()
+        seen["thread"] = threading.current_thread()
+        return "done"
+
+    assert gc.isenabled()
+    task = BackgroundTask(job)
+    with qtbot.waitSignal(task.finished, timeout=5_000) as blocker:
+        task.start()
+    assert blocker.args == ["done"]
+    assert seen["gc_enabled_in_worker"] is False
+    assert seen["thread"] is not threading.main_thread()
+    assert gc.isenabled()
+
+
+def test_a_failing_job_reports_and_restores_the_collector(qtbot: Any) -> None:
+    def job() -> None:
+        raise ValueError("bad deck")
+
+    task = BackgroundTask(job)
+    with qtbot.waitSignal(task.failed, timeout=5_000) as blocker:
+        task.start()
+    assert blocker.args == ["ValueError: bad deck"]
+    assert gc.isenabled()
