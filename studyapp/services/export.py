@@ -239,23 +239,15 @@ _TAIL_FIELDS = [{"name": "Extra"}, {"name": "Correction"}, {"name": "Source"}]
 
 # The names behind the ids carry a version: change a model's fields or templates and bump
 # it, so Anki sees a new note type instead of a changed one with the same id.
+#
+# Basic and reversed notes share one model, like Anki's "Basic (optional reversed card)":
+# the reverse card exists only while "Add Reverse" is non-empty. Turning a basic card into
+# a reversed one therefore keeps the note type, and Anki updates the imported note (and
+# adds its reverse card) instead of skipping it as a conflicting note-type change.
 BASIC_MODEL = genanki.Model(
-    stable_id("studyapp-model-basic-v1"),
-    "StudyApp Basic",
-    fields=[{"name": "Front"}, {"name": "Back"}, *_TAIL_FIELDS],
-    templates=[
-        {
-            "name": "Card 1",
-            "qfmt": "{{Front}}",
-            "afmt": '{{FrontSide}}<hr id="answer">{{Back}}\n' + _AFTER_ANSWER,
-        }
-    ],
-    css=_CSS,
-)
-REVERSED_MODEL = genanki.Model(
-    stable_id("studyapp-model-reversed-v1"),
-    "StudyApp Basic (and reversed card)",
-    fields=[{"name": "Front"}, {"name": "Back"}, *_TAIL_FIELDS],
+    stable_id("studyapp-model-basic-optional-reversed-v1"),
+    "StudyApp Basic (optional reversed card)",
+    fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Add Reverse"}, *_TAIL_FIELDS],
     templates=[
         {
             "name": "Forward",
@@ -264,7 +256,7 @@ REVERSED_MODEL = genanki.Model(
         },
         {
             "name": "Reverse",
-            "qfmt": "{{Back}}",
+            "qfmt": "{{#Add Reverse}}{{Back}}{{/Add Reverse}}",
             "afmt": '{{FrontSide}}<hr id="answer">{{Front}}\n' + _AFTER_ANSWER,
         },
     ],
@@ -284,7 +276,7 @@ CLOZE_MODEL = genanki.Model(
     css=_CSS,
     model_type=genanki.Model.CLOZE,
 )
-MODELS = {"basic": BASIC_MODEL, "reversed": REVERSED_MODEL, "cloze": CLOZE_MODEL}
+MODELS = {"basic": BASIC_MODEL, "reversed": BASIC_MODEL, "cloze": CLOZE_MODEL}
 
 
 def anki_deck_id(deck_id: str) -> int:
@@ -301,7 +293,8 @@ def _anki_note(deck: ExportDeck, note: ExportNote, due: int) -> genanki.Note:
     if note.kind == "cloze":
         content = [sanitize(note.text)]
     else:
-        content = [sanitize(note.front), sanitize(note.back)]
+        add_reverse = "y" if note.kind == "reversed" else ""
+        content = [sanitize(note.front), sanitize(note.back), add_reverse]
     return genanki.Note(
         model=MODELS[note.kind],
         fields=content + tail,

@@ -21,6 +21,7 @@ from studyapp.services.library import Library
 T1 = 1_772_000_000.0  # package timestamps: Anki updates a note only from a newer one
 T2 = T1 + 3600
 
+BASIC_MODEL = "StudyApp Basic (optional reversed card)"
 SAMPLE = "StudyApp::Mechanisms::Sample mechanisms"
 TERMS = "StudyApp::Terms::Sample terms"
 
@@ -72,7 +73,9 @@ def test_package_imports_into_anki_with_one_note_per_card_entry(
     assert {anki.decks.name(d.id) for d in anki.decks.all_names_and_ids()} >= {SAMPLE, TERMS}
 
     basic = note(anki, "s-5ht2a")
-    assert basic.note_type()["name"] == "StudyApp Basic"  # type: ignore[index]
+    assert basic.note_type()["name"] == BASIC_MODEL  # type: ignore[index]
+    assert basic["Add Reverse"] == ""
+    assert [c.ord for c in basic.cards()] == [0]
     assert basic["Front"] == "Which receptor do classic psychedelics mainly act on?"
     assert basic["Back"] == "The serotonin 5-HT<sub>2A</sub> receptor (agonism)."
     assert basic["Extra"] == "" and basic["Correction"] == ""
@@ -82,6 +85,8 @@ def test_package_imports_into_anki_with_one_note_per_card_entry(
 
     for reversed_id, deck in (("s-bdnf", SAMPLE), ("s-pat", TERMS)):
         reversed_note = note(anki, reversed_id)
+        assert reversed_note.note_type()["name"] == BASIC_MODEL  # type: ignore[index]
+        assert reversed_note["Add Reverse"] == "y"
         cards = reversed_note.cards()
         assert sorted(c.ord for c in cards) == [0, 1]
         assert {anki.decks.name(c.did) for c in cards} == {deck}
@@ -170,6 +175,46 @@ def test_exporting_an_edited_deck_again_updates_the_notes_in_anki(
     )
     assert "(18 weeks)" in note(anki, "s-mapp1")["Text"]
     assert sorted(d.name for d in anki.decks.all_names_and_ids()) == old_decks
+    assert sorted(m.name for m in anki.models.all_names_and_ids()) == old_models
+
+
+def test_turning_a_basic_card_into_a_reversed_one_updates_the_note_in_anki(
+    synced: Library, deck_dir: Path, anki: Collection, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.apkg"
+    export_anki(synced.engine, first, timestamp=T1)
+    import_package(anki, first)
+    nmda = note(anki, "s-nmda")
+    assert [c.ord for c in nmda.cards()] == [0] and nmda["Add Reverse"] == ""
+    old_ids = {guid: n.id for guid, n in notes_by_guid(anki).items()}
+    old_models = sorted(m.name for m in anki.models.all_names_and_ids())
+    forward_card = nmda.cards()[0].id
+
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text().replace("  - id: s-nmda\n", "  - id: s-nmda\n    type: reversed\n")
+    )
+    assert synced.sync([deck_dir]).updated == ["s-nmda"]
+    second = tmp_path / "second.apkg"
+    result = export_anki(synced.engine, second, timestamp=T2)
+    assert (result.notes, result.cards) == (5, 9)
+    import_package(anki, second)
+
+    # the same note, updated in place (not skipped as a note-type conflict), now with 2 cards
+    assert anki.note_count() == 5 and anki.card_count() == 9
+    assert {guid: n.id for guid, n in notes_by_guid(anki).items()} == old_ids
+    nmda = note(anki, "s-nmda")
+    assert nmda.guid == note_guid("s-nmda")
+    assert nmda["Add Reverse"] == "y"
+    by_ord = {c.ord: c for c in nmda.cards()}
+    assert sorted(by_ord) == [0, 1]
+    assert by_ord[0].id == forward_card  # the forward card, and its history, are kept
+    assert {anki.decks.name(c.did) for c in by_ord.values()} == {SAMPLE}
+    assert "NMDA glutamate receptor" in by_ord[1].question()
+    assert "ketamine" not in by_ord[1].question()
+    # a basic note still makes exactly one card
+    basic = note(anki, "s-5ht2a")
+    assert basic["Add Reverse"] == "" and [c.ord for c in basic.cards()] == [0]
     assert sorted(m.name for m in anki.models.all_names_and_ids()) == old_models
 
 
