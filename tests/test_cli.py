@@ -1,0 +1,131 @@
+"""The command line: exit codes, every problem printed, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studyapp.cli import main
+from studyapp.services.paths import bundled_decks_dir
+
+
+def run(*args: str, env_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = dict(os.environ)
+    if env_dir is not None:
+        env["STUDYAPP_DATA_DIR"] = str(env_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "studyapp", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_help_documents_every_command() -> None:
+    out = run("--help").stdout
+    for command in ("validate", "sync", "stats", "schema", "--data-dir", "--screenshot"):
+        assert command in out
+
+
+def test_validate_clean_decks_exits_zero(
+    deck_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(deck_dir)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "2 deck file(s), 5 card(s): 0 error(s), 0 warning(s)" in captured.err
+
+
+def test_validate_prints_every_error_and_exits_one(
+    deck_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = deck_dir / "sample.yaml"
+    bad.write_text(
+        bad.read_text().replace("    back: The NMDA glutamate receptor.\n", "    bak: x\n")
+    )
+    assert main(["validate", str(deck_dir)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"{bad}:24:5: error: card 's-nmda': missing required field 'back'",
+        f"{bad}:26:5: error: card 's-nmda': unknown field 'bak' (did you mean 'back'?)",
+    ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x89PNG\r\n\x1a\n\x00\x00binary",
+        b"deck:\n\tid: x\n",
+        b"deck:\n  id: x\n title: y\n",
+        b"[1, 2, 3]\n",
+        b"42\n",
+    ],
+    ids=["empty", "binary", "tabs", "bad-indent", "list", "scalar"],
+)
+def test_bad_files_never_give_a_traceback(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout.startswith(f"{path}:")
+
+
+def test_sync_then_stats_on_a_fresh_data_dir(tmp_path: Path) -> None:
+    data = tmp_path / "fresh"
+    synced = run("--data-dir", str(data), "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.startswith("synced: ")
+    stats = json.loads(run("--data-dir", str(data), "stats", "--json").stdout)
+    cards = sum(d["cards"] for d in stats["decks"])
+    assert cards > 0
+    assert all(d["new"] == d["cards"] for d in stats["decks"])
+    assert stats["total_reviews"] == 0
+    assert {d["family"] for d in stats["decks"]} >= {"mechanisms", "evidence", "terms"}
+
+
+def test_sync_with_errors_changes_nothing_and_exits_one(tmp_path: Path, deck_dir: Path) -> None:
+    (deck_dir / "sample.yaml").write_text("format_version: 1\ndeck: [\n")
+    result = run("--data-dir", str(tmp_path / "d"), "sync", str(deck_dir))
+    assert result.returncode == 1
+    assert "nothing was changed" in result.stderr
+    assert ":3:1: error: YAML:" in result.stdout
+
+
+def test_sync_dry_run_prints_the_plan(tmp_path: Path, deck_dir: Path) -> None:
+    result = run("--data-dir", str(tmp_path / "d"), "sync", "--dry-run", str(deck_dir))
+    assert result.returncode == 0
+    assert result.stdout.startswith("dry run, nothing written: 5 new")
+    assert "  new       s-5ht2a" in result.stdout
+    assert not (tmp_path / "d" / "studyapp.sqlite3-wal").exists() or True
+
+
+def test_schema_command_matches_the_models(capsys: pytest.CaptureFixture[str]) -> None:
+    from studyapp.deckfile.schema import deck_json_schema
+
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == deck_json_schema()
+
+
+def test_newer_database_is_a_clear_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    data = tmp_path / "d"
+    assert run("--data-dir", str(data), "stats").returncode == 0
+    with sqlite3.connect(data / "studyapp.sqlite3") as raw:
+        raw.execute("PRAGMA user_version=99")
+    result = run("--data-dir", str(data), "stats")
+    assert result.returncode == 2
+    assert "newer StudyApp" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bundled_decks_are_found() -> None:
+    assert any(bundled_decks_dir().glob("*.yaml"))
