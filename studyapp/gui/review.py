@@ -135,6 +135,8 @@ class ReviewScreen(QWidget):
         return self._revealed
 
     def start(self, session: StudySession) -> None:
+        if self._session is not None and self._session is not session:
+            self._session.close()  # its connection goes back to the pool now, not at GC
         self._session = session
         self._scope.setText(session.scope.label)
         self._show_next()

@@ -6,12 +6,14 @@ returns, so closing the app (or a crash) never loses an answered review.
 
 from __future__ import annotations
 
+import sqlite3
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, text
 
 from studyapp.core.model import CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import Scheduler, format_interval
@@ -106,6 +108,16 @@ class SessionSummary:
         return self.again / self.studied if self.studied else 0.0
 
 
+@dataclass(slots=True)
+class _Today:
+    """What the session knows about the current study day (see :class:`StudySession`)."""
+
+    day_start_ms: int
+    new_done: int
+    reviews_done: int
+    touched: set[str]
+
+
 @dataclass(frozen=True, slots=True)
 class _Answered:
     review_id: int
@@ -116,6 +128,13 @@ class _Answered:
 
 class StudySession:
     """One sitting of study over a scope of decks.
+
+    The session holds one connection of the engine's pool for its whole life (returned by
+    :meth:`close`, or when the session is garbage-collected) and keeps two things it would
+    otherwise query before every card: how many new cards and reviews were answered today,
+    and which notes were touched today (their siblings wait for tomorrow). Both are read
+    when the study day starts and updated by :meth:`answer`; :meth:`undo` re-reads them.
+    So a session assumes it is the only one answering while it lives, as in the app.
 
     Args:
         engine: the store.
@@ -147,7 +166,15 @@ class StudySession:
         self._shown_at = 0.0
         self._undo: list[_Answered] = []
         self._sources: dict[str, dict[str, object]] | None = None
+        self._today: _Today | None = None
         self.summary = SessionSummary()
+        self._pooled = engine.raw_connection()
+        self._db: sqlite3.Connection = self._pooled.driver_connection  # type: ignore[assignment]
+        self._closer = weakref.finalize(self, self._pooled.close)
+
+    def close(self) -> None:
+        """Give the connection back to the pool; the session cannot be used afterwards."""
+        self._closer()
 
     def apply_settings(self, settings: Settings) -> None:
         """Use new limits and scheduler settings from the next card on."""
@@ -161,20 +188,26 @@ class StudySession:
     def day(self) -> StudyDay:
         return study_day(self.now(), rollover_hour=self.settings.rollover_hour, tz=self._tz)
 
+    def _today_cache(self, day_start_ms: int) -> _Today:
+        today = self._today
+        if today is None or today.day_start_ms != day_start_ms:
+            new_done, reviews_done = queries.done_today(self._db, day_start_ms=day_start_ms)
+            touched = queries.touched_notes(self._db, day_start_ms=day_start_ms)
+            today = self._today = _Today(day_start_ms, new_done, reviews_done, touched)
+        return today
+
     def _due_query(self) -> DueQuery:
         now = self.now()
         day = self.day()
-        with self._engine.connect() as conn:
-            new_done, reviews_done = queries.done_today(
-                conn, day_start_ms=int(day.start.timestamp() * 1000)
-            )
+        day_start_ms = int(day.start.timestamp() * 1000)
+        today = self._today_cache(day_start_ms)
         return DueQuery(
             now=int(now.timestamp()),
-            day_start_ms=int(day.start.timestamp() * 1000),
+            day_start_ms=day_start_ms,
             day_end=int(day.end.timestamp()),
             deck_ids=self.scope.deck_ids,
-            new_left=max(0, self.settings.new_per_day - new_done),
-            reviews_left=max(0, self.settings.reviews_per_day - reviews_done),
+            new_left=max(0, self.settings.new_per_day - today.new_done),
+            reviews_left=max(0, self.settings.reviews_per_day - today.reviews_done),
         )
 
     # -- queue -----------------------------------------------------------------------------
@@ -186,17 +219,15 @@ class StudySession:
     def next_card(self) -> CardView | None:
         """Pick the next card and start timing it; None when nothing is left today."""
         query = self._due_query()
-        with self._engine.connect() as conn:
-            card_id = queries.next_card_id(conn, query)
-            self._current = None if card_id is None else self._load_view(conn, card_id)
+        assert self._today is not None
+        card_id = queries.next_card_id(self._db, query, self._today.touched)
+        self._current = None if card_id is None else self._load_view(card_id)
         self._shown_at = self._monotonic()
         return self._current
 
     def counts(self) -> CardCounts:
         """New, learning and review cards left today in this scope, within the daily limits."""
-        query = self._due_query()
-        with self._engine.connect() as conn:
-            return queries.count_due_capped(conn, query)
+        return queries.count_due_capped(self._db, self._due_query())
 
     def remaining(self) -> int:
         """Cards left in this session today (the progress indicator's denominator)."""
@@ -237,11 +268,11 @@ class StudySession:
             duration_ms = int((self._monotonic() - self._shown_at) * 1000)
         duration_ms = max(0, min(duration_ms, 60 * 60 * 1000))
         now = self.now()
-        with self._engine.begin() as conn:
-            before = queries.load_state(conn, card.card_id)
+        with queries.write_transaction(self._db) as db:
+            before = queries.load_state(db, card.card_id)
             after = self._scheduler.review(before, rating, now)
             review_id = queries.apply_answer(
-                conn,
+                db,
                 card_id=card.card_id,
                 before=before,
                 after=after,
@@ -250,6 +281,13 @@ class StudySession:
                 duration_ms=duration_ms,
             )
         self._undo.append(_Answered(review_id, card.card_id, rating, duration_ms))
+        today = self._today
+        if today is not None and today.day_start_ms <= int(now.timestamp() * 1000):
+            today.touched.add(card.note_id)
+            if before.queue is Queue.NEW:
+                today.new_done += 1
+            elif before.queue is Queue.REVIEW:
+                today.reviews_done += 1
         self.summary.studied += 1
         self.summary.seconds += duration_ms / 1000
         self.summary.ratings[int(rating)] += 1
@@ -273,11 +311,12 @@ class StudySession:
         if not self._undo:
             return None
         last = self._undo.pop()
-        with self._engine.begin() as conn:
-            card_id = queries.undo_answer(conn, last.review_id)
-            if card_id is None:
-                return None
-            self._current = self._load_view(conn, CardId(card_id))
+        self._today = None  # the day's counts and touched notes are read again
+        with queries.write_transaction(self._db) as db:
+            card_id = queries.undo_answer(db, last.review_id)
+        if card_id is None:
+            return None
+        self._current = self._load_view(CardId(card_id))
         self.summary.studied -= 1
         self.summary.seconds -= last.duration_ms / 1000
         self.summary.ratings[int(last.rating)] -= 1
@@ -308,8 +347,7 @@ class StudySession:
 
     # -- details ---------------------------------------------------------------------------
     def card_view(self, card_id: CardId) -> CardView:
-        with self._engine.connect() as conn:
-            return self._load_view(conn, card_id)
+        return self._load_view(card_id)
 
     def history(self, card_id: CardId) -> list[dict[str, object]]:
         """The card's reviews, oldest first, as plain values."""
@@ -329,52 +367,55 @@ class StudySession:
             for r in rows
         ]
 
-    def _citations(self, conn: Connection, ids: str) -> tuple[Citation, ...]:
+    def _citations(self, ids: str) -> tuple[Citation, ...]:
         if self._sources is None:
-            rows = conn.execute(text("SELECT * FROM source")).mappings().all()
-            self._sources = {r["id"]: dict(r) for r in rows}
+            cursor = self._db.cursor()
+            cursor.row_factory = sqlite3.Row
+            self._sources = {r["id"]: dict(r) for r in cursor.execute("SELECT * FROM source")}
         return tuple(cite(self._sources.get(i), i) for i in ids.split())
 
-    def _load_view(self, conn: Connection, card_id: CardId) -> CardView:
-        row = conn.execute(
-            text(
-                "SELECT c.id, c.key, c.queue, c.step, c.stability, c.difficulty, c.due, "
-                "c.last_review, c.reps, c.lapses, n.id AS note_id, n.kind, n.front, n.back, "
-                "n.text, n.extra, n.correction, n.tags, n.sources, n.cites, n.as_of, "
-                "n.retired_reason, d.id AS deck_id, d.title, d.family, u.text AS user_note "
-                "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
-                "LEFT JOIN user_note u ON u.note_id = n.id WHERE c.id = :id"
-            ),
-            {"id": card_id},
-        ).one()
+    def _load_view(self, card_id: CardId) -> CardView:
+        cursor = self._db.cursor()
+        cursor.row_factory = sqlite3.Row
+        row = cursor.execute(
+            "SELECT c.id, c.key, c.queue, c.step, c.stability, c.difficulty, c.due, "
+            "c.last_review, c.reps, c.lapses, n.id AS note_id, n.kind, n.front, n.back, "
+            "n.text, n.extra, n.correction, n.tags, n.sources, n.cites, n.as_of, "
+            "n.retired_reason, d.id AS deck_id, d.title, d.family, u.text AS user_note "
+            "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
+            "LEFT JOIN user_note u ON u.note_id = n.id WHERE c.id = ?",
+            (card_id,),
+        ).fetchone()
+        if row is None:
+            raise LookupError(f"no card {card_id}")
         rendered = render_card(
-            kind=row.kind,
-            key=row.key,
-            front=row.front,
-            back=row.back,
-            text=row.text,
-            extra=row.extra,
-            correction=row.correction,
+            kind=row["kind"],
+            key=row["key"],
+            front=row["front"],
+            back=row["back"],
+            text=row["text"],
+            extra=row["extra"],
+            correction=row["correction"],
         )
         return CardView(
-            card_id=CardId(row.id),
-            note_id=row.note_id,
-            key=row.key,
-            kind=row.kind,
-            deck_id=row.deck_id,
-            deck_title=row.title,
-            family=row.family,
+            card_id=CardId(row["id"]),
+            note_id=row["note_id"],
+            key=row["key"],
+            kind=row["kind"],
+            deck_id=row["deck_id"],
+            deck_title=row["title"],
+            family=row["family"],
             question=rendered.question,
             answer=rendered.answer,
             extra=rendered.extra,
             correction=rendered.correction,
-            tags=tuple(row.tags.split()),
-            sources=self._citations(conn, row.sources),
-            cites=self._citations(conn, row.cites),
-            as_of=row.as_of,
+            tags=tuple(row["tags"].split()),
+            sources=self._citations(row["sources"]),
+            cites=self._citations(row["cites"]),
+            as_of=row["as_of"],
             state=queries.state_from_row(row),
-            retired_reason=row.retired_reason,
-            user_note=row.user_note or "",
+            retired_reason=row["retired_reason"],
+            user_note=row["user_note"] or "",
         )
 
 

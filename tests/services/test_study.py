@@ -200,6 +200,68 @@ def test_study_day_rollover_releases_siblings_and_resets_limits(
     assert library.session(clock=clock).next_card() is not None
 
 
+def test_the_same_session_rolls_over_at_the_study_day(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.update_settings(library.settings.with_changes(new_per_day=1))
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    assert session.next_card() is not None
+    session.answer(Rating.EASY)
+    assert session.next_card() is None and session.counts().new == 0
+    clock.now += timedelta(days=1)  # the session is still open past 4:00
+    assert session.counts().new == 1
+    assert session.next_card() is not None
+
+
+def test_undo_gives_back_the_new_card_allowance_and_releases_siblings(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    library.sync([deck_dir])
+    library.update_settings(library.settings.with_changes(new_per_day=1))
+    session = library.session(StudyScope(("sample-mechanisms",)), clock=clock)
+    first = session.next_card()
+    assert first is not None
+    session.answer(Rating.EASY)
+    assert session.next_card() is None and session.counts().new == 0
+    session.undo()
+    assert session.counts().new == 1
+    again = session.next_card()
+    assert again is not None and again.card_id == first.card_id
+
+    library.update_settings(library.settings.with_changes(new_per_day=20))
+    session = library.session(StudyScope(("sample-mechanisms",)), clock=clock)
+    shown = []
+    while (card := session.next_card()) is not None and card.note_id != "s-bdnf":
+        session.answer(Rating.EASY)
+    assert card is not None
+    session.answer(Rating.EASY)  # s-bdnf fwd: its reverse now waits for tomorrow
+    while (card := session.next_card()) is not None:
+        shown.append((card.note_id, card.key))
+        session.answer(Rating.EASY)
+    assert ("s-bdnf", "rev") not in shown
+    for _ in shown:
+        session.undo()
+    session.undo()  # take back s-bdnf fwd: the reverse may come today after all
+    keys = []
+    while (card := session.next_card()) is not None:
+        keys.append((card.note_id, card.key))
+        session.answer(Rating.EASY)
+    assert keys[0] == ("s-bdnf", "fwd") and ("s-bdnf", "rev") not in keys[1:]
+
+
+def test_a_closed_session_returns_its_connection(library: Library, clock: Clock) -> None:
+    pool = library.engine.pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    sessions = [library.session(clock=clock) for _ in range(3)]
+    assert pool.checkedout() == before + 3  # type: ignore[attr-defined]
+    for session in sessions:
+        session.close()
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
+    library.session(clock=clock)  # dropped: the garbage collector returns it
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
+
+
 def test_counts_and_card_view_carry_sources(library: Library, deck_dir: Path, clock: Clock) -> None:
     library.sync([deck_dir])
     session = library.session(StudyScope(("sample-mechanisms",)), clock=clock)
