@@ -8,14 +8,12 @@ safe scalar types and records a problem for every duplicate key and unknown tag.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from studyapp.core.gcpause import gc_paused
 from studyapp.deckfile.problems import Problem, Severity
 
 __all__ = ["LoadedYaml", "load_yaml", "locate", "Loader"]
@@ -51,19 +49,6 @@ def _at(path: str, node: yaml.Node | None, severity: Severity, message: str) -> 
     return Problem(path, mark.line + 1, mark.column + 1, severity, message)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Building many small objects triggers the cyclic collector over and over; pausing it
-    # during a load makes large files several times faster and creates no cycles.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _decode(path: str, raw: bytes, result: LoadedYaml) -> str | None:
     if b"\0" in raw[:8192]:
         result.problems.append(
@@ -97,7 +82,7 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
         return result
     loader = Loader(text)
     try:
-        with _gc_paused():
+        with gc_paused():
             root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -116,7 +101,7 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
     result.root = root
     if root is None:
         return result
-    with _gc_paused():
+    with gc_paused():
         result.data = _Constructor(result, loader).build(root)
     return result
 
