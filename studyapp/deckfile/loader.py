@@ -148,12 +148,8 @@ def parse_deck(path: Path, raw: bytes | None = None, *, shown: str | None = None
     if not _check_version(loaded):
         return deck
     model = _validate(DeckFileModel, loaded)
-    cards = loaded.data.get("cards")
-    if isinstance(cards, list):
-        for index in range(len(cards)):
-            node = locate(loaded.root, ("cards", index, "id")) or loaded.root
-            mark = node.start_mark  # type: ignore[union-attr]
-            deck.card_positions.append((mark.line + 1, mark.column + 1))
+    if isinstance(loaded.data.get("cards"), list):
+        deck.card_positions = _card_positions(loaded.root)
     if model is not None:
         family, indexed = model.deck.family, list(enumerate(model.cards))
     else:
@@ -191,6 +187,21 @@ def parse_bibliography(path: Path, *, shown: str | None = None) -> ParsedBibliog
             )
         result.entries[entry.id] = entry
     return result
+
+
+def _card_positions(root: yaml.Node | None) -> list[tuple[int, int]]:
+    """1-based (line, column) of each card's ``id`` value (or of the card), in one pass."""
+    cards = locate(root, ("cards",))
+    if not isinstance(cards, yaml.SequenceNode):
+        return []
+    positions = []
+    for item in cards.value:
+        node = item
+        if isinstance(item, yaml.MappingNode):
+            node = next((v for k, v in item.value if k.value == "id"), item)
+        mark = node.start_mark
+        positions.append((mark.line + 1, mark.column + 1))
+    return positions
 
 
 def _check_version(loaded: LoadedYaml) -> bool:
@@ -405,8 +416,9 @@ def _check_cards(family: str | None, indexed: list[tuple[int, Any]], loaded: Loa
     for index, raw in enumerate(raw_cards if isinstance(raw_cards, list) else []):
         if not isinstance(raw, dict):
             continue
-        card_id, where = raw.get("id"), locate(loaded.root, ("cards", index, "id"))
+        card_id = raw.get("id")
         if isinstance(card_id, str) and card_id in seen:
+            where = locate(loaded.root, ("cards", index, "id"))
             first = locate(loaded.root, ("cards", seen[card_id], "id"))
             line = first.start_mark.line + 1 if first is not None else 0
             loaded.error(where, f"duplicate card id {card_id!r} (first used on line {line})")
@@ -421,8 +433,8 @@ def _check_cards(family: str | None, indexed: list[tuple[int, Any]], loaded: Loa
                     _cloze_problem(loaded.path, node, problem.offset, f"{label}: {problem.message}")
                 )
     for index, card in indexed:
-        where = locate(loaded.root, ("cards", index, "id"))
-        if family == EVIDENCE_FAMILY:
+        if family == EVIDENCE_FAMILY and (not card.cites or card.as_of is None):
+            where = locate(loaded.root, ("cards", index, "id"))
             if not card.cites:
                 loaded.warning(
                     where, f"card {card.id!r}: evidence cards should 'cite' a primary study"
