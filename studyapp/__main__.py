@@ -1,5 +1,5 @@
 """`python -m studyapp` runs the command-line entry point."""
 
-from studyapp.cli import main
+from studyapp.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,23 +19,49 @@ from studyapp.gui.mainwindow import MainWindow
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.services.library import Library
 
-__all__ = ["render_screen", "run", "run_preview"]
+__all__ = ["render_screen", "run", "run_preview", "startup_done"]
 
 
-def _application() -> QApplication:
+def startup_done() -> None:
+    """The window is up: turn the cyclic collector back on if start-up turned it off
+    (``studyapp.cli.run``), after freezing the start-up objects, which live as long as the
+    process, so no collection walks them again."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+def _application(*, offscreen: bool = False) -> QApplication:
+    """The QApplication; ``offscreen`` for screenshots, which need no display."""
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    if offscreen:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif _no_display():
+        raise KnownError(
+            "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "use --screenshot PNG to render a screen offscreen"
+        )
     app = QApplication(sys.argv[:1])
     app.setApplicationName("StudyApp")
     app.setOrganizationName("StudyApp")
     return app
 
 
+def _no_display() -> bool:
+    return (
+        sys.platform.startswith("linux")
+        and "QT_QPA_PLATFORM" not in os.environ
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """``studyapp`` with no command: open the window (or render one screen to a PNG)."""
-    app = _application()
     try:
+        app = _application(offscreen=bool(args.screenshot))
         library = Library.open(args.data_dir)
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
@@ -55,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             )
     window = MainWindow(library)
     window.show()
+    startup_done()
     # First paint with what the store holds, then check the deck files off the GUI thread.
     QTimer.singleShot(0, window.start_sync)
     code = app.exec()
@@ -67,7 +96,11 @@ def run_preview(args: argparse.Namespace) -> int:
     from studyapp.gui.preview import PreviewWindow
     from studyapp.services.preview import DeckPreview
 
-    app = _application()
+    try:
+        app = _application(offscreen=bool(args.screenshot))
+    except KnownError as exc:
+        print(f"studyapp: error: {exc}", file=sys.stderr)
+        return 2
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         print(f"studyapp: error: no such file or folder: {missing[0]}", file=sys.stderr)
@@ -83,6 +116,7 @@ def run_preview(args: argparse.Namespace) -> int:
         _grab(window, Path(args.screenshot))
         return 0
     window.show()
+    startup_done()
     return int(app.exec())
 
 
@@ -100,7 +134,7 @@ def render_screen(
     The decks are synced first. Screens that need answered cards (summary, details) are
     drawn from a scratch copy of the store, so a screenshot never changes the trainee's data.
     """
-    _application()
+    _application(offscreen=True)
     plan = library.sync()
     if not plan.ok:
         for problem in plan.problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -112,6 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--csv", type=Path, metavar="OUT.csv", help="write CSV (UTF-8, one row per note)"
     )
     return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """The console entry point: :func:`main` in a process that ends when it returns.
+
+    Start-up imports and builds a few hundred thousand long-lived objects and frees no
+    cycles, so the cyclic collector is off until the app is up (the GUI turns it back on
+    before its event loop, see ``studyapp.app.startup_done``). At the end, everything
+    still alive is frozen, so the interpreter's shutdown does not walk it all once more
+    (about 200 ms on this machine) only for the OS to free the memory.
+    """
+    gc.disable()
+    try:
+        return main(argv)
+    finally:
+        gc.freeze()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,44 @@ def test_newer_database_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_bundled_decks_are_found() -> None:
     assert any(bundled_decks_dir().glob("*.yaml"))
+
+
+def test_console_entry_freezes_start_up_objects_and_gui_turns_collection_back_on() -> None:
+    # In a child process: cli.run changes the interpreter's collector for good.
+    script = (
+        "import gc, io, contextlib\n"
+        "import studyapp.cli as cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = cli.run(['schema'])\n"
+        "print(code, gc.isenabled(), gc.get_freeze_count() > 0)\n"
+        "from studyapp.app import startup_done\n"
+        "startup_done()\n"
+        "print(gc.isenabled())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "False", "True", "True"]
+
+
+def test_no_display_is_a_clear_error_and_screenshots_need_none(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    data = str(tmp_path / "data")
+    window = subprocess.run(
+        [sys.executable, "-m", "studyapp", "--data-dir", data],
+        capture_output=True, text=True, env=env, check=False, timeout=120,
+    )  # fmt: skip
+    assert window.returncode == 2
+    assert "no display" in window.stderr and "Traceback" not in window.stderr
+    png = tmp_path / "overview.png"
+    shot = subprocess.run(
+        [sys.executable, "-m", "studyapp", "--data-dir", data, "--screenshot", str(png)],
+        capture_output=True, text=True, env=env, check=False, timeout=120,
+    )  # fmt: skip
+    assert shot.returncode == 0, shot.stderr
+    assert png.read_bytes().startswith(b"\x89PNG")
