@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from studyapp.core.cloze import check_cloze
+from studyapp.deckfile.discover import BIBLIOGRAPHY_NAMES, discover_deck_files
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.schema import (
     FORMAT_VERSION,
@@ -38,7 +39,6 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 
-BIBLIOGRAPHY_NAMES = frozenset({"sources.yaml", "sources.yml"})
 EVIDENCE_FAMILY = "evidence"
 
 _EXPECTED = {
@@ -89,28 +89,6 @@ class ParsedBibliography:
     path: str
     entries: dict[str, BibEntry] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-
-
-def discover_deck_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """Deck files and bibliography files under ``paths`` (files or folders), sorted.
-
-    A folder contributes its ``*.yaml``/``*.yml`` files (not recursively, hidden files
-    skipped); ``sources.yaml`` is a bibliography, not a deck.
-    """
-    decks: list[Path] = []
-    bibs: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            children = sorted(
-                p
-                for p in path.iterdir()
-                if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
-            )
-        else:
-            children = [path]
-        for child in children:
-            (bibs if child.name in BIBLIOGRAPHY_NAMES else decks).append(child)
-    return decks, bibs
 
 
 def _read(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:

@@ -12,24 +12,23 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, text
 
 from studyapp.core.cloze import cloze_keys
 from studyapp.core.gcpause import gc_paused
 from studyapp.core.model import Queue, card_keys
-from studyapp.deckfile.loader import (
-    ParsedBibliography,
-    ParsedDeck,
-    check_collection,
-    discover_deck_files,
-    parse_bibliography,
-    parse_deck,
-)
+from studyapp.deckfile.discover import discover_deck_files
 from studyapp.deckfile.problems import Problem
-from studyapp.deckfile.schema import BibEntry, ClozeCard
 from studyapp.store.tables import BibSource
+
+if TYPE_CHECKING:
+    from studyapp.deckfile.loader import ParsedBibliography, ParsedDeck
+    from studyapp.deckfile.schema import BibEntry
+
+_BIB_DIGEST_KEY = "sync.bibliography_digest"
+"""Setting row holding the digest of the bibliography files last synced."""
 
 __all__ = ["SyncPlan", "apply_plan", "plan_sync", "sync"]
 
@@ -123,7 +122,7 @@ def _note_digest(card: Any) -> str:
 def _keys_of(card: Any) -> list[str]:
     if card.retired is not None:
         return []
-    if isinstance(card, ClozeCard):
+    if card.type == "cloze":
         return card_keys("cloze", cloze_keys(card.text))
     return card_keys(card.type)
 
@@ -187,18 +186,15 @@ def plan_sync(
     if bibliography is not None:
         bib_files.insert(0, bibliography)
 
-    sources: dict[str, BibEntry] = {}
-    for bib_file in dict.fromkeys(bib_files):
-        parsed_bib: ParsedBibliography = parse_bibliography(bib_file)
-        plan.problems.extend(parsed_bib.problems)
-        sources.update(parsed_bib.entries)
+    bib_files = list(dict.fromkeys(bib_files))
+    bib_digest = _digest_files(bib_files)
 
     with engine.connect() as conn:
         stored_decks = {
             r.id: r for r in conn.execute(text("SELECT id, path, digest, active FROM deck"))
         }
         by_path = {r.path: r for r in stored_decks.values() if r.active}
-        parsed: list[ParsedDeck] = []
+        to_parse: list[tuple[Path, bytes | None]] = []
         skipped_decks: set[str] = set()
         for deck_file in deck_files:
             raw = _read_bytes(deck_file)
@@ -208,8 +204,28 @@ def plan_sync(
                     plan.files_skipped.append(str(deck_file))
                     skipped_decks.add(stored.id)
                     continue
-            parsed.append(parse_deck(deck_file, raw))
+            to_parse.append((deck_file, raw))
             plan.files_read.append(str(deck_file))
+        stored_bib = conn.execute(
+            text("SELECT value FROM setting WHERE key = :k"), {"k": _BIB_DIGEST_KEY}
+        ).scalar()
+        if stored_bib != bib_digest:
+            plan.ops["bib_digest"] = [bib_digest]
+        if not to_parse and stored_bib == bib_digest:
+            # Nothing to read (the app's start-up, usually): no YAML, no validation.
+            plan.unchanged = _count_notes(conn, skipped_decks)
+            _plan_removed_decks(conn, plan, folders, deck_files, set(), stored_decks)
+            return plan
+
+        # Imported here: a sync that reads no file never loads the format's machinery.
+        from studyapp.deckfile.loader import check_collection, parse_bibliography, parse_deck
+
+        sources: dict[str, BibEntry] = {}
+        for bib_file in bib_files:
+            parsed_bib: ParsedBibliography = parse_bibliography(bib_file)
+            plan.problems.extend(parsed_bib.problems)
+            sources.update(parsed_bib.entries)
+        parsed: list[ParsedDeck] = [parse_deck(path, raw) for path, raw in to_parse]
         for deck in parsed:
             plan.problems.extend(deck.problems)
 
@@ -230,12 +246,7 @@ def plan_sync(
         }
         plan.problems.extend(check_collection(parsed, sources, other_card_ids=others))
         if plan.unchanged == 0 and skipped_decks:
-            plan.unchanged = _in(
-                conn,
-                "SELECT count(*) FROM note WHERE retired = 0 AND deck_id IN :d",
-                "d",
-                sorted(skipped_decks),
-            )[0][0]
+            plan.unchanged = _count_notes(conn, skipped_decks)
         if not plan.ok:
             return plan
 
@@ -263,6 +274,27 @@ def plan_sync(
     return plan
 
 
+def _count_notes(conn: Connection, deck_ids: set[str]) -> int:
+    if not deck_ids:
+        return 0
+    return int(
+        _in(
+            conn,
+            "SELECT count(*) FROM note WHERE retired = 0 AND deck_id IN :d",
+            "d",
+            sorted(deck_ids),
+        )[0][0]
+    )
+
+
+def _digest_files(files: list[Path]) -> str:
+    """One digest over the paths and bytes of ``files`` (a missing file counts as empty)."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path).encode() + b"\0" + (_read_bytes(path) or b"") + b"\0")
+    return digest.hexdigest()
+
+
 def _read_bytes(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
@@ -271,6 +303,7 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 _OP_KINDS = (
+    "bib_digest",
     "sources",
     "deck_upserts",
     "deck_deactivate",
@@ -494,6 +527,11 @@ def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> Non
     if not plan.changes_anything:
         return
     with engine.begin() as conn:
+        if ops["bib_digest"]:
+            conn.execute(
+                text("INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)"),
+                {"k": _BIB_DIGEST_KEY, "v": ops["bib_digest"][0]},
+            )
         if ops["sources"]:
             conn.execute(text("DELETE FROM source"))
             conn.execute(insert(BibSource), ops["sources"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import text
@@ -274,3 +276,43 @@ def test_card_moved_between_decks_keeps_history(
     assert rows(library, "SELECT id, deck_id, retired FROM card WHERE note_id = 's-nmda'") == [
         (ids[0][0], "sample-terms", 0)
     ]
+
+
+def test_a_bibliography_change_alone_is_synced(library: Library, deck_dir: Path) -> None:
+    library.sync([deck_dir])
+    (deck_dir / "sources.yaml").write_text(
+        "format_version: 1\n"
+        "sources:\n"
+        "  - id: extra2030\n"
+        "    kind: primary\n"
+        "    authors: Doe J\n"
+        "    year: 2030\n"
+        "    title: A later trial\n",
+        encoding="utf-8",
+    )
+    plan = library.sync([deck_dir])
+    assert plan.ok and plan.files_read == []
+    with library.engine.connect() as conn:
+        ids = {r[0] for r in conn.execute(text("SELECT id FROM source"))}
+    assert "extra2030" in ids
+    again = library.sync([deck_dir])
+    assert not again.changes_anything and again.files_read == []
+
+
+def test_a_sync_that_reads_no_file_never_loads_the_format_machinery(tmp_path: Path) -> None:
+    # The app's start-up re-syncs unchanged decks: that must not import YAML validation.
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from studyapp.services.library import Library\n"
+        f"library = Library(Path({str(tmp_path / 'data')!r}))\n"
+        "plan = library.sync()\n"
+        "print(bool(plan.files_read), 'studyapp.deckfile.loader' in sys.modules)\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert runs[0].stdout.split() == ["True", "True"]  # first sync: read and validated
+    assert runs[1].stdout.split() == ["False", "False"]  # nothing changed: nothing loaded
