@@ -1,0 +1,281 @@
+"""The measured work, one task per fresh process.
+
+``python -m benchmarks.workers TASK ARGS_JSON OUT``
+
+Each task imports what it needs first, then times only the work with ``time.perf_counter``
+and writes a JSON result to ``OUT``. The parent reads the child's peak RSS from ``wait4``.
+Setup tasks (``*_prepare``) are not timed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+DAY = 86400
+PAST_DAYS = 30
+"""Setup answers happen this many days ago, so the cards they graduate are due now."""
+
+
+# -- StudyApp ------------------------------------------------------------------------------
+def sa_import(folder: str, data_dir: str) -> dict[str, Any]:
+    """First import: ``Library(dir).sync([folder])`` into an empty store, then close."""
+    from studyapp.services.library import Library
+
+    start = time.perf_counter()
+    library = Library(Path(data_dir))
+    plan = library.sync([Path(folder)])
+    library.close()
+    seconds = time.perf_counter() - start
+    if not plan.ok:
+        raise SystemExit("sync failed: " + "; ".join(map(str, plan.problems[:5])))
+    return {"seconds": seconds, "summary": plan.summary(), "new": len(plan.new)}
+
+
+sa_sync = sa_import
+"""Re-sync an existing store: the same open, plan, apply and close."""
+
+
+def _sa_pragmas(engine: Any) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return {
+            name: conn.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "synchronous", "locking_mode")
+        }
+
+
+def sa_prepare(folder: str, data_dir: str, due: int) -> dict[str, Any]:
+    """Sync the course, lift the daily limits and make ``due`` cards due now.
+
+    The cards are answered for real (Easy, a new card's fastest way to the review queue)
+    PAST_DAYS ago through a session with a clock set back, so they fall due today.
+    """
+    from studyapp.core.model import Rating
+    from studyapp.core.studyday import utc_now
+    from studyapp.services.library import Library
+
+    library = Library(Path(data_dir))
+    plan = library.sync([Path(folder)])
+    assert plan.ok, plan.problems[:5]
+    library.update_settings(library.settings.with_changes(new_per_day=9999, reviews_per_day=9999))
+    answered = 0
+    day = 0
+    while answered < due and day < 5:
+        moment = utc_now() - timedelta(days=PAST_DAYS - day)
+        session = library.session(clock=lambda moment=moment: moment)
+        progressed = False
+        while answered < due and session.next_card() is not None:
+            session.answer(Rating.EASY, duration_ms=5000)
+            answered += 1
+            progressed = True
+        if not progressed:
+            break
+        day += 1
+    library.close()
+    return {"answered": answered}
+
+
+def sa_answer(data_dir: str, answers: int) -> dict[str, Any]:
+    """The answer cycle: next card, grade Good, commit; ``answers`` samples."""
+    from studyapp.core.model import Rating
+    from studyapp.services.library import Library
+
+    library = Library(Path(data_dir))
+    session = library.session()
+    samples = []
+    for _ in range(answers):
+        start = time.perf_counter()
+        card = session.next_card()
+        if card is None:
+            break
+        session.answer(Rating.GOOD)
+        samples.append(time.perf_counter() - start)
+    pragmas = _sa_pragmas(library.engine)
+    library.close()
+    return {"samples": samples, "pragmas": pragmas}
+
+
+def sa_crash(data_dir: str, answers: int) -> dict[str, Any]:
+    """Answer some cards, then die by SIGKILL without closing anything."""
+    from studyapp.core.model import Rating
+    from studyapp.services.library import Library
+
+    library = Library(Path(data_dir))
+    session = library.session()
+    for _ in range(answers):
+        if session.next_card() is None:
+            break
+        session.answer(Rating.GOOD)
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+    return {}  # pragma: no cover
+
+
+def sa_add_folder(data_dir: str, folder: str) -> dict[str, Any]:
+    """Remember ``folder`` as an added deck folder, as ``studyapp sync FOLDER`` does."""
+    from studyapp.services.library import Library
+
+    with Library(Path(data_dir)) as library:
+        library.add_folder(Path(folder))
+    return {}
+
+
+def sa_count_reviews(data_dir: str) -> dict[str, Any]:
+    import sqlite3
+
+    from studyapp.store.database import DB_FILENAME
+
+    conn = sqlite3.connect(Path(data_dir) / DB_FILENAME)
+    try:
+        cutoff = int((time.time() - DAY) * 1000)
+        count = conn.execute("SELECT count(*) FROM review WHERE reviewed_at > ?", (cutoff,))
+        return {"reviews": count.fetchone()[0]}
+    finally:
+        conn.close()
+
+
+# -- Anki ----------------------------------------------------------------------------------
+def _anki() -> Any:
+    import anki.collection  # noqa: F401  (import order: anki.collection first)
+    from anki.collection import Collection
+
+    return Collection
+
+
+def anki_import(csv_path: str, col_path: str) -> dict[str, Any]:
+    """CSV import into a new collection (the note types and decks named in the file)."""
+    Collection = _anki()
+    from anki.collection import ImportCsvRequest
+
+    start = time.perf_counter()
+    col = Collection(col_path)
+    metadata = col.get_csv_metadata(csv_path, None)
+    result = col.import_csv(ImportCsvRequest(path=csv_path, metadata=metadata))
+    col.close()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "new": len(result.log.new)}
+
+
+def _anki_answer_one(col: Any, rating: Any, *, render: bool = False) -> bool:
+    from anki.cards import Card
+
+    queued = col.sched.get_queued_cards()
+    if not queued.cards:
+        return False
+    top = queued.cards[0]
+    card = Card(col, backend_card=top.card)
+    card.start_timer()
+    if render:
+        card.question()
+        card.answer()
+    col.sched.answer_card(col.sched.build_answer(card=card, states=top.states, rating=rating))
+    return True
+
+
+def anki_prepare(csv_path: str, col_path: str, due: int) -> dict[str, Any]:
+    """Import the CSV, turn on FSRS, lift the limits, answer ``due`` new cards Easy, and
+    move their reviews PAST_DAYS into the past (Anki has no clock to set back) so they are
+    due now with a real FSRS memory state and elapsed time."""
+    Collection = _anki()
+    from anki.collection import ImportCsvRequest
+    from anki.scheduler_pb2 import CardAnswer
+
+    col = Collection(col_path)
+    col.db.execute("UPDATE col SET crt = crt - ?", 2 * PAST_DAYS * DAY)
+    col.close()
+    col = Collection(col_path)
+    metadata = col.get_csv_metadata(csv_path, None)
+    col.import_csv(ImportCsvRequest(path=csv_path, metadata=metadata))
+    col.set_config("fsrs", True)
+    # Study the whole course, as StudyApp's "Study all" does (the current deck is saved).
+    col.decks.select(col.decks.id_for_name("Bench"))
+    for deck_id in [d.id for d in col.decks.all_names_and_ids()]:
+        conf = col.decks.config_dict_for_deck_id(deck_id)
+        conf["new"]["perDay"] = 9999
+        conf["rev"]["perDay"] = 9999
+        col.decks.update_config(conf)
+    answered = 0
+    while answered < due and _anki_answer_one(col, CardAnswer.EASY):
+        answered += 1
+    col.db.execute("UPDATE cards SET due = due - ? WHERE queue = 2", PAST_DAYS)
+    col.db.execute("UPDATE revlog SET id = id - ?", PAST_DAYS * DAY * 1000)
+    col.db.execute(
+        "UPDATE cards SET data = json_set(data, '$.lrt', json_extract(data, '$.lrt') - ?) "
+        "WHERE queue = 2 AND json_extract(data, '$.lrt') IS NOT NULL",
+        PAST_DAYS * DAY,
+    )
+    queued = col.sched.get_queued_cards()
+    col.close()
+    return {"answered": answered, "review_count": queued.review_count}
+
+
+def anki_answer(col_path: str, answers: int, render: bool = False) -> dict[str, Any]:
+    """get_queued_cards + build_answer + answer_card (v3, FSRS); ``render`` adds the card's
+    question and answer HTML, which StudyApp's next_card always renders."""
+    Collection = _anki()
+    from anki.scheduler_pb2 import CardAnswer
+
+    col = Collection(col_path)
+    samples = []
+    for _ in range(answers):
+        start = time.perf_counter()
+        if not _anki_answer_one(col, CardAnswer.GOOD, render=render):
+            break
+        samples.append(time.perf_counter() - start)
+    pragmas = {
+        name: col.db.scalar(f"PRAGMA {name}")
+        for name in ("journal_mode", "synchronous", "locking_mode")
+    }
+    col.close()
+    return {"samples": samples, "pragmas": pragmas}
+
+
+def anki_crash(col_path: str, answers: int) -> dict[str, Any]:
+    Collection = _anki()
+    from anki.scheduler_pb2 import CardAnswer
+
+    col = Collection(col_path)
+    for _ in range(answers):
+        if not _anki_answer_one(col, CardAnswer.GOOD):
+            break
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+    return {}  # pragma: no cover
+
+
+def anki_count_reviews(col_path: str) -> dict[str, Any]:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{col_path}?mode=ro", uri=True)
+    try:
+        cutoff = int((time.time() - DAY) * 1000)
+        count = conn.execute("SELECT count(*) FROM revlog WHERE id > ?", (cutoff,)).fetchone()
+        return {"reviews": count[0]}
+    finally:
+        conn.close()
+
+
+TASKS = {
+    name: fn
+    for name, fn in globals().items()
+    if callable(fn) and name.startswith(("sa_", "anki_")) and not name.startswith("_")
+}
+
+
+def main(argv: list[str]) -> int:
+    task, args, out = argv[0], json.loads(argv[1]), argv[2]
+    result = TASKS[task](**args)
+    Path(out).write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
