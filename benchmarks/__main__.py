@@ -358,32 +358,17 @@ def measure_startup(root: Path, notes: int, runs: int, results: Results) -> None
     stack_code = (
         f"import time; t = time.perf_counter(); import {STACK}; print(time.perf_counter() - t)"
     )
+
+    def shot(screen: str) -> list[str]:
+        return [py, "-m", "studyapp", "--data-dir", str(data_dir),
+                "--screenshot", str(pngs[screen]), "--screen", screen]  # fmt: skip
+
     commands = {
         "python": [py, "-c", "pass"],
         "stack": [py, "-c", stack_code],
         "bare_qt": [py, str(HERE / "bare_qt.py"), str(pngs["bare_qt"])],
-        "review": [
-            py,
-            "-m",
-            "studyapp",
-            "--data-dir",
-            str(data_dir),
-            "--screenshot",
-            str(pngs["review"]),
-            "--screen",
-            "review",
-        ],
-        "overview": [
-            py,
-            "-m",
-            "studyapp",
-            "--data-dir",
-            str(data_dir),
-            "--screenshot",
-            str(pngs["overview"]),
-            "--screen",
-            "overview",
-        ],
+        "review": shot("review"),
+        "overview": shot("overview"),
     }
     log(f"start-up x{runs} (store: {notes} notes + bundled decks, {DUE_CARDS} due)")
     timings: dict[str, list[float]] = {k: [] for k in commands}
