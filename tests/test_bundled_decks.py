@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,8 @@ from studyapp.deckfile.schema import BibEntry
 from studyapp.services.paths import bundled_decks_dir, bundled_sources_file
 
 SEEDS = {"zhou2024", "rieser2021", "consensus_nd", "rehabblog_nd", "feduccia2018"}
+DECKS_DOC = Path(__file__).resolve().parent.parent / "docs" / "decks.md"
+CARD_ID_IN_DOC = re.compile(r"`((?:mech|ev|term|proc|safe)-[a-z0-9-]+)`")
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +100,72 @@ def test_no_card_repeats_a_known_error_of_the_sources(decks: list[ParsedDeck]) -
                 assert "retract" in (lowered + (card.correction or "").lower()), card.id
             if "gasser" in lowered:
                 assert "archives of general psychiatry" not in lowered, card.id
+
+
+# --- docs/decks.md must not rot ----------------------------------------------------------------
+
+
+def _doc_tables(heading: str) -> list[list[list[str]]]:
+    """The body rows of every table in the section under ``heading``, up to the next heading of
+    the same or a higher level. Header and separator rows are dropped; cells are stripped."""
+    level = heading.split(" ", 1)[0]
+    lines = DECKS_DOC.read_text(encoding="utf-8").splitlines()
+    assert heading in lines, f"{DECKS_DOC.name} has no heading {heading!r}"
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in lines[lines.index(heading) + 1 :]:
+        marker = line.split(" ", 1)[0]
+        if marker.startswith("#") and set(marker) == {"#"} and len(marker) <= len(level):
+            break
+        if line.startswith("|"):
+            current.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        elif current:
+            tables.append(current[2:])
+            current = []
+    if current:
+        tables.append(current[2:])
+    assert tables, f"no table under {heading!r} in {DECKS_DOC.name}"
+    return tables
+
+
+def _plain(cell: str) -> str:
+    return cell.strip("`*")
+
+
+def test_decks_doc_names_only_cards_that_exist(decks: list[ParsedDeck]) -> None:
+    ids = {c.id for d in decks if d.model for c in d.model.cards}
+    mentioned = set(CARD_ID_IN_DOC.findall(DECKS_DOC.read_text(encoding="utf-8")))
+    assert len(mentioned) >= 100, "docs/decks.md should map the source notes to card ids"
+    assert sorted(mentioned - ids) == [], "docs/decks.md names cards that no deck has"
+
+
+def test_decks_doc_counts_match_the_decks(decks: list[ParsedDeck]) -> None:
+    active = {
+        d.model.deck.id: (d.model.deck.family, sum(1 for c in d.model.cards if not c.retired))
+        for d in decks
+        if d.model
+    }
+    per_family: Counter[str] = Counter()
+    for family, count in active.values():
+        per_family[family] += count
+
+    (deck_rows,) = _doc_tables("## Decks")
+    documented_decks = {_plain(row[1]): (row[3], int(row[4])) for row in deck_rows}
+    assert documented_decks == active
+
+    (family_rows,) = _doc_tables("## Cards per family")
+    documented = {_plain(row[0]): int(_plain(row[1])) for row in family_rows}
+    assert documented.pop("total") == sum(per_family.values())
+    assert documented == dict(per_family)
+
+
+def test_every_fact_and_correction_in_the_doc_names_a_card() -> None:
+    rows = [row for table in _doc_tables("## Coverage of the source notes") for row in table]
+    facts = [row for row in rows if re.fullmatch(r"[METPS]\d+", row[0])]
+    assert len(facts) >= 60, "the coverage tables should have one row per fact group"
+    assert [row[0] for row in facts if not CARD_ID_IN_DOC.search(row[-1])] == []
+
+    (corrections,) = _doc_tables("## Corrections")
+    ids = [row[0] for row in corrections]
+    assert ids == [f"C{n}" for n in range(1, len(ids) + 1)] and len(ids) >= 20
+    assert [row[0] for row in corrections if not CARD_ID_IN_DOC.search(row[-1])] == []
