@@ -39,6 +39,7 @@ class Loader(_BaseLoader):  # type: ignore[valid-type,misc]
             return _STR
         return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
+
 _SAFE_SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp", "binary")
 )
