@@ -102,14 +102,19 @@ def _read(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
         return None, [Problem(shown, 1, 1, Severity.ERROR, f"cannot read: {exc.strerror}")]
 
 
-def parse_deck(path: Path, raw: bytes | None = None, *, shown: str | None = None) -> ParsedDeck:
-    """Read and validate one deck file on its own (cross-file checks come later)."""
+def parse_deck(
+    path: Path, raw: bytes | None = None, *, shown: str | None = None, digest: str | None = None
+) -> ParsedDeck:
+    """Read and validate one deck file on its own (cross-file checks come later).
+
+    ``digest`` is the SHA-256 of ``raw`` when the caller has already computed it.
+    """
     shown = shown if shown is not None else str(path)
     if raw is None:
         raw, problems = _read(path, shown)
         if raw is None:
             return ParsedDeck(shown, "", problems=problems)
-    deck = ParsedDeck(shown, hashlib.sha256(raw).hexdigest())
+    deck = ParsedDeck(shown, digest or hashlib.sha256(raw).hexdigest())
     loaded = load_yaml(shown, raw)
     deck.root = loaded.root
     deck.problems = loaded.problems

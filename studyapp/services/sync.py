@@ -194,17 +194,19 @@ def plan_sync(
             r.id: r for r in conn.execute(text("SELECT id, path, digest, active FROM deck"))
         }
         by_path = {r.path: r for r in stored_decks.values() if r.active}
-        to_parse: list[tuple[Path, bytes | None]] = []
+        to_parse: list[tuple[Path, bytes | None, str | None]] = []
         skipped_decks: set[str] = set()
         for deck_file in deck_files:
             raw = _read_bytes(deck_file)
             stored = by_path.get(str(deck_file))
+            digest = None
             if raw is not None and stored is not None:
-                if hashlib.sha256(raw).hexdigest() == stored.digest:
+                digest = hashlib.sha256(raw).hexdigest()
+                if digest == stored.digest:
                     plan.files_skipped.append(str(deck_file))
                     skipped_decks.add(stored.id)
                     continue
-            to_parse.append((deck_file, raw))
+            to_parse.append((deck_file, raw, digest))
             plan.files_read.append(str(deck_file))
         stored_bib = conn.execute(
             text("SELECT value FROM setting WHERE key = :k"), {"k": _BIB_DIGEST_KEY}
@@ -225,7 +227,9 @@ def plan_sync(
             parsed_bib: ParsedBibliography = parse_bibliography(bib_file)
             plan.problems.extend(parsed_bib.problems)
             sources.update(parsed_bib.entries)
-        parsed: list[ParsedDeck] = [parse_deck(path, raw) for path, raw in to_parse]
+        parsed: list[ParsedDeck] = [
+            parse_deck(path, raw, digest=digest) for path, raw, digest in to_parse
+        ]
         for deck in parsed:
             plan.problems.extend(deck.problems)
 
