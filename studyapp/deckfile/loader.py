@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import operator
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +28,7 @@ from studyapp.deckfile.schema import (
     CardEntry,
     DeckFileModel,
 )
-from studyapp.deckfile.yamlsource import LoadedYaml, load_yaml, locate
+from studyapp.deckfile.yamlsource import LoadedYaml, load_fast, load_yaml, locate
 
 __all__ = [
     "BIBLIOGRAPHY_NAMES",
@@ -63,6 +66,8 @@ class ParsedDeck:
         model: the validated deck, or None if the file has errors.
         problems: every problem found in the file alone.
         card_positions: 1-based (line, column) of each card's ``id`` value, by card index.
+        root: the document's nodes, for locating problems. A file read by the fast path has
+            none until a problem across files needs one; it is composed then from ``raw``.
     """
 
     path: str
@@ -70,7 +75,15 @@ class ParsedDeck:
     model: DeckFileModel | None = None
     problems: list[Problem] = field(default_factory=list)
     card_positions: list[tuple[int, int]] = field(default_factory=list)
-    root: yaml.Node | None = None
+    _root: yaml.Node | None = field(default=None, repr=False)
+    _raw: bytes | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> yaml.Node | None:
+        if self._root is None and self._raw is not None:
+            self._root = load_yaml(self.path, self._raw).root
+            self._raw = None
+        return self._root
 
     @property
     def ok(self) -> bool:
@@ -115,8 +128,10 @@ def parse_deck(
         if raw is None:
             return ParsedDeck(shown, "", problems=problems)
     deck = ParsedDeck(shown, digest or hashlib.sha256(raw).hexdigest())
+    if _parse_fast(deck, raw):
+        return deck
     loaded = load_yaml(shown, raw)
-    deck.root = loaded.root
+    deck._root = loaded.root
     deck.problems = loaded.problems
     if loaded.data is None and not loaded.problems:
         loaded.error(None, "the file is empty; a deck needs format_version, deck and cards")
@@ -141,6 +156,93 @@ def parse_deck(
     if model is not None and not any(p.is_error for p in deck.problems):
         deck.model = model
     return deck
+
+
+def _parse_fast(deck: ParsedDeck, raw: bytes) -> bool:
+    """Read a problem-free deck file by the native parser; False to take the located path.
+
+    Any problem at all (error or warning) sends the file down the located path, which reads
+    it again and reports every problem with its line and column.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    data = load_fast(text.removeprefix("\ufeff"))
+    if data is None:
+        return False
+    loaded = LoadedYaml(deck.path, data)
+    if not _check_version(loaded) or loaded.problems:
+        return False
+    model = _validate(DeckFileModel, loaded)
+    if model is None:
+        return False
+    _check_cards(model.deck.family, list(enumerate(model.cards)), loaded)
+    positions = _card_positions_in_text(text, [card.id for card in model.cards])
+    if loaded.problems or positions is None:
+        return False
+    deck.model, deck.card_positions, deck._raw = model, positions, raw
+    return True
+
+
+_CARDS_KEY = re.compile(r"cards:[ ]*(?:#[^\n]*)?\r?\n")
+_FIRST_ITEM = re.compile(r"\n( *)-(?=[ \r\n])")
+_TOP_LEVEL = re.compile(r"\n(?:[^ #\r\n-]|---|\.\.\.)")
+_ID_VALUE = re.compile(r"""(?:'([^']*)'|"([^"\\]*)"|([^'"\s#][^#]*?))(?:[ ]+#.*)?\r?""")
+
+
+def _card_positions_in_text(text: str, ids: list[str]) -> list[tuple[int, int]] | None:
+    """Each card's ``id`` (line, column) in a block-style deck, checked against ``ids``.
+
+    The located path finds these from the nodes; this finds them from the text alone, for
+    files read by the fast path. Every position is verified: one item per card at the list's
+    indentation, one ``id:`` line within each item whose value is that card's id. Anything
+    else (flow style, an id spread over lines, an ``id:`` line in a text) gives None.
+    """
+    if text.startswith("cards:"):
+        head = 0
+    elif text.count("\ncards:") == 1:
+        head = text.index("\ncards:") + 1
+    else:
+        return None
+    match = _CARDS_KEY.match(text, head)
+    if match is None or (head and text.startswith("cards:")):
+        return None
+    start = match.end() - 1  # the line break before the first item
+    end_match = _TOP_LEVEL.search(text, start)
+    end = end_match.start() if end_match else len(text)
+    first = _FIRST_ITEM.search(text, start, end)
+    if first is None:
+        return None if ids else []
+    indent = len(first.group(1))
+    items = [
+        m.start() for m in re.compile(rf"\n {{{indent}}}-(?=[ \r\n])").finditer(text, start, end)
+    ]
+    found = list(
+        re.compile(rf"\n(?: {{{indent}}}-[ ]+| {{{indent + 1},}})id:[ ]*([^\n]*)").finditer(
+            text, start, end
+        )
+    )
+    if not (len(items) == len(found) == len(ids)):
+        return None
+    starts = [m.start() for m in found]
+    # each id line lies within its own item: item[i] <= id[i] < item[i + 1]
+    if not all(map(operator.le, items, starts)) or not all(map(operator.lt, starts, items[1:])):
+        return None
+    values = [m[1] for m in found]
+    if values != ids and not all(map(_is_id_value, values, ids)):
+        return None
+    at = [m.start(1) for m in found]
+    lines = list(accumulate(text.count("\n", a, b) for a, b in zip([0, *at], at, strict=False)))
+    return [(line + 1, value - s) for line, value, s in zip(lines, at, starts, strict=True)]
+
+
+def _is_id_value(text: str, card_id: str) -> bool:
+    """``text`` (the rest of an ``id:`` line) is ``card_id``, plain or quoted, maybe commented."""
+    if text == card_id:
+        return True
+    parsed = _ID_VALUE.fullmatch(text)
+    return parsed is not None and next(v for v in parsed.groups() if v is not None) == card_id
 
 
 def parse_bibliography(path: Path, *, shown: str | None = None) -> ParsedBibliography:
@@ -470,10 +572,9 @@ def check_collection(
     for deck in decks:
         if deck.model is None:
             continue
-        root = deck.root
         deck_id = deck.model.deck.id
         if deck_id in deck_owner:
-            node = locate(root, ("deck", "id"))
+            node = locate(deck.root, ("deck", "id"))
             mark = node.start_mark if node is not None else None
             problems.append(
                 Problem(
@@ -502,7 +603,7 @@ def check_collection(
             for field_name, ids in (("source", card.sources), ("cite", card.cites)):
                 for source_id in ids:
                     if source_id not in bibliography:
-                        node = locate(root, ("cards", index, field_name))
+                        node = locate(deck.root, ("cards", index, field_name))
                         problems.append(
                             _node_problem(
                                 deck.path,

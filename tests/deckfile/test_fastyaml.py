@@ -1,0 +1,318 @@
+"""The native fast path reads a file exactly as the located PyYAML path does, or declines.
+
+``load_fast`` may return None for any file (the caller then takes the located path); what it
+must never do is return data that differs from what ``load_yaml`` reads, or accept a file
+that the located path reports a problem in.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from studyapp.deckfile.yamlsource import load_fast, load_yaml
+
+DECKS = Path(__file__).resolve().parents[2] / "decks"
+
+
+def _located(text: str) -> tuple[Any, list[str]]:
+    loaded = load_yaml("f.yaml", text.encode("utf-8"))
+    return loaded.data, [p.message for p in loaded.problems]
+
+
+def _assert_agrees(text: str) -> bool:
+    """Fast result equals the located one (or fast declined); True if fast answered."""
+    fast = load_fast(text)
+    if fast is None:
+        return False
+    data, problems = _located(text)
+    assert problems == [], (text, fast)
+    pairs = list(zip(_leaves(fast), _leaves(data), strict=True))
+    assert all(_same_leaf(a, b) for a, b in pairs), (text, fast, data)
+    return True
+
+
+_EXPONENT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+")
+
+
+def _same_leaf(fast: Any, located: Any) -> bool:
+    """Equal and of one type; or the documented case: ``1e3`` is a float only to yaml_rs."""
+    if type(fast) is float and isinstance(located, str):
+        return (
+            re.fullmatch(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+", located)
+            is not None
+        )
+    return type(fast) is type(located) and fast == located
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in (k, *_leaves(v))]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def test_bundled_decks_take_the_fast_path_and_agree() -> None:
+    files = sorted(DECKS.rglob("*.yaml"))
+    assert files
+    answered = [_assert_agrees(f.read_text(encoding="utf-8")) for f in files]
+    assert all(answered), [f.name for f, a in zip(files, answered, strict=True) if not a]
+
+
+# Each of these reads differently in YAML 1.1 (PyYAML) and 1.2 (the native parser), or is a
+# problem only the located path reports (or, for keys that are not text, is simpler to
+# decline than to check): the fast path must decline every one.
+DIVERGENT = {
+    "yes": "a: yes",
+    "on": "a: On",
+    "octal 1.2": "a: 0o17",
+    "octal 1.1": "a: 010",
+    "binary": "a: 0b101",
+    "sexagesimal": "a: 1:20",
+    "sexagesimal float": "a: 1:20.5",
+    "date": "a: 2019-01-01",
+    "timestamp": "a: 2001-12-14t21:59:43.10-05:00",
+    "local tag": "a: !foo bar",
+    "python tag": "a: !!python/object:os.system x",
+    "binary tag": "a: !!binary aGk=",
+    "anchor": "a: &x 1\nb: *x",
+    "merge": "a: &x {k: 1}\nb:\n  <<: *x\n  j: 2",
+    "merge key plain": "b:\n  <<: {k: 1}",
+    "value key": "a: =",
+    "duplicate": "a: 1\na: 2",
+    "several documents": "a: 1\n---\nb: 2",
+    "not a mapping": "- a\n- b",
+    "scalar root": "just text",
+    "empty": "",
+    "tab in value": "a:\tb",
+    "tab indent": "a:\n\t- b",
+    "NEL": "a: x\x85y",
+    "line separator": "a: x\u2028y",
+    "lone CR": "a: x\rb: y",
+    "BOM inside": "a: \ufeffx",
+    "control char": "a: x\x01y",
+    "directive": "%YAML 1.1\n---\na: 1",
+    "reserved @": "a: @x",
+    "reserved backtick": "a: `x",
+    "complex key": "[1, 2]: a",
+    "syntax error": "a: b: c",
+    "bad indent": "a:\n  b: 1\n c: 2",
+    "bool key": "yes: a",
+    "int key": "1: a",
+    "null key": "~: a",
+    "empty key": ":",
+    "flow mapping": "a: {b: 1}",
+    "flow list of quoted": "a: ['x', y]",
+    "flow list with colon": "a: [b:]",
+    "flow list with indicator": "a: [>b]",
+    "multi-line flow list": "a: [b,\n  c]",
+    "no final line break": "a: |\n  x",
+}
+
+
+@pytest.mark.parametrize("text", DIVERGENT.values(), ids=DIVERGENT.keys())
+def test_fast_path_declines_what_it_would_read_differently(text: str) -> None:
+    assert load_fast(text) is None
+
+
+AGREED = {
+    "plain": "a: b",
+    "int": "a: 2019",
+    "negative": "a: -5",
+    "bool": "a: true",
+    "null": "a: ~",
+    "empty value": "a:",
+    "quoted": "a: 'it''s'\nb: \"x\\ty\\u00e9\"",
+    "folded": "a: >\n  x\n  y\n",
+    "literal": "a: |\n  x\n  y\n",
+    "multi-line plain": "a: x\n  y\n\n  z",
+    "flow list": "a: [mdma, ptsd, phase-3]  # tags",
+    "nested lists": "a:\n- [x, y]\n- []",
+    "comments": "# top\na: 1 # x\n",
+    "CRLF": "a: 1\r\nb: x\r\n",
+    "document start": "---\na: 1\n",
+    "float": "a: 1.5",
+    "dot float": "a: .5",
+    "infinity": "a: .inf",
+    "sentence with symbols": "a: 'Set & setting: 5-HT2A, p < .05 (n = 30)'",
+}
+
+
+@pytest.mark.parametrize("text", AGREED.values(), ids=AGREED.keys())
+def test_fast_path_reads_ordinary_yaml_as_pyyaml_does(text: str) -> None:
+    assert _assert_agrees(text + "\n")
+
+
+_scalars = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "yes",
+            "No",
+            "on",
+            "~",
+            "null",
+            "1:20",
+            "2019-01-01",
+            "0o17",
+            "1e3",
+            "=",
+            "<<",
+            "010",
+            "0x1F",
+            ".5",
+            "1_000",
+            "-",
+            "'",
+            '"',
+            ": ",
+            " #",
+            "- x",
+            "\t",
+        ]
+    ),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+_documents = st.dictionaries(
+    st.text(min_size=1, max_size=12),
+    st.recursive(
+        _scalars,
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=12,
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _documents,
+    st.sampled_from([None, "'", '"', "|", ">"]),
+    st.booleans(),
+    st.integers(min_value=20, max_value=120),
+    st.booleans(),
+)
+def test_dumped_documents_agree(
+    document: dict[str, Any], style: str | None, flow: bool, width: int, unicode: bool
+) -> None:
+    text = yaml.safe_dump(
+        document, default_style=style, default_flow_style=flow, width=width, allow_unicode=unicode
+    )
+    _assert_agrees(text)
+
+
+_yamlish = st.lists(
+    st.sampled_from(list("ab01:-'\"#|>{}[],&*!%@` \n\t?.~=<") + ["yes", "  ", "\r\n", "é"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_yamlish)
+def test_random_text_never_reads_differently(text: str) -> None:
+    _assert_agrees(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_edited_deck_files_agree(data: st.DataObject) -> None:
+    """Random edits of a real deck file: where the fast path answers, it agrees."""
+    files = sorted(DECKS.rglob("*.yaml"))
+    text = files[data.draw(st.integers(0, len(files) - 1))].read_text(encoding="utf-8")
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(text)))
+        cut = data.draw(st.integers(0, 3))
+        insert = data.draw(_yamlish.map(lambda s: s[:6]))
+        text = text[:at] + insert + text[at + cut :]
+    _assert_agrees(text)
+
+
+def _parse_both(path: Path, raw: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    from studyapp.deckfile import loader
+
+    fast = loader.parse_deck(path, raw)
+    with monkeypatch.context() as m:
+        m.setattr(loader, "load_fast", lambda text: None)
+        located = loader.parse_deck(path, raw)
+    return fast, located
+
+
+def _same_result(fast: Any, located: Any) -> None:
+    assert fast.model == located.model
+    assert fast.card_positions == located.card_positions
+    assert fast.problems == located.problems
+    if fast.model is not None:
+        assert fast.root is not None  # composed on demand for reports across files
+
+
+def test_bundled_decks_parse_the_same_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    for path in sorted(DECKS.rglob("*.yaml")):
+        fast, located = _parse_both(path, path.read_bytes(), monkeypatch)
+        assert fast.ok and fast._root is None, path  # really the fast path
+        _same_result(fast, located)
+
+
+CARD_LAYOUTS = {
+    "id first": "- id: c-1\n  type: basic\n  front: F\n  back: B\n  source: [s]\n",
+    "id later": "- type: basic\n  front: F\n  id: 'c-1'\n  back: B\n  source: [s]\n",
+    "item on its own line": '-\n  id: "c-1"  # note\n  front: F\n  back: B\n  source: [s]\n',
+    "indented list": "  - id: c-1\n    front: F\n    back: B\n    source:\n    - s\n",
+}
+
+
+@pytest.mark.parametrize("card", CARD_LAYOUTS.values(), ids=CARD_LAYOUTS.keys())
+def test_card_positions_from_text_match_the_nodes(
+    card: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    header = "format_version: 1\ndeck:\n  id: d\n  title: D\n  family: terms\ncards:\n"
+    second = card.replace("c-1", "c-2")
+    text = header + card + "# between\n\n" + second + "\n"
+    fast, located = _parse_both(tmp_path / "d.yaml", text.encode(), monkeypatch)
+    assert fast.ok and fast._root is None
+    assert len(fast.card_positions) == 2
+    _same_result(fast, located)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_edited_decks_parse_the_same_on_both_paths(data: st.DataObject) -> None:
+    """Whatever an edit does to a deck file, both paths give the same result."""
+    files = sorted(DECKS.rglob("*.yaml"))
+    path = files[data.draw(st.integers(0, len(files) - 1))]
+    text = path.read_text(encoding="utf-8")
+    for _ in range(data.draw(st.integers(1, 2))):
+        at = data.draw(st.integers(0, len(text)))
+        cut = data.draw(st.integers(0, 2))
+        text = text[:at] + data.draw(_yamlish.map(lambda s: s[:4])) + text[at + cut :]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, located = _parse_both(path, text.encode(), monkeypatch)
+    _same_result(fast, located)
+
+
+def test_exponent_numbers_read_the_same_deck_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``1e3`` is a float to yaml_rs and text to PyYAML; no deck field takes a float."""
+    assert load_fast("a: 1e3\n") == {"a": 1000.0}
+    header = "format_version: 1\ndeck:\n  id: d\n  title: D\n  family: terms\ncards:\n"
+    for card in (
+        "- id: c\n  front: 1e3\n  back: B\n  source: [s]\n",  # text to PyYAML: valid
+        "- id: c\n  front: F\n  back: B\n  tags: [2e5]\n  source: [s]\n",  # a valid tag
+        "- id: c\n  front: F\n  back: B\n  as_of: 2e3\n  source: [s]\n",  # not a year
+    ):
+        fast, located = _parse_both(tmp_path / "d.yaml", (header + card).encode(), monkeypatch)
+        assert fast._root is not None or fast.model is None  # not accepted by the fast path
+        _same_result(fast, located)
+    assert located.problems and "as_of" in located.problems[0].message
