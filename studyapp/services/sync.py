@@ -8,6 +8,7 @@ writes the whole plan in one transaction: a file that fails validation changes n
 from __future__ import annotations
 
 import hashlib
+import json
 import operator
 import time
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,6 @@ from studyapp.core.gcpause import gc_paused
 from studyapp.core.model import Queue, card_keys
 from studyapp.deckfile.discover import discover_deck_files
 from studyapp.deckfile.problems import Problem
-from studyapp.store.tables import BibSource
 
 if TYPE_CHECKING:
     from studyapp.deckfile.loader import ParsedBibliography, ParsedDeck
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 
 _BIB_DIGEST_KEY = "sync.bibliography_digest"
 """Setting row holding the digest of the bibliography files last synced."""
+_FILE_STATS_KEY = "sync.file_stats"
+"""Setting row: JSON {path: [size, mtime_ns, inode, sha256]} of deck files as last synced."""
+_SETTLED_NS = 2_000_000_000
+"""A file's stat is trusted only once its mtime is this much older than the sync that saw
+it; a file written within the same clock tick as the sync is always hashed (as git does)."""
 
 __all__ = ["SyncPlan", "apply_plan", "plan_sync", "sync"]
 
@@ -56,6 +61,8 @@ class SyncPlan:
     files_skipped: list[str] = field(default_factory=list)
     decks_removed: list[str] = field(default_factory=list)
     ops: dict[str, list[Any]] = field(default_factory=dict)
+    file_stats: dict[str, list[Any]] | None = None
+    """Stats of the deck files to remember for the next sync (None: nothing new to store)."""
 
     @property
     def ok(self) -> bool:
@@ -216,20 +223,43 @@ def plan_sync(
             r.id: r for r in conn.execute(text("SELECT id, path, digest, active FROM deck"))
         }
         by_path = {r.path: r for r in stored_decks.values() if r.active}
+        known = _stored_file_stats(conn)
+        stats: dict[str, list[Any]] = {}
+        signatures: dict[str, list[int]] = {}
+        settled = time.time_ns() - _SETTLED_NS
         to_parse: list[tuple[Path, bytes | None, str | None]] = []
         skipped_decks: set[str] = set()
         for deck_file in deck_files:
+            key = str(deck_file)
+            stored = by_path.get(key)
+            signature = _signature(deck_file)
+            entry = known.get(key)
+            if (
+                stored is not None
+                and signature is not None
+                and entry is not None
+                and entry[:3] == signature
+                and entry[3] == stored.digest
+            ):
+                # Same size, mtime and inode as when last synced: unchanged, not even read.
+                stats[key] = entry
+                plan.files_skipped.append(key)
+                skipped_decks.add(stored.id)
+                continue
             raw = _read_bytes(deck_file)
-            stored = by_path.get(str(deck_file))
             digest = None
+            if signature is not None and signature[1] < settled:
+                signatures[key] = signature
             if raw is not None and stored is not None:
                 digest = hashlib.sha256(raw).hexdigest()
                 if digest == stored.digest:
-                    plan.files_skipped.append(str(deck_file))
+                    if key in signatures:
+                        stats[key] = [*signature, digest]  # type: ignore[misc]
+                    plan.files_skipped.append(key)
                     skipped_decks.add(stored.id)
                     continue
             to_parse.append((deck_file, raw, digest))
-            plan.files_read.append(str(deck_file))
+            plan.files_read.append(key)
         stored_bib = conn.execute(
             text("SELECT value FROM setting WHERE key = :k"), {"k": _BIB_DIGEST_KEY}
         ).scalar()
@@ -237,6 +267,8 @@ def plan_sync(
             plan.ops["bib_digest"] = [bib_digest]
         if not to_parse and stored_bib == bib_digest:
             # Nothing to read (the app's start-up, usually): no YAML, no validation.
+            if stats != known:
+                plan.file_stats = stats
             plan.unchanged = _count_notes(conn, skipped_decks)
             _plan_removed_decks(conn, plan, folders, deck_files, set(), stored_decks)
             return plan
@@ -254,6 +286,11 @@ def plan_sync(
         ]
         for deck in parsed:
             plan.problems.extend(deck.problems)
+            signature = signatures.get(str(deck.path))
+            if signature is not None and deck.digest:
+                stats[str(deck.path)] = [*signature, deck.digest]
+        if stats != known:
+            plan.file_stats = stats
 
         parsed_ids = {d.model.deck.id for d in parsed if d.model is not None}
         read = set(plan.files_read)
@@ -280,6 +317,8 @@ def plan_sync(
             plan.unchanged = _count_notes(conn, skipped_decks)
         if not plan.ok:
             return plan
+
+        from studyapp.store.tables import BibSource
 
         wanted = [
             entry.model_dump(include=set(BibSource.model_fields)) for entry in sources.values()
@@ -324,6 +363,25 @@ def _digest_files(files: list[Path]) -> str:
     for path in files:
         digest.update(str(path).encode() + b"\0" + (_read_bytes(path) or b"") + b"\0")
     return digest.hexdigest()
+
+
+def _signature(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _stored_file_stats(conn: Connection) -> dict[str, list[Any]]:
+    value = conn.execute(
+        text("SELECT value FROM setting WHERE key = :k"), {"k": _FILE_STATS_KEY}
+    ).scalar()
+    try:
+        stats = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    return stats if isinstance(stats, dict) else {}
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -562,8 +620,13 @@ def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> Non
     now = int(time.time()) if now is None else now
     ops = plan.ops
     if not plan.changes_anything:
+        if plan.file_stats is not None:
+            with engine.begin() as conn:
+                _store_file_stats(conn, plan.file_stats)
         return
     with engine.begin() as conn:
+        if plan.file_stats is not None:
+            _store_file_stats(conn, plan.file_stats)
         if ops["bib_digest"]:
             conn.execute(
                 text("INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)"),
@@ -571,6 +634,8 @@ def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> Non
             )
         if ops["sources"]:
             conn.execute(text("DELETE FROM source"))
+            from studyapp.store.tables import BibSource
+
             conn.execute(insert(BibSource), ops["sources"])
         for deck in ops["deck_upserts"]:
             conn.execute(
@@ -642,6 +707,13 @@ def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> Non
                 ),
                 ops["card_inherit"],
             )
+
+
+def _store_file_stats(conn: Connection, stats: dict[str, list[Any]]) -> None:
+    conn.execute(
+        text("INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)"),
+        {"k": _FILE_STATS_KEY, "v": json.dumps(stats, separators=(",", ":"))},
+    )
 
 
 def sync(

@@ -8,10 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlmodel import SQLModel
 
 from studyapp.core.errors import KnownError
-from studyapp.store import tables  # noqa: F401  (registers the tables before create_all)
 
 __all__ = ["DB_FILENAME", "SCHEMA_VERSION", "open_engine"]
 
@@ -74,6 +72,10 @@ def _prepare(engine: Engine) -> None:
             text("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='card'")
         ).scalar_one()
         if version == 0 and not has_tables:
+            # Only a new store needs the table classes (and SQLModel, ~0.1 s to import):
+            # opening an existing one at start-up does not load them.
+            from studyapp.store.tables import SQLModel
+
             SQLModel.metadata.create_all(conn)
             conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
             return
