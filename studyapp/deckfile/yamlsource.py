@@ -134,7 +134,8 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
 _INDICATORS = {  # tags, anchors, aliases and the reserved indicators, opening a token
     char: re.compile(rf"\{char}(?<![^\s\[\]{{}},]\{char})(?=\S)") for char in "!&*@`"
 }
-_RADIX_NUMBER = re.compile(r"0[0-9oObBxX_](?<![^\s\[{,+-].)")  # 0o17, 010, 0x1F, 0b1, 0_1
+# 0o17, 010, 0x1F, 0b1, 0_1 opening a token, maybe signed (but not the 05 of 2019-05)
+_RADIX_NUMBER = re.compile(r"0[0-9oObBxX_](?<![^\s\[{,+-]..)(?<![^\s\[{,][-+]..)")
 _SINGLE_BRACE = re.compile(r"\{(?<!\{\{)(?!\{)")  # a flow mapping; a cloze's {{ is text
 _LONE_CR = re.compile(r"\r(?!\n)")
 _UNICODE_UNSAFE = re.compile(  # PyYAML's unprintables, and NEL, LS, PS, BOM (line breaks to it)
@@ -209,6 +210,9 @@ def load_fast(text: str) -> dict[str, Any] | None:
 _CANDIDATE = re.compile(r'"((?:[-+.0-9<=~!&*]|[yYnNtTfFoO](?=[^"\\]{0,4}"))(?:[^"\\]|\\.)*)"')
 
 
+_ONLY_LINE_BREAKS = re.compile(r'"(?:\\n)+"')
+
+
 def _same_as_pyyaml(data: Any) -> bool:
     """True if ``data`` holds no text that PyYAML's resolver would read as another type.
 
@@ -219,6 +223,8 @@ def _same_as_pyyaml(data: Any) -> bool:
         dumped = json.dumps(data, ensure_ascii=False)
     except (TypeError, ValueError):
         return False
+    if _ONLY_LINE_BREAKS.search(dumped):
+        return False  # an empty block scalar ending the file: "" to PyYAML, "\n" to yaml_rs
     return not any(_retyped(json.loads(f'"{text}"')) for text in set(_CANDIDATE.findall(dumped)))
 
 
