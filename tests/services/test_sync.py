@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from studyapp.core.model import Queue, Rating
@@ -316,3 +319,52 @@ def test_a_sync_that_reads_no_file_never_loads_the_format_machinery(tmp_path: Pa
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert runs[0].stdout.split() == ["True", "True"]  # first sync: read and validated
     assert runs[1].stdout.split() == ["False", "False"]  # nothing changed: nothing loaded
+
+
+def _age(folder: Path, seconds: float = 60) -> None:
+    """Set every file's mtime into the past, as for files not touched since a while."""
+    for path in folder.rglob("*.yaml"):
+        past = time.time_ns() - int(seconds * 1e9)
+        os.utime(path, ns=(past, past))
+
+
+def test_settled_unchanged_files_are_not_even_read(
+    library: Library, deck_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.services import sync as sync_module
+
+    _age(deck_dir)
+    library.sync([deck_dir])
+    library.sync([deck_dir])  # records the stats of the files it hashed unchanged
+    reads: list[Path] = []
+    original = sync_module._read_bytes
+    monkeypatch.setattr(sync_module, "_read_bytes", lambda p: reads.append(p) or original(p))
+    plan = library.sync([deck_dir])
+    assert plan.ok and not plan.changes_anything and plan.unchanged == 5
+    assert [p for p in reads if deck_dir in p.parents] == [] and len(plan.files_skipped) == 2
+
+
+def test_same_size_and_mtime_edits_are_still_seen(library: Library, deck_dir: Path) -> None:
+    """An edit that keeps size and mtime is caught: by the settle rule or by the inode.
+
+    (Like git, a same-size edit in place that then sets an old mtime back by hand is not.)
+    """
+    deck = next(p for p in deck_dir.glob("*.yaml") if "s-pat" in p.read_text())
+    # 1. written just now (not settled): its stat is not trusted, so the edit is hashed.
+    os.utime(deck)
+    library.sync([deck_dir])
+    before = deck.stat()
+    deck.write_text(deck.read_text().replace("s-pat", "s-pax"))
+    os.utime(deck, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "s-pax" in library.sync([deck_dir]).new
+    # 2. settled and remembered, then replaced by a new file (new inode) with the old stat.
+    _age(deck_dir)
+    library.sync([deck_dir])
+    library.sync([deck_dir])
+    settled = deck.stat()
+    replacement = deck.with_suffix(".tmp")
+    replacement.write_text(deck.read_text().replace("s-pax", "s-paz"))
+    os.replace(replacement, deck)
+    os.utime(deck, ns=(settled.st_atime_ns, settled.st_mtime_ns))
+    assert deck.stat().st_size == settled.st_size
+    assert "s-paz" in library.sync([deck_dir]).new
