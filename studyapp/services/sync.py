@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from studyapp.core.cloze import cloze_keys
 from studyapp.core.gcpause import gc_paused
@@ -318,12 +318,10 @@ def plan_sync(
         if not plan.ok:
             return plan
 
-        from studyapp.store.tables import BibSource
-
-        wanted = [
-            entry.model_dump(include=set(BibSource.model_fields)) for entry in sources.values()
-        ]
-        stored_sources = [dict(r) for r in conn.execute(text("SELECT * FROM source")).mappings()]
+        stored_result = conn.execute(text("SELECT * FROM source"))
+        columns = set(stored_result.keys())  # the store's own columns, no table classes needed
+        stored_sources = [dict(r) for r in stored_result.mappings()]
+        wanted = [entry.model_dump(include=columns) for entry in sources.values()]
         key = lambda row: row["id"]  # noqa: E731
         if sorted(wanted, key=key) != sorted(stored_sources, key=key):
             plan.ops["sources"] = wanted
@@ -634,9 +632,7 @@ def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> Non
             )
         if ops["sources"]:
             conn.execute(text("DELETE FROM source"))
-            from studyapp.store.tables import BibSource
-
-            conn.execute(insert(BibSource), ops["sources"])
+            _insert_many(conn, "source", ops["sources"])
         for deck in ops["deck_upserts"]:
             conn.execute(
                 text(
