@@ -185,5 +185,11 @@ def test_the_window_imports_the_data_stack_before_qt(tmp_path: Path) -> None:
     assert shot.returncode == 0, shot.stderr[-2000:]
     order = [line.rsplit("|", 1)[-1].strip() for line in shot.stderr.splitlines()]
     first_qt = order.index("PySide6")
-    for module in ("sqlalchemy", "fsrs", "nh3", "studyapp.services.study"):
+    for module in (
+        "sqlalchemy",
+        "sqlalchemy.dialects.sqlite",
+        "fsrs",
+        "nh3",
+        "studyapp.services.study",
+    ):
         assert order.index(module) < first_qt, module
