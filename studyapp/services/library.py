@@ -188,8 +188,8 @@ class Library:
             totals: also count every active card per deck (a full count; ``stats`` wants it,
                 the main screen does not).
         """
-        session = self.session(clock=(lambda: now) if now else utc_now)  # type: ignore[arg-type]
-        day = study_day(session.now(), rollover_hour=self.settings.rollover_hour)
+        moment = now if now is not None else utc_now()
+        day = study_day(moment, rollover_hour=self.settings.rollover_hour)
         with self.engine.connect() as conn:
             counts = queries.count_cards(conn, day_end=int(day.end.timestamp()))
             if totals:
@@ -216,4 +216,9 @@ class Library:
                     family, FAMILY_TITLES.get(family, family.capitalize()), members, total
                 )
             )
-        return Overview(tuple(families), session.counts(), session.next_due(), int(reviews))
+        # The session comes after the queries above, so both use the one pooled connection.
+        session = self.session(clock=lambda: moment)
+        try:
+            return Overview(tuple(families), session.counts(), session.next_due(), int(reviews))
+        finally:
+            session.close()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine
 
 from studyapp.core.model import CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import Scheduler, format_interval
@@ -333,16 +333,7 @@ class StudySession:
     def next_due(self) -> datetime | None:
         """When the earliest card of this scope that is not new falls due after now."""
         query = self._due_query()
-        sql = "SELECT MIN(due) FROM card WHERE retired = 0 AND queue != 0 AND due > :now"
-        params: dict[str, object] = {"now": query.now}
-        statement = text(sql)
-        if self.scope.deck_ids is not None:
-            statement = text(sql + " AND deck_id IN :decks").bindparams(
-                bindparam("decks", expanding=True)
-            )
-            params["decks"] = list(self.scope.deck_ids)
-        with self._engine.connect() as conn:
-            value = conn.execute(statement, params).scalar()
+        value = queries.next_due(self._db, now=query.now, deck_ids=self.scope.deck_ids)
         return None if value is None else datetime.fromtimestamp(value, UTC)
 
     # -- details ---------------------------------------------------------------------------
@@ -351,18 +342,17 @@ class StudySession:
 
     def history(self, card_id: CardId) -> list[dict[str, object]]:
         """The card's reviews, oldest first, as plain values."""
-        with self._engine.connect() as conn:
-            rows = queries.history(conn, card_id)
+        rows = queries.history(self._db, card_id)
         return [
             {
-                "reviewed_at": datetime.fromtimestamp(r.reviewed_at / 1000, UTC),
-                "rating": Rating(r.rating),
-                "duration_ms": r.duration_ms,
-                "queue_before": Queue(r.queue_before),
-                "queue_after": Queue(r.queue_after),
-                "stability": r.stability_after,
-                "difficulty": r.difficulty_after,
-                "due": datetime.fromtimestamp(r.due_after, UTC),
+                "reviewed_at": datetime.fromtimestamp(r["reviewed_at"] / 1000, UTC),
+                "rating": Rating(r["rating"]),
+                "duration_ms": r["duration_ms"],
+                "queue_before": Queue(r["queue_before"]),
+                "queue_after": Queue(r["queue_after"]),
+                "stability": r["stability_after"],
+                "difficulty": r["difficulty_after"],
+                "due": datetime.fromtimestamp(r["due_after"], UTC),
             }
             for r in rows
         ]

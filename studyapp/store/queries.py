@@ -337,16 +337,27 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.commit()
 
 
-def history(conn: Connection, card_id: int) -> Sequence[Any]:
-    """The card's reviews, oldest first."""
-    return conn.execute(
-        text(
-            "SELECT reviewed_at, rating, duration_ms, queue_before, queue_after, "
-            "stability_after, difficulty_after, due_after FROM review WHERE card_id = :id "
-            "ORDER BY reviewed_at, id"
-        ),
-        {"id": card_id},
-    ).all()
+def history(db: sqlite3.Connection, card_id: int) -> list[sqlite3.Row]:
+    """The card's reviews, oldest first (on a session's own connection)."""
+    cursor = db.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(
+        "SELECT reviewed_at, rating, duration_ms, queue_before, queue_after, "
+        "stability_after, difficulty_after, due_after FROM review WHERE card_id = ? "
+        "ORDER BY reviewed_at, id",
+        (card_id,),
+    ).fetchall()
+
+
+def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None) -> int | None:
+    """The earliest due time after ``now`` of a card that is not new (in ``deck_ids``)."""
+    sql = "SELECT MIN(due) FROM card WHERE retired = 0 AND queue != 0 AND due > ?"
+    params: list[object] = [now]
+    if deck_ids is not None:
+        sql += f" AND deck_id IN ({', '.join('?' * len(deck_ids))})"
+        params.extend(deck_ids)
+    value = db.execute(sql, params).fetchone()[0]
+    return None if value is None else int(value)
 
 
 def deck_ids_of_families(conn: Connection, families: Iterable[str]) -> tuple[str, ...]:

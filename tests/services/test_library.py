@@ -49,3 +49,14 @@ def test_overview_groups_families_in_course_order(library: Library, deck_dir: Pa
     assert [f.id for f in overview.families] == ["mechanisms", "terms"]
     assert overview.families[0].counts.new == 6
     assert overview.due_today.new == 8 and overview.reviews_total == 0
+
+
+def test_the_overview_opens_one_database_connection(library: Library, deck_dir: Path) -> None:
+    """Each SQLite connection keeps its own page cache (up to 2 MB): the overview's queries
+    and its study counts share one."""
+    library.sync([deck_dir])
+    library.engine.dispose()  # start from an empty pool
+    library.overview()
+    pool = library.engine.pool
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert pool.checkedin() == 1  # type: ignore[attr-defined]
