@@ -120,7 +120,7 @@ DIVERGENT = {
 
 @pytest.mark.parametrize("text", DIVERGENT.values(), ids=DIVERGENT.keys())
 def test_fast_path_declines_what_it_would_read_differently(text: str) -> None:
-    assert load_fast(text + "\n") is None  # the final line break is a rule of its own:
+    assert load_fast(text + "\n") is None  # (a missing final line break is a rule of its own)
 
 
 def test_fast_path_declines_a_file_without_a_final_line_break() -> None:
@@ -128,7 +128,7 @@ def test_fast_path_declines_a_file_without_a_final_line_break() -> None:
     assert load_fast("a: |\n  x") is None  # PyYAML: "x" (no line break); yaml_rs: "x\n"
 
 
-@pytest.mark.parametrize("text", ["a: -0o17", "a: [+010]", "a: 0x1F", "- 0b1", "a: 'b', c: 010"])
+@pytest.mark.parametrize("text", ["a: -0o17", "a: [+010]", "a: 0x1F", "- 0b1", "a: [b, 010]"])
 def test_radix_numbers_are_declined_wherever_a_token_starts(text: str) -> None:
     assert load_fast(text + "\n") is None
 
