@@ -290,13 +290,14 @@ CARD_LAYOUTS = {
 }
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
 @pytest.mark.parametrize("card", CARD_LAYOUTS.values(), ids=CARD_LAYOUTS.keys())
 def test_card_positions_from_text_match_the_nodes(
-    card: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    card: str, newline: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     header = "format_version: 1\ndeck:\n  id: d\n  title: D\n  family: terms\ncards:\n"
     second = card.replace("c-1", "c-2")
-    text = header + card + "# between\n\n" + second + "\n"
+    text = (header + card + "# between\n\n" + second + "\n").replace("\n", newline)
     fast, located = _parse_both(tmp_path / "d.yaml", text.encode(), monkeypatch)
     assert fast.ok and fast._root is None
     assert len(fast.card_positions) == 2
