@@ -199,14 +199,11 @@ def _card_positions_in_text(text: str, ids: list[str]) -> list[tuple[int, int]] 
     indentation, one ``id:`` line within each item whose value is that card's id. Anything
     else (flow style, an id spread over lines, an ``id:`` line in a text) gives None.
     """
-    if text.startswith("cards:"):
-        head = 0
-    elif text.count("\ncards:") == 1:
-        head = text.index("\ncards:") + 1
-    else:
+    if text.startswith("cards:") + text.count("\ncards:") != 1:
         return None
+    head = 0 if text.startswith("cards:") else text.index("\ncards:") + 1
     match = _CARDS_KEY.match(text, head)
-    if match is None or (head and text.startswith("cards:")):
+    if match is None:
         return None
     start = match.end() - 1  # the line break before the first item
     end_match = _TOP_LEVEL.search(text, start)

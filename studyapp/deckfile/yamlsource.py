@@ -208,8 +208,6 @@ def load_fast(text: str) -> dict[str, Any] | None:
 # In ``json.dumps`` output: every text that could resolve to another type (starting with a
 # sign, digit, dot, ``<``, ``=``, ``~``, or a word of up to five letters such as ``yes``).
 _CANDIDATE = re.compile(r'"((?:[-+.0-9<=~!&*]|[yYnNtTfFoO](?=[^"\\]{0,4}"))(?:[^"\\]|\\.)*)"')
-
-
 _ONLY_LINE_BREAKS = re.compile(r'"(?:\\n)+"')
 
 
