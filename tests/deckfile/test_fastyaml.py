@@ -3,6 +3,9 @@
 ``load_fast`` may return None for any file (the caller then takes the located path); what it
 must never do is return data that differs from what ``load_yaml`` reads, or accept a file
 that the located path reports a problem in.
+
+The hypothesis tests are derandomized, so CI is repeatable; wider random searches are run by
+hand (hundreds of thousands of inputs when the fast path changes).
 """
 
 from __future__ import annotations
@@ -213,7 +216,9 @@ _documents = st.dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     _documents,
     st.sampled_from([None, "'", '"', "|", ">"]),
@@ -236,14 +241,14 @@ _yamlish = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1500, deadline=None, derandomize=True)
 @given(_yamlish)
 def test_random_text_never_reads_differently(text: str) -> None:
     _assert_agrees(text)
     _assert_agrees(text + "\n")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.data())
 def test_edited_deck_files_agree(data: st.DataObject) -> None:
     """Random edits of a real deck file: where the fast path answers, it agrees."""
@@ -304,7 +309,7 @@ def test_card_positions_from_text_match_the_nodes(
     _same_result(fast, located)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(st.data())
 def test_edited_decks_parse_the_same_on_both_paths(data: st.DataObject) -> None:
     """Whatever an edit does to a deck file, both paths give the same result."""
