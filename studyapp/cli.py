@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import linecache
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -293,6 +294,16 @@ def _import_data_stack_before_qt() -> None:
     import studyapp.services.study  # noqa: F401
 
 
+def _forget_sources_read_by_qt() -> None:
+    """Drop the module sources PySide6's import hook left in ``linecache``.
+
+    The hook reads the source of each module that imports after it (``inspect.getsource``,
+    to look for ``from __feature__ import``): typing, enum, dataclasses and our GUI modules,
+    ~1.3 MB that nothing reads again (a traceback reads its lines back from the files).
+    """
+    linecache.clearcache()
+
+
 def _gui(args: argparse.Namespace) -> int:
     _import_data_stack_before_qt()
     try:
@@ -300,4 +311,5 @@ def _gui(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"studyapp: the study window needs PySide6 ({exc})", file=sys.stderr)
         return 2
+    _forget_sources_read_by_qt()
     return run(args)

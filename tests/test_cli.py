@@ -193,3 +193,22 @@ def test_the_window_imports_the_data_stack_before_qt(tmp_path: Path) -> None:
         "studyapp.services.study",
     ):
         assert order.index(module) < first_qt, module
+
+
+def test_the_window_drops_the_sources_qt_read_at_import(tmp_path: Path) -> None:
+    """PySide6's import hook leaves the source of every later importer in linecache."""
+    assert run("sync", env_dir=tmp_path / "data").returncode == 0  # start-up then reads no deck
+    code = (
+        "import linecache, sys, studyapp.cli\n"
+        "studyapp.cli.main(sys.argv[1:])\n"
+        "print(sorted({k.rsplit('/', 1)[-1] for k in linecache.cache}))\n"
+    )
+    shot = subprocess.run(
+        [sys.executable, "-c", code, "--data-dir", str(tmp_path / "data"),
+         "--screenshot", str(tmp_path / "o.png")],
+        capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        check=False, timeout=120,
+    )  # fmt: skip
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    cached = shot.stdout.strip()
+    assert "typing.py" not in cached and "mainwindow.py" not in cached, cached
