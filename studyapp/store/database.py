@@ -74,7 +74,9 @@ def _prepare(engine: Engine) -> None:
         if version == 0 and not has_tables:
             # Only a new store needs the table classes (and SQLModel, ~0.1 s to import):
             # opening an existing one at start-up does not load them.
-            from studyapp.store.tables import SQLModel
+            from sqlmodel import SQLModel
+
+            import studyapp.store.tables  # noqa: F401  (registers the tables in the metadata)
 
             SQLModel.metadata.create_all(conn)
             conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
