@@ -205,25 +205,29 @@ def load_fast(text: str) -> dict[str, Any] | None:
     return data
 
 
-# In ``json.dumps`` output: every text that could resolve to another type (starting with a
+# In the serialised data: every text that could resolve to another type (starting with a
 # sign, digit, dot, ``<``, ``=``, ``~``, or a word of up to five letters such as ``yes``).
-_CANDIDATE = re.compile(r'"((?:[-+.0-9<=~!&*]|[yYnNtTfFoO](?=[^"\\]{0,4}"))(?:[^"\\]|\\.)*)"')
-_ONLY_LINE_BREAKS = re.compile(r'"(?:\\n)+"')
+_CANDIDATE = re.compile(rb'"((?:[-+.0-9<=~!&*]|[yYnNtTfFoO](?=[^"\\]{0,4}"))(?:[^"\\]|\\.)*)"')
+_ONLY_LINE_BREAKS = re.compile(rb'"(?:\\n)+"')
 
 
 def _same_as_pyyaml(data: Any) -> bool:
     """True if ``data`` holds no text that PyYAML's resolver would read as another type.
 
-    The walk over every value is ``json.dumps`` (C speed); a key that is not text becomes
-    text there and is then caught as retyped, or fails to serialise.
+    The walk over every value is ``orjson.dumps`` (native code, ~7x faster than ``json``);
+    a key that is not text, or an integer beyond 64 bits, fails to serialise.
     """
+    import orjson
+
     try:
-        dumped = json.dumps(data, ensure_ascii=False)
-    except (TypeError, ValueError):
+        dumped = orjson.dumps(data)
+    except TypeError:
         return False
     if _ONLY_LINE_BREAKS.search(dumped):
         return False  # an empty block scalar ending the file: "" to PyYAML, "\n" to yaml_rs
-    return not any(_retyped(json.loads(f'"{text}"')) for text in set(_CANDIDATE.findall(dumped)))
+    return not any(
+        _retyped(json.loads(b'"' + text + b'"')) for text in set(_CANDIDATE.findall(dumped))
+    )
 
 
 def _retyped(text: str) -> bool:
