@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import yaml
+import yaml_rs
 
 from studyapp.core.gcpause import gc_paused
 from studyapp.deckfile.problems import Problem, Severity
@@ -193,8 +195,6 @@ def load_fast(text: str) -> dict[str, Any] | None:
     """
     if _fast_unsafe(text):
         return None
-    import yaml_rs
-
     try:
         with gc_paused():
             data = yaml_rs.loads(text, parse_datetime=False)
@@ -217,8 +217,6 @@ def _same_as_pyyaml(data: Any) -> bool:
     The walk over every value is ``orjson.dumps`` (native code, ~7x faster than ``json``);
     a key that is not text, or an integer beyond 64 bits, fails to serialise.
     """
-    import orjson
-
     try:
         dumped = orjson.dumps(data)
     except TypeError:

@@ -122,41 +122,20 @@ def _note_values(card: Any, deck_id: str, position: int, line: int) -> dict[str,
     a basic card) would cost an ``AttributeError`` per card through ``getattr``.
     """
     fields = card.__dict__
-    kind, front, back, text_ = (
-        card.type,
-        fields.get("front", ""),
-        fields.get("back", ""),
-        fields.get("text", ""),
-    )
-    extra, correction = card.extra or "", card.correction or ""
-    tags, sources, cites = " ".join(card.tags), " ".join(card.sources), " ".join(card.cites)
-    as_of, revision, retired, replaced_by = (
-        card.as_of,
-        card.revision,
-        card.retired,
-        card.replaced_by,
-    )
-    digest = hashlib.blake2b(
-        "\x1f".join(
-            (
-                kind,
-                front,
-                back,
-                text_,
-                extra,
-                correction,
-                tags,
-                sources,
-                cites,
-                str(as_of),
-                str(revision),
-                retired or "",
-                replaced_by or "",
-                str(card.inherit_progress),
-            )
-        ).encode(),
-        digest_size=16,
-    ).hexdigest()
+    kind = card.type
+    front = fields.get("front", "")
+    back = fields.get("back", "")
+    text_ = fields.get("text", "")
+    extra = card.extra or ""
+    correction = card.correction or ""
+    tags = " ".join(card.tags)
+    sources = " ".join(card.sources)
+    cites = " ".join(card.cites)
+    as_of, revision = card.as_of, card.revision
+    retired, replaced_by = card.retired, card.replaced_by
+    parts = [kind, front, back, text_, extra, correction, tags, sources, cites, str(as_of)]
+    parts += [str(revision), retired or "", replaced_by or "", str(card.inherit_progress)]
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
     return {
         "id": card.id,
         "deck_id": deck_id,
