@@ -171,7 +171,7 @@ def _sync(args: argparse.Namespace) -> int:
 
     with Library.open(args.data_dir) as library:
         sources = [p.resolve() for p in args.paths] if args.paths else None
-        plan = library.plan(sources)
+        plan = library.sync(sources, dry_run=args.dry_run)
         for problem in plan.problems:
             print(problem)
         if not plan.ok:
@@ -182,7 +182,6 @@ def _sync(args: argparse.Namespace) -> int:
             for line in plan.details():
                 print(line)
             return 0
-        library.apply(plan)
         if args.paths:
             for folder in (p for p in sources or [] if p.is_dir()):
                 library.add_folder(folder)

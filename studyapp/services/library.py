@@ -16,7 +16,7 @@ from studyapp.core.studyday import study_day, utc_now
 from studyapp.services import paths
 from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.study import StudyScope, StudySession
-from studyapp.services.sync import SyncPlan, apply_plan, plan_sync
+from studyapp.services.sync import SyncPlan, apply_plan, plan_sync, sync
 from studyapp.store import queries
 from studyapp.store.database import DB_FILENAME, open_engine
 from studyapp.store.queries import CardCounts
@@ -127,10 +127,10 @@ class Library:
         apply_plan(self.engine, plan)
 
     def sync(self, sources: Iterable[Path] | None = None, *, dry_run: bool = False) -> SyncPlan:
-        plan = self.plan(sources)
-        if plan.ok and not dry_run:
-            self.apply(plan)
-        return plan
+        """Plan and, unless ``dry_run`` or the plan has errors, apply a sync of ``sources``
+        (a first import writes while it reads: see :func:`studyapp.services.sync.sync`)."""
+        chosen = list(sources) if sources is not None else self.default_sources()
+        return sync(self.engine, chosen, bibliography=paths.bundled_sources_file(), dry_run=dry_run)
 
     # -- trainees' own notes ---------------------------------------------------------------
     def user_note(self, note_id: str) -> str:

@@ -7,6 +7,7 @@ writes the whole plan in one transaction: a file that fails validation changes n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import operator
@@ -23,6 +24,7 @@ from studyapp.core.gcpause import gc_paused
 from studyapp.core.model import Queue, card_keys
 from studyapp.deckfile.discover import discover_deck_files
 from studyapp.deckfile.problems import Problem
+from studyapp.store.bulk import BackgroundWriter
 
 if TYPE_CHECKING:
     from studyapp.deckfile.loader import ParsedBibliography, ParsedDeck
@@ -115,8 +117,52 @@ def _keys_of(card: Any) -> list[str]:
     return card_keys(card.type)
 
 
+_NOTE_COLUMNS = (
+    "id",
+    "deck_id",
+    "kind",
+    "position",
+    "front",
+    "back",
+    "text",
+    "extra",
+    "correction",
+    "tags",
+    "sources",
+    "cites",
+    "as_of",
+    "revision",
+    "digest",
+    "retired",
+    "retired_reason",
+    "replaced_by",
+    "line",
+)
+_CARD_COLUMNS = (
+    "note_id",
+    "deck_id",
+    "key",
+    "new_order",
+    "queue",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "retired",
+)
+
+
 def _note_values(card: Any, deck_id: str, position: int, line: int) -> dict[str, Any]:
-    """The note row of ``card``, with a digest of everything a trainee sees or is graded on.
+    """:func:`_note_row` by column name."""
+    return dict(zip(_NOTE_COLUMNS, _note_row(card, deck_id, position, line), strict=True))
+
+
+def _note_row(card: Any, deck_id: str, position: int, line: int) -> tuple[Any, ...]:
+    """The note row of ``card`` (``_NOTE_COLUMNS``), with a digest of everything a trainee
+    sees or is graded on.
 
     Fields are read from the model's ``__dict__``: a card type's missing field (``text`` on
     a basic card) would cost an ``AttributeError`` per card through ``getattr``.
@@ -136,27 +182,38 @@ def _note_values(card: Any, deck_id: str, position: int, line: int) -> dict[str,
     parts = [kind, front, back, text_, extra, correction, tags, sources, cites, str(as_of)]
     parts += [str(revision), retired or "", replaced_by or "", str(card.inherit_progress)]
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
-    return {
-        "id": card.id,
-        "deck_id": deck_id,
-        "kind": kind,
-        "position": position,
-        "front": front,
-        "back": back,
-        "text": text_,
-        "extra": extra,
-        "correction": correction,
-        "tags": tags,
-        "sources": sources,
-        "cites": cites,
-        "as_of": as_of,
-        "revision": revision,
-        "digest": digest,
-        "retired": retired is not None,
-        "retired_reason": retired,
-        "replaced_by": replaced_by,
-        "line": line,
-    }
+    return (
+        card.id,
+        deck_id,
+        kind,
+        position,
+        front,
+        back,
+        text_,
+        extra,
+        correction,
+        tags,
+        sources,
+        cites,
+        as_of,
+        revision,
+        digest,
+        retired is not None,
+        retired,
+        replaced_by,
+        line,
+    )
+
+
+def _card_rows(
+    note_id: str, deck_id: str, position: int, keys: list[str], all_keys: list[str]
+) -> list[tuple[Any, ...]]:
+    """The new card rows (``_CARD_COLUMNS``) for ``keys`` of a note whose cards are
+    ``all_keys``: new, in the order of the deck file and of the note's cards."""
+    order = position * _NEW_ORDER_STRIDE
+    # queue, step, stability, difficulty, due, last_review, reps, lapses, retired
+    state = (int(Queue.NEW), None, None, None, 0, None, 0, 0, False)
+    return [(note_id, deck_id, key, order + all_keys.index(key), *state) for key in keys]
 
 
 def _in(conn: Connection, sql: str, name: str, values: Sequence[Any], **params: Any) -> list[Any]:
@@ -186,6 +243,21 @@ def plan_sync(
         bibliography: the shared ``sources.yaml``; folders may add their own.
         now: current time in epoch seconds (for cards sent back to relearning).
     """
+    with engine.connect() as conn:
+        return _plan(conn, paths, bibliography=bibliography, now=now, stream=False)
+
+
+def _plan(
+    conn: Connection,
+    paths: Iterable[Path],
+    *,
+    bibliography: Path | None,
+    now: int | None,
+    stream: bool,
+) -> SyncPlan:
+    """:func:`plan_sync` on ``conn``. With ``stream``, a first import of several files
+    writes each file's notes and cards into ``conn``'s transaction while the next file is
+    parsed, and keeps them out of the plan's ops; the caller commits or rolls back."""
     now = int(time.time()) if now is None else now
     plan = SyncPlan(ops={k: [] for k in _OP_KINDS})
     paths = [Path(p).resolve() for p in paths]
@@ -197,128 +269,177 @@ def plan_sync(
     bib_files = list(dict.fromkeys(bib_files))
     bib_digest = _digest_files(bib_files)
 
-    with engine.connect() as conn:
-        stored_decks = {
-            r.id: r for r in conn.execute(text("SELECT id, path, digest, active FROM deck"))
-        }
-        by_path = {r.path: r for r in stored_decks.values() if r.active}
-        known = _stored_file_stats(conn)
-        stats: dict[str, list[Any]] = {}
-        signatures: dict[str, list[int]] = {}
-        settled = time.time_ns() - _SETTLED_NS
-        to_parse: list[tuple[Path, bytes | None, str | None]] = []
-        skipped_decks: set[str] = set()
-        for deck_file in deck_files:
-            key = str(deck_file)
-            stored = by_path.get(key)
-            signature = _signature(deck_file)
-            entry = known.get(key)
-            if (
-                stored is not None
-                and signature is not None
-                and entry is not None
-                and entry[:3] == signature
-                and entry[3] == stored.digest
-            ):
-                # Same size, mtime and inode as when last synced: unchanged, not even read.
-                stats[key] = entry
+    stored_decks = {
+        r.id: r for r in conn.execute(text("SELECT id, path, digest, active FROM deck"))
+    }
+    by_path = {r.path: r for r in stored_decks.values() if r.active}
+    known = _stored_file_stats(conn)
+    stats: dict[str, list[Any]] = {}
+    signatures: dict[str, list[int]] = {}
+    settled = time.time_ns() - _SETTLED_NS
+    to_parse: list[tuple[Path, bytes | None, str | None]] = []
+    skipped_decks: set[str] = set()
+    for deck_file in deck_files:
+        key = str(deck_file)
+        stored = by_path.get(key)
+        signature = _signature(deck_file)
+        entry = known.get(key)
+        if (
+            stored is not None
+            and signature is not None
+            and entry is not None
+            and entry[:3] == signature
+            and entry[3] == stored.digest
+        ):
+            # Same size, mtime and inode as when last synced: unchanged, not even read.
+            stats[key] = entry
+            plan.files_skipped.append(key)
+            skipped_decks.add(stored.id)
+            continue
+        raw = _read_bytes(deck_file)
+        digest = None
+        if signature is not None and signature[1] < settled:
+            signatures[key] = signature
+        if raw is not None and stored is not None:
+            digest = hashlib.sha256(raw).hexdigest()
+            if digest == stored.digest:
+                if key in signatures:
+                    stats[key] = [*signature, digest]  # type: ignore[misc]
                 plan.files_skipped.append(key)
                 skipped_decks.add(stored.id)
                 continue
-            raw = _read_bytes(deck_file)
-            digest = None
-            if signature is not None and signature[1] < settled:
-                signatures[key] = signature
-            if raw is not None and stored is not None:
-                digest = hashlib.sha256(raw).hexdigest()
-                if digest == stored.digest:
-                    if key in signatures:
-                        stats[key] = [*signature, digest]  # type: ignore[misc]
-                    plan.files_skipped.append(key)
-                    skipped_decks.add(stored.id)
-                    continue
-            to_parse.append((deck_file, raw, digest))
-            plan.files_read.append(key)
-        stored_bib = conn.execute(
-            text("SELECT value FROM setting WHERE key = :k"), {"k": _BIB_DIGEST_KEY}
-        ).scalar()
-        if stored_bib != bib_digest:
-            plan.ops["bib_digest"] = [bib_digest]
-        if not to_parse and stored_bib == bib_digest:
-            # Nothing to read (the app's start-up, usually): no YAML, no validation.
-            if stats != known:
-                plan.file_stats = stats
-            plan.unchanged = _count_notes(conn, skipped_decks)
-            _plan_removed_decks(conn, plan, folders, deck_files, set(), stored_decks)
-            return plan
-
-        # Imported here: a sync that reads no file never loads the format's machinery.
-        from studyapp.deckfile.loader import check_collection, parse_bibliography, parse_deck
-
-        sources: dict[str, BibEntry] = {}
-        for bib_file in bib_files:
-            parsed_bib: ParsedBibliography = parse_bibliography(bib_file)
-            plan.problems.extend(parsed_bib.problems)
-            sources.update(parsed_bib.entries)
-        parsed: list[ParsedDeck] = [
-            parse_deck(path, raw, digest=digest) for path, raw, digest in to_parse
-        ]
-        for deck in parsed:
-            plan.problems.extend(deck.problems)
-            signature = signatures.get(str(deck.path))
-            if signature is not None and deck.digest:
-                stats[str(deck.path)] = [*signature, deck.digest]
+        to_parse.append((deck_file, raw, digest))
+        plan.files_read.append(key)
+    stored_bib = conn.execute(
+        text("SELECT value FROM setting WHERE key = :k"), {"k": _BIB_DIGEST_KEY}
+    ).scalar()
+    if stored_bib != bib_digest:
+        plan.ops["bib_digest"] = [bib_digest]
+    if not to_parse and stored_bib == bib_digest:
+        # Nothing to read (the app's start-up, usually): no YAML, no validation.
         if stats != known:
             plan.file_stats = stats
+        plan.unchanged = _count_notes(conn, skipped_decks)
+        _plan_removed_decks(conn, plan, folders, deck_files, set(), stored_decks)
+        return plan
 
-        parsed_ids = {d.model.deck.id for d in parsed if d.model is not None}
-        read = set(plan.files_read)
-        # Only the stored cards that share an id with a card read now can clash with it.
-        empty_store = conn.execute(text("SELECT 1 FROM note LIMIT 1")).first() is None
-        new_ids = (
-            []
-            if empty_store
-            else [card.id for d in parsed if d.model is not None for card in d.model.cards]
+    # Imported here: a sync that reads no file never loads the format's machinery.
+    from studyapp.deckfile.loader import check_collection, parse_bibliography, parse_deck
+
+    sources: dict[str, BibEntry] = {}
+    for bib_file in bib_files:
+        parsed_bib: ParsedBibliography = parse_bibliography(bib_file)
+        plan.problems.extend(parsed_bib.problems)
+        sources.update(parsed_bib.entries)
+    empty_store = conn.execute(text("SELECT 1 FROM note LIMIT 1")).first() is None
+    streamed = None
+    if stream and empty_store and len(to_parse) > 1:
+        streamed = SyncPlan(ops={k: [] for k in _OP_KINDS})
+        parsed = _parse_and_write(conn, to_parse, streamed)
+    else:
+        parsed = [parse_deck(path, raw, digest=digest) for path, raw, digest in to_parse]
+    for deck in parsed:
+        plan.problems.extend(deck.problems)
+        signature = signatures.get(str(deck.path))
+        if signature is not None and deck.digest:
+            stats[str(deck.path)] = [*signature, deck.digest]
+    if stats != known:
+        plan.file_stats = stats
+
+    parsed_ids = {d.model.deck.id for d in parsed if d.model is not None}
+    read = set(plan.files_read)
+    # Only the stored cards that share an id with a card read now can clash with it.
+    new_ids = (
+        []
+        if empty_store
+        else [card.id for d in parsed if d.model is not None for card in d.model.cards]
+    )
+    others = {
+        r.id: r.path
+        for r in _in(
+            conn,
+            "SELECT n.id, d.id AS deck_id, d.path FROM note n JOIN deck d "
+            "ON d.id = n.deck_id WHERE n.retired = 0 AND d.active = 1 AND n.id IN :ids",
+            "ids",
+            new_ids,
         )
-        others = {
-            r.id: r.path
-            for r in _in(
-                conn,
-                "SELECT n.id, d.id AS deck_id, d.path FROM note n JOIN deck d "
-                "ON d.id = n.deck_id WHERE n.retired = 0 AND d.active = 1 AND n.id IN :ids",
-                "ids",
-                new_ids,
-            )
-            if r.deck_id not in parsed_ids and r.path not in read
-        }
-        plan.problems.extend(check_collection(parsed, sources, other_card_ids=others))
-        if plan.unchanged == 0 and skipped_decks:
-            plan.unchanged = _count_notes(conn, skipped_decks)
-        if not plan.ok:
-            return plan
+        if r.deck_id not in parsed_ids and r.path not in read
+    }
+    plan.problems.extend(check_collection(parsed, sources, other_card_ids=others))
+    if plan.unchanged == 0 and skipped_decks:
+        plan.unchanged = _count_notes(conn, skipped_decks)
+    if not plan.ok:
+        return plan
 
-        stored_result = conn.execute(text("SELECT * FROM source"))
-        columns = set(stored_result.keys())  # the store's own columns, no table classes needed
-        stored_sources = [dict(r) for r in stored_result.mappings()]
-        wanted = [entry.model_dump(include=columns) for entry in sources.values()]
-        key = lambda row: row["id"]  # noqa: E731
-        if sorted(wanted, key=key) != sorted(stored_sources, key=key):
-            plan.ops["sources"] = wanted
-        successions: list[tuple[str, str]] = []
-        claimed = {card.id for deck in parsed if deck.model for card in deck.model.cards}
-        for deck in parsed:
-            assert deck.model is not None
+    stored_result = conn.execute(text("SELECT * FROM source"))
+    columns = set(stored_result.keys())  # the store's own columns, no table classes needed
+    stored_sources = [dict(r) for r in stored_result.mappings()]
+    wanted = [entry.model_dump(include=columns) for entry in sources.values()]
+    key = lambda row: row["id"]  # noqa: E731
+    if sorted(wanted, key=key) != sorted(stored_sources, key=key):
+        plan.ops["sources"] = wanted
+    successions: list[tuple[str, str]] = []
+    claimed = {card.id for deck in parsed if deck.model for card in deck.model.cards}
+    if streamed is not None:  # planned (and written) as the files were parsed
+        assert not any(streamed.ops.values()), "a first import only inserts"
+        plan.new.extend(streamed.new)
+        plan.retired.extend(streamed.retired)
+    for deck in parsed:
+        assert deck.model is not None
+        if streamed is None:
             _plan_deck(conn, plan, deck, claimed, empty_store=empty_store)
-            successions.extend(
-                (card.id, card.replaced_by)
-                for card in deck.model.cards
-                if card.retired and card.replaced_by and card.inherit_progress
-            )
-        for old_id, new_id in successions:
-            _plan_inherit(conn, plan, old_id, new_id)
-        _plan_removed_decks(conn, plan, folders, deck_files, parsed_ids, stored_decks)
+        successions.extend(
+            (card.id, card.replaced_by)
+            for card in deck.model.cards
+            if card.retired and card.replaced_by and card.inherit_progress
+        )
+    for old_id, new_id in successions:
+        _plan_inherit(conn, plan, old_id, new_id)
+    _plan_removed_decks(conn, plan, folders, deck_files, parsed_ids, stored_decks)
     plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     return plan
+
+
+def _parse_and_write(
+    conn: Connection,
+    to_parse: list[tuple[Path, bytes | None, str | None]],
+    streamed: SyncPlan,
+) -> list[ParsedDeck]:
+    """Parse the files of a first import, writing each one's deck, notes and cards into
+    ``conn``'s transaction on a :class:`BackgroundWriter` while the next file is parsed.
+
+    Each file is planned as soon as it parses without errors (an empty store holds nothing
+    to compare with, so nothing later can change its rows); ``streamed`` collects the ids
+    that planning reports. After the first file with an error, or with a card id an earlier
+    file claimed, nothing more is written: the sync fails and rolls back whatever was.
+    """
+    from studyapp.deckfile.loader import parse_deck
+
+    writer = BackgroundWriter(conn.connection.driver_connection)  # type: ignore[arg-type]
+    parsed: list[ParsedDeck] = []
+    written: set[str] = set()
+    failed = False
+    try:
+        for path, raw, digest in to_parse:
+            deck = parse_deck(path, raw, digest=digest)
+            parsed.append(deck)
+            failed = failed or deck.model is None or any(p.is_error for p in deck.problems)
+            ids = [card.id for card in deck.model.cards] if deck.model and not failed else []
+            if failed or not written.isdisjoint(ids):  # an id in two files: reported later
+                failed = True
+                continue
+            written.update(ids)
+            # No store queries from here on until the writer is closed: it owns ``conn``.
+            notes, cards = _new_deck_rows(streamed, deck)
+            writer.execute(_DECK_UPSERT, _deck_values(deck))
+            writer.insert("note", _NOTE_COLUMNS, notes)
+            writer.insert("card", _CARD_COLUMNS, cards)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            writer.close()
+        raise
+    writer.close()
+    return parsed
 
 
 def _count_notes(conn: Connection, deck_ids: set[str]) -> int:
@@ -394,17 +515,7 @@ def _plan_deck(
     assert model is not None
     deck_id = model.deck.id
     ops = plan.ops
-    ops["deck_upserts"].append(
-        {
-            "id": deck_id,
-            "title": model.deck.title,
-            "family": model.deck.family,
-            "description": model.deck.description,
-            "path": str(Path(deck.path).resolve()),
-            "digest": deck.digest,
-            "active": True,
-        }
-    )
+    ops["deck_upserts"].append(_deck_values(deck))
     ids = [c.id for c in model.cards]
     stored_notes = (
         {}
@@ -441,7 +552,7 @@ def _plan_deck(
         if stored is None:
             ops["note_inserts"].append(values)
             (plan.retired if card.retired else plan.new).append(card.id)
-            _insert_cards(ops, card.id, deck_id, position, keys, retired=False)
+            _insert_cards(ops, card.id, deck_id, position, keys)
             continue
         if (
             stored.digest != values["digest"]
@@ -472,7 +583,7 @@ def _plan_deck(
         )
         ops["card_unretire"].extend(c.id for k, c in existing.items() if k in keys and c.retired)
         missing = [k for k in keys if k not in existing]
-        _insert_cards(ops, card.id, deck_id, position, missing, retired=False, all_keys=keys)
+        _insert_cards(ops, card.id, deck_id, position, missing, all_keys=keys)
 
     for note_id, stored in stored_notes.items():
         moved_away = note_id in claimed and note_id not in in_file
@@ -487,6 +598,39 @@ def _plan_deck(
             ops["card_retire"].extend(c.id for c in stored_cards.get(note_id, []) if not c.retired)
 
 
+def _deck_values(deck: ParsedDeck) -> dict[str, Any]:
+    """The deck row of a parsed deck file."""
+    assert deck.model is not None
+    header = deck.model.deck
+    return {
+        "id": header.id,
+        "title": header.title,
+        "family": header.family,
+        "description": header.description,
+        "path": str(Path(deck.path).resolve()),
+        "digest": deck.digest,
+        "active": True,
+    }
+
+
+def _new_deck_rows(
+    plan: SyncPlan, deck: ParsedDeck
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The note and card rows of a deck file in an empty store, where every card is new
+    (as :func:`_plan_deck` plans it there, as tuples rather than dicts)."""
+    model = deck.model
+    assert model is not None
+    deck_id = model.deck.id
+    notes: list[tuple[Any, ...]] = []
+    cards: list[tuple[Any, ...]] = []
+    for position, card in enumerate(model.cards):
+        notes.append(_note_row(card, deck_id, position, deck.position_of(position)[0]))
+        (plan.retired if card.retired else plan.new).append(card.id)
+        keys = _keys_of(card)
+        cards += _card_rows(card.id, deck_id, position, keys, keys)
+    return notes, cards
+
+
 def _insert_cards(
     ops: dict[str, list[Any]],
     note_id: str,
@@ -494,28 +638,10 @@ def _insert_cards(
     position: int,
     keys: list[str],
     *,
-    retired: bool,
     all_keys: list[str] | None = None,
 ) -> None:
-    order_of = {k: i for i, k in enumerate(all_keys or keys)}
-    for key in keys:
-        ops["card_inserts"].append(
-            {
-                "note_id": note_id,
-                "deck_id": deck_id,
-                "key": key,
-                "new_order": position * _NEW_ORDER_STRIDE + order_of[key],
-                "queue": int(Queue.NEW),
-                "step": None,
-                "stability": None,
-                "difficulty": None,
-                "due": 0,
-                "last_review": None,
-                "reps": 0,
-                "lapses": 0,
-                "retired": retired,
-            }
-        )
+    rows = _card_rows(note_id, deck_id, position, keys, all_keys or keys)
+    ops["card_inserts"] += [dict(zip(_CARD_COLUMNS, row, strict=True)) for row in rows]
 
 
 def _plan_inherit(conn: Connection, plan: SyncPlan, old_id: str, new_id: str) -> None:
@@ -578,6 +704,15 @@ def _plan_removed_decks(
         )
 
 
+_DECK_UPSERT = (
+    "INSERT INTO deck (id, title, family, description, path, digest, active) "
+    "VALUES (:id, :title, :family, :description, :path, :digest, :active) "
+    "ON CONFLICT(id) DO UPDATE SET title = excluded.title, family = excluded.family, "
+    "description = excluded.description, path = excluded.path, digest = excluded.digest, "
+    "active = excluded.active"
+)
+
+
 def _insert_many(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
     """Bulk insert straight through the driver's executemany: the rows already hold every
     column (see :func:`_note_values` and :func:`_insert_cards`), so SQLAlchemy's per-row
@@ -596,94 +731,87 @@ def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> Non
     """Write ``plan`` in one transaction. A plan with errors is refused."""
     if not plan.ok:
         raise ValueError("refusing to apply a sync plan that has errors")
-    now = int(time.time()) if now is None else now
-    ops = plan.ops
-    if not plan.changes_anything:
-        if plan.file_stats is not None:
-            with engine.begin() as conn:
-                _store_file_stats(conn, plan.file_stats)
+    if not plan.changes_anything and plan.file_stats is None:
         return
     with engine.begin() as conn:
-        if plan.file_stats is not None:
-            _store_file_stats(conn, plan.file_stats)
-        if ops["bib_digest"]:
-            conn.execute(
-                text("INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)"),
-                {"k": _BIB_DIGEST_KEY, "v": ops["bib_digest"][0]},
-            )
-        if ops["sources"]:
-            conn.execute(text("DELETE FROM source"))
-            _insert_many(conn, "source", ops["sources"])
-        for deck in ops["deck_upserts"]:
-            conn.execute(
-                text(
-                    "INSERT INTO deck (id, title, family, description, path, digest, active) "
-                    "VALUES (:id, :title, :family, :description, :path, :digest, :active) "
-                    "ON CONFLICT(id) DO UPDATE SET title = excluded.title, family = "
-                    "excluded.family, description = excluded.description, path = excluded.path,"
-                    " digest = excluded.digest, active = excluded.active"
-                ),
-                deck,
-            )
-        if ops["deck_deactivate"]:
-            _in(
-                conn,
-                "UPDATE deck SET active = 0, digest = '' WHERE id IN :d",
-                "d",
-                ops["deck_deactivate"],
-            )
-        if ops["note_inserts"]:
-            _insert_many(conn, "note", ops["note_inserts"])
-        full = [u for u in ops["note_updates"] if "kind" in u]
-        if full:
-            conn.execute(
-                text(
-                    "UPDATE note SET deck_id = :deck_id, kind = :kind, position = :position, "
-                    "front = :front, back = :back, text = :text, extra = :extra, correction = "
-                    ":correction, tags = :tags, sources = :sources, cites = :cites, as_of = "
-                    ":as_of, revision = :revision, digest = :digest, retired = :retired, "
-                    "retired_reason = :retired_reason, replaced_by = :replaced_by, line = :line "
-                    "WHERE id = :id"
-                ),
-                full,
-            )
-        partial = [u for u in ops["note_updates"] if "kind" not in u]
-        if partial:
-            conn.execute(
-                text(
-                    "UPDATE note SET retired = :retired, retired_reason = :retired_reason "
-                    "WHERE id = :id"
-                ),
-                partial,
-            )
-        if ops["card_move"]:
-            conn.execute(
-                text("UPDATE card SET deck_id = :deck_id WHERE note_id = :b_note"), ops["card_move"]
-            )
-        if ops["card_inserts"]:
-            _insert_many(conn, "card", ops["card_inserts"])
-        if ops["card_retire"]:
-            _in(conn, "UPDATE card SET retired = 1 WHERE id IN :ids", "ids", ops["card_retire"])
-        if ops["card_unretire"]:
-            _in(conn, "UPDATE card SET retired = 0 WHERE id IN :ids", "ids", ops["card_unretire"])
-        if ops["card_relearn"]:
-            _in(
-                conn,
-                "UPDATE card SET queue = 3, step = 0, due = :now WHERE id IN :ids",
-                "ids",
-                ops["card_relearn"],
-                now=now,
-            )
-        if ops["card_inherit"]:
-            conn.execute(
-                text(
-                    "UPDATE card SET queue = :queue, step = :step, stability = :stability, "
-                    "difficulty = :difficulty, due = :due, last_review = :last_review, "
-                    "reps = :reps, lapses = :lapses WHERE note_id = :b_note AND key = :b_key "
-                    "AND queue = 0"
-                ),
-                ops["card_inherit"],
-            )
+        _apply(conn, plan, now=now)
+
+
+def _apply(conn: Connection, plan: SyncPlan, *, now: int | None) -> None:
+    """Write ``plan``'s ops in ``conn``'s transaction (the caller commits)."""
+    now = int(time.time()) if now is None else now
+    ops = plan.ops
+    if plan.file_stats is not None:
+        _store_file_stats(conn, plan.file_stats)
+    if ops["bib_digest"]:
+        conn.execute(
+            text("INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)"),
+            {"k": _BIB_DIGEST_KEY, "v": ops["bib_digest"][0]},
+        )
+    if ops["sources"]:
+        conn.execute(text("DELETE FROM source"))
+        _insert_many(conn, "source", ops["sources"])
+    for deck in ops["deck_upserts"]:
+        conn.execute(text(_DECK_UPSERT), deck)
+    if ops["deck_deactivate"]:
+        _in(
+            conn,
+            "UPDATE deck SET active = 0, digest = '' WHERE id IN :d",
+            "d",
+            ops["deck_deactivate"],
+        )
+    if ops["note_inserts"]:
+        _insert_many(conn, "note", ops["note_inserts"])
+    full = [u for u in ops["note_updates"] if "kind" in u]
+    if full:
+        conn.execute(
+            text(
+                "UPDATE note SET deck_id = :deck_id, kind = :kind, position = :position, "
+                "front = :front, back = :back, text = :text, extra = :extra, correction = "
+                ":correction, tags = :tags, sources = :sources, cites = :cites, as_of = "
+                ":as_of, revision = :revision, digest = :digest, retired = :retired, "
+                "retired_reason = :retired_reason, replaced_by = :replaced_by, line = :line "
+                "WHERE id = :id"
+            ),
+            full,
+        )
+    partial = [u for u in ops["note_updates"] if "kind" not in u]
+    if partial:
+        conn.execute(
+            text(
+                "UPDATE note SET retired = :retired, retired_reason = :retired_reason "
+                "WHERE id = :id"
+            ),
+            partial,
+        )
+    if ops["card_move"]:
+        conn.execute(
+            text("UPDATE card SET deck_id = :deck_id WHERE note_id = :b_note"), ops["card_move"]
+        )
+    if ops["card_inserts"]:
+        _insert_many(conn, "card", ops["card_inserts"])
+    if ops["card_retire"]:
+        _in(conn, "UPDATE card SET retired = 1 WHERE id IN :ids", "ids", ops["card_retire"])
+    if ops["card_unretire"]:
+        _in(conn, "UPDATE card SET retired = 0 WHERE id IN :ids", "ids", ops["card_unretire"])
+    if ops["card_relearn"]:
+        _in(
+            conn,
+            "UPDATE card SET queue = 3, step = 0, due = :now WHERE id IN :ids",
+            "ids",
+            ops["card_relearn"],
+            now=now,
+        )
+    if ops["card_inherit"]:
+        conn.execute(
+            text(
+                "UPDATE card SET queue = :queue, step = :step, stability = :stability, "
+                "difficulty = :difficulty, due = :due, last_review = :last_review, "
+                "reps = :reps, lapses = :lapses WHERE note_id = :b_note AND key = :b_key "
+                "AND queue = 0"
+            ),
+            ops["card_inherit"],
+        )
 
 
 def _store_file_stats(conn: Connection, stats: dict[str, list[Any]]) -> None:
@@ -693,6 +821,7 @@ def _store_file_stats(conn: Connection, stats: dict[str, list[Any]]) -> None:
     )
 
 
+@gc_paused()
 def sync(
     engine: Engine,
     paths: Iterable[Path],
@@ -701,8 +830,24 @@ def sync(
     dry_run: bool = False,
     now: int | None = None,
 ) -> SyncPlan:
-    """Plan and (unless ``dry_run`` or the plan has errors) apply a sync."""
-    plan = plan_sync(engine, paths, bibliography=bibliography, now=now)
-    if plan.ok and not dry_run:
-        apply_plan(engine, plan, now=now)
+    """Plan and (unless ``dry_run`` or the plan has errors) apply a sync, in one transaction.
+
+    A first import of several files into an empty store writes each file while the next
+    one is parsed (:func:`_parse_and_write`); a problem in any file rolls all of it back,
+    so the store is left as it was, exactly as when a plan with errors is never applied.
+    """
+    if dry_run:
+        return plan_sync(engine, paths, bibliography=bibliography, now=now)
+    with engine.connect() as conn:
+        try:
+            plan = _plan(conn, paths, bibliography=bibliography, now=now, stream=True)
+            if plan.ok:
+                _apply(conn, plan, now=now)
+        except BaseException:
+            conn.rollback()
+            raise
+        if plan.ok:
+            conn.commit()
+        else:
+            conn.rollback()
     return plan

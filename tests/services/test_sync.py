@@ -368,3 +368,143 @@ def test_same_size_and_mtime_edits_are_still_seen(library: Library, deck_dir: Pa
     os.utime(deck, ns=(settled.st_atime_ns, settled.st_mtime_ns))
     assert deck.stat().st_size == settled.st_size
     assert "s-paz" in library.sync([deck_dir]).new
+
+
+# -- a first import writes each file while the next one is read -----------------------------
+MORE_DECK = """\
+format_version: 1
+deck:
+  id: sample-more
+  title: More samples
+  family: mechanisms
+cards:
+  - id: m-old
+    front: An outdated claim?
+    back: Yes.
+    source: zhou2024
+    retired: Superseded by m-new.
+    replaced_by: m-new
+    inherit_progress: true
+  - id: m-new
+    front: The current claim?
+    back: "Kept whole: before\\0after"
+    source: zhou2024
+  - id: m-cloze
+    type: cloze
+    text: "{{c1::One}}, {{c3::three}} and {{c2::two}}."
+    source: zhou2024
+"""
+
+
+def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in insertion order."""
+    with library.engine.connect() as conn:
+        tables = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return {
+            t: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY rowid")]
+            for t in tables
+        }
+
+
+@pytest.fixture
+def writers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The background writers sync creates (to see which path a sync took)."""
+    import studyapp.services.sync as sync_module
+
+    created: list[object] = []
+    real = sync_module.BackgroundWriter
+
+    def spy(*args: object, **kwargs: object) -> object:
+        created.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return created[-1]
+
+    monkeypatch.setattr(sync_module, "BackgroundWriter", spy)
+    return created
+
+
+def test_a_first_import_written_while_reading_equals_plan_then_apply(
+    tmp_path: Path, deck_dir: Path, writers: list[object]
+) -> None:
+    from studyapp.services.paths import bundled_decks_dir
+
+    (deck_dir / "more.yaml").write_text(MORE_DECK, encoding="utf-8")
+    chosen = [deck_dir, bundled_decks_dir()]
+    streamed = Library(tmp_path / "streamed")
+    planned = Library(tmp_path / "planned")
+    try:
+        plan = streamed.sync(chosen)
+        assert len(writers) == 1  # written while reading
+        reference = planned.plan(chosen)
+        planned.apply(reference)
+        assert len(writers) == 1  # plan, then apply: no writer
+        assert plan.ok and reference.ok, plan.problems
+        assert (plan.new, plan.retired, plan.inherited, plan.problems, plan.summary()) == (
+            reference.new,
+            reference.retired,
+            reference.inherited,
+            reference.problems,
+            reference.summary(),
+        )
+        assert "m-old" in plan.retired and len(plan.new) > 200
+        contents = store_contents(streamed)
+        assert contents == store_contents(planned)
+        assert ("m-new", "Kept whole: before\x00after") in [(r[0], r[5]) for r in contents["note"]]
+        cloze = [(r[3], r[4]) for r in contents["card"] if r[1] == "m-cloze"]
+        assert cloze == [("c1", 2000), ("c2", 2001), ("c3", 2002)]
+        # The store is usable at once and the next sync sees nothing new.
+        assert streamed.sync(chosen).changes_anything is False
+    finally:
+        streamed.close()
+        planned.close()
+
+
+def test_a_first_import_with_a_broken_later_file_leaves_the_store_unchanged(
+    library: Library, deck_dir: Path, writers: list[object]
+) -> None:
+    # sample.yaml is read (and written) before zz-broken.yaml
+    (deck_dir / "zz-broken.yaml").write_text(
+        MORE_DECK.replace("    front: The current claim?\n", ""), encoding="utf-8"
+    )
+    before = db_digest(library)
+    expected = library.sync([deck_dir], dry_run=True).problems
+    plan = library.sync([deck_dir])
+    assert len(writers) == 1 and not plan.ok
+    assert plan.problems == expected and plan.new == []
+    assert [(Path(p.path).name, p.line) for p in plan.problems if p.is_error] == [
+        ("zz-broken.yaml", 14)
+    ]
+    assert db_digest(library) == before
+
+
+def test_a_first_import_with_a_clash_between_files_changes_nothing(
+    library: Library, deck_dir: Path, writers: list[object]
+) -> None:
+    # Each file is fine alone; together they claim one id twice (found after both are read).
+    terms = deck_dir / "terms.yaml"
+    terms.write_text(terms.read_text().replace("id: s-pat", "id: s-bdnf"))
+    before = db_digest(library)
+    plan = library.sync([deck_dir])
+    assert len(writers) == 1 and not plan.ok
+    assert any("s-bdnf" in p.message for p in plan.problems)
+    assert db_digest(library) == before
+
+
+def test_a_first_import_that_fails_while_writing_raises_and_changes_nothing(
+    library: Library, deck_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import studyapp.store.bulk as bulk
+
+    before = db_digest(library)
+    broken = "INSERT INTO nowhere SELECT ?"
+    monkeypatch.setattr(bulk, "json_insert_sql", lambda table, columns: broken)
+    with pytest.raises(Exception, match="nowhere"):
+        library.sync([deck_dir])
+    assert db_digest(library) == before
+    monkeypatch.undo()
+    assert library.sync([deck_dir]).ok
+    assert rows(library, "SELECT count(*) FROM card") == [(8,)]

@@ -1,0 +1,117 @@
+"""The background writer: JSON bulk inserts on a thread of their own, equal to executemany."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from studyapp.store.bulk import BackgroundWriter, json_insert_sql
+
+COLUMNS = ("id", "word", "count", "flag", "ratio", "maybe")
+AWKWARD_TEXT = [
+    "plain",
+    "",
+    "quotes ' \" and \\ backslash",
+    "".join(chr(i) for i in range(1, 32)) + "\x7f",
+    "é ü 5-HT₂A \u2028 \u2029 \ufeff \U0001f600 \U0010ffff",
+    "[1, 2]",
+    "null",
+    "12",
+]
+ROWS = [
+    (i, word, count, flag, ratio, maybe)
+    for i, (word, count, flag, ratio, maybe) in enumerate(
+        [
+            (AWKWARD_TEXT[0], 0, True, 0.5, None),
+            (AWKWARD_TEXT[1], -1, False, -2.25, "x"),
+            (AWKWARD_TEXT[2], 2**62, True, 1e-9, None),
+            (AWKWARD_TEXT[3], -(2**63), False, 3.0, "y"),
+            (AWKWARD_TEXT[4], 7, True, 0.0, None),
+            (AWKWARD_TEXT[5], 8, False, 1e300, "[]"),
+            (AWKWARD_TEXT[6], 9, True, 0.1, "null"),
+            (AWKWARD_TEXT[7], 10, False, 2.5, "12"),
+        ]
+    )
+]
+SCHEMA = "CREATE TABLE t (id INTEGER PRIMARY KEY, word TEXT, count INTEGER, flag BOOLEAN, "
+SCHEMA += "ratio REAL, maybe TEXT)"
+
+
+@pytest.fixture
+def connection(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(tmp_path / "bulk.sqlite3", check_same_thread=False)
+    conn.execute(SCHEMA)
+    conn.commit()
+    yield conn
+    conn.close()
+
+
+def stored(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    return conn.execute("SELECT *, typeof(word), typeof(maybe) FROM t ORDER BY id").fetchall()
+
+
+def test_json_insert_stores_exactly_what_executemany_binds(connection: sqlite3.Connection) -> None:
+    writer = BackgroundWriter(connection)
+    writer.insert("t", COLUMNS, ROWS)
+    writer.close()
+    via_writer = stored(connection)
+    connection.rollback()
+    connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", ROWS)
+    assert via_writer == stored(connection)
+    assert [row[1] for row in via_writer] == AWKWARD_TEXT
+
+
+def test_text_with_a_nul_is_bound_not_cut_short(connection: sqlite3.Connection) -> None:
+    # SQLite's JSON functions end a string at \u0000; such rows go through executemany.
+    writer = BackgroundWriter(connection)
+    writer.insert("t", COLUMNS, [(1, "before\x00after", 1, True, 1.0, None)])
+    writer.close()
+    assert connection.execute("SELECT word FROM t").fetchall() == [("before\x00after",)]
+
+
+def test_statements_run_in_order_on_another_thread(connection: sqlite3.Connection) -> None:
+    threads: list[int] = []
+    connection.create_function("thread", 0, lambda: threads.append(threading.get_ident()) or 0)
+    writer = BackgroundWriter(connection)
+    writer.execute("INSERT INTO t (id, word, count) VALUES (?, ?, thread())", (1, "first"))
+    writer.insert("t", ("id", "word"), [(2, "second"), (3, "third")])
+    writer.execute("UPDATE t SET word = word || '!' WHERE id = :id", {"id": 2})
+    writer.close()
+    assert connection.execute("SELECT id, word FROM t ORDER BY id").fetchall() == [
+        (1, "first"),
+        (2, "second!"),
+        (3, "third"),
+    ]
+    assert threads and threads[0] != threading.get_ident()
+
+
+def test_the_writer_leaves_the_transaction_to_its_caller(connection: sqlite3.Connection) -> None:
+    writer = BackgroundWriter(connection)
+    writer.insert("t", COLUMNS, ROWS)
+    writer.close()
+    assert connection.in_transaction
+    connection.rollback()
+    assert stored(connection) == []
+
+
+def test_the_first_error_is_raised_by_close_and_later_work_is_dropped(
+    connection: sqlite3.Connection,
+) -> None:
+    writer = BackgroundWriter(connection, backlog=1)
+    writer.insert("t", ("id", "word"), [(1, "one")])
+    writer.insert("t", ("id", "word"), [(1, "again")])  # primary key taken
+    for n in range(2, 40):  # a full queue after the error must not block the caller
+        writer.insert("t", ("id", "word"), [(n, "later")])
+    with pytest.raises(sqlite3.IntegrityError):
+        writer.close()
+    assert connection.execute("SELECT id, word FROM t").fetchall() == [(1, "one")]
+
+
+def test_json_insert_sql_names_every_column() -> None:
+    assert json_insert_sql("t", ["a", "b"]) == (
+        "INSERT INTO t (a, b) SELECT value ->> 0, value ->> 1 FROM json_each(?)"
+    )
