@@ -25,6 +25,7 @@ from studyapp.core.model import Queue, card_keys
 from studyapp.deckfile.discover import discover_deck_files
 from studyapp.deckfile.problems import Problem
 from studyapp.store.bulk import BackgroundWriter
+from studyapp.store.database import rollback_journal
 
 if TYPE_CHECKING:
     from studyapp.deckfile.loader import ParsedBibliography, ParsedDeck
@@ -833,21 +834,24 @@ def sync(
     """Plan and (unless ``dry_run`` or the plan has errors) apply a sync, in one transaction.
 
     A first import of several files into an empty store writes each file while the next
-    one is parsed (:func:`_parse_and_write`); a problem in any file rolls all of it back,
-    so the store is left as it was, exactly as when a plan with errors is never applied.
+    one is parsed (:func:`_parse_and_write`), with a rollback journal (see
+    :func:`~studyapp.store.database.rollback_journal`); a problem in any file rolls all of it
+    back, so the store is left as it was, as when a plan with errors is never applied.
     """
     if dry_run:
         return plan_sync(engine, paths, bibliography=bibliography, now=now)
     with engine.connect() as conn:
-        try:
-            plan = _plan(conn, paths, bibliography=bibliography, now=now, stream=True)
+        empty_store = conn.execute(text("SELECT 1 FROM note LIMIT 1")).first() is None
+        with rollback_journal(conn) if empty_store else contextlib.nullcontext():
+            try:
+                plan = _plan(conn, paths, bibliography=bibliography, now=now, stream=True)
+                if plan.ok:
+                    _apply(conn, plan, now=now)
+            except BaseException:
+                conn.rollback()
+                raise
             if plan.ok:
-                _apply(conn, plan, now=now)
-        except BaseException:
-            conn.rollback()
-            raise
-        if plan.ok:
-            conn.commit()
-        else:
-            conn.rollback()
+                conn.commit()
+            else:
+                conn.rollback()
     return plan

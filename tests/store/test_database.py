@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from studyapp.core.errors import KnownError
-from studyapp.store.database import SCHEMA_VERSION, open_engine
+from studyapp.store.database import SCHEMA_VERSION, open_engine, rollback_journal
 
 
 def test_new_database_is_wal_with_foreign_keys_and_a_version(tmp_path: Path) -> None:
@@ -67,4 +67,45 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
                 "queue_before, queue_after, due_after, before) VALUES (999, 0, 3, 0, 0, 1, 0, '{}')"
             )
         )
+    engine.dispose()
+
+
+def pragmas(conn: object) -> tuple[object, object]:
+    return (
+        conn.exec_driver_sql("PRAGMA journal_mode").scalar(),  # type: ignore[attr-defined]
+        conn.exec_driver_sql("PRAGMA synchronous").scalar(),  # type: ignore[attr-defined]
+    )
+
+
+def test_a_bulk_load_writes_with_a_rollback_journal_then_wal_again(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    engine = open_engine(path)
+    with engine.connect() as conn:
+        with rollback_journal(conn) as switched:
+            assert switched and pragmas(conn) == ("delete", 2)  # FULL
+            conn.execute(text("INSERT INTO setting (key, value) VALUES ('k', '1')"))
+            assert (tmp_path / "s.sqlite3-journal").exists()
+            assert not (tmp_path / "s.sqlite3-wal").exists()
+            conn.commit()
+        assert pragmas(conn) == ("wal", 1)  # NORMAL
+    engine.dispose()
+    with sqlite3.connect(path) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert other.execute("SELECT value FROM setting").fetchall() == [("1",)]
+    other.close()
+
+
+def test_with_another_connection_open_a_bulk_load_stays_in_wal(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    engine = open_engine(path)
+    other = sqlite3.connect(path)
+    other.execute("SELECT count(*) FROM setting").fetchall()
+    with engine.connect() as conn:
+        with rollback_journal(conn) as switched:
+            assert not switched and pragmas(conn) == ("wal", 1)
+            conn.execute(text("INSERT INTO setting (key, value) VALUES ('k', '1')"))
+            conn.commit()
+        assert pragmas(conn) == ("wal", 1)
+    assert other.execute("SELECT value FROM setting").fetchall() == [("1",)]
+    other.close()
     engine.dispose()
