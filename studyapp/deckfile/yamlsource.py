@@ -221,7 +221,7 @@ def _same_as_pyyaml(data: Any) -> bool:
         dumped = orjson.dumps(data)
     except TypeError:
         return False
-    if _ONLY_LINE_BREAKS.search(dumped):
+    if b'"\\n' in dumped and _ONLY_LINE_BREAKS.search(dumped):  # (find first: 30x faster)
         return False  # an empty block scalar ending the file: "" to PyYAML, "\n" to yaml_rs
     return not any(
         _retyped(json.loads(b'"' + text + b'"')) for text in set(_CANDIDATE.findall(dumped))

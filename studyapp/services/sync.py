@@ -139,21 +139,20 @@ _NOTE_COLUMNS = (
     "replaced_by",
     "line",
 )
-_CARD_COLUMNS = (
-    "note_id",
-    "deck_id",
-    "key",
-    "new_order",
-    "queue",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-    "retired",
-)
+_CARD_COLUMNS = ("note_id", "deck_id", "key", "new_order")
+"""The columns of a new card that differ from card to card (see :func:`_card_rows`)."""
+_NEW_CARD_STATE = {
+    "queue": int(Queue.NEW),
+    "step": None,
+    "stability": None,
+    "difficulty": None,
+    "due": 0,
+    "last_review": None,
+    "reps": 0,
+    "lapses": 0,
+    "retired": False,
+}
+"""The columns every new card shares."""
 
 
 def _note_values(card: Any, deck_id: str, position: int, line: int) -> dict[str, Any]:
@@ -208,13 +207,11 @@ def _note_row(card: Any, deck_id: str, position: int, line: int) -> tuple[Any, .
 
 def _card_rows(
     note_id: str, deck_id: str, position: int, keys: list[str], all_keys: list[str]
-) -> list[tuple[Any, ...]]:
-    """The new card rows (``_CARD_COLUMNS``) for ``keys`` of a note whose cards are
-    ``all_keys``: new, in the order of the deck file and of the note's cards."""
+) -> list[tuple[str, str, str, int]]:
+    """The new cards (``_CARD_COLUMNS``; the rest is ``_NEW_CARD_STATE``) for ``keys`` of a
+    note whose cards are ``all_keys``, in the order of the deck file and of the note."""
     order = position * _NEW_ORDER_STRIDE
-    # queue, step, stability, difficulty, due, last_review, reps, lapses, retired
-    state = (int(Queue.NEW), None, None, None, 0, None, 0, 0, False)
-    return [(note_id, deck_id, key, order + all_keys.index(key), *state) for key in keys]
+    return [(note_id, deck_id, key, order + all_keys.index(key)) for key in keys]
 
 
 def _in(conn: Connection, sql: str, name: str, values: Sequence[Any], **params: Any) -> list[Any]:
@@ -434,7 +431,7 @@ def _parse_and_write(
             notes, cards = _new_deck_rows(streamed, deck)
             writer.execute(_DECK_UPSERT, _deck_values(deck))
             writer.insert("note", _NOTE_COLUMNS, notes)
-            writer.insert("card", _CARD_COLUMNS, cards)
+            writer.insert("card", _CARD_COLUMNS, cards, same=_NEW_CARD_STATE)
     except BaseException:
         with contextlib.suppress(BaseException):
             writer.close()
@@ -616,14 +613,14 @@ def _deck_values(deck: ParsedDeck) -> dict[str, Any]:
 
 def _new_deck_rows(
     plan: SyncPlan, deck: ParsedDeck
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str, int]]]:
     """The note and card rows of a deck file in an empty store, where every card is new
     (as :func:`_plan_deck` plans it there, as tuples rather than dicts)."""
     model = deck.model
     assert model is not None
     deck_id = model.deck.id
     notes: list[tuple[Any, ...]] = []
-    cards: list[tuple[Any, ...]] = []
+    cards: list[tuple[str, str, str, int]] = []
     for position, card in enumerate(model.cards):
         notes.append(_note_row(card, deck_id, position, deck.position_of(position)[0]))
         (plan.retired if card.retired else plan.new).append(card.id)
@@ -642,7 +639,9 @@ def _insert_cards(
     all_keys: list[str] | None = None,
 ) -> None:
     rows = _card_rows(note_id, deck_id, position, keys, all_keys or keys)
-    ops["card_inserts"] += [dict(zip(_CARD_COLUMNS, row, strict=True)) for row in rows]
+    ops["card_inserts"] += [
+        dict(zip(_CARD_COLUMNS, row, strict=True)) | _NEW_CARD_STATE for row in rows
+    ]
 
 
 def _plan_inherit(conn: Connection, plan: SyncPlan, old_id: str, new_id: str) -> None:

@@ -28,10 +28,12 @@ _NUL = b"\\u0000"
 """SQLite's JSON functions end a string at an escaped NUL; rows holding one are bound."""
 
 
-def json_insert_sql(table: str, columns: Sequence[str]) -> str:
-    """``INSERT INTO table (columns)`` from a JSON array of row arrays bound as ``?``."""
-    values = ", ".join(f"value ->> {i}" for i in range(len(columns)))
-    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM json_each(?)"
+def json_insert_sql(table: str, columns: Sequence[str], same: Sequence[str] = ()) -> str:
+    """``INSERT INTO table`` from a JSON array of row arrays (``columns``), bound as the
+    last parameter; the ``same`` columns take one value each for every row, bound first."""
+    values = [*("?" * len(same)), *(f"value ->> {i}" for i in range(len(columns)))]
+    names = ", ".join([*same, *columns])
+    return f"INSERT INTO {table} ({names}) SELECT {', '.join(values)} FROM json_each(?)"
 
 
 class BackgroundWriter:
@@ -53,21 +55,33 @@ class BackgroundWriter:
         """Queue one statement with its parameters."""
         self._put((sql, parameters, False))
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Queue the insert of ``rows`` (values in the order of ``columns``).
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        same: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Queue the insert of ``rows`` (values in the order of ``columns``); the columns
+        in ``same`` get the same value in every row (sent once, not unpacked per row).
 
         The rows become one JSON text here, in the caller's thread (orjson: native code).
         Values must be text, integers, booleans, floats or None, as for ``executemany``.
         """
         if not rows:
             return
+        same = same or {}
         payload = orjson.dumps(rows)
         if _NUL in payload:  # rare, and the JSON route would cut the text short: bind
-            marks = ", ".join("?" * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-            self._put((sql, rows, True))
+            names = [*same, *columns]
+            marks = ", ".join("?" * len(names))
+            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
+            fixed = tuple(same.values())
+            self._put((sql, [fixed + tuple(row) for row in rows], True))
         else:
-            self._put((json_insert_sql(table, columns), (payload,), False))
+            sql = json_insert_sql(table, columns, list(same))
+            self._put((sql, (*same.values(), payload), False))
 
     def close(self) -> None:
         """Wait for everything queued; raise the first error a statement raised."""

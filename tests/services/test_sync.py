@@ -505,7 +505,7 @@ def test_a_first_import_that_fails_while_writing_raises_and_changes_nothing(
 
     before = store_contents(library)
     broken = "INSERT INTO nowhere SELECT ?"
-    monkeypatch.setattr(bulk, "json_insert_sql", lambda table, columns: broken)
+    monkeypatch.setattr(bulk, "json_insert_sql", lambda *args: broken)
     with pytest.raises(Exception, match="nowhere"):
         library.sync([deck_dir])
     assert store_contents(library) == before

@@ -115,3 +115,20 @@ def test_json_insert_sql_names_every_column() -> None:
     assert json_insert_sql("t", ["a", "b"]) == (
         "INSERT INTO t (a, b) SELECT value ->> 0, value ->> 1 FROM json_each(?)"
     )
+    assert json_insert_sql("t", ["a"], ["c", "d"]) == (
+        "INSERT INTO t (c, d, a) SELECT ?, ?, value ->> 0 FROM json_each(?)"
+    )
+
+
+@pytest.mark.parametrize("word", ["shared", "with a \x00 inside"])
+def test_columns_shared_by_every_row_are_sent_once(
+    connection: sqlite3.Connection, word: str
+) -> None:
+    writer = BackgroundWriter(connection)
+    same = {"word": word, "flag": True, "maybe": None}
+    writer.insert("t", ("id", "count"), [(1, 10), (2, 20)], same=same)
+    writer.close()
+    assert connection.execute("SELECT id, word, count, flag, maybe FROM t").fetchall() == [
+        (1, word, 10, 1, None),
+        (2, word, 20, 1, None),
+    ]
