@@ -563,6 +563,8 @@ def check_collection(
             (unchanged files already in the store).
     """
     problems: list[Problem] = []
+    known = set(bibliography)
+    replacing: list[tuple[ParsedDeck, int, Any]] = []  # cards naming a successor
     card_owner: dict[str, str] = dict(other_card_ids or {})
     card_where: dict[str, str] = {}
     deck_owner: dict[str, str] = {}
@@ -584,20 +586,19 @@ def check_collection(
             )
         deck_owner.setdefault(deck_id, deck.path)
         for index, card in enumerate(deck.model.cards):
-            line, column = deck.position_of(index)
-            elsewhere = card_where.get(card.id, card_owner.get(card.id))
+            card_id = card.id
+            if card.replaced_by is not None:
+                replacing.append((deck, index, card))
+            elsewhere = card_where.get(card_id) or card_owner.get(card_id)
+            card_where.setdefault(card_id, deck.path)
             if elsewhere is not None and elsewhere != deck.path:
-                problems.append(
-                    Problem(
-                        deck.path,
-                        line,
-                        column,
-                        Severity.ERROR,
-                        f"card id {card.id!r} is also used in {elsewhere}",
-                    )
-                )
-            card_where.setdefault(card.id, deck.path)
-            for field_name, ids in (("source", card.sources), ("cite", card.cites)):
+                line, column = deck.position_of(index)
+                message = f"card id {card_id!r} is also used in {elsewhere}"
+                problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
+            sources, cites = card.sources, card.cites
+            if known.issuperset(sources) and (not cites or known.issuperset(cites)):
+                continue  # the usual case, checked at set speed
+            for field_name, ids in (("source", sources), ("cite", cites)):
                 for source_id in ids:
                     if source_id not in bibliography:
                         node = locate(deck.root, ("cards", index, field_name))
@@ -605,24 +606,21 @@ def check_collection(
                             _node_problem(
                                 deck.path,
                                 node,
-                                f"card {card.id!r}: unknown {field_name} id "
+                                f"card {card_id!r}: unknown {field_name} id "
                                 f"{source_id!r}{_suggest(source_id, bibliography)}",
                             )
                         )
     all_ids = set(card_where) | set(card_owner)
-    for deck in decks:
-        if deck.model is None:
-            continue
-        for index, card in enumerate(deck.model.cards):
-            if card.replaced_by is not None and card.replaced_by not in all_ids:
-                node = locate(deck.root, ("cards", index, "replaced_by"))
-                problems.append(
-                    _node_problem(
-                        deck.path,
-                        node,
-                        f"card {card.id!r}: 'replaced_by' names no known card {card.replaced_by!r}",
-                    )
+    for deck, index, card in replacing:
+        if card.replaced_by not in all_ids:
+            node = locate(deck.root, ("cards", index, "replaced_by"))
+            problems.append(
+                _node_problem(
+                    deck.path,
+                    node,
+                    f"card {card.id!r}: 'replaced_by' names no known card {card.replaced_by!r}",
                 )
+            )
     return problems
 
 

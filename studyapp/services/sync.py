@@ -621,9 +621,13 @@ def _new_deck_rows(
     deck_id = model.deck.id
     notes: list[tuple[Any, ...]] = []
     cards: list[tuple[str, str, str, int]] = []
+    line_of, new, retired = deck.position_of, plan.new, plan.retired
     for position, card in enumerate(model.cards):
-        notes.append(_note_row(card, deck_id, position, deck.position_of(position)[0]))
-        (plan.retired if card.retired else plan.new).append(card.id)
+        notes.append(_note_row(card, deck_id, position, line_of(position)[0]))
+        if card.retired:
+            retired.append(card.id)
+            continue  # a retired card has no cards to study
+        new.append(card.id)
         keys = _keys_of(card)
         cards += _card_rows(card.id, deck_id, position, keys, keys)
     return notes, cards
