@@ -47,18 +47,20 @@ def _deletions(text: str) -> list[Deletion]:
 def check_cloze(text: str) -> list[ClozeProblem]:
     """Every markup problem in ``text``; empty when it is a valid cloze text."""
     problems: list[ClozeProblem] = []
-    residue = list(text)
+    residue: list[str] = []  # the text with every deletion blanked out, offsets kept
+    end = 0
     found = False
     for m in _DELETION.finditer(text):
         found = True
-        residue[m.start() : m.end()] = " " * (m.end() - m.start())
+        residue += (text[end : m.start()], " " * (m.end() - m.start()))
+        end = m.end()
         if int(m.group(1)) == 0:
             problems.append(ClozeProblem(m.start(), "cloze key must be c1 or higher, not c0"))
         if not m.group(2).strip():
             problems.append(ClozeProblem(m.start(), f"cloze deletion c{m.group(1)} is empty"))
         if "{{" in m.group(2):
             problems.append(ClozeProblem(m.start(), "cloze deletions cannot be nested"))
-    rest = "".join(residue)
+    rest = "".join(residue) + text[end:]
     for m in _STRAY.finditer(rest):
         if m.group() == "{{":
             snippet = text[m.start() : m.start() + 24].split("\n")[0]
