@@ -3,6 +3,12 @@
 Sync runs in two phases. :func:`plan_sync` reads files and the store and works out every
 change without writing anything (``--dry-run`` prints this plan). :func:`apply_plan` then
 writes the whole plan in one transaction: a file that fails validation changes nothing.
+
+:func:`sync` does both on one connection. For a first import of several files into an
+empty store it overlaps them: each file's rows are written (on a
+:class:`~studyapp.store.bulk.BackgroundWriter`, with a rollback journal) while the next file
+is parsed, and any problem found later rolls the whole transaction back. The store it
+leaves is the one plan-then-apply leaves (tested table by table).
 """
 
 from __future__ import annotations
