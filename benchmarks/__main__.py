@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.course import Course, edit_one_card, generate
+from benchmarks.course import CARDS_PER_FILE, Course, edit_one_card, generate
 
 REPO = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 DUE_CARDS = 1000
 CRASH_ANSWERS = 5
+_FULL_SIZE = 50_000
+"""The course size the issue's budgets are stated at (the full run's largest)."""
 
 
 class BenchError(RuntimeError):
@@ -572,10 +574,16 @@ def check_budgets(results: Results, sizes: list[int]) -> None:
     row, first = results.get("resync_edit", top), results.get("import", top)
     if row and row.studyapp and first and first.studyapp:
         sa, limit = row.studyapp["median"], 0.10 * first.studyapp["median"]
+        detail = f"{sa * 1000:.0f} ms vs limit {limit * 1000:.0f} ms"
+        # The issue states this budget at 50,000 cards. In a smaller course the edited
+        # file (1,000 cards, read again whole) is itself 10% or more of the course.
         results.budget(
             f"re-sync after one edit <= 10% of first import @ {top}",
-            sa <= limit,
-            f"{sa * 1000:.0f} ms vs limit {limit * 1000:.0f} ms",
+            sa <= limit if top >= _FULL_SIZE else None,
+            detail
+            if top >= _FULL_SIZE
+            else f"{detail}; checked at {_FULL_SIZE:,} cards only "
+            f"(one edited file is {CARDS_PER_FILE / top:.0%} of this course by itself)",
         )
     row = results.get("start_review")
     floor = results.facts.get("startup_floor")
@@ -719,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args(argv)
-    sizes = args.sizes or ([1000, 10000] if args.quick else [1000, 10000, 50000])
+    sizes = args.sizes or ([1000, 10000] if args.quick else [1000, 10000, _FULL_SIZE])
     started = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="studyapp-bench-"))
     (root / "scratch").mkdir()
