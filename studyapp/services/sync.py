@@ -248,7 +248,7 @@ def plan_sync(
         now: current time in epoch seconds (for cards sent back to relearning).
     """
     with engine.connect() as conn:
-        return _plan(conn, paths, bibliography=bibliography, now=now, stream=False)
+        return _plan(conn, paths, bibliography=bibliography, now=now, empty_store=None)
 
 
 def _plan(
@@ -257,11 +257,13 @@ def _plan(
     *,
     bibliography: Path | None,
     now: int | None,
-    stream: bool,
+    empty_store: bool | None,
 ) -> SyncPlan:
-    """:func:`plan_sync` on ``conn``. With ``stream``, a first import of several files
-    writes each file's notes and cards into ``conn``'s transaction while the next file is
-    parsed, and keeps them out of the plan's ops; the caller commits or rolls back."""
+    """:func:`plan_sync` on ``conn``; ``empty_store`` None means the plan is only looked at
+    (the store is asked when it matters). A caller that will apply the plan and knows the
+    store is empty passes True: a first import of several files then writes each file's
+    notes and cards into ``conn``'s transaction while the next file is parsed, and keeps
+    them out of the plan's ops; the caller commits or rolls back."""
     now = int(time.time()) if now is None else now
     plan = SyncPlan(ops={k: [] for k in _OP_KINDS})
     paths = [Path(p).resolve() for p in paths]
@@ -335,9 +337,11 @@ def _plan(
         parsed_bib: ParsedBibliography = parse_bibliography(bib_file)
         plan.problems.extend(parsed_bib.problems)
         sources.update(parsed_bib.entries)
-    empty_store = conn.execute(text("SELECT 1 FROM note LIMIT 1")).first() is None
+    stream = empty_store is True
+    if empty_store is None:
+        empty_store = conn.execute(text("SELECT 1 FROM note LIMIT 1")).first() is None
     streamed = None
-    if stream and empty_store and len(to_parse) > 1:
+    if stream and len(to_parse) > 1:
         streamed = SyncPlan(ops={k: [] for k in _OP_KINDS})
         parsed = _parse_and_write(conn, to_parse, streamed)
     else:
@@ -383,11 +387,15 @@ def _plan(
     if sorted(wanted, key=key) != sorted(stored_sources, key=key):
         plan.ops["sources"] = wanted
     successions: list[tuple[str, str]] = []
-    claimed = {card.id for deck in parsed if deck.model for card in deck.model.cards}
     if streamed is not None:  # planned (and written) as the files were parsed
         assert not any(streamed.ops.values()), "a first import only inserts"
         plan.new.extend(streamed.new)
         plan.retired.extend(streamed.retired)
+    claimed = (
+        {card.id for deck in parsed if deck.model for card in deck.model.cards}
+        if streamed is None
+        else set()
+    )
     for deck in parsed:
         assert deck.model is not None
         if streamed is None:
@@ -853,7 +861,9 @@ def sync(
         empty_store = conn.execute(text("SELECT 1 FROM note LIMIT 1")).first() is None
         with rollback_journal(conn) if empty_store else contextlib.nullcontext():
             try:
-                plan = _plan(conn, paths, bibliography=bibliography, now=now, stream=True)
+                plan = _plan(
+                    conn, paths, bibliography=bibliography, now=now, empty_store=empty_store
+                )
                 if plan.ok:
                     _apply(conn, plan, now=now)
             except BaseException:
