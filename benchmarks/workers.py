@@ -30,7 +30,7 @@ def sa_import(folder: str, data_dir: str) -> dict[str, Any]:
     The code it runs is loaded before the clock starts, as Anki's is in anki_import: the
     app imports the deck format and the table classes only when a sync needs them.
     """
-    import studyapp.deckfile.loader  # noqa: F401
+    import studyapp.deckfile.loader
     import studyapp.store.tables  # noqa: F401
     from studyapp.services.library import Library
 

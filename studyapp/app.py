@@ -112,7 +112,7 @@ def run_preview(args: argparse.Namespace) -> int:
         window.show()
         if window.problems.count():
             window.problems.setCurrentRow(0)
-            window._on_problem_activated(window.problems.item(0))  # noqa: SLF001
+            window._on_problem_activated(window.problems.item(0))
         _grab(window, Path(args.screenshot))
         return 0
     window.show()
@@ -146,7 +146,7 @@ def render_screen(
     window.resize(*size)
     window.show()
     if screen in ("review", "answer", "summary", "details"):
-        window._on_study_requested("all", "")  # noqa: SLF001 (the same path as the button)
+        window._on_study_requested("all", "")  # the same path as the button
         if screen == "answer":
             window.review.reveal()
         if screen in ("summary", "details"):
@@ -165,10 +165,10 @@ def render_screen(
         session = window.review.session
         assert session is not None
         assert session.last_answered is not None
-        dialog = CardDetailsDialog(session, session.card_view(session.last_answered), window)
-        dialog.resize(620, 460)
-        dialog.show()
-        _grab(dialog, out)
+        details = CardDetailsDialog(session, session.card_view(session.last_answered), window)
+        details.resize(620, 460)
+        details.show()
+        _grab(details, out)
     else:
         _grab(window, out)
     window.close()

@@ -224,7 +224,7 @@ def _stats(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    width = max([len(d["id"]) for d in decks] + [4])
+    width = max([len(deck.id) for family in overview.families for deck in family.decks] + [4])
     print(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5} {'cards':>6}")
     for d in decks:
         print(
@@ -289,7 +289,7 @@ def _import_data_stack_before_qt() -> None:
     """
     import sqlalchemy.dialects.sqlite  # noqa: F401
 
-    import studyapp.services.library  # noqa: F401
+    import studyapp.services.library
     import studyapp.services.study  # noqa: F401
 
 

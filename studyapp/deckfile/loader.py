@@ -148,6 +148,7 @@ def parse_deck(
     model = _validate(DeckFileModel, loaded)
     if isinstance(loaded.data.get("cards"), list):
         deck.card_positions = _card_positions(loaded.root)
+    family: str | None
     if model is not None:
         family, indexed = model.deck.family, list(enumerate(model.cards))
     else:
@@ -465,10 +466,11 @@ def _allowed_fields(data: Any, parent: tuple[Any, ...]) -> list[str]:
         return list(schema.DeckHeader.model_fields)
     if len(parent) == 2 and parent[0] == "cards":
         kind = data["cards"][parent[1]].get("type", "basic")
-        model = {"reversed": schema.ReversedCard, "cloze": schema.ClozeCard}.get(
-            kind, schema.BasicCard
-        )
-        return list(model.model_fields)
+        by_type: dict[str, type[BaseModel]] = {
+            "reversed": schema.ReversedCard,
+            "cloze": schema.ClozeCard,
+        }
+        return list(by_type.get(kind, schema.BasicCard).model_fields)
     if len(parent) == 2 and parent[0] == "sources":
         return list(BibEntry.model_fields)
     return []

@@ -22,7 +22,7 @@ from studyapp.deckfile.problems import Problem, Severity
 
 __all__ = ["LoadedYaml", "Loader", "load_fast", "load_yaml", "locate"]
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR = "tag:yaml.org,2002:str"
 _IMPLICIT_FIRSTS = frozenset(k for k in _BaseLoader.yaml_implicit_resolvers if k)
@@ -198,7 +198,7 @@ def load_fast(text: str) -> dict[str, Any] | None:
     try:
         with gc_paused():
             data = yaml_rs.loads(text, parse_datetime=False)
-    except Exception:  # noqa: BLE001 - any failure means: take the located path
+    except Exception:  # any failure means: take the located path
         return None
     if not isinstance(data, dict) or not _same_as_pyyaml(data):
         return None
@@ -229,7 +229,8 @@ def _same_as_pyyaml(data: Any) -> bool:
 
 
 def _retyped(text: str) -> bool:
-    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    return tag != _STR
 
 
 class _Constructor:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QStackedWidget,
@@ -27,7 +28,9 @@ from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
 from studyapp.services.library import Library
+from studyapp.services.settings import Settings
 from studyapp.services.study import CardView, SessionSummary, StudyScope
+from studyapp.services.sync import SyncPlan
 
 __all__ = ["MainWindow"]
 
@@ -92,9 +95,9 @@ class MainWindow(QMainWindow):
     # -- menus -----------------------------------------------------------------------------
     def _action(
         self,
-        menu: object,
+        menu: QMenu,
         text: str,
-        slot: Callable[[], None],
+        slot: Callable[[], object],
         shortcut: str | None = None,
         tip: str | None = None,
     ) -> QAction:
@@ -105,7 +108,7 @@ class MainWindow(QMainWindow):
         if tip:
             action.setToolTip(tip)
         action.triggered.connect(slot)
-        menu.addAction(action)  # type: ignore[attr-defined]
+        menu.addAction(action)
         return action
 
     def _build_menus(self) -> None:
@@ -197,12 +200,12 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.library.settings, self)
-        if dialog.exec() and dialog.result_settings() is not None:
-            self.apply_settings(dialog.result_settings())  # type: ignore[arg-type]
+        if dialog.exec() and (settings := dialog.result_settings()) is not None:
+            self.apply_settings(settings)
 
-    def apply_settings(self, settings: object) -> None:
+    def apply_settings(self, settings: Settings) -> None:
         """Save and apply at once: theme, font size, and a fresh scheduler for the session."""
-        self.library.update_settings(settings)  # type: ignore[arg-type]
+        self.library.update_settings(settings)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         s = self.library.settings
@@ -238,10 +241,10 @@ class MainWindow(QMainWindow):
             self.show_overview()
 
     @Slot(object)
-    def _on_plan_ready(self, plan: object) -> None:
-        if not plan.ok:  # type: ignore[attr-defined]
+    def _on_plan_ready(self, plan: SyncPlan) -> None:
+        if not plan.ok:
             self._busy.setVisible(False)
-            problems = "\n".join(str(p) for p in plan.problems[:30])  # type: ignore[attr-defined]
+            problems = "\n".join(str(p) for p in plan.problems[:30])
             self._status.setText("Deck update not applied: a deck file has errors")
             QMessageBox.warning(
                 self,
@@ -250,30 +253,35 @@ class MainWindow(QMainWindow):
             )
             self.sync_done.emit(plan)
             return
-        if plan.resets_progress and not self._confirm_plan(plan):  # type: ignore[attr-defined]
+        if plan.resets_progress and not self._confirm_plan(plan):
             self._busy.setVisible(False)
             self._status.setText("Deck update postponed")
             self.sync_done.emit(plan)
             return
-        self._task = BackgroundTask(lambda: (self.library.apply(plan), plan)[1], self)  # type: ignore[arg-type]
+
+        def apply() -> SyncPlan:
+            self.library.apply(plan)
+            return plan
+
+        self._task = BackgroundTask(apply, self)
         self._task.finished.connect(self._on_sync_applied)
         self._task.failed.connect(self._on_sync_failed)
         self._task.start()
 
-    def _confirm_plan(self, plan: object) -> bool:
-        details = "\n".join(plan.details()[:40])  # type: ignore[attr-defined]
+    def _confirm_plan(self, plan: SyncPlan) -> bool:
+        details = "\n".join(plan.details()[:40])
         answer = QMessageBox.question(
             self,
             "Apply deck update?",
             "This deck update retires or resets some cards (their history is kept):\n\n"
-            f"{plan.summary()}\n\n{details}",  # type: ignore[attr-defined]
+            f"{plan.summary()}\n\n{details}",
         )
         return answer == QMessageBox.StandardButton.Yes
 
     @Slot(object)
-    def _on_sync_applied(self, plan: object) -> None:
+    def _on_sync_applied(self, plan: SyncPlan) -> None:
         self._busy.setVisible(False)
-        self._status.setText("Decks up to date: " + plan.summary())  # type: ignore[attr-defined]
+        self._status.setText("Decks up to date: " + plan.summary())
         if self.stack.currentWidget() is self.overview:
             self.show_overview()
         self.sync_done.emit(plan)
@@ -289,7 +297,7 @@ class MainWindow(QMainWindow):
     def _show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         # Every answer is already committed; only wait for a running sync to finish.
         if self._task is not None and self._task.is_running():
             self._task.wait()

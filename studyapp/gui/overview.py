@@ -171,7 +171,7 @@ class OverviewScreen(QWidget):
         kind, value = item.data(0, _SCOPE)
         self.study_requested.emit(kind, value)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_S:
             self.study_requested.emit("all", "")
             return
@@ -184,4 +184,4 @@ class OverviewScreen(QWidget):
 
     def selected_scope(self) -> tuple[str, str] | None:
         item = self._tree.currentItem()
-        return None if item is None else tuple(item.data(0, _SCOPE))  # type: ignore[return-value]
+        return None if item is None else tuple(item.data(0, _SCOPE))

@@ -230,7 +230,7 @@ class ReviewScreen(QWidget):
         self._progress.setValue(done)
 
     # -- keys ------------------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if modifiers == Qt.KeyboardModifier.ControlModifier and key == Qt.Key.Key_Z:
@@ -240,7 +240,7 @@ class ReviewScreen(QWidget):
         elif key in _REVEAL_KEYS:
             self.reveal()
         elif key in _GRADE_KEYS:
-            self.grade(_GRADE_KEYS[key])
+            self.grade(_GRADE_KEYS[Qt.Key(key)])
         elif key == Qt.Key.Key_I and self._card is not None:
             self.details_requested.emit(self._card)
         elif key == Qt.Key.Key_N and self._card is not None:

@@ -24,7 +24,7 @@ class SafeTextView(QTextBrowser):
         self.setReadOnly(True)
         self.requested: list[str] = []
 
-    def loadResource(self, kind: int, name: QUrl | Any) -> Any:  # noqa: N802 (Qt API)
+    def loadResource(self, kind: int, name: QUrl | Any) -> Any:
         self.requested.append(name.toString() if isinstance(name, QUrl) else str(name))
         return None
 

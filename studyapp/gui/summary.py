@@ -73,7 +73,7 @@ class SummaryScreen(QWidget):
         )
         self.values["next"].setText(describe_next_due(summary.next_due, now).capitalize())
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (
             Qt.Key.Key_Return,
             Qt.Key.Key_Enter,

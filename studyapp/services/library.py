@@ -208,12 +208,12 @@ class Library:
         families = []
         for family in sorted(by_family, key=lambda f: (order.index(f) if f in order else 99, f)):
             members = tuple(by_family[family])
-            total = CardCounts()
+            family_counts = CardCounts()
             for deck in members:
-                total = total + deck.counts
+                family_counts = family_counts + deck.counts
             families.append(
                 FamilySummary(
-                    family, FAMILY_TITLES.get(family, family.capitalize()), members, total
+                    family, FAMILY_TITLES.get(family, family.capitalize()), members, family_counts
                 )
             )
         # The session comes after the queries above, so both use the one pooled connection.

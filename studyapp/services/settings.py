@@ -72,7 +72,7 @@ class Settings:
 def load_settings(engine: Engine) -> Settings:
     """The stored settings; defaults for anything unset or unreadable."""
     with engine.connect() as conn:
-        rows = dict(conn.execute(text("SELECT key, value FROM setting")).all())
+        rows: dict[str, str] = dict(conn.execute(text("SELECT key, value FROM setting")).all())
     values: dict[str, Any] = {}
     for f in fields(Settings):
         if f.name in rows:

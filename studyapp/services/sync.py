@@ -102,7 +102,7 @@ class SyncPlan:
 
     def details(self) -> list[str]:
         """One line per changed card, for ``--dry-run``."""
-        lines = []
+        lines: list[str] = []
         for label, ids in (
             ("new", self.new),
             ("updated", self.updated),
@@ -383,8 +383,7 @@ def _plan(
     columns = set(stored_result.keys())  # the store's own columns, no table classes needed
     stored_sources = [dict(r) for r in stored_result.mappings()]
     wanted = [entry.model_dump(include=columns) for entry in sources.values()]
-    key = lambda row: row["id"]  # noqa: E731
-    if sorted(wanted, key=key) != sorted(stored_sources, key=key):
+    if sorted(wanted, key=_by_id) != sorted(stored_sources, key=_by_id):
         plan.ops["sources"] = wanted
     successions: list[tuple[str, str]] = []
     if streamed is not None:  # planned (and written) as the files were parsed
@@ -452,6 +451,10 @@ def _parse_and_write(
         raise
     writer.close()
     return parsed
+
+
+def _by_id(row: dict[str, Any]) -> Any:
+    return row["id"]
 
 
 def _count_notes(conn: Connection, deck_ids: set[str]) -> int:

@@ -107,7 +107,7 @@ class BackgroundWriter:
                         cursor.executemany(sql, parameters)
                     else:
                         cursor.execute(sql, parameters)
-                except BaseException as exc:  # noqa: BLE001 (handed to the caller by close)
+                except BaseException as exc:  # handed to the caller by close
                     self._error = exc
         finally:
             cursor.close()

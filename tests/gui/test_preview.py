@@ -67,6 +67,6 @@ def test_broken_save_shows_errors_and_keeps_the_last_good_cards(
     assert len(preview.state.cards) == 8 and preview.state.stale == [str(deck)]
     assert "Which receptor does ketamine block?" in preview.view.toPlainText()
     # double-clicking a problem jumps to the card at that line
-    preview._on_problem_activated(preview.problems.item(0))  # noqa: SLF001
+    preview._on_problem_activated(preview.problems.item(0))
     assert preview.statusBar().currentMessage() == f"{deck}:24:5"
     assert preview.card_at(str(deck), 24) == "s-nmda--fwd"

@@ -12,17 +12,17 @@ from studyapp.services.library import Library
 
 
 def test_overview_groups_decks_by_family_with_counts(window: Any) -> None:
-    tree = window.overview._tree  # noqa: SLF001
+    tree = window.overview._tree
     families = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
     assert families == ["Mechanisms", "Terms"]
     mechanisms = tree.topLevelItem(0)
     assert [mechanisms.text(c) for c in (1, 2, 3)] == ["6", "0", "0"]
     assert mechanisms.child(0).text(0) == "Sample mechanisms"
-    assert window.overview._subtitle.text().startswith("8 cards to study today")  # noqa: SLF001
+    assert window.overview._subtitle.text().startswith("8 cards to study today")
 
 
 def test_studying_one_deck_from_the_overview_with_enter(qtbot: Any, window: Any) -> None:
-    tree = window.overview._tree  # noqa: SLF001
+    tree = window.overview._tree
     tree.setCurrentItem(tree.topLevelItem(1).child(0))
     qtbot.keyClick(tree, Qt.Key.Key_Return)
     assert window.stack.currentWidget() is window.review
@@ -53,14 +53,14 @@ def test_settings_dialog_edits_and_validates(qtbot: Any, synced: Library) -> Non
     qtbot.addWidget(dialog)
     dialog.retention.setValue(0.85)
     dialog.learning_steps.setText("1, 5, 20")
-    dialog._try_accept()  # noqa: SLF001
+    dialog._try_accept()
     result = dialog.result_settings()
     assert result is not None and result.desired_retention == 0.85
     assert result.learning_steps == (1.0, 5.0, 20.0)
     bad = SettingsDialog(synced.settings)
     qtbot.addWidget(bad)
     bad.learning_steps.setText("soon")
-    bad._try_accept()  # noqa: SLF001
+    bad._try_accept()
     assert bad.result_settings() is None and "numbers of minutes" in bad.error.text()
 
 
@@ -74,7 +74,8 @@ def test_card_details_show_history_and_memory(qtbot: Any, window: Any) -> None:
 
     dialog = CardDetailsDialog(review.session, first)
     qtbot.addWidget(dialog)
-    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 1).text() == "Easy"
+    rating = dialog.table.item(0, 1)
+    assert dialog.table.rowCount() == 1 and rating is not None and rating.text() == "Easy"
     assert "Stability" in dialog.memory.text() and "Retrievability" in dialog.memory.text()
 
 

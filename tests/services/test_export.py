@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection
+from anki.decks import DeckId
 from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.notes import Note
 
@@ -70,7 +71,10 @@ def test_package_imports_into_anki_with_one_note_per_card_entry(
     assert set(notes_by_guid(anki)) == {
         note_guid(n) for n in ("s-5ht2a", "s-bdnf", "s-mapp1", "s-nmda", "s-pat")
     }
-    assert {anki.decks.name(d.id) for d in anki.decks.all_names_and_ids()} >= {SAMPLE, TERMS}
+    assert {anki.decks.name(DeckId(d.id)) for d in anki.decks.all_names_and_ids()} >= {
+        SAMPLE,
+        TERMS,
+    }
 
     basic = note(anki, "s-5ht2a")
     assert basic.note_type()["name"] == BASIC_MODEL  # type: ignore[index]

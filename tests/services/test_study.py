@@ -38,7 +38,7 @@ def test_new_cards_come_in_file_order_and_siblings_wait(
     assert shown == [("s-5ht2a", "fwd"), ("s-bdnf", "fwd"), ("s-mapp1", "c1"), ("s-nmda", "fwd")]
     clock.now += timedelta(days=1)
     tomorrow = library.session(StudyScope(("sample-mechanisms",)), clock=clock)
-    keys = []
+    keys: list[tuple[str, str]] = []
     while (card := tomorrow.next_card()) is not None and len(keys) < 2:
         keys.append((card.note_id, card.key))
         tomorrow.answer(Rating.EASY)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from studyapp.core.model import Queue, Rating
 from studyapp.services.library import Library
+from studyapp.store import bulk
 from tests.conftest import Clock
 
 
@@ -338,7 +339,12 @@ def test_settled_unchanged_files_are_not_even_read(
     library.sync([deck_dir])  # records the stats of the files it hashed unchanged
     reads: list[Path] = []
     original = sync_module._read_bytes
-    monkeypatch.setattr(sync_module, "_read_bytes", lambda p: reads.append(p) or original(p))
+
+    def read_bytes(path: Path) -> bytes | None:
+        reads.append(path)
+        return original(path)
+
+    monkeypatch.setattr(sync_module, "_read_bytes", read_bytes)
     plan = library.sync([deck_dir])
     assert plan.ok and not plan.changes_anything and plan.unchanged == 5
     assert [p for p in reads if deck_dir in p.parents] == [] and len(plan.files_skipped) == 2
@@ -417,7 +423,7 @@ def writers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     import studyapp.services.sync as sync_module
 
     created: list[object] = []
-    real = sync_module.BackgroundWriter
+    real = bulk.BackgroundWriter
 
     def spy(*args: object, **kwargs: object) -> object:
         created.append(real(*args, **kwargs))  # type: ignore[arg-type]

@@ -75,7 +75,12 @@ def test_text_with_a_nul_is_bound_not_cut_short(connection: sqlite3.Connection) 
 
 def test_statements_run_in_order_on_another_thread(connection: sqlite3.Connection) -> None:
     threads: list[int] = []
-    connection.create_function("thread", 0, lambda: threads.append(threading.get_ident()) or 0)
+
+    def thread() -> int:
+        threads.append(threading.get_ident())
+        return 0
+
+    connection.create_function("thread", 0, thread)
     writer = BackgroundWriter(connection)
     writer.execute("INSERT INTO t (id, word, count) VALUES (?, ?, thread())", (1, "first"))
     writer.insert("t", ("id", "word"), [(2, "second"), (3, "third")])
