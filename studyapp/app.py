@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from studyapp.core.errors import KnownError
 from studyapp.core.model import Rating
+from studyapp.core.outfile import OutputFileError, output_file
+from studyapp.core.printable import printable
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.mainwindow import MainWindow
 from studyapp.gui.settings_dialog import SettingsDialog
@@ -69,18 +71,14 @@ def run(args: argparse.Namespace) -> int:
     if args.theme:  # for this run only
         library.override_settings(library.settings.with_changes(theme=args.theme))
     if args.screenshot:
-        try:
-            width, height = (int(v) for v in args.size.lower().split("x"))
-        except ValueError:
-            print(
-                f"studyapp: error: --size must look like 1000x700, not {args.size!r}",
-                file=sys.stderr,
-            )
-            return 2
         with tempfile.TemporaryDirectory() as scratch:
-            return render_screen(
-                library, args.screen, Path(args.screenshot), (width, height), Path(scratch)
-            )
+            try:
+                return render_screen(
+                    library, args.screen, Path(args.screenshot), args.size, Path(scratch)
+                )
+            except KnownError as exc:
+                print(f"studyapp: error: {exc}", file=sys.stderr)
+                return 2
     window = MainWindow(library)
     window.show()
     startup_done()
@@ -107,13 +105,16 @@ def run_preview(args: argparse.Namespace) -> int:
         return 2
     window = PreviewWindow(DeckPreview(list(args.paths)), theme=args.theme or "system")
     if args.screenshot:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-        window.resize(width, height)
+        window.resize(*args.size)
         window.show()
         if window.problems.count():
             window.problems.setCurrentRow(0)
             window._on_problem_activated(window.problems.item(0))
-        _grab(window, Path(args.screenshot))
+        try:
+            _grab(window, Path(args.screenshot))
+        except KnownError as exc:
+            print(f"studyapp: error: {exc}", file=sys.stderr)
+            return 2
         return 0
     window.show()
     startup_done()
@@ -121,9 +122,12 @@ def run_preview(args: argparse.Namespace) -> int:
 
 
 def _grab(widget: QWidget, path: Path) -> None:
+    """Save ``widget`` as a PNG at ``path``, atomically (see :func:`output_file`)."""
     QApplication.processEvents()
-    if not widget.grab().save(str(path)):
-        raise KnownError(f"cannot write the screenshot {path}")
+    image = widget.grab()
+    with output_file(path) as partial:
+        if not image.save(str(partial), "PNG"):
+            raise OutputFileError(f"cannot write the screenshot {printable(str(path))}")
 
 
 def render_screen(

@@ -6,20 +6,47 @@ import argparse
 import gc
 import json
 import linecache
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from studyapp import __version__
 from studyapp.core.errors import KnownError
+from studyapp.core.outfile import write_output
+from studyapp.core.printable import printable, shorten
 
 __all__ = ["build_parser", "main"]
 
 SCREENS = ("overview", "review", "answer", "summary", "settings", "details")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage error on one line (exit status 2, as argparse's own)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see '{self.prog} --help')\n")
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """``--size``: ``WIDTHxHEIGHT`` in pixels, such as ``1000x700``."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"must look like 1000x700, not {shorten(text, 40)!r}")
+    width, height = int(match[1]), int(match[2])
+    if not (100 <= width <= 10000 and 100 <= height <= 10000):
+        raise argparse.ArgumentTypeError(
+            f"width and height must be 100 to 10000 pixels, not {width}x{height}"
+        )
+    return width, height
+
+
+_HIDE = "as the same option before the command"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="studyapp",
         description=(
             "Offline spaced-repetition study for psychedelic-assisted therapy training. "
@@ -45,7 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the screen --screenshot renders (default: overview)",
     )
     parser.add_argument(
-        "--size", default="1000x700", metavar="WxH", help="window size for --screenshot"
+        "--size",
+        type=window_size,
+        default=(1000, 700),
+        metavar="WxH",
+        help="window size for --screenshot, in pixels (default: 1000x700)",
     )
     parser.add_argument(
         "--theme", choices=("system", "light", "dark"), help="override the theme setting"
@@ -85,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
         "of a save; a broken save shows its errors and keeps the last good rendering.",
     )
     preview.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    # The window options may also follow the command (``preview decks --size 800x600``).
+    preview.add_argument("--screenshot", metavar="PNG", default=argparse.SUPPRESS, help=_HIDE)
+    preview.add_argument(
+        "--size", type=window_size, default=argparse.SUPPRESS, metavar="WxH", help=_HIDE
+    )
+    preview.add_argument(
+        "--theme", choices=("system", "light", "dark"), default=argparse.SUPPRESS, help=_HIDE
+    )
 
     schema = commands.add_parser(
         "schema",
@@ -242,7 +281,7 @@ def _schema(args: argparse.Namespace) -> int:
     schema = bibliography_json_schema() if args.bibliography else deck_json_schema()
     rendered = json.dumps(schema, indent=2) + "\n"
     if args.output:
-        args.output.write_text(rendered, encoding="utf-8")
+        write_output(args.output, rendered)
     else:
         sys.stdout.write(rendered)
     return 0
@@ -260,10 +299,6 @@ def _export(args: argparse.Namespace) -> int:
                 result = export_csv(library.engine, args.csv, args.deck_ids)
         except ExportError as exc:
             print(f"studyapp: error: {exc}", file=sys.stderr)
-            return 1
-        except OSError as exc:
-            out = args.anki or args.csv
-            print(f"studyapp: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
             return 1
     print("exported: " + result.summary())
     return 0

@@ -212,3 +212,99 @@ def test_the_window_drops_the_sources_qt_read_at_import(tmp_path: Path) -> None:
     assert shot.returncode == 0, shot.stderr[-2000:]
     cached = shot.stdout.strip()
     assert "typing.py" not in cached and "mainwindow.py" not in cached, cached
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["preview", "--size", "10x", "decks"],
+        ["--size", "10x", "--screenshot", "x.png"],
+        ["--size", "5x5", "--screenshot", "x.png"],
+        ["export", "--csv"],
+        ["export"],
+        ["validate"],
+        ["no-such-command"],
+        ["stats", "--no-such-option"],
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_two(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1
+    assert captured.err.startswith("studyapp") and ": error: " in captured.err
+    assert "--help" in captured.err
+
+
+def test_window_options_may_follow_the_preview_command() -> None:
+    from studyapp.cli import build_parser
+
+    args = build_parser().parse_args(["preview", "d", "--size", "800x600", "--theme", "dark"])
+    assert args.size == (800, 600) and args.theme == "dark"
+    args = build_parser().parse_args(["--size", "640 x 480", "preview", "d"])
+    assert args.size == (640, 480) and args.theme is None
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("{tmp}", "it is a folder"),
+        ("/missing/dir/x.json", "the folder /missing/dir does not exist"),
+        ("/dev/full", "device, pipe or socket"),
+    ],
+)
+def test_schema_output_problems_are_one_line(
+    tmp_path: Path, target: str, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["schema", "-o", target.format(tmp=tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1
+    assert captured.err.startswith("studyapp: error: cannot write ") and reason in captured.err
+
+
+def test_schema_output_replaces_a_file_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "deck.schema.json"
+    out.write_text("old")
+    assert main(["schema", "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["title"]
+    assert os.listdir(tmp_path) == ["deck.schema.json"]
+
+
+def test_export_refuses_a_symlink_or_device_and_leaves_it(
+    deck_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(tmp_path / "store")]
+    assert main([*data, "sync", str(deck_dir)]) == 0
+    real = tmp_path / "real.csv"
+    real.write_text("keep")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    capsys.readouterr()
+    for option, target in (("--csv", link), ("--anki", link), ("--csv", Path("/dev/full"))):
+        assert main([*data, "export", option, str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"studyapp: error: cannot write {target}: ")
+        assert len(err.splitlines()) == 1
+    assert link.is_symlink() and real.read_text() == "keep"
+    assert Path("/dev/full").is_char_device()
+
+
+def test_a_screenshot_is_written_atomically_and_never_over_a_link(tmp_path: Path) -> None:
+    png = tmp_path / "shot.png"
+    link = tmp_path / "link.png"
+    link.symlink_to(png)
+    result = run("--data-dir", str(tmp_path / "d"), "--screenshot", str(link))
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("it is a symbolic link; give the path of a regular file")
+    assert not png.exists() and link.is_symlink()
+    result = run("--data-dir", str(tmp_path / "d"), "--screenshot", str(png), "--size", "400x300")
+    assert result.returncode == 0, result.stderr
+    assert png.read_bytes().startswith(b"\x89PNG") and sorted(os.listdir(tmp_path)) == [
+        "d",
+        "link.png",
+        "shot.png",
+    ]

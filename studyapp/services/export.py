@@ -26,6 +26,7 @@ from sqlalchemy import Engine, bindparam, text
 from studyapp.core.cloze import cloze_keys
 from studyapp.core.errors import KnownError
 from studyapp.core.model import card_keys
+from studyapp.core.outfile import output_file
 from studyapp.services.library import FAMILY_TITLES
 from studyapp.services.render import Citation, cite, plain, sanitize
 
@@ -355,14 +356,12 @@ def _write_package(package: genanki.Package, out: Path, timestamp: float) -> Non
             conn.commit()
         finally:
             conn.close()
-        partial = out.with_name(out.name + ".part")
-        try:
-            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as package_zip:
-                package_zip.write(db_path, "collection.anki2")
-                package_zip.writestr("media", "{}")
-            partial.replace(out)
-        finally:
-            partial.unlink(missing_ok=True)
+        with (
+            output_file(out) as partial,
+            zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as package_zip,
+        ):
+            package_zip.write(db_path, "collection.anki2")
+            package_zip.writestr("media", "{}")
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -395,15 +394,10 @@ def export_csv(engine: Engine, out: Path, deck_ids: Sequence[str] | None = None)
     """Write one CSV row per note (UTF-8, header row :data:`CSV_COLUMNS`)."""
     decks = load_decks(engine, deck_ids)
     out = Path(out)
-    partial = out.with_name(out.name + ".part")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
-            writer.writerows(csv_rows(decks))
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
+    with output_file(out) as partial, partial.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(csv_rows(decks))
     return ExportResult(
         out,
         len(decks),

@@ -281,5 +281,5 @@ def test_cli_exports_and_exits_one_on_an_unknown_deck(
     captured = capsys.readouterr()
     assert "unknown deck id(s): no-such-deck" in captured.err
     assert "Traceback" not in captured.err and not (tmp_path / "x.csv").exists()
-    assert main([*data, "export", "--csv", str(tmp_path / "missing" / "x.csv")]) == 1
+    assert main([*data, "export", "--csv", str(tmp_path / "missing" / "x.csv")]) == 2
     assert "cannot write" in capsys.readouterr().err
