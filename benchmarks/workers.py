@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,11 @@ def sa_prepare(folder: str, data_dir: str, due: int) -> dict[str, Any]:
     day = 0
     while answered < due and day < 5:
         moment = utc_now() - timedelta(days=PAST_DAYS - day)
-        session = library.session(clock=lambda moment=moment: moment)
+
+        def clock(moment: datetime = moment) -> datetime:
+            return moment
+
+        session = library.session(clock=clock)
         progressed = False
         while answered < due and session.next_card() is not None:
             session.answer(Rating.EASY, duration_ms=5000)

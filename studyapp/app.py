@@ -19,7 +19,7 @@ from studyapp.core.printable import printable
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.mainwindow import MainWindow
 from studyapp.gui.settings_dialog import SettingsDialog
-from studyapp.services.library import Library
+from studyapp.services.library import Library, ScopeChoice
 
 __all__ = ["render_screen", "run", "run_preview", "startup_done"]
 
@@ -150,7 +150,7 @@ def render_screen(
     window.resize(*size)
     window.show()
     if screen in ("review", "answer", "summary", "details"):
-        window._on_study_requested("all", "")  # the same path as the button
+        window._on_study_requested(ScopeChoice.everything())  # the same path as the button
         if screen == "answer":
             window.review.reveal()
         if screen in ("summary", "details"):

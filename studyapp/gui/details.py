@@ -47,10 +47,10 @@ class CardDetailsDialog(QDialog):
         header.setStretchLastSection(True)
         for row, entry in enumerate(history):
             values = [
-                entry["reviewed_at"].astimezone().strftime("%d %b %Y, %H:%M"),  # type: ignore[attr-defined]
-                entry["rating"].label,  # type: ignore[attr-defined]
-                f"{int(entry['duration_ms']) / 1000:.1f} s",  # type: ignore[call-overload]
-                entry["due"].astimezone().strftime("%d %b %Y, %H:%M"),  # type: ignore[attr-defined]
+                entry.reviewed_at.astimezone().strftime("%d %b %Y, %H:%M"),
+                entry.rating.label,
+                f"{entry.duration_ms / 1000:.1f} s",
+                entry.due.astimezone().strftime("%d %b %Y, %H:%M"),
             ]
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -27,9 +28,9 @@ from studyapp.gui.review import ReviewScreen
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
-from studyapp.services.library import Library
+from studyapp.services.library import Library, ScopeChoice
 from studyapp.services.settings import Settings
-from studyapp.services.study import CardView, SessionSummary, StudyScope
+from studyapp.services.study import CardView, SessionSummary
 from studyapp.services.sync import SyncPlan
 
 __all__ = ["MainWindow"]
@@ -56,7 +57,7 @@ class MainWindow(QMainWindow):
 
     sync_done = Signal(object)
 
-    def __init__(self, library: Library, *, clock: Callable[..., object] | None = None) -> None:
+    def __init__(self, library: Library, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.library = library
         self._clock = clock
@@ -121,7 +122,9 @@ class MainWindow(QMainWindow):
         study = bar.addMenu("&Study")
         # Single-letter keys are handled by the screens; the menus show them without
         # registering them window-wide (the text after a tab is display only).
-        self._action(study, "Study all due\tS", lambda: self._on_study_requested("all", ""))
+        self._action(
+            study, "Study all due\tS", lambda: self._on_study_requested(ScopeChoice.everything())
+        )
         self.undo_action = self._action(study, "Undo last answer", self.review.undo, "Ctrl+Z")
         self._action(study, "Card details\tI", self._details_of_current)
         self._action(study, "Note on this card\tN", self._note_on_current)
@@ -132,28 +135,25 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "Keyboard shortcuts", self._show_shortcuts, "F1")
 
     # -- screens ---------------------------------------------------------------------------
-    def now(self) -> object:
+    def now(self) -> datetime:
         return self._clock() if self._clock else utc_now()
 
     @Slot()
     def show_overview(self) -> None:
         loading = self._task is not None and self._task.is_running()
         now = self.now()
-        self.overview.show_overview(self.library.overview(now), now, loading=loading)  # type: ignore[arg-type]
+        self.overview.show_overview(self.library.overview(now), now, loading=loading)
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
         self.undo_action.setEnabled(False)
 
-    @Slot(str, str)
-    def _on_study_requested(self, kind: str, value: str) -> None:
-        if kind == "deck":
-            scope = self.library.scope_for_deck(value)
-        elif kind == "family":
-            scope = self.library.scope_for_family(value)
+    @Slot(object)
+    def _on_study_requested(self, choice: ScopeChoice) -> None:
+        scope = self.library.scope(choice)
+        if self._clock is not None:
+            session = self.library.session(scope, clock=self._clock)
         else:
-            scope = StudyScope()
-        kwargs = {"clock": self._clock} if self._clock else {}
-        session = self.library.session(scope, **kwargs)
+            session = self.library.session(scope)
         self.stack.setCurrentWidget(self.review)
         self.undo_action.setEnabled(True)
         self.review.start(session)
@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_session_finished(self, summary: SessionSummary) -> None:
-        self.summary.show_summary(summary, self.now())  # type: ignore[arg-type]
+        self.summary.show_summary(summary, self.now())
         self.stack.setCurrentWidget(self.summary)
         self.summary.setFocus()
         self.undo_action.setEnabled(False)

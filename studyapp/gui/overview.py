@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.gui.theme import Colors
-from studyapp.services.library import Overview
+from studyapp.services.library import CardCounts, Overview, ScopeChoice
 from studyapp.services.text import describe_next_due
 
 __all__ = ["OverviewScreen"]
@@ -30,10 +30,10 @@ class OverviewScreen(QWidget):
     """Shows an :class:`Overview`; emits what the trainee wants to study.
 
     Signals:
-        study_requested(kind, value): kind is "all", "family" or "deck".
+        study_requested(ScopeChoice): everything, a family or a deck.
     """
 
-    study_requested = Signal(str, str)
+    study_requested = Signal(object)
 
     def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,7 +55,7 @@ class OverviewScreen(QWidget):
         self._study_all = QPushButton("Study all due")
         self._study_all.setObjectName("primary")
         self._study_all.setToolTip("Study every deck (S)")
-        self._study_all.clicked.connect(lambda: self.study_requested.emit("all", ""))
+        self._study_all.clicked.connect(lambda: self.study_requested.emit(ScopeChoice.everything()))
         top.addWidget(self._study_all, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(top)
 
@@ -105,15 +105,17 @@ class OverviewScreen(QWidget):
             font = item.font(0)
             font.setBold(True)
             item.setFont(0, font)
-            item.setData(0, _SCOPE, ("family", family.id))
+            choice = ScopeChoice.family(family.id)
+            item.setData(0, _SCOPE, choice)
             self._tree.addTopLevelItem(item)
-            self._add_button(item, "family", family.id, f"Study all {family.title.lower()} decks")
+            self._add_button(item, choice, f"Study all {family.title.lower()} decks")
             for deck in family.decks:
                 child = QTreeWidgetItem([deck.title, *self._numbers(deck.counts), ""])
-                child.setData(0, _SCOPE, ("deck", deck.id))
+                choice = ScopeChoice.deck(deck.id)
+                child.setData(0, _SCOPE, choice)
                 child.setToolTip(0, deck.description or deck.title)
                 item.addChild(child)
-                self._add_button(child, "deck", deck.id, f"Study {deck.title}")
+                self._add_button(child, choice, f"Study {deck.title}")
             item.setExpanded(True)
         for column, color in (
             (1, self._colors.new),
@@ -139,8 +141,8 @@ class OverviewScreen(QWidget):
         self._tree.setFocus()
 
     @staticmethod
-    def _numbers(counts: object) -> list[str]:
-        return [str(counts.new), str(counts.learning), str(counts.review)]  # type: ignore[attr-defined]
+    def _numbers(counts: CardCounts) -> list[str]:
+        return [str(counts.new), str(counts.learning), str(counts.review)]
 
     def _color_column(self, column: int, color: str) -> None:
         stack = [self._tree.topLevelItem(i) for i in range(self._tree.topLevelItemCount())]
@@ -157,23 +159,22 @@ class OverviewScreen(QWidget):
                 item.setForeground(column, QColor(self._colors.muted))
             stack.extend(item.child(i) for i in range(item.childCount()))
 
-    def _add_button(self, item: QTreeWidgetItem, kind: str, value: str, tip: str) -> None:
+    def _add_button(self, item: QTreeWidgetItem, choice: ScopeChoice, tip: str) -> None:
         button = QPushButton("Study")
         button.setObjectName("row")
         button.setToolTip(tip)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.clicked.connect(lambda: self.study_requested.emit(kind, value))
+        button.clicked.connect(lambda: self.study_requested.emit(choice))
         self._tree.setItemWidget(item, 4, button)
 
     # -- input -----------------------------------------------------------------------------
     @Slot(QTreeWidgetItem, int)
     def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
-        kind, value = item.data(0, _SCOPE)
-        self.study_requested.emit(kind, value)
+        self.study_requested.emit(self._choice_of(item))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_S:
-            self.study_requested.emit("all", "")
+            self.study_requested.emit(ScopeChoice.everything())
             return
         if event.key() == Qt.Key.Key_Space:
             item = self._tree.currentItem()
@@ -182,6 +183,12 @@ class OverviewScreen(QWidget):
                 return
         super().keyPressEvent(event)
 
-    def selected_scope(self) -> tuple[str, str] | None:
+    def selected_scope(self) -> ScopeChoice | None:
         item = self._tree.currentItem()
-        return None if item is None else tuple(item.data(0, _SCOPE))
+        return None if item is None else self._choice_of(item)
+
+    @staticmethod
+    def _choice_of(item: QTreeWidgetItem) -> ScopeChoice:
+        choice = item.data(0, _SCOPE)
+        assert isinstance(choice, ScopeChoice)
+        return choice

@@ -5,10 +5,13 @@ This is the headless entry point the CLI and the GUI both use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
+from enum import Enum
 from pathlib import Path
+from typing import assert_never
 
 from sqlalchemy import Engine, text
 
@@ -21,7 +24,15 @@ from studyapp.store import queries
 from studyapp.store.database import DB_FILENAME, open_engine
 from studyapp.store.queries import CardCounts
 
-__all__ = ["DeckSummary", "FamilySummary", "Library", "Overview"]
+__all__ = [
+    "CardCounts",
+    "DeckSummary",
+    "FamilySummary",
+    "Library",
+    "Overview",
+    "ScopeChoice",
+    "ScopeKind",
+]
 
 FAMILY_TITLES = {
     "mechanisms": "Mechanisms",
@@ -63,6 +74,36 @@ class Overview:
     @property
     def is_empty(self) -> bool:
         return not self.families
+
+
+class ScopeKind(Enum):
+    ALL = "all"
+    FAMILY = "family"
+    DECK = "deck"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeChoice:
+    """What the trainee chose to study: everything, one family or one deck (by id).
+
+    The overview hands this to the window, which asks :meth:`Library.scope` for the
+    :class:`StudyScope` (deck ids and a title) when the session starts.
+    """
+
+    kind: ScopeKind = ScopeKind.ALL
+    id: str = ""
+
+    @classmethod
+    def everything(cls) -> ScopeChoice:
+        return cls(ScopeKind.ALL)
+
+    @classmethod
+    def family(cls, family_id: str) -> ScopeChoice:
+        return cls(ScopeKind.FAMILY, family_id)
+
+    @classmethod
+    def deck(cls, deck_id: str) -> ScopeChoice:
+        return cls(ScopeKind.DECK, deck_id)
 
 
 class Library:
@@ -165,8 +206,30 @@ class Library:
         return Library(target_dir)
 
     # -- studying --------------------------------------------------------------------------
-    def session(self, scope: StudyScope | None = None, **kwargs: object) -> StudySession:
-        return StudySession(self.engine, self.settings, scope, **kwargs)  # type: ignore[arg-type]
+    def session(
+        self,
+        scope: StudyScope | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        tz: tzinfo | None = None,
+    ) -> StudySession:
+        """A session over ``scope`` (all decks by default); see :class:`StudySession`."""
+        return StudySession(
+            self.engine, self.settings, scope, clock=clock, monotonic=monotonic, tz=tz
+        )
+
+    def scope(self, choice: ScopeChoice) -> StudyScope:
+        """The decks and title of what the trainee chose to study."""
+        match choice.kind:
+            case ScopeKind.ALL:
+                return StudyScope()
+            case ScopeKind.FAMILY:
+                return self.scope_for_family(choice.id)
+            case ScopeKind.DECK:
+                return self.scope_for_deck(choice.id)
+            case _:
+                assert_never(choice.kind)
 
     def scope_for_family(self, family: str) -> StudyScope:
         with self.engine.connect() as conn:

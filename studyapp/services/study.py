@@ -27,6 +27,7 @@ __all__ = [
     "AnswerPreview",
     "describe_memory",
     "CardView",
+    "HistoryEntry",
     "SessionSummary",
     "StudyScope",
     "StudySession",
@@ -82,6 +83,20 @@ class CardView:
     @property
     def retractions(self) -> tuple[str, ...]:
         return tuple(f"{c.short}: {c.retracted}" for c in self.cites if c.retracted)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One review of a card, for the card details screen (times are aware UTC datetimes)."""
+
+    reviewed_at: datetime
+    rating: Rating
+    duration_ms: int
+    queue_before: Queue
+    queue_after: Queue
+    stability: float | None
+    difficulty: float | None
+    due: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,20 +355,20 @@ class StudySession:
     def card_view(self, card_id: CardId) -> CardView:
         return self._load_view(card_id)
 
-    def history(self, card_id: CardId) -> list[dict[str, object]]:
-        """The card's reviews, oldest first, as plain values."""
+    def history(self, card_id: CardId) -> list[HistoryEntry]:
+        """The card's reviews, oldest first."""
         rows = queries.history(self._db, card_id)
         return [
-            {
-                "reviewed_at": datetime.fromtimestamp(r["reviewed_at"] / 1000, UTC),
-                "rating": Rating(r["rating"]),
-                "duration_ms": r["duration_ms"],
-                "queue_before": Queue(r["queue_before"]),
-                "queue_after": Queue(r["queue_after"]),
-                "stability": r["stability_after"],
-                "difficulty": r["difficulty_after"],
-                "due": datetime.fromtimestamp(r["due_after"], UTC),
-            }
+            HistoryEntry(
+                reviewed_at=datetime.fromtimestamp(r["reviewed_at"] / 1000, UTC),
+                rating=Rating(r["rating"]),
+                duration_ms=r["duration_ms"],
+                queue_before=Queue(r["queue_before"]),
+                queue_after=Queue(r["queue_after"]),
+                stability=r["stability_after"],
+                difficulty=r["difficulty_after"],
+                due=datetime.fromtimestamp(r["due_after"], UTC),
+            )
             for r in rows
         ]
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from studyapp.core.model import Rating
-from studyapp.services.library import Library
+from studyapp.services.library import Library, ScopeChoice
 
 
 def reviews(library: Library) -> list[tuple[Any, ...]]:
@@ -110,7 +110,7 @@ def test_source_appears_only_after_reveal(qtbot: Any, window: Any) -> None:
 
 
 def test_evidence_card_shows_study_and_as_of(qtbot: Any, window: Any) -> None:
-    window._on_study_requested("deck", "sample-mechanisms")
+    window._on_study_requested(ScopeChoice.deck("sample-mechanisms"))
     review = window.review
     while review.card is not None and review.card.note_id != "s-mapp1":
         qtbot.keyClick(review, Qt.Key.Key_Space)
@@ -160,7 +160,7 @@ def test_remote_images_in_card_text_are_never_fetched(
     win = MainWindow(synced, clock=clock)
     qtbot.addWidget(win)
     win.show()
-    win._on_study_requested("deck", "sample-mechanisms")
+    win._on_study_requested(ScopeChoice.deck("sample-mechanisms"))
     review = win.review
     assert review.card is not None and review.card.note_id == "s-5ht2a"
     qtbot.keyClick(review, Qt.Key.Key_Space)

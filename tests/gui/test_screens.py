@@ -30,6 +30,15 @@ def test_studying_one_deck_from_the_overview_with_enter(qtbot: Any, window: Any)
     assert window.review.card.deck_id == "sample-terms"
 
 
+def test_studying_a_family_from_the_overview_with_space(qtbot: Any, window: Any) -> None:
+    tree = window.overview._tree
+    tree.setCurrentItem(tree.topLevelItem(0))
+    qtbot.keyClick(window.overview, Qt.Key.Key_Space)
+    assert window.stack.currentWidget() is window.review
+    assert window.review.session.scope.deck_ids == ("sample-mechanisms",)
+    assert window.review.session.scope.label == "Mechanisms"
+
+
 def test_settings_changes_take_effect_at_once(qtbot: Any, window: Any, synced: Library) -> None:
     qtbot.keyClick(window.overview, Qt.Key.Key_S)
     review = window.review

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from studyapp.cli import main
-from studyapp.services.library import Library
+from studyapp.services.library import Library, ScopeChoice
 from studyapp.services.paths import bundled_decks_dir
+from studyapp.services.study import StudyScope
 
 
 def test_sync_path_remembers_the_folder_and_next_start_picks_up_edits(
@@ -60,3 +61,14 @@ def test_the_overview_opens_one_database_connection(library: Library, deck_dir: 
     pool = library.engine.pool
     assert pool.checkedout() == 0  # type: ignore[attr-defined]
     assert pool.checkedin() == 1  # type: ignore[attr-defined]
+
+
+def test_a_scope_choice_names_the_decks_and_title_a_session_studies(
+    library: Library, deck_dir: Path
+) -> None:
+    library.sync([deck_dir])
+    assert library.scope(ScopeChoice.everything()) == StudyScope()
+    assert library.scope(ScopeChoice.family("terms")) == StudyScope(("sample-terms",), "Terms")
+    assert library.scope(ScopeChoice.deck("sample-mechanisms")) == StudyScope(
+        ("sample-mechanisms",), "Sample mechanisms"
+    )
