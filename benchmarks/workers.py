@@ -31,7 +31,7 @@ def sa_import(folder: str, data_dir: str) -> dict[str, Any]:
     app imports the deck format and the table classes only when a sync needs them.
     """
     import studyapp.deckfile.loader
-    import studyapp.store.tables  # noqa: F401
+    import studyapp.store.schema  # noqa: F401  (the table classes, to create the store)
     from studyapp.services.library import Library
 
     start = time.perf_counter()

@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from studyapp.core.errors import KnownError
 
-__all__ = ["DB_FILENAME", "SCHEMA_VERSION", "open_engine", "rollback_journal"]
+__all__ = [
+    "DB_FILENAME",
+    "SCHEMA_VERSION",
+    "definition_digest",
+    "open_engine",
+    "rollback_journal",
+]
 
 DB_FILENAME = "studyapp.sqlite3"
-SCHEMA_VERSION = 1
-"""Bump with a migration in ``_MIGRATIONS`` whenever the tables change."""
+SCHEMA_VERSION = 2
+"""The store format's version, in SQLite's ``user_version``: a store with a higher one was
+written by a newer StudyApp and is refused. Bump it only for a change an older StudyApp
+could not use the store after (see :mod:`studyapp.store.tables` for what does not need it).
 
-_MIGRATIONS: dict[int, Any] = {}
-"""from-version -> callable(connection) that upgrades to from-version + 1."""
+2: every default in the DDL, the ``data_migration`` and ``store_meta`` tables."""
+
+_DEFINITION_KEY = "definition"
+"""``store_meta`` row: the :func:`definition_digest` the store was last brought up to."""
+
+
+def definition_digest() -> str | None:
+    """A digest of the schema definition (the table classes' source) and of the registered
+    data migrations' names: a store that recorded this digest needs no upgrade.
+
+    Hashing the source instead of the DDL keeps the table classes (and SQLModel) out of an
+    ordinary start-up; a change to tables.py that alters no DDL (a comment) costs one
+    upgrade check, 0.1 s, once. None if the source cannot be read: every open then checks.
+    """
+    from studyapp.store.migrations import DATA_MIGRATIONS
+
+    try:
+        source = Path(__file__).with_name("tables.py").read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256(source)
+    for name in DATA_MIGRATIONS:
+        digest.update(b"\0" + name.encode())
+    return f"{SCHEMA_VERSION}:{digest.hexdigest()}"
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -52,41 +83,94 @@ def open_engine(path: Path | str, *, create: bool = True) -> Engine:
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_connect)
     try:
-        _prepare(engine)
-    except (OperationalError, DatabaseError) as exc:
+        _prepare(engine, path)
+    except (OperationalError, DatabaseError, sqlite3.DatabaseError) as exc:
         engine.dispose()
-        raise KnownError(f"cannot open the database {path}: {exc.orig}") from exc
-    except KnownError:
+        reason = exc.orig if isinstance(exc, DatabaseError) else exc
+        raise KnownError(f"cannot open the database {path}: {reason}") from exc
+    except BaseException:
         engine.dispose()
         raise
     return engine
 
 
-def _prepare(engine: Engine) -> None:
-    with engine.begin() as conn:
-        version = conn.execute(text("PRAGMA user_version")).scalar_one()
-        if version > SCHEMA_VERSION:
-            raise KnownError(
-                f"this database was written by a newer StudyApp (schema {version}); this "
-                f"version understands schema {SCHEMA_VERSION} or older. Update StudyApp."
-            )
-        has_tables = conn.execute(
-            text("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='card'")
-        ).scalar_one()
-        if version == 0 and not has_tables:
-            # Only a new store needs the table classes (and SQLModel, ~0.1 s to import):
-            # opening an existing one at start-up does not load them.
-            from sqlmodel import SQLModel
+def _prepare(engine: Engine, path: Path) -> None:
+    """Create the store, or bring it up to the definition, unless it is up to date.
 
-            import studyapp.store.tables  # noqa: F401  (registers the tables in the metadata)
-
-            SQLModel.metadata.create_all(conn)
-            conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
+    An up-to-date store costs two reads here; nothing else is imported or checked.
+    """
+    raw = engine.raw_connection()
+    try:
+        db = raw.driver_connection
+        assert isinstance(db, sqlite3.Connection)
+        digest = definition_digest()
+        version = _user_version(db)
+        _refuse_newer(version)
+        if version == SCHEMA_VERSION and digest is not None and _stored_digest(db) == digest:
             return
-        while version < SCHEMA_VERSION:
-            _MIGRATIONS[version](conn)
-            version += 1
-            conn.execute(text(f"PRAGMA user_version={version}"))
+        _upgrade(db, path, digest)
+    finally:
+        raw.close()
+
+
+def _user_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _refuse_newer(version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise KnownError(
+            f"this database was written by a newer StudyApp (schema {version}); this "
+            f"version understands schema {SCHEMA_VERSION} or older. Update StudyApp."
+        )
+
+
+def _stored_digest(db: sqlite3.Connection) -> str | None:
+    try:
+        row = db.execute(
+            "SELECT value FROM store_meta WHERE key = ?", (_DEFINITION_KEY,)
+        ).fetchone()
+    except sqlite3.OperationalError:  # no such table: an older store
+        return None
+    return None if row is None else str(row[0])
+
+
+def _upgrade(db: sqlite3.Connection, path: Path, digest: str | None) -> None:
+    """Create or upgrade the store in one transaction (see :func:`studyapp.store.schema.upgrade`),
+    then record the digest and the version. Foreign keys are off meanwhile (a table rebuild
+    needs it; the upgrade checks them itself) and can only be switched outside a transaction.
+    """
+    db.execute("PRAGMA foreign_keys=OFF")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have just done it.
+            version = _user_version(db)
+            _refuse_newer(version)
+            if version == SCHEMA_VERSION and digest is not None and _stored_digest(db) == digest:
+                db.rollback()
+                return
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if version == 0 and tables:
+                raise KnownError(
+                    f"cannot open the database {path}: it holds tables but was not made by StudyApp"
+                )
+            # Only a new or older store needs the table classes (and SQLModel, ~0.1 s to
+            # import): opening an up-to-date one at start-up does not load them.
+            from studyapp.store import schema
+
+            schema.upgrade(db, new=version == 0)
+            db.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
+                (_DEFINITION_KEY, digest or ""),
+            )
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+    finally:
+        db.execute("PRAGMA foreign_keys=ON")
 
 
 @contextmanager

@@ -1,16 +1,54 @@
-"""Every persisted table, in one module (SQLModel's recommended code structure).
+"""Every persisted table, in one module: the one definition of the store's schema.
+
+A new store is created from these classes, and opening an older one brings it up to them
+(:mod:`studyapp.store.schema`); a test compares a fresh store's live schema with them. Every
+write is plain SQL, so every column a write may leave out has its default in the DDL (a
+**server default**, :func:`default`), not only in Python.
 
 Times are stored as integers: ``due`` and ``last_review`` in whole seconds since the Unix
 epoch (UTC), review times in milliseconds. Integers compare and index faster than text
 datetimes and cannot be written in a local zone by mistake.
+
+How to add a column
+    Add a field to its table class with a server default: ``flag: int = default(0)``
+    (a nullable column, ``x: int | None = None``, defaults to NULL by itself). That is all:
+    opening a store made before the change adds the column (``ALTER TABLE ADD COLUMN``,
+    every existing row getting the default) in the same transaction as anything else the
+    store lacks. New tables and indexes are created the same way. Add a test of the feature
+    that uses the column; ``tests/store/test_store_schema.py`` checks the default is in the DDL.
+    Never rename or drop a column or a table: an older store would keep the old one, and the
+    upgrade refuses to drop data. A change SQLite cannot make in place (a column's type or
+    default, a constraint) rebuilds the table with its rows, so it costs a copy once.
+
+How to add a data migration (transform existing rows, e.g. recompute a derived column)
+    Register a function in :mod:`studyapp.store.migrations` with a new, never reused name::
+
+        @data_migration("2026-04-recompute-memory")
+        def _recompute_memory(db: sqlite3.Connection) -> None:
+            ...
+
+    It runs once per store, after the schema is brought up to these classes, inside the
+    same transaction (an exception rolls the whole upgrade back and the store is left as it
+    was); its name is then recorded in the ``data_migration`` table. A new store records
+    every registered name without running them: there is no old data to transform.
+
+``SCHEMA_VERSION`` (:mod:`studyapp.store.database`, kept in SQLite's ``user_version``) only
+needs a bump for a change an older StudyApp could not live with: it refuses a store whose
+version is higher than its own. An added column with a default is not such a change.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import Index, TextClause, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
+from studyapp.core.model import Queue
+
 __all__ = [
+    "AppliedMigration",
     "BibSource",
     "CardRow",
     "DeckFolder",
@@ -18,8 +56,23 @@ __all__ = [
     "NoteRow",
     "ReviewRow",
     "Setting",
+    "StoreMeta",
     "UserNote",
+    "default",
 ]
+
+
+def default(value: str | int | float | bool, **kwargs: Any) -> Any:
+    """A field whose default is also the column's ``DEFAULT`` in the DDL (a server default),
+    so a plain-SQL insert that leaves the column out, and an ``ALTER TABLE ADD COLUMN`` on an
+    older store, get the same value a Python default would give."""
+    return Field(default=value, sa_column_kwargs={"server_default": _literal(value)}, **kwargs)
+
+
+def _literal(value: str | int | float | bool) -> str | TextClause:
+    if isinstance(value, str):
+        return value  # SQLAlchemy quotes it
+    return sql_text(str(int(value) if isinstance(value, bool) else value))
 
 
 class DeckRow(SQLModel, table=True):
@@ -30,10 +83,10 @@ class DeckRow(SQLModel, table=True):
     id: str = Field(primary_key=True)
     title: str
     family: str = Field(index=True)
-    description: str = ""
+    description: str = default("")
     path: str = Field(description="The file the deck was last synced from.")
     digest: str = Field(description="SHA-256 of the file's bytes at the last sync.")
-    active: bool = True
+    active: bool = default(True)
 
 
 class NoteRow(SQLModel, table=True):
@@ -45,21 +98,21 @@ class NoteRow(SQLModel, table=True):
     deck_id: str = Field(foreign_key="deck.id", index=True)
     kind: str
     position: int
-    front: str = ""
-    back: str = ""
-    text: str = ""
-    extra: str = ""
-    correction: str = ""
-    tags: str = ""
-    sources: str = ""
-    cites: str = ""
+    front: str = default("")
+    back: str = default("")
+    text: str = default("")
+    extra: str = default("")
+    correction: str = default("")
+    tags: str = default("")
+    sources: str = default("")
+    cites: str = default("")
     as_of: int | None = None
-    revision: int = 1
-    digest: str = ""
-    retired: bool = False
+    revision: int = default(1)
+    digest: str = default("")
+    retired: bool = default(False)
     retired_reason: str | None = None
     replaced_by: str | None = None
-    line: int = 0
+    line: int = default(0)
 
 
 class CardRow(SQLModel, table=True):
@@ -79,16 +132,16 @@ class CardRow(SQLModel, table=True):
     note_id: str = Field(foreign_key="note.id")
     deck_id: str = Field(foreign_key="deck.id")
     key: str
-    new_order: int = 0
-    queue: int = 0
+    new_order: int = default(0)
+    queue: int = default(int(Queue.NEW))
     step: int | None = None
     stability: float | None = None
     difficulty: float | None = None
-    due: int = 0
+    due: int = default(0)
     last_review: int | None = None
-    reps: int = 0
-    lapses: int = 0
-    retired: bool = False
+    reps: int = default(0)
+    lapses: int = default(0)
+    retired: bool = default(False)
 
 
 class ReviewRow(SQLModel, table=True):
@@ -106,7 +159,7 @@ class ReviewRow(SQLModel, table=True):
     queue_after: int
     stability_after: float | None = None
     difficulty_after: float | None = None
-    due_after: int = 0
+    due_after: int = default(0)
     before: str = Field(description="JSON snapshot of the card's scheduling columns before.")
 
 
@@ -151,3 +204,22 @@ class UserNote(SQLModel, table=True):
     note_id: str = Field(primary_key=True)
     text: str
     updated_at: int
+
+
+class AppliedMigration(SQLModel, table=True):
+    """A named data migration that has run on this store (see the module docstring)."""
+
+    __tablename__ = "data_migration"
+
+    name: str = Field(primary_key=True)
+    applied_at: int = Field(description="Seconds since the epoch, UTC.")
+
+
+class StoreMeta(SQLModel, table=True):
+    """Facts about the store itself, e.g. the digest of the schema definition it was last
+    brought up to (so opening an up-to-date store compares one value and does nothing)."""
+
+    __tablename__ = "store_meta"
+
+    key: str = Field(primary_key=True)
+    value: str
