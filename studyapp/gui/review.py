@@ -1,10 +1,13 @@
 """The review screen: question, Space to reveal, 1-4 to grade, Ctrl+Z to undo.
 
-The screen is a thin view over :class:`~studyapp.services.study.StudySession`: it asks the
-session for the next card and the interval each grade would give, and tells it the grade.
+The screen is a passive view of a :class:`~studyapp.services.review.ReviewController`: it
+forwards keys and clicks as intents and draws the state, card and grade previews the
+controller reports. What is allowed when (no grade before the reveal) is decided there.
 """
 
 from __future__ import annotations
+
+from typing import assert_never
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
@@ -23,7 +26,8 @@ from studyapp.core.model import Rating
 from studyapp.gui.cardhtml import card_css, card_html
 from studyapp.gui.richtext import SafeTextView
 from studyapp.gui.theme import Colors
-from studyapp.services.study import CardView, SessionSummary, StudySession
+from studyapp.services.review import ReviewController, ReviewState
+from studyapp.services.study import CardView, StudySession
 
 __all__ = ["ReviewScreen"]
 
@@ -53,9 +57,7 @@ class ReviewScreen(QWidget):
         super().__init__(parent)
         self._colors = colors
         self._font_size = font_size
-        self._session: StudySession | None = None
-        self._card: CardView | None = None
-        self._revealed = False
+        self._review: ReviewController | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         outer = QVBoxLayout(self)
@@ -124,22 +126,22 @@ class ReviewScreen(QWidget):
     # -- state -----------------------------------------------------------------------------
     @property
     def session(self) -> StudySession | None:
-        return self._session
+        return None if self._review is None else self._review.session
 
     @property
     def card(self) -> CardView | None:
-        return self._card
+        return None if self._review is None else self._review.card
 
     @property
     def revealed(self) -> bool:
-        return self._revealed
+        return self._review is not None and self._review.revealed
 
     def start(self, session: StudySession) -> None:
-        if self._session is not None and self._session is not session:
-            self._session.close()  # its connection goes back to the pool now, not at GC
-        self._session = session
+        if self._review is not None and self._review.session is not session:
+            self._review.session.close()  # its connection goes back to the pool now, not at GC
         self._scope.setText(session.scope.label)
-        self._show_next()
+        self._review = ReviewController(session)
+        self._update()
 
     def set_font_size(self, size: int) -> None:
         self._font_size = size
@@ -153,62 +155,54 @@ class ReviewScreen(QWidget):
 
     def refresh(self) -> None:
         """Re-read the shown card (e.g. after the trainee edited their note) and redraw."""
-        if self._session is not None and self._card is not None:
-            self._card = self._session.card_view(self._card.card_id)
+        if self._review is not None and self._review.refresh():
             self._render()
 
-    # -- actions ---------------------------------------------------------------------------
+    # -- intents, forwarded to the controller ---------------------------------------------
     @Slot()
     def reveal(self) -> None:
-        if self._card is None or self._revealed:
-            return
-        self._revealed = True
-        self._render()
+        if self._review is not None and self._review.reveal():
+            self._update()
 
     def grade(self, rating: Rating) -> None:
-        if self._session is None or self._card is None or not self._revealed:
-            return
-        self._session.answer(rating)
-        self._show_next()
+        if self._review is not None and self._review.grade(rating):
+            self._update()
 
     @Slot()
     def undo(self) -> None:
-        if self._session is None or not self._session.can_undo:
-            return
-        card = self._session.undo()
-        if card is not None:
-            self._card = card
-            self._revealed = False
-            self._render()
+        if self._review is not None and self._review.undo():
+            self._update()
 
     @Slot()
     def leave(self) -> None:
-        if self._session is not None:
-            self.session_finished.emit(self._session.finish())
-
-    def _show_next(self) -> None:
-        assert self._session is not None
-        self._card = self._session.next_card()
-        self._revealed = False
-        if self._card is None:
-            summary: SessionSummary = self._session.finish()
-            self.session_finished.emit(summary)
-            return
-        self._render()
+        if self._review is not None:
+            self.session_finished.emit(self._review.leave())
 
     # -- rendering -------------------------------------------------------------------------
+    def _update(self) -> None:
+        """Draw the controller's new state; a finished session hands over its summary."""
+        assert self._review is not None
+        match self._review.state:
+            case ReviewState.QUESTION | ReviewState.ANSWER:
+                self._render()
+            case ReviewState.FINISHED:
+                self.session_finished.emit(self._review.summary)
+            case _:
+                assert_never(self._review.state)
+
     def _render(self) -> None:
-        card = self._card
-        if card is None or self._session is None:
+        review = self._review
+        if review is None or review.card is None:
             return
+        revealed = review.revealed
         self.view.set_card_html(
-            card_html(card, revealed=self._revealed),
+            card_html(review.card, revealed=revealed),
             css=card_css(self._colors, self._font_size),
         )
-        self.show_button.setVisible(not self._revealed)
-        previews = self._session.preview(card) if self._revealed else {}
+        self.show_button.setVisible(not revealed)
+        previews = review.previews()
         for rating, button in self.grade_buttons.items():
-            button.setVisible(self._revealed)
+            button.setVisible(revealed)
             if rating in previews:
                 button.setText(f"{rating.label} · {previews[rating].label}")
                 button.setToolTip(
@@ -216,15 +210,15 @@ class ReviewScreen(QWidget):
                 )
         self._hint.setText(
             "1 Again · 2 Hard · 3 Good · 4 Easy · Ctrl+Z undo · I details · N note · Esc leave"
-            if self._revealed
+            if revealed
             else "Space or Enter shows the answer · Ctrl+Z undo · Esc leave"
         )
         self._update_progress()
 
     def _update_progress(self) -> None:
-        assert self._session is not None
-        left = self._session.remaining()
-        done = self._session.summary.studied
+        assert self._review is not None
+        left = self._review.session.remaining()
+        done = self._review.summary.studied
         self._left.setText(f"{left} left · {done} done")
         self._progress.setMaximum(max(1, left + done))
         self._progress.setValue(done)
@@ -241,10 +235,10 @@ class ReviewScreen(QWidget):
             self.reveal()
         elif key in _GRADE_KEYS:
             self.grade(_GRADE_KEYS[Qt.Key(key)])
-        elif key == Qt.Key.Key_I and self._card is not None:
-            self.details_requested.emit(self._card)
-        elif key == Qt.Key.Key_N and self._card is not None:
-            self.note_requested.emit(self._card)
+        elif key == Qt.Key.Key_I and self.card is not None:
+            self.details_requested.emit(self.card)
+        elif key == Qt.Key.Key_N and self.card is not None:
+            self.note_requested.emit(self.card)
         elif key == Qt.Key.Key_Escape:
             self.leave()
         else:

@@ -1,0 +1,158 @@
+"""The review state machine: question shown, answer revealed, graded, undone, finished.
+
+Toolkit-neutral, as Mnemosyne splits ``SM2_controller`` from its ``ReviewWidget``: the review
+screen forwards the trainee's intents (reveal, grade, undo, leave) to a
+:class:`ReviewController` and draws what it says (:attr:`~ReviewController.state`,
+:attr:`~ReviewController.card`, :meth:`~ReviewController.previews`). The rules, such as
+"no grade before the answer is shown", live here and are tested without Qt.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import assert_never
+
+from studyapp.core.model import Rating
+from studyapp.services.study import AnswerPreview, CardView, SessionSummary, StudySession
+
+__all__ = ["ReviewController", "ReviewState"]
+
+
+class ReviewState(Enum):
+    """Where a review stands."""
+
+    QUESTION = "question"
+    """A card's question is shown; revealing is the only way on to grading."""
+    ANSWER = "answer"
+    """The card's answer is shown; a grade commits the review and shows the next card."""
+    FINISHED = "finished"
+    """No card is left today in the scope, or the trainee left."""
+
+
+class ReviewController:
+    """Drives one :class:`StudySession` through the review states.
+
+    Each intent returns True when it changed what should be shown, False when the state
+    does not allow it (a grade while the question is shown, a reveal twice); it never
+    raises for a key pressed at the wrong moment. Every answer is committed by the session
+    before :meth:`grade` returns.
+
+    To add an intent (suspend, bury, "Not now", a flag): a method that matches on
+    :attr:`state` (ending in ``assert_never``), calls the session, and then either stays
+    (return True to redraw) or moves on with :meth:`_show_next`.
+
+    Args:
+        session: the session to study; the controller shows its first card at once.
+    """
+
+    def __init__(self, session: StudySession) -> None:
+        self.session = session
+        self._state = ReviewState.FINISHED
+        self._card: CardView | None = None
+        self._summary: SessionSummary | None = None
+        self._show_next()
+
+    # -- what to show ----------------------------------------------------------------------
+    @property
+    def state(self) -> ReviewState:
+        return self._state
+
+    @property
+    def card(self) -> CardView | None:
+        """The card being shown; None once finished."""
+        return self._card
+
+    @property
+    def revealed(self) -> bool:
+        return self._state is ReviewState.ANSWER
+
+    @property
+    def summary(self) -> SessionSummary:
+        """What the session did (with the next due time once finished)."""
+        return self._summary or self.session.summary
+
+    @property
+    def can_undo(self) -> bool:
+        return self.session.can_undo
+
+    def previews(self) -> dict[Rating, AnswerPreview]:
+        """The interval each grade would give, once the answer is shown; else nothing."""
+        match self._state:
+            case ReviewState.ANSWER:
+                assert self._card is not None
+                return self.session.preview(self._card)
+            case ReviewState.QUESTION | ReviewState.FINISHED:
+                return {}
+            case _:
+                assert_never(self._state)
+
+    def refresh(self) -> bool:
+        """Re-read the shown card (after the trainee edited their note, say)."""
+        if self._card is None:
+            return False
+        self._card = self.session.card_view(self._card.card_id)
+        return True
+
+    # -- intents ---------------------------------------------------------------------------
+    def reveal(self) -> bool:
+        """Show the answer of the card whose question is shown."""
+        match self._state:
+            case ReviewState.QUESTION:
+                self._state = ReviewState.ANSWER
+                return True
+            case ReviewState.ANSWER | ReviewState.FINISHED:
+                return False
+            case _:
+                assert_never(self._state)
+
+    def grade(self, rating: Rating) -> bool:
+        """Commit ``rating`` for the shown card and show the next; only after the reveal."""
+        match self._state:
+            case ReviewState.ANSWER:
+                self.session.answer(rating)
+                self._show_next()
+                return True
+            case ReviewState.QUESTION | ReviewState.FINISHED:
+                return False
+            case _:
+                assert_never(self._state)
+
+    def undo(self) -> bool:
+        """Take back the session's last answer: that card's question is shown again.
+
+        Allowed in every state; the card that was on screen goes back to the queue unanswered.
+        """
+        match self._state:
+            case ReviewState.QUESTION | ReviewState.ANSWER | ReviewState.FINISHED:
+                if not self.session.can_undo:
+                    return False
+                card = self.session.undo()
+                if card is None:
+                    return False
+                self._card, self._state, self._summary = card, ReviewState.QUESTION, None
+                return True
+            case _:
+                assert_never(self._state)
+
+    def leave(self) -> SessionSummary:
+        """Stop here (the shown card stays unanswered); the session's summary."""
+        match self._state:
+            case ReviewState.QUESTION | ReviewState.ANSWER | ReviewState.FINISHED:
+                self._finish()
+                assert self._summary is not None
+                return self._summary
+            case _:
+                assert_never(self._state)
+
+    # -- transitions -----------------------------------------------------------------------
+    def _show_next(self) -> None:
+        self._card = self.session.next_card()
+        if self._card is None:
+            self._finish()
+        else:
+            self._state = ReviewState.QUESTION
+
+    def _finish(self) -> None:
+        self._card = None
+        self._state = ReviewState.FINISHED
+        self._summary = self.session.finish()
