@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import genanki
-from sqlalchemy import Engine, bindparam, text
 
 from studyapp.core.cloze import cloze_keys
 from studyapp.core.errors import KnownError
@@ -29,6 +28,8 @@ from studyapp.core.model import card_keys
 from studyapp.core.outfile import output_file
 from studyapp.services.library import FAMILY_TITLES
 from studyapp.services.render import Citation, cite, plain, sanitize
+from studyapp.store import library as stored
+from studyapp.store.database import Engine
 
 __all__ = [
     "CSV_COLUMNS",
@@ -154,12 +155,7 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
     Raises :class:`ExportError` for an id that is not an active deck, or if there is none.
     """
     with engine.connect() as conn:
-        decks = {
-            r.id: r
-            for r in conn.execute(
-                text("SELECT id, title, family FROM deck WHERE active = 1 ORDER BY id")
-            )
-        }
+        decks = {d.id: d for d in stored.active_decks(conn)}
         if deck_ids:
             unknown = [d for d in dict.fromkeys(deck_ids) if d not in decks]
             if unknown:
@@ -176,15 +172,8 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
             )
         if not chosen:
             raise ExportError("no decks in the store; run 'studyapp sync' first")
-        sources = {r["id"]: dict(r) for r in conn.execute(text("SELECT * FROM source")).mappings()}
-        rows = conn.execute(
-            text(
-                "SELECT id, deck_id, kind, front, back, text, extra, correction, tags, sources, "
-                "cites, as_of FROM note WHERE retired = 0 AND deck_id IN :decks "
-                "ORDER BY deck_id, position"
-            ).bindparams(bindparam("decks", expanding=True)),
-            {"decks": chosen},
-        ).all()
+        sources = stored.sources(conn)
+        rows = stored.notes_of_decks(conn, chosen)
 
     def citations(ids: str) -> tuple[Citation, ...]:
         return tuple(cite(sources.get(i), i) for i in ids.split())

@@ -13,15 +13,14 @@ from enum import Enum
 from pathlib import Path
 from typing import assert_never
 
-from sqlalchemy import Engine, text
-
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.services import paths
 from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.study import StudyScope, StudySession
 from studyapp.services.sync import SyncPlan, apply_plan, plan_sync, sync
+from studyapp.store import library as stored
 from studyapp.store import queries
-from studyapp.store.database import DB_FILENAME, open_engine
+from studyapp.store.database import DB_FILENAME, Engine, open_engine
 from studyapp.store.queries import CardCounts
 
 __all__ = [
@@ -145,15 +144,10 @@ class Library:
     # -- decks -----------------------------------------------------------------------------
     def folders(self) -> list[Path]:
         """Deck folders the user added (re-synced on start)."""
-        with self.engine.connect() as conn:
-            return [Path(r[0]) for r in conn.execute(text("SELECT path FROM deck_folder"))]
+        return [Path(p) for p in stored.deck_folders(self.engine)]
 
     def add_folder(self, folder: Path) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                text("INSERT OR IGNORE INTO deck_folder (path) VALUES (:p)"),
-                {"p": str(Path(folder).resolve())},
-            )
+        stored.add_deck_folder(self.engine, str(Path(folder).resolve()))
 
     def default_sources(self) -> list[Path]:
         """The bundled decks and every folder the user added."""
@@ -176,33 +170,19 @@ class Library:
     # -- trainees' own notes ---------------------------------------------------------------
     def user_note(self, note_id: str) -> str:
         """The trainee's note on a card ('' if none). Deck syncs never touch these."""
-        with self.engine.connect() as conn:
-            value = conn.execute(
-                text("SELECT text FROM user_note WHERE note_id = :n"), {"n": note_id}
-            ).scalar()
-        return str(value or "")
+        return stored.user_note(self.engine, note_id)
 
     def set_user_note(self, note_id: str, note: str) -> None:
         """Save (or, when blank, delete) the trainee's note on a card."""
-        with self.engine.begin() as conn:
-            if note.strip():
-                conn.execute(
-                    text(
-                        "INSERT INTO user_note (note_id, text, updated_at) VALUES (:n, :t, "
-                        "strftime('%s','now')) ON CONFLICT(note_id) DO UPDATE SET "
-                        "text = excluded.text, updated_at = excluded.updated_at"
-                    ),
-                    {"n": note_id, "t": note},
-                )
-            else:
-                conn.execute(text("DELETE FROM user_note WHERE note_id = :n"), {"n": note_id})
+        if note.strip():
+            stored.save_user_note(self.engine, note_id, note)
+        else:
+            stored.delete_user_note(self.engine, note_id)
 
     def clone(self, target_dir: Path) -> Library:
         """A copy of this library's store in ``target_dir`` (for screenshots and previews)."""
         target_dir.mkdir(parents=True, exist_ok=True)
-        target = target_dir / DB_FILENAME
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql(f"VACUUM INTO '{str(target).replace(chr(39), chr(39) * 2)}'")
+        stored.copy_store(self.engine, target_dir / DB_FILENAME)
         return Library(target_dir)
 
     # -- studying --------------------------------------------------------------------------
@@ -233,15 +213,11 @@ class Library:
 
     def scope_for_family(self, family: str) -> StudyScope:
         with self.engine.connect() as conn:
-            decks = queries.deck_ids_of_families(conn, [family])
+            decks = stored.deck_ids_of_families(conn, [family])
         return StudyScope(decks, FAMILY_TITLES.get(family, family.capitalize()))
 
     def scope_for_deck(self, deck_id: str) -> StudyScope:
-        with self.engine.connect() as conn:
-            title = conn.execute(
-                text("SELECT title FROM deck WHERE id = :d"), {"d": deck_id}
-            ).scalar()
-        return StudyScope((deck_id,), str(title or deck_id))
+        return StudyScope((deck_id,), stored.deck_title(self.engine, deck_id) or deck_id)
 
     def overview(self, now: datetime | None = None, *, totals: bool = False) -> Overview:
         """Decks by family with counts, for the main screen and ``studyapp stats``.
@@ -258,10 +234,8 @@ class Library:
             if totals:
                 for deck_id, total in queries.total_cards(conn).items():
                     counts[deck_id] = replace(counts.get(deck_id, CardCounts()), total=total)
-            decks = conn.execute(
-                text("SELECT id, title, family, description FROM deck WHERE active = 1 ORDER BY id")
-            ).all()
-            reviews = conn.execute(text("SELECT count(*) FROM review")).scalar_one()
+            decks = stored.active_decks(conn)
+            reviews = stored.review_count(conn)
         by_family: dict[str, list[DeckSummary]] = {}
         for d in decks:
             by_family.setdefault(d.family, []).append(
@@ -282,6 +256,6 @@ class Library:
         # The session comes after the queries above, so both use the one pooled connection.
         session = self.session(clock=lambda: moment)
         try:
-            return Overview(tuple(families), session.counts(), session.next_due(), int(reviews))
+            return Overview(tuple(families), session.counts(), session.next_due(), reviews)
         finally:
             session.close()

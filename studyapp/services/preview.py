@@ -90,7 +90,7 @@ def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCar
     result = []
 
     def citations(ids: list[str]) -> tuple[Citation, ...]:
-        return tuple(cite(sources[i].model_dump() if i in sources else None, i) for i in ids)
+        return tuple(cite(sources.get(i), i) for i in ids)
 
     for index, card in enumerate(deck.model.cards):
         if card.retired:

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import nh3
 
 from studyapp.core.cloze import render_cloze
 
-__all__ = ["ALLOWED_TAGS", "Citation", "RenderedCard", "cite", "plain", "render_card", "sanitize"]
+__all__ = [
+    "ALLOWED_TAGS",
+    "Citation",
+    "RenderedCard",
+    "SourceEntry",
+    "cite",
+    "plain",
+    "render_card",
+    "sanitize",
+]
 
 _VOLUME = re.compile(r"\s+\d|\s+\(|,")
 
@@ -48,31 +58,52 @@ class Citation:
     retracted: str | None = None
 
 
-def cite(entry: Mapping[str, object] | None, source_id: str) -> Citation:
-    """A :class:`Citation` for a ``source`` table row (or a placeholder if unknown)."""
+class SourceEntry(Protocol):
+    """A bibliography entry: a ``source`` row from the store, or one read from a file."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def authors(self) -> str: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def venue(self) -> str | None: ...
+    @property
+    def doi(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def retracted(self) -> str | None: ...
+
+
+def cite(entry: SourceEntry | None, source_id: str) -> Citation:
+    """A :class:`Citation` for a bibliography entry (or a placeholder if unknown)."""
     if entry is None:
         return Citation(source_id, "unknown", source_id, source_id)
-    authors = str(entry.get("authors") or "")
-    year = entry.get("year")
-    venue = entry.get("venue")
-    if entry.get("kind") == "regulatory":
+    authors = entry.authors or ""
+    year = entry.year
+    venue = entry.venue
+    if entry.kind == "regulatory":
         short = f"{venue or authors}" + (f" ({year})" if year else "")
     else:
         surname = re.split(r"[ (,]", authors.strip(), maxsplit=1)[0]
         short = f"{surname} {year}" if year else surname
         if venue:
             short += f", {_VOLUME.split(str(venue), maxsplit=1)[0].strip(' ,;')}"
-    parts = [authors, f"({year})" if year else "", f"{entry.get('title')}."]
+    parts = [authors, f"({year})" if year else "", f"{entry.title}."]
     if venue:
         parts.append(f"{venue}.")
-    if entry.get("doi"):
-        parts.append(f"doi:{entry['doi']}")
-    elif entry.get("url"):
-        parts.append(str(entry["url"]))
-    retracted = entry.get("retracted")
+    if entry.doi:
+        parts.append(f"doi:{entry.doi}")
+    elif entry.url:
+        parts.append(str(entry.url))
+    retracted = entry.retracted
     return Citation(
         source_id,
-        str(entry.get("kind") or ""),
+        str(entry.kind or ""),
         short,
         " ".join(p for p in parts if p),
         str(retracted) if retracted else None,

@@ -6,9 +6,9 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
-from sqlalchemy import Engine, text
-
 from studyapp.core.scheduling import SchedulerConfig
+from studyapp.store.database import Engine
+from studyapp.store.library import read_settings, write_settings
 
 __all__ = ["Settings", "load_settings", "parse_steps", "save_settings"]
 
@@ -71,8 +71,7 @@ class Settings:
 
 def load_settings(engine: Engine) -> Settings:
     """The stored settings; defaults for anything unset or unreadable."""
-    with engine.connect() as conn:
-        rows: dict[str, str] = dict(conn.execute(text("SELECT key, value FROM setting")).all())
+    rows = read_settings(engine)
     values: dict[str, Any] = {}
     for f in fields(Settings):
         if f.name in rows:
@@ -89,15 +88,7 @@ def load_settings(engine: Engine) -> Settings:
 
 def save_settings(engine: Engine, settings: Settings) -> None:
     """Store every setting in one transaction."""
-    with engine.begin() as conn:
-        for key, value in asdict(settings).items():
-            conn.execute(
-                text(
-                    "INSERT INTO setting (key, value) VALUES (:k, :v) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-                ),
-                {"k": key, "v": json.dumps(value)},
-            )
+    write_settings(engine, {key: json.dumps(value) for key, value in asdict(settings).items()})
 
 
 def parse_steps(text_: str) -> tuple[float, ...]:

@@ -6,14 +6,11 @@ returns, so closing the app (or a crash) never loses an answered review.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-
-from sqlalchemy import Engine
 
 from studyapp.core.model import CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import Scheduler, format_interval
@@ -21,6 +18,8 @@ from studyapp.core.studyday import StudyDay, study_day, utc_now
 from studyapp.services.render import Citation, cite, render_card
 from studyapp.services.settings import Settings
 from studyapp.store import queries
+from studyapp.store.database import Engine, raw_connection
+from studyapp.store.library import SourceRow
 from studyapp.store.queries import CardCounts, DueQuery
 
 __all__ = [
@@ -180,12 +179,11 @@ class StudySession:
         self._current: CardView | None = None
         self._shown_at = 0.0
         self._undo: list[_Answered] = []
-        self._sources: dict[str, dict[str, object]] | None = None
+        self._sources: dict[str, SourceRow] | None = None
         self._today: _Today | None = None
         self.summary = SessionSummary()
-        self._pooled = engine.raw_connection()
-        self._db: sqlite3.Connection = self._pooled.driver_connection  # type: ignore[assignment]
-        self._closer = weakref.finalize(self, self._pooled.close)
+        self._db, give_back = raw_connection(engine)
+        self._closer = weakref.finalize(self, give_back)
 
     def close(self) -> None:
         """Give the connection back to the pool; the session cannot be used afterwards."""
@@ -360,67 +358,53 @@ class StudySession:
         rows = queries.history(self._db, card_id)
         return [
             HistoryEntry(
-                reviewed_at=datetime.fromtimestamp(r["reviewed_at"] / 1000, UTC),
-                rating=Rating(r["rating"]),
-                duration_ms=r["duration_ms"],
-                queue_before=Queue(r["queue_before"]),
-                queue_after=Queue(r["queue_after"]),
-                stability=r["stability_after"],
-                difficulty=r["difficulty_after"],
-                due=datetime.fromtimestamp(r["due_after"], UTC),
+                reviewed_at=datetime.fromtimestamp(r.reviewed_at / 1000, UTC),
+                rating=Rating(r.rating),
+                duration_ms=r.duration_ms,
+                queue_before=Queue(r.queue_before),
+                queue_after=Queue(r.queue_after),
+                stability=r.stability_after,
+                difficulty=r.difficulty_after,
+                due=datetime.fromtimestamp(r.due_after, UTC),
             )
             for r in rows
         ]
 
     def _citations(self, ids: str) -> tuple[Citation, ...]:
         if self._sources is None:
-            cursor = self._db.cursor()
-            cursor.row_factory = sqlite3.Row
-            self._sources = {r["id"]: dict(r) for r in cursor.execute("SELECT * FROM source")}
+            self._sources = queries.sources(self._db)
         return tuple(cite(self._sources.get(i), i) for i in ids.split())
 
     def _load_view(self, card_id: CardId) -> CardView:
-        cursor = self._db.cursor()
-        cursor.row_factory = sqlite3.Row
-        row = cursor.execute(
-            "SELECT c.id, c.key, c.queue, c.step, c.stability, c.difficulty, c.due, "
-            "c.last_review, c.reps, c.lapses, n.id AS note_id, n.kind, n.front, n.back, "
-            "n.text, n.extra, n.correction, n.tags, n.sources, n.cites, n.as_of, "
-            "n.retired_reason, d.id AS deck_id, d.title, d.family, u.text AS user_note "
-            "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
-            "LEFT JOIN user_note u ON u.note_id = n.id WHERE c.id = ?",
-            (card_id,),
-        ).fetchone()
-        if row is None:
-            raise LookupError(f"no card {card_id}")
+        row = queries.card_details(self._db, card_id)
         rendered = render_card(
-            kind=row["kind"],
-            key=row["key"],
-            front=row["front"],
-            back=row["back"],
-            text=row["text"],
-            extra=row["extra"],
-            correction=row["correction"],
+            kind=row.kind,
+            key=row.key,
+            front=row.front,
+            back=row.back,
+            text=row.text,
+            extra=row.extra,
+            correction=row.correction,
         )
         return CardView(
-            card_id=CardId(row["id"]),
-            note_id=row["note_id"],
-            key=row["key"],
-            kind=row["kind"],
-            deck_id=row["deck_id"],
-            deck_title=row["title"],
-            family=row["family"],
+            card_id=CardId(row.card_id),
+            note_id=row.note_id,
+            key=row.key,
+            kind=row.kind,
+            deck_id=row.deck_id,
+            deck_title=row.deck_title,
+            family=row.family,
             question=rendered.question,
             answer=rendered.answer,
             extra=rendered.extra,
             correction=rendered.correction,
-            tags=tuple(row["tags"].split()),
-            sources=self._citations(row["sources"]),
-            cites=self._citations(row["cites"]),
-            as_of=row["as_of"],
-            state=queries.state_from_row(row),
-            retired_reason=row["retired_reason"],
-            user_note=row["user_note"] or "",
+            tags=tuple(row.tags.split()),
+            sources=self._citations(row.sources),
+            cites=self._citations(row.cites),
+            as_of=row.as_of,
+            state=row.state,
+            retired_reason=row.retired_reason,
+            user_note=row.user_note or "",
         )
 
 

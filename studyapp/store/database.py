@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,18 @@ from studyapp.core.errors import KnownError
 
 __all__ = [
     "DB_FILENAME",
+    "Connection",
+    "Engine",
     "SCHEMA_VERSION",
     "definition_digest",
     "open_engine",
+    "raw_connection",
     "rollback_journal",
 ]
+
+# Engine and Connection are the store's handles: services hold and pass them (and call
+# engine.connect() / engine.begin() to group calls into one transaction), but every
+# statement they run is a function of this package.
 
 DB_FILENAME = "studyapp.sqlite3"
 SCHEMA_VERSION = 2
@@ -171,6 +178,15 @@ def _upgrade(db: sqlite3.Connection, path: Path, digest: str | None) -> None:
         db.commit()
     finally:
         db.execute("PRAGMA foreign_keys=ON")
+
+
+def raw_connection(engine: Engine) -> tuple[sqlite3.Connection, Callable[[], None]]:
+    """One of the engine's pooled connections as a plain ``sqlite3`` connection (for the
+    study path, see :mod:`studyapp.store.queries`), and the function that gives it back."""
+    pooled = engine.raw_connection()
+    db = pooled.driver_connection
+    assert isinstance(db, sqlite3.Connection)
+    return db, pooled.close
 
 
 @contextmanager

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, text
 
 from studyapp.core.model import CardId, MemoryState, Queue
+from studyapp.store.library import SOURCES_SQL, SourceRow
 
 __all__ = [
     "CardCounts",
@@ -337,16 +338,82 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.commit()
 
 
-def history(db: sqlite3.Connection, card_id: int) -> list[sqlite3.Row]:
+class LoggedReview(NamedTuple):
+    """One row of the review log, as the card details screen shows it."""
+
+    reviewed_at: int
+    """Milliseconds since the epoch, UTC."""
+    rating: int
+    duration_ms: int
+    queue_before: int
+    queue_after: int
+    stability_after: float | None
+    difficulty_after: float | None
+    due_after: int
+    """Seconds since the epoch, UTC."""
+
+
+def history(db: sqlite3.Connection, card_id: int) -> list[LoggedReview]:
     """The card's reviews, oldest first (on a session's own connection)."""
-    cursor = db.cursor()
-    cursor.row_factory = sqlite3.Row
-    return cursor.execute(
-        "SELECT reviewed_at, rating, duration_ms, queue_before, queue_after, "
-        "stability_after, difficulty_after, due_after FROM review WHERE card_id = ? "
+    rows = db.execute(
+        f"SELECT {', '.join(LoggedReview._fields)} FROM review WHERE card_id = ? "
         "ORDER BY reviewed_at, id",
         (card_id,),
-    ).fetchall()
+    )
+    return [LoggedReview._make(r) for r in rows]
+
+
+class CardDetails(NamedTuple):
+    """A card with its note's texts, its deck and the trainee's own note: what the review
+    screen shows (texts as stored, not yet rendered)."""
+
+    card_id: int
+    key: str
+    note_id: str
+    kind: str
+    front: str
+    back: str
+    text: str
+    extra: str
+    correction: str
+    tags: str
+    sources: str
+    cites: str
+    as_of: int | None
+    retired_reason: str | None
+    deck_id: str
+    deck_title: str
+    family: str
+    user_note: str | None
+    state: MemoryState
+
+
+_CARD_DETAILS = (
+    "SELECT c.id, c.key, n.id, n.kind, n.front, n.back, n.text, n.extra, n.correction, "
+    "n.tags, n.sources, n.cites, n.as_of, n.retired_reason, d.id, d.title, d.family, u.text, "
+    f"{', '.join('c.' + c for c in _STATE_COLUMNS)} "
+    "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
+    "LEFT JOIN user_note u ON u.note_id = n.id WHERE c.id = ?"
+)
+
+
+def card_details(db: sqlite3.Connection, card_id: int) -> CardDetails:
+    """Everything the review screen shows about card ``card_id``.
+
+    Raises:
+        LookupError: there is no such card.
+    """
+    row = db.execute(_CARD_DETAILS, (card_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"no card {card_id}")
+    width = len(CardDetails._fields) - 1
+    state = state_from_row(dict(zip(_STATE_COLUMNS, row[width:], strict=True)))
+    return CardDetails._make((*row[:width], state))
+
+
+def sources(db: sqlite3.Connection) -> dict[str, SourceRow]:
+    """Every bibliography entry by id (on a session's own connection)."""
+    return {r[0]: SourceRow._make(r) for r in db.execute(SOURCES_SQL)}
 
 
 def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None) -> int | None:
@@ -358,9 +425,3 @@ def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None
         params.extend(deck_ids)
     value = db.execute(sql, params).fetchone()[0]
     return None if value is None else int(value)
-
-
-def deck_ids_of_families(conn: Connection, families: Iterable[str]) -> tuple[str, ...]:
-    statement = text("SELECT id FROM deck WHERE active = 1 AND family IN :f ORDER BY id")
-    statement = statement.bindparams(bindparam("f", expanding=True))
-    return tuple(r[0] for r in conn.execute(statement, {"f": list(families)}))

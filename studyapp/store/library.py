@@ -1,0 +1,185 @@
+"""What the library reads and writes besides studying and syncing: decks for the overview
+and exports, bibliography rows, deck folders, trainees' notes, settings rows, copies.
+
+Each function takes the engine (it opens its own short transaction) or, when a caller reads
+several things at once, an open connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Connection, Engine, bindparam, text
+
+__all__ = [
+    "DeckInfo",
+    "NoteText",
+    "SourceRow",
+    "active_decks",
+    "add_deck_folder",
+    "copy_store",
+    "deck_folders",
+    "deck_ids_of_families",
+    "deck_title",
+    "delete_user_note",
+    "notes_of_decks",
+    "read_settings",
+    "review_count",
+    "save_user_note",
+    "sources",
+    "user_note",
+    "write_settings",
+]
+
+
+class DeckInfo(NamedTuple):
+    """An active deck as the overview and exports name it."""
+
+    id: str
+    title: str
+    family: str
+    description: str
+
+
+class NoteText(NamedTuple):
+    """The texts of a card entry (a note), as stored from its deck file."""
+
+    id: str
+    deck_id: str
+    kind: str
+    front: str
+    back: str
+    text: str
+    extra: str
+    correction: str
+    tags: str
+    """Space-separated."""
+    sources: str
+    """Space-separated source ids."""
+    cites: str
+    """Space-separated source ids of the primary studies."""
+    as_of: int | None
+
+
+class SourceRow(NamedTuple):
+    """A bibliography entry as synced into the store."""
+
+    id: str
+    kind: str
+    authors: str
+    year: int | None
+    title: str
+    venue: str | None
+    doi: str | None
+    url: str | None
+    retracted: str | None
+
+
+SOURCES_SQL = f"SELECT {', '.join(SourceRow._fields)} FROM source"
+"""Every bibliography row, in :class:`SourceRow`'s column order."""
+
+
+def active_decks(conn: Connection) -> list[DeckInfo]:
+    """The active decks, by id."""
+    rows = conn.execute(
+        text("SELECT id, title, family, description FROM deck WHERE active = 1 ORDER BY id")
+    )
+    return [DeckInfo._make(r) for r in rows]
+
+
+def deck_title(engine: Engine, deck_id: str) -> str | None:
+    with engine.connect() as conn:
+        title = conn.execute(text("SELECT title FROM deck WHERE id = :d"), {"d": deck_id}).scalar()
+    return None if title is None else str(title)
+
+
+def deck_ids_of_families(conn: Connection, families: Iterable[str]) -> tuple[str, ...]:
+    """The active decks of ``families``, by id."""
+    statement = text("SELECT id FROM deck WHERE active = 1 AND family IN :f ORDER BY id")
+    statement = statement.bindparams(bindparam("f", expanding=True))
+    return tuple(r[0] for r in conn.execute(statement, {"f": list(families)}))
+
+
+def review_count(conn: Connection) -> int:
+    """Every answer ever logged."""
+    return int(conn.execute(text("SELECT count(*) FROM review")).scalar_one())
+
+
+def notes_of_decks(conn: Connection, deck_ids: Sequence[str]) -> list[NoteText]:
+    """The notes of ``deck_ids`` that are not retired, by deck id, then in file order."""
+    statement = text(
+        f"SELECT {', '.join(NoteText._fields)} FROM note WHERE retired = 0 "
+        "AND deck_id IN :decks ORDER BY deck_id, position"
+    ).bindparams(bindparam("decks", expanding=True))
+    return [NoteText._make(r) for r in conn.execute(statement, {"decks": list(deck_ids)})]
+
+
+def sources(conn: Connection) -> dict[str, SourceRow]:
+    """Every bibliography entry by id."""
+    return {r[0]: SourceRow._make(r) for r in conn.execute(text(SOURCES_SQL))}
+
+
+# -- deck folders and trainees' notes --------------------------------------------------------
+def deck_folders(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [str(r[0]) for r in conn.execute(text("SELECT path FROM deck_folder"))]
+
+
+def add_deck_folder(engine: Engine, path: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("INSERT OR IGNORE INTO deck_folder (path) VALUES (:p)"), {"p": path})
+
+
+def user_note(engine: Engine, note_id: str) -> str:
+    """The trainee's note on a card ('' if none)."""
+    with engine.connect() as conn:
+        value = conn.execute(
+            text("SELECT text FROM user_note WHERE note_id = :n"), {"n": note_id}
+        ).scalar()
+    return str(value or "")
+
+
+def save_user_note(engine: Engine, note_id: str, note: str) -> None:
+    """Store the trainee's note on a card, stamped with the current time."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO user_note (note_id, text, updated_at) VALUES (:n, :t, "
+                "strftime('%s','now')) ON CONFLICT(note_id) DO UPDATE SET "
+                "text = excluded.text, updated_at = excluded.updated_at"
+            ),
+            {"n": note_id, "t": note},
+        )
+
+
+def delete_user_note(engine: Engine, note_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM user_note WHERE note_id = :n"), {"n": note_id})
+
+
+# -- settings --------------------------------------------------------------------------------
+def read_settings(engine: Engine) -> dict[str, str]:
+    """Every setting row: key -> JSON text."""
+    with engine.connect() as conn:
+        return {str(k): str(v) for k, v in conn.execute(text("SELECT key, value FROM setting"))}
+
+
+def write_settings(engine: Engine, values: dict[str, str]) -> None:
+    """Store ``values`` (key -> JSON text) in one transaction."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO setting (key, value) VALUES (:k, :v) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+            ),
+            [{"k": key, "v": value} for key, value in values.items()],
+        )
+
+
+# -- copies ----------------------------------------------------------------------------------
+def copy_store(engine: Engine, target: Path) -> None:
+    """A consistent copy of the store at ``target`` (``VACUUM INTO``)."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"VACUUM INTO '{str(target).replace(chr(39), chr(39) * 2)}'")
