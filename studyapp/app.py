@@ -101,10 +101,15 @@ def run_preview(args: argparse.Namespace) -> int:
         return 2
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        print(f"studyapp: error: no such file or folder: {missing[0]}", file=sys.stderr)
+        print(
+            f"studyapp: error: no such file or folder: {printable(str(missing[0]))}",
+            file=sys.stderr,
+        )
         return 2
     window = PreviewWindow(DeckPreview(list(args.paths)), theme=args.theme or "system")
     if args.screenshot:
+        for problem in window.state.problems:  # what the panel lists, for scripts and CI
+            print(problem, file=sys.stderr)
         window.resize(*args.size)
         window.show()
         if window.problems.count():

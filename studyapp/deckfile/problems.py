@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from studyapp.core.printable import printable
+
 __all__ = ["Problem", "Severity"]
+
+
+MAX_MESSAGE = 320
+"""A message quoting a huge value (a 10 MB id) keeps its start and end, not the value."""
+
+
+_LONG_QUOTE = re.compile(r"'[^'\n]{60,}'|\"[^\"\n]{60,}\"")
+
+
+def _short_quote(match: re.Match[str]) -> str:
+    quote, inner = match.group()[0], match.group()[1:-1]
+    return f"{quote}{inner[:40]}…{quote} ({len(inner):,} characters)"
+
+
+def _cut(message: str) -> str:
+    message = _LONG_QUOTE.sub(_short_quote, message)
+    if len(message) <= MAX_MESSAGE:
+        return message
+    left_out = len(message) - 280
+    return f"{message[:200]} …[{left_out:,} characters left out]… {message[-80:]}"
 
 
 class Severity(StrEnum):
@@ -23,8 +46,13 @@ class Problem:
     severity: Severity
     message: str
 
+    def __post_init__(self) -> None:
+        if len(self.message) > MAX_MESSAGE:
+            object.__setattr__(self, "message", _cut(self.message))
+
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        """One line, control characters escaped (a file name may hold a terminal escape)."""
+        return printable(f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}")
 
     @property
     def is_error(self) -> bool:

@@ -1,15 +1,23 @@
 """Safe YAML loading that keeps every value's line and column and reports duplicate keys.
 
 PyYAML's safe loaders silently keep the last of two equal keys; authors lose a card's field
-that way. Here the file is composed into nodes by the C parser (``CSafeLoader``, falling back
-to ``SafeLoader``), then turned into plain data by a small constructor that knows only the
-safe scalar types and records a problem for every duplicate key and unknown tag.
+that way. Here the file is parsed into events by the C parser (``CSafeLoader``, falling back
+to ``SafeLoader``), composed into nodes by :func:`_compose` within the reading limits of
+:mod:`studyapp.deckfile.reading` (nesting depth, number of values, alias expansion), then
+turned into plain data by a small constructor that knows only the safe scalar types and
+records a problem for every duplicate key and unknown tag.
+
+PyYAML's own composers are recursive: its C composer crashes the process (a segmentation
+fault) on ~50,000 nested lists, and its Python one raises RecursionError on ~330. The fast
+path's Rust parser crashes on ~30,000 nested block lists; :func:`load_fast` declines any
+file that could nest that deep, before the parser sees it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +27,7 @@ import yaml_rs
 
 from studyapp.core.gcpause import gc_paused
 from studyapp.deckfile.problems import Problem, Severity
+from studyapp.deckfile.reading import ALIAS_ALLOWANCE, ALIAS_FACTOR, MAX_DEPTH, MAX_VALUES
 
 __all__ = ["LoadedYaml", "Loader", "load_fast", "load_yaml", "locate"]
 
@@ -107,7 +116,13 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
     loader = Loader(text)
     try:
         with gc_paused():
-            root = loader.get_single_node()
+            root = _compose(loader)
+    except _LimitError as exc:
+        mark = exc.mark
+        result.problems.append(
+            Problem(path, mark.line + 1, mark.column + 1, Severity.ERROR, exc.message)
+        )
+        return result
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -130,6 +145,169 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
     return result
 
 
+class _LimitError(Exception):
+    """A document beyond a reading limit, at ``mark``."""
+
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+_NO_KEY = object()
+
+
+def _compose(loader: yaml.SafeLoader) -> yaml.Node | None:
+    """``loader.get_single_node()`` within the reading limits, without recursion.
+
+    Builds the same nodes as PyYAML's composer (an alias is the anchored node itself, not a
+    copy), from the parser's events, while counting for each node the values it expands to
+    (an alias counts every value it repeats) and how deep it nests. Raises
+    :class:`_LimitError` at the first value beyond :data:`MAX_DEPTH` levels or
+    :data:`MAX_VALUES` values, at an alias inside the collection it names (a loop), or, at
+    the end, at the largest alias when aliases expand the document to more than
+    :data:`ALIAS_FACTOR` times its written values; and PyYAML's own ``ComposerError`` for an
+    undefined alias, a repeated anchor or a second document.
+    """
+    get_event: Callable[[], Any] = loader.get_event
+    resolve: Callable[..., str] = loader.resolve
+    get_event()  # the stream's start
+    event = get_event()
+    if type(event) is yaml.StreamEndEvent:
+        return None
+    root = _compose_document(get_event, resolve)
+    event = get_event()
+    if type(event) is not yaml.StreamEndEvent:
+        raise yaml.composer.ComposerError(
+            "expected a single document in the stream",
+            root.start_mark,
+            "but found another document",
+            event.start_mark,
+        )
+    return root
+
+
+def _compose_document(get_event: Callable[[], Any], resolve: Callable[..., str]) -> yaml.Node:
+    """The root node of the document whose start event was just read (see :func:`_compose`)."""
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    seq_start, map_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
+    scalar_node, seq_node, map_node = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+    # Each open collection: [node, anchor, values it expands to, height, pending key]
+    stack: list[list[Any]] = []
+    anchors: dict[str, tuple[yaml.Node, int, int] | None] = {}
+    written = 0  # values as written (an alias is one)
+    expanded = 0  # values once every alias is replaced by what it names
+    largest: tuple[int, Any] = (0, None)  # the alias that repeats the most values
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is scalar_event:
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(scalar_node, event.value, event.implicit)
+            node: yaml.Node = scalar_node(
+                tag, event.value, event.start_mark, event.end_mark, style=event.style
+            )
+            size, height = 1, 0
+            if event.anchor is not None:
+                _check_anchor(anchors, event)
+                anchors[event.anchor] = (node, 1, 0)
+            written += 1
+            expanded += 1
+            if expanded > MAX_VALUES:
+                raise _LimitError(event.start_mark, _TOO_MANY)
+        elif kind is seq_start or kind is map_start:
+            if len(stack) >= MAX_DEPTH:
+                raise _LimitError(event.start_mark, _TOO_DEEP)
+            tag = event.tag
+            node_class = seq_node if kind is seq_start else map_node
+            if tag is None or tag == "!":
+                tag = resolve(node_class, None, event.implicit)
+            node = node_class(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            if event.anchor is not None:
+                _check_anchor(anchors, event)
+                anchors[event.anchor] = None  # open: an alias to it now would be a loop
+            stack.append([node, event.anchor, 1, 0, _NO_KEY])
+            written += 1
+            expanded += 1
+            if expanded > MAX_VALUES:
+                raise _LimitError(event.start_mark, _TOO_MANY)
+            continue
+        elif kind is alias_event:
+            entry = anchors.get(event.anchor, _NO_KEY)
+            if entry is _NO_KEY:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                )
+            if entry is None:
+                raise _LimitError(
+                    event.start_mark,
+                    f"the alias *{event.anchor} is inside the collection it names (a loop); "
+                    "an alias may only repeat a value that is complete",
+                )
+            node, size, height = entry  # type: ignore[misc]
+            if len(stack) + height > MAX_DEPTH:
+                raise _LimitError(
+                    event.start_mark, f"through the alias *{event.anchor}, {_TOO_DEEP}"
+                )
+            if size > largest[0]:
+                largest = (size, event)
+            written += 1
+            expanded += size
+            if expanded > MAX_VALUES:
+                raise _LimitError(event.start_mark, _TOO_MANY_ALIASED)
+        else:  # the end of a collection
+            frame = stack.pop()
+            node = frame[0]
+            node.end_mark = event.end_mark
+            size, height = frame[2], frame[3] + 1
+            if frame[1] is not None:
+                anchors[frame[1]] = (node, size, height)
+        if not stack:  # the whole document
+            get_event()  # its end
+            if expanded > max(ALIAS_ALLOWANCE, ALIAS_FACTOR * written):
+                raise _LimitError(
+                    largest[1].start_mark,
+                    f"aliases expand this file to {expanded:,} values from the {written:,} "
+                    f"written (more than {ALIAS_FACTOR} times); this alias alone repeats "
+                    f"{largest[0]:,}",
+                )
+            return node
+        frame = stack[-1]
+        frame[2] += size
+        if height > frame[3]:
+            frame[3] = height
+        container = frame[0]
+        if type(container) is seq_node:
+            container.value.append(node)
+        elif frame[4] is _NO_KEY:
+            frame[4] = node
+        else:
+            container.value.append((frame[4], node))
+            frame[4] = _NO_KEY
+
+
+_TOO_DEEP = f"lists and mappings nest more than {MAX_DEPTH} levels deep"
+_TOO_MANY = (
+    f"the file holds more than {MAX_VALUES:,} values (texts, lists and mappings); "
+    "split its cards over several files"
+)
+_TOO_MANY_ALIASED = (
+    f"aliases expand the file to more than {MAX_VALUES:,} values (texts, lists and mappings)"
+)
+
+
+def _check_anchor(anchors: dict[str, Any], event: Any) -> None:
+    if event.anchor in anchors:
+        first = anchors[event.anchor]
+        raise yaml.composer.ComposerError(
+            f"found duplicate anchor {event.anchor!r}; first occurrence",
+            first[0].start_mark if first is not None else None,
+            "second occurrence",
+            event.start_mark,
+        )
+
+
 # What the native parser would read differently from PyYAML (YAML 1.1, the reference here),
 # or what only the located path reports. Each check is a C-speed scan (str.find, a regex
 # with a literal first, bytes.translate): the fast path must stay fast on 50 MB of decks.
@@ -146,7 +324,10 @@ _UNICODE_UNSAFE = re.compile(  # PyYAML's unprintables, and NEL, LS, PS, BOM (li
 _ASCII_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n\r"
 # A flow sequence opening a value; the fast path takes only one-line lists of plain words
 # (``tags: [mdma, ptsd]``), where the two parsers' flow-context rules cannot differ.
-_FLOW_PREFIX = re.compile(r"(?:.*:[ ]+|[ ]*(?:-[ ]+)*)")
+# (``[`` after ``key:`` and spaces, or opening a line after spaces and ``- `` entries; found
+# by one linear search, not a look back along the line from every ``[``, which a long line
+# full of brackets would make quadratic)
+_FLOW_OPENING = re.compile(r"(?::[ ]+|(?:^|\n)[ ]*(?:-[ ]+)*)\[")
 _SIMPLE_FLOW = re.compile(r"\[[ ]*(?:\w[\w.+/ -]*(?:,[ ]*\w[\w.+/ -]*)*)?\][ ]*(?:#.*)?\r?$", re.M)
 
 
@@ -171,13 +352,42 @@ def _fast_unsafe(text: str) -> bool:
         return True
     if "\r" in text and _LONE_CR.search(text):
         return True
-    start = text.find("[")
-    while start != -1:
-        line_start = text.rfind("\n", 0, start) + 1
-        if _FLOW_PREFIX.fullmatch(text, line_start, start) and not _SIMPLE_FLOW.match(text, start):
-            return True
-        start = text.find("[", start + 1)
+    if "[" in text:
+        for opening in _FLOW_OPENING.finditer(text):
+            if not _SIMPLE_FLOW.match(text, opening.end() - 1):
+                return True
     return False
+
+
+# Aliases never reach the fast path (``_fast_unsafe`` declines ``&`` and ``*``); should one
+# slip through, the parser refuses to expand it and the located path reads the file.
+_NO_ALIASES = yaml_rs.AliasLimits(
+    max_total_replayed_events=0, max_replay_stack_depth=1, max_alias_expansions_per_anchor=0
+)
+# The fast path reads block collections and one-line lists of words only (``_fast_unsafe``
+# declines flow mappings, other flow lists, complex keys, tags and aliases). A block
+# collection inside another starts further right, except a list that is a mapping's value,
+# which may start at the mapping's column; so a document nests at most twice as deep as the
+# widest run of spaces and ``-`` opening a line, plus the root and a one-line list.
+_FAST_MAX_RUN = MAX_DEPTH // 2 - 2
+_DEEP_LINE = re.compile(rf"(?:^|\n)[ -]{{{_FAST_MAX_RUN},}}")
+
+
+def _fast_bounded(text: str) -> bool:
+    """True if ``text`` cannot go beyond the reading limits on the fast path.
+
+    Checked before the native parser runs, since it would crash on deep nesting and hold
+    every value in memory before any count: a line opening with :data:`_FAST_MAX_RUN` or
+    more spaces and dashes could nest too deep, and every value the fast path reads needs a
+    ``:``, ``-``, ``,`` or ``[`` of its own (a mapping entry's key, value and mapping; a
+    block list's entry and list; a flow list's items and list), which bounds their number.
+    A file beyond either bound is read by the located path, which counts exactly.
+    """
+    if _DEEP_LINE.search(text):
+        return False
+    count = text.count
+    bound = 3 * count(":") + 2 * count("-") + count(",") + 2 * count("[") + 2
+    return bound <= MAX_VALUES
 
 
 def load_fast(text: str) -> dict[str, Any] | None:
@@ -193,11 +403,11 @@ def load_fast(text: str) -> dict[str, Any] | None:
     (``1e3``) is a float here and text to PyYAML. The deck schema has no float field and is
     strict, so such a file fails validation on the fast path and is read again located.
     """
-    if _fast_unsafe(text):
+    if not _fast_bounded(text) or _fast_unsafe(text):
         return None
     try:
         with gc_paused():
-            data = yaml_rs.loads(text, parse_datetime=False)
+            data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES)
     except Exception:  # any failure means: take the located path
         return None
     if not isinstance(data, dict) or not _same_as_pyyaml(data):

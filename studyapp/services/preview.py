@@ -64,7 +64,7 @@ class DeckPreview:
 
     def reload(self) -> PreviewState:
         state = PreviewState()
-        deck_files, bib_files = discover_deck_files(self.paths)
+        deck_files, bib_files = discover_deck_files(self.paths, state.problems)
         sources: dict[str, BibEntry] = {}
         for bib in dict.fromkeys([self._bibliography, *bib_files]):
             parsed_bib = parse_bibliography(bib)

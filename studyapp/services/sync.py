@@ -30,6 +30,7 @@ from studyapp.core.gcpause import gc_paused
 from studyapp.core.model import Queue, card_keys
 from studyapp.deckfile.discover import discover_deck_files
 from studyapp.deckfile.problems import Problem
+from studyapp.deckfile.reading import read_source, real_path
 from studyapp.store.bulk import BackgroundWriter
 from studyapp.store.database import rollback_journal
 
@@ -266,9 +267,9 @@ def _plan(
     them out of the plan's ops; the caller commits or rolls back."""
     now = int(time.time()) if now is None else now
     plan = SyncPlan(ops={k: [] for k in _OP_KINDS})
-    paths = [Path(p).resolve() for p in paths]
+    paths = [real_path(Path(p)) for p in paths]
     folders = [p for p in paths if p.is_dir()]
-    deck_files, bib_files = discover_deck_files(paths)
+    deck_files, bib_files = discover_deck_files(paths, plan.problems)
     if bibliography is not None:
         bib_files.insert(0, bibliography)
 
@@ -498,10 +499,7 @@ def _stored_file_stats(conn: Connection) -> dict[str, list[Any]]:
 
 
 def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
+    return read_source(path)[0]  # bounded; parsing the file reports why it is None
 
 
 _OP_KINDS = (

@@ -43,7 +43,7 @@ class ValidationReport:
 def validate_paths(paths: Iterable[Path], *, bibliography: Path | None = None) -> ValidationReport:
     """Read every deck under ``paths`` and report all problems, sorted by file and line."""
     report = ValidationReport()
-    deck_files, bib_files = discover_deck_files(list(paths))
+    deck_files, bib_files = discover_deck_files(list(paths), report.problems)
     sources: dict[str, BibEntry] = {}
     for bib in dict.fromkeys([bibliography or bundled_sources_file(), *bib_files]):
         parsed_bib = parse_bibliography(bib)
