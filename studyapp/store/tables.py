@@ -51,6 +51,8 @@ __all__ = [
     "AppliedMigration",
     "BibSource",
     "CardRow",
+    "CourseModuleRow",
+    "Deferral",
     "DeckFolder",
     "DeckRow",
     "NoteRow",
@@ -87,6 +89,8 @@ class DeckRow(SQLModel, table=True):
     path: str = Field(description="The file the deck was last synced from.")
     digest: str = Field(description="SHA-256 of the file's bytes at the last sync.")
     active: bool = default(True)
+    course: str = default("")
+    """The id of the course (``course.yaml``) of the deck's folder; '' without one."""
 
 
 class NoteRow(SQLModel, table=True):
@@ -113,6 +117,13 @@ class NoteRow(SQLModel, table=True):
     retired_reason: str | None = None
     replaced_by: str | None = None
     line: int = default(0)
+    critical: int = default(0)
+    """1: a safety-critical fact (issue 12), scheduled at the critical desired retention."""
+    sensitive: int = default(0)
+    """1: emotionally heavy material; the content note is shown before the question."""
+    content_note: str | None = None
+    module: int | None = None
+    """The course module (the card's own ``module:`` or its deck's); None without one."""
 
 
 class CardRow(SQLModel, table=True):
@@ -126,6 +137,14 @@ class CardRow(SQLModel, table=True):
         Index("ix_card_new_order", "retired", "queue", "new_order"),
         # Covers per-deck counts of new cards without touching the table.
         Index("ix_card_queue_deck", "retired", "queue", "deck_id"),
+        # The browser's default order: every card by due time, no sort.
+        Index("ix_card_due", "due"),
+        # Searches for the rare steering states (is:suspended, flag:1, ...): partial indexes
+        # hold only the cards in that state, so they cost nothing for the others.
+        Index("ix_card_suspended", "suspended", sqlite_where=sql_text("suspended = 1")),
+        Index("ix_card_buried", "buried_until", sqlite_where=sql_text("buried_until > 0")),
+        Index("ix_card_flag", "flag", sqlite_where=sql_text("flag > 0")),
+        Index("ix_card_leech", "leech", sqlite_where=sql_text("leech = 1")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -142,6 +161,12 @@ class CardRow(SQLModel, table=True):
     reps: int = default(0)
     lapses: int = default(0)
     retired: bool = default(False)
+    suspended: int = default(0)
+    buried_until: int = default(0)
+    """Epoch seconds: out of every study queue while now < buried_until."""
+    flag: int = default(0)
+    """0 none, 1 red, 2 orange, 3 green, 4 blue (as Anki)."""
+    leech: int = default(0)
 
 
 class ReviewRow(SQLModel, table=True):
@@ -161,6 +186,8 @@ class ReviewRow(SQLModel, table=True):
     difficulty_after: float | None = None
     due_after: int = default(0)
     before: str = Field(description="JSON snapshot of the card's scheduling columns before.")
+    kind: int = default(0)
+    """0 a scheduled answer, 1 a cram answer, 2 a manual change (forget, set due date)."""
 
 
 class Setting(SQLModel, table=True):
@@ -223,3 +250,25 @@ class StoreMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class Deferral(SQLModel, table=True):
+    """A card put off with "Not now": never a review, never a lapse (for statistics)."""
+
+    __tablename__ = "deferral"
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="card.id", index=True)
+    at_ms: int = Field(description="Milliseconds since the epoch, UTC.")
+
+
+class CourseModuleRow(SQLModel, table=True):
+    """A module of a course (``course.yaml``), as last synced."""
+
+    __tablename__ = "course_module"
+
+    course: str = Field(primary_key=True)
+    number: int = Field(primary_key=True)
+    title: str
+    release: str | None = None
+    """YYYY-MM-DD: new cards of the module are introduced from this day on."""

@@ -1,0 +1,618 @@
+"""Card search in SQL: the full-text index, and a search tree compiled to a query.
+
+The full-text index (``card_text``, SQLite FTS5) holds one row per card, its rowid the
+card's id: the question, the answer and the explanation as plain text, and the trainee's own
+note. It is a derived index, brought up to date by :func:`update_index` before a search, so
+writing a deck costs nothing extra (a first import of 200,000 cards would otherwise spend
+seconds indexing text nobody may search). Two things make it stale, and both are cheap to
+record: cards added since the last update (card ids only grow, so a high-water mark finds
+them) and notes whose text changed (triggers on ``note`` and ``user_note`` list them in
+``card_text_pending``). The index, its triggers and its two small tables are created at the
+first update, which indexes every card; until then there is nothing to keep in step.
+
+:func:`compile_search` turns a tree of :mod:`studyapp.core.search` into a WHERE clause over
+``card c``; :func:`search_ids` runs it with an ORDER BY and returns the matching card ids.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import orjson
+
+from studyapp.core.model import Queue
+from studyapp.core.search import (
+    And,
+    Field,
+    Flag,
+    Module,
+    Node,
+    Not,
+    Or,
+    Prop,
+    Rated,
+    State,
+    Text,
+)
+
+__all__ = [
+    "SORTS",
+    "BrowserRow",
+    "DocumentSource",
+    "SearchContext",
+    "browser_rows",
+    "compile_search",
+    "count_ids",
+    "index_is_current",
+    "register_functions",
+    "search_ids",
+    "update_index",
+]
+
+_WATCHED_NOTE_COLUMNS = (
+    "kind",
+    "front",
+    "back",
+    "text",
+    "extra",
+    "correction",
+    "tags",
+    "sources",
+    "cites",
+    "module",
+    "critical",
+    "sensitive",
+)
+"""The note columns the index is made from: a change to any of them re-indexes the note."""
+
+_TRIGGERS = {
+    "card_text_note_changed": (
+        "CREATE TRIGGER card_text_note_changed AFTER UPDATE ON note WHEN "
+        + " OR ".join(f"old.{c} IS NOT new.{c}" for c in _WATCHED_NOTE_COLUMNS)
+        + " BEGIN INSERT INTO card_text_pending (note_id) VALUES (new.id); END"
+    ),
+    "card_text_user_note_added": (
+        "CREATE TRIGGER card_text_user_note_added AFTER INSERT ON user_note "
+        "BEGIN INSERT INTO card_text_pending (note_id) VALUES (new.note_id); END"
+    ),
+    "card_text_user_note_changed": (
+        "CREATE TRIGGER card_text_user_note_changed AFTER UPDATE ON user_note "
+        "BEGIN INSERT INTO card_text_pending (note_id) VALUES (new.note_id); "
+        "INSERT INTO card_text_pending (note_id) VALUES (old.note_id); END"
+    ),
+    "card_text_user_note_removed": (
+        "CREATE TRIGGER card_text_user_note_removed AFTER DELETE ON user_note "
+        "BEGIN INSERT INTO card_text_pending (note_id) VALUES (old.note_id); END"
+    ),
+}
+_TABLES = (
+    # Words: unicode61 with diacritics removed ("MDMA-assisted" is two words, "é" is "e").
+    "CREATE VIRTUAL TABLE card_text USING fts5(question, answer, explanation, notes, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
+    # Labels: a tag, a source id or a mark is one token ("side-effects", "ethics::consent",
+    # "mithoefer2019"); marks are "critical", "sensitive" and "module_N".
+    "CREATE VIRTUAL TABLE card_facet USING fts5(tags, sources, marks, "
+    "tokenize = \"unicode61 remove_diacritics 2 tokenchars '-_:.'\")",
+    # No unique key: a trigger's INSERT OR IGNORE would take the conflict handling of the
+    # statement that fires it (an upsert's is ABORT). Repeats are read once.
+    "CREATE TABLE card_text_pending (note_id TEXT NOT NULL)",
+    "CREATE TABLE card_text_mark (id INTEGER PRIMARY KEY CHECK (id = 0), last_card INTEGER "
+    "NOT NULL)",
+)
+_INDEX_TABLES = ("card_text", "card_facet", "card_text_pending", "card_text_mark")
+_INDEX_OBJECTS = (*_INDEX_TABLES, *_TRIGGERS)
+
+
+class DocumentSource(NamedTuple):
+    """What a card's index row is made from."""
+
+    card_id: int
+    kind: str
+    key: str
+    front: str
+    back: str
+    text: str
+    extra: str
+    correction: str
+    user_note: str
+    tags: str
+    sources: str
+    cites: str
+    module: int | None
+    critical: int
+    sensitive: int
+
+
+Document = tuple[str, str, str, str]
+"""(question, answer, explanation, notes) as plain text."""
+
+
+def _index_state(db: sqlite3.Connection) -> tuple[bool, int]:
+    """(whether the index and all its triggers exist, the last card id indexed)."""
+    names = {
+        name
+        for (name,) in db.execute(
+            f"SELECT name FROM sqlite_master WHERE name IN ({', '.join('?' * len(_INDEX_OBJECTS))})",
+            _INDEX_OBJECTS,
+        )
+    }
+    if names != set(_INDEX_OBJECTS):
+        return False, 0
+    row = db.execute("SELECT last_card FROM card_text_mark WHERE id = 0").fetchone()
+    return True, int(row[0]) if row else 0
+
+
+def index_is_current(db: sqlite3.Connection) -> bool:
+    """Whether every card is in the full-text index with its current text."""
+    complete, mark = _index_state(db)
+    if not complete:
+        return False
+    last = db.execute("SELECT max(id) FROM card").fetchone()[0] or 0
+    pending = db.execute("SELECT 1 FROM card_text_pending LIMIT 1").fetchone()
+    return mark >= last and pending is None
+
+
+_SOURCE_SQL = (
+    "SELECT c.id, n.kind, c.key, n.front, n.back, n.text, n.extra, n.correction, "
+    "coalesce(u.text, ''), n.tags, n.sources, n.cites, n.module, n.critical, n.sensitive "
+    "FROM card c JOIN note n ON n.id = c.note_id "
+    "LEFT JOIN user_note u ON u.note_id = c.note_id "
+)
+
+
+def _facets(source: DocumentSource) -> tuple[str, str, str]:
+    marks = []
+    if source.critical:
+        marks.append("critical")
+    if source.sensitive:
+        marks.append("sensitive")
+    if source.module is not None:
+        marks.append(f"module_{source.module}")
+    sources = f"{source.sources} {source.cites}" if source.cites else source.sources
+    return source.tags, sources, " ".join(marks)
+
+
+def _insert_documents(
+    db: sqlite3.Connection,
+    rows: Iterable[tuple[Any, ...]],
+    document: Callable[[DocumentSource], Document],
+    batch: int,
+) -> int:
+    count = 0
+    texts: list[tuple[Any, ...]] = []
+    facets: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        db.executemany(
+            "INSERT INTO card_text (rowid, question, answer, explanation, notes) "
+            "VALUES (?, ?, ?, ?, ?)",
+            texts,
+        )
+        db.executemany(
+            "INSERT INTO card_facet (rowid, tags, sources, marks) VALUES (?, ?, ?, ?)", facets
+        )
+        texts.clear()
+        facets.clear()
+
+    for row in rows:
+        source = DocumentSource(*row)
+        texts.append((source.card_id, *document(source)))
+        facets.append((source.card_id, *_facets(source)))
+        count += 1
+        if len(texts) >= batch:
+            flush()
+    if texts:
+        flush()
+    return count
+
+
+def update_index(
+    db: sqlite3.Connection,
+    document: Callable[[DocumentSource], Document],
+    *,
+    batch: int = 2000,
+) -> int:
+    """Bring the full-text index up to date in one write transaction; returns how many
+    cards were (re)indexed. ``document`` makes a card's plain-text row.
+
+    Creates the index (and indexes every card) if it is missing, or if one of its triggers
+    is (a table rebuild drops its triggers, and changes made since are not recorded).
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        complete, mark = _index_state(db)
+        if not complete:
+            for name in _INDEX_TABLES:
+                db.execute(f"DROP TABLE IF EXISTS {name}")
+            for name in _TRIGGERS:
+                db.execute(f"DROP TRIGGER IF EXISTS {name}")
+            for sql in (*_TABLES, *_TRIGGERS.values()):
+                db.execute(sql)
+            db.execute("INSERT INTO card_text_mark (id, last_card) VALUES (0, 0)")
+            mark = 0
+        count = 0
+        pending = [
+            note_id for (note_id,) in db.execute("SELECT DISTINCT note_id FROM card_text_pending")
+        ]
+        for start in range(0, len(pending), 500):
+            notes = pending[start : start + 500]
+            marks = ", ".join("?" * len(notes))
+            for table in ("card_text", "card_facet"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM card WHERE note_id IN "
+                    f"({marks}) AND id <= ?)",
+                    (*notes, mark),
+                )
+            rows = db.execute(
+                _SOURCE_SQL + f"WHERE c.note_id IN ({marks}) AND c.id <= ?", (*notes, mark)
+            ).fetchall()
+            count += _insert_documents(db, rows, document, batch)
+        db.execute("DELETE FROM card_text_pending")
+        last = db.execute("SELECT max(id) FROM card").fetchone()[0] or 0
+        if last > mark:
+            cursor = db.execute(_SOURCE_SQL + "WHERE c.id > ? ORDER BY c.id", (mark,))
+            count += _insert_documents(db, cursor, document, batch)
+            db.execute("UPDATE card_text_mark SET last_card = ? WHERE id = 0", (last,))
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+    return count
+
+
+# -- compiling a search ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SearchContext:
+    """The moment a search is made at, in the study day's terms.
+
+    Attributes:
+        now: epoch seconds.
+        day_starts: the start (epoch seconds) of the study day ``n`` days from today, for n
+            from -36500 to 36500 (0 is today): ``prop:due`` and ``rated:`` count in study
+            days, whose length changes with daylight saving.
+    """
+
+    now: int
+    day_starts: Callable[[int], int]
+
+
+def _like(value: str) -> str:
+    """A LIKE pattern for a search value: ``*`` matches any run, everything else literally."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
+
+
+def _fts_word(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"*'
+
+
+def _fts_phrase(phrase: str) -> str:
+    return '"' + phrase.replace('"', '""') + '"'
+
+
+def _fts_text(node: Text) -> str:
+    return _fts_phrase(node.text) if node.phrase else _fts_word(node.text)
+
+
+@lru_cache(maxsize=64)
+def _word_pattern(pattern: str, children: bool) -> re.Pattern[str]:
+    body = ".*".join(re.escape(part) for part in pattern.lower().split("*"))
+    tail = "(?:::.*)?" if children else ""
+    return re.compile(f"(?:^|\\s)(?:{body}{tail})(?:\\s|$)", re.IGNORECASE)
+
+
+def _has_word(words: str | None, pattern: str, children: int) -> int:
+    """SQL function: whether a space-separated list holds a word matching ``pattern``."""
+    return 1 if words and _word_pattern(pattern, bool(children)).search(words) else 0
+
+
+def register_functions(
+    db: sqlite3.Connection,
+    retrievability: Callable[[float, float | None, int | None, int], float | None],
+) -> None:
+    """Make the functions compiled searches call available on ``db``.
+
+    ``retrievability(stability, difficulty, last_review, due)`` is the probability of recall
+    at the search's moment (bound by the caller): ``prop:r`` and the retrievability sort use
+    the scheduler's one function through it, never a formula of their own.
+    """
+
+    def r(stability: float | None, difficulty: float | None, last: int | None, due: int) -> Any:
+        if stability is None:
+            return None
+        return retrievability(stability, difficulty, last, due)
+
+    db.create_function("studyapp_r", 4, r)
+    db.create_function("studyapp_has_word", 3, _has_word, deterministic=True)
+
+
+_STUDIED = ", ".join(str(int(q)) for q in (Queue.LEARNING, Queue.REVIEW, Queue.RELEARNING))
+"""The queues of cards that have a due time (every queue but new), for the queue index."""
+
+_COMPARE = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "=", "!=": "!="}
+
+
+class _Compiler:
+    def __init__(self, context: SearchContext) -> None:
+        self.context = context
+        self.params: list[Any] = []
+
+    def bind(self, value: Any) -> str:
+        self.params.append(value)
+        return "?"
+
+    def compile(self, node: Node) -> str:
+        if isinstance(node, And):
+            return self._group(node.nodes, "AND")
+        if isinstance(node, Or):
+            return self._group(node.nodes, "OR")
+        if isinstance(node, Not):
+            return f"NOT ({self.compile(node.node)})"
+        if isinstance(node, Text):
+            return self._match(_fts_text(node))
+        if isinstance(node, Field):
+            return self._field(node)
+        if isinstance(node, Module):
+            return self._facet(f'marks : "module_{node.number}"')
+        if isinstance(node, State):
+            return self._state(node.name)
+        if isinstance(node, Flag):
+            if node.number == 0:
+                return "c.flag = 0"
+            return f"(c.flag > 0 AND c.flag = {self.bind(node.number)})"
+        if isinstance(node, Prop):
+            return self._prop(node)
+        if isinstance(node, Rated):
+            return self._rated(node)
+        raise TypeError(f"not a search node: {node!r}")  # pragma: no cover
+
+    def _match(self, expression: str) -> str:
+        return (
+            "c.id IN (SELECT rowid FROM card_text WHERE card_text MATCH "
+            f"{self.bind(expression)})"
+        )
+
+    def _group(self, nodes: Sequence[Node], joiner: str) -> str:
+        if not nodes:
+            return "1" if joiner == "AND" else "0"
+        # Words side by side (or joined by "or") become one full-text query, not one
+        # set of matching cards per word.
+        texts = [n for n in nodes if isinstance(n, Text)]
+        others = [n for n in nodes if not isinstance(n, Text)]
+        parts = []
+        if texts:
+            parts.append(self._match(f" {joiner} ".join(_fts_text(t) for t in texts)))
+        parts.extend(self.compile(n) for n in others)
+        return parts[0] if len(parts) == 1 else "(" + f" {joiner} ".join(parts) + ")"
+
+    def _field(self, node: Field) -> str:
+        value = node.value
+        if node.key == "deck":
+            pattern = self.bind(_like(value))
+            again = self.bind(_like(value))
+            return (
+                "c.deck_id IN (SELECT id FROM deck WHERE id LIKE "
+                f"{pattern} ESCAPE '\\' OR title LIKE {again} ESCAPE '\\')"
+            )
+        if node.key == "family":
+            return (
+                "c.deck_id IN (SELECT id FROM deck WHERE family LIKE "
+                f"{self.bind(_like(value))} ESCAPE '\\')"
+            )
+        column = "tags" if node.key == "tag" else "sources"
+        body = value.rstrip("*")
+        if "*" not in body and body.strip():
+            # One label, or the labels starting with it (a trailing *); a tag also finds
+            # its children (tag:ethics finds ethics::consent), as Anki's tag search does.
+            phrase = _fts_phrase(body)
+            expression = f"{column} : {phrase}{'*' if value.endswith('*') else ''}"
+            if node.key == "tag" and not value.endswith("*"):
+                expression += f" OR {column} : {_fts_phrase(body + '::')}*"
+            return self._facet(expression)
+        # A * elsewhere: every card's labels are checked (slower, and rarely needed).
+        check = f"studyapp_has_word({{}}, {self.bind(value)}, {int(node.key == 'tag')})"
+        if node.key == "tag":
+            return f"c.note_id IN (SELECT id FROM note WHERE {check.format('tags')})"
+        return (
+            f"c.note_id IN (SELECT id FROM note WHERE {check.format('sources')} OR "
+            f"studyapp_has_word(cites, {self.bind(value)}, 0))"
+        )
+
+    def _facet(self, expression: str) -> str:
+        return (
+            "c.id IN (SELECT rowid FROM card_facet WHERE card_facet MATCH "
+            f"{self.bind(expression)})"
+        )
+
+    def _state(self, name: str) -> str:
+        now = self.context.now
+        if name == "new":
+            return f"c.queue = {int(Queue.NEW)}"
+        if name == "learning":
+            return f"c.queue IN ({int(Queue.LEARNING)}, {int(Queue.RELEARNING)})"
+        if name == "review":
+            return f"c.queue IN ({int(Queue.REVIEW)}, {int(Queue.RELEARNING)})"
+        if name == "due":
+            # As the study queues see it: learning and review cards due before the end of
+            # today, not retired, suspended or buried.
+            return (
+                f"(c.retired = 0 AND c.queue IN ({_STUDIED}) AND c.due < "
+                f"{self.bind(self.context.day_starts(1))} AND c.suspended = 0 AND "
+                f"c.buried_until <= {self.bind(now)})"
+            )
+        if name == "suspended":
+            return "c.suspended = 1"
+        if name == "buried":
+            # "> 0" as well: the partial index on buried cards is only used when the query
+            # says so literally (the same for flags).
+            return f"(c.buried_until > 0 AND c.buried_until > {self.bind(now)})"
+        if name == "retired":
+            return "c.retired = 1"
+        if name == "leech":
+            return "c.leech = 1"
+        if name == "flagged":
+            return "c.flag > 0"
+        if name in ("critical", "sensitive"):
+            return self._facet(f'marks : "{name}"')
+        raise ValueError(f"unknown state {name!r}")  # pragma: no cover (the parser checks)
+
+    def _prop(self, node: Prop) -> str:
+        op = _COMPARE[node.op]
+        if node.name in ("lapses", "reps"):
+            return f"c.{node.name} {op} {self.bind(int(node.value))}"
+        if node.name == "ivl":
+            days = "CAST(ROUND((c.due - c.last_review) / 86400.0) AS INTEGER)"
+            return (
+                f"(c.queue IN ({int(Queue.REVIEW)}, {int(Queue.RELEARNING)}) "
+                f"AND c.last_review IS NOT NULL AND {days} {op} {self.bind(int(node.value))})"
+            )
+        if node.name == "r":
+            return (
+                f"(c.queue != {int(Queue.NEW)} AND c.stability IS NOT NULL AND "
+                "studyapp_r(c.stability, c.difficulty, c.last_review, c.due) "
+                f"{op} {self.bind(node.value)})"
+            )
+        # due: the study day the card falls due on, counted from today (0), as a range of
+        # due times, so the index on due can answer it.
+        days = int(node.value)
+        start = self.context.day_starts(days)
+        end = self.context.day_starts(days + 1)
+        if op == "<":
+            condition = f"c.due < {self.bind(start)}"
+        elif op == "<=":
+            condition = f"c.due < {self.bind(end)}"
+        elif op == ">":
+            condition = f"c.due >= {self.bind(end)}"
+        elif op == ">=":
+            condition = f"c.due >= {self.bind(start)}"
+        else:
+            inside = f"(c.due >= {self.bind(start)} AND c.due < {self.bind(end)})"
+            condition = inside if op == "=" else f"NOT {inside}"
+        return f"(c.queue IN ({_STUDIED}) AND {condition})"
+
+    def _rated(self, node: Rated) -> str:
+        since_ms = self.context.day_starts(1 - node.days) * 1000
+        sql = f"c.id IN (SELECT card_id FROM review WHERE reviewed_at >= {self.bind(since_ms)}"
+        if node.rating is not None:
+            sql += f" AND rating = {self.bind(node.rating)}"
+        return sql + " AND kind IN (0, 1))"
+
+
+def compile_search(node: Node, context: SearchContext) -> tuple[str, list[Any]]:
+    """A WHERE clause over ``card c`` for ``node``, and its parameters."""
+    compiler = _Compiler(context)
+    return compiler.compile(node), compiler.params
+
+
+_QUESTION = "(SELECT lower(question) FROM card_text WHERE rowid = c.id)"
+"""The question as plain text (a cloze note's text with its answers), from the index."""
+SORTS: dict[str, tuple[tuple[str, ...], bool, bool]] = {
+    # column -> (ORDER BY terms, joins note, joins deck)
+    "question": ((_QUESTION,), False, False),
+    "deck": (("d.title", "c.new_order"), False, True),
+    # New cards (due 0) first in the order they were added, then by due time: the order of
+    # the index on due, so the whole collection comes back without a sort.
+    "due": (("c.due",), False, False),
+    "interval": (
+        (
+            f"CASE WHEN c.queue IN ({int(Queue.REVIEW)}, {int(Queue.RELEARNING)}) "
+            "THEN c.due - c.last_review ELSE -1 END",
+        ),
+        False,
+        False,
+    ),
+    "retrievability": (
+        ("coalesce(studyapp_r(c.stability, c.difficulty, c.last_review, c.due), 2)",),
+        False,
+        False,
+    ),
+    "stability": (("coalesce(c.stability, -1)",), False, False),
+    "lapses": (("c.lapses",), False, False),
+    "reviews": (("c.reps",), False, False),
+    "answered": (("coalesce(c.last_review, 0)",), False, False),
+}
+"""The orders a search can come back in (the browser's sortable columns)."""
+
+
+def search_ids(
+    db: sqlite3.Connection,
+    node: Node,
+    context: SearchContext,
+    *,
+    sort: str = "due",
+    descending: bool = False,
+) -> list[int]:
+    """The ids of the cards matching ``node``, in ``sort`` order (ties by card id).
+
+    The ids come back as one JSON array (decoded natively): 200,000 ids in ~20 ms, against
+    ~60 ms for as many result rows.
+    """
+    where, params = compile_search(node, context)
+    order, note, deck = SORTS[sort]
+    joins = (" JOIN note n ON n.id = c.note_id" if note else "") + (
+        " JOIN deck d ON d.id = c.deck_id" if deck else ""
+    )
+    direction = " DESC" if descending else ""
+    terms = ", ".join(f"{term}{direction}" for term in order)
+    sql = (
+        f"SELECT json_group_array(id) FROM (SELECT c.id FROM card c{joins} WHERE {where} "
+        f"ORDER BY {terms}, c.id{direction})"
+    )
+    value = db.execute(sql, params).fetchone()[0]
+    return list(orjson.loads(value)) if value else []
+
+
+def count_ids(db: sqlite3.Connection, node: Node, context: SearchContext) -> int:
+    """How many cards match ``node``."""
+    where, params = compile_search(node, context)
+    return int(db.execute(f"SELECT count(*) FROM card c WHERE {where}", params).fetchone()[0])
+
+
+class BrowserRow(NamedTuple):
+    """One card as the browser's table shows it (text still as stored)."""
+
+    card_id: int
+    note_id: str
+    key: str
+    kind: str
+    front: str
+    back: str
+    text: str
+    deck_title: str
+    queue: int
+    due: int
+    last_review: int | None
+    stability: float | None
+    difficulty: float | None
+    reps: int
+    lapses: int
+    retired: int
+    suspended: int
+    buried_until: int
+    flag: int
+    leech: int
+
+
+def browser_rows(db: sqlite3.Connection, card_ids: Sequence[int]) -> dict[int, BrowserRow]:
+    """The browser's rows for ``card_ids`` (a screenful), by card id."""
+    if not card_ids:
+        return {}
+    rows: dict[int, BrowserRow] = {}
+    for start in range(0, len(card_ids), 500):
+        chunk = list(card_ids[start : start + 500])
+        cursor = db.execute(
+            "SELECT c.id, c.note_id, c.key, n.kind, n.front, n.back, n.text, d.title, c.queue, "
+            "c.due, c.last_review, c.stability, c.difficulty, c.reps, c.lapses, c.retired, "
+            "c.suspended, c.buried_until, c.flag, c.leech FROM card c "
+            "JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
+            f"WHERE c.id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        for row in cursor:
+            rows[row[0]] = BrowserRow(*row)
+    return rows

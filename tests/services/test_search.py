@@ -1,0 +1,431 @@
+"""Searches compiled to SQL and run against a real store: every key, the full-text index
+kept in step with deck syncs and note edits, and the orders results come back in."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from studyapp.core.search import SearchError
+from studyapp.services.library import Library
+from studyapp.services.search import CardSearch, card_document, plain_text
+from studyapp.store.search import DocumentSource
+from tests.conftest import T0, Clock
+
+ALPHA = """\
+format_version: 1
+deck:
+  id: alpha
+  title: Alpha mechanisms
+  family: mechanisms
+cards:
+  - id: a-receptor
+    front: Which receptor does psilocybin act on?
+    back: The serotonin 5-HT<sub>2A</sub> receptor.
+    tags: [serotonin, pharmacology::receptors]
+    source: zhou2024
+  - id: a-integration
+    front: What is <strong>integration</strong> after a session?
+    back: Making sense of the session &amp; its insights.
+    tags: [process]
+    source: rieser2021
+  - id: a-cloze
+    type: cloze
+    text: "{{c1::Psilocin}} is the active metabolite of {{c2::psilocybin::a prodrug}}."
+    tags: [metabolism]
+    source: zhou2024
+    cite: mitchell2021
+  - id: a-dmn
+    type: reversed
+    front: DMN
+    back: Default mode network
+    extra: A set of brain regions most active at rest.
+    source: feduccia2018
+"""
+BETA = """\
+format_version: 1
+deck:
+  id: beta
+  title: Beta safety
+  family: safety
+cards:
+  - id: b-consent
+    front: What must touch in a session rest on?
+    back: Consent agreed before the session.
+    tags: [ethics::consent, side-effects]
+    source: mithoefer2019
+  - id: b-accent
+    front: Which café serves the résumé?
+    back: None.
+    tags: [ethics]
+    source: consensus_nd
+"""
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "alpha.yaml").write_text(ALPHA, encoding="utf-8")
+    (folder / "beta.yaml").write_text(BETA, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def store(library: Library, course: Path) -> Library:
+    plan = library.sync([course])
+    assert plan.ok, plan.problems
+    return library
+
+
+@pytest.fixture
+def search(store: Library, clock: Clock) -> CardSearch:
+    return CardSearch(store.engine, store.settings, clock=clock)
+
+
+def card_ids(library: Library) -> dict[str, int]:
+    """``note_id/key`` -> card id."""
+    with library.engine.connect() as conn:
+        rows = conn.execute(text("SELECT note_id, key, id FROM card"))
+        return {f"{note}/{key}": card_id for note, key, card_id in rows}
+
+
+def names(library: Library, ids: list[int]) -> set[str]:
+    by_id = {v: k for k, v in card_ids(library).items()}
+    return {by_id[i] for i in ids}
+
+
+def found(search: CardSearch, store: Library, query: str) -> set[str]:
+    return names(store, search.search(query))
+
+
+def execute(library: Library, sql: str, **params: object) -> None:
+    with library.engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+ALL = {
+    "a-receptor/fwd",
+    "a-integration/fwd",
+    "a-cloze/c1",
+    "a-cloze/c2",
+    "a-dmn/fwd",
+    "a-dmn/rev",
+    "b-consent/fwd",
+    "b-accent/fwd",
+}
+
+
+# -- free text -------------------------------------------------------------------------------
+def test_an_empty_search_finds_every_card(search: CardSearch, store: Library) -> None:
+    assert found(search, store, "") == ALL
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("psilocybin", {"a-receptor/fwd", "a-cloze/c1", "a-cloze/c2"}),
+        ("PSILOCYBIN", {"a-receptor/fwd", "a-cloze/c1", "a-cloze/c2"}),
+        # a word matches the words it starts
+        ("recep", {"a-receptor/fwd"}),
+        ("5-HT2A", {"a-receptor/fwd"}),
+        # explanation (extra) is searched; both cards of a reversed note match
+        ("brain regions", {"a-dmn/fwd", "a-dmn/rev"}),
+        ('"default mode network"', {"a-dmn/fwd", "a-dmn/rev"}),
+        ('"network default"', set()),
+        # cloze answers and hints are searched, the markup is not
+        ("prodrug", {"a-cloze/c1", "a-cloze/c2"}),
+        ("c1", set()),
+        # tags and entities are not words: "strong" is markup, "&amp;" is "&"
+        ("strong", set()),
+        ("amp", set()),
+        ("insights", {"a-integration/fwd"}),
+        # diacritics are folded
+        ("resume cafe", {"b-accent/fwd"}),
+        ("session consent", {"b-consent/fwd"}),
+        ("session -consent", {"a-integration/fwd"}),
+        ("consent or psilocin", {"b-consent/fwd", "a-cloze/c1", "a-cloze/c2"}),
+        ("nothingmatchesthis", set()),
+    ],
+)
+def test_free_text(search: CardSearch, store: Library, query: str, expected: set[str]) -> None:
+    assert found(search, store, query) == expected
+
+
+def test_the_trainees_own_notes_are_searched_and_kept_in_step(
+    search: CardSearch, store: Library
+) -> None:
+    assert found(search, store, "mnemonic") == set()
+    store.set_user_note("a-dmn", "my mnemonic: daydreaming")
+    assert found(search, store, "mnemonic") == {"a-dmn/fwd", "a-dmn/rev"}
+    store.set_user_note("a-dmn", "now about rest")
+    assert found(search, store, "mnemonic") == set()
+    assert found(search, store, "about") == {"a-dmn/fwd", "a-dmn/rev"}
+    store.set_user_note("a-dmn", "")
+    assert found(search, store, "about") == set()
+
+
+def test_a_deck_edit_reindexes_the_cards_and_new_cards_are_found(
+    search: CardSearch, store: Library, course: Path
+) -> None:
+    assert found(search, store, "psilocybin") == {"a-receptor/fwd", "a-cloze/c1", "a-cloze/c2"}
+    alpha = course / "alpha.yaml"
+    edited = alpha.read_text().replace("does psilocybin act on", "does LSD act on")
+    edited += textwrap.indent(
+        textwrap.dedent(
+            """\
+            - id: a-new
+              front: A brand new card about ayahuasca?
+              back: Yes.
+              tags: [added]
+              source: zhou2024
+            """
+        ),
+        "  ",
+    )
+    alpha.write_text(edited)
+    assert store.sync([course]).ok
+    assert found(search, store, "psilocybin") == {"a-cloze/c1", "a-cloze/c2"}
+    assert found(search, store, "lsd") == {"a-receptor/fwd"}
+    assert found(search, store, "ayahuasca") == {"a-new/fwd"}
+    assert found(search, store, "tag:added") == {"a-new/fwd"}
+
+
+def test_the_index_is_rebuilt_if_its_triggers_were_lost(
+    search: CardSearch, store: Library
+) -> None:
+    search.update_index()
+    # A table rebuild (the store's upgrade may rebuild one) drops the table's triggers.
+    execute(store, "DROP TRIGGER card_text_note_changed")
+    execute(store, "UPDATE note SET front = 'Which receptor does mescaline act on?' "
+            "WHERE id = 'a-receptor'")
+    assert found(search, store, "mescaline") == {"a-receptor/fwd"}
+    execute(store, "UPDATE note SET front = 'Which receptor does DMT act on?' "
+            "WHERE id = 'a-receptor'")
+    assert found(search, store, "dmt") == {"a-receptor/fwd"}
+
+
+# -- keys ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("deck:alpha", {"a-receptor/fwd", "a-integration/fwd", "a-cloze/c1", "a-cloze/c2",
+                        "a-dmn/fwd", "a-dmn/rev"}),
+        ("deck:beta", {"b-consent/fwd", "b-accent/fwd"}),
+        ('deck:"beta safety"', {"b-consent/fwd", "b-accent/fwd"}),
+        ("deck:bet*", {"b-consent/fwd", "b-accent/fwd"}),
+        ("deck:*safe*", {"b-consent/fwd", "b-accent/fwd"}),
+        ("deck:bet", set()),
+        ("deck:a_pha", set()),  # _ is a literal character, not LIKE's wildcard
+        ("family:safety", {"b-consent/fwd", "b-accent/fwd"}),
+        ("family:MECHANISMS -deck:beta", {"a-receptor/fwd", "a-integration/fwd", "a-cloze/c1",
+                                          "a-cloze/c2", "a-dmn/fwd", "a-dmn/rev"}),
+        ("tag:serotonin", {"a-receptor/fwd"}),
+        ("tag:ethics", {"b-consent/fwd", "b-accent/fwd"}),  # ethics and ethics::consent
+        ("tag:ethics::consent", {"b-consent/fwd"}),
+        ("tag:consent", set()),  # a child's name alone is not the tag
+        ("tag:side-effects", {"b-consent/fwd"}),
+        ("tag:side", set()),
+        ("tag:pharma*", {"a-receptor/fwd"}),
+        ("tag:*receptors", {"a-receptor/fwd"}),
+        ("tag:*eff*", {"b-consent/fwd"}),
+        ("-tag:ethics deck:beta", set()),
+        ("source:zhou2024", {"a-receptor/fwd", "a-cloze/c1", "a-cloze/c2"}),
+        ("source:mitchell2021", {"a-cloze/c1", "a-cloze/c2"}),  # a cited study counts
+        ("source:mithoefer*", {"b-consent/fwd"}),
+        ("source:*2019", {"b-consent/fwd"}),
+        ("source:zhou", set()),
+    ],
+)
+def test_keys(search: CardSearch, store: Library, query: str, expected: set[str]) -> None:
+    assert found(search, store, query) == expected
+
+
+def test_states_flags_and_marks(search: CardSearch, store: Library, clock: Clock) -> None:
+    ids = card_ids(store)
+    now = int(T0.timestamp())
+    day = 86400
+    # a review card due in 2 days, interval 10 days, reviewed 3 times with one lapse
+    execute(store, "UPDATE card SET queue = 2, stability = 12.0, difficulty = 5.0, "
+            "last_review = :last, due = :due, reps = 3, lapses = 1 WHERE id = :id",
+            last=now - 8 * day, due=now + 2 * day, id=ids["a-receptor/fwd"])
+    # a learning card due in ten minutes (due today)
+    execute(store, "UPDATE card SET queue = 1, step = 1, stability = 0.5, difficulty = 6.0, "
+            "last_review = :last, due = :due, reps = 1 WHERE id = :id",
+            last=now - 60, due=now + 600, id=ids["a-integration/fwd"])
+    # an overdue review card, suspended
+    execute(store, "UPDATE card SET queue = 2, stability = 3.0, difficulty = 7.0, "
+            "last_review = :last, due = :due, reps = 9, lapses = 8, suspended = 1, leech = 1 "
+            "WHERE id = :id", last=now - 45 * day, due=now - 30 * day, id=ids["a-dmn/fwd"])
+    # a relearning card due yesterday, buried until tomorrow
+    execute(store, "UPDATE card SET queue = 3, stability = 40.0, difficulty = 4.0, "
+            "last_review = :last, due = :due, reps = 5, lapses = 2, buried_until = :until "
+            "WHERE id = :id", last=now - 2 * day, due=now - day, until=now + day,
+            id=ids["a-dmn/rev"])
+    execute(store, "UPDATE card SET flag = 1 WHERE id = :id", id=ids["b-consent/fwd"])
+    execute(store, "UPDATE card SET flag = 3 WHERE id = :id", id=ids["b-accent/fwd"])
+    execute(store, "UPDATE card SET retired = 1 WHERE id = :id", id=ids["a-cloze/c2"])
+    execute(store, "UPDATE note SET critical = 1 WHERE id = 'b-consent'")
+    execute(store, "UPDATE note SET sensitive = 1, module = 2 WHERE id = 'a-integration'")
+    execute(store, "UPDATE note SET module = 1 WHERE id IN ('a-receptor', 'a-dmn')")
+
+    def q(query: str) -> set[str]:
+        return found(search, store, query)
+
+    assert q("is:new") == {"a-cloze/c1", "a-cloze/c2", "b-consent/fwd", "b-accent/fwd"}
+    assert q("is:learning") == {"a-integration/fwd", "a-dmn/rev"}
+    assert q("is:review") == {"a-receptor/fwd", "a-dmn/fwd", "a-dmn/rev"}
+    # due today: the learning card; not the suspended one nor the buried one
+    assert q("is:due") == {"a-integration/fwd"}
+    assert q("is:suspended") == {"a-dmn/fwd"}
+    assert q("is:buried") == {"a-dmn/rev"}
+    assert q("is:retired") == {"a-cloze/c2"}
+    assert q("is:leech") == {"a-dmn/fwd"}
+    assert q("is:flagged") == {"b-consent/fwd", "b-accent/fwd"}
+    assert q("is:critical") == {"b-consent/fwd"}
+    assert q("is:sensitive") == {"a-integration/fwd"}
+    assert q("flag:1") == {"b-consent/fwd"}
+    assert q("flag:3") == {"b-accent/fwd"}
+    assert q("flag:2") == set()
+    assert q("flag:0") == ALL - {"b-consent/fwd", "b-accent/fwd"}
+    assert q("module:1") == {"a-receptor/fwd", "a-dmn/fwd", "a-dmn/rev"}
+    assert q("module:2 or module:3") == {"a-integration/fwd"}
+    # prop:due counts study days from today (0): overdue cards are negative
+    assert q("prop:due=2") == {"a-receptor/fwd"}
+    assert q("prop:due<0") == {"a-dmn/fwd", "a-dmn/rev"}
+    assert q("prop:due=-1") == {"a-dmn/rev"}
+    assert q("prop:due<=0") == {"a-dmn/fwd", "a-dmn/rev", "a-integration/fwd"}
+    assert q("prop:due>0") == {"a-receptor/fwd"}
+    assert q("prop:due>=2") == {"a-receptor/fwd"}
+    assert q("prop:due!=0") == {"a-receptor/fwd", "a-dmn/fwd", "a-dmn/rev"}
+    assert q("prop:ivl=10") == {"a-receptor/fwd"}
+    assert q("prop:ivl>5") == {"a-receptor/fwd", "a-dmn/fwd"}
+    assert q("prop:ivl<2") == {"a-dmn/rev"}
+    assert q("prop:lapses>1") == {"a-dmn/fwd", "a-dmn/rev"}
+    assert q("prop:reps=0") == {"a-cloze/c1", "a-cloze/c2", "b-consent/fwd", "b-accent/fwd"}
+    assert q("prop:reps>=5 -is:suspended") == {"a-dmn/rev"}
+
+
+def test_prop_r_uses_the_schedulers_retrievability(
+    search: CardSearch, store: Library, clock: Clock
+) -> None:
+    ids = card_ids(store)
+    now = int(T0.timestamp())
+    day = 86400
+    # just reviewed (R near 1), and long overdue (R low)
+    execute(store, "UPDATE card SET queue = 2, stability = 10.0, difficulty = 5.0, "
+            "last_review = :last, due = :due, reps = 1 WHERE id = :id",
+            last=now - 60, due=now + 10 * day, id=ids["a-receptor/fwd"])
+    execute(store, "UPDATE card SET queue = 2, stability = 2.0, difficulty = 5.0, "
+            "last_review = :last, due = :due, reps = 1 WHERE id = :id",
+            last=now - 60 * day, due=now - 58 * day, id=ids["b-accent/fwd"])
+    items = {i.note_id: i for i in search.items(search.search("is:review"))}
+    high = items["a-receptor"].retrievability
+    low = items["b-accent"].retrievability
+    assert high is not None and low is not None and low < 0.8 < high
+    assert found(search, store, "prop:r<0.8") == {"b-accent/fwd"}
+    assert found(search, store, "prop:r>=0.8") == {"a-receptor/fwd"}
+    # a new card has no retrievability: neither side of a comparison finds it
+    assert "a-cloze/c1" not in found(search, store, "prop:r<0.8 or prop:r>=0.8")
+    by_r = search.search("is:review", sort="retrievability")
+    assert names(store, by_r[:1]) == {"b-accent/fwd"}
+
+
+def test_rated_counts_answers_in_study_days_and_not_manual_changes(
+    search: CardSearch, store: Library
+) -> None:
+    ids = card_ids(store)
+    now_ms = int(T0.timestamp() * 1000)
+    day_ms = 86400 * 1000
+
+    def review(card: str, at_ms: int, rating: int, kind: int) -> None:
+        execute(store, "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, "
+                "queue_before, queue_after, due_after, before, kind) VALUES (:c, :at, :r, 1000, "
+                "0, 1, 0, '{}', :k)", c=ids[card], at=at_ms, r=rating, k=kind)
+
+    review("a-receptor/fwd", now_ms - 3600 * 1000, 3, 0)  # today
+    review("a-dmn/fwd", now_ms - 3 * day_ms, 1, 0)  # three days ago
+    review("b-consent/fwd", now_ms - 3600 * 1000, 4, 1)  # a cram answer today
+    review("b-accent/fwd", now_ms - 3600 * 1000, 3, 2)  # a manual change: not an answer
+    assert found(search, store, "rated:1") == {"a-receptor/fwd", "b-consent/fwd"}
+    assert found(search, store, "rated:4") == {"a-receptor/fwd", "b-consent/fwd", "a-dmn/fwd"}
+    assert found(search, store, "rated:7:1") == {"a-dmn/fwd"}
+    assert found(search, store, "rated:7:4") == {"b-consent/fwd"}
+
+
+# -- orders ----------------------------------------------------------------------------------
+def test_sorts(search: CardSearch, store: Library) -> None:
+    ids = card_ids(store)
+    now = int(T0.timestamp())
+    execute(store, "UPDATE card SET queue = 2, stability = 5, last_review = :l, due = :d, "
+            "reps = 2, lapses = 1 WHERE id = :id", l=now - 86400, d=now + 86400,
+            id=ids["b-accent/fwd"])
+    execute(store, "UPDATE card SET queue = 2, stability = 50, last_review = :l, due = :d, "
+            "reps = 7 WHERE id = :id", l=now - 3 * 86400, d=now + 40 * 86400,
+            id=ids["a-receptor/fwd"])
+    # due: new cards first (in the order they were added), then by due time
+    by_due = search.search("", sort="due")
+    assert by_due[-2:] == [ids["b-accent/fwd"], ids["a-receptor/fwd"]]
+    assert by_due[:-2] == sorted(by_due[:-2])
+    assert search.search("", sort="due", descending=True)[:2] == [
+        ids["a-receptor/fwd"], ids["b-accent/fwd"]]
+    assert search.search("is:review", sort="interval") == [
+        ids["b-accent/fwd"], ids["a-receptor/fwd"]]
+    assert search.search("is:review", sort="stability", descending=True) == [
+        ids["a-receptor/fwd"], ids["b-accent/fwd"]]
+    assert search.search("", sort="reviews", descending=True)[:2] == [
+        ids["a-receptor/fwd"], ids["b-accent/fwd"]]
+    assert search.search("", sort="lapses", descending=True)[0] == ids["b-accent/fwd"]
+    assert search.search("", sort="answered", descending=True)[0] == ids["b-accent/fwd"]
+    # by the question's plain text (a cloze card's with its answers)
+    questions = [
+        i.question.lower()
+        for i in search.items(search.search("", sort="question"))
+        if i.note_id != "a-cloze"
+    ]
+    assert questions == sorted(questions)
+    decks = [i.deck for i in search.items(search.search("", sort="deck"))]
+    assert decks == sorted(decks)
+    with pytest.raises(ValueError, match="cannot sort by 'colour'"):
+        search.search("", sort="colour")
+
+
+def test_items_are_plain_text_with_plain_values(search: CardSearch, store: Library) -> None:
+    items = {f"{i.note_id}": i for i in search.items(search.search("deck:alpha"))}
+    assert items["a-receptor"].question == "Which receptor does psilocybin act on?"
+    assert items["a-integration"].question == "What is integration after a session?"
+    assert items["a-receptor"].deck == "Alpha mechanisms"
+    assert items["a-receptor"].state == "new" and items["a-receptor"].due is None
+    cloze = [i for i in search.items(search.search("deck:alpha")) if i.note_id == "a-cloze"]
+    assert {c.question for c in cloze} == {
+        "[...] is the active metabolite of psilocybin.",
+        "Psilocin is the active metabolite of [a prodrug].",
+    }
+
+
+def test_a_malformed_query_raises_search_error(search: CardSearch) -> None:
+    with pytest.raises(SearchError, match="did you mean 'deck'"):
+        search.search("dek:x")
+
+
+def test_plain_text_and_documents() -> None:
+    assert plain_text("a <b>bold</b> p < 0.05 &amp; more") == "a bold p < 0.05 & more"
+    assert plain_text("5-HT<sub>2A</sub><br>next<li>item") == "5-HT2A next item"
+    source = DocumentSource(1, "reversed", "rev", "Front", "Back", "", "Extra", "Fix", "mine",
+                            "", "", "", None, 0, 0)
+    assert card_document(source) == ("Back", "Front", "Extra Fix", "mine")
+
+
+def test_search_on_a_later_study_day(search: CardSearch, store: Library, clock: Clock) -> None:
+    ids = card_ids(store)
+    now = int(T0.timestamp())
+    execute(store, "UPDATE card SET queue = 2, stability = 5, last_review = :l, due = :d "
+            "WHERE id = :id", l=now, d=now + 2 * 86400, id=ids["b-accent/fwd"])
+    assert found(search, store, "is:due") == set()
+    clock.now = T0 + timedelta(days=2)
+    assert found(search, store, "is:due") == {"b-accent/fwd"}
+    assert found(search, store, "prop:due=0") == {"b-accent/fwd"}
