@@ -67,7 +67,8 @@ def card_document(source: DocumentSource) -> store_search.Document:
         question, answer = plain_text(source.back), plain_text(source.front)
     else:
         question, answer = plain_text(source.front), plain_text(source.back)
-    explanation = " ".join(p for p in (plain_text(source.extra), plain_text(source.correction)) if p)
+    parts = (plain_text(source.extra), plain_text(source.correction))
+    explanation = " ".join(p for p in parts if p)
     return question, answer, explanation, source.user_note
 
 

@@ -134,11 +134,11 @@ Document = tuple[str, str, str, str]
 
 def _index_state(db: sqlite3.Connection) -> tuple[bool, int]:
     """(whether the index and all its triggers exist, the last card id indexed)."""
+    marks = ", ".join("?" * len(_INDEX_OBJECTS))
     names = {
         name
         for (name,) in db.execute(
-            f"SELECT name FROM sqlite_master WHERE name IN ({', '.join('?' * len(_INDEX_OBJECTS))})",
-            _INDEX_OBJECTS,
+            f"SELECT name FROM sqlite_master WHERE name IN ({marks})", _INDEX_OBJECTS
         )
     }
     if names != set(_INDEX_OBJECTS):
@@ -373,8 +373,7 @@ class _Compiler:
 
     def _match(self, expression: str) -> str:
         return (
-            "c.id IN (SELECT rowid FROM card_text WHERE card_text MATCH "
-            f"{self.bind(expression)})"
+            f"c.id IN (SELECT rowid FROM card_text WHERE card_text MATCH {self.bind(expression)})"
         )
 
     def _group(self, nodes: Sequence[Node], joiner: str) -> str:
@@ -425,8 +424,7 @@ class _Compiler:
 
     def _facet(self, expression: str) -> str:
         return (
-            "c.id IN (SELECT rowid FROM card_facet WHERE card_facet MATCH "
-            f"{self.bind(expression)})"
+            f"c.id IN (SELECT rowid FROM card_facet WHERE card_facet MATCH {self.bind(expression)})"
         )
 
     def _state(self, name: str) -> str:
@@ -466,10 +464,10 @@ class _Compiler:
         if node.name in ("lapses", "reps"):
             return f"c.{node.name} {op} {self.bind(int(node.value))}"
         if node.name == "ivl":
-            days = "CAST(ROUND((c.due - c.last_review) / 86400.0) AS INTEGER)"
+            interval = "CAST(ROUND((c.due - c.last_review) / 86400.0) AS INTEGER)"
             return (
                 f"(c.queue IN ({int(Queue.REVIEW)}, {int(Queue.RELEARNING)}) "
-                f"AND c.last_review IS NOT NULL AND {days} {op} {self.bind(int(node.value))})"
+                f"AND c.last_review IS NOT NULL AND {interval} {op} {self.bind(int(node.value))})"
             )
         if node.name == "r":
             return (

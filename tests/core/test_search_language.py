@@ -148,7 +148,7 @@ def test_every_error_is_a_search_error_never_another_exception() -> None:
     # raises SearchError with a column inside the query (or just after it).
     import itertools
 
-    alphabet = ['a', ' ', '"', "(", ")", "-", "or", "is:", "prop:r<", "0.5", ":", "\\"]
+    alphabet = ["a", " ", '"', "(", ")", "-", "or", "is:", "prop:r<", "0.5", ":", "\\"]
     for length in range(1, 5):
         for parts in itertools.product(alphabet, repeat=length):
             query = "".join(parts)

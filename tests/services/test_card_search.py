@@ -195,17 +195,18 @@ def test_a_deck_edit_reindexes_the_cards_and_new_cards_are_found(
     assert found(search, store, "tag:added") == {"a-new/fwd"}
 
 
-def test_the_index_is_rebuilt_if_its_triggers_were_lost(
-    search: CardSearch, store: Library
-) -> None:
+def test_the_index_is_rebuilt_if_its_triggers_were_lost(search: CardSearch, store: Library) -> None:
     search.update_index()
     # A table rebuild (the store's upgrade may rebuild one) drops the table's triggers.
     execute(store, "DROP TRIGGER card_text_note_changed")
-    execute(store, "UPDATE note SET front = 'Which receptor does mescaline act on?' "
-            "WHERE id = 'a-receptor'")
+    execute(
+        store,
+        "UPDATE note SET front = 'Which receptor does mescaline act on?' WHERE id = 'a-receptor'",
+    )
     assert found(search, store, "mescaline") == {"a-receptor/fwd"}
-    execute(store, "UPDATE note SET front = 'Which receptor does DMT act on?' "
-            "WHERE id = 'a-receptor'")
+    execute(
+        store, "UPDATE note SET front = 'Which receptor does DMT act on?' WHERE id = 'a-receptor'"
+    )
     assert found(search, store, "dmt") == {"a-receptor/fwd"}
 
 
@@ -213,8 +214,17 @@ def test_the_index_is_rebuilt_if_its_triggers_were_lost(
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("deck:alpha", {"a-receptor/fwd", "a-integration/fwd", "a-cloze/c1", "a-cloze/c2",
-                        "a-dmn/fwd", "a-dmn/rev"}),
+        (
+            "deck:alpha",
+            {
+                "a-receptor/fwd",
+                "a-integration/fwd",
+                "a-cloze/c1",
+                "a-cloze/c2",
+                "a-dmn/fwd",
+                "a-dmn/rev",
+            },
+        ),
         ("deck:beta", {"b-consent/fwd", "b-accent/fwd"}),
         ('deck:"beta safety"', {"b-consent/fwd", "b-accent/fwd"}),
         ("deck:bet*", {"b-consent/fwd", "b-accent/fwd"}),
@@ -222,8 +232,17 @@ def test_the_index_is_rebuilt_if_its_triggers_were_lost(
         ("deck:bet", set()),
         ("deck:a_pha", set()),  # _ is a literal character, not LIKE's wildcard
         ("family:safety", {"b-consent/fwd", "b-accent/fwd"}),
-        ("family:MECHANISMS -deck:beta", {"a-receptor/fwd", "a-integration/fwd", "a-cloze/c1",
-                                          "a-cloze/c2", "a-dmn/fwd", "a-dmn/rev"}),
+        (
+            "family:MECHANISMS -deck:beta",
+            {
+                "a-receptor/fwd",
+                "a-integration/fwd",
+                "a-cloze/c1",
+                "a-cloze/c2",
+                "a-dmn/fwd",
+                "a-dmn/rev",
+            },
+        ),
         ("tag:serotonin", {"a-receptor/fwd"}),
         ("tag:ethics", {"b-consent/fwd", "b-accent/fwd"}),  # ethics and ethics::consent
         ("tag:ethics::consent", {"b-consent/fwd"}),
@@ -250,22 +269,44 @@ def test_states_flags_and_marks(search: CardSearch, store: Library, clock: Clock
     now = int(T0.timestamp())
     day = 86400
     # a review card due in 2 days, interval 10 days, reviewed 3 times with one lapse
-    execute(store, "UPDATE card SET queue = 2, stability = 12.0, difficulty = 5.0, "
-            "last_review = :last, due = :due, reps = 3, lapses = 1 WHERE id = :id",
-            last=now - 8 * day, due=now + 2 * day, id=ids["a-receptor/fwd"])
+    execute(
+        store,
+        "UPDATE card SET queue = 2, stability = 12.0, difficulty = 5.0, "
+        "last_review = :last, due = :due, reps = 3, lapses = 1 WHERE id = :id",
+        last=now - 8 * day,
+        due=now + 2 * day,
+        id=ids["a-receptor/fwd"],
+    )
     # a learning card due in ten minutes (due today)
-    execute(store, "UPDATE card SET queue = 1, step = 1, stability = 0.5, difficulty = 6.0, "
-            "last_review = :last, due = :due, reps = 1 WHERE id = :id",
-            last=now - 60, due=now + 600, id=ids["a-integration/fwd"])
+    execute(
+        store,
+        "UPDATE card SET queue = 1, step = 1, stability = 0.5, difficulty = 6.0, "
+        "last_review = :last, due = :due, reps = 1 WHERE id = :id",
+        last=now - 60,
+        due=now + 600,
+        id=ids["a-integration/fwd"],
+    )
     # an overdue review card, suspended
-    execute(store, "UPDATE card SET queue = 2, stability = 3.0, difficulty = 7.0, "
-            "last_review = :last, due = :due, reps = 9, lapses = 8, suspended = 1, leech = 1 "
-            "WHERE id = :id", last=now - 45 * day, due=now - 30 * day, id=ids["a-dmn/fwd"])
+    execute(
+        store,
+        "UPDATE card SET queue = 2, stability = 3.0, difficulty = 7.0, "
+        "last_review = :last, due = :due, reps = 9, lapses = 8, suspended = 1, leech = 1 "
+        "WHERE id = :id",
+        last=now - 45 * day,
+        due=now - 30 * day,
+        id=ids["a-dmn/fwd"],
+    )
     # a relearning card due yesterday, buried until tomorrow
-    execute(store, "UPDATE card SET queue = 3, stability = 40.0, difficulty = 4.0, "
-            "last_review = :last, due = :due, reps = 5, lapses = 2, buried_until = :until "
-            "WHERE id = :id", last=now - 2 * day, due=now - day, until=now + day,
-            id=ids["a-dmn/rev"])
+    execute(
+        store,
+        "UPDATE card SET queue = 3, stability = 40.0, difficulty = 4.0, "
+        "last_review = :last, due = :due, reps = 5, lapses = 2, buried_until = :until "
+        "WHERE id = :id",
+        last=now - 2 * day,
+        due=now - day,
+        until=now + day,
+        id=ids["a-dmn/rev"],
+    )
     execute(store, "UPDATE card SET flag = 1 WHERE id = :id", id=ids["b-consent/fwd"])
     execute(store, "UPDATE card SET flag = 3 WHERE id = :id", id=ids["b-accent/fwd"])
     execute(store, "UPDATE card SET retired = 1 WHERE id = :id", id=ids["a-cloze/c2"])
@@ -317,12 +358,22 @@ def test_prop_r_uses_the_schedulers_retrievability(
     now = int(T0.timestamp())
     day = 86400
     # just reviewed (R near 1), and long overdue (R low)
-    execute(store, "UPDATE card SET queue = 2, stability = 10.0, difficulty = 5.0, "
-            "last_review = :last, due = :due, reps = 1 WHERE id = :id",
-            last=now - 60, due=now + 10 * day, id=ids["a-receptor/fwd"])
-    execute(store, "UPDATE card SET queue = 2, stability = 2.0, difficulty = 5.0, "
-            "last_review = :last, due = :due, reps = 1 WHERE id = :id",
-            last=now - 60 * day, due=now - 58 * day, id=ids["b-accent/fwd"])
+    execute(
+        store,
+        "UPDATE card SET queue = 2, stability = 10.0, difficulty = 5.0, "
+        "last_review = :last, due = :due, reps = 1 WHERE id = :id",
+        last=now - 60,
+        due=now + 10 * day,
+        id=ids["a-receptor/fwd"],
+    )
+    execute(
+        store,
+        "UPDATE card SET queue = 2, stability = 2.0, difficulty = 5.0, "
+        "last_review = :last, due = :due, reps = 1 WHERE id = :id",
+        last=now - 60 * day,
+        due=now - 58 * day,
+        id=ids["b-accent/fwd"],
+    )
     items = {i.note_id: i for i in search.items(search.search("is:review"))}
     high = items["a-receptor"].retrievability
     low = items["b-accent"].retrievability
@@ -343,9 +394,16 @@ def test_rated_counts_answers_in_study_days_and_not_manual_changes(
     day_ms = 86400 * 1000
 
     def review(card: str, at_ms: int, rating: int, kind: int) -> None:
-        execute(store, "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, "
-                "queue_before, queue_after, due_after, before, kind) VALUES (:c, :at, :r, 1000, "
-                "0, 1, 0, '{}', :k)", c=ids[card], at=at_ms, r=rating, k=kind)
+        execute(
+            store,
+            "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, "
+            "queue_before, queue_after, due_after, before, kind) VALUES (:c, :at, :r, 1000, "
+            "0, 1, 0, '{}', :k)",
+            c=ids[card],
+            at=at_ms,
+            r=rating,
+            k=kind,
+        )
 
     review("a-receptor/fwd", now_ms - 3600 * 1000, 3, 0)  # today
     review("a-dmn/fwd", now_ms - 3 * day_ms, 1, 0)  # three days ago
@@ -361,24 +419,42 @@ def test_rated_counts_answers_in_study_days_and_not_manual_changes(
 def test_sorts(search: CardSearch, store: Library) -> None:
     ids = card_ids(store)
     now = int(T0.timestamp())
-    execute(store, "UPDATE card SET queue = 2, stability = 5, last_review = :l, due = :d, "
-            "reps = 2, lapses = 1 WHERE id = :id", l=now - 86400, d=now + 86400,
-            id=ids["b-accent/fwd"])
-    execute(store, "UPDATE card SET queue = 2, stability = 50, last_review = :l, due = :d, "
-            "reps = 7 WHERE id = :id", l=now - 3 * 86400, d=now + 40 * 86400,
-            id=ids["a-receptor/fwd"])
+    execute(
+        store,
+        "UPDATE card SET queue = 2, stability = 5, last_review = :l, due = :d, "
+        "reps = 2, lapses = 1 WHERE id = :id",
+        l=now - 86400,
+        d=now + 86400,
+        id=ids["b-accent/fwd"],
+    )
+    execute(
+        store,
+        "UPDATE card SET queue = 2, stability = 50, last_review = :l, due = :d, "
+        "reps = 7 WHERE id = :id",
+        l=now - 3 * 86400,
+        d=now + 40 * 86400,
+        id=ids["a-receptor/fwd"],
+    )
     # due: new cards first (in the order they were added), then by due time
     by_due = search.search("", sort="due")
     assert by_due[-2:] == [ids["b-accent/fwd"], ids["a-receptor/fwd"]]
     assert by_due[:-2] == sorted(by_due[:-2])
     assert search.search("", sort="due", descending=True)[:2] == [
-        ids["a-receptor/fwd"], ids["b-accent/fwd"]]
+        ids["a-receptor/fwd"],
+        ids["b-accent/fwd"],
+    ]
     assert search.search("is:review", sort="interval") == [
-        ids["b-accent/fwd"], ids["a-receptor/fwd"]]
+        ids["b-accent/fwd"],
+        ids["a-receptor/fwd"],
+    ]
     assert search.search("is:review", sort="stability", descending=True) == [
-        ids["a-receptor/fwd"], ids["b-accent/fwd"]]
+        ids["a-receptor/fwd"],
+        ids["b-accent/fwd"],
+    ]
     assert search.search("", sort="reviews", descending=True)[:2] == [
-        ids["a-receptor/fwd"], ids["b-accent/fwd"]]
+        ids["a-receptor/fwd"],
+        ids["b-accent/fwd"],
+    ]
     assert search.search("", sort="lapses", descending=True)[0] == ids["b-accent/fwd"]
     assert search.search("", sort="answered", descending=True)[0] == ids["b-accent/fwd"]
     # by the question's plain text (a cloze card's with its answers)
@@ -415,16 +491,22 @@ def test_a_malformed_query_raises_search_error(search: CardSearch) -> None:
 def test_plain_text_and_documents() -> None:
     assert plain_text("a <b>bold</b> p < 0.05 &amp; more") == "a bold p < 0.05 & more"
     assert plain_text("5-HT<sub>2A</sub><br>next<li>item") == "5-HT2A next item"
-    source = DocumentSource(1, "reversed", "rev", "Front", "Back", "", "Extra", "Fix", "mine",
-                            "", "", "", None, 0, 0)
+    source = DocumentSource(
+        1, "reversed", "rev", "Front", "Back", "", "Extra", "Fix", "mine", "", "", "", None, 0, 0
+    )
     assert card_document(source) == ("Back", "Front", "Extra Fix", "mine")
 
 
 def test_search_on_a_later_study_day(search: CardSearch, store: Library, clock: Clock) -> None:
     ids = card_ids(store)
     now = int(T0.timestamp())
-    execute(store, "UPDATE card SET queue = 2, stability = 5, last_review = :l, due = :d "
-            "WHERE id = :id", l=now, d=now + 2 * 86400, id=ids["b-accent/fwd"])
+    execute(
+        store,
+        "UPDATE card SET queue = 2, stability = 5, last_review = :l, due = :d WHERE id = :id",
+        l=now,
+        d=now + 2 * 86400,
+        id=ids["b-accent/fwd"],
+    )
     assert found(search, store, "is:due") == set()
     clock.now = T0 + timedelta(days=2)
     assert found(search, store, "is:due") == {"b-accent/fwd"}
