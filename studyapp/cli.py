@@ -136,6 +136,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--bibliography", action="store_true", help="the schema of sources.yaml instead"
     )
 
+    search = commands.add_parser(
+        "search",
+        help="list the cards a search finds (the browser's search language)",
+        description="Print the cards QUERY finds, one per line: question, deck, state and "
+        'due date (docs/search.md describes the language: words, "phrases", deck:, '
+        "family:, module:, tag:, source:, is:, flag:, prop:, rated:, or, -, parentheses). "
+        "A malformed query is one line on stderr with its column, exit status 2.",
+    )
+    search.add_argument("query", nargs="?", default="", metavar="QUERY")
+    search.add_argument("--json", action="store_true", help="print a JSON list of cards")
+    search.add_argument(
+        "--sort",
+        default="due",
+        choices=(
+            "question",
+            "deck",
+            "due",
+            "interval",
+            "retrievability",
+            "stability",
+            "lapses",
+            "reviews",
+            "answered",
+        ),
+        help="the order of the results (default: due, new cards first)",
+    )
+    search.add_argument("--reverse", action="store_true", help="the opposite order")
+    search.add_argument(
+        "--limit", type=int, default=0, metavar="N", help="print at most N cards (0: all)"
+    )
+
     export = commands.add_parser(
         "export",
         help="export synced decks as an Anki package (.apkg) or CSV",
@@ -186,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _preview(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "search":
+            return _search(args)
         return _gui(args)
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
@@ -272,6 +305,33 @@ def _stats(args: argparse.Namespace) -> int:
     t = overview.due_today
     print(f"today (within daily limits): {t.new} new, {t.learning} learning, {t.review} due")
     print(f"total reviews: {overview.reviews_total}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from studyapp.services.library import Library
+    from studyapp.services.search import SearchError
+
+    with Library.open(args.data_dir) as library:
+        search = library.card_search()
+        try:
+            ids = search.search(args.query, sort=args.sort, descending=args.reverse)
+        except SearchError as exc:
+            print(f"studyapp: error: search: {printable(str(exc))}", file=sys.stderr)
+            return 2
+        total = len(ids)
+        if args.limit > 0:
+            ids = ids[: args.limit]
+        items = search.items(ids)
+    if args.json:
+        print(json.dumps([item.as_json() for item in items], indent=2, ensure_ascii=False))
+        return 0
+    for item in items:
+        question = item.question if len(item.question) <= 70 else item.question[:69] + "…"
+        due = f"  ·  due {item.due.astimezone():%Y-%m-%d}" if item.due else ""
+        print(f"{printable(question)}  ·  {printable(item.deck)}  ·  {item.state}{due}")
+    shown = f" (first {len(items)} shown)" if len(items) < total else ""
+    print(f"{total} card{'s' if total != 1 else ''}{shown}", file=sys.stderr)
     return 0
 
 

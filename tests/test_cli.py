@@ -308,3 +308,47 @@ def test_a_screenshot_is_written_atomically_and_never_over_a_link(tmp_path: Path
         "link.png",
         "shot.png",
     ]
+
+
+def test_search_lists_cards_and_json_gives_the_services_results(
+    tmp_path: Path, deck_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from studyapp.services.library import Library
+
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "sync", str(deck_dir)]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "search", "receptor -ketamine"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "Which receptor do classic psychedelics mainly act on?  ·  Sample mechanisms  ·  new"
+    ]
+    assert captured.err == "1 card\n"
+    assert main(["--data-dir", str(data), "search", "deck:sample-*", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    with Library(data) as library:
+        expected = library.card_search().search("deck:sample-*")
+    assert [card["card_id"] for card in listed] == expected and len(expected) == 8
+    assert {card["state"] for card in listed} == {"new"}
+    assert main(["--data-dir", str(data), "search", "", "--limit", "3"]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 3
+    assert captured.err == "8 cards (first 3 shown)\n"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("dek:x", "unknown key 'dek' at column 1, did you mean 'deck'?"),
+        ('"open', 'unclosed quote at column 1: add a closing "'),
+        ("prop:r<abc", "'abc' at column 8 is not a number"),
+    ],
+)
+def test_a_malformed_search_is_one_line_and_exit_two(
+    tmp_path: Path, query: str, message: str
+) -> None:
+    result = run("--data-dir", str(tmp_path / "data"), "search", query)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"studyapp: error: search: {message}")

@@ -261,6 +261,8 @@ class MainWindow(QMainWindow):
 
         def apply() -> SyncPlan:
             self.library.apply(plan)
+            # The search index catches up here, off the GUI thread, not at the first search.
+            self.library.card_search().update_index()
             return plan
 
         self._task = BackgroundTask(apply, self)

@@ -15,6 +15,7 @@ from typing import assert_never
 
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.services import paths
+from studyapp.services.search import CardSearch
 from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.study import StudyScope, StudySession
 from studyapp.services.sync import SyncPlan, apply_plan, plan_sync, sync
@@ -184,6 +185,13 @@ class Library:
         target_dir.mkdir(parents=True, exist_ok=True)
         stored.copy_store(self.engine, target_dir / DB_FILENAME)
         return Library(target_dir)
+
+    # -- searching -------------------------------------------------------------------------
+    def card_search(
+        self, *, clock: Callable[[], datetime] = utc_now, tz: tzinfo | None = None
+    ) -> CardSearch:
+        """The search service for this store and settings (tests pass a clock and zone)."""
+        return CardSearch(self.engine, self.settings, clock=clock, tz=tz)
 
     # -- studying --------------------------------------------------------------------------
     def session(

@@ -96,6 +96,31 @@ class SearchItem:
     flag: int
     leech: bool
 
+    def as_json(self) -> dict[str, object]:
+        """The item as JSON-ready values (times in ISO 8601, UTC)."""
+        return {
+            "card_id": self.card_id,
+            "note_id": self.note_id,
+            "question": self.question,
+            "deck": self.deck,
+            "state": self.state,
+            "due": self.due.isoformat() if self.due else None,
+            "interval_days": None if self.interval_days is None else round(self.interval_days, 2),
+            "retrievability": None
+            if self.retrievability is None
+            else round(self.retrievability, 4),
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "reviews": self.reviews,
+            "lapses": self.lapses,
+            "last_answered": self.last_answered.isoformat() if self.last_answered else None,
+            "suspended": self.suspended,
+            "buried": self.buried,
+            "retired": self.retired,
+            "flag": self.flag,
+            "leech": self.leech,
+        }
+
     @property
     def state(self) -> str:
         """The card's state in a word or two, e.g. ``suspended`` or ``review``."""

@@ -215,54 +215,71 @@ def update_index(
     db: sqlite3.Connection,
     document: Callable[[DocumentSource], Document],
     *,
-    batch: int = 2000,
+    chunk: int = 5000,
 ) -> int:
-    """Bring the full-text index up to date in one write transaction; returns how many
-    cards were (re)indexed. ``document`` makes a card's plain-text row.
+    """Bring the full-text index up to date; returns how many cards were (re)indexed.
+    ``document`` makes a card's plain-text row.
 
     Creates the index (and indexes every card) if it is missing, or if one of its triggers
-    is (a table rebuild drops its triggers, and changes made since are not recorded).
+    is (a table rebuild drops its triggers, and changes made since are not recorded). Works
+    in write transactions of at most ``chunk`` new cards each, so building the index of a
+    large store in the background never holds the write lock for long: an answer waits for
+    one chunk at most (about 0.1 s).
     """
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        complete, mark = _index_state(db)
-        if not complete:
-            for name in _INDEX_TABLES:
-                db.execute(f"DROP TABLE IF EXISTS {name}")
-            for name in _TRIGGERS:
-                db.execute(f"DROP TRIGGER IF EXISTS {name}")
-            for sql in (*_TABLES, *_TRIGGERS.values()):
-                db.execute(sql)
-            db.execute("INSERT INTO card_text_mark (id, last_card) VALUES (0, 0)")
-            mark = 0
-        count = 0
-        pending = [
-            note_id for (note_id,) in db.execute("SELECT DISTINCT note_id FROM card_text_pending")
-        ]
-        for start in range(0, len(pending), 500):
-            notes = pending[start : start + 500]
-            marks = ", ".join("?" * len(notes))
-            for table in ("card_text", "card_facet"):
-                db.execute(
-                    f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM card WHERE note_id IN "
-                    f"({marks}) AND id <= ?)",
-                    (*notes, mark),
-                )
-            rows = db.execute(
-                _SOURCE_SQL + f"WHERE c.note_id IN ({marks}) AND c.id <= ?", (*notes, mark)
-            ).fetchall()
-            count += _insert_documents(db, rows, document, batch)
+    count = 0
+    while True:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            indexed, done = _update_step(db, document, chunk)
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+        count += indexed
+        if done:
+            return count
+
+
+def _update_step(
+    db: sqlite3.Connection, document: Callable[[DocumentSource], Document], chunk: int
+) -> tuple[int, bool]:
+    """One transaction of :func:`update_index`: (cards indexed, whether the index is done)."""
+    complete, mark = _index_state(db)
+    if not complete:
+        for name in _INDEX_TABLES:
+            db.execute(f"DROP TABLE IF EXISTS {name}")
+        for name in _TRIGGERS:
+            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for sql in (*_TABLES, *_TRIGGERS.values()):
+            db.execute(sql)
+        db.execute("INSERT INTO card_text_mark (id, last_card) VALUES (0, 0)")
+        mark = 0
+    count = 0
+    pending = [
+        note_id for (note_id,) in db.execute("SELECT DISTINCT note_id FROM card_text_pending")
+    ]
+    for start in range(0, len(pending), 500):
+        notes = pending[start : start + 500]
+        marks = ", ".join("?" * len(notes))
+        for table in ("card_text", "card_facet"):
+            db.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM card WHERE note_id IN "
+                f"({marks}) AND id <= ?)",
+                (*notes, mark),
+            )
+        rows = db.execute(
+            _SOURCE_SQL + f"WHERE c.note_id IN ({marks}) AND c.id <= ?", (*notes, mark)
+        ).fetchall()
+        count += _insert_documents(db, rows, document, 2000)
+    if pending:
         db.execute("DELETE FROM card_text_pending")
-        last = db.execute("SELECT max(id) FROM card").fetchone()[0] or 0
-        if last > mark:
-            cursor = db.execute(_SOURCE_SQL + "WHERE c.id > ? ORDER BY c.id", (mark,))
-            count += _insert_documents(db, cursor, document, batch)
-            db.execute("UPDATE card_text_mark SET last_card = ? WHERE id = 0", (last,))
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()
-    return count
+    rows = db.execute(
+        _SOURCE_SQL + "WHERE c.id > ? ORDER BY c.id LIMIT ?", (mark, chunk)
+    ).fetchall()
+    if rows:
+        count += _insert_documents(db, rows, document, 2000)
+        db.execute("UPDATE card_text_mark SET last_card = ? WHERE id = 0", (rows[-1][0],))
+    return count, len(rows) < chunk
 
 
 # -- compiling a search ----------------------------------------------------------------------
@@ -438,9 +455,11 @@ class _Compiler:
         if name == "due":
             # As the study queues see it: learning and review cards due before the end of
             # today, not retired, suspended or buried.
+            # "due > 0": only new cards have due 0; saying so keeps them out of the range a
+            # search walks on the index on due (half of all cards, in a young collection).
             return (
-                f"(c.retired = 0 AND c.queue IN ({_STUDIED}) AND c.due < "
-                f"{self.bind(self.context.day_starts(1))} AND c.suspended = 0 AND "
+                f"(c.due > 0 AND c.due < {self.bind(self.context.day_starts(1))} AND "
+                f"c.queue IN ({_STUDIED}) AND c.retired = 0 AND c.suspended = 0 AND "
                 f"c.buried_until <= {self.bind(now)})"
             )
         if name == "suspended":
@@ -491,7 +510,7 @@ class _Compiler:
         else:
             inside = f"(c.due >= {self.bind(start)} AND c.due < {self.bind(end)})"
             condition = inside if op == "=" else f"NOT {inside}"
-        return f"(c.queue IN ({_STUDIED}) AND {condition})"
+        return f"(c.due > 0 AND c.queue IN ({_STUDIED}) AND {condition})"
 
     def _rated(self, node: Rated) -> str:
         since_ms = self.context.day_starts(1 - node.days) * 1000
@@ -501,38 +520,52 @@ class _Compiler:
         return sql + " AND kind IN (0, 1))"
 
 
-def compile_search(node: Node, context: SearchContext) -> tuple[str, list[Any]]:
-    """A WHERE clause over ``card c`` for ``node``, and its parameters."""
+_CARDS = "card c"
+_MATCHED_CARDS = "card_text JOIN card c ON c.id = card_text.rowid"
+
+
+def compile_search(node: Node, context: SearchContext) -> tuple[str, str, list[Any]]:
+    """``FROM`` and ``WHERE`` clauses for ``node`` (the cards are ``c``), and the parameters.
+
+    Words at the top level (alone or side by side with other terms) drive the query from the
+    full-text index: its matches are joined to their cards in rowid order, which is faster
+    than a list of matching ids looked up one by one (a third, for a common word).
+    """
     compiler = _Compiler(context)
-    return compiler.compile(node), compiler.params
+    parts: tuple[Node, ...] = node.nodes if isinstance(node, And) else (node,)
+    texts = [n for n in parts if isinstance(n, Text)]
+    if not texts:
+        return _CARDS, compiler.compile(node), compiler.params
+    match = f"card_text MATCH {compiler.bind(' AND '.join(_fts_text(t) for t in texts))}"
+    rest = [n for n in parts if not isinstance(n, Text)]
+    where = match if not rest else f"{match} AND {compiler.compile(And(tuple(rest)))}"
+    return _MATCHED_CARDS, where, compiler.params
 
 
 _QUESTION = "(SELECT lower(question) FROM card_text WHERE rowid = c.id)"
 """The question as plain text (a cloze note's text with its answers), from the index."""
-SORTS: dict[str, tuple[tuple[str, ...], bool, bool]] = {
-    # column -> (ORDER BY terms, joins note, joins deck)
-    "question": ((_QUESTION,), False, False),
-    "deck": (("d.title", "c.new_order"), False, True),
+SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
+    # column -> (ORDER BY terms, joins deck)
+    "question": ((_QUESTION,), False),
+    "deck": (("d.title", "c.new_order"), True),
     # New cards (due 0) first in the order they were added, then by due time: the order of
     # the index on due, so the whole collection comes back without a sort.
-    "due": (("c.due",), False, False),
+    "due": (("c.due",), False),
     "interval": (
         (
             f"CASE WHEN c.queue IN ({int(Queue.REVIEW)}, {int(Queue.RELEARNING)}) "
             "THEN c.due - c.last_review ELSE -1 END",
         ),
         False,
-        False,
     ),
     "retrievability": (
         ("coalesce(studyapp_r(c.stability, c.difficulty, c.last_review, c.due), 2)",),
         False,
-        False,
     ),
-    "stability": (("coalesce(c.stability, -1)",), False, False),
-    "lapses": (("c.lapses",), False, False),
-    "reviews": (("c.reps",), False, False),
-    "answered": (("coalesce(c.last_review, 0)",), False, False),
+    "stability": (("coalesce(c.stability, -1)",), False),
+    "lapses": (("c.lapses",), False),
+    "reviews": (("c.reps",), False),
+    "answered": (("coalesce(c.last_review, 0)",), False),
 }
 """The orders a search can come back in (the browser's sortable columns)."""
 
@@ -550,15 +583,13 @@ def search_ids(
     The ids come back as one JSON array (decoded natively): 200,000 ids in ~20 ms, against
     ~60 ms for as many result rows.
     """
-    where, params = compile_search(node, context)
-    order, note, deck = SORTS[sort]
-    joins = (" JOIN note n ON n.id = c.note_id" if note else "") + (
-        " JOIN deck d ON d.id = c.deck_id" if deck else ""
-    )
+    source, where, params = compile_search(node, context)
+    order, deck = SORTS[sort]
+    joins = " JOIN deck d ON d.id = c.deck_id" if deck else ""
     direction = " DESC" if descending else ""
     terms = ", ".join(f"{term}{direction}" for term in order)
     sql = (
-        f"SELECT json_group_array(id) FROM (SELECT c.id FROM card c{joins} WHERE {where} "
+        f"SELECT json_group_array(id) FROM (SELECT c.id FROM {source}{joins} WHERE {where} "
         f"ORDER BY {terms}, c.id{direction})"
     )
     value = db.execute(sql, params).fetchone()[0]
@@ -567,8 +598,8 @@ def search_ids(
 
 def count_ids(db: sqlite3.Connection, node: Node, context: SearchContext) -> int:
     """How many cards match ``node``."""
-    where, params = compile_search(node, context)
-    return int(db.execute(f"SELECT count(*) FROM card c WHERE {where}", params).fetchone()[0])
+    source, where, params = compile_search(node, context)
+    return int(db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0])
 
 
 class BrowserRow(NamedTuple):

@@ -511,3 +511,19 @@ def test_search_on_a_later_study_day(search: CardSearch, store: Library, clock: 
     clock.now = T0 + timedelta(days=2)
     assert found(search, store, "is:due") == {"b-accent/fwd"}
     assert found(search, store, "prop:due=0") == {"b-accent/fwd"}
+
+
+def test_the_index_is_built_in_chunks_each_committed(store: Library) -> None:
+    import sqlite3
+
+    from studyapp.store import search as store_search
+
+    db = sqlite3.connect(store.engine.url.database or "")
+    try:
+        assert not store_search.index_is_current(db)
+        assert store_search.update_index(db, card_document, chunk=3) == len(ALL)
+        assert store_search.index_is_current(db)
+        assert db.execute("SELECT count(*) FROM card_text").fetchone() == (len(ALL),)
+        assert store_search.update_index(db, card_document, chunk=3) == 0
+    finally:
+        db.close()
