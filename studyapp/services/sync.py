@@ -84,8 +84,10 @@ class SyncPlan:
 
     @property
     def resets_progress(self) -> bool:
-        """Whether applying the plan retires or relearns cards (the GUI asks first)."""
-        return bool(self.relearn or self.retired or self.decks_removed)
+        """Whether applying the plan retires or relearns cards the store already holds (the GUI
+        asks first). A retired card the store has never seen (a deck that ships with retirements,
+        synced for the first time) takes nothing away, so it does not count."""
+        return bool(self.relearn or self.ops.get("card_retire") or self.decks_removed)
 
     def summary(self) -> str:
         parts = [
