@@ -115,13 +115,18 @@ def _scope(query: DueQuery) -> tuple[str, dict[str, Any]]:
     return f" AND c.deck_id IN ({placeholders})", dict(zip(names, query.deck_ids, strict=True))
 
 
+# CROSS JOIN keeps today's answers (by the reviewed_at index) the outer loop: with a plain
+# JOIN, SQLite walks every card to avoid sorting for DISTINCT and probes the log for each
+# (0.3 s at 200,000 cards and a million answers).
+TOUCHED_NOTES_SQL = (
+    "SELECT DISTINCT c.note_id FROM review r CROSS JOIN card c ON c.id = r.card_id "
+    "WHERE r.reviewed_at >= :day_start"
+)
+
+
 def touched_notes(db: sqlite3.Connection, *, day_start_ms: int) -> set[str]:
     """Notes with a card answered since ``day_start_ms``: their siblings wait for tomorrow."""
-    rows = db.execute(
-        "SELECT DISTINCT c.note_id FROM review r JOIN card c ON c.id = r.card_id "
-        "WHERE r.reviewed_at >= :day_start",
-        {"day_start": day_start_ms},
-    )
+    rows = db.execute(TOUCHED_NOTES_SQL, {"day_start": day_start_ms})
     return {note_id for (note_id,) in rows}
 
 
