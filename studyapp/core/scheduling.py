@@ -1,16 +1,19 @@
-"""FSRS scheduling as a pure function over :class:`MemoryState` (the only ``fsrs`` importer)."""
+"""FSRS scheduling as a pure function over :class:`MemoryState` (the only FSRS importer:
+``fsrs`` and ``fsrs_rs_python``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import fsrs
+import fsrs_rs_python as fsrs_rs
 
 from studyapp.core.model import MemoryState, Queue, Rating
 from studyapp.core.studyday import require_utc
 
-__all__ = ["SchedulerConfig", "Scheduler", "format_interval"]
+__all__ = ["NewCardsOutlook", "SchedulerConfig", "Scheduler", "format_interval"]
 
 _FSRS_STATE = {
     Queue.LEARNING: fsrs.State.Learning,
@@ -62,6 +65,9 @@ class Scheduler:
             maximum_interval=c.maximum_interval,
             enable_fuzzing=c.fuzz,
         )
+        self._decay = -c.parameters[20]
+        self._factor = 0.9 ** (1 / self._decay) - 1
+        self._rs = fsrs_rs.FSRS(list(c.parameters))
 
     @staticmethod
     def _to_fsrs(state: MemoryState, now: datetime) -> fsrs.Card:
@@ -102,9 +108,105 @@ class Scheduler:
 
     def retrievability(self, state: MemoryState, now: datetime) -> float | None:
         """Estimated probability of recalling the card at ``now``; None for a new card."""
-        if state.queue is Queue.NEW or state.stability is None:
+        if state.queue is Queue.NEW or state.stability is None or state.last_review is None:
             return None
-        return float(self._fsrs.get_card_retrievability(self._to_fsrs(state, now), now))
+        return self.recall_between(
+            state.stability, int(state.last_review.timestamp()), int(require_utc(now).timestamp())
+        )
+
+    def retrievability_many(
+        self, cards: Iterable[tuple[float, int]], now: datetime
+    ) -> Iterator[float]:
+        """:meth:`retrievability` at ``now`` of many cards at once, each given as (stability,
+        last review in epoch seconds): the same curve and day count, for statistics over a
+        whole collection without a :class:`MemoryState` per card."""
+        moment = int(require_utc(now).timestamp())
+        # recall_after and days_between inlined (a test holds them equal): this runs once
+        # per card of a collection, and three calls a card were most of the time.
+        factor, decay = self._factor, self._decay
+        for stability, last_review in cards:
+            days = max(0, (moment - last_review) // 86_400)
+            yield (1 + factor * days / stability) ** decay
+
+    def recall_between(self, stability: float, last_review: int, moment: int) -> float:
+        """Retrievability at ``moment`` of a card last reviewed at ``last_review`` (both epoch
+        seconds), counting the days between them as FSRS does (:meth:`days_between`)."""
+        return self.recall_after(stability, self.days_between(last_review, moment))
+
+    @staticmethod
+    def days_between(last_review: int, moment: int) -> int:
+        """The days FSRS counts from a review to a moment (epoch seconds): as py-fsrs counts
+        them, whole 24-hour periods."""
+        return max(0, (moment - last_review) // 86_400)
+
+    def recall_after(self, stability: float, days: float) -> float:
+        """FSRS's forgetting curve: the probability of recall ``days`` after the last review
+        of a card of this ``stability``. Every retrievability above comes from here."""
+        return float((1 + self._factor * max(0.0, days) / stability) ** self._decay)
+
+    # -- projection (statistics, readiness) -----------------------------------------------
+    def after_good(
+        self, stability: float, difficulty: float, elapsed_days: int
+    ) -> tuple[float, float, int]:
+        """A review card answered Good ``elapsed_days`` after its last review: its new
+        stability and difficulty and the interval in days it is given (no fuzz), by FSRS's
+        reference engine (``fsrs-rs``, Anki's). For projections over many cards."""
+        states = self._rs.next_states(
+            fsrs_rs.MemoryState(stability, difficulty),
+            self.config.desired_retention,
+            max(0, int(elapsed_days)),
+        )
+        good = states.good
+        interval = min(self.config.maximum_interval, max(1, round(good.interval)))
+        return good.memory.stability, good.memory.difficulty, interval
+
+    def simulate_new_cards(
+        self, count: int, per_day: int, days: int, *, seed: int = 42
+    ) -> NewCardsOutlook:
+        """FSRS's own simulator (``fsrs_rs_python.simulate``): ``count`` new cards introduced
+        ``per_day`` a day from today (day 0) and then reviewed whenever due, for ``days``
+        days. Learning and review answers are drawn with the simulator's default rating
+        shares (fitted on Anki users' logs); no daily review limit, no time limit.
+        """
+        count = min(count, per_day * days)
+        if count <= 0:
+            return NewCardsOutlook(0, 0.0, (0.0,) * days, (0.0,) * days)
+        config = fsrs_rs.default_simulator_config()
+        config.deck_size = count
+        config.learn_span = days + 1
+        config.learn_limit = per_day
+        config.max_cost_perday = 1e12
+        config.max_ivl = float(self.config.maximum_interval)
+        config.learning_step_count = len(self.config.learning_steps)
+        config.relearning_step_count = len(self.config.relearning_steps)
+        result = fsrs_rs.simulate(
+            list(self.config.parameters), self.config.desired_retention, config, seed
+        )
+        introduced = int(result.introduced_cnt_per_day[days])
+        recalled = float(result.memorized_cnt_per_day[days])
+        return NewCardsOutlook(
+            introduced=introduced,
+            recalled_at_end=recalled,
+            reviews_per_day=tuple(float(n) for n in result.review_cnt_per_day[:days]),
+            learned_per_day=tuple(float(n) for n in result.learn_cnt_per_day[:days]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewCardsOutlook:
+    """What :meth:`Scheduler.simulate_new_cards` expects on the last day and before it.
+
+    Attributes:
+        introduced: cards introduced by the last day (day ``days``, not counted).
+        recalled_at_end: expected number of them recalled on the last day.
+        reviews_per_day: expected review answers on each day before the last.
+        learned_per_day: cards introduced on each day before the last.
+    """
+
+    introduced: int
+    recalled_at_end: float
+    reviews_per_day: tuple[float, ...]
+    learned_per_day: tuple[float, ...]
 
 
 def format_interval(delta: timedelta) -> str:

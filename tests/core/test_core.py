@@ -110,6 +110,52 @@ def test_retrievability_falls_with_time() -> None:
     assert scheduler.retrievability(MemoryState(), NOW) is None
 
 
+def test_retrievability_is_the_engines_and_many_cards_get_the_same() -> None:
+    """Our curve agrees with py-fsrs's own get_card_retrievability (the engine the reviews
+    use today), and retrievability_many with retrievability, card by card."""
+    import fsrs
+
+    scheduler = Scheduler(SchedulerConfig(fuzz=False))
+    engine = fsrs.Scheduler()
+    states = []
+    state = scheduler.review(MemoryState(), Rating.GOOD, NOW)
+    for days, rating in ((1, Rating.GOOD), (4, Rating.HARD), (20, Rating.AGAIN), (3, Rating.EASY)):
+        state = scheduler.review(state, rating, NOW + timedelta(days=days))
+        states.append(state)
+    later = NOW + timedelta(days=90, hours=5)
+    for s in states:
+        assert s.stability is not None and s.last_review is not None
+        card = fsrs.Card(
+            card_id=1,
+            state=fsrs.State(int(s.queue)),
+            stability=s.stability,
+            difficulty=s.difficulty,
+            due=s.due,
+            last_review=s.last_review,
+        )
+        assert scheduler.retrievability(s, later) == pytest.approx(
+            engine.get_card_retrievability(card, later), rel=1e-12
+        )
+    many = list(
+        scheduler.retrievability_many(
+            ((s.stability, int(s.last_review.timestamp())) for s in states),  # type: ignore[union-attr,arg-type]
+            later,
+        )
+    )
+    assert many == pytest.approx([scheduler.retrievability(s, later) for s in states], rel=1e-12)
+
+
+def test_after_good_grows_stability_and_the_simulator_introduces_at_the_pace() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=False))
+    stability, difficulty, interval = scheduler.after_good(10.0, 5.0, 10)
+    assert stability > 10 and 1 <= difficulty <= 10 and interval >= 10
+    outlook = scheduler.simulate_new_cards(100, 10, 30)
+    assert outlook.introduced == 100
+    assert outlook.learned_per_day[:10] == (10.0,) * 10 and sum(outlook.learned_per_day) == 100
+    assert 0.8 < outlook.recalled_at_end / 100 < 1.0
+    assert scheduler.simulate_new_cards(100, 2, 30).introduced == 60  # none on the last day
+
+
 @pytest.mark.parametrize(
     ("delta", "label"),
     [
