@@ -105,8 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print what would change and write nothing"
     )
 
-    stats = commands.add_parser("stats", help="per-deck card counts and total reviews")
+    stats = commands.add_parser(
+        "stats",
+        help="statistics: cards per deck, today, streak, forecast, true retention, memory, "
+        "readiness for an exam date",
+        description="Print the statistics the Statistics screen shows: cards per deck, "
+        "today's study and the streak, the forecast of due cards, true retention (as Anki "
+        "defines it), FSRS memory, answers by hour, and readiness for the exam date (the "
+        "date in Settings, or --exam-date).",
+    )
     stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.add_argument(
+        "--exam-date",
+        metavar="YYYY-MM-DD",
+        help="forecast readiness for this date (default: the exam date in Settings)",
+    )
+    scope = stats.add_mutually_exclusive_group()
+    scope.add_argument("--family", metavar="F", help="only the decks of family F")
+    scope.add_argument("--deck", metavar="D", help="only deck D (its id)")
 
     preview = commands.add_parser(
         "preview",
@@ -263,9 +279,27 @@ def _sync(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from studyapp.services.library import Library
+    from studyapp.services.progress import collect, progress_json
+    from studyapp.services.readiness import parse_exam_date
+    from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter
 
+    exam = None
+    if args.exam_date is not None:
+        try:
+            exam = parse_exam_date(args.exam_date)
+        except ValueError as exc:
+            print(f"studyapp stats: error: {exc}", file=sys.stderr)
+            return 2
     with Library.open(args.data_dir) as library:
+        statistics = Statistics(library.engine, library.settings)
+        try:
+            scope = statistics.resolve(StatsFilter(family=args.family, deck=args.deck))
+        except UnknownFilter as exc:
+            print(f"studyapp stats: error: {exc}", file=sys.stderr)
+            return 2
         overview = library.overview(totals=True)
+        progress = collect(statistics, scope, exam or library.settings.exam)
+    wanted = scope.scope.deck_ids
     decks = [
         {
             "id": deck.id,
@@ -278,6 +312,7 @@ def _stats(args: argparse.Namespace) -> int:
         }
         for family in overview.families
         for deck in family.decks
+        if wanted is None or deck.id in wanted
     ]
     if args.json:
         print(
@@ -291,6 +326,7 @@ def _stats(args: argparse.Namespace) -> int:
                     },
                     "total_reviews": overview.reviews_total,
                     "next_due": overview.next_due.isoformat() if overview.next_due else None,
+                    **progress_json(progress),
                 },
                 indent=2,
             )
@@ -305,6 +341,10 @@ def _stats(args: argparse.Namespace) -> int:
     t = overview.due_today
     print(f"today (within daily limits): {t.new} new, {t.learning} learning, {t.review} due")
     print(f"total reviews: {overview.reviews_total}")
+    from studyapp.services.progress import progress_lines
+
+    for line in progress_lines(progress):
+        print(line)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import date
 from typing import Any, Literal
 
 from studyapp.core.scheduling import SchedulerConfig
@@ -29,6 +30,8 @@ class Settings:
         font_size: card text size in points.
         theme: light, dark or follow the system.
         fuzz: spread intervals slightly (on in use; tests turn it off).
+        exam_date: the date the trainee studies toward (``YYYY-MM-DD``), or empty: the
+            statistics forecast how ready they will be on it.
     """
 
     desired_retention: float = 0.90
@@ -40,6 +43,7 @@ class Settings:
     font_size: int = 15
     theme: Theme = "system"
     fuzz: bool = True
+    exam_date: str = ""
 
     def __post_init__(self) -> None:
         if not 0.70 <= self.desired_retention <= 0.99:
@@ -56,6 +60,18 @@ class Settings:
             raise ValueError("font size must be between 8 and 40 points")
         if self.theme not in ("system", "light", "dark"):
             raise ValueError("theme must be system, light or dark")
+        if self.exam_date:
+            try:
+                date.fromisoformat(self.exam_date)
+            except ValueError:
+                raise ValueError(
+                    f"the exam date must look like 2026-06-30, not {self.exam_date!r}"
+                ) from None
+
+    @property
+    def exam(self) -> date | None:
+        """The exam date, if one is set."""
+        return date.fromisoformat(self.exam_date) if self.exam_date else None
 
     def scheduler_config(self) -> SchedulerConfig:
         return SchedulerConfig(

@@ -57,6 +57,7 @@ __all__ = [
     "DeckRow",
     "NoteRow",
     "ReviewRow",
+    "ReviewTally",
     "Setting",
     "StoreMeta",
     "UserNote",
@@ -188,6 +189,21 @@ class ReviewRow(SQLModel, table=True):
     before: str = Field(description="JSON snapshot of the card's scheduling columns before.")
     kind: int = default(0)
     """0 a scheduled answer, 1 a cram answer, 2 a manual change (forget, set due date)."""
+
+
+class ReviewTally(SQLModel, table=True):
+    """The review log counted by quarter-hour and kind of answer, kept by triggers on
+    ``review`` (see :mod:`studyapp.store.stats`): what the statistics read instead of a
+    million rows."""
+
+    __tablename__ = "review_tally"
+
+    quarter: int = Field(primary_key=True, description="reviewed_at // 900,000 (15 minutes).")
+    queue: int = Field(primary_key=True, description="The card's queue before the answer.")
+    failed: bool = Field(primary_key=True, description="Answered Again.")
+    ivl: int = Field(primary_key=True, description="0 under a day, 1 young, 2 mature.")
+    answers: int
+    ms: int = Field(description="Time spent on these answers, milliseconds.")
 
 
 class Setting(SQLModel, table=True):

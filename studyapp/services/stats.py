@@ -1,0 +1,696 @@
+"""Statistics of a trainee's study: today, the streak, the calendar, the forecast, true
+retention, FSRS memory, answers by hour, coverage; headless, for the screen, the report and
+``studyapp stats``.
+
+Definitions follow Anki's statistics (``rslib/src/stats/graphs/``) where Anki has one:
+
+- A **study day** is 24 hours from the local rollover hour; day 0 is today.
+- **True retention** is the pass rate (anything but Again) of answers given to cards with
+  an interval of a day or more (review cards, and cards in learning on steps of a day or
+  more), split by that interval: young under 21 days, mature from 21. Periods: today,
+  yesterday, the last 7, 30 and 365 days, and all time.
+- The **forecast** counts cards that are not new by the day they fall due, learning cards
+  included; cards already overdue are counted apart.
+- **Memory** histograms: stability (days), difficulty (1-10, shown as 0-100% as Anki does)
+  and retrievability now, of every card with a memory state.
+
+Every figure is computed from the store through :mod:`studyapp.store.stats`, so it can be
+tested with a fake clock and a hand-made review log.
+"""
+
+from __future__ import annotations
+
+import statistics
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Engine
+
+from studyapp.core.scheduling import Scheduler
+from studyapp.core.studyday import require_utc, study_day, utc_now
+from studyapp.services.settings import Settings
+from studyapp.store import stats as store
+from studyapp.store.stats import IVL_NONE, IVL_YOUNG, Scope
+
+__all__ = [
+    "FAMILY_TITLES",
+    "Calendar",
+    "Coverage",
+    "DeckCoverage",
+    "FamilyCoverage",
+    "Forecast",
+    "Hours",
+    "Memory",
+    "RetentionPeriod",
+    "StatsFilter",
+    "StatsScope",
+    "Statistics",
+    "Streak",
+    "TimeSpent",
+    "Today",
+    "TrueRetention",
+    "UnknownFilter",
+]
+
+FAMILY_TITLES = {
+    "mechanisms": "Mechanisms",
+    "evidence": "Evidence",
+    "terms": "Terms",
+    "process": "Therapy process",
+    "safety": "Risks and safety",
+}
+"""The bundled families' titles, in the order the screens list them."""
+
+CALENDAR_DAYS = 365
+FORECAST_DAYS = 365
+FORECAST_WINDOWS = (30, 90, 365)
+
+
+def family_title(family: str) -> str:
+    return FAMILY_TITLES.get(family, family.replace("-", " ").replace("_", " ").capitalize())
+
+
+def family_order(family: str) -> tuple[int, str]:
+    order = list(FAMILY_TITLES)
+    return (order.index(family) if family in order else len(order), family)
+
+
+class UnknownFilter(ValueError):
+    """A family or deck that no active deck has; the message names what exists."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatsFilter:
+    """Which cards the statistics cover: everything, one family or one deck.
+
+    ``module`` is reserved for course modules (issue 15) and is not yet applied.
+    """
+
+    family: str | None = None
+    deck: str | None = None
+    module: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatsScope:
+    """A resolved filter: its title for screens, and the decks it covers."""
+
+    title: str
+    scope: Scope
+    deck_titles: dict[str, str]
+    deck_families: dict[str, str]
+
+    @property
+    def everything(self) -> bool:
+        return self.scope.everything
+
+
+# -- panels ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Today:
+    """Today's study (from the start of the study day)."""
+
+    cards: int
+    answers: int
+    seconds: float
+    again: int
+    learning: int
+    review: int
+    relearning: int
+
+    @property
+    def again_rate(self) -> float | None:
+        return self.again / self.answers if self.answers else None
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    """Consecutive study days with at least one answer, ending today (or yesterday, while
+    today is still open), the longest such run, and the days studied in the last year."""
+
+    current: int
+    longest: int
+    studied_today: bool
+    days_last_year: int
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """Answers per study day for the last ``len(counts)`` days, the last being today."""
+
+    first_day: date
+    counts: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def active_days(self) -> int:
+        return sum(1 for n in self.counts if n)
+
+    @property
+    def busiest(self) -> int:
+        return max(self.counts, default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpent:
+    """Minutes spent answering per study day for the last ``len(minutes)`` days."""
+
+    first_day: date
+    minutes: tuple[float, ...]
+    total_minutes: float
+    """All time."""
+    seconds_per_answer: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPeriod:
+    """Anki's true-retention counts for one period."""
+
+    key: str
+    label: str
+    young_passed: int = 0
+    young_failed: int = 0
+    mature_passed: int = 0
+    mature_failed: int = 0
+
+    @property
+    def young(self) -> float | None:
+        total = self.young_passed + self.young_failed
+        return self.young_passed / total if total else None
+
+    @property
+    def mature(self) -> float | None:
+        total = self.mature_passed + self.mature_failed
+        return self.mature_passed / total if total else None
+
+    @property
+    def passed(self) -> int:
+        return self.young_passed + self.mature_passed
+
+    @property
+    def failed(self) -> int:
+        return self.young_failed + self.mature_failed
+
+    @property
+    def total(self) -> float | None:
+        count = self.passed + self.failed
+        return self.passed / count if count else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "young_passed": self.young_passed,
+            "young_failed": self.young_failed,
+            "mature_passed": self.mature_passed,
+            "mature_failed": self.mature_failed,
+            "young": self.young,
+            "mature": self.mature,
+            "total": self.total,
+        }
+
+
+_PERIODS = (
+    ("today", "Today", 0, 0),
+    ("yesterday", "Yesterday", -1, -1),
+    ("week", "Last 7 days", -6, 0),
+    ("month", "Last 30 days", -29, 0),
+    ("year", "Last 365 days", -364, 0),
+    ("all_time", "All time", None, 0),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrueRetention:
+    periods: tuple[RetentionPeriod, ...]
+
+    def period(self, key: str) -> RetentionPeriod:
+        return next(p for p in self.periods if p.key == key)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.period("all_time").total is None
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """Answers by local hour of the day over the last ``days`` days (Anki's hourly
+    breakdown): ``answers[h]`` and how many of them were Again."""
+
+    days: int
+    answers: tuple[int, ...]
+    failed: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.answers)
+
+    def pass_rate(self, hour: int) -> float | None:
+        n = self.answers[hour]
+        return (n - self.failed[hour]) / n if n else None
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """Cards falling due on each of the next days (day 0 is today), learning included."""
+
+    learning: tuple[int, ...]
+    review: tuple[int, ...]
+    overdue: int
+
+    def due(self, day: int) -> int:
+        return self.learning[day] + self.review[day]
+
+    def total(self, days: int) -> int:
+        return sum(self.learning[:days]) + sum(self.review[:days])
+
+    def average(self, days: int) -> float:
+        return self.total(days) / days if days else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """Counts in labelled bins."""
+
+    labels: tuple[str, ...]
+    counts: tuple[int, ...]
+
+
+STABILITY_BINS = (
+    (1, "<1 d"),
+    (2, "1 d"),
+    (4, "2-3 d"),
+    (7, "4-6 d"),
+    (14, "1-2 wk"),
+    (30, "2-4 wk"),
+    (60, "1-2 mo"),
+    (120, "2-4 mo"),
+    (240, "4-8 mo"),
+    (365, "8-12 mo"),
+    (730, "1-2 y"),
+    (float("inf"), "2 y+"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """FSRS memory of every card with a memory state."""
+
+    cards: int
+    stability: Histogram
+    difficulty: Histogram
+    """Difficulty 1-10 as 0-100% in tenths (Anki shows it so)."""
+    retrievability: Histogram
+    """Retrievability now, in 5% bins."""
+    median_stability: float | None
+    median_difficulty: float | None
+    """As a share, 0-1."""
+    average_retrievability: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeckCoverage:
+    id: str
+    title: str
+    family: str
+    new: int
+    learning: int
+    young: int
+    mature: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.young + self.mature
+
+    @property
+    def started(self) -> int:
+        return self.total - self.new
+
+    @property
+    def started_share(self) -> float | None:
+        return self.started / self.total if self.total else None
+
+    @property
+    def mature_share(self) -> float | None:
+        return self.mature / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyCoverage:
+    id: str
+    title: str
+    decks: tuple[DeckCoverage, ...]
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(d, name) for d in self.decks)
+
+    @property
+    def new(self) -> int:
+        return self._sum("new")
+
+    @property
+    def learning(self) -> int:
+        return self._sum("learning")
+
+    @property
+    def young(self) -> int:
+        return self._sum("young")
+
+    @property
+    def mature(self) -> int:
+        return self._sum("mature")
+
+    @property
+    def total(self) -> int:
+        return self._sum("total")
+
+    @property
+    def started(self) -> int:
+        return self._sum("started")
+
+    @property
+    def started_share(self) -> float | None:
+        return self.started / self.total if self.total else None
+
+    @property
+    def mature_share(self) -> float | None:
+        return self.mature / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the material is started, by family and deck."""
+
+    families: tuple[FamilyCoverage, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(f.total for f in self.families)
+
+    @property
+    def started(self) -> int:
+        return sum(f.started for f in self.families)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total == 0
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerStats:
+    """Everything computed from the answers by day: one read of the log (or its tally)."""
+
+    today: Today
+    streak: Streak
+    calendar: Calendar
+    time: TimeSpent
+    retention: TrueRetention
+    total_answers: int
+
+
+# -- the service -------------------------------------------------------------------------
+@dataclass
+class Statistics:
+    """Statistics over one store, at the time ``clock`` gives, in the local zone ``tz``
+    (None: the system's), with the study day rolling over at the settings' hour."""
+
+    engine: Engine
+    settings: Settings
+    clock: Callable[[], datetime] = utc_now
+    tz: tzinfo | None = None
+    _tally: bool | None = field(default=None, repr=False)
+
+    # -- time ------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return require_utc(self.clock())
+
+    def day_start(self, now: datetime | None = None) -> datetime:
+        moment = now or self.now()
+        return study_day(moment, rollover_hour=self.settings.rollover_hour, tz=self.tz).start
+
+    def local_date(self, day_start: datetime) -> date:
+        """The calendar date a study day is named by (the date its start falls on)."""
+        return day_start.astimezone(self.tz).date()
+
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.settings.scheduler_config())
+
+    # -- scope -----------------------------------------------------------------------------
+    def resolve(self, wanted: StatsFilter | None = None) -> StatsScope:
+        """The decks a filter covers.
+
+        Raises:
+            UnknownFilter: no active deck has that family or id.
+        """
+        wanted = wanted or StatsFilter()
+        with self.engine.connect() as conn:
+            decks = store.decks(conn)
+        titles = {d.id: d.title for d in decks}
+        families = {d.id: d.family for d in decks}
+        if wanted.deck is not None:
+            if wanted.deck not in titles:
+                raise UnknownFilter(
+                    f"no deck {wanted.deck!r}; decks: {', '.join(sorted(titles)) or 'none'}"
+                )
+            return StatsScope(titles[wanted.deck], Scope((wanted.deck,)), titles, families)
+        if wanted.family is not None:
+            members = tuple(d.id for d in decks if d.family == wanted.family)
+            if not members:
+                known = sorted(set(families.values()), key=family_order)
+                raise UnknownFilter(
+                    f"no family {wanted.family!r}; families: {', '.join(known) or 'none'}"
+                )
+            return StatsScope(family_title(wanted.family), Scope(members), titles, families)
+        return StatsScope("All decks", Scope(), titles, families)
+
+    def families(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(family id, title, [(deck id, deck title), ...]) for the filter menus."""
+        with self.engine.connect() as conn:
+            decks = store.decks(conn)
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for d in decks:
+            grouped.setdefault(d.family, []).append((d.id, d.title))
+        return [(f, family_title(f), grouped[f]) for f in sorted(grouped, key=family_order)]
+
+    def _use_tally(self) -> bool:
+        if self._tally is None:
+            self._tally = store.ensure_tally(self.engine)
+        return self._tally
+
+    # -- answers ---------------------------------------------------------------------------
+    def answers(self, scope: StatsScope) -> AnswerStats:
+        """Today, the streak, the calendar, time spent and true retention."""
+        now = self.now()
+        start = self.day_start(now)
+        start_ms = int(start.timestamp() * 1000)
+        with self.engine.connect() as conn:
+            rows = store.answers_by_day(
+                conn, scope.scope, day_start_ms=start_ms, use_tally=self._use_tally()
+            )
+            cards_today = store.cards_studied_since(conn, scope.scope, since_ms=start_ms)
+        return summarize_answers(rows, cards_today, self.local_date(start))
+
+    def answer_totals(self, scope: StatsScope) -> tuple[int, int]:
+        """All answers ever given in the scope, and the milliseconds they took."""
+        with self.engine.connect() as conn:
+            return store.answer_totals(conn, scope.scope, use_tally=self._use_tally())
+
+    def hours(self, scope: StatsScope, days: int = 365) -> Hours:
+        now = self.now()
+        start = self.day_start(now)
+        offset = now.astimezone(self.tz).utcoffset() or timedelta(0)
+        since = int((start - timedelta(days=days - 1)).timestamp() * 1000)
+        with self.engine.connect() as conn:
+            rows = store.answers_by_hour(
+                conn,
+                scope.scope,
+                offset_ms=int(offset.total_seconds() * 1000),
+                since_ms=since,
+                use_tally=self._use_tally(),
+            )
+        answers = [0] * 24
+        failed = [0] * 24
+        for row in rows:
+            answers[row.hour] += row.answers
+            failed[row.hour] += row.failed
+        return Hours(days, tuple(answers), tuple(failed))
+
+    # -- cards -----------------------------------------------------------------------------
+    def forecast(self, scope: StatsScope, days: int = FORECAST_DAYS) -> Forecast:
+        start = int(self.day_start().timestamp())
+        with self.engine.connect() as conn:
+            rows = store.due_by_day(conn, scope.scope, day_start=start, days=days)
+        learning = [0] * days
+        review = [0] * days
+        overdue = 0
+        for row in rows:
+            if row.day < 0:
+                overdue += row.cards
+            elif row.learning:
+                learning[row.day] += row.cards
+            else:
+                review[row.day] += row.cards
+        return Forecast(tuple(learning), tuple(review), overdue)
+
+    def coverage(self, scope: StatsScope) -> Coverage:
+        with self.engine.connect() as conn:
+            counts = {c.deck_id: c for c in store.card_counts(conn, scope.scope)}
+        wanted = scope.scope.deck_ids
+        by_family: dict[str, list[DeckCoverage]] = {}
+        for deck_id, title in sorted(scope.deck_titles.items(), key=lambda kv: kv[1]):
+            if wanted is not None and deck_id not in wanted:
+                continue
+            c = counts.get(deck_id)
+            family = scope.deck_families[deck_id]
+            by_family.setdefault(family, []).append(
+                DeckCoverage(
+                    deck_id,
+                    title,
+                    family,
+                    c.new if c else 0,
+                    c.learning if c else 0,
+                    c.young if c else 0,
+                    c.mature if c else 0,
+                )
+            )
+        return Coverage(
+            tuple(
+                FamilyCoverage(f, family_title(f), tuple(by_family[f]))
+                for f in sorted(by_family, key=family_order)
+            )
+        )
+
+    def memory(self, scope: StatsScope) -> Memory:
+        """Stability, difficulty and current retrievability of every card with a memory."""
+        with self.engine.connect() as conn:
+            rows = list(store.memory_states(conn, scope.scope))
+        recalls = self.scheduler().retrievability_many(
+            ((stability, last_review) for stability, _d, last_review in rows), self.now()
+        )
+        return summarize_memory(rows, recalls)
+
+
+def summarize_memory(rows: list[tuple[float, float, int]], recalls: Iterable[float]) -> Memory:
+    """Histograms and averages of (stability, difficulty, last review) rows and their
+    retrievability now. Each column is sorted once; bins are counted by bisection."""
+    r_sorted = sorted(recalls)
+    stabilities = sorted(row[0] for row in rows)
+    difficulties = sorted(row[1] for row in rows)
+    n = len(rows)
+    s_counts = _bin_counts(stabilities, [upper for upper, _ in STABILITY_BINS[:-1]])
+    # Difficulty 1-10 shown as 0-100%: tenths of the range; retrievability in 5% steps.
+    d_counts = _bin_counts(difficulties, [1 + 0.9 * i for i in range(1, 10)])
+    r_counts = _bin_counts(r_sorted, [i / 20 for i in range(1, 20)])
+    return Memory(
+        cards=n,
+        stability=Histogram(tuple(label for _, label in STABILITY_BINS), s_counts),
+        difficulty=Histogram(tuple(f"{10 * i}-{10 * i + 10}%" for i in range(10)), d_counts),
+        retrievability=Histogram(tuple(f"{5 * i}-{5 * i + 5}%" for i in range(20)), r_counts),
+        median_stability=statistics.median(stabilities) if n else None,
+        median_difficulty=(statistics.median(difficulties) - 1) / 9 if n else None,
+        average_retrievability=sum(r_sorted) / n if n else None,
+    )
+
+
+def _bin_counts(ordered: list[float], uppers: list[float]) -> tuple[int, ...]:
+    """How many values of the sorted list fall below each upper bound (exclusive) and
+    above the previous one; the last bin takes the rest."""
+    edges = [0, *(bisect_left(ordered, upper) for upper in uppers), len(ordered)]
+    return tuple(b - a for a, b in zip(edges, edges[1:], strict=False))
+
+
+# -- pure summaries (tested on hand-made rows) ---------------------------------------------
+def summarize_answers(
+    rows: list[store.DayAnswers], cards_today: int, today: date, *, days: int = CALENDAR_DAYS
+) -> AnswerStats:
+    """Today, streak, calendar, time spent and true retention from answers by day."""
+    per_day: dict[int, int] = {}
+    ms_per_day: dict[int, int] = {}
+    answers_today = failed_today = 0
+    kinds = {"learning": 0, "review": 0, "relearning": 0}
+    ms_today = 0
+    total_answers = 0
+    total_ms = 0
+    periods = {key: [0, 0, 0, 0] for key, *_ in _PERIODS}
+    for row in rows:
+        per_day[row.day] = per_day.get(row.day, 0) + row.answers
+        ms_per_day[row.day] = ms_per_day.get(row.day, 0) + row.ms
+        total_answers += row.answers
+        total_ms += row.ms
+        if row.day == 0:
+            answers_today += row.answers
+            ms_today += row.ms
+            failed_today += row.answers if row.failed else 0
+            kind = "review" if row.queue == 2 else "relearning" if row.queue == 3 else "learning"
+            kinds[kind] += row.answers
+        if row.ivl == IVL_NONE:
+            continue
+        cell = (0 if row.ivl == IVL_YOUNG else 2) + (1 if row.failed else 0)
+        for key, _label, first, last in _PERIODS:
+            if (first is None or row.day >= first) and row.day <= last:
+                periods[key][cell] += row.answers
+    today_stats = Today(
+        cards=cards_today,
+        answers=answers_today,
+        seconds=ms_today / 1000,
+        again=failed_today,
+        **kinds,
+    )
+    studied = {d for d, n in per_day.items() if n > 0}
+    current = 0
+    day = 0 if 0 in studied else -1
+    while day in studied:
+        current += 1
+        day -= 1
+    longest = run = 0
+    previous: int | None = None
+    for d in sorted(studied):
+        run = run + 1 if previous is not None and d == previous + 1 else 1
+        longest = max(longest, run)
+        previous = d
+    first = today - timedelta(days=days - 1)
+    counts = tuple(per_day.get(d, 0) for d in range(-(days - 1), 1))
+    minutes = tuple(ms_per_day.get(d, 0) / 60_000 for d in range(-(days - 1), 1))
+    return AnswerStats(
+        today=today_stats,
+        streak=Streak(
+            current=current,
+            longest=longest,
+            studied_today=0 in studied,
+            days_last_year=sum(1 for d in studied if d > -365),
+        ),
+        calendar=Calendar(first, counts),
+        time=TimeSpent(
+            first,
+            minutes,
+            total_ms / 60_000,
+            total_ms / 1000 / total_answers if total_answers else None,
+        ),
+        retention=TrueRetention(
+            tuple(
+                RetentionPeriod(key, label, *periods[key]) for key, label, _first, _last in _PERIODS
+            )
+        ),
+        total_answers=total_answers,
+    )
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, tuples and dates as JSON values (for ``studyapp stats --json``)."""
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: to_jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value

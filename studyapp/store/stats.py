@@ -1,0 +1,465 @@
+"""The statistics' SQL: answers counted by quarter-hour, cards by due day and memory state.
+
+The review log grows by every answer: two years of heavy study make a million rows, and a
+scan of it with the groupings the statistics need takes a second or more. So the log is
+also kept counted in ``review_tally``: one row per quarter-hour of answering and kind of
+answer (the queue the card was in, Again or not, the interval it had: none, young or
+mature), kept by triggers on ``review`` so every writer (answers, undo, anything later)
+keeps it right. A study day starts at a local rollover hour, and every time zone's offset
+is a multiple of 15 minutes, so quarter-hours add up to exact local days and hours.
+
+The statistics of all decks read the tally (tens of thousands of rows); those of a family
+or a deck read the log of that scope's cards the same way (same columns, same grouping), so
+both give the same figures (a test holds them to it). :func:`ensure_tally` rebuilds the
+tally and its triggers whenever they are missing or disagree with the log, for example
+after a table rebuild dropped the triggers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy.exc import OperationalError
+
+__all__ = [
+    "CardText",
+    "DayAnswers",
+    "DeckCounts",
+    "DeckInfo",
+    "DueDay",
+    "HourAnswers",
+    "IVL_MATURE",
+    "IVL_NONE",
+    "IVL_YOUNG",
+    "LearnedCard",
+    "MATURE_DAYS",
+    "Scope",
+    "answer_totals",
+    "answers_by_day",
+    "answers_by_hour",
+    "card_counts",
+    "card_texts",
+    "cards_studied_since",
+    "decks",
+    "due_by_day",
+    "ensure_tally",
+    "learned_cards",
+    "memory_states",
+    "new_cards_in_order",
+    "tally_in_step",
+]
+
+QUARTER_MS = 900_000
+DAY_MS = 86_400_000
+DAY = 86_400
+MATURE_DAYS = 21
+"""A review card is mature from an interval of 21 days, as in Anki."""
+IVL_NONE, IVL_YOUNG, IVL_MATURE = 0, 1, 2
+"""The interval a card had when answered: under a day in (re)learning (or new), young, mature."""
+_PAD_DAYS = 100_000
+"""Added before an integer division so a day before the origin rounds down, not to zero."""
+
+
+def _interval_days(due: str, last: str) -> str:
+    """SQL for an interval in whole days, rounded: a day-long interval that ends at a
+    rollover hour may be a few hours shorter or longer than 24 hours."""
+    return f"(({due}) - ({last}) + {DAY // 2}) / {DAY}"
+
+
+def _ivl_class(before: str, queue: str) -> str:
+    """SQL for the interval class of an answer, from the card's state before it (``before``
+    is the JSON snapshot the review row keeps), as Anki's true retention and its young /
+    mature split read a review's "last interval": a review card's interval, or a learning
+    step of a day or more; mature from 21 days."""
+    due = f"json_extract({before}, '$.due')"
+    last = f"json_extract({before}, '$.last_review')"
+    days = _interval_days(due, last)
+    return (
+        f"(CASE WHEN {last} IS NULL THEN {IVL_NONE} "
+        f"WHEN {queue} = 2 OR {days} >= 1 THEN "
+        f"(CASE WHEN {days} >= {MATURE_DAYS} THEN {IVL_MATURE} ELSE {IVL_YOUNG} END) "
+        f"ELSE {IVL_NONE} END)"
+    )
+
+
+def _tally_values(row: str) -> str:
+    return (
+        f"{row}.reviewed_at / {QUARTER_MS}, {row}.queue_before, {row}.rating = 1, "
+        f"{_ivl_class(f'{row}.before', f'{row}.queue_before')}"
+    )
+
+
+_TRIGGERS = {
+    "review_tally_insert": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_insert AFTER INSERT ON review BEGIN
+  INSERT INTO review_tally (quarter, queue, failed, ivl, answers, ms)
+  VALUES ({_tally_values("NEW")}, 1, NEW.duration_ms)
+  ON CONFLICT (quarter, queue, failed, ivl)
+  DO UPDATE SET answers = answers + 1, ms = ms + excluded.ms;
+END""",
+    "review_tally_delete": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_delete AFTER DELETE ON review BEGIN
+  UPDATE review_tally SET answers = answers - 1, ms = ms - OLD.duration_ms
+  WHERE (quarter, queue, failed, ivl) = ({_tally_values("OLD")});
+  DELETE FROM review_tally WHERE answers <= 0 AND (quarter, queue, failed, ivl) =
+    ({_tally_values("OLD")});
+END""",
+    "review_tally_update": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_update
+AFTER UPDATE OF reviewed_at, queue_before, rating, duration_ms, before ON review BEGIN
+  UPDATE review_tally SET answers = answers - 1, ms = ms - OLD.duration_ms
+  WHERE (quarter, queue, failed, ivl) = ({_tally_values("OLD")});
+  INSERT INTO review_tally (quarter, queue, failed, ivl, answers, ms)
+  VALUES ({_tally_values("NEW")}, 1, NEW.duration_ms)
+  ON CONFLICT (quarter, queue, failed, ivl)
+  DO UPDATE SET answers = answers + 1, ms = ms + excluded.ms;
+  DELETE FROM review_tally WHERE answers <= 0;
+END""",
+}
+
+_RAW_ANSWERS = (
+    f"SELECT r.reviewed_at / {QUARTER_MS} AS quarter, r.queue_before AS queue, "
+    f"r.rating = 1 AS failed, {_ivl_class('r.before', 'r.queue_before')} AS ivl, "
+    "1 AS answers, r.duration_ms AS ms FROM review r "
+    "WHERE r.card_id IN (SELECT id FROM card WHERE {cards})"
+)
+_TALLY_ANSWERS = "SELECT quarter, queue, failed, ivl, answers, ms FROM review_tally"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The cards a statistic covers: every card, or the cards of some decks.
+
+    ``deck_ids`` None means every card (and every answer ever given, from the tally); a
+    tuple, possibly empty, means only those decks' cards and their answers.
+    """
+
+    deck_ids: tuple[str, ...] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.deck_ids is None
+
+    def card_filter(self, alias: str = "") -> tuple[str, dict[str, Any]]:
+        """A WHERE fragment (always true for everything) and its parameters."""
+        prefix = f"{alias}." if alias else ""
+        if self.deck_ids is None:
+            return "1", {}
+        names = {f"scope{i}": deck for i, deck in enumerate(self.deck_ids)}
+        if not names:
+            return "0", {}
+        return f"{prefix}deck_id IN ({', '.join(':' + n for n in names)})", names
+
+
+# -- the tally ---------------------------------------------------------------------------
+def tally_in_step(conn: Connection) -> bool:
+    """Whether the tally's triggers exist and its count agrees with the log's."""
+    triggers = conn.execute(
+        text(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+            "('review_tally_insert', 'review_tally_delete', 'review_tally_update')"
+        )
+    ).scalar_one()
+    if triggers != len(_TRIGGERS):
+        return False
+    answers, tallied = conn.execute(
+        text(
+            "SELECT (SELECT count(*) FROM review), "
+            "(SELECT coalesce(sum(answers), 0) FROM review_tally)"
+        )
+    ).one()
+    return bool(answers == tallied)
+
+
+def rebuild_tally(db: sqlite3.Connection) -> None:
+    """(Re)create the triggers and count the whole log again, in the caller's transaction."""
+    for name, ddl in _TRIGGERS.items():
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute(ddl)
+    db.execute("DELETE FROM review_tally")
+    db.execute(
+        "INSERT INTO review_tally (quarter, queue, failed, ivl, answers, ms) "
+        "SELECT quarter, queue, failed, ivl, count(*), sum(ms) FROM ("
+        f"SELECT r.reviewed_at / {QUARTER_MS} AS quarter, "
+        "r.queue_before AS queue, r.rating = 1 AS failed, "
+        f"{_ivl_class('r.before', 'r.queue_before')} AS ivl, r.duration_ms AS ms "
+        "FROM review r) GROUP BY quarter, queue, failed, ivl"
+    )
+
+
+def ensure_tally(engine: Engine) -> bool:
+    """Make the tally agree with the log if it does not (a write, once). Returns whether the
+    tally can be read; False if it was out of step and could not be rebuilt (a read-only or
+    locked store), in which case the caller reads the log itself."""
+    with engine.connect() as conn:
+        if _has_table(conn, "review_tally") and tally_in_step(conn):
+            return True
+    try:
+        with engine.begin() as conn:
+            if not _has_table(conn, "review_tally"):
+                _create_tally_table(conn)
+            if not tally_in_step(conn):
+                db = conn.connection.driver_connection
+                assert isinstance(db, sqlite3.Connection)
+                rebuild_tally(db)
+    except OperationalError:
+        return False
+    return True
+
+
+def _has_table(conn: Connection, name: str) -> bool:
+    found = conn.execute(
+        text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :n"),
+        {"n": name},
+    ).scalar_one()
+    return bool(found)
+
+
+def _create_tally_table(conn: Connection) -> None:
+    # A store made before the table existed: create it from its one definition.
+    from studyapp.store.tables import ReviewTally
+
+    ReviewTally.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
+# -- answers -----------------------------------------------------------------------------
+class DayAnswers(NamedTuple):
+    """Answers of one study day of one kind: ``day`` counts from today (0) backwards."""
+
+    day: int
+    queue: int
+    failed: bool
+    ivl: int
+    answers: int
+    ms: int
+
+
+class HourAnswers(NamedTuple):
+    hour: int
+    """Local hour of the day, 0-23."""
+    answers: int
+    failed: int
+
+
+def _answers_source(scope: Scope, use_tally: bool) -> tuple[str, dict[str, Any]]:
+    if scope.everything and use_tally:
+        return _TALLY_ANSWERS, {}
+    where, params = scope.card_filter()
+    return _RAW_ANSWERS.format(cards=where), params
+
+
+def answers_by_day(
+    conn: Connection,
+    scope: Scope,
+    *,
+    day_start_ms: int,
+    since_day: int | None = None,
+    use_tally: bool = True,
+) -> list[DayAnswers]:
+    """Answers grouped by study day (24-hour days ending at today's ``day_start_ms`` + one
+    day, as Anki counts them) and kind, all time or from ``since_day`` (negative) on."""
+    source, params = _answers_source(scope, use_tally)
+    since = "" if since_day is None else "WHERE quarter >= :since_q"
+    sql = (
+        f"SELECT (quarter * {QUARTER_MS} - :origin + :pad) / {DAY_MS} - {_PAD_DAYS} AS day, "
+        "queue, failed, ivl, sum(answers), sum(ms) "
+        f"FROM ({source}) {since} GROUP BY 1, 2, 3, 4"
+    )
+    params |= {"origin": day_start_ms, "pad": _PAD_DAYS * DAY_MS}
+    if since_day is not None:
+        params["since_q"] = (day_start_ms + since_day * DAY_MS) // QUARTER_MS
+    return [
+        DayAnswers(int(d), int(q), bool(f), int(i), int(n), int(ms or 0))
+        for d, q, f, i, n, ms in conn.execute(text(sql), params)
+    ]
+
+
+def answers_by_hour(
+    conn: Connection, scope: Scope, *, offset_ms: int, since_ms: int, use_tally: bool = True
+) -> list[HourAnswers]:
+    """Answers by local hour of the day (``offset_ms``: local time minus UTC) since a time."""
+    source, params = _answers_source(scope, use_tally)
+    sql = (
+        f"SELECT ((quarter * {QUARTER_MS} + :offset + :pad) / 3600000) % 24 AS hour, "
+        f"sum(answers), sum(CASE WHEN failed THEN answers ELSE 0 END) FROM ({source}) "
+        "WHERE quarter >= :since_q GROUP BY 1"
+    )
+    params |= {
+        "offset": offset_ms,
+        "pad": _PAD_DAYS * DAY_MS,
+        "since_q": since_ms // QUARTER_MS,
+    }
+    return [HourAnswers(int(h), int(n), int(f)) for h, n, f in conn.execute(text(sql), params)]
+
+
+def answer_totals(conn: Connection, scope: Scope, *, use_tally: bool = True) -> tuple[int, int]:
+    """(answers, milliseconds) of every answer in the scope."""
+    source, params = _answers_source(scope, use_tally)
+    answers, ms = conn.execute(
+        text(f"SELECT coalesce(sum(answers), 0), coalesce(sum(ms), 0) FROM ({source})"), params
+    ).one()
+    return int(answers), int(ms)
+
+
+def cards_studied_since(conn: Connection, scope: Scope, *, since_ms: int) -> int:
+    """Distinct cards answered since ``since_ms`` (today's answers: a few rows, by index)."""
+    where, params = scope.card_filter("c")
+    sql = (
+        "SELECT count(DISTINCT r.card_id) FROM review r JOIN card c ON c.id = r.card_id "
+        f"WHERE r.reviewed_at >= :since AND {where}"
+    )
+    return int(conn.execute(text(sql), params | {"since": since_ms}).scalar_one())
+
+
+# -- cards -------------------------------------------------------------------------------
+class DueDay(NamedTuple):
+    day: int
+    """Days from today (0); negative for overdue."""
+    learning: bool
+    cards: int
+
+
+def due_by_day(conn: Connection, scope: Scope, *, day_start: int, days: int) -> list[DueDay]:
+    """Cards that are not new, by the study day they fall due, until ``days`` days ahead."""
+    where, params = scope.card_filter()
+    sql = (
+        f"SELECT (due - :origin + :pad) / {DAY} - {_PAD_DAYS}, queue != 2, count(*) "
+        f"FROM card WHERE retired = 0 AND queue IN (1, 2, 3) AND due < :end AND {where} "
+        "GROUP BY 1, 2"
+    )
+    params |= {"origin": day_start, "pad": _PAD_DAYS * DAY, "end": day_start + days * DAY}
+    return [DueDay(int(d), bool(learn), int(n)) for d, learn, n in conn.execute(text(sql), params)]
+
+
+class DeckCounts(NamedTuple):
+    deck_id: str
+    new: int
+    learning: int
+    young: int
+    mature: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.young + self.mature
+
+
+def card_counts(conn: Connection, scope: Scope) -> list[DeckCounts]:
+    """Active cards per deck: new, (re)learning, young and mature review cards."""
+    where, params = scope.card_filter()
+    parts: dict[str, list[int]] = {}
+    # New cards from the covering (retired, queue, deck_id) index; the rest by their row.
+    new_rows = conn.execute(
+        text(
+            "SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = 0 "
+            f"AND {where} GROUP BY deck_id"
+        ),
+        params,
+    )
+    for deck_id, count in new_rows:
+        parts.setdefault(str(deck_id), [0, 0, 0, 0])[0] = int(count)
+    mature = f"{_interval_days('due', 'last_review')} >= {MATURE_DAYS}"
+    learned_rows = conn.execute(
+        text(
+            f"SELECT deck_id, CASE WHEN queue != 2 THEN 1 WHEN {mature} THEN 3 ELSE 2 END, "
+            f"count(*) FROM card WHERE retired = 0 AND queue IN (1, 2, 3) AND {where} "
+            "GROUP BY 1, 2"
+        ),
+        params,
+    )
+    for deck_id, column, count in learned_rows:
+        parts.setdefault(str(deck_id), [0, 0, 0, 0])[int(column)] += int(count)
+    return [DeckCounts(deck_id, *values) for deck_id, values in parts.items()]
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    db = conn.connection.driver_connection
+    assert isinstance(db, sqlite3.Connection)
+    return db
+
+
+def memory_states(conn: Connection, scope: Scope) -> list[tuple[float, float, int]]:
+    """(stability, difficulty, last review) of every card with a memory state."""
+    where, params = scope.card_filter()
+    return (
+        _driver(conn)
+        .execute(
+            "SELECT stability, difficulty, last_review FROM card WHERE retired = 0 AND queue != 0 "
+            f"AND stability IS NOT NULL AND last_review IS NOT NULL AND {where}",
+            params,
+        )
+        .fetchall()
+    )
+
+
+class LearnedCard(NamedTuple):
+    id: int
+    deck_id: str
+    queue: int
+    stability: float
+    difficulty: float
+    due: int
+    last_review: int
+
+
+def learned_cards(conn: Connection, scope: Scope) -> Iterator[LearnedCard]:
+    """Every card with a memory state, streamed (for projections)."""
+    where, params = scope.card_filter()
+    cursor = _driver(conn).execute(
+        "SELECT id, deck_id, queue, stability, difficulty, due, last_review FROM card "
+        "WHERE retired = 0 AND queue != 0 AND stability IS NOT NULL "
+        f"AND last_review IS NOT NULL AND {where}",
+        params,
+    )
+    for row in cursor:
+        yield LearnedCard._make(row)
+
+
+def new_cards_in_order(conn: Connection) -> Iterator[str]:
+    """The deck of every new card, in the order the study queue introduces them."""
+    cursor = _driver(conn).execute(
+        "SELECT deck_id FROM card WHERE retired = 0 AND queue = 0 ORDER BY new_order, id"
+    )
+    for (deck_id,) in cursor:
+        yield deck_id
+
+
+class DeckInfo(NamedTuple):
+    id: str
+    title: str
+    family: str
+
+
+def decks(conn: Connection) -> list[DeckInfo]:
+    """Active decks, by title."""
+    rows = conn.execute(
+        text("SELECT id, title, family FROM deck WHERE active = 1 ORDER BY title, id")
+    )
+    return [DeckInfo(str(i), str(t), str(f)) for i, t, f in rows]
+
+
+class CardText(NamedTuple):
+    id: int
+    deck_id: str
+    kind: str
+    key: str
+    front: str
+    back: str
+    text: str
+
+
+def card_texts(conn: Connection, ids: Sequence[int]) -> dict[int, CardText]:
+    """What a card shows (its note's fields), for lists of cards such as the most at risk."""
+    if not ids:
+        return {}
+    statement = text(
+        "SELECT c.id, c.deck_id, n.kind, c.key, n.front, n.back, n.text FROM card c "
+        "JOIN note n ON n.id = c.note_id WHERE c.id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    return {
+        int(row[0]): CardText(int(row[0]), *map(str, row[1:]))
+        for row in conn.execute(statement, {"ids": list(ids)})
+    }

@@ -1,0 +1,232 @@
+"""Readiness for an exam date: known memory states give a known readiness.
+
+The clock is T0 = 2026-03-02 12:00 UTC and the exam is on 2026-04-01 (30 days ahead), so
+the forecast is for 2026-04-01 04:00 UTC, the start of that study day. FSRS-6's default
+w20 = 0.1542 gives the curve R(t) = (1 + F t / S)^-0.1542 with F = 0.9805 (R = 0.9 at
+t = S); expected values are worked out with it by hand, and, where a review comes before
+the date, with FSRS's reference engine (fsrs-rs-python) as the oracle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import fsrs_rs_python as fsrs_rs
+import pytest
+from sqlalchemy import text
+
+from studyapp.services.library import Library
+from studyapp.services.progress import collect, progress_json
+from studyapp.services.readiness import (
+    MIN_DAYS,
+    on_schedule_recall,
+    parse_exam_date,
+    readiness,
+)
+from studyapp.services.stats import Statistics, StatsFilter
+from studyapp.store import stats as store
+from tests.conftest import T0
+from tests.statslog import Log, at
+
+EXAM = date(2026, 4, 1)
+EXAM_START = T0.replace(month=4, day=1, hour=4)
+DECAY = -0.1542
+FACTOR = 0.9 ** (1 / DECAY) - 1
+
+
+def curve(stability: float, days: int) -> float:
+    return (1 + FACTOR * days / stability) ** DECAY
+
+
+@pytest.fixture
+def synced(library: Library, deck_dir: Path) -> Library:
+    assert library.sync([deck_dir]).ok
+    return library
+
+
+@pytest.fixture
+def log(synced: Library) -> Iterator[Log]:
+    writer = Log(synced)
+    yield writer
+    writer.close()
+
+
+def statistics(library: Library, **settings: object) -> Statistics:
+    return Statistics(
+        library.engine,
+        library.settings.with_changes(**settings),
+        clock=lambda: T0,
+        tz=ZoneInfo("UTC"),
+    )
+
+
+def two_learned_cards(log: Log) -> tuple[int, int]:
+    """X is not due before the exam; Y is due two days from now."""
+    x, y = log.cards("sample-mechanisms")[:2]
+    log.state(x, stability=100, difficulty=5, due=at(T0, days=90), last_review=at(T0, days=-10))
+    log.state(y, stability=20, difficulty=5, due=at(T0, days=2), last_review=at(T0, days=-20))
+    return x, y
+
+
+def expected_y(average: float) -> tuple[float, int]:
+    """Y's expected recall on the date and its reviews before it, through FSRS itself."""
+    passed = curve(20, 22)  # reviewed on its due day, 22 days after the last review
+    model = fsrs_rs.FSRS(fsrs_rs.DEFAULT_PARAMETERS)
+    stability, difficulty, days_left, reviews = 20.0, 5.0, 28, 1  # day 2 -> the date's day 30
+    state = model.next_states(fsrs_rs.MemoryState(stability, difficulty), 0.9, 22).good
+    while True:
+        interval = max(1, round(state.interval))
+        if interval >= days_left:
+            # The review is at 12:00, the date's moment at 04:00: whole days are one fewer.
+            return passed * curve(state.memory.stability, days_left - 1) + (
+                1 - passed
+            ) * average, reviews
+        days_left -= interval
+        reviews += 1
+        state = model.next_states(state.memory, 0.9, interval).good
+
+
+def test_known_memory_states_give_a_known_readiness(synced: Library, log: Log) -> None:
+    x, y = two_learned_cards(log)
+    stats = statistics(synced, new_per_day=0)
+    result = readiness(stats, stats.resolve(), EXAM)
+    assert result.ok and result.days == 30
+    # X: last reviewed 2026-02-20 12:00; 39 whole days to 2026-04-01 04:00.
+    # 1 + 0.9805 * 0.39 = 1.3824; ln = 0.3238; * -0.1542 = -0.04993; e^ = 0.9513.
+    x_on_date = curve(100, 39)
+    assert x_on_date == pytest.approx(0.9513, abs=1e-4)
+    # Average recall over an interval kept on schedule, in closed form for the power
+    # curve: ((1 + c)^(1 - w) - 1) / (c (1 - w)) with c = F at 90%: 0.9434.
+    assert result.on_schedule_recall == pytest.approx(0.9434, abs=2e-4)
+    y_on_date, y_reviews = expected_y(result.on_schedule_recall)
+    total = result.total
+    assert total is not None and total.cards == 8 and total.learned == 2
+    assert total.recall_on_date == pytest.approx(x_on_date + y_on_date, abs=1e-4)
+    assert total.share_on_date == pytest.approx((x_on_date + y_on_date) / 8, abs=1e-5)
+    assert total.recall_now == pytest.approx(curve(100, 10) + curve(20, 20), abs=1e-4)
+    assert total.introduced_by_date == 0
+    families = {g.id: g for g in result.groups if g.kind == "family"}
+    assert families["mechanisms"].share_on_date == pytest.approx((x_on_date + y_on_date) / 6)
+    assert families["terms"].share_on_date == 0
+    # The card most at risk is Y (the lower expected recall), then X.
+    assert [a.card_id for a in result.at_risk] == sorted((x, y), key=lambda c: c != y)
+    assert result.at_risk[0].recall == pytest.approx(y_on_date, abs=1e-3)
+    assert result.details["learned_reviews"] == y_reviews
+
+
+def test_what_it_takes_to_finish_introducing(synced: Library, log: Log) -> None:
+    two_learned_cards(log)
+    stats = statistics(synced, new_per_day=0)
+    result = readiness(stats, stats.resolve(), EXAM)
+    finish = result.finish
+    assert finish is not None and result.current is not None
+    # Six new cards, 30 days: one a day finishes on day 5 (2026-03-07).
+    assert finish.new_per_day == 1 and finish.introduced == 6
+    assert finish.finishes_on == date(2026, 3, 7)
+    assert result.current.introduced == 0 and result.current.finishes_on is None
+    outlook = stats.scheduler().simulate_new_cards(6, 1, 30)
+    assert outlook.introduced == 6
+    assert result.new_card_recall == pytest.approx(outlook.recalled_at_end / 6)
+    assert 0.85 < result.new_card_recall < 1.0  # type: ignore[operator]
+    total = result.total
+    assert total is not None
+    assert total.recall_if_finished == pytest.approx(total.recall_on_date + outlook.recalled_at_end)
+    assert finish.reviews_per_day == pytest.approx(
+        (result.details["learned_reviews"] + sum(outlook.reviews_per_day)) / 30
+    )
+
+
+def test_at_the_daily_limit_new_cards_arrive_in_the_queue_order(
+    synced: Library, deck_dir: Path
+) -> None:
+    cards = "\n".join(
+        f"  - {{id: p-{i:02d}, front: 'Question {i}?', back: 'Answer {i}.', source: consensus_nd}}"
+        for i in range(30)
+    )
+    (deck_dir / "process.yaml").write_text(
+        "format_version: 1\ndeck: {id: p-deck, title: Process, family: process}\ncards:\n"
+        + cards
+        + "\n"
+    )
+    assert synced.sync([deck_dir]).ok
+    stats = statistics(synced, new_per_day=2)
+    exam = date(2026, 3, 12)  # 10 days: 20 of the 38 new cards
+    result = readiness(stats, stats.resolve(), exam)
+    with synced.engine.connect() as conn:
+        order = list(store.new_cards_in_order(conn))
+    assert len(order) == 38
+    first = order[:20]
+    decks = {g.id: g for g in result.groups if g.kind == "deck"}
+    for deck_id, group in decks.items():
+        assert group.introduced_by_date == first.count(deck_id)
+    assert result.current is not None and result.current.introduced == 20
+    assert result.finish is not None and result.finish.new_per_day == 4  # ceil(38 / 10)
+    total = result.total
+    assert total is not None and total.share_on_date is not None
+    assert 0.4 < total.share_on_date < 20 / 38  # 20 of 38 introduced, a few forgotten
+
+
+@pytest.mark.parametrize(
+    ("exam", "status", "words"),
+    [
+        (date(2026, 3, 1), "past", "has passed"),
+        (date(2026, 3, 2), "today", "today"),
+        (date(2026, 3, 5), "too_close", "in 3 days"),
+    ],
+)
+def test_a_past_or_too_close_date_gets_a_message_not_a_number(
+    synced: Library, exam: date, status: str, words: str
+) -> None:
+    stats = statistics(synced)
+    result = readiness(stats, stats.resolve(), exam)
+    assert result.status == status and words in result.message
+    assert not result.ok and result.groups == () and result.current is None
+    data = progress_json(collect(stats, stats.resolve(), exam))["readiness"]
+    assert data == {
+        "exam_date": exam.isoformat(),
+        "days": (exam - date(2026, 3, 2)).days,
+        "status": status,
+        "message": result.message,
+    }
+
+
+def test_a_week_ahead_is_enough_for_a_forecast(synced: Library) -> None:
+    stats = statistics(synced)
+    result = readiness(stats, stats.resolve(), date(2026, 3, 2) + timedelta(days=MIN_DAYS))
+    assert result.ok
+
+
+def test_a_scope_without_cards_is_said_so(synced: Library) -> None:
+    with synced.engine.begin() as conn:
+        conn.execute(text("UPDATE card SET retired = 1 WHERE deck_id = 'sample-terms'"))
+    stats = statistics(synced)
+    result = readiness(stats, stats.resolve(StatsFilter(family="terms")), EXAM)
+    assert result.status == "empty" and "No cards" in result.message
+
+
+def test_a_family_filter_shows_its_decks_and_at_risk_cards_only(synced: Library, log: Log) -> None:
+    two_learned_cards(log)
+    stats = statistics(synced)
+    result = readiness(stats, stats.resolve(StatsFilter(family="terms")), EXAM)
+    assert [(g.kind, g.title) for g in result.groups] == [
+        ("total", "Terms"),
+        ("family", "Terms"),
+        ("deck", "Sample terms"),
+    ]
+    assert result.at_risk == ()
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "next week", "01/04/2026", ""])
+def test_exam_dates_must_be_iso_dates(bad: str) -> None:
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        parse_exam_date(bad)
+    assert parse_exam_date(" 2026-04-01 ") == EXAM
+
+
+def test_the_on_schedule_average_follows_the_desired_retention(synced: Library) -> None:
+    lower = on_schedule_recall(statistics(synced, desired_retention=0.8).scheduler())
+    higher = on_schedule_recall(statistics(synced, desired_retention=0.95).scheduler())
+    assert 0.8 < lower < 0.9 < higher < 1.0

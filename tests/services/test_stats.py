@@ -1,0 +1,263 @@
+"""Statistics against hand-computed cases: a known review log gives known true-retention
+counts, streak and calendar; known due dates a known forecast; known memory states known
+histograms and retrievability. The clock is fixed (T0 = 2026-03-02 12:00 UTC, so today's
+study day started at 04:00 UTC)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from studyapp.services.library import Library
+from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter, summarize_answers
+from studyapp.store import stats as store
+from tests.conftest import T0
+from tests.statslog import Log, at
+
+START = T0.replace(hour=4)  # today's study day
+
+
+@pytest.fixture
+def synced(library: Library, deck_dir: Path) -> Library:
+    assert library.sync([deck_dir]).ok
+    return library
+
+
+@pytest.fixture
+def log(synced: Library) -> Iterator[Log]:
+    writer = Log(synced)
+    yield writer
+    writer.close()
+
+
+@pytest.fixture
+def stats(synced: Library) -> Statistics:
+    return Statistics(synced.engine, synced.settings, clock=lambda: T0, tz=ZoneInfo("UTC"))
+
+
+def write_retention_log(log: Log) -> None:
+    card = log.cards()[0]
+    # Today (day 0): young 5-day reviews pass, pass, fail; a mature 30-day review passes;
+    # two first answers of a new card and a relearning step of 10 minutes don't count; a
+    # learning step of one day counts, as young.
+    for rating in (3, 4, 1):
+        log.answer(card, at(T0, hours=-1), rating=rating, interval_days=5)
+    log.answer(card, at(T0, hours=-2), rating=3, interval_days=30)
+    log.answer(card, at(T0, hours=-3), rating=3, queue=0, interval_days=None)
+    log.answer(card, at(T0, hours=-3), rating=1, queue=0, interval_days=None)
+    log.answer(card, at(T0, hours=-4), rating=1, queue=3, interval_days=10 / 1440)
+    log.answer(card, at(T0, hours=-5), rating=2, queue=1, interval_days=1)
+    # Yesterday: a mature card fails, a young one passes (Hard is a pass).
+    log.answer(card, at(T0, days=-1), rating=1, interval_days=21)
+    log.answer(card, at(T0, days=-1), rating=2, interval_days=20)
+    # 10, 100 and 400 days ago.
+    log.answer(card, at(T0, days=-10), rating=3, interval_days=40)
+    log.answer(card, at(T0, days=-10), rating=4, interval_days=90)
+    log.answer(card, at(T0, days=-100), rating=1, interval_days=3)
+    log.answer(card, at(T0, days=-400), rating=3, interval_days=200)
+
+
+def test_true_retention_counts_as_anki_defines_them(log: Log, stats: Statistics) -> None:
+    write_retention_log(log)
+    retention = stats.answers(stats.resolve()).retention
+    counts = {
+        p.key: (p.young_passed, p.young_failed, p.mature_passed, p.mature_failed)
+        for p in retention.periods
+    }
+    assert counts == {
+        "today": (3, 1, 1, 0),
+        "yesterday": (1, 0, 0, 1),
+        "week": (4, 1, 1, 1),
+        "month": (4, 1, 3, 1),
+        "year": (4, 2, 3, 1),
+        "all_time": (4, 2, 4, 1),
+    }
+    month = retention.period("month")
+    assert month.young == pytest.approx(4 / 5)
+    assert month.mature == pytest.approx(3 / 4)
+    assert month.total == pytest.approx(7 / 9)
+    assert retention.period("yesterday").young == 1.0
+
+
+def test_today_streak_and_calendar(log: Log, stats: Statistics) -> None:
+    write_retention_log(log)
+    answers = stats.answers(stats.resolve())
+    today = answers.today
+    assert (today.answers, today.cards, today.again) == (8, 1, 3)
+    assert today.seconds == pytest.approx(8 * 6.0)
+    assert today.again_rate == pytest.approx(3 / 8)
+    assert (today.learning, today.review, today.relearning) == (3, 4, 1)
+    # Days studied: 0, -1, -10, -100, -400: a streak of two days.
+    assert answers.streak.current == 2
+    assert answers.streak.longest == 2
+    assert answers.streak.studied_today
+    assert answers.streak.days_last_year == 4
+    calendar = answers.calendar
+    assert calendar.first_day == date(2026, 3, 2) - timedelta(days=364)
+    assert len(calendar.counts) == 365
+    assert calendar.counts[-1] == 8 and calendar.counts[-2] == 2 and calendar.counts[-11] == 2
+    assert calendar.counts[-101] == 1 and calendar.total == 13
+    assert answers.total_answers == 14
+    assert answers.time.seconds_per_answer == pytest.approx(6.0)
+
+
+def test_an_answer_before_the_rollover_belongs_to_the_previous_day(
+    log: Log, stats: Statistics
+) -> None:
+    card = log.cards()[0]
+    log.answer(card, START - timedelta(minutes=5))
+    log.answer(card, START + timedelta(minutes=5))
+    counts = stats.answers(stats.resolve()).calendar.counts
+    assert counts[-1] == 1 and counts[-2] == 1
+
+
+def test_the_streak_survives_until_today_ends() -> None:
+    rows = [store.DayAnswers(d, 2, False, 1, 1, 1000) for d in (-1, -2, -3, -5, -6)]
+    answers = summarize_answers(rows, 0, date(2026, 3, 2))
+    assert (answers.streak.current, answers.streak.longest) == (3, 3)
+    assert not answers.streak.studied_today
+    empty = summarize_answers([], 0, date(2026, 3, 2))
+    assert (empty.streak.current, empty.streak.longest, empty.calendar.total) == (0, 0, 0)
+    assert empty.retention.is_empty and empty.today.again_rate is None
+
+
+def test_days_follow_a_half_hour_time_zone(synced: Library, log: Log) -> None:
+    """India is UTC+05:30: the 04:00 rollover is at 22:30 UTC; quarter-hours add up."""
+    kolkata = ZoneInfo("Asia/Kolkata")
+    stats = Statistics(synced.engine, synced.settings, clock=lambda: T0, tz=kolkata)
+    rollover = stats.day_start()
+    assert (rollover.hour, rollover.minute) == (22, 30)
+    card = log.cards()[0]
+    log.answer(card, rollover - timedelta(minutes=10))
+    log.answer(card, rollover + timedelta(minutes=10))
+    log.answer(card, rollover + timedelta(minutes=20))
+    counts = stats.answers(stats.resolve()).calendar.counts
+    assert counts[-1] == 2 and counts[-2] == 1
+    hours = stats.hours(stats.resolve())
+    # 22:20, 22:40 and 22:50 UTC are 03:50, 04:10 and 04:20 in Kolkata.
+    assert hours.answers[3] == 1 and hours.answers[4] == 2 and hours.total == 3
+
+
+def test_answers_by_hour_and_pass_rate(log: Log, stats: Statistics) -> None:
+    card = log.cards()[0]
+    for rating in (3, 1, 3, 3):
+        log.answer(card, T0.replace(hour=9), rating=rating)
+    log.answer(card, at(T0.replace(hour=20), days=-3), rating=1)
+    log.answer(card, at(T0.replace(hour=20), days=-400))  # older than the chart's year
+    hours = stats.hours(stats.resolve())
+    assert hours.answers[9] == 4 and hours.failed[9] == 1
+    assert hours.pass_rate(9) == pytest.approx(0.75)
+    assert hours.answers[20] == 1 and hours.pass_rate(20) == 0
+    assert hours.pass_rate(3) is None and hours.total == 5
+
+
+def test_forecast_from_known_due_dates(log: Log, stats: Statistics) -> None:
+    a, b, c, d, e, f = log.cards()[:6]
+    log.state(a, due=at(T0, hours=6), last_review=at(T0, days=-5))  # today
+    log.state(b, due=at(T0, days=5), last_review=at(T0, days=-5))  # day 5
+    log.state(c, queue=1, due=at(T0, hours=0.2), last_review=T0)  # learning, today
+    log.state(d, due=at(T0, days=-3), last_review=at(T0, days=-13))  # overdue
+    log.state(e, due=at(T0, days=400), last_review=T0)  # beyond the year
+    log.state(f, due=at(START, days=1, hours=-0.01), last_review=T0)  # before tomorrow
+    forecast = stats.forecast(stats.resolve())
+    assert forecast.overdue == 1
+    assert (forecast.review[0], forecast.learning[0], forecast.review[5]) == (2, 1, 1)
+    assert forecast.total(30) == forecast.total(365) == 4
+    assert forecast.average(30) == pytest.approx(4 / 30)
+
+
+def test_memory_histograms_and_retrievability(log: Log, stats: Statistics) -> None:
+    a, b, c = log.cards()[:3]
+    # A card is recalled with 90% probability when as many days have passed as its
+    # stability (FSRS's definition of stability); right after a review, with 100%.
+    # 9 days into a stability of 10 (or 90 into 100): (1 + F * 0.9)^-w20, by hand.
+    log.state(a, stability=10, difficulty=1, due=at(T0, days=1), last_review=at(T0, days=-9))
+    log.state(b, stability=100, difficulty=10, due=at(T0, days=9), last_review=at(T0, days=-90))
+    log.state(c, stability=0.5, difficulty=5.5, due=at(T0, days=1), last_review=T0)
+    decay = -0.1542
+    nine_tenths = (1 + (0.9 ** (1 / decay) - 1) * 0.9) ** decay
+    assert nine_tenths == pytest.approx(0.9071, abs=1e-4)
+    memory = stats.memory(stats.resolve())
+    assert memory.cards == 3
+    assert memory.retrievability.counts[18] == 2  # 90-95%
+    assert memory.retrievability.counts[19] == 1  # 95-100%
+    assert memory.average_retrievability == pytest.approx((2 * nine_tenths + 1.0) / 3)
+    labels = dict(zip(memory.stability.labels, memory.stability.counts, strict=True))
+    assert labels["<1 d"] == 1 and labels["1-2 wk"] == 1 and labels["2-4 mo"] == 1
+    assert memory.difficulty.counts == (1, 0, 0, 0, 0, 1, 0, 0, 0, 1)
+    assert memory.median_stability == 10
+    assert memory.median_difficulty == pytest.approx(0.5)
+
+
+def test_the_curve_between_known_points(stats: Statistics) -> None:
+    """R = (1 + F t / S)^-w20 with F = 0.9^(1 / -w20) - 1, by hand with FSRS-6's w20."""
+    scheduler = stats.scheduler()
+    decay = -0.1542
+    factor = 0.9 ** (1 / decay) - 1
+    assert scheduler.recall_after(5.0, 20) == pytest.approx((1 + factor * 4) ** decay)
+    # 0.9^(1/-0.1542) = e^0.6833 = 1.9805: F = 0.9805; 4.922^-0.1542 = e^-0.2458 = 0.7821
+    assert scheduler.recall_after(5.0, 20) == pytest.approx(0.7821, abs=1e-4)
+
+
+def test_coverage_by_family_and_deck(log: Log, stats: Statistics) -> None:
+    deck = log.cards("sample-mechanisms")
+    log.state(deck[0], due=at(T0, days=3), last_review=at(T0, days=-2))  # young
+    log.state(deck[1], due=at(T0, days=20), last_review=at(T0, days=-10))  # mature: 30 d
+    log.state(deck[2], queue=3, due=at(T0, hours=1), last_review=T0)
+    coverage = stats.coverage(stats.resolve())
+    assert [f.id for f in coverage.families] == ["mechanisms", "terms"]
+    mechanisms = coverage.families[0]
+    assert (mechanisms.new, mechanisms.learning, mechanisms.young, mechanisms.mature) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert mechanisms.started_share == pytest.approx(3 / 6)
+    assert coverage.total == 8 and coverage.started == 3
+
+
+def test_filters_resolve_to_decks_and_name_what_exists(stats: Statistics) -> None:
+    assert stats.resolve(StatsFilter(family="terms")).scope.deck_ids == ("sample-terms",)
+    assert stats.resolve(StatsFilter(family="terms")).title == "Terms"
+    deck = stats.resolve(StatsFilter(deck="sample-mechanisms"))
+    assert deck.title == "Sample mechanisms"
+    with pytest.raises(UnknownFilter, match="no family 'nope'; families: mechanisms, terms"):
+        stats.resolve(StatsFilter(family="nope"))
+    with pytest.raises(UnknownFilter, match="no deck 'nope'"):
+        stats.resolve(StatsFilter(deck="nope"))
+    assert [f for f, _t, _d in stats.families()] == ["mechanisms", "terms"]
+
+
+def test_a_filter_counts_only_its_cards_and_their_answers(log: Log, stats: Statistics) -> None:
+    mech = log.cards("sample-mechanisms")[0]
+    term = log.cards("sample-terms")[0]
+    log.answer(mech, at(T0, hours=-1), rating=1)
+    log.answer(term, at(T0, hours=-1))
+    log.answer(term, at(T0, days=-2))
+    terms = stats.resolve(StatsFilter(family="terms"))
+    answers = stats.answers(terms)
+    assert answers.today.answers == 1 and answers.today.again == 0
+    assert answers.calendar.total == 2
+    everything = stats.answers(stats.resolve())
+    assert everything.today.answers == 2 and everything.today.again == 1
+
+
+def test_the_tally_and_the_log_give_the_same_figures(log: Log, stats: Statistics) -> None:
+    write_retention_log(log)
+    for card in log.cards()[1:4]:
+        log.answer(card, at(T0, days=-3, hours=1), rating=1, interval_days=25)
+    assert store.ensure_tally(stats.engine)
+    start_ms = int(START.timestamp() * 1000)
+    with stats.engine.connect() as conn:
+        all_decks = store.Scope(tuple(d.id for d in store.decks(conn)))
+        tallied = store.answers_by_day(conn, store.Scope(), day_start_ms=start_ms)
+        raw = store.answers_by_day(conn, all_decks, day_start_ms=start_ms, use_tally=False)
+        assert sorted(tallied) == sorted(raw) and len(raw) > 5
+        hours_t = store.answers_by_hour(conn, store.Scope(), offset_ms=0, since_ms=0)
+        hours_r = store.answers_by_hour(conn, all_decks, offset_ms=0, since_ms=0, use_tally=False)
+        assert sorted(hours_t) == sorted(hours_r)
