@@ -138,8 +138,8 @@ def build_history(
             following = i
         next_study[i] = following
 
-    reviews: list[tuple] = []
-    states: list[tuple] = []
+    reviews: list[tuple[object, ...]] = []
+    states: list[tuple[object, ...]] = []
     for position, card_id in enumerate(cards[:introduced]):
         start_day = study_day_starts[min(position // per_day, len(study_day_starts) - 1)]
         _card_history(trainee, card_id, start_day, first_day, now, next_study, reviews, states)
@@ -170,6 +170,34 @@ def build_history(
     return HistoryInfo(data_dir, len(cards), len(reviews), introduced, now)
 
 
+@dataclass
+class _State:
+    """A card's scheduling columns as the app stores them, while its history is made."""
+
+    queue: int = 0
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: int = 0
+    last: int = 0
+    reps: int = 0
+    lapses: int = 0
+
+    def before(self) -> str:
+        return json.dumps(
+            {
+                "queue": self.queue,
+                "step": self.step,
+                "stability": self.stability,
+                "difficulty": self.difficulty,
+                "due": self.due,
+                "last_review": self.last if self.reps else None,
+                "reps": self.reps,
+                "lapses": self.lapses,
+            }
+        )
+
+
 def _card_history(
     t: _Trainee,
     card_id: int,
@@ -177,54 +205,38 @@ def _card_history(
     first_day: int,
     now: int,
     next_study: list[int],
-    reviews: list[tuple],
-    states: list[tuple],
+    reviews: list[tuple[object, ...]],
+    states: list[tuple[object, ...]],
 ) -> None:
     """One card's answers from its first day until now; appends rows and its final state."""
     model = t.model
-    at = t.moment(start_day)
-    if at > now:
-        at = now - 60
-    queue, step, stability, difficulty, due, last, reps, lapses = 0, None, None, None, 0, None, 0, 0
-    memory = None
+    card = _State()
+    at = min(t.moment(start_day), now - 60)
     rating = t.pick(t.first)
+    memory = getattr(model.next_states(None, _RETENTION, 0), _NAMES[rating]).memory
 
     def log(new_queue: int, new_step: int | None, new_due: int) -> None:
-        nonlocal queue, step, stability, difficulty, due, last, reps, lapses
-        before = json.dumps(
-            {
-                "queue": queue,
-                "step": step,
-                "stability": stability,
-                "difficulty": difficulty,
-                "due": due,
-                "last_review": last,
-                "reps": reps,
-                "lapses": lapses,
-            }
-        )
-        lapsed = queue == 2 and rating == 1
+        lapsed = card.queue == 2 and rating == 1
         reviews.append(
             (
                 card_id,
                 at * 1000 + t.rng.randrange(1000),
                 rating,
                 t.duration_ms(),
-                queue,
+                card.queue,
                 new_queue,
                 memory.stability,
                 memory.difficulty,
                 new_due,
-                before,
+                card.before(),
             )
         )
-        queue, step, due, last = new_queue, new_step, new_due, at
-        stability, difficulty = memory.stability, memory.difficulty
-        reps += 1
-        lapses += 1 if lapsed else 0
+        card.queue, card.step, card.due, card.last = new_queue, new_step, new_due, at
+        card.stability, card.difficulty = memory.stability, memory.difficulty
+        card.reps += 1
+        card.lapses += 1 if lapsed else 0
 
     # Learning: steps of 1 m and 10 m; Easy graduates at once.
-    memory = getattr(model.next_states(None, _RETENTION, 0), _NAMES[rating]).memory
     learn_step = 0 if rating in (1, 2) else 1
     while True:
         if rating == 4 or (rating == 3 and learn_step >= 2):
@@ -240,17 +252,17 @@ def _card_history(
         learn_step = 0 if rating == 1 else learn_step if rating == 2 else learn_step + 1
         memory = getattr(model.next_states(memory, _RETENTION, 0), _NAMES[rating]).memory
     # Reviews on the due study day or the next one studied, until the next is after now.
-    while queue == 2:
-        due_day = (due - first_day) // DAY
+    while card.queue == 2:
+        due_day = (card.due - first_day) // DAY
         if t.rng.random() < _LATE_SHARE:  # put off for a few days
             due_day += t.rng.randint(1, 12)
         if due_day >= len(next_study) or next_study[due_day] >= len(next_study):
             break
         day_start = first_day + next_study[due_day] * DAY
-        at = max(t.moment(day_start), last + 60)
+        at = max(t.moment(day_start), card.last + 60)
         if at > now:
             break
-        elapsed = (day_start - ((last - first_day) // DAY * DAY + first_day)) // DAY
+        elapsed = (day_start - ((card.last - first_day) // DAY * DAY + first_day)) // DAY
         recall = t.recall(memory.stability, elapsed)
         rating = 1 if t.rng.random() >= recall else t.pick([0.0, *t.review])
         memory = getattr(model.next_states(memory, _RETENTION, elapsed), _NAMES[rating]).memory
@@ -263,7 +275,19 @@ def _card_history(
             memory = model.next_states(memory, _RETENTION, 0).good.memory
         ivl = max(1, round(model.next_interval(memory.stability, _RETENTION, rating)))
         log(2, None, at + ivl * DAY)
-    states.append((queue, step, stability, difficulty, due, last, reps, lapses, card_id))
+    states.append(
+        (
+            card.queue,
+            card.step,
+            card.stability,
+            card.difficulty,
+            card.due,
+            card.last,
+            card.reps,
+            card.lapses,
+            card_id,
+        )
+    )
 
 
 _NAMES = {1: "again", 2: "hard", 3: "good", 4: "easy"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from studyapp.services.library import Library
 
@@ -58,6 +58,7 @@ class Log:
         """One answer at ``when`` to a card that was in ``queue`` with an interval (its due
         minus its last review) of ``interval_days`` (None: a new card, no last review)."""
         moment = int(when.timestamp())
+        before: dict[str, object]
         if interval_days is None or queue == 0:
             before = {"queue": 0, "due": 0, "last_review": None}
         else:
@@ -108,7 +109,3 @@ class Log:
             ),
         )
         self.db.commit()
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,9 +21,10 @@ def data(tmp_path: Path, deck_dir: Path) -> Path:
     return folder
 
 
-def stats_json(data: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
+def stats_json(data: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     assert main(["--data-dir", str(data), "stats", "--json", *args]) == 0
-    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
 
 
 def test_json_keeps_todays_fields_and_adds_the_statistics(
@@ -31,7 +33,7 @@ def test_json_keeps_todays_fields_and_adds_the_statistics(
     out = stats_json(data, capsys)
     for key in ("decks", "due_today", "total_reviews", "next_due"):
         assert key in out
-    assert {d["id"] for d in out["decks"]} == {"sample-mechanisms", "sample-terms"}  # type: ignore[attr-defined]
+    assert {d["id"] for d in out["decks"]} == {"sample-mechanisms", "sample-terms"}
     for key in (
         "today",
         "streak",
@@ -45,8 +47,8 @@ def test_json_keeps_todays_fields_and_adds_the_statistics(
     ):
         assert key in out
     assert out["readiness"] is None  # no exam date set
-    assert len(out["calendar"]["answers"]) == 365  # type: ignore[index]
-    assert set(out["true_retention"]) == {  # type: ignore[arg-type]
+    assert len(out["calendar"]["answers"]) == 365
+    assert set(out["true_retention"]) == {
         "today",
         "yesterday",
         "week",
@@ -54,8 +56,8 @@ def test_json_keeps_todays_fields_and_adds_the_statistics(
         "year",
         "all_time",
     }
-    assert out["forecast"]["next_30_days"] == 0  # type: ignore[index]
-    assert out["memory"]["cards"] == 0  # type: ignore[index]
+    assert out["forecast"]["next_30_days"] == 0
+    assert out["memory"]["cards"] == 0
 
 
 def test_json_with_an_exam_date_and_a_family(
@@ -64,14 +66,14 @@ def test_json_with_an_exam_date_and_a_family(
     exam = (date.today() + timedelta(days=60)).isoformat()
     out = stats_json(data, capsys, "--exam-date", exam, "--family", "terms")
     assert out["scope"] == "Terms"
-    assert [d["id"] for d in out["decks"]] == ["sample-terms"]  # type: ignore[index]
+    assert [d["id"] for d in out["decks"]] == ["sample-terms"]
     ready = out["readiness"]
-    assert ready["status"] == "ok" and ready["exam_date"] == exam  # type: ignore[index]
-    assert [g["title"] for g in ready["groups"]] == ["Terms", "Terms", "Sample terms"]  # type: ignore[index]
-    assert ready["groups"][0]["recall_on_date"] > 0.8  # type: ignore[index]
+    assert ready["status"] == "ok" and ready["exam_date"] == exam
+    assert [g["title"] for g in ready["groups"]] == ["Terms", "Terms", "Sample terms"]
+    assert ready["groups"][0]["recall_on_date"] > 0.8
     # The daily limit (20) already introduces all 8 new cards on the first day.
-    finish = ready["to_finish"]  # type: ignore[index]
-    assert finish == ready["at_current_limit"]  # type: ignore[index]
+    finish = ready["to_finish"]
+    assert finish == ready["at_current_limit"]
     assert finish["new_per_day"] == 20 and finish["new_introduced"] == 8
     assert finish["finishes_on"] is not None
 
@@ -82,7 +84,7 @@ def test_the_exam_date_setting_is_used_when_none_is_given(
     with Library(data) as library:
         library.update_settings(library.settings.with_changes(exam_date="2020-01-01"))
     out = stats_json(data, capsys)
-    assert out["readiness"]["status"] == "past"  # type: ignore[index]
+    assert out["readiness"]["status"] == "past"
 
 
 def test_text_output_has_the_old_table_and_the_new_sections(

@@ -21,6 +21,7 @@ from studyapp.services.study import StudyScope, StudySession
 from studyapp.services.sync import SyncPlan, apply_plan, plan_sync, sync
 from studyapp.store import library as stored
 from studyapp.store import queries
+from studyapp.store import stats as tally
 from studyapp.store.database import DB_FILENAME, Engine, open_engine
 from studyapp.store.queries import CardCounts
 
@@ -112,6 +113,9 @@ class Library:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
         self.engine: Engine = open_engine(self.data_dir / DB_FILENAME)
+        # The statistics' tally of answers is kept by triggers: make sure they exist
+        # before the first answer (a lookup; a write only for a new or rebuilt store).
+        tally.ensure_tally(self.engine, count=False)
         self._settings: Settings | None = None
 
     @classmethod

@@ -27,12 +27,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Engine
-
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.studyday import require_utc, study_day, utc_now
 from studyapp.services.settings import Settings
 from studyapp.store import stats as store
+from studyapp.store.database import Engine
 from studyapp.store.stats import IVL_NONE, IVL_YOUNG, Scope
 
 __all__ = [
@@ -630,8 +629,8 @@ def summarize_answers(
         if row.ivl == IVL_NONE:
             continue
         cell = (0 if row.ivl == IVL_YOUNG else 2) + (1 if row.failed else 0)
-        for key, _label, first, last in _PERIODS:
-            if (first is None or row.day >= first) and row.day <= last:
+        for key, _label, since, until in _PERIODS:
+            if (since is None or row.day >= since) and row.day <= until:
                 periods[key][cell] += row.answers
     today_stats = Today(
         cards=cards_today,

@@ -156,15 +156,19 @@ class Scope:
 
 
 # -- the tally ---------------------------------------------------------------------------
-def tally_in_step(conn: Connection) -> bool:
-    """Whether the tally's triggers exist and its count agrees with the log's."""
-    triggers = conn.execute(
+def _triggers_present(conn: Connection) -> bool:
+    found = conn.execute(
         text(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
             "('review_tally_insert', 'review_tally_delete', 'review_tally_update')"
         )
     ).scalar_one()
-    if triggers != len(_TRIGGERS):
+    return bool(found == len(_TRIGGERS))
+
+
+def tally_in_step(conn: Connection) -> bool:
+    """Whether the tally's triggers exist and its count agrees with the log's."""
+    if not _triggers_present(conn):
         return False
     answers, tallied = conn.execute(
         text(
@@ -191,21 +195,28 @@ def rebuild_tally(db: sqlite3.Connection) -> None:
     )
 
 
-def ensure_tally(engine: Engine) -> bool:
+def ensure_tally(engine: Engine, *, count: bool = True) -> bool:
     """Make the tally agree with the log if it does not (a write, once). Returns whether the
     tally can be read; False if it was out of step and could not be rebuilt (a read-only or
-    locked store), in which case the caller reads the log itself."""
+    locked store), in which case the caller reads the log itself.
+
+    Opening a store calls this with ``count=False``: only the triggers' presence is checked
+    (a lookup in sqlite_master), so a new store gets them before its first answer and a
+    store whose review table was rebuilt gets them back. The statistics also compare the
+    counts (20 ms at a million answers).
+    """
     with engine.connect() as conn:
-        if _has_table(conn, "review_tally") and tally_in_step(conn):
-            return True
+        ready = _has_table(conn, "review_tally") and (
+            tally_in_step(conn) if count else _triggers_present(conn)
+        )
+    if ready:
+        return True
     try:
         with engine.begin() as conn:
             if not _has_table(conn, "review_tally"):
                 _create_tally_table(conn)
             if not tally_in_step(conn):
-                db = conn.connection.driver_connection
-                assert isinstance(db, sqlite3.Connection)
-                rebuild_tally(db)
+                rebuild_tally(_driver(conn))
     except OperationalError:
         return False
     return True

@@ -202,8 +202,8 @@ class ReviewTally(SQLModel, table=True):
     queue: int = Field(primary_key=True, description="The card's queue before the answer.")
     failed: bool = Field(primary_key=True, description="Answered Again.")
     ivl: int = Field(primary_key=True, description="0 under a day, 1 young, 2 mature.")
-    answers: int
-    ms: int = Field(description="Time spent on these answers, milliseconds.")
+    answers: int = default(0)
+    ms: int = default(0, description="Time spent on these answers, milliseconds.")
 
 
 class Setting(SQLModel, table=True):

@@ -99,3 +99,15 @@ def test_a_store_made_before_the_tally_gets_it(library: Library, deck_dir: Path)
         conn.execute(text("DROP TABLE review_tally"))
     assert store.ensure_tally(library.engine)
     assert by_kind(tally(library)) == counted_from_log(library) != []
+
+
+def test_a_new_store_counts_from_its_first_answer(library: Library, deck_dir: Path) -> None:
+    """Opening a store installs the triggers: no rebuild is ever needed for a new one."""
+    assert library.sync([deck_dir]).ok
+    session = library.session(clock=Clock(T0))
+    session.next_card()
+    session.answer(Rating.AGAIN, duration_ms=3_000)
+    session.close()
+    with library.engine.connect() as conn:
+        assert store.tally_in_step(conn)
+    assert tally(library) == [(int(T0.timestamp() * 1000) // 900_000, 0, 1, 0, 1, 3_000)]
