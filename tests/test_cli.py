@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from studyapp.cli import main
+from studyapp.cli import build_parser, main
 from studyapp.services.paths import bundled_decks_dir
+from studyapp.store.database import DB_FILENAME
 
 
 def run(*args: str, env_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -30,9 +34,15 @@ def run(*args: str, env_dir: Path | None = None) -> subprocess.CompletedProcess[
 
 
 def test_help_documents_every_command() -> None:
-    out = run("--help").stdout
-    for command in ("validate", "sync", "stats", "schema", "--data-dir", "--screenshot"):
-        assert command in out
+    [commands] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    helps = {action.dest: action.help for action in commands._choices_actions}
+    assert set(helps) == set(commands.choices), "a command without a help line"
+    assert set(helps) >= {"validate", "sync", "stats", "preview", "schema", "export"}
+    out = "".join(run("--help").stdout.split())  # wrapped anywhere, even after a hyphen
+    for name, text in helps.items():
+        assert text and name + "".join(text.split()) in out, name
+    for option in ("--data-dir", "--screenshot", "--screen", "--size", "--theme"):
+        assert option in out
 
 
 def test_validate_clean_decks_exits_zero(
@@ -93,20 +103,48 @@ def test_sync_then_stats_on_a_fresh_data_dir(tmp_path: Path) -> None:
     assert {d["family"] for d in stats["decks"]} >= {"mechanisms", "evidence", "terms"}
 
 
+def store_rows(data_dir: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table of the store in ``data_dir`` (read-only)."""
+    uri = (data_dir / DB_FILENAME).resolve().as_uri() + "?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: sorted(db.execute(f'SELECT * FROM "{t}"'), key=repr) for t in tables}
+
+
 def test_sync_with_errors_changes_nothing_and_exits_one(tmp_path: Path, deck_dir: Path) -> None:
+    data = tmp_path / "d"
+    assert run("--data-dir", str(data), "sync", str(deck_dir)).returncode == 0
+    before = store_rows(data)
+    terms = deck_dir / "terms.yaml"  # a good edit beside the broken file is not applied either
+    terms.write_text(terms.read_text().replace("Psychedelic-assisted therapy", "PAT"))
     (deck_dir / "sample.yaml").write_text("format_version: 1\ndeck: [\n")
-    result = run("--data-dir", str(tmp_path / "d"), "sync", str(deck_dir))
+    more = tmp_path / "more"  # nor is a new folder remembered
+    more.mkdir()
+    (more / "terms.yaml").write_text(
+        terms.read_text().replace("sample-terms", "more-terms").replace("s-pat", "m-pat")
+    )
+    result = run("--data-dir", str(data), "sync", str(deck_dir), str(more))
     assert result.returncode == 1
     assert "nothing was changed" in result.stderr
     assert ":3:1: error: YAML:" in result.stdout
+    assert store_rows(data) == before
 
 
-def test_sync_dry_run_prints_the_plan(tmp_path: Path, deck_dir: Path) -> None:
+def test_a_first_import_with_errors_leaves_the_store_empty(tmp_path: Path, deck_dir: Path) -> None:
+    assert run("--data-dir", str(tmp_path / "empty"), "stats").returncode == 0
+    (deck_dir / "sample.yaml").write_text("format_version: 1\ndeck: [\n")
+    result = run("--data-dir", str(tmp_path / "d"), "sync", str(deck_dir))
+    assert result.returncode == 1
+    assert store_rows(tmp_path / "d") == store_rows(tmp_path / "empty")
+
+
+def test_sync_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path, deck_dir: Path) -> None:
+    assert run("--data-dir", str(tmp_path / "empty"), "stats").returncode == 0
     result = run("--data-dir", str(tmp_path / "d"), "sync", "--dry-run", str(deck_dir))
     assert result.returncode == 0
     assert result.stdout.startswith("dry run, nothing written: 5 new")
     assert "  new       s-5ht2a" in result.stdout
-    assert not (tmp_path / "d" / "studyapp.sqlite3-wal").exists() or True
+    assert store_rows(tmp_path / "d") == store_rows(tmp_path / "empty")
 
 
 def test_schema_command_matches_the_models(capsys: pytest.CaptureFixture[str]) -> None:

@@ -127,7 +127,12 @@ def test_escape_leaves_and_answers_are_already_committed(
     qtbot.keyClick(window.overview, Qt.Key.Key_S)
     qtbot.keyClick(window.review, Qt.Key.Key_Space)
     qtbot.keyClick(window.review, Qt.Key.Key_3)
-    window.close()  # closing mid-session loses nothing
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)  # the second card's answer is showing
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    assert window.stack.currentWidget() is window.summary
+    assert window.summary.values["studied"].text() == "1"
+    assert len(reviews(synced)) == 1  # committed before leaving; the second card was not graded
+    window.close()  # closing afterwards loses nothing either
     assert len(reviews(synced)) == 1
 
 
