@@ -10,12 +10,15 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from studyapp import __version__
 from studyapp.core.errors import KnownError
 from studyapp.core.outfile import write_output
 from studyapp.core.printable import printable, shorten
+
+if TYPE_CHECKING:
+    from studyapp.services.library import Library
 
 __all__ = ["build_parser", "main"]
 
@@ -199,6 +202,33 @@ def build_parser() -> argparse.ArgumentParser:
     export_format.add_argument(
         "--csv", type=Path, metavar="OUT.csv", help="write CSV (UTF-8, one row per note)"
     )
+
+    backup = commands.add_parser(
+        "backup",
+        help="make, list or restore backups of the study store",
+        description="Backups are consistent snapshots of the study store in the data "
+        "folder's backups/ folder, made at start-up, every 30 minutes of study, before a "
+        "deck update that retires, relearns or resets cards, and on closing, and kept by "
+        "rotation (recent, daily, weekly, monthly, with a size cap). Restoring keeps the "
+        "current store as a backup first. Writing actions need the store not to be open "
+        "in StudyApp.",
+    )
+    backup_actions = backup.add_subparsers(dest="action", metavar="ACTION", required=True)
+    backup_actions.add_parser("create", help="make a backup now")
+    backup_actions.add_parser("list", help="list the backups, newest first")
+    restore = backup_actions.add_parser(
+        "restore", help="make backup ID the study store (the current one is kept first)"
+    )
+    restore.add_argument("backup_id", metavar="ID", help="a backup id from 'backup list'")
+
+    commands.add_parser(
+        "check",
+        help="check the study store for damage and inconsistencies",
+        description="Run SQLite's integrity and foreign-key checks and StudyApp's own "
+        "invariants (each card's answer count matches its review log, ...). Exit status 0 "
+        "if the store is sound, 1 if an invariant does not hold, 2 if the store is damaged "
+        "(the line names the newest good backup).",
+    )
     return parser
 
 
@@ -235,6 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "search":
             return _search(args)
+        if args.command == "backup":
+            return _backup(args)
+        if args.command == "check":
+            return _check(args)
         return _gui(args)
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
@@ -254,31 +288,92 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _sync(args: argparse.Namespace) -> int:
+def _data_dir(args: argparse.Namespace) -> Path:
+    from studyapp.services.paths import default_data_dir
+
+    return default_data_dir(args.data_dir)
+
+
+def _newest_backup_hint(data_dir: Path) -> str:
+    """``; the newest good backup is ...`` for a damaged store's one line, or ''."""
+    from studyapp.services.safety import DataFolder
+
+    best = DataFolder(data_dir).newest_good_backup()
+    if best is None:
+        return "; there is no backup to restore"
+    when = best.created.astimezone().strftime("%Y-%m-%d %H:%M")
+    return (
+        f"; the newest good backup is from {when} ({best.reviews:,} reviews): "
+        f"studyapp backup restore {best.id}"
+    )
+
+
+def _open_reader(args: argparse.Namespace) -> Library:
+    """A read-only library (no lock: works while the app is open), after a quick check, so
+    a damaged store is reported instead of read as if sound."""
     from studyapp.services.library import Library
 
-    with Library.open(args.data_dir) as library:
-        sources = [p.resolve() for p in args.paths] if args.paths else None
-        plan = library.sync(sources, dry_run=args.dry_run)
-        for problem in plan.problems:
-            print(problem)
-        if not plan.ok:
-            print("sync: nothing was changed; fix the errors above", file=sys.stderr)
-            return 1
-        if args.dry_run:
-            print("dry run, nothing written: " + plan.summary())
-            for line in plan.details():
-                print(line)
-            return 0
-        if args.paths:
-            for folder in (p for p in sources or [] if p.is_dir()):
-                library.add_folder(folder)
-        print("synced: " + plan.summary())
+    return _checked(Library.open(args.data_dir, read_only=True))
+
+
+def _open_writer(args: argparse.Namespace) -> Library:
+    """The library with the data folder's lock (creating a store there if there is none,
+    and saying so), after a quick check: nothing is written to a damaged store."""
+    from studyapp.services.library import Library
+
+    library = Library.open(args.data_dir)
+    if library.created:
+        print(f"studyapp: created a new study store in {library.data_dir}", file=sys.stderr)
+    return _checked(library)
+
+
+def _checked(library: Library) -> Library:
+    from studyapp.services.safety import damaged_error
+
+    problems = library.quick_check()
+    if problems:
+        library.close()
+        error = damaged_error(library.store_path, problems)
+        raise type(error)(str(error).rstrip(".") + _newest_backup_hint(library.data_dir))
+    return library
+
+
+def _sync(args: argparse.Namespace) -> int:
+
+    if args.dry_run and not (_data_dir(args) / "studyapp.sqlite3").exists():
+        # No store yet: plan the first import against an empty scratch store, so a dry run
+        # creates nothing in the data folder.
+        import tempfile
+
+        from studyapp.services.library import Library
+
+        with tempfile.TemporaryDirectory() as scratch, Library(Path(scratch)) as library:
+            return _sync_with(library, args)
+    with _open_reader(args) if args.dry_run else _open_writer(args) as library:
+        return _sync_with(library, args)
+
+
+def _sync_with(library: Library, args: argparse.Namespace) -> int:
+    sources = [p.resolve() for p in args.paths] if args.paths else None
+    plan = library.sync(sources, dry_run=args.dry_run)
+    for problem in plan.problems:
+        print(problem)
+    if not plan.ok:
+        print("sync: nothing was changed; fix the errors above", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print("dry run, nothing written: " + plan.summary())
+        for line in plan.details():
+            print(line)
+        return 0
+    if args.paths:
+        for folder in (p for p in sources or [] if p.is_dir()):
+            library.add_folder(folder)
+    print("synced: " + plan.summary())
     return 0
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from studyapp.services.library import Library
     from studyapp.services.progress import collect, progress_json
     from studyapp.services.readiness import parse_exam_date
     from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter
@@ -290,7 +385,7 @@ def _stats(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"studyapp stats: error: {exc}", file=sys.stderr)
             return 2
-    with Library.open(args.data_dir) as library:
+    with _open_reader(args) as library:
         statistics = Statistics(library.engine, library.settings)
         try:
             scope = statistics.resolve(StatsFilter(family=args.family, deck=args.deck))
@@ -389,9 +484,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from studyapp.services.export import ExportError, export_anki, export_csv
-    from studyapp.services.library import Library
 
-    with Library.open(args.data_dir) as library:
+    with _open_reader(args) as library:
         try:
             if args.anki:
                 result = export_anki(library.engine, args.anki, args.deck_ids)
@@ -401,6 +495,63 @@ def _export(args: argparse.Namespace) -> int:
             print(f"studyapp: error: {exc}", file=sys.stderr)
             return 1
     print("exported: " + result.summary())
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from studyapp.services.library import Library
+    from studyapp.services.safety import DataFolder
+
+    data_dir = _data_dir(args)
+    if args.action == "list":
+        backups = DataFolder(data_dir).backups()
+        if not backups:
+            print(f"no backups in {data_dir / 'backups'}")
+            return 0
+        print(f"{'id':<28} {'made (local time)':<17} {'reviews':>8} {'MB':>7}  why")
+        for b in backups:
+            reviews = "-" if b.reviews is None else f"{b.reviews:,}"
+            when = b.created.astimezone().strftime("%Y-%m-%d %H:%M")
+            print(f"{b.id:<28} {when:<17} {reviews:>8} {b.size / 1e6:>7.1f}  {b.reason_text}")
+        return 0
+    if args.action == "create":
+        with Library.open(args.data_dir, create=False) as library:
+            made = library.backup("manual")
+        size = made.size / 1e6
+        print(f"backup {made.id}: {made.reviews:,} reviews, {size:.1f} MB in {made.path}")
+        return 0
+    folder = DataFolder(data_dir, lock=True)  # restore: works even if the store cannot open
+    try:
+        kept = folder.restore(args.backup_id, damaged=bool(folder.quick_check()))
+        restored = folder.find(args.backup_id)
+    finally:
+        folder.release()
+    print(
+        f"restored backup {restored.id} ({restored.reviews:,} reviews); the store it replaced "
+        f"is kept as backup {kept.id}"
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from studyapp.services.library import Library
+    from studyapp.services.safety import damaged_error
+
+    with Library.open(args.data_dir, read_only=True) as library:
+        report = library.check()
+    if report.damage:
+        error = damaged_error(library.store_path, report.damage)
+        print(
+            f"studyapp: error: {str(error).rstrip('.')}{_newest_backup_hint(library.data_dir)}",
+            file=sys.stderr,
+        )
+        return 2
+    for problem in report.problems:
+        print(f"{library.store_path}: {problem}")
+    if report.problems:
+        print(f"check: {len(report.problems)} problem(s) in {library.store_path}", file=sys.stderr)
+        return 1
+    print(f"check: the store is sound ({report.cards:,} cards, {report.reviews:,} reviews)")
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.cli import build_parser, main
+from studyapp.services.library import Library
 from studyapp.services.paths import bundled_decks_dir
 from studyapp.store.database import DB_FILENAME
 
@@ -131,7 +132,7 @@ def test_sync_with_errors_changes_nothing_and_exits_one(tmp_path: Path, deck_dir
 
 
 def test_a_first_import_with_errors_leaves_the_store_empty(tmp_path: Path, deck_dir: Path) -> None:
-    assert run("--data-dir", str(tmp_path / "empty"), "stats").returncode == 0
+    Library(tmp_path / "empty").close()  # a new, empty store
     (deck_dir / "sample.yaml").write_text("format_version: 1\ndeck: [\n")
     result = run("--data-dir", str(tmp_path / "d"), "sync", str(deck_dir))
     assert result.returncode == 1
@@ -139,12 +140,11 @@ def test_a_first_import_with_errors_leaves_the_store_empty(tmp_path: Path, deck_
 
 
 def test_sync_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path, deck_dir: Path) -> None:
-    assert run("--data-dir", str(tmp_path / "empty"), "stats").returncode == 0
     result = run("--data-dir", str(tmp_path / "d"), "sync", "--dry-run", str(deck_dir))
     assert result.returncode == 0
     assert result.stdout.startswith("dry run, nothing written: 5 new")
     assert "  new       s-5ht2a" in result.stdout
-    assert store_rows(tmp_path / "d") == store_rows(tmp_path / "empty")
+    assert not (tmp_path / "d").exists()  # a dry run creates nothing
 
 
 def test_schema_command_matches_the_models(capsys: pytest.CaptureFixture[str]) -> None:
@@ -158,7 +158,7 @@ def test_newer_database_is_a_clear_error(tmp_path: Path) -> None:
     import sqlite3
 
     data = tmp_path / "d"
-    assert run("--data-dir", str(data), "stats").returncode == 0
+    assert run("--data-dir", str(data), "sync").returncode == 0  # creates the store
     with sqlite3.connect(data / "studyapp.sqlite3") as raw:
         raw.execute("PRAGMA user_version=99")
     result = run("--data-dir", str(data), "stats")

@@ -6,6 +6,7 @@ This is the headless entry point the CLI and the GUI both use.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
@@ -13,8 +14,10 @@ from enum import Enum
 from pathlib import Path
 from typing import assert_never
 
+from studyapp.core.errors import StoreCorrupt, StoreReadOnly
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.services import paths
+from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damaged_error
 from studyapp.services.search import CardSearch
 from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.study import StudyScope, StudySession
@@ -22,11 +25,19 @@ from studyapp.services.sync import SyncPlan, apply_plan, plan_sync, sync
 from studyapp.store import library as stored
 from studyapp.store import queries
 from studyapp.store import stats as tally
-from studyapp.store.database import DB_FILENAME, Engine, open_engine
+from studyapp.store.database import (
+    DB_FILENAME,
+    Engine,
+    make_read_only,
+    no_store_error,
+    open_engine,
+)
 from studyapp.store.queries import CardCounts
 
 __all__ = [
+    "BackupInfo",
     "CardCounts",
+    "CheckReport",
     "DeckSummary",
     "FamilySummary",
     "Library",
@@ -108,22 +119,61 @@ class ScopeChoice:
 
 
 class Library:
-    """A store in ``data_dir`` and everything done with it."""
+    """A store in ``data_dir`` and everything done with it.
 
-    def __init__(self, data_dir: Path) -> None:
+    A library that writes (the default) holds the data folder's lock from opening to
+    :meth:`close`, so one StudyApp at a time writes to a store (a second one gets
+    :class:`~studyapp.core.errors.StoreInUse`). ``read_only`` opens without the lock, never
+    creates or upgrades a store and refuses every write: for commands that only read.
+
+    Args:
+        data_dir: the data folder.
+        read_only: open for reading only (see above).
+        create: create a new store if the folder has none (else
+            :class:`~studyapp.core.errors.NoStoreError`); :attr:`created` tells.
+    """
+
+    def __init__(self, data_dir: Path, *, read_only: bool = False, create: bool = True) -> None:
         self.data_dir = Path(data_dir)
-        self.engine: Engine = open_engine(self.data_dir / DB_FILENAME)
-        # The statistics' tally of answers is kept by triggers: make sure they exist
-        # before the first answer (a lookup; a write only for a new or rebuilt store).
-        tally.ensure_tally(self.engine, count=False)
+        self.read_only = read_only
+        if (read_only or not create) and not self.store_path.exists():
+            raise no_store_error(self.store_path)  # before the lock makes the folder
+        self.folder = DataFolder(self.data_dir, lock=not read_only)
+        self.created = not self.store_path.exists()
+        try:
+            self.engine: Engine = open_engine(
+                self.store_path, create=create and not read_only, read_only=read_only
+            )
+        except BaseException:
+            self.folder.release()
+            raise
+        if not read_only:
+            # The statistics' tally of answers is kept by triggers: make sure they exist
+            # before the first answer (a lookup; a write only for a new or rebuilt store).
+            tally.ensure_tally(self.engine, count=False)
         self._settings: Settings | None = None
+        self._sessions: weakref.WeakSet[StudySession] = weakref.WeakSet()
+        self.damage: StoreCorrupt | None = None
+        """Set once the store was found damaged: from then on nothing is written to it."""
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None) -> Library:
-        return cls(paths.default_data_dir(data_dir))
+    def open(
+        cls, data_dir: str | Path | None = None, *, read_only: bool = False, create: bool = True
+    ) -> Library:
+        return cls(paths.default_data_dir(data_dir), read_only=read_only, create=create)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / DB_FILENAME
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.folder.backups_dir
 
     def close(self) -> None:
+        self._close_sessions()
         self.engine.dispose()
+        self.folder.release()
 
     def __enter__(self) -> Library:
         return self
@@ -143,6 +193,7 @@ class Library:
         self._settings = settings
 
     def update_settings(self, settings: Settings) -> None:
+        self._writable()
         save_settings(self.engine, settings)
         self._settings = settings
 
@@ -152,6 +203,7 @@ class Library:
         return [Path(p) for p in stored.deck_folders(self.engine)]
 
     def add_folder(self, folder: Path) -> None:
+        self._writable()
         stored.add_deck_folder(self.engine, str(Path(folder).resolve()))
 
     def default_sources(self) -> list[Path]:
@@ -164,13 +216,31 @@ class Library:
         return plan_sync(self.engine, chosen, bibliography=paths.bundled_sources_file())
 
     def apply(self, plan: SyncPlan) -> None:
+        """Write ``plan`` (made by :meth:`plan`); a plan that retires, relearns or resets
+        cards is preceded by a backup. A plan made before another sync changed the store is
+        refused (:class:`~studyapp.core.errors.StaleSyncPlan`)."""
+        self._writable()
+        if plan.resets_progress:
+            self.backup("sync")
         apply_plan(self.engine, plan)
 
     def sync(self, sources: Iterable[Path] | None = None, *, dry_run: bool = False) -> SyncPlan:
         """Plan and, unless ``dry_run`` or the plan has errors, apply a sync of ``sources``
-        (a first import writes while it reads: see :func:`studyapp.services.sync.sync`)."""
+        (a first import writes while it reads: see :func:`studyapp.services.sync.sync`);
+        a backup is taken before a plan that retires, relearns or resets cards is written."""
+        if not dry_run:
+            self._writable()
         chosen = list(sources) if sources is not None else self.default_sources()
-        return sync(self.engine, chosen, bibliography=paths.bundled_sources_file(), dry_run=dry_run)
+        return sync(
+            self.engine,
+            chosen,
+            bibliography=paths.bundled_sources_file(),
+            dry_run=dry_run,
+            before_reset=self._backup_before_sync,
+        )
+
+    def _backup_before_sync(self, _plan: SyncPlan) -> None:
+        self.backup("sync")
 
     # -- trainees' own notes ---------------------------------------------------------------
     def user_note(self, note_id: str) -> str:
@@ -179,6 +249,7 @@ class Library:
 
     def set_user_note(self, note_id: str, note: str) -> None:
         """Save (or, when blank, delete) the trainee's note on a card."""
+        self._writable()
         if note.strip():
             stored.save_user_note(self.engine, note_id, note)
         else:
@@ -197,6 +268,68 @@ class Library:
         """The search service for this store and settings (tests pass a clock and zone)."""
         return CardSearch(self.engine, self.settings, clock=clock, tz=tz)
 
+    # -- safety: backups, checks, damage ---------------------------------------------------
+    def _writable(self) -> None:
+        """Refuse to write to a damaged store, or through a read-only library."""
+        if self.damage is not None:
+            raise self.damage
+        if self.read_only:
+            raise StoreReadOnly(f"The study store {self.store_path} was opened read-only.")
+
+    def backup(self, reason: str = "manual", *, now: datetime | None = None) -> BackupInfo:
+        """A consistent snapshot of the store in :attr:`backups_dir`, then rotation."""
+        return self.folder.backup(reason, now=now)
+
+    def backups(self) -> list[BackupInfo]:
+        """The backups, newest first."""
+        return self.folder.backups()
+
+    def newest_good_backup(self) -> BackupInfo | None:
+        return self.folder.newest_good_backup()
+
+    def quick_check(self) -> list[str]:
+        """SQLite's quick check of the store ([] when sound): for start-up, off the GUI
+        thread (it reads every page)."""
+        return self.folder.quick_check()
+
+    def check(self) -> CheckReport:
+        """The full check: SQLite's integrity and foreign keys, and StudyApp's invariants."""
+        return self.folder.check()
+
+    def mark_damaged(self, problems: list[str] | StoreCorrupt) -> StoreCorrupt:
+        """Stop writing to the store: every session is closed, and from now on every
+        connection refuses writes and every writing method raises the returned error."""
+        if self.damage is None:
+            self.damage = (
+                problems
+                if isinstance(problems, StoreCorrupt)
+                else damaged_error(self.store_path, problems)
+            )
+            self._close_sessions()
+            make_read_only(self.engine)
+        return self.damage
+
+    def restore(self, backup_id: str) -> BackupInfo:
+        """Make backup ``backup_id`` the store; returns what the current store was kept as
+        first (a snapshot, or the damaged file set aside). Every session of this library is
+        closed; the library stays open, on the restored store."""
+        if self.read_only:
+            raise StoreReadOnly(f"The study store {self.store_path} was opened read-only.")
+        self.folder.find(backup_id)  # an unknown id changes nothing
+        self._close_sessions()
+        self.engine.dispose()
+        try:
+            kept = self.folder.restore(backup_id, damaged=self.damage is not None)
+        finally:
+            self.engine = open_engine(self.store_path)
+        self.damage = None
+        self._settings = None
+        return kept
+
+    def _close_sessions(self) -> None:
+        for session in list(self._sessions):
+            session.close()
+
     # -- studying --------------------------------------------------------------------------
     def session(
         self,
@@ -206,10 +339,24 @@ class Library:
         monotonic: Callable[[], float] = time.monotonic,
         tz: tzinfo | None = None,
     ) -> StudySession:
-        """A session over ``scope`` (all decks by default); see :class:`StudySession`."""
-        return StudySession(
+        """A session over ``scope`` (all decks by default); see :class:`StudySession`.
+        Refused while the store is damaged or opened read-only."""
+        self._writable()
+        return self._session(scope, clock=clock, monotonic=monotonic, tz=tz)
+
+    def _session(
+        self,
+        scope: StudyScope | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        tz: tzinfo | None = None,
+    ) -> StudySession:
+        session = StudySession(
             self.engine, self.settings, scope, clock=clock, monotonic=monotonic, tz=tz
         )
+        self._sessions.add(session)
+        return session
 
     def scope(self, choice: ScopeChoice) -> StudyScope:
         """The decks and title of what the trainee chose to study."""
@@ -266,7 +413,7 @@ class Library:
                 )
             )
         # The session comes after the queries above, so both use the one pooled connection.
-        session = self.session(clock=lambda: moment)
+        session = self._session(clock=lambda: moment)  # reads only: fine when damaged
         try:
             return Overview(tuple(families), session.counts(), session.next_due(), reviews)
         finally:

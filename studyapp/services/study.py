@@ -1,7 +1,10 @@
 """A review session: which card comes next, answering it, undoing answers, and counts.
 
-Every answer is committed in its own transaction before :meth:`StudySession.answer`
-returns, so closing the app (or a crash) never loses an answered review.
+Every answer is committed in its own transaction, and synced to disk (the store runs with
+``synchronous=FULL``), before :meth:`StudySession.answer` returns: closing the app, a crash
+or a power cut never loses an answered review. An answer the store refuses (a full disk)
+raises a :class:`~studyapp.core.errors.StorageError` and changes nothing: the card stays
+current, and answering it again works once the cause is gone.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from studyapp.services.render import Citation, cite, render_card
 from studyapp.services.settings import Settings
 from studyapp.store import queries
 from studyapp.store.database import Engine, raw_connection
+from studyapp.store.errors import mapped
 from studyapp.store.library import SourceRow
 from studyapp.store.queries import CardCounts, DueQuery
 
@@ -31,6 +35,11 @@ __all__ = [
     "StudyScope",
     "StudySession",
 ]
+
+
+_mapped = mapped(lambda session: session._engine.url.database)
+"""Storage failures in a session method (a full disk, a damaged page) raise the
+:class:`~studyapp.core.errors.StorageError` they mean, never a bare sqlite3 error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +238,7 @@ class StudySession:
         """The card being shown, if any."""
         return self._current
 
+    @_mapped
     def next_card(self) -> CardView | None:
         """Pick the next card and start timing it; None when nothing is left today."""
         query = self._due_query()
@@ -238,6 +248,7 @@ class StudySession:
         self._shown_at = self._monotonic()
         return self._current
 
+    @_mapped
     def counts(self) -> CardCounts:
         """New, learning and review cards left today in this scope, within the daily limits."""
         return queries.count_due_capped(self._db, self._due_query())
@@ -263,6 +274,7 @@ class StudySession:
         return self._scheduler.retrievability(card.state, self.now())
 
     # -- answering -------------------------------------------------------------------------
+    @_mapped
     def answer(self, rating: Rating, *, duration_ms: int | None = None) -> MemoryState:
         """Grade the current card and commit the review before returning.
 
@@ -318,6 +330,7 @@ class StudySession:
     def can_undo(self) -> bool:
         return bool(self._undo)
 
+    @_mapped
     def undo(self) -> CardView | None:
         """Take back the last answer of this session: the card's exact prior state returns,
         its review row is deleted, and it becomes the current card again."""
@@ -343,6 +356,7 @@ class StudySession:
         self.summary.next_due = self.next_due()
         return self.summary
 
+    @_mapped
     def next_due(self) -> datetime | None:
         """When the earliest card of this scope that is not new falls due after now."""
         query = self._due_query()
@@ -350,9 +364,11 @@ class StudySession:
         return None if value is None else datetime.fromtimestamp(value, UTC)
 
     # -- details ---------------------------------------------------------------------------
+    @_mapped
     def card_view(self, card_id: CardId) -> CardView:
         return self._load_view(card_id)
 
+    @_mapped
     def history(self, card_id: CardId) -> list[HistoryEntry]:
         """The card's reviews, oldest first."""
         rows = queries.history(self._db, card_id)

@@ -18,7 +18,7 @@ import hashlib
 import json
 import operator
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,11 +26,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from studyapp.core.cloze import cloze_keys
+from studyapp.core.errors import StaleSyncPlan
 from studyapp.core.gcpause import gc_paused
 from studyapp.core.model import Queue, card_keys
 from studyapp.deckfile.discover import discover_deck_files
 from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.reading import read_source, real_path
+from studyapp.store import queries
 from studyapp.store.bulk import BackgroundWriter
 from studyapp.store.database import rollback_journal
 
@@ -73,6 +75,9 @@ class SyncPlan:
     ops: dict[str, list[Any]] = field(default_factory=dict)
     file_stats: dict[str, list[Any]] | None = None
     """Stats of the deck files to remember for the next sync (None: nothing new to store)."""
+    generation: int | None = None
+    """The store's sync generation the plan was made at; applying it after another sync
+    changed the store is refused (:class:`~studyapp.core.errors.StaleSyncPlan`)."""
 
     @property
     def ok(self) -> bool:
@@ -268,7 +273,7 @@ def _plan(
     notes and cards into ``conn``'s transaction while the next file is parsed, and keeps
     them out of the plan's ops; the caller commits or rolls back."""
     now = int(time.time()) if now is None else now
-    plan = SyncPlan(ops={k: [] for k in _OP_KINDS})
+    plan = SyncPlan(ops={k: [] for k in _OP_KINDS}, generation=queries.sync_generation(conn))
     paths = [real_path(Path(p)) for p in paths]
     folders = [p for p in paths if p.is_dir()]
     deck_files, bib_files = discover_deck_files(paths, plan.problems)
@@ -759,9 +764,22 @@ def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> Non
 
 
 def _apply(conn: Connection, plan: SyncPlan, *, now: int | None) -> None:
-    """Write ``plan``'s ops in ``conn``'s transaction (the caller commits)."""
+    """Write ``plan``'s ops in ``conn``'s transaction (the caller commits).
+
+    Raises:
+        StaleSyncPlan: another sync changed the store after ``plan`` was made.
+    """
     now = int(time.time()) if now is None else now
     ops = plan.ops
+    if plan.generation is not None:
+        current = queries.sync_generation(conn)
+        if current != plan.generation:
+            raise StaleSyncPlan(
+                "The decks were updated after this deck update was planned, so it was not "
+                "applied; sync again to see what is left to change."
+            )
+        if plan.changes_anything:
+            queries.bump_sync_generation(conn, current)
     if plan.file_stats is not None:
         _store_file_stats(conn, plan.file_stats)
     if ops["bib_digest"]:
@@ -850,8 +868,12 @@ def sync(
     bibliography: Path | None = None,
     dry_run: bool = False,
     now: int | None = None,
+    before_reset: Callable[[SyncPlan], None] | None = None,
 ) -> SyncPlan:
     """Plan and (unless ``dry_run`` or the plan has errors) apply a sync, in one transaction.
+
+    ``before_reset`` is called with the plan before a plan that retires, relearns or resets
+    cards is written (the library takes a backup there).
 
     A first import of several files into an empty store writes each file while the next
     one is parsed (:func:`_parse_and_write`), with a rollback journal (see
@@ -868,6 +890,8 @@ def sync(
                     conn, paths, bibliography=bibliography, now=now, empty_store=empty_store
                 )
                 if plan.ok:
+                    if before_reset is not None and plan.resets_progress:
+                        before_reset(plan)
                     _apply(conn, plan, now=now)
             except BaseException:
                 conn.rollback()

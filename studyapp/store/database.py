@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from studyapp.core.errors import KnownError
+from studyapp.core.errors import KnownError, NoStoreError, StoreLocked
+from studyapp.store.errors import map_engine_errors, storage_error, storage_errors
 
 __all__ = [
     "DB_FILENAME",
@@ -20,6 +21,8 @@ __all__ = [
     "Engine",
     "SCHEMA_VERSION",
     "definition_digest",
+    "make_read_only",
+    "no_store_error",
     "open_engine",
     "raw_connection",
     "rollback_journal",
@@ -63,36 +66,60 @@ def definition_digest() -> str | None:
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL: readers never block the writer; with synchronous=NORMAL a committed transaction
-    # survives a crash of the app (the WAL is in the OS's hands); only a power cut can lose
-    # the last commits. FULL would also survive power loss at a higher cost per answer.
+    # WAL: readers never block the writer. synchronous=FULL: every commit (every answer)
+    # fsyncs the WAL before it returns, so an answer the trainee saw accepted survives a
+    # power cut or an OS crash, as in Anki. NORMAL would only sync at checkpoints: up to
+    # ~90 answers (issue 13) were in the OS's cache only. The cost is one fsync per answer.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
-def open_engine(path: Path | str, *, create: bool = True) -> Engine:
+def _read_only(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def no_store_error(path: Path) -> NoStoreError:
+    """For a command that needs an existing store (a mistyped --data-dir must not silently
+    create an empty one)."""
+    return NoStoreError(
+        f"There is no study store in {path.parent}; check --data-dir (starting the app or "
+        "'studyapp sync' creates one)."
+    )
+
+
+def open_engine(path: Path | str, *, create: bool = True, read_only: bool = False) -> Engine:
     """Open (and create or upgrade) the database at ``path``.
+
+    Args:
+        path: the store file.
+        create: create a new store if there is none (else :class:`NoStoreError`).
+        read_only: every connection refuses writes (``PRAGMA query_only``), and the store is
+            neither created nor upgraded: for commands that only read.
 
     Raises:
         KnownError: the file is not a StudyApp database, was written by a newer version,
-            or cannot be opened.
+            or cannot be opened (a :class:`StorageError` says why).
     """
     path = Path(path)
-    if not create and not path.exists():
-        raise KnownError(f"no StudyApp database at {path}")
-    try:
+    if (not create or read_only) and not path.exists():
+        raise no_store_error(path)
+    with storage_errors(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KnownError(f"cannot create the data folder {path.parent}: {exc.strerror}") from exc
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_connect)
+    if read_only:
+        event.listen(engine, "connect", _read_only)
+    map_engine_errors(engine, path)
     try:
-        _prepare(engine, path)
+        _prepare(engine, path, read_only=read_only)
     except (OperationalError, DatabaseError, sqlite3.DatabaseError) as exc:
         engine.dispose()
+        mapped = storage_error(exc, path)
+        if mapped is not None:
+            raise mapped from exc
         reason = exc.orig if isinstance(exc, DatabaseError) else exc
         raise KnownError(f"cannot open the database {path}: {reason}") from exc
     except BaseException:
@@ -101,7 +128,7 @@ def open_engine(path: Path | str, *, create: bool = True) -> Engine:
     return engine
 
 
-def _prepare(engine: Engine, path: Path) -> None:
+def _prepare(engine: Engine, path: Path, *, read_only: bool = False) -> None:
     """Create the store, or bring it up to the definition, unless it is up to date.
 
     An up-to-date store costs two reads here; nothing else is imported or checked.
@@ -115,6 +142,11 @@ def _prepare(engine: Engine, path: Path) -> None:
         _refuse_newer(version)
         if version == SCHEMA_VERSION and digest is not None and _stored_digest(db) == digest:
             return
+        if read_only:  # a reader never writes, not even an upgrade
+            raise KnownError(
+                f"the study store {path} was written by an older StudyApp; start the app or "
+                "run 'studyapp sync' once to bring it up to date."
+            )
         _upgrade(db, path, digest)
     finally:
         raw.close()
@@ -189,6 +221,14 @@ def raw_connection(engine: Engine) -> tuple[sqlite3.Connection, Callable[[], Non
     return db, pooled.close
 
 
+def make_read_only(engine: Engine) -> None:
+    """From now on every connection of ``engine`` refuses writes: idle ones are closed, and
+    new ones are opened with ``PRAGMA query_only``. (Connections checked out, such as a
+    study session's, must be closed by their owner.)"""
+    event.listen(engine, "connect", _read_only)
+    engine.dispose()
+
+
 @contextmanager
 def rollback_journal(conn: Connection) -> Iterator[bool]:
     """Write with a rollback journal instead of the WAL for the block (a bulk load into an
@@ -197,8 +237,10 @@ def rollback_journal(conn: Connection) -> Iterator[bool]:
     In WAL mode every page of a bulk load is written twice: into the WAL, then again when
     the commit's checkpoint copies it into the database (0.08 s of a 50,000-card import).
     With a rollback journal it is written once, and the journal of a store with no cards
-    yet holds next to nothing. Commits stay atomic; synchronous=FULL for the block means even
-    a power cut cannot corrupt the store (in WAL, NORMAL already guarantees that).
+    yet holds next to nothing. Commits stay atomic, and as durable as in WAL with
+    synchronous=FULL: the block runs with synchronous=EXTRA, which also syncs the folder
+    after the journal is deleted at commit. (With FULL, a power cut just after the commit
+    could bring the deleted journal back, and the next open would roll the import back.)
 
     Leaving WAL needs the only connection to the file: with another one open (another
     process, another thread's session) the switch fails and the block runs in WAL as usual.
@@ -206,10 +248,10 @@ def rollback_journal(conn: Connection) -> Iterator[bool]:
     """
     try:
         switched = conn.exec_driver_sql("PRAGMA journal_mode=DELETE").scalar() == "delete"
-    except OperationalError:
+    except (OperationalError, StoreLocked):
         switched = False
     if switched:
-        conn.exec_driver_sql("PRAGMA synchronous=FULL").close()
+        conn.exec_driver_sql("PRAGMA synchronous=EXTRA").close()
     try:
         yield switched
     finally:

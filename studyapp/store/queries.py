@@ -430,3 +430,22 @@ def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None
         params.extend(deck_ids)
     value = db.execute(sql, params).fetchone()[0]
     return None if value is None else int(value)
+
+
+SYNC_GENERATION_KEY = "sync.generation"
+"""Setting row counting the syncs that changed the store: a plan remembers the count it was
+made at, and applying it when the count has moved on is refused (a stale plan)."""
+
+
+def sync_generation(conn: Connection) -> int:
+    value = conn.execute(
+        text("SELECT value FROM setting WHERE key = :k"), {"k": SYNC_GENERATION_KEY}
+    ).scalar()
+    return int(value) if value is not None else 0
+
+
+def bump_sync_generation(conn: Connection, generation: int) -> None:
+    conn.execute(
+        text("INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)"),
+        {"k": SYNC_GENERATION_KEY, "v": str(generation + 1)},
+    )

@@ -51,7 +51,9 @@ def test_settings_changes_take_effect_at_once(qtbot: Any, window: Any, synced: L
     )
     assert review.grade_buttons[3].text() == "Good · 30m"
     assert "font-size: 23pt" in review.view.document().defaultStyleSheet()
-    assert Library(synced.data_dir).settings.new_per_day == 3  # stored in the database
+    stored = Library(synced.data_dir, read_only=True)  # the window holds the lock
+    assert stored.settings.new_per_day == 3  # stored in the database
+    stored.close()
     assert window.palette().window().color().name() == "#1d1f22"
 
 

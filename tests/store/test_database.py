@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from studyapp.core.errors import KnownError
+from studyapp.core.errors import KnownError, StoreCorrupt
 from studyapp.store.database import SCHEMA_VERSION, open_engine, rollback_journal
 
 
@@ -54,7 +54,7 @@ def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_a_known_error(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(KnownError, match="cannot open the database"):
+    with pytest.raises(StoreCorrupt, match=r"s\.sqlite3 is damaged \(file is not a database\)"):
         open_engine(path)
 
 
@@ -82,12 +82,12 @@ def test_a_bulk_load_writes_with_a_rollback_journal_then_wal_again(tmp_path: Pat
     engine = open_engine(path)
     with engine.connect() as conn:
         with rollback_journal(conn) as switched:
-            assert switched and pragmas(conn) == ("delete", 2)  # FULL
+            assert switched and pragmas(conn) == ("delete", 3)  # EXTRA: folder synced too
             conn.execute(text("INSERT INTO setting (key, value) VALUES ('k', '1')"))
             assert (tmp_path / "s.sqlite3-journal").exists()
             assert not (tmp_path / "s.sqlite3-wal").exists()
             conn.commit()
-        assert pragmas(conn) == ("wal", 1)  # NORMAL
+        assert pragmas(conn) == ("wal", 2)  # FULL
     engine.dispose()
     with sqlite3.connect(path) as other:
         assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -102,10 +102,10 @@ def test_with_another_connection_open_a_bulk_load_stays_in_wal(tmp_path: Path) -
     other.execute("SELECT count(*) FROM setting").fetchall()
     with engine.connect() as conn:
         with rollback_journal(conn) as switched:
-            assert not switched and pragmas(conn) == ("wal", 1)
+            assert not switched and pragmas(conn) == ("wal", 2)
             conn.execute(text("INSERT INTO setting (key, value) VALUES ('k', '1')"))
             conn.commit()
-        assert pragmas(conn) == ("wal", 1)
+        assert pragmas(conn) == ("wal", 2)
     assert other.execute("SELECT value FROM setting").fetchall() == [("1",)]
     other.close()
     engine.dispose()

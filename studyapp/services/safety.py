@@ -1,0 +1,137 @@
+"""A data folder's safety net: its lock, its backups, restoring one, checking the store.
+
+:class:`DataFolder` works without opening the store, so a store too damaged to open can
+still be restored (from the GUI's damaged-store dialog or ``studyapp backup restore``).
+:class:`~studyapp.services.library.Library` holds one for the folder it opened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from studyapp.core.errors import KnownError, StoreCorrupt
+from studyapp.core.studyday import utc_now
+from studyapp.store.backup import (
+    BACKUP_DIRNAME,
+    BackupInfo,
+    Rotation,
+    create_backup,
+    find_backup,
+    list_backups,
+    move_aside,
+    restore_backup,
+    rotate,
+)
+from studyapp.store.database import DB_FILENAME
+from studyapp.store.errors import RESTORE_HINT
+from studyapp.store.integrity import CheckReport, full_check, quick_check
+from studyapp.store.lock import StoreLock
+
+__all__ = ["BackupInfo", "CheckReport", "DataFolder", "damaged_error"]
+
+
+def damaged_error(store: Path, problems: list[str]) -> StoreCorrupt:
+    """The one sentence for a store that failed its integrity check."""
+    first = problems[0] if problems else "the integrity check failed"
+    return StoreCorrupt(
+        f"The study store {store} is damaged ({first}); nothing more is saved to it until "
+        f"you {RESTORE_HINT}."
+    )
+
+
+class DataFolder:
+    """The data folder ``path``: its store file, lock and backups.
+
+    Args:
+        path: the folder.
+        lock: take the folder's lock now (:class:`~studyapp.core.errors.StoreInUse` if
+            another StudyApp holds it); writers do, readers do not.
+    """
+
+    rotation = Rotation()
+
+    def __init__(self, path: Path, *, lock: bool = False) -> None:
+        self.path = Path(path)
+        self._lock: StoreLock | None = None
+        if lock:
+            self._lock = StoreLock(self.path)
+            self._lock.acquire()
+
+    @property
+    def store(self) -> Path:
+        return self.path / DB_FILENAME
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.path / BACKUP_DIRNAME
+
+    @property
+    def locked(self) -> bool:
+        return self._lock is not None and self._lock.held
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # -- backups ---------------------------------------------------------------------------
+    def backup(self, reason: str = "manual", *, now: datetime | None = None) -> BackupInfo:
+        """A consistent snapshot of the store, then rotation of the backups folder."""
+        info = create_backup(self.store, self.backups_dir, reason, now=now)
+        rotate(self.backups_dir, self.rotation)
+        return info
+
+    def backups(self) -> list[BackupInfo]:
+        """Every backup, newest first."""
+        return list_backups(self.backups_dir)
+
+    def find(self, backup_id: str) -> BackupInfo:
+        return find_backup(self.backups_dir, backup_id)
+
+    def newest_good_backup(self) -> BackupInfo | None:
+        """The newest backup that can be restored and passes SQLite's quick check."""
+        for backup in self.backups():
+            if backup.restorable and not quick_check(backup.path):
+                return backup
+        return None
+
+    def restore(self, backup_id: str, *, damaged: bool = False) -> BackupInfo:
+        """Make backup ``backup_id`` the store. The current store is kept first: as a
+        snapshot if it is sound, else moved aside as a ``damaged`` backup. Returns what the
+        current store was kept as. The caller holds the lock and has no open connection.
+        """
+        if not self.locked:
+            raise KnownError("restoring a backup needs the data folder's lock")
+        chosen = self.find(backup_id)
+        if not chosen.restorable:
+            raise KnownError(f"backup {chosen.id} is {chosen.reason_text}; choose another one")
+        kept: BackupInfo | None = None
+        if self.store.exists() and not damaged and not quick_check(self.store):
+            try:
+                kept = create_backup(self.store, self.backups_dir, "restore")
+            except StoreCorrupt:
+                kept = None
+        if kept is None and self.store.exists():
+            aside = move_aside(self.store, self.backups_dir)
+            kept = BackupInfo(
+                aside.name.removesuffix(".sqlite3"),
+                aside,
+                utc_now(),
+                "damaged",
+                aside.stat().st_size,
+                None,
+            )
+        restore_backup(chosen, self.store)
+        rotate(self.backups_dir, self.rotation)
+        assert kept is not None or not self.store.exists()
+        return kept if kept is not None else chosen
+
+    # -- checks ----------------------------------------------------------------------------
+    def quick_check(self) -> list[str]:
+        """SQLite's quick check of the store ([] when sound)."""
+        return quick_check(self.store)
+
+    def check(self) -> CheckReport:
+        """The full check: SQLite's integrity and foreign keys, and StudyApp's invariants."""
+        return full_check(self.store)

@@ -1,0 +1,195 @@
+"""The one mapping from SQLite and operating-system errors to StudyApp's storage errors.
+
+Every way the store can fail (damaged, full, read-only, locked, an I/O error) becomes a
+:class:`~studyapp.core.errors.StorageError` subclass whose message is one sentence for the
+trainee, naming the file or folder and what to do. The engine maps SQLAlchemy's errors as
+they are raised (``open_engine`` registers :func:`map_engine_errors`); code that uses the
+DB-API connection directly (a study session) wraps its calls in :func:`storage_errors`.
+Errors that are not about storage (a constraint a bug violated, bad SQL) pass unchanged.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
+
+from studyapp.core.errors import (
+    StorageError,
+    StoreCorrupt,
+    StoreFull,
+    StoreIOError,
+    StoreLocked,
+    StoreReadOnly,
+)
+
+__all__ = ["map_engine_errors", "mapped", "storage_error", "storage_errors"]
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html).
+_PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = (
+    3, 5, 6, 8, 10, 11, 13, 14, 26,
+)  # fmt: skip
+
+RESTORE_HINT = "restore a backup (File > Backups… or 'studyapp backup list')"
+
+
+def _folder_state(folder: Path) -> str | None:
+    """Why ``folder`` cannot hold a store, if it cannot: missing, not a folder, read-only."""
+    if not folder.exists():
+        return "missing"
+    if not folder.is_dir():
+        return "not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "read-only"
+    return None
+
+
+def _sqlite_code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    if isinstance(exc, sqlite3.DatabaseError):
+        # Errors raised before SQLite gives a code (rare): recognise SQLite's own texts.
+        text = str(exc).lower()
+        for needle, primary in (
+            ("malformed", _CORRUPT),
+            ("not a database", _NOTADB),
+            ("disk is full", _FULL),
+            ("readonly database", _READONLY),
+            ("database is locked", _BUSY),
+            ("disk i/o error", _IOERR),
+            ("unable to open database file", _CANTOPEN),
+        ):
+            if needle in text:
+                return primary
+    return None
+
+
+def storage_error(exc: BaseException, path: Path | str | None) -> StorageError | None:
+    """The :class:`StorageError` that ``exc`` means for the store at ``path``, or None when
+    ``exc`` is not a storage failure (then the caller re-raises it unchanged)."""
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    store = Path(path) if path is not None else None
+    where = f"the study store {store}" if store else "the study store"
+    folder = store.parent if store else None
+    if isinstance(exc, OSError):
+        return _os_error(exc, store)
+    code = _sqlite_code(exc)
+    if code is None:
+        return None
+    detail = str(exc)
+    if code in (_CORRUPT, _NOTADB):
+        return StoreCorrupt(
+            f"{where[0].upper()}{where[1:]} is damaged ({detail}); nothing more is saved to it "
+            f"until you {RESTORE_HINT}."
+        )
+    if code == _FULL:
+        return StoreFull(
+            f"The disk holding {folder or 'the study store'} is full, so the change was not "
+            "saved; free some space and try again."
+        )
+    if code in (_READONLY, _PERM):
+        state = _folder_state(folder) if folder else None
+        if state == "read-only":
+            return StoreReadOnly(
+                f"The data folder {folder} is read-only, so StudyApp cannot save there; make "
+                "it writable or choose another folder with --data-dir."
+            )
+        return StoreReadOnly(
+            f"{where[0].upper()}{where[1:]} is read-only, so the change was not saved; make the "
+            "file writable or choose another folder with --data-dir."
+        )
+    if code in (_BUSY, _LOCKED):
+        return StoreLocked(
+            f"{where[0].upper()}{where[1:]} is locked by another program; close it and try again."
+        )
+    if code == _CANTOPEN:
+        state = _folder_state(folder) if folder else None
+        if state == "read-only":
+            return StoreReadOnly(
+                f"The data folder {folder} is read-only, so StudyApp cannot open its store "
+                "there; make it writable or choose another folder with --data-dir."
+            )
+        if state is not None:
+            return StoreIOError(f"Cannot open {where}: its folder {folder} is {state}.")
+        return StoreIOError(f"Cannot open {where} ({detail}).")
+    if code == _IOERR:
+        return StoreIOError(
+            f"The disk reported an input/output error on {where} ({detail}); check the disk, "
+            f"then try again or {RESTORE_HINT}."
+        )
+    return None
+
+
+def _os_error(exc: OSError, path: Path | None) -> StorageError | None:
+    name = exc.filename or path or "the study store"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreFull(
+            f"The disk holding {name} is full, so the change was not saved; free some space "
+            "and try again."
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StoreReadOnly(
+            f"{name} cannot be written ({exc.strerror}); make it writable or choose another "
+            "folder with --data-dir."
+        )
+    if exc.errno == errno.EIO:
+        return StoreIOError(f"The disk reported an input/output error on {name}.")
+    return None
+
+
+@contextmanager
+def storage_errors(path: Path | str | None) -> Iterator[None]:
+    """Raise the :class:`StorageError` a storage failure in the block means (see
+    :func:`storage_error`); other errors pass unchanged."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except (sqlite3.Error, DBAPIError, OSError) as exc:
+        mapped_error = storage_error(exc, path)
+        if mapped_error is None:
+            raise
+        raise mapped_error from exc
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def mapped(
+    path_of: Callable[[Any], Path | str | None],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a method so storage failures in it raise :class:`StorageError`;
+    ``path_of(self)`` names the store."""
+
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @wraps(method)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with storage_errors(path_of(args[0])):
+                return method(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def map_engine_errors(engine: Engine, path: Path | str) -> None:
+    """Make every storage failure raised through ``engine`` a :class:`StorageError`."""
+
+    def on_error(context: ExceptionContext) -> BaseException | None:
+        return storage_error(context.original_exception, path)
+
+    event.listen(engine, "handle_error", on_error, retval=True)

@@ -1,0 +1,146 @@
+"""The command line's safety net: damage, two instances, backups, a missing store; every
+storage failure one line and exit 2, never a traceback (issue 13)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studyapp.services.library import Library
+from tests.conftest import Clock
+from tests.services.test_safety import answer, damage
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "studyapp", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 2, proc
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("studyapp: error: ")
+    return lines[0]
+
+
+@pytest.fixture
+def studied(tmp_path: Path, clock: Clock) -> Path:
+    data = tmp_path / "data"
+    with Library(data) as library:
+        assert library.sync().ok
+        assert answer(library, clock, 12) == 12
+        library.backup("manual")
+    return data
+
+
+def test_a_damaged_store_is_one_line_and_exit_2_for_every_command(
+    studied: Path, tmp_path: Path
+) -> None:
+    (good,) = Library(studied, read_only=True).backups()
+    damage(studied / "studyapp.sqlite3")
+    for command in (
+        ["check"],
+        ["stats"],
+        ["sync"],
+        ["export", "--csv", str(tmp_path / "out.csv")],
+        ["backup", "create"],
+    ):
+        line = one_line_error(run("--data-dir", str(studied), *command))
+        assert "is damaged" in line, command
+        if command != ["backup", "create"]:
+            assert f"studyapp backup restore {good.id}" in line, command
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_check_passes_a_sound_store_and_reports_broken_invariants(studied: Path) -> None:
+    proc = run("--data-dir", str(studied), "check")
+    assert proc.returncode == 0 and "sound" in proc.stdout and "12 reviews" in proc.stdout
+    import sqlite3
+
+    db = sqlite3.connect(studied / "studyapp.sqlite3")
+    db.execute("UPDATE card SET reps = reps + 1 WHERE id = (SELECT min(card_id) FROM review)")
+    db.commit()
+    db.close()
+    proc = run("--data-dir", str(studied), "check")
+    assert proc.returncode == 1
+    assert "counts 2 answers but has 1 in the review log" in proc.stdout
+
+
+def test_a_second_writer_is_refused_while_readers_work(studied: Path) -> None:
+    with Library(studied):  # "the app" holds the folder
+        line = one_line_error(run("--data-dir", str(studied), "sync"))
+        assert "already open in another StudyApp" in line
+        one_line_error(run("--data-dir", str(studied), "backup", "restore", "x"))
+        stats = run("--data-dir", str(studied), "stats")
+        assert stats.returncode == 0 and "total reviews: 12" in stats.stdout
+        assert run("--data-dir", str(studied), "check").returncode == 0
+        assert run("--data-dir", str(studied), "backup", "list").returncode == 0
+
+
+def test_backup_create_list_restore_end_to_end(studied: Path, clock: Clock) -> None:
+    made = run("--data-dir", str(studied), "backup", "create")
+    assert made.returncode == 0, made.stderr
+    backup_id = made.stdout.split()[1].rstrip(":")
+    with Library(studied) as library:
+        answer(library, clock, 4)
+    listed = run("--data-dir", str(studied), "backup", "list")
+    assert backup_id in listed.stdout and "made by hand" in listed.stdout
+    restored = run("--data-dir", str(studied), "backup", "restore", backup_id)
+    assert restored.returncode == 0, restored.stderr
+    assert "12 reviews" in restored.stdout and "kept as backup" in restored.stdout
+    assert "total reviews: 12" in run("--data-dir", str(studied), "stats").stdout
+    after = run("--data-dir", str(studied), "backup", "list").stdout
+    assert "before a restore" in after and " 16 " in after  # the replaced store: 16 reviews
+    assert one_line_error(run("--data-dir", str(studied), "backup", "restore", "nope"))
+
+
+def test_a_store_too_damaged_to_open_is_restored_from_the_cli(studied: Path) -> None:
+    (good,) = Library(studied, read_only=True).backups()
+    store = studied / "studyapp.sqlite3"
+    store.write_bytes(b"\0" * 4096 + store.read_bytes()[4096:])  # the header page is gone
+    line = one_line_error(run("--data-dir", str(studied), "stats"))
+    assert "is damaged" in line
+    restored = run("--data-dir", str(studied), "backup", "restore", good.id)
+    assert restored.returncode == 0, restored.stderr
+    assert run("--data-dir", str(studied), "check").returncode == 0
+    listed = run("--data-dir", str(studied), "backup", "list").stdout
+    assert "damaged store, set aside" in listed
+
+
+def test_a_mistyped_data_dir_creates_nothing_and_says_so(tmp_path: Path) -> None:
+    typo = tmp_path / "dta"
+    for command in (["stats"], ["check"], ["export", "--csv", str(tmp_path / "o.csv")]):
+        line = one_line_error(run("--data-dir", str(typo), *command))
+        assert f"There is no study store in {typo}; check --data-dir" in line
+    one_line_error(run("--data-dir", str(typo), "backup", "create"))
+    assert not typo.exists()
+    created = run("--data-dir", str(typo), "sync")
+    assert created.returncode == 0
+    assert f"created a new study store in {typo}" in created.stderr
+    again = run("--data-dir", str(typo), "sync")
+    assert "created" not in again.stderr
+
+
+def test_a_read_only_store_is_named_as_such(studied: Path) -> None:
+    # As root (CI), permissions do not stop writes; SQLite's read-only open gives the
+    # same error a read-only file does, through the same mapping.
+    import sqlite3
+
+    from studyapp.core.errors import StoreReadOnly
+    from studyapp.store.errors import storage_errors
+
+    db = sqlite3.connect(f"file:{studied / 'studyapp.sqlite3'}?mode=ro", uri=True)
+    with pytest.raises(StoreReadOnly, match="is read-only"), storage_errors(studied / "x"):
+        db.execute("INSERT INTO setting (key, value) VALUES ('a', 'b')")
+    db.close()
