@@ -1,0 +1,67 @@
+"""The plain-language phrases of the screens: durations and when the next review is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from studyapp.services.text import describe_duration, describe_next_due
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (-5, "0 s"),  # a clock step backwards never shows a negative time
+        (0, "0 s"),
+        (0.4, "0 s"),
+        (0.6, "1 s"),
+        (45, "45 s"),
+        (59.4, "59 s"),
+        (59.6, "1 min"),  # rounded to whole seconds first
+        (60, "1 min"),
+        (89, "1 min"),
+        (90, "2 min"),
+        (3569, "59 min"),
+        (3570, "1 h"),  # 59.5 min rounds to 60: an hour, not "60 min"
+        (3600, "1 h"),
+        (3900, "1 h 5 min"),
+        (7200, "2 h"),
+        (7260, "2 h 1 min"),
+        (26 * 3600, "26 h"),  # no days: a session summary never spans one
+    ],
+)
+def test_describe_duration(seconds: float, text: str) -> None:
+    assert describe_duration(seconds) == text
+
+
+def test_nothing_scheduled_invites_new_cards() -> None:
+    assert describe_next_due(None, NOW) == "no reviews scheduled yet. Start with new cards."
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(seconds=-30), "next review in under a minute."),  # already due
+        (timedelta(0), "next review in under a minute."),
+        (timedelta(seconds=60), "next review in under a minute."),
+        (timedelta(seconds=61), "next review in 1 min."),
+        (timedelta(minutes=10), "next review in 10 min."),
+        (timedelta(minutes=59, seconds=29), "next review in 59 min."),
+        (timedelta(hours=1), "next review in 1 h."),
+        (timedelta(hours=3, minutes=20), "next review in 3 h."),
+        (timedelta(hours=35, minutes=59), "next review in 36 h."),
+        (timedelta(hours=36), "next review in 2 days."),  # 1.5 days rounds to 2
+        (timedelta(days=3, hours=11), "next review in 3 days."),
+        (timedelta(days=40), "next review in 40 days."),
+    ],
+)
+def test_describe_next_due(delta: timedelta, text: str) -> None:
+    assert describe_next_due(NOW + delta, NOW) == text
+
+
+def test_next_due_compares_aware_times_across_zones() -> None:
+    later = (NOW + timedelta(hours=5)).astimezone(datetime.now().astimezone().tzinfo)
+    assert describe_next_due(later, NOW) == "next review in 5 h."
