@@ -40,7 +40,8 @@ def sanitize(text: str) -> str:
     return nh3.clean(
         text,
         tags=set(ALLOWED_TAGS),
-        attributes={},
+        # "*": none also drops the attributes Ammonia allows on every tag (lang, title).
+        attributes={"*": set()},
         url_schemes=set(),
         strip_comments=True,
         link_rel=None,
