@@ -1,0 +1,156 @@
+"""The main window's deck-update dialogs: a plan with errors, a progress reset, a failed sync.
+
+F5 starts each sync, as a trainee would; the message boxes are replaced by a recorder that
+answers at once, so nothing blocks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import text
+
+from studyapp.services.library import Library
+
+Button = QMessageBox.StandardButton
+
+
+class Boxes:
+    """Stands in for QMessageBox in the main window: records each box, answers ``answer``."""
+
+    StandardButton = Button
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str, str]] = []
+        self.answer = Button.No
+
+    def _record(self, kind: str, title: str, message: str) -> Any:
+        self.shown.append((kind, title, message))
+        return self.answer if kind == "question" else Button.Ok
+
+    def warning(self, _parent: object, title: str, message: str) -> Any:
+        return self._record("warning", title, message)
+
+    def critical(self, _parent: object, title: str, message: str) -> Any:
+        return self._record("critical", title, message)
+
+    def question(self, _parent: object, title: str, message: str) -> Any:
+        return self._record("question", title, message)
+
+
+@pytest.fixture(autouse=True)
+def only_the_sample_decks(synced: Library, deck_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """F5 syncs the sample decks alone (not the bundled course too), as they were synced."""
+    monkeypatch.setattr(synced, "default_sources", lambda: [deck_dir])
+
+
+@pytest.fixture
+def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
+    from studyapp.gui import mainwindow
+
+    recorder = Boxes()
+    monkeypatch.setattr(mainwindow, "QMessageBox", recorder)
+    return recorder
+
+
+def active_cards(library: Library) -> list[str]:
+    with library.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT n.id FROM card c JOIN note n ON n.id = c.note_id "
+                "WHERE c.retired = 0 AND c.deck_id = 'sample-mechanisms' ORDER BY c.id"
+            )
+        )
+        return [note_id for (note_id,) in rows]
+
+
+def press_f5(qtbot: Any, window: Any) -> Any:
+    """Press F5 and wait for the sync to end; its plan (None if it failed)."""
+    with qtbot.waitSignal(window.sync_done, timeout=30_000) as blocker:
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert not window._busy.isVisible()
+    return blocker.args[0]
+
+
+def drop_last_card(deck_dir: Path) -> None:
+    """Remove s-nmda from the sample deck: applying that retires a card the trainee has."""
+    deck = deck_dir / "sample.yaml"
+    lines = deck.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if "id: s-nmda" in line)
+    deck.write_text("".join(lines[:start]))
+
+
+def test_a_plan_with_errors_is_shown_and_changes_nothing(
+    qtbot: Any, window: Any, synced: Library, deck_dir: Path, boxes: Boxes
+) -> None:
+    before = active_cards(synced)
+    drop_last_card(deck_dir)  # would retire a card, but the other file is broken
+    (deck_dir / "terms.yaml").write_text("format_version: 1\ndeck: [\n")
+    plan = press_f5(qtbot, window)
+    assert plan is not None and not plan.ok
+    [(kind, title, message)] = boxes.shown
+    assert (kind, title) == ("warning", "Deck update not applied")
+    assert message.startswith("A deck file has errors, so nothing was changed:")
+    assert f"{deck_dir / 'terms.yaml'}:3:1: error: YAML:" in message
+    assert window._status.text() == "Deck update not applied: a deck file has errors"
+    assert active_cards(synced) == before
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "retired"),
+    [(Button.No, "Deck update postponed", False), (Button.Yes, "Decks up to date: ", True)],
+    ids=["no", "yes"],
+)
+def test_a_progress_reset_is_applied_only_when_confirmed(
+    qtbot: Any,
+    window: Any,
+    synced: Library,
+    deck_dir: Path,
+    boxes: Boxes,
+    answer: Any,
+    status: str,
+    retired: bool,
+) -> None:
+    drop_last_card(deck_dir)
+    boxes.answer = answer
+    plan = press_f5(qtbot, window)
+    assert plan is not None and plan.ok and plan.resets_progress
+    [(kind, title, message)] = boxes.shown
+    assert (kind, title) == ("question", "Apply deck update?")
+    assert "retires or resets some cards (their history is kept)" in message
+    assert plan.summary() in message and "s-nmda" in message
+    assert window._status.text().startswith(status)
+    assert ("s-nmda" not in active_cards(synced)) is retired
+
+
+@pytest.mark.parametrize("stage", ["plan", "apply"])
+def test_a_failed_sync_says_why_and_changes_nothing(
+    qtbot: Any,
+    window: Any,
+    synced: Library,
+    deck_dir: Path,
+    boxes: Boxes,
+    monkeypatch: pytest.MonkeyPatch,
+    stage: str,
+) -> None:
+    deck = deck_dir / "terms.yaml"
+    deck.write_text(deck.read_text().replace("Psychedelic-assisted therapy", "PAT"))
+    before = active_cards(synced)
+
+    def fail(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(synced, stage, fail)
+    assert press_f5(qtbot, window) is None
+    [(kind, title, message)] = boxes.shown
+    assert (kind, title) == ("critical", "Deck update failed")
+    assert "No space left on device" in message
+    assert window._status.text() == "Deck update failed"
+    assert active_cards(synced) == before
+    with synced.engine.connect() as conn:
+        back = conn.execute(text("SELECT back FROM note WHERE id = 's-pat'")).scalar_one()
+    assert back == "Psychedelic-assisted therapy"
