@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.gui.richtext import plain_label
 from studyapp.services.study import CardView, StudySession, describe_memory
 
 __all__ = ["CardDetailsDialog"]
@@ -26,7 +27,7 @@ class CardDetailsDialog(QDialog):
         self.setWindowTitle(f"Card details · {card.note_id}")
         self.setMinimumSize(640, 440)
         layout = QVBoxLayout(self)
-        where = QLabel(f"{card.deck_title} · {card.note_id} ({card.key}) · {card.source_line}")
+        where = plain_label(f"{card.deck_title} · {card.note_id} ({card.key}) · {card.source_line}")
         where.setObjectName("muted")
         where.setWordWrap(True)
         layout.addWidget(where)
@@ -35,7 +36,7 @@ class CardDetailsDialog(QDialog):
         lines = describe_memory(current.state, session.retrievability(current))
         if current.retired_reason:
             lines.insert(0, f"Retired from the course: {current.retired_reason}")
-        self.memory = QLabel("\n".join(lines))
+        self.memory = plain_label("\n".join(lines))  # may quote a retirement reason
         self.memory.setWordWrap(True)
         layout.addWidget(self.memory)
         history = session.history(card.card_id)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
 from studyapp.services.library import CardCounts, Overview, ScopeChoice
 from studyapp.services.text import describe_next_due
@@ -113,7 +114,7 @@ class OverviewScreen(QWidget):
                 child = QTreeWidgetItem([deck.title, *self._numbers(deck.counts), ""])
                 choice = ScopeChoice.deck(deck.id)
                 child.setData(0, _SCOPE, choice)
-                child.setToolTip(0, deck.description or deck.title)
+                child.setToolTip(0, plain_tooltip(deck.description or deck.title))
                 item.addChild(child)
                 self._add_button(child, choice, f"Study {deck.title}")
             item.setExpanded(True)
@@ -162,7 +163,7 @@ class OverviewScreen(QWidget):
     def _add_button(self, item: QTreeWidgetItem, choice: ScopeChoice, tip: str) -> None:
         button = QPushButton("Study")
         button.setObjectName("row")
-        button.setToolTip(tip)
+        button.setToolTip(plain_tooltip(tip))  # names a deck: the author's text
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.clicked.connect(lambda: self.study_requested.emit(choice))
         self._tree.setItemWidget(item, 4, button)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from studyapp.core.model import Rating
 from studyapp.gui.cardhtml import card_css, card_html
-from studyapp.gui.richtext import SafeTextView
+from studyapp.gui.richtext import SafeTextView, plain_label
 from studyapp.gui.theme import Colors
 from studyapp.services.review import ReviewController, ReviewState
 from studyapp.services.study import CardView, StudySession
@@ -65,7 +65,7 @@ class ReviewScreen(QWidget):
         outer.setSpacing(12)
 
         top = QHBoxLayout()
-        self._scope = QLabel()
+        self._scope = plain_label()  # a deck's title: the author's text
         self._scope.setObjectName("muted")
         top.addWidget(self._scope, 1)
         self._left = QLabel()

@@ -1,13 +1,40 @@
-"""A read-only rich-text view that never loads anything: no remote or local resources."""
+"""Author text on screen: card bodies in a view that loads nothing, everything else plain.
+
+A card's body is sanitised HTML (``services/render.py``) shown by :class:`SafeTextView`,
+which refuses every resource. Every other text an author wrote (deck titles, descriptions,
+sources, ids, problem messages) is plain text: a ``QLabel`` or tooltip given a string that
+looks like HTML renders it, and an ``<img src=...>`` there makes Qt open and decode a local
+file (``/dev/zero`` aborted the app with ``std::bad_alloc``). :func:`plain_label` and
+:func:`plain_tooltip` are the two ways such text reaches the screen.
+"""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
 
-__all__ = ["SafeTextView"]
+__all__ = ["SafeTextView", "plain_label", "plain_tooltip"]
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A label that shows ``text`` literally, whatever it holds (never as rich text)."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` literally.
+
+    Qt guesses whether a tooltip is rich text and offers no plain format for it, so the text
+    is escaped into rich text that holds no tag of the author's: it shows as written, with
+    its line breaks, and wraps like any tooltip.
+    """
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
 class SafeTextView(QTextBrowser):
