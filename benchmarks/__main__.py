@@ -335,7 +335,7 @@ def _gui_env() -> dict[str, str]:
     return {"QT_QPA_PLATFORM": "offscreen", "QT_LOGGING_RULES": "*.debug=false"}
 
 
-STACK = "sqlalchemy, sqlalchemy.dialects.sqlite, fsrs, nh3, platformdirs"
+STACK = "sqlalchemy, sqlalchemy.dialects.sqlite, fsrs_rs_python, nh3, platformdirs"
 """The third-party packages (besides Qt) that the start-up imports: the floor's data stack.
 Checked on every run against what the real start-up imports (see _import_profile): the floor
 may only count what the app cannot start without."""

@@ -38,7 +38,10 @@ gc.disable()  # as studyapp.cli.run does before the imports
 _mark("import: studyapp.cli")
 import studyapp.services.library  # noqa: E402
 
-_mark("import: data stack + services (sqlalchemy + its SQLite dialect, fsrs, nh3, platformdirs)")
+_mark(
+    "import: data stack + services "
+    "(sqlalchemy + its SQLite dialect, fsrs_rs_python, nh3, platformdirs)"
+)
 import PySide6.QtWidgets  # noqa: E402, F401
 
 _mark("import: PySide6 (QtCore, QtGui, QtWidgets)")

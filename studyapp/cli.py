@@ -566,7 +566,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _import_data_stack_before_qt() -> None:
-    """Import the headless services (and sqlalchemy, fsrs, nh3 with them) before PySide6.
+    """Import the headless services (and sqlalchemy, fsrs_rs_python, nh3 with them) before PySide6.
 
     PySide6 replaces ``builtins.__import__`` with its ``__feature_import__`` hook, and every
     module imported through it costs more memory: importing the data stack first lowers the

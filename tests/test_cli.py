@@ -226,7 +226,7 @@ def test_the_window_imports_the_data_stack_before_qt(tmp_path: Path) -> None:
     for module in (
         "sqlalchemy",
         "sqlalchemy.dialects.sqlite",
-        "fsrs",
+        "fsrs_rs_python",
         "nh3",
         "studyapp.services.study",
     ):

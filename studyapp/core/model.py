@@ -24,7 +24,7 @@ NoteId = NewType("NoteId", str)
 
 
 class Queue(IntEnum):
-    """Where a card stands. 1-3 coincide with ``fsrs.State``; NEW means never answered."""
+    """Where a card stands, as Anki's card types: NEW means never answered."""
 
     NEW = 0
     LEARNING = 1
@@ -50,7 +50,9 @@ class MemoryState:
     """Everything the scheduler needs to resume a card, plus counters.
 
     ``due`` and ``last_review`` are aware UTC datetimes; a NEW card has no stability,
-    difficulty, step or last review.
+    difficulty, step or last review. ``step`` is the position in the (re)learning steps;
+    ``interval`` the scheduled interval in days of a review card (kept through relearning,
+    0 while learning), as Anki's ``ivl``: fuzz must not shrink the next one below it.
     """
 
     queue: Queue = Queue.NEW
@@ -61,6 +63,7 @@ class MemoryState:
     last_review: datetime | None = None
     reps: int = 0
     lapses: int = 0
+    interval: int = 0
 
 
 def card_keys(kind: str, cloze_keys: list[str] | None = None) -> list[str]:

@@ -1,38 +1,95 @@
-"""FSRS scheduling as a pure function over :class:`MemoryState` (the only FSRS importer:
-``fsrs`` and ``fsrs_rs_python``)."""
+"""FSRS scheduling as Anki does it: a pure function over :class:`MemoryState`.
+
+The memory model is Anki's own engine (``fsrs-rs-python``, the Rust ``fsrs`` crate that
+Anki links), given study days elapsed, not 24-hour periods (:func:`days_elapsed`). Around
+it this module ports the rules of Anki's scheduler (``rslib/src/scheduler/states``):
+learning and relearning steps in minutes, graduating intervals, the constraint that Hard,
+Good and Easy intervals of a review card differ by at least a day each, fuzz with Anki's
+ranges and Anki's seed (card id + repetitions, drawn from the same ChaCha12 generator),
+and the labels of the grade buttons. This is the only module that imports the engine.
+
+Every answer's four outcomes come from one call (:meth:`Scheduler.next_states`); the fuzz is
+a pure function of the card and its repetition count, so the label on a button is the
+interval that answer gives.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import math
+import struct
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 
-import fsrs
-import fsrs_rs_python as fsrs_rs
+import fsrs_rs_python as _engine
 
 from studyapp.core.model import MemoryState, Queue, Rating
-from studyapp.core.studyday import require_utc
+from studyapp.core.studyday import (
+    DEFAULT_ROLLOVER_HOUR,
+    days_elapsed,
+    require_utc,
+    study_day,
+    study_day_start,
+)
 
-__all__ = ["NewCardsOutlook", "SchedulerConfig", "Scheduler", "format_interval"]
+__all__ = [
+    "DEFAULT_PARAMETERS",
+    "NewCardsOutlook",
+    "NextStates",
+    "Outcome",
+    "Scheduler",
+    "SchedulerConfig",
+    "answer_button_label",
+    "check_parameters",
+    "format_interval",
+    "fuzz_factor",
+    "fuzz_range",
+    "retrievability",
+    "retrievability_after",
+]
 
-_FSRS_STATE = {
-    Queue.LEARNING: fsrs.State.Learning,
-    Queue.REVIEW: fsrs.State.Review,
-    Queue.RELEARNING: fsrs.State.Relearning,
-}
+DEFAULT_PARAMETERS: tuple[float, ...] = tuple(_engine.DEFAULT_PARAMETERS)
+"""The published FSRS-6 parameters (21 numbers), as Anki uses them until optimized."""
+
+_DAY = 86_400
+_MAX_U32 = 2**32 - 1
+
+
+# -- parameters ------------------------------------------------------------------------------
+def check_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
+    """FSRS parameters the engine accepts, as 21 numbers (FSRS-4.5's 17 and FSRS-5's 19 are
+    completed as the engine does). Like Anki, any finite values are accepted: the engine
+    keeps each within its bounds.
+
+    Raises:
+        ValueError: not a list of 17, 19 or 21 finite numbers.
+    """
+    values = list(parameters)
+    if len(values) not in (17, 19, 21):
+        raise ValueError(
+            f"FSRS parameters must be 21 numbers (or 17 or 19 from older versions), "
+            f"not {len(values)}"
+        )
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+        raise ValueError("FSRS parameters must all be finite numbers")
+    return tuple(_engine.check_and_fill_parameters([float(v) for v in values]))
 
 
 @dataclass(frozen=True)
 class SchedulerConfig:
-    """User-facing scheduling settings.
+    """Scheduling settings.
 
     Attributes:
-        desired_retention: the probability of recall FSRS aims for at each review.
+        desired_retention: the probability of recall FSRS aims for (a card may ask for its
+            own, see :meth:`Scheduler.next_states`).
         learning_steps: minutes between the first answers of a new card.
         relearning_steps: minutes between answers after a lapse.
         maximum_interval: the longest interval in days.
         fuzz: spread review dates a little so cards learned together do not stay together.
         parameters: FSRS weights; the published defaults unless fitted to the user's reviews.
+        rollover_hour: local hour at which a study day begins.
+        learn_ahead_minutes: labels under this many minutes read ``<10m``, as in Anki.
     """
 
     desired_retention: float = 0.90
@@ -40,78 +97,376 @@ class SchedulerConfig:
     relearning_steps: tuple[float, ...] = (10.0,)
     maximum_interval: int = 36500
     fuzz: bool = True
-    parameters: tuple[float, ...] = field(
-        default_factory=lambda: tuple(fsrs.Scheduler().parameters)
-    )
+    parameters: tuple[float, ...] = field(default=DEFAULT_PARAMETERS)
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR
+    learn_ahead_minutes: int = 20
 
     def __post_init__(self) -> None:
         if not 0.7 <= self.desired_retention <= 0.99:
             raise ValueError("desired retention must be between 0.70 and 0.99")
         if any(step <= 0 for step in (*self.learning_steps, *self.relearning_steps)):
             raise ValueError("learning and relearning steps must be positive minutes")
+        if self.maximum_interval < 1:
+            raise ValueError("the maximum interval must be at least one day")
+        if not 0 <= self.rollover_hour <= 23:
+            raise ValueError("the day must roll over at an hour between 0 and 23")
+        object.__setattr__(self, "parameters", check_parameters(self.parameters))
+
+
+# -- f32 arithmetic ---------------------------------------------------------------------------
+# Anki computes intervals in 32-bit floats; rounding a value to f32 after each operation
+# reproduces them exactly (a double holds every f32 sum and product before that rounding).
+_F32 = struct.Struct("f")
+
+
+def _f32(value: float) -> float:
+    return float(_F32.unpack(_F32.pack(value))[0])
+
+
+def _round(value: float) -> int:
+    """Rust's ``f32::round``: halves away from zero."""
+    return int(math.floor(value + 0.5)) if value >= 0 else -int(math.floor(-value + 0.5))
+
+
+def _u32(value: float) -> int:
+    """Rust's saturating ``as u32`` of a float."""
+    if value != value or value <= 0:
+        return 0
+    return min(int(value), _MAX_U32)
+
+
+# -- fuzz (rslib/src/scheduler/states/fuzz.rs) ---------------------------------------------------
+_F32_MAX = 3.4028234663852886e38
+_FUZZ_RANGES = tuple(
+    (start, end, _f32(factor))
+    for start, end, factor in ((2.5, 7.0, 0.15), (7.0, 20.0, 0.1), (20.0, _F32_MAX, 0.05))
+)
+
+
+def _fuzz_delta(interval: float) -> float:
+    if interval < 2.5:
+        return 0.0
+    delta = 1.0
+    for start, end, factor in _FUZZ_RANGES:
+        delta = _f32(delta + _f32(factor * max(_f32(min(interval, end) - start), 0.0)))
+    return delta
+
+
+def fuzz_range(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
+    """The days fuzz may choose from for ``interval``, within ``minimum``..``maximum``."""
+    minimum = min(minimum, maximum)
+    interval = _f32(min(max(interval, float(minimum)), float(maximum)))
+    delta = _fuzz_delta(interval)
+    lower = _u32(_round(_f32(interval - delta)))
+    upper = _u32(_round(_f32(interval + delta)))
+    lower = min(max(lower, minimum), maximum)
+    upper = min(max(upper, minimum), maximum)
+    if upper == lower and 2 < upper < maximum:
+        upper = lower + 1
+    return lower, upper
+
+
+def _with_fuzz(factor: float | None, interval: float, minimum: int, maximum: int) -> int:
+    if factor is None:
+        return min(max(_u32(_round(interval)), min(minimum, maximum)), maximum)
+    lower, upper = fuzz_range(interval, minimum, maximum)
+    return _u32(math.floor(_f32(lower + _f32(factor * (1 + upper - lower)))))
+
+
+def _minimum_fuzz_interval(interval: float, previous: int, maximum: int) -> int:
+    rounded = _u32(_round(interval))
+    _lower, upper = fuzz_range(interval, 1, maximum)
+    if rounded > previous:
+        return previous + 1
+    if previous <= upper:
+        return previous  # the interval may not have grown much, but fuzz must not shrink it
+    return 0
+
+
+_M32 = 0xFFFFFFFF
+_M64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _quarter(x: list[int], a: int, b: int, c: int, d: int) -> None:
+    x[a] = (x[a] + x[b]) & _M32
+    v = x[d] ^ x[a]
+    x[d] = ((v << 16) | (v >> 16)) & _M32
+    x[c] = (x[c] + x[d]) & _M32
+    v = x[b] ^ x[c]
+    x[b] = ((v << 12) | (v >> 20)) & _M32
+    x[a] = (x[a] + x[b]) & _M32
+    v = x[d] ^ x[a]
+    x[d] = ((v << 8) | (v >> 24)) & _M32
+    x[c] = (x[c] + x[d]) & _M32
+    v = x[b] ^ x[c]
+    x[b] = ((v << 7) | (v >> 25)) & _M32
+
+
+@lru_cache(maxsize=4096)
+def fuzz_factor(seed: int) -> float:
+    """Anki's fuzz factor in [0, 1) for a seed (card id + repetitions).
+
+    Anki draws it with ``StdRng::seed_from_u64(seed).random_range(0.0..1.0)`` (Rust's
+    ``rand`` 0.9): the u64 seed is spread into a 256-bit key by PCG32, the first 32-bit word
+    of a ChaCha12 block becomes a float from its top 23 bits. Ported here so the same card on
+    its same repetition gets the same fuzz in StudyApp as in Anki.
+    """
+    state = seed & _M64
+    key = []
+    for _ in range(8):
+        state = (state * 6364136223846793005 + 11634580027462260723) & _M64
+        xorshifted = (((state >> 18) ^ state) >> 27) & _M32
+        rotation = state >> 59
+        key.append(((xorshifted >> rotation) | (xorshifted << ((32 - rotation) & 31))) & _M32)
+    initial = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574, *key, 0, 0, 0, 0]
+    x = list(initial)
+    for _ in range(6):  # ChaCha12: six double rounds
+        _quarter(x, 0, 4, 8, 12)
+        _quarter(x, 1, 5, 9, 13)
+        _quarter(x, 2, 6, 10, 14)
+        _quarter(x, 3, 7, 11, 15)
+        _quarter(x, 0, 5, 10, 15)
+        _quarter(x, 1, 6, 11, 12)
+        _quarter(x, 2, 7, 8, 13)
+        _quarter(x, 3, 4, 9, 14)
+    word = (x[0] + initial[0]) & _M32
+    return (word >> 9) / float(1 << 23)
+
+
+# -- learning steps (rslib/src/scheduler/states/steps.rs) ----------------------------------------
+def _secs(minutes: float) -> int:
+    return _u32(_f32(_f32(minutes) * 60.0))
+
+
+def _round_in_days(secs: int) -> int:
+    if secs > _DAY:
+        return _u32(_round(_f32(secs / _DAY))) * _DAY
+    return secs
+
+
+class _Steps:
+    """Anki's LearningSteps over a tuple of minutes; positions are 'remaining steps'."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps: tuple[float, ...]) -> None:
+        self.steps = steps
+
+    def _index(self, remaining: int) -> int:
+        total = len(self.steps)
+        return min(max(total - remaining % 1000, 0), max(total - 1, 0))
+
+    def _at(self, index: int) -> int | None:
+        return _secs(self.steps[index]) if index < len(self.steps) else None
+
+    def again_delay(self) -> int | None:
+        return self._at(0)
+
+    def hard_delay(self, remaining: int) -> int | None:
+        index = self._index(remaining)
+        current = self._at(index)
+        if current is None:
+            current = self._at(0)
+        if current is None:
+            return None
+        if index != 0:
+            return current
+        following = self._at(1)
+        if following is not None:
+            return _round_in_days((current + following) // 2)
+        return _round_in_days(min(current * 3 // 2, current + _DAY))
+
+    def good_delay(self, remaining: int) -> int | None:
+        return self._at(self._index(remaining) + 1)
+
+    def remaining_for_good(self, remaining: int) -> int:
+        return max(len(self.steps) - (self._index(remaining) + 1), 0)
+
+    def remaining_for_failed(self) -> int:
+        return len(self.steps)
+
+    def __bool__(self) -> bool:
+        return bool(self.steps)
+
+
+# -- outcomes --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one grade does to a card: its next queue, memory and delay.
+
+    Exactly one of ``seconds`` (a learning or relearning step) and ``days`` (a review
+    interval) is set. ``interval`` is the card's scheduled interval in days after the answer
+    (Anki's ``ivl``; 0 while learning, kept through relearning).
+    """
+
+    queue: Queue
+    step: int | None
+    stability: float
+    difficulty: float
+    interval: int
+    lapses: int
+    seconds: int | None = None
+    days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NextStates:
+    """The four outcomes of answering a card at ``now``, computed once (fuzz drawn once)."""
+
+    now: datetime
+    until_rollover: int
+    outcomes: Mapping[Rating, Outcome]
+    learn_ahead_seconds: int
+
+    def __getitem__(self, rating: Rating) -> Outcome:
+        return self.outcomes[rating]
+
+    def __iter__(self) -> Iterator[Rating]:
+        return iter(self.outcomes)
+
+    def delay_seconds(self, rating: Rating) -> int:
+        """Seconds until the card comes back, as Anki shows it (steps that cross the
+        rollover count in whole days from the start of the study day they land in)."""
+        outcome = self.outcomes[rating]
+        if outcome.days is not None:
+            return min(outcome.days * _DAY, _MAX_U32)
+        seconds = outcome.seconds or 0
+        if seconds >= self.until_rollover:
+            return ((seconds - self.until_rollover) // _DAY + 1) * _DAY
+        return seconds
+
+    def label(self, rating: Rating) -> str:
+        """The grade button's interval label, as Anki writes it (``<10m``, ``4d``, ``2.5mo``)."""
+        return answer_button_label(self.delay_seconds(rating), self.learn_ahead_seconds)
+
+
+# -- the scheduler ---------------------------------------------------------------------------
+@lru_cache(maxsize=16)
+def _fsrs(parameters: tuple[float, ...]) -> _engine.FSRS:
+    return _engine.FSRS(list(parameters))
 
 
 class Scheduler:
-    """Computes the next memory state of a card for a rating. Never touches storage."""
+    """Computes the next memory state of a card for a rating. Never touches storage.
 
-    def __init__(self, config: SchedulerConfig | None = None) -> None:
+    Args:
+        config: the settings.
+        tz: the local time zone for study days (the system's when None).
+    """
+
+    def __init__(self, config: SchedulerConfig | None = None, *, tz: tzinfo | None = None) -> None:
         self.config = config or SchedulerConfig()
+        self.tz = tz
         c = self.config
-        self._fsrs = fsrs.Scheduler(
-            parameters=c.parameters,
-            desired_retention=c.desired_retention,
-            learning_steps=tuple(timedelta(minutes=m) for m in c.learning_steps),
-            relearning_steps=tuple(timedelta(minutes=m) for m in c.relearning_steps),
-            maximum_interval=c.maximum_interval,
-            enable_fuzzing=c.fuzz,
-        )
-        self._decay = -c.parameters[20]
+        self._fsrs = _fsrs(c.parameters)
+        self._learn = _Steps(c.learning_steps)
+        self._relearn = _Steps(c.relearning_steps)
+        p = c.parameters
+        self._decay = -_decay(p)
         self._factor = 0.9 ** (1 / self._decay) - 1
-        self._rs = fsrs_rs.FSRS(list(c.parameters))
+        # Anki lets FSRS schedule sub-day steps itself only without configured steps, and
+        # only when the short-term parameters are in use.
+        self._short_term = len(p) >= 19 and p[17] > 0 and p[18] > 0
 
-    @staticmethod
-    def _to_fsrs(state: MemoryState, now: datetime) -> fsrs.Card:
-        # card_id is passed explicitly: fsrs.Card() without one sleeps 1 ms to make a unique id.
-        if state.queue is Queue.NEW:
-            return fsrs.Card(card_id=1, state=fsrs.State.Learning, step=0, due=now)
-        return fsrs.Card(
-            card_id=1,
-            state=_FSRS_STATE[state.queue],
-            step=state.step,
-            stability=state.stability,
-            difficulty=state.difficulty,
-            due=state.due or now,
-            last_review=state.last_review,
-        )
+    # -- time ------------------------------------------------------------------------------
+    def days_elapsed(self, since: datetime, now: datetime) -> int:
+        """Study days from ``since`` to ``now`` (:func:`studyapp.core.studyday.days_elapsed`)."""
+        return days_elapsed(since, now, rollover_hour=self.config.rollover_hour, tz=self.tz)
 
-    def review(self, state: MemoryState, rating: Rating, now: datetime) -> MemoryState:
-        """The state after answering ``rating`` at ``now`` (an aware datetime)."""
+    # -- answering -------------------------------------------------------------------------
+    def next_states(
+        self,
+        state: MemoryState,
+        now: datetime,
+        *,
+        card_id: int,
+        desired_retention: float | None = None,
+    ) -> NextStates:
+        """The outcome of each grade for a card answered at ``now``.
+
+        Args:
+            state: the card's current state.
+            now: an aware datetime.
+            card_id: seeds the fuzz with ``card_id + state.reps``, as Anki does.
+            desired_retention: this card's own target (critical cards, deck presets); the
+                configuration's when None.
+        """
         now = require_utc(now)
-        card, _log = self._fsrs.review_card(
-            self._to_fsrs(state, now), fsrs.Rating(int(rating)), review_datetime=now
+        c = self.config
+        retention = c.desired_retention if desired_retention is None else desired_retention
+        if not 0.7 <= retention <= 0.99:
+            raise ValueError("desired retention must be between 0.70 and 0.99")
+        memory = None
+        elapsed = 0
+        if state.queue is not Queue.NEW and state.stability is not None:
+            memory = _engine.MemoryState(state.stability, state.difficulty or 5.0)
+        if state.queue is not Queue.NEW and state.last_review is not None:
+            elapsed = self.days_elapsed(state.last_review, now)
+        engine = self._fsrs.next_states(memory, retention, elapsed)
+        factor = fuzz_factor((card_id + state.reps) & _M64) if c.fuzz else None
+        rules = _Rules(self, engine, factor, state)
+        if state.queue is Queue.REVIEW:
+            outcomes = rules.review()
+        elif state.queue is Queue.RELEARNING:
+            outcomes = rules.relearning()
+        else:
+            outcomes = rules.learning()
+        end = study_day(now, rollover_hour=c.rollover_hour, tz=self.tz).end
+        return NextStates(
+            now=now,
+            until_rollover=max(0, int((end - now).total_seconds())),
+            outcomes=outcomes,
+            learn_ahead_seconds=c.learn_ahead_minutes * 60,
         )
-        lapsed = state.queue is Queue.REVIEW and rating is Rating.AGAIN
+
+    def apply(self, state: MemoryState, outcome: Outcome, now: datetime) -> MemoryState:
+        """The card's state after an answer at ``now`` with ``outcome``."""
+        now = require_utc(now)
+        hour, tz = self.config.rollover_hour, self.tz
+        if outcome.days is not None:
+            due = study_day_start(now, outcome.days, rollover_hour=hour, tz=tz)
+        else:
+            seconds = outcome.seconds or 0
+            end = study_day(now, rollover_hour=hour, tz=tz).end
+            until = int((end - now).total_seconds())
+            if seconds >= until:  # a step past the rollover: due from the start of that day
+                due = study_day_start(now, (seconds - until) // _DAY + 1, rollover_hour=hour, tz=tz)
+            else:
+                due = now + timedelta(seconds=seconds)
         return MemoryState(
-            queue=Queue(int(card.state)),
-            step=card.step,
-            stability=card.stability,
-            difficulty=card.difficulty,
-            due=card.due.astimezone(UTC),
+            queue=outcome.queue,
+            step=outcome.step,
+            stability=stored_memory(outcome.stability, 4),
+            difficulty=stored_memory(outcome.difficulty, 3),
+            due=due,
             last_review=now,
             reps=state.reps + 1,
-            lapses=state.lapses + (1 if lapsed else 0),
+            lapses=outcome.lapses,
+            interval=outcome.interval,
         )
 
-    def preview(self, state: MemoryState, now: datetime) -> dict[Rating, MemoryState]:
-        """The state each rating would give, for the interval labels on the grade buttons."""
-        return {rating: self.review(state, rating, now) for rating in Rating}
+    def review(
+        self,
+        state: MemoryState,
+        rating: Rating,
+        now: datetime,
+        *,
+        card_id: int,
+        desired_retention: float | None = None,
+    ) -> MemoryState:
+        """The state after answering ``rating`` at ``now``."""
+        states = self.next_states(state, now, card_id=card_id, desired_retention=desired_retention)
+        return self.apply(state, states[Rating(rating)], now)
 
+    # -- memory (card details, statistics, readiness) ---------------------------------------
     def retrievability(self, state: MemoryState, now: datetime) -> float | None:
-        """Estimated probability of recalling the card at ``now``; None for a new card."""
-        if state.queue is Queue.NEW or state.stability is None or state.last_review is None:
-            return None
-        return self.recall_between(
-            state.stability, int(state.last_review.timestamp()), int(require_utc(now).timestamp())
+        """See :func:`retrievability`, with this scheduler's parameters and study days."""
+        return retrievability(
+            state,
+            now,
+            parameters=self.config.parameters,
+            rollover_hour=self.config.rollover_hour,
+            tz=self.tz,
         )
 
     def retrievability_many(
@@ -120,12 +475,12 @@ class Scheduler:
         """:meth:`retrievability` at ``now`` of many cards at once, each given as (stability,
         last review in epoch seconds): the same curve and day count, for statistics over a
         whole collection without a :class:`MemoryState` per card."""
-        moment = int(require_utc(now).timestamp())
+        next_day_at = self._next_day_at(int(require_utc(now).timestamp()))
         # recall_after and days_between inlined (a test holds them equal): this runs once
         # per card of a collection, and three calls a card were most of the time.
         factor, decay = self._factor, self._decay
         for stability, last_review in cards:
-            days = max(0, (moment - last_review) // 86_400)
+            days = max(0, next_day_at - last_review) // _DAY
             yield (1 + factor * days / stability) ** decay
 
     def recall_between(self, stability: float, last_review: int, moment: int) -> float:
@@ -133,11 +488,15 @@ class Scheduler:
         seconds), counting the days between them as FSRS does (:meth:`days_between`)."""
         return self.recall_after(stability, self.days_between(last_review, moment))
 
-    @staticmethod
-    def days_between(last_review: int, moment: int) -> int:
-        """The days FSRS counts from a review to a moment (epoch seconds): as py-fsrs counts
-        them, whole 24-hour periods."""
-        return max(0, (moment - last_review) // 86_400)
+    def days_between(self, last_review: int, moment: int) -> int:
+        """The days FSRS counts from a review to a moment (epoch seconds): study days, as
+        Anki counts them (:func:`studyapp.core.studyday.days_elapsed`)."""
+        return max(0, self._next_day_at(moment) - last_review) // _DAY
+
+    def _next_day_at(self, moment: int) -> int:
+        when = datetime.fromtimestamp(moment, UTC)
+        end = study_day(when, rollover_hour=self.config.rollover_hour, tz=self.tz).end
+        return int(end.timestamp())
 
     def recall_after(self, stability: float, days: float) -> float:
         """FSRS's forgetting curve: the probability of recall ``days`` after the last review
@@ -149,15 +508,15 @@ class Scheduler:
         self, stability: float, difficulty: float, elapsed_days: int
     ) -> tuple[float, float, int]:
         """A review card answered Good ``elapsed_days`` after its last review: its new
-        stability and difficulty and the interval in days it is given (no fuzz), by FSRS's
-        reference engine (``fsrs-rs``, Anki's). For projections over many cards."""
-        states = self._rs.next_states(
-            fsrs_rs.MemoryState(stability, difficulty),
+        stability and difficulty and the interval in days it is given (no fuzz), by the
+        engine. For projections over many cards."""
+        states = self._fsrs.next_states(
+            _engine.MemoryState(stability, difficulty),
             self.config.desired_retention,
             max(0, int(elapsed_days)),
         )
         good = states.good
-        interval = min(self.config.maximum_interval, max(1, round(good.interval)))
+        interval = min(self.config.maximum_interval, max(1, _round(good.interval)))
         return good.memory.stability, good.memory.difficulty, interval
 
     def simulate_new_cards(
@@ -171,7 +530,7 @@ class Scheduler:
         count = min(count, per_day * days)
         if count <= 0:
             return NewCardsOutlook(0, 0.0, (0.0,) * days, (0.0,) * days)
-        config = fsrs_rs.default_simulator_config()
+        config = _engine.default_simulator_config()
         config.deck_size = count
         config.learn_span = days + 1
         config.learn_limit = per_day
@@ -179,7 +538,7 @@ class Scheduler:
         config.max_ivl = float(self.config.maximum_interval)
         config.learning_step_count = len(self.config.learning_steps)
         config.relearning_step_count = len(self.config.relearning_steps)
-        result = fsrs_rs.simulate(
+        result = _engine.simulate(
             list(self.config.parameters), self.config.desired_retention, config, seed
         )
         introduced = int(result.introduced_cnt_per_day[days])
@@ -209,22 +568,235 @@ class NewCardsOutlook:
     learned_per_day: tuple[float, ...]
 
 
+class _Rules:
+    """Anki's state transitions (states/learning.rs, review.rs, relearning.rs) for one answer."""
+
+    __slots__ = ("engine", "factor", "learn", "maximum", "relearn", "short_term", "state")
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        engine: _engine.NextStates,
+        factor: float | None,
+        state: MemoryState,
+    ) -> None:
+        self.engine = engine
+        self.factor = factor
+        self.state = state
+        self.learn = scheduler._learn  # noqa: SLF001
+        self.relearn = scheduler._relearn  # noqa: SLF001
+        self.maximum = max(scheduler.config.maximum_interval, 1)
+        self.short_term = scheduler._short_term  # noqa: SLF001
+
+    def _item(self, rating: Rating) -> _engine.ItemState:
+        return getattr(self.engine, rating.name.lower())  # type: ignore[no-any-return]
+
+    def _fuzz(self, interval: float, minimum: int) -> int:
+        return _with_fuzz(self.factor, interval, min(max(minimum, 1), self.maximum), self.maximum)
+
+    def _graduate(self, interval: float) -> int:
+        return self._fuzz(_f32(max(float(_round(interval)), 1.0)), 1)
+
+    def _outcome(
+        self, rating: Rating, queue: Queue, step: int | None, interval: int, **delay: int
+    ) -> Outcome:
+        memory = self._item(rating).memory
+        # Only forgetting a review card is a lapse (relearning again is not another one).
+        lapse = rating is Rating.AGAIN and self.state.queue is Queue.REVIEW
+        return Outcome(
+            queue=queue,
+            step=step,
+            stability=memory.stability,
+            difficulty=memory.difficulty,
+            interval=interval,
+            lapses=self.state.lapses + (1 if lapse else 0),
+            **delay,
+        )
+
+    # Steps are stored as positions (0 = first step); Anki counts the steps remaining.
+    def _remaining(self, steps: _Steps) -> int:
+        if self.state.queue is Queue.NEW:
+            return steps.remaining_for_failed()
+        return max(len(steps.steps) - (self.state.step or 0), 0)
+
+    @staticmethod
+    def _position(steps: _Steps, remaining: int) -> int:
+        return max(len(steps.steps) - remaining, 0)
+
+    def _short(self, steps: _Steps, interval: float) -> bool:
+        return self.short_term and not steps and interval < 0.5
+
+    # -- new and learning cards -------------------------------------------------------------
+    def learning(self) -> dict[Rating, Outcome]:
+        steps = self.learn
+        remaining = self._remaining(steps)
+        out: dict[Rating, Outcome] = {}
+        learning = Queue.LEARNING
+        for rating, delay, next_remaining in (
+            (Rating.AGAIN, steps.again_delay(), steps.remaining_for_failed()),
+            (Rating.HARD, steps.hard_delay(remaining), remaining),
+            (Rating.GOOD, steps.good_delay(remaining), steps.remaining_for_good(remaining)),
+        ):
+            step = self._position(steps, next_remaining)
+            interval = self._item(rating).interval
+            if delay is not None:
+                out[rating] = self._outcome(rating, learning, step, 0, seconds=delay)
+            elif self._short(steps, interval):
+                out[rating] = self._outcome(
+                    rating, learning, step, 0, seconds=_u32(_f32(interval * _DAY))
+                )
+            else:
+                days = self._graduate(interval)
+                out[rating] = self._outcome(rating, Queue.REVIEW, None, days, days=days)
+        good = _with_fuzz(self.factor, self.engine.good.interval, 1, self.maximum)
+        easy = _u32(max(float(_round(self.engine.easy.interval)), 1.0))
+        days = _with_fuzz(self.factor, float(easy), good + 1, self.maximum)
+        out[Rating.EASY] = self._outcome(Rating.EASY, Queue.REVIEW, None, days, days=days)
+        return out
+
+    # -- review cards ------------------------------------------------------------------------
+    def review(self) -> dict[Rating, Outcome]:
+        previous = self.state.interval
+        out: dict[Rating, Outcome] = {}
+        again = self.engine.again.interval
+        again_days = _u32(max(float(_round(again)), 1.0))
+        first = self.relearn.again_delay()
+        if first is not None:
+            out[Rating.AGAIN] = self._outcome(
+                Rating.AGAIN, Queue.RELEARNING, 0, again_days, seconds=first
+            )
+        elif self._short(self.relearn, again):
+            out[Rating.AGAIN] = self._outcome(
+                Rating.AGAIN, Queue.RELEARNING, 0, again_days, seconds=_u32(_f32(again * _DAY))
+            )
+        else:
+            out[Rating.AGAIN] = self._outcome(
+                Rating.AGAIN, Queue.REVIEW, None, again_days, days=again_days
+            )
+        floor = 0
+        for rating in (Rating.HARD, Rating.GOOD, Rating.EASY):
+            interval = self._item(rating).interval
+            minimum = max(_minimum_fuzz_interval(interval, previous, self.maximum), floor, 1)
+            days = self._fuzz(interval, minimum)
+            out[rating] = self._outcome(rating, Queue.REVIEW, None, days, days=days)
+            floor = days + 1
+        return out
+
+    # -- relearning cards --------------------------------------------------------------------
+    def relearning(self) -> dict[Rating, Outcome]:
+        steps = self.relearn
+        remaining = self._remaining(steps)
+        kept = self.state.interval
+        relearning = Queue.RELEARNING
+        out: dict[Rating, Outcome] = {}
+        again = self.engine.again.interval
+        first = steps.again_delay()
+        if first is not None:
+            again_days = _u32(max(float(_round(again)), 1.0))
+            out[Rating.AGAIN] = self._outcome(
+                Rating.AGAIN, relearning, 0, again_days, seconds=first
+            )
+        for rating, delay, next_remaining in (
+            (Rating.AGAIN, None, steps.remaining_for_failed()),
+            (Rating.HARD, steps.hard_delay(remaining), remaining),
+            (Rating.GOOD, steps.good_delay(remaining), steps.remaining_for_good(remaining)),
+        ):
+            if rating in out:
+                continue
+            step = self._position(steps, next_remaining)
+            interval = self._item(rating).interval
+            if delay is not None:
+                out[rating] = self._outcome(rating, relearning, step, kept, seconds=delay)
+                continue
+            days = self._graduate(interval)
+            if self._short(steps, interval):
+                out[rating] = self._outcome(
+                    rating, relearning, step, days, seconds=_u32(_f32(interval * _DAY))
+                )
+            else:
+                out[rating] = self._outcome(rating, Queue.REVIEW, None, days, days=days)
+        good = _with_fuzz(self.factor, self.engine.good.interval, 1, self.maximum)
+        easy = _f32(max(float(_round(self.engine.easy.interval)), 1.0))
+        days = _with_fuzz(self.factor, easy, good + 1, self.maximum)
+        out[Rating.EASY] = self._outcome(Rating.EASY, Queue.REVIEW, None, days, days=days)
+        return {rating: out[rating] for rating in Rating}
+
+
+def stored_memory(value: float, places: int) -> float:
+    """A memory value as Anki stores it: stability to 4 decimals, difficulty to 3, in f32.
+
+    Anki rounds them when it writes a card, and the next answer starts from the rounded
+    value; doing the same keeps every later step equal to Anki's.
+    """
+    factor = _f32(10.0**places)
+    return _f32(_round(_f32(value * factor)) / factor)
+
+
+# -- retrievability ----------------------------------------------------------------------------
+def retrievability_after(stability: float, days: float, decay: float) -> float:
+    """FSRS's forgetting curve: the probability of recall ``days`` after a review of a card
+    with ``stability``, for the parameters' ``decay`` (their last number)."""
+    factor = 0.9 ** (-1.0 / decay) - 1.0
+    return float((1.0 + factor * max(days, 0.0) / stability) ** (-decay))
+
+
+def retrievability(
+    state: MemoryState,
+    now: datetime,
+    *,
+    parameters: Sequence[float] = DEFAULT_PARAMETERS,
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR,
+    tz: tzinfo | None = None,
+) -> float | None:
+    """The estimated probability of recalling the card at ``now``; None for a new card.
+
+    Elapsed time is counted in study days, as the scheduler counts it: a card reviewed today
+    is at 100% until the rollover, and a card due today is near its desired retention all day.
+    Everything that reports memory (card details, the browser, statistics, readiness) calls
+    this one function.
+    """
+    if state.queue is Queue.NEW or state.stability is None or state.last_review is None:
+        return None
+    days = days_elapsed(state.last_review, now, rollover_hour=rollover_hour, tz=tz)
+    return retrievability_after(state.stability, days, _decay(parameters))
+
+
+def _decay(parameters: Sequence[float]) -> float:
+    """The forgetting curve's decay: the parameters' last number, kept within 0.1-0.8 as
+    the engine keeps it (0.5 for FSRS-5's 19 parameters)."""
+    return min(max(parameters[20], 0.1), 0.8) if len(parameters) >= 21 else 0.5
+
+
+# -- labels ------------------------------------------------------------------------------------
+_UNITS = (
+    (60.0, 1.0, "s"),
+    (3600.0, 60.0, "m"),
+    (86400.0, 3600.0, "h"),
+    (2628000.0, 86400.0, "d"),  # a month is a twelfth of 365 days
+    (31536000.0, 2628000.0, "mo"),
+    (math.inf, 31536000.0, "y"),
+)
+
+
+def answer_button_label(seconds: int, collapse_seconds: int = 20 * 60) -> str:
+    """Anki's short interval label above a grade button (rslib/src/scheduler/timespan.rs):
+    seconds, minutes and days are whole; months and years have one decimal (``2.5mo``).
+    Delays under ``collapse_seconds`` (the learn-ahead limit) read ``<10m``."""
+    value = _f32(float(seconds))
+    unit_seconds, suffix = next((unit, name) for limit, unit, name in _UNITS if value < limit)
+    amount = _f32(value / unit_seconds)
+    if suffix in ("s", "m", "d"):
+        text = f"{_round(amount)}{suffix}"
+    else:  # hours, months and years to one decimal, in f32 as Anki computes them
+        tenths = _f32(_round(_f32(amount * 10)) / 10)
+        text = f"{float(f'{tenths:.1f}'):g}{suffix}"
+    if seconds == 0:
+        return "End"
+    if seconds < collapse_seconds:
+        return f"<{text}"
+    return text
+
+
 def format_interval(delta: timedelta) -> str:
-    """A short, Anki-style interval: ``<1m``, ``10m``, ``3h``, ``4d``, ``2.5mo``, ``1.2y``."""
-    seconds = delta.total_seconds()
-    if seconds < 60:
-        return "<1m"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{round(minutes)}m"
-    hours = minutes / 60
-    if hours < 24:
-        return f"{round(hours)}h"
-    days = hours / 24
-    if days < 30:
-        return f"{round(days)}d"
-    months = days / 30.4375
-    if months < 12:
-        return f"{months:.1f}".rstrip("0").rstrip(".") + "mo"
-    years = days / 365.25
-    return f"{years:.1f}".rstrip("0").rstrip(".") + "y"
+    """A short interval such as ``10m``, ``3h``, ``4d`` or ``2.5mo`` (never collapsed)."""
+    return answer_button_label(max(0, int(delta.total_seconds())), 0) if delta else "<1s"

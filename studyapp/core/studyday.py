@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-__all__ = ["DEFAULT_ROLLOVER_HOUR", "StudyDay", "require_utc", "study_day", "utc_now"]
+__all__ = [
+    "DEFAULT_ROLLOVER_HOUR",
+    "StudyDay",
+    "days_elapsed",
+    "require_utc",
+    "study_day",
+    "study_day_start",
+    "utc_now",
+]
 
 DEFAULT_ROLLOVER_HOUR = 4
 
@@ -70,3 +78,40 @@ def study_day(
         start_local = start_local.replace(tzinfo=None).astimezone()
         end_local = end_local.replace(tzinfo=None).astimezone()
     return StudyDay(start_local.astimezone(UTC), end_local.astimezone(UTC))
+
+
+def study_day_start(
+    now: datetime,
+    days_ahead: int = 0,
+    *,
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR,
+    tz: tzinfo | None = None,
+) -> datetime:
+    """The start (UTC) of the study day ``days_ahead`` days after the one containing ``now``.
+
+    A review card due in N days is due from this moment on (Anki's day-numbered due dates).
+    """
+    today = study_day(now, rollover_hour=rollover_hour, tz=tz)
+    if days_ahead == 0:
+        return today.start
+    # Noon of the target day, then its study day: a daylight-saving hour cannot move it.
+    midday = today.start + timedelta(days=days_ahead, hours=12)
+    return study_day(midday, rollover_hour=rollover_hour, tz=tz).start
+
+
+def days_elapsed(
+    since: datetime,
+    now: datetime,
+    *,
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR,
+    tz: tzinfo | None = None,
+) -> int:
+    """Study days between ``since`` and ``now``, as Anki counts them for FSRS.
+
+    Anki takes the next rollover after ``now`` and counts whole 24-hour periods back from it
+    to ``since``: ``(next_day_at - since) // 86400``. So a card reviewed at 16:13 and again
+    the next day at 14:27 has 1 day elapsed (one rollover crossed), although less than 24
+    hours passed; two answers on the same study day have 0.
+    """
+    next_day_at = study_day(now, rollover_hour=rollover_hour, tz=tz).end
+    return max(0, int((next_day_at - require_utc(since)).total_seconds())) // 86_400

@@ -79,6 +79,7 @@ class Settings:
             learning_steps=self.learning_steps,
             relearning_steps=self.relearning_steps,
             fuzz=self.fuzz,
+            rollover_hour=self.rollover_hour,
         )
 
     def with_changes(self, **changes: Any) -> Settings:

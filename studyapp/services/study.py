@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from studyapp.core.model import CardId, MemoryState, Queue, Rating
-from studyapp.core.scheduling import Scheduler, format_interval
+from studyapp.core.scheduling import NextStates, Scheduler
 from studyapp.core.studyday import StudyDay, study_day, utc_now
 from studyapp.services.render import Citation, cite, render_card
 from studyapp.services.settings import Settings
@@ -184,7 +184,8 @@ class StudySession:
         self._clock = clock
         self._monotonic = monotonic
         self._tz = tz
-        self._scheduler = Scheduler(settings.scheduler_config())
+        self._scheduler = Scheduler(settings.scheduler_config(), tz=tz)
+        self._next_states: tuple[CardId, MemoryState, NextStates] | None = None
         self._current: CardView | None = None
         self._shown_at = 0.0
         self._undo: list[_Answered] = []
@@ -201,7 +202,8 @@ class StudySession:
     def apply_settings(self, settings: Settings) -> None:
         """Use new limits and scheduler settings from the next card on."""
         self.settings = settings
-        self._scheduler = Scheduler(settings.scheduler_config())
+        self._scheduler = Scheduler(settings.scheduler_config(), tz=self._tz)
+        self._next_states = None
 
     # -- time ------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -258,19 +260,35 @@ class StudySession:
         counts = self.counts()
         return counts.new + counts.learning + counts.review
 
+    def _states(self, card_id: CardId, state: MemoryState, now: datetime) -> NextStates:
+        """The four outcomes for a card in ``state``, computed once per card and state.
+
+        The grade buttons' labels and the answer use the same outcomes, as Anki applies the
+        states it showed: the label on a button is what pressing it does.
+        """
+        cached = self._next_states
+        if cached is not None and cached[0] == card_id and cached[1] == state:
+            return cached[2]
+        states = self._scheduler.next_states(state, now, card_id=card_id)
+        self._next_states = (card_id, state, states)
+        return states
+
     def preview(self, card: CardView | None = None) -> dict[Rating, AnswerPreview]:
-        """The interval each rating would give the current card, from the scheduler."""
+        """The outcome of each rating for the current card, with its button label."""
         card = card or self._current
         if card is None:
             return {}
         now = self.now()
-        result = {}
-        for rating, state in self._scheduler.preview(card.state, now).items():
-            assert state.due is not None
-            result[rating] = AnswerPreview(rating, state, format_interval(state.due - now))
-        return result
+        states = self._states(card.card_id, card.state, now)
+        return {
+            rating: AnswerPreview(
+                rating, self._scheduler.apply(card.state, states[rating], now), states.label(rating)
+            )
+            for rating in Rating
+        }
 
     def retrievability(self, card: CardView) -> float | None:
+        """The chance of recalling ``card`` now (study days since its last review)."""
         return self._scheduler.retrievability(card.state, self.now())
 
     # -- answering -------------------------------------------------------------------------
@@ -295,7 +313,8 @@ class StudySession:
         now = self.now()
         with queries.write_transaction(self._db) as db:
             before = queries.load_state(db, card.card_id)
-            after = self._scheduler.review(before, rating, now)
+            states = self._states(card.card_id, before, now)
+            after = self._scheduler.apply(before, states[rating], now)
             review_id = queries.apply_answer(
                 db,
                 card_id=card.card_id,
@@ -319,6 +338,7 @@ class StudySession:
         if rating is Rating.AGAIN:
             self.summary.again += 1
         self._current = None
+        self._next_states = None
         return after
 
     @property

@@ -46,6 +46,7 @@ _STATE_COLUMNS = (
     "last_review",
     "reps",
     "lapses",
+    "interval",
 )
 
 
@@ -68,6 +69,7 @@ def state_from_row(row: Mapping[str, Any]) -> MemoryState:
         last_review=from_epoch(row["last_review"]),
         reps=row["reps"],
         lapses=row["lapses"],
+        interval=row["interval"],
     )
 
 
@@ -81,6 +83,7 @@ def _state_values(state: MemoryState) -> dict[str, Any]:
         "last_review": to_epoch(state.last_review),
         "reps": state.reps,
         "lapses": state.lapses,
+        "interval": state.interval,
     }
 
 
@@ -273,7 +276,7 @@ def load_state(db: sqlite3.Connection, card_id: int) -> MemoryState:
 _UPDATE_STATE = (
     "UPDATE card SET queue = :queue, step = :step, stability = :stability, "
     "difficulty = :difficulty, due = :due, last_review = :last_review, reps = :reps, "
-    "lapses = :lapses WHERE id = :id"
+    "lapses = :lapses, interval = :interval WHERE id = :id"
 )
 
 
@@ -322,7 +325,8 @@ def undo_answer(db: sqlite3.Connection, review_id: int) -> int | None:
     if row is None:
         return None
     card_id, before = row
-    db.execute(_UPDATE_STATE, {**json.loads(before), "id": card_id})
+    # Snapshots written before the interval column existed restore it as 0.
+    db.execute(_UPDATE_STATE, {"interval": 0, **json.loads(before), "id": card_id})
     db.execute("DELETE FROM review WHERE id = ?", (review_id,))
     return int(card_id)
 

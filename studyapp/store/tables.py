@@ -161,6 +161,9 @@ class CardRow(SQLModel, table=True):
     last_review: int | None = None
     reps: int = default(0)
     lapses: int = default(0)
+    interval: int = default(
+        0, description="Scheduled interval in days (Anki's ivl): the floor fuzz keeps to."
+    )
     retired: bool = default(False)
     suspended: int = default(0)
     buried_until: int = default(0)

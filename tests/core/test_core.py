@@ -66,47 +66,55 @@ def test_cloze_problems(text: str, fragment: str) -> None:
 
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+CARD = 7
 
 
 def test_review_is_pure_and_deterministic_without_fuzz() -> None:
-    scheduler = Scheduler(SchedulerConfig(fuzz=False))
+    scheduler = Scheduler(SchedulerConfig(fuzz=False), tz=UTC)
     new = MemoryState()
-    first = scheduler.review(new, Rating.GOOD, NOW)
+    first = scheduler.review(new, Rating.GOOD, NOW, card_id=CARD)
     assert new == MemoryState()  # the input is untouched
-    assert first == scheduler.review(new, Rating.GOOD, NOW)
+    assert first == scheduler.review(new, Rating.GOOD, NOW, card_id=CARD)
     assert first.queue is Queue.LEARNING and first.reps == 1
     assert first.due == NOW + timedelta(minutes=10)
 
 
-def test_preview_gives_growing_intervals() -> None:
-    scheduler = Scheduler(SchedulerConfig(fuzz=False))
-    state = scheduler.review(scheduler.review(MemoryState(), Rating.GOOD, NOW), Rating.GOOD, NOW)
-    later = state.due
-    assert later is not None
-    preview = scheduler.preview(state, later)
-    dues = [due for r in Rating if (due := preview[r].due) is not None]
-    assert len(dues) == len(Rating) and dues == sorted(dues)
-    assert preview[Rating.AGAIN].queue is Queue.RELEARNING
-    assert preview[Rating.AGAIN].lapses == 1
+def test_review_intervals_grow_and_again_relearns() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=False), tz=UTC)
+    state = scheduler.review(MemoryState(), Rating.GOOD, NOW, card_id=CARD)
+    state = scheduler.review(state, Rating.GOOD, state.due, card_id=CARD)  # type: ignore[arg-type]
+    assert state.queue is Queue.REVIEW and state.due is not None
+    states = scheduler.next_states(state, state.due, card_id=CARD)
+    days = [states[r].days for r in (Rating.HARD, Rating.GOOD, Rating.EASY)]
+    assert days == sorted(days)
+    assert states[Rating.AGAIN].queue is Queue.RELEARNING
+    assert scheduler.apply(state, states[Rating.AGAIN], state.due).lapses == 1
 
 
 def test_retention_setting_changes_intervals() -> None:
-    graduated = Scheduler(SchedulerConfig(fuzz=False)).review(MemoryState(), Rating.EASY, NOW)
-    lax = Scheduler(SchedulerConfig(desired_retention=0.80, fuzz=False))
-    strict = Scheduler(SchedulerConfig(desired_retention=0.97, fuzz=False))
+    graduated = Scheduler(SchedulerConfig(fuzz=False), tz=UTC).review(
+        MemoryState(), Rating.EASY, NOW, card_id=CARD
+    )
+    lax = Scheduler(SchedulerConfig(desired_retention=0.80, fuzz=False), tz=UTC)
+    strict = Scheduler(SchedulerConfig(desired_retention=0.97, fuzz=False), tz=UTC)
     assert graduated.due is not None
     at = graduated.due
-    lax_due = lax.review(graduated, Rating.GOOD, at).due
-    strict_due = strict.review(graduated, Rating.GOOD, at).due
+    lax_due = lax.review(graduated, Rating.GOOD, at, card_id=CARD).due
+    strict_due = strict.review(graduated, Rating.GOOD, at, card_id=CARD).due
     assert lax_due is not None and strict_due is not None and lax_due > strict_due
+    # a card's own retention (critical cards) overrides the configured one
+    own = lax.review(graduated, Rating.GOOD, at, card_id=CARD, desired_retention=0.97)
+    assert own.due == strict_due
 
 
-def test_retrievability_falls_with_time() -> None:
-    scheduler = Scheduler(SchedulerConfig(fuzz=False))
-    state = scheduler.review(MemoryState(), Rating.EASY, NOW)
+def test_retrievability_falls_with_study_days() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=False), tz=UTC)
+    state = scheduler.review(MemoryState(), Rating.EASY, NOW, card_id=CARD)
+    same_day = scheduler.retrievability(state, NOW + timedelta(hours=10))
     soon = scheduler.retrievability(state, NOW + timedelta(days=1))
     late = scheduler.retrievability(state, NOW + timedelta(days=60))
-    assert soon is not None and late is not None and 1 >= soon > late > 0
+    assert same_day == 1.0  # no rollover crossed yet
+    assert soon is not None and late is not None and 1 > soon > late > 0
     assert scheduler.retrievability(MemoryState(), NOW) is None
 
 
@@ -159,11 +167,12 @@ def test_after_good_grows_stability_and_the_simulator_introduces_at_the_pace() -
 @pytest.mark.parametrize(
     ("delta", "label"),
     [
-        (timedelta(seconds=20), "<1m"),
+        (timedelta(seconds=20), "20s"),
         (timedelta(minutes=10), "10m"),
         (timedelta(hours=3), "3h"),
+        (timedelta(hours=3, minutes=30), "3.5h"),
         (timedelta(days=3), "3d"),
-        (timedelta(days=75), "2.5mo"),
+        (timedelta(days=76), "2.5mo"),
         (timedelta(days=438), "1.2y"),
     ],
 )

@@ -184,7 +184,13 @@ def test_interval_labels_come_from_the_scheduler(
     card = session.next_card()
     assert card is not None
     labels = {r: p.label for r, p in session.preview().items()}
-    assert labels == {Rating.AGAIN: "1m", Rating.HARD: "6m", Rating.GOOD: "10m", Rating.EASY: "8d"}
+    # Anki's labels: steps under the 20-minute learn-ahead limit read "<10m".
+    assert labels == {
+        Rating.AGAIN: "<1m",
+        Rating.HARD: "<6m",
+        Rating.GOOD: "<10m",
+        Rating.EASY: "8d",
+    }
 
 
 def test_study_day_rollover_releases_siblings_and_resets_limits(
@@ -291,3 +297,39 @@ def test_summary_and_memory_description(library: Library, deck_dir: Path, clock:
     lines = describe_memory(card.state, session.retrievability(card))
     assert any(line.startswith("Stability") for line in lines)
     assert len(session.history(card.card_id)) == 1
+
+
+def test_the_label_on_each_button_is_the_outcome_with_fuzz_on(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    """Fuzz is drawn once per card and repetition: what a button says is what it does."""
+    from studyapp.core.scheduling import answer_button_label
+    from studyapp.core.studyday import study_day
+
+    library.update_settings(library.settings.with_changes(fuzz=True))
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    checked = 0
+    for _round in range(6):  # new, learning, then review cards days and weeks apart
+        card = session.next_card()
+        while card is not None:
+            preview = session.preview()
+            for rating in Rating:
+                after = session.answer(rating)
+                assert after == preview[rating].state
+                assert after.due is not None
+                if after.queue is Queue.REVIEW:
+                    today = study_day(clock.now).start
+                    days = round((after.due - today).total_seconds() / 86_400)
+                    assert preview[rating].label == answer_button_label(days * 86_400)
+                else:
+                    seconds = int((after.due - clock.now).total_seconds())
+                    assert preview[rating].label == answer_button_label(seconds)
+                checked += 1
+                session.undo()
+                session.next_card()
+            session.answer(Rating.GOOD if _round % 2 else Rating.EASY)
+            card = session.next_card()
+        clock.now += timedelta(days=9)
+        session = library.session(clock=clock)
+    assert checked > 40

@@ -1,0 +1,236 @@
+"""The scheduler's rules: study days, distinct intervals, fuzz drawn once, labels, parameters."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from studyapp.core.model import MemoryState, Queue, Rating
+from studyapp.core.scheduling import (
+    DEFAULT_PARAMETERS,
+    Scheduler,
+    SchedulerConfig,
+    answer_button_label,
+    check_parameters,
+    fuzz_factor,
+    fuzz_range,
+    retrievability,
+)
+from studyapp.core.studyday import days_elapsed, study_day_start
+
+BERLIN = ZoneInfo("Europe/Berlin")
+PLUS2 = timezone(timedelta(hours=2))
+
+
+def local(*args: int, tz: timezone | ZoneInfo = PLUS2) -> datetime:
+    return datetime(*args, tzinfo=tz).astimezone(UTC)  # type: ignore[misc]
+
+
+# -- study days ------------------------------------------------------------------------------
+def test_the_next_day_counts_as_a_day_although_less_than_24_hours_passed() -> None:
+    """The issue's example: reviewed 16:13, reviewed again the next day at 14:27."""
+    assert days_elapsed(local(2026, 5, 4, 16, 13), local(2026, 5, 5, 14, 27), tz=PLUS2) == 1
+    # Answers on one study day (the night up to 04:00 belongs to the day before): 0 days.
+    assert days_elapsed(local(2026, 5, 4, 16, 13), local(2026, 5, 5, 3, 59), tz=PLUS2) == 0
+    assert days_elapsed(local(2026, 5, 4, 16, 13), local(2026, 5, 5, 4, 0), tz=PLUS2) == 1
+    # The rollover hour is the user's.
+    assert (
+        days_elapsed(local(2026, 5, 4, 16, 13), local(2026, 5, 5, 5, 0), rollover_hour=6, tz=PLUS2)
+        == 0
+    )
+
+
+def test_days_elapsed_follow_the_local_zone_across_daylight_saving() -> None:
+    before = local(2026, 3, 28, 20, 0, tz=BERLIN)  # Saturday evening, UTC+1
+    after = local(2026, 3, 29, 20, 0, tz=BERLIN)  # Sunday evening, UTC+2: 23 hours later
+    assert days_elapsed(before, after, tz=BERLIN) == 1
+
+
+def test_a_review_interval_is_due_from_the_start_of_its_study_day() -> None:
+    now = local(2026, 5, 4, 22, 30)
+    assert study_day_start(now, 3, tz=PLUS2) == local(2026, 5, 7, 4, 0)
+    assert study_day_start(local(2026, 5, 5, 2, 0), 1, tz=PLUS2) == local(2026, 5, 5, 4, 0)
+
+
+def test_study_days_drive_fsrs_not_24_hour_periods() -> None:
+    """A card due tomorrow and answered tomorrow morning, under 24 h later, is a day late
+    for FSRS: it takes the long-term path, not the same-day one."""
+    scheduler = Scheduler(SchedulerConfig(fuzz=False), tz=PLUS2)
+    evening = local(2026, 5, 4, 16, 13)
+    state = scheduler.review(MemoryState(), Rating.GOOD, evening, card_id=1)
+    state = scheduler.review(state, Rating.GOOD, evening + timedelta(minutes=10), card_id=1)
+    assert state.queue is Queue.REVIEW and state.interval >= 1
+    morning = local(2026, 5, 5, 9, 0)
+    next_day = scheduler.next_states(state, morning, card_id=1)[Rating.GOOD]
+    same_day = scheduler.next_states(state, evening + timedelta(hours=3), card_id=1)[Rating.GOOD]
+    assert next_day.stability > 2 * same_day.stability
+
+
+# -- distinct intervals ------------------------------------------------------------------------
+@pytest.mark.parametrize("fuzz", [False, True])
+def test_hard_good_easy_never_collapse_for_review_cards(fuzz: bool) -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=fuzz), tz=UTC)
+    rng = random.Random(5)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    for card_id in range(400):
+        stability = 10 ** rng.uniform(-1.5, 3)
+        state = MemoryState(
+            queue=Queue.REVIEW,
+            stability=stability,
+            difficulty=rng.uniform(1, 10),
+            last_review=now - timedelta(hours=rng.uniform(0, 24 * 3 * stability)),
+            reps=rng.randint(2, 30),
+            interval=max(1, round(stability * rng.uniform(0.3, 1.5))),
+        )
+        states = scheduler.next_states(state, now, card_id=card_id)
+        hard, good, easy = (states[r].days for r in (Rating.HARD, Rating.GOOD, Rating.EASY))
+        assert hard is not None and good is not None and easy is not None
+        assert 1 <= hard < good < easy, (state, hard, good, easy)
+        labels = [states.label(r) for r in (Rating.HARD, Rating.GOOD, Rating.EASY)]
+        if easy < 30:  # in whole days the labels differ too
+            assert len(set(labels)) == 3, labels
+
+
+def test_a_review_answered_23_hours_later_on_the_next_study_day() -> None:
+    """The issue's collapse: a card learned with Again, Good, Good and answered 23 h 40 m
+    after its first answer showed 10m / 1d / 1d / 1d; Anki shows <10m / 1d / 2d / 4d."""
+    scheduler = Scheduler(SchedulerConfig(fuzz=False), tz=PLUS2)
+    first = local(2026, 5, 4, 9, 0)
+    state, now = MemoryState(), first
+    for rating in (Rating.AGAIN, Rating.GOOD, Rating.GOOD):
+        state = scheduler.review(state, rating, now, card_id=1)
+        assert state.due is not None
+        now = state.due
+    assert state.queue is Queue.REVIEW and state.interval == 1
+    states = scheduler.next_states(state, first + timedelta(hours=23, minutes=40), card_id=1)
+    assert [states.label(r) for r in Rating] == ["<10m", "1d", "2d", "4d"]
+
+
+# -- fuzz ----------------------------------------------------------------------------------
+def test_fuzz_is_a_pure_function_of_card_and_repetitions() -> None:
+    assert fuzz_factor(1_700_000_000_123) == fuzz_factor(1_700_000_000_123)
+    factors = [fuzz_factor(seed) for seed in range(2000)]
+    assert all(0 <= f < 1 for f in factors)
+    assert 0.45 < sum(factors) / len(factors) < 0.55  # spread evenly
+
+
+def test_fuzz_stays_in_anki_ranges() -> None:
+    assert fuzz_range(2.0, 1, 36500) == (2, 2)  # short intervals are not fuzzed
+    assert fuzz_range(10.0, 1, 36500) == (8, 12)
+    assert fuzz_range(100.0, 1, 36500) == (93, 107)
+    scheduler = Scheduler(SchedulerConfig(fuzz=True), tz=UTC)
+    plain = Scheduler(SchedulerConfig(fuzz=False), tz=UTC)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    state = MemoryState(
+        queue=Queue.REVIEW,
+        stability=40.0,
+        difficulty=5.0,
+        last_review=now - timedelta(days=40),
+        reps=6,
+        interval=40,
+    )
+    seen = set()
+    for card_id in range(300):
+        fuzzed = scheduler.next_states(state, now, card_id=card_id)
+        unfuzzed = plain.next_states(state, now, card_id=card_id)
+        for rating in (Rating.HARD, Rating.GOOD, Rating.EASY):
+            days, plain_days = fuzzed[rating].days, unfuzzed[rating].days
+            assert days is not None and plain_days is not None
+            # within the fuzz range of the unfuzzed interval (give or take the day its
+            # rounding moves), and never below the previous interval
+            lower, upper = fuzz_range(float(plain_days), 41, 36500)
+            assert lower - 1 <= days <= upper + 1 and days > state.interval
+        seen.add(fuzzed[Rating.GOOD].days)
+    assert len(seen) > 3
+
+
+def test_the_same_card_and_repetition_give_the_same_outcome() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=True), tz=UTC)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    state = MemoryState(
+        queue=Queue.REVIEW,
+        stability=80.0,
+        difficulty=5.0,
+        last_review=now - timedelta(days=80),
+        reps=9,
+        interval=80,
+    )
+    first = scheduler.next_states(state, now, card_id=42)
+    again = scheduler.next_states(state, now + timedelta(hours=5), card_id=42)
+    for rating in Rating:
+        assert first[rating] == again[rating]
+        assert first.label(rating) == again.label(rating)
+
+
+# -- learning steps --------------------------------------------------------------------------
+def test_learning_steps_stay_in_minutes() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=False), tz=UTC)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    states = scheduler.next_states(MemoryState(), now, card_id=1)
+    assert [states[r].seconds for r in (Rating.AGAIN, Rating.HARD, Rating.GOOD)] == [60, 330, 600]
+    assert scheduler.apply(MemoryState(), states[Rating.GOOD], now).due == now + timedelta(
+        minutes=10
+    )
+    assert states[Rating.EASY].queue is Queue.REVIEW
+
+
+def test_a_step_past_the_rollover_is_due_from_the_start_of_that_day() -> None:
+    scheduler = Scheduler(SchedulerConfig(fuzz=False, learning_steps=(1440.0,)), tz=PLUS2)
+    now = local(2026, 5, 4, 20, 0)
+    states = scheduler.next_states(MemoryState(), now, card_id=1)
+    assert states.label(Rating.AGAIN) == "1d"
+    after = scheduler.apply(MemoryState(), states[Rating.AGAIN], now)
+    assert after.queue is Queue.LEARNING and after.due == local(2026, 5, 5, 4, 0)
+
+
+# -- labels ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("seconds", "label"),
+    [
+        (60, "<1m"),
+        (330, "<6m"),
+        (600, "<10m"),
+        (1800, "30m"),
+        (86_400, "1d"),
+        (45 * 86_400, "1.5mo"),
+        (30 * 86_400, "30d"),
+        (31 * 86_400, "1mo"),
+        (400 * 86_400, "1.1y"),
+        (0, "End"),
+    ],
+)
+def test_answer_button_labels_read_as_anki_writes_them(seconds: int, label: str) -> None:
+    assert answer_button_label(seconds) == label
+
+
+# -- parameters -------------------------------------------------------------------------------
+def test_parameters_are_checked() -> None:
+    assert check_parameters(DEFAULT_PARAMETERS) == DEFAULT_PARAMETERS
+    assert len(check_parameters(DEFAULT_PARAMETERS[:19])) == 21  # FSRS-5, completed
+    with pytest.raises(ValueError, match="21 numbers"):
+        check_parameters(DEFAULT_PARAMETERS[:20])
+    with pytest.raises(ValueError, match="finite"):
+        check_parameters((float("nan"),) * 21)
+    with pytest.raises(ValueError, match="21 numbers"):
+        check_parameters(())
+    with pytest.raises(ValueError, match="retention"):
+        SchedulerConfig(desired_retention=0.5)
+
+
+def test_retrievability_is_one_function_for_everyone() -> None:
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    state = MemoryState(
+        queue=Queue.REVIEW,
+        stability=10.0,
+        difficulty=5.0,
+        last_review=now - timedelta(days=10),
+        reps=4,
+        interval=10,
+    )
+    # At the stability's age the chance of recall is 90%, by FSRS's definition.
+    value = retrievability(state, now, tz=UTC)
+    assert value is not None and abs(value - 0.9) < 1e-9
+    assert retrievability(MemoryState(), now) is None
