@@ -71,7 +71,7 @@ def check_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
             f"FSRS parameters must be 21 numbers (or 17 or 19 from older versions), "
             f"not {len(values)}"
         )
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+    if not all(math.isfinite(v) for v in values):
         raise ValueError("FSRS parameters must all be finite numbers")
     return tuple(_engine.check_and_fill_parameters([float(v) for v in values]))
 
@@ -583,10 +583,10 @@ class _Rules:
         self.engine = engine
         self.factor = factor
         self.state = state
-        self.learn = scheduler._learn  # noqa: SLF001
-        self.relearn = scheduler._relearn  # noqa: SLF001
+        self.learn = scheduler._learn
+        self.relearn = scheduler._relearn
         self.maximum = max(scheduler.config.maximum_interval, 1)
-        self.short_term = scheduler._short_term  # noqa: SLF001
+        self.short_term = scheduler._short_term
 
     def _item(self, rating: Rating) -> _engine.ItemState:
         return getattr(self.engine, rating.name.lower())  # type: ignore[no-any-return]

@@ -89,7 +89,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     offset = job["offset_minutes"] * 60
     rollover = job["rollover"]
     folder = tempfile.mkdtemp(prefix="anki-oracle-")
-    col = Collection(str(Path(folder) / "oracle.anki2"))
+    col: Any = Collection(str(Path(folder) / "oracle.anki2"))
     col.set_config("fsrs", True)
     col.set_config("loadBalancerEnabled", False)
     col.set_config("rollover", rollover)

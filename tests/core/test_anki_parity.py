@@ -92,7 +92,8 @@ def run_oracle(job: dict[str, Any], *, fuzz: bool) -> dict[str, Any]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
 
 
 @dataclass

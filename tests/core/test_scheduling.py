@@ -25,8 +25,10 @@ BERLIN = ZoneInfo("Europe/Berlin")
 PLUS2 = timezone(timedelta(hours=2))
 
 
-def local(*args: int, tz: timezone | ZoneInfo = PLUS2) -> datetime:
-    return datetime(*args, tzinfo=tz).astimezone(UTC)  # type: ignore[misc]
+def local(
+    year: int, month: int, day: int, hour: int, minute: int, tz: timezone | ZoneInfo = PLUS2
+) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=tz).astimezone(UTC)
 
 
 # -- study days ------------------------------------------------------------------------------

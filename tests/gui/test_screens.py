@@ -43,7 +43,7 @@ def test_settings_changes_take_effect_at_once(qtbot: Any, window: Any, synced: L
     qtbot.keyClick(window.overview, Qt.Key.Key_S)
     review = window.review
     qtbot.keyClick(review, Qt.Key.Key_Space)
-    assert review.grade_buttons[3].text() == "Good · 10m"
+    assert review.grade_buttons[3].text() == "Good · <10m"
     window.apply_settings(
         synced.settings.with_changes(
             learning_steps=(2.0, 30.0), font_size=20, theme="dark", new_per_day=3
