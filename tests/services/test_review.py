@@ -57,7 +57,7 @@ def test_reveal_shows_the_answer_once_with_an_interval_for_each_grade(
     assert review.reveal() is False
     previews = review.previews()
     assert list(previews) == list(Rating)
-    assert previews[Rating.GOOD].label == "10m"
+    assert previews[Rating.GOOD].label == "<10m"  # as Anki writes it
 
 
 def test_grading_commits_the_answer_and_shows_the_next_question(
