@@ -119,39 +119,30 @@ def test_retrievability_falls_with_study_days() -> None:
     assert scheduler.retrievability(MemoryState(), NOW) is None
 
 
-def test_retrievability_is_the_engines_and_many_cards_get_the_same() -> None:
-    """Our curve agrees with py-fsrs's own get_card_retrievability (the engine the reviews
-    use today), and retrievability_many with retrievability, card by card."""
-    import fsrs
-
-    scheduler = Scheduler(SchedulerConfig(fuzz=False))
-    engine = fsrs.Scheduler()
+def test_retrievability_counts_study_days_and_many_cards_get_the_same() -> None:
+    """One curve: retrievability, recall_between and retrievability_many agree card by card,
+    and all count study days (a review at 23:00 is a day old at 05:00)."""
+    scheduler = Scheduler(SchedulerConfig(fuzz=False), tz=UTC)
     states = []
-    state = scheduler.review(MemoryState(), Rating.GOOD, NOW)
+    state = scheduler.review(MemoryState(), Rating.GOOD, NOW, card_id=CARD)
     for days, rating in ((1, Rating.GOOD), (4, Rating.HARD), (20, Rating.AGAIN), (3, Rating.EASY)):
-        state = scheduler.review(state, rating, NOW + timedelta(days=days))
+        state = scheduler.review(state, rating, NOW + timedelta(days=days), card_id=CARD)
         states.append(state)
     later = NOW + timedelta(days=90, hours=5)
+    pairs = []
     for s in states:
         assert s.stability is not None and s.last_review is not None
-        card = fsrs.Card(
-            card_id=1,
-            state=fsrs.State(int(s.queue)),
-            stability=s.stability,
-            difficulty=s.difficulty,
-            due=s.due,
-            last_review=s.last_review,
-        )
+        last = int(s.last_review.timestamp())
+        pairs.append((s.stability, last))
+        days = scheduler.days_between(last, int(later.timestamp()))
         assert scheduler.retrievability(s, later) == pytest.approx(
-            engine.get_card_retrievability(card, later), rel=1e-12
+            scheduler.recall_after(s.stability, days), rel=1e-12
         )
-    pairs = [
-        (s.stability, int(s.last_review.timestamp()))
-        for s in states
-        if s.stability is not None and s.last_review is not None
-    ]
     many = list(scheduler.retrievability_many(pairs, later))
     assert many == pytest.approx([scheduler.retrievability(s, later) for s in states], rel=1e-12)
+    evening = int(datetime(2026, 1, 1, 23, tzinfo=UTC).timestamp())
+    assert scheduler.days_between(evening, evening + 6 * 3600) == 1  # past the 04:00 rollover
+    assert scheduler.days_between(evening, evening + 4 * 3600) == 0
 
 
 def test_after_good_grows_stability_and_the_simulator_introduces_at_the_pace() -> None:
