@@ -277,6 +277,19 @@ def test_random_text_never_reads_differently() -> None:
     assert sum(answers) >= 5
 
 
+def _edited_deck(data: st.DataObject, *, edits: int, cut: int, insert: int) -> tuple[Path, str]:
+    """A bundled deck file and its text after 1 to ``edits`` random edits, each cutting up to
+    ``cut`` characters and inserting up to ``insert`` YAML-ish ones."""
+    files = sorted(DECKS.rglob("*.yaml"))
+    path = files[data.draw(st.integers(0, len(files) - 1))]
+    text = path.read_text(encoding="utf-8")
+    for _ in range(data.draw(st.integers(1, edits))):
+        at = data.draw(st.integers(0, len(text)))
+        cut_here = data.draw(st.integers(0, cut))
+        text = text[:at] + data.draw(_yamlish.map(lambda s: s[:insert])) + text[at + cut_here :]
+    return path, text
+
+
 def test_edited_deck_files_agree() -> None:
     """Random edits of a real deck file: where the fast path answers, it agrees."""
     answers: list[bool] = []
@@ -284,13 +297,7 @@ def test_edited_deck_files_agree() -> None:
     @settings(max_examples=300, deadline=None, derandomize=True)
     @given(st.data())
     def check(data: st.DataObject) -> None:
-        files = sorted(DECKS.rglob("*.yaml"))
-        text = files[data.draw(st.integers(0, len(files) - 1))].read_text(encoding="utf-8")
-        for _ in range(data.draw(st.integers(1, 3))):
-            at = data.draw(st.integers(0, len(text)))
-            cut = data.draw(st.integers(0, 3))
-            insert = data.draw(_yamlish.map(lambda s: s[:6]))
-            text = text[:at] + insert + text[at + cut :]
+        _, text = _edited_deck(data, edits=3, cut=3, insert=6)
         answers.append(_assert_agrees(text))
 
     check()
@@ -352,13 +359,7 @@ def test_edited_decks_parse_the_same_on_both_paths() -> None:
     @settings(max_examples=150, deadline=None, derandomize=True)
     @given(st.data())
     def check(data: st.DataObject) -> None:
-        files = sorted(DECKS.rglob("*.yaml"))
-        path = files[data.draw(st.integers(0, len(files) - 1))]
-        text = path.read_text(encoding="utf-8")
-        for _ in range(data.draw(st.integers(1, 2))):
-            at = data.draw(st.integers(0, len(text)))
-            cut = data.draw(st.integers(0, 2))
-            text = text[:at] + data.draw(_yamlish.map(lambda s: s[:4])) + text[at + cut :]
+        path, text = _edited_deck(data, edits=2, cut=2, insert=4)
         with pytest.MonkeyPatch.context() as monkeypatch:
             fast, located = _parse_both(path, text.encode(), monkeypatch)
         # A deck read without nodes took the fast path (a located read keeps its root).
