@@ -7,9 +7,11 @@ import gc
 import os
 import sys
 import tempfile
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from studyapp.core.errors import KnownError
@@ -135,6 +137,9 @@ def _grab(widget: QWidget, path: Path) -> None:
             raise OutputFileError(f"cannot write the screenshot {printable(str(path))}")
 
 
+_STATISTICS_TABS = {"statistics": 0, "retention": 1, "memory": 2, "readiness": 3}
+
+
 def render_screen(
     library: Library, screen: str, out: Path, size: tuple[int, int], scratch: Path
 ) -> int:
@@ -151,9 +156,19 @@ def render_screen(
         return 1
     if screen in ("summary", "details"):
         library = library.clone(scratch / "copy")
+    if screen == "readiness" and library.settings.exam is None:
+        # A date to show (for this run only): about three months ahead.
+        ahead = (datetime.now(UTC) + timedelta(days=90)).date()
+        library.override_settings(library.settings.with_changes(exam_date=ahead.isoformat()))
     window = MainWindow(library)
     window.resize(*size)
     window.show()
+    if screen in _STATISTICS_TABS:
+        window.show_statistics()
+        window.statistics.tabs.setCurrentIndex(_STATISTICS_TABS[screen])
+        deadline = time.monotonic() + 120
+        while window.statistics.busy and time.monotonic() < deadline:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
     if screen in ("review", "answer", "summary", "details"):
         window._on_study_requested(ScopeChoice.everything())  # the same path as the button
         if screen == "answer":

@@ -22,7 +22,18 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "main"]
 
-SCREENS = ("overview", "review", "answer", "summary", "settings", "details")
+SCREENS = (
+    "overview",
+    "review",
+    "answer",
+    "summary",
+    "settings",
+    "details",
+    "statistics",
+    "retention",
+    "memory",
+    "readiness",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -26,10 +26,12 @@ from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.overview import OverviewScreen
 from studyapp.gui.review import ReviewScreen
 from studyapp.gui.settings_dialog import SettingsDialog
+from studyapp.gui.statistics import StatisticsScreen
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
 from studyapp.services.library import Library, ScopeChoice
 from studyapp.services.settings import Settings
+from studyapp.services.stats import Statistics
 from studyapp.services.study import CardView, SessionSummary
 from studyapp.services.sync import SyncPlan
 
@@ -43,6 +45,7 @@ SHORTCUTS = """<table cellpadding="4">
 <tr><td><b>N</b></td><td>your own note on the card</td></tr>
 <tr><td><b>Esc</b></td><td>leave the session</td></tr>
 <tr><td><b>S</b></td><td>study everything due (deck list)</td></tr>
+<tr><td><b>T</b> / <b>Ctrl+T</b></td><td>statistics and readiness (Esc goes back)</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>F5</b></td><td>sync decks</td></tr>
 </table>"""
@@ -72,7 +75,8 @@ class MainWindow(QMainWindow):
         self.overview = OverviewScreen(self.colors)
         self.review = ReviewScreen(self.colors, library.settings.font_size)
         self.summary = SummaryScreen()
-        for screen in (self.overview, self.review, self.summary):
+        self.statistics = StatisticsScreen(self.colors)
+        for screen in (self.overview, self.review, self.summary, self.statistics):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
 
@@ -81,6 +85,9 @@ class MainWindow(QMainWindow):
         self.review.details_requested.connect(self._on_details_requested)
         self.review.note_requested.connect(self._on_note_requested)
         self.summary.back_requested.connect(self.show_overview)
+        self.overview.statistics_requested.connect(self.show_statistics)
+        self.statistics.back_requested.connect(self.show_overview)
+        self.statistics.exam_date_chosen.connect(self._on_exam_date_chosen)
 
         self._busy = QProgressBar()
         self._busy.setRange(0, 0)
@@ -130,6 +137,7 @@ class MainWindow(QMainWindow):
         self._action(study, "Note on this card\tN", self._note_on_current)
         self._action(study, "Back to decks\tEsc", self.review.leave)
         tools = bar.addMenu("&Tools")
+        self._action(tools, "Statistics", self.show_statistics, "Ctrl+T")
         self._action(tools, "Settings…", self.open_settings, "Ctrl+,")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self._show_shortcuts, "F1")
@@ -146,6 +154,24 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
         self.undo_action.setEnabled(False)
+
+    @Slot()
+    def show_statistics(self) -> None:
+        """The statistics screen, all decks, computed afresh (the rest off the GUI thread)."""
+        clock = self._clock or utc_now
+        statistics = Statistics(self.library.engine, self.library.settings, clock=clock)
+        self.stack.setCurrentWidget(self.statistics)
+        self.undo_action.setEnabled(False)
+        self.statistics.start(statistics, self.library.settings.exam)
+        self.statistics.setFocus()
+
+    @Slot(object)
+    def _on_exam_date_chosen(self, exam: date | None) -> None:
+        settings = self.library.settings.with_changes(
+            exam_date=exam.isoformat() if exam is not None else ""
+        )
+        self.library.update_settings(settings)
+        self.statistics.set_exam_date(exam)
 
     @Slot(object)
     def _on_study_requested(self, choice: ScopeChoice) -> None:
@@ -212,6 +238,7 @@ class MainWindow(QMainWindow):
         self.colors = apply_theme(app, s.theme, s.font_size)
         self.review.set_colors(self.colors)
         self.overview.set_colors(self.colors)
+        self.statistics.set_colors(self.colors)
         self.review.set_font_size(s.font_size)
         if self.review.session is not None:
             self.review.session.apply_settings(s)
@@ -303,4 +330,5 @@ class MainWindow(QMainWindow):
         # Every answer is already committed; only wait for a running sync to finish.
         if self._task is not None and self._task.is_running():
             self._task.wait()
+        self.statistics.wait()
         super().closeEvent(event)

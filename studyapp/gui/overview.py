@@ -32,9 +32,11 @@ class OverviewScreen(QWidget):
 
     Signals:
         study_requested(ScopeChoice): everything, a family or a deck.
+        statistics_requested(): T, the statistics screen.
     """
 
     study_requested = Signal(object)
+    statistics_requested = Signal()
 
     def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,7 +136,7 @@ class OverviewScreen(QWidget):
         self._empty.setVisible(overview.is_empty or total == 0)
         self._footer.setText(
             f"{overview.reviews_total} reviews so far · Space or Enter studies the selection, "
-            "S studies everything"
+            "S studies everything, T shows statistics"
         )
         first = self._tree.topLevelItem(0)
         if first is not None:
@@ -176,6 +178,9 @@ class OverviewScreen(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_S:
             self.study_requested.emit(ScopeChoice.everything())
+            return
+        if event.key() == Qt.Key.Key_T:
+            self.statistics_requested.emit()
             return
         if event.key() == Qt.Key.Key_Space:
             item = self._tree.currentItem()

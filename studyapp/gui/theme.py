@@ -103,6 +103,9 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
         QWidget {{ font-size: {base}pt; }}
         QLabel#title {{ font-size: {base + 7}pt; font-weight: 600; }}
         QLabel#subtitle, QLabel#muted {{ color: {c.muted}; }}
+        QLabel#statValue {{ font-size: {base + 3}pt; font-weight: 600; }}
+        QLabel#chartTitle {{ font-weight: 600; }}
+        QLabel#headline {{ font-size: {base + 2}pt; }}
         QLabel#empty {{ color: {c.muted}; font-size: {base + 2}pt; padding: 24px; }}
         QFrame#card {{ background: {c.surface}; border: 1px solid {c.border};
                       border-radius: 10px; }}

@@ -23,19 +23,19 @@ from __future__ import annotations
 import statistics
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.studyday import require_utc, study_day, utc_now
+from studyapp.services.library import FAMILY_TITLES
 from studyapp.services.settings import Settings
 from studyapp.store import stats as store
 from studyapp.store.database import Engine
 from studyapp.store.stats import IVL_NONE, IVL_YOUNG, Scope
 
 __all__ = [
-    "FAMILY_TITLES",
     "Calendar",
     "Coverage",
     "DeckCoverage",
@@ -53,15 +53,6 @@ __all__ = [
     "TrueRetention",
     "UnknownFilter",
 ]
-
-FAMILY_TITLES = {
-    "mechanisms": "Mechanisms",
-    "evidence": "Evidence",
-    "terms": "Terms",
-    "process": "Therapy process",
-    "safety": "Risks and safety",
-}
-"""The bundled families' titles, in the order the screens list them."""
 
 CALENDAR_DAYS = 365
 FORECAST_DAYS = 365
@@ -280,7 +271,7 @@ class Histogram:
 
 
 STABILITY_BINS = (
-    (1, "<1 d"),
+    (1, "under 1 d"),
     (2, "1 d"),
     (4, "2-3 d"),
     (7, "4-6 d"),
@@ -493,6 +484,15 @@ class Statistics:
             cards_today = store.cards_studied_since(conn, scope.scope, since_ms=start_ms)
         return summarize_answers(rows, cards_today, self.local_date(start))
 
+    def today(self, scope: StatsScope) -> Today:
+        """Today's study alone, from today's answers (a few rows, by index): what the
+        statistics screen shows first."""
+        start_ms = int(self.day_start().timestamp() * 1000)
+        with self.engine.connect() as conn:
+            rows = store.answers_since(conn, scope.scope, since_ms=start_ms)
+            cards = store.cards_studied_since(conn, scope.scope, since_ms=start_ms)
+        return summarize_today(rows, cards)
+
     def answer_totals(self, scope: StatsScope) -> tuple[int, int]:
         """All answers ever given in the scope, and the milliseconds they took."""
         with self.engine.connect() as conn:
@@ -609,36 +609,24 @@ def summarize_answers(
     """Today, streak, calendar, time spent and true retention from answers by day."""
     per_day: dict[int, int] = {}
     ms_per_day: dict[int, int] = {}
-    answers_today = failed_today = 0
-    kinds = {"learning": 0, "review": 0, "relearning": 0}
-    ms_today = 0
     total_answers = 0
     total_ms = 0
     periods = {key: [0, 0, 0, 0] for key, *_ in _PERIODS}
+    today_rows = []
     for row in rows:
         per_day[row.day] = per_day.get(row.day, 0) + row.answers
         ms_per_day[row.day] = ms_per_day.get(row.day, 0) + row.ms
         total_answers += row.answers
         total_ms += row.ms
         if row.day == 0:
-            answers_today += row.answers
-            ms_today += row.ms
-            failed_today += row.answers if row.failed else 0
-            kind = "review" if row.queue == 2 else "relearning" if row.queue == 3 else "learning"
-            kinds[kind] += row.answers
+            today_rows.append(row)
         if row.ivl == IVL_NONE:
             continue
         cell = (0 if row.ivl == IVL_YOUNG else 2) + (1 if row.failed else 0)
         for key, _label, since, until in _PERIODS:
             if (since is None or row.day >= since) and row.day <= until:
                 periods[key][cell] += row.answers
-    today_stats = Today(
-        cards=cards_today,
-        answers=answers_today,
-        seconds=ms_today / 1000,
-        again=failed_today,
-        **kinds,
-    )
+    today_stats = summarize_today(today_rows, cards_today)
     studied = {d for d, n in per_day.items() if n > 0}
     current = 0
     day = 0 if 0 in studied else -1
@@ -678,18 +666,14 @@ def summarize_answers(
     )
 
 
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, tuples and dates as JSON values (for ``studyapp stats --json``)."""
-    if hasattr(value, "to_json"):
-        return value.to_json()
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: to_jsonable(v) for k, v in asdict(value).items()}
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, float):
-        return round(value, 6)
-    return value
+def summarize_today(rows: Iterable[store.DayAnswers], cards: int) -> Today:
+    """Today's figures from today's answers by kind."""
+    answers = failed = ms = 0
+    kinds = {"learning": 0, "review": 0, "relearning": 0}
+    for row in rows:
+        answers += row.answers
+        ms += row.ms
+        failed += row.answers if row.failed else 0
+        kind = "review" if row.queue == 2 else "relearning" if row.queue == 3 else "learning"
+        kinds[kind] += row.answers
+    return Today(cards=cards, answers=answers, seconds=ms / 1000, again=failed, **kinds)

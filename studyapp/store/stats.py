@@ -41,6 +41,7 @@ __all__ = [
     "answer_totals",
     "answers_by_day",
     "answers_by_hour",
+    "answers_since",
     "card_counts",
     "card_texts",
     "cards_studied_since",
@@ -316,11 +317,27 @@ def answer_totals(conn: Connection, scope: Scope, *, use_tally: bool = True) -> 
     return int(answers), int(ms)
 
 
+def answers_since(conn: Connection, scope: Scope, *, since_ms: int) -> list[DayAnswers]:
+    """Answers since ``since_ms`` (today's: a few rows, by the reviewed_at index) by kind,
+    all as day 0."""
+    where, params = scope.card_filter("c")
+    sql = (
+        "SELECT r.queue_before, r.rating = 1, "
+        f"{_ivl_class('r.before', 'r.queue_before')}, count(*), sum(r.duration_ms) "
+        "FROM review r CROSS JOIN card c ON c.id = r.card_id "
+        f"WHERE r.reviewed_at >= :since AND {where} GROUP BY 1, 2, 3"
+    )
+    return [
+        DayAnswers(0, int(q), bool(f), int(i), int(n), int(ms or 0))
+        for q, f, i, n, ms in conn.execute(text(sql), params | {"since": since_ms})
+    ]
+
+
 def cards_studied_since(conn: Connection, scope: Scope, *, since_ms: int) -> int:
     """Distinct cards answered since ``since_ms`` (today's answers: a few rows, by index)."""
     where, params = scope.card_filter("c")
     sql = (
-        "SELECT count(DISTINCT r.card_id) FROM review r JOIN card c ON c.id = r.card_id "
+        "SELECT count(DISTINCT r.card_id) FROM review r CROSS JOIN card c ON c.id = r.card_id "
         f"WHERE r.reviewed_at >= :since AND {where}"
     )
     return int(conn.execute(text(sql), params | {"since": since_ms}).scalar_one())

@@ -91,6 +91,7 @@ def test_today_streak_and_calendar(log: Log, stats: Statistics) -> None:
     assert today.seconds == pytest.approx(8 * 6.0)
     assert today.again_rate == pytest.approx(3 / 8)
     assert (today.learning, today.review, today.relearning) == (3, 4, 1)
+    assert stats.today(stats.resolve()) == today  # the quick path the screen shows first
     # Days studied: 0, -1, -10, -100, -400: a streak of two days.
     assert answers.streak.current == 2
     assert answers.streak.longest == 2
@@ -187,7 +188,7 @@ def test_memory_histograms_and_retrievability(log: Log, stats: Statistics) -> No
     assert memory.retrievability.counts[19] == 1  # 95-100%
     assert memory.average_retrievability == pytest.approx((2 * nine_tenths + 1.0) / 3)
     labels = dict(zip(memory.stability.labels, memory.stability.counts, strict=True))
-    assert labels["<1 d"] == 1 and labels["1-2 wk"] == 1 and labels["2-4 mo"] == 1
+    assert labels["under 1 d"] == 1 and labels["1-2 wk"] == 1 and labels["2-4 mo"] == 1
     assert memory.difficulty.counts == (1, 0, 0, 0, 0, 1, 0, 0, 0, 1)
     assert memory.median_stability == 10
     assert memory.median_difficulty == pytest.approx(0.5)

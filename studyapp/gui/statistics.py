@@ -1,0 +1,860 @@
+"""The statistics screen: today, streak, calendar, forecast, true retention, answers by
+hour, time spent, FSRS memory, and readiness for the exam date, filterable by family and
+deck.
+
+Widgets only: every figure comes from :mod:`studyapp.services.stats` and
+:mod:`studyapp.services.readiness`. What is cheap (today's answers, the forecast) is
+computed on opening and drawn at once; the rest is computed on a worker thread, one panel
+after another, and drawn as each arrives, so the window never waits for a million answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studyapp.gui.background import BackgroundTask
+from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap
+from studyapp.gui.theme import Colors
+from studyapp.services.readiness import Readiness, readiness
+from studyapp.services.stats import (
+    AnswerStats,
+    Forecast,
+    Hours,
+    Memory,
+    Statistics,
+    StatsFilter,
+    StatsScope,
+    Today,
+)
+from studyapp.services.text import describe_duration
+
+__all__ = ["StatisticsScreen"]
+
+FORECAST_CHOICES = ((30, "30 days"), (90, "90 days"), (365, "1 year"))
+
+
+def _pct(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:.{digits}%}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+class _Stat(QFrame):
+    """A headline figure: its name and value on one line, a detail under them."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.setSpacing(0)
+        line = QHBoxLayout()
+        name = QLabel(label)
+        name.setObjectName("muted")
+        self.value = QLabel("–")
+        self.value.setObjectName("statValue")
+        line.addWidget(name)
+        line.addStretch(1)
+        line.addWidget(self.value)
+        layout.addLayout(line)
+        self.detail = QLabel()
+        self.detail.setObjectName("muted")
+        self.detail.setWordWrap(True)
+        layout.addWidget(self.detail)
+
+    def set(self, value: str, detail: str) -> None:
+        self.value.setText(value)
+        self.detail.setText(detail)
+
+
+@dataclass
+class _Job:
+    name: str
+    work: Callable[[], Any]
+    show: Callable[[Any], None]
+
+
+class StatisticsScreen(QWidget):
+    """Signals:
+    back_requested(): Esc or Back.
+    exam_date_chosen(object): the trainee set (a ``date``) or cleared (None) the exam date.
+    finished(): every panel of the current filter has been drawn (tests, screenshots).
+    """
+
+    back_requested = Signal()
+    exam_date_chosen = Signal(object)
+    finished = Signal()
+
+    def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors = colors
+        self._stats: Statistics | None = None
+        self._scope: StatsScope | None = None
+        self._exam: date | None = None
+        self._generation = 0
+        self._jobs: list[_Job] = []
+        self._task: BackgroundTask | None = None
+        self._forecast: Forecast | None = None
+        self._filling = False
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 10, 16, 8)
+        layout.setSpacing(8)
+        top = QHBoxLayout()
+        title = QLabel("Statistics")
+        title.setObjectName("title")
+        top.addWidget(title)
+        top.addStretch(1)
+        self.family = QComboBox()
+        self.family.setToolTip("Show one family of decks")
+        self.deck = QComboBox()
+        self.deck.setToolTip("Show one deck")
+        self.deck.setMinimumContentsLength(14)
+        self.deck.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        top.addWidget(self.family)
+        top.addWidget(self.deck)
+        self.back = QPushButton("Back")
+        self.back.setToolTip("Back to the decks (Esc)")
+        self.back.clicked.connect(self.back_requested.emit)
+        top.addWidget(self.back)
+        layout.addLayout(top)
+        self.family.currentIndexChanged.connect(self._on_family_changed)
+        self.deck.currentIndexChanged.connect(self._on_deck_changed)
+
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self._build_overview()
+        self._build_retention()
+        self._build_memory()
+        self._build_readiness()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _page(self, title: str, *, minimum_height: int = 400) -> QVBoxLayout:
+        """A tab whose content scrolls when the window is smaller than ``minimum_height``
+        allows, instead of squashing the charts."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        page = QWidget()
+        page.setMinimumHeight(minimum_height)
+        scroll.setWidget(page)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 8, 4, 4)
+        layout.setSpacing(8)
+        self.tabs.addTab(scroll, title)
+        return layout
+
+    def _build_overview(self) -> None:
+        layout = self._page("Overview", minimum_height=410)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        self.today_stat = _Stat("Today")
+        self.streak_stat = _Stat("Streak")
+        self.due_stat = _Stat("Due")
+        for stat in (self.today_stat, self.streak_stat, self.due_stat):
+            row.addWidget(stat, 1)
+        layout.addLayout(row)
+        self.calendar = CalendarHeatmap("Answers per day, the last 365 days", self._colors)
+        self.calendar.setMinimumHeight(140)
+        layout.addWidget(self.calendar, 4)
+        self.forecast = BarChart("Forecast: cards falling due", self._colors)
+        self.forecast_days = QComboBox()
+        for days, label in FORECAST_CHOICES:
+            self.forecast_days.addItem(f"Next {label}", days)
+        self.forecast_days.setToolTip("How far ahead the forecast looks")
+        self.forecast_days.currentIndexChanged.connect(self._draw_forecast)
+        header = QHBoxLayout()
+        header.addWidget(self.forecast.title)
+        header.addStretch(1)
+        header.addWidget(self.forecast_days)
+        panel_layout = self.forecast.layout()
+        assert isinstance(panel_layout, QVBoxLayout)
+        panel_layout.insertLayout(0, header)
+        self.forecast.setMinimumHeight(165)
+        layout.addWidget(self.forecast, 5)
+
+    def _build_retention(self) -> None:
+        layout = self._page("Retention", minimum_height=420)
+        self.retention_caption = QLabel(
+            "True retention, as Anki defines it: how often you passed (anything but Again) "
+            "cards you had learned, with an interval of a day or more. Young: under 21 days."
+        )
+        self.retention_caption.setObjectName("muted")
+        self.retention_caption.setWordWrap(True)
+        layout.addWidget(self.retention_caption)
+        self.retention = QTableWidget(6, 3)
+        self.retention.setHorizontalHeaderLabels(["Young", "Mature", "All"])
+        self.retention.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.retention.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.retention.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.retention.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.retention.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.retention.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.retention.setSizeAdjustPolicy(QAbstractItemView.SizeAdjustPolicy.AdjustToContents)
+        layout.addWidget(self.retention, 0)
+        self.retention_empty = QLabel()
+        self.retention_empty.setObjectName("empty")
+        self.retention_empty.setWordWrap(True)
+        self.retention_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.retention_empty.setVisible(False)
+        layout.addWidget(self.retention_empty)
+        charts = QHBoxLayout()
+        self.hours = BarChart("Answers by hour of the day (last 365 days)", self._colors)
+        self.time = BarChart("Minutes a day (last 30 days)", self._colors)
+        charts.addWidget(self.hours, 1)
+        charts.addWidget(self.time, 1)
+        layout.addLayout(charts, 1)
+
+    def _build_memory(self) -> None:
+        layout = self._page("Memory", minimum_height=400)
+        self.memory_caption = QLabel()
+        self.memory_caption.setObjectName("muted")
+        self.memory_caption.setWordWrap(True)
+        layout.addWidget(self.memory_caption)
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.stability = BarChart("Stability: days until recall falls to 90%", self._colors)
+        self.difficulty = BarChart("Difficulty", self._colors)
+        self.retrievability = BarChart("Retrievability: chance of recall now", self._colors)
+        grid.addWidget(self.stability, 0, 0, 1, 2)
+        grid.addWidget(self.difficulty, 1, 0)
+        grid.addWidget(self.retrievability, 1, 1)
+        layout.addLayout(grid, 1)
+
+    def _build_readiness(self) -> None:
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 10, 4, 4)
+        layout.setSpacing(10)
+        self.tabs.addTab(page, "Readiness")
+        row = QHBoxLayout()
+        self.exam_enabled = QCheckBox("My exam is on")
+        self.exam_enabled.setToolTip("The date you study toward: an exam, a supervision, …")
+        self.exam_date = QDateEdit()
+        self.exam_date.setCalendarPopup(True)
+        self.exam_date.setDisplayFormat("ddd d MMMM yyyy")
+        self.exam_date.setDate(QDate.currentDate().addDays(90))
+        self.exam_date.setEnabled(False)
+        row.addWidget(self.exam_enabled)
+        row.addWidget(self.exam_date)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.exam_enabled.toggled.connect(self._on_exam_toggled)
+        self.exam_date.dateChanged.connect(self._on_exam_date_edited)
+        self.readiness_headline = QLabel()
+        self.readiness_headline.setObjectName("headline")
+        self.readiness_headline.setWordWrap(True)
+        layout.addWidget(self.readiness_headline)
+        self.readiness_chart = BarChart(
+            "Share of cards recalled, by family", self._colors, horizontal=True
+        )
+        self.readiness_chart.setMinimumHeight(190)
+        layout.addWidget(self.readiness_chart)
+        self.plan = QLabel()
+        self.plan.setWordWrap(True)
+        self.plan.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.plan)
+        self.readiness_table = QTreeWidget()
+        self.readiness_table.setHeaderLabels(
+            ["Family / deck", "Cards", "Now", "On the date", "If you finish"]
+        )
+        self.readiness_table.setRootIsDecorated(True)
+        self.readiness_table.setUniformRowHeights(True)
+        header = self.readiness_table.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, 5):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.readiness_table.setMinimumHeight(160)
+        layout.addWidget(self.readiness_table)
+        risk_title = QLabel("Most at risk on the date")
+        risk_title.setObjectName("chartTitle")
+        layout.addWidget(risk_title)
+        self.at_risk = QTreeWidget()
+        self.at_risk.setHeaderLabels(["Recall", "Card", "Deck", "Due"])
+        self.at_risk.setRootIsDecorated(False)
+        risk_header = self.at_risk.header()
+        risk_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2, 3):
+            risk_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.at_risk.setMinimumHeight(140)
+        layout.addWidget(self.at_risk)
+        self.readiness_note = QLabel(
+            "How this is worked out: FSRS predicts each card's recall on the date from its "
+            "memory, with the reviews you will do until then; cards you have not started "
+            "count as not known. See docs/readiness.md."
+        )
+        self.readiness_note.setObjectName("muted")
+        self.readiness_note.setWordWrap(True)
+        layout.addWidget(self.readiness_note)
+        layout.addStretch(1)
+        self._readiness_widgets: list[QWidget] = [
+            self.readiness_chart,
+            self.plan,
+            self.readiness_table,
+            risk_title,
+            self.at_risk,
+        ]
+
+    # -- public ----------------------------------------------------------------------------
+    def set_colors(self, colors: Colors) -> None:
+        self._colors = colors
+        for panel in (
+            self.calendar,
+            self.forecast,
+            self.hours,
+            self.time,
+            self.stability,
+            self.difficulty,
+            self.retrievability,
+            self.readiness_chart,
+        ):
+            panel.apply_colors(colors)
+        if self._stats is not None:
+            self.refresh()
+
+    def start(self, statistics: Statistics, exam: date | None) -> None:
+        """Show the statistics of ``statistics``' store, all decks, from scratch."""
+        self._stats = statistics
+        self._exam = exam
+        self._fill_filters()
+        self._show_exam(exam)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Compute everything again for the current filter."""
+        stats = self._stats
+        if stats is None:
+            return
+        self._generation += 1
+        self._jobs = []
+        wanted = StatsFilter(
+            family=self.family.currentData() or None, deck=self.deck.currentData() or None
+        )
+        scope = stats.resolve(wanted)
+        self._scope = scope
+        # Drawn at once: today's answers and the forecast are a few indexed rows.
+        self._show_today(stats.today(scope))
+        self._forecast = stats.forecast(scope)
+        self._draw_forecast()
+        for panel in (
+            self.calendar,
+            self.hours,
+            self.time,
+            self.stability,
+            self.difficulty,
+            self.retrievability,
+        ):
+            panel.show_message("Counting…")
+        self.streak_stat.set("…", "")
+        generation = self._generation
+        self._jobs = [
+            _Job("answers", lambda: stats.answers(scope), self._show_answers),
+            _Job("hours", lambda: stats.hours(scope), self._show_hours),
+            _Job("memory", lambda: stats.memory(scope), self._show_memory),
+        ]
+        self._queue_readiness()
+        if self._task is None or not self._task.is_running():
+            self._next_job(generation)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._jobs) or (self._task is not None and self._task.is_running())
+
+    def wait(self) -> None:
+        """Finish the running computation (closing the window)."""
+        if self._task is not None and self._task.is_running():
+            self._task.wait()
+
+    # -- computing -------------------------------------------------------------------------
+    def _queue_readiness(self) -> None:
+        stats, scope, exam = self._stats, self._scope, self._exam
+        for widget in self._readiness_widgets:
+            widget.setVisible(False)
+        if exam is None:
+            self.readiness_headline.setText(
+                "Set the date you study toward (an exam, a supervision, the start of your "
+                "clinical work) and this page shows how ready you will be on it."
+            )
+            return
+        self.readiness_headline.setText("Working out your readiness…")
+        if stats is not None and scope is not None:
+            self._jobs.append(
+                _Job("readiness", lambda: readiness(stats, scope, exam), self._show_readiness)
+            )
+
+    def _next_job(self, generation: int) -> None:
+        if generation != self._generation:
+            return
+        if not self._jobs:
+            self.finished.emit()
+            return
+        job = self._jobs.pop(0)
+        task = BackgroundTask(job.work, self)
+        task.finished.connect(lambda result, g=generation, j=job: self._on_done(g, j, result))
+        task.failed.connect(lambda message, g=generation: self._on_failed(g, message))
+        self._task = task
+        task.start()
+
+    def _on_done(self, generation: int, job: _Job, result: object) -> None:
+        if generation == self._generation:
+            job.show(result)
+            self._next_job(generation)
+        else:  # the filter changed meanwhile: start over with the new one's jobs
+            self._next_job(self._generation)
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            for panel in (self.calendar, self.hours, self.time, self.stability):
+                if not panel.showing_chart:
+                    panel.show_message(f"Could not compute the statistics: {message}")
+            self._jobs = []
+            self.finished.emit()
+        else:
+            self._next_job(self._generation)
+
+    # -- filters ---------------------------------------------------------------------------
+    def _fill_filters(self) -> None:
+        assert self._stats is not None
+        self._filling = True
+        self.family.clear()
+        self.family.addItem("All families", "")
+        self._families = self._stats.families()
+        for family, title, _decks in self._families:
+            self.family.addItem(title, family)
+        self._fill_decks()
+        self._filling = False
+
+    def _fill_decks(self) -> None:
+        chosen = self.family.currentData() or ""
+        self.deck.clear()
+        self.deck.addItem("All decks", "")
+        for family, _title, decks in getattr(self, "_families", []):
+            if chosen and family != chosen:
+                continue
+            for deck_id, deck_title in decks:
+                self.deck.addItem(deck_title, deck_id)
+
+    @Slot(int)
+    def _on_family_changed(self, _index: int) -> None:
+        if self._filling:
+            return
+        self._filling = True
+        self._fill_decks()
+        self._filling = False
+        self.refresh()
+
+    @Slot(int)
+    def _on_deck_changed(self, _index: int) -> None:
+        if not self._filling:
+            self.refresh()
+
+    def choose(self, *, family: str = "", deck: str = "") -> None:
+        """Select a filter as the trainee would (tests)."""
+        self.family.setCurrentIndex(max(0, self.family.findData(family)))
+        if deck:
+            self.deck.setCurrentIndex(max(0, self.deck.findData(deck)))
+
+    # -- exam date -------------------------------------------------------------------------
+    def _show_exam(self, exam: date | None) -> None:
+        self.exam_enabled.blockSignals(True)
+        self.exam_date.blockSignals(True)
+        self.exam_enabled.setChecked(exam is not None)
+        self.exam_date.setEnabled(exam is not None)
+        if exam is not None:
+            self.exam_date.setDate(QDate(exam.year, exam.month, exam.day))
+        self.exam_enabled.blockSignals(False)
+        self.exam_date.blockSignals(False)
+
+    def set_exam_date(self, exam: date | None) -> None:
+        """Forecast for ``exam`` (from the settings); recompute readiness only."""
+        self._exam = exam
+        self._show_exam(exam)
+        if self._stats is None:
+            return
+        generation = self._generation
+        idle = not self.busy
+        self._queue_readiness()
+        if idle:
+            self._next_job(generation)
+
+    @Slot(bool)
+    def _on_exam_toggled(self, on: bool) -> None:
+        self.exam_date.setEnabled(on)
+        self.exam_date_chosen.emit(self._edited_date() if on else None)
+
+    @Slot(QDate)
+    def _on_exam_date_edited(self, _date: QDate) -> None:
+        if self.exam_enabled.isChecked():
+            self.exam_date_chosen.emit(self._edited_date())
+
+    def _edited_date(self) -> date:
+        value = self.exam_date.date()
+        return date(value.year(), value.month(), value.day())
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _show_today(self, today: Today) -> None:
+        if today.answers == 0:
+            self.today_stat.set("Nothing yet", "No answers today so far.")
+            return
+        self.today_stat.set(
+            _plural(today.cards, "card"),
+            f"{_plural(today.answers, 'answer')} in {describe_duration(today.seconds)} · "
+            f"Again {_pct(today.again_rate)}",
+        )
+
+    @Slot()
+    def _draw_forecast(self) -> None:
+        forecast = self._forecast
+        if forecast is None:
+            return
+        days = int(self.forecast_days.currentData() or 30)
+        c = self._colors
+        self.due_stat.set(
+            f"{forecast.due(0) + forecast.overdue:,} today",
+            f"{forecast.total(7):,} in the next 7 days"
+            + (f" · {forecast.overdue:,} overdue" if forecast.overdue else ""),
+        )
+        total = forecast.total(days)
+        if total == 0 and forecast.overdue == 0:  # an empty chart says nothing
+            self.forecast.caption.setText("")
+            self.forecast.show_message(
+                "Nothing is scheduled yet. Cards you learn appear here on the day they fall due."
+            )
+            return
+        self.forecast.caption.setText(
+            f"{_plural(total, 'card')} in the next {days} days, "
+            f"{forecast.average(days):,.1f} a day on average"
+            + (f"; {forecast.overdue:,} overdue now" if forecast.overdue else "")
+        )
+        if days <= 90:
+            learning = list(forecast.learning[:days])
+            review = list(forecast.review[:days])
+            review[0] += forecast.overdue
+            step = 7 if days <= 30 else 14
+            ticks = [(0.0, "today")] + [(float(d), f"+{d} d") for d in range(step, days, step)]
+            tips = [self._day_tip(d) for d in range(days)]
+        else:  # a year: weeks
+            weeks = (days + 6) // 7
+            learning = [sum(forecast.learning[w * 7 : w * 7 + 7]) for w in range(weeks)]
+            review = [sum(forecast.review[w * 7 : w * 7 + 7]) for w in range(weeks)]
+            review[0] += forecast.overdue
+            ticks = [(0.0, "this week")] + [
+                (float(w), f"+{w * 7 // 30} mo") for w in range(9, weeks, 9)
+            ]
+            tips = [f"week of {self._day_label(w * 7)}" for w in range(weeks)]
+        self.forecast.set_bars(
+            [Bars("Review", review, c.review), Bars("Learning", learning, c.learning)],
+            ticks,
+            stacked=True,
+            tips=tips,
+        )
+
+    def _day_label(self, offset: int) -> str:
+        assert self._stats is not None
+        day = self._stats.local_date(self._stats.day_start()) + timedelta(days=offset)
+        return f"{day:%a %d %b}"
+
+    def _day_tip(self, offset: int) -> str:
+        return "today (with overdue cards)" if offset == 0 else self._day_label(offset)
+
+    def _show_answers(self, result: object) -> None:
+        assert isinstance(result, AnswerStats)
+        self._show_today(result.today)
+        streak = result.streak
+        if streak.current:
+            self.streak_stat.set(
+                _plural(streak.current, "day"),
+                f"longest {streak.longest:,} · {streak.days_last_year} of the last 365 days",
+            )
+        else:
+            self.streak_stat.set(
+                "No streak yet" if not streak.longest else "0 days",
+                "Study today to start one."
+                if not streak.longest
+                else f"longest {streak.longest:,} · study today to start again",
+            )
+        calendar = result.calendar
+        if calendar.total == 0:
+            self.calendar.caption.setText("")
+            self.calendar.show_message(
+                "No answers in the last year yet. Every day you study fills a square here."
+            )
+        else:
+            self.calendar.caption.setText(
+                f"{calendar.total:,} answers on {calendar.active_days} days; "
+                f"busiest day {calendar.busiest:,}"
+            )
+            self.calendar.set_days(calendar.first_day, calendar.counts)
+        self._show_retention(result)
+        time = result.time
+        minutes = list(time.minutes[-30:])
+        if not any(minutes):
+            self.time.caption.setText("")
+            self.time.show_message("No study time in the last 30 days.")
+        else:
+            per = time.seconds_per_answer
+            self.time.caption.setText(
+                f"{describe_duration(sum(minutes) * 60)} in the last 30 days"
+                + (f", {per:.0f} s an answer" if per else "")
+            )
+            first = time.first_day + timedelta(days=len(time.minutes) - 30)
+            tips = [f"{first + timedelta(days=i):%a %d %b}" for i in range(30)]
+            self.time.set_bars(
+                [Bars("Minutes", minutes, self._colors.accent)],
+                [
+                    (0.0, f"{first:%d %b}"),
+                    (14.0, f"{first + timedelta(days=14):%d %b}"),
+                    (29.0, "today"),
+                ],
+                tips=tips,
+                value_format="{:,.0f} min",
+            )
+
+    def _show_retention(self, result: AnswerStats) -> None:
+        retention = result.retention
+        empty = retention.is_empty
+        self.retention.setVisible(not empty)
+        self.retention_empty.setVisible(empty)
+        if empty:
+            self.retention_empty.setText(
+                "No reviews of learned cards yet. True retention counts answers to cards "
+                "with an interval of a day or more: come back after your first reviews."
+            )
+            return
+        self.retention.setVerticalHeaderLabels([p.label for p in retention.periods])
+        for row, period in enumerate(retention.periods):
+            cells = (
+                (period.young, period.young_passed + period.young_failed),
+                (period.mature, period.mature_passed + period.mature_failed),
+                (period.total, period.passed + period.failed),
+            )
+            for column, (rate, count) in enumerate(cells):
+                text = "–" if not count else f"{_pct(rate, 1)}  of {count:,}"
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.retention.setItem(row, column, item)
+
+    def _show_hours(self, result: object) -> None:
+        assert isinstance(result, Hours)
+        if result.total == 0:
+            self.hours.caption.setText("")
+            self.hours.show_message("No answers in the last year yet.")
+            return
+        passed = [result.answers[h] - result.failed[h] for h in range(24)]
+        busiest = max(range(24), key=lambda h: result.answers[h])
+        rated = [h for h in range(24) if result.answers[h] >= max(20, result.total // 100)]
+        best = max(rated, key=lambda h: result.pass_rate(h) or 0.0) if rated else None
+        caption = f"Busiest at {busiest:02d}:00"
+        if best is not None:
+            caption += f"; best pass rate at {best:02d}:00 ({_pct(result.pass_rate(best))})"
+        self.hours.caption.setText(caption)
+        tips = [
+            f"{h:02d}:00-{h + 1:02d}:00, pass rate {_pct(result.pass_rate(h))}" for h in range(24)
+        ]
+        self.hours.set_bars(
+            [
+                Bars("Passed", passed, self._colors.good),
+                Bars("Again", list(result.failed), self._colors.again),
+            ],
+            [(float(h), f"{h:02d}:00") for h in (0, 6, 12, 18)],
+            stacked=True,
+            tips=tips,
+        )
+
+    def _show_memory(self, result: object) -> None:
+        assert isinstance(result, Memory)
+        panels = (self.stability, self.difficulty, self.retrievability)
+        if result.cards == 0:
+            self.memory_caption.setText("")
+            for panel in panels:
+                panel.caption.setText("")
+                panel.show_message(
+                    "No card has a memory state yet: study some new cards and FSRS starts "
+                    "tracking how well you know each one."
+                )
+            return
+        self.memory_caption.setText(
+            f"FSRS's model of your memory of {result.cards:,} cards you have studied."
+        )
+        c = self._colors
+        self.stability.caption.setText(f"Median {result.median_stability or 0:,.0f} days")
+        self.stability.set_bars(
+            [Bars("Cards", result.stability.counts, c.review)],
+            list(enumerate(result.stability.labels)),
+            tips=list(result.stability.labels),
+        )
+        self.difficulty.caption.setText(f"Median {_pct(result.median_difficulty)}")
+        self.difficulty.set_bars(
+            [Bars("Cards", result.difficulty.counts, c.learning)],
+            [(0.0, "easy"), (9.0, "hard")],
+            tips=list(result.difficulty.labels),
+        )
+        self.retrievability.caption.setText(f"Average {_pct(result.average_retrievability)}")
+        self.retrievability.set_bars(
+            [Bars("Cards", result.retrievability.counts, c.accent)],
+            [(0.0, "0%"), (10.0, "50%"), (19.0, "100%")],
+            tips=list(result.retrievability.labels),
+        )
+
+    def _show_readiness(self, result: object) -> None:
+        assert isinstance(result, Readiness)
+        self.readiness_headline.setText(result.message)
+        shown = result.ok
+        for widget in self._readiness_widgets:
+            widget.setVisible(shown)
+        if not shown:
+            return
+        c = self._colors
+        families = [g for g in result.groups if g.kind == "family"]
+        bars = families if len(families) > 1 else [g for g in result.groups if g.kind == "deck"][:8]
+        labels = [g.title for g in bars]
+        self.readiness_chart.caption.setText(
+            f"Now, on {result.exam_date:%d %B %Y} at your pace, and if you introduce every "
+            "new card before then"
+        )
+        self.readiness_chart.set_bars(
+            [
+                Bars("Now", [100 * (g.share_now or 0) for g in bars], c.muted),
+                Bars("On the date", [100 * (g.share_on_date or 0) for g in bars], c.accent),
+                Bars("If you finish", [100 * (g.share_if_finished or 0) for g in bars], c.good),
+            ],
+            list(enumerate(labels)),
+            tips=labels,
+            value_format="{:.0f}%",
+            maximum=100,
+        )
+        self.readiness_chart.setMinimumHeight(80 + 34 * len(bars))
+        self.plan.setText(self._plan_text(result))
+        self.readiness_table.clear()
+        parent: QTreeWidgetItem | None = None
+        for group in result.groups:
+            if group.kind == "total":
+                continue
+            item = QTreeWidgetItem(
+                [
+                    group.title,
+                    f"{group.cards:,}",
+                    _pct(group.share_now),
+                    _pct(group.share_on_date),
+                    _pct(group.share_if_finished),
+                ]
+            )
+            for column in range(1, 5):
+                item.setTextAlignment(
+                    column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                )
+            if group.kind == "family":
+                font = item.font(0)
+                font.setBold(True)
+                item.setFont(0, font)
+                self.readiness_table.addTopLevelItem(item)
+                item.setExpanded(len(families) <= 2)
+                parent = item
+            elif parent is not None:
+                parent.addChild(item)
+        self.at_risk.clear()
+        for card in result.at_risk:
+            item = QTreeWidgetItem(
+                [_pct(card.recall), card.question, card.deck, f"{card.due:%d %b %Y}"]
+            )
+            item.setToolTip(1, card.question)
+            self.at_risk.addTopLevelItem(item)
+        if not result.at_risk:
+            self.at_risk.addTopLevelItem(QTreeWidgetItem(["", "No card studied yet.", "", ""]))
+
+    @staticmethod
+    def _plan_text(result: Readiness) -> str:
+        current, finish = result.current, result.finish
+        parts: list[str] = []
+        total = result.total
+        if current is not None and total is not None:
+            new = total.new
+            minutes = (
+                f", about {describe_duration(current.minutes_per_day * 60)} a day"
+                if current.minutes_per_day is not None
+                else ""
+            )
+            if new == 0:
+                parts.append(
+                    f"You have started every card. Expect about "
+                    f"{current.reviews_per_day:,.0f} reviews a day until then{minutes}."
+                )
+            elif current.finishes_on is not None:
+                parts.append(
+                    f"At your limit of {current.new_per_day} new cards a day you start the "
+                    f"last of your {new:,} new cards on {current.finishes_on:%d %B}: about "
+                    f"{current.reviews_per_day:,.0f} reviews a day{minutes}."
+                )
+            else:
+                parts.append(
+                    f"At your limit of {current.new_per_day} new cards a day you start "
+                    f"{current.introduced:,} of your {new:,} new cards by then (about "
+                    f"{current.reviews_per_day:,.0f} reviews a day{minutes}); the rest count "
+                    "as not known."
+                )
+                if finish is not None:
+                    load = (
+                        f", about {describe_duration(finish.minutes_per_day * 60)} a day"
+                        if finish.minutes_per_day is not None
+                        else ""
+                    )
+                    heavy = (
+                        " That is more than most people can keep up: a later date, or a "
+                        "narrower focus with the filters above, may be wiser."
+                        if finish.minutes_per_day is not None and finish.minutes_per_day > 180
+                        else ""
+                    )
+                    parts.append(
+                        f"<b>To start them all before the date:</b> {finish.new_per_day:,} new "
+                        f"cards a day, then about {finish.reviews_per_day:,.0f} reviews a "
+                        f"day{load}.{heavy}"
+                    )
+        return "<br>".join(parts)
+
+    # -- keys ------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.back_requested.emit()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,189 @@
+"""The statistics screen: opened by Ctrl+T and T, left by Esc, its filters, its charts
+from a known log, its empty states and the exam date (pytest-qt, real key presses)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+
+from studyapp.services.library import Library
+from tests.conftest import T0
+from tests.statslog import Log, at
+
+
+@pytest.fixture
+def log(synced: Library) -> Iterator[Log]:
+    writer = Log(synced)
+    yield writer
+    writer.close()
+
+
+def open_statistics(qtbot: Any, window: Any) -> Any:
+    qtbot.keyClick(window.overview, Qt.Key.Key_T)
+    screen = window.statistics
+    assert window.stack.currentWidget() is screen
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    return screen
+
+
+def test_ctrl_t_opens_it_and_esc_goes_back(qtbot: Any, window: Any) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.statistics
+    qtbot.waitUntil(lambda: not window.statistics.busy, timeout=20_000)
+    qtbot.keyClick(window.statistics, Qt.Key.Key_Escape)
+    assert window.stack.currentWidget() is window.overview
+    tools = next(a for a in window.menuBar().actions() if a.text() == "&Tools").menu()
+    assert "Statistics" in [a.text() for a in tools.actions()]
+
+
+def test_no_reviews_yet_shows_what_to_do_not_empty_charts(qtbot: Any, window: Any) -> None:
+    screen = open_statistics(qtbot, window)
+    assert screen.today_stat.value.text() == "Nothing yet"
+    assert screen.streak_stat.value.text() == "No streak yet"
+    for panel, words in (
+        (screen.calendar, "Every day you study fills a square"),
+        (screen.forecast, "Nothing is scheduled yet"),
+        (screen.hours, "No answers in the last year"),
+        (screen.stability, "No card has a memory state yet"),
+    ):
+        assert not panel.showing_chart
+        assert words in panel.empty.text()
+    screen.tabs.setCurrentIndex(1)
+    assert screen.retention_empty.isVisible() and not screen.retention.isVisible()
+    assert "No reviews of learned cards yet" in screen.retention_empty.text()
+
+
+def test_a_known_history_fills_the_charts(qtbot: Any, window: Any, log: Log) -> None:
+    mech = log.cards("sample-mechanisms")
+    log.answer(mech[0], at(T0, hours=-2), rating=3, interval_days=30)
+    log.answer(mech[1], at(T0, hours=-2), rating=1, interval_days=4)
+    log.answer(mech[0], at(T0, days=-1))
+    log.answer(mech[0], at(T0, days=-2))
+    log.state(mech[0], due=at(T0, days=3), last_review=at(T0, hours=-2))
+    log.state(mech[1], queue=3, due=at(T0, hours=1), last_review=at(T0, hours=-2))
+    screen = open_statistics(qtbot, window)
+    assert screen.today_stat.value.text() == "2 cards"
+    assert "Again 50%" in screen.today_stat.detail.text()
+    assert screen.streak_stat.value.text() == "3 days"
+    assert screen.calendar.showing_chart
+    # The last square is today (2 answers); Monday 2 March 2026 is column 52, row 0.
+    assert screen.calendar.day_at(52, 0) == (date(2026, 3, 2), 2)
+    assert screen.forecast.showing_chart
+    assert "2 cards in the next 30 days" in screen.forecast.caption.text()
+    assert screen.stability.showing_chart and screen.retrievability.showing_chart
+    table = screen.retention
+    assert table.item(0, 0).text() == "0.0%  of 1"  # today, young: the 4-day card failed
+    assert table.item(0, 1).text() == "100.0%  of 1"  # today, mature: passed
+
+
+def test_the_filters_narrow_every_figure(qtbot: Any, window: Any, log: Log) -> None:
+    log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-1))
+    log.answer(log.cards("sample-terms")[0], at(T0, hours=-1))
+    log.answer(log.cards("sample-terms")[1], at(T0, hours=-1))
+    screen = open_statistics(qtbot, window)
+    assert screen.today_stat.value.text() == "3 cards"
+    family = screen.family
+    assert [family.itemText(i) for i in range(family.count())] == [
+        "All families",
+        "Mechanisms",
+        "Terms",
+    ]
+    family.setFocus()
+    qtbot.keyClick(family, Qt.Key.Key_Down)
+    qtbot.keyClick(family, Qt.Key.Key_Down)  # Terms
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert family.currentText() == "Terms"
+    assert [screen.deck.itemText(i) for i in range(screen.deck.count())] == [
+        "All decks",
+        "Sample terms",
+    ]
+    assert screen.today_stat.value.text() == "2 cards"
+    assert screen.calendar.caption.text().startswith("2 answers")
+    screen.choose(family="mechanisms", deck="sample-mechanisms")
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert screen.today_stat.value.text() == "1 card"
+
+
+def test_a_deck_without_cards_says_so(qtbot: Any, window: Any, synced: Library) -> None:
+    from sqlalchemy import text
+
+    with synced.engine.begin() as conn:
+        conn.execute(text("UPDATE card SET retired = 1 WHERE deck_id = 'sample-terms'"))
+    screen = open_statistics(qtbot, window)
+    screen.choose(family="terms")
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert "Nothing is scheduled yet" in screen.forecast.empty.text()
+    assert "No card has a memory state yet" in screen.stability.empty.text()
+
+
+def test_setting_the_exam_date_forecasts_readiness_and_saves_it(
+    qtbot: Any, window: Any, synced: Library, log: Log
+) -> None:
+    card = log.cards("sample-mechanisms")[0]
+    log.state(card, stability=50, due=at(T0, days=40), last_review=at(T0, days=-10))
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(3)
+    assert "Set the date you study toward" in screen.readiness_headline.text()
+    assert not screen.readiness_chart.isVisible()
+    screen.exam_date.setDate(QDate(2026, 4, 1))
+    qtbot.mouseClick(screen.exam_enabled, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert synced.settings.exam_date == "2026-04-01"
+    assert screen.readiness_headline.text().startswith("On Wednesday 1 April 2026")
+    assert screen.readiness_chart.isVisible() and screen.readiness_chart.showing_chart
+    families = [
+        screen.readiness_table.topLevelItem(i).text(0)
+        for i in range(screen.readiness_table.topLevelItemCount())
+    ]
+    assert families == ["Mechanisms", "Terms"]
+    assert screen.at_risk.topLevelItemCount() == 1
+    assert "Which receptor" in screen.at_risk.topLevelItem(0).text(1)
+    assert "new cards a day" in screen.plan.text()
+
+
+def test_a_past_exam_date_gets_a_message_not_a_number(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    window.apply_settings(synced.settings.with_changes(exam_date="2026-02-01"))
+    screen = open_statistics(qtbot, window)
+    assert screen.exam_enabled.isChecked()
+    assert "has passed" in screen.readiness_headline.text()
+    assert "%" not in screen.readiness_headline.text()
+    assert not screen.readiness_chart.isVisibleTo(screen)
+    screen.tabs.setCurrentIndex(3)
+    qtbot.mouseClick(screen.exam_enabled, Qt.MouseButton.LeftButton)  # clear it
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert synced.settings.exam_date == ""
+    assert "Set the date you study toward" in screen.readiness_headline.text()
+
+
+def test_a_close_exam_date_is_too_close_to_forecast(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    soon = T0.date() + timedelta(days=3)
+    window.apply_settings(synced.settings.with_changes(exam_date=soon.isoformat()))
+    screen = open_statistics(qtbot, window)
+    assert "in 3 days: too close" in screen.readiness_headline.text()
+
+
+def test_the_forecast_range_can_be_a_year_in_weeks(qtbot: Any, window: Any, log: Log) -> None:
+    card = log.cards()[0]
+    log.state(card, due=at(T0, days=200), last_review=T0)
+    screen = open_statistics(qtbot, window)
+    assert not screen.forecast.showing_chart  # nothing in the next 30 days
+    assert "Nothing is scheduled yet" in screen.forecast.empty.text()
+    screen.forecast_days.setFocus()
+    qtbot.keyClick(screen.forecast_days, Qt.Key.Key_End)  # Next 1 year
+    assert screen.forecast.showing_chart
+    assert screen.forecast.caption.text().startswith("1 card in the next 365 days")
+
+
+def test_dark_theme_reaches_the_charts(qtbot: Any, window: Any, synced: Library) -> None:
+    screen = open_statistics(qtbot, window)
+    window.apply_settings(synced.settings.with_changes(theme="dark"))
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert screen.forecast.chart.backgroundBrush().color().name() == "#26292d"
