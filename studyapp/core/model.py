@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import IntEnum
 from typing import NewType
 
+from studyapp.core.cloze import cloze_keys
+
 __all__ = [
     "CardId",
     "MemoryState",
@@ -66,12 +68,13 @@ class MemoryState:
     interval: int = 0
 
 
-def card_keys(kind: str, cloze_keys: list[str] | None = None) -> list[str]:
-    """The keys of the cards a note of ``kind`` makes (see docs/deck-format.md)."""
+def card_keys(kind: str, text: str = "") -> list[str]:
+    """The keys of the cards a note of ``kind`` makes (see docs/deck-format.md): a cloze
+    note's are the deletion keys of its ``text``."""
     if kind == "basic":
         return ["fwd"]
     if kind == "reversed":
         return ["fwd", "rev"]
     if kind == "cloze":
-        return list(cloze_keys or [])
+        return cloze_keys(text)
     raise ValueError(f"unknown card type {kind!r}")

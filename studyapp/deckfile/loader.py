@@ -39,6 +39,7 @@ __all__ = [
     "discover_deck_files",
     "parse_bibliography",
     "parse_deck",
+    "read_bibliographies",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -265,6 +266,18 @@ def parse_bibliography(path: Path, *, shown: str | None = None) -> ParsedBibliog
             )
         result.entries[entry.id] = entry
     return result
+
+
+def read_bibliographies(paths: Iterable[Path]) -> tuple[dict[str, BibEntry], list[Problem]]:
+    """Every entry of the bibliography files ``paths`` (read in order, each once; a later
+    file's entry replaces an earlier one of the same id), and their problems."""
+    entries: dict[str, BibEntry] = {}
+    problems: list[Problem] = []
+    for path in dict.fromkeys(paths):
+        parsed = parse_bibliography(path)
+        problems.extend(parsed.problems)
+        entries.update(parsed.entries)
+    return entries, problems
 
 
 def _card_positions(root: yaml.Node | None) -> list[tuple[int, int]]:

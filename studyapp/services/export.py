@@ -22,7 +22,6 @@ from pathlib import Path
 
 import genanki
 
-from studyapp.core.cloze import cloze_keys
 from studyapp.core.errors import KnownError
 from studyapp.core.model import card_keys
 from studyapp.core.outfile import output_file
@@ -95,7 +94,7 @@ class ExportNote:
     @property
     def card_keys(self) -> list[str]:
         """StudyApp's keys of the cards this note makes (``fwd``/``rev`` or ``c1``...)."""
-        return card_keys(self.kind, cloze_keys(self.text) if self.kind == "cloze" else None)
+        return card_keys(self.kind, self.text)
 
     def source_lines(self) -> list[str]:
         """``Source: ...``, and for evidence cards ``Study: ... · as of YEAR``, plain text."""

@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studyapp.core.cloze import cloze_keys
-from studyapp.core.model import CardId, MemoryState, card_keys
+from studyapp.core.model import CardId, MemoryState
 from studyapp.deckfile.loader import (
     ParsedDeck,
     check_collection,
     discover_deck_files,
-    parse_bibliography,
     parse_deck,
+    read_bibliographies,
 )
 from studyapp.deckfile.problems import Problem
-from studyapp.deckfile.schema import BibEntry, ClozeCard
+from studyapp.deckfile.schema import BibEntry
+from studyapp.services.deckrows import keys_of
 from studyapp.services.paths import bundled_sources_file
 from studyapp.services.render import Citation, cite, render_card
 from studyapp.services.study import CardView
@@ -65,11 +65,8 @@ class DeckPreview:
     def reload(self) -> PreviewState:
         state = PreviewState()
         deck_files, bib_files = discover_deck_files(self.paths, state.problems)
-        sources: dict[str, BibEntry] = {}
-        for bib in dict.fromkeys([self._bibliography, *bib_files]):
-            parsed_bib = parse_bibliography(bib)
-            state.problems.extend(parsed_bib.problems)
-            sources.update(parsed_bib.entries)
+        sources, problems = read_bibliographies([self._bibliography, *bib_files])
+        state.problems.extend(problems)
         decks = [parse_deck(path) for path in deck_files]
         state.problems.extend(check_collection(decks, sources))
         for deck in decks:
@@ -93,12 +90,7 @@ def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCar
         return tuple(cite(sources.get(i), i) for i in ids)
 
     for index, card in enumerate(deck.model.cards):
-        if card.retired:
-            keys: list[str] = []
-        elif isinstance(card, ClozeCard):
-            keys = card_keys("cloze", cloze_keys(card.text))
-        else:
-            keys = card_keys(card.type)
+        keys = keys_of(card)
         line = deck.position_of(index)[0]
         for key in keys:
             rendered = render_card(

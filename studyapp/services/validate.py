@@ -9,11 +9,10 @@ from pathlib import Path
 from studyapp.deckfile.loader import (
     check_collection,
     discover_deck_files,
-    parse_bibliography,
     parse_deck,
+    read_bibliographies,
 )
 from studyapp.deckfile.problems import Problem, Severity
-from studyapp.deckfile.schema import BibEntry
 from studyapp.services.paths import bundled_sources_file
 
 __all__ = ["ValidationReport", "validate_paths"]
@@ -44,11 +43,8 @@ def validate_paths(paths: Iterable[Path], *, bibliography: Path | None = None) -
     """Read every deck under ``paths`` and report all problems, sorted by file and line."""
     report = ValidationReport()
     deck_files, bib_files = discover_deck_files(list(paths), report.problems)
-    sources: dict[str, BibEntry] = {}
-    for bib in dict.fromkeys([bibliography or bundled_sources_file(), *bib_files]):
-        parsed_bib = parse_bibliography(bib)
-        report.problems.extend(parsed_bib.problems)
-        sources.update(parsed_bib.entries)
+    sources, problems = read_bibliographies([bibliography or bundled_sources_file(), *bib_files])
+    report.problems.extend(problems)
     decks = [parse_deck(path) for path in deck_files]
     report.files = len(decks)
     for deck in decks:

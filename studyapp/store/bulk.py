@@ -72,7 +72,8 @@ class BackgroundWriter:
         if not rows:
             return
         same = same or {}
-        payload = orjson.dumps(rows)
+        # default=tuple: orjson writes plain tuples natively but not NamedTuple rows.
+        payload = orjson.dumps(rows, default=tuple)
         if _NUL in payload:  # rare, and the JSON route would cut the text short: bind
             names = [*same, *columns]
             marks = ", ".join("?" * len(names))

@@ -37,17 +37,30 @@ __all__ = [
     "write_transaction",
 ]
 
-_STATE_COLUMNS = (
-    "queue",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-    "interval",
-)
+# Queue values in SQL text, from the enum (never bare numbers).
+_NEW = f"{Queue.NEW:d}"
+_REVIEW = f"{Queue.REVIEW:d}"
+_LEARNING = f"{Queue.LEARNING:d}, {Queue.RELEARNING:d}"
+"""Both learning queues, for ``queue IN (...)``."""
+
+
+class StoredProgress(NamedTuple):
+    """A card's scheduling columns, as stored (what :class:`MemoryState` is made from)."""
+
+    queue: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: int
+    """Seconds since the epoch, UTC; 0 for a new card."""
+    last_review: int | None
+    reps: int
+    lapses: int
+    interval: int
+    """Days of the last interval given (Anki's rules read it); 0 until a review gives one."""
+
+
+_STATE_COLUMNS = StoredProgress._fields
 
 
 def to_epoch(moment: datetime | None) -> int | None:
@@ -155,7 +168,8 @@ def next_card_id(
     scope, params = _scope(query)
     params |= {"now": query.now, "day_end": query.day_end}
     learning = (
-        "SELECT c.id FROM card c WHERE c.retired = 0 AND c.queue IN (1, 3) AND c.due <= :limit"
+        f"SELECT c.id FROM card c WHERE c.retired = 0 AND c.queue IN ({_LEARNING}) "
+        "AND c.due <= :limit"
         f"{scope} ORDER BY c.due, c.id LIMIT 1"
     )
     row = db.execute(learning, params | {"limit": query.now}).fetchone()
@@ -163,7 +177,7 @@ def next_card_id(
     if found is None and query.reviews_left > 0:
         found = _first_untouched(
             db,
-            "SELECT c.id, c.note_id FROM card c WHERE c.retired = 0 AND c.queue = 2 "
+            f"SELECT c.id, c.note_id FROM card c WHERE c.retired = 0 AND c.queue = {_REVIEW} "
             f"AND c.due < :day_end{scope} ORDER BY c.due, c.id",
             params,
             touched,
@@ -171,7 +185,7 @@ def next_card_id(
     if found is None and query.new_left > 0:
         found = _first_untouched(
             db,
-            f"SELECT c.id, c.note_id FROM card c WHERE c.retired = 0 AND c.queue = 0{scope} "
+            f"SELECT c.id, c.note_id FROM card c WHERE c.retired = 0 AND c.queue = {_NEW}{scope} "
             "ORDER BY c.new_order, c.id",
             params,
             touched,
@@ -210,7 +224,8 @@ def count_cards(conn: Connection, *, day_end: int) -> dict[str, CardCounts]:
     parts: dict[str, dict[str, int]] = {}
     due_rows = conn.execute(
         text(
-            "SELECT deck_id, queue, COUNT(*) FROM card WHERE retired = 0 AND queue IN (1, 2, 3) "
+            "SELECT deck_id, queue, COUNT(*) FROM card WHERE retired = 0 "
+            f"AND queue IN ({_LEARNING}, {_REVIEW}) "
             "AND due < :day_end GROUP BY deck_id, queue"
         ),
         {"day_end": day_end},
@@ -219,7 +234,10 @@ def count_cards(conn: Connection, *, day_end: int) -> dict[str, CardCounts]:
         entry = parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})
         entry["review" if queue == Queue.REVIEW else "learning"] += count
     new_rows = conn.execute(
-        text("SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 AND queue = 0 GROUP BY deck_id")
+        text(
+            f"SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 AND queue = {_NEW} "
+            "GROUP BY deck_id"
+        )
     )
     for deck_id, count in new_rows:
         parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})["new"] = count
@@ -243,11 +261,13 @@ def count_due_capped(db: sqlite3.Connection, query: DueQuery) -> CardCounts:
     scope, params = _scope(query)
     params |= {"day_end": query.day_end, "new_left": query.new_left, "rev_left": query.reviews_left}
     sql = (
-        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.retired = 0 AND c.queue = 0"
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.retired = 0 "
+        f"AND c.queue = {_NEW}"
         f"{scope} LIMIT :new_left)), "
-        "(SELECT COUNT(*) FROM card c WHERE c.retired = 0 AND c.queue IN (1, 3) "
+        f"(SELECT COUNT(*) FROM card c WHERE c.retired = 0 AND c.queue IN ({_LEARNING}) "
         f"AND c.due < :day_end{scope}), "
-        "(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.retired = 0 AND c.queue = 2 "
+        "(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.retired = 0 "
+        f"AND c.queue = {_REVIEW} "
         f"AND c.due < :day_end{scope} LIMIT :rev_left))"
     )
     new, learning, review = db.execute(sql, params).fetchone()
@@ -257,8 +277,8 @@ def count_due_capped(db: sqlite3.Connection, query: DueQuery) -> CardCounts:
 def done_today(db: sqlite3.Connection, *, day_start_ms: int) -> tuple[int, int]:
     """(new cards introduced, reviews answered) in the current study day, all decks."""
     row = db.execute(
-        "SELECT SUM(CASE WHEN queue_before = 0 THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN queue_before = 2 THEN 1 ELSE 0 END)"
+        f"SELECT SUM(CASE WHEN queue_before = {_NEW} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN queue_before = {_REVIEW} THEN 1 ELSE 0 END)"
         " FROM review WHERE reviewed_at >= :start",
         {"start": day_start_ms},
     ).fetchone()
@@ -274,9 +294,7 @@ def load_state(db: sqlite3.Connection, card_id: int) -> MemoryState:
 
 
 _UPDATE_STATE = (
-    "UPDATE card SET queue = :queue, step = :step, stability = :stability, "
-    "difficulty = :difficulty, due = :due, last_review = :last_review, reps = :reps, "
-    "lapses = :lapses, interval = :interval WHERE id = :id"
+    "UPDATE card SET " + ", ".join(f"{c} = :{c}" for c in _STATE_COLUMNS) + " WHERE id = :id"
 )
 
 
@@ -427,7 +445,7 @@ def sources(db: sqlite3.Connection) -> dict[str, SourceRow]:
 
 def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None) -> int | None:
     """The earliest due time after ``now`` of a card that is not new (in ``deck_ids``)."""
-    sql = "SELECT MIN(due) FROM card WHERE retired = 0 AND queue != 0 AND due > ?"
+    sql = f"SELECT MIN(due) FROM card WHERE retired = 0 AND queue != {_NEW} AND due > ?"
     params: list[object] = [now]
     if deck_ids is not None:
         sql += f" AND deck_id IN ({', '.join('?' * len(deck_ids))})"

@@ -37,7 +37,8 @@ def test_naive_datetimes_are_rejected() -> None:
 def test_card_keys() -> None:
     assert card_keys("basic") == ["fwd"]
     assert card_keys("reversed") == ["fwd", "rev"]
-    assert card_keys("cloze", ["c1", "c3"]) == ["c1", "c3"]
+    assert card_keys("cloze", "{{c3::a}} {{c1::b}} {{c3::c}}") == ["c1", "c3"]
+    assert card_keys("cloze", "no deletions") == []
 
 
 def test_cloze_keys_are_identities_not_positions() -> None:

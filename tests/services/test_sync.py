@@ -420,7 +420,7 @@ def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
 @pytest.fixture
 def writers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """The background writers sync creates (to see which path a sync took)."""
-    import studyapp.services.sync as sync_module
+    import studyapp.store.sync as sync_module
 
     created: list[object] = []
     real = bulk.BackgroundWriter

@@ -309,3 +309,22 @@ def test_columns_a_newer_studyapp_added_are_kept(tmp_path: Path) -> None:
         columns = [row[1] for row in db.execute("PRAGMA table_info(card)")]
         assert columns[-1] == "colour"
         assert db.execute("SELECT value FROM store_meta").fetchone() == (definition_digest(),)
+
+
+def test_the_rows_a_sync_writes_name_the_tables_columns() -> None:
+    from studyapp.store.queries import StoredProgress
+    from studyapp.store.sync import DeckValues, NewCard, NoteValues
+
+    tables = SQLModel.metadata.tables
+    # The note row is every column of the note table, in its order.
+    assert NoteValues._fields == tuple(c.name for c in tables["note"].columns)
+    deck_columns = [c.name for c in tables["deck"].columns]
+    assert list(DeckValues._fields) == [c for c in deck_columns if c != "active"]
+    card_columns = {c.name for c in tables["card"].columns}
+    assert card_columns >= {*NewCard._fields, *StoredProgress._fields}
+    # What a new card leaves out is filled in by the DDL's defaults.
+    left_out = card_columns - set(NewCard._fields) - {"id"}
+    assert all(
+        tables["card"].columns[c].server_default is not None or tables["card"].columns[c].nullable
+        for c in left_out
+    )

@@ -1,0 +1,121 @@
+"""The store rows of a parsed deck file: its deck row, a note row per card entry, and the
+new cards an entry makes. Both ways a sync writes (planned changes, and a first import's
+streamed writes) build their rows here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studyapp.core.model import card_keys
+from studyapp.store.sync import DeckValues, NewCard, NoteValues
+
+if TYPE_CHECKING:
+    from studyapp.deckfile.loader import ParsedDeck
+    from studyapp.deckfile.schema import CardEntry
+
+__all__ = ["NEW_ORDER_STRIDE", "FirstImportRows", "deck_values", "keys_of", "new_cards", "note_row"]
+
+NEW_ORDER_STRIDE = 1000
+"""new_order = position in the deck file * stride + the card's index within its note."""
+
+
+def keys_of(card: CardEntry) -> list[str]:
+    """The keys of the cards an entry makes: none once it is retired."""
+    if card.retired is not None:
+        return []
+    return card_keys(card.type, card.__dict__.get("text", ""))
+
+
+def note_row(card: CardEntry, deck_id: str, position: int, line: int) -> NoteValues:
+    """The note row of ``card``, with a digest of everything a trainee sees or is graded on
+    (a changed digest is an updated card).
+
+    Fields are read from the model's ``__dict__``: a card type's missing field (``text`` on
+    a basic card) would cost an ``AttributeError`` per card through ``getattr``.
+    """
+    fields = card.__dict__
+    kind = card.type
+    front = fields.get("front", "")
+    back = fields.get("back", "")
+    text_ = fields.get("text", "")
+    extra = card.extra or ""
+    correction = card.correction or ""
+    tags = " ".join(card.tags)
+    sources = " ".join(card.sources)
+    cites = " ".join(card.cites)
+    as_of, revision = card.as_of, card.revision
+    retired, replaced_by = card.retired, card.replaced_by
+    parts = [kind, front, back, text_, extra, correction, tags, sources, cites, str(as_of)]
+    parts += [str(revision), retired or "", replaced_by or "", str(card.inherit_progress)]
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return NoteValues(
+        card.id,
+        deck_id,
+        kind,
+        position,
+        front,
+        back,
+        text_,
+        extra,
+        correction,
+        tags,
+        sources,
+        cites,
+        as_of,
+        revision,
+        digest,
+        retired is not None,
+        retired,
+        replaced_by,
+        line,
+    )
+
+
+def new_cards(
+    note_id: str, deck_id: str, position: int, keys: list[str], all_keys: list[str]
+) -> list[NewCard]:
+    """The new cards for ``keys`` of a note whose cards are ``all_keys``, in the order of
+    the deck file and of the note."""
+    order = position * NEW_ORDER_STRIDE
+    return [NewCard(note_id, deck_id, key, order + all_keys.index(key)) for key in keys]
+
+
+def deck_values(deck: ParsedDeck) -> DeckValues:
+    """The deck row of a parsed (valid) deck file."""
+    assert deck.model is not None
+    header = deck.model.deck
+    return DeckValues(
+        header.id,
+        header.title,
+        header.family,
+        header.description,
+        str(Path(deck.path).resolve()),
+        deck.digest,
+    )
+
+
+class FirstImportRows:
+    """Every row of a deck file going into a store that holds no note yet: nothing stored to
+    compare with, so each entry is a new note (new cards, or none if retired)."""
+
+    def __init__(self, deck: ParsedDeck) -> None:
+        model = deck.model
+        assert model is not None
+        deck_id = model.deck.id
+        self.deck = deck_values(deck)
+        self.notes: list[NoteValues] = []
+        self.cards: list[NewCard] = []
+        self.new: list[str] = []
+        self.retired: list[str] = []
+        line_of = deck.position_of
+        for position, card in enumerate(model.cards):
+            self.notes.append(note_row(card, deck_id, position, line_of(position)[0]))
+            if card.retired:
+                self.retired.append(card.id)
+                continue  # a retired entry has no cards to study
+            self.new.append(card.id)
+            keys = keys_of(card)
+            self.cards += new_cards(card.id, deck_id, position, keys, keys)
