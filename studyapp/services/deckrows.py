@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studyapp.core.model import card_keys
-from studyapp.store.sync import DeckValues, NewCard, NoteValues
+from studyapp.store.sync import STORED_AS_WRITTEN, DeckValues, NewCard, NoteValues
 
 if TYPE_CHECKING:
     from studyapp.deckfile.loader import ParsedDeck
@@ -31,7 +31,9 @@ def keys_of(card: CardEntry) -> list[str]:
 
 def note_row(card: CardEntry, deck_id: str, position: int, line: int) -> NoteValues:
     """The note row of ``card``, with a digest of everything a trainee sees or is graded on
-    (a changed digest is an updated card).
+    (a changed digest is an updated card). The deck-format fields the store keeps as written
+    (:data:`~studyapp.store.sync.STORED_AS_WRITTEN`) are copied by name; a field whose value
+    also depends on the deck (a card's ``module`` defaults to its deck's) is set here.
 
     Fields are read from the model's ``__dict__``: a card type's missing field (``text`` on
     a basic card) would cost an ``AttributeError`` per card through ``getattr``.
@@ -50,6 +52,13 @@ def note_row(card: CardEntry, deck_id: str, position: int, line: int) -> NoteVal
     retired, replaced_by = card.retired, card.replaced_by
     parts = [kind, front, back, text_, extra, correction, tags, sources, cites, str(as_of)]
     parts += [str(revision), retired or "", replaced_by or "", str(card.inherit_progress)]
+    as_written: list[Any] = [fields.get(name, empty) for name, empty in STORED_AS_WRITTEN]
+    if as_written != _NONE_WRITTEN:
+        # Only the fields an entry sets join its digest: one that sets none keeps the digest
+        # it had before those fields existed, so adding a field updates no stored note.
+        parts += [
+            f"{n}={v}" for (n, e), v in zip(STORED_AS_WRITTEN, as_written, strict=True) if v != e
+        ]
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
     return NoteValues(
         card.id,
@@ -71,7 +80,11 @@ def note_row(card: CardEntry, deck_id: str, position: int, line: int) -> NoteVal
         retired,
         replaced_by,
         line,
+        *as_written,
     )
+
+
+_NONE_WRITTEN = [empty for _name, empty in STORED_AS_WRITTEN]
 
 
 def new_cards(

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
-
-from sqlalchemy import Engine
 
 from studyapp.core.model import MemoryState, Queue
 from studyapp.core.scheduling import Scheduler
@@ -24,6 +21,7 @@ from studyapp.core.studyday import study_day, utc_now
 from studyapp.services.render import render_card
 from studyapp.services.settings import Settings
 from studyapp.store import search as store_search
+from studyapp.store.database import Db, Engine, pooled_connection
 from studyapp.store.search import SORTS, BrowserRow, DocumentSource, SearchContext
 
 __all__ = [
@@ -171,14 +169,9 @@ class CardSearch:
 
     # -- plumbing --------------------------------------------------------------------------
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        pooled = self._engine.raw_connection()
-        try:
-            db = pooled.driver_connection
-            assert isinstance(db, sqlite3.Connection)
+    def _connection(self) -> Iterator[Db]:
+        with pooled_connection(self._engine) as db:
             yield db
-        finally:
-            pooled.close()
 
     def _context(self, now: datetime) -> SearchContext:
         rollover, tz = self._settings.rollover_hour, self._tz
@@ -212,7 +205,7 @@ class CardSearch:
 
         return retrievability
 
-    def _prepared(self, db: sqlite3.Connection, now: datetime) -> SearchContext:
+    def _prepared(self, db: Db, now: datetime) -> SearchContext:
         if not store_search.index_is_current(db):
             store_search.update_index(db, card_document)
         store_search.register_functions(db, self._retrievability(now))

@@ -18,12 +18,14 @@ from studyapp.store.errors import map_engine_errors, storage_error, storage_erro
 __all__ = [
     "DB_FILENAME",
     "Connection",
+    "Db",
     "Engine",
     "SCHEMA_VERSION",
     "definition_digest",
     "make_read_only",
     "no_store_error",
     "open_engine",
+    "pooled_connection",
     "raw_connection",
     "rollback_journal",
 ]
@@ -210,6 +212,22 @@ def _upgrade(db: sqlite3.Connection, path: Path, digest: str | None) -> None:
         db.commit()
     finally:
         db.execute("PRAGMA foreign_keys=ON")
+
+
+Db = sqlite3.Connection
+"""A plain DB-API connection to the store: the handle the study path and search pass to
+their store functions (see :mod:`studyapp.store.queries`)."""
+
+
+@contextmanager
+def pooled_connection(engine: Engine) -> Iterator[sqlite3.Connection]:
+    """One of the engine's pooled connections as a plain ``sqlite3`` connection for the
+    block, then given back to the pool."""
+    db, give_back = raw_connection(engine)
+    try:
+        yield db
+    finally:
+        give_back()
 
 
 def raw_connection(engine: Engine) -> tuple[sqlite3.Connection, Callable[[], None]]:

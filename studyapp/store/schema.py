@@ -7,6 +7,7 @@ SQLModel: ~0.1 s); :mod:`studyapp.store.database` imports it when a store is not
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -69,6 +70,8 @@ class IndexShape(NamedTuple):
     table: str
     unique: bool
     columns: tuple[str, ...]
+    where: str | None = None
+    """A partial index's condition (its SQL text, spaces normalised)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,15 @@ def _names(db: sqlite3.Connection, kind: str) -> list[str]:
 def _index_columns(db: sqlite3.Connection, index: str) -> tuple[str, ...]:
     rows = db.execute(f"PRAGMA index_info({_quote(index)})").fetchall()
     return tuple(name for _seqno, _cid, name in sorted(rows))
+
+
+_WHERE = re.compile(r"\bWHERE\b(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _index_condition(db: sqlite3.Connection, index: str) -> str | None:
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (index,)).fetchone()
+    match = _WHERE.search(sql or "")
+    return " ".join(match[1].split()) if match else None
 
 
 def read_table(db: sqlite3.Connection, table: str) -> TableShape:
@@ -133,11 +145,12 @@ def read_schema(db: sqlite3.Connection) -> Schema:
     tables = {name: read_table(db, name) for name in _names(db, "table")}
     indexes: dict[str, IndexShape] = {}
     for table in tables:
-        for _seq, name, unique, origin, _partial in db.execute(
+        for _seq, name, unique, origin, partial in db.execute(
             f"PRAGMA index_list({_quote(table)})"
         ):
             if origin == "c":
-                indexes[name] = IndexShape(table, bool(unique), _index_columns(db, name))
+                where = _index_condition(db, name) if partial else None
+                indexes[name] = IndexShape(table, bool(unique), _index_columns(db, name), where)
     return Schema(tables, dict(sorted(indexes.items())))
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "Inheritance",
     "NewCard",
     "NoteValues",
+    "STORED_AS_WRITTEN",
     "StoredCard",
     "StoredDeck",
     "StoredNote",
@@ -64,7 +65,14 @@ _CHUNK = 20_000
 # -- rows ----------------------------------------------------------------------------------
 class NoteValues(NamedTuple):
     """The note row of one card entry of a deck file: every ``note`` column, in the table's
-    order (a test checks it against :class:`studyapp.store.tables.NoteRow`)."""
+    order (a test checks it against :class:`studyapp.store.tables.NoteRow`).
+
+    The fields after ``line`` are deck-format fields stored as written: a card entry's
+    value of the field of the same name, or the default here when it has none
+    (:func:`studyapp.services.deckrows.note_row` copies them by name and adds them to the
+    note's digest when set). So adding a scalar card field to the store takes its column in
+    ``NoteRow`` (with a server default) and its field here, with the same default.
+    """
 
     id: str
     deck_id: str
@@ -85,9 +93,16 @@ class NoteValues(NamedTuple):
     retired_reason: str | None
     replaced_by: str | None
     line: int
+    # Deck-format fields stored as written (see above).
+    critical: bool = False
+    sensitive: bool = False
+    content_note: str | None = None
+    module: int | None = None
 
 
 NOTE_COLUMNS = NoteValues._fields
+STORED_AS_WRITTEN = tuple(NoteValues._field_defaults.items())
+"""(name, default) of the note row's deck-format fields stored as written, in column order."""
 
 
 class NewCard(NamedTuple):

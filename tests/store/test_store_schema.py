@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -100,13 +101,23 @@ def test_a_new_store_is_exactly_the_table_classes(tmp_path: Path) -> None:
         assert {(k.column, k.table, k.to) for k in shape.foreign_keys} == {
             (k.parent.name, k.column.table.name, k.column.name) for k in table.foreign_keys
         }
-    named = {n: (i.table, i.unique, i.columns) for n, i in live.indexes.items()}
+    named = {n: (i.table, i.unique, i.columns, i.where) for n, i in live.indexes.items()}
     assert named == {
-        str(index.name): (name, bool(index.unique), tuple(c.name for c in index.columns))
+        str(index.name): (
+            name,
+            bool(index.unique),
+            tuple(c.name for c in index.columns),
+            _condition(index),
+        )
         for name, table in classes.items()
         for index in table.indexes
     }
     assert live == definition().schema
+
+
+def _condition(index: Any) -> str | None:
+    where = index.dialect_options["sqlite"].get("where")
+    return None if where is None else " ".join(str(where).split())
 
 
 _REQUIRED = {
@@ -318,13 +329,27 @@ def test_the_rows_a_sync_writes_name_the_tables_columns() -> None:
     tables = SQLModel.metadata.tables
     # The note row is every column of the note table, in its order.
     assert NoteValues._fields == tuple(c.name for c in tables["note"].columns)
-    deck_columns = [c.name for c in tables["deck"].columns]
-    assert list(DeckValues._fields) == [c for c in deck_columns if c != "active"]
-    card_columns = {c.name for c in tables["card"].columns}
-    assert card_columns >= {*NewCard._fields, *StoredProgress._fields}
-    # What a new card leaves out is filled in by the DDL's defaults.
-    left_out = card_columns - set(NewCard._fields) - {"id"}
-    assert all(
-        tables["card"].columns[c].server_default is not None or tables["card"].columns[c].nullable
-        for c in left_out
-    )
+    assert {c.name for c in tables["card"].columns} >= set(StoredProgress._fields)
+    # What a new deck or card leaves out is filled in by the DDL's defaults.
+    for table, written in (("deck", DeckValues._fields), ("card", NewCard._fields)):
+        columns = tables[table].columns
+        assert set(written) <= set(columns.keys())
+        left_out = [c for c in columns if c.name not in written and not c.primary_key]
+        assert left_out and all(c.server_default is not None or c.nullable for c in left_out)
+
+
+def test_an_index_that_differs_from_the_definition_is_made_again(tmp_path: Path) -> None:
+    path = make_store(tmp_path / "s.sqlite3")
+    partial = next(n for n, i in definition().schema.indexes.items() if i.where)
+    shape = definition().schema.indexes[partial]
+    table, columns = shape.table, shape.columns
+    with sqlite3.connect(path) as db:
+        db.execute(f"DROP INDEX {partial}")
+        db.execute(f"CREATE INDEX {partial} ON {table} ({', '.join(columns)}) WHERE 0")
+        db.execute("DROP INDEX ix_card_queue_due")
+        db.execute("CREATE INDEX ix_card_queue_due ON card (due)")
+        db.execute("UPDATE store_meta SET value = 'an older definition'")
+    db.close()
+    assert schema_of(path) != definition().schema
+    open_engine(path).dispose()
+    assert schema_of(path) == definition().schema
