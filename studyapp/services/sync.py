@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studyapp.core.errors import StaleSyncPlan
 from studyapp.core.gcpause import gc_paused
 from studyapp.core.model import Queue
 from studyapp.deckfile.discover import discover_deck_files
@@ -46,6 +47,7 @@ from studyapp.services.deckrows import (
     new_cards,
     note_row,
 )
+from studyapp.store import queries
 from studyapp.store import sync as stored
 from studyapp.store.database import Connection, Engine, rollback_journal
 from studyapp.store.library import SourceRow
@@ -86,6 +88,9 @@ class SyncPlan:
     changes: Changes = field(default_factory=Changes)
     file_stats: FileStats | None = None
     """Stats of the deck files to remember for the next sync (None: nothing new to store)."""
+    generation: int | None = None
+    """The store's sync generation the plan was made at; applying it after another sync
+    changed the store is refused (:class:`~studyapp.core.errors.StaleSyncPlan`)."""
 
     @property
     def ok(self) -> bool:
@@ -470,7 +475,7 @@ def _plan_removed_decks(
 
 def _plan(conn: Connection, paths: Iterable[Path], *, bibliography: Path | None) -> SyncPlan:
     """Phases 1-4 on ``conn``: the plan, nothing written."""
-    plan = SyncPlan()
+    plan = SyncPlan(generation=queries.sync_generation(conn))
     survey = _survey(conn, plan, paths, bibliography)
     if survey.nothing_to_read:
         return _nothing_read(conn, plan, survey)
@@ -514,7 +519,20 @@ def plan_sync(
 
 # -- 5. write ------------------------------------------------------------------------------
 def _write(conn: Connection, plan: SyncPlan, *, now: int | None) -> None:
-    """Write ``plan`` in ``conn``'s transaction (the caller commits)."""
+    """Write ``plan`` in ``conn``'s transaction (the caller commits).
+
+    Raises:
+        StaleSyncPlan: another sync changed the store after ``plan`` was made.
+    """
+    if plan.generation is not None:
+        current = queries.sync_generation(conn)
+        if current != plan.generation:
+            raise StaleSyncPlan(
+                "The decks were updated after this deck update was planned, so it was not "
+                "applied; sync again to see what is left to change."
+            )
+        if plan.changes_anything:
+            queries.bump_sync_generation(conn, current)
     if plan.file_stats is not None:
         stored.write_file_stats(conn, plan.file_stats)
     stored.write_changes(conn, plan.changes, now=int(time.time()) if now is None else now)
@@ -543,7 +561,7 @@ def _first_import(
     first file with an error, or with a card id an earlier file claimed, nothing more is
     written: the plan fails and the caller rolls back whatever was.
     """
-    plan = SyncPlan()
+    plan = SyncPlan(generation=queries.sync_generation(conn))
     survey = _survey(conn, plan, paths, bibliography)
     if survey.nothing_to_read:
         return _nothing_read(conn, plan, survey)
@@ -609,8 +627,12 @@ def sync(
     bibliography: Path | None = None,
     dry_run: bool = False,
     now: int | None = None,
+    before_reset: Callable[[SyncPlan], None] | None = None,
 ) -> SyncPlan:
     """Plan and (unless ``dry_run`` or the plan has errors) apply a sync, in one transaction.
+
+    ``before_reset`` is called with the plan before a plan that retires, relearns or resets
+    cards is written (the library takes a backup there).
 
     A first import into a store with no note yet is :func:`_first_import`, with a rollback
     journal (see :func:`~studyapp.store.database.rollback_journal`); a problem in any file
@@ -621,19 +643,32 @@ def sync(
         return plan_sync(engine, paths, bibliography=bibliography, now=now)
     with engine.connect() as conn:
         if stored.has_notes(conn):
-            return _commit_if_ok(conn, lambda: _plan(conn, paths, bibliography=bibliography), now)
+            return _commit_if_ok(
+                conn, lambda: _plan(conn, paths, bibliography=bibliography), now, before_reset
+            )
         with rollback_journal(conn):
             return _commit_if_ok(
-                conn, lambda: _first_import(conn, paths, bibliography=bibliography), now
+                conn,
+                lambda: _first_import(conn, paths, bibliography=bibliography),
+                now,
+                before_reset,
             )
 
 
-def _commit_if_ok(conn: Connection, make_plan: Callable[[], SyncPlan], now: int | None) -> SyncPlan:
-    """Run ``make_plan`` on ``conn`` and write the plan if it is ok; commit, or roll back
-    whatever was written if it is not (or on any error)."""
+def _commit_if_ok(
+    conn: Connection,
+    make_plan: Callable[[], SyncPlan],
+    now: int | None,
+    before_reset: Callable[[SyncPlan], None] | None,
+) -> SyncPlan:
+    """Run ``make_plan`` on ``conn`` and write the plan if it is ok (``before_reset`` first,
+    if it resets progress); commit, or roll back whatever was written if it is not (or on
+    any error)."""
     try:
         plan = make_plan()
         if plan.ok:
+            if before_reset is not None and plan.resets_progress:
+                before_reset(plan)
             _write(conn, plan, now=now)
     except BaseException:
         conn.rollback()
