@@ -444,12 +444,23 @@ def _report(loaded: LoadedYaml, loc: tuple[Any, ...], error: Any) -> None:
     value = error.get("input")
     if kind == "extra_forbidden":
         parent = loc[:-1]
+        node = locate(loaded.root, loc, key=True)
+        elsewhere = _other_card_type(loaded.data, parent, str(loc[-1]))
+        if elsewhere is not None:
+            kinds, current = elsewhere
+            loaded.error(
+                node,
+                f"{context}{loc[-1]!r} is a field of {' and '.join(kinds)} cards, and this card "
+                f"is {current}; {_type_fix(kinds, current)}",
+            )
+            return
         allowed = _allowed_fields(loaded.data, parent)
         suffix = _suggest(str(loc[-1]), allowed)
-        node = locate(loaded.root, loc, key=True)
         loaded.error(node, f"{context}unknown field {loc[-1]!r}{suffix}")
         return
     if kind == "missing":
+        if _explained_by_type(loaded.data, loc):
+            return  # the card's fields of another type are reported, with the fix
         node = locate(loaded.root, loc[:-1])
         loaded.error(node, f"{context}missing required field {loc[-1]!r}")
         return
@@ -487,6 +498,54 @@ def _report(loaded: LoadedYaml, loc: tuple[Any, ...], error: Any) -> None:
         loaded.error(node, f"{context}{name!r} must not be empty")
     else:
         loaded.error(node, f"{context}{name!r}: {error['msg'][:1].lower()}{error['msg'][1:]}")
+
+
+_TYPE_FIELDS = {"basic": {"front", "back"}, "reversed": {"front", "back"}, "cloze": {"text"}}
+"""The fields only some card types have (every other card field is common to all)."""
+
+
+def _card_at(data: Any, parent: tuple[Any, ...]) -> dict[str, Any] | None:
+    if len(parent) == 2 and parent[0] == "cards" and isinstance(data, dict):
+        cards = data.get("cards")
+        if isinstance(cards, list) and isinstance(parent[1], int) and parent[1] < len(cards):
+            card = cards[parent[1]]
+            return card if isinstance(card, dict) else None
+    return None
+
+
+def _card_type(card: dict[str, Any]) -> str:
+    kind = card.get("type", "basic")
+    return kind if isinstance(kind, str) else "basic"
+
+
+def _other_card_type(data: Any, parent: tuple[Any, ...], name: str) -> tuple[list[str], str] | None:
+    """For a card field that belongs to other card types: those types and the card's own
+    (as the schema's ``type`` says: a card without one is basic)."""
+    card = _card_at(data, parent)
+    if card is None:
+        return None
+    current = _card_type(card)
+    kinds = [k for k, names in _TYPE_FIELDS.items() if name in names and k != current]
+    if not kinds or name in _TYPE_FIELDS.get(current, set()):
+        return None
+    return kinds, current if "type" in card else "basic (it has no 'type')"
+
+
+def _type_fix(kinds: list[str], current: str) -> str:
+    if kinds == ["cloze"]:
+        return "add 'type: cloze' to make it a cloze card"
+    return "remove 'type: cloze' (a basic card) or write 'type: reversed'"
+
+
+def _explained_by_type(data: Any, loc: tuple[Any, ...]) -> bool:
+    """A missing card field that only the card's own type needs, on a card that holds the
+    fields of another type: the type is wrong, and that is reported once, with the fix."""
+    card = _card_at(data, loc[:-1])
+    if card is None:
+        return False
+    own = _TYPE_FIELDS.get(_card_type(card), set())
+    others = set().union(*_TYPE_FIELDS.values()) - own
+    return loc[-1] in own and any(name in card for name in others)
 
 
 def _allowed_fields(data: Any, parent: tuple[Any, ...]) -> list[str]:

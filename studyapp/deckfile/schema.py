@@ -89,10 +89,17 @@ class _CardCommon(_Strict):
         return [self.cite] if isinstance(self.cite, str) else list(self.cite)
 
 
+TYPE_DESCRIPTION = (
+    "What the card asks. basic (the default): front is the question, back the answer, one "
+    "card. reversed: two cards, front to back and back to front. cloze: text with "
+    "deletions {{c1::answer}}, one card per key c1, c2, ..."
+)
+
+
 class BasicCard(_CardCommon):
     """A question and its answer."""
 
-    type: Literal["basic"] = "basic"
+    type: Literal["basic"] = Field("basic", description=TYPE_DESCRIPTION)
     front: Text = Field(description="The question.")
     back: Text = Field(description="The answer.")
 
@@ -100,7 +107,7 @@ class BasicCard(_CardCommon):
 class ReversedCard(_CardCommon):
     """Two cards: front to back and back to front."""
 
-    type: Literal["reversed"]
+    type: Literal["reversed"] = Field(description=TYPE_DESCRIPTION)
     front: Text = Field(description="Shown first on the forward card (e.g. the term).")
     back: Text = Field(description="Shown first on the reverse card (e.g. the definition).")
 
@@ -108,7 +115,7 @@ class ReversedCard(_CardCommon):
 class ClozeCard(_CardCommon):
     """One card per deletion key in ``text``."""
 
-    type: Literal["cloze"]
+    type: Literal["cloze"] = Field(description=TYPE_DESCRIPTION)
     text: Text = Field(description="Text with deletions {{c1::answer}} or {{c1::answer::hint}}.")
 
 
@@ -141,23 +148,33 @@ class DeckFileModel(_Strict):
     )
 
     format_version: Literal[1] = Field(description="Deck format version; this StudyApp reads 1.")
-    deck: DeckHeader
+    deck: DeckHeader = Field(description="The deck's id, title, family and description.")
     cards: list[CardEntry] = Field(description="The cards, in study order for new cards.")
 
 
 class BibEntry(_Strict):
     """One document a card can name as `source` or `cite`."""
 
-    id: SourceId
-    kind: Literal["seed", "primary", "regulatory"]
-    authors: Text
-    year: Annotated[int, Field(ge=1800, le=2200)] | None = None
-    title: Text
-    venue: Text | None = None
-    doi: Text | None = None
-    url: Text | None = None
-    reliability: str | None = None
-    note: str | None = None
+    id: SourceId = Field(
+        description="The id cards use in source, cite and [@id] citations, e.g. zhou2024."
+    )
+    kind: Literal["seed", "primary", "regulatory"] = Field(
+        description="seed: a document the course summarises; primary: a study; "
+        "regulatory: a decision or law."
+    )
+    authors: Text = Field(
+        description="As 'Surname AB, Surname CD' or 'Surname AB et al.', or an organisation; "
+        "citations show 'Surname, 2021', 'A and B, 2021' or 'Surname et al., 2021'."
+    )
+    year: Annotated[int, Field(ge=1800, le=2200)] | None = Field(
+        None, description="Year of publication; citations show n.d. without one."
+    )
+    title: Text = Field(description="The document's title.")
+    venue: Text | None = Field(None, description="Journal, volume and pages, or the issuer.")
+    doi: Text | None = Field(None, description="DOI, without https://doi.org/.")
+    url: Text | None = Field(None, description="Where to read it, when there is no DOI.")
+    reliability: str | None = Field(None, description="A note for authors on how far to trust it.")
+    note: str | None = Field(None, description="Anything else authors should know.")
     retracted: Text | None = Field(None, description="Retraction notice; cards citing it show it.")
 
 
@@ -166,14 +183,45 @@ class Bibliography(_Strict):
 
     model_config = ConfigDict(title="StudyApp bibliography")
 
-    format_version: Literal[1]
-    sources: list[BibEntry]
+    format_version: Literal[1] = Field(
+        description="Bibliography format version; this StudyApp reads 1."
+    )
+    sources: list[BibEntry] = Field(description="The documents cards may cite.")
+
+
+def _card_by_type() -> dict[str, Any]:
+    """A card item that picks its variant by ``type`` with if/then, instead of pydantic's
+    ``oneOf``: with ``oneOf`` an editor reports a wrong type against one variant only (and
+    lists one or two of the values); here ``type`` itself lists all three and each variant's
+    fields are checked once the type is known, as the validator does."""
+    chosen = {
+        kind: {"properties": {"type": {"const": kind}}, "required": ["type"]} for kind in CARD_KINDS
+    }
+    basic = {"anyOf": [{"not": {"required": ["type"]}}, chosen["basic"]]}
+    refs = {"basic": "BasicCard", "reversed": "ReversedCard", "cloze": "ClozeCard"}
+    return {
+        "type": "object",
+        "description": "One card entry: its id, its source and, by its type, its texts.",
+        "properties": {
+            "type": {
+                "title": "Type",
+                "enum": list(CARD_KINDS),
+                "default": "basic",
+                "description": TYPE_DESCRIPTION,
+            }
+        },
+        "allOf": [
+            {"if": basic if kind == "basic" else chosen[kind], "then": {"$ref": f"#/$defs/{ref}"}}
+            for kind, ref in refs.items()
+        ],
+    }
 
 
 def deck_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a deck file."""
     schema = DeckFileModel.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["properties"]["cards"]["items"] = _card_by_type()
     return schema
 
 

@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import orjson
@@ -29,7 +30,7 @@ from studyapp.core.gcpause import gc_paused
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import ALIAS_ALLOWANCE, ALIAS_FACTOR, MAX_DEPTH, MAX_VALUES
 
-__all__ = ["LoadedYaml", "Loader", "load_fast", "load_yaml", "locate"]
+__all__ = ["LoadedYaml", "Loader", "load_fast", "load_yaml", "locate", "version_ambiguity"]
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -208,6 +209,8 @@ def _compose_document(get_event: Callable[[], Any], resolve: Callable[..., str])
             node: yaml.Node = scalar_node(
                 tag, event.value, event.start_mark, event.end_mark, style=event.style
             )
+            if event.tag is not None and event.tag != "!":
+                node.__dict__["explicit_tag"] = True  # ``!!str 010`` is text in any version
             size, height = 1, 0
             if event.anchor is not None:
                 _check_anchor(anchors, event)
@@ -316,6 +319,8 @@ _INDICATORS = {  # tags, anchors, aliases and the reserved indicators, opening a
 }
 # 0o17, 010, 0x1F, 0b1, 0_1 opening a token, maybe signed (but not the 05 of 2019-05)
 _RADIX_NUMBER = re.compile(r"0[0-9oObBxX_](?<![^\s\[{,+-]..)(?<![^\s\[{,][-+]..)")
+# 1_000: a number to PyYAML (and yaml-rs), text to YAML 1.2 (the located path reports it)
+_UNDERSCORE_NUMBER = re.compile(r"(?<![^\s\[,])[-+]?[0-9][0-9_]*_[0-9_.:]*(?=[ ]*(?:[,\]\r\n#]|$))")
 _SINGLE_BRACE = re.compile(r"\{(?<!\{\{)(?!\{)")  # a flow mapping; a cloze's {{ is text
 _LONE_CR = re.compile(r"\r(?!\n)")
 _UNICODE_UNSAFE = re.compile(  # PyYAML's unprintables, and NEL, LS, PS, BOM (line breaks to it)
@@ -344,6 +349,8 @@ def _fast_unsafe(text: str) -> bool:
     if any(char in text and pattern.search(text) for char, pattern in _INDICATORS.items()):
         return True
     if _RADIX_NUMBER.search(text) or _SINGLE_BRACE.search(text):
+        return True
+    if "_" in text and _UNDERSCORE_NUMBER.search(text):
         return True
     if text.isascii():
         if text.encode("ascii").translate(None, _ASCII_PRINTABLE):
@@ -399,9 +406,8 @@ def load_fast(text: str) -> dict[str, Any] | None:
     a mapping, a key that is not text, anything :func:`_fast_unsafe` finds, or a text scalar
     that PyYAML would read as another type (``yes``, ``2019-01-01``, ``1:20``) all give None.
 
-    One difference is left to the caller: a number in exponent form without a dot and sign
-    (``1e3``) is a float here and text to PyYAML. The deck schema has no float field and is
-    strict, so such a file fails validation on the fast path and is read again located.
+    A number in exponent form (``1e3``: a float here and to YAML 1.2, text to PyYAML) is
+    declined too: the located path reports it as read differently by the YAML versions.
     """
     if not _fast_bounded(text) or _fast_unsafe(text):
         return None
@@ -410,7 +416,7 @@ def load_fast(text: str) -> dict[str, Any] | None:
             data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES)
     except Exception:  # any failure means: take the located path
         return None
-    if not isinstance(data, dict) or not _same_as_pyyaml(data):
+    if not isinstance(data, dict) or not _same_as_pyyaml(data, text):
         return None
     return data
 
@@ -421,8 +427,17 @@ _CANDIDATE = re.compile(rb'"((?:[-+.0-9<=~!&*]|[yYnNtTfFoO](?=[^"\\]{0,4}"))(?:[
 _ONLY_LINE_BREAKS = re.compile(rb'"(?:\\n)+"')
 
 
-def _same_as_pyyaml(data: Any) -> bool:
-    """True if ``data`` holds no text that PyYAML's resolver would read as another type.
+# orjson writes every float with a dot or an exponent (and inf as null, read alike by both)
+_JSON_FLOAT = re.compile(rb"[:,\[]-?[0-9]+(?:\.[0-9]|[eE])")
+# 1e3: a float to yaml_rs and YAML 1.2, text to PyYAML (the located path reports it)
+_EXPONENT_TOKEN = re.compile(
+    r"(?<![^\s\[,])[-+]?[0-9._]*[0-9][0-9._]*[eE][-+]?[0-9]+(?=[ ]*(?:[,\]\r\n#]|$))", re.M
+)
+
+
+def _same_as_pyyaml(data: Any, text: str) -> bool:
+    """True if ``data`` (read from ``text``) holds no text that PyYAML's resolver would read
+    as another type, and no number YAML 1.1 and 1.2 read differently.
 
     The walk over every value is ``orjson.dumps`` (native code, ~7x faster than ``json``);
     a key that is not text, or an integer beyond 64 bits, fails to serialise.
@@ -430,6 +445,8 @@ def _same_as_pyyaml(data: Any) -> bool:
     try:
         dumped = orjson.dumps(data)
     except TypeError:
+        return False
+    if _JSON_FLOAT.search(dumped) and _EXPONENT_TOKEN.search(text):
         return False
     if b'"\\n' in dumped and _ONLY_LINE_BREAKS.search(dumped):  # (find first: 30x faster)
         return False  # an empty block scalar ending the file: "" to PyYAML, "\n" to yaml_rs
@@ -439,8 +456,120 @@ def _same_as_pyyaml(data: Any) -> bool:
 
 
 def _retyped(text: str) -> bool:
+    """True for a text PyYAML would read as another type, or that YAML versions disagree on
+    (the located path reports those)."""
+    if text in _Y11_ONLY_BOOLS:
+        return True
     tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
     return tag != _STR
+
+
+# YAML 1.2's core schema (what editors read, through the YAML language server), for the
+# plain scalars that do not stay text: https://yaml.org/spec/1.2.2/#1032-tag-resolution
+_Y12_NULL = re.compile(r"null|Null|NULL|~|")
+_Y12_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
+_Y12_BOOL["FALSE"] = False
+_Y12_INT = re.compile(r"[-+]?[0-9]+")
+_Y12_OCT = re.compile(r"0o([0-7]+)")
+_Y12_HEX = re.compile(r"0x([0-9a-fA-F]+)")
+_Y12_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_Y12_INF = re.compile(r"([-+]?)\.(?:inf|Inf|INF)")
+_Y12_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_Y12_FIRSTS = frozenset("-+.0123456789tTfFnN~")
+_Y11_ONLY_BOOLS = frozenset({"y", "Y", "n", "N"})
+_CHECKED_FIRSTS = _Y12_FIRSTS | frozenset("oOyY")  # and yes, on, off
+"""Booleans to the YAML 1.1 specification (and to editors set to YAML 1.1), text to PyYAML."""
+_NOT_NUMBER = object()
+
+
+def _yaml12(text: str) -> Any:
+    """The value YAML 1.2's core schema gives the plain scalar ``text``."""
+    if not text or text[0] in _Y12_FIRSTS:
+        if _Y12_NULL.fullmatch(text):
+            return None
+        if text in _Y12_BOOL:
+            return _Y12_BOOL[text]
+        if _Y12_INT.fullmatch(text):
+            return int(text)
+        if match := _Y12_OCT.fullmatch(text):
+            return int(match[1], 8)
+        if match := _Y12_HEX.fullmatch(text):
+            return int(match[1], 16)
+        if _Y12_FLOAT.fullmatch(text):
+            return float(text)
+        if match := _Y12_INF.fullmatch(text):
+            return float("-inf") if match[1] == "-" else float("inf")
+        if _Y12_NAN.fullmatch(text):
+            return float("nan")
+    return text
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and a != a:
+        return bool(b != b)
+    return bool(a == b)
+
+
+def _words(value: Any) -> str:
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"the number {_plain(value)}"
+    return "text"
+
+
+def _plain(value: Any) -> str:
+    """``value`` as one would write it plainly in either YAML version."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def version_ambiguity(text: str, value: Any) -> tuple[str, Any] | None:
+    """A message and the YAML 1.2 reading if the plain scalar ``text``, read as ``value`` by
+    StudyApp's YAML 1.1 loader, means something else in YAML 1.2 (or in the YAML 1.1
+    specification, which also makes ``y`` and ``n`` booleans); None when all agree.
+
+    Editors read YAML 1.2, so such a value would look right in the editor and mean
+    something else to StudyApp: ``yes``, ``no``, ``on``, ``off``, ``y``, ``n``, ``010``
+    (8 or 10), ``0o17``, ``0b101``, ``1_000``, ``1:20`` and ``1e3`` among them. A date
+    (``2026-01-12``) is a date to YAML 1.1 and the same date written as text to YAML 1.2:
+    the same meaning, so it is left alone.
+    """
+    if isinstance(value, date):
+        return None
+    if text in _Y11_ONLY_BOOLS:
+        meaning = "true" if text in "yY" else "false"
+        return (
+            f"{text!r} reads as {meaning} in YAML 1.1 (and in editors set to it) but as text "
+            f"to StudyApp; quote it ('{text}') to mean the letter, or write {meaning}",
+            text,
+        )
+    other = _yaml12(text)
+    if _same(value, other):
+        return None
+    said = (
+        f"{text!r} reads as {_words(value)} in YAML 1.1 (StudyApp) but as {_words(other)} "
+        "in YAML 1.2 (editors)"
+    )
+    if isinstance(other, str):
+        fix = _plain(value) if value is not None else "nothing (or ~)"
+        return f"{said}; quote it ('{text}') if you mean text, or write {fix}", other
+    if isinstance(value, str):
+        return (
+            f"{said}; write {_plain(other)} for the number, or quote it ('{text}') for text",
+            other,
+        )
+    return (
+        f"{said}; write the number you mean plainly ({_plain(value)} or {_plain(other)})",
+        other,
+    )
 
 
 class _Constructor:
@@ -453,11 +582,22 @@ class _Constructor:
     def build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _STR:
-                return node.value
-            if node.tag in _SAFE_SCALAR_TAGS:
-                return self._loader.construct_object(node, deep=True)
-            self._result.error(node, f"unsupported YAML tag {node.tag!r}")
-            return None
+                value = node.value
+            elif node.tag in _SAFE_SCALAR_TAGS:
+                value = self._loader.construct_object(node, deep=True)
+            else:
+                self._result.error(node, f"unsupported YAML tag {node.tag!r}")
+                return None
+            if not node.style and "explicit_tag" not in node.__dict__:
+                text = node.value
+                if not text or text[0] in _CHECKED_FIRSTS:
+                    ambiguous = version_ambiguity(text, value)
+                    if ambiguous is not None:
+                        # Reported once; the value goes on as the editor shows it, so no
+                        # second error follows from the same word.
+                        self._result.error(node, ambiguous[0])
+                        return ambiguous[1]
+            return value
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 self._result.error(node, f"unsupported YAML tag {node.tag!r}")

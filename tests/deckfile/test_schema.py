@@ -113,3 +113,53 @@ def test_schema_rejects_a_cloze_card_without_text(deck_validator: Draft202012Val
     found = messages(deck_validator.iter_errors(deck_with(card)))
     assert found, "a cloze card without text passed"
     assert any("'text' is a required property" in m for m in found), found
+
+
+def _properties(schema: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+    """Every property definition in ``schema`` (nested ones included), with its path."""
+    if isinstance(schema, dict):
+        for name, value in (schema.get("properties") or {}).items():
+            yield f"{where}.{name}", value
+        for key, value in schema.items():
+            yield from _properties(value, f"{where}/{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from _properties(value, f"{where}[{index}]")
+
+
+@pytest.mark.parametrize("name", [s[0] for s in SHIPPED])
+def test_every_schema_field_has_a_description(name: str) -> None:
+    schema = json.loads((resources_dir() / name).read_text(encoding="utf-8"))
+    undescribed = [
+        where
+        for where, field in _properties(schema)
+        if not (isinstance(field, dict) and field.get("description"))
+        and not (isinstance(field, dict) and field.get("const") and len(field) <= 2)
+    ]
+    assert not undescribed, undescribed
+
+
+def test_card_type_lists_all_three_values_with_a_description() -> None:
+    items = deck_json_schema()["properties"]["cards"]["items"]
+    card_type = items["properties"]["type"]
+    assert card_type["enum"] == ["basic", "reversed", "cloze"]
+    assert all(kind in card_type["description"] for kind in ("basic", "reversed", "cloze"))
+
+
+def test_an_unknown_card_type_is_reported_with_all_values(
+    deck_validator: Draft202012Validator,
+) -> None:
+    card = {"id": "a", "type": "clozee", "text": "x", "source": "zhou2024"}
+    assert messages(deck_validator.iter_errors(deck_with(card))) == [
+        "$.cards[0].type: 'clozee' is not one of ['basic', 'reversed', 'cloze']"
+    ]
+
+
+def test_a_cloze_card_without_type_fails_the_schema_as_the_validator_says(
+    deck_validator: Draft202012Validator,
+) -> None:
+    """The schema checks a card without ``type`` as basic, so ``text`` is not allowed there:
+    the validator's message says the same and what to add (tests/deckfile/test_yaml_versions)."""
+    card = {"id": "a", "text": "{{c1::x}}", "source": "zhou2024"}
+    found = messages(deck_validator.iter_errors(deck_with(card)))
+    assert any("'text' was unexpected" in m for m in found), found
