@@ -388,4 +388,4 @@ def test_exponent_numbers_read_the_same_deck_on_both_paths(
         fast, located = _parse_both(tmp_path / "d.yaml", (header + card).encode(), monkeypatch)
         assert fast._root is not None or fast.model is None  # not accepted by the fast path
         _same_result(fast, located)
-        assert any("to editors (YAML 1.2)" in p.message for p in located.problems), card
+        assert any("in YAML 1.2 (editors)" in p.message for p in located.problems), card
