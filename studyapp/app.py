@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
 from studyapp.core.errors import KnownError
@@ -150,9 +151,14 @@ def render_screen(
     """
     _application(offscreen=True)
     plan = library.sync()
+    for problem in (p for found in plan.blocked.values() for p in found):
+        print(problem, file=sys.stderr)  # folders held back: the rest is drawn
     if not plan.ok:
         for problem in plan.problems:
             print(problem, file=sys.stderr)
+        return 1
+    if screen == "problems" and not plan.blocked:
+        print("studyapp: error: no deck folder has problems to show", file=sys.stderr)
         return 1
     if screen in ("summary", "details"):
         library = library.clone(scratch / "copy")
@@ -161,6 +167,7 @@ def render_screen(
         ahead = (datetime.now(UTC) + timedelta(days=90)).date()
         library.override_settings(library.settings.with_changes(exam_date=ahead.isoformat()))
     window = MainWindow(library)
+    window.blocked = plan.blocked
     window.resize(*size)
     window.show()
     if screen in _STATISTICS_TABS:
@@ -193,7 +200,32 @@ def render_screen(
         details.resize(620, 460)
         details.show()
         _grab(details, out)
+    elif screen == "problems":
+        _grab_over(window, window.show_blocked(plan), out)
+    elif screen == "folders":
+        folders = window.deck_folders_dialog()
+        folders.show()
+        _grab_over(window, folders, out)
     else:
         _grab(window, out)
     window.close()
     return 0
+
+
+def _grab_over(window: QWidget, dialog: QWidget, path: Path) -> None:
+    """Save ``window`` with ``dialog`` drawn over its middle, as the screen shows them (the
+    offscreen platform draws each window on its own)."""
+    QApplication.processEvents()
+    image = window.grab()
+    shot = dialog.grab()
+    painter = QPainter(image)
+    x = (image.width() - shot.width()) // 2
+    y = (image.height() - shot.height()) // 2
+    painter.fillRect(image.rect(), QColor(0, 0, 0, 60))
+    painter.drawPixmap(x, y, shot)
+    painter.setPen(QColor(0, 0, 0, 90))
+    painter.drawRect(x - 1, y - 1, shot.width() + 1, shot.height() + 1)
+    painter.end()
+    with output_file(path) as partial:
+        if not image.save(str(partial), "PNG"):
+            raise OutputFileError(f"cannot write the screenshot {printable(str(path))}")

@@ -33,6 +33,8 @@ SCREENS = (
     "retention",
     "memory",
     "readiness",
+    "problems",
+    "folders",
 )
 
 
@@ -232,6 +234,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("backup_id", metavar="ID", help="a backup id from 'backup list'")
 
+    folders = commands.add_parser(
+        "folders",
+        help="list, add or remove deck folders (synced on every start)",
+        description="Deck folders you added are synced with the bundled decks on every "
+        "start, each on its own: a missing folder or one with errors holds back only its "
+        "own decks. Removing a folder takes its decks off your study list; their progress "
+        "is kept and comes back if you add the folder again. Writing actions need the store "
+        "not to be open in StudyApp.",
+    )
+    folder_actions = folders.add_subparsers(dest="action", metavar="ACTION")
+    folder_actions.add_parser("list", help="list the added folders and their decks (default)")
+    add = folder_actions.add_parser("add", help="add a folder of decks")
+    add.add_argument("folder", type=Path, metavar="FOLDER")
+    remove = folder_actions.add_parser("remove", help="remove an added folder")
+    remove.add_argument("folder", type=Path, metavar="FOLDER")
+
     commands.add_parser(
         "check",
         help="check the study store for damage and inconsistencies",
@@ -280,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _backup(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "folders":
+            return _folders(args)
         return _gui(args)
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
@@ -365,22 +385,69 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _sync_with(library: Library, args: argparse.Namespace) -> int:
-    sources = [p.resolve() for p in args.paths] if args.paths else None
+    from studyapp.deckfile.reading import real_path
+
+    sources = [real_path(p) for p in args.paths] if args.paths else None
     plan = library.sync(sources, dry_run=args.dry_run)
+    for problems in plan.blocked.values():
+        for problem in problems:
+            print(problem)
     for problem in plan.problems:
         print(problem)
     if not plan.ok:
         print("sync: nothing was changed; fix the errors above", file=sys.stderr)
         return 1
+    for held in plan.blocked:
+        print(
+            f"sync: {printable(held)} was not synced (its decks are as they were): fix the "
+            f"errors above, or remove it with 'studyapp folders remove {printable(held)}'",
+            file=sys.stderr,
+        )
     if args.dry_run:
         print("dry run, nothing written: " + plan.summary())
         for line in plan.details():
             print(line)
-        return 0
+        return 1 if plan.blocked else 0
     if args.paths:
         for folder in (p for p in sources or [] if p.is_dir()):
             library.add_folder(folder)
     print("synced: " + plan.summary())
+    return 1 if plan.blocked else 0
+
+
+def _folders(args: argparse.Namespace) -> int:
+    if args.action in (None, "list"):
+        with _open_reader(args) as library:
+            statuses = library.folder_statuses()
+        if not statuses:
+            print("no deck folders added (add one with 'studyapp folders add FOLDER')")
+        for status in statuses:
+            print(f"{printable(str(status.path))}  ({status.describe})")
+        return 0
+    if args.action == "add":
+        from studyapp.deckfile.reading import real_path
+
+        folder = real_path(args.folder)
+        if not folder.is_dir():
+            print(
+                f"studyapp: error: {printable(str(args.folder))} is not a folder", file=sys.stderr
+            )
+            return 2
+        with _open_writer(args) as library:
+            library.add_folder(folder)
+        print(
+            f"added {printable(str(folder))}; its decks are read at the next start "
+            "or by 'studyapp sync'"
+        )
+        return 0
+    with _open_writer(args) as library:
+        decks = library.remove_folder(args.folder)
+    taken = (
+        f"{len(decks)} deck(s) left the study list, their progress kept"
+        if decks
+        else "it had no decks"
+    )
+    print(f"removed {printable(str(args.folder))}: {taken}")
     return 0
 
 

@@ -15,6 +15,40 @@ python -m studyapp --data-dir "$data" --theme dark --size 1000x700 \
   --screenshot "$out/answer-dark.png" --screen answer
 python -m studyapp --data-dir "$data" --theme light --size 800x600 \
   --screenshot "$out/review-800x600.png" --screen answer
+# A start with a deck folder that has errors and one that is gone: the problems dialog (it
+# scrolls and fits an 800x600 window) and File > Deck folders….
+folders=$(mktemp -d)
+mkdir "$folders/module-7-draft" "$folders/usb-course"
+python - "$folders/module-7-draft/integration.yaml" <<'PY'
+import sys
+
+cards = []
+for i in range(1, 19):
+    card = [f"  - id: m7-card-{i:02d}", f"    front: Draft question {i} on integration?"]
+    if i % 3 == 0:
+        card += [f"    bak: Draft answer {i}.", "    source: [rieser2021]"]
+    elif i % 3 == 1:
+        card += [f"    back: Draft answer {i}.", "    source: [rieser2021]", "    type: clozee"]
+    else:
+        card += [f"    back: Draft answer {i}."]
+    cards.append("\n".join(card))
+header = "format_version: 1\ndeck:\n  id: module-7\n  title: 'Module 7: integration'\n"
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    out.write(header + "  family: process\ncards:\n" + "\n".join(cards) + "\n")
+PY
+cp tests/data/decks/sample.yaml "$folders/usb-course/"
+for folder in module-7-draft usb-course; do
+  python -m studyapp --data-dir "$data" folders add "$folders/$folder" >/dev/null
+done
+python -m studyapp --data-dir "$data" sync >/dev/null 2>&1 || true
+rm -rf "$folders/usb-course"  # the drive is unplugged
+for theme in light dark; do
+  python -m studyapp --data-dir "$data" --theme "$theme" --size 800x600 \
+    --screenshot "$out/problems-800x600-$theme.png" --screen problems 2>/dev/null
+done
+python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
+  --screenshot "$out/deck-folders.png" --screen folders 2>/dev/null
+rm -rf "$folders"
 # The authors' preview after a broken save: the last good cards stay, the problems are listed.
 decks=$(mktemp -d)
 cp decks/terms.yaml "$decks/terms.yaml"

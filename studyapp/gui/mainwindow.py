@@ -23,13 +23,15 @@ from PySide6.QtWidgets import (
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.details import CardDetailsDialog
+from studyapp.gui.folders_dialog import DeckFoldersDialog
 from studyapp.gui.overview import OverviewScreen
+from studyapp.gui.problems import ProblemsDialog
 from studyapp.gui.review import ReviewScreen
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.statistics import StatisticsScreen
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
-from studyapp.services.library import Library, ScopeChoice
+from studyapp.services.library import Library, Problem, ScopeChoice
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
 from studyapp.services.study import CardView, SessionSummary
@@ -97,6 +99,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self._status, 1)
         self.statusBar().addPermanentWidget(self._busy)
         self._task: BackgroundTask | None = None
+        self.blocked: dict[str, list[Problem]] = {}
+        """The added folders the last deck update held back, with their problems."""
+        self.problems_dialog: ProblemsDialog | None = None
         self._build_menus()
         self.show_overview()
 
@@ -123,6 +128,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "Add deck folder…", self.add_deck_folder, "Ctrl+O")
+        self._action(file_menu, "Deck folders…", self.open_deck_folders)
         self._action(file_menu, "Sync decks", self.start_sync, "F5")
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, "Ctrl+Q")
@@ -253,6 +259,22 @@ class MainWindow(QMainWindow):
             self.library.add_folder(Path(folder))
             self.start_sync()
 
+    def deck_folders_dialog(self) -> DeckFoldersDialog:
+        """File > Deck folders…: each added folder with its state; adding or removing one
+        syncs the decks again."""
+        dialog = DeckFoldersDialog(
+            lambda: self.library.folder_statuses(self.blocked, bundled=True),
+            self.library.add_folder,
+            self.library.remove_folder,
+            self,
+        )
+        dialog.changed.connect(self.start_sync)
+        return dialog
+
+    @Slot()
+    def open_deck_folders(self) -> None:
+        self.deck_folders_dialog().exec()
+
     @Slot()
     def start_sync(self) -> None:
         """Plan a sync of the bundled decks and added folders off the GUI thread."""
@@ -269,14 +291,14 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_plan_ready(self, plan: SyncPlan) -> None:
+        self.blocked = plan.blocked
         if not plan.ok:
             self._busy.setVisible(False)
-            problems = "\n".join(str(p) for p in plan.problems[:30])
             self._status.setText("Deck update not applied: a deck file has errors")
-            QMessageBox.warning(
-                self,
+            self._show_problems(
                 "Deck update not applied",
-                "A deck file has errors, so nothing was changed:\n\n" + problems,
+                "A deck file has errors, so no deck was changed. Fix them and sync again (F5).",
+                [*plan.problems, *(p for found in plan.blocked.values() for p in found)],
             )
             self.sync_done.emit(plan)
             return
@@ -310,10 +332,46 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_sync_applied(self, plan: SyncPlan) -> None:
         self._busy.setVisible(False)
-        self._status.setText("Decks up to date: " + plan.summary())
+        if plan.blocked:
+            count = len(plan.blocked)
+            self._status.setText(
+                f"Decks updated, except {count} folder{'s' if count != 1 else ''} with problems"
+            )
+        else:
+            self._status.setText("Decks up to date: " + plan.summary())
         if self.stack.currentWidget() is self.overview:
             self.show_overview()
+        if plan.blocked:
+            self.show_blocked(plan)
         self.sync_done.emit(plan)
+
+    def show_blocked(self, plan: SyncPlan) -> ProblemsDialog:
+        """Say which added folders were held back and why; the rest is up to date."""
+        count = len(plan.blocked)
+        folders = "A deck folder" if count == 1 else f"{count} deck folders"
+        return self._show_problems(
+            "Some decks were not updated",
+            f"{folders} could not be read, so {'its' if count == 1 else 'their'} decks are as "
+            "they were. Every other deck is up to date. Fix the problems and sync again (F5), "
+            "or remove a folder that is gone in Deck folders.",
+            [p for found in plan.blocked.values() for p in found],
+            action=("Deck folders…", self.open_deck_folders),
+        )
+
+    def _show_problems(
+        self,
+        title: str,
+        heading: str,
+        problems: list[Problem],
+        *,
+        action: tuple[str, Callable[[], None]] | None = None,
+    ) -> ProblemsDialog:
+        """Open the problems dialog without blocking the window (it stays usable)."""
+        if self.problems_dialog is not None:
+            self.problems_dialog.close()
+        self.problems_dialog = ProblemsDialog(title, heading, problems, self, action=action)
+        self.problems_dialog.open()
+        return self.problems_dialog
 
     @Slot(str)
     def _on_sync_failed(self, message: str) -> None:

@@ -14,8 +14,11 @@ from enum import Enum
 from pathlib import Path
 from typing import assert_never
 
-from studyapp.core.errors import StoreCorrupt, StoreReadOnly
+from studyapp.core.errors import KnownError, StoreCorrupt, StoreReadOnly
+from studyapp.core.printable import printable
 from studyapp.core.studyday import study_day, utc_now
+from studyapp.deckfile.problems import Problem, Severity
+from studyapp.deckfile.reading import real_path
 from studyapp.services import paths
 from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damaged_error
 from studyapp.services.search import CardSearch
@@ -40,8 +43,10 @@ __all__ = [
     "CheckReport",
     "DeckSummary",
     "FamilySummary",
+    "FolderStatus",
     "Library",
     "Overview",
+    "Problem",
     "ScopeChoice",
     "ScopeKind",
 ]
@@ -204,16 +209,77 @@ class Library:
 
     def add_folder(self, folder: Path) -> None:
         self._writable()
-        stored.add_deck_folder(self.engine, str(Path(folder).resolve()))
+        stored.add_deck_folder(self.engine, str(real_path(Path(folder))))
+
+    def remove_folder(self, folder: Path) -> list[str]:
+        """Forget an added deck folder; its decks leave the study list, their progress kept.
+
+        Adding the folder again brings the decks back with their history. A backup is taken
+        first when the folder had decks. Returns the ids of the decks taken off.
+
+        Raises:
+            KnownError: ``folder`` is not one of the added folders.
+        """
+        self._writable()
+        stored_path = self._added(folder)
+        if stored.folder_decks(self.engine, stored_path):
+            self.backup("sync")
+        return stored.remove_deck_folder(self.engine, stored_path)
+
+    def _added(self, folder: Path) -> str:
+        """The stored path of the added folder ``folder`` names (as given or resolved)."""
+        added = stored.deck_folders(self.engine)
+        for candidate in (str(folder), str(real_path(Path(folder)))):
+            if candidate in added:
+                return candidate
+        raise KnownError(f"{printable(str(folder))} is not an added deck folder")
+
+    def folder_statuses(
+        self, blocked: dict[str, list[Problem]] | None = None, *, bundled: bool = False
+    ) -> list[FolderStatus]:
+        """Each added folder with its decks and state, for ``folders list`` and the GUI.
+
+        Args:
+            blocked: the problems of the last update's folders that were held back
+                (:attr:`SyncPlan.blocked`), if one was made.
+            bundled: list the bundled course decks first.
+        """
+        statuses = []
+        if bundled:
+            course = paths.bundled_decks_dir()
+            count = len(stored.folder_decks(self.engine, str(real_path(course))))
+            statuses.append(FolderStatus(course, course.is_dir(), count, bundled=True))
+        for path in stored.deck_folders(self.engine):
+            problems = (blocked or {}).get(path, [])
+            statuses.append(
+                FolderStatus(
+                    Path(path),
+                    exists=Path(path).is_dir(),
+                    decks=len(stored.folder_decks(self.engine, path)),
+                    problems=tuple(problems),
+                )
+            )
+        return statuses
 
     def default_sources(self) -> list[Path]:
         """The bundled decks and every folder the user added."""
         return [paths.bundled_decks_dir(), *self.folders()]
 
     def plan(self, sources: Iterable[Path] | None = None) -> SyncPlan:
-        """What syncing ``sources`` (default: bundled decks and added folders) would do."""
-        chosen = list(sources) if sources is not None else self.default_sources()
-        return plan_sync(self.engine, chosen, bibliography=paths.bundled_sources_file())
+        """What syncing ``sources`` would do.
+
+        With no ``sources`` (the bundled decks and every added folder, as at start-up), each
+        folder stands on its own: a folder that is missing or has errors is left out of the
+        plan, with its problems in :attr:`SyncPlan.blocked`, and everything else is planned
+        without it. Given ``sources`` are planned together: one error stops them all.
+        """
+        bibliography = paths.bundled_sources_file()
+        if sources is not None:
+            return plan_sync(self.engine, list(sources), bibliography=bibliography)
+        return _independently(
+            self.default_sources(),
+            lambda chosen: plan_sync(self.engine, chosen, bibliography=bibliography),
+        )
 
     def apply(self, plan: SyncPlan) -> None:
         """Write ``plan`` (made by :meth:`plan`); a plan that retires, relearns or resets
@@ -227,17 +293,23 @@ class Library:
     def sync(self, sources: Iterable[Path] | None = None, *, dry_run: bool = False) -> SyncPlan:
         """Plan and, unless ``dry_run`` or the plan has errors, apply a sync of ``sources``
         (a first import writes while it reads: see :func:`studyapp.services.sync.sync`);
-        a backup is taken before a plan that retires, relearns or resets cards is written."""
+        a backup is taken before a plan that retires, relearns or resets cards is written.
+        With no ``sources``, each folder stands on its own, as in :meth:`plan`."""
         if not dry_run:
             self._writable()
-        chosen = list(sources) if sources is not None else self.default_sources()
-        return sync(
-            self.engine,
-            chosen,
-            bibliography=paths.bundled_sources_file(),
-            dry_run=dry_run,
-            before_reset=self._backup_before_sync,
-        )
+
+        def run(chosen: list[Path]) -> SyncPlan:
+            return sync(
+                self.engine,
+                chosen,
+                bibliography=paths.bundled_sources_file(),
+                dry_run=dry_run,
+                before_reset=self._backup_before_sync,
+            )
+
+        if sources is not None:
+            return run(list(sources))
+        return _independently(self.default_sources(), run)
 
     def _backup_before_sync(self, _plan: SyncPlan) -> None:
         self.backup("sync")
@@ -418,3 +490,97 @@ class Library:
             return Overview(tuple(families), session.counts(), session.next_due(), reviews)
         finally:
             session.close()
+
+
+@dataclass(frozen=True, slots=True)
+class FolderStatus:
+    """A deck folder: whether it exists, its decks, and what held it back."""
+
+    path: Path
+    exists: bool
+    decks: int
+    problems: tuple[Problem, ...] = ()
+    bundled: bool = False
+    """The course decks shipped with StudyApp (always read, not removable)."""
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.is_error)
+
+    @property
+    def state(self) -> str:
+        """Its state in a few words, for a column of the folder list."""
+        if self.bundled:
+            return "always read"
+        if not self.exists:
+            return "not found: decks kept as they were"
+        if self.errors:
+            return f"{self.errors} problem{'s' if self.errors != 1 else ''}: not updated"
+        return "read at every start"
+
+    @property
+    def describe(self) -> str:
+        """Its state in a sentence, for ``folders list`` and below the folder list."""
+        decks = f"{self.decks} deck{'s' if self.decks != 1 else ''}"
+        if self.bundled:
+            return f"{decks} of the course, shipped with StudyApp; always read"
+        if not self.exists:
+            return (
+                f"not found (moved, renamed or on a drive that is not connected); {decks} "
+                "kept as they were"
+            )
+        if self.errors:
+            return (
+                f"{decks}; not updated: {self.errors} problem{'s' if self.errors != 1 else ''} "
+                "(its decks are as they were)"
+            )
+        return decks
+
+
+def _missing_folder(folder: Path) -> Problem:
+    return Problem(
+        str(folder),
+        1,
+        1,
+        Severity.ERROR,
+        "the folder is not there (moved, renamed or on a drive that is not connected); its "
+        "decks are kept as they were. Remove it from the deck folders if it is gone for good",
+    )
+
+
+def _independently(sources: list[Path], run: Callable[[list[Path]], SyncPlan]) -> SyncPlan:
+    """``run`` on ``sources`` so that each source folder stands on its own.
+
+    A missing folder is left out before anything is read. After a run with errors, each
+    folder with an error of its own is left out and the rest is run again (a clash between
+    two folders is reported in the later one, so the earlier one goes ahead); an error in no
+    folder (the shared bibliography) stops everything, as a single run would.
+    """
+    blocked: dict[str, list[Problem]] = {}
+    present: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            present.append(source)
+        else:
+            blocked[str(source)] = [_missing_folder(source)]
+    plan = run(present)
+    while not plan.ok and present:
+        owners = {str(real_path(source)): source for source in present}
+        mine: dict[Path, list[Problem]] = {}
+        stray = False
+        for problem in plan.problems:
+            where = Path(problem.path)
+            owner = owners.get(str(where)) or owners.get(str(where.parent))
+            if owner is not None:
+                mine.setdefault(owner, []).append(problem)
+            elif problem.is_error:
+                stray = True
+        held = {source for source, found in mine.items() if any(p.is_error for p in found)}
+        if stray or not held:
+            break
+        for source in held:
+            blocked[str(source)] = mine[source]
+        present = [source for source in present if source not in held]
+        plan = run(present)
+    plan.blocked = blocked
+    return plan

@@ -91,6 +91,10 @@ class SyncPlan:
     generation: int | None = None
     """The store's sync generation the plan was made at; applying it after another sync
     changed the store is refused (:class:`~studyapp.core.errors.StaleSyncPlan`)."""
+    blocked: dict[str, list[Problem]] = field(default_factory=dict)
+    """Deck folders left out of this plan, with the problems that hold them back (a missing
+    or broken added folder: see :meth:`~studyapp.services.library.Library.plan`). Their
+    decks stay as they were; everything else was planned without them."""
 
     @property
     def ok(self) -> bool:

@@ -25,7 +25,9 @@ __all__ = [
     "deck_title",
     "delete_user_note",
     "notes_of_decks",
+    "folder_decks",
     "read_settings",
+    "remove_deck_folder",
     "review_count",
     "save_user_note",
     "sources",
@@ -130,6 +132,40 @@ def deck_folders(engine: Engine) -> list[str]:
 def add_deck_folder(engine: Engine, path: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("INSERT OR IGNORE INTO deck_folder (path) VALUES (:p)"), {"p": path})
+
+
+def folder_decks(engine: Engine, folder: str) -> list[str]:
+    """The active decks whose file lies directly in ``folder``, by id."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, path FROM deck WHERE active = 1 ORDER BY id")).all()
+    return [str(r.id) for r in rows if str(Path(str(r.path)).parent) == folder]
+
+
+def remove_deck_folder(engine: Engine, folder: str) -> list[str]:
+    """Forget the added ``folder`` and take its decks off the study list, in one transaction.
+
+    Its decks are deactivated and their notes and cards retired, as when their files vanish
+    from a synced folder: every review and memory state is kept, and adding the folder again
+    restores them. Returns the ids of the decks taken off.
+    """
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM deck_folder WHERE path = :p"), {"p": folder})
+        rows = conn.execute(text("SELECT id, path FROM deck WHERE active = 1")).all()
+        decks = sorted(str(r.id) for r in rows if str(Path(str(r.path)).parent) == folder)
+        if decks:
+            ids = {"d": decks}
+            for sql in (
+                "UPDATE deck SET active = 0, digest = '' WHERE id IN :d",
+                "UPDATE note SET retired = 1, retired_reason = NULL "
+                "WHERE deck_id IN :d AND retired = 0",
+                "UPDATE card SET retired = 1 WHERE deck_id IN :d AND retired = 0",
+            ):
+                conn.execute(text(sql).bindparams(bindparam("d", expanding=True)), ids)
+            from studyapp.store import queries  # (queries imports this module)
+
+            generation = queries.sync_generation(conn)
+            queries.bump_sync_generation(conn, generation)  # a plan made before is stale now
+    return decks
 
 
 def user_note(engine: Engine, note_id: str) -> str:

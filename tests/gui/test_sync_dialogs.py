@@ -91,12 +91,17 @@ def test_a_plan_with_errors_is_shown_and_changes_nothing(
     drop_last_card(deck_dir)  # would retire a card, but the other file is broken
     (deck_dir / "terms.yaml").write_text("format_version: 1\ndeck: [\n")
     plan = press_f5(qtbot, window)
-    assert plan is not None and not plan.ok
-    [(kind, title, message)] = boxes.shown
-    assert (kind, title) == ("warning", "Deck update not applied")
-    assert message.startswith("A deck file has errors, so nothing was changed:")
-    assert f"{deck_dir / 'terms.yaml'}:3:1: error: YAML:" in message
-    assert window._status.text() == "Deck update not applied: a deck file has errors"
+    # The folder with the broken file is held back whole (other folders would update).
+    assert plan is not None and plan.ok and list(plan.blocked) == [str(deck_dir)]
+    assert boxes.shown == []
+    dialog = window.problems_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle() == "Some decks were not updated"
+    assert dialog.heading.text().startswith("A deck folder could not be read, so its decks")
+    assert any(
+        line.startswith(f"{deck_dir / 'terms.yaml'}:3:1: error: YAML:") for line in dialog.lines
+    )
+    assert window._status.text() == "Decks updated, except 1 folder with problems"
     assert active_cards(synced) == before
 
 

@@ -1,0 +1,174 @@
+"""Added deck folders are independent: a missing or broken one holds back only its decks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from studyapp.core.errors import KnownError
+from studyapp.core.model import Rating
+from studyapp.services.library import Library
+from studyapp.services.paths import bundled_decks_dir
+from tests.conftest import DATA
+
+
+def _titles(library: Library) -> list[str]:
+    return sorted(d.title for f in library.overview().families for d in f.decks)
+
+
+def _bundled_titles() -> int:
+    return len(list(bundled_decks_dir().glob("*.yaml")))
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> dict[str, Path]:
+    """Two added folders: 'a' holds the sample decks, 'b' one deck of its own."""
+    a = tmp_path / "a"
+    shutil.copytree(DATA / "decks", a)
+    b = tmp_path / "b"
+    b.mkdir()
+    (b / "extra.yaml").write_text(
+        "format_version: 1\n"
+        "deck: {id: extra, title: Extra deck, family: terms}\n"
+        "cards:\n"
+        "  - {id: extra-1, front: Q1?, back: A1., source: [rieser2021]}\n"
+    )
+    return {"a": a, "b": b}
+
+
+def test_a_missing_folder_holds_back_nothing_else(
+    library: Library, folders: dict[str, Path]
+) -> None:
+    library.add_folder(folders["a"])
+    library.add_folder(folders["b"])
+    shutil.rmtree(folders["a"])  # moved away before the first start
+    plan = library.sync()
+    assert plan.ok
+    assert list(plan.blocked) == [str(folders["a"])]
+    (problem,) = plan.blocked[str(folders["a"])]
+    assert problem.path == str(folders["a"]) and "the folder is not there" in problem.message
+    titles = _titles(library)
+    assert "Extra deck" in titles and len(titles) == _bundled_titles() + 1  # bundled decks too
+
+
+def test_a_broken_folder_keeps_its_decks_as_they_were_and_the_rest_updates(
+    library: Library, folders: dict[str, Path]
+) -> None:
+    library.add_folder(folders["a"])
+    library.add_folder(folders["b"])
+    assert library.sync().blocked == {}
+    session = library.session()
+    card = session.next_card()
+    assert card is not None
+    session.answer(Rating.GOOD)
+    before = library.overview()
+    # Folder a breaks; folder b gets an edit.
+    sample = folders["a"] / "sample.yaml"
+    sample.write_text(sample.read_text().replace("    back: The NMDA", "    bak: The NMDA"))
+    extra = folders["b"] / "extra.yaml"
+    extra.write_text(extra.read_text().replace("Q1?", "Question one?"))
+    plan = library.sync()
+    assert plan.ok and list(plan.blocked) == [str(folders["a"])]
+    assert [p.line for p in plan.blocked[str(folders["a"])]] == [24, 26]
+    assert plan.updated == ["extra-1"]
+    after = library.overview()
+    assert _titles(library) == sorted(d.title for f in before.families for d in f.decks)
+    assert after.reviews_total == 1
+    # Fixed, it syncs again.
+    sample.write_text(sample.read_text().replace("    bak: The NMDA", "    back: The NMDA"))
+    assert library.sync().blocked == {}
+
+
+def test_a_clash_between_folders_holds_back_the_later_one(
+    library: Library, folders: dict[str, Path], tmp_path: Path
+) -> None:
+    clash = tmp_path / "clash"
+    clash.mkdir()
+    (clash / "copy.yaml").write_text(
+        (folders["b"] / "extra.yaml").read_text().replace("id: extra,", "id: extra-copy,")
+    )
+    library.add_folder(folders["b"])
+    library.add_folder(clash)
+    plan = library.sync()
+    assert list(plan.blocked) == [str(clash)]
+    assert "card id 'extra-1' is also used in" in plan.blocked[str(clash)][0].message
+    assert "Extra deck" in _titles(library)
+
+
+def test_an_error_in_no_folder_still_stops_everything(
+    library: Library, folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from studyapp.services import paths
+
+    broken = tmp_path / "sources.yaml"
+    broken.write_text("format_version: 1\nsources: [\n")
+    monkeypatch.setattr(paths, "bundled_sources_file", lambda: broken)
+    library.add_folder(folders["b"])
+    plan = library.sync()
+    assert not plan.ok and plan.problems[0].path == str(broken)
+    assert _titles(library) == []
+
+
+def test_explicit_paths_are_still_all_or_nothing(
+    library: Library, folders: dict[str, Path], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "x.yaml").write_text("format_version: 1\ncards: [\n")
+    plan = library.sync([folders["b"], broken])
+    assert not plan.ok and plan.blocked == {}
+    assert _titles(library) == []
+
+
+def test_the_gui_plan_leaves_out_broken_folders_and_applies(
+    library: Library, folders: dict[str, Path]
+) -> None:
+    library.add_folder(folders["b"])
+    library.add_folder(folders["a"] / "missing")
+    plan = library.plan()
+    assert plan.ok and list(plan.blocked) == [str(folders["a"] / "missing")]
+    library.apply(plan)
+    assert "Extra deck" in _titles(library)
+
+
+def test_removing_a_folder_keeps_progress_and_adding_it_again_restores_it(
+    library: Library, folders: dict[str, Path]
+) -> None:
+    library.add_folder(folders["a"])
+    library.sync()
+    session = library.session()
+    card = session.next_card()
+    assert card is not None
+    session.answer(Rating.GOOD)
+    session.close()
+    backups = len(library.backups())
+    assert library.remove_folder(folders["a"]) == ["sample-mechanisms", "sample-terms"]
+    assert library.folders() == []
+    assert not {"Sample mechanisms", "Sample terms"} & set(_titles(library))
+    assert library.overview().reviews_total == 1  # the history stays
+    assert len(library.backups()) == backups + 1  # taken before the decks left
+    library.add_folder(folders["a"])
+    plan = library.sync()
+    assert len(plan.restored) == 5
+    assert {"Sample mechanisms", "Sample terms"} <= set(_titles(library))
+    with pytest.raises(KnownError, match="is not an added deck folder"):
+        library.remove_folder(folders["b"])
+
+
+def test_folder_statuses_say_what_each_folder_holds(
+    library: Library, folders: dict[str, Path]
+) -> None:
+    library.add_folder(folders["a"])
+    library.add_folder(folders["b"])
+    library.sync()
+    shutil.rmtree(folders["b"])
+    plan = library.sync()
+    statuses = library.folder_statuses(plan.blocked, bundled=True)
+    assert [s.bundled for s in statuses] == [True, False, False]
+    assert statuses[0].decks == _bundled_titles() and statuses[0].state == "always read"
+    assert (statuses[1].decks, statuses[1].state) == (2, "read at every start")
+    assert not statuses[2].exists and statuses[2].decks == 1
+    assert statuses[2].state == "not found: decks kept as they were"
+    assert statuses[2].describe.endswith("1 deck kept as they were")
