@@ -43,6 +43,7 @@ from studyapp.core.search import (
 __all__ = [
     "SORTS",
     "BrowserRow",
+    "Database",
     "DocumentSource",
     "SearchContext",
     "browser_rows",
@@ -53,6 +54,9 @@ __all__ = [
     "search_ids",
     "update_index",
 ]
+
+Database = sqlite3.Connection
+"""The connection searches run on (one of the engine's, see ``database.raw_connection``)."""
 
 _WATCHED_NOTE_COLUMNS = (
     "kind",
