@@ -623,6 +623,12 @@ def _check_cards(family: str | None, indexed: list[tuple[int, Any]], loaded: Loa
                 locate(loaded.root, ("cards", index, "replaced_by"), key=True),
                 f"card {card.id!r}: 'replaced_by' only applies to a retired card",
             )
+        if card.content_note is not None and not card.sensitive:
+            loaded.warning(
+                locate(loaded.root, ("cards", index, "content_note"), key=True),
+                f"card {card.id!r}: 'content_note' is only shown before a sensitive card; "
+                "add 'sensitive: true'",
+            )
         if card.inherit_progress and card.replaced_by is None:
             loaded.warning(
                 locate(loaded.root, ("cards", index, "inherit_progress"), key=True),

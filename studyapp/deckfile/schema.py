@@ -77,6 +77,18 @@ class _CardCommon(_Strict):
     inherit_progress: bool = Field(
         False, description="The successor (if still new) takes over this card's memory state."
     )
+    sensitive: bool = Field(
+        False,
+        description="Emotionally heavy material (trauma narratives, suicidality, abuse in "
+        "therapy): the app shows a content note before the question, with 'Not now' beside "
+        "it, so a trainee can put the card off to another day.",
+    )
+    content_note: Annotated[str, StringConstraints(pattern=r"\S", max_length=300)] | None = Field(
+        None,
+        description="A short plain-text note shown before a sensitive card's question, "
+        "saying what it touches on (e.g. 'A participant describes a suicide attempt.'). "
+        "Without one, a sensitive card shows a generic note.",
+    )
 
     @property
     def sources(self) -> list[str]:

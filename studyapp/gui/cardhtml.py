@@ -7,7 +7,7 @@ import html
 from studyapp.gui.theme import Colors
 from studyapp.services.study import CardView
 
-__all__ = ["card_css", "card_html"]
+__all__ = ["card_css", "card_html", "content_note_html"]
 
 
 def card_css(c: Colors, size: int) -> str:
@@ -19,6 +19,18 @@ def card_css(c: Colors, size: int) -> str:
         f".label {{ color: {c.muted}; font-size: {max(9, size - 3)}pt; font-weight: 600; }}"
         f".meta {{ color: {c.muted}; font-size: {max(9, size - 2)}pt; }}"
         f".warn {{ color: {c.again}; font-size: {max(9, size - 2)}pt; }}"
+        f".note {{ font-size: {size + 1}pt; }}"
+    )
+
+
+def content_note_html(card: CardView) -> str:
+    """What a sensitive card shows before its question: its content note (plain text)."""
+    where = html.escape(card.deck_title)
+    return (
+        '<p><span class="label">CONTENT NOTE</span></p>'
+        f'<p class="note">{html.escape(card.content_warning)}</p>'
+        f'<p class="meta">{where}. Space shows the card; Not now (L) puts it off until '
+        "another day without counting it as a review or a lapse.</p>"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from studyapp.gui.theme import apply_theme
 from studyapp.services.library import Library, Problem, ScopeChoice
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
-from studyapp.services.study import CardView, SessionSummary
+from studyapp.services.study import FLAG_NAMES, CardView, SessionSummary
 from studyapp.services.sync import SyncPlan
 
 __all__ = ["MainWindow"]
@@ -42,7 +43,13 @@ __all__ = ["MainWindow"]
 SHORTCUTS = """<table cellpadding="4">
 <tr><td><b>Space</b> / <b>Enter</b></td><td>show the answer</td></tr>
 <tr><td><b>1</b> <b>2</b> <b>3</b> <b>4</b></td><td>Again, Hard, Good, Easy</td></tr>
-<tr><td><b>Ctrl+Z</b></td><td>undo the last answer (several times)</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>undo the last answer or action (several times, also after
+the session)</td></tr>
+<tr><td><b>@</b></td><td>suspend the card (until you unsuspend it in the browser)</td></tr>
+<tr><td><b>-</b></td><td>bury the card until tomorrow</td></tr>
+<tr><td><b>L</b></td><td>Not now: put a card off to another day (no review, no lapse)</td></tr>
+<tr><td><b>Ctrl+1</b>..<b>4</b></td><td>flag the card red, orange, green, blue
+(the same again: off)</td></tr>
 <tr><td><b>I</b></td><td>card details: history and memory state</td></tr>
 <tr><td><b>N</b></td><td>your own note on the card</td></tr>
 <tr><td><b>Esc</b></td><td>leave the session</td></tr>
@@ -138,7 +145,20 @@ class MainWindow(QMainWindow):
         self._action(
             study, "Study all due\tS", lambda: self._on_study_requested(ScopeChoice.everything())
         )
-        self.undo_action = self._action(study, "Undo last answer", self.review.undo, "Ctrl+Z")
+        self.undo_action = self._action(study, "Undo", self.undo, "Ctrl+Z")
+        study.aboutToShow.connect(self._refresh_undo)
+        study.addSeparator()
+        self._action(study, "Suspend card\t@", self.review.suspend)
+        self._action(study, "Bury card until tomorrow\t-", self.review.bury)
+        self._action(study, "Not now\tL", self.review.not_now)
+        flags = study.addMenu("Flag card")
+        for number, name in FLAG_NAMES.items():
+            self._action(
+                flags,
+                f"{name.capitalize()}\tCtrl+{number}",
+                functools.partial(self.review.toggle_flag, number),
+            )
+        study.addSeparator()
         self._action(study, "Card details\tI", self._details_of_current)
         self._action(study, "Note on this card\tN", self._note_on_current)
         self._action(study, "Back to decks\tEsc", self.review.leave)
@@ -159,7 +179,6 @@ class MainWindow(QMainWindow):
         self.overview.show_overview(self.library.overview(now), now, loading=loading)
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
-        self.undo_action.setEnabled(False)
 
     @Slot()
     def show_statistics(self) -> None:
@@ -167,7 +186,6 @@ class MainWindow(QMainWindow):
         clock = self._clock or utc_now
         statistics = Statistics(self.library.engine, self.library.settings, clock=clock)
         self.stack.setCurrentWidget(self.statistics)
-        self.undo_action.setEnabled(False)
         self.statistics.start(statistics, self.library.settings.exam)
         self.statistics.setFocus()
 
@@ -187,7 +205,6 @@ class MainWindow(QMainWindow):
         else:
             session = self.library.session(scope)
         self.stack.setCurrentWidget(self.review)
-        self.undo_action.setEnabled(True)
         self.review.start(session)
         if self.stack.currentWidget() is self.review:
             self.review.setFocus()
@@ -197,7 +214,36 @@ class MainWindow(QMainWindow):
         self.summary.show_summary(summary, self.now())
         self.stack.setCurrentWidget(self.summary)
         self.summary.setFocus()
-        self.undo_action.setEnabled(False)
+
+    # -- undo ------------------------------------------------------------------------------
+    def _refresh_undo(self) -> None:
+        step = self.library.undo_log.peek()
+        self.undo_action.setText("Undo" if step is None else f"Undo {step.label}")
+        self.undo_action.setEnabled(step is not None)
+
+    @Slot()
+    def undo(self) -> None:
+        """Ctrl+Z: take back the newest answer or action, whichever screen made it.
+
+        An answer or a review action brings its card back on the review screen, also after
+        the session ended (from the summary or the deck list), as Anki does.
+        """
+        step = self.library.undo_log.peek()
+        if step is None:
+            self._status.setText("Nothing to undo")
+            return
+        if step.show_again and self.review.controller is not None:
+            if self.stack.currentWidget() is not self.review:
+                self.stack.setCurrentWidget(self.review)
+                self.review.setFocus()
+            self.review.undo()
+            return
+        self.library.undo()
+        self._status.setText(f"Undone: {step.label}")
+        if self.stack.currentWidget() is self.review:
+            self.review.refresh()
+        elif self.stack.currentWidget() is self.overview:
+            self.show_overview()
 
     def _details_of_current(self) -> None:
         if self.review.card is not None:

@@ -1,4 +1,5 @@
-"""The review screen: question, Space to reveal, 1-4 to grade, Ctrl+Z to undo.
+"""The review screen: question, Space to reveal, 1-4 to grade, Ctrl+Z to undo; ``@``
+suspends, ``-`` buries, ``L`` puts a card off ("Not now"), Ctrl+1..4 flag it.
 
 The screen is a passive view of a :class:`~studyapp.services.review.ReviewController`: it
 forwards keys and clicks as intents and draws the state, card and grade previews the
@@ -23,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.model import Rating
-from studyapp.gui.cardhtml import card_css, card_html
+from studyapp.gui.cardhtml import card_css, card_html, content_note_html
 from studyapp.gui.richtext import SafeTextView, plain_label
 from studyapp.gui.theme import Colors
 from studyapp.services.review import ReviewController, ReviewState
-from studyapp.services.study import CardView, StudySession
+from studyapp.services.study import FLAG_NAMES, CardView, StudySession
 
 __all__ = ["ReviewScreen"]
 
@@ -38,6 +39,12 @@ _GRADE_KEYS = {
     Qt.Key.Key_4: Rating.EASY,
 }
 _REVEAL_KEYS = {Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter}
+_FLAG_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3, Qt.Key.Key_4: 4}
+
+
+def flag_color(colors: Colors, flag: int) -> str:
+    """The colour of flag 1-4 (red, orange, green, blue) in the theme."""
+    return {1: colors.again, 2: colors.learning, 3: colors.good, 4: colors.easy}[flag]
 
 
 class ReviewScreen(QWidget):
@@ -68,6 +75,9 @@ class ReviewScreen(QWidget):
         self._scope = plain_label()  # a deck's title: the author's text
         self._scope.setObjectName("muted")
         top.addWidget(self._scope, 1)
+        self.flag_label = QLabel()
+        self.flag_label.setToolTip("Ctrl+1..4 flag the card; the same again takes it off")
+        top.addWidget(self.flag_label)
         self._left = QLabel()
         self._left.setObjectName("muted")
         self._left.setToolTip("Cards left in this session today")
@@ -76,6 +86,12 @@ class ReviewScreen(QWidget):
         self._progress = QProgressBar()
         self._progress.setTextVisible(False)
         outer.addWidget(self._progress)
+        self.notice = QLabel()
+        self.notice.setObjectName("notice")
+        self.notice.setWordWrap(True)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setVisible(False)
+        outer.addWidget(self.notice)
 
         center = QHBoxLayout()
         center.addStretch(1)
@@ -103,6 +119,12 @@ class ReviewScreen(QWidget):
         self.show_button.setToolTip("Show the answer (Space or Enter)")
         self.show_button.clicked.connect(self.reveal)
         self._buttons.addWidget(self.show_button)
+        self.not_now_button = QPushButton("Not now (L)")
+        self.not_now_button.setToolTip(
+            "Put this card off until another day: no review, no lapse, nothing forgotten (L)"
+        )
+        self.not_now_button.clicked.connect(self.not_now)
+        self._buttons.addWidget(self.not_now_button)
         self.grade_buttons: dict[Rating, QPushButton] = {}
         for rating in Rating:
             button = QPushButton(rating.label)
@@ -114,7 +136,7 @@ class ReviewScreen(QWidget):
             self.grade_buttons[rating] = button
             self._buttons.addWidget(button)
         self._buttons.addStretch(1)
-        for button in (self.show_button, *self.grade_buttons.values()):
+        for button in (self.show_button, self.not_now_button, *self.grade_buttons.values()):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         outer.addLayout(self._buttons)
 
@@ -174,6 +196,29 @@ class ReviewScreen(QWidget):
             self._update()
 
     @Slot()
+    def suspend(self) -> None:
+        if self._review is not None and self._review.suspend():
+            self._update()
+
+    @Slot()
+    def bury(self) -> None:
+        if self._review is not None and self._review.bury():
+            self._update()
+
+    @Slot()
+    def not_now(self) -> None:
+        if self._review is not None and self._review.not_now():
+            self._update()
+
+    def toggle_flag(self, flag: int) -> None:
+        if self._review is not None and self._review.toggle_flag(flag):
+            self._update()
+
+    @property
+    def controller(self) -> ReviewController | None:
+        return self._review
+
+    @Slot()
     def leave(self) -> None:
         if self._review is not None:
             self.session_finished.emit(self._review.leave())
@@ -183,7 +228,7 @@ class ReviewScreen(QWidget):
         """Draw the controller's new state; a finished session hands over its summary."""
         assert self._review is not None
         match self._review.state:
-            case ReviewState.QUESTION | ReviewState.ANSWER:
+            case ReviewState.CONTENT_NOTE | ReviewState.QUESTION | ReviewState.ANSWER:
                 self._render()
             case ReviewState.FINISHED:
                 self.session_finished.emit(self._review.summary)
@@ -195,11 +240,35 @@ class ReviewScreen(QWidget):
         if review is None or review.card is None:
             return
         revealed = review.revealed
+        noted = review.state is ReviewState.CONTENT_NOTE
+        card = review.card
         self.view.set_card_html(
-            card_html(review.card, revealed=revealed),
+            content_note_html(card) if noted else card_html(card, revealed=revealed),
             css=card_css(self._colors, self._font_size),
         )
         self.show_button.setVisible(not revealed)
+        self.show_button.setText("Show the card" if noted else "Show answer")
+        self.show_button.setToolTip(
+            "Show the card's question (Space or Enter)"
+            if noted
+            else "Show the answer (Space or Enter)"
+        )
+        if card.flag:
+            name = FLAG_NAMES[card.flag]
+            self.flag_label.setText(f"⚑ {name.capitalize()} flag")
+            self.flag_label.setStyleSheet(
+                f"color: {flag_color(self._colors, card.flag)}; font-weight: 600;"
+            )
+        self.flag_label.setVisible(bool(card.flag))
+        notice = review.notice
+        self.notice.setVisible(notice is not None)
+        if notice is not None:
+            self.notice.setText(notice)
+            warn = notice.startswith("Leech")
+            self.notice.setStyleSheet(
+                f"color: {self._colors.again if warn else self._colors.muted};"
+                + (" font-weight: 600;" if warn else "")
+            )
         previews = review.previews()
         for rating, button in self.grade_buttons.items():
             button.setVisible(revealed)
@@ -208,11 +277,19 @@ class ReviewScreen(QWidget):
                 button.setToolTip(
                     f"{rating.label} ({int(rating)}): next review in {previews[rating].label}"
                 )
-        self._hint.setText(
-            "1 Again · 2 Hard · 3 Good · 4 Easy · Ctrl+Z undo · I details · N note · Esc leave"
-            if revealed
-            else "Space or Enter shows the answer · Ctrl+Z undo · Esc leave"
-        )
+        if noted:
+            hint = "Space shows the card · L not now · Esc leave"
+        elif revealed:
+            hint = (
+                "1 Again · 2 Hard · 3 Good · 4 Easy · @ suspend · - bury · L not now · "
+                "Ctrl+Z undo · I details · N note · Esc leave"
+            )
+        else:
+            hint = (
+                "Space or Enter shows the answer · @ suspend · - bury · L not now · "
+                "Ctrl+Z undo · Esc leave"
+            )
+        self._hint.setText(hint)
         self._update_progress()
 
     def _update_progress(self) -> None:
@@ -227,8 +304,14 @@ class ReviewScreen(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if modifiers == Qt.KeyboardModifier.ControlModifier and key == Qt.Key.Key_Z:
+        control = modifiers == Qt.KeyboardModifier.ControlModifier
+        if control and key == Qt.Key.Key_Z:
             self.undo()
+        elif control and key in _FLAG_KEYS:
+            self.toggle_flag(_FLAG_KEYS[Qt.Key(key)])
+        elif event.text() == "@" or key == Qt.Key.Key_At:
+            # "@" is Shift+2 on some layouts and AltGr+Q on others: match the character.
+            self.suspend()
         elif modifiers != Qt.KeyboardModifier.NoModifier:
             super().keyPressEvent(event)
         elif key in _REVEAL_KEYS:
@@ -239,6 +322,10 @@ class ReviewScreen(QWidget):
             self.details_requested.emit(self.card)
         elif key == Qt.Key.Key_N and self.card is not None:
             self.note_requested.emit(self.card)
+        elif key == Qt.Key.Key_Minus:
+            self.bury()
+        elif key == Qt.Key.Key_L:
+            self.not_now()
         elif key == Qt.Key.Key_Escape:
             self.leave()
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -70,6 +71,18 @@ class SettingsDialog(QDialog):
             self.theme.addItem(label, value)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         form.addRow("Theme", self.theme)
+        self.leech_threshold = QSpinBox()
+        self.leech_threshold.setRange(0, 99)
+        self.leech_threshold.setSpecialValueText("Off")
+        self.leech_threshold.setSuffix(" lapses")
+        self.leech_threshold.setValue(settings.leech_threshold)
+        self.leech_threshold.setToolTip(
+            "A card forgotten this many times after learning is marked a leech (Anki's 8)"
+        )
+        form.addRow("Leech after", self.leech_threshold)
+        self.leech_suspend = QCheckBox("Also suspend a card when it becomes a leech")
+        self.leech_suspend.setChecked(settings.leech_suspend)
+        form.addRow("", self.leech_suspend)
         layout.addLayout(form)
 
         self.error = QLabel()
@@ -94,6 +107,8 @@ class SettingsDialog(QDialog):
                 relearning_steps=parse_steps(self.relearning_steps.text()),
                 font_size=self.font_size.value(),
                 theme=self.theme.currentData(),
+                leech_threshold=self.leech_threshold.value(),
+                leech_suspend=self.leech_suspend.isChecked(),
             )
         except ValueError as exc:
             self.error.setText(str(exc))

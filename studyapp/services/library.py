@@ -25,6 +25,7 @@ from studyapp.services.search import CardSearch
 from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.study import StudyScope, StudySession
 from studyapp.services.sync import SyncPlan, apply_plan, plan_sync, sync
+from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import library as stored
 from studyapp.store import queries
 from studyapp.store import stats as tally
@@ -34,6 +35,7 @@ from studyapp.store.database import (
     make_read_only,
     no_store_error,
     open_engine,
+    raw_connection,
 )
 from studyapp.store.queries import CardCounts
 
@@ -160,6 +162,8 @@ class Library:
         self._sessions: weakref.WeakSet[StudySession] = weakref.WeakSet()
         self.damage: StoreCorrupt | None = None
         """Set once the store was found damaged: from then on nothing is written to it."""
+        self.undo_log = UndoLog()
+        """The one undo history of this library: answers, review actions, browser actions."""
 
     @classmethod
     def open(
@@ -402,6 +406,15 @@ class Library:
         for session in list(self._sessions):
             session.close()
 
+    def undo(self) -> UndoStep | None:
+        """Take back the newest step of the undo history (see :class:`UndoLog`)."""
+        self._writable()
+        db, release = raw_connection(self.engine)
+        try:
+            return self.undo_log.undo(db)
+        finally:
+            release()
+
     # -- studying --------------------------------------------------------------------------
     def session(
         self,
@@ -425,7 +438,13 @@ class Library:
         tz: tzinfo | None = None,
     ) -> StudySession:
         session = StudySession(
-            self.engine, self.settings, scope, clock=clock, monotonic=monotonic, tz=tz
+            self.engine,
+            self.settings,
+            scope,
+            clock=clock,
+            monotonic=monotonic,
+            tz=tz,
+            undo_log=self.undo_log,
         )
         self._sessions.add(session)
         return session
@@ -461,7 +480,9 @@ class Library:
         moment = now if now is not None else utc_now()
         day = study_day(moment, rollover_hour=self.settings.rollover_hour)
         with self.engine.connect() as conn:
-            counts = queries.count_cards(conn, day_end=int(day.end.timestamp()))
+            counts = queries.count_cards(
+                conn, day_end=int(day.end.timestamp()), now=int(moment.timestamp())
+            )
             if totals:
                 for deck_id, total in queries.total_cards(conn).items():
                     counts[deck_id] = replace(counts.get(deck_id, CardCounts()), total=total)

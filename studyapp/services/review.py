@@ -9,11 +9,18 @@ screen forwards the trainee's intents (reveal, grade, undo, leave) to a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import assert_never
 
 from studyapp.core.model import Rating
-from studyapp.services.study import AnswerPreview, CardView, SessionSummary, StudySession
+from studyapp.services.study import (
+    FLAG_NAMES,
+    AnswerPreview,
+    CardView,
+    SessionSummary,
+    StudySession,
+)
 
 __all__ = ["ReviewController", "ReviewState"]
 
@@ -21,6 +28,9 @@ __all__ = ["ReviewController", "ReviewState"]
 class ReviewState(Enum):
     """Where a review stands."""
 
+    CONTENT_NOTE = "content note"
+    """A sensitive card's content note is shown before its question, with "Not now" beside
+    it; showing the card (as revealing does) moves on to its question."""
     QUESTION = "question"
     """A card's question is shown; revealing is the only way on to grading."""
     ANSWER = "answer"
@@ -50,6 +60,7 @@ class ReviewController:
         self._state = ReviewState.FINISHED
         self._card: CardView | None = None
         self._summary: SessionSummary | None = None
+        self._notice: str | None = None
         self._show_next()
 
     # -- what to show ----------------------------------------------------------------------
@@ -67,6 +78,11 @@ class ReviewController:
         return self._state is ReviewState.ANSWER
 
     @property
+    def notice(self) -> str | None:
+        """A line about what the last intent did ("Suspended", a leech), or None."""
+        return self._notice
+
+    @property
     def summary(self) -> SessionSummary:
         """What the session did (with the next due time once finished)."""
         return self._summary or self.session.summary
@@ -81,7 +97,7 @@ class ReviewController:
             case ReviewState.ANSWER:
                 assert self._card is not None
                 return self.session.preview(self._card)
-            case ReviewState.QUESTION | ReviewState.FINISHED:
+            case ReviewState.CONTENT_NOTE | ReviewState.QUESTION | ReviewState.FINISHED:
                 return {}
             case _:
                 assert_never(self._state)
@@ -95,10 +111,14 @@ class ReviewController:
 
     # -- intents ---------------------------------------------------------------------------
     def reveal(self) -> bool:
-        """Show the answer of the card whose question is shown."""
+        """Show the answer of the card whose question is shown (or, past a content note,
+        the card's question)."""
         match self._state:
+            case ReviewState.CONTENT_NOTE:
+                self._state, self._notice = ReviewState.QUESTION, None
+                return True
             case ReviewState.QUESTION:
-                self._state = ReviewState.ANSWER
+                self._state, self._notice = ReviewState.ANSWER, None
                 return True
             case ReviewState.ANSWER | ReviewState.FINISHED:
                 return False
@@ -110,9 +130,11 @@ class ReviewController:
         match self._state:
             case ReviewState.ANSWER:
                 self.session.answer(rating)
+                leech = self.session.leech_notice
                 self._show_next()
+                self._notice = None if leech is None else leech.message
                 return True
-            case ReviewState.QUESTION | ReviewState.FINISHED:
+            case ReviewState.CONTENT_NOTE | ReviewState.QUESTION | ReviewState.FINISHED:
                 return False
             case _:
                 assert_never(self._state)
@@ -123,13 +145,21 @@ class ReviewController:
         Allowed in every state; the card that was on screen goes back to the queue unanswered.
         """
         match self._state:
-            case ReviewState.QUESTION | ReviewState.ANSWER | ReviewState.FINISHED:
-                if not self.session.can_undo:
+            case (
+                ReviewState.CONTENT_NOTE
+                | ReviewState.QUESTION
+                | ReviewState.ANSWER
+                | ReviewState.FINISHED
+            ):
+                label = self.session.undo_label
+                if label is None:
                     return False
                 card = self.session.undo()
                 if card is None:
                     return False
-                self._card, self._state, self._summary = card, ReviewState.QUESTION, None
+                self._summary = None
+                self._present(card)
+                self._notice = f"Undone: {label}."
                 return True
             case _:
                 assert_never(self._state)
@@ -137,20 +167,76 @@ class ReviewController:
     def leave(self) -> SessionSummary:
         """Stop here (the shown card stays unanswered); the session's summary."""
         match self._state:
-            case ReviewState.QUESTION | ReviewState.ANSWER | ReviewState.FINISHED:
+            case (
+                ReviewState.CONTENT_NOTE
+                | ReviewState.QUESTION
+                | ReviewState.ANSWER
+                | ReviewState.FINISHED
+            ):
                 self._finish()
                 assert self._summary is not None
                 return self._summary
             case _:
                 assert_never(self._state)
 
+    def suspend(self) -> bool:
+        """Suspend the shown card (``@``) and show the next."""
+        return self._set_aside(self.session.suspend_current, "Suspended")
+
+    def bury(self) -> bool:
+        """Bury the shown card until tomorrow (``-``) and show the next."""
+        return self._set_aside(self.session.bury_current, "Buried until tomorrow")
+
+    def not_now(self) -> bool:
+        """Put the shown card off to a later day (``L``): no review, no lapse."""
+        return self._set_aside(self.session.not_now, "Not now: it comes back on a later day")
+
+    def toggle_flag(self, flag: int) -> bool:
+        """Flag the shown card (Ctrl+1..4), or unflag it; the card stays on screen."""
+        match self._state:
+            case ReviewState.CONTENT_NOTE | ReviewState.QUESTION | ReviewState.ANSWER:
+                if not self.session.toggle_flag(flag):
+                    return False
+                self._card = self.session.current
+                assert self._card is not None
+                name = FLAG_NAMES[flag]
+                self._notice = (
+                    f"Flagged {name}"
+                    if self._card.flag == flag
+                    else f"{name.capitalize()} flag removed"
+                ) + " · Ctrl+Z undoes"
+                return True
+            case ReviewState.FINISHED:
+                return False
+            case _:
+                assert_never(self._state)
+
+    def _set_aside(self, action: Callable[[], bool], done: str) -> bool:
+        match self._state:
+            case ReviewState.CONTENT_NOTE | ReviewState.QUESTION | ReviewState.ANSWER:
+                if not action():
+                    return False
+                self._show_next()
+                self._notice = f"{done} · Ctrl+Z undoes"
+                return True
+            case ReviewState.FINISHED:
+                return False
+            case _:
+                assert_never(self._state)
+
     # -- transitions -----------------------------------------------------------------------
+    def _present(self, card: CardView) -> None:
+        """Show ``card`` from its start: its content note first if it is sensitive."""
+        self._card = card
+        self._state = ReviewState.CONTENT_NOTE if card.sensitive else ReviewState.QUESTION
+
     def _show_next(self) -> None:
-        self._card = self.session.next_card()
-        if self._card is None:
+        self._notice = None
+        card = self.session.next_card()
+        if card is None:
             self._finish()
         else:
-            self._state = ReviewState.QUESTION
+            self._present(card)
 
     def _finish(self) -> None:
         self._card = None

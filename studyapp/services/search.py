@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 
-from studyapp.core.model import MemoryState, Queue
+from studyapp.core.model import Queue
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.search import Node, SearchError, parse
 from studyapp.core.studyday import study_day, utc_now
@@ -163,7 +163,7 @@ class CardSearch:
     ) -> None:
         self._engine = engine
         self._settings = settings
-        self._scheduler = Scheduler(settings.scheduler_config())
+        self._scheduler = Scheduler(settings.scheduler_config(), tz=tz)
         self._clock = clock
         self._tz = tz
 
@@ -189,19 +189,16 @@ class CardSearch:
     def _retrievability(
         self, now: datetime
     ) -> Callable[[float, float | None, int | None, int], float | None]:
-        scheduler = self._scheduler
+        """The scheduler's retrievability of a card at ``now``, from its stored columns."""
+        recall_between = self._scheduler.recall_between
+        moment = int(now.timestamp())
 
         def retrievability(
-            stability: float, difficulty: float | None, last_review: int | None, due: int
+            stability: float, _difficulty: float | None, last_review: int | None, _due: int
         ) -> float | None:
-            state = MemoryState(
-                queue=Queue.REVIEW,
-                stability=stability,
-                difficulty=difficulty,
-                due=_epoch(due),
-                last_review=_epoch(last_review),
-            )
-            return scheduler.retrievability(state, now)
+            if last_review is None or stability <= 0:
+                return None
+            return recall_between(stability, last_review, moment)
 
         return retrievability
 
@@ -274,8 +271,8 @@ class CardSearch:
         )
         question = _SPACE.sub(" ", plain_text(rendered.question)).strip()
         interval = None
-        if queue in (Queue.REVIEW, Queue.RELEARNING) and row.last_review is not None:
-            interval = (row.due - row.last_review) / 86400
+        if queue in (Queue.REVIEW, Queue.RELEARNING):
+            interval = float(row.interval)
         recall = None
         if queue is not Queue.NEW and row.stability is not None:
             recall = r_at(row.stability, row.difficulty, row.last_review, row.due)

@@ -32,6 +32,8 @@ class Settings:
         fuzz: spread intervals slightly (on in use; tests turn it off).
         exam_date: the date the trainee studies toward (``YYYY-MM-DD``), or empty: the
             statistics forecast how ready they will be on it.
+        leech_threshold: lapses that make a card a leech (Anki's 8; 0 turns leeches off).
+        leech_suspend: also suspend a card when it becomes a leech (otherwise only mark it).
     """
 
     desired_retention: float = 0.90
@@ -44,6 +46,8 @@ class Settings:
     theme: Theme = "system"
     fuzz: bool = True
     exam_date: str = ""
+    leech_threshold: int = 8
+    leech_suspend: bool = False
 
     def __post_init__(self) -> None:
         if not 0.70 <= self.desired_retention <= 0.99:
@@ -58,6 +62,8 @@ class Settings:
             raise ValueError("the day must roll over at an hour between 0 and 23")
         if not 8 <= self.font_size <= 40:
             raise ValueError("font size must be between 8 and 40 points")
+        if not 0 <= self.leech_threshold <= 99:
+            raise ValueError("the leech threshold must be 0 (off) to 99 lapses")
         if self.theme not in ("system", "light", "dark"):
             raise ValueError("theme must be system, light or dark")
         if self.exam_date:

@@ -20,17 +20,23 @@ from studyapp.core.scheduling import NextStates, Scheduler
 from studyapp.core.studyday import StudyDay, study_day, utc_now
 from studyapp.services.render import Citation, cite, render_card
 from studyapp.services.settings import Settings
-from studyapp.store import queries
-from studyapp.store.database import Engine, raw_connection
+from studyapp.services.undo import UndoLog, UndoStep
+from studyapp.store import queries, steering
+from studyapp.store.database import Db, Engine, raw_connection
 from studyapp.store.errors import mapped
 from studyapp.store.library import SourceRow
 from studyapp.store.queries import CardCounts, DueQuery
+from studyapp.store.steering import SteeringState
 
 __all__ = [
     "AnswerPreview",
     "describe_memory",
+    "is_leech",
     "CardView",
+    "FLAG_NAMES",
+    "GENERIC_CONTENT_NOTE",
     "HistoryEntry",
+    "LeechNotice",
     "SessionSummary",
     "StudyScope",
     "StudySession",
@@ -40,6 +46,15 @@ __all__ = [
 _mapped = mapped(lambda session: session._engine.url.database)
 """Storage failures in a session method (a full disk, a damaged page) raise the
 :class:`~studyapp.core.errors.StorageError` they mean, never a bare sqlite3 error."""
+
+FLAG_NAMES = {1: "red", 2: "orange", 3: "green", 4: "blue"}
+"""The four flags, numbered as Anki numbers them (0 is no flag)."""
+
+GENERIC_CONTENT_NOTE = (
+    "This card deals with emotionally heavy material. You can study it now, or put it off "
+    "until another day with Not now."
+)
+"""Shown before a sensitive card whose author gave no content note of their own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +87,23 @@ class CardView:
     state: MemoryState
     retired_reason: str | None = None
     user_note: str = ""
+    sensitive: bool = False
+    content_note: str | None = None
+    """The author's short note shown before a sensitive card's question (plain text)."""
+    critical: bool = False
+    module: int | None = None
+    replaced_by: str | None = None
+    retired: bool = False
+    suspended: bool = False
+    buried_until: int = 0
+    flag: int = 0
+    leech: bool = False
+
+    @property
+    def content_warning(self) -> str:
+        """What is shown before a sensitive card's question: the author's note, or a
+        generic one."""
+        return self.content_note or GENERIC_CONTENT_NOTE
 
     @property
     def source_line(self) -> str:
@@ -116,6 +148,27 @@ class AnswerPreview:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class LeechNotice:
+    """An answer made a card a leech: forgotten ``lapses`` times after learning."""
+
+    card_id: CardId
+    lapses: int
+    suspended: bool
+
+    @property
+    def message(self) -> str:
+        action = (
+            "It has been suspended: find it in the browser with is:leech"
+            if self.suspended
+            else "It is tagged a leech (is:leech in the browser)"
+        )
+        return (
+            f"Leech: you have forgotten this card {self.lapses} times. {action}; rewording "
+            "it in your own note, or breaking it into smaller facts, usually helps."
+        )
+
+
 @dataclass(slots=True)
 class SessionSummary:
     """What a session did, for the summary screen."""
@@ -125,6 +178,10 @@ class SessionSummary:
     seconds: float = 0.0
     next_due: datetime | None = None
     ratings: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(1, 5), 0))
+    deferred: int = 0
+    """Cards put off with "Not now" (neither reviews nor lapses)."""
+    set_aside: int = 0
+    """Cards suspended or buried during the session."""
 
     @property
     def again_rate(self) -> float:
@@ -159,6 +216,9 @@ class StudySession:
     when the study day starts and updated by :meth:`answer`; :meth:`undo` re-reads them.
     So a session assumes it is the only one answering while it lives, as in the app.
 
+    Every answer and steering action (suspend, bury, flag, "Not now") goes on
+    ``undo_log``, the library's one undo history (a private one when none is given).
+
     Args:
         engine: the store.
         settings: limits and scheduler settings (read once; a new session picks up changes).
@@ -166,6 +226,7 @@ class StudySession:
         clock: the current time as an aware datetime (tests pass a fixed clock).
         monotonic: seconds from a monotonic clock, for answer times.
         tz: the local time zone for the 4:00 rollover (the system's when None).
+        undo_log: where undoable steps go.
     """
 
     def __init__(
@@ -177,6 +238,7 @@ class StudySession:
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         tz: tzinfo | None = None,
+        undo_log: UndoLog | None = None,
     ) -> None:
         self._engine = engine
         self.settings = settings
@@ -188,7 +250,10 @@ class StudySession:
         self._next_states: tuple[CardId, MemoryState, NextStates] | None = None
         self._current: CardView | None = None
         self._shown_at = 0.0
-        self._undo: list[_Answered] = []
+        self.undo_log = undo_log if undo_log is not None else UndoLog()
+        self._answers: list[_Answered] = []
+        self.leech_notice: LeechNotice | None = None
+        """Set when the last answer made its card a leech (the review screen says so)."""
         self._sources: dict[str, SourceRow] | None = None
         self._today: _Today | None = None
         self.summary = SessionSummary()
@@ -311,6 +376,7 @@ class StudySession:
             duration_ms = int((self._monotonic() - self._shown_at) * 1000)
         duration_ms = max(0, min(duration_ms, 60 * 60 * 1000))
         now = self.now()
+        leech: SteeringState | None = None
         with queries.write_transaction(self._db) as db:
             before = queries.load_state(db, card.card_id)
             states = self._states(card.card_id, before, now)
@@ -324,7 +390,28 @@ class StudySession:
                 reviewed_at_ms=int(now.timestamp() * 1000),
                 duration_ms=duration_ms,
             )
-        self._undo.append(_Answered(review_id, card.card_id, rating, duration_ms))
+            if after.lapses > before.lapses and is_leech(
+                after.lapses, self.settings.leech_threshold
+            ):
+                (leech,) = steering.steering_states(db, [card.card_id])
+                steering.mark_leech(db, card.card_id, suspend=self.settings.leech_suspend)
+        answered = _Answered(review_id, card.card_id, rating, duration_ms)
+        self._answers.append(answered)
+        self.undo_log.push(
+            UndoStep(
+                "answer",
+                (card.card_id,),
+                lambda db: self._revert_answer(db, answered, leech),
+                after=lambda: self._answer_undone(answered),
+                show_again=True,
+                owner=self,
+            )
+        )
+        self.leech_notice = (
+            None
+            if leech is None
+            else LeechNotice(card.card_id, after.lapses, self.settings.leech_suspend)
+        )
         today = self._today
         if today is not None and today.day_start_ms <= int(now.timestamp() * 1000):
             today.touched.add(card.note_id)
@@ -341,35 +428,124 @@ class StudySession:
         self._next_states = None
         return after
 
+    @staticmethod
+    def _revert_answer(db: Db, answered: _Answered, leech: SteeringState | None) -> None:
+        queries.undo_answer(db, answered.review_id)
+        if leech is not None:
+            steering.restore_steering(db, [leech])
+
+    def _answer_undone(self, answered: _Answered) -> None:
+        if answered in self._answers:
+            self._answers.remove(answered)
+        self.summary.studied -= 1
+        self.summary.seconds -= answered.duration_ms / 1000
+        self.summary.ratings[int(answered.rating)] -= 1
+        if answered.rating is Rating.AGAIN:
+            self.summary.again -= 1
+
     @property
     def last_answered(self) -> CardId | None:
-        """The card answered last in this session (what Ctrl+Z would restore)."""
-        return self._undo[-1].card_id if self._undo else None
+        """The card answered last in this session."""
+        return self._answers[-1].card_id if self._answers else None
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return self.undo_log.can_undo
+
+    @property
+    def undo_label(self) -> str | None:
+        """What Ctrl+Z would take back (``answer``, ``suspend``, ...), if anything."""
+        step = self.undo_log.peek()
+        return None if step is None else step.label
 
     @_mapped
     def undo(self) -> CardView | None:
-        """Take back the last answer of this session: the card's exact prior state returns,
-        its review row is deleted, and it becomes the current card again."""
-        if not self._undo:
+        """Take back the newest step of the undo history.
+
+        An answer or a review action (suspend, bury, "Not now", a flag) brings its card back
+        as the current card, in the state it had before (an answer's review row is deleted).
+        A step that shows no card again (a bulk action of the browser) leaves the current
+        card, read afresh. Returns the card to show, or None if there was nothing to undo.
+        """
+        step = self.undo_log.undo(self._db)
+        if step is None:
             return None
-        last = self._undo.pop()
         self._today = None  # the day's counts and touched notes are read again
-        with queries.write_transaction(self._db) as db:
-            card_id = queries.undo_answer(db, last.review_id)
-        if card_id is None:
-            return None
-        self._current = self._load_view(CardId(card_id))
-        self.summary.studied -= 1
-        self.summary.seconds -= last.duration_ms / 1000
-        self.summary.ratings[int(last.rating)] -= 1
-        if last.rating is Rating.AGAIN:
-            self.summary.again -= 1
-        self._shown_at = self._monotonic()
+        self.leech_notice = None
+        if step.show_again and step.card_ids:
+            self._current = self._load_view(step.card_ids[0])
+            self._shown_at = self._monotonic()
+        elif self._current is not None:
+            self._current = self._load_view(self._current.card_id)
         return self._current
+
+    # -- steering the current card ---------------------------------------------------------
+    @_mapped
+    def _steer(self, label: str, change: Callable[[Db, CardId], object], *, leaves: bool) -> bool:
+        """Apply ``change`` to the current card in one transaction and make it undoable;
+        a change that ``leaves`` takes the card out of the session's queue."""
+        card = self._current
+        if card is None:
+            return False
+        with queries.write_transaction(self._db) as db:
+            (before,) = steering.steering_states(db, [card.card_id])
+            extra = change(db, card.card_id)
+
+        def revert(db: Db) -> None:
+            steering.restore_steering(db, [before])
+            if isinstance(extra, int) and label == "not now":
+                steering.remove_deferral(db, extra)
+
+        def after() -> None:
+            if leaves:
+                if label == "not now":
+                    self.summary.deferred -= 1
+                else:
+                    self.summary.set_aside -= 1
+
+        self.undo_log.push(
+            UndoStep(label, (card.card_id,), revert, after=after, show_again=True, owner=self)
+        )
+        if leaves:
+            if label == "not now":
+                self.summary.deferred += 1
+            else:
+                self.summary.set_aside += 1
+            self._current = None
+        else:
+            self._current = self._load_view(card.card_id)
+        return True
+
+    def suspend_current(self) -> bool:
+        """Suspend the shown card (``@``): out of every queue until unsuspended."""
+        return self._steer(
+            "suspend", lambda db, c: steering.set_suspended(db, [c], True), leaves=True
+        )
+
+    def bury_current(self) -> bool:
+        """Bury the shown card (``-``): out of the queues until the next study day."""
+        until = int(self.day().end.timestamp())
+        return self._steer("bury", lambda db, c: steering.set_buried(db, [c], until), leaves=True)
+
+    def not_now(self) -> bool:
+        """Put the shown card off until a later day ("Not now"): it is buried until the
+        study day ends and the deferral is recorded; no review, no lapse, no memory change."""
+        until = int(self.day().end.timestamp())
+        at_ms = int(self.now().timestamp() * 1000)
+
+        def defer(db: Db, card_id: CardId) -> int:
+            steering.set_buried(db, [card_id], until)
+            return steering.add_deferral(db, card_id, at_ms)
+
+        return self._steer("not now", defer, leaves=True)
+
+    def toggle_flag(self, flag: int) -> bool:
+        """Give the shown card flag 1-4 (Ctrl+1..4), or take it off if it has that flag."""
+        card = self._current
+        if card is None or flag not in FLAG_NAMES:
+            return False
+        value = 0 if card.flag == flag else flag
+        return self._steer("flag", lambda db, c: steering.set_flag(db, [c], value), leaves=False)
 
     def finish(self) -> SessionSummary:
         """The summary, with when the next card in this scope falls due."""
@@ -441,7 +617,25 @@ class StudySession:
             state=row.state,
             retired_reason=row.retired_reason,
             user_note=row.user_note or "",
+            sensitive=bool(row.sensitive),
+            content_note=row.content_note,
+            critical=bool(row.critical),
+            module=row.module,
+            replaced_by=row.replaced_by,
+            retired=bool(row.retired),
+            suspended=bool(row.suspended),
+            buried_until=row.buried_until,
+            flag=row.flag,
+            leech=bool(row.leech),
         )
+
+
+def is_leech(lapses: int, threshold: int) -> bool:
+    """Anki's rule: a lapse makes a card a leech when its lapses reach the threshold, and
+    again every half threshold after that (8, 12, 16, ... for Anki's 8); 0 turns it off."""
+    if threshold <= 0 or lapses < threshold:
+        return False
+    return (lapses - threshold) % max(1, threshold // 2) == 0
 
 
 def describe_memory(state: MemoryState, retrievability: float | None) -> list[str]:

@@ -123,6 +123,10 @@ class DueQuery:
     reviews_left: int = 200
 
 
+_STUDYABLE = "c.retired = 0 AND c.suspended = 0 AND c.buried_until <= :now"
+"""A card any study queue may show: not retired, not suspended, not buried (``:now``)."""
+
+
 def _scope(query: DueQuery) -> tuple[str, dict[str, Any]]:
     if query.deck_ids is None:
         return "", {}
@@ -136,7 +140,7 @@ def _scope(query: DueQuery) -> tuple[str, dict[str, Any]]:
 # (0.3 s at 200,000 cards and a million answers).
 TOUCHED_NOTES_SQL = (
     "SELECT DISTINCT c.note_id FROM review r CROSS JOIN card c ON c.id = r.card_id "
-    "WHERE r.reviewed_at >= :day_start"
+    "WHERE r.reviewed_at >= :day_start AND r.kind = 0"
 )
 
 
@@ -168,7 +172,7 @@ def next_card_id(
     scope, params = _scope(query)
     params |= {"now": query.now, "day_end": query.day_end}
     learning = (
-        f"SELECT c.id FROM card c WHERE c.retired = 0 AND c.queue IN ({_LEARNING}) "
+        f"SELECT c.id FROM card c WHERE {_STUDYABLE} AND c.queue IN ({_LEARNING}) "
         "AND c.due <= :limit"
         f"{scope} ORDER BY c.due, c.id LIMIT 1"
     )
@@ -177,7 +181,7 @@ def next_card_id(
     if found is None and query.reviews_left > 0:
         found = _first_untouched(
             db,
-            f"SELECT c.id, c.note_id FROM card c WHERE c.retired = 0 AND c.queue = {_REVIEW} "
+            f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_REVIEW} "
             f"AND c.due < :day_end{scope} ORDER BY c.due, c.id",
             params,
             touched,
@@ -185,7 +189,7 @@ def next_card_id(
     if found is None and query.new_left > 0:
         found = _first_untouched(
             db,
-            f"SELECT c.id, c.note_id FROM card c WHERE c.retired = 0 AND c.queue = {_NEW}{scope} "
+            f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}{scope} "
             "ORDER BY c.new_order, c.id",
             params,
             touched,
@@ -214,7 +218,7 @@ class CardCounts:
         )
 
 
-def count_cards(conn: Connection, *, day_end: int) -> dict[str, CardCounts]:
+def count_cards(conn: Connection, *, day_end: int, now: int) -> dict[str, CardCounts]:
     """Per deck id: new cards, and learning and review cards due today.
 
     Both queries are answered from indexes: due cards by a range on (retired, queue, due),
@@ -224,20 +228,21 @@ def count_cards(conn: Connection, *, day_end: int) -> dict[str, CardCounts]:
     parts: dict[str, dict[str, int]] = {}
     due_rows = conn.execute(
         text(
-            "SELECT deck_id, queue, COUNT(*) FROM card WHERE retired = 0 "
+            f"SELECT deck_id, queue, COUNT(*) FROM card c WHERE {_STUDYABLE} "
             f"AND queue IN ({_LEARNING}, {_REVIEW}) "
             "AND due < :day_end GROUP BY deck_id, queue"
         ),
-        {"day_end": day_end},
+        {"day_end": day_end, "now": now},
     )
     for deck_id, queue, count in due_rows:
         entry = parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})
         entry["review" if queue == Queue.REVIEW else "learning"] += count
     new_rows = conn.execute(
         text(
-            f"SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 AND queue = {_NEW} "
+            f"SELECT deck_id, COUNT(*) FROM card c WHERE {_STUDYABLE} AND queue = {_NEW} "
             "GROUP BY deck_id"
-        )
+        ),
+        {"now": now},
     )
     for deck_id, count in new_rows:
         parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})["new"] = count
@@ -259,14 +264,19 @@ def count_due_capped(db: sqlite3.Connection, query: DueQuery) -> CardCounts:
     collection's size; the review screen calls this after every answer.
     """
     scope, params = _scope(query)
-    params |= {"day_end": query.day_end, "new_left": query.new_left, "rev_left": query.reviews_left}
+    params |= {
+        "now": query.now,
+        "day_end": query.day_end,
+        "new_left": query.new_left,
+        "rev_left": query.reviews_left,
+    }
     sql = (
-        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.retired = 0 "
+        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE {_STUDYABLE} "
         f"AND c.queue = {_NEW}"
         f"{scope} LIMIT :new_left)), "
-        f"(SELECT COUNT(*) FROM card c WHERE c.retired = 0 AND c.queue IN ({_LEARNING}) "
+        f"(SELECT COUNT(*) FROM card c WHERE {_STUDYABLE} AND c.queue IN ({_LEARNING}) "
         f"AND c.due < :day_end{scope}), "
-        "(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.retired = 0 "
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE {_STUDYABLE} "
         f"AND c.queue = {_REVIEW} "
         f"AND c.due < :day_end{scope} LIMIT :rev_left))"
     )
@@ -279,7 +289,7 @@ def done_today(db: sqlite3.Connection, *, day_start_ms: int) -> tuple[int, int]:
     row = db.execute(
         f"SELECT SUM(CASE WHEN queue_before = {_NEW} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN queue_before = {_REVIEW} THEN 1 ELSE 0 END)"
-        " FROM review WHERE reviewed_at >= :start",
+        " FROM review WHERE reviewed_at >= :start AND kind = 0",
         {"start": day_start_ms},
     ).fetchone()
     return int(row[0] or 0), int(row[1] or 0)
@@ -307,17 +317,21 @@ def apply_answer(
     rating: int,
     reviewed_at_ms: int,
     duration_ms: int,
+    kind: int = 0,
 ) -> int:
     """Store the new state and append the review; returns the review's id.
 
-    The caller owns the transaction (see :func:`write_transaction`).
+    ``kind`` 0 is a scheduled answer; 1 a cram answer, which is logged (with the state it
+    would have given) but changes no card. The caller owns the transaction (see
+    :func:`write_transaction`).
     """
     values = _state_values(after)
-    db.execute(_UPDATE_STATE, {**values, "id": card_id})
+    if kind == 0:
+        db.execute(_UPDATE_STATE, {**values, "id": card_id})
     cursor = db.execute(
         "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
-        "queue_after, stability_after, difficulty_after, due_after, before) VALUES "
-        "(:card_id, :at, :rating, :duration, :qb, :qa, :s, :d, :due, :before)",
+        "queue_after, stability_after, difficulty_after, due_after, before, kind) VALUES "
+        "(:card_id, :at, :rating, :duration, :qb, :qa, :s, :d, :due, :before, :kind)",
         {
             "card_id": card_id,
             "at": reviewed_at_ms,
@@ -329,6 +343,7 @@ def apply_answer(
             "d": after.difficulty,
             "due": values["due"],
             "before": json.dumps(_state_values(before)),
+            "kind": kind,
         },
     )
     return int(cursor.lastrowid or 0)
@@ -339,12 +354,15 @@ def undo_answer(db: sqlite3.Connection, review_id: int) -> int | None:
 
     Returns the card id, or None if the review no longer exists.
     """
-    row = db.execute("SELECT card_id, before FROM review WHERE id = ?", (review_id,)).fetchone()
+    row = db.execute(
+        "SELECT card_id, before, kind FROM review WHERE id = ?", (review_id,)
+    ).fetchone()
     if row is None:
         return None
-    card_id, before = row
-    # Snapshots written before the interval column existed restore it as 0.
-    db.execute(_UPDATE_STATE, {"interval": 0, **json.loads(before), "id": card_id})
+    card_id, before, kind = row
+    if kind == 0:
+        # Snapshots written before the interval column existed restore it as 0.
+        db.execute(_UPDATE_STATE, {"interval": 0, **json.loads(before), "id": card_id})
     db.execute("DELETE FROM review WHERE id = ?", (review_id,))
     return int(card_id)
 
@@ -412,12 +430,24 @@ class CardDetails(NamedTuple):
     deck_title: str
     family: str
     user_note: str | None
+    sensitive: int
+    content_note: str | None
+    critical: int
+    module: int | None
+    replaced_by: str | None
+    retired: int
+    suspended: int
+    buried_until: int
+    flag: int
+    leech: int
     state: MemoryState
 
 
 _CARD_DETAILS = (
     "SELECT c.id, c.key, n.id, n.kind, n.front, n.back, n.text, n.extra, n.correction, "
     "n.tags, n.sources, n.cites, n.as_of, n.retired_reason, d.id, d.title, d.family, u.text, "
+    "n.sensitive, n.content_note, n.critical, n.module, n.replaced_by, c.retired, "
+    "c.suspended, c.buried_until, c.flag, c.leech, "
     f"{', '.join('c.' + c for c in _STATE_COLUMNS)} "
     "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
     "LEFT JOIN user_note u ON u.note_id = n.id WHERE c.id = ?"
@@ -445,7 +475,10 @@ def sources(db: sqlite3.Connection) -> dict[str, SourceRow]:
 
 def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None) -> int | None:
     """The earliest due time after ``now`` of a card that is not new (in ``deck_ids``)."""
-    sql = f"SELECT MIN(due) FROM card WHERE retired = 0 AND queue != {_NEW} AND due > ?"
+    sql = (
+        "SELECT MIN(due) FROM card WHERE retired = 0 AND suspended = 0 "
+        f"AND queue != {_NEW} AND due > ?"
+    )
     params: list[object] = [now]
     if deck_ids is not None:
         sql += f" AND deck_id IN ({', '.join('?' * len(deck_ids))})"

@@ -43,7 +43,6 @@ from studyapp.core.search import (
 __all__ = [
     "SORTS",
     "BrowserRow",
-    "Database",
     "DocumentSource",
     "SearchContext",
     "browser_rows",
@@ -54,9 +53,6 @@ __all__ = [
     "search_ids",
     "update_index",
 ]
-
-Database = sqlite3.Connection
-"""The connection searches run on (one of the engine's, see ``database.raw_connection``)."""
 
 _WATCHED_NOTE_COLUMNS = (
     "kind",
@@ -487,10 +483,11 @@ class _Compiler:
         if node.name in ("lapses", "reps"):
             return f"c.{node.name} {op} {self.bind(int(node.value))}"
         if node.name == "ivl":
-            interval = "CAST(ROUND((c.due - c.last_review) / 86400.0) AS INTEGER)"
+            # Anki's ivl: the scheduled interval in days of a review card (kept through
+            # relearning).
             return (
                 f"(c.queue IN ({int(Queue.REVIEW)}, {int(Queue.RELEARNING)}) "
-                f"AND c.last_review IS NOT NULL AND {interval} {op} {self.bind(int(node.value))})"
+                f"AND c.interval {op} {self.bind(int(node.value))})"
             )
         if node.name == "r":
             return (
@@ -558,7 +555,7 @@ SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
     "interval": (
         (
             f"CASE WHEN c.queue IN ({int(Queue.REVIEW)}, {int(Queue.RELEARNING)}) "
-            "THEN c.due - c.last_review ELSE -1 END",
+            "THEN c.interval ELSE -1 END",
         ),
         False,
     ),
@@ -629,6 +626,7 @@ class BrowserRow(NamedTuple):
     buried_until: int
     flag: int
     leech: int
+    interval: int
 
 
 def browser_rows(db: sqlite3.Connection, card_ids: Sequence[int]) -> dict[int, BrowserRow]:
@@ -641,7 +639,7 @@ def browser_rows(db: sqlite3.Connection, card_ids: Sequence[int]) -> dict[int, B
         cursor = db.execute(
             "SELECT c.id, c.note_id, c.key, n.kind, n.front, n.back, n.text, d.title, c.queue, "
             "c.due, c.last_review, c.stability, c.difficulty, c.reps, c.lapses, c.retired, "
-            "c.suspended, c.buried_until, c.flag, c.leech FROM card c "
+            "c.suspended, c.buried_until, c.flag, c.leech, c.interval FROM card c "
             "JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
             f"WHERE c.id IN ({', '.join('?' * len(chunk))})",
             chunk,

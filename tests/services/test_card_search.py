@@ -271,7 +271,7 @@ def test_states_flags_and_marks(search: CardSearch, store: Library, clock: Clock
     # a review card due in 2 days, interval 10 days, reviewed 3 times with one lapse
     execute(
         store,
-        "UPDATE card SET queue = 2, stability = 12.0, difficulty = 5.0, "
+        "UPDATE card SET queue = 2, stability = 12.0, difficulty = 5.0, interval = 10, "
         "last_review = :last, due = :due, reps = 3, lapses = 1 WHERE id = :id",
         last=now - 8 * day,
         due=now + 2 * day,
@@ -289,7 +289,7 @@ def test_states_flags_and_marks(search: CardSearch, store: Library, clock: Clock
     # an overdue review card, suspended
     execute(
         store,
-        "UPDATE card SET queue = 2, stability = 3.0, difficulty = 7.0, "
+        "UPDATE card SET queue = 2, stability = 3.0, difficulty = 7.0, interval = 15, "
         "last_review = :last, due = :due, reps = 9, lapses = 8, suspended = 1, leech = 1 "
         "WHERE id = :id",
         last=now - 45 * day,
@@ -299,7 +299,7 @@ def test_states_flags_and_marks(search: CardSearch, store: Library, clock: Clock
     # a relearning card due yesterday, buried until tomorrow
     execute(
         store,
-        "UPDATE card SET queue = 3, stability = 40.0, difficulty = 4.0, "
+        "UPDATE card SET queue = 3, stability = 40.0, difficulty = 4.0, interval = 1, "
         "last_review = :last, due = :due, reps = 5, lapses = 2, buried_until = :until "
         "WHERE id = :id",
         last=now - 2 * day,
@@ -421,7 +421,7 @@ def test_sorts(search: CardSearch, store: Library) -> None:
     now = int(T0.timestamp())
     execute(
         store,
-        "UPDATE card SET queue = 2, stability = 5, last_review = :l, due = :d, "
+        "UPDATE card SET queue = 2, stability = 5, last_review = :l, due = :d, interval = 2, "
         "reps = 2, lapses = 1 WHERE id = :id",
         l=now - 86400,
         d=now + 86400,
@@ -429,7 +429,7 @@ def test_sorts(search: CardSearch, store: Library) -> None:
     )
     execute(
         store,
-        "UPDATE card SET queue = 2, stability = 50, last_review = :l, due = :d, "
+        "UPDATE card SET queue = 2, stability = 50, last_review = :l, due = :d, interval = 43, "
         "reps = 7 WHERE id = :id",
         l=now - 3 * 86400,
         d=now + 40 * 86400,

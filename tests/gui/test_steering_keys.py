@@ -1,0 +1,175 @@
+"""The review's steering keys with real key presses: @ suspends, - buries, L "Not now",
+Ctrl+1..4 flag, Ctrl+Z takes each back; a sensitive card's content note; undo after the
+session ended."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import text
+
+from studyapp.services.library import Library
+from tests.conftest import Clock
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def column(library: Library, card_id: int, name: str) -> Any:
+    with library.engine.connect() as conn:
+        return conn.execute(text(f"SELECT {name} FROM card WHERE id = :i"), {"i": card_id}).scalar()
+
+
+def count(library: Library, sql: str) -> int:
+    with library.engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
+
+
+def start(qtbot: Any, window: Any) -> Any:
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    assert window.stack.currentWidget() is window.review
+    return window.review
+
+
+def test_at_suspends_and_ctrl_z_brings_the_card_back(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    review = start(qtbot, window)
+    card = review.card
+    qtbot.keyClick(review, "@")
+    assert column(synced, card.card_id, "suspended") == 1
+    assert review.card.card_id != card.card_id
+    assert review.notice.isVisible() and review.notice.text().startswith("Suspended")
+    qtbot.keyClick(review, Qt.Key.Key_Z, CTRL)
+    assert review.card.card_id == card.card_id and not review.revealed
+    assert column(synced, card.card_id, "suspended") == 0
+
+
+def test_minus_buries_until_tomorrow_even_after_the_reveal(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    review = start(qtbot, window)
+    card = review.card
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_Minus)
+    assert column(synced, card.card_id, "buried_until") > 0
+    assert review.card.card_id != card.card_id
+    assert count(synced, "SELECT count(*) FROM review") == 0
+    qtbot.keyClick(review, Qt.Key.Key_Z, CTRL)
+    assert review.card.card_id == card.card_id
+    assert column(synced, card.card_id, "buried_until") == 0
+
+
+def test_ctrl_digits_flag_the_card_and_show_the_flag(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    review = start(qtbot, window)
+    card = review.card
+    assert not review.flag_label.isVisible()
+    qtbot.keyClick(review, Qt.Key.Key_1, CTRL)
+    assert column(synced, card.card_id, "flag") == 1
+    assert review.flag_label.isVisible() and "Red" in review.flag_label.text()
+    qtbot.keyClick(review, Qt.Key.Key_4, CTRL)
+    assert column(synced, card.card_id, "flag") == 4 and "Blue" in review.flag_label.text()
+    qtbot.keyClick(review, Qt.Key.Key_4, CTRL)
+    assert column(synced, card.card_id, "flag") == 0 and not review.flag_label.isVisible()
+    assert review.card.card_id == card.card_id  # flagging keeps the card on screen
+    qtbot.keyClick(review, Qt.Key.Key_Z, CTRL)
+    assert column(synced, card.card_id, "flag") == 4
+    qtbot.keyClick(review, Qt.Key.Key_3)  # no grade before the reveal, even now
+    assert count(synced, "SELECT count(*) FROM review") == 0
+
+
+def test_l_is_not_now_and_its_button_is_on_screen(qtbot: Any, window: Any, synced: Library) -> None:
+    review = start(qtbot, window)
+    assert review.not_now_button.isVisible() and "(L)" in review.not_now_button.text()
+    assert "L not now" in review._hint.text()
+    card = review.card
+    qtbot.keyClick(review, Qt.Key.Key_L)
+    assert count(synced, "SELECT count(*) FROM deferral") == 1
+    assert count(synced, "SELECT count(*) FROM review") == 0
+    assert review.card.card_id != card.card_id
+    qtbot.mouseClick(review.not_now_button, Qt.MouseButton.LeftButton)
+    assert count(synced, "SELECT count(*) FROM deferral") == 2
+    qtbot.keyClick(review, Qt.Key.Key_Z, CTRL)
+    qtbot.keyClick(review, Qt.Key.Key_Z, CTRL)
+    assert count(synced, "SELECT count(*) FROM deferral") == 0
+    assert review.card.card_id == card.card_id
+
+
+HEAVY = """\
+format_version: 1
+deck:
+  id: heavy
+  title: Heavy material
+  family: safety
+cards:
+  - id: h-noted
+    front: What did the participant describe?
+    back: An assault during a session.
+    source: zhou2024
+    sensitive: true
+    content_note: A participant describes sexual assault by a therapist.
+  - id: h-plain
+    front: A plain question?
+    back: A plain answer.
+    source: zhou2024
+"""
+
+
+@pytest.fixture
+def heavy_window(qtbot: Any, library: Library, tmp_path: Path, clock: Clock) -> Any:
+    from studyapp.gui.mainwindow import MainWindow
+
+    folder = tmp_path / "heavy"
+    folder.mkdir()
+    (folder / "heavy.yaml").write_text(HEAVY, encoding="utf-8")
+    assert library.sync([folder]).ok
+    win = MainWindow(library, clock=clock)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_a_sensitive_cards_content_note_comes_first_with_not_now_beside_it(
+    qtbot: Any, heavy_window: Any, library: Library
+) -> None:
+    review = start(qtbot, heavy_window)
+    text_shown = review.view.toPlainText()
+    assert "CONTENT NOTE" in text_shown
+    assert "A participant describes sexual assault by a therapist." in text_shown
+    assert "What did the participant describe?" not in text_shown
+    assert review.show_button.text() == "Show the card"
+    assert review.not_now_button.isVisible()
+    qtbot.keyClick(review, Qt.Key.Key_3)  # no grade on the content note
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    assert "What did the participant describe?" in review.view.toPlainText()
+    assert review.show_button.text() == "Show answer"
+    qtbot.keyClick(review, Qt.Key.Key_Z, CTRL)  # nothing to undo yet: stays
+    qtbot.keyClick(review, Qt.Key.Key_L)
+    assert count(library, "SELECT count(*) FROM deferral") == 1
+    assert review.card.note_id == "h-plain"
+    assert count(library, "SELECT count(*) FROM review") == 0
+
+
+def test_undo_after_the_session_ended_goes_back_to_the_card(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    review = start(qtbot, window)
+    card = review.card
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_3)
+    qtbot.keyClick(review, Qt.Key.Key_Escape)
+    assert window.stack.currentWidget() is window.summary
+    qtbot.keyClick(window.summary, Qt.Key.Key_Z, CTRL)
+    assert window.stack.currentWidget() is window.review
+    assert review.card.card_id == card.card_id
+    assert count(synced, "SELECT count(*) FROM review") == 0
+    qtbot.keyClick(review, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.summary, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is window.overview
+    qtbot.keyClick(window.overview, Qt.Key.Key_Z, CTRL)  # nothing left: stays
+    assert window.stack.currentWidget() is window.overview
