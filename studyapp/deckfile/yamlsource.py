@@ -30,7 +30,15 @@ from studyapp.core.gcpause import gc_paused
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import ALIAS_ALLOWANCE, ALIAS_FACTOR, MAX_DEPTH, MAX_VALUES
 
-__all__ = ["LoadedYaml", "Loader", "load_fast", "load_yaml", "locate", "version_ambiguity"]
+__all__ = [
+    "LoadedYaml",
+    "Loader",
+    "load_fast",
+    "load_yaml",
+    "locate",
+    "problem_at",
+    "version_ambiguity",
+]
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -70,17 +78,32 @@ class LoadedYaml:
     problems: list[Problem] = field(default_factory=list)
 
     def error(self, node: yaml.Node | None, message: str) -> None:
-        self.problems.append(_at(self.path, node, Severity.ERROR, message))
+        self.problems.append(problem_at(self.path, node, Severity.ERROR, message))
 
     def warning(self, node: yaml.Node | None, message: str) -> None:
-        self.problems.append(_at(self.path, node, Severity.WARNING, message))
+        self.problems.append(problem_at(self.path, node, Severity.WARNING, message))
 
 
-def _at(path: str, node: yaml.Node | None, severity: Severity, message: str) -> Problem:
+def problem_at(
+    path: str,
+    node: yaml.Node | None,
+    severity: Severity,
+    message: str,
+    *,
+    offset: int | None = None,
+) -> Problem:
+    """A problem at the start of ``node`` (at 1:1 without one): the one way a YAML node
+    becomes a location. With ``offset``, at that many characters into the node's text
+    instead, if the value is a plain or quoted scalar on one line (else at its start)."""
     if node is None:
         return Problem(path, 1, 1, severity, message)
-    mark = node.start_mark
-    return Problem(path, mark.line + 1, mark.column + 1, severity, message)
+    start = node.start_mark
+    line, column = start.line + 1, start.column + 1
+    if offset is not None:
+        style = getattr(node, "style", None)
+        if start.line == node.end_mark.line and style in (None, "", "'", '"'):
+            column += offset + (1 if style in ("'", '"') else 0)
+    return Problem(path, line, column, severity, message)
 
 
 def _decode(path: str, raw: bytes, result: LoadedYaml) -> str | None:

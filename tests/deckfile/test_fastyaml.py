@@ -306,11 +306,11 @@ def test_edited_deck_files_agree() -> None:
 
 
 def _parse_both(path: Path, raw: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    from studyapp.deckfile import loader
+    from studyapp.deckfile import fastpath, loader
 
     fast = loader.parse_deck(path, raw)
     with monkeypatch.context() as m:
-        m.setattr(loader, "load_fast", lambda text: None)
+        m.setattr(fastpath, "load_fast", lambda text: None)
         located = loader.parse_deck(path, raw)
     return fast, located
 

@@ -1,0 +1,113 @@
+"""The fast path: a problem-free deck file read by yaml-rs (Rust) instead of PyYAML.
+
+Reading the 50 files of the 50,000-card benchmark course took 3.5 s through PyYAML with
+locations and takes 0.67 s this way (benchmarks/results.md). yaml-rs gives no locations,
+so the cards' positions are found in the text and verified against their ids
+(:func:`card_positions_in_text`), and :func:`~studyapp.deckfile.yamlsource.load_fast` only
+answers for files it can prove it reads as PyYAML would. A file with any problem at all
+goes down the located path (:func:`studyapp.deckfile.loader.parse_deck`), which reads it
+again and reports every problem at its line and column.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from itertools import accumulate
+
+from pydantic import ValidationError
+
+from studyapp.deckfile.filechecks import check_cards, check_version
+from studyapp.deckfile.parsed import ParsedDeck
+from studyapp.deckfile.schema import DeckFileModel
+from studyapp.deckfile.yamlsource import LoadedYaml, load_fast
+
+__all__ = ["card_positions_in_text", "parse_fast"]
+
+
+def parse_fast(deck: ParsedDeck, raw: bytes) -> bool:
+    """Read a problem-free deck file by the native parser; False to take the located path.
+
+    Any problem at all (error or warning) sends the file down the located path, which reads
+    it again and reports every problem with its line and column.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    data = load_fast(text.removeprefix("\ufeff"))
+    if data is None:
+        return False
+    loaded = LoadedYaml(deck.path, data)
+    if not check_version(loaded) or loaded.problems:
+        return False
+    try:  # (the located path reports the errors, with their lines)
+        model = DeckFileModel.model_validate(data)
+    except ValidationError:
+        return False
+    check_cards(model.deck.family, list(enumerate(model.cards)), loaded)
+    positions = card_positions_in_text(text, [card.id for card in model.cards])
+    if loaded.problems or positions is None:
+        return False
+    deck.model, deck.card_positions, deck._raw = model, positions, raw
+    return True
+
+
+_CARDS_KEY = re.compile(r"cards:[ ]*(?:#[^\n]*)?\r?\n")
+
+_FIRST_ITEM = re.compile(r"\n( *)-(?=[ \r\n])")
+
+_TOP_LEVEL = re.compile(r"\n(?:[^ #\r\n-]|---|\.\.\.)")
+
+_ID_VALUE = re.compile(r"""(?:'([^']*)'|"([^"\\]*)"|([^'"\s#][^#]*?))(?:[ ]+#.*)?\r?""")
+
+
+def card_positions_in_text(text: str, ids: list[str]) -> list[tuple[int, int]] | None:
+    """Each card's ``id`` (line, column) in a block-style deck, checked against ``ids``.
+
+    The located path finds these from the nodes; this finds them from the text alone, for
+    files read by the fast path. Every position is verified: one item per card at the list's
+    indentation, one ``id:`` line within each item whose value is that card's id. Anything
+    else (flow style, an id spread over lines, an ``id:`` line in a text) gives None.
+    """
+    if text.startswith("cards:") + text.count("\ncards:") != 1:
+        return None
+    head = 0 if text.startswith("cards:") else text.index("\ncards:") + 1
+    match = _CARDS_KEY.match(text, head)
+    if match is None:
+        return None
+    start = match.end() - 1  # the line break before the first item
+    end_match = _TOP_LEVEL.search(text, start)
+    end = end_match.start() if end_match else len(text)
+    first = _FIRST_ITEM.search(text, start, end)
+    if first is None:
+        return None if ids else []
+    indent = len(first.group(1))
+    items = [
+        m.start() for m in re.compile(rf"\n {{{indent}}}-(?=[ \r\n])").finditer(text, start, end)
+    ]
+    found = list(
+        re.compile(rf"\n(?: {{{indent}}}-[ ]+| {{{indent + 1},}})id:[ ]*([^\n]*)").finditer(
+            text, start, end
+        )
+    )
+    if not (len(items) == len(found) == len(ids)):
+        return None
+    starts = [m.start() for m in found]
+    # each id line lies within its own item: item[i] <= id[i] < item[i + 1]
+    if not all(map(operator.le, items, starts)) or not all(map(operator.lt, starts, items[1:])):
+        return None
+    values = [m[1] for m in found]
+    if values != ids and not all(map(_is_id_value, values, ids)):
+        return None
+    at = [m.start(1) for m in found]
+    lines = list(accumulate(text.count("\n", a, b) for a, b in zip([0, *at], at, strict=False)))
+    return [(line + 1, value - s) for line, value, s in zip(lines, at, starts, strict=True)]
+
+
+def _is_id_value(text: str, card_id: str) -> bool:
+    """``text`` (the rest of an ``id:`` line) is ``card_id``, plain or quoted, maybe commented."""
+    if text == card_id:
+        return True
+    parsed = _ID_VALUE.fullmatch(text)
+    return parsed is not None and next(v for v in parsed.groups() if v is not None) == card_id
