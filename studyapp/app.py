@@ -19,6 +19,7 @@ from studyapp.core.errors import KnownError
 from studyapp.core.model import Rating
 from studyapp.core.outfile import OutputFileError, output_file
 from studyapp.core.printable import printable
+from studyapp.gui import xcbcheck
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.mainwindow import MainWindow
 from studyapp.gui.settings_dialog import SettingsDialog
@@ -48,10 +49,18 @@ def _application(*, offscreen: bool = False) -> QApplication:
             "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); "
             "use --screenshot PNG to render a screen offscreen"
         )
+    else:
+        missing = xcbcheck.missing_libraries()
+        if missing:  # Qt would abort the process (exit 134) without saying which
+            raise MissingSystemLibraries(xcbcheck.message(missing))
     app = QApplication(sys.argv[:1])
     app.setApplicationName("StudyApp")
     app.setOrganizationName("StudyApp")
     return app
+
+
+class MissingSystemLibraries(KnownError):
+    """Qt's platform plugin cannot load: the message names the libraries and packages."""
 
 
 def _no_display() -> bool:
@@ -68,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = _application(offscreen=bool(args.screenshot))
         library = Library.open(args.data_dir)
+    except MissingSystemLibraries as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
         return 2
@@ -99,6 +111,9 @@ def run_preview(args: argparse.Namespace) -> int:
 
     try:
         app = _application(offscreen=bool(args.screenshot))
+    except MissingSystemLibraries as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
         return 2

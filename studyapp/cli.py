@@ -634,6 +634,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
+    _check_xcb_meanwhile(args)
     _import_data_stack_before_qt()
     try:
         from studyapp.app import run_preview
@@ -667,7 +668,17 @@ def _forget_sources_read_by_qt() -> None:
     linecache.clearcache()
 
 
+def _check_xcb_meanwhile(args: argparse.Namespace) -> None:
+    """Start checking Qt's X11 plugin's system libraries (``ldd``, ~30 ms) while the data
+    stack imports; the window collects the answer (see :mod:`studyapp.gui.xcbcheck`)."""
+    if not args.screenshot:
+        from studyapp.gui import xcbcheck
+
+        xcbcheck.start()
+
+
 def _gui(args: argparse.Namespace) -> int:
+    _check_xcb_meanwhile(args)
     _import_data_stack_before_qt()
     try:
         from studyapp.app import run
