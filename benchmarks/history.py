@@ -34,7 +34,7 @@ import sqlite3
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import fsrs_rs_python as fsrs_rs
@@ -119,7 +119,31 @@ def build_history(
     library.close()
     print(f"synced {notes} notes in {time.perf_counter() - started:.1f}s", file=sys.stderr)
 
+    answers, introduced, cards, now = fill_history(
+        data_dir / "studyapp.sqlite3", days=days, started_share=_STARTED_SHARE, seed=seed
+    )
     db = sqlite3.connect(data_dir / "studyapp.sqlite3")
+    db.execute(
+        "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+        (_META, json.dumps({"version": VERSION, "notes": notes, "days": days, "now": now})),
+    )
+    db.commit()
+    db.close()
+    print(
+        f"history: {answers} answers, {introduced} of {cards} cards started, "
+        f"in {time.perf_counter() - started:.1f}s",
+        file=sys.stderr,
+    )
+    return HistoryInfo(data_dir, cards, answers, introduced, now)
+
+
+def fill_history(
+    store: Path, *, days: int, started_share: float, seed: int = 7
+) -> tuple[int, int, int, int]:
+    """Answer the cards of the store at ``store`` for ``days`` days up to now, starting
+    ``started_share`` of them in the queue's order. Returns (answers, cards started, cards,
+    now in epoch seconds)."""
+    db = sqlite3.connect(store)
     cards = [row[0] for row in db.execute("SELECT id FROM card ORDER BY new_order, id")]
     rng = random.Random(seed)
     trainee = _Trainee(seed)
@@ -129,8 +153,8 @@ def build_history(
     first_day = today_start - (days - 1) * DAY
     studied = _study_days(rng, days)
     study_day_starts = [first_day + i * DAY for i in range(days) if studied[i]]
-    introduced = int(len(cards) * _STARTED_SHARE)
-    per_day = math.ceil(introduced / len(study_day_starts))
+    introduced = int(len(cards) * started_share)
+    per_day = max(1, math.ceil(introduced / len(study_day_starts)))
     next_study = [0] * days  # index of the first study day >= day i
     following = days
     for i in range(days - 1, -1, -1):
@@ -156,18 +180,9 @@ def build_history(
         "last_review = ?, reps = ?, lapses = ? WHERE id = ?",
         states,
     )
-    db.execute(
-        "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
-        (_META, json.dumps({"version": VERSION, "notes": notes, "days": days, "now": now})),
-    )
     db.commit()
     db.close()
-    print(
-        f"history: {len(reviews)} answers, {introduced} of {len(cards)} cards started, "
-        f"in {time.perf_counter() - started:.1f}s",
-        file=sys.stderr,
-    )
-    return HistoryInfo(data_dir, len(cards), len(reviews), introduced, now)
+    return len(reviews), introduced, len(cards), now
 
 
 @dataclass
@@ -337,14 +352,35 @@ def ensure_history(data_dir: Path, *, notes: int = 160_000, days: int = 730) -> 
     return HistoryInfo(data_dir, cards, reviews, introduced, meta["now"])
 
 
+def bundled_history(data_dir: Path, *, days: int = 400) -> tuple[int, int, int, int]:
+    """The bundled decks synced into a new store in ``data_dir`` and ``days`` of study of
+    80% of them (for the screenshots of the statistics and the report)."""
+    from studyapp.services.library import Library
+
+    with Library(data_dir) as library:
+        plan = library.sync()
+        if not plan.ok:
+            raise SystemExit("sync failed: " + "; ".join(map(str, plan.problems[:5])))
+    return fill_history(data_dir / "studyapp.sqlite3", days=days, started_share=0.8)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.history", description=__doc__)
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--notes", type=int, default=160_000)
     parser.add_argument("--days", type=int, default=730)
+    parser.add_argument(
+        "--bundled",
+        action="store_true",
+        help="the bundled decks instead of a generated course (80%% started), in a new store",
+    )
     args = parser.parse_args(argv)
+    if args.bundled:
+        answers, started, cards, _now = bundled_history(args.data_dir, days=args.days)
+        print(f"{args.data_dir}: {cards} cards ({started} started), {answers} answers")
+        return 0
     info = ensure_history(args.data_dir, notes=args.notes, days=args.days)
-    ends = datetime.fromtimestamp(info.now, UTC) + timedelta(0)
+    ends = datetime.fromtimestamp(info.now, UTC)
     print(
         f"{info.data_dir}: {info.cards} cards ({info.introduced} started), "
         f"{info.reviews} answers, ending {ends:%Y-%m-%d %H:%M} UTC"

@@ -24,8 +24,9 @@ from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.mainwindow import MainWindow
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.services.library import Library, ScopeChoice
+from studyapp.services.progress import ReportData
 
-__all__ = ["render_screen", "run", "run_preview", "startup_done"]
+__all__ = ["render_report_pdf", "render_screen", "run", "run_preview", "startup_done"]
 
 
 def startup_done() -> None:
@@ -102,6 +103,15 @@ def run(args: argparse.Namespace) -> int:
     code = app.exec()
     library.close()
     return int(code)
+
+
+def render_report_pdf(data: ReportData) -> tuple[bytes, int]:
+    """``studyapp report``: the supervisor's report as PDF bytes and its page count, drawn
+    offscreen (Qt's PDF writer and the chart of the calendar need a QApplication)."""
+    from studyapp.gui.report import render_report
+
+    _application(offscreen=True)
+    return render_report(data)
 
 
 def run_preview(args: argparse.Namespace) -> int:

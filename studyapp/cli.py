@@ -140,6 +140,26 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--family", metavar="F", help="only the decks of family F")
     scope.add_argument("--deck", metavar="D", help="only deck D (its id)")
 
+    report = commands.add_parser(
+        "report",
+        help="a progress report for a supervisor, as a PDF of one or two pages",
+        description="Write a PDF for a supervisor: the streak and study days, coverage per "
+        "family, true retention, readiness for the exam date (the date in Settings, or "
+        "--exam-date) and the calendar of the last year. The file is written whole or not "
+        "at all (never over a link or a device).",
+    )
+    report.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write"
+    )
+    report.add_argument(
+        "--exam-date",
+        metavar="YYYY-MM-DD",
+        help="forecast readiness for this date (default: the exam date in Settings)",
+    )
+    report_scope = report.add_mutually_exclusive_group()
+    report_scope.add_argument("--family", metavar="F", help="only the decks of family F")
+    report_scope.add_argument("--deck", metavar="D", help="only deck D (its id)")
+
     preview = commands.add_parser(
         "preview",
         help="open a live preview of deck files for authors (re-renders on save)",
@@ -286,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sync(args)
         if args.command == "stats":
             return _stats(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "schema":
             return _schema(args)
         if args.command == "preview":
@@ -545,6 +567,37 @@ def _search(args: argparse.Namespace) -> int:
         print(f"{printable(question)}  ·  {printable(item.deck)}  ·  {item.state}{due}")
     shown = f" (first {len(items)} shown)" if len(items) < total else ""
     print(f"{total} card{'s' if total != 1 else ''}{shown}", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from studyapp.services.progress import collect_report
+    from studyapp.services.readiness import parse_exam_date
+    from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter
+
+    exam = None
+    if args.exam_date is not None:
+        try:
+            exam = parse_exam_date(args.exam_date)
+        except ValueError as exc:
+            print(f"studyapp report: error: {exc}", file=sys.stderr)
+            return 2
+    with _open_reader(args) as library:
+        statistics = Statistics(library.engine, library.settings)
+        try:
+            scope = statistics.resolve(StatsFilter(family=args.family, deck=args.deck))
+        except UnknownFilter as exc:
+            print(f"studyapp report: error: {exc}", file=sys.stderr)
+            return 2
+        data = collect_report(statistics, scope, exam or library.settings.exam)
+    try:
+        from studyapp.app import render_report_pdf
+    except ImportError as exc:
+        print(f"studyapp: the report needs PySide6 ({exc})", file=sys.stderr)
+        return 2
+    pdf, pages = render_report_pdf(data)
+    write_output(args.output, pdf)
+    print(f"report: wrote {args.output} ({pages} page{'s' if pages != 1 else ''})")
     return 0
 
 

@@ -49,6 +49,25 @@ done
 python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
   --screenshot "$out/deck-folders.png" --screen folders 2>/dev/null
 rm -rf "$folders"
+# Statistics and the report, from a generated history of the bundled decks (400 days, 80% of
+# the cards started; benchmarks/history.py), with an exam date about three months ahead.
+history=$(mktemp -d)
+python -m benchmarks.history "$history/data" --bundled --days 400
+exam=$(python -c "import datetime; print(datetime.date.today() + datetime.timedelta(days=90))")
+for screen in statistics retention readiness; do
+  python -m studyapp --data-dir "$history/data" --theme light --size 1100x780 \
+    --screenshot "$out/$screen.png" --screen "$screen"
+done
+python -m studyapp --data-dir "$history/data" --theme dark --size 1100x780 \
+  --screenshot "$out/memory-dark.png" --screen memory
+python -m studyapp --data-dir "$history/data" --theme dark --size 800x600 \
+  --screenshot "$out/statistics-dark-800x600.png" --screen statistics
+python -m studyapp --data-dir "$history/data" report -o "$history/report.pdf" --exam-date "$exam"
+pdftoppm -png -r 60 "$history/report.pdf" "$history/report"  # poppler-utils
+for page in 1 2; do
+  [ -f "$history/report-$page.png" ] && cp "$history/report-$page.png" "$out/report-$page.png"
+done
+rm -rf "$history"
 # The authors' preview after a broken save: the last good cards stay, the problems are listed.
 decks=$(mktemp -d)
 cp decks/terms.yaml "$decks/terms.yaml"

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import NamedTuple
 
 import fsrs_rs_python as _engine
 
@@ -357,6 +359,8 @@ class Scheduler:
     def __init__(self, config: SchedulerConfig | None = None, *, tz: tzinfo | None = None) -> None:
         self.config = config or SchedulerConfig()
         self.tz = tz
+        self._rollovers: list[int] = []
+        """Consecutive rollover moments, grown as :meth:`_next_day_at` needs them."""
         c = self.config
         self._fsrs = _fsrs(c.parameters)
         self._learn = _Steps(c.learning_steps)
@@ -483,6 +487,19 @@ class Scheduler:
             days = max(0, next_day_at - last_review) // _DAY
             yield (1 + factor * days / stability) ** decay
 
+    def recall_at(self, moment: int) -> Callable[[float, int], float]:
+        """Retrievability at one ``moment`` (epoch seconds) as a function of (stability, last
+        review): :meth:`recall_between` with the moment's day boundary looked up once, for
+        loops over many cards."""
+        next_day_at = self._next_day_at(moment)
+        factor, decay = self._factor, self._decay
+
+        def recall(stability: float, last_review: int) -> float:
+            days = max(0, next_day_at - last_review) // _DAY
+            return float((1 + factor * days / stability) ** decay)
+
+        return recall
+
     def recall_between(self, stability: float, last_review: int, moment: int) -> float:
         """Retrievability at ``moment`` of a card last reviewed at ``last_review`` (both epoch
         seconds), counting the days between them as FSRS does (:meth:`days_between`)."""
@@ -494,9 +511,35 @@ class Scheduler:
         return max(0, self._next_day_at(moment) - last_review) // _DAY
 
     def _next_day_at(self, moment: int) -> int:
-        when = datetime.fromtimestamp(moment, UTC)
-        end = study_day(when, rollover_hour=self.config.rollover_hour, tz=self.tz).end
-        return int(end.timestamp())
+        """The first rollover after ``moment`` (epoch seconds).
+
+        Projections ask this for hundreds of thousands of moments (a readiness forecast:
+        every card's last review, due day and the date), and study_day() costs ~25 us, so
+        the rollovers are kept in a table that grows a day at a time to cover the moments
+        asked for, and looked up by bisection (DST moves them; the table follows).
+        """
+        table = self._rollovers
+        if not table:
+            table.append(self._rollover_after(moment))
+        while moment >= table[-1]:
+            table.append(self._rollover_after(table[-1]))
+        if moment < table[0]:
+            earlier = []
+            first = table[0]
+            while moment < first:
+                first = self._day_of(first - 1).start_s
+                earlier.append(first)
+            table[:0] = reversed(earlier)
+        return table[bisect_right(table, moment)]
+
+    def _rollover_after(self, moment: int) -> int:
+        return self._day_of(moment).end_s
+
+    def _day_of(self, moment: int) -> _Bounds:
+        day = study_day(
+            datetime.fromtimestamp(moment, UTC), rollover_hour=self.config.rollover_hour, tz=self.tz
+        )
+        return _Bounds(int(day.start.timestamp()), int(day.end.timestamp()))
 
     def recall_after(self, stability: float, days: float) -> float:
         """FSRS's forgetting curve: the probability of recall ``days`` after the last review
@@ -549,6 +592,11 @@ class Scheduler:
             reviews_per_day=tuple(float(n) for n in result.review_cnt_per_day[:days]),
             learned_per_day=tuple(float(n) for n in result.learn_cnt_per_day[:days]),
         )
+
+
+class _Bounds(NamedTuple):
+    start_s: int
+    end_s: int
 
 
 @dataclass(frozen=True, slots=True)

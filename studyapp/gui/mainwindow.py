@@ -21,18 +21,21 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from studyapp.core.outfile import OutputFileError, write_output
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.folders_dialog import DeckFoldersDialog
 from studyapp.gui.overview import OverviewScreen
 from studyapp.gui.problems import ProblemsDialog
+from studyapp.gui.report import render_report
 from studyapp.gui.review import ReviewScreen
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.statistics import StatisticsScreen
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
 from studyapp.services.library import Library, Problem, ScopeChoice
+from studyapp.services.progress import ReportData, collect_report
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
 from studyapp.services.study import FLAG_NAMES, CardView, SessionSummary
@@ -65,9 +68,11 @@ class MainWindow(QMainWindow):
 
     Signals:
         sync_done(object): a background sync finished (its plan), for tests and tools.
+        report_saved(object): File > Export report… wrote the PDF (its path).
     """
 
     sync_done = Signal(object)
+    report_saved = Signal(object)
 
     def __init__(self, library: Library, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
@@ -109,6 +114,7 @@ class MainWindow(QMainWindow):
         self.blocked: dict[str, list[Problem]] = {}
         """The added folders the last deck update held back, with their problems."""
         self.problems_dialog: ProblemsDialog | None = None
+        self._report_task: BackgroundTask | None = None
         self._build_menus()
         self.show_overview()
 
@@ -137,6 +143,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Add deck folder…", self.add_deck_folder, "Ctrl+O")
         self._action(file_menu, "Deck folders…", self.open_deck_folders)
         self._action(file_menu, "Sync decks", self.start_sync, "F5")
+        self._action(file_menu, "Export report…", self.export_report)
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, "Ctrl+Q")
         study = bar.addMenu("&Study")
@@ -188,6 +195,50 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.statistics)
         self.statistics.start(statistics, self.library.settings.exam)
         self.statistics.setFocus()
+
+    @Slot()
+    def export_report(self) -> None:
+        """File > Export report…: the supervisor's PDF, for the statistics' filter when they
+        are open (all decks otherwise). Figures are computed off the GUI thread."""
+        day = (self._clock or utc_now)()
+        suggested = str(Path.home() / f"StudyApp progress report {day:%Y-%m-%d}.pdf")
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export progress report", suggested, "PDF (*.pdf)"
+        )
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        statistics = Statistics(
+            self.library.engine, self.library.settings, clock=self._clock or utc_now
+        )
+        scope = (
+            self.statistics.scope
+            if self.stack.currentWidget() is self.statistics and self.statistics.scope
+            else statistics.resolve()
+        )
+        exam = self.library.settings.exam
+        self._status.setText("Making the report…")
+        self._report_task = BackgroundTask(lambda: collect_report(statistics, scope, exam), self)
+        self._report_task.finished.connect(lambda data: self._write_report(data, Path(path)))
+        self._report_task.failed.connect(self._on_report_failed)
+        self._report_task.start()
+
+    def _write_report(self, data: object, path: Path) -> None:
+        assert isinstance(data, ReportData)
+        try:
+            pdf, pages = render_report(data)
+            write_output(path, pdf)
+        except OutputFileError as exc:
+            self._on_report_failed(str(exc))
+            return
+        self._status.setText(f"Report saved: {path} ({pages} page{'s' if pages != 1 else ''})")
+        self.report_saved.emit(path)
+
+    @Slot(str)
+    def _on_report_failed(self, message: str) -> None:
+        self._status.setText("The report was not saved")
+        QMessageBox.critical(self, "Report not saved", message)
 
     @Slot(object)
     def _on_exam_date_chosen(self, exam: date | None) -> None:
@@ -435,4 +486,6 @@ class MainWindow(QMainWindow):
         if self._task is not None and self._task.is_running():
             self._task.wait()
         self.statistics.wait()
+        if self._report_task is not None and self._report_task.is_running():
+            self._report_task.wait()
         super().closeEvent(event)

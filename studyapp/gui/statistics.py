@@ -63,6 +63,11 @@ def _pct(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value:.{digits}%}"
 
 
+def _day(day: date, *, year: bool = True) -> str:
+    """``1 April 2026``: no leading zero."""
+    return f"{day.day} {day:%B %Y}" if year else f"{day.day} {day:%B}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
@@ -302,6 +307,7 @@ class StatisticsScreen(QWidget):
         self.readiness_table.setRootIsDecorated(True)
         self.readiness_table.setUniformRowHeights(True)
         header = self.readiness_table.header()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -314,6 +320,7 @@ class StatisticsScreen(QWidget):
         self.at_risk.setHeaderLabels(["Recall", "Card", "Deck", "Due"])
         self.at_risk.setRootIsDecorated(False)
         risk_header = self.at_risk.header()
+        risk_header.setStretchLastSection(False)
         risk_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column in (0, 2, 3):
             risk_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -396,6 +403,11 @@ class StatisticsScreen(QWidget):
         self._queue_readiness()
         if self._task is None or not self._task.is_running():
             self._next_job(generation)
+
+    @property
+    def scope(self) -> StatsScope | None:
+        """The filter shown (None before the screen was opened)."""
+        return self._scope
 
     @property
     def busy(self) -> bool:
@@ -750,7 +762,7 @@ class StatisticsScreen(QWidget):
         bars = families if len(families) > 1 else [g for g in result.groups if g.kind == "deck"][:8]
         labels = [g.title for g in bars]
         self.readiness_chart.caption.setText(
-            f"Now, on {result.exam_date:%d %B %Y} at your pace, and if you introduce every "
+            f"Now, on {_day(result.exam_date)} at your pace, and if you introduce every "
             "new card before then"
         )
         self.readiness_chart.set_bars(
@@ -823,7 +835,8 @@ class StatisticsScreen(QWidget):
             elif current.finishes_on is not None:
                 parts.append(
                     f"At your limit of {current.new_per_day} new cards a day you start the "
-                    f"last of your {new:,} new cards on {current.finishes_on:%d %B}: about "
+                    f"last of your {new:,} new cards on "
+                    f"{_day(current.finishes_on, year=False)}: about "
                     f"{current.reviews_per_day:,.0f} reviews a day{minutes}."
                 )
             else:

@@ -22,7 +22,15 @@ from studyapp.services.stats import (
 )
 from studyapp.services.text import describe_duration
 
-__all__ = ["Progress", "collect", "progress_json", "progress_lines", "readiness_json"]
+__all__ = [
+    "Progress",
+    "ReportData",
+    "collect",
+    "collect_report",
+    "progress_json",
+    "progress_lines",
+    "readiness_json",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,38 @@ def collect(
         step("readiness")
         ready = readiness(stats, scope, exam_date)
     return Progress(scope, stats.now(), answers, hours, forecast, coverage, memory, ready)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """What the supervisor's report shows (fewer panels than the screen, so it is quick)."""
+
+    scope: StatsScope
+    generated_at: datetime
+    today: date
+    answers: AnswerStats
+    coverage: Coverage
+    forecast: Forecast
+    readiness: Readiness | None
+    desired_retention: float
+    new_per_day: int
+
+
+def collect_report(stats: Statistics, scope: StatsScope, exam_date: date | None) -> ReportData:
+    """The report's figures: answers (calendar, streak, true retention), coverage, the
+    forecast, and readiness for ``exam_date`` if one is given."""
+    now = stats.now()
+    return ReportData(
+        scope=scope,
+        generated_at=now,
+        today=stats.local_date(stats.day_start(now)),
+        answers=stats.answers(scope),
+        coverage=stats.coverage(scope),
+        forecast=stats.forecast(scope, days=30),
+        readiness=readiness(stats, scope, exam_date) if exam_date is not None else None,
+        desired_retention=stats.settings.desired_retention,
+        new_per_day=stats.settings.new_per_day,
+    )
 
 
 def _histogram(h: Histogram) -> dict[str, Any]:

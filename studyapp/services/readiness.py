@@ -241,34 +241,51 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     # heap whose smallest item is the least at risk of them.
     risk: list[tuple[float, float, int, int]] = []
 
+    recall_now = scheduler.recall_at(now_s)
+    recall_then = scheduler.recall_at(moment)
     with stats.engine.connect() as conn:
-        for card in store.learned_cards(conn, store.Scope()):
-            tally = tallies.setdefault(card.deck_id, _Tally())
+        for row in store.learned_cards(conn, store.Scope()):
+            card_id, deck_id, _queue, stability, difficulty, due, last_review = row
+            tally = tallies.get(deck_id)
+            if tally is None:
+                tally = tallies[deck_id] = _Tally()
             tally.cards += 1
             tally.learned += 1
-            tally.now += scheduler.recall_between(card.stability, card.last_review, now_s)
-            recall = _recall_on_date(
-                scheduler, card, moment, now_s, today_s, average, learned_reviews
-            )
+            tally.now += recall_now(stability, last_review)
+            if due >= moment:  # no review before the date: its memory as it is
+                recall = recall_then(stability, last_review)
+            else:
+                recall = _recall_on_date(
+                    scheduler,
+                    store.LearnedCard._make(row),
+                    moment,
+                    now_s,
+                    today_s,
+                    average,
+                    learned_reviews,
+                )
             tally.on_date += recall
-            if wanted is None or card.deck_id in wanted:
-                item = (-round(recall, 3), card.difficulty, card.id, card.due)
+            if wanted is None or deck_id in wanted:
+                item = (-round(recall, 3), difficulty, card_id, due)
                 if len(risk) < AT_RISK:
                     heapq.heappush(risk, item)
                 elif item > risk[0]:
                     heapq.heapreplace(risk, item)
-        new_in_order = list(store.new_cards_in_order(conn))
         ids = [card_id for _r, _d, card_id, _due in risk]
         texts = store.card_texts(conn, ids)
-
-    total_new = len(new_in_order)
-    limit = stats.settings.new_per_day
+        # New cards in the order the queue introduces them: the first limit * days are
+        # started by the date. Counted as they stream by, never held in a list.
+        limit = stats.settings.new_per_day
+        total_new = 0
+        for deck_id in store.new_cards_in_order(conn):
+            tally = tallies.get(deck_id)
+            if tally is None:
+                tally = tallies[deck_id] = _Tally()
+            tally.cards += 1
+            if total_new < limit * days:
+                tally.new_ordered += 1
+            total_new += 1
     introduced_now = min(total_new, limit * days)
-    for position, deck_id in enumerate(new_in_order):
-        tally = tallies.setdefault(deck_id, _Tally())
-        tally.cards += 1
-        if position < introduced_now:
-            tally.new_ordered += 1
     current_sim = _simulate(scheduler, introduced_now, limit, days)
     needed = math.ceil(total_new / days) if total_new else 0
     finish_sim = current_sim if needed <= limit else _simulate(scheduler, total_new, needed, days)
@@ -323,10 +340,8 @@ def _recall_on_date(
     average: float,
     reviews: list[float],
 ) -> float:
-    """Expected recall of a learned card at ``moment``, adding its expected reviews before
-    then to ``reviews`` (by day from today)."""
-    if card.due >= moment:
-        return scheduler.recall_between(card.stability, card.last_review, moment)
+    """Expected recall at ``moment`` of a learned card due before it, adding its expected
+    reviews until then to ``reviews`` (by day from today)."""
     at = max(card.due, now)
     passed = scheduler.recall_between(card.stability, card.last_review, at)
     stability, difficulty, last = card.stability, card.difficulty, card.last_review

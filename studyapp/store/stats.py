@@ -433,17 +433,18 @@ class LearnedCard(NamedTuple):
     last_review: int
 
 
-def learned_cards(conn: Connection, scope: Scope) -> Iterator[LearnedCard]:
-    """Every card with a memory state, streamed (for projections)."""
+def learned_cards(
+    conn: Connection, scope: Scope
+) -> Iterator[tuple[int, str, int, float, float, int, int]]:
+    """Every card with a memory state, streamed as plain tuples in :class:`LearnedCard`'s
+    order (a projection reads 200,000 of them; a named tuple each cost a tenth of it)."""
     where, params = scope.card_filter()
-    cursor = _driver(conn).execute(
+    yield from _driver(conn).execute(
         "SELECT id, deck_id, queue, stability, difficulty, due, last_review FROM card "
         "WHERE retired = 0 AND queue != 0 AND stability IS NOT NULL "
         f"AND last_review IS NOT NULL AND {where}",
         params,
     )
-    for row in cursor:
-        yield LearnedCard._make(row)
 
 
 def new_cards_in_order(conn: Connection) -> Iterator[str]:

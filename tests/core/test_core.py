@@ -171,3 +171,19 @@ def test_after_good_grows_stability_and_the_simulator_introduces_at_the_pace() -
 )
 def test_format_interval(delta: timedelta, label: str) -> None:
     assert format_interval(delta) == label
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Asia/Kolkata", "America/St_Johns"])
+def test_the_rollover_table_agrees_with_study_day_across_dst(zone: str) -> None:
+    """Projections look rollovers up in a table (study_day per call cost 25 us); it gives
+    what study_day gives, both directions from the first moment asked, over DST changes."""
+    import random
+
+    tz = ZoneInfo(zone)
+    scheduler = Scheduler(SchedulerConfig(), tz=tz)
+    rng = random.Random(7)
+    start = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
+    for moment in [start + rng.randrange(3 * 365 * 86_400) for _ in range(400)]:
+        day = study_day(datetime.fromtimestamp(moment, UTC), tz=tz)
+        assert scheduler.days_between(moment - 1, moment) in (0, 1)
+        assert scheduler._next_day_at(moment) == int(day.end.timestamp())

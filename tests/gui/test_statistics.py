@@ -187,3 +187,44 @@ def test_dark_theme_reaches_the_charts(qtbot: Any, window: Any, synced: Library)
     window.apply_settings(synced.settings.with_changes(theme="dark"))
     qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
     assert screen.forecast.chart.backgroundBrush().color().name() == "#26292d"
+
+
+def export_action(window: Any) -> Any:
+    file_menu = next(a for a in window.menuBar().actions() if a.text() == "&File").menu()
+    return next(a for a in file_menu.actions() if a.text() == "Export report…")
+
+
+def test_file_export_report_writes_the_pdf_of_the_filter_shown(
+    qtbot: Any, window: Any, log: Log, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    log.answer(log.cards()[0], at(T0, days=-1))
+    out = tmp_path / "supervisor"  # the dialog may give no suffix: .pdf is added
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PDF"))
+    screen = open_statistics(qtbot, window)
+    screen.choose(family="terms")
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    with qtbot.waitSignal(window.report_saved, timeout=20_000) as saved:
+        export_action(window).trigger()
+    written = tmp_path / "supervisor.pdf"
+    assert saved.args == [written]
+    pdf = written.read_bytes()
+    assert pdf.startswith(b"%PDF-") and b"StudyApp progress report: Terms" in pdf
+    assert window._status.text().startswith(f"Report saved: {written}")
+
+
+def test_an_unwritable_report_path_is_one_sentence(
+    qtbot: Any, window: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    folder = tmp_path / "taken.pdf"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(folder), "PDF"))
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
+    export_action(window).trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
+    assert shown == [f"cannot write {folder}: it is a folder; give a file name"]
+    assert window._status.text() == "The report was not saved"

@@ -1,0 +1,86 @@
+"""``studyapp report -o FILE.pdf``: a real PDF of one or two pages, written atomically."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from studyapp.cli import main
+from studyapp.services.library import Library
+from tests.conftest import T0
+from tests.statslog import Log, at
+
+
+@pytest.fixture
+def data(tmp_path: Path, deck_dir: Path) -> Path:
+    folder = tmp_path / "data"
+    with Library(folder) as library:
+        assert library.sync([deck_dir]).ok
+        log = Log(library)
+        card = log.cards()[0]
+        log.answer(card, at(T0, days=-3))
+        log.state(card, due=at(T0, days=20), last_review=at(T0, days=-3))
+        log.close()
+    return folder
+
+
+def pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+def test_report_writes_a_pdf_of_one_or_two_pages(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.pdf"
+    args = ["--data-dir", str(data), "report", "-o", str(out), "--exam-date", "2031-01-01"]
+    assert main(args) == 0
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert 1 <= pages(pdf) <= 2
+    said = capsys.readouterr().out
+    assert said == f"report: wrote {out} ({pages(pdf)} page{'s' if pages(pdf) > 1 else ''})\n"
+    # The title, in the PDF's XMP metadata (plain UTF-8): readable without a PDF library.
+    assert b"<x:xmpmeta" in pdf and b"StudyApp progress report: All decks" in pdf
+
+
+def test_a_family_report(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "terms.pdf"
+    assert main(["--data-dir", str(data), "report", "-o", str(out), "--family", "terms"]) == 0
+    assert b"StudyApp progress report: Terms" in out.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--exam-date", "soon"], "the exam date must look like 2026-06-30"),
+        (["--family", "nope"], "no family 'nope'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_two(
+    data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    out = tmp_path / "r.pdf"
+    assert main(["--data-dir", str(data), "report", "-o", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+    assert not out.exists()
+
+
+def test_a_folder_or_a_link_is_not_overwritten(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "kept.txt"
+    target.write_text("keep me")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(target)
+    assert main(["--data-dir", str(data), "report", "-o", str(link)]) == 2
+    assert "symbolic link" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+    assert main(["--data-dir", str(data), "report", "-o", str(tmp_path)]) == 2
+    assert "folder" in capsys.readouterr().err
