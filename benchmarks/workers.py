@@ -35,13 +35,25 @@ def sa_import(folder: str, data_dir: str) -> dict[str, Any]:
     from studyapp.services.library import Library
 
     start = time.perf_counter()
+    cpu = time.process_time()
     library = Library(Path(data_dir))
     plan = library.sync([Path(folder)])
     library.close()
+    cpu = time.process_time() - cpu
     seconds = time.perf_counter() - start
     if not plan.ok:
         raise SystemExit("sync failed: " + "; ".join(map(str, plan.problems[:5])))
-    return {"seconds": seconds, "summary": plan.summary(), "new": len(plan.new)}
+    # Read back after the clock: what the store is left with, as a later session opens it.
+    library = Library(Path(data_dir))
+    pragmas = _sa_pragmas(library.engine)
+    library.close()
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "summary": plan.summary(),
+        "new": len(plan.new),
+        "pragmas": pragmas,
+    }
 
 
 sa_sync = sa_import
@@ -138,6 +150,32 @@ def sa_add_folder(data_dir: str, folder: str) -> dict[str, Any]:
     return {}
 
 
+def sa_bundled(data_dir: str) -> dict[str, Any]:
+    """A new store holding the bundled decks only, as a first start leaves it."""
+    from studyapp.services.library import Library
+
+    with Library(Path(data_dir)) as library:
+        plan = library.sync()
+        if not plan.ok:
+            raise SystemExit("sync failed: " + "; ".join(map(str, plan.problems[:5])))
+    return {}
+
+
+def search_rows(root: str, runs: int) -> dict[str, Any]:
+    """benchmarks/steering.py's searches at 200,000 cards, its store kept in ``root``."""
+    from benchmarks.steering import CARDS, measure_searches, prepare
+
+    base = Path(root)
+    base.mkdir(parents=True, exist_ok=True)
+    data = prepare(base, CARDS)
+    return {
+        "rows": [
+            {"name": row.name, "times": row.times, "budget": row.budget, "note": row.note}
+            for row in measure_searches(data, max(runs, 5))
+        ]
+    }
+
+
 def sa_count_reviews(data_dir: str) -> dict[str, Any]:
     import sqlite3
 
@@ -150,6 +188,50 @@ def sa_count_reviews(data_dir: str) -> dict[str, Any]:
         return {"reviews": count.fetchone()[0]}
     finally:
         conn.close()
+
+
+def gui_overview(data_dir: str, runs: int) -> dict[str, Any]:
+    """The overview screen at this store's size (offscreen): the counts query, building the
+    view into a new screen before it is shown (as the main window does before its first
+    paint), and showing the same counts again on the visible screen, painted."""
+    from PySide6.QtWidgets import QApplication
+
+    from studyapp.core.studyday import utc_now
+    from studyapp.gui.overview import OverviewScreen
+    from studyapp.gui.theme import apply_theme
+    from studyapp.services.library import Library
+
+    app = QApplication([])
+    library = Library(Path(data_dir))
+    colors = apply_theme(app, "light", library.settings.font_size)
+    now = utc_now()
+    library.overview(now)  # warm-up: the statements are prepared once per connection
+    query, build, again = [], [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        overview = library.overview(now)
+        query.append(time.perf_counter() - start)
+    for _ in range(runs):
+        screen = OverviewScreen(colors)
+        screen.resize(1000, 700)
+        start = time.perf_counter()
+        screen.show_overview(overview, now)
+        build.append(time.perf_counter() - start)
+        screen.deleteLater()
+        app.processEvents()
+    screen = OverviewScreen(colors)
+    screen.resize(1000, 700)
+    screen.show_overview(overview, now)
+    screen.show()
+    app.processEvents()
+    for _ in range(runs):
+        start = time.perf_counter()
+        screen.show_overview(overview, now)
+        screen.repaint()
+        again.append(time.perf_counter() - start)
+    decks = sum(len(family.decks) for family in overview.families)
+    library.close()
+    return {"query": query, "build": build, "again": again, "decks": decks}
 
 
 # -- Anki ----------------------------------------------------------------------------------
@@ -166,12 +248,22 @@ def anki_import(csv_path: str, col_path: str) -> dict[str, Any]:
     from anki.collection import ImportCsvRequest
 
     start = time.perf_counter()
+    cpu = time.process_time()
     col = Collection(col_path)
     metadata = col.get_csv_metadata(csv_path, None)
     result = col.import_csv(ImportCsvRequest(path=csv_path, metadata=metadata))
+    pragmas = _anki_pragmas(col)  # a few microseconds: the connection the import used
     col.close()
+    cpu = time.process_time() - cpu
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "new": len(result.log.new)}
+    return {"seconds": seconds, "cpu": cpu, "new": len(result.log.new), "pragmas": pragmas}
+
+
+def _anki_pragmas(col: Any) -> dict[str, Any]:
+    return {
+        name: col.db.scalar(f"PRAGMA {name}")
+        for name in ("journal_mode", "synchronous", "locking_mode")
+    }
 
 
 def _anki_answer_one(col: Any, rating: Any, *, render: bool = False) -> bool:
@@ -240,10 +332,7 @@ def anki_answer(col_path: str, answers: int, render: bool = False) -> dict[str, 
         if not _anki_answer_one(col, CardAnswer.GOOD, render=render):
             break
         samples.append(time.perf_counter() - start)
-    pragmas = {
-        name: col.db.scalar(f"PRAGMA {name}")
-        for name in ("journal_mode", "synchronous", "locking_mode")
-    }
+    pragmas = _anki_pragmas(col)
     col.close()
     return {"samples": samples, "pragmas": pragmas}
 
@@ -276,7 +365,7 @@ def anki_count_reviews(col_path: str) -> dict[str, Any]:
 TASKS = {
     name: fn
     for name, fn in globals().items()
-    if callable(fn) and name.startswith(("sa_", "anki_")) and not name.startswith("_")
+    if callable(fn) and name.startswith(("sa_", "anki_", "gui_", "search_"))
 }
 
 

@@ -1,0 +1,207 @@
+"""Start-up and responsiveness on a real display: first painted frame and event-loop gaps.
+
+    python benchmarks/display_probe.py OUT.json bare
+    python benchmarks/display_probe.py OUT.json app -- --data-dir DIR
+    python benchmarks/display_probe.py OUT.json add-folder FOLDER -- --data-dir DIR
+
+Run under a display (the benchmark starts Xvfb and sets ``QT_QPA_PLATFORM=xcb``).
+
+``bare`` shows a bare PySide6 window (the floor); ``app`` runs the real ``studyapp`` command
+(``studyapp.cli.run``, which syncs the decks off the GUI thread once the window is up);
+``add-folder`` does the same, then, once that start-up sync is done, adds ``FOLDER`` through
+the window's own File > Add deck folder (the folder dialog answers ``FOLDER``) and waits for
+that sync to finish.
+
+Written to OUT.json:
+
+- ``painted_ns``: wall clock (``time.time_ns``) when the first frame of the main window was
+  painted: a zero-delay timer posted when the window receives its first paint event fires
+  after that event (painting and the flush to the X server) is done. The parent subtracts
+  its own clock before the spawn.
+- ``gaps``: the event loop's longest stalls over the two seconds from the first paint
+  (a 5 ms precise timer; a gap is the time between two ticks), with when each began
+  (ms after the paint), and whether the start-up sync finished inside that window.
+- for ``add-folder``: seconds from the menu action to the sync's end, the longest gaps
+  during it, and the peak RSS (``VmHWM``) before the action.
+
+An application-wide event filter is a Python call per event, so it is removed at the first
+paint; the gap timer costs one Python call per 5 ms.
+"""
+
+import time
+
+T0_NS = time.time_ns()
+
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's studyapp
+
+WINDOW_S = 2.0
+TICK_MS = 5
+ADD_TIMEOUT_S = 600.0
+
+out_path = Path(sys.argv[1])
+mode = sys.argv[2]
+folder = sys.argv[3] if mode == "add-folder" else None
+app_args = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
+result: dict[str, Any] = {"mode": mode, "t0_ns": T0_NS}
+
+if mode != "bare":
+    import studyapp.cli
+
+
+def vm_hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Probe:
+    """Installed on the QApplication once it exists."""
+
+    def __init__(self, app: Any) -> None:
+        from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+
+        self.app = app
+        self.QTimer = QTimer
+        self.paint_seen = False
+        self.ticks: list[float] = []
+        self.window: Any = None
+        self.painted_at = 0.0
+        self.sync_times: list[float] = []
+        self.add_started = 0.0
+        self.add_done = 0.0
+        self.add_ticks: list[float] = []
+        paint = QEvent.Type.Paint
+        probe = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj: Any, event: Any) -> bool:
+                if (
+                    not probe.paint_seen
+                    and event.type() == paint
+                    and getattr(obj, "isWindow", None) is not None
+                    and obj.isWindow()
+                    and obj.isVisible()
+                ):
+                    probe.paint_seen = True
+                    probe.window = obj
+                    QTimer.singleShot(0, probe.on_painted)
+                return False
+
+        self.filter = Filter()
+        app.installEventFilter(self.filter)
+        self.timer = QTimer()
+        self.precise = Qt.TimerType.PreciseTimer
+        self.timer.setTimerType(self.precise)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.on_tick)
+
+    def on_painted(self) -> None:
+        now = time.perf_counter()
+        result["painted_ns"] = time.time_ns()
+        self.app.removeEventFilter(self.filter)
+        self.painted_at = now
+        self.ticks.append(now)
+        self.timer.start()
+        done = getattr(self.window, "sync_done", None)
+        if done is not None:
+            done.connect(self.on_sync_done)
+        self.QTimer.singleShot(int(WINDOW_S * 1000), self.precise, self.on_window_over)
+
+    def on_tick(self) -> None:
+        now = time.perf_counter()
+        if self.add_started and not self.add_done:
+            self.add_ticks.append(now)
+        elif now - self.painted_at <= WINDOW_S:
+            self.ticks.append(now)
+
+    def on_sync_done(self, plan: object) -> None:
+        now = time.perf_counter()
+        self.sync_times.append(now)
+        if self.add_started and not self.add_done:
+            self.add_done = now
+            self.add_ticks.append(now)
+            result["add_folder"] = {
+                "seconds": self.add_done - self.add_started,
+                "gaps": gaps(self.add_ticks, self.add_started),
+                "summary": getattr(plan, "summary", lambda: repr(plan))(),
+            }
+            self.finish()
+
+    def on_window_over(self) -> None:
+        # A stall that runs past the window's end counts up to the end (as any timer,
+        # this one can fire late: then the loop was blocked).
+        self.ticks.append(min(time.perf_counter(), self.painted_at + WINDOW_S))
+        result["gaps"] = gaps(self.ticks, self.painted_at)
+        result["sync_done_ms"] = [(t - self.painted_at) * 1000 for t in self.sync_times]
+        if mode == "add-folder":
+            self.start_add_folder()
+        else:
+            self.finish()
+
+    def start_add_folder(self) -> None:
+        if not self.sync_times:  # the start-up sync is still running: wait for it
+            self.QTimer.singleShot(50, self.start_add_folder)
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        def answer(*_args: object, **_kwargs: object) -> str:
+            return str(folder)
+
+        QFileDialog.getExistingDirectory = staticmethod(answer)  # type: ignore[method-assign]
+        result["rss_before_add_mb"] = vm_hwm_mb()
+        self.add_started = time.perf_counter()
+        self.add_ticks.append(self.add_started)
+        self.QTimer.singleShot(int(ADD_TIMEOUT_S * 1000), self.finish)
+        self.window.add_deck_folder()
+
+    def finish(self) -> None:
+        self.timer.stop()
+        result["rss_mb"] = vm_hwm_mb()
+        out_path.write_text(json.dumps(result), encoding="utf-8")
+        self.app.quit()
+
+
+def gaps(ticks: list[float], origin: float) -> dict[str, Any]:
+    """The longest intervals between consecutive ticks (ms), and when each began."""
+    spans = sorted(((b - a, a) for a, b in zip(ticks, ticks[1:], strict=False)), reverse=True)
+    return {
+        "max_ms": spans[0][0] * 1000 if spans else float("nan"),
+        "over_50ms": sum(1 for span, _ in spans if span > 0.050),
+        "longest": [[span * 1000, (at - origin) * 1000] for span, at in spans[:5]],
+        "ticks": len(ticks),
+    }
+
+
+if mode == "bare":
+    from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+    qapp = QApplication(sys.argv[:1])
+    probe = Probe(qapp)
+    bare = QWidget()
+    QVBoxLayout(bare).addWidget(QLabel("A bare window"))
+    bare.resize(1000, 700)
+    bare.show()
+    code = qapp.exec()
+else:
+    import studyapp.app as gui_app
+
+    made = gui_app._application
+
+    def application(*, offscreen: bool = False) -> Any:
+        qapp = made(offscreen=offscreen)
+        if qapp not in probes:
+            probes[qapp] = Probe(qapp)
+        return qapp
+
+    probes: dict[Any, Probe] = {}
+    gui_app._application = application
+    code = studyapp.cli.run(app_args)
+if not out_path.exists():
+    out_path.write_text(json.dumps({**result, "error": f"exit {code} before a paint"}))
+sys.exit(code)
