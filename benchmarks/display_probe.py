@@ -100,6 +100,10 @@ class Probe:
         self.timer.setTimerType(self.precise)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.on_tick)
+        self.window_timer = QTimer()
+        self.window_timer.setSingleShot(True)
+        self.window_timer.setTimerType(self.precise)
+        self.window_timer.timeout.connect(self.on_window_over)
 
     def on_painted(self) -> None:
         now = time.perf_counter()
@@ -111,7 +115,7 @@ class Probe:
         done = getattr(self.window, "sync_done", None)
         if done is not None:
             done.connect(self.on_sync_done)
-        self.QTimer.singleShot(int(WINDOW_S * 1000), self.precise, self.on_window_over)
+        self.window_timer.start(int(WINDOW_S * 1000))
 
     def on_tick(self) -> None:
         now = time.perf_counter()

@@ -383,14 +383,14 @@ class MainWindow(QMainWindow):
         self._task.finished.connect(self._on_plan_ready)
         self._task.failed.connect(self._on_sync_failed)
         self._task.start()
-        if self.stack.currentWidget() is self.overview:
-            self.show_overview()
+        self.overview.set_loading(True)
 
     @Slot(object)
     def _on_plan_ready(self, plan: SyncPlan) -> None:
         self.blocked = plan.blocked
         if not plan.ok:
             self._busy.setVisible(False)
+            self.overview.set_loading(False)
             self._status.setText("Deck update not applied: a deck file has errors")
             self._show_problems(
                 "Deck update not applied",
@@ -401,6 +401,7 @@ class MainWindow(QMainWindow):
             return
         if plan.resets_progress and not self._confirm_plan(plan):
             self._busy.setVisible(False)
+            self.overview.set_loading(False)
             self._status.setText("Deck update postponed")
             self.sync_done.emit(plan)
             return
@@ -436,7 +437,9 @@ class MainWindow(QMainWindow):
             )
         else:
             self._status.setText("Decks up to date: " + plan.summary())
-        if self.stack.currentWidget() is self.overview:
+        self.overview.set_loading(False)
+        # A sync that changed nothing leaves the overview as it is: no query, no update.
+        if plan.changes_anything and self.stack.currentWidget() is self.overview:
             self.show_overview()
         if plan.blocked:
             self.show_blocked(plan)
@@ -473,6 +476,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_sync_failed(self, message: str) -> None:
         self._busy.setVisible(False)
+        self.overview.set_loading(False)
         self._status.setText("Deck update failed")
         QMessageBox.critical(self, "Deck update failed", message)
         self.sync_done.emit(None)

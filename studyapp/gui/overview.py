@@ -1,18 +1,45 @@
-"""The deck overview: decks grouped by family with today's counts and Study actions."""
+"""The deck overview: decks grouped by family with today's counts and Study actions.
+
+A Qt model/view: :class:`OverviewModel` holds one row per family and deck, the tree view
+draws them, and :class:`StudyButtonDelegate` paints the Study button of each row and
+handles its clicks, so no row owns a widget. Building the view for 200 decks takes a few
+milliseconds, growing linearly; the ``QTreeWidget`` with a ``QPushButton`` per row through
+``setItemWidget`` it replaces took 57 ms at 50 decks and 318 ms at 200 (issue 19).
+
+Showing an overview with the same decks as the one on screen changes no row: only counts
+that differ are updated in place (``dataChanged``), so the selection, the scroll position
+and the expanded families stay as they were.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionButton,
+    QStyleOptionViewItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,9 +49,289 @@ from studyapp.gui.theme import Colors
 from studyapp.services.library import CardCounts, Overview, ScopeChoice
 from studyapp.services.text import describe_next_due
 
-__all__ = ["OverviewScreen"]
+__all__ = ["OverviewModel", "OverviewScreen", "StudyButtonDelegate"]
 
-_SCOPE = Qt.ItemDataRole.UserRole
+SCOPE_ROLE = Qt.ItemDataRole.UserRole
+"""The row's :class:`ScopeChoice` (what its Study button studies)."""
+HEADERS = ("Deck", "New", "Learning", "Due", "")
+STUDY_COLUMN = 4
+_COUNT_COLUMNS = (1, 2, 3)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+@dataclass(eq=False, slots=True)
+class _Row:
+    """One family or deck row; a family's children are its decks."""
+
+    title: str
+    description: str
+    counts: CardCounts
+    choice: ScopeChoice
+    parent: _Row | None = None
+    position: int = 0
+    children: list[_Row] = field(default_factory=list)
+
+    @property
+    def is_family(self) -> bool:
+        return self.parent is None
+
+
+def _shape(overview: Overview) -> tuple[object, ...]:
+    """What decides the rows: families and decks in order, with their texts."""
+    return tuple(
+        (f.id, f.title, tuple((d.id, d.title, d.description) for d in f.decks))
+        for f in overview.families
+    )
+
+
+class OverviewModel(QAbstractItemModel):
+    """Families (top level) and their decks, with today's counts, as a Qt item model."""
+
+    def __init__(self, colors: Colors, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._families: list[_Row] = []
+        self._shape: tuple[object, ...] | None = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._set_brushes(colors)
+
+    # -- updating --------------------------------------------------------------------------
+    def set_overview(self, overview: Overview) -> bool:
+        """Show ``overview``; True if the rows were rebuilt (other decks), False if only
+        counts that changed were updated in place."""
+        shape = _shape(overview)
+        if shape == self._shape:
+            self._update_counts(overview)
+            return False
+        self.beginResetModel()
+        self._families = []
+        for position, family in enumerate(overview.families):
+            row = _Row(
+                family.title, "", family.counts, ScopeChoice.family(family.id), None, position
+            )
+            row.children = [
+                _Row(deck.title, deck.description, deck.counts, ScopeChoice.deck(deck.id), row, i)
+                for i, deck in enumerate(family.decks)
+            ]
+            self._families.append(row)
+        self._shape = shape
+        self.endResetModel()
+        return True
+
+    def _update_counts(self, overview: Overview) -> None:
+        for row, family in zip(self._families, overview.families, strict=True):
+            self._set_counts(row, family.counts)
+            for child, deck in zip(row.children, family.decks, strict=True):
+                self._set_counts(child, deck.counts)
+
+    def _set_counts(self, row: _Row, counts: CardCounts) -> None:
+        if row.counts != counts:
+            row.counts = counts
+            parent = QModelIndex() if row.parent is None else self._index_of(row.parent)
+            self.dataChanged.emit(
+                self.index(row.position, _COUNT_COLUMNS[0], parent),
+                self.index(row.position, _COUNT_COLUMNS[-1], parent),
+                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole],
+            )
+
+    def set_colors(self, colors: Colors) -> None:
+        self._set_brushes(colors)
+        for row in self._families:
+            self._set_counts_colors(row)
+
+    def _set_brushes(self, colors: Colors) -> None:
+        self._count_colors = (QColor(colors.new), QColor(colors.learning), QColor(colors.review))
+        self._muted = QColor(colors.muted)
+
+    def _set_counts_colors(self, row: _Row) -> None:
+        parent = QModelIndex() if row.parent is None else self._index_of(row.parent)
+        self.dataChanged.emit(
+            self.index(row.position, _COUNT_COLUMNS[0], parent),
+            self.index(row.position, _COUNT_COLUMNS[-1], parent),
+            [Qt.ItemDataRole.ForegroundRole],
+        )
+        for child in row.children:
+            self._set_counts_colors(child)
+
+    # -- reading ---------------------------------------------------------------------------
+    def families(self) -> int:
+        return len(self._families)
+
+    def choice(self, index: _Index) -> ScopeChoice | None:
+        row = self._row(index)
+        return None if row is None else row.choice
+
+    def _row(self, index: _Index) -> _Row | None:
+        if not index.isValid():
+            return None
+        row = index.internalPointer()
+        return row if isinstance(row, _Row) else None
+
+    def _index_of(self, row: _Row, column: int = 0) -> QModelIndex:
+        return self.createIndex(row.position, column, row)
+
+    # -- QAbstractItemModel ----------------------------------------------------------------
+    def index(self, row: int, column: int, parent: _Index = _ROOT) -> QModelIndex:
+        if column < 0 or column >= len(HEADERS) or row < 0:
+            return QModelIndex()
+        owner = self._row(parent)
+        rows = self._families if owner is None else owner.children
+        if row >= len(rows):
+            return QModelIndex()
+        return self.createIndex(row, column, rows[row])
+
+    def parent(self, index: _Index = _ROOT) -> QModelIndex:  # type: ignore[override]
+        row = self._row(index)
+        if row is None or row.parent is None:
+            return QModelIndex()
+        return self._index_of(row.parent)
+
+    def rowCount(self, parent: _Index = _ROOT) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        owner = self._row(parent)
+        return len(self._families) if owner is None else len(owner.children)
+
+    def columnCount(self, parent: _Index = _ROOT) -> int:
+        return len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return HEADERS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in _COUNT_COLUMNS:
+                return _RIGHT
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        row = self._row(index)
+        if row is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return row.title
+            if column in _COUNT_COLUMNS:
+                return str(self.count(row.counts, column))
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and column in _COUNT_COLUMNS:
+            return self._count_colors[column - 1] if self.count(row.counts, column) else self._muted
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _COUNT_COLUMNS:
+            return _RIGHT
+        if role == Qt.ItemDataRole.FontRole and column == 0 and row.is_family:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # Titles and descriptions are the author's text: shown, never interpreted.
+            if column == STUDY_COLUMN:
+                what = f"all {row.title.lower()} decks" if row.is_family else row.title
+                return plain_tooltip(f"Study {what}")
+            if not row.is_family:
+                return plain_tooltip(row.description or row.title)
+            return None
+        if role == SCOPE_ROLE:
+            return row.choice
+        return None
+
+    @staticmethod
+    def count(counts: CardCounts, column: int) -> int:
+        """The number a count column shows."""
+        return counts.new if column == 1 else counts.learning if column == 2 else counts.review
+
+
+class StudyButtonDelegate(QStyledItemDelegate):
+    """Paints a Study button in its column and emits ``clicked`` with the row's index.
+
+    The button is drawn by the style for a template ``QPushButton#row`` that is never
+    shown, so it looks like the app's other buttons (the style sheet's rules apply).
+    """
+
+    clicked = Signal(QModelIndex)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._template = QPushButton("Study", parent)
+        self._template.setObjectName("row")
+        self._template.hide()
+        self._pressed: QPersistentModelIndex | None = None
+
+    def _button_rect(self, cell: QRect) -> QRect:
+        hint = self._template.sizeHint()
+        width = min(cell.width() - 4, hint.width())
+        height = min(cell.height() - 4, hint.height())
+        return QRect(
+            cell.x() + (cell.width() - width) // 2,
+            cell.y() + (cell.height() - height) // 2,
+            width,
+            height,
+        )
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        hint = self._template.sizeHint()
+        return QSize(hint.width() + 8, hint.height() + 6)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        widget = option.widget
+        style = widget.style()
+        # The row's background (selection, hover) as the other cells have it.
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+        self._template.ensurePolished()
+        button = QStyleOptionButton()
+        button.initFrom(self._template)
+        button.rect = self._button_rect(option.rect)
+        button.text = self._template.text()
+        button.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
+        if option.state & QStyle.StateFlag.State_MouseOver:
+            button.state |= QStyle.StateFlag.State_MouseOver
+        if self._pressed is not None and self._pressed == index:
+            button.state |= QStyle.StateFlag.State_Sunken
+        self._template.style().drawControl(
+            QStyle.ControlElement.CE_PushButton, button, painter, self._template
+        )
+
+    def editorEvent(
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: _Index,
+    ) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
+            return False
+        assert isinstance(event, QMouseEvent)
+        inside = self._button_rect(option.rect).contains(event.position().toPoint())
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        if kind == QEvent.Type.MouseButtonPress:
+            self._pressed = QPersistentModelIndex(index) if inside else None
+            return inside
+        pressed, self._pressed = self._pressed, None
+        if inside and pressed is not None and pressed == index:
+            self.clicked.emit(model.index(index.row(), index.column(), index.parent()))
+            return True
+        return False
+
+
+class _DeckTree(QTreeView):
+    """The tree of decks: Space studies the current row as Enter does; plain letters go to
+    the screen (its shortcuts) instead of jumping to a row by its first letter."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if plain and event.key() == Qt.Key.Key_Space and self.currentIndex().isValid():
+            self.activated.emit(self.currentIndex())
+            return
+        if plain and event.text().isalpha():
+            event.ignore()
+            return
+        super().keyPressEvent(event)
 
 
 class OverviewScreen(QWidget):
@@ -42,6 +349,7 @@ class OverviewScreen(QWidget):
         super().__init__(parent)
         self._colors = colors
         self._overview: Overview | None = None
+        self._loading = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 22, 28, 22)
         layout.setSpacing(14)
@@ -62,20 +370,24 @@ class OverviewScreen(QWidget):
         top.addWidget(self._study_all, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(top)
 
-        self._tree = QTreeWidget()
-        self._tree.setColumnCount(5)
-        self._tree.setHeaderLabels(["Deck", "New", "Learning", "Due", ""])
+        self.model = OverviewModel(colors, self)
+        self._tree = _DeckTree()
+        self._tree.setModel(self.model)
         self._tree.setRootIsDecorated(True)
         self._tree.setUniformRowHeights(True)
-        self._tree.setAlternatingRowColors(False)
         self._tree.setAllColumnsShowFocus(True)
+        self._tree.setMouseTracking(True)
+        self._tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self._tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._buttons = StudyButtonDelegate(self._tree)
+        self._buttons.clicked.connect(self._on_activated)
+        self._tree.setItemDelegateForColumn(STUDY_COLUMN, self._buttons)
         header = self._tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
-        self._tree.itemActivated.connect(self._on_item_activated)
+        for column in (*_COUNT_COLUMNS, STUDY_COLUMN):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+        self._tree.activated.connect(self._on_activated)
         self._tree.setToolTip("Enter studies the selected deck or family")
         layout.addWidget(self._tree, 1)
 
@@ -92,9 +404,50 @@ class OverviewScreen(QWidget):
     # -- display ---------------------------------------------------------------------------
     def set_colors(self, colors: Colors) -> None:
         self._colors = colors
+        self.model.set_colors(colors)
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Each count column as wide as its header or its largest count (a family's), the
+        Study column as its button: computed, so no column is measured row by row."""
+        self._tree.ensurePolished()
+        header = self._tree.header()
+        header.ensurePolished()
+        families = self._overview.families if self._overview is not None else ()
+        for column in _COUNT_COLUMNS:
+            largest = max((OverviewModel.count(f.counts, column) for f in families), default=0)
+            digits = self._tree.fontMetrics().horizontalAdvance(str(largest))
+            text = header.fontMetrics().horizontalAdvance(HEADERS[column])
+            header.resizeSection(column, max(digits, text) + 18)
+        button = self._buttons.sizeHint(QStyleOptionViewItem(), QModelIndex())
+        header.resizeSection(STUDY_COLUMN, button.width() + 4)
+
+    def showEvent(self, event: object) -> None:
+        self._size_columns()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def set_loading(self, loading: bool) -> None:
+        """Say that the decks are being loaded (while the overview shows none yet)."""
+        self._loading = loading
+        if self._overview is not None:
+            self._show_texts(self._overview, None)
 
     def show_overview(self, overview: Overview, now: datetime, *, loading: bool = False) -> None:
+        """Show ``overview``: the rows are rebuilt only when the decks differ from those on
+        screen; otherwise counts that changed are updated in place."""
         self._overview = overview
+        self._loading = loading
+        rebuilt = self.model.set_overview(overview)
+        self._size_columns()
+        if rebuilt:
+            self._tree.expandAll()
+            first = self.model.index(0, 0)
+            if first.isValid():
+                self._tree.setCurrentIndex(first)
+        self._show_texts(overview, now)
+        self._tree.setFocus()
+
+    def _show_texts(self, overview: Overview, now: datetime | None) -> None:
         due = overview.due_today
         total = due.new + due.learning + due.review
         self._subtitle.setText(
@@ -102,78 +455,25 @@ class OverviewScreen(QWidget):
             f"{due.new} new, {due.learning} learning, {due.review} to review"
         )
         self._study_all.setEnabled(total > 0)
-        self._tree.clear()
-        for family in overview.families:
-            item = QTreeWidgetItem([family.title, *self._numbers(family.counts), ""])
-            font = item.font(0)
-            font.setBold(True)
-            item.setFont(0, font)
-            choice = ScopeChoice.family(family.id)
-            item.setData(0, _SCOPE, choice)
-            self._tree.addTopLevelItem(item)
-            self._add_button(item, choice, f"Study all {family.title.lower()} decks")
-            for deck in family.decks:
-                child = QTreeWidgetItem([deck.title, *self._numbers(deck.counts), ""])
-                choice = ScopeChoice.deck(deck.id)
-                child.setData(0, _SCOPE, choice)
-                child.setToolTip(0, plain_tooltip(deck.description or deck.title))
-                item.addChild(child)
-                self._add_button(child, choice, f"Study {deck.title}")
-            item.setExpanded(True)
-        for column, color in (
-            (1, self._colors.new),
-            (2, self._colors.learning),
-            (3, self._colors.review),
-        ):
-            self._color_column(column, color)
         self._tree.setVisible(not overview.is_empty)
-        if overview.is_empty and loading:
+        if overview.is_empty and self._loading:
             self._empty.setText("Loading the course decks…")
         elif overview.is_empty:
             self._empty.setText("No decks yet. Add a folder of decks with File → Add deck folder.")
-        elif total == 0:
+        elif total == 0 and now is not None:
             self._empty.setText("Nothing due — " + describe_next_due(overview.next_due, now))
         self._empty.setVisible(overview.is_empty or total == 0)
         self._footer.setText(
             f"{overview.reviews_total} reviews so far · Space or Enter studies the selection, "
             "S studies everything, T shows statistics"
         )
-        first = self._tree.topLevelItem(0)
-        if first is not None:
-            self._tree.setCurrentItem(first)
-        self._tree.setFocus()
-
-    @staticmethod
-    def _numbers(counts: CardCounts) -> list[str]:
-        return [str(counts.new), str(counts.learning), str(counts.review)]
-
-    def _color_column(self, column: int, color: str) -> None:
-        stack = [self._tree.topLevelItem(i) for i in range(self._tree.topLevelItemCount())]
-        while stack:
-            item = stack.pop()
-            if item is None:
-                continue
-            item.setTextAlignment(
-                column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-            )
-            if item.text(column) != "0":
-                item.setForeground(column, QColor(color))
-            else:
-                item.setForeground(column, QColor(self._colors.muted))
-            stack.extend(item.child(i) for i in range(item.childCount()))
-
-    def _add_button(self, item: QTreeWidgetItem, choice: ScopeChoice, tip: str) -> None:
-        button = QPushButton("Study")
-        button.setObjectName("row")
-        button.setToolTip(plain_tooltip(tip))  # names a deck: the author's text
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.clicked.connect(lambda: self.study_requested.emit(choice))
-        self._tree.setItemWidget(item, 4, button)
 
     # -- input -----------------------------------------------------------------------------
-    @Slot(QTreeWidgetItem, int)
-    def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
-        self.study_requested.emit(self._choice_of(item))
+    @Slot(QModelIndex)
+    def _on_activated(self, index: QModelIndex) -> None:
+        choice = self.model.choice(index)
+        if choice is not None:
+            self.study_requested.emit(choice)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_S:
@@ -183,18 +483,16 @@ class OverviewScreen(QWidget):
             self.statistics_requested.emit()
             return
         if event.key() == Qt.Key.Key_Space:
-            item = self._tree.currentItem()
-            if item is not None:
-                self._on_item_activated(item, 0)
+            index = self._tree.currentIndex()
+            if index.isValid():
+                self._on_activated(index)
                 return
         super().keyPressEvent(event)
 
     def selected_scope(self) -> ScopeChoice | None:
-        item = self._tree.currentItem()
-        return None if item is None else self._choice_of(item)
+        return self.model.choice(self._tree.currentIndex())
 
-    @staticmethod
-    def _choice_of(item: QTreeWidgetItem) -> ScopeChoice:
-        choice = item.data(0, _SCOPE)
-        assert isinstance(choice, ScopeChoice)
-        return choice
+    @property
+    def tree(self) -> QTreeView:
+        """The view of the decks (for tests and tools)."""
+        return self._tree

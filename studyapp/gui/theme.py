@@ -121,9 +121,9 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
         QPushButton#hard {{ color: {c.hard}; }}
         QPushButton#good {{ color: {c.good}; }}
         QPushButton#easy {{ color: {c.easy}; }}
-        QTreeWidget {{ background: {c.surface}; border: 1px solid {c.border};
+        QTreeView {{ background: {c.surface}; border: 1px solid {c.border};
                       border-radius: 8px; }}
-        QTreeWidget::item {{ padding: 4px 2px; min-height: 30px; }}
+        QTreeView::item {{ padding: 4px 2px; min-height: 30px; }}
         QProgressBar {{ border: none; background: {c.border}; border-radius: 3px;
                         max-height: 6px; }}
         QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}

@@ -127,16 +127,18 @@ def test_titles_and_descriptions_open_no_resource(
         window.show()
         qtbot.waitExposed(window)
 
-        tree = window.overview._tree
-        family = tree.topLevelItem(0)
-        assert family is not None
-        deck_item = family.child(0)
-        assert deck_item is not None
-        assert deck_item.text(0) == texts["title"]  # shown as written
-        tooltip = deck_item.toolTip(0)
+        tree = window.overview.tree
+        model = tree.model()
+        deck_row = model.index(0, 0, model.index(0, 0))
+        assert deck_row.data() == texts["title"]  # shown as written
+        tooltip = deck_row.data(Qt.ItemDataRole.ToolTipRole)
         QToolTip.showText(tree.mapToGlobal(QPoint(5, 5)), tooltip, tree)
         QApplication.processEvents()
-        assert _show_every_tooltip(window) > 2  # the Study buttons name the deck too
+        button_tip = deck_row.siblingAtColumn(4).data(Qt.ItemDataRole.ToolTipRole)
+        assert "Evil &lt;b&gt;title" in button_tip  # names the deck, escaped
+        QToolTip.showText(tree.mapToGlobal(QPoint(5, 5)), button_tip, tree)
+        QApplication.processEvents()
+        assert _show_every_tooltip(window) >= 2
         window.grab()
 
         window._on_study_requested(ScopeChoice.deck("evil"))
@@ -190,8 +192,9 @@ library = Library(Path(sys.argv[1]))
 assert library.sync([Path(sys.argv[2])]).ok
 window = MainWindow(library)
 window.show()
-item = window.overview._tree.topLevelItem(0).child(0)
-QToolTip.showText(QPoint(5, 5), item.toolTip(0), window)
+model = window.overview.model
+item = model.index(0, 0, model.index(0, 0))
+QToolTip.showText(QPoint(5, 5), item.data(3), window)  # Qt.ToolTipRole
 app.processEvents()
 window.grab()
 window._on_study_requested(ScopeChoice.deck("evil"))

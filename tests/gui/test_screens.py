@@ -11,19 +11,35 @@ from PySide6.QtWidgets import QApplication, QDialog
 from studyapp.services.library import Library
 
 
+def _text(model: Any, row: int, column: int, parent: Any = None) -> str:
+    from PySide6.QtCore import QModelIndex
+
+    return str(model.index(row, column, parent or QModelIndex()).data())
+
+
 def test_overview_groups_decks_by_family_with_counts(window: Any) -> None:
-    tree = window.overview._tree
-    families = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    model = window.overview.model
+    families = [_text(model, i, 0) for i in range(model.rowCount())]
     assert families == ["Mechanisms", "Terms"]
-    mechanisms = tree.topLevelItem(0)
-    assert [mechanisms.text(c) for c in (1, 2, 3)] == ["6", "0", "0"]
-    assert mechanisms.child(0).text(0) == "Sample mechanisms"
+    mechanisms = model.index(0, 0)
+    assert [_text(model, 0, c) for c in (1, 2, 3)] == ["6", "0", "0"]
+    assert _text(model, 0, 0, mechanisms) == "Sample mechanisms"
     assert window.overview._subtitle.text().startswith("8 cards to study today")
 
 
+def test_overview_is_a_model_view_with_no_widget_per_row(window: Any) -> None:
+    from PySide6.QtWidgets import QPushButton, QTreeView
+
+    tree = window.overview.tree
+    assert type(tree).__mro__[1] is QTreeView  # not a QTreeWidget
+    assert tree.indexWidget(tree.model().index(0, 4)) is None
+    buttons = [b for b in tree.findChildren(QPushButton) if b.isVisible()]
+    assert buttons == []  # the Study buttons are painted by a delegate
+
+
 def test_studying_one_deck_from_the_overview_with_enter(qtbot: Any, window: Any) -> None:
-    tree = window.overview._tree
-    tree.setCurrentItem(tree.topLevelItem(1).child(0))
+    tree = window.overview.tree
+    tree.setCurrentIndex(tree.model().index(0, 0, tree.model().index(1, 0)))
     qtbot.keyClick(tree, Qt.Key.Key_Return)
     assert window.stack.currentWidget() is window.review
     assert window.review.session.scope.deck_ids == ("sample-terms",)
@@ -31,12 +47,77 @@ def test_studying_one_deck_from_the_overview_with_enter(qtbot: Any, window: Any)
 
 
 def test_studying_a_family_from_the_overview_with_space(qtbot: Any, window: Any) -> None:
-    tree = window.overview._tree
-    tree.setCurrentItem(tree.topLevelItem(0))
+    tree = window.overview.tree
+    tree.setCurrentIndex(tree.model().index(0, 0))
     qtbot.keyClick(window.overview, Qt.Key.Key_Space)
     assert window.stack.currentWidget() is window.review
     assert window.review.session.scope.deck_ids == ("sample-mechanisms",)
     assert window.review.session.scope.label == "Mechanisms"
+
+
+def test_space_and_s_work_while_the_deck_list_has_the_focus(qtbot: Any, window: Any) -> None:
+    tree = window.overview.tree
+    tree.setCurrentIndex(tree.model().index(0, 0, tree.model().index(1, 0)))
+    tree.setFocus()
+    qtbot.keyClick(tree, Qt.Key.Key_Space)
+    assert window.review.session.scope.deck_ids == ("sample-terms",)
+    window.review.leave()
+    window.show_overview()
+    qtbot.keyClick(window.overview.tree, Qt.Key.Key_S)  # not a jump to a row starting "S"
+    assert window.stack.currentWidget() is window.review
+    assert window.review.session.scope.label == "All decks"
+
+
+def test_clicking_a_rows_study_button_studies_that_deck(qtbot: Any, window: Any) -> None:
+    tree = window.overview.tree
+    model = tree.model()
+    cell = model.index(0, 4, model.index(1, 0))
+    rect = tree.visualRect(cell)
+    assert rect.isValid()
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.stack.currentWidget() is window.review
+    assert window.review.session.scope.deck_ids == ("sample-terms",)
+
+
+def test_a_sync_that_changes_nothing_leaves_the_overview_alone(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    with qtbot.waitSignal(window.sync_done, timeout=20_000):  # brings in the bundled decks
+        window.start_sync()
+    model = window.overview.model
+    resets: list[int] = []
+    changes: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.dataChanged.connect(lambda *_: changes.append(1))
+    calls: list[int] = []
+    original = synced.overview
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    synced.overview = counted  # type: ignore[method-assign]
+    with qtbot.waitSignal(window.sync_done, timeout=20_000) as done:
+        window.start_sync()
+    assert done.args[0] is not None and not done.args[0].changes_anything
+    assert (resets, changes, calls) == ([], [], [])
+
+
+def test_new_counts_are_updated_in_place(qtbot: Any, window: Any) -> None:
+    tree = window.overview.tree
+    model = window.overview.model
+    terms = model.index(1, 0)
+    tree.setCurrentIndex(model.index(0, 0, terms))
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_3)  # one new card becomes a learning card
+    window.review.leave()
+    window.show_overview()
+    assert resets == []
+    assert sum(int(_text(model, row, 2)) for row in range(model.rowCount())) == 1
+    assert tree.currentIndex() == model.index(0, 0, terms)  # the selection stayed
 
 
 def test_settings_changes_take_effect_at_once(qtbot: Any, window: Any, synced: Library) -> None:
