@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
 from studyapp.core.errors import KnownError
+from studyapp.core.gcpause import startup_finished
 from studyapp.core.model import Rating
 from studyapp.core.outfile import OutputFileError, output_file
 from studyapp.core.printable import printable
@@ -30,12 +30,9 @@ __all__ = ["render_report_pdf", "render_screen", "run", "run_preview", "startup_
 
 
 def startup_done() -> None:
-    """The window is up: turn the cyclic collector back on if start-up turned it off
-    (``studyapp.cli.run``), after freezing the start-up objects, which live as long as the
-    process, so no collection walks them again."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
+    """The window is up: the cyclic collector back on (see
+    :func:`studyapp.core.gcpause.startup_finished`)."""
+    startup_finished()
 
 
 def _application(*, offscreen: bool = False) -> QApplication:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import linecache
 import re
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from studyapp import __version__
 from studyapp.core.errors import KnownError
+from studyapp.core.gcpause import freeze_for_exit, off_for_startup
 from studyapp.core.outfile import write_output
 from studyapp.core.printable import printable, shorten
 
@@ -284,17 +284,15 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str] | None = None) -> int:
     """The console entry point: :func:`main` in a process that ends when it returns.
 
-    Start-up imports and builds a few hundred thousand long-lived objects and frees no
-    cycles, so the cyclic collector is off until the app is up (the GUI turns it back on
-    before its event loop, see ``studyapp.app.startup_done``). At the end, everything
-    still alive is frozen, so the interpreter's shutdown does not walk it all once more
-    (about 200 ms on this machine) only for the OS to free the memory.
+    The cyclic collector is off during start-up and everything alive is frozen at the end
+    (see :mod:`studyapp.core.gcpause`); the GUI turns it back on before its event loop
+    (``studyapp.app.startup_done``).
     """
-    gc.disable()
+    off_for_startup()
     try:
         return main(argv)
     finally:
-        gc.freeze()
+        freeze_for_exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

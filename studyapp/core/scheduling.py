@@ -78,6 +78,10 @@ def check_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
     return tuple(_engine.check_and_fill_parameters([float(v) for v in values]))
 
 
+RETENTION_RANGE = (0.70, 0.99)
+"""The desired retention FSRS is given, and a trainee may choose (inclusive)."""
+
+
 @dataclass(frozen=True)
 class SchedulerConfig:
     """Scheduling settings.
@@ -104,8 +108,9 @@ class SchedulerConfig:
     learn_ahead_minutes: int = 20
 
     def __post_init__(self) -> None:
-        if not 0.7 <= self.desired_retention <= 0.99:
-            raise ValueError("desired retention must be between 0.70 and 0.99")
+        low, high = RETENTION_RANGE
+        if not low <= self.desired_retention <= high:
+            raise ValueError(f"desired retention must be between {low:.2f} and {high:.2f}")
         if any(step <= 0 for step in (*self.learning_steps, *self.relearning_steps)):
             raise ValueError("learning and relearning steps must be positive minutes")
         if self.maximum_interval < 1:

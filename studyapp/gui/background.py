@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from studyapp.core.gcpause import pause_for_task, resume_after_task
+
 __all__ = ["BackgroundTask"]
-
-# Python's cyclic garbage collector runs in whichever thread happens to allocate. If it runs
-# in a worker thread and frees a Qt wrapper that belongs to the GUI thread, Qt crashes
-# (a segfault we saw in the test suite). So while any task runs, automatic collection is
-# paused, and garbage is collected on the GUI thread before and after.
-_paused_tasks = 0
-_gc_was_enabled = True
-
-
-def _pause_gc() -> None:
-    global _paused_tasks, _gc_was_enabled
-    if _paused_tasks == 0:
-        _gc_was_enabled = gc.isenabled()
-        gc.collect()
-        gc.disable()
-    _paused_tasks += 1
-
-
-def _resume_gc() -> None:
-    global _paused_tasks
-    _paused_tasks -= 1
-    if _paused_tasks == 0 and _gc_was_enabled:
-        gc.enable()
-        gc.collect()
 
 
 class _Worker(QObject):
@@ -73,7 +50,7 @@ class BackgroundTask(QObject):
         self._paused = False
 
     def start(self) -> None:
-        _pause_gc()
+        pause_for_task()  # no collection in the worker thread (see core.gcpause)
         self._paused = True
         self._thread.start()
 
@@ -88,7 +65,7 @@ class BackgroundTask(QObject):
         self._thread.wait()
         if self._paused:
             self._paused = False
-            _resume_gc()
+            resume_after_task()
 
     @Slot(object)
     def _on_finished(self, result: object) -> None:

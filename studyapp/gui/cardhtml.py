@@ -46,7 +46,7 @@ def card_html(card: CardView, *, revealed: bool) -> str:
             '<p><span class="label">CORRECTS THE SOURCE</span><br/>'
             f'<span class="meta">{card.correction}</span></p>'
         )
-    lines = [html.escape(card.source_line.removeprefix("Source: "))]
+    lines = [html.escape(card.sources_cited)]
     if card.study_line:
         lines.append(html.escape(card.study_line))
     parts.append(
@@ -54,7 +54,7 @@ def card_html(card: CardView, *, revealed: bool) -> str:
         f'<span class="meta">{"<br/>".join(lines)}</span></p>'
     )
     for notice in card.retractions:
-        parts.append(f'<p class="warn">Retracted: {html.escape(notice)}</p>')
+        parts.append(f'<p class="warn">{html.escape(notice)}</p>')
     if card.user_note:
         note = html.escape(card.user_note).replace("\n", "<br/>")
         parts.append(f'<p><span class="label">YOUR NOTE</span><br/>{note}</p>')

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyapp.services.settings import Settings, parse_steps
+from studyapp.services.settings import LIMITS, Settings, parse_steps
 
 __all__ = ["SettingsDialog"]
 
@@ -24,6 +24,11 @@ RETENTION_HELP = (
     "Higher means you remember more of what you study, at the cost of more reviews per day; "
     "0.90 is a good balance."
 )
+
+
+def _int_range(name: str) -> tuple[int, int]:
+    low, high = LIMITS[name]
+    return int(low), int(high)
 
 
 class SettingsDialog(QDialog):
@@ -39,7 +44,7 @@ class SettingsDialog(QDialog):
         form.setVerticalSpacing(10)
 
         self.retention = QDoubleSpinBox()
-        self.retention.setRange(0.70, 0.99)
+        self.retention.setRange(*LIMITS["desired_retention"])
         self.retention.setSingleStep(0.01)
         self.retention.setDecimals(2)
         self.retention.setValue(settings.desired_retention)
@@ -63,7 +68,7 @@ class SettingsDialog(QDialog):
         self.relearning_steps = QLineEdit(" ".join(f"{s:g}" for s in settings.relearning_steps))
         form.addRow("Relearning steps (minutes)", self.relearning_steps)
         self.font_size = QSpinBox()
-        self.font_size.setRange(8, 40)
+        self.font_size.setRange(*_int_range("font_size"))
         self.font_size.setValue(settings.font_size)
         form.addRow("Card font size", self.font_size)
         self.theme = QComboBox()
@@ -72,7 +77,7 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         form.addRow("Theme", self.theme)
         self.leech_threshold = QSpinBox()
-        self.leech_threshold.setRange(0, 99)
+        self.leech_threshold.setRange(*_int_range("leech_threshold"))
         self.leech_threshold.setSpecialValueText("Off")
         self.leech_threshold.setSuffix(" lapses")
         self.leech_threshold.setValue(settings.leech_threshold)

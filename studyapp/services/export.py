@@ -25,8 +25,16 @@ import genanki
 from studyapp.core.errors import KnownError
 from studyapp.core.model import card_keys
 from studyapp.core.outfile import output_file
-from studyapp.services.library import FAMILY_TITLES
-from studyapp.services.render import Citation, cite, plain, sanitize
+from studyapp.services.families import family_order, family_title
+from studyapp.services.render import (
+    Citation,
+    cite,
+    plain,
+    retraction_notices,
+    sanitize,
+    source_line,
+    study_line,
+)
 from studyapp.store import library as stored
 from studyapp.store.database import Engine
 
@@ -98,19 +106,12 @@ class ExportNote:
 
     def source_lines(self) -> list[str]:
         """``Source: ...``, and for evidence cards ``Study: ... · as of YEAR``, plain text."""
-        lines = ["Source: " + "; ".join(c.short for c in self.sources)]
+        lines = [source_line(self.sources)]
         if self.cites:
-            study = "Study: " + "; ".join(c.short for c in self.cites)
-            if self.as_of:
-                study += f" · as of {self.as_of}"
-            lines.append(study)
+            lines.append(study_line(self.cites, self.as_of))
         elif self.as_of:
             lines.append(f"As of {self.as_of}")
-        lines.extend(
-            f"Retracted: {c.short}: {c.retracted}"
-            for c in (*self.sources, *self.cites)
-            if c.retracted
-        )
+        lines.extend(retraction_notices((*self.sources, *self.cites)))
         return lines
 
 
@@ -165,10 +166,7 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
             chosen = list(dict.fromkeys(deck_ids))
         else:
             # as the overview lists them: known families first, then the others by name
-            order = {family: rank for rank, family in enumerate(FAMILY_TITLES)}
-            chosen = sorted(
-                decks, key=lambda d: (order.get(decks[d].family, 99), decks[d].family, d)
-            )
+            chosen = sorted(decks, key=lambda d: (*family_order(decks[d].family), d))
         if not chosen:
             raise ExportError("no decks in the store; run 'studyapp sync' first")
         sources = stored.sources(conn)
@@ -199,7 +197,7 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
             id=d,
             title=decks[d].title,
             family=decks[d].family,
-            family_title=FAMILY_TITLES.get(decks[d].family, decks[d].family.capitalize()),
+            family_title=family_title(decks[d].family),
             notes=tuple(notes[d]),
         )
         for d in chosen

@@ -20,6 +20,7 @@ from studyapp.core.studyday import study_day, utc_now
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import real_path
 from studyapp.services import paths
+from studyapp.services.families import family_order, family_title
 from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damaged_error
 from studyapp.services.search import CardSearch
 from studyapp.services.settings import Settings, load_settings, save_settings
@@ -52,14 +53,6 @@ __all__ = [
     "ScopeChoice",
     "ScopeKind",
 ]
-
-FAMILY_TITLES = {
-    "mechanisms": "Mechanisms",
-    "evidence": "Evidence",
-    "terms": "Terms",
-    "process": "Therapy process",
-    "safety": "Risks and safety",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,7 +457,7 @@ class Library:
     def scope_for_family(self, family: str) -> StudyScope:
         with self.engine.connect() as conn:
             decks = stored.deck_ids_of_families(conn, [family])
-        return StudyScope(decks, FAMILY_TITLES.get(family, family.capitalize()))
+        return StudyScope(decks, family_title(family))
 
     def scope_for_deck(self, deck_id: str) -> StudyScope:
         return StudyScope((deck_id,), stored.deck_title(self.engine, deck_id) or deck_id)
@@ -493,18 +486,13 @@ class Library:
             by_family.setdefault(d.family, []).append(
                 DeckSummary(d.id, d.title, d.family, d.description, counts.get(d.id, CardCounts()))
             )
-        order = list(FAMILY_TITLES)
         families = []
-        for family in sorted(by_family, key=lambda f: (order.index(f) if f in order else 99, f)):
+        for family in sorted(by_family, key=family_order):
             members = tuple(by_family[family])
             family_counts = CardCounts()
             for deck in members:
                 family_counts = family_counts + deck.counts
-            families.append(
-                FamilySummary(
-                    family, FAMILY_TITLES.get(family, family.capitalize()), members, family_counts
-                )
-            )
+            families.append(FamilySummary(family, family_title(family), members, family_counts))
         # The session comes after the queries above, so both use the one pooled connection.
         session = self._session(clock=lambda: moment)  # reads only: fine when damaged
         try:

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from studyapp.core.scheduling import Scheduler
+from studyapp.services.families import family_order, family_title
 from studyapp.services.render import plain, render_card
-from studyapp.services.stats import Statistics, StatsScope, family_order, family_title
+from studyapp.services.stats import Statistics, StatsScope
 from studyapp.store import stats as store
 
 __all__ = [

@@ -23,6 +23,10 @@ __all__ = [
     "RenderedCard",
     "SourceEntry",
     "cite",
+    "cited",
+    "retraction_notices",
+    "source_line",
+    "study_line",
     "plain",
     "render_card",
     "sanitize",
@@ -78,6 +82,32 @@ class SourceEntry(Protocol):
     def url(self) -> str | None: ...
     @property
     def retracted(self) -> str | None: ...
+
+
+def cited(citations: Sequence[Citation]) -> str:
+    """Citations as one list, e.g. ``Zhou 2024, Health Science Journal; Mitchell 2021``."""
+    return "; ".join(c.short for c in citations)
+
+
+def source_line(sources: Sequence[Citation]) -> str:
+    """``Source: ...``: the seed documents a card is taken from."""
+    return "Source: " + cited(sources)
+
+
+def study_line(cites: Sequence[Citation], as_of: int | None) -> str:
+    """``Study: ... · as of YEAR``: an evidence card's primary studies and the year the claim
+    was checked ('' for a card that cites none)."""
+    if not cites:
+        return ""
+    line = "Study: " + cited(cites)
+    if as_of:
+        line += f" · as of {as_of}"
+    return line
+
+
+def retraction_notices(citations: Sequence[Citation]) -> tuple[str, ...]:
+    """``Retracted: <citation>: <notice>`` for each retracted document among ``citations``."""
+    return tuple(f"Retracted: {c.short}: {c.retracted}" for c in citations if c.retracted)
 
 
 def cite(entry: SourceEntry | None, source_id: str) -> Citation:

@@ -5,15 +5,40 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from studyapp.core.scheduling import SchedulerConfig
+from studyapp.core.scheduling import RETENTION_RANGE, SchedulerConfig
 from studyapp.store.database import Engine
 from studyapp.store.library import read_settings, write_settings
 
-__all__ = ["Settings", "load_settings", "parse_steps", "save_settings"]
+__all__ = ["LIMITS", "Limit", "Settings", "load_settings", "parse_steps", "save_settings"]
 
 Theme = Literal["system", "light", "dark"]
+
+
+class Limit(NamedTuple):
+    low: float
+    high: float
+
+
+LIMITS = {
+    "desired_retention": Limit(*RETENTION_RANGE),
+    "rollover_hour": Limit(0, 23),
+    "font_size": Limit(8, 40),
+    "leech_threshold": Limit(0, 99),
+}
+"""The inclusive range of each bounded setting: what :class:`Settings` accepts and the
+settings dialog offers."""
+
+
+def _within(settings: Settings, name: str) -> bool:
+    low, high = LIMITS[name]
+    return bool(low <= getattr(settings, name) <= high)
+
+
+def _check_steps(steps: tuple[float, ...], name: str) -> None:
+    if not steps or any(s <= 0 for s in steps):
+        raise ValueError(f"{name} must be one or more positive numbers of minutes")
 
 
 @dataclass(frozen=True)
@@ -50,20 +75,22 @@ class Settings:
     leech_suspend: bool = False
 
     def __post_init__(self) -> None:
-        if not 0.70 <= self.desired_retention <= 0.99:
-            raise ValueError("desired retention must be between 0.70 and 0.99")
+        if not _within(self, "desired_retention"):
+            low, high = LIMITS["desired_retention"]
+            raise ValueError(f"desired retention must be between {low:.2f} and {high:.2f}")
         if self.new_per_day < 0 or self.reviews_per_day < 0:
             raise ValueError("daily limits cannot be negative")
-        if not self.learning_steps or any(s <= 0 for s in self.learning_steps):
-            raise ValueError("learning steps must be one or more positive numbers of minutes")
-        if not self.relearning_steps or any(s <= 0 for s in self.relearning_steps):
-            raise ValueError("relearning steps must be one or more positive numbers of minutes")
-        if not 0 <= self.rollover_hour <= 23:
-            raise ValueError("the day must roll over at an hour between 0 and 23")
-        if not 8 <= self.font_size <= 40:
-            raise ValueError("font size must be between 8 and 40 points")
-        if not 0 <= self.leech_threshold <= 99:
-            raise ValueError("the leech threshold must be 0 (off) to 99 lapses")
+        _check_steps(self.learning_steps, "learning steps")
+        _check_steps(self.relearning_steps, "relearning steps")
+        if not _within(self, "rollover_hour"):
+            low, high = LIMITS["rollover_hour"]
+            raise ValueError(f"the day must roll over at an hour between {low:g} and {high:g}")
+        if not _within(self, "font_size"):
+            low, high = LIMITS["font_size"]
+            raise ValueError(f"font size must be between {low:g} and {high:g} points")
+        if not _within(self, "leech_threshold"):
+            low, high = LIMITS["leech_threshold"]
+            raise ValueError(f"the leech threshold must be {low:g} (off) to {high:g} lapses")
         if self.theme not in ("system", "light", "dark"):
             raise ValueError("theme must be system, light or dark")
         if self.exam_date:
@@ -127,6 +154,5 @@ def parse_steps(text_: str) -> tuple[float, ...]:
         raise ValueError(
             f"steps must be numbers of minutes, such as '1 10' (got {text_!r})"
         ) from None
-    if not steps or any(s <= 0 for s in steps):
-        raise ValueError("steps must be one or more positive numbers of minutes")
+    _check_steps(steps, "steps")
     return steps

@@ -29,7 +29,7 @@ from typing import Any
 
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.studyday import require_utc, study_day, utc_now
-from studyapp.services.library import FAMILY_TITLES
+from studyapp.services.families import family_order, family_title
 from studyapp.services.settings import Settings
 from studyapp.store import stats as store
 from studyapp.store.database import Engine
@@ -57,15 +57,6 @@ __all__ = [
 CALENDAR_DAYS = 365
 FORECAST_DAYS = 365
 FORECAST_WINDOWS = (30, 90, 365)
-
-
-def family_title(family: str) -> str:
-    return FAMILY_TITLES.get(family, family.replace("-", " ").replace("_", " ").capitalize())
-
-
-def family_order(family: str) -> tuple[int, str]:
-    order = list(FAMILY_TITLES)
-    return (order.index(family) if family in order else len(order), family)
 
 
 class UnknownFilter(ValueError):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, tzinfo
 from studyapp.core.model import CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import NextStates, Scheduler
 from studyapp.core.studyday import StudyDay, study_day, utc_now
+from studyapp.services import render
 from studyapp.services.render import Citation, cite, render_card
 from studyapp.services.settings import Settings
 from studyapp.services.undo import UndoLog, UndoStep
@@ -108,21 +109,22 @@ class CardView:
     @property
     def source_line(self) -> str:
         """One line naming the source documents, e.g. ``Source: Zhou 2024, ...``."""
-        return "Source: " + "; ".join(c.short for c in self.sources)
+        return render.source_line(self.sources)
+
+    @property
+    def sources_cited(self) -> str:
+        """The source documents without the ``Source:`` label (the screen shows its own)."""
+        return render.cited(self.sources)
 
     @property
     def study_line(self) -> str:
         """For evidence cards: the primary studies and the year the claim was checked."""
-        if not self.cites:
-            return ""
-        line = "Study: " + "; ".join(c.short for c in self.cites)
-        if self.as_of:
-            line += f" · as of {self.as_of}"
-        return line
+        return render.study_line(self.cites, self.as_of)
 
     @property
     def retractions(self) -> tuple[str, ...]:
-        return tuple(f"{c.short}: {c.retracted}" for c in self.cites if c.retracted)
+        """``Retracted: ...`` for each retracted primary study the card cites."""
+        return render.retraction_notices(self.cites)
 
 
 @dataclass(frozen=True, slots=True)

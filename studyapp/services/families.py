@@ -1,0 +1,29 @@
+"""Deck families (``deck.family``): their titles and the order they are listed in."""
+
+from __future__ import annotations
+
+__all__ = ["FAMILY_TITLES", "family_order", "family_title"]
+
+FAMILY_TITLES = {
+    "mechanisms": "Mechanisms",
+    "evidence": "Evidence",
+    "terms": "Terms",
+    "process": "Therapy process",
+    "safety": "Risks and safety",
+}
+"""The families the course ships, by id, in the order they are listed."""
+
+
+def family_title(family: str) -> str:
+    """What a trainee reads for ``family``: a known family's title, else its id as words
+    (``my-family`` -> ``My family``)."""
+    return FAMILY_TITLES.get(family, family.replace("-", " ").replace("_", " ").capitalize())
+
+
+_RANK = {family: rank for rank, family in enumerate(FAMILY_TITLES)}
+
+
+def family_order(family: str) -> tuple[int, str]:
+    """Sort key: the known families first, in :data:`FAMILY_TITLES` order, then the others
+    by id."""
+    return (_RANK.get(family, len(_RANK)), family)
