@@ -3,9 +3,11 @@
 Every case of issue 13's "unbounded input" list is built in a scratch folder beside a good
 deck file, then given to the real command in a fresh process: ``validate`` and ``sync`` on
 the folder, and for some cases the author's preview and the study window (a ``--screenshot``
-start with the folder added to the store). Each run is timed and its peak resident memory
-read from the OS (``wait4``'s ``ru_maxrss``); a run that outlives ``--timeout`` is killed and
-reported as a hang. The budget is the issue's: under 2 s and under 200 MB, each.
+start of a store that holds the bundled decks, with the folder added since). Each run is
+timed and its peak resident memory read from the OS (``wait4``'s ``ru_maxrss``, the command
+forked from a small launcher); a run that outlives ``--timeout`` is killed and reported as
+a hang. The budget is the issue's: under 2 s and under 200 MB, each. Timings taken on a busy
+machine are noise; the memory figures are not.
 
 Exit status 0 when every run is within budget and reports the hostile entry as a located
 problem (``path:line:column: error|warning: ...``), 1 otherwise.
@@ -333,6 +335,10 @@ def _command(name: str, folder: Path, target: Path, scratch: Path) -> list[str]:
     if name == "preview":
         return [*studyapp, "preview", given, "--screenshot", str(scratch / "preview.png")]
     if name == "window":
+        # A usual start: the bundled decks already synced, the hostile folder added since.
+        subprocess.run(
+            [*studyapp, *data, "sync"], check=True, env=_env(), capture_output=True, timeout=300
+        )
         subprocess.run(
             [
                 sys.executable,
