@@ -124,7 +124,8 @@ def run_preview(args: argparse.Namespace) -> int:
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
         return 2
-    missing = [p for p in args.paths if not p.exists()]
+    missing = [p for p in args.paths if not os.path.lexists(p)]  # (a link loop is read, and
+    # reported in the problems panel)
     if missing:
         print(
             f"studyapp: error: no such file or folder: {printable(str(missing[0]))}",

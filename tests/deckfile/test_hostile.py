@@ -322,3 +322,17 @@ def test_problem_lines_escape_names_and_shorten_huge_values() -> None:
     assert len(line) < 200
     unquoted = Problem("f", 1, 1, Severity.ERROR, "x" * 1000 + " the end")
     assert len(str(unquoted)) < 400 and str(unquoted).endswith("the end")
+
+
+def test_the_preview_command_reports_a_symbolic_link_loop_given_to_it(folder: Path) -> None:
+    loop = hostile.symlink_loop(folder)
+    result = subprocess.run(
+        [sys.executable, "-m", "studyapp", "preview", str(loop), "--screenshot", "p.png"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{loop}:1:1: error: is a symbolic link loop" in result.stderr
