@@ -1,0 +1,28 @@
+"""The child of the crash soak (tests/test_crash_soak.py): answers cards until killed.
+
+Imported once by the forkserver, so each child starts in milliseconds by fork().
+"""
+
+from __future__ import annotations
+
+import random
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from studyapp.core.model import Rating
+from studyapp.services.library import Library
+
+
+def answer_until_killed(data_dir: str, seed: int, acks: Connection) -> None:
+    """Answer through the session API and report each review id once ``answer`` returned
+    (the moment the trainee sees the next card): an acknowledged answer."""
+    rng = random.Random(seed)
+    library = Library(Path(data_dir))
+    session = library.session()
+    acks.send("ready")
+    while True:
+        if session.next_card() is None:
+            acks.send("empty")
+            return
+        session.answer(rng.choice((Rating.AGAIN, Rating.AGAIN, Rating.HARD, Rating.GOOD)))
+        acks.send(session._undo[-1].review_id)  # noqa: SLF001 (the id the answer wrote)
