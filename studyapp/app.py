@@ -14,7 +14,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
-from studyapp.core.errors import KnownError
+from studyapp.core.errors import KnownError, StoreCorrupt
 from studyapp.core.gcpause import startup_finished
 from studyapp.core.model import Rating
 from studyapp.core.outfile import OutputFileError, output_file
@@ -22,9 +22,12 @@ from studyapp.core.printable import printable
 from studyapp.gui import xcbcheck
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.mainwindow import MainWindow
+from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog, show_storage_error
 from studyapp.gui.settings_dialog import SettingsDialog
+from studyapp.services import paths
 from studyapp.services.library import Library, ScopeChoice
 from studyapp.services.progress import ReportData
+from studyapp.services.safety import DataFolder, damaged_error
 
 __all__ = ["render_report_pdf", "render_screen", "run", "run_preview", "startup_done"]
 
@@ -74,13 +77,22 @@ def run(args: argparse.Namespace) -> int:
     """``studyapp`` with no command: open the window (or render one screen to a PNG)."""
     try:
         app = _application(offscreen=bool(args.screenshot))
-        library = Library.open(args.data_dir)
     except MissingSystemLibraries as exc:
         print(exc, file=sys.stderr)
         return 1
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
         return 2
+    try:
+        library = Library.open(args.data_dir)
+    except KnownError as exc:
+        print(f"studyapp: error: {exc}", file=sys.stderr)
+        if args.screenshot:
+            return 2
+        reopened = _open_after_failure(exc, args)  # a dialog, never only stderr
+        if reopened is None:
+            return 2
+        library = reopened
     if args.theme:  # for this run only
         library.override_settings(library.settings.with_changes(theme=args.theme))
     if args.screenshot:
@@ -95,7 +107,11 @@ def run(args: argparse.Namespace) -> int:
     window = MainWindow(library)
     window.show()
     startup_done()
-    # First paint with what the store holds, then check the deck files off the GUI thread.
+    if library.created:
+        window.statusBar().showMessage(f"Created a new study store in {library.data_dir}", 20000)
+    # First paint with what the store holds; then, off the GUI thread, check the store and
+    # back it up (gui/safety.py), and check the deck files for updates.
+    QTimer.singleShot(0, window.safety.start)
     QTimer.singleShot(0, window.start_sync)
     code = app.exec()
     library.close()
@@ -109,6 +125,42 @@ def render_report_pdf(data: ReportData) -> tuple[bytes, int]:
 
     _application(offscreen=True)
     return render_report(data)
+
+
+def _open_after_failure(error: KnownError, args: argparse.Namespace) -> Library | None:
+    """The store did not open: say why in a dialog. A damaged store is offered its newest
+    good backup (or the list); after a restore the store is opened again."""
+    if not isinstance(error, StoreCorrupt):
+        show_storage_error(None, error)
+        return None
+    try:
+        folder = DataFolder(paths.default_data_dir(args.data_dir), lock=True)
+    except KnownError as locked:
+        show_storage_error(None, locked)
+        return None
+    try:
+        dialog = DamagedStoreDialog(error, folder.newest_good_backup())
+        restored = False
+        if dialog.exec() and dialog.backup is not None:
+            folder.restore(dialog.backup.id, damaged=True)
+            restored = True
+        elif dialog.wants_list:
+            backups = BackupsDialog(
+                folder.backups, None, lambda backup_id: folder.restore(backup_id, damaged=True)
+            )
+            restored = bool(backups.exec())
+    except KnownError as failed:
+        show_storage_error(None, failed)
+        return None
+    finally:
+        folder.release()
+    if not restored:
+        return None
+    try:
+        return Library.open(args.data_dir)
+    except KnownError as again:
+        show_storage_error(None, again)
+        return None
 
 
 def run_preview(args: argparse.Namespace) -> int:
@@ -183,8 +235,10 @@ def render_screen(
     if screen == "problems" and not plan.blocked:
         print("studyapp: error: no deck folder has problems to show", file=sys.stderr)
         return 1
-    if screen in ("summary", "details"):
+    if screen in ("summary", "details", "backups", "damaged", "full-disk"):
         library = library.clone(scratch / "copy")
+    if screen in ("backups", "damaged", "full-disk"):
+        return _render_safety_screen(library, screen, out, size)
     if screen == "readiness" and library.settings.exam is None:
         # A date to show (for this run only): about three months ahead.
         ahead = (datetime.now(UTC) + timedelta(days=90)).date()
@@ -252,3 +306,52 @@ def _grab_over(window: QWidget, dialog: QWidget, path: Path) -> None:
     with output_file(path) as partial:
         if not image.save(str(partial), "PNG"):
             raise OutputFileError(f"cannot write the screenshot {printable(str(path))}")
+
+
+def _render_safety_screen(library: Library, screen: str, out: Path, size: tuple[int, int]) -> int:
+    """The backups dialog, the damaged-store dialog and the full-disk banner, each made for
+    real on a scratch copy of the store (its backups, its damage, its full disk)."""
+    window = MainWindow(library)
+    window.resize(*size)
+    window.show()
+    session = library.session()
+    answered = 0
+    while answered < 6 and session.next_card() is not None:
+        session.answer(Rating.GOOD if answered % 3 else Rating.AGAIN)
+        answered += 1
+        if answered in (2, 6):
+            library.backup("study" if answered == 2 else "close")
+    session.close()
+    library.backup("sync")
+    if screen == "backups":
+        backups = BackupsDialog(library.backups, library.backup, library.restore, window)
+        backups.show()
+        _grab(backups, out)
+    elif screen == "damaged":
+        library.close()
+        store = library.store_path
+        with open(store, "r+b") as handle:  # 512 bytes overwritten mid-file
+            handle.seek(store.stat().st_size // 2)
+            handle.write(bytes(range(256)) * 2)
+        folder = DataFolder(library.data_dir)
+        error = damaged_error(store, folder.quick_check() or ["integrity check failed"])
+        dialog = DamagedStoreDialog(error, folder.newest_good_backup(), window)
+        dialog.show()
+        _grab(dialog, out)
+    else:
+        window._on_study_requested(ScopeChoice.everything())
+        window.review.reveal()
+        shown = window.review.session
+        assert shown is not None
+        # SQLite's per-connection size limit fills the store on demand: a full disk
+        # (screenshots only reach into the session's connection).
+        db = shown._db
+        db.execute(f"PRAGMA max_page_count={db.execute('PRAGMA page_count').fetchone()[0]}")
+        for _ in range(500):
+            window.review.reveal()
+            window.review.grade(Rating.GOOD)
+            if window.review.banner.isVisible():
+                break
+        _grab(window, out)
+    window.close()
+    return 0

@@ -35,6 +35,9 @@ SCREENS = (
     "readiness",
     "problems",
     "folders",
+    "backups",
+    "damaged",
+    "full-disk",
 )
 
 

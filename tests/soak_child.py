@@ -6,6 +6,7 @@ Imported once by the forkserver, so each child starts in milliseconds by fork().
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -17,12 +18,16 @@ def answer_until_killed(data_dir: str, seed: int, acks: Connection) -> None:
     """Answer through the session API and report each review id once ``answer`` returned
     (the moment the trainee sees the next card): an acknowledged answer."""
     rng = random.Random(seed)
+    # Each round is a study day of its own, and time moves 5 minutes per answer, so learning
+    # cards come due and reviews fall due: the soak never runs out of cards.
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC) + timedelta(days=seed)
+    answered = [0]
     library = Library(Path(data_dir))
-    session = library.session()
+    session = library.session(clock=lambda: start + timedelta(minutes=5 * answered[0]))
     acks.send("ready")
     while True:
         if session.next_card() is None:
             acks.send("empty")
             return
         session.answer(rng.choice((Rating.AGAIN, Rating.AGAIN, Rating.HARD, Rating.GOOD)))
-        acks.send(session._undo[-1].review_id)  # noqa: SLF001 (the id the answer wrote)
+        acks.send(session._undo[-1].review_id)

@@ -51,6 +51,7 @@ def soak(data: Path, kills: int, *, seed: int = 13) -> Soak:
         assert receive.recv() == "ready"
         time.sleep(rng.uniform(0.02, 0.25))  # answering meanwhile
         assert child.pid is not None
+        assert child.is_alive(), f"round {round_}: the child ended by itself ({child.exitcode})"
         os.kill(child.pid, signal.SIGKILL)
         child.join(10)
         assert child.exitcode == -signal.SIGKILL, f"round {round_}: exit {child.exitcode}"

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from studyapp.core.errors import KnownError
 from studyapp.core.gcpause import pause_for_task, resume_after_task
 
 __all__ = ["BackgroundTask"]
@@ -15,6 +16,7 @@ __all__ = ["BackgroundTask"]
 class _Worker(QObject):
     finished = Signal(object)
     failed = Signal(str)
+    error = Signal(object)
 
     def __init__(self, job: Callable[[], Any]) -> None:
         super().__init__()
@@ -25,7 +27,11 @@ class _Worker(QObject):
         try:
             result = self._job()
         except Exception as exc:  # reported to the user, never swallowed
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            # A KnownError's message is the sentence for the user; anything else is a bug,
+            # named by its type.
+            known = isinstance(exc, KnownError)
+            self.error.emit(exc)
+            self.failed.emit(str(exc) if known else f"{type(exc).__name__}: {exc}")
         else:
             self.finished.emit(result)
 
@@ -33,11 +39,13 @@ class _Worker(QObject):
 class BackgroundTask(QObject):
     """Runs ``job`` on a worker thread; ``finished``/``failed`` arrive on the GUI thread.
 
-    ``job`` must not touch widgets.
+    ``job`` must not touch widgets. ``error`` carries the exception itself, just before
+    ``failed`` (its message), for callers that treat storage errors apart.
     """
 
     finished = Signal(object)
     failed = Signal(str)
+    error = Signal(object)
 
     def __init__(self, job: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +54,7 @@ class BackgroundTask(QObject):
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.finished.connect(self._on_finished)
+        self._worker.error.connect(self.error)
         self._worker.failed.connect(self._on_failed)
         self._paused = False
 

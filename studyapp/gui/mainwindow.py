@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from studyapp.core.errors import StorageError, StoreCorrupt, StoreLocked
 from studyapp.core.outfile import OutputFileError, write_output
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
@@ -30,12 +31,20 @@ from studyapp.gui.overview import OverviewScreen
 from studyapp.gui.problems import ProblemsDialog
 from studyapp.gui.report import render_report
 from studyapp.gui.review import ReviewScreen
+from studyapp.gui.safety import (
+    BackupsDialog,
+    DamagedStoreDialog,
+    SafetyNet,
+    describe_backup,
+    show_storage_error,
+)
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.statistics import StatisticsScreen
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
 from studyapp.services.library import Library, Problem, ScopeChoice
 from studyapp.services.progress import ReportData, collect_report
+from studyapp.services.safety import BackupInfo
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
 from studyapp.services.study import FLAG_NAMES, CardView, SessionSummary
@@ -102,6 +111,7 @@ class MainWindow(QMainWindow):
         self.overview.statistics_requested.connect(self.show_statistics)
         self.statistics.back_requested.connect(self.show_overview)
         self.statistics.exam_date_chosen.connect(self._on_exam_date_chosen)
+        self.review.storage_failed.connect(self._on_storage_failed)
 
         self._busy = QProgressBar()
         self._busy.setRange(0, 0)
@@ -115,6 +125,9 @@ class MainWindow(QMainWindow):
         """The added folders the last deck update held back, with their problems."""
         self.problems_dialog: ProblemsDialog | None = None
         self._report_task: BackgroundTask | None = None
+        self._task_error: BaseException | None = None
+        self.safety = SafetyNet(library, self)
+        self.safety.damaged.connect(self.on_store_damaged)
         self._build_menus()
         self.show_overview()
 
@@ -144,6 +157,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Deck folders…", self.open_deck_folders)
         self._action(file_menu, "Sync decks", self.start_sync, "F5")
         self._action(file_menu, "Export report…", self.export_report)
+        self._action(file_menu, "Backups…", self.open_backups)
         file_menu.addSeparator()
         self._action(file_menu, "Quit", self.close, "Ctrl+Q")
         study = bar.addMenu("&Study")
@@ -183,7 +197,12 @@ class MainWindow(QMainWindow):
     def show_overview(self) -> None:
         loading = self._task is not None and self._task.is_running()
         now = self.now()
-        self.overview.show_overview(self.library.overview(now), now, loading=loading)
+        try:
+            overview = self.library.overview(now)
+        except StorageError as exc:
+            self._storage_error(exc, refresh=False)
+            return
+        self.overview.show_overview(overview, now, loading=loading)
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
 
@@ -250,11 +269,15 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_study_requested(self, choice: ScopeChoice) -> None:
-        scope = self.library.scope(choice)
-        if self._clock is not None:
-            session = self.library.session(scope, clock=self._clock)
-        else:
-            session = self.library.session(scope)
+        try:
+            scope = self.library.scope(choice)
+            if self._clock is not None:
+                session = self.library.session(scope, clock=self._clock)
+            else:
+                session = self.library.session(scope)
+        except StorageError as exc:
+            self._storage_error(exc)
+            return
         self.stack.setCurrentWidget(self.review)
         self.review.start(session)
         if self.stack.currentWidget() is self.review:
@@ -381,6 +404,7 @@ class MainWindow(QMainWindow):
         self._busy.setVisible(True)
         self._task = BackgroundTask(self.library.plan, self)
         self._task.finished.connect(self._on_plan_ready)
+        self._task.error.connect(self._remember_task_error)
         self._task.failed.connect(self._on_sync_failed)
         self._task.start()
         self.overview.set_loading(True)
@@ -414,6 +438,7 @@ class MainWindow(QMainWindow):
 
         self._task = BackgroundTask(apply, self)
         self._task.finished.connect(self._on_sync_applied)
+        self._task.error.connect(self._remember_task_error)
         self._task.failed.connect(self._on_sync_failed)
         self._task.start()
 
@@ -473,13 +498,82 @@ class MainWindow(QMainWindow):
         self.problems_dialog.open()
         return self.problems_dialog
 
+    @Slot(object)
+    def _remember_task_error(self, error: BaseException) -> None:
+        self._task_error = error
+
     @Slot(str)
     def _on_sync_failed(self, message: str) -> None:
         self._busy.setVisible(False)
         self.overview.set_loading(False)
         self._status.setText("Deck update failed")
-        QMessageBox.critical(self, "Deck update failed", message)
+        error, self._task_error = self._task_error, None
+        if isinstance(error, StorageError):
+            self._storage_error(error)
+        else:
+            QMessageBox.critical(self, "Deck update failed", message)
         self.sync_done.emit(None)
+
+    # -- storage failures, damage, backups -------------------------------------------------
+    def _storage_error(self, error: StorageError, *, refresh: bool = True) -> None:
+        """Every storage failure the window meets: a damaged store stops all writing and
+        offers a backup; anything else is one sentence in a dialog."""
+        if isinstance(error, StoreCorrupt):
+            self.on_store_damaged(error, refresh=refresh)
+        else:
+            show_storage_error(self, error)
+
+    @Slot(object)
+    def _on_storage_failed(self, error: StorageError) -> None:
+        # The review screen keeps the card and shows a banner; damage needs more.
+        if isinstance(error, StoreCorrupt):
+            self.on_store_damaged(error)
+
+    @Slot(object)
+    def on_store_damaged(self, problems: list[str] | StoreCorrupt, *, refresh: bool = True) -> None:
+        """No more writes; say so in the status bar and offer the newest good backup."""
+        first = self.library.damage is None
+        error = self.library.mark_damaged(problems)
+        self._status.setText("The study store is damaged: nothing more is saved")
+        if self.stack.currentWidget() is self.review:
+            self.stack.setCurrentWidget(self.overview)
+            if refresh:
+                self.show_overview()
+        self.undo_action.setEnabled(False)
+        if not first:
+            show_storage_error(self, error)
+            return
+        dialog = DamagedStoreDialog(error, self.library.newest_good_backup(), self)
+        self.damaged_dialog = dialog
+        if dialog.exec() and dialog.backup is not None:
+            self.restore_backup(dialog.backup.id)
+        elif dialog.wants_list:
+            self.open_backups()
+
+    @Slot()
+    def open_backups(self) -> None:
+        """File > Backups…: list, back up now, restore (with a confirmation)."""
+        back_up = None if self.library.damage or self.library.read_only else self.library.backup
+        dialog = BackupsDialog(self.library.backups, back_up, self.restore_backup, self)
+        self.backups_dialog = dialog
+        dialog.exec()
+
+    def restore_backup(self, backup_id: str) -> BackupInfo:
+        """Restore a backup: the session (if any) ends, the current store is kept as a
+        backup first, and the overview shows the restored store."""
+        if self._task is not None and self._task.is_running():
+            raise StoreLocked("A deck update is running; restore the backup when it is done.")
+        self.safety.wait()
+        if self.stack.currentWidget() is not self.overview:
+            self.stack.setCurrentWidget(self.overview)
+        kept = self.library.restore(backup_id)
+        restored = self.library.folder.find(backup_id)
+        self._status.setText(
+            f"Restored the backup from {describe_backup(restored)}; the store it replaced is "
+            "kept in the list of backups."
+        )
+        self.show_overview()
+        return kept
 
     # -- misc ------------------------------------------------------------------------------
     def _show_shortcuts(self) -> None:
@@ -492,4 +586,5 @@ class MainWindow(QMainWindow):
         self.statistics.wait()
         if self._report_task is not None and self._report_task.is_running():
             self._report_task.wait()
+        self.safety.close()  # the closing backup
         super().closeEvent(event)

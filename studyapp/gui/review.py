@@ -8,6 +8,7 @@ controller reports. What is allowed when (no grade before the reveal) is decided
 
 from __future__ import annotations
 
+from html import escape
 from typing import assert_never
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.core.errors import StorageError
 from studyapp.core.model import Rating
 from studyapp.gui.cardhtml import card_css, card_html, content_note_html
 from studyapp.gui.richtext import SafeTextView, plain_label
@@ -59,6 +61,7 @@ class ReviewScreen(QWidget):
     session_finished = Signal(object)
     details_requested = Signal(object)
     note_requested = Signal(object)
+    storage_failed = Signal(object)
 
     def __init__(self, colors: Colors, font_size: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,6 +148,13 @@ class ReviewScreen(QWidget):
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(self._hint)
 
+        # A storage failure (a full disk) while answering: the card stays, and this says why.
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        outer.insertWidget(0, self.banner)
+
     # -- state -----------------------------------------------------------------------------
     @property
     def session(self) -> StudySession | None:
@@ -162,6 +172,7 @@ class ReviewScreen(QWidget):
         if self._review is not None and self._review.session is not session:
             self._review.session.close()  # its connection goes back to the pool now, not at GC
         self._scope.setText(session.scope.label)
+        self.banner.setVisible(False)
         self._review = ReviewController(session)
         self._update()
 
@@ -187,13 +198,36 @@ class ReviewScreen(QWidget):
             self._update()
 
     def grade(self, rating: Rating) -> None:
-        if self._review is not None and self._review.grade(rating):
+        if self._review is None:
+            return
+        try:
+            graded = self._review.grade(rating)
+        except StorageError as exc:
+            self._storage_failed("Your answer was not saved", exc)
+            return
+        self.banner.setVisible(False)
+        if graded:
             self._update()
 
     @Slot()
     def undo(self) -> None:
-        if self._review is not None and self._review.undo():
+        if self._review is None:
+            return
+        try:
+            undone = self._review.undo()
+        except StorageError as exc:
+            self._storage_failed("The answer was not taken back", exc)
+            return
+        self.banner.setVisible(False)
+        if undone:
             self._update()
+
+    def _storage_failed(self, what: str, error: StorageError) -> None:
+        """The card stays as it was, with a banner saying why; the window decides the rest
+        (a damaged store stops all writing)."""
+        self.banner.setText(f"<b>{what}.</b> {escape(str(error))}")
+        self.banner.setVisible(True)
+        self.storage_failed.emit(error)
 
     @Slot()
     def suspend(self) -> None:

@@ -18,6 +18,7 @@ from studyapp.store.backup import (
     Rotation,
     create_backup,
     find_backup,
+    latest_review,
     list_backups,
     move_aside,
     restore_backup,
@@ -126,6 +127,11 @@ class DataFolder:
         rotate(self.backups_dir, self.rotation)
         assert kept is not None or not self.store.exists()
         return kept if kept is not None else chosen
+
+    def latest_review(self) -> int:
+        """Changes whenever an answer is stored: the GUI backs up during study only when
+        something was answered since the last backup."""
+        return latest_review(self.store)
 
     # -- checks ----------------------------------------------------------------------------
     def quick_check(self) -> list[str]:

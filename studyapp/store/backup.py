@@ -32,6 +32,7 @@ __all__ = [
     "Rotation",
     "create_backup",
     "find_backup",
+    "latest_review",
     "list_backups",
     "move_aside",
     "restore_backup",
@@ -178,6 +179,17 @@ def create_backup(
     return _info(final)
 
 
+def latest_review(store: Path) -> int:
+    """The id of the newest review row (0 if none): a cheap sign that answers were given
+    since a backup (an index lookup, not a count)."""
+    with storage_errors(store):
+        db = sqlite3.connect(f"file:{store.as_posix()}?mode=ro", uri=True)
+        try:
+            return int(db.execute("SELECT coalesce(max(id), 0) FROM review").fetchone()[0])
+        finally:
+            db.close()
+
+
 def _parse(path: Path) -> tuple[str, datetime, str] | None:
     if not path.name.endswith(_SUFFIX):
         return None
@@ -213,7 +225,13 @@ def list_backups(folder: Path) -> list[BackupInfo]:
     if not folder.is_dir():
         return []
     found = [_info(p) for p in folder.iterdir() if _parse(p) is not None]
-    return sorted(found, key=lambda b: (b.created, b.id), reverse=True)
+    return sorted(found, key=_order, reverse=True)
+
+
+def _order(backup: BackupInfo) -> tuple[datetime, int]:
+    """Time, then the number a second backup within the same second got (``-2-``)."""
+    match = _NAME.match(backup.id)
+    return backup.created, int(match.group(2) or 1) if match else 0
 
 
 def find_backup(folder: Path, backup_id: str) -> BackupInfo:

@@ -97,8 +97,8 @@ def storage_error(exc: BaseException, path: Path | str | None) -> StorageError |
         )
     if code == _FULL:
         return StoreFull(
-            f"The disk holding {folder or 'the study store'} is full, so the change was not "
-            "saved; free some space and try again."
+            f"The disk holding {folder or 'the study store'} is full; free some space and "
+            "try again."
         )
     if code in (_READONLY, _PERM):
         state = _folder_state(folder) if folder else None
@@ -136,10 +136,7 @@ def storage_error(exc: BaseException, path: Path | str | None) -> StorageError |
 def _os_error(exc: OSError, path: Path | None) -> StorageError | None:
     name = exc.filename or path or "the study store"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StoreFull(
-            f"The disk holding {name} is full, so the change was not saved; free some space "
-            "and try again."
-        )
+        return StoreFull(f"The disk holding {name} is full; free some space and try again.")
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return StoreReadOnly(
             f"{name} cannot be written ({exc.strerror}); make it writable or choose another "

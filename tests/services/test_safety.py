@@ -113,7 +113,9 @@ def test_an_answer_refused_by_a_full_disk_is_not_lost(library: Library, clock: C
     pages = db.execute("PRAGMA page_count").fetchone()[0]
     db.execute(f"PRAGMA max_page_count={pages}")
     accepted = 0
-    with pytest.raises(StoreFull, match="disk .* is full, so the change was not saved"):
+    with pytest.raises(
+        StoreFull, match="The disk holding .* is full; free some space and try again"
+    ):
         for _ in range(1000):
             card = session.next_card()
             assert card is not None

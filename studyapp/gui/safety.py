@@ -1,0 +1,399 @@
+"""The GUI's safety net: the one place storage errors are shown, the damaged-store and
+backups dialogs, and the background work that keeps the trainee's progress safe (the
+start-up check and backup after the first paint, a backup every 30 minutes of study).
+
+Every :class:`~studyapp.core.errors.StorageError` the window meets goes through
+:func:`show_storage_error`: one sentence in a dialog, never a traceback. A damaged store
+(found by the start-up check, or by any read that hits a damaged page) stops all writing
+and opens :class:`DamagedStoreDialog`, which offers the newest good backup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLayout,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studyapp.core.errors import (
+    KnownError,
+    StorageError,
+    StoreCorrupt,
+    StoreFull,
+    StoreInUse,
+    StoreIOError,
+    StoreLocked,
+    StoreReadOnly,
+)
+from studyapp.gui.background import BackgroundTask
+from studyapp.services.library import Library
+from studyapp.services.safety import BackupInfo
+
+__all__ = [
+    "BACKUP_EVERY_MS",
+    "BackupsDialog",
+    "DamagedStoreDialog",
+    "SafetyNet",
+    "describe_backup",
+    "show_storage_error",
+    "storage_title",
+]
+
+BACKUP_EVERY_MS = 30 * 60 * 1000
+"""A backup every 30 minutes while the trainee studies (skipped if nothing was answered)."""
+
+_TITLES: tuple[tuple[type[KnownError], str], ...] = (
+    (StoreCorrupt, "The study store is damaged"),
+    (StoreFull, "The disk is full"),
+    (StoreReadOnly, "The study store cannot be written"),
+    (StoreInUse, "StudyApp is already open"),
+    (StoreLocked, "The study store is locked"),
+    (StoreIOError, "The disk reported an error"),
+)
+
+
+def storage_title(error: KnownError) -> str:
+    for kind, title in _TITLES:
+        if isinstance(error, kind):
+            return title
+    return "StudyApp cannot go on"
+
+
+def show_storage_error(parent: QWidget | None, error: KnownError) -> None:
+    """Show ``error`` as one sentence in a dialog (the one place the GUI does)."""
+    box = QMessageBox(parent)
+    box.setIcon(
+        QMessageBox.Icon.Critical if isinstance(error, StoreCorrupt) else QMessageBox.Icon.Warning
+    )
+    box.setWindowTitle(storage_title(error))
+    box.setText(storage_title(error))
+    box.setInformativeText(str(error))
+    box.setObjectName("storageError")
+    box.exec()
+
+
+def describe_backup(backup: BackupInfo) -> str:
+    """``Sunday 29 November 2026, 09:38 (312 reviews)``: how a trainee sees a backup."""
+    when = backup.created.astimezone().strftime("%A %d %B %Y, %H:%M")
+    reviews = "unreadable" if backup.reviews is None else f"{backup.reviews:,} reviews"
+    return f"{when} ({reviews})"
+
+
+class DamagedStoreDialog(QDialog):
+    """The store is damaged: say so in one sentence and offer the newest good backup.
+
+    ``exec()`` returns Accepted when the trainee chose to restore :attr:`backup`;
+    :attr:`wants_list` is set when they asked to pick another backup instead.
+    """
+
+    def __init__(
+        self, error: StoreCorrupt, backup: BackupInfo | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("damagedStore")
+        self.setWindowTitle("The study store is damaged")
+        self.backup = backup
+        self.wants_list = False
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        heading = QLabel("<b>Your study store is damaged.</b>")
+        heading.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(heading)
+        message = QLabel(str(error))
+        message.setWordWrap(True)
+        message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(message)
+        if backup is not None:
+            offer = QLabel(
+                f"The newest good backup is from {describe_backup(backup)}. Restoring it "
+                "keeps the damaged store aside, so nothing is deleted; answers given after "
+                "that backup are not in it."
+            )
+        else:
+            offer = QLabel(
+                "There is no backup to restore. You can still look at your decks; nothing "
+                "more is saved until the store is repaired or replaced."
+            )
+        offer.setWordWrap(True)
+        layout.addWidget(offer)
+        buttons = QDialogButtonBox()
+        if backup is not None:
+            self.restore_button = buttons.addButton(
+                "Restore this backup", QDialogButtonBox.ButtonRole.AcceptRole
+            )
+            self.restore_button.setObjectName("primary")
+            self.restore_button.setDefault(True)
+        others = buttons.addButton("Other backups…", QDialogButtonBox.ButtonRole.ActionRole)
+        others.clicked.connect(self._choose_other)
+        others.setEnabled(backup is not None)
+        buttons.addButton("Continue read-only", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        # Wrapped labels need a width to know their height: fix the width, then let the
+        # layout give every label the height it needs (it fits an 800x600 screen).
+        self.setFixedWidth(600)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
+        for label in (heading, message, offer):
+            label.setFixedWidth(600 - 2 * 12 - layout.contentsMargins().left())
+
+    @Slot()
+    def _choose_other(self) -> None:
+        self.wants_list = True
+        self.reject()
+
+
+class BackupsDialog(QDialog):
+    """File > Backups…: every backup (when, why, reviews held, size), "Back up now", and
+    restoring one after a confirmation (the current store is kept as a backup first).
+
+    Args:
+        list_backups: returns the backups, newest first.
+        back_up: makes a backup now.
+        restore: restores a backup by id and returns what the current store was kept as.
+    """
+
+    def __init__(
+        self,
+        list_backups: Callable[[], list[BackupInfo]],
+        back_up: Callable[[], BackupInfo] | None,
+        restore: Callable[[str], BackupInfo],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("backups")
+        self.setWindowTitle("Backups")
+        self._list = list_backups
+        self._back_up = back_up
+        self._restore = restore
+        self._backups: list[BackupInfo] = []
+        self.restored: BackupInfo | None = None
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "StudyApp backs up your progress when it starts, every 30 minutes of study, "
+            "before a deck update that resets cards, and when it closes. Older backups are "
+            "thinned out to one a day, then one a week, then one a month."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Made", "Why", "Reviews", "Size"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.doubleClicked.connect(lambda _index: self.restore_selected())
+        layout.addWidget(self.table, 1)
+        self.empty = QLabel("No backups yet.")
+        self.empty.setObjectName("muted")
+        layout.addWidget(self.empty)
+        row = QHBoxLayout()
+        self.back_up_button = QPushButton("Back up now")
+        self.back_up_button.clicked.connect(self.back_up_now)
+        self.back_up_button.setEnabled(back_up is not None)
+        row.addWidget(self.back_up_button)
+        row.addStretch(1)
+        self.restore_button = QPushButton("Restore…")
+        self.restore_button.setObjectName("primary")
+        self.restore_button.clicked.connect(self.restore_selected)
+        row.addWidget(self.restore_button)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.resize(640, 420)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._backups = self._list()
+        self.table.setRowCount(len(self._backups))
+        for i, backup in enumerate(self._backups):
+            when = backup.created.astimezone().strftime("%a %d %b %Y, %H:%M")
+            reviews = "—" if backup.reviews is None else f"{backup.reviews:,}"
+            cells = (when, backup.reason_text, reviews, f"{backup.size / 1e6:.1f} MB")
+            for column, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if column >= 2:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(i, column, item)
+        self.empty.setVisible(not self._backups)
+        if self._backups:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def selected(self) -> BackupInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self._backups[rows[0].row()] if rows else None
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        chosen = self.selected()
+        self.restore_button.setEnabled(chosen is not None and chosen.restorable)
+
+    @Slot()
+    def back_up_now(self) -> None:
+        if self._back_up is None:
+            return
+        try:
+            self._back_up()
+        except KnownError as exc:
+            show_storage_error(self, exc)
+        self.refresh()
+
+    @Slot()
+    def restore_selected(self) -> None:
+        chosen = self.selected()
+        if chosen is None or not chosen.restorable:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Restore this backup?",
+            f"Restore the backup from {describe_backup(chosen)}?\n\nYour study store as it "
+            "is now is kept as a backup first, so you can go back to it from this list.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self._restore(chosen.id)
+        except KnownError as exc:
+            show_storage_error(self, exc)
+            self.refresh()
+            return
+        self.restored = chosen
+        self.accept()
+
+
+class SafetyNet(QObject):
+    """The window's background safety work on ``library``.
+
+    :meth:`start` (called once the window is up) checks the store with SQLite's quick
+    check and then backs it up, both on a worker thread, so the first paint never waits for
+    them. A timer backs up every :data:`BACKUP_EVERY_MS` if something was answered since
+    the last backup; :meth:`close` backs up on closing.
+
+    Signals:
+        damaged(object): the store is damaged: SQLite's findings (a list of lines) or the
+            :class:`StoreCorrupt` a backup raised.
+        checked(list): the start-up check finished ([] when sound), for tests and tools.
+        backed_up(object): a backup was made (its :class:`BackupInfo`).
+    """
+
+    damaged = Signal(object)
+    checked = Signal(list)
+    backed_up = Signal(object)
+
+    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self._task: BackgroundTask | None = None
+        self._marker: int | None = None
+        self._started = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(BACKUP_EVERY_MS)
+        self.timer.timeout.connect(self.backup_if_studied)
+
+    def busy(self) -> bool:
+        return self._task is not None and self._task.is_running()
+
+    def wait(self) -> None:
+        if self._task is not None:
+            self._task.wait()
+
+    @Slot()
+    def start(self) -> None:
+        """Quick check, then a start-up backup, off the GUI thread."""
+        self._started = True
+        library = self.library
+
+        def check_and_back_up() -> tuple[list[str], BackupInfo | None]:
+            problems = library.quick_check()
+            if problems or library.read_only:
+                return problems, None
+            return [], library.backup("start")
+
+        self._run(check_and_back_up, self._on_checked)
+        self.timer.start()
+
+    @Slot()
+    def backup_if_studied(self) -> None:
+        """The 30-minute backup: only if an answer was stored since the last backup."""
+        library = self.library
+        if self.busy() or library.damage is not None or library.read_only:
+            return
+        try:
+            latest = library.folder.latest_review()
+        except KnownError:
+            return
+        if latest == self._marker:
+            return
+
+        def back_up() -> tuple[list[str], BackupInfo | None]:
+            return [], library.backup("study")
+
+        self._run(back_up, self._on_checked)
+
+    def close(self) -> None:
+        """The closing backup (on the GUI thread: the window is going away), if the safety
+        net was started (a screenshot or a test window makes none)."""
+        self.timer.stop()
+        self.wait()
+        library = self.library
+        if not self._started or library.damage is not None or library.read_only:
+            return
+        try:
+            if library.folder.latest_review() != self._marker:
+                library.backup("close")
+        except KnownError:
+            pass  # closing goes on; a damaged store was already reported
+
+    def _run(
+        self,
+        job: Callable[[], tuple[list[str], BackupInfo | None]],
+        done: Callable[[tuple[list[str], BackupInfo | None]], None],
+    ) -> None:
+        self._task = BackgroundTask(job, self)
+        self._task.finished.connect(done)
+        self._task.error.connect(self._on_error)
+        self._task.start()
+
+    @Slot(object)
+    def _on_checked(self, result: tuple[list[str], BackupInfo | None]) -> None:
+        problems, backup = result
+        if backup is not None:
+            self._marker = self.library.folder.latest_review()
+            self.backed_up.emit(backup)
+        self.checked.emit(problems)
+        if problems:
+            self.damaged.emit(problems)
+
+    @Slot(object)
+    def _on_error(self, error: BaseException) -> None:
+        if isinstance(error, StoreCorrupt):
+            self.checked.emit([str(error)])
+            self.damaged.emit(error)
+        elif isinstance(error, StorageError):
+            # A failed backup (a full disk) must not stop studying: the window says so.
+            self.checked.emit([])
+            parent = self.parent()
+            show_storage_error(parent if isinstance(parent, QWidget) else None, error)

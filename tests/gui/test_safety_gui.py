@@ -1,0 +1,207 @@
+"""The GUI's safety net on real widgets: a full disk while answering, a damaged store found
+at start-up, File > Backups…, a second window, a store that does not open (issue 13)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from sqlalchemy import text
+
+from studyapp.core.errors import KnownError, StoreCorrupt, StoreInUse
+from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog
+from studyapp.services.library import Library
+from tests.services.test_safety import damage
+
+
+def review_count(library: Library) -> int:
+    with library.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM review")).scalar_one())
+
+
+def answer_some(qtbot: Any, window: Any, n: int) -> None:
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    for _ in range(n):
+        qtbot.keyClick(window.review, Qt.Key.Key_Space)
+        qtbot.keyClick(window.review, Qt.Key.Key_3)
+
+
+def click_in_modal(qtbot: Any, text_: str) -> None:
+    """Click the button labelled ``text_`` in the modal dialog that is about to open."""
+
+    tries = [0]
+
+    def click() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:  # not open yet (it waits for the background check)
+            tries[0] += 1
+            if tries[0] < 200:
+                QTimer.singleShot(50, click)
+            return
+        for button in dialog.findChildren(QPushButton):
+            if button.text().replace("&", "") == text_:
+                button.click()
+                return
+        dialog.close()
+        raise AssertionError(f"no button {text_!r} in {dialog.windowTitle()!r}")
+
+    QTimer.singleShot(50, click)
+
+
+def test_an_answer_refused_by_a_full_disk_keeps_the_card_with_a_message(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    assert synced.sync().ok  # the bundled decks too: enough cards to fill the store
+    synced.update_settings(synced.settings.with_changes(new_per_day=500))
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    db = review.session._db  # the test fills the store through SQLite's own size limit
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count={pages}")
+    stored = review_count(synced)
+    for _ in range(200):
+        card = review.card
+        qtbot.keyClick(review, Qt.Key.Key_Space)
+        qtbot.keyClick(review, Qt.Key.Key_3)
+        if review.banner.isVisible():
+            break
+        stored += 1
+    assert review.banner.isVisible()
+    assert "Your answer was not saved." in review.banner.text()
+    assert "is full; free some space and try again" in review.banner.text()
+    assert review.card == card and review.revealed  # the card stays, answer shown
+    assert review_count(synced) == stored
+    db.execute(f"PRAGMA max_page_count={pages * 100}")  # space freed
+    qtbot.keyClick(review, Qt.Key.Key_3)
+    assert not review.banner.isVisible()
+    assert review_count(synced) == stored + 1
+    assert review.card != card
+
+
+def test_damage_found_at_start_up_stops_writes_and_restores_the_offered_backup(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    answer_some(qtbot, window, 2)
+    good = synced.backup("manual")
+    answer_some(qtbot, window, 1)
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    damage(synced.store_path)
+    click_in_modal(qtbot, "Restore this backup")
+    with qtbot.waitSignal(window.safety.checked, timeout=10_000) as checked:
+        window.safety.start()
+    assert checked.args[0]  # the quick check found the damage
+    # the dialog offered the newest good backup, and restoring it reopened the store
+    assert window.damaged_dialog.backup.id == good.id
+    assert synced.damage is None and synced.check().ok
+    assert review_count(synced) == 2
+    kinds = {b.reason for b in synced.backups()}
+    assert "damaged" in kinds  # the damaged store was set aside, not deleted
+    assert "Restored the backup" in window._status.text()
+
+
+def test_damage_without_a_restore_leaves_the_window_read_only(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    synced.backup("manual")
+    damage(synced.store_path)
+    click_in_modal(qtbot, "Continue read-only")
+    with qtbot.waitSignal(window.safety.checked, timeout=10_000):
+        window.safety.start()
+    assert isinstance(synced.damage, StoreCorrupt)
+    assert "damaged" in window._status.text()
+    # studying is refused with the sentence, not a traceback
+    shown: list[KnownError] = []
+    import studyapp.gui.mainwindow as mainwindow
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mainwindow, "show_storage_error", lambda _p, e: shown.append(e))
+        qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    assert window.stack.currentWidget() is window.overview
+    assert shown and isinstance(shown[0], StoreCorrupt)
+
+
+def test_file_backups_lists_and_restores_after_confirming(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer_some(qtbot, window, 3)
+    first = synced.backup("manual")
+    answer_some(qtbot, window, 2)
+    asked: list[str] = []
+
+    def confirm(_parent: object, _title: str, question: str) -> QMessageBox.StandardButton:
+        asked.append(question)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", confirm)
+
+    def use_dialog() -> None:
+        dialog = window.backups_dialog
+        assert isinstance(dialog, BackupsDialog)
+        assert dialog.table.rowCount() == 1
+        why, reviews = dialog.table.item(0, 1), dialog.table.item(0, 2)
+        assert why is not None and why.text() == "made by hand"
+        assert reviews is not None and reviews.text() == "3"
+        dialog.back_up_button.click()  # "Back up now": a second backup, 5 reviews
+        assert dialog.table.rowCount() == 2
+        dialog.table.selectRow(1)
+        dialog.restore_button.click()
+
+    QTimer.singleShot(50, use_dialog)
+    window.open_backups()
+    assert asked and "kept as a backup first" in asked[0]
+    assert window.backups_dialog.restored.id == first.id
+    assert review_count(synced) == 3
+    assert window.stack.currentWidget() is window.overview
+    reasons = [b.reason for b in synced.backups()]
+    assert "restore" in reasons  # the store it replaced (5 reviews) is kept
+    assert max(b.reviews or 0 for b in synced.backups()) == 5
+
+
+def test_a_second_window_says_the_store_is_already_open(
+    qapp: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import studyapp.app as app_module
+    from studyapp.cli import build_parser
+
+    shown: list[KnownError] = []
+    monkeypatch.setattr(app_module, "show_storage_error", lambda _p, e: shown.append(e))
+    args = build_parser().parse_args(["--data-dir", str(synced.data_dir)])
+    assert app_module.run(args) == 2  # synced (the first window's library) holds the lock
+    assert len(shown) == 1 and isinstance(shown[0], StoreInUse)
+    assert "already open in another StudyApp" in str(shown[0])
+
+
+def test_a_store_that_does_not_open_offers_its_newest_backup(
+    qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import studyapp.app as app_module
+
+    data = tmp_path / "data"
+    with Library(data) as library:
+        library.sync()
+        good = library.backup("manual")
+    store = data / "studyapp.sqlite3"
+    store.write_bytes(b"\0" * 4096 + store.read_bytes()[4096:])  # the header page is gone
+    with pytest.raises(StoreCorrupt) as opening:
+        Library(data)
+    offered: list[str] = []
+
+    def accept(dialog: DamagedStoreDialog) -> int:
+        assert dialog.backup is not None
+        offered.append(dialog.backup.id)
+        return 1
+
+    monkeypatch.setattr(DamagedStoreDialog, "exec", accept)
+    args = argparse.Namespace(data_dir=str(data))
+    reopened = app_module._open_after_failure(opening.value, args)
+    assert reopened is not None
+    try:
+        assert offered == [good.id]
+        assert reopened.check().ok
+    finally:
+        reopened.close()
