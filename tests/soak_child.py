@@ -30,4 +30,4 @@ def answer_until_killed(data_dir: str, seed: int, acks: Connection) -> None:
             acks.send("empty")
             return
         session.answer(rng.choice((Rating.AGAIN, Rating.AGAIN, Rating.HARD, Rating.GOOD)))
-        acks.send(session._undo[-1].review_id)
+        acks.send(session._answers[-1].review_id)
