@@ -37,6 +37,8 @@ from studyapp.core.studyday import (
 
 __all__ = [
     "DEFAULT_PARAMETERS",
+    "Fit",
+    "LoggedAnswer",
     "NewCardsOutlook",
     "NextStates",
     "Outcome",
@@ -44,9 +46,15 @@ __all__ = [
     "SchedulerConfig",
     "answer_button_label",
     "check_parameters",
+    "evaluate",
+    "fit_parameters",
     "format_interval",
+    "fsrs_history",
     "fuzz_factor",
+    "memory_from_histories",
+    "training_items",
     "fuzz_range",
+    "reschedule_interval",
     "retrievability",
     "retrievability_after",
 ]
@@ -853,3 +861,228 @@ def answer_button_label(seconds: int, collapse_seconds: int = 20 * 60) -> str:
 def format_interval(delta: timedelta) -> str:
     """A short interval such as ``10m``, ``3h``, ``4d`` or ``2.5mo`` (never collapsed)."""
     return answer_button_label(max(0, int(delta.total_seconds())), 0) if delta else "<1s"
+
+
+# -- memory from history (rslib/src/scheduler/fsrs/params.rs, memory_state.rs) ------------------
+class LoggedAnswer(NamedTuple):
+    """One row of a card's review log, as FSRS history needs it.
+
+    Attributes:
+        at: when, in epoch seconds.
+        rating: 1-4; 0 for a manual change.
+        queue_before: the card's queue before the answer.
+        queue_after: the card's queue after it.
+        kind: 0 a scheduled answer, 1 a cram answer, 2 a manual change (DECISIONS 4).
+    """
+
+    at: int
+    rating: int
+    queue_before: int
+    queue_after: int
+    kind: int = 0
+
+
+def _counts(answer: LoggedAnswer) -> bool:
+    return answer.kind == 0 and 1 <= answer.rating <= 4
+
+
+def _last_learning(answers: Sequence[LoggedAnswer]) -> int | None:
+    """Where the card's last run of learning answers starts (Anki's reviews_for_fsrs).
+
+    Walking back from the newest answer: learning answers (of a new or learning card) are
+    the start of the history FSRS reads; a reset to new (a manual change that makes the
+    card new again, or a deck update that restarted it) ends the walk. None when the card
+    has no learning answers since its last reset: its history is not complete.
+    """
+    first: int | None = None
+    for index in range(len(answers) - 1, -1, -1):
+        answer = answers[index]
+        if answer.kind == 1:
+            continue
+        if _counts(answer) and answer.queue_before in (Queue.NEW, Queue.LEARNING):
+            first = index
+        elif answer.kind == 2 and answer.queue_after == Queue.NEW:
+            break
+        elif first is not None:
+            break
+    return first
+
+
+def _days_before(moment: int, next_day_at: int) -> int:
+    return max(0, next_day_at - moment) // _DAY
+
+
+def fsrs_history(answers: Sequence[LoggedAnswer], next_day_at: int) -> list[tuple[int, int]] | None:
+    """The (rating, study days since the previous answer) FSRS replays to get the card's
+    memory state now, or None if the card has no complete history (it keeps its state).
+
+    ``next_day_at`` is the next rollover (epoch seconds): days are counted back from it, as
+    Anki counts them, so they are the same study days the answers were scheduled with.
+    """
+    start = _last_learning(answers)
+    if start is None:
+        return None
+    kept = [a for a in answers[start:] if _counts(a)]
+    out = []
+    previous = None
+    for answer in kept:
+        days = _days_before(answer.at, next_day_at)
+        out.append((answer.rating, 0 if previous is None else previous - days))
+        previous = days
+    return out
+
+
+def training_items(
+    answers: Sequence[LoggedAnswer], next_day_at: int
+) -> list[tuple[int, list[tuple[int, int]]]]:
+    """The optimizer's items from one card's log: for each answer on a later study day than
+    the one before it, (its time, every answer up to it as (rating, days since the previous)).
+    Cards without learning answers are left out, as Anki leaves them out."""
+    history = fsrs_history(answers, next_day_at)
+    if history is None:
+        return []
+    start = _last_learning(answers)
+    assert start is not None
+    times = [a.at for a in answers[start:] if _counts(a)]
+    return [
+        (times[index], history[: index + 1])
+        for index in range(1, len(history))
+        if history[index][1] > 0
+    ]
+
+
+def _items(histories: Sequence[Sequence[tuple[int, int]]]) -> list[_engine.FSRSItem]:
+    review = _engine.FSRSReview
+    return [_engine.FSRSItem([review(r, d) for r, d in history]) for history in histories]
+
+
+def memory_from_histories(
+    histories: Sequence[Sequence[tuple[int, int]]], parameters: Sequence[float]
+) -> list[tuple[float, float]]:
+    """The memory state (stability, difficulty) each history leads to, by the engine, as
+    Anki stores it (:func:`stored_memory`). Histories come from :func:`fsrs_history`."""
+    engine = _fsrs(tuple(parameters))
+    out: list[tuple[float, float]] = []
+    # The engine's batch costs the longest history times the batch: similar lengths together.
+    order = sorted(range(len(histories)), key=lambda i: len(histories[i]))
+    results: dict[int, tuple[float, float]] = {}
+    for start in range(0, len(order), 1000):
+        chunk = order[start : start + 1000]
+        states = engine.memory_state_batch(_items([histories[i] for i in chunk]))
+        for index, state in zip(chunk, states, strict=True):
+            results[index] = (
+                stored_memory(state.stability, 4),
+                stored_memory(state.difficulty, 3),
+            )
+    out = [results[i] for i in range(len(histories))]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """An optimizer run: the parameters before and after, and how well each fits.
+
+    Attributes:
+        reviews: the answers the fit read (scheduled answers, on cards with a learning start).
+        items: the answers FSRS predicts (each answered on a later study day than the one
+            before it); the optimizer needs :data:`MIN_ITEMS` of them.
+        before: the parameters in use.
+        after: the fitted parameters.
+        log_loss_before, log_loss_after, rmse_before, rmse_after: Anki's two measures of fit
+            (smaller is better; RMSE over bins, as a fraction).
+    """
+
+    reviews: int
+    items: int
+    before: tuple[float, ...]
+    after: tuple[float, ...]
+    log_loss_before: float
+    log_loss_after: float
+    rmse_before: float
+    rmse_after: float
+
+    @property
+    def better(self) -> bool:
+        """Whether the fitted parameters predict the trainee's answers better (log loss)."""
+        return self.log_loss_after < self.log_loss_before
+
+
+MIN_ITEMS = 64
+"""Below this many items the engine only estimates the first four parameters (and below 8 it
+returns the defaults); at 64 it fits them all. Under it, the optimizer says how many more."""
+
+
+def evaluate(
+    items: Sequence[Sequence[tuple[int, int]]], parameters: Sequence[float]
+) -> tuple[float, float]:
+    """(log loss, RMSE over bins) of ``parameters`` on ``items``, by the engine (Anki's
+    'Evaluate')."""
+    result = _fsrs(tuple(parameters)).evaluate(_items(items))
+    return float(result.log_loss), float(result.rmse_bins)
+
+
+def fit_parameters(
+    items: Sequence[Sequence[tuple[int, int]]],
+    card_ids: Sequence[int],
+    current: Sequence[float],
+    *,
+    relearning_steps: Sequence[float] = (10.0,),
+    reviews: int = 0,
+) -> Fit:
+    """Fit FSRS parameters to ``items`` (from :func:`training_items`, in time order, with
+    each item's card id), as Anki's Optimize does: 8 epochs, short-term memory on, the
+    relearning steps that fit in a day; then both parameter sets are evaluated.
+
+    Raises:
+        ValueError: fewer than :data:`MIN_ITEMS` items.
+    """
+    if len(items) < MIN_ITEMS:
+        raise ValueError(f"the optimizer needs {MIN_ITEMS} items, not {len(items)}")
+    in_a_day, total = 0, 0.0
+    for step in relearning_steps:
+        total += step
+        if total >= 1440:
+            break
+        in_a_day += 1
+    engine_items = _items(items)
+    fitted = _fsrs(tuple(current)).compute_parameters(
+        engine_items,
+        card_ids=list(card_ids),
+        enable_short_term=True,
+        num_relearning_steps=in_a_day,
+        training_config=_engine.TrainingConfig(num_epochs=8),
+    )
+    after = check_parameters(fitted)
+    before_eval = _fsrs(tuple(current)).evaluate(engine_items)
+    after_eval = _fsrs(after).evaluate(engine_items)
+    return Fit(
+        reviews=reviews,
+        items=len(items),
+        before=tuple(current),
+        after=after,
+        log_loss_before=float(before_eval.log_loss),
+        log_loss_after=float(after_eval.log_loss),
+        rmse_before=float(before_eval.rmse_bins),
+        rmse_after=float(after_eval.rmse_bins),
+    )
+
+
+def reschedule_interval(
+    stability: float,
+    desired_retention: float,
+    previous: int,
+    *,
+    card_id: int,
+    reps: int,
+    parameters: Sequence[float] = DEFAULT_PARAMETERS,
+    fuzz: bool = True,
+    maximum_interval: int = 36500,
+) -> int:
+    """A review card's interval for its memory at a new desired retention or parameters
+    (Anki's 'Reschedule cards on change'): the engine's interval, never shrunk by fuzz below
+    the interval before its last review, fuzzed with the seed of the card's last answer."""
+    interval = _fsrs(tuple(parameters)).next_interval(stability, desired_retention, 0)
+    maximum = max(maximum_interval, 1)
+    minimum = max(_minimum_fuzz_interval(interval, previous, maximum), 1)
+    factor = fuzz_factor((card_id + max(reps - 1, 0)) & _M64) if fuzz else None
+    return _with_fuzz(factor, interval, min(minimum, maximum), maximum)

@@ -89,6 +89,12 @@ class _CardCommon(_Strict):
         "saying what it touches on (e.g. 'A participant describes a suicide attempt.'). "
         "Without one, a sensitive card shows a generic note.",
     )
+    critical: bool = Field(
+        False,
+        description="A safety-critical fact a therapist must not forget (a contraindication, "
+        "an interaction, a screening rule): scheduled at the higher critical desired retention "
+        "(a setting, default 0.95) and marked in review and card details. true or false.",
+    )
 
     @property
     def sources(self) -> list[str]:

@@ -7,9 +7,15 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from typing import Any, Literal, NamedTuple
 
-from studyapp.core.scheduling import RETENTION_RANGE, SchedulerConfig
+from studyapp.core.scheduling import (
+    DEFAULT_PARAMETERS,
+    RETENTION_RANGE,
+    SchedulerConfig,
+    check_parameters,
+)
 from studyapp.store.database import Engine
 from studyapp.store.library import read_settings, write_settings
+from studyapp.store.presets import default_preset
 
 __all__ = ["LIMITS", "Limit", "Settings", "load_settings", "parse_steps", "save_settings"]
 
@@ -23,6 +29,7 @@ class Limit(NamedTuple):
 
 LIMITS = {
     "desired_retention": Limit(*RETENTION_RANGE),
+    "critical_retention": Limit(*RETENTION_RANGE),
     "rollover_hour": Limit(0, 23),
     "font_size": Limit(8, 40),
     "leech_threshold": Limit(0, 99),
@@ -46,9 +53,14 @@ class Settings:
     """Everything a trainee can change.
 
     Attributes:
-        desired_retention: probability of recall FSRS aims for (0.70-0.99).
-        new_per_day: new cards introduced per study day, all decks together.
+        desired_retention: the Default deck preset's desired retention (0.70-0.99), read
+            from the presets; edit it in Deck options (each deck's own is its preset's).
+        new_per_day: new cards introduced per study day, all decks together (each deck
+            also has its own limit, its preset's).
         reviews_per_day: reviews per study day, all decks together.
+        critical_retention: the desired retention of safety-critical cards (0.70-0.99).
+        fsrs_parameters: FSRS weights fitted to the trainee's reviews (Optimize); empty for
+            the published defaults.
         learning_steps: minutes between the first answers of a new card.
         relearning_steps: minutes between answers after a lapse.
         rollover_hour: local hour when a new study day starts.
@@ -73,11 +85,20 @@ class Settings:
     exam_date: str = ""
     leech_threshold: int = 8
     leech_suspend: bool = False
+    critical_retention: float = 0.95
+    fsrs_parameters: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not _within(self, "desired_retention"):
             low, high = LIMITS["desired_retention"]
             raise ValueError(f"desired retention must be between {low:.2f} and {high:.2f}")
+        if not _within(self, "critical_retention"):
+            low, high = LIMITS["critical_retention"]
+            raise ValueError(
+                f"the critical cards' desired retention must be between {low:.2f} and {high:.2f}"
+            )
+        if self.fsrs_parameters:
+            object.__setattr__(self, "fsrs_parameters", check_parameters(self.fsrs_parameters))
         if self.new_per_day < 0 or self.reviews_per_day < 0:
             raise ValueError("daily limits cannot be negative")
         _check_steps(self.learning_steps, "learning steps")
@@ -106,12 +127,18 @@ class Settings:
         """The exam date, if one is set."""
         return date.fromisoformat(self.exam_date) if self.exam_date else None
 
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        """The FSRS parameters in use: the fitted ones, else the published defaults."""
+        return self.fsrs_parameters or DEFAULT_PARAMETERS
+
     def scheduler_config(self) -> SchedulerConfig:
         return SchedulerConfig(
             desired_retention=self.desired_retention,
             learning_steps=self.learning_steps,
             relearning_steps=self.relearning_steps,
             fuzz=self.fuzz,
+            parameters=self.parameters,
             rollover_hour=self.rollover_hour,
         )
 
@@ -119,12 +146,16 @@ class Settings:
         return replace(self, **changes)
 
 
+_FROM_PRESET = "desired_retention"
+"""Kept in the Default deck preset, not in the settings rows."""
+
+
 def load_settings(engine: Engine) -> Settings:
     """The stored settings; defaults for anything unset or unreadable."""
     rows = read_settings(engine)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {_FROM_PRESET: default_preset(engine).desired_retention}
     for f in fields(Settings):
-        if f.name in rows:
+        if f.name in rows and f.name != _FROM_PRESET:
             try:
                 value = json.loads(rows[f.name])
             except ValueError:
@@ -137,8 +168,14 @@ def load_settings(engine: Engine) -> Settings:
 
 
 def save_settings(engine: Engine, settings: Settings) -> None:
-    """Store every setting in one transaction."""
-    write_settings(engine, {key: json.dumps(value) for key, value in asdict(settings).items()})
+    """Store every setting in one transaction (the desired retention in the Default preset)."""
+    values = asdict(settings)
+    retention = values.pop(_FROM_PRESET)
+    write_settings(
+        engine,
+        {key: json.dumps(value) for key, value in values.items()},
+        default_retention=retention,
+    )
 
 
 def parse_steps(text_: str) -> tuple[float, ...]:

@@ -26,6 +26,7 @@ from studyapp.store import queries, steering
 from studyapp.store.database import Db, Engine, raw_connection
 from studyapp.store.errors import mapped
 from studyapp.store.library import SourceRow
+from studyapp.store.presets import Preset, presets_of_decks
 from studyapp.store.queries import CardCounts, DueQuery
 from studyapp.store.steering import SteeringState
 
@@ -92,6 +93,9 @@ class CardView:
     content_note: str | None = None
     """The author's short note shown before a sensitive card's question (plain text)."""
     critical: bool = False
+    """A safety-critical fact: marked in review and details, kept at a higher retention."""
+    desired_retention: float = 0.90
+    """The retention this card is scheduled at (the critical one, or its deck preset's)."""
     module: int | None = None
     replaced_by: str | None = None
     retired: bool = False
@@ -195,9 +199,25 @@ class _Today:
     """What the session knows about the current study day (see :class:`StudySession`)."""
 
     day_start_ms: int
-    new_done: int
-    reviews_done: int
+    done: dict[str, list[int]]
+    """Per deck: [new cards introduced, reviews answered] today."""
     touched: set[str]
+    presets: dict[str, Preset]
+    """The preset of each deck in the scope (their daily limits)."""
+
+    def total(self, index: int) -> int:
+        return sum(counts[index] for counts in self.done.values())
+
+    def left(self, index: int) -> dict[str, int]:
+        """Per deck of the scope: what its own limit still allows today."""
+        return {
+            deck: max(
+                0,
+                (preset.new_per_day if index == 0 else preset.reviews_per_day)
+                - self.done.get(deck, [0, 0])[index],
+            )
+            for deck, preset in self.presets.items()
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,10 +287,13 @@ class StudySession:
         self._closer()
 
     def apply_settings(self, settings: Settings) -> None:
-        """Use new limits and scheduler settings from the next card on."""
+        """Use new limits, deck options and scheduler settings from the next card on."""
         self.settings = settings
         self._scheduler = Scheduler(settings.scheduler_config(), tz=self._tz)
         self._next_states = None
+        self._today = None  # deck presets are read again
+        if self._current is not None:
+            self._current = self._load_view(self._current.card_id)
 
     # -- time ------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -282,9 +305,13 @@ class StudySession:
     def _today_cache(self, day_start_ms: int) -> _Today:
         today = self._today
         if today is None or today.day_start_ms != day_start_ms:
-            new_done, reviews_done = queries.done_today(self._db, day_start_ms=day_start_ms)
+            done = {
+                deck: list(counts)
+                for deck, counts in queries.done_today(self._db, day_start_ms=day_start_ms).items()
+            }
             touched = queries.touched_notes(self._db, day_start_ms=day_start_ms)
-            today = self._today = _Today(day_start_ms, new_done, reviews_done, touched)
+            decks = presets_of_decks(self._db, self.scope.deck_ids)
+            today = self._today = _Today(day_start_ms, done, touched, decks)
         return today
 
     def _due_query(self) -> DueQuery:
@@ -297,8 +324,10 @@ class StudySession:
             day_start_ms=day_start_ms,
             day_end=int(day.end.timestamp()),
             deck_ids=self.scope.deck_ids,
-            new_left=max(0, self.settings.new_per_day - today.new_done),
-            reviews_left=max(0, self.settings.reviews_per_day - today.reviews_done),
+            new_left=max(0, self.settings.new_per_day - today.total(0)),
+            reviews_left=max(0, self.settings.reviews_per_day - today.total(1)),
+            deck_new_left=today.left(0),
+            deck_reviews_left=today.left(1),
         )
 
     # -- queue -----------------------------------------------------------------------------
@@ -327,17 +356,19 @@ class StudySession:
         counts = self.counts()
         return counts.new + counts.learning + counts.review
 
-    def _states(self, card_id: CardId, state: MemoryState, now: datetime) -> NextStates:
+    def _states(self, card: CardView, state: MemoryState, now: datetime) -> NextStates:
         """The four outcomes for a card in ``state``, computed once per card and state.
 
         The grade buttons' labels and the answer use the same outcomes, as Anki applies the
         states it showed: the label on a button is what pressing it does.
         """
         cached = self._next_states
-        if cached is not None and cached[0] == card_id and cached[1] == state:
+        if cached is not None and cached[0] == card.card_id and cached[1] == state:
             return cached[2]
-        states = self._scheduler.next_states(state, now, card_id=card_id)
-        self._next_states = (card_id, state, states)
+        states = self._scheduler.next_states(
+            state, now, card_id=card.card_id, desired_retention=card.desired_retention
+        )
+        self._next_states = (card.card_id, state, states)
         return states
 
     def preview(self, card: CardView | None = None) -> dict[Rating, AnswerPreview]:
@@ -346,7 +377,7 @@ class StudySession:
         if card is None:
             return {}
         now = self.now()
-        states = self._states(card.card_id, card.state, now)
+        states = self._states(card, card.state, now)
         return {
             rating: AnswerPreview(
                 rating, self._scheduler.apply(card.state, states[rating], now), states.label(rating)
@@ -381,7 +412,7 @@ class StudySession:
         leech: SteeringState | None = None
         with queries.write_transaction(self._db) as db:
             before = queries.load_state(db, card.card_id)
-            states = self._states(card.card_id, before, now)
+            states = self._states(card, before, now)
             after = self._scheduler.apply(before, states[rating], now)
             review_id = queries.apply_answer(
                 db,
@@ -417,10 +448,11 @@ class StudySession:
         today = self._today
         if today is not None and today.day_start_ms <= int(now.timestamp() * 1000):
             today.touched.add(card.note_id)
+            done = today.done.setdefault(card.deck_id, [0, 0])
             if before.queue is Queue.NEW:
-                today.new_done += 1
+                done[0] += 1
             elif before.queue is Queue.REVIEW:
-                today.reviews_done += 1
+                done[1] += 1
         self.summary.studied += 1
         self.summary.seconds += duration_ms / 1000
         self.summary.ratings[int(rating)] += 1
@@ -622,6 +654,9 @@ class StudySession:
             sensitive=bool(row.sensitive),
             content_note=row.content_note,
             critical=bool(row.critical),
+            desired_retention=(
+                self.settings.critical_retention if row.critical else row.preset_retention
+            ),
             module=row.module,
             replaced_by=row.replaced_by,
             retired=bool(row.retired),

@@ -202,8 +202,11 @@ def read_settings(engine: Engine) -> dict[str, str]:
         return {str(k): str(v) for k, v in conn.execute(text("SELECT key, value FROM setting"))}
 
 
-def write_settings(engine: Engine, values: dict[str, str]) -> None:
-    """Store ``values`` (key -> JSON text) in one transaction."""
+def write_settings(
+    engine: Engine, values: dict[str, str], *, default_retention: float | None = None
+) -> None:
+    """Store ``values`` (key -> JSON text) in one transaction, and with
+    ``default_retention`` the Default deck preset's desired retention."""
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -212,6 +215,14 @@ def write_settings(engine: Engine, values: dict[str, str]) -> None:
             ),
             [{"k": key, "v": value} for key, value in values.items()],
         )
+        if default_retention is not None:
+            conn.execute(
+                text(
+                    "INSERT INTO preset (id, name, desired_retention) VALUES (1, 'Default', :r) "
+                    "ON CONFLICT(id) DO UPDATE SET desired_retention = excluded.desired_retention"
+                ),
+                {"r": default_retention},
+            )
 
 
 # -- copies ----------------------------------------------------------------------------------

@@ -32,3 +32,73 @@ def data_migration(name: str) -> Callable[[DataMigration], DataMigration]:
         return function
 
     return register
+
+
+@data_migration("2026-11-default-preset-keeps-the-retention")
+def _default_preset_from_settings(db: sqlite3.Connection) -> None:
+    """The desired retention was one setting; it is now the Default deck preset's (issue 12).
+
+    A store that had set it keeps it, in the Default preset, which every deck starts on.
+    """
+    import json
+
+    row = db.execute("SELECT value FROM setting WHERE key = 'desired_retention'").fetchone()
+    if row is None:
+        return
+    try:
+        retention = float(json.loads(row[0]))
+    except (TypeError, ValueError):
+        retention = None
+    if retention is not None and 0.70 <= retention <= 0.99:
+        db.execute(
+            "INSERT INTO preset (id, name, desired_retention) VALUES (1, 'Default', ?) "
+            "ON CONFLICT(id) DO UPDATE SET desired_retention = excluded.desired_retention",
+            (retention,),
+        )
+    db.execute("DELETE FROM setting WHERE key = 'desired_retention'")
+
+
+@data_migration("2026-11-memory-from-history-in-study-days")
+def _memory_from_history(db: sqlite3.Connection) -> None:
+    """Memory states were computed with elapsed time in 24-hour periods (issue 12): replay
+    every card's review log with study days, as Anki counts them, with the store's FSRS
+    parameters and rollover hour. Review cards also get their interval in days, which an
+    older store did not keep (from their last review to their due date). The log itself is
+    not touched; this runs inside the upgrade's one transaction."""
+    import json
+
+    from studyapp.core.scheduling import DEFAULT_PARAMETERS, check_parameters
+    from studyapp.core.studyday import study_day, utc_now
+    from studyapp.store.memory import recompute_memory
+
+    stored = dict(
+        db.execute(
+            "SELECT key, value FROM setting WHERE key IN ('rollover_hour', 'fsrs_parameters')"
+        ).fetchall()
+    )
+    try:
+        rollover = int(json.loads(stored.get("rollover_hour", "4")))
+        if not 0 <= rollover <= 23:
+            rollover = 4
+    except (TypeError, ValueError):
+        rollover = 4
+    try:
+        parameters = check_parameters(json.loads(stored.get("fsrs_parameters", "[]")))
+    except (TypeError, ValueError):
+        parameters = DEFAULT_PARAMETERS
+    # Study days from the last review's to the due date's (old dues were the last review's
+    # moment N days later; newer ones the start of the due study day: both give N).
+    now = utc_now()
+    offset = now.astimezone().utcoffset()
+    shift = (int(offset.total_seconds()) if offset else 0) - rollover * 3600
+    db.execute(
+        "UPDATE card SET interval = MAX(1, (due + :s) / 86400 - (last_review + :s) / 86400)"
+        " WHERE queue = 2 AND last_review IS NOT NULL AND interval = 0",
+        {"s": shift},
+    )
+    db.execute(
+        "UPDATE card SET interval = MAX(1, CAST(ROUND(COALESCE(stability, 1)) AS INTEGER))"
+        " WHERE queue = 3 AND interval = 0"
+    )
+    next_day_at = int(study_day(now, rollover_hour=rollover).end.timestamp())
+    recompute_memory(db, parameters=parameters, next_day_at=next_day_at)

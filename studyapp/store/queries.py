@@ -110,8 +110,11 @@ class DueQuery:
         day_end: end of the study day, epoch seconds: review cards due before it are due today.
         learn_ahead: seconds a learning card may be shown early when nothing else is due.
         deck_ids: the decks to study; None for all.
-        new_left: new cards still allowed today.
-        reviews_left: reviews still allowed today.
+        new_left: new cards still allowed today, all decks together.
+        reviews_left: reviews still allowed today, all decks together.
+        deck_new_left: new cards each deck of the scope still allows today (its preset's
+            limit less what it introduced); None: no per-deck limits.
+        deck_reviews_left: the same for reviews.
     """
 
     now: int
@@ -121,6 +124,16 @@ class DueQuery:
     deck_ids: tuple[str, ...] | None = None
     new_left: int = 20
     reviews_left: int = 200
+    deck_new_left: Mapping[str, int] | None = None
+    deck_reviews_left: Mapping[str, int] | None = None
+
+
+def _in_decks(deck_ids: Sequence[str] | None, prefix: str = "d") -> tuple[str, dict[str, Any]]:
+    if deck_ids is None:
+        return "", {}
+    names = [f"{prefix}{i}" for i in range(len(deck_ids))]
+    placeholders = ", ".join(f":{n}" for n in names)
+    return f" AND c.deck_id IN ({placeholders})", dict(zip(names, deck_ids, strict=True))
 
 
 _STUDYABLE = "c.retired = 0 AND c.suspended = 0 AND c.buried_until <= :now"
@@ -128,11 +141,19 @@ _STUDYABLE = "c.retired = 0 AND c.suspended = 0 AND c.buried_until <= :now"
 
 
 def _scope(query: DueQuery) -> tuple[str, dict[str, Any]]:
-    if query.deck_ids is None:
-        return "", {}
-    names = [f"d{i}" for i in range(len(query.deck_ids))]
-    placeholders = ", ".join(f":{n}" for n in names)
-    return f" AND c.deck_id IN ({placeholders})", dict(zip(names, query.deck_ids, strict=True))
+    return _in_decks(query.deck_ids)
+
+
+def _open_decks(query: DueQuery, left: Mapping[str, int] | None) -> tuple[str, ...] | None:
+    """The decks of the scope whose own limit still allows a card today (None: every deck
+    may give one, no restriction needed)."""
+    if left is None:
+        return query.deck_ids
+    scope = query.deck_ids if query.deck_ids is not None else tuple(left)
+    open_ = tuple(d for d in scope if left.get(d, 1) > 0)
+    if query.deck_ids is None and len(open_) == len(left):
+        return None
+    return open_
 
 
 # CROSS JOIN keeps today's answers (by the reviewed_at index) the outer loop: with a plain
@@ -178,20 +199,24 @@ def next_card_id(
     )
     row = db.execute(learning, params | {"limit": query.now}).fetchone()
     found = None if row is None else CardId(row[0])
-    if found is None and query.reviews_left > 0:
+    review_decks = _open_decks(query, query.deck_reviews_left)
+    if found is None and query.reviews_left > 0 and review_decks != ():
+        decks, deck_params = _in_decks(review_decks, "r")
         found = _first_untouched(
             db,
             f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_REVIEW} "
-            f"AND c.due < :day_end{scope} ORDER BY c.due, c.id",
-            params,
+            f"AND c.due < :day_end{decks} ORDER BY c.due, c.id",
+            params | deck_params,
             touched,
         )
-    if found is None and query.new_left > 0:
+    new_decks = _open_decks(query, query.deck_new_left)
+    if found is None and query.new_left > 0 and new_decks != ():
+        decks, deck_params = _in_decks(new_decks, "n")
         found = _first_untouched(
             db,
-            f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}{scope} "
+            f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}{decks} "
             "ORDER BY c.new_order, c.id",
-            params,
+            params | deck_params,
             touched,
         )
     if found is None:
@@ -260,39 +285,81 @@ def total_cards(conn: Connection) -> dict[str, int]:
 def count_due_capped(db: sqlite3.Connection, query: DueQuery) -> CardCounts:
     """New, learning and review cards left today in ``query``'s scope, within its limits.
 
-    Each count stops at its daily limit, so the cost follows the limits, not the
-    collection's size; the review screen calls this after every answer.
+    Each count stops at its daily limit (each deck's own, then all decks' together), so the
+    cost follows the limits, not the collection's size; the review screen calls this after
+    every answer.
     """
     scope, params = _scope(query)
-    params |= {
-        "now": query.now,
-        "day_end": query.day_end,
-        "new_left": query.new_left,
-        "rev_left": query.reviews_left,
-    }
-    sql = (
-        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE {_STUDYABLE} "
-        f"AND c.queue = {_NEW}"
-        f"{scope} LIMIT :new_left)), "
-        f"(SELECT COUNT(*) FROM card c WHERE {_STUDYABLE} AND c.queue IN ({_LEARNING}) "
-        f"AND c.due < :day_end{scope}), "
-        f"(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE {_STUDYABLE} "
-        f"AND c.queue = {_REVIEW} "
-        f"AND c.due < :day_end{scope} LIMIT :rev_left))"
+    params |= {"now": query.now, "day_end": query.day_end}
+    learning = (
+        f"SELECT COUNT(*) FROM card c WHERE {_STUDYABLE} AND c.queue IN ({_LEARNING}) "
+        f"AND c.due < :day_end{scope}"
     )
-    new, learning, review = db.execute(sql, params).fetchone()
-    return CardCounts(new=int(new), learning=int(learning), review=int(review))
+    parts = [
+        _capped(query, query.deck_new_left, query.new_left, f"c.queue = {_NEW}", "n", params),
+        f"({learning})",
+        _capped(
+            query,
+            query.deck_reviews_left,
+            query.reviews_left,
+            f"c.queue = {_REVIEW} AND c.due < :day_end",
+            "r",
+            params,
+        ),
+    ]
+    new, learning_count, review = db.execute(f"SELECT {', '.join(parts)}", params).fetchone()
+    return CardCounts(
+        new=min(int(new), query.new_left),
+        learning=int(learning_count),
+        review=min(int(review), query.reviews_left),
+    )
 
 
-def done_today(db: sqlite3.Connection, *, day_start_ms: int) -> tuple[int, int]:
-    """(new cards introduced, reviews answered) in the current study day, all decks."""
-    row = db.execute(
-        f"SELECT SUM(CASE WHEN queue_before = {_NEW} THEN 1 ELSE 0 END),"
-        f" SUM(CASE WHEN queue_before = {_REVIEW} THEN 1 ELSE 0 END)"
-        " FROM review WHERE reviewed_at >= :start AND kind = 0",
+def _capped(
+    query: DueQuery,
+    per_deck: Mapping[str, int] | None,
+    total: int,
+    where: str,
+    prefix: str,
+    params: dict[str, Any],
+) -> str:
+    """SQL counting the cards matching ``where``, at most ``total`` and, with ``per_deck``,
+    at most each deck's own allowance (one index range per deck, each with its LIMIT)."""
+    if per_deck is None:
+        scope, _ = _scope(query)
+        params[f"{prefix}_total"] = total
+        return (
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE {_STUDYABLE} AND {where}"
+            f"{scope} LIMIT :{prefix}_total))"
+        )
+    decks = query.deck_ids if query.deck_ids is not None else tuple(per_deck)
+    terms = []
+    for i, deck_id in enumerate(decks):
+        left = min(per_deck.get(deck_id, total), total)
+        if left <= 0:
+            continue
+        params[f"{prefix}d{i}"] = deck_id
+        params[f"{prefix}l{i}"] = left
+        terms.append(
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.deck_id = :{prefix}d{i} "
+            f"AND {_STUDYABLE} AND {where} LIMIT :{prefix}l{i}))"
+        )
+    return "(" + (" + ".join(terms) or "0") + ")"
+
+
+def done_today(db: sqlite3.Connection, *, day_start_ms: int) -> dict[str, tuple[int, int]]:
+    """Per deck: (new cards introduced, reviews answered) in the current study day.
+
+    Scheduled answers only (kind 0): cram answers and manual changes use no allowance.
+    """
+    rows = db.execute(
+        f"SELECT c.deck_id, SUM(CASE WHEN r.queue_before = {_NEW} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN r.queue_before = {_REVIEW} THEN 1 ELSE 0 END)"
+        " FROM review r CROSS JOIN card c ON c.id = r.card_id"
+        " WHERE r.reviewed_at >= :start AND r.kind = 0 GROUP BY c.deck_id",
         {"start": day_start_ms},
-    ).fetchone()
-    return int(row[0] or 0), int(row[1] or 0)
+    )
+    return {str(deck): (int(new or 0), int(reviews or 0)) for deck, new, reviews in rows}
 
 
 def load_state(db: sqlite3.Connection, card_id: int) -> MemoryState:
@@ -440,6 +507,8 @@ class CardDetails(NamedTuple):
     buried_until: int
     flag: int
     leech: int
+    preset_retention: float
+    """The desired retention of the card's deck preset."""
     state: MemoryState
 
 
@@ -448,8 +517,10 @@ _CARD_DETAILS = (
     "n.tags, n.sources, n.cites, n.as_of, n.retired_reason, d.id, d.title, d.family, u.text, "
     "n.sensitive, n.content_note, n.critical, n.module, n.replaced_by, c.retired, "
     "c.suspended, c.buried_until, c.flag, c.leech, "
+    "COALESCE(p.desired_retention, p1.desired_retention, 0.9), "
     f"{', '.join('c.' + c for c in _STATE_COLUMNS)} "
     "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
+    "LEFT JOIN preset p ON p.id = d.preset_id LEFT JOIN preset p1 ON p1.id = 1 "
     "LEFT JOIN user_note u ON u.note_id = n.id WHERE c.id = ?"
 )
 

@@ -56,6 +56,7 @@ __all__ = [
     "DeckFolder",
     "DeckRow",
     "NoteRow",
+    "PresetRow",
     "ReviewRow",
     "ReviewTally",
     "Setting",
@@ -92,6 +93,8 @@ class DeckRow(SQLModel, table=True):
     active: bool = default(True)
     course: str = default("")
     """The id of the course (``course.yaml``) of the deck's folder; '' without one."""
+    preset_id: int = default(1)
+    """The deck's options (:class:`PresetRow`); 1 is the Default preset."""
 
 
 class NoteRow(SQLModel, table=True):
@@ -207,6 +210,21 @@ class ReviewTally(SQLModel, table=True):
     ivl: int = Field(primary_key=True, description="0 under a day, 1 young, 2 mature.")
     answers: int = default(0)
     ms: int = default(0, description="Time spent on these answers, milliseconds.")
+
+
+class PresetRow(SQLModel, table=True):
+    """Deck options several decks can share, as Anki's presets: the desired retention of the
+    decks' cards (safety-critical cards have their own, a setting) and each deck's daily
+    limits. Preset 1 is the Default one: every deck starts on it, and until it is first
+    edited it has no row (its values are then these defaults, see store/presets.py)."""
+
+    __tablename__ = "preset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    desired_retention: float = default(0.9)
+    new_per_day: int = default(20)
+    reviews_per_day: int = default(200)
 
 
 class Setting(SQLModel, table=True):

@@ -18,8 +18,9 @@ Input (JSON): ``{"sequences": [{"seed": int, "ratings": [1-4, ...], "start": epo
 [[reps, interval], ...],
 "offset_minutes": int (the simulated fixed UTC offset), "rollover": int,
 "learning_steps": [...], "relearning_steps": [...], "desired_retention": float,
-"parameters": [...]}``. Output: one JSON object with, per sequence, the card id and each
-step's moment, the rating, the four labels and the four outcomes.
+"parameters": [...], "maximum_interval": days}``. Output: one JSON object with, per sequence,
+the card id, each step's moment, rating, four labels and four outcomes, and the memory state
+Anki replays from the card's log; and Anki's fuzz for ``fuzz_checks``.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
             conf["lapse"]["delays"] = job["relearning_steps"]
             conf["desiredRetention"] = retention
             conf["fsrsParams6"] = job["parameters"]
-            conf["rev"]["maxIvl"] = 36500
+            conf["rev"]["maxIvl"] = job["maximum_interval"]
             conf["new"]["perDay"] = 9999
             conf["rev"]["perDay"] = 9999
             col.decks.update_config(conf)
@@ -147,6 +148,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
             states = col._backend.get_scheduling_states(card_id)
             labels = list(col.sched.describe_next_states(states))
             outcomes = {name: outcome(getattr(states, name)) for name in names.values()}
+            logged = set(col.db.list("SELECT id FROM revlog WHERE cid = ?", card_id))
             col.sched.answer_card(
                 CardAnswer(
                     card_id=card_id,
@@ -157,12 +159,14 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
                     milliseconds_taken=3000,
                 )
             )
+            (revlog_id,) = set(col.db.list("SELECT id FROM revlog WHERE cid = ?", card_id)) - logged
             answered = col.get_card(card_id)
             chosen = outcomes[names[rating]]
             steps.append(
                 {
                     "at": moment,
                     "rating": rating,
+                    "revlog_id": revlog_id,
                     "labels": labels,
                     "outcomes": outcomes,
                     "card": {
@@ -190,7 +194,30 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
                 # 06:00-23:59 with a 04:00 rollover: realistic, and never 02:00-04:00, when
                 # Anki's test mode moves its clock back two hours.
                 moment = start + rng.randint(2 * 3600, 20 * 3600 - 60)
-        results.append({"card_id": card_id, "steps": steps})
+        # Anki's memory state from the card's review log, as at the last answer's study day:
+        # the log's times are shifted as the answers were, then Anki replays it.
+        timing = col._backend.sched_timing_today()
+        shift = timing.next_day_at - next_day_at(steps[-1]["at"], offset, rollover)
+        # (Each answer's own entry: Anki may give an entry a later id than the real clock's
+        # when that id is taken, so the ids are not in the answers' order.)
+        for index, step in enumerate(steps):
+            col.db.execute(
+                "UPDATE revlog SET id = ? WHERE id = ?",
+                -(index + 1),
+                step.pop("revlog_id"),
+            )
+        for index, step in enumerate(steps):
+            col.db.execute(
+                "UPDATE revlog SET id = ? WHERE id = ?", (step["at"] + shift) * 1000, -(index + 1)
+            )
+        state = col._backend.compute_memory_state(card_id).state
+        results.append(
+            {
+                "card_id": card_id,
+                "steps": steps,
+                "history_memory": {"s": state.stability, "d": state.difficulty},
+            }
+        )
     # Anki's fuzz on its own: the days it adds to intervals of a card, for each repetition.
     fuzz = []
     for reps, interval in job.get("fuzz_checks", []):

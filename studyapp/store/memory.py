@@ -1,0 +1,210 @@
+"""Memory states from the review log, and rescheduling review cards (issue 12).
+
+Both run in the caller's write transaction on a DB-API connection: the named data migration
+(:mod:`studyapp.store.migrations`) and the services that change FSRS parameters or a desired
+retention. The review log is only read, except for one manual-change row (kind 2) per
+rescheduled card, as DECISIONS 4 has it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
+
+from studyapp.core.model import Queue
+from studyapp.core.scheduling import (
+    LoggedAnswer,
+    fsrs_history,
+    memory_from_histories,
+    reschedule_interval,
+    training_items,
+)
+
+__all__ = [
+    "RescheduleCard",
+    "logged_answers",
+    "recompute_memory",
+    "reschedule",
+    "review_cards",
+    "training_set",
+]
+
+_LOG = (
+    "SELECT card_id, reviewed_at / 1000, rating, queue_before, queue_after, kind "
+    "FROM review ORDER BY card_id, reviewed_at, id"
+)
+
+
+def logged_answers(db: sqlite3.Connection) -> Iterator[tuple[int, list[LoggedAnswer]]]:
+    """Every card's review log, oldest answer first, card by card."""
+    card: int | None = None
+    answers: list[LoggedAnswer] = []
+    make = LoggedAnswer._make
+    for row in db.execute(_LOG):
+        if row[0] != card:
+            if card is not None:
+                yield card, answers
+            card, answers = row[0], []
+        answers.append(make(row[1:]))
+    if card is not None:
+        yield card, answers
+
+
+def recompute_memory(
+    db: sqlite3.Connection, *, parameters: Sequence[float], next_day_at: int
+) -> int:
+    """Replace every card's stability and difficulty by FSRS's replay of its review log with
+    ``parameters``, days counted back from ``next_day_at`` (the next rollover, epoch seconds),
+    as Anki does when its parameters change. Cards without a complete log (no learning
+    answers since their last reset) keep their state. The log is not written. Returns the
+    number of cards updated."""
+    ids: list[int] = []
+    histories: list[list[tuple[int, int]]] = []
+    for card_id, answers in logged_answers(db):
+        history = fsrs_history(answers, next_day_at)
+        if history:
+            ids.append(card_id)
+            histories.append(history)
+    states = memory_from_histories(histories, parameters)
+    db.executemany(
+        "UPDATE card SET stability = ?, difficulty = ? WHERE id = ? AND queue != 0",
+        [(s, d, card_id) for card_id, (s, d) in zip(ids, states, strict=True)],
+    )
+    return len(ids)
+
+
+def training_set(
+    db: sqlite3.Connection, *, next_day_at: int
+) -> tuple[list[list[tuple[int, int]]], list[int], int]:
+    """The optimizer's input from the review log (scheduled answers only): items in time
+    order, each item's card id, and the number of answers read."""
+    entries: list[tuple[int, int, list[tuple[int, int]]]] = []
+    reviews = 0
+    for card_id, answers in logged_answers(db):
+        items = training_items(answers, next_day_at)
+        if items:
+            reviews += len(items[-1][1])
+        entries.extend((at, card_id, item) for at, item in items)
+    entries.sort(key=lambda e: e[0])
+    return [e[2] for e in entries], [e[1] for e in entries], reviews
+
+
+class RescheduleCard(NamedTuple):
+    """A review card whose due date follows its desired retention."""
+
+    id: int
+    stability: float
+    difficulty: float | None
+    reps: int
+    lapses: int
+    last_review: int
+    due: int
+    interval: int
+    previous: int
+    """The interval before its last review (fuzz does not go below it)."""
+    desired_retention: float
+
+
+def review_cards(
+    db: sqlite3.Connection,
+    *,
+    deck_ids: Sequence[str] | None,
+    critical: bool | None,
+    critical_retention: float,
+) -> list[RescheduleCard]:
+    """Review cards (not retired, not suspended) with a memory state: of ``deck_ids`` (all
+    when None), only critical or only other ones when ``critical`` says so; each with the
+    desired retention it is scheduled at."""
+    sql = (
+        "SELECT c.id, c.stability, c.difficulty, c.reps, c.lapses, c.last_review, c.due, "
+        "c.interval, "
+        "(SELECT r.before FROM review r WHERE r.card_id = c.id AND r.kind = 0 "
+        "ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1), n.critical, "
+        "COALESCE(p.desired_retention, p1.desired_retention, 0.9) "
+        "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
+        "LEFT JOIN preset p ON p.id = d.preset_id LEFT JOIN preset p1 ON p1.id = 1 "
+        "WHERE c.queue = ? AND c.retired = 0 AND c.suspended = 0 "
+        "AND c.stability IS NOT NULL AND c.last_review IS NOT NULL"
+    )
+    params: list[object] = [int(Queue.REVIEW)]
+    if deck_ids is not None:
+        sql += f" AND c.deck_id IN ({', '.join('?' * len(deck_ids))})"
+        params.extend(deck_ids)
+    if critical is not None:
+        sql += " AND n.critical = ?"
+        params.append(int(critical))
+    out = []
+    for row in db.execute(sql, params):
+        before, is_critical, retention = row[8:]
+        previous = 0
+        if before:
+            try:
+                previous = int(json.loads(before).get("interval") or 0)
+            except (TypeError, ValueError):
+                previous = 0
+        out.append(
+            RescheduleCard._make(
+                (*row[:8], previous, critical_retention if is_critical else retention)
+            )
+        )
+    return out
+
+
+def reschedule(
+    db: sqlite3.Connection,
+    cards: Sequence[RescheduleCard],
+    *,
+    parameters: Sequence[float],
+    due_of: Callable[[int, int], int],
+    now_ms: int,
+    fuzz: bool = True,
+    maximum_interval: int = 36500,
+) -> int:
+    """Give each card the interval its memory has at its desired retention, counted from
+    its last review, and log the change (a kind-2 review row with the state before).
+    ``due_of(last_review, interval)`` gives the due moment (epoch seconds) of an interval
+    counted in study days from the study day of ``last_review``. Returns the cards whose due
+    date moved."""
+    moved = 0
+    updates = []
+    rows = []
+    for card in cards:
+        interval = reschedule_interval(
+            card.stability,
+            card.desired_retention,
+            card.previous,
+            card_id=card.id,
+            reps=card.reps,
+            parameters=parameters,
+            fuzz=fuzz,
+            maximum_interval=maximum_interval,
+        )
+        due = due_of(card.last_review, interval)
+        if due == card.due and interval == card.interval:
+            continue
+        moved += 1
+        updates.append((due, interval, card.id))
+        before = {
+            "queue": int(Queue.REVIEW),
+            "step": None,
+            "stability": card.stability,
+            "difficulty": card.difficulty,
+            "due": card.due,
+            "last_review": card.last_review,
+            "reps": card.reps,
+            "lapses": card.lapses,
+            "interval": card.interval,
+        }
+        rows.append(
+            (card.id, now_ms, int(Queue.REVIEW), int(Queue.REVIEW), card.stability, due, before)
+        )
+    db.executemany("UPDATE card SET due = ?, interval = ? WHERE id = ?", updates)
+    db.executemany(
+        "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
+        "queue_after, stability_after, due_after, before, kind) VALUES (?, ?, 0, 0, ?, ?, ?, ?, "
+        "?, 2)",
+        [(*r[:6], json.dumps(r[6])) for r in rows],
+    )
+    return moved
