@@ -109,7 +109,10 @@ def store_rows(data_dir: Path) -> dict[str, list[tuple[object, ...]]]:
     uri = (data_dir / DB_FILENAME).resolve().as_uri() + "?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
         tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {t: sorted(db.execute(f'SELECT * FROM "{t}"'), key=repr) for t in tables}
+        rows = {t: sorted(db.execute(f'SELECT * FROM "{t}"'), key=repr) for t in tables}
+        # When a store was created is no content: the names of the migrations it recorded are.
+        rows["data_migration"] = [r[:1] for r in rows.get("data_migration", [])]
+        return rows
 
 
 def test_sync_with_errors_changes_nothing_and_exits_one(tmp_path: Path, deck_dir: Path) -> None:

@@ -109,10 +109,10 @@ class OverviewModel(QAbstractItemModel):
         self._families = []
         for position, family in enumerate(overview.families):
             row = _Row(
-                family.title, "", family.counts, ScopeChoice.family(family.id), None, position
+                family.title, "", family.today, ScopeChoice.family(family.id), None, position
             )
             row.children = [
-                _Row(deck.title, deck.description, deck.counts, ScopeChoice.deck(deck.id), row, i)
+                _Row(deck.title, deck.description, deck.today, ScopeChoice.deck(deck.id), row, i)
                 for i, deck in enumerate(family.decks)
             ]
             self._families.append(row)
@@ -122,9 +122,9 @@ class OverviewModel(QAbstractItemModel):
 
     def _update_counts(self, overview: Overview) -> None:
         for row, family in zip(self._families, overview.families, strict=True):
-            self._set_counts(row, family.counts)
+            self._set_counts(row, family.today)
             for child, deck in zip(row.children, family.decks, strict=True):
-                self._set_counts(child, deck.counts)
+                self._set_counts(child, deck.today)
 
     def _set_counts(self, row: _Row, counts: CardCounts) -> None:
         if row.counts != counts:

@@ -57,13 +57,16 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class DeckSummary:
-    """One deck in the overview, with today's counts (before daily limits)."""
+    """One deck in the overview: its cards by where they stand (before daily limits), and
+    what it gives today within its own daily limits (its preset's; the all-decks limits
+    apply to the totals, :attr:`Overview.due_today`)."""
 
     id: str
     title: str
     family: str
     description: str
     counts: CardCounts
+    today: CardCounts = CardCounts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,8 @@ class FamilySummary:
     title: str
     decks: tuple[DeckSummary, ...]
     counts: CardCounts
+    today: CardCounts = CardCounts()
+    """The sum of its decks' :attr:`DeckSummary.today`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,24 +486,42 @@ class Library:
                     counts[deck_id] = replace(counts.get(deck_id, CardCounts()), total=total)
             decks = stored.active_decks(conn)
             reviews = stored.review_count(conn)
+        # The session comes after the queries above, so both use the one pooled connection.
+        session = self._session(clock=lambda: moment)  # reads only: fine when damaged
+        try:
+            due_today, next_due = session.counts(), session.next_due()
+            new_left, reviews_left = session.allowances()
+        finally:
+            session.close()
         by_family: dict[str, list[DeckSummary]] = {}
         for d in decks:
+            c = counts.get(d.id, CardCounts())
+            # Within the deck's own daily limits (its preset's), as Anki's deck list.
+            today = replace(
+                c,
+                new=min(c.new, new_left.get(d.id, c.new)),
+                review=min(c.review, reviews_left.get(d.id, c.review)),
+            )
             by_family.setdefault(d.family, []).append(
-                DeckSummary(d.id, d.title, d.family, d.description, counts.get(d.id, CardCounts()))
+                DeckSummary(d.id, d.title, d.family, d.description, c, today)
             )
         families = []
         for family in sorted(by_family, key=family_order):
             members = tuple(by_family[family])
-            family_counts = CardCounts()
+            family_counts = family_today = CardCounts()
             for deck in members:
                 family_counts = family_counts + deck.counts
-            families.append(FamilySummary(family, family_title(family), members, family_counts))
-        # The session comes after the queries above, so both use the one pooled connection.
-        session = self._session(clock=lambda: moment)  # reads only: fine when damaged
-        try:
-            return Overview(tuple(families), session.counts(), session.next_due(), reviews)
-        finally:
-            session.close()
+                family_today = family_today + deck.today
+            families.append(
+                FamilySummary(
+                    family,
+                    family_title(family),
+                    members,
+                    family_counts,
+                    family_today,
+                )
+            )
+        return Overview(tuple(families), due_today, next_due, reviews)
 
 
 @dataclass(frozen=True, slots=True)

@@ -351,6 +351,13 @@ class StudySession:
         """New, learning and review cards left today in this scope, within the daily limits."""
         return queries.count_due_capped(self._db, self._due_query())
 
+    def allowances(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Per deck of the scope: the new cards and the reviews its own daily limits still
+        allow today (its preset's limits less what was studied today)."""
+        self._due_query()
+        assert self._today is not None
+        return self._today.left(0), self._today.left(1)
+
     def remaining(self) -> int:
         """Cards left in this session today (the progress indicator's denominator)."""
         counts = self.counts()
