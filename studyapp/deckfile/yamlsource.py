@@ -355,7 +355,9 @@ _ASCII_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n\r"
 # (``[`` after ``key:`` and spaces, or opening a line after spaces and ``- `` entries; found
 # by one linear search, not a look back along the line from every ``[``, which a long line
 # full of brackets would make quadratic)
-_FLOW_OPENING = re.compile(r"(?::[ ]+|(?:^|\n)[ ]*(?:-[ ]+)*)\[")
+_FLOW_AFTER_KEY = re.compile(r":[ ]+\[")
+_FLOW_AT_LINE = re.compile(r"\n[ ]*(?:-[ ]+)*\[")  # (each with a literal first: a fast scan)
+_FLOW_AT_START = re.compile(r"[ ]*(?:-[ ]+)*\[")
 _SIMPLE_FLOW = re.compile(r"\[[ ]*(?:\w[\w.+/ -]*(?:,[ ]*\w[\w.+/ -]*)*)?\][ ]*(?:#.*)?\r?$", re.M)
 
 
@@ -383,8 +385,11 @@ def _fast_unsafe(text: str) -> bool:
     if "\r" in text and _LONE_CR.search(text):
         return True
     if "[" in text:
-        for opening in _FLOW_OPENING.finditer(text):
-            if not _SIMPLE_FLOW.match(text, opening.end() - 1):
+        openings = [_FLOW_AT_START.match(text)]
+        openings += _FLOW_AFTER_KEY.finditer(text)
+        openings += _FLOW_AT_LINE.finditer(text)
+        for opening in openings:
+            if opening is not None and not _SIMPLE_FLOW.match(text, opening.end() - 1):
                 return True
     return False
 
@@ -400,7 +405,8 @@ _NO_ALIASES = yaml_rs.AliasLimits(
 # which may start at the mapping's column; so a document nests at most twice as deep as the
 # widest run of spaces and ``-`` opening a line, plus the root and a one-line list.
 _FAST_MAX_RUN = MAX_DEPTH // 2 - 2
-_DEEP_LINE = re.compile(rf"(?:^|\n)[ -]{{{_FAST_MAX_RUN},}}")
+_DEEP_LINE = re.compile(rf"\n[ -]{{{_FAST_MAX_RUN}}}")  # (a literal first: a fast scan)
+_DEEP_START = re.compile(rf"[ -]{{{_FAST_MAX_RUN}}}")
 
 
 def _fast_bounded(text: str) -> bool:
@@ -413,7 +419,7 @@ def _fast_bounded(text: str) -> bool:
     block list's entry and list; a flow list's items and list), which bounds their number.
     A file beyond either bound is read by the located path, which counts exactly.
     """
-    if _DEEP_LINE.search(text):
+    if _DEEP_START.match(text) or _DEEP_LINE.search(text):
         return False
     count = text.count
     bound = 3 * count(":") + 2 * count("-") + count(",") + 2 * count("[") + 2
