@@ -1,13 +1,14 @@
-"""Checks across deck files: deck and card ids used twice, unknown source ids, successors
-that name no card."""
+"""Checks across deck files: deck and card ids used twice, unknown source ids and
+citations, successors that name no card."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from studyapp.core.markup import citations_in
 from studyapp.deckfile.messages import suggest
-from studyapp.deckfile.parsed import ParsedDeck
+from studyapp.deckfile.parsed import TEXT_FIELDS, CardStub, ParsedDeck
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import MAX_PROBLEMS_PER_FILE
 from studyapp.deckfile.schema import BibEntry
@@ -21,32 +22,37 @@ def check_collection(
     bibliography: dict[str, BibEntry],
     *,
     other_card_ids: dict[str, str] | None = None,
+    other_deck_ids: dict[str, str] | None = None,
 ) -> list[Problem]:
-    """Checks across files: repeated deck and card ids, unknown source ids, successors.
+    """Checks across files: repeated deck and card ids, unknown source ids and citations,
+    successors.
 
     Args:
-        decks: the decks read now (invalid ones are skipped).
+        decks: the decks read now (of a file with errors, its header and the cards the
+            checks can still read: see :attr:`ParsedDeck.entries`).
         bibliography: every known source id.
         other_card_ids: card id -> deck path for decks that are known but were not re-read
             (unchanged files already in the store).
+        other_deck_ids: deck id -> path of the decks known but not read now (another file
+            may not take their ids: a sync would take the deck over and retire its cards).
     """
     problems: list[Problem] = []
     known = set(bibliography)
     replacing: list[tuple[ParsedDeck, int, Any]] = []  # cards naming a successor
     card_owner: dict[str, str] = dict(other_card_ids or {})
     card_where: dict[str, str] = {}
-    deck_owner: dict[str, str] = {}
+    deck_owner: dict[str, str] = dict(other_deck_ids or {})
     unknown: dict[str, int] = {}  # unknown source ids per file
     for deck in decks:
-        if deck.model is None:
-            continue
-        deck_id = deck.model.deck.id
-        if deck_id in deck_owner:
-            message = f"deck id {deck_id!r} is also used by {deck_owner[deck_id]}"
-            node = locate(deck.root, ("deck", "id"))
-            problems.append(problem_at(deck.path, node, Severity.ERROR, message))
-        deck_owner.setdefault(deck_id, deck.path)
-        for index, card in enumerate(deck.model.cards):
+        header = deck.header
+        if header is not None:
+            deck_id = header.id
+            if deck_id in deck_owner:
+                message = f"deck id {deck_id!r} is also used by {deck_owner[deck_id]}"
+                node = locate(deck.root, ("deck", "id"))
+                problems.append(problem_at(deck.path, node, Severity.ERROR, message))
+            deck_owner.setdefault(deck_id, deck.path)
+        for index, card in deck.entries:
             card_id = card.id
             if card.replaced_by is not None:
                 replacing.append((deck, index, card))
@@ -56,6 +62,22 @@ def check_collection(
                 line, column = deck.position_of(index)
                 message = f"card id {card_id!r} is also used in {elsewhere}"
                 problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
+            for field_name, value in _texts_of(card):
+                if "[@" not in value:
+                    continue
+                for citation in citations_in(value):
+                    for source_id in citation.ids:
+                        if source_id in known:
+                            continue
+                        unknown[deck.path] = unknown.get(deck.path, 0) + 1
+                        if unknown[deck.path] > MAX_PROBLEMS_PER_FILE:
+                            continue
+                        line, column = deck.locate_in(("cards", index, field_name), f"@{source_id}")
+                        message = (
+                            f"card {card_id!r}: {field_name!r} cites [@{source_id}], which is "
+                            f"not in the bibliography{suggest(source_id, bibliography)}"
+                        )
+                        problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
             sources, cites = card.sources, card.cites
             if known.issuperset(sources) and (not cites or known.issuperset(cites)):
                 continue  # the usual case, checked at set speed
@@ -65,23 +87,32 @@ def check_collection(
                         unknown[deck.path] = unknown.get(deck.path, 0) + 1
                         if unknown[deck.path] > MAX_PROBLEMS_PER_FILE:
                             continue  # counted, not located (see below)
-                        node = locate(deck.root, ("cards", index, field_name))
+                        line, column = deck.locate_in(("cards", index, field_name), source_id)
                         message = (
                             f"card {card_id!r}: unknown {field_name} id "
                             f"{source_id!r}{suggest(source_id, bibliography)}"
                         )
-                        problems.append(problem_at(deck.path, node, Severity.ERROR, message))
+                        problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
     for path, count in unknown.items():
         if count > MAX_PROBLEMS_PER_FILE:
             message = (
                 f"only the first {MAX_PROBLEMS_PER_FILE} of this file's {count:,} unknown "
-                "source ids are shown; fix those and validate again"
+                "source and citation ids are shown; fix those and validate again"
             )
             problems.append(Problem(path, 1, 1, Severity.ERROR, message))
     all_ids = set(card_where) | set(card_owner)
+    all_ids.update(*(deck.unsalvaged_ids for deck in decks))
     for deck, index, card in replacing:
         if card.replaced_by not in all_ids:
             node = locate(deck.root, ("cards", index, "replaced_by"))
             message = f"card {card.id!r}: 'replaced_by' names no known card {card.replaced_by!r}"
             problems.append(problem_at(deck.path, node, Severity.ERROR, message))
     return problems
+
+
+def _texts_of(card: Any) -> list[tuple[str, str]]:
+    """(field, text) of each text a trainee reads on ``card`` (a model or a stub)."""
+    if isinstance(card, CardStub):
+        return list(card.texts.items())
+    fields = card.__dict__
+    return [(name, fields[name]) for name in TEXT_FIELDS if isinstance(fields.get(name), str)]

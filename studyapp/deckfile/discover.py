@@ -2,19 +2,47 @@
 
 Kept apart from :mod:`studyapp.deckfile.loader` so that a sync that finds every file
 unchanged (the app's start-up) never imports the YAML and validation machinery.
+
+``validate``, ``sync`` and the preview all find files here, so they read the same ones:
+
+- a folder is read with its subfolders (at most :data:`MAX_FOLDER_DEPTH` levels down);
+  hidden files and folders (``.git``, ``.github``, ``.vscode``) are not;
+- ``*.yaml`` and ``*.yml`` are matched without regard to case (``Deck.YAML`` is a deck);
+- ``sources.yaml`` is a bibliography and ``course.yaml`` a course file, not decks;
+- a file that looks like a deck but is skipped gets a warning saying why: a name that is
+  not valid UTF-8, a backup or editor copy such as ``terms.yaml.orig`` or ``terms.yml~``, a
+  folder deeper than the limit or a link back to a folder already read.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import name_problem
 
-__all__ = ["BIBLIOGRAPHY_NAMES", "discover_deck_files"]
+__all__ = [
+    "BIBLIOGRAPHY_NAMES",
+    "COURSE_NAMES",
+    "DECK_SUFFIXES",
+    "MAX_FOLDER_DEPTH",
+    "discover_deck_files",
+    "is_yaml_name",
+]
 
 BIBLIOGRAPHY_NAMES = frozenset({"sources.yaml", "sources.yml"})
+COURSE_NAMES = frozenset({"course.yaml", "course.yml"})
+"""A course's own file (modules and releases); read by the course's own loader."""
+DECK_SUFFIXES = (".yaml", ".yml")
+MAX_FOLDER_DEPTH = 8
+"""Subfolders read below a deck folder given to validate, sync or preview."""
+
+
+def is_yaml_name(name: str) -> bool:
+    """``name`` ends in ``.yaml`` or ``.yml``, in any case."""
+    return name.lower().endswith(DECK_SUFFIXES)
 
 
 def _is_folder(path: Path) -> bool:
@@ -24,21 +52,79 @@ def _is_folder(path: Path) -> bool:
         return False
 
 
+def _looks_like_a_copy(name: str) -> bool:
+    """``terms.yaml.orig``, ``terms.yml~``, ``terms.yaml.bak``: a deck's name with more after."""
+    lower = name.lower()
+    return not is_yaml_name(name) and any(
+        s + "." in lower or s + "~" in lower for s in DECK_SUFFIXES
+    )
+
+
+def _warn(found: list[Problem], path: Path, message: str) -> None:
+    found.append(Problem(str(path), 1, 1, Severity.WARNING, message))
+
+
+def _folder_key(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def _walk(
+    folder: Path, depth: int, seen: set[tuple[int, int]], found: list[Problem], out: list[Path]
+) -> None:
+    """Every file below ``folder`` that may be a deck, bibliography or course file."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        found.append(
+            Problem(str(folder), 1, 1, Severity.ERROR, f"cannot list the folder: {reason}")
+        )
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue  # hidden: .git, .github, .vscode, editors' swap files
+        child = Path(entry.path)
+        skipped = name_problem(child)
+        if skipped is not None:
+            if is_yaml_name(entry.name) or _is_folder(child):
+                found.append(skipped)
+            continue
+        if _is_folder(child):
+            key = _folder_key(child)
+            if key is None or key in seen:
+                _warn(found, child, "skipped: a link back to a folder already read")
+            elif depth >= MAX_FOLDER_DEPTH:
+                _warn(
+                    found,
+                    child,
+                    f"skipped: folders are read at most {MAX_FOLDER_DEPTH} levels deep",
+                )
+            else:
+                seen.add(key)
+                _walk(child, depth + 1, seen, found, out)
+        elif is_yaml_name(entry.name):
+            out.append(child)
+        elif _looks_like_a_copy(entry.name):
+            _warn(found, child, "skipped: not a .yaml or .yml file (a backup or an editor's copy?)")
+
+
 def discover_deck_files(
     paths: Iterable[Path], problems: list[Problem] | None = None
 ) -> tuple[list[Path], list[Path]]:
-    """Deck files and bibliography files under ``paths`` (files or folders), sorted.
+    """Deck files and bibliography files under ``paths`` (files or folders), each sorted.
 
-    A folder contributes its ``*.yaml``/``*.yml`` entries (not recursively, hidden files
-    skipped); ``sources.yaml`` is a bibliography, not a deck. Every such entry that is not a
-    folder is returned, a FIFO, device or symbolic link loop included, so that reading it
-    reports it at ``file:1:1`` rather than passing over it in silence.
+    Every YAML entry that is not a folder is returned, a FIFO, device or symbolic link
+    loop included, so that reading it reports it at ``file:1:1`` rather than passing over
+    it in silence. A path given by name is read whatever its name.
 
     Args:
         paths: deck files and folders.
-        problems: receives a warning for each file or folder skipped because its name is
-            not valid UTF-8 (it could not be named in the store), and an error for a folder
-            that cannot be listed.
+        problems: receives a warning for each file or folder skipped (see the module's
+            docstring) and an error for a folder that cannot be listed.
     """
     found = problems if problems is not None else []
     decks: list[Path] = []
@@ -49,25 +135,14 @@ def discover_deck_files(
             found.append(skipped)
             continue
         if _is_folder(path):
-            try:
-                entries = list(path.iterdir())
-            except OSError as exc:
-                reason = (exc.strerror or str(exc)).lower()
-                found.append(
-                    Problem(str(path), 1, 1, Severity.ERROR, f"cannot list the folder: {reason}")
-                )
-                continue
-            children = []
-            for child in sorted(entries):
-                if child.suffix not in (".yaml", ".yml") or child.name.startswith("."):
-                    continue
-                skipped = name_problem(child)
-                if skipped is not None:
-                    found.append(skipped)
-                elif not _is_folder(child):
-                    children.append(child)
+            children: list[Path] = []
+            key = _folder_key(path)
+            _walk(path, 1, {key} if key else set(), found, children)
         else:
             children = [path]
         for child in children:
-            (bibs if child.name in BIBLIOGRAPHY_NAMES else decks).append(child)
-    return decks, bibs
+            name = child.name.lower()
+            if name in COURSE_NAMES and child is not path:
+                continue
+            (bibs if name in BIBLIOGRAPHY_NAMES else decks).append(child)
+    return sorted(dict.fromkeys(decks)), sorted(dict.fromkeys(bibs))

@@ -1,19 +1,30 @@
 """Checks within one deck file that its schema cannot express: the format version, card
-ids used twice, cloze markup, and the warnings (evidence cards without a study or a year,
-successor fields on a card that is not retired)."""
+ids used twice, cloze markup, malformed citations, and the warnings (evidence cards without a
+study or a year, successor fields on a card that is not retired, markup removed on screen);
+and what the checks across files still read of a file with errors."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from studyapp.core.cloze import check_cloze
-from studyapp.deckfile.problems import Severity
-from studyapp.deckfile.schema import FORMAT_VERSION, CardEntry
-from studyapp.deckfile.yamlsource import LoadedYaml, locate, problem_at
+from studyapp.core.markup import check_markup
+from studyapp.deckfile.parsed import TEXT_FIELDS, CardStub
+from studyapp.deckfile.problems import Problem, Severity
+from studyapp.deckfile.schema import FORMAT_VERSION, SLUG_PATTERN, CardEntry, DeckHeader
+from studyapp.deckfile.yamlsource import LoadedYaml, locate, locate_text, problem_at
 
-__all__ = ["EVIDENCE_FAMILY", "check_cards", "check_version", "salvage_cards"]
+__all__ = [
+    "EVIDENCE_FAMILY",
+    "check_cards",
+    "check_version",
+    "salvage_cards",
+    "salvage_header",
+    "with_stubs",
+]
 
 EVIDENCE_FAMILY = "evidence"
 
@@ -58,6 +69,62 @@ def salvage_cards(data: dict[str, Any]) -> tuple[str | None, list[tuple[int, Any
     return (family if isinstance(family, str) else None), indexed
 
 
+def salvage_header(data: dict[str, Any]) -> DeckHeader | None:
+    """The deck header of a file with errors, if it is valid on its own."""
+    try:
+        return DeckHeader.model_validate(data.get("deck"))
+    except ValidationError:
+        return None
+
+
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def _ids(value: Any) -> list[str]:
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _stub(raw: Any) -> CardStub | None:
+    if not isinstance(raw, dict):
+        return None
+    card_id = raw.get("id")
+    if not isinstance(card_id, str) or not _SLUG.match(card_id):
+        return None
+    successor = raw.get("replaced_by")
+    return CardStub(
+        card_id,
+        _ids(raw.get("source")),
+        _ids(raw.get("cite")),
+        successor if isinstance(successor, str) else None,
+        {name: raw[name] for name in TEXT_FIELDS if isinstance(raw.get(name), str)},
+    )
+
+
+def with_stubs(data: dict[str, Any], indexed: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """``indexed`` (the valid cards) with a :class:`CardStub` for each other card."""
+    valid = dict(indexed)
+    cards = data.get("cards")
+    result: list[tuple[int, Any]] = []
+    for index, raw in enumerate(cards if isinstance(cards, list) else []):
+        card = valid.get(index) or _stub(raw)
+        if card is not None:
+            result.append((index, card))
+    return result
+
+
+def _markup_problems(
+    loaded: LoadedYaml, path: tuple[str | int, ...], value: str, label: str
+) -> None:
+    node = locate(loaded.root, path)
+    for problem in check_markup(value):
+        line, column = locate_text(loaded.text, node, problem.needle)
+        severity = Severity.ERROR if problem.error else Severity.WARNING
+        loaded.problems.append(
+            Problem(loaded.path, line, column, severity, f"{label}: {problem.message}")
+        )
+
+
 def check_cards(family: str | None, indexed: list[tuple[int, Any]], loaded: LoadedYaml) -> None:
     """Checks within one file that the schema cannot express."""
     raw_cards = loaded.data.get("cards") if isinstance(loaded.data, dict) else None
@@ -73,10 +140,14 @@ def check_cards(family: str | None, indexed: list[tuple[int, Any]], loaded: Load
             loaded.error(where, f"duplicate card id {card_id!r} (first used on line {line})")
         elif isinstance(card_id, str):
             seen[card_id] = index
+        label = f"card {card_id!r}" if isinstance(card_id, str) else f"card #{index + 1}"
+        for name in TEXT_FIELDS:
+            value = raw.get(name)
+            if isinstance(value, str) and ("<" in value or "@" in value):
+                _markup_problems(loaded, ("cards", index, name), value, f"{label}: {name!r}")
         text = raw.get("text")
         if raw.get("type") == "cloze" and isinstance(text, str) and text.strip():
             node = locate(loaded.root, ("cards", index, "text"))
-            label = f"card {card_id!r}" if isinstance(card_id, str) else f"card #{index + 1}"
             for problem in check_cloze(text):
                 message = f"{label}: {problem.message}"
                 loaded.problems.append(

@@ -18,12 +18,18 @@ import yaml
 from studyapp.deckfile.collection import check_collection
 from studyapp.deckfile.discover import BIBLIOGRAPHY_NAMES, discover_deck_files
 from studyapp.deckfile.fastpath import parse_fast
-from studyapp.deckfile.filechecks import check_cards, check_version, salvage_cards
+from studyapp.deckfile.filechecks import (
+    check_cards,
+    check_version,
+    salvage_cards,
+    salvage_header,
+    with_stubs,
+)
 from studyapp.deckfile.messages import validate
 from studyapp.deckfile.parsed import ParsedBibliography, ParsedDeck
 from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.reading import read_source
-from studyapp.deckfile.schema import BibEntry, Bibliography, DeckFileModel
+from studyapp.deckfile.schema import FORMAT_VERSION, BibEntry, Bibliography, DeckFileModel
 from studyapp.deckfile.yamlsource import load_yaml, locate
 
 __all__ = [
@@ -54,7 +60,7 @@ def parse_deck(
     if parse_fast(deck, raw):
         return deck
     loaded = load_yaml(shown, raw)
-    deck._root = loaded.root
+    deck._root, deck._text = loaded.root, loaded.text
     deck.problems = loaded.problems
     if loaded.data is None and not loaded.problems:
         loaded.error(None, "the file is empty; a deck needs format_version, deck and cards")
@@ -64,6 +70,14 @@ def parse_deck(
     if not isinstance(loaded.data, dict):
         loaded.error(
             loaded.root, "a deck file must be a mapping with format_version, deck and cards"
+        )
+        return deck
+    if not _DECK_KEYS.intersection(loaded.data):
+        loaded.error(
+            loaded.root,
+            "not a deck file: it has none of format_version, deck and cards (a deck starts "
+            f"with 'format_version: {FORMAT_VERSION}'); keep other YAML files out of deck "
+            "folders, or in a hidden one",
         )
         return deck
     if not check_version(loaded):
@@ -79,7 +93,19 @@ def parse_deck(
     check_cards(family, indexed, loaded)
     if model is not None and not any(p.is_error for p in deck.problems):
         deck.model = model
+    else:
+        deck.salvaged = indexed if model is not None else with_stubs(loaded.data, indexed)
+        deck.salvaged_header = model.deck if model is not None else salvage_header(loaded.data)
+        cards = loaded.data.get("cards")
+        deck.unsalvaged_ids = {
+            raw["id"]
+            for raw in (cards if isinstance(cards, list) else [])
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str)
+        } - {card.id for _index, card in deck.salvaged}
     return deck
+
+
+_DECK_KEYS = frozenset({"format_version", "deck", "cards"})
 
 
 def parse_bibliography(path: Path, *, shown: str | None = None) -> ParsedBibliography:

@@ -177,6 +177,8 @@ def _report(loaded: LoadedYaml, loc: tuple[Any, ...], error: Any) -> None:
         loaded.error(node, f"{context}unknown field {loc[-1]!r}{suffix}")
         return
     if kind == "missing":
+        if loc == ("format_version",):
+            return  # reported by the version check, with the number to write
         if _explained_by_type(loaded.data, loc):
             return  # the card's fields of another type are reported, with the fix
         node = locate(loaded.root, loc[:-1])

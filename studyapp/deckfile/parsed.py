@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
 from studyapp.deckfile.problems import Problem
-from studyapp.deckfile.schema import BibEntry, DeckFileModel
-from studyapp.deckfile.yamlsource import load_yaml
+from studyapp.deckfile.schema import BibEntry, DeckFileModel, DeckHeader
+from studyapp.deckfile.yamlsource import load_yaml, locate, locate_text
 
-__all__ = ["ParsedBibliography", "ParsedDeck"]
+__all__ = ["TEXT_FIELDS", "CardStub", "ParsedBibliography", "ParsedDeck"]
 
 
 @dataclass
@@ -32,15 +33,43 @@ class ParsedDeck:
     model: DeckFileModel | None = None
     problems: list[Problem] = field(default_factory=list)
     card_positions: list[tuple[int, int]] = field(default_factory=list)
+    salvaged: list[tuple[int, Any]] = field(default_factory=list, repr=False)
+    """For a file with errors: its cards valid on their own, and a :class:`CardStub` for
+    each other card with a valid id, by index."""
+    salvaged_header: DeckHeader | None = field(default=None, repr=False)
+    """For a file with errors: its deck header, if that is valid on its own."""
+    unsalvaged_ids: set[str] = field(default_factory=set, repr=False)
+    """For a file with errors: the ids written on its cards that are in neither of those
+    (a successor named by ``replaced_by`` may be one of them)."""
     _root: yaml.Node | None = field(default=None, repr=False)
     _raw: bytes | None = field(default=None, repr=False)
+    _text: str = field(default="", repr=False)
 
     @property
     def root(self) -> yaml.Node | None:
         if self._root is None and self._raw is not None:
-            self._root = load_yaml(self.path, self._raw).root
+            loaded = load_yaml(self.path, self._raw)
+            self._root, self._text = loaded.root, loaded.text
             self._raw = None
         return self._root
+
+    def locate_in(self, path: tuple[str | int, ...], needle: str) -> tuple[int, int]:
+        """1-based (line, column) of ``needle`` inside the value at ``path``."""
+        node = locate(self.root, path)
+        return locate_text(self._text, node, needle)
+
+    @property
+    def entries(self) -> list[tuple[int, Any]]:
+        """(index, card) of every card the checks across files look at: all of a valid
+        file's, and of a file with errors those valid on their own and stubs of the others
+        (so one pass reports a file's own errors and its clashes with other files)."""
+        if self.model is not None:
+            return list(enumerate(self.model.cards))
+        return self.salvaged
+
+    @property
+    def header(self) -> DeckHeader | None:
+        return self.model.deck if self.model is not None else self.salvaged_header
 
     @property
     def ok(self) -> bool:
@@ -50,6 +79,23 @@ class ParsedDeck:
         if 0 <= index < len(self.card_positions):
             return self.card_positions[index]
         return (1, 1)
+
+
+TEXT_FIELDS = ("front", "back", "text", "extra", "correction", "retired", "content_note")
+"""The card fields a trainee reads: HTML and citations are checked in each."""
+
+
+@dataclass(frozen=True, slots=True)
+class CardStub:
+    """What the checks across files read of a card that is not valid on its own: its id,
+    the bibliography ids it names, its successor and its texts, each as far as it is valid
+    (the card's own errors are reported with the file's)."""
+
+    id: str
+    sources: list[str]
+    cites: list[str]
+    replaced_by: str | None
+    texts: dict[str, str]
 
 
 @dataclass

@@ -27,6 +27,7 @@ import yaml
 import yaml_rs
 
 from studyapp.core.gcpause import gc_paused
+from studyapp.core.markup import CITATION
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import ALIAS_ALLOWANCE, ALIAS_FACTOR, MAX_DEPTH, MAX_VALUES
 
@@ -37,6 +38,7 @@ __all__ = [
     "load_yaml",
     "locate",
     "problem_at",
+    "locate_text",
     "version_ambiguity",
 ]
 
@@ -76,6 +78,8 @@ class LoadedYaml:
     data: Any = None
     root: yaml.Node | None = None
     problems: list[Problem] = field(default_factory=list)
+    text: str = ""
+    """The decoded file, for locating a problem inside a value (see :func:`locate_text`)."""
 
     def error(self, node: yaml.Node | None, message: str) -> None:
         self.problems.append(problem_at(self.path, node, Severity.ERROR, message))
@@ -137,6 +141,7 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
     text = _decode(path, raw, result)
     if text is None:
         return result
+    result.text = text
     loader = Loader(text)
     try:
         with gc_paused():
@@ -338,8 +343,11 @@ def _check_anchor(anchors: dict[str, Any], event: Any) -> None:
 # or what only the located path reports. Each check is a C-speed scan (str.find, a regex
 # with a literal first, bytes.translate): the fast path must stay fast on 50 MB of decks.
 _INDICATORS = {  # tags, anchors, aliases and the reserved indicators, opening a token
-    char: re.compile(rf"\{char}(?<![^\s\[\]{{}},]\{char})(?=\S)") for char in "!&*@`"
+    char: re.compile(rf"\{char}(?<![^\s\[\]{{}},]\{char})(?=\S)") for char in "!&*`"
 }
+# ... but "[@" is a citation in text, not a token: a "[" that opens a flow list is declined
+# by the flow checks below unless the list holds only plain words.
+_INDICATORS["@"] = re.compile(r"@(?<![^\s\]{},]@)(?=\S)")
 # 0o17, 010, 0x1F, 0b1, 0_1 opening a token, maybe signed (but not the 05 of 2019-05)
 _RADIX_NUMBER = re.compile(r"0[0-9oObBxX_](?<![^\s\[{,+-]..)(?<![^\s\[{,][-+]..)")
 # 1_000: a number to PyYAML (and yaml-rs), text to YAML 1.2 (the located path reports it)
@@ -371,7 +379,17 @@ def _fast_unsafe(text: str) -> bool:
     """
     if not text.endswith("\n") or "\t" in text or text.startswith("%") or "\n%" in text:
         return True
-    if any(char in text and pattern.search(text) for char, pattern in _INDICATORS.items()):
+    if "@" in text and "[@" in text:
+        text_only = CITATION.sub("", text)  # "; @id" inside a citation opens no token
+        if _INDICATORS["@"].search(text_only):
+            return True
+    elif "@" in text and _INDICATORS["@"].search(text):
+        return True
+    if any(
+        char in text and pattern.search(text)
+        for char, pattern in _INDICATORS.items()
+        if char != "@"
+    ):
         return True
     if _RADIX_NUMBER.search(text) or _SINGLE_BRACE.search(text):
         return True
@@ -681,3 +699,18 @@ def locate(
         else:
             return node
     return node
+
+
+def locate_text(text: str, node: yaml.Node | None, needle: str) -> tuple[int, int]:
+    """1-based (line, column) of ``needle`` where the value ``node`` is written in ``text``
+    (the decoded file), or of the value itself if it is not found verbatim there (a word
+    split over lines by a folded scalar, an escape in a quoted one)."""
+    if node is None:
+        return (1, 1)
+    start, end = node.start_mark.index, node.end_mark.index
+    found = text.find(needle, start, end) if text and needle else -1
+    if found < 0:
+        return (node.start_mark.line + 1, node.start_mark.column + 1)
+    line = text.count("\n", 0, found)
+    column = found - (text.rfind("\n", 0, found) + 1)
+    return (line + 1, column + 1)

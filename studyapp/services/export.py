@@ -28,10 +28,11 @@ from studyapp.core.outfile import output_file
 from studyapp.services.families import family_order, family_title
 from studyapp.services.render import (
     Citation,
+    CitationIndex,
     cite,
-    plain,
+    plain_text,
+    render_text,
     retraction_notices,
-    sanitize,
     source_line,
     study_line,
 )
@@ -124,6 +125,8 @@ class ExportDeck:
     family: str
     family_title: str
     notes: tuple[ExportNote, ...]
+    citations: CitationIndex
+    """How the notes' ``[@id]`` citations read (one index for every deck exported)."""
 
     @property
     def anki_name(self) -> str:
@@ -175,6 +178,7 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
     def citations(ids: str) -> tuple[Citation, ...]:
         return tuple(cite(sources.get(i), i) for i in ids.split())
 
+    index = CitationIndex(sources)
     notes: dict[str, list[ExportNote]] = {d: [] for d in chosen}
     for r in rows:
         notes[r.deck_id].append(
@@ -199,6 +203,7 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
             family=decks[d].family,
             family_title=family_title(decks[d].family),
             notes=tuple(notes[d]),
+            citations=index,
         )
         for d in chosen
     ]
@@ -272,16 +277,17 @@ def anki_deck_id(deck_id: str) -> int:
 
 
 def _anki_note(deck: ExportDeck, note: ExportNote, due: int) -> genanki.Note:
+    rich = deck.citations
     tail = [
-        sanitize(note.extra) if note.extra else "",
-        sanitize(note.correction) if note.correction else "",
+        render_text(note.extra, rich),
+        render_text(note.correction, rich),
         "<br>".join(html.escape(line, quote=False) for line in note.source_lines()),
     ]
     if note.kind == "cloze":
-        content = [sanitize(note.text)]
+        content = [render_text(note.text, rich)]
     else:
         add_reverse = "y" if note.kind == "reversed" else ""
-        content = [sanitize(note.front), sanitize(note.back), add_reverse]
+        content = [render_text(note.front, rich), render_text(note.back, rich), add_reverse]
     return genanki.Note(
         model=MODELS[note.kind],
         fields=content + tail,
@@ -361,11 +367,11 @@ def csv_rows(decks: Sequence[ExportDeck]) -> list[list[str]]:
             deck.id,
             deck.family,
             n.kind,
-            plain(n.front),
-            plain(n.back),
-            plain(n.text),
-            plain(n.extra),
-            plain(n.correction),
+            plain_text(n.front, deck.citations),
+            plain_text(n.back, deck.citations),
+            plain_text(n.text, deck.citations),
+            plain_text(n.extra, deck.citations),
+            plain_text(n.correction, deck.citations),
             " ".join(c.id for c in n.sources),
             " ".join(c.id for c in n.cites),
             "" if n.as_of is None else str(n.as_of),

@@ -10,19 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studyapp.core.model import CardId, MemoryState
-from studyapp.deckfile.loader import (
-    ParsedDeck,
-    check_collection,
-    discover_deck_files,
-    parse_deck,
-    read_bibliographies,
-)
+from studyapp.deckfile.loader import ParsedDeck, discover_deck_files
 from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.schema import BibEntry
 from studyapp.services.deckrows import keys_of
 from studyapp.services.paths import bundled_sources_file
-from studyapp.services.render import Citation, cite, render_card
+from studyapp.services.render import Citation, CitationIndex, cite, render_card
 from studyapp.services.study import CardView
+from studyapp.services.validate import check_course
 
 __all__ = ["DeckPreview", "PreviewCard", "PreviewState", "Problem"]
 
@@ -58,26 +53,28 @@ class DeckPreview:
         return [*decks, *bibs, self._bibliography]
 
     def watched_folders(self) -> list[Path]:
-        return [p for p in self.paths if p.is_dir()] + sorted(
-            {p.parent for p in self.paths if p.is_file()}
+        """The folders given, and every folder a file was found in (subfolders included: a
+        folder watch does not see into its subfolders)."""
+        decks, bibs = discover_deck_files(self.paths)
+        return sorted(
+            {p for p in self.paths if p.is_dir()}
+            | {p.parent for p in self.paths if p.is_file()}
+            | {p.parent for p in (*decks, *bibs)}
         )
 
     def reload(self) -> PreviewState:
+        """Read and check the files as ``validate`` does (the same problems, same order)."""
         state = PreviewState()
-        deck_files, bib_files = discover_deck_files(self.paths, state.problems)
-        sources, problems = read_bibliographies([self._bibliography, *bib_files])
-        state.problems.extend(problems)
-        decks = [parse_deck(path) for path in deck_files]
-        state.problems.extend(check_collection(decks, sources))
-        for deck in decks:
-            state.problems.extend(deck.problems)
-            failing = {p.path for p in state.problems if p.is_error}
+        checked = check_course(self.paths, bibliography=self._bibliography)
+        state.problems = checked.problems
+        sources = checked.sources
+        failing = {p.path for p in state.problems if p.is_error}
+        for deck in checked.decks:
             if deck.ok and deck.path not in failing:
                 self._good[deck.path] = list(_cards_of(deck, sources))
             elif deck.path in self._good:
                 state.stale.append(deck.path)
             state.cards.extend(self._good.get(deck.path, []))
-        state.problems.sort(key=lambda p: (p.path, p.line, p.column))
         return state
 
 
@@ -85,6 +82,7 @@ def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCar
     assert deck.model is not None
     header = deck.model.deck
     result = []
+    citations_index = CitationIndex(sources)
 
     def citations(ids: list[str]) -> tuple[Citation, ...]:
         return tuple(cite(sources.get(i), i) for i in ids)
@@ -101,6 +99,7 @@ def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCar
                 text=getattr(card, "text", ""),
                 extra=card.extra or "",
                 correction=card.correction or "",
+                citations=citations_index,
             )
             view = CardView(
                 card_id=CardId(0),

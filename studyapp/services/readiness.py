@@ -35,9 +35,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from studyapp.core.scheduling import Scheduler
 from studyapp.services.families import family_order, family_title
-from studyapp.services.render import plain, render_card
+from studyapp.services.render import CitationIndex, plain, render_card
 from studyapp.services.stats import Statistics, StatsScope
 from studyapp.store import stats as store
+from studyapp.store.library import sources as stored_sources
 
 __all__ = [
     "MIN_DAYS",
@@ -274,6 +275,7 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
                     heapq.heapreplace(risk, item)
         ids = [card_id for _r, _d, card_id, _due in risk]
         texts = store.card_texts(conn, ids)
+        citations = CitationIndex(stored_sources(conn))
         # New cards in the order the queue introduces them: the first limit * days are
         # started by the date. Counted as they stream by, never held in a list.
         limit = stats.settings.new_per_day
@@ -302,7 +304,7 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
             **base,  # type: ignore[arg-type]
         )
     at_risk = tuple(
-        _at_risk(texts.get(card_id), card_id, -neg, due, scope, stats)
+        _at_risk(texts.get(card_id), card_id, -neg, due, scope, stats, citations)
         for neg, _d, card_id, due in sorted(risk, reverse=True)
     )
     return Readiness(
@@ -500,6 +502,7 @@ def _at_risk(
     due: int,
     scope: StatsScope,
     stats: Statistics,
+    citations: CitationIndex,
 ) -> AtRisk:
     if text is None:
         question, deck = "(card not found)", ""
@@ -512,6 +515,7 @@ def _at_risk(
             text=text.text,
             extra="",
             correction="",
+            citations=citations,
         )
         question = " ".join(plain(rendered.question).split())
         deck = scope.deck_titles.get(text.deck_id, "")

@@ -2,24 +2,33 @@
 
 Deck text may carry a few inline HTML tags. Everything else is removed by ``nh3`` (the
 Ammonia sanitiser) with an allow-list: no scripts, no styles, no images or links, so a card
-can never run code or make the app fetch anything.
+can never run code or make the app fetch anything (a card's picture is its ``image:`` field,
+not markup).
+
+A citation in card text, ``[@rieser2021]`` or ``[@zhou2024; @rieser2021]``, is shown as a
+short citation: "(Rieser et al., 2021)". :func:`render_citations` is the one place that
+happens; the review screen, the preview, search results, readiness lists, exports and
+reports all reach it through :func:`render_card`, :func:`render_text` or :func:`plain_text`.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import nh3
 
 from studyapp.core.cloze import render_cloze
+from studyapp.core.markup import ALLOWED_TAGS, CITATION
 
 __all__ = [
     "ALLOWED_TAGS",
     "Citation",
+    "CitationIndex",
     "RenderedCard",
     "SourceEntry",
     "cite",
@@ -27,16 +36,16 @@ __all__ = [
     "retraction_notices",
     "source_line",
     "study_line",
+    "citation_label",
     "plain",
+    "plain_text",
     "render_card",
+    "render_citations",
+    "render_text",
     "sanitize",
 ]
 
 _VOLUME = re.compile(r"\s+\d|\s+\(|,")
-
-ALLOWED_TAGS = frozenset(
-    {"b", "i", "em", "strong", "u", "sub", "sup", "br", "code", "small", "ul", "ol", "li", "p"}
-)
 
 
 def sanitize(text: str) -> str:
@@ -141,6 +150,90 @@ def cite(entry: SourceEntry | None, source_id: str) -> Citation:
     )
 
 
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+_PERSON = re.compile(
+    r"(?P<surname>[A-Z][\w'’-]*(?: [a-z]+ [A-Z][\w'’-]*)?) [A-Z]{1,3}(?P<etal> et al\.?)?"
+)
+
+
+def citation_label(entry: SourceEntry) -> str:
+    """How a citation names ``entry`` in text: "Zhou, 2024", "Feduccia and Mithoefer, 2018",
+    "Rieser et al., 2021", "US Food and Drug Administration, 2017" (an organisation as
+    written, without its parenthesis), "Consensus, n.d." without a year."""
+    authors = _PARENTHESIS.sub("", entry.authors or "").strip() or "Anonymous"
+    year = str(entry.year) if entry.year else "n.d."
+    parts = [p.strip() for p in authors.split(";" if ";" in authors else ",") if p.strip()]
+    people = [_PERSON.fullmatch(p) for p in parts]
+    if all(people) and people:
+        names = [m["surname"] for m in people if m]
+        et_al = any(m["etal"] for m in people if m) or len(names) > 2
+    elif ";" in authors:
+        names, et_al = parts, len(parts) > 2
+    else:
+        names, et_al = [authors], False
+    if et_al:
+        who = f"{names[0]} et al."
+    elif len(names) == 2:
+        who = f"{names[0]} and {names[1]}"
+    else:
+        who = names[0]
+    return f"{who}, {year}"
+
+
+@dataclass
+class CitationIndex:
+    """The bibliography as citations name it: each id's label, with a, b, ... after the year
+    where two entries would read the same ("Mitchell et al., 2021a")."""
+
+    sources: Mapping[str, SourceEntry] = field(default_factory=dict)
+    labels: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_label: dict[str, list[str]] = defaultdict(list)
+        for source_id, entry in self.sources.items():
+            by_label[citation_label(entry)].append(source_id)
+        self.labels = {}
+        for label, ids in by_label.items():
+            if len(ids) == 1:
+                self.labels[ids[0]] = label
+                continue
+            ordered = sorted(ids, key=lambda i: (str(self.sources[i].title), i))
+            for letter, source_id in zip("abcdefghijklmnopqrstuvwxyz", ordered, strict=False):
+                self.labels[source_id] = label + letter
+            for source_id in ordered[26:]:
+                self.labels[source_id] = label
+
+    def label(self, source_id: str) -> str:
+        """The label of ``source_id``; "unknown source" for an id not in the bibliography
+        (the validator refuses those, so a trainee sees this only from a broken store)."""
+        return self.labels.get(source_id, "unknown source")
+
+
+def render_citations(text: str, citations: CitationIndex) -> str:
+    """``text`` with each ``[@id]`` / ``[@id1; @id2]`` replaced by "(Label; Label)".
+
+    The labels are HTML-escaped: call this on sanitised rich text (or pass the result
+    through :func:`plain` for plain text)."""
+    if "[@" not in text:
+        return text
+
+    def label(match: re.Match[str]) -> str:
+        ids = [part.strip().lstrip("@") for part in match[1].split(";")]
+        return html.escape(f"({'; '.join(citations.label(i) for i in ids)})", quote=False)
+
+    return CITATION.sub(label, text)
+
+
+def render_text(text: str, citations: CitationIndex) -> str:
+    """A card text as safe rich text, citations shown."""
+    return render_citations(sanitize(text), citations) if text else ""
+
+
+def plain_text(text: str, citations: CitationIndex) -> str:
+    """A card text as plain text (CSV, lists, window titles), citations shown."""
+    return plain(render_citations(sanitize(text), citations)) if text else ""
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedCard:
     """The sanitised rich text of both sides of a card and of what follows the answer."""
@@ -152,27 +245,35 @@ class RenderedCard:
 
 
 def render_card(
-    *, kind: str, key: str, front: str, back: str, text: str, extra: str, correction: str
+    *,
+    kind: str,
+    key: str,
+    front: str,
+    back: str,
+    text: str,
+    extra: str,
+    correction: str,
+    citations: CitationIndex,
 ) -> RenderedCard:
-    """Question and answer rich text for card ``key`` of a note.
+    """Question and answer rich text for card ``key`` of a note, citations shown.
 
     ``basic``/``reversed`` ``fwd`` asks the front; ``rev`` asks the back; a cloze card hides
     its own deletion. The answer repeats the question above the answer, as Anki's default
     templates do, so the trainee sees both together.
     """
     if kind == "cloze":
-        safe = sanitize(text)
+        safe = render_text(text, citations)
         question = render_cloze(safe, key, reveal=False)
         answer = render_cloze(safe, key, reveal=True)
     else:
         ask, tell = (front, back) if key != "rev" else (back, front)
-        question = sanitize(ask)
-        answer = f'{question}<div class="answer">{sanitize(tell)}</div>'
+        question = render_text(ask, citations)
+        answer = f'{question}<div class="answer">{render_text(tell, citations)}</div>'
     return RenderedCard(
         question=question,
         answer=answer,
-        extra=sanitize(extra) if extra else "",
-        correction=sanitize(correction) if correction else "",
+        extra=render_text(extra, citations),
+        correction=render_text(correction, citations),
     )
 
 

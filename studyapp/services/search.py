@@ -18,8 +18,9 @@ from studyapp.core.model import Queue
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.search import Node, SearchError, parse
 from studyapp.core.studyday import study_day, utc_now
-from studyapp.services.render import render_card
+from studyapp.services.render import CitationIndex, render_card
 from studyapp.services.settings import Settings
+from studyapp.store import queries
 from studyapp.store import search as store_search
 from studyapp.store.database import Db, Engine, pooled_connection
 from studyapp.store.search import SORTS, BrowserRow, DocumentSource, SearchContext
@@ -249,15 +250,17 @@ class CardSearch:
         now = self._clock()
         with self._connection() as db:
             rows = store_search.browser_rows(db, card_ids)
+            citations = CitationIndex(queries.sources(db))
         r_at = self._retrievability(now)
         epoch_now = int(now.timestamp())
-        return [self._item(rows[i], r_at, epoch_now) for i in card_ids if i in rows]
+        return [self._item(rows[i], r_at, epoch_now, citations) for i in card_ids if i in rows]
 
     @staticmethod
     def _item(
         row: BrowserRow,
         r_at: Callable[[float, float | None, int | None, int], float | None],
         now: int,
+        citations: CitationIndex,
     ) -> SearchItem:
         queue = Queue(row.queue)
         rendered = render_card(
@@ -268,6 +271,7 @@ class CardSearch:
             text=row.text,
             extra="",
             correction="",
+            citations=citations,
         )
         question = _SPACE.sub(" ", plain_text(rendered.question)).strip()
         interval = None

@@ -19,7 +19,7 @@ from studyapp.core.model import CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import NextStates, Scheduler
 from studyapp.core.studyday import StudyDay, study_day, utc_now
 from studyapp.services import render
-from studyapp.services.render import Citation, cite, render_card
+from studyapp.services.render import Citation, CitationIndex, cite, plain, plain_text, render_card
 from studyapp.services.settings import Settings
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import queries, steering
@@ -124,6 +124,13 @@ class CardView:
     def study_line(self) -> str:
         """For evidence cards: the primary studies and the year the claim was checked."""
         return render.study_line(self.cites, self.as_of)
+
+    @property
+    def title(self) -> str:
+        """The question as one line of plain text, for window titles and dialogs (never the
+        card's id)."""
+        words = " ".join(plain(self.question).split())
+        return words if len(words) <= 70 else words[:69].rstrip() + "…"
 
     @property
     def retractions(self) -> tuple[str, ...]:
@@ -277,6 +284,7 @@ class StudySession:
         self.leech_notice: LeechNotice | None = None
         """Set when the last answer made its card a leech (the review screen says so)."""
         self._sources: dict[str, SourceRow] | None = None
+        self._index = CitationIndex()
         self._today: _Today | None = None
         self.summary = SessionSummary()
         self._db, give_back = raw_connection(engine)
@@ -623,13 +631,19 @@ class StudySession:
             for r in rows
         ]
 
-    def _citations(self, ids: str) -> tuple[Citation, ...]:
+    def _bibliography(self) -> dict[str, SourceRow]:
         if self._sources is None:
             self._sources = queries.sources(self._db)
-        return tuple(cite(self._sources.get(i), i) for i in ids.split())
+            self._index = CitationIndex(self._sources)
+        return self._sources
+
+    def _citations(self, ids: str) -> tuple[Citation, ...]:
+        sources = self._bibliography()
+        return tuple(cite(sources.get(i), i) for i in ids.split())
 
     def _load_view(self, card_id: CardId) -> CardView:
         row = queries.card_details(self._db, card_id)
+        self._bibliography()
         rendered = render_card(
             kind=row.kind,
             key=row.key,
@@ -638,6 +652,7 @@ class StudySession:
             text=row.text,
             extra=row.extra,
             correction=row.correction,
+            citations=self._index,
         )
         return CardView(
             card_id=CardId(row.card_id),
@@ -656,7 +671,9 @@ class StudySession:
             cites=self._citations(row.cites),
             as_of=row.as_of,
             state=row.state,
-            retired_reason=row.retired_reason,
+            retired_reason=(
+                plain_text(row.retired_reason, self._index) if row.retired_reason else None
+            ),
             user_note=row.user_note or "",
             sensitive=bool(row.sensitive),
             content_note=row.content_note,

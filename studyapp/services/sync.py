@@ -188,7 +188,14 @@ def _survey(
         stored_decks=stored.stored_decks(conn),
         known_stats=stored.stored_file_stats(conn),
     )
+    bib_digest = _digest_files(survey.bib_files)
+    if stored.stored_bibliography_digest(conn) != bib_digest:
+        # Every deck is read again: a source a deck names may have gone (as validate sees).
+        survey.bibliography_changed = True
+        plan.changes.bibliography_digest = bib_digest
     by_path = {d.path: d for d in survey.stored_decks.values() if d.active}
+    if survey.bibliography_changed:
+        by_path = {}
     settled = time.time_ns() - _SETTLED_NS
     for deck_file in deck_files:
         key = str(deck_file)
@@ -221,10 +228,6 @@ def _survey(
                 continue
         survey.to_read.append(_ToRead(deck_file, raw, digest))
         plan.files_read.append(key)
-    digest = _digest_files(survey.bib_files)
-    if stored.stored_bibliography_digest(conn) != digest:
-        survey.bibliography_changed = True
-        plan.changes.bibliography_digest = digest
     return survey
 
 
@@ -288,15 +291,25 @@ def _parse_all(survey: _Survey) -> list[ParsedDeck]:
 # -- 3. check ------------------------------------------------------------------------------
 def _check(
     plan: SyncPlan,
+    survey: _Survey,
     parsed: Sequence[ParsedDeck],
     sources: dict[str, BibEntry],
     others: dict[str, str],
 ) -> None:
-    """The checks across files; ``others`` maps the ids of live cards the store holds from
-    files not read now to their file, to catch an id used twice."""
+    """The checks across files; ``others`` maps the ids of cards the store holds from files
+    not read now to their file, to catch an id used twice (and the stored decks of files
+    not read now keep their deck ids, if their file is still there)."""
     from studyapp.deckfile.loader import check_collection
 
-    plan.problems.extend(check_collection(parsed, sources, other_card_ids=others))
+    read = {str(item.path) for item in survey.to_read}
+    decks = {
+        deck_id: deck.path
+        for deck_id, deck in survey.stored_decks.items()
+        if deck.active and deck.path not in read and Path(deck.path).is_file()
+    }
+    plan.problems.extend(
+        check_collection(parsed, sources, other_card_ids=others, other_deck_ids=decks)
+    )
 
 
 def _stored_elsewhere(
@@ -304,9 +317,9 @@ def _stored_elsewhere(
 ) -> dict[str, str]:
     """Stored live cards sharing an id with a card read now, from a deck not read now:
     only these can clash with it."""
-    parsed_ids = {d.model.deck.id for d in parsed if d.model is not None}
+    parsed_ids = {d.header.id for d in parsed if d.header is not None}
     read = set(plan.files_read)
-    ids = [card.id for d in parsed if d.model is not None for card in d.model.cards]
+    ids = [card.id for d in parsed for _index, card in d.entries]
     return {
         note_id: path
         for note_id, deck_id, path in view.clashing_notes(ids)
@@ -467,7 +480,7 @@ def _plan_removed_decks(
     for deck_id, deck in survey.stored_decks.items():
         if not deck.active or deck_id in parsed_ids or deck.path in present:
             continue
-        if not any(Path(deck.path).parent == folder for folder in survey.folders):
+        if not any(folder in Path(deck.path).parents for folder in survey.folders):
             continue
         plan.decks_removed.append(deck_id)
         plan.changes.decks_deactivated.append(deck_id)
@@ -487,12 +500,12 @@ def _plan(conn: Connection, paths: Iterable[Path], *, bibliography: Path | None)
     parsed = _parse_all(survey)
     _note_parsed(plan, survey, parsed)
     view = _StoredView(conn)
-    _check(plan, parsed, sources, _stored_elsewhere(view, plan, parsed))
+    _check(plan, survey, parsed, sources, _stored_elsewhere(view, plan, parsed))
     _count_skipped(conn, plan, survey)
+    plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     if not plan.ok:
         return plan
     _plan_changes(view, plan, survey, parsed, sources)
-    plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     return plan
 
 
@@ -576,8 +589,9 @@ def _first_import(
         parsed = _parse_all(survey)
         rows = [FirstImportRows(deck) for deck in parsed if deck.ok]
     _note_parsed(plan, survey, parsed)
-    _check(plan, parsed, sources, {})
+    _check(plan, survey, parsed, sources, {})
     _count_skipped(conn, plan, survey)
+    plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     if not plan.ok:
         return plan
     for deck_rows in rows:
@@ -591,7 +605,6 @@ def _first_import(
     _plan_sources(conn, plan, sources)
     # Nothing has progress to inherit yet; a deck stored without notes may have gone.
     _plan_removed_decks(conn, plan, survey, {d.model.deck.id for d in parsed if d.model})
-    plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     return plan
 
 

@@ -1,21 +1,40 @@
-"""`studyapp validate`: every problem in a set of deck files, for authors and their CI."""
+"""`studyapp validate`: every problem in a set of deck files, for authors and their CI.
+
+It reads as ``sync`` does, through the same functions (:mod:`studyapp.deckfile`): the same
+files found (subfolders too, any case of ``.yaml``), the same bibliographies, every file
+parsed and checked on its own, then the checks across files, so it reports in one pass
+everything a sync of the same paths would refuse, with the same messages. What a sync
+checks against the store, validate checks against the decks every store holds: the bundled
+decks, whose card ids (retired ones included) a course may not reuse.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from studyapp.deckfile.loader import (
+    ParsedDeck,
     check_collection,
     discover_deck_files,
     parse_deck,
     read_bibliographies,
 )
 from studyapp.deckfile.problems import Problem, Severity
-from studyapp.services.paths import bundled_sources_file
+from studyapp.deckfile.reading import real_path
+from studyapp.deckfile.schema import BibEntry
+from studyapp.services.paths import bundled_decks_dir, bundled_sources_file
 
-__all__ = ["ValidationReport", "validate_paths"]
+__all__ = [
+    "CourseCheck",
+    "HeldIds",
+    "ValidationReport",
+    "check_course",
+    "held_ids",
+    "validate_paths",
+]
 
 
 @dataclass
@@ -32,6 +51,10 @@ class ValidationReport:
     def warnings(self) -> int:
         return sum(1 for p in self.problems if p.severity is Severity.WARNING)
 
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
     def summary(self) -> str:
         return (
             f"{self.files} deck file(s), {self.cards} card(s): "
@@ -39,17 +62,99 @@ class ValidationReport:
         )
 
 
-def validate_paths(paths: Iterable[Path], *, bibliography: Path | None = None) -> ValidationReport:
-    """Read every deck under ``paths`` and report all problems, sorted by file and line."""
-    report = ValidationReport()
-    deck_files, bib_files = discover_deck_files(list(paths), report.problems)
-    sources, problems = read_bibliographies([bibliography or bundled_sources_file(), *bib_files])
-    report.problems.extend(problems)
+@dataclass
+class HeldIds:
+    """The card ids (live or retired in their file) and deck ids of decks a store holds,
+    each with its file: what sync's checks against the store see."""
+
+    cards: dict[str, str] = field(default_factory=dict)
+    decks: dict[str, str] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=4)
+def _ids_by_file(folders: tuple[Path, ...]) -> dict[Path, tuple[str | None, tuple[str, ...]]]:
+    """Deck id and card ids of each deck file under ``folders`` (the bundled decks, which
+    do not change while StudyApp runs: read once)."""
+    found: dict[Path, tuple[str | None, tuple[str, ...]]] = {}
+    deck_files, _bibs = discover_deck_files(list(folders))
+    for path in deck_files:
+        resolved = real_path(path)
+        deck = parse_deck(resolved)
+        header = deck.header.id if deck.header is not None else None
+        found[resolved] = (header, tuple(card.id for _index, card in deck.entries))
+    return found
+
+
+def held_ids(folders: Iterable[Path], *, besides: Iterable[Path] = ()) -> HeldIds:
+    """The ids of the decks under ``folders`` (the bundled decks), skipping the files in
+    ``besides`` (read as the author's own)."""
+    mine = {real_path(p) for p in besides}
+    held = HeldIds()
+    for path, (deck_id, card_ids) in _ids_by_file(tuple(real_path(f) for f in folders)).items():
+        if path in mine:
+            continue
+        if deck_id is not None:
+            held.decks.setdefault(deck_id, str(path))
+        for card_id in card_ids:
+            held.cards.setdefault(card_id, str(path))
+    return held
+
+
+@dataclass
+class CourseCheck:
+    """Deck files read and checked as ``sync`` would: the decks, the bibliography and every
+    problem, sorted by file and line."""
+
+    decks: list[ParsedDeck]
+    sources: dict[str, BibEntry]
+    problems: list[Problem]
+
+
+def check_course(
+    paths: Iterable[Path],
+    *,
+    bibliography: Path | None = None,
+    held: Iterable[Path] | None = None,
+) -> CourseCheck:
+    """Read every deck under ``paths`` and check it on its own and across files: the one
+    reading that ``validate`` and the preview share (and ``sync`` runs phase by phase).
+
+    Args:
+        paths: deck files and folders.
+        bibliography: the shared bibliography (default: the bundled one); folders may add
+            their own ``sources.yaml``.
+        held: folders of decks every store holds, whose deck and card ids the decks under
+            ``paths`` must not reuse (default: the bundled decks). Files among ``paths``
+            are not counted twice.
+    """
+    problems: list[Problem] = []
+    deck_files, bib_files = discover_deck_files(list(paths), problems)
+    sources, bib_problems = read_bibliographies(
+        [bibliography or bundled_sources_file(), *bib_files]
+    )
+    problems.extend(bib_problems)
     decks = [parse_deck(path) for path in deck_files]
-    report.files = len(decks)
     for deck in decks:
-        report.problems.extend(deck.problems)
-        report.cards += len(deck.model.cards) if deck.model else 0
-    report.problems.extend(check_collection(decks, sources))
-    report.problems.sort(key=lambda p: (p.path, p.line, p.column))
-    return report
+        problems.extend(deck.problems)
+    others = held_ids([bundled_decks_dir()] if held is None else held, besides=deck_files)
+    problems.extend(
+        check_collection(decks, sources, other_card_ids=others.cards, other_deck_ids=others.decks)
+    )
+    problems.sort(key=lambda p: (p.path, p.line, p.column))
+    return CourseCheck(decks, sources, problems)
+
+
+def validate_paths(
+    paths: Iterable[Path],
+    *,
+    bibliography: Path | None = None,
+    held: Iterable[Path] | None = None,
+) -> ValidationReport:
+    """Every problem of the decks under ``paths``, sorted by file and line (see
+    :func:`check_course`)."""
+    checked = check_course(paths, bibliography=bibliography, held=held)
+    return ValidationReport(
+        files=len(checked.decks),
+        cards=sum(len(deck.model.cards) for deck in checked.decks if deck.model),
+        problems=checked.problems,
+    )

@@ -268,11 +268,14 @@ def count_live_notes(conn: Connection, deck_ids: Iterable[str]) -> int:
 
 
 def clashing_notes(conn: Connection, note_ids: Sequence[str]) -> list[tuple[str, str, str]]:
-    """(note id, deck id, deck path) of the live notes of active decks among ``note_ids``."""
+    """(note id, deck id, deck path) of the notes among ``note_ids`` that a file of an active
+    deck still holds: live ones, and those retired in the file (``retired: reason``). A note
+    retired because its entry left its file is free: re-adding the id restores it."""
     rows = _in(
         conn,
         "SELECT n.id, d.id, d.path FROM note n JOIN deck d ON d.id = n.deck_id "
-        "WHERE n.retired = 0 AND d.active = 1 AND n.id IN :ids",
+        "WHERE (n.retired = 0 OR n.retired_reason IS NOT NULL) AND d.active = 1 "
+        "AND n.id IN :ids",
         note_ids,
     )
     return [(r[0], r[1], r[2]) for r in rows]

@@ -120,6 +120,9 @@ DIVERGENT = {
     "flow list with colon": "a: [b:]",
     "flow list with indicator": "a: [>b]",
     "multi-line flow list": "a: [b,\n  c]",
+    "citation where a flow list opens": "a: [@x]",
+    "citation opening a continuation line": "a: b\n  [@x; @y] c",
+    "reserved @ after a citation": "a: b [@x] @c",
 }
 
 
@@ -164,6 +167,8 @@ AGREED = {
     "dot float": "a: .5",
     "infinity": "a: .inf",
     "sentence with symbols": "a: 'Set & setting: 5-HT2A, p < .05 (n = 30)'",
+    "citations in text": "a: As reviewed [@zhou2024; @rieser2021], and [@x] too.",
+    "citation in a folded text": "a: >-\n  As reviewed [@zhou2024; @b.c-d_2]\n  here.\n",
 }
 
 

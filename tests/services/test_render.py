@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
-from studyapp.services.render import ALLOWED_TAGS, plain, render_card, sanitize
+from studyapp.services.render import (
+    ALLOWED_TAGS,
+    CitationIndex,
+    citation_label,
+    plain,
+    plain_text,
+    render_card,
+    render_citations,
+    sanitize,
+)
 
 
 @pytest.mark.parametrize("tag", sorted(ALLOWED_TAGS - {"br"}))
@@ -68,12 +79,20 @@ def test_every_side_of_a_card_is_sanitised() -> None:
         text="",
         extra="E" + bad,
         correction="C" + bad,
+        citations=CitationIndex(),
     )
     assert card.question == "Q"
     assert card.answer == 'Q<div class="answer">A</div>'
     assert (card.extra, card.correction) == ("E", "C")
     cloze = render_card(
-        kind="cloze", key="c1", front="", back="", text="{{c1::x}}" + bad, extra="", correction=""
+        kind="cloze",
+        key="c1",
+        front="",
+        back="",
+        text="{{c1::x}}" + bad,
+        extra="",
+        correction="",
+        citations=CitationIndex(),
     )
     assert "example.invalid" not in cloze.question + cloze.answer
     assert "script" not in cloze.question + cloze.answer
@@ -83,3 +102,86 @@ def test_plain_drops_all_markup_and_unescapes() -> None:
     assert plain("<b>5-HT<sub>2A</sub></b> &amp; <script>x()</script>p &lt; .05") == (
         "5-HT2A & p < .05"
     )
+
+
+@dataclass(frozen=True)
+class Entry:
+    authors: str
+    year: int | None
+    title: str = "T"
+    kind: str = "primary"
+    venue: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    retracted: str | None = None
+
+
+@pytest.mark.parametrize(
+    ("authors", "year", "label"),
+    [
+        ("Zhou L", 2024, "Zhou, 2024"),
+        ("Feduccia AA, Mithoefer MC", 2018, "Feduccia and Mithoefer, 2018"),
+        ("Rieser NM, Herdener M, Preller KH", 2021, "Rieser et al., 2021"),
+        ("Mitchell JM et al.", 2021, "Mitchell et al., 2021"),
+        ("Carhart-Harris RL et al.", 2016, "Carhart-Harris et al., 2016"),
+        ("Sessa B, Sakal C, O'Brien S, Nutt DJ", 2019, "Sessa et al., 2019"),
+        ("Yan CG et al. (REST-meta-MDD consortium)", 2019, "Yan et al., 2019"),
+        ("US Food and Drug Administration (announced by MAPS)", 2017,
+         "US Food and Drug Administration, 2017"),
+        ("Oregon, Colorado and New Mexico", 2025, "Oregon, Colorado and New Mexico, 2025"),
+        ("United States Congress; Drug Enforcement Administration", 1970,
+         "United States Congress and Drug Enforcement Administration, 1970"),
+        ("Consensus (AI literature synthesis)", None, "Consensus, n.d."),
+    ],
+)  # fmt: skip
+def test_a_citation_names_the_authors_as_a_reader_expects(
+    authors: str, year: int | None, label: str
+) -> None:
+    assert citation_label(Entry(authors, year)) == label
+
+
+def test_entries_that_would_read_alike_get_a_letter_after_the_year() -> None:
+    index = CitationIndex(
+        {
+            "b": Entry("Doe J et al.", 2021, title="Second"),
+            "a": Entry("Doe J et al.", 2021, title="First"),
+            "c": Entry("Doe J et al.", 2022),
+        }
+    )
+    assert index.labels == {
+        "a": "Doe et al., 2021a",
+        "b": "Doe et al., 2021b",
+        "c": "Doe et al., 2022",
+    }
+
+
+def test_citations_in_text_are_rendered_everywhere_text_is() -> None:
+    index = CitationIndex({"zhou2024": Entry("Zhou L", 2024), "x": Entry("A B, C D", 2020)})
+    text = "As reviewed [@zhou2024], and later [@zhou2024; @x] & <b>more</b>."
+    assert render_citations(sanitize(text), index) == (
+        "As reviewed (Zhou, 2024), and later (Zhou, 2024; A and C, 2020) &amp; <b>more</b>."
+    )
+    assert plain_text(text, index) == (
+        "As reviewed (Zhou, 2024), and later (Zhou, 2024; A and C, 2020) & more."
+    )
+    card = render_card(
+        kind="cloze",
+        key="c1",
+        front="",
+        back="",
+        text="{{c1::Psilocin [@zhou2024]}} is active.",
+        extra="See [@x].",
+        correction="",
+        citations=index,
+    )
+    assert "(Zhou, 2024)" in card.answer and "[@" not in card.question + card.answer
+    assert card.extra == "See (A and C, 2020)."
+
+
+def test_an_unknown_citation_never_shows_its_id() -> None:
+    assert plain_text("Claim [@nosuch2020].", CitationIndex()) == "Claim (unknown source)."
+
+
+def test_a_label_with_markup_characters_is_escaped() -> None:
+    index = CitationIndex({"x": Entry("Smith & Sons <Ltd>", 2020)})
+    assert render_citations("[@x]", index) == "(Smith &amp; Sons &lt;Ltd&gt;, 2020)"

@@ -295,12 +295,37 @@ def test_a_bibliography_change_alone_is_synced(library: Library, deck_dir: Path)
         encoding="utf-8",
     )
     plan = library.sync([deck_dir])
-    assert plan.ok and plan.files_read == []
+    # every deck is checked again against the new bibliography, and nothing else changes
+    assert plan.ok and len(plan.files_read) == 2
+    assert plan.new == plan.updated == plan.retired == []
     with library.engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM source"))}
     assert "extra2030" in ids
     again = library.sync([deck_dir])
     assert not again.changes_anything and again.files_read == []
+
+
+def test_a_source_removed_while_an_unchanged_deck_names_it_is_refused(
+    library: Library, deck_dir: Path
+) -> None:
+    """As ``validate`` sees it: the deck did not change, but what it names did."""
+    (deck_dir / "sources.yaml").write_text(
+        "format_version: 1\nsources:\n  - {id: local2030, kind: primary, authors: Doe J, "
+        "title: A trial}\n",
+        encoding="utf-8",
+    )
+    (deck_dir / "local.yaml").write_text(
+        "format_version: 1\ndeck: {id: local, title: Local, family: terms}\ncards:\n"
+        "  - {id: local-card, front: Q, back: A, source: local2030}\n",
+        encoding="utf-8",
+    )
+    assert library.sync([deck_dir]).ok
+    (deck_dir / "sources.yaml").write_text("format_version: 1\nsources: []\n", encoding="utf-8")
+    plan = library.sync([deck_dir])
+    assert not plan.ok
+    assert [p.message.split(" (did you mean")[0] for p in plan.problems] == [
+        "card 'local-card': unknown source id 'local2030'"
+    ]
 
 
 def test_a_sync_that_reads_no_file_never_loads_the_format_machinery(tmp_path: Path) -> None:

@@ -1,0 +1,136 @@
+"""``studyapp validate`` reports everything ``studyapp sync`` would refuse, with the same
+messages: both run over every course in ``tests/data/courses`` (sync into a store that holds
+the bundled decks, as every trainee's does) and must agree problem for problem."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from studyapp.deckfile.reading import real_path
+from studyapp.services.library import Library
+from studyapp.services.validate import validate_paths
+
+COURSES = Path(__file__).resolve().parent / "data" / "courses"
+NAMES = sorted(p.name for p in COURSES.iterdir() if p.is_dir())
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """A store holding the bundled decks."""
+    library = Library(tmp_path_factory.mktemp("template"))
+    assert library.sync().ok
+    yield library
+    library.close()
+
+
+def contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
+    with library.engine.connect() as conn:
+        return {
+            table: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
+            for table in ("deck", "note", "card", "source")
+        }
+
+
+def test_the_corpus_has_a_course_for_each_mistake() -> None:
+    assert NAMES == [
+        "cross-folder",
+        "local-bibliography",
+        "markup-and-citations",
+        "missing-version",
+        "reuses-bundled-ids",
+        "unrelated-yaml",
+        "upper-case-and-copies",
+        "valid-course",
+        "yaml-versions",
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validate_and_sync_agree(name: str, template: Library, tmp_path: Path) -> None:
+    course = real_path(tmp_path / name)
+    shutil.copytree(COURSES / name, course)
+    report = validate_paths([course])
+    library = template.clone(tmp_path / "store")
+    try:
+        before = contents(library)
+        plan = library.sync([course])
+        assert [str(p) for p in plan.problems] == [str(p) for p in report.problems]
+        assert plan.ok == report.ok
+        if not plan.ok:
+            assert contents(library) == before  # a refused sync changes nothing
+    finally:
+        library.close()
+    assert report.ok == (name == "valid-course")
+
+
+def test_every_problem_of_a_file_comes_in_one_pass() -> None:
+    """A file's own errors and its clashes with other files and the bibliography together:
+    fixing one never reveals another that was there all along."""
+    report = validate_paths([COURSES / "reuses-bundled-ids"])
+    messages = [p.message.split(" (did you mean")[0] for p in report.problems]
+    assert messages == [
+        "deck id 'terms' is also used by " + str(real_path(_bundled("terms.yaml"))),
+        "card id 'mech-5ht2a-agonism' is also used in "
+        + str(real_path(_bundled("mechanisms-neurochemistry.yaml"))),
+        "card 'mech-5ht2a-agonism': 'tags[0]' must be lowercase letters, digits and hyphens, "
+        "starting with a letter or digit (got 'Bad-Tag')",
+        "card 'mech-5ht2a-agonism': unknown source id 'nosuch2020'",
+        "card id 'mech-dmn-self-referential' is also used in "
+        + str(real_path(_bundled("mechanisms-brain.yaml"))),
+    ]
+
+
+def _bundled(name: str) -> Path:
+    from studyapp.services.paths import bundled_decks_dir
+
+    return bundled_decks_dir() / name
+
+
+def test_subfolders_and_any_case_of_yaml_are_read_and_skipped_files_named() -> None:
+    names = {Path(p.path).name for p in validate_paths([COURSES]).problems}
+    assert {"two.yaml", "Terms.YAML", "terms.yaml.orig", "mkdocs.yml"} <= names
+    skipped = [
+        p
+        for p in validate_paths([COURSES / "upper-case-and-copies"]).problems
+        if p.path.endswith(".orig")
+    ]
+    assert [p.message for p in skipped] == [
+        "skipped: not a .yaml or .yml file (a backup or an editor's copy?)"
+    ]
+
+
+def test_an_unrelated_yaml_file_gets_one_clear_message() -> None:
+    problems = validate_paths([COURSES / "unrelated-yaml"]).problems
+    assert [(Path(p.path).name, p.line, p.message.split(":")[0]) for p in problems] == [
+        ("mkdocs.yml", 1, "not a deck file")
+    ]
+
+
+def test_a_missing_format_version_is_one_message() -> None:
+    problems = validate_paths([COURSES / "missing-version"]).problems
+    assert [p.message for p in problems] == ["missing required field 'format_version' (use 1)"]
+
+
+def test_the_cli_prints_the_same_problems_for_validate_and_sync(tmp_path: Path) -> None:
+    course = real_path(tmp_path / "course")
+    shutil.copytree(COURSES / "cross-folder", course)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "studyapp", "--data-dir", str(tmp_path / "data"), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    validated = run("validate", str(course))
+    synced = run("sync", str(course))
+    assert validated.returncode == synced.returncode == 1
+    assert validated.stdout == synced.stdout and validated.stdout.count("error:") == 3
