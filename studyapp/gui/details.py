@@ -19,15 +19,24 @@ from studyapp.services.study import CardView, StudySession, describe_memory
 __all__ = ["CardDetailsDialog"]
 
 
+def _which(card: CardView) -> list[str]:
+    """Which card of its note this is, in words (never its id or key)."""
+    if card.kind == "reversed":
+        return ["back to front" if card.key == "rev" else "front to back"]
+    if card.kind == "cloze" and card.key[1:].isdigit():
+        return [f"deletion {card.key[1:]}"]
+    return []
+
+
 class CardDetailsDialog(QDialog):
     def __init__(
         self, session: StudySession, card: CardView, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Card details · {card.note_id}")
+        self.setWindowTitle(f"Card details · {card.title}")
         self.setMinimumSize(640, 440)
         layout = QVBoxLayout(self)
-        where = plain_label(f"{card.deck_title} · {card.note_id} ({card.key}) · {card.source_line}")
+        where = plain_label(" · ".join([card.deck_title, *_which(card), card.source_line]))
         where.setObjectName("muted")
         where.setWordWrap(True)
         layout.addWidget(where)

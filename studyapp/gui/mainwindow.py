@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         text, ok = QInputDialog.getMultiLineText(
             self,
             "Your note",
-            f"Your own note on {card.note_id} (deck updates never change it):",
+            f"Your own note on “{card.title}” (deck updates never change it):",
             current,
         )
         if ok:

@@ -258,3 +258,31 @@ def test_screenshot_command_renders_every_screen(tmp_path: Path, deck_dir: Path)
     lib = Library(data)
     assert lib.overview().reviews_total == 0
     lib.close()
+
+
+def test_dialogs_name_the_card_by_its_question_not_its_id(qtbot: Any, window: Any) -> None:
+    """Card details and the note dialog (N) show the question; the card id never appears."""
+    from PySide6.QtWidgets import QLabel
+
+    from studyapp.gui.details import CardDetailsDialog
+
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    card = window.review.card
+    details = CardDetailsDialog(window.review.session, card)
+    qtbot.addWidget(details)
+    shown = [details.windowTitle()] + [label.text() for label in details.findChildren(QLabel)]
+    assert details.windowTitle() == f"Card details · {card.title}"
+    assert card.title and card.title in card.question.replace("<b>", "").replace("</b>", "")
+    assert not [text for text in shown if card.note_id in text]
+    seen: list[str] = []
+
+    def close_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QDialog):
+            seen.extend(label.text() for label in dialog.findChildren(QLabel))
+            dialog.reject()
+
+    QTimer.singleShot(50, close_dialog)
+    qtbot.keyClick(window.review, Qt.Key.Key_N)
+    assert any(card.title in text for text in seen), seen
+    assert not [text for text in seen if card.note_id in text]
