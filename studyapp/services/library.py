@@ -602,7 +602,10 @@ def _independently(sources: list[Path], run: Callable[[list[Path]], SyncPlan]) -
         stray = False
         for problem in plan.problems:
             where = Path(problem.path)
-            owner = owners.get(str(where)) or owners.get(str(where.parent))
+            # (a deck file may lie in a subfolder of its folder)
+            owner = owners.get(str(where)) or next(
+                (owners[str(up)] for up in where.parents if str(up) in owners), None
+            )
             if owner is not None:
                 mine.setdefault(owner, []).append(problem)
             elif problem.is_error:

@@ -676,7 +676,7 @@ class StudySession:
             ),
             user_note=row.user_note or "",
             sensitive=bool(row.sensitive),
-            content_note=row.content_note,
+            content_note=(plain_text(row.content_note, self._index) if row.content_note else None),
             critical=bool(row.critical),
             desired_retention=(
                 self.settings.critical_retention if row.critical else row.preset_retention
