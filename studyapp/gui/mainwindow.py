@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -29,7 +30,6 @@ from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.folders_dialog import DeckFoldersDialog
 from studyapp.gui.overview import OverviewScreen
 from studyapp.gui.problems import ProblemsDialog
-from studyapp.gui.report import render_report
 from studyapp.gui.review import ReviewScreen
 from studyapp.gui.safety import (
     BackupsDialog,
@@ -39,16 +39,17 @@ from studyapp.gui.safety import (
     show_storage_error,
 )
 from studyapp.gui.settings_dialog import SettingsDialog
-from studyapp.gui.statistics import StatisticsScreen
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
 from studyapp.services.library import Library, Problem, ScopeChoice
-from studyapp.services.progress import ReportData, collect_report
 from studyapp.services.safety import BackupInfo
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
 from studyapp.services.study import FLAG_NAMES, CardView, SessionSummary
 from studyapp.services.sync import SyncPlan
+
+if TYPE_CHECKING:
+    from studyapp.gui.statistics import StatisticsScreen
 
 __all__ = ["MainWindow"]
 
@@ -98,8 +99,8 @@ class MainWindow(QMainWindow):
         self.overview = OverviewScreen(self.colors)
         self.review = ReviewScreen(self.colors, library.settings.font_size)
         self.summary = SummaryScreen()
-        self.statistics = StatisticsScreen(self.colors)
-        for screen in (self.overview, self.review, self.summary, self.statistics):
+        self._statistics: StatisticsScreen | None = None
+        for screen in (self.overview, self.review, self.summary):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
 
@@ -109,8 +110,6 @@ class MainWindow(QMainWindow):
         self.review.note_requested.connect(self._on_note_requested)
         self.summary.back_requested.connect(self.show_overview)
         self.overview.statistics_requested.connect(self.show_statistics)
-        self.statistics.back_requested.connect(self.show_overview)
-        self.statistics.exam_date_chosen.connect(self._on_exam_date_chosen)
         self.review.storage_failed.connect(self._on_storage_failed)
 
         self._busy = QProgressBar()
@@ -206,6 +205,20 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
 
+    @property
+    def statistics(self) -> StatisticsScreen:
+        """The statistics screen, made when first shown: its charts cost ~50 ms to build
+        and Qt Charts ~25 ms to import, which the window's first paint need not wait for."""
+        if self._statistics is None:
+            from studyapp.gui.statistics import StatisticsScreen
+
+            screen = StatisticsScreen(self.colors)
+            self.stack.addWidget(screen)
+            screen.back_requested.connect(self.show_overview)
+            screen.exam_date_chosen.connect(self._on_exam_date_chosen)
+            self._statistics = screen
+        return self._statistics
+
     @Slot()
     def show_statistics(self) -> None:
         """The statistics screen, all decks, computed afresh (the rest off the GUI thread)."""
@@ -231,19 +244,26 @@ class MainWindow(QMainWindow):
         statistics = Statistics(
             self.library.engine, self.library.settings, clock=self._clock or utc_now
         )
+        shown = self._statistics
         scope = (
-            self.statistics.scope
-            if self.stack.currentWidget() is self.statistics and self.statistics.scope
+            shown.scope
+            if shown is not None and self.stack.currentWidget() is shown and shown.scope
             else statistics.resolve()
         )
         exam = self.library.settings.exam
         self._status.setText("Making the report…")
+        from studyapp.services.progress import collect_report
+
         self._report_task = BackgroundTask(lambda: collect_report(statistics, scope, exam), self)
         self._report_task.finished.connect(lambda data: self._write_report(data, Path(path)))
         self._report_task.failed.connect(self._on_report_failed)
         self._report_task.start()
 
     def _write_report(self, data: object, path: Path) -> None:
+        # Imported when used: Qt's PDF writer is not needed to start the window.
+        from studyapp.gui.report import render_report
+        from studyapp.services.progress import ReportData
+
         assert isinstance(data, ReportData)
         try:
             pdf, pages = render_report(data)
@@ -364,7 +384,8 @@ class MainWindow(QMainWindow):
         self.colors = apply_theme(app, s.theme, s.font_size)
         self.review.set_colors(self.colors)
         self.overview.set_colors(self.colors)
-        self.statistics.set_colors(self.colors)
+        if self._statistics is not None:
+            self._statistics.set_colors(self.colors)
         self.review.set_font_size(s.font_size)
         if self.review.session is not None:
             self.review.session.apply_settings(s)
@@ -583,7 +604,8 @@ class MainWindow(QMainWindow):
         # Every answer is already committed; only wait for a running sync to finish.
         if self._task is not None and self._task.is_running():
             self._task.wait()
-        self.statistics.wait()
+        if self._statistics is not None:
+            self._statistics.wait()
         if self._report_task is not None and self._report_task.is_running():
             self._report_task.wait()
         self.safety.close()  # the closing backup

@@ -246,15 +246,25 @@ class CardCounts:
 def count_cards(conn: Connection, *, day_end: int, now: int) -> dict[str, CardCounts]:
     """Per deck id: new cards, and learning and review cards due today.
 
-    Both queries are answered from indexes: due cards by a range on (retired, queue, due),
-    new cards by the covering (retired, queue, deck_id) index. ``total`` is left at 0; see
-    :func:`total_cards`.
+    Every query is answered from an index; at 200,000 cards and a million answers the
+    three take about 40 ms where filtering each card row took 92 ms (the overview is built
+    before the window's first paint):
+
+    - due cards by a range on ``ix_card_queue_due`` (retired, queue, due), named because
+      SQLite otherwise walks a deck-ordered index for the GROUP BY and reads every learning
+      and review card (39 -> 12 ms);
+    - new cards counted in the covering (retired, queue, deck_id) index, less the
+      suspended and the buried ones, found through their partial indexes (the covering
+      index has neither column: checking them read all 126,000 new cards' rows, 75 ->
+      26 ms).
+
+    ``total`` is left at 0; see :func:`total_cards`.
     """
     parts: dict[str, dict[str, int]] = {}
     due_rows = conn.execute(
         text(
-            f"SELECT deck_id, queue, COUNT(*) FROM card c WHERE {_STUDYABLE} "
-            f"AND queue IN ({_LEARNING}, {_REVIEW}) "
+            "SELECT deck_id, queue, COUNT(*) FROM card c INDEXED BY ix_card_queue_due "
+            f"WHERE {_STUDYABLE} AND queue IN ({_LEARNING}, {_REVIEW}) "
             "AND due < :day_end GROUP BY deck_id, queue"
         ),
         {"day_end": day_end, "now": now},
@@ -264,13 +274,27 @@ def count_cards(conn: Connection, *, day_end: int, now: int) -> dict[str, CardCo
         entry["review" if queue == Queue.REVIEW else "learning"] += count
     new_rows = conn.execute(
         text(
-            f"SELECT deck_id, COUNT(*) FROM card c WHERE {_STUDYABLE} AND queue = {_NEW} "
+            f"SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 AND queue = {_NEW} "
             "GROUP BY deck_id"
-        ),
-        {"now": now},
+        )
     )
     for deck_id, count in new_rows:
         parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})["new"] = count
+    # Named: for the GROUP BY SQLite prefers walking a deck-ordered index over all cards.
+    # "buried_until > 0" is the partial index's own condition, so it may be used.
+    hidden_rows = conn.execute(
+        text(
+            "SELECT deck_id, COUNT(*) FROM card INDEXED BY ix_card_suspended "
+            f"WHERE suspended = 1 AND retired = 0 AND queue = {_NEW} GROUP BY deck_id "
+            "UNION ALL "
+            "SELECT deck_id, COUNT(*) FROM card INDEXED BY ix_card_buried WHERE buried_until > 0 "
+            "AND buried_until > :now AND suspended = 0 AND retired = 0 "
+            f"AND queue = {_NEW} GROUP BY deck_id"
+        ),
+        {"now": now},
+    )
+    for deck_id, count in hidden_rows:
+        parts[deck_id]["new"] -= count
     return {deck: CardCounts(**values) for deck, values in parts.items()}
 
 
@@ -545,17 +569,21 @@ def sources(db: sqlite3.Connection) -> dict[str, SourceRow]:
 
 
 def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None) -> int | None:
-    """The earliest due time after ``now`` of a card that is not new (in ``deck_ids``)."""
+    """The earliest due time after ``now`` of a card that is not new (in ``deck_ids``).
+
+    Walks ``ix_card_due`` from ``now`` and stops at the first card that qualifies (new
+    cards are due at 0, so few are skipped); the unary + keeps SQLite from filtering the
+    (retired, queue) index and sorting instead: 87 -> 1 ms at 200,000 cards."""
     sql = (
-        "SELECT MIN(due) FROM card WHERE retired = 0 AND suspended = 0 "
-        f"AND queue != {_NEW} AND due > ?"
+        "SELECT due FROM card WHERE +retired = 0 AND +suspended = 0 "
+        f"AND +queue != {_NEW} AND due > ?"
     )
     params: list[object] = [now]
     if deck_ids is not None:
-        sql += f" AND deck_id IN ({', '.join('?' * len(deck_ids))})"
+        sql += f" AND +deck_id IN ({', '.join('?' * len(deck_ids))})"
         params.extend(deck_ids)
-    value = db.execute(sql, params).fetchone()[0]
-    return None if value is None else int(value)
+    row = db.execute(sql + " ORDER BY due LIMIT 1", params).fetchone()
+    return None if row is None else int(row[0])
 
 
 SYNC_GENERATION_KEY = "sync.generation"

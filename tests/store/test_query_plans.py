@@ -20,3 +20,64 @@ def test_todays_touched_notes_start_from_todays_answers(library: Library, deck_d
     finally:
         raw.close()
     assert "ix_review_time" in plan[0][3]
+
+
+def test_deck_counts_leave_out_suspended_and_buried_cards_as_a_plain_count_does(
+    library: Library, deck_dir: Path
+) -> None:
+    """count_cards counts new cards in an index and subtracts the hidden ones: it must
+    agree with filtering every card row."""
+    from sqlalchemy import text
+
+    from studyapp.store.queries import count_cards
+
+    assert library.sync([deck_dir]).ok
+    now = 1_800_000_000
+    with library.engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM card ORDER BY id"))]
+        assert len(ids) >= 6
+        conn.execute(text("UPDATE card SET suspended = 1 WHERE id = :i"), {"i": ids[0]})
+        bury = text("UPDATE card SET buried_until = :t WHERE id = :i")
+        conn.execute(bury, {"t": now + 60, "i": ids[1]})
+        conn.execute(bury, {"t": now - 60, "i": ids[2]})  # no longer buried
+        conn.execute(
+            text("UPDATE card SET suspended = 1, buried_until = :t WHERE id = :i"),
+            {"t": now + 60, "i": ids[3]},
+        )
+        conn.execute(
+            text("UPDATE card SET queue = 2, due = :d WHERE id = :i"), {"d": now - 5, "i": ids[4]}
+        )
+        counted = count_cards(conn, day_end=now + 3600, now=now)
+        plain = {
+            deck: (new, due)
+            for deck, new, due in conn.execute(
+                text(
+                    "SELECT deck_id, SUM(queue = 0), SUM(queue != 0 AND due < :end) FROM card "
+                    "WHERE retired = 0 AND suspended = 0 AND buried_until <= :now "
+                    "GROUP BY deck_id"
+                ),
+                {"now": now, "end": now + 3600},
+            )
+        }
+    assert {d: (c.new, c.learning + c.review) for d, c in counted.items()} == {
+        d: v for d, v in plain.items() if v != (0, 0)
+    }
+    assert sum(c.new for c in counted.values()) == len(ids) - 4  # 3 hidden, 1 studied
+
+
+def test_the_next_due_card_is_found_by_walking_the_due_index(library: Library) -> None:
+    """87 ms -> 1 ms at 200,000 cards: the planner must not filter another index first."""
+    from studyapp.store.queries import next_due
+
+    raw = library.engine.raw_connection()
+    try:
+        db = raw.driver_connection
+        sql = (
+            "EXPLAIN QUERY PLAN SELECT due FROM card WHERE +retired = 0 AND +suspended = 0 "
+            "AND +queue != 0 AND due > ? ORDER BY due LIMIT 1"
+        )
+        plan = db.execute(sql, (0,)).fetchall()  # type: ignore[union-attr]
+        assert "ix_card_due" in plan[0][3]
+        assert next_due(db, now=0, deck_ids=None) is None  # type: ignore[arg-type]
+    finally:
+        raw.close()
