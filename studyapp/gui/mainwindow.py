@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
+    QProgressDialog,
     QStackedWidget,
 )
 
@@ -41,12 +43,12 @@ from studyapp.gui.safety import (
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
-from studyapp.services.library import Library, Problem, ScopeChoice
+from studyapp.services.library import Library, Overview, Problem, ScopeChoice
 from studyapp.services.safety import BackupInfo
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
 from studyapp.services.study import FLAG_NAMES, CardView, SessionSummary
-from studyapp.services.sync import SyncPlan
+from studyapp.services.sync import SyncCancelled, SyncPlan
 
 if TYPE_CHECKING:
     from studyapp.gui.statistics import StatisticsScreen
@@ -71,6 +73,18 @@ the session)</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>F5</b></td><td>sync decks</td></tr>
 </table>"""
+
+
+class _ProgressRelay(QObject):
+    """Carries a worker thread's progress to the GUI thread (a queued signal)."""
+
+    advanced = Signal(int, int)
+
+
+def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
+    if dialog.isVisible():
+        dialog.setMaximum(total)
+        dialog.setValue(done)
 
 
 class MainWindow(QMainWindow):
@@ -108,7 +122,7 @@ class MainWindow(QMainWindow):
         self.review.session_finished.connect(self._on_session_finished)
         self.review.details_requested.connect(self._on_details_requested)
         self.review.note_requested.connect(self._on_note_requested)
-        self.summary.back_requested.connect(self.show_overview)
+        self.summary.back_requested.connect(lambda: self.show_overview())
         self.overview.statistics_requested.connect(self.show_statistics)
         self.review.storage_failed.connect(self._on_storage_failed)
 
@@ -193,14 +207,16 @@ class MainWindow(QMainWindow):
         return self._clock() if self._clock else utc_now()
 
     @Slot()
-    def show_overview(self) -> None:
+    def show_overview(self, overview: Overview | None = None) -> None:
+        """The deck list; ``overview`` when it was just computed (off the GUI thread)."""
         loading = self._task is not None and self._task.is_running()
         now = self.now()
-        try:
-            overview = self.library.overview(now)
-        except StorageError as exc:
-            self._storage_error(exc, refresh=False)
-            return
+        if overview is None:
+            try:
+                overview = self.library.overview(now)
+            except StorageError as exc:
+                self._storage_error(exc, refresh=False)
+                return
         self.overview.show_overview(overview, now, loading=loading)
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
@@ -214,7 +230,7 @@ class MainWindow(QMainWindow):
 
             screen = StatisticsScreen(self.colors)
             self.stack.addWidget(screen)
-            screen.back_requested.connect(self.show_overview)
+            screen.back_requested.connect(lambda: self.show_overview())
             screen.exam_date_chosen.connect(self._on_exam_date_chosen)
             self._statistics = screen
         return self._statistics
@@ -397,8 +413,81 @@ class MainWindow(QMainWindow):
     def add_deck_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of decks")
         if folder:
-            self.library.add_folder(Path(folder))
-            self.start_sync()
+            self.import_folder(Path(folder))
+
+    def import_folder(self, folder: Path) -> QProgressDialog | None:
+        """Read ``folder``'s decks into the store off the GUI thread, showing progress.
+
+        Cancel stops the sync and leaves the store as it was (one transaction, rolled
+        back); the folder is remembered only once its decks are in. The overview is
+        computed on the worker thread too, so the GUI thread only shows it."""
+        if self._task is not None and self._task.is_running():
+            self._status.setText("The decks are being updated; add the folder once that is done")
+            return None
+        dialog = QProgressDialog(f"Reading the decks in {folder.name}…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Add deck folder")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        cancelled = threading.Event()
+        relay = _ProgressRelay(dialog)
+        relay.advanced.connect(functools.partial(_show_progress, dialog))
+
+        def cancel() -> None:
+            cancelled.set()
+            dialog.setLabelText("Cancelling: nothing will be changed…")
+
+        dialog.canceled.connect(cancel)
+        now = self.now()
+
+        def report(done: int, total: int) -> None:  # on the worker thread
+            if cancelled.is_set():
+                raise SyncCancelled
+            relay.advanced.emit(done, total)
+
+        def job() -> tuple[SyncPlan, Overview | None] | None:
+            try:
+                plan = self.library.sync([folder], progress=report)
+            except SyncCancelled:
+                return None
+            if not plan.ok:
+                return plan, None
+            self.library.add_folder(folder)
+            return plan, self.library.overview(now)
+
+        self._status.setText(f"Adding the decks in {folder}…")
+        self._busy.setVisible(True)
+        self._task = BackgroundTask(job, self)
+        self._task.finished.connect(functools.partial(self._on_folder_imported, folder, dialog))
+        self._task.failed.connect(dialog.close)
+        self._task.failed.connect(self._on_sync_failed)
+        self._task.start()
+        dialog.show()
+        return dialog
+
+    def _on_folder_imported(self, folder: Path, dialog: QProgressDialog, result: object) -> None:
+        dialog.close()
+        self._busy.setVisible(False)
+        if result is None:
+            self._status.setText(f"Adding {folder} was cancelled: nothing was changed")
+            self.sync_done.emit(None)
+            return
+        assert isinstance(result, tuple)
+        plan, overview = result
+        if not plan.ok:
+            self._status.setText("Deck folder not added: a deck file has errors")
+            self._show_problems(
+                "Deck folder not added",
+                "A deck file in this folder has errors, so nothing was changed. Fix them and "
+                "add the folder again.",
+                list(plan.problems),
+            )
+        else:
+            self._status.setText(f"Added {folder}: {plan.summary()}")
+            if self.stack.currentWidget() is self.overview:
+                self.show_overview(overview)
+        self.sync_done.emit(plan)
 
     def deck_folders_dialog(self) -> DeckFoldersDialog:
         """File > Deck folders…: each added folder with its state; adding or removing one

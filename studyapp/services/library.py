@@ -25,7 +25,7 @@ from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damage
 from studyapp.services.search import CardSearch
 from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.study import StudyScope, StudySession
-from studyapp.services.sync import SyncPlan, apply_plan, plan_sync, sync
+from studyapp.services.sync import Progress, SyncPlan, apply_plan, plan_sync, sync
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import library as stored
 from studyapp.store import queries
@@ -292,11 +292,18 @@ class Library:
             self.backup("sync")
         apply_plan(self.engine, plan)
 
-    def sync(self, sources: Iterable[Path] | None = None, *, dry_run: bool = False) -> SyncPlan:
+    def sync(
+        self,
+        sources: Iterable[Path] | None = None,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> SyncPlan:
         """Plan and, unless ``dry_run`` or the plan has errors, apply a sync of ``sources``
         (a first import writes while it reads: see :func:`studyapp.services.sync.sync`);
         a backup is taken before a plan that retires, relearns or resets cards is written.
-        With no ``sources``, each folder stands on its own, as in :meth:`plan`."""
+        With no ``sources``, each folder stands on its own, as in :meth:`plan`.
+        ``progress`` hears of each deck file read and may cancel (:data:`Progress`)."""
         if not dry_run:
             self._writable()
 
@@ -307,6 +314,7 @@ class Library:
                 bibliography=paths.bundled_sources_file(),
                 dry_run=dry_run,
                 before_reset=self._backup_before_sync,
+                progress=progress,
             )
 
         if sources is not None:

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from studyapp.deckfile.loader import ParsedDeck
     from studyapp.deckfile.schema import BibEntry
 
-__all__ = ["SyncPlan", "apply_plan", "plan_sync", "sync"]
+__all__ = ["Progress", "SyncCancelled", "SyncPlan", "apply_plan", "plan_sync", "sync"]
 
 _SETTLED_NS = 2_000_000_000
 """A file's stat is trusted only once its mtime is this much older than the sync that saw
@@ -142,6 +142,16 @@ class SyncPlan:
 
 
 # -- 1. survey -----------------------------------------------------------------------------
+Progress = Callable[[int, int], None]
+"""Called as ``progress(files_read, files_to_read)`` after the survey and after each deck
+file is parsed, on the thread that syncs. Raising :class:`SyncCancelled` from it stops the
+sync: whatever was written is rolled back, so the store is left as it was."""
+
+
+class SyncCancelled(Exception):
+    """The sync was stopped by its progress callback; nothing was written."""
+
+
 @dataclass(frozen=True, slots=True)
 class _ToRead:
     """A deck file to parse: its bytes (None if unreadable) and their digest if known."""
@@ -282,10 +292,17 @@ def _note_parsed(plan: SyncPlan, survey: _Survey, parsed: Sequence[ParsedDeck]) 
         plan.file_stats = survey.stats
 
 
-def _parse_all(survey: _Survey) -> list[ParsedDeck]:
+def _parse_all(survey: _Survey, progress: Progress | None = None) -> list[ParsedDeck]:
     from studyapp.deckfile.loader import parse_deck
 
-    return [parse_deck(r.path, r.raw, digest=r.digest) for r in survey.to_read]
+    if progress is None:
+        return [parse_deck(r.path, r.raw, digest=r.digest) for r in survey.to_read]
+    parsed = []
+    progress(0, len(survey.to_read))
+    for done, item in enumerate(survey.to_read, 1):
+        parsed.append(parse_deck(item.path, item.raw, digest=item.digest))
+        progress(done, len(survey.to_read))
+    return parsed
 
 
 # -- 3. check ------------------------------------------------------------------------------
@@ -490,14 +507,20 @@ def _plan_removed_decks(
         plan.changes.cards_retired.extend(stored.live_card_ids_of_deck(conn, deck_id))
 
 
-def _plan(conn: Connection, paths: Iterable[Path], *, bibliography: Path | None) -> SyncPlan:
+def _plan(
+    conn: Connection,
+    paths: Iterable[Path],
+    *,
+    bibliography: Path | None,
+    progress: Progress | None = None,
+) -> SyncPlan:
     """Phases 1-4 on ``conn``: the plan, nothing written."""
     plan = SyncPlan(generation=queries.sync_generation(conn))
     survey = _survey(conn, plan, paths, bibliography)
     if survey.nothing_to_read:
         return _nothing_read(conn, plan, survey)
     sources = _read_bibliographies(plan, survey)
-    parsed = _parse_all(survey)
+    parsed = _parse_all(survey, progress)
     _note_parsed(plan, survey, parsed)
     view = _StoredView(conn)
     _check(plan, survey, parsed, sources, _stored_elsewhere(view, plan, parsed))
@@ -568,7 +591,11 @@ def apply_plan(engine: Engine, plan: SyncPlan, *, now: int | None = None) -> Non
 
 # -- a first import ------------------------------------------------------------------------
 def _first_import(
-    conn: Connection, paths: Iterable[Path], *, bibliography: Path | None
+    conn: Connection,
+    paths: Iterable[Path],
+    *,
+    bibliography: Path | None,
+    progress: Progress | None = None,
 ) -> SyncPlan:
     """Every phase for a store with no note yet, writing each file's rows once it is read.
 
@@ -584,9 +611,9 @@ def _first_import(
         return _nothing_read(conn, plan, survey)
     sources = _read_bibliographies(plan, survey)
     if len(survey.to_read) > 1:
-        parsed, rows = _parse_and_write(conn, survey)
+        parsed, rows = _parse_and_write(conn, survey, progress)
     else:
-        parsed = _parse_all(survey)
+        parsed = _parse_all(survey, progress)
         rows = [FirstImportRows(deck) for deck in parsed if deck.ok]
     _note_parsed(plan, survey, parsed)
     _check(plan, survey, parsed, sources, {})
@@ -609,7 +636,7 @@ def _first_import(
 
 
 def _parse_and_write(
-    conn: Connection, survey: _Survey
+    conn: Connection, survey: _Survey, progress: Progress | None = None
 ) -> tuple[list[ParsedDeck], list[FirstImportRows]]:
     """Parse the files of a first import, writing each one's deck, notes and cards into
     ``conn``'s transaction while the next file is parsed."""
@@ -620,10 +647,14 @@ def _parse_and_write(
     written: set[str] = set()
     failed = False
     # No store queries from here on until the writer is closed: it owns ``conn``.
+    if progress is not None:
+        progress(0, len(survey.to_read))
     with StreamedImport(conn) as writer:
         for item in survey.to_read:
             deck = parse_deck(item.path, item.raw, digest=item.digest)
             parsed.append(deck)
+            if progress is not None:
+                progress(len(parsed), len(survey.to_read))
             failed = failed or not deck.ok
             ids = [card.id for card in deck.model.cards] if deck.model and not failed else []
             if failed or not written.isdisjoint(ids):  # an id in two files: reported later
@@ -645,11 +676,14 @@ def sync(
     dry_run: bool = False,
     now: int | None = None,
     before_reset: Callable[[SyncPlan], None] | None = None,
+    progress: Progress | None = None,
 ) -> SyncPlan:
     """Plan and (unless ``dry_run`` or the plan has errors) apply a sync, in one transaction.
 
     ``before_reset`` is called with the plan before a plan that retires, relearns or resets
-    cards is written (the library takes a backup there).
+    cards is written (the library takes a backup there). ``progress`` is told how many deck
+    files are read (see :data:`Progress`); a :class:`SyncCancelled` it raises leaves the
+    store as it was and propagates.
 
     A first import into a store with no note yet is :func:`_first_import`, with a rollback
     journal (see :func:`~studyapp.store.database.rollback_journal`); a problem in any file
@@ -661,12 +695,15 @@ def sync(
     with engine.connect() as conn:
         if stored.has_notes(conn):
             return _commit_if_ok(
-                conn, lambda: _plan(conn, paths, bibliography=bibliography), now, before_reset
+                conn,
+                lambda: _plan(conn, paths, bibliography=bibliography, progress=progress),
+                now,
+                before_reset,
             )
         with rollback_journal(conn):
             return _commit_if_ok(
                 conn,
-                lambda: _first_import(conn, paths, bibliography=bibliography),
+                lambda: _first_import(conn, paths, bibliography=bibliography, progress=progress),
                 now,
                 before_reset,
             )
