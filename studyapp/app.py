@@ -109,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
     startup_done()
     if library.created:
         window.statusBar().showMessage(f"Created a new study store in {library.data_dir}", 20000)
-    # First paint with what the store holds; then, off the GUI thread, check the store and
-    # back it up (gui/safety.py), and check the deck files for updates.
-    QTimer.singleShot(0, window.safety.start)
+    # First paint with what the store holds; once it is on screen, check the store and back
+    # it up off the GUI thread (gui/safety.py); and check the deck files for updates.
+    window.first_painted.connect(window.safety.start)
     QTimer.singleShot(0, window.start_sync)
     code = app.exec()
     library.close()

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
     """
 
     sync_done = Signal(object)
+    first_painted = Signal()
     report_saved = Signal(object)
 
     def __init__(self, library: Library, *, clock: Callable[[], datetime] | None = None) -> None:
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         self.problems_dialog: ProblemsDialog | None = None
         self._report_task: BackgroundTask | None = None
         self._task_error: BaseException | None = None
+        self._painted = False
         self.safety = SafetyNet(library, self)
         self.safety.damaged.connect(self.on_store_damaged)
         self._build_menus()
@@ -688,6 +690,14 @@ class MainWindow(QMainWindow):
     # -- misc ------------------------------------------------------------------------------
     def _show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            # After this paint pass has finished: work started from first_painted (the
+            # start-up check and backup) never delays the first picture.
+            self._painted = True
+            QTimer.singleShot(0, self.first_painted.emit)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Every answer is already committed; only wait for a running sync to finish.
