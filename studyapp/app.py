@@ -236,7 +236,9 @@ def render_screen(
         print("studyapp: error: no deck folder has problems to show", file=sys.stderr)
         return 1
     if screen in ("summary", "details", "backups", "damaged", "full-disk"):
+        settings = library.settings  # with --theme's override, which the copy would lose
         library = library.clone(scratch / "copy")
+        library.override_settings(settings)
     if screen in ("backups", "damaged", "full-disk"):
         return _render_safety_screen(library, screen, out, size)
     if screen == "readiness" and library.settings.exam is None:

@@ -15,6 +15,14 @@ python -m studyapp --data-dir "$data" --theme dark --size 1000x700 \
   --screenshot "$out/answer-dark.png" --screen answer
 python -m studyapp --data-dir "$data" --theme light --size 800x600 \
   --screenshot "$out/review-800x600.png" --screen answer
+# The safety net, each made for real on a scratch copy of the store: File > Backups…, a store
+# with 512 bytes overwritten, an answer refused by a full disk (SQLite's max_page_count).
+python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
+  --screenshot "$out/backups.png" --screen backups 2>/dev/null
+python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
+  --screenshot "$out/damaged-800x600-dark.png" --screen damaged 2>/dev/null
+python -m studyapp --data-dir "$data" --theme light --size 800x600 \
+  --screenshot "$out/full-disk-800x600.png" --screen full-disk 2>/dev/null
 # A start with a deck folder that has errors and one that is gone: the problems dialog (it
 # scrolls and fits an 800x600 window) and File > Deck folders….
 folders=$(mktemp -d)

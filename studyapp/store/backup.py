@@ -119,12 +119,15 @@ def _snapshot(source: sqlite3.Connection, target: Path) -> None:
 
 
 def _unique_name(folder: Path, stamp: str, reason: str) -> Path:
-    path = folder / f"{stamp}-{reason}{_SUFFIX}"
+    """``stamp-reason``, or ``stamp-N-reason`` for the Nth backup within one second (of any
+    reason), so names sort as the backups were made."""
+    taken = {p.name.split("-")[2] for p in folder.glob(f"{stamp}-*{_SUFFIX}")}
+    if not taken:
+        return folder / f"{stamp}-{reason}{_SUFFIX}"
     n = 2
-    while path.exists():
-        path = folder / f"{stamp}-{n}-{reason}{_SUFFIX}"
+    while str(n) in taken:
         n += 1
-    return path
+    return folder / f"{stamp}-{n}-{reason}{_SUFFIX}"
 
 
 def create_backup(

@@ -205,3 +205,19 @@ def test_a_store_that_does_not_open_offers_its_newest_backup(
         assert reopened.check().ok
     finally:
         reopened.close()
+
+
+def test_the_start_up_check_waits_for_the_first_paint(qtbot: Any, synced: Library) -> None:
+    from studyapp.gui.mainwindow import MainWindow
+
+    window = MainWindow(synced)
+    qtbot.addWidget(window)
+    order: list[str] = []
+    window.first_painted.connect(lambda: order.append("painted"))
+    window.first_painted.connect(window.safety.start)  # as studyapp.app.run connects it
+    window.safety.checked.connect(lambda problems: order.append(f"checked {problems}"))
+    with qtbot.waitSignal(window.safety.checked, timeout=10_000):
+        window.show()
+    assert order == ["painted", "checked []"]
+    assert [b.reason for b in synced.backups()] == ["start"]  # the start-up backup
+    window.safety.timer.stop()
