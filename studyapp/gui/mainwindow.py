@@ -87,6 +87,10 @@ def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
         dialog.setValue(done)
 
 
+_CONFIRM_LINES = 12
+"""Changed cards listed in the "Apply deck update?" question (the rest are counted)."""
+
+
 class MainWindow(QMainWindow):
     """Composes the screens; every decision is made by the services it calls.
 
@@ -555,7 +559,13 @@ class MainWindow(QMainWindow):
         self._task.start()
 
     def _confirm_plan(self, plan: SyncPlan) -> bool:
-        details = "\n".join(plan.details()[:40])
+        lines = plan.details()
+        if len(lines) > _CONFIRM_LINES:  # a longer box would not fit an 800x600 screen
+            lines = [
+                *lines[: _CONFIRM_LINES - 1],
+                f"  … and {len(lines) - _CONFIRM_LINES + 1} more",
+            ]
+        details = "\n".join(lines)
         answer = QMessageBox.question(
             self,
             "Apply deck update?",

@@ -159,3 +159,14 @@ def test_a_failed_sync_says_why_and_changes_nothing(
     with synced.engine.connect() as conn:
         back = conn.execute(text("SELECT back FROM note WHERE id = 's-pat'")).scalar_one()
     assert back == "Psychedelic-assisted therapy"
+
+
+def test_a_long_reset_lists_a_few_cards_and_counts_the_rest(window: Any, boxes: Boxes) -> None:
+    # Forty cards retired at once: the question must still fit an 800x600 screen.
+    from studyapp.services.sync import SyncPlan
+
+    plan = SyncPlan(retired=[f"card-{i}" for i in range(40)])
+    assert window._confirm_plan(plan) is False
+    [(_kind, _title, message)] = boxes.shown
+    listed = [line for line in message.splitlines() if line.startswith("  ")]
+    assert listed == [*plan.details()[:11], "  … and 29 more"]
