@@ -352,6 +352,28 @@ _INDICATORS["@"] = re.compile(r"@(?<![^\s\]{},]@)(?=\S)")
 _RADIX_NUMBER = re.compile(r"0[0-9oObBxX_](?<![^\s\[{,+-]..)(?<![^\s\[{,][-+]..)")
 # 1_000: a number to PyYAML (and yaml-rs), text to YAML 1.2 (the located path reports it)
 _UNDERSCORE_NUMBER = re.compile(r"(?<![^\s\[,])[-+]?[0-9][0-9_]*_[0-9_.:]*(?=[ ]*(?:[,\]\r\n#]|$))")
+# Searching text for _UNDERSCORE_NUMBER tries it at every position (no literal first): 14-17 ms
+# a 1,000-card file, 0.7 s of a 50,000-card import, since "_" is in every deck ("as_of").
+# Every match holds a "_" right after a digit (its first "_"), and can only start where the
+# run of sign, digit and "_" characters around that "_" starts: so find those "_" by a
+# literal-first scan and try the pattern at each run's start only (0.1 ms a file).
+_DIGIT_UNDERSCORE = re.compile(r"_(?<=[0-9]_)")
+_NUMBER_RUN_START = re.compile(r"[-+0-9_]*\Z")
+
+
+def _has_underscore_number(text: str) -> bool:
+    """``_UNDERSCORE_NUMBER.search(text)``, without trying every position of ``text``."""
+    for hit in _DIGIT_UNDERSCORE.finditer(text):
+        before = text[max(0, hit.start() - 64) : hit.start()]
+        run = _NUMBER_RUN_START.search(before)
+        start = hit.start() - (len(before) - run.start() if run else 0)
+        if hit.start() - start >= 64:  # a very long run of digits: try it the plain way
+            return _UNDERSCORE_NUMBER.search(text) is not None
+        if _UNDERSCORE_NUMBER.match(text, start):
+            return True
+    return False
+
+
 _SINGLE_BRACE = re.compile(r"\{(?<!\{\{)(?!\{)")  # a flow mapping; a cloze's {{ is text
 _LONE_CR = re.compile(r"\r(?!\n)")
 _UNICODE_UNSAFE = re.compile(  # PyYAML's unprintables, and NEL, LS, PS, BOM (line breaks to it)
@@ -393,7 +415,7 @@ def _fast_unsafe(text: str) -> bool:
         return True
     if _RADIX_NUMBER.search(text) or _SINGLE_BRACE.search(text):
         return True
-    if "_" in text and _UNDERSCORE_NUMBER.search(text):
+    if "_" in text and _has_underscore_number(text):
         return True
     if text.isascii():
         if text.encode("ascii").translate(None, _ASCII_PRINTABLE):
