@@ -221,3 +221,31 @@ def test_the_start_up_check_waits_for_the_first_paint(qtbot: Any, synced: Librar
     assert order == ["painted", "checked []"]
     assert [b.reason for b in synced.backups()] == ["start"]  # the start-up backup
     window.safety.timer.stop()
+
+
+def test_the_half_hourly_backup_is_made_only_after_answers(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    from studyapp.gui.safety import BACKUP_EVERY_MS
+
+    assert BACKUP_EVERY_MS == 30 * 60 * 1000
+    with qtbot.waitSignal(window.safety.checked, timeout=10_000):
+        window.safety.start()
+    assert window.safety.timer.isActive()
+    assert window.safety.timer.interval() == BACKUP_EVERY_MS
+    assert [b.reason for b in synced.backups()] == ["start"]
+    window.safety.backup_if_studied()  # the timer fires: nothing answered, no backup
+    assert not window.safety.busy()
+    answer_some(qtbot, window, 2)
+    with qtbot.waitSignal(window.safety.backed_up, timeout=10_000) as made:
+        window.safety.timer.timeout.emit()  # the timer fires after answers
+    assert made.args[0].reason == "study" and made.args[0].reviews == 2
+    window.safety.backup_if_studied()  # and not again until the next answer
+    assert not window.safety.busy()
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_3)
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    window.close()  # the closing backup, with the answer given since the last one
+    backups = synced.backups()
+    assert [b.reason for b in backups] == ["close", "study", "start"]
+    assert backups[0].reviews == 3

@@ -254,3 +254,23 @@ def test_rotation_keeps_recent_daily_weekly_monthly_within_a_size_cap(tmp_path: 
     rotate(folder, Rotation(recent=4, daily=7, weekly=8, monthly=12, max_bytes=size * 5))
     capped = list_backups(folder)
     assert len(capped) == 5 and capped[0].created == newest
+
+
+def test_a_sync_that_retires_or_relearns_cards_is_preceded_by_a_backup(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    assert library.sync([deck_dir]).ok
+    assert answer(library, clock, 3) == 3
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(deck.read_text().replace("  - id: s-nmda", "  - id: s-nmda-renamed"))
+    plan = library.plan([deck_dir])
+    assert plan.ok and plan.resets_progress
+    assert library.backups() == []
+    library.apply(plan)  # the GUI's path: plan, confirm, apply
+    (made,) = library.backups()
+    assert made.reason == "sync" and made.reviews == 3
+    deck.write_text(deck.read_text().replace("s-nmda-renamed", "s-nmda-again"))
+    assert library.sync([deck_dir]).retired  # the CLI's path: plan and apply in one go
+    assert [b.reason for b in library.backups()] == ["sync", "sync"]
+    assert library.sync([deck_dir]).ok  # nothing to retire: no backup
+    assert len(library.backups()) == 2
