@@ -283,12 +283,11 @@ def clashing_notes(conn: Connection, note_ids: Sequence[str]) -> list[tuple[str,
 
 def stored_notes(conn: Connection, deck_id: str, note_ids: Sequence[str]) -> dict[str, StoredNote]:
     """The stored notes of deck ``deck_id`` and those with any of ``note_ids``, by id."""
-    rows = _in(
-        conn,
-        f"SELECT {', '.join(StoredNote._fields)} FROM note WHERE deck_id = :deck OR id IN :ids",
-        note_ids,
-        deck=deck_id,
-    )
+    select = f"SELECT {', '.join(StoredNote._fields)} FROM note WHERE deck_id = :deck"
+    if note_ids:
+        rows = _in(conn, select + " OR id IN :ids", note_ids, deck=deck_id)
+    else:  # a deck file with no card left: its notes still count
+        rows = list(conn.execute(text(select), {"deck": deck_id}))
     return {r[0]: StoredNote(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows}
 
 

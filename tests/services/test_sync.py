@@ -80,6 +80,20 @@ def test_editing_text_keeps_the_schedule_and_history(
     assert rows(library, "SELECT count(*) FROM review") == [(1,)]
 
 
+def test_a_deck_file_with_its_last_card_removed_retires_it(
+    library: Library, deck_dir: Path
+) -> None:
+    # Found by the stateful test: with no card left to look up, the deck's stored notes
+    # were never read, so the removed card stayed live.
+    library.sync([deck_dir])
+    terms = deck_dir / "terms.yaml"
+    terms.write_text(terms.read_text().split("cards:")[0] + "cards: []\n")
+    plan = library.sync([deck_dir])
+    assert plan.ok and plan.retired == ["s-pat"]
+    assert rows(library, "SELECT retired FROM note WHERE id = 's-pat'") == [(1,)]
+    assert rows(library, "SELECT DISTINCT retired FROM card WHERE note_id = 's-pat'") == [(1,)]
+
+
 def test_removed_card_is_retired_and_comes_back_with_its_history(
     library: Library, deck_dir: Path, clock: Clock
 ) -> None:
