@@ -277,17 +277,16 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
         texts = store.card_texts(conn, ids)
         citations = CitationIndex(stored_sources(conn))
         # New cards in the order the queue introduces them: the first limit * days are
-        # started by the date. Counted as they stream by, never held in a list.
+        # started by the date.
         limit = stats.settings.new_per_day
         total_new = 0
-        for deck_id in store.new_cards_in_order(conn):
+        for deck_id, (count, early) in store.new_cards_by_deck(conn, first=limit * days).items():
             tally = tallies.get(deck_id)
             if tally is None:
                 tally = tallies[deck_id] = _Tally()
-            tally.cards += 1
-            if total_new < limit * days:
-                tally.new_ordered += 1
-            total_new += 1
+            tally.cards += count
+            tally.new_ordered += early
+            total_new += count
     introduced_now = min(total_new, limit * days)
     current_sim = _simulate(scheduler, introduced_now, limit, days)
     needed = math.ceil(total_new / days) if total_new else 0

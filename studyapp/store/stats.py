@@ -50,6 +50,7 @@ __all__ = [
     "ensure_tally",
     "learned_cards",
     "memory_states",
+    "new_cards_by_deck",
     "new_cards_in_order",
     "tally_in_step",
 ]
@@ -445,6 +446,27 @@ def learned_cards(
         f"AND last_review IS NOT NULL AND {where}",
         params,
     )
+
+
+def new_cards_by_deck(conn: Connection, *, first: int) -> dict[str, tuple[int, int]]:
+    """Per deck: (its new cards, how many of them are among the ``first`` the study queue
+    introduces), counted in SQL from the (retired, queue, new_order) index."""
+    counts: dict[str, list[int]] = {}
+    for deck_id, count in conn.execute(
+        text("SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = 0 GROUP BY 1")
+    ):
+        counts[str(deck_id)] = [int(count), 0]
+    if first > 0:
+        rows = conn.execute(
+            text(
+                "SELECT deck_id, count(*) FROM (SELECT deck_id FROM card WHERE retired = 0 "
+                "AND queue = 0 ORDER BY new_order, id LIMIT :first) GROUP BY 1"
+            ),
+            {"first": first},
+        )
+        for deck_id, count in rows:
+            counts.setdefault(str(deck_id), [0, 0])[1] = int(count)
+    return {deck: (total, early) for deck, (total, early) in counts.items()}
 
 
 def new_cards_in_order(conn: Connection) -> Iterator[str]:
