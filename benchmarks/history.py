@@ -13,6 +13,8 @@ How the trainee behaves (seeded, so the same arguments give the same history):
 - introduces new cards in the app's order, the same number on every study day, so that
   37% of the course is started by today (the rest is new);
 - answers at morning, lunchtime and evening hours, about 7 s an answer (log-normal);
+- puts off one answer in fifty of the last 60 days with "Not now" first; cards that
+  lapse 8 times are marked leeches, as the app marks them;
 - learning steps 1 m and 10 m, relearning 10 m, with the step transitions of FSRS's
   simulator (its defaults, fitted on Anki users' logs);
 - reviews a card on its due study day, or on the next day they study (one review in five
@@ -36,6 +38,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import fsrs_rs_python as fsrs_rs
 
@@ -44,7 +47,7 @@ from benchmarks.course import generate
 __all__ = ["HistoryInfo", "build_history", "ensure_history"]
 
 DAY = 86_400
-VERSION = 2
+VERSION = 3
 """Bump when the generator changes what it writes, so cached stores are rebuilt."""
 _META = "bench.history"
 _RETENTION = 0.9
@@ -179,6 +182,18 @@ def fill_history(
         "UPDATE card SET queue = ?, step = ?, stability = ?, difficulty = ?, due = ?, "
         "last_review = ?, reps = ?, lapses = ? WHERE id = ?",
         states,
+    )
+    # Leeches as the app marks them (8 lapses), and "Not now" before one answer in fifty
+    # of the last 60 days (a card put off for a moment, answered later that day).
+    db.execute("UPDATE card SET leech = 1 WHERE lapses >= 8")
+    recent = (now - 60 * DAY) * 1000
+    db.executemany(
+        "INSERT INTO deferral (card_id, at_ms) VALUES (?, ?)",
+        [
+            (card_id, at - 60_000 * rng.randint(1, 90))
+            for card_id, at in ((row[0], cast(int, row[1])) for row in reviews)
+            if at >= recent and rng.random() < 0.02
+        ],
     )
     db.commit()
     db.close()

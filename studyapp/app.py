@@ -213,7 +213,13 @@ def _grab(widget: QWidget, path: Path) -> None:
             raise OutputFileError(f"cannot write the screenshot {printable(str(path))}")
 
 
-_STATISTICS_TABS = {"statistics": 0, "retention": 1, "memory": 2, "readiness": 3}
+_STATISTICS_TABS = {
+    "statistics": 0,
+    "retention": 1,
+    "memory": 2,
+    "readiness": 3,
+    "steering": 4,
+}
 
 
 def render_screen(

@@ -33,6 +33,7 @@ SCREENS = (
     "retention",
     "memory",
     "readiness",
+    "steering",
     "problems",
     "folders",
     "backups",
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     scope = stats.add_mutually_exclusive_group()
     scope.add_argument("--family", metavar="F", help="only the decks of family F")
     scope.add_argument("--deck", metavar="D", help="only deck D (its id)")
+    stats.add_argument("--module", type=int, metavar="N", help="only the cards of course module N")
 
     report = commands.add_parser(
         "report",
@@ -162,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_scope = report.add_mutually_exclusive_group()
     report_scope.add_argument("--family", metavar="F", help="only the decks of family F")
     report_scope.add_argument("--deck", metavar="D", help="only deck D (its id)")
+    report.add_argument("--module", type=int, metavar="N", help="only the cards of course module N")
 
     preview = commands.add_parser(
         "preview",
@@ -489,7 +492,9 @@ def _stats(args: argparse.Namespace) -> int:
     with _open_reader(args) as library:
         statistics = Statistics(library.engine, library.settings)
         try:
-            scope = statistics.resolve(StatsFilter(family=args.family, deck=args.deck))
+            scope = statistics.resolve(
+                StatsFilter(family=args.family, deck=args.deck, module=args.module)
+            )
         except UnknownFilter as exc:
             print(f"studyapp stats: error: {exc}", file=sys.stderr)
             return 2
@@ -586,7 +591,9 @@ def _report(args: argparse.Namespace) -> int:
     with _open_reader(args) as library:
         statistics = Statistics(library.engine, library.settings)
         try:
-            scope = statistics.resolve(StatsFilter(family=args.family, deck=args.deck))
+            scope = statistics.resolve(
+                StatsFilter(family=args.family, deck=args.deck, module=args.module)
+            )
         except UnknownFilter as exc:
             print(f"studyapp report: error: {exc}", file=sys.stderr)
             return 2

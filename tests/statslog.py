@@ -54,6 +54,7 @@ class Log:
         queue: int = 2,
         interval_days: float | None = 10,
         duration_ms: int = 6_000,
+        kind: int = 0,
     ) -> None:
         """One answer at ``when`` to a card that was in ``queue`` with an interval (its due
         minus its last review) of ``interval_days`` (None: a new card, no last review)."""
@@ -72,8 +73,8 @@ class Log:
             }
         self.db.execute(
             "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
-            "queue_after, stability_after, difficulty_after, due_after, before) "
-            "VALUES (?, ?, ?, ?, ?, 2, 5.0, 5.0, ?, ?)",
+            "queue_after, stability_after, difficulty_after, due_after, before, kind) "
+            "VALUES (?, ?, ?, ?, ?, 2, 5.0, 5.0, ?, ?, ?)",
             (
                 card_id,
                 moment * 1000,
@@ -82,6 +83,7 @@ class Log:
                 queue,
                 moment + DAY,
                 json.dumps(before),
+                kind,
             ),
         )
         self.db.commit()
@@ -95,17 +97,36 @@ class Log:
         difficulty: float | None = 5.0,
         due: datetime,
         last_review: datetime | None,
+        suspended: bool = False,
+        buried_until: datetime | None = None,
+        leech: bool = False,
+        lapses: int = 0,
+        interval: int = 0,
     ) -> None:
         self.db.execute(
             "UPDATE card SET queue = ?, stability = ?, difficulty = ?, due = ?, "
-            "last_review = ?, reps = 1 WHERE id = ?",
+            "last_review = ?, reps = 1, suspended = ?, buried_until = ?, leech = ?, "
+            "lapses = ?, interval = ? WHERE id = ?",
             (
                 queue,
                 stability,
                 difficulty,
                 int(due.timestamp()),
                 None if last_review is None else int(last_review.timestamp()),
+                int(suspended),
+                0 if buried_until is None else int(buried_until.timestamp()),
+                int(leech),
+                lapses,
+                interval,
                 card_id,
             ),
+        )
+        self.db.commit()
+
+    def defer(self, card_id: int, when: datetime) -> None:
+        """A "Not now" at ``when``."""
+        self.db.execute(
+            "INSERT INTO deferral (card_id, at_ms) VALUES (?, ?)",
+            (card_id, int(when.timestamp() * 1000)),
         )
         self.db.commit()

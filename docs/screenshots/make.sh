@@ -70,6 +70,8 @@ python -m studyapp --data-dir "$history/data" --theme dark --size 1100x780 \
   --screenshot "$out/memory-dark.png" --screen memory
 python -m studyapp --data-dir "$history/data" --theme dark --size 800x600 \
   --screenshot "$out/statistics-dark-800x600.png" --screen statistics
+python -m studyapp --data-dir "$history/data" --theme dark --size 800x600 \
+  --screenshot "$out/steering-dark-800x600.png" --screen steering
 python -m studyapp --data-dir "$history/data" report -o "$history/report.pdf" --exam-date "$exam"
 pdftoppm -png -r 60 "$history/report.pdf" "$history/report"  # poppler-utils
 for page in 1 2; do

@@ -12,6 +12,7 @@ chart-specific is in this module, so a move to Qt Graphs touches nothing else.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -59,6 +60,8 @@ def nice_max(value: float) -> float:
     """A round upper bound for an axis: 1, 2, 2.5 or 5 times a power of ten."""
     if value <= 0:
         return 1.0
+    if value <= 10:  # small counts: an even top, so the middle tick is a whole number
+        return float(max(2, math.ceil(value / 2) * 2))
     power = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * power:

@@ -44,12 +44,14 @@ from studyapp.gui.theme import Colors
 from studyapp.services.readiness import Readiness, readiness
 from studyapp.services.stats import (
     AnswerStats,
+    CardLine,
     Forecast,
     Hours,
     Memory,
     Statistics,
     StatsFilter,
     StatsScope,
+    Steering,
     Today,
 )
 from studyapp.services.text import describe_duration
@@ -147,8 +149,12 @@ class StatisticsScreen(QWidget):
         self.deck.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
+        self.module = QComboBox()
+        self.module.setToolTip("Show one module of the course")
+        self.module.setVisible(False)
         top.addWidget(self.family)
         top.addWidget(self.deck)
+        top.addWidget(self.module)
         self.back = QPushButton("Back")
         self.back.setToolTip("Back to the decks (Esc)")
         self.back.clicked.connect(self.back_requested.emit)
@@ -156,6 +162,7 @@ class StatisticsScreen(QWidget):
         layout.addLayout(top)
         self.family.currentIndexChanged.connect(self._on_family_changed)
         self.deck.currentIndexChanged.connect(self._on_deck_changed)
+        self.module.currentIndexChanged.connect(self._on_deck_changed)
 
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
@@ -163,6 +170,7 @@ class StatisticsScreen(QWidget):
         self._build_retention()
         self._build_memory()
         self._build_readiness()
+        self._build_steering()
 
     # -- layout ----------------------------------------------------------------------------
     def _page(self, title: str, *, minimum_height: int = 400) -> QVBoxLayout:
@@ -258,6 +266,43 @@ class StatisticsScreen(QWidget):
         grid.addWidget(self.difficulty, 1, 0)
         grid.addWidget(self.retrievability, 1, 1)
         layout.addLayout(grid, 1)
+
+    def _build_steering(self) -> None:
+        layout = self._page("Not now && leeches", minimum_height=420)
+        self.deferrals = BarChart('Put off with "Not now", the last 30 days', self._colors)
+        self.deferrals.setMinimumHeight(150)
+        layout.addWidget(self.deferrals, 1)
+        self.deferred_title = QLabel("Put off most often")
+        self.deferred_title.setObjectName("chartTitle")
+        layout.addWidget(self.deferred_title)
+        self.deferred = self._card_list(["Times", "Card", "Deck"])
+        layout.addWidget(self.deferred, 1)
+        self.leech_title = QLabel("Leeches")
+        self.leech_title.setObjectName("chartTitle")
+        self.leech_caption = QLabel()
+        self.leech_caption.setObjectName("muted")
+        self.leech_caption.setWordWrap(True)
+        layout.addWidget(self.leech_title)
+        layout.addWidget(self.leech_caption)
+        self.leeches = self._card_list(["Lapses", "Card", "Deck"])
+        layout.addWidget(self.leeches, 1)
+
+    @staticmethod
+    def _card_list(headers: list[str]) -> QTreeWidget:
+        tree = QTreeWidget()
+        tree.setHeaderLabels(headers)
+        tree.setRootIsDecorated(False)
+        tree.setUniformRowHeights(True)
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # Deck titles are long: a third of the width, elided, the whole title on hover.
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(2, 220)
+        tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        tree.setMinimumHeight(90)
+        return tree
 
     def _build_readiness(self) -> None:
         page = QWidget()
@@ -355,6 +400,7 @@ class StatisticsScreen(QWidget):
             self.difficulty,
             self.retrievability,
             self.readiness_chart,
+            self.deferrals,
         ):
             panel.apply_colors(colors)
         if self._stats is not None:
@@ -375,8 +421,11 @@ class StatisticsScreen(QWidget):
             return
         self._generation += 1
         self._jobs = []
+        module = self.module.currentData()
         wanted = StatsFilter(
-            family=self.family.currentData() or None, deck=self.deck.currentData() or None
+            family=self.family.currentData() or None,
+            deck=self.deck.currentData() or None,
+            module=module if isinstance(module, int) else None,
         )
         scope = stats.resolve(wanted)
         self._scope = scope
@@ -399,6 +448,7 @@ class StatisticsScreen(QWidget):
             _Job("answers", lambda: stats.answers(scope), self._show_answers),
             _Job("hours", lambda: stats.hours(scope), self._show_hours),
             _Job("memory", lambda: stats.memory(scope), self._show_memory),
+            _Job("steering", lambda: stats.steering(scope), self._show_steering),
         ]
         self._queue_readiness()
         if self._task is None or not self._task.is_running():
@@ -475,6 +525,11 @@ class StatisticsScreen(QWidget):
         for family, title, _decks in self._families:
             self.family.addItem(title, family)
         self._fill_decks()
+        self.module.clear()
+        self.module.addItem("All modules", "")
+        for number, title in self._stats.modules():
+            self.module.addItem(f"{number}. {title}", number)
+        self.module.setVisible(self.module.count() > 1)
         self._filling = False
 
     def _fill_decks(self) -> None:
@@ -501,11 +556,13 @@ class StatisticsScreen(QWidget):
         if not self._filling:
             self.refresh()
 
-    def choose(self, *, family: str = "", deck: str = "") -> None:
+    def choose(self, *, family: str = "", deck: str = "", module: int | None = None) -> None:
         """Select a filter as the trainee would (tests)."""
         self.family.setCurrentIndex(max(0, self.family.findData(family)))
         if deck:
             self.deck.setCurrentIndex(max(0, self.deck.findData(deck)))
+        if module is not None:
+            self.module.setCurrentIndex(max(0, self.module.findData(module)))
 
     # -- exam date -------------------------------------------------------------------------
     def _show_exam(self, exam: date | None) -> None:
@@ -748,6 +805,66 @@ class StatisticsScreen(QWidget):
             [(0.0, "0%"), (10.0, "50%"), (19.0, "100%")],
             tips=list(result.retrievability.labels),
         )
+
+    def _show_steering(self, result: object) -> None:
+        assert isinstance(result, Steering)
+        days = len(result.deferrals)
+        if result.deferred == 0:
+            self.deferrals.caption.setText("")
+            self.deferrals.show_message(
+                f'Nothing put off with "Not now" in the last {days} days. When a card is too '
+                "heavy for the moment, L (or the button beside its content note) takes it "
+                "out of today's study without counting an answer."
+            )
+        else:
+            self.deferrals.caption.setText(
+                f"{_plural(result.deferred, 'time')} in the last {days} days; never a review, "
+                "never a lapse"
+            )
+            tips = [f"{result.first_day + timedelta(days=i):%a %d %b}" for i in range(days)]
+            self.deferrals.set_bars(
+                [Bars("Not now", list(result.deferrals), self._colors.learning)],
+                [(0.0, f"{result.first_day:%d %b}"), (float(days - 1), "today")],
+                tips=tips,
+            )
+        self._fill_cards(self.deferred, result.most_deferred, "No card put off yet.")
+        self.deferred_title.setVisible(bool(result.most_deferred))
+        self.deferred.setVisible(bool(result.most_deferred))
+        threshold = result.leech_threshold
+        if not threshold:
+            self.leech_caption.setText("Leeches are off (Settings: lapses that make a leech).")
+        elif result.leeches == 0:
+            self.leech_caption.setText(
+                f"No leeches: no card has been forgotten {threshold} times. A leech is a card "
+                "that keeps slipping away; rewording it, or asking your supervisor about it, "
+                "often helps more than reviewing it again."
+            )
+        else:
+            self.leech_caption.setText(
+                f"{_plural(result.leeches, 'card')} forgotten {threshold} times or more"
+                + (
+                    f", {result.leeches_suspended:,} of them suspended"
+                    if result.leeches_suspended
+                    else ""
+                )
+                + ". Rewording a leech, or asking about it, often helps more than "
+                "reviewing it again."
+            )
+        self._fill_cards(self.leeches, result.leech_cards, "")
+        self.leeches.setVisible(bool(result.leech_cards))
+
+    @staticmethod
+    def _fill_cards(tree: QTreeWidget, cards: tuple[CardLine, ...], empty: str) -> None:
+        tree.clear()
+        for card in cards:
+            label = card.question + ("  (suspended)" if card.suspended else "")
+            item = QTreeWidgetItem([f"{card.times:,}", label, card.deck])
+            item.setToolTip(1, label)
+            item.setToolTip(2, card.deck)
+            item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            tree.addTopLevelItem(item)
+        if not cards and empty:
+            tree.addTopLevelItem(QTreeWidgetItem(["", empty, ""]))
 
     def _show_readiness(self, result: object) -> None:
         assert isinstance(result, Readiness)

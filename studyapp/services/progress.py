@@ -12,6 +12,7 @@ from studyapp.services.readiness import Readiness, readiness
 from studyapp.services.stats import (
     FORECAST_WINDOWS,
     AnswerStats,
+    CardLine,
     Coverage,
     Forecast,
     Histogram,
@@ -19,6 +20,7 @@ from studyapp.services.stats import (
     Memory,
     Statistics,
     StatsScope,
+    Steering,
 )
 from studyapp.services.text import describe_duration
 
@@ -44,6 +46,7 @@ class Progress:
     forecast: Forecast
     coverage: Coverage
     memory: Memory
+    steering: Steering
     readiness: Readiness | None
 
 
@@ -70,11 +73,13 @@ def collect(
     coverage = stats.coverage(scope)
     step("memory")
     memory = stats.memory(scope)
+    step("steering")
+    steering = stats.steering(scope)
     ready = None
     if exam_date is not None:
         step("readiness")
         ready = readiness(stats, scope, exam_date)
-    return Progress(scope, stats.now(), answers, hours, forecast, coverage, memory, ready)
+    return Progress(scope, stats.now(), answers, hours, forecast, coverage, memory, steering, ready)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +172,33 @@ def readiness_json(r: Readiness) -> dict[str, Any]:
     return data
 
 
+def _steering_json(s: Steering) -> dict[str, Any]:
+    def lines(items: tuple[CardLine, ...], count: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "card_id": c.card_id,
+                "question": c.question,
+                "deck": c.deck,
+                count: c.times,
+                "suspended": c.suspended,
+            }
+            for c in items
+        ]
+
+    return {
+        "leech_threshold": s.leech_threshold,
+        "leeches": s.leeches,
+        "leeches_suspended": s.leeches_suspended,
+        "leech_cards": lines(s.leech_cards, "lapses"),
+        "not_now": {
+            "first_day": s.first_day.isoformat(),
+            "per_day": list(s.deferrals),
+            "total": s.deferred,
+            "most_put_off": lines(s.most_deferred, "times"),
+        },
+    }
+
+
 def progress_json(p: Progress) -> dict[str, Any]:
     """The statistics as JSON values (``studyapp stats --json``)."""
     a = p.answers
@@ -215,6 +247,7 @@ def progress_json(p: Progress) -> dict[str, Any]:
             "median_difficulty": _round(m.median_difficulty),
             "average_retrievability": _round(m.average_retrievability),
         },
+        "steering": _steering_json(p.steering),
         "hours": {
             "days": p.hours.days,
             "answers": list(p.hours.answers),
@@ -229,6 +262,7 @@ def progress_json(p: Progress) -> dict[str, Any]:
                 "learning": fam.learning,
                 "young": fam.young,
                 "mature": fam.mature,
+                "suspended": fam.suspended,
                 "decks": [
                     {
                         "id": d.id,
@@ -238,6 +272,7 @@ def progress_json(p: Progress) -> dict[str, Any]:
                         "learning": d.learning,
                         "young": d.young,
                         "mature": d.mature,
+                        "suspended": d.suspended,
                     }
                     for d in fam.decks
                 ],
@@ -304,6 +339,11 @@ def progress_lines(p: Progress) -> list[str]:
             f"Answers by hour (last {h.days} days): busiest {busiest:02d}:00 "
             f"({h.answers[busiest] / h.total:.0%} of answers)"
         )
+    st = p.steering
+    lines.append(
+        f"Leeches: {st.leeches:,} ({st.leeches_suspended:,} suspended); put off with Not now: "
+        f"{st.deferred:,} times in the last {len(st.deferrals)} days"
+    )
     c = p.coverage
     lines.append(f"Coverage: {c.started:,} of {c.total:,} cards started")
     for fam in c.families:

@@ -35,8 +35,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from studyapp.core.scheduling import Scheduler
 from studyapp.services.families import family_order, family_title
-from studyapp.services.render import CitationIndex, plain, render_card
-from studyapp.services.stats import Statistics, StatsScope
+from studyapp.services.render import CitationIndex
+from studyapp.services.stats import Statistics, StatsScope, card_question
 from studyapp.store import stats as store
 from studyapp.store.library import sources as stored_sources
 
@@ -247,14 +247,14 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     recall_then = scheduler.recall_at(moment)
     with stats.engine.connect() as conn:
         for row in store.learned_cards(conn, store.Scope()):
-            card_id, deck_id, _queue, stability, difficulty, due, last_review = row
+            card_id, deck_id, _queue, stability, difficulty, due, last_review, suspended = row
             tally = tallies.get(deck_id)
             if tally is None:
                 tally = tallies[deck_id] = _Tally()
             tally.cards += 1
             tally.learned += 1
             tally.now += recall_now(stability, last_review)
-            if due >= moment:  # no review before the date: its memory as it is
+            if due >= moment or suspended:  # no review before the date: its memory as it is
                 recall = recall_then(stability, last_review)
             else:
                 recall = _recall_on_date(
@@ -503,22 +503,6 @@ def _at_risk(
     stats: Statistics,
     citations: CitationIndex,
 ) -> AtRisk:
-    if text is None:
-        question, deck = "(card not found)", ""
-    else:
-        rendered = render_card(
-            kind=text.kind,
-            key=text.key,
-            front=text.front,
-            back=text.back,
-            text=text.text,
-            extra="",
-            correction="",
-            citations=citations,
-        )
-        question = " ".join(plain(rendered.question).split())
-        deck = scope.deck_titles.get(text.deck_id, "")
-    if len(question) > 90:
-        question = question[:89].rstrip() + "…"
+    deck = "" if text is None else scope.deck_titles.get(text.deck_id, "")
     due_day = stats.local_date(stats.day_start(datetime.fromtimestamp(due, UTC)))
-    return AtRisk(card_id, question, deck, recall, due_day)
+    return AtRisk(card_id, card_question(text, citations), deck, recall, due_day)

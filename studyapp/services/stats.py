@@ -30,9 +30,11 @@ from typing import Any
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.studyday import require_utc, study_day, utc_now
 from studyapp.services.families import family_order, family_title
+from studyapp.services.render import CitationIndex, plain, render_card
 from studyapp.services.settings import Settings
 from studyapp.store import stats as store
 from studyapp.store.database import Engine
+from studyapp.store.library import sources as stored_sources
 from studyapp.store.stats import IVL_NONE, IVL_YOUNG, Scope
 
 __all__ = [
@@ -46,6 +48,8 @@ __all__ = [
     "RetentionPeriod",
     "StatsFilter",
     "StatsScope",
+    "Steering",
+    "CardLine",
     "Statistics",
     "Streak",
     "TimeSpent",
@@ -65,10 +69,8 @@ class UnknownFilter(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class StatsFilter:
-    """Which cards the statistics cover: everything, one family or one deck.
-
-    ``module`` is reserved for course modules (issue 15) and is not yet applied.
-    """
+    """Which cards the statistics cover: everything, one family or one deck, and of
+    those the cards of one course module (``module:`` in the deck files)."""
 
     family: str | None = None
     deck: str | None = None
@@ -302,10 +304,11 @@ class DeckCoverage:
     learning: int
     young: int
     mature: int
+    suspended: int = 0
 
     @property
     def total(self) -> int:
-        return self.new + self.learning + self.young + self.mature
+        return self.new + self.learning + self.young + self.mature + self.suspended
 
     @property
     def started(self) -> int:
@@ -346,6 +349,10 @@ class FamilyCoverage:
         return self._sum("mature")
 
     @property
+    def suspended(self) -> int:
+        return self._sum("suspended")
+
+    @property
     def total(self) -> int:
         return self._sum("total")
 
@@ -379,6 +386,38 @@ class Coverage:
     @property
     def is_empty(self) -> bool:
         return self.total == 0
+
+
+@dataclass(frozen=True, slots=True)
+class CardLine:
+    """A card in a list (leeches, the most put off): its question on one line."""
+
+    card_id: int
+    question: str
+    deck: str
+    times: int
+    """Lapses for a leech, times put off for a deferred card."""
+    suspended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Steering:
+    """Leeches and "Not now" (issue 15's steering), for the cards of a scope."""
+
+    leech_threshold: int
+    leeches: int
+    leeches_suspended: int
+    leech_cards: tuple[CardLine, ...]
+    """The leeches with the most lapses."""
+    first_day: date
+    deferrals: tuple[int, ...]
+    """"Not now" per study day, the last ``len(deferrals)`` days (the last is today)."""
+    most_deferred: tuple[CardLine, ...]
+    """The cards put off most often in those days."""
+
+    @property
+    def deferred(self) -> int:
+        return sum(self.deferrals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,31 +461,48 @@ class Statistics:
 
     # -- scope -----------------------------------------------------------------------------
     def resolve(self, wanted: StatsFilter | None = None) -> StatsScope:
-        """The decks a filter covers.
+        """The decks (and course module) a filter covers.
 
         Raises:
-            UnknownFilter: no active deck has that family or id.
+            UnknownFilter: no active deck has that family or id, or no card that module.
         """
         wanted = wanted or StatsFilter()
         with self.engine.connect() as conn:
             decks = store.decks(conn)
+            modules = store.modules(conn) if wanted.module is not None else []
         titles = {d.id: d.title for d in decks}
         families = {d.id: d.family for d in decks}
+        title = "All decks"
+        deck_ids: tuple[str, ...] | None = None
         if wanted.deck is not None:
             if wanted.deck not in titles:
                 raise UnknownFilter(
                     f"no deck {wanted.deck!r}; decks: {', '.join(sorted(titles)) or 'none'}"
                 )
-            return StatsScope(titles[wanted.deck], Scope((wanted.deck,)), titles, families)
-        if wanted.family is not None:
-            members = tuple(d.id for d in decks if d.family == wanted.family)
-            if not members:
+            title, deck_ids = titles[wanted.deck], (wanted.deck,)
+        elif wanted.family is not None:
+            deck_ids = tuple(d.id for d in decks if d.family == wanted.family)
+            if not deck_ids:
                 known = sorted(set(families.values()), key=family_order)
                 raise UnknownFilter(
                     f"no family {wanted.family!r}; families: {', '.join(known) or 'none'}"
                 )
-            return StatsScope(family_title(wanted.family), Scope(members), titles, families)
-        return StatsScope("All decks", Scope(), titles, families)
+            title = family_title(wanted.family)
+        if wanted.module is not None:
+            found = {m.number: m.title for m in modules}
+            if wanted.module not in found:
+                names = ", ".join(str(n) for n in found) or "none"
+                raise UnknownFilter(f"no card is in module {wanted.module}; modules: {names}")
+            module = f"Module {wanted.module}: {found[wanted.module]}"
+            if found[wanted.module] == f"Module {wanted.module}":
+                module = found[wanted.module]
+            title = module if deck_ids is None else f"{title}, {module}"
+        return StatsScope(title, Scope(deck_ids, wanted.module), titles, families)
+
+    def modules(self) -> list[tuple[int, str]]:
+        """(number, title) of the course modules cards name, for the filter menu."""
+        with self.engine.connect() as conn:
+            return [(m.number, m.title) for m in store.modules(conn)]
 
     def families(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
         """(family id, title, [(deck id, deck title), ...]) for the filter menus."""
@@ -511,9 +567,12 @@ class Statistics:
 
     # -- cards -----------------------------------------------------------------------------
     def forecast(self, scope: StatsScope, days: int = FORECAST_DAYS) -> Forecast:
-        start = int(self.day_start().timestamp())
+        now = self.now()
+        start = int(self.day_start(now).timestamp())
         with self.engine.connect() as conn:
-            rows = store.due_by_day(conn, scope.scope, day_start=start, days=days)
+            rows = store.due_by_day(
+                conn, scope.scope, day_start=start, days=days, now=int(now.timestamp())
+            )
         learning = [0] * days
         review = [0] * days
         overdue = 0
@@ -535,6 +594,8 @@ class Statistics:
             if wanted is not None and deck_id not in wanted:
                 continue
             c = counts.get(deck_id)
+            if c is None and scope.scope.module is not None:
+                continue  # a deck without cards in the module
             family = scope.deck_families[deck_id]
             by_family.setdefault(family, []).append(
                 DeckCoverage(
@@ -545,6 +606,7 @@ class Statistics:
                     c.learning if c else 0,
                     c.young if c else 0,
                     c.mature if c else 0,
+                    c.suspended if c else 0,
                 )
             )
         return Coverage(
@@ -552,6 +614,47 @@ class Statistics:
                 FamilyCoverage(f, family_title(f), tuple(by_family[f]))
                 for f in sorted(by_family, key=family_order)
             )
+        )
+
+    def steering(self, scope: StatsScope, days: int = 30, listed: int = 8) -> Steering:
+        """Leeches, and the cards put off with "Not now" in the last ``days`` days."""
+        start = self.day_start()
+        start_ms = int(start.timestamp() * 1000)
+        with self.engine.connect() as conn:
+            total, suspended, leech_rows = store.leeches(conn, scope.scope, limit=listed)
+            per_day = dict(
+                store.deferrals_by_day(
+                    conn, scope.scope, day_start_ms=start_ms, since_day=-(days - 1)
+                )
+            )
+            since = start_ms - (days - 1) * 86_400_000
+            deferred_rows = store.most_deferred(conn, scope.scope, since_ms=since, limit=listed)
+            texts = store.card_texts(conn, [r.card_id for r in (*leech_rows, *deferred_rows)])
+            citations = CitationIndex(stored_sources(conn))
+
+        def lines(rows: list[store.CardCount]) -> tuple[CardLine, ...]:
+            return tuple(
+                CardLine(
+                    r.card_id,
+                    card_question(texts.get(r.card_id), citations),
+                    scope.deck_titles.get(texts[r.card_id].deck_id, "")
+                    if r.card_id in texts
+                    else "",
+                    r.times,
+                    r.suspended,
+                )
+                for r in rows
+            )
+
+        today = self.local_date(start)
+        return Steering(
+            leech_threshold=self.settings.leech_threshold,
+            leeches=total,
+            leeches_suspended=suspended,
+            leech_cards=lines(leech_rows),
+            first_day=today - timedelta(days=days - 1),
+            deferrals=tuple(per_day.get(d, 0) for d in range(-(days - 1), 1)),
+            most_deferred=lines(deferred_rows),
         )
 
     def memory(self, scope: StatsScope) -> Memory:
@@ -611,7 +714,7 @@ def summarize_answers(
         total_ms += row.ms
         if row.day == 0:
             today_rows.append(row)
-        if row.ivl == IVL_NONE:
+        if row.ivl == IVL_NONE or row.kind != 0:  # true retention: scheduled answers only
             continue
         cell = (0 if row.ivl == IVL_YOUNG else 2) + (1 if row.failed else 0)
         for key, _label, since, until in _PERIODS:
@@ -655,6 +758,25 @@ def summarize_answers(
         ),
         total_answers=total_answers,
     )
+
+
+def card_question(text: store.CardText | None, citations: CitationIndex, width: int = 90) -> str:
+    """A card's question as plain text on one line (citations as they read on screen), cut
+    to ``width`` characters."""
+    if text is None:
+        return "(card not found)"
+    rendered = render_card(
+        kind=text.kind,
+        key=text.key,
+        front=text.front,
+        back=text.back,
+        text=text.text,
+        extra="",
+        correction="",
+        citations=citations,
+    )
+    question = " ".join(plain(rendered.question).split())
+    return question if len(question) <= width else question[: width - 1].rstrip() + "…"
 
 
 def summarize_today(rows: Iterable[store.DayAnswers], cards: int) -> Today:

@@ -284,8 +284,24 @@ def _rebuild(
     if not create.startswith(prefix):
         raise RuntimeError(f"unexpected DDL for table {table}: {create[:60]}")
     temporary = f"_new_{table}"
+    # Triggers on this table, or on another that names it (the statistics' tally is kept
+    # by triggers on review), are set aside and made again as they were once the table is
+    # back: dropping the table would lose the first, and the second would stop the rename
+    # ("no such table" while SQLite re-reads the schema).
+    word = re.compile(rf"\b{re.escape(table)}\b")
+    others = [
+        (name, sql)
+        for name, on, sql in db.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchall()
+        if sql and (on == table or word.search(sql))
+    ]
+    for name, _sql in others:
+        db.execute(f"DROP TRIGGER {_quote(name)}")
     db.execute(f"CREATE TABLE {_quote(temporary)} (" + create[len(prefix) :])
     names = ", ".join(map(_quote, keep))
     db.execute(f"INSERT INTO {_quote(temporary)} ({names}) SELECT {names} FROM {_quote(table)}")
     db.execute(f"DROP TABLE {_quote(table)}")
     db.execute(f"ALTER TABLE {_quote(temporary)} RENAME TO {_quote(table)}")
+    for _name, sql in others:
+        db.execute(sql)

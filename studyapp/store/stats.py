@@ -26,6 +26,12 @@ from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.exc import OperationalError
 
 __all__ = [
+    "CardCount",
+    "ModuleInfo",
+    "deferrals_by_day",
+    "leeches",
+    "modules",
+    "most_deferred",
     "CardText",
     "DayAnswers",
     "DeckCounts",
@@ -75,14 +81,19 @@ def _interval_days(due: str, last: str) -> str:
 def _ivl_class(before: str, queue: str) -> str:
     """SQL for the interval class of an answer, from the card's state before it (``before``
     is the JSON snapshot the review row keeps), as Anki's true retention and its young /
-    mature split read a review's "last interval": a review card's interval, or a learning
-    step of a day or more; mature from 21 days."""
+    mature split read a review's "last interval": a review card's interval (its stored
+    ``interval`` in days, Anki's ivl; for answers logged before it was stored, due minus
+    last review, rounded), or a learning step of a day or more; mature from 21 days."""
     due = f"json_extract({before}, '$.due')"
     last = f"json_extract({before}, '$.last_review')"
+    stored = f"nullif(json_extract({before}, '$.interval'), 0)"
     days = _interval_days(due, last)
+    review_days = f"coalesce({stored}, {days})"
     return (
         f"(CASE WHEN {last} IS NULL THEN {IVL_NONE} "
-        f"WHEN {queue} = 2 OR {days} >= 1 THEN "
+        f"WHEN {queue} = 2 THEN "
+        f"(CASE WHEN {review_days} >= {MATURE_DAYS} THEN {IVL_MATURE} ELSE {IVL_YOUNG} END) "
+        f"WHEN {days} >= 1 THEN "
         f"(CASE WHEN {days} >= {MATURE_DAYS} THEN {IVL_MATURE} ELSE {IVL_YOUNG} END) "
         f"ELSE {IVL_NONE} END)"
     )
@@ -90,71 +101,91 @@ def _ivl_class(before: str, queue: str) -> str:
 
 def _tally_values(row: str) -> str:
     return (
-        f"{row}.reviewed_at / {QUARTER_MS}, {row}.queue_before, {row}.rating = 1, "
+        f"{row}.reviewed_at / {QUARTER_MS}, {row}.kind, {row}.queue_before, {row}.rating = 1, "
         f"{_ivl_class(f'{row}.before', f'{row}.queue_before')}"
     )
 
 
+_KEY = "(quarter, kind, queue, failed, ivl)"
+MANUAL = 2
+"""review.kind of a manual change (forget, set due date): never an answer."""
+
+
 _TRIGGERS = {
-    "review_tally_insert": f"""
-CREATE TRIGGER IF NOT EXISTS review_tally_insert AFTER INSERT ON review BEGIN
-  INSERT INTO review_tally (quarter, queue, failed, ivl, answers, ms)
+    "review_tally_insert_v2": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_insert_v2 AFTER INSERT ON review BEGIN
+  INSERT INTO review_tally {_KEY[:-1]}, answers, ms)
   VALUES ({_tally_values("NEW")}, 1, NEW.duration_ms)
-  ON CONFLICT (quarter, queue, failed, ivl)
-  DO UPDATE SET answers = answers + 1, ms = ms + excluded.ms;
+  ON CONFLICT {_KEY} DO UPDATE SET answers = answers + 1, ms = ms + excluded.ms;
 END""",
-    "review_tally_delete": f"""
-CREATE TRIGGER IF NOT EXISTS review_tally_delete AFTER DELETE ON review BEGIN
+    "review_tally_delete_v2": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_delete_v2 AFTER DELETE ON review BEGIN
   UPDATE review_tally SET answers = answers - 1, ms = ms - OLD.duration_ms
-  WHERE (quarter, queue, failed, ivl) = ({_tally_values("OLD")});
-  DELETE FROM review_tally WHERE answers <= 0 AND (quarter, queue, failed, ivl) =
-    ({_tally_values("OLD")});
+  WHERE {_KEY} = ({_tally_values("OLD")});
+  DELETE FROM review_tally WHERE answers <= 0 AND {_KEY} = ({_tally_values("OLD")});
 END""",
-    "review_tally_update": f"""
-CREATE TRIGGER IF NOT EXISTS review_tally_update
-AFTER UPDATE OF reviewed_at, queue_before, rating, duration_ms, before ON review BEGIN
+    "review_tally_update_v2": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_update_v2
+AFTER UPDATE OF reviewed_at, queue_before, rating, duration_ms, before, kind ON review BEGIN
   UPDATE review_tally SET answers = answers - 1, ms = ms - OLD.duration_ms
-  WHERE (quarter, queue, failed, ivl) = ({_tally_values("OLD")});
-  INSERT INTO review_tally (quarter, queue, failed, ivl, answers, ms)
+  WHERE {_KEY} = ({_tally_values("OLD")});
+  DELETE FROM review_tally WHERE answers <= 0 AND {_KEY} = ({_tally_values("OLD")});
+  INSERT INTO review_tally {_KEY[:-1]}, answers, ms)
   VALUES ({_tally_values("NEW")}, 1, NEW.duration_ms)
-  ON CONFLICT (quarter, queue, failed, ivl)
-  DO UPDATE SET answers = answers + 1, ms = ms + excluded.ms;
-  DELETE FROM review_tally WHERE answers <= 0;
+  ON CONFLICT {_KEY} DO UPDATE SET answers = answers + 1, ms = ms + excluded.ms;
 END""",
 }
+"""Every review row is counted, manual changes too (kind 2, left out by every query), so
+the tally's total is the log's row count: a check that costs one index count."""
+_OLD_TRIGGERS = ("review_tally_insert", "review_tally_delete", "review_tally_update")
+"""Version 1 (before review.kind): dropped, and the tally counted again, when found."""
 
 _RAW_ANSWERS = (
-    f"SELECT r.reviewed_at / {QUARTER_MS} AS quarter, r.queue_before AS queue, "
+    f"SELECT r.reviewed_at / {QUARTER_MS} AS quarter, r.kind AS kind, r.queue_before AS queue, "
     f"r.rating = 1 AS failed, {_ivl_class('r.before', 'r.queue_before')} AS ivl, "
-    "1 AS answers, r.duration_ms AS ms FROM review r "
-    "WHERE r.card_id IN (SELECT id FROM card WHERE {cards})"
+    "1 AS answers, r.duration_ms AS ms FROM card c JOIN review r ON r.card_id = c.id "
+    f"WHERE r.kind != {MANUAL} AND {{cards}}"
 )
-_TALLY_ANSWERS = "SELECT quarter, queue, failed, ivl, answers, ms FROM review_tally"
+"""The same rows as the tally's, counted from the log of the scope's cards (``c``)."""
+_TALLY_ANSWERS = (
+    f"SELECT quarter, kind, queue, failed, ivl, answers, ms FROM review_tally "
+    f"WHERE kind != {MANUAL}"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The cards a statistic covers: every card, or the cards of some decks.
+    """The cards a statistic covers: every card, or the cards of some decks, and of one
+    course module.
 
-    ``deck_ids`` None means every card (and every answer ever given, from the tally); a
-    tuple, possibly empty, means only those decks' cards and their answers.
+    ``deck_ids`` None and ``module`` None mean every card (and every answer ever given, from
+    the tally); otherwise only the cards of those decks (a tuple, possibly empty) and of
+    that module, and their answers.
     """
 
     deck_ids: tuple[str, ...] | None = None
+    module: int | None = None
 
     @property
     def everything(self) -> bool:
-        return self.deck_ids is None
+        return self.deck_ids is None and self.module is None
 
-    def card_filter(self, alias: str = "") -> tuple[str, dict[str, Any]]:
-        """A WHERE fragment (always true for everything) and its parameters."""
+    def card_filter(self, alias: str = "c") -> tuple[str, dict[str, Any]]:
+        """A WHERE fragment on the card table as ``alias`` (always true for everything) and
+        its parameters."""
         prefix = f"{alias}." if alias else ""
-        if self.deck_ids is None:
-            return "1", {}
-        names = {f"scope{i}": deck for i, deck in enumerate(self.deck_ids)}
-        if not names:
-            return "0", {}
-        return f"{prefix}deck_id IN ({', '.join(':' + n for n in names)})", names
+        parts: list[str] = []
+        params: dict[str, Any] = {}
+        if self.deck_ids is not None:
+            names = {f"scope{i}": deck for i, deck in enumerate(self.deck_ids)}
+            if not names:
+                return "0", {}
+            parts.append(f"{prefix}deck_id IN ({', '.join(':' + n for n in names)})")
+            params |= names
+        if self.module is not None:
+            parts.append(f"{prefix}note_id IN (SELECT id FROM note WHERE module = :scope_module)")
+            params["scope_module"] = self.module
+        return (" AND ".join(parts) or "1"), params
 
 
 # -- the tally ---------------------------------------------------------------------------
@@ -162,7 +193,7 @@ def _triggers_present(conn: Connection) -> bool:
     found = conn.execute(
         text(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-            "('review_tally_insert', 'review_tally_delete', 'review_tally_update')"
+            f"({', '.join(repr(name) for name in _TRIGGERS)})"
         )
     ).scalar_one()
     return bool(found == len(_TRIGGERS))
@@ -183,17 +214,18 @@ def tally_in_step(conn: Connection) -> bool:
 
 def rebuild_tally(db: sqlite3.Connection) -> None:
     """(Re)create the triggers and count the whole log again, in the caller's transaction."""
-    for name, ddl in _TRIGGERS.items():
+    for name in (*_OLD_TRIGGERS, *_TRIGGERS):
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for ddl in _TRIGGERS.values():
         db.execute(ddl)
     db.execute("DELETE FROM review_tally")
     db.execute(
-        "INSERT INTO review_tally (quarter, queue, failed, ivl, answers, ms) "
-        "SELECT quarter, queue, failed, ivl, count(*), sum(ms) FROM ("
-        f"SELECT r.reviewed_at / {QUARTER_MS} AS quarter, "
+        f"INSERT INTO review_tally {_KEY[:-1]}, answers, ms) "
+        "SELECT quarter, kind, queue, failed, ivl, count(*), sum(ms) FROM ("
+        f"SELECT r.reviewed_at / {QUARTER_MS} AS quarter, r.kind AS kind, "
         "r.queue_before AS queue, r.rating = 1 AS failed, "
         f"{_ivl_class('r.before', 'r.queue_before')} AS ivl, r.duration_ms AS ms "
-        "FROM review r) GROUP BY quarter, queue, failed, ivl"
+        "FROM review r) GROUP BY quarter, kind, queue, failed, ivl"
     )
 
 
@@ -241,7 +273,8 @@ def _create_tally_table(conn: Connection) -> None:
 
 # -- answers -----------------------------------------------------------------------------
 class DayAnswers(NamedTuple):
-    """Answers of one study day of one kind: ``day`` counts from today (0) backwards."""
+    """Answers of one study day of one kind: ``day`` counts from today (0) backwards;
+    ``kind`` is review.kind (0 a scheduled answer, 1 a cram answer)."""
 
     day: int
     queue: int
@@ -249,6 +282,7 @@ class DayAnswers(NamedTuple):
     ivl: int
     answers: int
     ms: int
+    kind: int = 0
 
 
 class HourAnswers(NamedTuple):
@@ -279,27 +313,28 @@ def answers_by_day(
     since = "" if since_day is None else "WHERE quarter >= :since_q"
     sql = (
         f"SELECT (quarter * {QUARTER_MS} - :origin + :pad) / {DAY_MS} - {_PAD_DAYS} AS day, "
-        "queue, failed, ivl, sum(answers), sum(ms) "
-        f"FROM ({source}) {since} GROUP BY 1, 2, 3, 4"
+        "queue, failed, ivl, sum(answers), sum(ms), kind "
+        f"FROM ({source}) {since} GROUP BY 1, 2, 3, 4, 7"
     )
     params |= {"origin": day_start_ms, "pad": _PAD_DAYS * DAY_MS}
     if since_day is not None:
         params["since_q"] = (day_start_ms + since_day * DAY_MS) // QUARTER_MS
     return [
-        DayAnswers(int(d), int(q), bool(f), int(i), int(n), int(ms or 0))
-        for d, q, f, i, n, ms in conn.execute(text(sql), params)
+        DayAnswers(int(d), int(q), bool(f), int(i), int(n), int(ms or 0), int(k))
+        for d, q, f, i, n, ms, k in conn.execute(text(sql), params)
     ]
 
 
 def answers_by_hour(
     conn: Connection, scope: Scope, *, offset_ms: int, since_ms: int, use_tally: bool = True
 ) -> list[HourAnswers]:
-    """Answers by local hour of the day (``offset_ms``: local time minus UTC) since a time."""
+    """Scheduled answers (not cram, as Anki's hourly breakdown) by local hour of the day
+    (``offset_ms``: local time minus UTC) since a time."""
     source, params = _answers_source(scope, use_tally)
     sql = (
         f"SELECT ((quarter * {QUARTER_MS} + :offset + :pad) / 3600000) % 24 AS hour, "
         f"sum(answers), sum(CASE WHEN failed THEN answers ELSE 0 END) FROM ({source}) "
-        "WHERE quarter >= :since_q GROUP BY 1"
+        "WHERE quarter >= :since_q AND kind = 0 GROUP BY 1"
     )
     params |= {
         "offset": offset_ms,
@@ -310,7 +345,7 @@ def answers_by_hour(
 
 
 def answer_totals(conn: Connection, scope: Scope, *, use_tally: bool = True) -> tuple[int, int]:
-    """(answers, milliseconds) of every answer in the scope."""
+    """(answers, milliseconds) of every answer in the scope (scheduled and cram)."""
     source, params = _answers_source(scope, use_tally)
     answers, ms = conn.execute(
         text(f"SELECT coalesce(sum(answers), 0), coalesce(sum(ms), 0) FROM ({source})"), params
@@ -324,13 +359,13 @@ def answers_since(conn: Connection, scope: Scope, *, since_ms: int) -> list[DayA
     where, params = scope.card_filter("c")
     sql = (
         "SELECT r.queue_before, r.rating = 1, "
-        f"{_ivl_class('r.before', 'r.queue_before')}, count(*), sum(r.duration_ms) "
+        f"{_ivl_class('r.before', 'r.queue_before')}, count(*), sum(r.duration_ms), r.kind "
         "FROM review r CROSS JOIN card c ON c.id = r.card_id "
-        f"WHERE r.reviewed_at >= :since AND {where} GROUP BY 1, 2, 3"
+        f"WHERE r.reviewed_at >= :since AND r.kind != {MANUAL} AND {where} GROUP BY 1, 2, 3, 6"
     )
     return [
-        DayAnswers(0, int(q), bool(f), int(i), int(n), int(ms or 0))
-        for q, f, i, n, ms in conn.execute(text(sql), params | {"since": since_ms})
+        DayAnswers(0, int(q), bool(f), int(i), int(n), int(ms or 0), int(k))
+        for q, f, i, n, ms, k in conn.execute(text(sql), params | {"since": since_ms})
     ]
 
 
@@ -339,7 +374,7 @@ def cards_studied_since(conn: Connection, scope: Scope, *, since_ms: int) -> int
     where, params = scope.card_filter("c")
     sql = (
         "SELECT count(DISTINCT r.card_id) FROM review r CROSS JOIN card c ON c.id = r.card_id "
-        f"WHERE r.reviewed_at >= :since AND {where}"
+        f"WHERE r.reviewed_at >= :since AND r.kind != {MANUAL} AND {where}"
     )
     return int(conn.execute(text(sql), params | {"since": since_ms}).scalar_one())
 
@@ -352,15 +387,26 @@ class DueDay(NamedTuple):
     cards: int
 
 
-def due_by_day(conn: Connection, scope: Scope, *, day_start: int, days: int) -> list[DueDay]:
-    """Cards that are not new, by the study day they fall due, until ``days`` days ahead."""
+def due_by_day(
+    conn: Connection, scope: Scope, *, day_start: int, days: int, now: int
+) -> list[DueDay]:
+    """Cards that are not new, by the study day they fall due, until ``days`` days ahead;
+    as Anki's forecast, suspended cards are left out, and so are cards buried (until a
+    later day) that are due today or overdue."""
     where, params = scope.card_filter()
     sql = (
-        f"SELECT (due - :origin + :pad) / {DAY} - {_PAD_DAYS}, queue != 2, count(*) "
-        f"FROM card WHERE retired = 0 AND queue IN (1, 2, 3) AND due < :end AND {where} "
-        "GROUP BY 1, 2"
+        f"SELECT (c.due - :origin + :pad) / {DAY} - {_PAD_DAYS}, c.queue != 2, count(*) "
+        "FROM card c WHERE c.retired = 0 AND c.queue IN (1, 2, 3) AND c.due < :end "
+        "AND c.suspended = 0 AND (c.buried_until <= :now OR c.due >= :tomorrow) "
+        f"AND {where} GROUP BY 1, 2"
     )
-    params |= {"origin": day_start, "pad": _PAD_DAYS * DAY, "end": day_start + days * DAY}
+    params |= {
+        "origin": day_start,
+        "pad": _PAD_DAYS * DAY,
+        "end": day_start + days * DAY,
+        "now": now,
+        "tomorrow": day_start + DAY,
+    }
     return [DueDay(int(d), bool(learn), int(n)) for d, learn, n in conn.execute(text(sql), params)]
 
 
@@ -370,37 +416,41 @@ class DeckCounts(NamedTuple):
     learning: int
     young: int
     mature: int
+    suspended: int = 0
 
     @property
     def total(self) -> int:
-        return self.new + self.learning + self.young + self.mature
+        return self.new + self.learning + self.young + self.mature + self.suspended
 
 
 def card_counts(conn: Connection, scope: Scope) -> list[DeckCounts]:
-    """Active cards per deck: new, (re)learning, young and mature review cards."""
+    """Active cards per deck, as Anki's card counts: new, (re)learning, young and mature
+    review cards (an interval of 21 days or more: the stored interval, else due minus the
+    last review), and suspended ones apart."""
     where, params = scope.card_filter()
     parts: dict[str, list[int]] = {}
     # New cards from the covering (retired, queue, deck_id) index; the rest by their row.
     new_rows = conn.execute(
         text(
-            "SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = 0 "
-            f"AND {where} GROUP BY deck_id"
+            "SELECT c.deck_id, count(*) FROM card c WHERE c.retired = 0 AND c.queue = 0 "
+            f"AND c.suspended = 0 AND {where} GROUP BY c.deck_id"
         ),
         params,
     )
     for deck_id, count in new_rows:
-        parts.setdefault(str(deck_id), [0, 0, 0, 0])[0] = int(count)
-    mature = f"{_interval_days('due', 'last_review')} >= {MATURE_DAYS}"
+        parts.setdefault(str(deck_id), [0, 0, 0, 0, 0])[0] = int(count)
+    days = f"coalesce(nullif(c.interval, 0), {_interval_days('c.due', 'c.last_review')})"
     learned_rows = conn.execute(
         text(
-            f"SELECT deck_id, CASE WHEN queue != 2 THEN 1 WHEN {mature} THEN 3 ELSE 2 END, "
-            f"count(*) FROM card WHERE retired = 0 AND queue IN (1, 2, 3) AND {where} "
-            "GROUP BY 1, 2"
+            "SELECT c.deck_id, CASE WHEN c.suspended THEN 4 WHEN c.queue = 0 THEN 0 "
+            f"WHEN c.queue != 2 THEN 1 WHEN {days} >= {MATURE_DAYS} THEN 3 ELSE 2 END, "
+            "count(*) FROM card c WHERE c.retired = 0 AND (c.queue != 0 OR c.suspended = 1) "
+            f"AND {where} GROUP BY 1, 2"
         ),
         params,
     )
     for deck_id, column, count in learned_rows:
-        parts.setdefault(str(deck_id), [0, 0, 0, 0])[int(column)] += int(count)
+        parts.setdefault(str(deck_id), [0, 0, 0, 0, 0])[int(column)] += int(count)
     return [DeckCounts(deck_id, *values) for deck_id, values in parts.items()]
 
 
@@ -416,8 +466,9 @@ def memory_states(conn: Connection, scope: Scope) -> list[tuple[float, float, in
     return (
         _driver(conn)
         .execute(
-            "SELECT stability, difficulty, last_review FROM card WHERE retired = 0 AND queue != 0 "
-            f"AND stability IS NOT NULL AND last_review IS NOT NULL AND {where}",
+            "SELECT c.stability, c.difficulty, c.last_review FROM card c WHERE c.retired = 0 "
+            "AND c.queue != 0 AND c.stability IS NOT NULL AND c.last_review IS NOT NULL "
+            f"AND {where}",
             params,
         )
         .fetchall()
@@ -432,25 +483,27 @@ class LearnedCard(NamedTuple):
     difficulty: float
     due: int
     last_review: int
+    suspended: int = 0
 
 
 def learned_cards(
     conn: Connection, scope: Scope
-) -> Iterator[tuple[int, str, int, float, float, int, int]]:
+) -> Iterator[tuple[int, str, int, float, float, int, int, int]]:
     """Every card with a memory state, streamed as plain tuples in :class:`LearnedCard`'s
     order (a projection reads 200,000 of them; a named tuple each cost a tenth of it)."""
     where, params = scope.card_filter()
     yield from _driver(conn).execute(
-        "SELECT id, deck_id, queue, stability, difficulty, due, last_review FROM card "
-        "WHERE retired = 0 AND queue != 0 AND stability IS NOT NULL "
-        f"AND last_review IS NOT NULL AND {where}",
+        "SELECT c.id, c.deck_id, c.queue, c.stability, c.difficulty, c.due, c.last_review, "
+        "c.suspended FROM card c WHERE c.retired = 0 AND c.queue != 0 "
+        f"AND c.stability IS NOT NULL AND c.last_review IS NOT NULL AND {where}",
         params,
     )
 
 
 def new_cards_by_deck(conn: Connection, *, first: int) -> dict[str, tuple[int, int]]:
     """Per deck: (its new cards, how many of them are among the ``first`` the study queue
-    introduces), counted in SQL from the (retired, queue, new_order) index."""
+    introduces), counted in SQL from the (retired, queue, new_order) index. Suspended new
+    cards count, but the queue never introduces them."""
     counts: dict[str, list[int]] = {}
     for deck_id, count in conn.execute(
         text("SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = 0 GROUP BY 1")
@@ -460,7 +513,8 @@ def new_cards_by_deck(conn: Connection, *, first: int) -> dict[str, tuple[int, i
         rows = conn.execute(
             text(
                 "SELECT deck_id, count(*) FROM (SELECT deck_id FROM card WHERE retired = 0 "
-                "AND queue = 0 ORDER BY new_order, id LIMIT :first) GROUP BY 1"
+                "AND queue = 0 AND suspended = 0 ORDER BY new_order, id LIMIT :first) "
+                "GROUP BY 1"
             ),
             {"first": first},
         )
@@ -470,9 +524,10 @@ def new_cards_by_deck(conn: Connection, *, first: int) -> dict[str, tuple[int, i
 
 
 def new_cards_in_order(conn: Connection) -> Iterator[str]:
-    """The deck of every new card, in the order the study queue introduces them."""
+    """The deck of every new card the study queue will introduce, in its order."""
     cursor = _driver(conn).execute(
-        "SELECT deck_id FROM card WHERE retired = 0 AND queue = 0 ORDER BY new_order, id"
+        "SELECT deck_id FROM card WHERE retired = 0 AND queue = 0 AND suspended = 0 "
+        "ORDER BY new_order, id"
     )
     for (deck_id,) in cursor:
         yield deck_id
@@ -490,6 +545,88 @@ def decks(conn: Connection) -> list[DeckInfo]:
         text("SELECT id, title, family FROM deck WHERE active = 1 ORDER BY title, id")
     )
     return [DeckInfo(str(i), str(t), str(f)) for i, t, f in rows]
+
+
+class ModuleInfo(NamedTuple):
+    number: int
+    title: str
+
+
+def modules(conn: Connection) -> list[ModuleInfo]:
+    """Course modules that cards name (with their titles from course.yaml, if synced)."""
+    rows = conn.execute(
+        text(
+            "SELECT n.module, min(m.title) FROM (SELECT DISTINCT module FROM note "
+            "WHERE module IS NOT NULL AND retired = 0) n LEFT JOIN course_module m "
+            "ON m.number = n.module GROUP BY n.module ORDER BY n.module"
+        )
+    )
+    return [ModuleInfo(int(n), str(t) if t else f"Module {n}") for n, t in rows]
+
+
+# -- steering: leeches and "Not now" -----------------------------------------------------
+class CardCount(NamedTuple):
+    card_id: int
+    times: int
+    """Lapses of a leech, or times a card was put off."""
+    suspended: bool
+
+
+def leeches(conn: Connection, scope: Scope, *, limit: int) -> tuple[int, int, list[CardCount]]:
+    """(leeches, of them suspended, the ``limit`` with the most lapses) in the scope."""
+    where, params = scope.card_filter()
+    total, suspended = conn.execute(
+        text(
+            "SELECT count(*), coalesce(sum(c.suspended), 0) FROM card c "
+            f"WHERE c.leech = 1 AND c.retired = 0 AND {where}"
+        ),
+        params,
+    ).one()
+    rows = conn.execute(
+        text(
+            "SELECT c.id, c.lapses, c.suspended FROM card c "
+            f"WHERE c.leech = 1 AND c.retired = 0 AND {where} "
+            "ORDER BY c.lapses DESC, c.id LIMIT :limit"
+        ),
+        params | {"limit": limit},
+    )
+    return (
+        int(total),
+        int(suspended),
+        [CardCount(int(i), int(n), bool(s)) for i, n, s in rows],
+    )
+
+
+def deferrals_by_day(
+    conn: Connection, scope: Scope, *, day_start_ms: int, since_day: int
+) -> list[tuple[int, int]]:
+    """("Not now" by study day from today (0) back to ``since_day``: (day, deferrals))."""
+    where, params = scope.card_filter()
+    sql = (
+        f"SELECT (d.at_ms - :origin + :pad) / {DAY_MS} - {_PAD_DAYS}, count(*) "
+        "FROM deferral d JOIN card c ON c.id = d.card_id "
+        f"WHERE d.at_ms >= :since AND {where} GROUP BY 1"
+    )
+    params |= {
+        "origin": day_start_ms,
+        "pad": _PAD_DAYS * DAY_MS,
+        "since": day_start_ms + since_day * DAY_MS,
+    }
+    return [(int(d), int(n)) for d, n in conn.execute(text(sql), params)]
+
+
+def most_deferred(conn: Connection, scope: Scope, *, since_ms: int, limit: int) -> list[CardCount]:
+    """The cards put off with "Not now" most often since ``since_ms``."""
+    where, params = scope.card_filter()
+    rows = conn.execute(
+        text(
+            "SELECT c.id, count(*), c.suspended FROM deferral d JOIN card c ON c.id = d.card_id "
+            f"WHERE d.at_ms >= :since AND {where} GROUP BY c.id ORDER BY 2 DESC, c.id "
+            "LIMIT :limit"
+        ),
+        params | {"since": since_ms, "limit": limit},
+    )
+    return [CardCount(int(i), int(n), bool(s)) for i, n, s in rows]
 
 
 class CardText(NamedTuple):

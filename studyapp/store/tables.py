@@ -205,6 +205,9 @@ class ReviewTally(SQLModel, table=True):
     __tablename__ = "review_tally"
 
     quarter: int = Field(primary_key=True, description="reviewed_at // 900,000 (15 minutes).")
+    kind: int = default(
+        0, primary_key=True, description="review.kind: 0 scheduled, 1 cram, 2 manual."
+    )
     queue: int = Field(primary_key=True, description="The card's queue before the answer.")
     failed: bool = Field(primary_key=True, description="Answered Again.")
     ivl: int = Field(primary_key=True, description="0 under a day, 1 young, 2 mature.")

@@ -228,3 +228,47 @@ def test_an_unwritable_report_path_is_one_sentence(
     qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
     assert shown == [f"cannot write {folder}: it is a folder; give a file name"]
     assert window._status.text() == "The report was not saved"
+
+
+def test_not_now_and_leeches(qtbot: Any, window: Any, log: Log) -> None:
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(4)
+    assert screen.tabs.tabText(4) == "Not now && leeches"  # shown as "Not now & leeches"
+    assert "Nothing put off" in screen.deferrals.empty.text()
+    assert screen.leech_caption.text().startswith("No leeches: no card has been forgotten 8")
+    a, b = log.cards("sample-mechanisms")[:2]
+    log.state(a, due=at(T0, days=1), last_review=T0, leech=True, lapses=9, suspended=True)
+    log.defer(b, at(T0, hours=-1))
+    log.defer(b, at(T0, days=-3))
+    screen.refresh()
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert screen.deferrals.showing_chart
+    assert screen.deferrals.caption.text().startswith("2 times in the last 30 days")
+    assert screen.deferred.topLevelItem(0).text(0) == "2"
+    assert screen.leech_caption.text().startswith("1 card forgotten 8 times or more, 1 of them")
+    leech = screen.leeches.topLevelItem(0)
+    assert leech.text(0) == "9" and leech.text(1).endswith("(suspended)")
+    assert leech.text(2) == "Sample mechanisms"
+
+
+def test_the_module_filter_shows_when_the_course_has_modules(
+    qtbot: Any, window: Any, synced: Library, log: Log
+) -> None:
+    screen = open_statistics(qtbot, window)
+    assert not screen.module.isVisibleTo(screen)
+    from sqlalchemy import text
+
+    with synced.engine.begin() as conn:
+        conn.execute(text("UPDATE note SET module = 2 WHERE deck_id = 'sample-terms'"))
+    log.answer(log.cards("sample-terms")[0], at(T0, hours=-1))
+    log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-1))
+    qtbot.keyClick(screen, Qt.Key.Key_Escape)
+    screen = open_statistics(qtbot, window)
+    assert screen.module.isVisibleTo(screen)
+    assert [screen.module.itemText(i) for i in range(screen.module.count())] == [
+        "All modules",
+        "2. Module 2",
+    ]
+    screen.choose(module=2)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert screen.today_stat.value.text() == "1 card"

@@ -231,3 +231,22 @@ def test_the_on_schedule_average_follows_the_desired_retention(synced: Library) 
     lower = on_schedule_recall(statistics(synced, desired_retention=0.8).scheduler())
     higher = on_schedule_recall(statistics(synced, desired_retention=0.95).scheduler())
     assert 0.8 < lower < 0.9 < higher < 1.0
+
+
+def test_a_suspended_card_is_not_reviewed_before_the_date(synced: Library, log: Log) -> None:
+    """Suspended, Y is never shown: its memory decays untouched until the date."""
+    _x, y = two_learned_cards(log)
+    log.state(
+        y,
+        stability=20,
+        difficulty=5,
+        due=at(T0, days=2),
+        last_review=at(T0, days=-20),
+        suspended=True,
+    )
+    stats = statistics(synced, new_per_day=0)
+    result = readiness(stats, stats.resolve(), EXAM)
+    # From its review 20 days ago (12:00) to the date's study day: 50 study days.
+    assert result.at_risk[0].card_id == y
+    assert result.at_risk[0].recall == pytest.approx(curve(20, 50), abs=1e-3)
+    assert result.details["learned_reviews"] == 0

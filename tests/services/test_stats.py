@@ -262,3 +262,84 @@ def test_the_tally_and_the_log_give_the_same_figures(log: Log, stats: Statistics
         hours_t = store.answers_by_hour(conn, store.Scope(), offset_ms=0, since_ms=0)
         hours_r = store.answers_by_hour(conn, all_decks, offset_ms=0, since_ms=0, use_tally=False)
         assert sorted(hours_t) == sorted(hours_r)
+
+
+def test_cram_answers_are_study_but_not_retention_and_manual_changes_nothing(
+    log: Log, stats: Statistics
+) -> None:
+    card = log.cards()[0]
+    log.answer(card, at(T0, hours=-1), rating=1, interval_days=30)  # scheduled, mature fail
+    log.answer(card, at(T0, hours=-1), rating=3, interval_days=30, kind=1)  # cram
+    log.answer(card, at(T0, hours=-1), rating=0, interval_days=30, kind=2)  # manual change
+    answers = stats.answers(stats.resolve())
+    assert (answers.today.answers, answers.today.again) == (2, 1)
+    assert answers.calendar.counts[-1] == 2 and answers.total_answers == 2
+    assert answers.retention.period("today").mature_failed == 1
+    assert answers.retention.period("today").mature_passed == 0
+    assert stats.today(stats.resolve()) == answers.today
+    assert stats.hours(stats.resolve()).total == 1  # scheduled answers only, as Anki's
+    assert stats.answer_totals(stats.resolve()) == (2, 12_000)
+
+
+def test_suspended_and_buried_cards_leave_the_forecast_and_count_apart(
+    log: Log, stats: Statistics
+) -> None:
+    a, b, c, d = log.cards("sample-mechanisms")[:4]
+    log.state(a, due=at(T0, days=2), last_review=at(T0, days=-3))
+    log.state(b, due=at(T0, days=2), last_review=at(T0, days=-3), suspended=True)
+    log.state(c, due=at(T0, hours=2), last_review=at(T0, days=-3), buried_until=at(T0, days=1))
+    # Interval 25 days stored (Anki's ivl): mature, whatever due minus last review says.
+    log.state(d, due=at(T0, days=5), last_review=at(T0, days=-5), interval=25)
+    forecast = stats.forecast(stats.resolve())
+    assert forecast.total(30) == 2 and forecast.due(0) == 0 and forecast.overdue == 0
+    mech = stats.coverage(stats.resolve()).families[0]
+    assert (mech.new, mech.learning, mech.young, mech.mature, mech.suspended) == (2, 0, 2, 1, 1)
+    assert mech.total == 6 and mech.started == 4
+
+
+def test_leeches_and_not_now(log: Log, stats: Statistics) -> None:
+    a, b, c = log.cards("sample-mechanisms")[:3]
+    log.state(a, due=at(T0, days=1), last_review=T0, leech=True, lapses=9)
+    log.state(b, due=at(T0, days=1), last_review=T0, leech=True, lapses=12, suspended=True)
+    for days in (0, 0, -1, -40):
+        log.defer(c, at(T0, days=days))
+    log.defer(a, at(T0, days=-2))
+    steering = stats.steering(stats.resolve())
+    assert (steering.leeches, steering.leeches_suspended) == (2, 1)
+    assert [(x.card_id, x.times, x.suspended) for x in steering.leech_cards] == [
+        (b, 12, True),
+        (a, 9, False),
+    ]
+    assert steering.leech_cards[0].deck == "Sample mechanisms"
+    assert steering.deferrals[-1] == 2 and steering.deferrals[-2] == 1
+    assert steering.deferred == 4  # the one 40 days ago is outside the 30 days
+    assert [(x.card_id, x.times) for x in steering.most_deferred] == [(c, 3), (a, 1)]
+    terms = stats.steering(stats.resolve(StatsFilter(family="terms")))
+    assert (terms.leeches, terms.deferred) == (0, 0)
+
+
+def test_a_module_filter(synced: Library, log: Log, stats: Statistics) -> None:
+    with synced.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("UPDATE note SET module = 2 WHERE deck_id = 'sample-terms'"))
+        conn.execute(text("UPDATE note SET module = 1 WHERE deck_id = 'sample-mechanisms'"))
+        conn.execute(
+            text(
+                "INSERT INTO course_module (course, number, title) VALUES "
+                "('c', 1, 'Foundations'), ('c', 2, 'Terms and words')"
+            )
+        )
+    log.answer(log.cards("sample-terms")[0], at(T0, hours=-1))
+    log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-1))
+    assert stats.modules() == [(1, "Foundations"), (2, "Terms and words")]
+    two = stats.resolve(StatsFilter(module=2))
+    assert two.title == "Module 2: Terms and words"
+    assert stats.answers(two).today.answers == 1
+    assert stats.coverage(two).total == 2
+    assert [f.id for f in stats.coverage(two).families] == ["terms"]
+    both = stats.resolve(StatsFilter(family="mechanisms", module=2))
+    assert both.title == "Mechanisms, Module 2: Terms and words"
+    assert stats.coverage(both).total == 0
+    with pytest.raises(UnknownFilter, match="no card is in module 7; modules: 1, 2"):
+        stats.resolve(StatsFilter(module=7))

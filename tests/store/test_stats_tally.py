@@ -20,8 +20,8 @@ def tally(library: Library) -> list[tuple[int, ...]]:
             tuple(row)
             for row in conn.execute(
                 text(
-                    "SELECT quarter, queue, failed, ivl, answers, ms FROM review_tally "
-                    "ORDER BY 1, 2, 3, 4"
+                    "SELECT quarter, kind, queue, failed, ivl, answers, ms FROM review_tally "
+                    "ORDER BY 1, 2, 3, 4, 5"
                 )
             )
         ]
@@ -32,13 +32,15 @@ def counted_from_log(library: Library) -> list[tuple[int, ...]]:
     with library.engine.connect() as conn:
         decks = store.Scope(tuple(d.id for d in store.decks(conn)))
         rows = store.answers_by_day(conn, decks, day_start_ms=0, use_tally=False)
-    return by_kind([(r.day, r.queue, int(r.failed), r.ivl, r.answers, r.ms) for r in rows])
+    return by_kind([(r.day, r.kind, r.queue, int(r.failed), r.ivl, r.answers, r.ms) for r in rows])
 
 
 def by_kind(rows: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
     merged: dict[tuple[int, ...], list[int]] = {}
-    for _quarter, queue, failed, ivl, answers, ms in rows:
-        entry = merged.setdefault((queue, failed, ivl), [0, 0])
+    for _quarter, kind, queue, failed, ivl, answers, ms in rows:
+        if kind == 2:  # manual changes: tallied (so the counts match), never read
+            continue
+        entry = merged.setdefault((kind, queue, failed, ivl), [0, 0])
         entry[0] += answers
         entry[1] += ms
     return sorted((*key, *values) for key, values in merged.items())
@@ -65,7 +67,7 @@ def test_answers_and_undo_keep_the_tally_in_step(library: Library, deck_dir: Pat
     with library.engine.connect() as conn:
         assert store.tally_in_step(conn)
     assert by_kind(tally(library)) == counted_from_log(library)
-    assert all(row[4] > 0 for row in tally(library))  # emptied rows are removed
+    assert all(row[5] > 0 for row in tally(library))  # emptied rows are removed
     session.close()
 
 
@@ -76,7 +78,7 @@ def test_a_store_without_the_triggers_is_counted_again(library: Library, deck_di
     session.next_card()
     session.answer(Rating.GOOD)
     with library.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER review_tally_insert"))
+        conn.execute(text("DROP TRIGGER review_tally_insert_v2"))
     session.next_card()
     session.answer(Rating.AGAIN)  # not counted: no trigger
     session.close()
@@ -110,4 +112,68 @@ def test_a_new_store_counts_from_its_first_answer(library: Library, deck_dir: Pa
     session.close()
     with library.engine.connect() as conn:
         assert store.tally_in_step(conn)
-    assert tally(library) == [(int(T0.timestamp() * 1000) // 900_000, 0, 1, 0, 1, 3_000)]
+    assert tally(library) == [(int(T0.timestamp() * 1000) // 900_000, 0, 0, 1, 0, 1, 3_000)]
+
+
+def test_a_store_with_the_first_tally_is_counted_again_with_kinds(
+    library: Library, deck_dir: Path
+) -> None:
+    """The first tally had no kind of answer: its triggers are replaced and the log
+    counted again, so cram answers and manual changes land in their own rows."""
+    assert library.sync([deck_dir]).ok
+    session = library.session(clock=Clock(T0))
+    session.next_card()
+    session.answer(Rating.GOOD)
+    session.close()
+    with library.engine.begin() as conn:
+        for name in ("insert", "delete", "update"):
+            conn.execute(text(f"DROP TRIGGER review_tally_{name}_v2"))
+            conn.execute(
+                text(
+                    f"CREATE TRIGGER review_tally_{name} AFTER INSERT ON review BEGIN SELECT 1; END"
+                )
+            )
+        conn.execute(text("UPDATE review SET kind = 1"))  # as if a cram answer
+    assert store.ensure_tally(library.engine)
+    with library.engine.connect() as conn:
+        names = (
+            conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            )
+            .scalars()
+            .all()
+        )
+        assert [n for n in names if n.startswith("review_tally")] == [
+            "review_tally_delete_v2",
+            "review_tally_insert_v2",
+            "review_tally_update_v2",
+        ]
+    assert [row[1] for row in tally(library)] == [1]
+
+
+def test_an_upgrade_that_rebuilds_a_table_keeps_the_triggers(tmp_path: Path) -> None:
+    """The store's upgrade rebuilds a table whose constraints change (here review_tally,
+    which gained a key column): triggers naming it are set aside and made again."""
+    import sqlite3
+
+    from studyapp.store.schema import upgrade
+
+    Library(tmp_path).close()  # a new store with the tally's triggers
+    path = tmp_path / "studyapp.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE review_tally")  # the tally as the first version made it
+    db.execute(
+        "CREATE TABLE review_tally (quarter INTEGER NOT NULL, queue INTEGER NOT NULL, "
+        "failed BOOLEAN NOT NULL, ivl INTEGER NOT NULL, answers INTEGER NOT NULL DEFAULT 0, "
+        "ms INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (quarter, queue, failed, ivl))"
+    )
+    db.execute("INSERT INTO review_tally VALUES (1, 2, 0, 1, 5, 100)")
+    db.commit()
+    before = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    db.execute("BEGIN")
+    upgrade(db, new=False)
+    db.commit()
+    after = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    assert sorted(after) == sorted(before) and len(after) == 3
+    assert db.execute("SELECT * FROM review_tally").fetchall() == [(1, 0, 2, 0, 1, 5, 100)]
+    db.close()
