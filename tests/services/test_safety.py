@@ -41,10 +41,14 @@ def answer(library: Library, clock: Clock, n: int) -> int:
 
 
 def damage(path: Path, *, seed: int = 13) -> None:
-    """Overwrite 512 bytes in the middle of the file with random bytes."""
-    size = path.stat().st_size
+    """Overwrite the first 512 bytes of the middle page with random bytes: the page's
+    header and cell pointers, which SQLite's quick check always reads (bytes in the middle
+    of a page may be row text it does not, so damage depended on the store's layout)."""
+    data = path.read_bytes()
+    page = int.from_bytes(data[16:18], "big") or 65536
+    middle = (len(data) // page // 2) * page
     with open(path, "r+b") as handle:
-        handle.seek(size // 2)
+        handle.seek(middle)
         handle.write(random.Random(seed).randbytes(512))
 
 
