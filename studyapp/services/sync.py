@@ -91,6 +91,9 @@ class SyncPlan:
     generation: int | None = None
     """The store's sync generation the plan was made at; applying it after another sync
     changed the store is refused (:class:`~studyapp.core.errors.StaleSyncPlan`)."""
+    streamed: bool = False
+    """Rows were written while the files were read (a streamed import): the plan's
+    :attr:`changes` hold only what is left to write."""
     blocked: dict[str, list[Problem]] = field(default_factory=dict)
     """Deck folders left out of this plan, with the problems that hold them back (a missing
     or broken added folder: see :meth:`~studyapp.services.library.Library.plan`). Their
@@ -102,7 +105,7 @@ class SyncPlan:
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.changes)
+        return self.streamed or bool(self.changes)
 
     @property
     def resets_progress(self) -> bool:
@@ -513,12 +516,29 @@ def _plan(
     *,
     bibliography: Path | None,
     progress: Progress | None = None,
+    stream_new: bool = False,
 ) -> SyncPlan:
-    """Phases 1-4 on ``conn``: the plan, nothing written."""
+    """Phases 1-4 on ``conn``: the plan, nothing written (but see ``stream_new``).
+
+    ``stream_new``: when every deck file to read is new (a folder being added to a store
+    with notes, :func:`_all_new`), read it as a first import does, writing each file's rows
+    while the next is parsed (:func:`_stream`): a new 50,000-note folder then costs what a
+    first import costs, not a plan holding every row first. Should a new deck use an id the
+    store holds, or have any problem, what was written is rolled back and the sync is
+    planned the reference way below. Only for a caller that commits or rolls back.
+    """
     plan = SyncPlan(generation=queries.sync_generation(conn))
     survey = _survey(conn, plan, paths, bibliography)
     if survey.nothing_to_read:
         return _nothing_read(conn, plan, survey)
+    if stream_new and _all_new(survey):
+        held = _Held(stored.note_ids(conn), frozenset(survey.stored_decks))
+        streamed = _stream(conn, plan, survey, progress, held)
+        if streamed is not None:
+            return streamed
+        conn.rollback()
+        plan = SyncPlan(generation=queries.sync_generation(conn))
+        survey = _survey(conn, plan, paths, bibliography)
     sources = _read_bibliographies(plan, survey)
     parsed = _parse_all(survey, progress)
     _note_parsed(plan, survey, parsed)
@@ -597,30 +617,73 @@ def _first_import(
     bibliography: Path | None,
     progress: Progress | None = None,
 ) -> SyncPlan:
-    """Every phase for a store with no note yet, writing each file's rows once it is read.
+    """Every phase for a store with no note yet, writing each file's rows once it is read
+    (:func:`_stream`)."""
+    plan = SyncPlan(generation=queries.sync_generation(conn))
+    survey = _survey(conn, plan, paths, bibliography)
+    if survey.nothing_to_read:
+        return _nothing_read(conn, plan, survey)
+    streamed = _stream(conn, plan, survey, progress, None)
+    assert streamed is not None  # nothing stored: nothing to clash with
+    return streamed
+
+
+@dataclass(frozen=True)
+class _Held:
+    """The ids a store with notes holds, which a streamed import's new decks must not use."""
+
+    note_ids: frozenset[str]
+    deck_ids: frozenset[str]
+
+
+def _all_new(survey: _Survey) -> bool:
+    """Whether every deck file to read is new to the store and the store holds no deck
+    inside the folders synced (so nothing is updated, moved or retired): a folder being
+    added. No file is skipped as unchanged, and no deck file is gone."""
+    if not survey.to_read or survey.skipped_decks:
+        return False
+    stored_paths = [Path(d.path) for d in survey.stored_decks.values()]
+    if {str(item.path) for item in survey.to_read} & {str(p) for p in stored_paths}:
+        return False
+    return not any(folder in path.parents for path in stored_paths for folder in survey.folders)
+
+
+def _stream(
+    conn: Connection,
+    plan: SyncPlan,
+    survey: _Survey,
+    progress: Progress | None,
+    held: _Held | None,
+) -> SyncPlan | None:
+    """Read, check and write new decks, each file's rows written once it is read.
 
     With several files, each is written on a second thread while the next is parsed
     (:class:`~studyapp.store.sync.StreamedImport`: on 50,000 cards in 50 files, 2.02 →
     1.15 s); a single file has nothing to overlap and is written at the end. After the
     first file with an error, or with a card id an earlier file claimed, nothing more is
     written: the plan fails and the caller rolls back whatever was.
+
+    ``held``: the store already holds notes (a folder being added, :func:`_all_new`). Then a
+    deck or card id it holds, or any problem at all, returns None: the caller rolls back and
+    plans the sync the reference way (:func:`_plan`), which reports every problem there is.
     """
-    plan = SyncPlan(generation=queries.sync_generation(conn))
-    survey = _survey(conn, plan, paths, bibliography)
-    if survey.nothing_to_read:
-        return _nothing_read(conn, plan, survey)
     sources = _read_bibliographies(plan, survey)
+    clashed = False
     if len(survey.to_read) > 1:
-        parsed, rows = _parse_and_write(conn, survey, progress)
+        parsed, rows, clashed = _parse_and_write(conn, survey, progress, held)
+        plan.streamed = bool(rows)
     else:
         parsed = _parse_all(survey, progress)
         rows = [FirstImportRows(deck) for deck in parsed if deck.ok]
+        clashed = held is not None and any(_clashes(deck, held) for deck in parsed)
+    if clashed:
+        return None
     _note_parsed(plan, survey, parsed)
     _check(plan, survey, parsed, sources, {})
     _count_skipped(conn, plan, survey)
     plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     if not plan.ok:
-        return plan
+        return None if held is not None else plan
     for deck_rows in rows:
         plan.new += deck_rows.new
         plan.retired += deck_rows.retired
@@ -635,17 +698,30 @@ def _first_import(
     return plan
 
 
+def _clashes(deck: ParsedDeck, held: _Held) -> bool:
+    """Whether a parsed deck uses a deck or card id the store already holds."""
+    if deck.model is None:
+        return False
+    if deck.model.deck.id in held.deck_ids:
+        return True
+    return not held.note_ids.isdisjoint(card.id for card in deck.model.cards)
+
+
 def _parse_and_write(
-    conn: Connection, survey: _Survey, progress: Progress | None = None
-) -> tuple[list[ParsedDeck], list[FirstImportRows]]:
-    """Parse the files of a first import, writing each one's deck, notes and cards into
-    ``conn``'s transaction while the next file is parsed."""
+    conn: Connection,
+    survey: _Survey,
+    progress: Progress | None = None,
+    held: _Held | None = None,
+) -> tuple[list[ParsedDeck], list[FirstImportRows], bool]:
+    """Parse the files of a streamed import, writing each one's deck, notes and cards into
+    ``conn``'s transaction while the next file is parsed; and whether a file used an id
+    ``held`` by the store (then writing stopped there)."""
     from studyapp.deckfile.loader import parse_deck
 
     parsed: list[ParsedDeck] = []
     rows: list[FirstImportRows] = []
     written: set[str] = set()
-    failed = False
+    failed = clashed = False
     # No store queries from here on until the writer is closed: it owns ``conn``.
     if progress is not None:
         progress(0, len(survey.to_read))
@@ -657,6 +733,8 @@ def _parse_and_write(
                 progress(len(parsed), len(survey.to_read))
             failed = failed or not deck.ok
             ids = [card.id for card in deck.model.cards] if deck.model and not failed else []
+            if held is not None and not failed and _clashes(deck, held):
+                clashed = failed = True
             if failed or not written.isdisjoint(ids):  # an id in two files: reported later
                 failed = True
                 continue
@@ -664,7 +742,7 @@ def _parse_and_write(
             deck_rows = FirstImportRows(deck)
             rows.append(deck_rows)
             writer.write_deck(deck_rows.deck, deck_rows.notes, deck_rows.cards)
-    return parsed, rows
+    return parsed, rows, clashed
 
 
 @gc_paused()
@@ -696,7 +774,9 @@ def sync(
         if stored.has_notes(conn):
             return _commit_if_ok(
                 conn,
-                lambda: _plan(conn, paths, bibliography=bibliography, progress=progress),
+                lambda: _plan(
+                    conn, paths, bibliography=bibliography, progress=progress, stream_new=True
+                ),
                 now,
                 before_reset,
             )

@@ -43,6 +43,7 @@ __all__ = [
     "has_notes",
     "live_card_ids_of_deck",
     "live_note_ids_of_deck",
+    "note_ids",
     "progress_of",
     "stored_bibliography_digest",
     "stored_cards",
@@ -228,6 +229,11 @@ def _in(
 def has_notes(conn: Connection) -> bool:
     """Whether the store holds any note (a store without is a first import's)."""
     return conn.execute(text("SELECT 1 FROM note LIMIT 1")).first() is not None
+
+
+def note_ids(conn: Connection) -> frozenset[str]:
+    """Every note id the store holds, retired or not (a new deck must use none of them)."""
+    return frozenset(r[0] for r in conn.execute(text("SELECT id FROM note")))
 
 
 def stored_decks(conn: Connection) -> dict[str, StoredDeck]:
