@@ -438,6 +438,9 @@ class StreamedImport:
     """
 
     def __init__(self, conn: Connection) -> None:
+        # The rows belong to the caller's transaction: without one begun on ``conn``, its
+        # commit would not reach the rows written beside SQLAlchemy.
+        assert conn.in_transaction(), "begin the transaction before a streamed import"
         db = conn.connection.driver_connection
         assert isinstance(db, sqlite3.Connection)
         self._writer = BackgroundWriter(db)

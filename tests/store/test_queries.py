@@ -1,0 +1,253 @@
+"""The study path's queries (studyapp.store.queries) on a store built row by row.
+
+Each test sets up exactly the cards it needs (through the store's own writes) and asserts on
+what the query returns and on the rows it leaves.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from studyapp.core.model import MemoryState, Queue
+from studyapp.store import queries
+from studyapp.store.database import open_engine, raw_connection
+from studyapp.store.queries import CardCounts, DueQuery
+from studyapp.store.sync import Changes, DeckValues, NewCard, NoteValues, write_changes
+
+NOW = 1_772_452_800  # 2026-03-02 12:00 UTC
+DAY_START = NOW - 8 * 3600
+DAY_END = DAY_START + 86_400
+
+
+def note(note_id: str, deck_id: str, position: int, **fields: object) -> NoteValues:
+    values = NoteValues(
+        note_id, deck_id, "basic", position, f"Q {note_id}", f"A {note_id}", "", "", "",
+        "tag", "zhou2024", "", None, 1, f"digest-{note_id}", False, None, None, position + 7,
+    )  # fmt: skip
+    return values._replace(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """Two decks: d1 with notes a (fwd, rev) and b (fwd); d2 with note c (fwd)."""
+    engine = open_engine(tmp_path / "s.sqlite3")
+    changes = Changes(
+        decks=[
+            DeckValues("d1", "Deck one", "mechanisms", "", "/d1.yaml", "x"),
+            DeckValues("d2", "Deck two", "evidence", "", "/d2.yaml", "y"),
+        ],
+        notes_inserted=[note("a", "d1", 0), note("b", "d1", 1), note("c", "d2", 0)],
+        cards_inserted=[
+            NewCard("a", "d1", "fwd", 0),
+            NewCard("a", "d1", "rev", 1),
+            NewCard("b", "d1", "fwd", 1000),
+            NewCard("c", "d2", "fwd", 0),
+        ],
+    )
+    with engine.begin() as conn:
+        write_changes(conn, changes, now=NOW)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[sqlite3.Connection]:
+    connection, give_back = raw_connection(engine)
+    yield connection
+    give_back()
+
+
+def card_id(db: sqlite3.Connection, note_id: str, key: str = "fwd") -> int:
+    row = db.execute("SELECT id FROM card WHERE note_id = ? AND key = ?", (note_id, key))
+    return int(row.fetchone()[0])
+
+
+def set_card(db: sqlite3.Connection, note_id: str, key: str = "fwd", **columns: object) -> None:
+    assignments = ", ".join(f"{c} = :{c}" for c in columns)
+    db.execute(
+        f"UPDATE card SET {assignments} WHERE note_id = :n AND key = :k",
+        {**columns, "n": note_id, "k": key},
+    )
+    db.commit()
+
+
+def due_query(**changes: object) -> DueQuery:
+    return replace(DueQuery(now=NOW, day_start_ms=DAY_START * 1000, day_end=DAY_END), **changes)  # type: ignore[arg-type]
+
+
+# -- which card comes next -----------------------------------------------------------------
+def test_new_cards_come_in_file_order(db: sqlite3.Connection) -> None:
+    assert queries.next_card_id(db, due_query()) == card_id(db, "a")
+    assert queries.next_card_id(db, due_query(deck_ids=("d2",))) == card_id(db, "c")
+
+
+def test_due_learning_comes_before_due_reviews_before_new(db: sqlite3.Connection) -> None:
+    set_card(db, "b", queue=int(Queue.REVIEW), due=NOW + 3600)  # due later today
+    assert queries.next_card_id(db, due_query()) == card_id(db, "b")
+    set_card(db, "c", queue=int(Queue.RELEARNING), due=NOW - 60)
+    assert queries.next_card_id(db, due_query()) == card_id(db, "c")
+    set_card(db, "b", due=DAY_END + 1)  # a review due tomorrow is not due
+    set_card(db, "c", due=NOW + 60)  # learning due in a minute: not yet
+    assert queries.next_card_id(db, due_query()) == card_id(db, "a")
+
+
+def test_a_learning_card_is_shown_early_only_when_nothing_else_is_left(
+    db: sqlite3.Connection,
+) -> None:
+    set_card(db, "c", queue=int(Queue.LEARNING), due=NOW + 600)
+    assert queries.next_card_id(db, due_query(deck_ids=("d2",))) == card_id(db, "c")
+    assert queries.next_card_id(db, due_query(deck_ids=("d2",), learn_ahead=60)) is None
+    assert queries.next_card_id(db, due_query()) == card_id(db, "a")
+
+
+def test_siblings_of_a_note_touched_today_wait(db: sqlite3.Connection) -> None:
+    touched, d1 = {"a"}, due_query(deck_ids=("d1",))
+    assert queries.next_card_id(db, d1) == card_id(db, "a")
+    assert queries.next_card_id(db, d1, touched) == card_id(db, "b")
+    # ... except in (re)learning
+    set_card(db, "a", "rev", queue=int(Queue.LEARNING), due=NOW - 1)
+    assert queries.next_card_id(db, d1, touched) == card_id(db, "a", "rev")
+
+
+def test_daily_limits_stop_new_cards_and_reviews(db: sqlite3.Connection) -> None:
+    set_card(db, "c", queue=int(Queue.REVIEW), due=NOW - 1)
+    assert queries.next_card_id(db, due_query(reviews_left=0)) == card_id(db, "a")
+    assert queries.next_card_id(db, due_query(reviews_left=0, new_left=0)) is None
+
+
+def test_retired_suspended_and_buried_cards_are_never_next(db: sqlite3.Connection) -> None:
+    set_card(db, "a", retired=1)
+    set_card(db, "a", "rev", suspended=1)
+    set_card(db, "b", buried_until=NOW + 60)
+    assert queries.next_card_id(db, due_query(deck_ids=("d1",))) is None
+    set_card(db, "b", buried_until=NOW)  # buried until now: back
+    assert queries.next_card_id(db, due_query(deck_ids=("d1",))) == card_id(db, "b")
+
+
+# -- counts --------------------------------------------------------------------------------
+def test_counts_per_deck_and_capped_by_the_limits(engine: Engine, db: sqlite3.Connection) -> None:
+    set_card(db, "b", queue=int(Queue.REVIEW), due=NOW - 1)
+    set_card(db, "c", queue=int(Queue.LEARNING), due=NOW + 60)
+    with engine.connect() as conn:
+        assert queries.count_cards(conn, day_end=DAY_END, now=NOW) == {
+            "d1": CardCounts(new=2, review=1),
+            "d2": CardCounts(learning=1),
+        }
+        assert queries.total_cards(conn) == {"d1": 3, "d2": 1}
+    assert queries.count_due_capped(db, due_query()) == CardCounts(new=2, learning=1, review=1)
+    assert queries.count_due_capped(db, due_query(new_left=1, reviews_left=0)) == CardCounts(
+        new=1, learning=1, review=0
+    )
+    assert queries.count_due_capped(db, due_query(deck_ids=("d2",))) == CardCounts(learning=1)
+
+
+# -- answering, the log and undo -------------------------------------------------------------
+def test_an_answer_is_logged_with_its_states_and_undo_restores_the_card(
+    db: sqlite3.Connection,
+) -> None:
+    card = card_id(db, "a")
+    before = queries.load_state(db, card)
+    assert before == MemoryState()
+    after = MemoryState(
+        queue=Queue.REVIEW,
+        stability=3.5,
+        difficulty=5.0,
+        due=datetime.fromtimestamp(NOW + 3 * 86_400, UTC),
+        last_review=datetime.fromtimestamp(NOW, UTC),
+        reps=1,
+        interval=3,
+    )
+    with queries.write_transaction(db):
+        review = queries.apply_answer(
+            db,
+            card_id=card,
+            before=before,
+            after=after,
+            rating=3,
+            reviewed_at_ms=NOW * 1000,
+            duration_ms=4200,
+        )
+    assert queries.load_state(db, card) == after
+    (logged,) = queries.history(db, card)
+    assert logged == queries.LoggedReview(
+        NOW * 1000, 3, 4200, int(Queue.NEW), int(Queue.REVIEW), 3.5, 5.0, NOW + 3 * 86_400
+    )
+    assert queries.done_today(db, day_start_ms=DAY_START * 1000) == {"d1": (1, 0)}
+    assert queries.touched_notes(db, day_start_ms=DAY_START * 1000) == {"a"}
+    assert queries.next_due(db, now=NOW, deck_ids=None) == NOW + 3 * 86_400
+    assert queries.next_due(db, now=NOW, deck_ids=["d2"]) is None
+
+    with queries.write_transaction(db):
+        assert queries.undo_answer(db, review) == card
+    assert queries.load_state(db, card) == before
+    assert queries.history(db, card) == []
+    with queries.write_transaction(db):
+        assert queries.undo_answer(db, review) is None
+
+
+def test_a_failed_write_transaction_leaves_nothing(db: sqlite3.Connection) -> None:
+    card = card_id(db, "a")
+    with pytest.raises(RuntimeError), queries.write_transaction(db):
+        db.execute("UPDATE card SET reps = 9 WHERE id = ?", (card,))
+        raise RuntimeError("interrupted")
+    assert queries.load_state(db, card).reps == 0
+
+
+# -- what the review screen shows ------------------------------------------------------------
+def test_card_details_are_one_typed_row(engine: Engine, db: sqlite3.Connection) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO user_note (note_id, text, updated_at) VALUES ('a', 'mine', 0)")
+        )
+    details = queries.card_details(db, card_id(db, "a", "rev"))
+    assert isinstance(details, queries.CardDetails)
+    shown = (
+        "card_id", "key", "note_id", "kind", "front", "back", "text", "tags", "sources",
+        "as_of", "retired_reason", "deck_id", "deck_title", "family", "user_note",
+    )  # fmt: skip
+    assert {name: getattr(details, name) for name in shown} == {
+        "card_id": card_id(db, "a", "rev"),
+        "key": "rev",
+        "note_id": "a",
+        "kind": "basic",
+        "front": "Q a",
+        "back": "A a",
+        "text": "",
+        "tags": "tag",
+        "sources": "zhou2024",
+        "as_of": None,
+        "retired_reason": None,
+        "deck_id": "d1",
+        "deck_title": "Deck one",
+        "family": "mechanisms",
+        "user_note": "mine",
+    }
+    assert details.state.queue is Queue.NEW
+    with pytest.raises(LookupError):
+        queries.card_details(db, 999)
+
+
+def test_sources_are_typed_rows_by_id(engine: Engine, db: sqlite3.Connection) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO source (id, kind, authors, year, title) "
+                "VALUES ('zhou2024', 'seed', 'Zhou A', 2024, 'A title')"
+            )
+        )
+    (row,) = queries.sources(db).values()
+    assert (row.id, row.kind, row.authors, row.year, row.title, row.venue) == (
+        "zhou2024",
+        "seed",
+        "Zhou A",
+        2024,
+        "A title",
+        None,
+    )

@@ -1,0 +1,242 @@
+"""What a sync reads from the store and writes to it (studyapp.store.sync), row by row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from studyapp.core.model import Queue
+from studyapp.store import sync as stored
+from studyapp.store.database import open_engine
+from studyapp.store.library import SourceRow
+from studyapp.store.queries import StoredProgress
+from studyapp.store.sync import (
+    CardMove,
+    Changes,
+    DeckValues,
+    Inheritance,
+    NewCard,
+    NoteValues,
+    StreamedImport,
+    write_changes,
+)
+
+NOW = 1_772_452_800
+
+
+def note(note_id: str, deck_id: str, position: int, **fields: Any) -> NoteValues:
+    values = NoteValues(
+        note_id, deck_id, "basic", position, f"Q {note_id}", "A", "", "", "", "", "zhou2024",
+        "", None, 1, f"digest-{note_id}", False, None, None, position + 7,
+    )  # fmt: skip
+    return values._replace(**fields)
+
+
+DECKS = [
+    DeckValues("d1", "Deck one", "mechanisms", "", "/c/d1.yaml", "x"),
+    DeckValues("d2", "Deck two", "terms", "", "/c/d2.yaml", "y"),
+]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_engine(tmp_path / "s.sqlite3")
+    yield engine
+    engine.dispose()
+
+
+def write(engine: Engine, changes: Changes) -> None:
+    with engine.begin() as conn:
+        write_changes(conn, changes, now=NOW)
+
+
+def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
+@pytest.fixture
+def filled(engine: Engine) -> Engine:
+    write(
+        engine,
+        Changes(
+            decks=list(DECKS),
+            notes_inserted=[note("a", "d1", 0), note("b", "d1", 1), note("c", "d2", 0)],
+            cards_inserted=[
+                NewCard("a", "d1", "fwd", 0),
+                NewCard("a", "d1", "rev", 1),
+                NewCard("b", "d1", "fwd", 1000),
+                NewCard("c", "d2", "fwd", 0),
+            ],
+        ),
+    )
+    return engine
+
+
+# -- reads ---------------------------------------------------------------------------------
+def test_an_empty_store_has_no_notes_and_a_filled_one_does(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert not stored.has_notes(conn)
+        assert stored.stored_decks(conn) == {}
+        assert stored.stored_file_stats(conn) == {}
+        assert stored.stored_bibliography_digest(conn) is None
+    write(engine, Changes(decks=DECKS[:1], notes_inserted=[note("a", "d1", 0)]))
+    with engine.connect() as conn:
+        assert stored.has_notes(conn)
+        assert stored.stored_decks(conn) == {"d1": stored.StoredDeck("d1", "/c/d1.yaml", "x", True)}
+
+
+def test_stored_notes_of_a_deck_include_those_named_elsewhere(filled: Engine) -> None:
+    with filled.connect() as conn:
+        assert set(stored.stored_notes(conn, "d1", ["c"])) == {"a", "b", "c"}
+        # a deck file with no card left still finds the deck's notes
+        notes = stored.stored_notes(conn, "d1", [])
+        assert notes["a"] == stored.StoredNote("a", "d1", "digest-a", 1, False, 0, 7)
+        assert set(notes) == {"a", "b"}
+        cards = stored.stored_cards(conn, ["a", "c"])
+        found = [(c.note_id, c.key, c.queue, c.retired) for v in cards.values() for c in v]
+        assert sorted(found) == [
+            ("a", "fwd", 0, False),
+            ("a", "rev", 0, False),
+            ("c", "fwd", 0, False),
+        ]
+        assert stored.count_live_notes(conn, {"d1", "d2"}) == 3
+        assert stored.count_live_notes(conn, set()) == 0
+        assert stored.live_note_ids_of_deck(conn, "d1") == ["a", "b"]
+        assert len(stored.live_card_ids_of_deck(conn, "d1")) == 3
+        assert stored.card_queues(conn, "a") == [("fwd", Queue.NEW), ("rev", Queue.NEW)]
+
+
+def test_only_live_notes_of_active_decks_can_clash(filled: Engine) -> None:
+    write(filled, Changes(notes_retired=["b"], decks_deactivated=["d2"]))
+    with filled.connect() as conn:
+        assert stored.clashing_notes(conn, ["a", "b", "c", "zz"]) == [("a", "d1", "/c/d1.yaml")]
+        assert stored.stored_decks(conn)["d2"] == stored.StoredDeck("d2", "/c/d2.yaml", "", False)
+
+
+def test_progress_is_read_only_from_answered_cards(filled: Engine) -> None:
+    with filled.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE card SET queue = 2, stability = 4.0, difficulty = 5.5, due = 99, "
+                "last_review = 9, reps = 3, lapses = 1, interval = 4 "
+                "WHERE note_id = 'a' AND key = 'fwd'"
+            )
+        )
+    with filled.connect() as conn:
+        assert stored.progress_of(conn, "a") == {
+            "fwd": StoredProgress(2, None, 4.0, 5.5, 99, 9, 3, 1, 4)
+        }
+        assert stored.progress_of(conn, "b") == {}
+
+
+# -- writes --------------------------------------------------------------------------------
+def test_a_new_card_takes_every_other_column_from_the_defaults(filled: Engine) -> None:
+    assert (
+        rows(
+            filled,
+            "SELECT queue, step, stability, difficulty, due, last_review, reps, lapses, retired, "
+            "suspended, buried_until, flag, leech, interval FROM card WHERE note_id = 'a'",
+        )
+        == [(0, None, None, None, 0, None, 0, 0, 0, 0, 0, 0, 0, 0)] * 2
+    )
+
+
+def test_notes_are_updated_retired_and_their_cards_moved(filled: Engine) -> None:
+    ids = dict(rows(filled, "SELECT key || note_id, id FROM card"))
+    write(
+        filled,
+        Changes(
+            notes_updated=[note("a", "d2", 3, front="Reworded", revision=2)],
+            notes_retired=["b"],
+            card_moves=[CardMove("a", "d2")],
+            cards_retired=[ids["reva"]],
+            cards_relearned=[ids["fwda"]],
+        ),
+    )
+    assert rows(filled, "SELECT deck_id, position, front, revision FROM note WHERE id = 'a'") == [
+        ("d2", 3, "Reworded", 2)
+    ]
+    assert rows(filled, "SELECT retired, retired_reason FROM note WHERE id = 'b'") == [(1, None)]
+    cards_of_a = "SELECT key, deck_id, retired, queue, step, due FROM card WHERE note_id = 'a'"
+    assert rows(filled, cards_of_a) == [
+        ("fwd", "d2", 0, int(Queue.RELEARNING), 0, NOW),
+        ("rev", "d2", 1, 0, None, 0),
+    ]
+    write(filled, Changes(cards_restored=[ids["reva"]]))
+    assert rows(filled, "SELECT retired FROM card WHERE id = " + str(ids["reva"])) == [(0,)]
+
+
+def test_progress_is_inherited_only_by_cards_still_new(filled: Engine) -> None:
+    progress = StoredProgress(2, None, 4.0, 5.5, 99, 9, 3, 1, 4)
+    with filled.begin() as conn:
+        conn.execute(
+            text("UPDATE card SET queue = 1, reps = 1 WHERE note_id = 'a' AND key = 'rev'")
+        )
+    write(
+        filled,
+        Changes(
+            inheritances=[Inheritance("a", "fwd", progress), Inheritance("a", "rev", progress)]
+        ),
+    )
+    assert rows(
+        filled,
+        "SELECT key, queue, step, stability, difficulty, due, last_review, reps, lapses, "
+        "interval FROM card WHERE note_id = 'a' ORDER BY key",
+    ) == [("fwd", *progress), ("rev", 1, None, None, None, 0, None, 1, 0, 0)]
+
+
+def test_decks_are_upserted_deactivated_and_sources_replaced_whole(filled: Engine) -> None:
+    rowids = rows(filled, "SELECT rowid, id FROM deck ORDER BY rowid")
+    source = SourceRow("s1", "seed", "Doe J", 2020, "T", None, None, None, None)
+    write(
+        filled,
+        Changes(
+            decks=[DECKS[0]._replace(title="Renamed")],
+            decks_deactivated=["d2"],
+            sources=[source],
+            bibliography_digest="bib",
+        ),
+    )
+    assert rows(filled, "SELECT rowid, id FROM deck ORDER BY rowid") == rowids
+    assert rows(filled, "SELECT id, title, active, digest FROM deck ORDER BY id") == [
+        ("d1", "Renamed", 1, "x"),
+        ("d2", "Deck two", 0, ""),
+    ]
+    assert rows(filled, "SELECT * FROM source") == [tuple(source)]
+    write(filled, Changes(sources=[]))
+    assert rows(filled, "SELECT * FROM source") == []
+    with filled.connect() as conn:
+        assert stored.stored_bibliography_digest(conn) == "bib"
+
+
+def test_nothing_to_write_is_false_and_any_change_is_true() -> None:
+    assert not Changes()
+    assert Changes(bibliography_digest="x")
+    assert Changes(sources=[])
+    assert Changes(cards_retired=[1])
+
+
+def test_a_streamed_import_writes_what_planned_changes_write(
+    engine: Engine, tmp_path: Path
+) -> None:
+    notes = [note("a", "d1", 0, back="before\x00after"), note("b", "d1", 1, critical=True)]
+    cards = [NewCard("a", "d1", "fwd", 0), NewCard("b", "d1", "fwd", 1000)]
+    with engine.begin() as conn, StreamedImport(conn) as writer:
+        writer.write_deck(DECKS[0], notes, cards)
+    planned = open_engine(tmp_path / "planned.sqlite3")
+    try:
+        write(planned, Changes(decks=DECKS[:1], notes_inserted=notes, cards_inserted=cards))
+        for table in ("deck", "note", "card"):
+            query = f"SELECT * FROM {table} ORDER BY rowid"
+            assert rows(engine, query) == rows(planned, query), table
+    finally:
+        planned.dispose()
+    assert rows(engine, "SELECT back, critical FROM note ORDER BY id") == [
+        ("before\x00after", 0),
+        ("A", 1),
+    ]
