@@ -513,6 +513,11 @@ class Statistics:
             grouped.setdefault(d.family, []).append((d.id, d.title))
         return [(f, family_title(f), grouped[f]) for f in sorted(grouped, key=family_order)]
 
+    def ensure_ready(self) -> None:
+        """Check (and if need be rebuild) the tally now, before panels are computed side
+        by side on several threads."""
+        self._use_tally()
+
     def _use_tally(self) -> bool:
         if self._tally is None:
             self._tally = store.ensure_tally(self.engine)

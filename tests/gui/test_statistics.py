@@ -260,6 +260,9 @@ def test_the_module_filter_shows_when_the_course_has_modules(
 
     with synced.engine.begin() as conn:
         conn.execute(text("UPDATE note SET module = 2 WHERE deck_id = 'sample-terms'"))
+        conn.execute(
+            text("INSERT INTO course_module (course, number, title) VALUES ('c', 2, 'Words')")
+        )
     log.answer(log.cards("sample-terms")[0], at(T0, hours=-1))
     log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-1))
     qtbot.keyClick(screen, Qt.Key.Key_Escape)
@@ -267,7 +270,7 @@ def test_the_module_filter_shows_when_the_course_has_modules(
     assert screen.module.isVisibleTo(screen)
     assert [screen.module.itemText(i) for i in range(screen.module.count())] == [
         "All modules",
-        "2. Module 2",
+        "2. Words",
     ]
     screen.choose(module=2)
     qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
