@@ -498,7 +498,7 @@ def memory_states(conn: Connection, scope: Scope) -> list[tuple[float, float, in
         _driver(conn)
         .execute(
             "SELECT c.stability, c.difficulty, c.last_review FROM card c WHERE c.retired = 0 "
-            "AND c.queue != 0 AND c.stability IS NOT NULL AND c.last_review IS NOT NULL "
+            "AND c.queue IN (1, 2, 3) AND c.stability IS NOT NULL AND c.last_review IS NOT NULL "
             f"AND {where}",
             params,
         )
@@ -525,7 +525,7 @@ def learned_cards(
     where, params = scope.card_filter()
     yield from _driver(conn).execute(
         "SELECT c.id, c.deck_id, c.queue, c.stability, c.difficulty, c.due, c.last_review, "
-        "c.suspended FROM card c WHERE c.retired = 0 AND c.queue != 0 "
+        "c.suspended FROM card c WHERE c.retired = 0 AND c.queue IN (1, 2, 3) "
         f"AND c.stability IS NOT NULL AND c.last_review IS NOT NULL AND {where}",
         params,
     )
