@@ -241,7 +241,7 @@ def render_screen(
     if screen == "problems" and not plan.blocked:
         print("studyapp: error: no deck folder has problems to show", file=sys.stderr)
         return 1
-    if screen in ("summary", "details", "backups", "damaged", "full-disk"):
+    if screen in ("summary", "details", "backups", "damaged", "full-disk", "image"):
         settings = library.settings  # with --theme's override, which the copy would lose
         library = library.clone(scratch / "copy")
         library.override_settings(settings)
@@ -273,6 +273,16 @@ def render_screen(
                     break
             if screen == "summary":
                 window.review.leave()
+    if screen == "image":
+        # The first card with a picture: the cards before it are buried (in the copy), as
+        # the '-' key does, and its answer is shown.
+        window._on_study_requested(ScopeChoice.everything())
+        for _ in range(2000):
+            card = window.review.card
+            if card is None or card.image is not None:
+                break
+            window.review.bury()
+        window.review.reveal()
     if screen == "settings":
         dialog = SettingsDialog(library.settings, window)
         dialog.show()

@@ -41,6 +41,7 @@ SCREENS = (
     "backups",
     "damaged",
     "full-disk",
+    "image",
 )
 
 

@@ -40,6 +40,7 @@ def contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
 
 def test_the_corpus_has_a_course_for_each_mistake() -> None:
     assert NAMES == [
+        "bad-images",
         "cross-folder",
         "local-bibliography",
         "markup-and-citations",

@@ -284,6 +284,8 @@ def _allowed_fields(data: Any, parent: tuple[Any, ...]) -> list[str]:
         return list(by_type.get(kind, schema.BasicCard).model_fields)
     if len(parent) == 2 and parent[0] == "sources":
         return list(BibEntry.model_fields)
+    if len(parent) == 3 and parent[0] == "cards" and parent[2] == "image":
+        return list(schema.CardImage.model_fields)
     return []
 
 

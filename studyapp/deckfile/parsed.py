@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from studyapp.deckfile.images import ImageFile
 from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.schema import BibEntry, DeckFileModel, DeckHeader
 from studyapp.deckfile.yamlsource import load_yaml, locate, locate_text
@@ -41,6 +42,12 @@ class ParsedDeck:
     unsalvaged_ids: set[str] = field(default_factory=set, repr=False)
     """For a file with errors: the ids written on its cards that are in neither of those
     (a successor named by ``replaced_by`` may be one of them)."""
+    image_problems: dict[str, str] = field(default_factory=dict, repr=False)
+    """Why an image cannot be shown, by ``image.file`` as written (the problems themselves
+    are in ``problems``)."""
+    images: dict[str, ImageFile] = field(default_factory=dict, repr=False)
+    """The images its cards show, by ``image.file`` as written, once checked
+    (:func:`studyapp.deckfile.imagecheck.check_images`)."""
     _root: yaml.Node | None = field(default=None, repr=False)
     _raw: bytes | None = field(default=None, repr=False)
     _text: str = field(default="", repr=False)

@@ -13,6 +13,7 @@ __all__ = [
     "Bibliography",
     "BibEntry",
     "CardEntry",
+    "CardImage",
     "ClozeCard",
     "DeckFileModel",
     "DeckHeader",
@@ -46,6 +47,26 @@ class DeckHeader(_Strict):
         description="mechanisms, evidence, terms, or a family you add (e.g. process, safety)."
     )
     description: str = Field("", description="One or two sentences about the deck.")
+
+
+class CardImage(_Strict):
+    """A picture on a card: a diagram, a timeline, a network."""
+
+    file: Annotated[str, StringConstraints(pattern=r"\S", max_length=300)] = Field(
+        description="PNG, JPEG or SVG file, relative to the deck file's folder and inside the "
+        "course folder, written with '/' (e.g. images/therapy-arc.svg). At most 2 MB (an SVG "
+        "512 KB) and 4096 pixels a side; an SVG may not hold scripts, foreignObject, event "
+        "attributes or references outside itself."
+    )
+    alt: Annotated[str, StringConstraints(pattern=r"\S", max_length=2000)] = Field(
+        description="What the image shows, in words: read by screen readers, shown when the "
+        "image cannot be, and exported with it. Required."
+    )
+    side: Literal["question", "answer"] = Field(
+        "answer",
+        description="answer (the default): shown once the answer is revealed; question: "
+        "shown with the question (and so on both sides).",
+    )
 
 
 class _CardCommon(_Strict):
@@ -94,6 +115,11 @@ class _CardCommon(_Strict):
         description="A safety-critical fact a therapist must not forget (a contraindication, "
         "an interaction, a screening rule): scheduled at the higher critical desired retention "
         "(a setting, default 0.95) and marked in review and card details. true or false.",
+    )
+    image: CardImage | None = Field(
+        None,
+        description="A picture shown with the card: {file: images/arc.svg, alt: '...', "
+        "side: answer}.",
     )
 
     @property

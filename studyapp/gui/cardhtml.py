@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Mapping
 
+from PySide6.QtGui import QImage
+
+from studyapp.gui.images import draw_image
 from studyapp.gui.theme import Colors
 from studyapp.services.study import CardView
 
-__all__ = ["card_css", "card_html", "content_note_html"]
+__all__ = ["card_css", "card_html", "card_images", "content_note_html", "image_name"]
 
 
 def card_css(c: Colors, size: int) -> str:
@@ -20,6 +24,7 @@ def card_css(c: Colors, size: int) -> str:
         f".meta {{ color: {c.muted}; font-size: {max(9, size - 2)}pt; }}"
         f".warn {{ color: {c.again}; font-size: {max(9, size - 2)}pt; }}"
         f".note {{ font-size: {size + 1}pt; }}"
+        ".figure { margin-top: 12px; margin-bottom: 6px; }"
     )
 
 
@@ -34,11 +39,49 @@ def content_note_html(card: CardView) -> str:
     )
 
 
-def card_html(card: CardView, *, revealed: bool) -> str:
-    """The question, or the answer followed by explanation, correction, source and note."""
+def image_name(card: CardView) -> str:
+    """The name a card's picture goes by in its view (the only resource the view serves)."""
+    return f"studyapp-image:{card.card_id}:{card.note_id}"
+
+
+def card_images(
+    cards: Iterable[CardView], *, revealed: bool, room: tuple[int, int], ratio: float
+) -> dict[str, QImage]:
+    """The pictures of ``cards`` on the side shown, drawn for a view ``room`` pixels wide."""
+    drawn: dict[str, QImage] = {}
+    for card in cards:
+        image = card.image
+        if image is None or image.missing or not image.shown_with(revealed):
+            continue
+        picture = draw_image(image, room, ratio)
+        if picture is not None:
+            drawn[image_name(card)] = picture
+    return drawn
+
+
+def _image_html(card: CardView, revealed: bool, drawn: Mapping[str, QImage] | None) -> str:
+    image = card.image
+    if image is None or not image.shown_with(revealed):
+        return ""
+    name = image_name(card)
+    if drawn is not None and name in drawn:
+        alt = html.escape(image.alt)
+        return f'<p class="figure" align="center"><img src="{name}" alt="{alt}"/></p>'
+    why = image.missing or "it could not be drawn"
+    if image.name and image.name not in why:
+        why = f"{image.name}: {why}"
+    return (
+        f'<p class="warn">Image not shown: {html.escape(why)}</p>'
+        f'<p class="meta">{html.escape(image.alt)}</p>'
+    )
+
+
+def card_html(card: CardView, *, revealed: bool, images: Mapping[str, QImage] | None = None) -> str:
+    """The question, or the answer followed by explanation, correction, source and note; the
+    card's picture where its side says (drawn ones from ``images``, else its alt text)."""
     if not revealed:
-        return f'<div class="question">{card.question}</div>'
-    parts = [f'<div class="question">{card.answer}</div>']
+        return f'<div class="question">{card.question}</div>' + _image_html(card, False, images)
+    parts = [f'<div class="question">{card.answer}</div>', _image_html(card, True, images)]
     if card.extra:
         parts.append(f'<p class="meta">{card.extra}</p>')
     if card.correction:

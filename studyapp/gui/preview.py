@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyapp.gui.cardhtml import card_css, card_html
+from studyapp.gui.cardhtml import card_css, card_html, card_images
 from studyapp.gui.richtext import SafeTextView
 from studyapp.gui.theme import apply_theme
 from studyapp.services.preview import DeckPreview, PreviewState, Problem
@@ -125,6 +125,10 @@ class PreviewWindow(QMainWindow):
             f"{len(state.cards)} cards · {errors} errors · {warnings} warnings{stale}"
         )
         parts = []
+        room, ratio = self.view.image_room(), self.view.devicePixelRatioF()
+        images = card_images(
+            [card.view for card in state.cards], revealed=True, room=room, ratio=ratio
+        )
         for card in state.cards:
             view = card.view
             anchor = f"{view.note_id}--{view.key}"
@@ -133,9 +137,11 @@ class PreviewWindow(QMainWindow):
                 f'<p class="label">{html.escape(view.deck_title)} · {html.escape(view.note_id)}'
                 f" ({html.escape(view.key)}) · {html.escape(Path(card.path).name)}:{card.line}</p>"
                 + (card_html(view, revealed=False) if view.kind == "cloze" else "")
-                + f"{card_html(view, revealed=True)}<br/>"
+                + f"{card_html(view, revealed=True, images=images)}<br/>"
             )
-        self.view.set_card_html("".join(parts), css=card_css(self._colors, self._font_size))
+        self.view.set_card_html(
+            "".join(parts), css=card_css(self._colors, self._font_size), images=images
+        )
         self.problems.clear()
         self._problems_title.setText("Problems" if state.problems else "No problems")
         for problem in state.problems:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from studyapp.core.errors import StorageError
 from studyapp.core.model import Rating
-from studyapp.gui.cardhtml import card_css, card_html, content_note_html
+from studyapp.gui.cardhtml import card_css, card_html, card_images, content_note_html
 from studyapp.gui.richtext import SafeTextView, plain_label
 from studyapp.gui.theme import Colors
 from studyapp.services.review import ReviewController, ReviewState
@@ -276,9 +276,20 @@ class ReviewScreen(QWidget):
         revealed = review.revealed
         noted = review.state is ReviewState.CONTENT_NOTE
         card = review.card
+        images = (
+            {}
+            if noted
+            else card_images(
+                [card],
+                revealed=revealed,
+                room=self.view.image_room(),
+                ratio=self.view.devicePixelRatioF(),
+            )
+        )
         self.view.set_card_html(
-            content_note_html(card) if noted else card_html(card, revealed=revealed),
+            content_note_html(card) if noted else card_html(card, revealed=revealed, images=images),
             css=card_css(self._colors, self._font_size),
+            images=images,
         )
         self.show_button.setVisible(not revealed)
         self.show_button.setText("Show the card" if noted else "Show answer")

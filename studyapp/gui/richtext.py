@@ -11,9 +11,11 @@ file (``/dev/zero`` aborted the app with ``std::bad_alloc``). :func:`plain_label
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
 
 __all__ = ["SafeTextView", "plain_label", "plain_tooltip"]
@@ -41,7 +43,9 @@ class SafeTextView(QTextBrowser):
     """Shows sanitised card HTML. Images, style sheets and links are never fetched or followed.
 
     The services already strip every tag but a few inline ones; refusing every resource here
-    is the second lock on the same door.
+    is the second lock on the same door. The only pictures it shows are the card's own,
+    handed over already decoded (:meth:`set_card_html`'s ``images``): their names are the
+    only resources it answers.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -50,11 +54,25 @@ class SafeTextView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setReadOnly(True)
         self.requested: list[str] = []
+        self._images: dict[str, QImage] = {}
 
     def loadResource(self, kind: int, name: QUrl | Any) -> Any:
-        self.requested.append(name.toString() if isinstance(name, QUrl) else str(name))
+        key = name.toString() if isinstance(name, QUrl) else str(name)
+        image = self._images.get(key)
+        if image is not None:
+            return image
+        self.requested.append(key)
         return None
 
-    def set_card_html(self, body: str, *, css: str) -> None:
+    def image_room(self) -> tuple[int, int]:
+        """The width and height a picture may take, in logical pixels: the view's width, and
+        seven tenths of its height (the question stays in sight above it)."""
+        viewport = self.viewport()
+        return max(120, viewport.width() - 48), max(120, viewport.height() * 7 // 10)
+
+    def set_card_html(
+        self, body: str, *, css: str, images: Mapping[str, QImage] | None = None
+    ) -> None:
+        self._images = dict(images or {})
         self.document().setDefaultStyleSheet(css)
         self.setHtml(body)

@@ -6,17 +6,27 @@ streamed writes) build their rows here.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studyapp.core.model import card_keys
-from studyapp.store.sync import STORED_AS_WRITTEN, DeckValues, NewCard, NoteValues
+from studyapp.store.sync import STORED_AS_WRITTEN, DeckValues, MediaValues, NewCard, NoteValues
 
 if TYPE_CHECKING:
+    from studyapp.deckfile.images import ImageFile
     from studyapp.deckfile.loader import ParsedDeck
     from studyapp.deckfile.schema import CardEntry
 
-__all__ = ["NEW_ORDER_STRIDE", "FirstImportRows", "deck_values", "keys_of", "new_cards", "note_row"]
+__all__ = [
+    "NEW_ORDER_STRIDE",
+    "FirstImportRows",
+    "deck_values",
+    "keys_of",
+    "media_of",
+    "new_cards",
+    "note_row",
+]
 
 NEW_ORDER_STRIDE = 1000
 """new_order = position in the deck file * stride + the card's index within its note."""
@@ -29,7 +39,21 @@ def keys_of(card: CardEntry) -> list[str]:
     return card_keys(card.type, card.__dict__.get("text", ""))
 
 
-def note_row(card: CardEntry, deck_id: str, position: int, line: int) -> NoteValues:
+def media_of(deck: ParsedDeck) -> list[MediaValues]:
+    """The images the cards of ``deck`` show, as store rows."""
+    return [
+        MediaValues(image.digest, image.kind, image.width, image.height, image.data)
+        for image in {i.digest: i for i in deck.images.values()}.values()
+    ]
+
+
+def note_row(
+    card: CardEntry,
+    deck_id: str,
+    position: int,
+    line: int,
+    images: Mapping[str, ImageFile] | None = None,
+) -> NoteValues:
     """The note row of ``card``, with a digest of everything a trainee sees or is graded on
     (a changed digest is an updated card). The deck-format fields the store keeps as written
     (:data:`~studyapp.store.sync.STORED_AS_WRITTEN`) are copied by name; a field whose value
@@ -53,6 +77,19 @@ def note_row(card: CardEntry, deck_id: str, position: int, line: int) -> NoteVal
     parts = [kind, front, back, text_, extra, correction, tags, sources, cites, str(as_of)]
     parts += [str(revision), retired or "", replaced_by or "", str(card.inherit_progress)]
     as_written: list[Any] = [fields.get(name, empty) for name, empty in STORED_AS_WRITTEN]
+    picture = card.image
+    if picture is not None:
+        image = (images or {}).get(picture.file)
+        shown = {
+            "image_file": picture.file,
+            "image_alt": picture.alt,
+            "image_side": picture.side,
+            "image_hash": image.digest if image is not None else None,
+        }
+        as_written = [
+            shown.get(name, value)
+            for (name, _e), value in zip(STORED_AS_WRITTEN, as_written, strict=True)
+        ]
     if as_written != _NONE_WRITTEN:
         # Only the fields an entry sets join its digest: one that sets none keeps the digest
         # it had before those fields existed, so adding a field updates no stored note.
@@ -124,8 +161,9 @@ class FirstImportRows:
         self.new: list[str] = []
         self.retired: list[str] = []
         line_of = deck.position_of
+        self.media = media_of(deck)
         for position, card in enumerate(model.cards):
-            self.notes.append(note_row(card, deck_id, position, line_of(position)[0]))
+            self.notes.append(note_row(card, deck_id, position, line_of(position)[0], deck.images))
             if card.retired:
                 self.retired.append(card.id)
                 continue  # a retired entry has no cards to study

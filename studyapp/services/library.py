@@ -338,7 +338,8 @@ class Library:
             stored.delete_user_note(self.engine, note_id)
 
     def clone(self, target_dir: Path) -> Library:
-        """A copy of this library's store in ``target_dir`` (for screenshots and previews)."""
+        """A copy of this library's store in ``target_dir`` (for screenshots and previews),
+        with this library's settings (also those overridden for this run, such as a theme)."""
         target_dir.mkdir(parents=True, exist_ok=True)
         stored.copy_store(self.engine, target_dir / DB_FILENAME)
         return Library(target_dir)

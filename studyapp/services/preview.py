@@ -6,6 +6,7 @@ file, so a broken save shows its problems without blanking the preview.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.schema import BibEntry
 from studyapp.services.deckrows import keys_of
 from studyapp.services.paths import bundled_sources_file
-from studyapp.services.render import Citation, CitationIndex, cite, render_card
+from studyapp.services.render import Citation, CitationIndex, ShownImage, cite, render_card
 from studyapp.services.study import CardView
 from studyapp.services.validate import check_course
 
@@ -46,11 +47,13 @@ class DeckPreview:
         self.paths = [Path(p) for p in paths]
         self._bibliography = bibliography or bundled_sources_file()
         self._good: dict[str, list[PreviewCard]] = {}
+        self._images: set[Path] = set()
 
     def watched_files(self) -> list[Path]:
-        """Every file whose change should trigger a reload."""
+        """Every file whose change should trigger a reload: the decks, the bibliographies
+        and the images the cards last shown name."""
         decks, bibs = discover_deck_files(self.paths)
-        return [*decks, *bibs, self._bibliography]
+        return [*decks, *bibs, self._bibliography, *sorted(self._images)]
 
     def watched_folders(self) -> list[Path]:
         """The folders given, and every folder a file was found in (subfolders included: a
@@ -60,6 +63,7 @@ class DeckPreview:
             {p for p in self.paths if p.is_dir()}
             | {p.parent for p in self.paths if p.is_file()}
             | {p.parent for p in (*decks, *bibs)}
+            | {p.parent for p in self._images if p.parent.is_dir()}
         )
 
     def reload(self) -> PreviewState:
@@ -67,15 +71,51 @@ class DeckPreview:
         state = PreviewState()
         checked = check_course(self.paths, bibliography=self._bibliography)
         state.problems = checked.problems
+        self._images = {
+            Path(os.path.normpath(Path(deck.path).parent / card.image.file))
+            for deck in checked.decks
+            for _index, card in deck.entries
+            if getattr(card, "image", None) is not None
+        }
         sources = checked.sources
         failing = {p.path for p in state.problems if p.is_error}
         for deck in checked.decks:
-            if deck.ok and deck.path not in failing:
+            if _shown_despite_images(deck, state.problems):
+                # (a broken image reference shows in its card, with the problem in the list)
+                self._good[deck.path] = list(_cards_of(deck, sources))
+            elif deck.ok and deck.path not in failing:
                 self._good[deck.path] = list(_cards_of(deck, sources))
             elif deck.path in self._good:
                 state.stale.append(deck.path)
             state.cards.extend(self._good.get(deck.path, []))
         return state
+
+
+def _shown_despite_images(deck: ParsedDeck, problems: list[Problem]) -> bool:
+    """A deck whose only errors are its images' (and the problems inside them)."""
+    if deck.model is None or not deck.image_problems:
+        return False
+    mine = [p for p in problems if p.is_error and p.path == deck.path]
+    return all(any(reason in p.message for reason in deck.image_problems.values()) for p in mine)
+
+
+def _image_of(card: object, deck: ParsedDeck) -> ShownImage | None:
+    picture = getattr(card, "image", None)
+    if picture is None:
+        return None
+    image = deck.images.get(picture.file)
+    if image is None:
+        reason = deck.image_problems.get(picture.file, "the image could not be read")
+        return ShownImage(picture.alt, picture.side, name=picture.file, missing=reason)
+    return ShownImage(
+        picture.alt,
+        picture.side,
+        image.kind,
+        image.width,
+        image.height,
+        image.data,
+        name=picture.file,
+    )
 
 
 def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCard]:
@@ -118,6 +158,7 @@ def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCar
                 cites=citations(card.cites),
                 as_of=card.as_of,
                 state=MemoryState(),
+                image=_image_of(card, deck),
             )
             result.append(PreviewCard(view, deck.path, line))
     return result

@@ -30,6 +30,7 @@ __all__ = [
     "Citation",
     "CitationIndex",
     "RenderedCard",
+    "ShownImage",
     "SourceEntry",
     "cite",
     "cited",
@@ -232,6 +233,42 @@ def render_text(text: str, citations: CitationIndex) -> str:
 def plain_text(text: str, citations: CitationIndex) -> str:
     """A card text as plain text (CSV, lists, window titles), citations shown."""
     return plain(render_citations(sanitize(text), citations)) if text else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShownImage:
+    """A card's picture as the screens get it: its bytes (PNG, JPEG or an SVG that passed
+    the validator's checks) and how to show it; or, with ``missing``, why it cannot be shown
+    (the alt text is shown instead)."""
+
+    alt: str
+    side: str
+    """question (shown with the question and the answer) or answer (after the reveal)."""
+    kind: str = ""
+    width: int = 0
+    height: int = 0
+    data: bytes = field(default=b"", repr=False)
+    name: str = ""
+    """The file as written in the deck (``images/arc.svg``)."""
+    missing: str | None = None
+
+    def safe_to_draw(self) -> bool:
+        """Whether the bytes may go to the GUI's decoder: a raster image always; an SVG only if
+        it passes the validator's checks again (no script, no event attribute, no reference
+        outside itself). Qt's SVG renderer runs no script and fetches nothing over a network,
+        but it does read a local file an ``<image href="/path">`` names: what sync stored has
+        passed these checks, and this keeps any other SVG from reaching it."""
+        if self.kind != "svg":
+            return bool(self.data)
+        from studyapp.deckfile.images import svg_problems
+
+        problems, size = svg_problems("image.svg", self.data)
+        return not problems and size is not None
+
+    def shown_with(self, revealed: bool) -> bool:
+        """Whether the picture belongs on the screen: always on the answer side, and on the
+        question side for ``side: question``."""
+        return revealed or self.side == "question"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,15 @@ from studyapp.core.model import CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import NextStates, Scheduler
 from studyapp.core.studyday import StudyDay, study_day, utc_now
 from studyapp.services import render
-from studyapp.services.render import Citation, CitationIndex, cite, plain, plain_text, render_card
+from studyapp.services.render import (
+    Citation,
+    CitationIndex,
+    ShownImage,
+    cite,
+    plain,
+    plain_text,
+    render_card,
+)
 from studyapp.services.settings import Settings
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import queries, steering
@@ -103,6 +111,8 @@ class CardView:
     buried_until: int = 0
     flag: int = 0
     leech: bool = False
+    image: ShownImage | None = None
+    """The card's picture (``image:`` in its deck), if it has one."""
 
     @property
     def content_warning(self) -> str:
@@ -688,6 +698,18 @@ class StudySession:
             buried_until=row.buried_until,
             flag=row.flag,
             leech=bool(row.leech),
+            image=self._image(row),
+        )
+
+    def _image(self, row: queries.CardDetails) -> ShownImage | None:
+        if row.image_hash is None or row.image_alt is None:
+            return None
+        side = row.image_side or "answer"
+        stored = queries.media(self._db, row.image_hash)
+        if stored is None:
+            return ShownImage(row.image_alt, side, missing="the image is not in the store")
+        return ShownImage(
+            row.image_alt, side, stored.kind, stored.width, stored.height, stored.data
         )
 
 

@@ -44,6 +44,7 @@ from studyapp.services.deckrows import (
     FirstImportRows,
     deck_values,
     keys_of,
+    media_of,
     new_cards,
     note_row,
 )
@@ -51,9 +52,17 @@ from studyapp.store import queries
 from studyapp.store import sync as stored
 from studyapp.store.database import Connection, Engine, rollback_journal
 from studyapp.store.library import SourceRow
-from studyapp.store.sync import CardMove, Changes, Inheritance, StoredDeck, StreamedImport
+from studyapp.store.sync import (
+    CardMove,
+    Changes,
+    Inheritance,
+    MediaValues,
+    StoredDeck,
+    StreamedImport,
+)
 
 if TYPE_CHECKING:
+    from studyapp.deckfile.imagecheck import ImageCache
     from studyapp.deckfile.loader import ParsedDeck
     from studyapp.deckfile.schema import BibEntry
 
@@ -64,7 +73,9 @@ _SETTLED_NS = 2_000_000_000
 it; a file written within the same clock tick as the sync is always hashed (as git does)."""
 
 FileStats = dict[str, list[Any]]
-"""Per deck file path: [size, mtime_ns, inode, sha256] as last synced."""
+"""Per deck file path: [size, mtime_ns, inode, sha256] as last synced (None for the first
+three while the file is too new to trust them), then the [path, size, mtime_ns, inode] of
+each image its cards show, if any."""
 
 
 @dataclass
@@ -169,6 +180,9 @@ class _Survey:
     """What changed on disk since the last sync, before any file is parsed."""
 
     folders: list[Path]
+    given: list[Path]
+    """The paths given to the sync (folders and files), resolved: image paths must stay
+    inside the course folder each deck was found in."""
     deck_files: list[Path]
     bib_files: list[Path]
     stored_decks: dict[str, StoredDeck]
@@ -181,6 +195,15 @@ class _Survey:
     to_read: list[_ToRead] = field(default_factory=list)
     skipped_decks: set[str] = field(default_factory=set)
     bibliography_changed: bool = False
+    images: ImageCache | None = None
+    """Images read so far (created when the first deck file is parsed)."""
+
+    def image_cache(self) -> ImageCache:
+        from studyapp.deckfile.imagecheck import ImageCache
+
+        if self.images is None:
+            self.images = ImageCache()
+        return self.images
 
     @property
     def nothing_to_read(self) -> bool:
@@ -196,6 +219,7 @@ def _survey(
         bib_files.insert(0, bibliography)
     survey = _Survey(
         folders=[p for p in resolved if p.is_dir()],
+        given=resolved,
         deck_files=deck_files,
         bib_files=list(dict.fromkeys(bib_files)),
         stored_decks=stored.stored_decks(conn),
@@ -221,6 +245,7 @@ def _survey(
             and entry is not None
             and entry[:3] == signature
             and entry[3] == deck.digest
+            and _images_unchanged(entry)
         ):
             # Same size, mtime and inode as when last synced: unchanged, not even read.
             survey.stats[key] = entry
@@ -233,15 +258,32 @@ def _survey(
             survey.signatures[key] = signature
         if raw is not None and deck is not None:
             digest = hashlib.sha256(raw).hexdigest()
-            if digest == deck.digest:
-                if signature is not None and key in survey.signatures:
-                    survey.stats[key] = [*signature, digest]
+            if digest == deck.digest and entry is not None and _images_unchanged(entry):
+                trusted = signature if signature is not None and key in survey.signatures else None
+                survey.stats[key] = [*(trusted or _UNSETTLED), digest, *entry[4:5]]
                 plan.files_skipped.append(key)
                 survey.skipped_decks.add(deck.id)
                 continue
         survey.to_read.append(_ToRead(deck_file, raw, digest))
         plan.files_read.append(key)
     return survey
+
+
+_UNSETTLED: list[Any] = [None, None, None]
+"""The stats of a deck file written too recently to trust its mtime: never equal to a
+file's signature (the file is hashed), but its digest and images are recorded."""
+
+
+def _images_unchanged(entry: list[Any]) -> bool:
+    """Whether the images a deck file showed when last synced are as they were (the fifth
+    item of its stats: [path, size, mtime_ns, inode] of each)."""
+    images = entry[4] if len(entry) > 4 and isinstance(entry[4], list) else []
+    for image in images:
+        if not isinstance(image, list) or len(image) != 4:
+            return False
+        if _signature(Path(image[0])) != image[1:]:
+            return False
+    return True
 
 
 def _signature(path: Path) -> list[int] | None:
@@ -288,22 +330,28 @@ def _note_parsed(plan: SyncPlan, survey: _Survey, parsed: Sequence[ParsedDeck]) 
     """Collect the problems of the decks parsed, and the stats to record for them."""
     for deck in parsed:
         plan.problems.extend(deck.problems)
-        signature = survey.signatures.get(str(deck.path))
-        if signature is not None and deck.digest:
-            survey.stats[str(deck.path)] = [*signature, deck.digest]
+        signature = survey.signatures.get(str(deck.path)) or _UNSETTLED
+        if deck.digest:
+            shown = {i.path: i for i in deck.images.values()}.values()
+            images = sorted([str(i.path), *i.signature] for i in shown)
+            survey.stats[str(deck.path)] = [*signature, deck.digest, *([images] if images else [])]
     if survey.stats != survey.known_stats:
         plan.file_stats = survey.stats
 
 
 def _parse_all(survey: _Survey, progress: Progress | None = None) -> list[ParsedDeck]:
+    from studyapp.deckfile.imagecheck import check_images
     from studyapp.deckfile.loader import parse_deck
 
     if progress is None:
-        return [parse_deck(r.path, r.raw, digest=r.digest) for r in survey.to_read]
+        parsed = [parse_deck(r.path, r.raw, digest=r.digest) for r in survey.to_read]
+        check_images(parsed, survey.given, survey.image_cache())
+        return parsed
     parsed = []
     progress(0, len(survey.to_read))
     for done, item in enumerate(survey.to_read, 1):
         parsed.append(parse_deck(item.path, item.raw, digest=item.digest))
+        check_images(parsed[-1:], survey.given, survey.image_cache())
         progress(done, len(survey.to_read))
     return parsed
 
@@ -362,6 +410,13 @@ class _StoredView:
     def notes(self, deck_id: str, ids: Sequence[str]) -> dict[str, stored.StoredNote]:
         return {} if self._empty else stored.stored_notes(self.conn, deck_id, ids)
 
+    def new_media(self, media: list[MediaValues]) -> list[MediaValues]:
+        """The images among ``media`` the store does not hold yet."""
+        if not media or self._empty:
+            return media
+        held = stored.stored_media_hashes(self.conn, [m.hash for m in media])
+        return [m for m in media if m.hash not in held]
+
     def cards(self, note_ids: Sequence[str]) -> dict[str, list[stored.StoredCard]]:
         return {} if self._empty or not note_ids else stored.stored_cards(self.conn, note_ids)
 
@@ -413,6 +468,7 @@ def _plan_deck(view: _StoredView, plan: SyncPlan, deck: ParsedDeck, claimed: set
     deck_id = model.deck.id
     changes = plan.changes
     changes.decks.append(deck_values(deck))
+    changes.media += view.new_media(media_of(deck))
     stored_notes = view.notes(deck_id, [c.id for c in model.cards])
     stored_cards = view.cards(list(stored_notes))
 
@@ -420,7 +476,7 @@ def _plan_deck(view: _StoredView, plan: SyncPlan, deck: ParsedDeck, claimed: set
     for position, card in enumerate(model.cards):
         in_file.add(card.id)
         line = deck.position_of(position)[0]
-        values = note_row(card, deck_id, position, line)
+        values = note_row(card, deck_id, position, line, deck.images)
         keys = keys_of(card)
         note = stored_notes.get(card.id)
         if note is None:
@@ -692,6 +748,7 @@ def _stream(
             plan.changes.decks.append(deck_rows.deck)
             plan.changes.notes_inserted += deck_rows.notes
             plan.changes.cards_inserted += deck_rows.cards
+            plan.changes.media += deck_rows.media
     _plan_sources(conn, plan, sources)
     # Nothing has progress to inherit yet; a deck stored without notes may have gone.
     _plan_removed_decks(conn, plan, survey, {d.model.deck.id for d in parsed if d.model})
@@ -716,6 +773,7 @@ def _parse_and_write(
     """Parse the files of a streamed import, writing each one's deck, notes and cards into
     ``conn``'s transaction while the next file is parsed; and whether a file used an id
     ``held`` by the store (then writing stopped there)."""
+    from studyapp.deckfile.imagecheck import check_images
     from studyapp.deckfile.loader import parse_deck
 
     parsed: list[ParsedDeck] = []
@@ -728,6 +786,7 @@ def _parse_and_write(
     with StreamedImport(conn) as writer:
         for item in survey.to_read:
             deck = parse_deck(item.path, item.raw, digest=item.digest)
+            check_images([deck], survey.given, survey.image_cache())
             parsed.append(deck)
             if progress is not None:
                 progress(len(parsed), len(survey.to_read))
@@ -741,7 +800,7 @@ def _parse_and_write(
             written.update(ids)
             deck_rows = FirstImportRows(deck)
             rows.append(deck_rows)
-            writer.write_deck(deck_rows.deck, deck_rows.notes, deck_rows.cards)
+            writer.write_deck(deck_rows.deck, deck_rows.notes, deck_rows.cards, deck_rows.media)
     return parsed, rows, clashed
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studyapp.deckfile.imagecheck import check_images
 from studyapp.deckfile.loader import (
     ParsedDeck,
     check_collection,
@@ -128,12 +129,14 @@ def check_course(
             are not counted twice.
     """
     problems: list[Problem] = []
-    deck_files, bib_files = discover_deck_files(list(paths), problems)
+    given = list(paths)
+    deck_files, bib_files = discover_deck_files(given, problems)
     sources, bib_problems = read_bibliographies(
         [bibliography or bundled_sources_file(), *bib_files]
     )
     problems.extend(bib_problems)
     decks = [parse_deck(path) for path in deck_files]
+    check_images(decks, given)
     for deck in decks:
         problems.extend(deck.problems)
     others = held_ids([bundled_decks_dir()] if held is None else held, besides=deck_files)

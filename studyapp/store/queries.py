@@ -531,6 +531,9 @@ class CardDetails(NamedTuple):
     buried_until: int
     flag: int
     leech: int
+    image_alt: str | None
+    image_side: str | None
+    image_hash: str | None
     preset_retention: float
     """The desired retention of the card's deck preset."""
     state: MemoryState
@@ -540,7 +543,7 @@ _CARD_DETAILS = (
     "SELECT c.id, c.key, n.id, n.kind, n.front, n.back, n.text, n.extra, n.correction, "
     "n.tags, n.sources, n.cites, n.as_of, n.retired_reason, d.id, d.title, d.family, u.text, "
     "n.sensitive, n.content_note, n.critical, n.module, n.replaced_by, c.retired, "
-    "c.suspended, c.buried_until, c.flag, c.leech, "
+    "c.suspended, c.buried_until, c.flag, c.leech, n.image_alt, n.image_side, n.image_hash, "
     "COALESCE(p.desired_retention, p1.desired_retention, 0.9), "
     f"{', '.join('c.' + c for c in _STATE_COLUMNS)} "
     "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
@@ -561,6 +564,22 @@ def card_details(db: sqlite3.Connection, card_id: int) -> CardDetails:
     width = len(CardDetails._fields) - 1
     state = state_from_row(dict(zip(_STATE_COLUMNS, row[width:], strict=True)))
     return CardDetails._make((*row[:width], state))
+
+
+class Media(NamedTuple):
+    """An image kept in the store."""
+
+    kind: str
+    width: int
+    height: int
+    data: bytes
+
+
+def media(db: sqlite3.Connection, digest: str) -> Media | None:
+    """The image whose bytes hash to ``digest``, if the store holds it."""
+    row = db.execute("SELECT kind, width, height, data FROM media WHERE hash = ?", (digest,))
+    found = row.fetchone()
+    return Media(found[0], found[1], found[2], bytes(found[3])) if found else None
 
 
 def sources(db: sqlite3.Connection) -> dict[str, SourceRow]:

@@ -29,6 +29,7 @@ __all__ = [
     "Changes",
     "DeckValues",
     "Inheritance",
+    "MediaValues",
     "NewCard",
     "NoteValues",
     "STORED_AS_WRITTEN",
@@ -40,6 +41,7 @@ __all__ = [
     "card_queues",
     "clashing_notes",
     "count_live_notes",
+    "forget_unused_media",
     "has_notes",
     "live_card_ids_of_deck",
     "live_note_ids_of_deck",
@@ -49,6 +51,7 @@ __all__ = [
     "stored_cards",
     "stored_decks",
     "stored_file_stats",
+    "stored_media_hashes",
     "stored_notes",
     "stored_sources",
     "write_changes",
@@ -99,11 +102,27 @@ class NoteValues(NamedTuple):
     sensitive: bool = False
     content_note: str | None = None
     module: int | None = None
+    # The card's image (``image: {file, alt, side}``) and its content's digest, set by
+    # studyapp.services.deckrows.note_row (a card entry has no fields of these names).
+    image_file: str | None = None
+    image_alt: str | None = None
+    image_side: str | None = None
+    image_hash: str | None = None
 
 
 NOTE_COLUMNS = NoteValues._fields
 STORED_AS_WRITTEN = tuple(NoteValues._field_defaults.items())
 """(name, default) of the note row's deck-format fields stored as written, in column order."""
+
+
+class MediaValues(NamedTuple):
+    """An image to keep in the store (inserted once per content: its hash is its key)."""
+
+    hash: str
+    kind: str
+    width: int
+    height: int
+    data: bytes
 
 
 class NewCard(NamedTuple):
@@ -190,10 +209,13 @@ class Changes:
     cards_relearned: list[int] = field(default_factory=list)
     """Cards sent back to relearning (a new revision of their entry)."""
     inheritances: list[Inheritance] = field(default_factory=list)
+    media: list[MediaValues] = field(default_factory=list)
+    """Images the notes written show that the store may not hold yet."""
 
     def __bool__(self) -> bool:
         return any(
             (
+                self.media,
                 self.bibliography_digest is not None,
                 self.sources is not None,
                 self.decks,
@@ -386,6 +408,8 @@ def write_changes(conn: Connection, changes: Changes, *, now: int) -> None:
             "UPDATE deck SET active = 0, digest = '' WHERE id IN :ids",
             changes.decks_deactivated,
         )
+    if changes.media:
+        run(_insert_media_sql(), changes.media)
     if changes.notes_inserted:
         run(_insert_sql("note", NOTE_COLUMNS), changes.notes_inserted)
     if changes.notes_updated:
@@ -416,6 +440,26 @@ def write_changes(conn: Connection, changes: Changes, *, now: int) -> None:
         )
     if changes.inheritances:
         run(_CARD_PROGRESS, [(*i.progress, i.note_id, i.key) for i in changes.inheritances])
+    if changes.media or changes.notes_updated or changes.decks_deactivated:
+        forget_unused_media(conn)
+
+
+def _insert_media_sql() -> str:
+    return _insert_sql("media", MediaValues._fields).replace("INSERT", "INSERT OR IGNORE", 1)
+
+
+def forget_unused_media(conn: Connection) -> None:
+    """Drop the images no note shows any more (a note retired in its file keeps its image:
+    its history may still be looked at, and it may come back)."""
+    conn.exec_driver_sql(
+        "DELETE FROM media WHERE hash NOT IN "
+        "(SELECT image_hash FROM note WHERE image_hash IS NOT NULL)"
+    )
+
+
+def stored_media_hashes(conn: Connection, hashes: Sequence[str]) -> set[str]:
+    """Which of ``hashes`` the store holds already."""
+    return {r[0] for r in _in(conn, "SELECT hash FROM media WHERE hash IN :ids", hashes)}
 
 
 def write_file_stats(conn: Connection, stats: dict[str, list[Any]]) -> None:
@@ -446,8 +490,14 @@ class StreamedImport:
         self._writer = BackgroundWriter(db)
 
     def write_deck(
-        self, deck: DeckValues, notes: Sequence[NoteValues], cards: Sequence[NewCard]
+        self,
+        deck: DeckValues,
+        notes: Sequence[NoteValues],
+        cards: Sequence[NewCard],
+        media: Sequence[MediaValues] = (),
     ) -> None:
+        for image in media:
+            self._writer.execute(_insert_media_sql(), image)
         self._writer.execute(DECK_UPSERT, deck)
         self._writer.insert("note", NOTE_COLUMNS, notes)
         self._writer.insert("card", NewCard._fields, cards)

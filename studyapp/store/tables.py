@@ -55,6 +55,7 @@ __all__ = [
     "Deferral",
     "DeckFolder",
     "DeckRow",
+    "MediaRow",
     "NoteRow",
     "PresetRow",
     "ReviewRow",
@@ -128,6 +129,13 @@ class NoteRow(SQLModel, table=True):
     content_note: str | None = None
     module: int | None = None
     """The course module (the card's own ``module:`` or its deck's); None without one."""
+    image_file: str | None = None
+    """The card's ``image.file`` as written (exports name the image by it)."""
+    image_alt: str | None = None
+    image_side: str | None = None
+    """question or answer."""
+    image_hash: str | None = None
+    """SHA-256 of the image's bytes: its row in ``media``."""
 
 
 class CardRow(SQLModel, table=True):
@@ -300,6 +308,19 @@ class Deferral(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     card_id: int = Field(foreign_key="card.id", index=True)
     at_ms: int = Field(description="Milliseconds since the epoch, UTC.")
+
+
+class MediaRow(SQLModel, table=True):
+    """An image a card shows, copied into the store by sync (keyed by its content), so the
+    app and its exports keep it when the course folder moves or is gone."""
+
+    __tablename__ = "media"
+
+    hash: str = Field(primary_key=True, description="SHA-256 of the bytes.")
+    kind: str = Field(description="png, jpeg or svg.")
+    width: int
+    height: int
+    data: bytes
 
 
 class CourseModuleRow(SQLModel, table=True):

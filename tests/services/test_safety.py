@@ -3,8 +3,10 @@ disk, a damaged store, backups, rotation and restore (issue 13)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +45,12 @@ def answer(library: Library, clock: Clock, n: int) -> int:
 def damage(path: Path, *, seed: int = 13) -> None:
     """Overwrite the first 512 bytes of the middle page with random bytes: the page's
     header and cell pointers, which SQLite's quick check always reads (bytes in the middle
-    of a page may be row text it does not, so damage depended on the store's layout)."""
+    of a page may be row text it does not, so damage depended on the store's layout).
+
+    The write-ahead log is checkpointed first: a page whose newer copy is still in the WAL
+    would hide the damage from every reader (a window holding the store open keeps one)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = path.read_bytes()
     page = int.from_bytes(data[16:18], "big") or 65536
     middle = (len(data) // page // 2) * page

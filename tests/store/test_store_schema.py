@@ -159,6 +159,7 @@ _REQUIRED = {
     "preset": {"id", "name"},
     "deferral": {"card_id", "at_ms"},
     "course_module": {"course", "number", "title"},
+    "media": {"hash", "kind", "width", "height", "data"},
 }
 """The columns every write must give (no default): the rest may be left out."""
 
