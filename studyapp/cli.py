@@ -335,6 +335,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A storage failure raised past the store's own mapping (a service reading through
+        # the DB-API connection): still one sentence, never a traceback. Anything else is a
+        # bug, and its traceback is the report.
+        from studyapp.store.errors import storage_error
+
+        mapped = storage_error(exc, _data_dir(args) / "studyapp.sqlite3")
+        if mapped is None:
+            raise
+        print(f"studyapp: error: {mapped}", file=sys.stderr)
+        return 2
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -144,3 +144,23 @@ def test_a_read_only_store_is_named_as_such(studied: Path) -> None:
     with pytest.raises(StoreReadOnly, match="is read-only"), storage_errors(studied / "x"):
         db.execute("INSERT INTO setting (key, value) VALUES ('a', 'b')")
     db.close()
+
+
+def test_a_storage_error_past_the_mapping_is_still_one_line(
+    studied: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from studyapp.cli import main
+    from studyapp.services.library import Library
+
+    def broken(self: Library, *args: object, **kwargs: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(Library, "overview", broken)
+    assert main(["--data-dir", str(studied), "stats"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "studyapp.sqlite3 is damaged (database disk image" in err[0]
+    monkeypatch.setattr(Library, "overview", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # a bug keeps its traceback
+        main(["--data-dir", str(studied), "stats"])

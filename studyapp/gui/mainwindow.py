@@ -44,7 +44,7 @@ from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
 from studyapp.services.library import Library, Overview, Problem, ScopeChoice
-from studyapp.services.safety import BackupInfo
+from studyapp.services.safety import BackupInfo, storage_failure
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
 from studyapp.services.study import FLAG_NAMES, CardView, SessionSummary
@@ -630,6 +630,8 @@ class MainWindow(QMainWindow):
         self.overview.set_loading(False)
         self._status.setText("Deck update failed")
         error, self._task_error = self._task_error, None
+        if error is not None and not isinstance(error, StorageError):
+            error = storage_failure(error, self.library.store_path) or error
         if isinstance(error, StorageError):
             self._storage_error(error)
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from studyapp.core.errors import KnownError, StoreCorrupt
+from studyapp.core.errors import KnownError, StorageError, StoreCorrupt
 from studyapp.core.studyday import utc_now
 from studyapp.store.backup import (
     BACKUP_DIRNAME,
@@ -25,11 +25,17 @@ from studyapp.store.backup import (
     rotate,
 )
 from studyapp.store.database import DB_FILENAME
-from studyapp.store.errors import RESTORE_HINT
+from studyapp.store.errors import RESTORE_HINT, storage_error
 from studyapp.store.integrity import CheckReport, full_check, quick_check
 from studyapp.store.lock import StoreLock
 
-__all__ = ["BackupInfo", "CheckReport", "DataFolder", "damaged_error"]
+__all__ = ["BackupInfo", "CheckReport", "DataFolder", "damaged_error", "storage_failure"]
+
+
+def storage_failure(error: BaseException, store: Path) -> StorageError | None:
+    """The :class:`StorageError` ``error`` means for the store at ``store`` (for errors
+    raised past the store's own mapping), or None when it is not a storage failure."""
+    return storage_error(error, store)
 
 
 def damaged_error(store: Path, problems: list[str]) -> StoreCorrupt:

@@ -249,3 +249,20 @@ def test_the_half_hourly_backup_is_made_only_after_answers(
     backups = synced.backups()
     assert [b.reason for b in backups] == ["close", "study", "start"]
     assert backups[0].reviews == 3
+
+
+def test_a_deck_update_that_meets_a_damaged_page_opens_the_damage_dialog(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    def damaged_read(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")  # raw, unmapped
+
+    monkeypatch.setattr(synced, "plan", damaged_read)
+    click_in_modal(qtbot, "Continue read-only")
+    with qtbot.waitSignal(window.sync_done, timeout=10_000):
+        window.start_sync()
+    assert isinstance(synced.damage, StoreCorrupt)
+    assert "is damaged (database disk image is malformed)" in str(synced.damage)
+    assert "damaged" in window._status.text()
