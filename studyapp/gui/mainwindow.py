@@ -630,7 +630,9 @@ class MainWindow(QMainWindow):
         self.overview.set_loading(False)
         self._status.setText("Deck update failed")
         error, self._task_error = self._task_error, None
-        if error is not None and not isinstance(error, StorageError):
+        if error is not None and not isinstance(error, (StorageError, OSError)):
+            # A raw SQLite error past the store's mapping (an OSError here is about a deck
+            # file and keeps its own message).
             error = storage_failure(error, self.library.store_path) or error
         if isinstance(error, StorageError):
             self._storage_error(error)

@@ -75,15 +75,8 @@ def storage_title(error: KnownError) -> str:
 
 def show_storage_error(parent: QWidget | None, error: KnownError) -> None:
     """Show ``error`` as one sentence in a dialog (the one place the GUI does)."""
-    box = QMessageBox(parent)
-    box.setIcon(
-        QMessageBox.Icon.Critical if isinstance(error, StoreCorrupt) else QMessageBox.Icon.Warning
-    )
-    box.setWindowTitle(storage_title(error))
-    box.setText(storage_title(error))
-    box.setInformativeText(str(error))
-    box.setObjectName("storageError")
-    box.exec()
+    show = QMessageBox.critical if isinstance(error, StoreCorrupt) else QMessageBox.warning
+    show(parent, storage_title(error), str(error))
 
 
 def describe_backup(backup: BackupInfo) -> str:
