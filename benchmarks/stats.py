@@ -14,8 +14,10 @@ average is printed beside every figure, because the machine is shared):
   thread. Budget 50 ms. The time to the last chart is printed beside it.
 - **screen, memory**: peak RSS while the screen computes and draws everything, above the
   RSS of the window before it opened. Budget 60 MB.
-- **stats --json**: ``studyapp stats --json``, spawn to exit. Budget 1 s. The same with
-  ``--exam-date`` is printed beside it.
+- **stats --json**: ``studyapp stats --json``, spawn to exit. Budget 1 s. Under it, where
+  the time goes, each part alone in one process: imports, the safety quick check (which
+  the command runs beside the rest, on its own thread), the old fields, the statistics.
+  The same with ``--exam-date`` is printed after it.
 - **report**: ``studyapp report -o FILE.pdf --exam-date ...``, spawn to exit. Budget 2 s.
 - **answer with the tally**: the answer cycle (next card + Good + commit) at this size, p50
   and p95, with the statistics' triggers and without them: what the tally costs an answer.
@@ -153,6 +155,36 @@ def _status(key: str) -> float:
     return 0.0
 
 
+def worker_breakdown(data_dir: str) -> dict[str, Any]:
+    """Where stats --json's time goes, each part alone (in the command the quick check runs
+    beside the rest): imports, the safety quick check, the old fields, the statistics."""
+    start = time.perf_counter()
+    import studyapp.cli
+    import studyapp.services.progress  # noqa: F401
+    from studyapp.services.library import Library
+    from studyapp.services.progress import collect, progress_json
+    from studyapp.services.stats import Statistics
+
+    imported = time.perf_counter()
+    library = Library(Path(data_dir), read_only=True)
+    checked = time.perf_counter()
+    library.quick_check()
+    check_done = time.perf_counter()
+    statistics = Statistics(library.engine, library.settings)
+    scope = statistics.resolve()
+    library.overview(totals=True)
+    overview_done = time.perf_counter()
+    json.dumps(progress_json(collect(statistics, scope)))
+    done = time.perf_counter()
+    library.close()
+    return {
+        "imports_s": imported - start,
+        "quick_check_s": check_done - checked,
+        "overview_s": overview_done - check_done,
+        "collect_s": done - overview_done,
+    }
+
+
 def worker_answers(data_dir: str, triggers: bool) -> dict[str, Any]:
     """500 answers (next card + Good + commit) at this size: p50 and p95 in ms."""
     import sqlite3
@@ -211,11 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.worker[0] != "worker" or len(args.worker) != 3:
             parser.error("unknown arguments: " + " ".join(args.worker))
         kind, data_dir = args.worker[1], args.worker[2]
-        result = (
-            worker_screen(data_dir)
-            if kind == "screen"
-            else worker_answers(data_dir, triggers=kind == "answers")
-        )
+        if kind == "screen":
+            result = worker_screen(data_dir)
+        elif kind == "breakdown":
+            result = worker_breakdown(data_dir)
+        else:
+            result = worker_answers(data_dir, triggers=kind == "answers")
         print(json.dumps(result))
         return 0
     try:
@@ -261,6 +294,13 @@ def _measure(args: argparse.Namespace) -> int:
                 [sys.executable, "-m", "studyapp", "--data-dir", str(store), "stats", "--json"]
             )
             add("stats_json_s", seconds)
+            parts = json.loads(
+                run([sys.executable, "-m", "benchmarks.stats", "worker", "breakdown", str(store)])[
+                    1
+                ]
+            )
+            for key, value in parts.items():
+                add(key, value)
             seconds, _ = run(
                 [
                     sys.executable,
@@ -322,6 +362,10 @@ def _report(rows: dict[str, list[tuple[float, str]]], info: Any, out: Path | Non
         ("Screen: peak RSS above the window's", "screen_rss_mb", "MB", "screen_rss_mb"),
         ("  the window's RSS before (deck list)", "gui_rss_mb", "MB", None),
         ("stats --json", "stats_json_s", "s", "stats_json_s"),
+        ("  imports (studyapp, SQLAlchemy, FSRS)", "imports_s", "s", None),
+        ("  the safety quick check (beside the rest)", "quick_check_s", "s", None),
+        ("  today's old fields (overview)", "overview_s", "s", None),
+        ("  the statistics (collect, two threads)", "collect_s", "s", None),
         ("stats --json --exam-date (+90 days)", "stats_json_exam_s", "s", None),
         ("report -o FILE.pdf --exam-date", "report_s", "s", "report_s"),
         ("Answer cycle p95, with the tally's triggers", "answers_p95_ms", "ms", None),
