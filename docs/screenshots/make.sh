@@ -13,6 +13,8 @@ for screen in overview review answer summary settings details; do
 done
 python -m studyapp --data-dir "$data" --theme dark --size 1000x700 \
   --screenshot "$out/answer-dark.png" --screen answer
+python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
+  --screenshot "$out/overview-800x600-dark.png" --screen overview
 python -m studyapp --data-dir "$data" --theme light --size 800x600 \
   --screenshot "$out/review-800x600.png" --screen answer
 # The safety net, each made for real on a scratch copy of the store: File > Backups…, a store

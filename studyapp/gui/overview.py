@@ -399,6 +399,7 @@ class OverviewScreen(QWidget):
 
         self._footer = QLabel()
         self._footer.setObjectName("muted")
+        self._footer.setWordWrap(True)  # the keys it lists do not fit one line at 800 px
         layout.addWidget(self._footer)
 
     # -- display ---------------------------------------------------------------------------
