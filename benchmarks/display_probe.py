@@ -168,6 +168,10 @@ class Probe:
         self.timer.stop()
         result["rss_mb"] = vm_hwm_mb()
         out_path.write_text(json.dumps(result), encoding="utf-8")
+        # Closed as a user closes it: the window waits for its worker threads (a start-up
+        # sync or check still running); quitting under them aborts the process.
+        if self.window is not None:
+            self.window.close()
         self.app.quit()
 
 
