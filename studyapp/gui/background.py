@@ -34,6 +34,10 @@ class _Worker(QObject):
             self.failed.emit(str(exc) if known else f"{type(exc).__name__}: {exc}")
         else:
             self.finished.emit(result)
+        finally:
+            # The thread ends with its job, not when the GUI thread gets to the result: so
+            # the GUI thread can wait for it (closing the window) without waiting for itself.
+            QThread.currentThread().quit()
 
 
 class BackgroundTask(QObject):
@@ -66,8 +70,11 @@ class BackgroundTask(QObject):
     def is_running(self) -> bool:
         return self._thread.isRunning()
 
-    def wait(self, msecs: int = 30_000) -> bool:
-        return self._thread.wait(msecs)
+    def wait(self, msecs: int | None = None) -> bool:
+        """Block until the job ends (at most ``msecs``). With no limit, as the window does
+        when it closes: a thread destroyed while its job runs aborts the process (a first
+        sync of 200,000 cards and its search index outlasted the 30 s this used to allow)."""
+        return self._thread.wait() if msecs is None else self._thread.wait(msecs)
 
     def _stop(self) -> None:
         self._thread.quit()

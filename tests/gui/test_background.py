@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from typing import Any
 
 from studyapp.gui.background import BackgroundTask
@@ -36,3 +37,19 @@ def test_a_failing_job_reports_and_restores_the_collector(qtbot: Any) -> None:
         task.start()
     assert blocker.args == ["ValueError: bad deck"]
     assert gc.isenabled()
+
+
+def test_the_gui_thread_can_wait_for_a_task_without_handling_its_result_first(
+    qtbot: Any,
+) -> None:
+    """Closing the window waits for running tasks on the GUI thread, before the result is
+    delivered there: the worker thread must end with its job (it used to run until the GUI
+    thread handled the result, so the wait gave up, and the thread, destroyed while
+    running, aborted the process)."""
+    task = BackgroundTask(lambda: time.sleep(0.05))
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        task.start()
+        started = time.monotonic()
+        assert task.wait(5000) is True  # no events handled in between
+        assert time.monotonic() - started < 4
+        assert task.wait() is True  # no limit: returns as soon as the job has ended
