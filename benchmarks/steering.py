@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -194,6 +196,170 @@ def measure_searches(data: Path, runs: int) -> list[Row]:
     return rows
 
 
+# -- the GUI (in a fresh process, offscreen) ---------------------------------------------------
+BULK = 10_000
+
+
+class Heartbeat:
+    """Ticks of a 2 ms timer on the GUI thread: the longest gap between two ticks while an
+    operation runs is how long the event loop (the GUI) was frozen by it."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.ticks: list[float] = []
+        self._timer = QTimer()
+        self._timer.setInterval(2)
+        self._timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+        self._timer.start()
+
+    def longest_gap(self, start: float, end: float) -> float:
+        inside = [start, *(t for t in self.ticks if start <= t <= end), end]
+        return max(b - a for a, b in zip(inside, inside[1:], strict=False))
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+def _pump(done: Callable[[], bool], seconds: float = 120) -> float:
+    """Run the event loop until ``done()``; the moment it became true."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.perf_counter() + seconds
+    while not done():
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the GUI never finished the operation")
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    return time.perf_counter()
+
+
+def _idle(browser: Any) -> bool:
+    return not browser.searching
+
+
+def gui_worker(data: Path, runs: int) -> dict[str, list[list[float]]]:
+    """[seconds, longest freeze] of each run of: opening the browser, a search typed in it,
+    and a bulk suspend (and its undo) of 10,000 selected cards."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.library import Library
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    results: dict[str, list[list[float]]] = {"open": [], "search": [], "bulk": []}
+    with Library(data) as library:
+        library.card_search().update_index()
+        window = MainWindow(library)
+        window.resize(1400, 900)
+        window.show()
+        _pump(lambda: True)
+        beat = Heartbeat()
+        for _ in range(runs + 1):  # the first run warms up (imports, caches): not counted
+            start = time.perf_counter()
+            QTimer.singleShot(0, window.open_browser)  # as Ctrl+B does
+            shown = _pump(
+                lambda: (
+                    window.browser is not None
+                    and not window.browser.searching
+                    and window.browser.model.rowCount() > 0
+                )
+            )
+            browser = window.browser
+            assert browser is not None
+            browser.table.viewport().repaint()  # the first rows, fetched and painted
+            end = time.perf_counter()
+            results["open"].append([end - start, beat.longest_gap(start, end), shown - start])
+
+            browser.search_box.setText(SEARCHES["search: free text"])
+            start = time.perf_counter()
+            QTimer.singleShot(0, browser.run_search)  # as Enter does
+            _pump(functools.partial(getattr, browser, "searching"))
+            _pump(functools.partial(_idle, browser))
+            browser.table.viewport().repaint()
+            end = time.perf_counter()
+            results["search"].append([end - start, beat.longest_gap(start, end)])
+
+            browser.search_box.setText("is:review")
+            browser.run_search()
+            _pump(functools.partial(_idle, browser))
+            browser.select_rows(0, BULK - 1)
+            _pump(lambda: True)  # the selection drawn before the clock starts
+            for action in (browser.toggle_suspend, browser.undo):
+                acted: list[object] = []
+                browser.acted.connect(acted.append)
+                start = time.perf_counter()
+                QTimer.singleShot(0, action)
+                _pump(functools.partial(bool, acted))
+                browser.table.viewport().repaint()
+                end = time.perf_counter()
+                browser.acted.disconnect(acted.append)
+                results["bulk"].append([end - start, beat.longest_gap(start, end)])
+            browser.close()
+            _pump(lambda: window.browser is None)
+        beat.stop()
+        window.close()
+    for key in results:
+        results[key] = results[key][1 if key != "bulk" else 2 :]
+    return results
+
+
+def measure_gui(data: Path, runs: int) -> list[Row]:
+    """Run :func:`gui_worker` in a fresh process; its rows."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.steering",
+                "--gui-worker",
+                str(data),
+                out.name,
+                "--runs",
+                str(runs),
+            ],
+            check=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
+        measured = json.loads(Path(out.name).read_text(encoding="utf-8"))
+    opened, searched, bulk = measured["open"], measured["search"], measured["bulk"]
+    return [
+        Row(
+            "open the browser",
+            [r[0] for r in opened],
+            BROWSER_BUDGET,
+            "Ctrl+B to the first rows painted (all cards, by due date)",
+        ),
+        Row(
+            "bulk action on 10,000 cards",
+            [r[0] for r in bulk],
+            BULK_BUDGET,
+            "suspend, and its undo, of 10,000 selected review cards, to the table redrawn",
+        ),
+        Row(
+            "GUI freeze: opening the browser",
+            [r[1] for r in opened],
+            FREEZE_BUDGET,
+            "longest event-loop stall",
+        ),
+        Row(
+            "GUI freeze: search in the browser",
+            [r[1] for r in searched],
+            FREEZE_BUDGET,
+            "typed query, Enter to results shown (the search runs on a worker thread)",
+        ),
+        Row(
+            "GUI freeze: bulk action",
+            [r[1] for r in bulk],
+            FREEZE_BUDGET,
+            "the action runs on a worker thread",
+        ),
+    ]
+
+
 def report(rows: list[Row], cards: int) -> int:
     load = os.getloadavg()
     print(
@@ -221,13 +387,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="build (or reuse) the store in DIR"
     )
+    parser.add_argument("--gui-worker", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.gui_worker:
+        data, out = args.gui_worker
+        result = gui_worker(Path(data), args.runs)
+        Path(out).write_text(json.dumps(result), encoding="utf-8")
+        return 0
     try:
         with tempfile.TemporaryDirectory() as scratch:
             root = args.keep or Path(scratch)
             root.mkdir(parents=True, exist_ok=True)
             data = prepare(root, args.cards)
             rows = measure_searches(data, args.runs)
+            rows += measure_gui(data, args.runs)
             return report(rows, args.cards)
     except Exception as exc:  # the benchmark itself failed: exit 2
         log(f"benchmark failed: {exc!r}")

@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -241,7 +242,7 @@ def render_screen(
     if screen == "problems" and not plan.blocked:
         print("studyapp: error: no deck folder has problems to show", file=sys.stderr)
         return 1
-    if screen in ("summary", "details", "backups", "damaged", "full-disk", "image"):
+    if screen in ("summary", "details", "browser", "backups", "damaged", "full-disk", "image"):
         settings = library.settings  # with --theme's override, which the copy would lose
         library = library.clone(scratch / "copy")
         library.override_settings(settings)
@@ -261,11 +262,11 @@ def render_screen(
         deadline = time.monotonic() + 120
         while window.statistics.busy and time.monotonic() < deadline:
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-    if screen in ("review", "answer", "summary", "details"):
+    if screen in ("review", "answer", "summary", "details", "browser"):
         window._on_study_requested(ScopeChoice.everything())  # the same path as the button
         if screen == "answer":
             window.review.reveal()
-        if screen in ("summary", "details"):
+        if screen in ("summary", "details", "browser"):
             for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.GOOD):
                 window.review.reveal()
                 window.review.grade(rating)
@@ -295,6 +296,15 @@ def render_screen(
         details.resize(620, 460)
         details.show()
         _grab(details, out)
+    elif screen == "browser":
+        window.review.leave()
+        browser = window.open_browser("rated:1")
+        browser.resize(*size)
+        _wait_until(lambda: not browser.searching)
+        if browser.model.ids:
+            browser.table.selectRow(0)
+        _grab(browser, out)
+        browser.close()
     elif screen == "problems":
         _grab_over(window, window.show_blocked(plan), out)
     elif screen == "folders":
@@ -305,6 +315,14 @@ def render_screen(
         _grab(window, out)
     window.close()
     return 0
+
+
+def _wait_until(done: Callable[[], bool], seconds: float = 60) -> None:
+    """Run the event loop until ``done()`` (a background search finished, say)."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    QApplication.processEvents()
 
 
 def _grab_over(window: QWidget, dialog: QWidget, path: Path) -> None:

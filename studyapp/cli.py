@@ -42,6 +42,7 @@ SCREENS = (
     "damaged",
     "full-disk",
     "image",
+    "browser",
 )
 
 

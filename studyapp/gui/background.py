@@ -76,6 +76,16 @@ class BackgroundTask(QObject):
         sync of 200,000 cards and its search index outlasted the 30 s this used to allow)."""
         return self._thread.wait() if msecs is None else self._thread.wait(msecs)
 
+    def shutdown(self) -> None:
+        """Let the job finish, then stop the thread now (its result is never delivered):
+        for a window closing while its task runs. ``wait`` alone would block until the
+        timeout, since the thread stops only when the result reaches the GUI thread."""
+        self._thread.quit()
+        self._thread.wait()
+        if self._paused:
+            self._paused = False
+            resume_after_task()
+
     def _stop(self) -> None:
         self._thread.quit()
         self._thread.wait()

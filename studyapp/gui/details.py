@@ -58,7 +58,7 @@ class CardDetailsDialog(QDialog):
         for row, entry in enumerate(history):
             values = [
                 entry.reviewed_at.astimezone().strftime("%d %b %Y, %H:%M"),
-                entry.rating.label,
+                entry.label,
                 f"{entry.duration_ms / 1000:.1f} s",
                 entry.due.astimezone().strftime("%d %b %Y, %H:%M"),
             ]

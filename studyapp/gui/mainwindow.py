@@ -9,8 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -28,6 +28,7 @@ from studyapp.core.errors import StorageError, StoreCorrupt, StoreLocked
 from studyapp.core.outfile import OutputFileError, write_output
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
+from studyapp.gui.browser import BrowserWindow
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.folders_dialog import DeckFoldersDialog
 from studyapp.gui.overview import OverviewScreen
@@ -43,6 +44,7 @@ from studyapp.gui.safety import (
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
+from studyapp.services.browse import CardBrowser
 from studyapp.services.library import Library, Overview, Problem, ScopeChoice
 from studyapp.services.safety import BackupInfo, storage_failure
 from studyapp.services.settings import Settings
@@ -69,6 +71,11 @@ the session)</td></tr>
 <tr><td><b>N</b></td><td>your own note on the card</td></tr>
 <tr><td><b>Esc</b></td><td>leave the session</td></tr>
 <tr><td><b>S</b></td><td>study everything due (deck list)</td></tr>
+<tr><td><b>B</b> / <b>Ctrl+B</b></td><td>browse and search every card (deck list / anywhere)
+</td></tr>
+<tr><td colspan="2"><i>In the browser:</i> <b>Ctrl+F</b> search box, <b>Ctrl+J</b> suspend,
+<b>Ctrl+Shift+J</b> bury, <b>Ctrl+1</b>..<b>4</b> flag, <b>Ctrl+Alt+N</b> forget,
+<b>Ctrl+Shift+D</b> set due date, <b>Ctrl+Z</b> undo, <b>Esc</b> close</td></tr>
 <tr><td><b>T</b> / <b>Ctrl+T</b></td><td>statistics and readiness (Esc goes back)</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>F5</b></td><td>sync decks</td></tr>
@@ -129,6 +136,7 @@ class MainWindow(QMainWindow):
         self.review.note_requested.connect(self._on_note_requested)
         self.summary.back_requested.connect(lambda: self.show_overview())
         self.overview.statistics_requested.connect(self.show_statistics)
+        self.overview.browse_requested.connect(self.open_browser)
         self.review.storage_failed.connect(self._on_storage_failed)
 
         self._busy = QProgressBar()
@@ -139,6 +147,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self._status, 1)
         self.statusBar().addPermanentWidget(self._busy)
         self._task: BackgroundTask | None = None
+        self.browser: BrowserWindow | None = None
+        self._overview_stale = False
         self.blocked: dict[str, list[Problem]] = {}
         """The added folders the last deck update held back, with their problems."""
         self.problems_dialog: ProblemsDialog | None = None
@@ -203,6 +213,7 @@ class MainWindow(QMainWindow):
         self._action(study, "Note on this card\tN", self._note_on_current)
         self._action(study, "Back to decks\tEsc", self.review.leave)
         tools = bar.addMenu("&Tools")
+        self._action(tools, "Browse cards", lambda: self.open_browser(), "Ctrl+B")
         self._action(tools, "Statistics", self.show_statistics, "Ctrl+T")
         self._action(tools, "Settings…", self.open_settings, "Ctrl+,")
         help_menu = bar.addMenu("&Help")
@@ -330,6 +341,60 @@ class MainWindow(QMainWindow):
         self.summary.show_summary(summary, self.now())
         self.stack.setCurrentWidget(self.summary)
         self.summary.setFocus()
+
+    # -- the browser -----------------------------------------------------------------------
+    @Slot()
+    def open_browser(self, query: str = "") -> BrowserWindow:
+        """Open the card browser (or raise it, searching for ``query`` if one is given)."""
+        if self.browser is None:
+            clock = self._clock or utc_now
+            self.browser = BrowserWindow(
+                CardBrowser(self.library, clock=clock),
+                self.colors,
+                self.library.settings.font_size,
+                self,
+                query=query,
+            )
+            self.browser.setWindowFlag(Qt.WindowType.Window)
+            self.browser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.browser.changed.connect(self._on_cards_changed)
+            self.browser.destroyed.connect(self._on_browser_closed)
+        elif query:
+            self.browser.search_box.setText(query)
+            self.browser.run_search()
+        self.browser.show()
+        if QGuiApplication.platformName() != "offscreen":  # which stacks no windows
+            self.browser.raise_()
+        self.browser.activateWindow()
+        return self.browser
+
+    @Slot()
+    def _on_browser_closed(self) -> None:
+        self.browser = None
+
+    @Slot()
+    def _on_cards_changed(self) -> None:
+        """The browser changed cards: the review's card is read again now; the deck list's
+        counts when this window is active again (not while the trainee works in the
+        browser: rebuilding the list of a large course takes a moment)."""
+        if self.stack.currentWidget() is self.review:
+            self.review.refresh()
+        elif self.stack.currentWidget() is self.overview:
+            if self.isActiveWindow():
+                self.show_overview()
+            else:
+                self._overview_stale = True
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if (
+            event.type() == QEvent.Type.ActivationChange
+            and self.isActiveWindow()
+            and self._overview_stale
+        ):
+            self._overview_stale = False
+            if self.stack.currentWidget() is self.overview:
+                self.show_overview()
 
     # -- undo ------------------------------------------------------------------------------
     def _refresh_undo(self) -> None:

@@ -344,6 +344,7 @@ class OverviewScreen(QWidget):
 
     study_requested = Signal(object)
     statistics_requested = Signal()
+    browse_requested = Signal()
 
     def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -482,6 +483,9 @@ class OverviewScreen(QWidget):
             return
         if event.key() == Qt.Key.Key_T:
             self.statistics_requested.emit()
+            return
+        if event.key() == Qt.Key.Key_B:
+            self.browse_requested.emit()
             return
         if event.key() == Qt.Key.Key_Space:
             index = self._tree.currentIndex()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
@@ -35,8 +35,8 @@ from studyapp.store.database import Db, Engine, raw_connection
 from studyapp.store.errors import mapped
 from studyapp.store.library import SourceRow
 from studyapp.store.presets import Preset, presets_of_decks
-from studyapp.store.queries import CardCounts, DueQuery
-from studyapp.store.steering import SteeringState
+from studyapp.store.queries import CardCounts, CardDetails, DueQuery, LoggedReview
+from studyapp.store.steering import CRAM, MANUAL, SteeringState
 
 __all__ = [
     "AnswerPreview",
@@ -153,13 +153,23 @@ class HistoryEntry:
     """One review of a card, for the card details screen (times are aware UTC datetimes)."""
 
     reviewed_at: datetime
-    rating: Rating
+    rating: Rating | None
+    """None for a manual change (forget, set due date), which is not an answer."""
     duration_ms: int
     queue_before: Queue
     queue_after: Queue
     stability: float | None
     difficulty: float | None
     due: datetime
+    kind: int = 0
+    """0 a scheduled answer, 1 a cram answer, 2 a manual change (DECISIONS 4)."""
+
+    @property
+    def label(self) -> str:
+        """The grade, or what the manual change was: ``Good``, ``Again (cram)``, ``Forgotten``."""
+        if self.rating is None:
+            return "Forgotten" if self.queue_after is Queue.NEW else "Due date set"
+        return self.rating.label + (" (cram)" if self.kind == CRAM else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -626,20 +636,7 @@ class StudySession:
     @_mapped
     def history(self, card_id: CardId) -> list[HistoryEntry]:
         """The card's reviews, oldest first."""
-        rows = queries.history(self._db, card_id)
-        return [
-            HistoryEntry(
-                reviewed_at=datetime.fromtimestamp(r.reviewed_at / 1000, UTC),
-                rating=Rating(r.rating),
-                duration_ms=r.duration_ms,
-                queue_before=Queue(r.queue_before),
-                queue_after=Queue(r.queue_after),
-                stability=r.stability_after,
-                difficulty=r.difficulty_after,
-                due=datetime.fromtimestamp(r.due_after, UTC),
-            )
-            for r in rows
-        ]
+        return history_entries(queries.history(self._db, card_id))
 
     def _bibliography(self) -> dict[str, SourceRow]:
         if self._sources is None:
@@ -653,64 +650,102 @@ class StudySession:
 
     def _load_view(self, card_id: CardId) -> CardView:
         row = queries.card_details(self._db, card_id)
-        self._bibliography()
-        rendered = render_card(
-            kind=row.kind,
-            key=row.key,
-            front=row.front,
-            back=row.back,
-            text=row.text,
-            extra=row.extra,
-            correction=row.correction,
-            citations=self._index,
-        )
-        return CardView(
-            card_id=CardId(row.card_id),
-            note_id=row.note_id,
-            key=row.key,
-            kind=row.kind,
-            deck_id=row.deck_id,
-            deck_title=row.deck_title,
-            family=row.family,
-            question=rendered.question,
-            answer=rendered.answer,
-            extra=rendered.extra,
-            correction=rendered.correction,
-            tags=tuple(row.tags.split()),
-            sources=self._citations(row.sources),
-            cites=self._citations(row.cites),
-            as_of=row.as_of,
-            state=row.state,
-            retired_reason=(
-                plain_text(row.retired_reason, self._index) if row.retired_reason else None
-            ),
-            user_note=row.user_note or "",
-            sensitive=bool(row.sensitive),
-            content_note=(plain_text(row.content_note, self._index) if row.content_note else None),
-            critical=bool(row.critical),
-            desired_retention=(
-                self.settings.critical_retention if row.critical else row.preset_retention
-            ),
-            module=row.module,
-            replaced_by=row.replaced_by,
-            retired=bool(row.retired),
-            suspended=bool(row.suspended),
-            buried_until=row.buried_until,
-            flag=row.flag,
-            leech=bool(row.leech),
-            image=self._image(row),
+        return build_card_view(
+            row,
+            self._bibliography(),
+            self._index,
+            critical_retention=self.settings.critical_retention,
+            image=shown_image(self._db, row),
         )
 
-    def _image(self, row: queries.CardDetails) -> ShownImage | None:
-        if row.image_hash is None or row.image_alt is None:
-            return None
-        side = row.image_side or "answer"
-        stored = queries.media(self._db, row.image_hash)
-        if stored is None:
-            return ShownImage(row.image_alt, side, missing="the image is not in the store")
-        return ShownImage(
-            row.image_alt, side, stored.kind, stored.width, stored.height, stored.data
+
+def build_card_view(
+    row: CardDetails,
+    sources: dict[str, SourceRow],
+    index: CitationIndex,
+    *,
+    critical_retention: float,
+    image: ShownImage | None = None,
+) -> CardView:
+    """The rendered, sanitised :class:`CardView` of a stored card: ``sources`` are the
+    bibliography entries by id (for its source and citation lines), ``index`` renders the
+    citations in its text; a critical card is scheduled at ``critical_retention``, any other
+    at its deck preset's; ``image`` is its picture (:func:`shown_image`)."""
+
+    def citations(ids: str) -> tuple[Citation, ...]:
+        return tuple(cite(sources.get(i), i) for i in ids.split())
+
+    rendered = render_card(
+        kind=row.kind,
+        key=row.key,
+        front=row.front,
+        back=row.back,
+        text=row.text,
+        extra=row.extra,
+        correction=row.correction,
+        citations=index,
+    )
+    return CardView(
+        card_id=CardId(row.card_id),
+        note_id=row.note_id,
+        key=row.key,
+        kind=row.kind,
+        deck_id=row.deck_id,
+        deck_title=row.deck_title,
+        family=row.family,
+        question=rendered.question,
+        answer=rendered.answer,
+        extra=rendered.extra,
+        correction=rendered.correction,
+        tags=tuple(row.tags.split()),
+        sources=citations(row.sources),
+        cites=citations(row.cites),
+        as_of=row.as_of,
+        state=row.state,
+        retired_reason=plain_text(row.retired_reason, index) if row.retired_reason else None,
+        user_note=row.user_note or "",
+        sensitive=bool(row.sensitive),
+        content_note=plain_text(row.content_note, index) if row.content_note else None,
+        critical=bool(row.critical),
+        desired_retention=critical_retention if row.critical else row.preset_retention,
+        module=row.module,
+        replaced_by=row.replaced_by,
+        retired=bool(row.retired),
+        suspended=bool(row.suspended),
+        buried_until=row.buried_until,
+        flag=row.flag,
+        leech=bool(row.leech),
+        image=image,
+    )
+
+
+def shown_image(db: Db, row: CardDetails) -> ShownImage | None:
+    """The card's picture as the screens show it (None if it has none)."""
+    if row.image_hash is None or row.image_alt is None:
+        return None
+    side = row.image_side or "answer"
+    stored = queries.media(db, row.image_hash)
+    if stored is None:
+        return ShownImage(row.image_alt, side, missing="the image is not in the store")
+    return ShownImage(row.image_alt, side, stored.kind, stored.width, stored.height, stored.data)
+
+
+def history_entries(rows: Iterable[LoggedReview]) -> list[HistoryEntry]:
+    """Review log rows as plain values (a manual change has no grade)."""
+    return [
+        HistoryEntry(
+            reviewed_at=datetime.fromtimestamp(r.reviewed_at / 1000, UTC),
+            rating=Rating(r.rating) if r.kind != MANUAL else None,
+            duration_ms=r.duration_ms,
+            queue_before=Queue(r.queue_before),
+            queue_after=Queue(r.queue_after),
+            stability=r.stability_after,
+            difficulty=r.difficulty_after,
+            due=datetime.fromtimestamp(r.due_after, UTC),
+            kind=r.kind,
         )
+        for r in rows
+    ]
 
 
 def is_leech(lapses: int, threshold: int) -> bool:

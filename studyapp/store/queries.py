@@ -487,6 +487,8 @@ class LoggedReview(NamedTuple):
     difficulty_after: float | None
     due_after: int
     """Seconds since the epoch, UTC."""
+    kind: int
+    """0 a scheduled answer, 1 a cram answer, 2 a manual change."""
 
 
 def history(db: sqlite3.Connection, card_id: int) -> list[LoggedReview]:

@@ -17,6 +17,8 @@ import orjson
 from studyapp.core.model import Queue
 
 __all__ = [
+    "CRAM",
+    "MANUAL",
     "ManualChange",
     "SteeringState",
     "add_deferral",
@@ -32,6 +34,8 @@ __all__ = [
     "undo_manual_changes",
 ]
 
+CRAM = 1
+"""``review.kind`` of a cram answer: logged, but it changes no card."""
 MANUAL = 2
 """``review.kind`` of a manual change (forget, set due date): never an answer."""
 
@@ -85,7 +89,8 @@ def set_suspended(db: sqlite3.Connection, card_ids: Sequence[int], suspended: bo
 def set_buried(db: sqlite3.Connection, card_ids: Sequence[int], until: int) -> int:
     """Keep the cards out of every study queue until ``until`` (epoch seconds)."""
     cursor = db.execute(
-        f"UPDATE card SET buried_until = ? WHERE id IN {_IDS}", (until, _ids(card_ids))
+        f"UPDATE card SET buried_until = ? WHERE id IN {_IDS} AND buried_until != ?",
+        (until, _ids(card_ids), until),
     )
     return cursor.rowcount
 
@@ -124,25 +129,48 @@ class ManualChange(NamedTuple):
     """Cards left alone (set due date skips new cards: they have no schedule to move)."""
 
 
-_SNAPSHOT = (
-    "json_object('queue', queue, 'step', step, 'stability', stability, 'difficulty', "
-    "difficulty, 'due', due, 'last_review', last_review, 'reps', reps, 'lapses', lapses, "
-    "'interval', interval)"
+_STATE = (
+    "queue",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "interval",
 )
+"""The scheduling columns a manual change's snapshot keeps (an answer's ``before``)."""
 
 
 def _log_manual(
     db: sqlite3.Connection, card_ids: Sequence[int], at_ms: int, where: str, after: str
 ) -> tuple[int, ...]:
-    """Insert one kind-2 review row per card in ``card_ids`` matching ``where`` (with the
-    card's state before as its snapshot); ``after`` is the SQL of (queue_after, due_after)."""
+    """Insert one kind-2 review row per card in ``card_ids`` matching ``where``, with the
+    card's state before as its snapshot; ``after`` is the SQL of (queue_after,
+    stability_after, difficulty_after, due_after). The snapshot is written by Python's JSON,
+    as an answer's is: SQLite's keeps 15 digits of a float, not enough to restore it exactly.
+    """
+    rows = db.execute(
+        f"SELECT id, {', '.join(_STATE)}, {after} FROM card WHERE id IN {_IDS}{where} ORDER BY id",
+        (_ids(card_ids),),
+    ).fetchall()
+    width = len(_STATE)
     first = db.execute("SELECT coalesce(max(id), 0) FROM review").fetchone()[0]
-    db.execute(
+    db.executemany(
         "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
         "queue_after, stability_after, difficulty_after, due_after, before, kind) "
-        f"SELECT id, ?, 0, 0, queue, {after}, {_SNAPSHOT}, {MANUAL} FROM card "
-        f"WHERE id IN {_IDS}{where} ORDER BY id",
-        (at_ms, _ids(card_ids)),
+        f"VALUES (?, ?, 0, 0, ?, ?, ?, ?, ?, ?, {MANUAL})",
+        [
+            (
+                row[0],
+                at_ms,
+                row[1],
+                *row[1 + width :],
+                json.dumps(dict(zip(_STATE, row[1 : 1 + width], strict=True))),
+            )
+            for row in rows
+        ],
     )
     return tuple(
         r[0] for r in db.execute("SELECT id FROM review WHERE id > ? ORDER BY id", (first,))

@@ -442,7 +442,8 @@ cards:
 
 
 def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, in insertion order."""
+    """Every row of every table, in insertion order (the data migrations by name only: the
+    second a store was made at is no part of what a sync wrote)."""
     with library.engine.connect() as conn:
         tables = [
             r[0]
@@ -450,8 +451,12 @@ def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
                 "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
             )
         ]
+        columns = {t: "name" if t == "data_migration" else "*" for t in tables}
         return {
-            t: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY rowid")]
+            t: [
+                tuple(r)
+                for r in conn.exec_driver_sql(f"SELECT {columns[t]} FROM {t} ORDER BY rowid")
+            ]
             for t in tables
         }
 

@@ -1,0 +1,996 @@
+"""The card browser (Ctrl+B): a search box, every card in a table, a card's full details.
+
+The table is a model/view pair as Anki's browser is (``qt/aqt/browser/table``): the model
+holds only the ids a search returned and fetches rows a block at a time when the view asks
+for them, so 200,000 cards cost one list of ids, not a widget or an object per row. A
+search runs on a worker thread; a newer one supersedes an older one still running. Sorting
+by another column searches again in that order; the same column the other way round
+reverses the ids in place.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QKeySequence,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studyapp.core.model import Queue
+from studyapp.gui.background import BackgroundTask
+from studyapp.gui.cardhtml import card_css, card_html
+from studyapp.gui.richtext import SafeTextView, plain_label
+from studyapp.gui.theme import Colors
+from studyapp.services.browse import ActionResult, CardBrowser, CardInfo
+from studyapp.services.search import SearchError, SearchItem
+from studyapp.services.study import FLAG_NAMES
+from studyapp.services.undo import UndoStep
+
+__all__ = ["COLUMNS", "BrowserWindow", "CardTableModel"]
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("question", "Question"),
+    ("deck", "Deck"),
+    ("due", "Due"),
+    ("interval", "Interval"),
+    ("retrievability", "Recall"),
+    ("stability", "Stability"),
+    ("lapses", "Lapses"),
+    ("reviews", "Reviews"),
+    ("answered", "Answered"),
+)
+"""(sort key, header) of each column, in order; every column sorts."""
+_HEADER_TIPS = {
+    "due": "When the card is next due (new cards: not yet studied)",
+    "interval": "The interval the scheduler gave the card, in days (review cards)",
+    "retrievability": "Retrievability: the chance you would recall the card now",
+    "stability": "Days until the chance of recall falls to 90%",
+    "lapses": "Times forgotten after learning",
+    "reviews": "Times answered",
+    "answered": "When you last answered the card",
+}
+_SAMPLES = {
+    "deck": "Evidence: MDMA",
+    "due": "2026-12-31",
+    "interval": "10.5 mo",
+    "retrievability": "100%",
+    "stability": "10.5 mo",
+    "lapses": "Lapses",
+    "reviews": "Reviews",
+    "answered": "2026-12-31",
+}
+"""The widest text each column after the question usually holds (its initial width); the
+question takes the rest."""
+_OPTIONAL = ("stability", "reviews", "answered")
+"""Columns hidden when the window is too narrow for all (the header's menu shows them)."""
+_DESCENDING_FIRST = {"interval", "stability", "lapses", "reviews", "answered"}
+"""Numeric columns whose first click sorts largest first, as Anki's do."""
+_BLOCK = 64
+"""Rows fetched at once when the view asks for one not yet fetched."""
+_CARD_ID = Qt.ItemDataRole.UserRole
+_ROOT = QModelIndex()
+
+
+def flag_color(colors: Colors, flag: int) -> str:
+    return {1: colors.again, 2: colors.learning, 3: colors.good, 4: colors.easy}[flag]
+
+
+def _date(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d")
+
+
+def _days(days: float | None) -> str:
+    if days is None:
+        return ""
+    if days < 10:
+        return f"{days:.1f} d"
+    if days < 60:
+        return f"{days:.0f} d"
+    if days < 730:
+        return f"{days / 30.4375:.1f} mo"
+    return f"{days / 365.25:.1f} y"
+
+
+class CardTableModel(QAbstractTableModel):
+    """The ids of a search's cards, and the rows fetched so far (see the module doc)."""
+
+    def __init__(self, browser: CardBrowser, colors: Colors) -> None:
+        super().__init__()
+        self._browser = browser
+        self._colors = colors
+        self._ids: list[int] = []
+        self._rows: dict[int, SearchItem] = {}
+        self._fetched: dict[int, int] = {}
+        """Row of each card fetched so far (the rows a view has shown)."""
+
+    # -- ids -------------------------------------------------------------------------------
+    @property
+    def ids(self) -> list[int]:
+        return self._ids
+
+    def set_ids(self, ids: list[int]) -> None:
+        self.beginResetModel()
+        self._ids = ids
+        self._rows = {}
+        self._fetched = {}
+        self.endResetModel()
+
+    def reverse(self) -> None:
+        self.beginResetModel()
+        self._ids.reverse()
+        last = len(self._ids) - 1
+        self._fetched = {card: last - row for card, row in self._fetched.items()}
+        self.endResetModel()
+
+    def card_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, card_id: int) -> int | None:
+        try:
+            return self._ids.index(card_id)
+        except ValueError:
+            return None
+
+    def item(self, row: int) -> SearchItem | None:
+        """The row's card, fetched (with the rows around it) if not yet."""
+        card_id = self._ids[row]
+        found = self._rows.get(card_id)
+        if found is None:
+            start = row - row % _BLOCK
+            block = [i for i in self._ids[start : start + _BLOCK] if i not in self._rows]
+            for item in self._browser.items(block):
+                self._rows[item.card_id] = item
+            for offset, card in enumerate(self._ids[start : start + _BLOCK]):
+                self._fetched[card] = start + offset
+            found = self._rows.get(card_id)
+        return found
+
+    def refresh(self, card_ids: Sequence[int] | None = None) -> None:
+        """Fetch the rows of ``card_ids`` (every row when None) again when next shown.
+
+        Only rows fetched before can be on screen, so only their span is redrawn: a change
+        to 10,000 cards does not make the view re-examine 10,000 rows.
+        """
+        if card_ids is None:
+            rows = list(self._fetched.values())
+            self._rows.clear()
+        else:
+            rows = [self._fetched[c] for c in card_ids if c in self._fetched]
+            for card_id in card_ids:
+                self._rows.pop(card_id, None)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(COLUMNS) - 1))
+
+    def set_colors(self, colors: Colors) -> None:
+        self._colors = colors
+        self.refresh()
+
+    # -- the model interface ---------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _HEADER_TIPS.get(COLUMNS[section][0])
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if not index.isValid():
+            return None
+        if role == _CARD_ID:
+            return self._ids[index.row()]
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+        ):
+            return None
+        item = self.item(index.row())
+        if item is None:
+            return None
+        key = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(item, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(item) if key == "question" else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if key in ("question", "deck"):
+                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._background(item)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            muted = item.retired or item.suspended or item.buried
+            return QBrush(QColor(self._colors.muted)) if muted else None
+        if role == Qt.ItemDataRole.FontRole and item.retired:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        return None
+
+    @staticmethod
+    def _text(item: SearchItem, key: str) -> str:
+        if key == "question":
+            return item.question
+        if key == "deck":
+            return item.deck
+        if key == "due":
+            if item.retired:
+                return "retired"
+            if item.suspended:
+                return f"({_date(item.due) or 'new'})"
+            return _date(item.due) if item.due is not None else "new"
+        if key == "interval":
+            return _days(item.interval_days)
+        if key == "retrievability":
+            return "" if item.retrievability is None else f"{item.retrievability:.0%}"
+        if key == "stability":
+            return _days(item.stability)
+        if key == "lapses":
+            return str(item.lapses)
+        if key == "reviews":
+            return str(item.reviews)
+        return _date(item.last_answered)
+
+    @staticmethod
+    def _tooltip(item: SearchItem) -> str:
+        states = [item.state]
+        if item.flag:
+            states.append(f"{FLAG_NAMES[item.flag]} flag")
+        if item.leech:
+            states.append("leech")
+        return f"{item.question}\n({', '.join(states)})"
+
+    def _background(self, item: SearchItem) -> QBrush | None:
+        if item.flag:
+            color = QColor(flag_color(self._colors, item.flag))
+            color.setAlpha(48)
+            return QBrush(color)
+        if item.suspended:
+            color = QColor(self._colors.hard)
+            color.setAlpha(40)
+            return QBrush(color)
+        if item.buried:
+            color = QColor(self._colors.muted)
+            color.setAlpha(28)
+            return QBrush(color)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        # Sorting is a new search (BrowserWindow._on_sort), not a sort of fetched rows.
+        pass
+
+
+class InfoPanel(QScrollArea):
+    """A card's rendered question and answer, source, memory state and history, its
+    successor or predecessors (links), and the trainee's own note, editable.
+
+    Signals:
+        link_activated(int): the trainee followed the link to another card (its id).
+        note_saved(int, str): the note on card ``id`` was edited and saved.
+    """
+
+    link_activated = Signal(int)
+    note_saved = Signal(int, str)
+
+    def __init__(self, colors: Colors, font_size: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors = colors
+        self._font_size = font_size
+        self._info: CardInfo | None = None
+        self.setWidgetResizable(True)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(8)
+        self.where = plain_label()
+        self.where.setObjectName("muted")
+        self.where.setWordWrap(True)
+        layout.addWidget(self.where)
+        self.states = plain_label()
+        self.states.setWordWrap(True)
+        layout.addWidget(self.states)
+        self.view = SafeTextView()
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout.addWidget(self.view)
+        self.memory = plain_label()
+        self.memory.setWordWrap(True)
+        layout.addWidget(self.memory)
+        self.links = QVBoxLayout()
+        layout.addLayout(self.links)
+        self.history = plain_label()
+        self.history.setWordWrap(True)
+        self.history.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.history)
+        note_title = QLabel("Your note (deck updates never change it)")
+        note_title.setObjectName("muted")
+        layout.addWidget(note_title)
+        self.note = QPlainTextEdit()
+        self.note.setPlaceholderText("Write a note to yourself about this card…")
+        self.note.setFixedHeight(80)
+        layout.addWidget(self.note)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.save_note = QPushButton("Save note")
+        self.save_note.setToolTip("Save your note on this card (Ctrl+S)")
+        self.save_note.clicked.connect(self._save)
+        row.addWidget(self.save_note)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        body.setStyleSheet(f"QLabel, QPushButton#link {{ font-size: {max(9, font_size - 4)}pt; }}")
+        self.setWidget(body)
+        self.show_info(None)
+
+    @property
+    def info(self) -> CardInfo | None:
+        return self._info
+
+    def set_colors(self, colors: Colors) -> None:
+        self._colors = colors
+        self.show_info(self._info)
+
+    def show_info(self, info: CardInfo | None) -> None:
+        self._info = info
+        for widget in (self.states, self.memory, self.history, self.note, self.save_note):
+            widget.setVisible(info is not None)
+        while self.links.count():
+            old = self.links.takeAt(0)
+            if old is not None and old.widget() is not None:
+                old.widget().deleteLater()  # type: ignore[union-attr]
+        if info is None:
+            self.where.setText("Select a card to see its details.")
+            self.view.set_card_html("", css=self._css())
+            self.view.setFixedHeight(0)
+            return
+        card = info.card
+        self.where.setText(f"{card.deck_title} · {card.source_line}")
+        self.states.setText(" · ".join(info.states))
+        self.states.setVisible(bool(info.states))
+        self.states.setStyleSheet(f"color: {self._colors.learning}; font-weight: 600;")
+        self.view.set_card_html(card_html(card, revealed=True), css=self._css())
+        self._fit_view()
+        memory = list(info.memory)
+        if card.retired_reason:
+            memory.insert(0, f"Retired from the course: {card.retired_reason}")
+        elif card.retired:
+            memory.insert(0, "Retired from the course.")
+        self.memory.setText("\n".join(memory))
+        if info.successor is not None:
+            self._link("Replaced by", info.successor.card_id, info.successor.question)
+        for predecessor in info.predecessors:
+            self._link("Replaces", predecessor.card_id, predecessor.question)
+        self.history.setText(self._history_text(info))
+        self.note.setPlainText(card.user_note)
+
+    def _css(self) -> str:
+        # Smaller than on the review screen: the panel shares the window with the table.
+        return card_css(self._colors, max(9, self._font_size - 3))
+
+    def _fit_view(self) -> None:
+        """Make the card view exactly as tall as its text (the panel scrolls, not it)."""
+        document = self.view.document()
+        document.setTextWidth(max(100, self.view.viewport().width()))
+        self.view.setFixedHeight(int(document.size().height()) + 8)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._info is not None:
+            self._fit_view()
+
+    def _link(self, label: str, card_id: int, question: str) -> None:
+        shown = question if len(question) <= 80 else question[:79] + "…"
+        button = QPushButton(f"{label}: {shown}")
+        button.setObjectName("link")
+        button.setToolTip("Show that card's details")
+        button.setStyleSheet(
+            f"text-align: left; color: {self._colors.accent}; border: none; padding: 2px 0;"
+        )
+        button.clicked.connect(functools.partial(self.link_activated.emit, card_id))
+        self.links.addWidget(button)
+
+    @staticmethod
+    def _history_text(info: CardInfo) -> str:
+        def line(entry: object) -> str:
+            from studyapp.services.study import HistoryEntry
+
+            assert isinstance(entry, HistoryEntry)
+            when = entry.reviewed_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            memory = ""
+            if entry.stability is not None:
+                memory = f" · stability {entry.stability:.1f} d"
+                if entry.difficulty is not None:
+                    memory += f", difficulty {entry.difficulty:.1f}"
+            due = "" if entry.queue_after is Queue.NEW else f" · due {_date(entry.due)}"
+            return f"{when}  {entry.label}{memory}{due}"
+
+        parts: list[str] = []
+        if info.inherited:
+            parts.append("Progress taken over from the card it replaced, whose reviews were:")
+            parts += [line(h) for h in info.inherited]
+        if info.history:
+            parts.append("History (oldest first):")
+            parts += [line(h) for h in info.history]
+        elif not info.inherited:
+            parts.append("No reviews yet.")
+        return "\n".join(parts)
+
+    @Slot()
+    def _save(self) -> None:
+        if self._info is not None:
+            self.note_saved.emit(self._info.card.card_id, self.note.toPlainText())
+
+
+class BrowserWindow(QMainWindow):
+    """The browser window (one per main window; Ctrl+B raises it).
+
+    Signals:
+        searched(int): a search finished with that many cards (for tests and tools).
+        changed(): an action or an undo changed cards (the main window refreshes counts).
+        acted(object): an action or undo finished (its ActionResult or UndoStep; None if
+            it failed), for tests and tools.
+        cram_requested(str): the trainee wants to cram the current search.
+    """
+
+    searched = Signal(int)
+    changed = Signal()
+    acted = Signal(object)
+    cram_requested = Signal(str)
+
+    def __init__(
+        self,
+        browser: CardBrowser,
+        colors: Colors,
+        font_size: int,
+        parent: QWidget | None = None,
+        *,
+        query: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Browse cards")
+        self.resize(1100, 700)
+        self.setMinimumSize(720, 480)
+        self.browser = browser
+        self._colors = colors
+        self._sort = "due"
+        self._descending = False
+        self._generation = 0
+        self._task: BackgroundTask | None = None
+        self._tasks: list[BackgroundTask] = []
+        self._query = query
+        self._laid_out = False
+        self._acting: BackgroundTask | None = None
+        self._columns_chosen = False
+        """Set once the trainee showed or hid a column: sizes stop choosing for them."""
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(12, 10, 12, 6)
+        outer.setSpacing(6)
+        top = QHBoxLayout()
+        self.search_box = QLineEdit(query)
+        self.search_box.setPlaceholderText(
+            'Search: words, "a phrase", deck:, tag:, is:due, prop:r<0.8, rated:7 … (Enter searches)'
+        )
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.returnPressed.connect(self.run_search)
+        top.addWidget(self.search_box, 1)
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        top.addWidget(self.count)
+        outer.addLayout(top)
+        self.error = plain_label()
+        self.error.setWordWrap(True)
+        self.error.setVisible(False)
+        outer.addWidget(self.error)
+
+        self.model = CardTableModel(browser, colors)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(False)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setHighlightSections(False)
+        header.setMinimumSectionSize(40)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        header.setSortIndicator(2, Qt.SortOrder.AscendingOrder)
+        header.sectionClicked.connect(self._on_header_clicked)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        # The headers get a selection model of their own: with the table's, a header
+        # repainting after a selection change asks, for each of its sections, whether every
+        # selected row is selected in it (10,000 rows, nine columns: 0.1 s of rowCount calls).
+        # They never highlight sections, so they need none of it.
+        self._header_selection = QItemSelectionModel(self.model, self)
+        header.setSelectionModel(self._header_selection)
+        self.table.verticalHeader().setSelectionModel(self._header_selection)
+        selection = self.table.selectionModel()
+        selection.currentRowChanged.connect(self._on_current_changed)
+        selection.selectionChanged.connect(self._on_selection_changed)
+
+        self.info = InfoPanel(colors, font_size)
+        self.info.setMinimumWidth(300)
+        self.info.link_activated.connect(self.show_card)
+        self.info.note_saved.connect(self._on_note_saved)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.info)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        outer.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.status = plain_label()
+        self.status.setObjectName("muted")
+        self.statusBar().addWidget(self.status, 1)
+        self._build_menus()
+        self.search_box.setFocus()
+        self.run_search()
+
+    # -- menus -----------------------------------------------------------------------------
+    def _add(
+        self, menu: QMenu, text: str, slot: Callable[[], object], shortcut: str | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self._add(edit, "Undo", self.undo, "Ctrl+Z")
+        edit.aboutToShow.connect(self._refresh_undo)
+        self._add(edit, "Select all", self.table.selectAll, "Ctrl+Alt+A")
+        self._add(edit, "Find", self._focus_search, "Ctrl+F")
+        cards = bar.addMenu("&Cards")
+        self._add(cards, "Toggle suspend", self.toggle_suspend, "Ctrl+J")
+        self._add(cards, "Toggle bury", self.toggle_bury, "Ctrl+Shift+J")
+        flags = cards.addMenu("Flag")
+        for number, name in FLAG_NAMES.items():
+            self._add(
+                flags, name.capitalize(), functools.partial(self.flag, number), f"Ctrl+{number}"
+            )
+        self._add(flags, "No flag", functools.partial(self.flag, 0), "Ctrl+0")
+        cards.addSeparator()
+        self._add(cards, "Forget (back to new)…", self.forget, "Ctrl+Alt+N")
+        self._add(cards, "Set due date…", self.set_due, "Ctrl+Shift+D")
+        cards.addSeparator()
+        self._add(cards, "Cram these cards", self._cram, "Ctrl+Shift+C")
+        self._add(cards, "Save note", self.info._save, "Ctrl+S")
+        self._add(cards, "Close", self.close, "Esc")
+
+    def _refresh_undo(self) -> None:
+        label = self.browser.undo_label
+        self.undo_action.setText("Undo" if label is None else f"Undo {label}")
+        self.undo_action.setEnabled(label is not None)
+
+    @Slot()
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def _context_menu(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        self._add(menu, "Toggle suspend", self.toggle_suspend)
+        self._add(menu, "Toggle bury", self.toggle_bury)
+        for number, name in FLAG_NAMES.items():
+            self._add(menu, f"{name.capitalize()} flag", functools.partial(self.flag, number))
+        self._add(menu, "No flag", functools.partial(self.flag, 0))
+        self._add(menu, "Forget (back to new)…", self.forget)
+        self._add(menu, "Set due date…", self.set_due)
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    # -- searching -------------------------------------------------------------------------
+    @property
+    def searching(self) -> bool:
+        return self._task is not None
+
+    @Slot()
+    def run_search(self) -> None:
+        """Search for the box's text off the GUI thread; a malformed query is reported
+        under the box at once, never run."""
+        query = self.search_box.text()
+        try:
+            self.browser.search.parse(query)
+        except SearchError as error:
+            self.error.setText(str(error))
+            self.error.setStyleSheet(f"color: {self._colors.again};")
+            self.error.setVisible(True)
+            self.count.setText("")
+            return
+        self.error.setVisible(False)
+        self._query = query
+        self._start_search()
+
+    def _start_search(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        query, sort, descending = self._query, self._sort, self._descending
+        self.count.setText("Searching…")
+        task = BackgroundTask(
+            lambda: self.browser.find(query, sort=sort, descending=descending),
+            self,
+        )
+        task.finished.connect(functools.partial(self._on_found, generation, task))
+        task.failed.connect(functools.partial(self._on_failed, generation, task))
+        self._task = task
+        self._tasks.append(task)
+        task.start()
+
+    def _forget_task(self, task: BackgroundTask) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+        task.deleteLater()
+
+    def _on_found(self, generation: int, task: BackgroundTask, ids: object) -> None:
+        self._forget_task(task)
+        if generation != self._generation:
+            return  # a newer search is on its way
+        self._task = None
+        assert isinstance(ids, list)
+        self.show_results(ids)
+
+    def _on_failed(self, generation: int, task: BackgroundTask, message: str) -> None:
+        self._forget_task(task)
+        if generation != self._generation:
+            return
+        self._task = None
+        self.count.setText("")
+        self.error.setText(f"The search failed: {message}")
+        self.error.setVisible(True)
+
+    def show_results(self, ids: list[int]) -> None:
+        """Show ``ids`` in the table, keeping the current card (and its row) if it is in
+        the new results, else the first row."""
+        current = self.current_card_id()
+        self.model.set_ids(ids)
+        count = len(ids)
+        self.count.setText(f"{count:,} card{'s' if count != 1 else ''}")
+        row = self.model.row_of(current) if current is not None else None
+        if ids:
+            self.table.selectRow(0 if row is None else row)
+        else:
+            self.info.show_info(None)
+        self.searched.emit(count)
+
+    @Slot(int)
+    def _on_header_clicked(self, section: int) -> None:
+        key = COLUMNS[section][0]
+        if key == self._sort:
+            self._descending = not self._descending
+            self.model.reverse()
+        else:
+            self._sort = key
+            self._descending = key in _DESCENDING_FIRST
+            self._start_search()
+        order = Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(section, order)
+
+    def sort_by(self, key: str, *, descending: bool = False) -> None:
+        """Sort by column ``key`` (see :data:`COLUMNS`), searching again."""
+        self._sort, self._descending = key, descending
+        section = [k for k, _ in COLUMNS].index(key)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(section, order)
+        self._start_search()
+
+    # -- selection and details ---------------------------------------------------------------
+    def current_card_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.card_id(index.row()) if index.isValid() else None
+
+    def selected_ids(self) -> list[int]:
+        """The selected cards' ids, from the selection's ranges (not per cell: a selection
+        of 10,000 rows is a handful of ranges)."""
+        ids = self.model.ids
+        rows: list[int] = []
+        selection = self.table.selectionModel().selection()
+        for number in range(selection.count()):
+            selected = selection.at(number)
+            rows.extend(range(selected.top(), selected.bottom() + 1))
+        if not rows:
+            current = self.table.currentIndex()
+            rows = [current.row()] if current.isValid() else []
+        return [ids[r] for r in sorted(set(rows))]
+
+    def select_rows(self, first: int, last: int) -> None:
+        """Select rows ``first``..``last`` (one range), the first one current."""
+        selection = QItemSelection(
+            self.model.index(first, 0), self.model.index(last, len(COLUMNS) - 1)
+        )
+        model = self.table.selectionModel()
+        model.select(
+            selection,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        model.setCurrentIndex(
+            self.model.index(first, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+        )
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._show_info(self.model.card_id(current.row()))
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        selection = self.table.selectionModel().selection()
+        chosen = sum(selection.at(n).height() for n in range(selection.count()))
+        if chosen > 1:
+            self.status.setText(f"{chosen:,} cards selected")
+
+    def _show_info(self, card_id: int) -> None:
+        try:
+            self.info.show_info(self.browser.info(card_id))
+        except LookupError:
+            self.info.show_info(None)
+
+    @Slot(int)
+    def show_card(self, card_id: int) -> None:
+        """Show card ``card_id``'s details (a successor or predecessor link); select its row
+        if the results hold it."""
+        row = self.model.row_of(card_id)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+        self._show_info(card_id)
+
+    @Slot(int, str)
+    def _on_note_saved(self, card_id: int, text: str) -> None:
+        self.browser.set_note(card_id, text)
+        self.model.refresh([card_id])
+        self._show_info(card_id)
+        self.status.setText("Note saved")
+
+    # -- actions -----------------------------------------------------------------------------
+    def _run(self, doing: str, ids: Sequence[int], job: Callable[[], object]) -> None:
+        """Run an action (or an undo) off the GUI thread, one at a time: an action on
+        10,000 cards takes longer than a frame. ``acted`` says when it is done."""
+        if self._acting is not None:
+            self.status.setText("Still working on the last action…")
+            return
+        self.status.setText(f"{doing}…")
+        task = BackgroundTask(job, self)
+        task.finished.connect(functools.partial(self._on_acted, task, list(ids)))
+        task.failed.connect(functools.partial(self._on_action_failed, task))
+        self._acting = task
+        self._tasks.append(task)
+        task.start()
+
+    def _on_acted(self, task: BackgroundTask, ids: list[int], result: object) -> None:
+        self._forget_task(task)
+        self._acting = None
+        if isinstance(result, ActionResult):
+            self.status.setText(result.message)
+        elif isinstance(result, UndoStep):
+            self.status.setText(f"Undone: {result.label}")
+            ids = list(result.card_ids)
+        else:
+            self.status.setText("Nothing to undo")
+        self.model.refresh(ids)
+        current = self.current_card_id()
+        if current is not None:
+            self._show_info(current)
+        self.changed.emit()
+        self.acted.emit(result)
+
+    def _on_action_failed(self, task: BackgroundTask, message: str) -> None:
+        self._forget_task(task)
+        self._acting = None
+        self.status.setText(f"The action failed: {message}")
+        self.acted.emit(None)
+
+    def _current_item(self) -> SearchItem | None:
+        index = self.table.currentIndex()
+        return self.model.item(index.row()) if index.isValid() else None
+
+    def _selection_or_say(self) -> list[int]:
+        ids = self.selected_ids()
+        if not ids:
+            self.status.setText("Select one or more cards first")
+        return ids
+
+    @staticmethod
+    def _cards(ids: Sequence[int]) -> str:
+        return f"{len(ids):,} card{'s' if len(ids) != 1 else ''}"
+
+    @Slot()
+    def toggle_suspend(self) -> None:
+        """Suspend the selection, or unsuspend it if the current card is suspended."""
+        ids = self._selection_or_say()
+        if not ids:
+            return
+        item = self._current_item()
+        if item is not None and item.suspended:
+            self._run(f"Unsuspending {self._cards(ids)}", ids, lambda: self.browser.unsuspend(ids))
+        else:
+            self._run(f"Suspending {self._cards(ids)}", ids, lambda: self.browser.suspend(ids))
+
+    @Slot()
+    def toggle_bury(self) -> None:
+        ids = self._selection_or_say()
+        if not ids:
+            return
+        item = self._current_item()
+        if item is not None and item.buried:
+            self._run(f"Unburying {self._cards(ids)}", ids, lambda: self.browser.unbury(ids))
+        else:
+            self._run(f"Burying {self._cards(ids)}", ids, lambda: self.browser.bury(ids))
+
+    def flag(self, flag: int) -> None:
+        ids = self._selection_or_say()
+        if ids:
+            self._run(f"Flagging {self._cards(ids)}", ids, lambda: self.browser.flag(ids, flag))
+
+    @Slot()
+    def forget(self) -> None:
+        ids = self._selection_or_say()
+        if not ids:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Forget cards?",
+            f"Send {self._cards(ids)} back to new? Their memory state and due dates are "
+            "cleared, so they are learned again from the start. Their review history is "
+            "kept, and Ctrl+Z takes this back.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._run(f"Forgetting {self._cards(ids)}", ids, lambda: self.browser.forget(ids))
+
+    @Slot()
+    def set_due(self) -> None:
+        ids = self._selection_or_say()
+        if not ids:
+            return
+        days, ok = QInputDialog.getInt(
+            self,
+            "Set due date",
+            "Due in how many days? (0 is today; the memory state is kept)",
+            1,
+            0,
+            36500,
+        )
+        if ok:
+            self._run(
+                f"Setting the due date of {self._cards(ids)}",
+                ids,
+                lambda: self.browser.set_due(ids, days),
+            )
+
+    @Slot()
+    def undo(self) -> None:
+        if self.browser.undo_label is None:
+            self.status.setText("Nothing to undo")
+            return
+        self._run("Undoing", [], self.browser.undo)
+
+    @Slot()
+    def _cram(self) -> None:
+        self.cram_requested.emit(self._query)
+
+    # -- appearance and closing ------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The details beside the table when the window is wide, below it when narrow; the
+        optional columns only when the question keeps room to be read."""
+        super().resizeEvent(event)
+        wide = self.width() >= 1100
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation or not self._laid_out:
+            self.splitter.setOrientation(orientation)
+            if wide:
+                self.splitter.setSizes([self.width() - 420, 400])
+            else:
+                self.splitter.setSizes([self.height() // 2, self.height() // 2])
+        self._laid_out = True
+        if not self._columns_chosen:
+            # Once the splitter has placed the table: its width decides the columns.
+            QTimer.singleShot(0, self._size_columns)
+
+    def _size_columns(self) -> None:
+        self.table.ensurePolished()  # the style sheet's font, not the default one
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        widths = {}
+        for key, label in COLUMNS[1:]:
+            widest = max(metrics.horizontalAdvance(_SAMPLES[key]), metrics.horizontalAdvance(label))
+            widths[key] = widest + 24
+        room = self.table.viewport().width() - sum(widths.values())
+        for column, (key, _label) in enumerate(COLUMNS[1:], start=1):
+            header.resizeSection(column, widths[key])
+            header.setSectionHidden(column, key in _OPTIONAL and room < 280)
+
+    def _show_column(self, column: int, shown: bool) -> None:
+        self._columns_chosen = True
+        self.table.horizontalHeader().setSectionHidden(column, not shown)
+
+    def _header_menu(self, position: QPoint) -> None:
+        """Show or hide columns (the question always shows)."""
+        header = self.table.horizontalHeader()
+        menu = QMenu(self)
+        for column, (_key, label) in enumerate(COLUMNS[1:], start=1):
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.toggled.connect(functools.partial(self._show_column, column))
+        menu.exec(header.mapToGlobal(position))
+
+    def set_colors(self, colors: Colors) -> None:
+        self._colors = colors
+        self.model.set_colors(colors)
+        self.info.set_colors(colors)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._generation += 1  # results still on their way are dropped
+        for task in list(self._tasks):
+            task.shutdown()
+        self._tasks.clear()
+        self._task = None
+        super().closeEvent(event)

@@ -1,0 +1,312 @@
+"""The card browser with real key presses: opening it, searching (and a malformed search
+said under the box), sorting, the info panel and its note, and every action on a selection
+with its undo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from sqlalchemy import text
+
+from studyapp.core.model import Rating
+from studyapp.gui.browser import COLUMNS
+from studyapp.services.library import Library
+from tests.conftest import Clock
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+def rows(library: Library, sql: str, **params: object) -> list[tuple[Any, ...]]:
+    with library.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def open_browser(qtbot: Any, window: Any) -> Any:
+    reactivate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_B, CTRL)
+    browser = window.browser
+    assert browser is not None and browser.isVisible()
+    qtbot.waitUntil(lambda: not browser.searching, timeout=10_000)
+    return browser
+
+
+def act(qtbot: Any, browser: Any, key: Qt.Key, modifiers: Any) -> None:
+    """Press an action's keys on the table and wait for the action (run off the GUI
+    thread) to finish."""
+    with qtbot.waitSignal(browser.acted, timeout=10_000):
+        qtbot.keyClick(browser.table, key, modifiers)
+
+
+def search(qtbot: Any, browser: Any, query: str) -> None:
+    box = browser.search_box
+    box.selectAll()
+    qtbot.keyClick(box, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(box, query)
+    with qtbot.waitSignal(browser.searched, timeout=10_000):
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def answer_next_dialog(action: Callable[[Any], None]) -> None:
+    """Answer the next modal dialog (a confirmation, an input) with ``action``; gives up
+    after two seconds (the test then fails on what the dialog should have done)."""
+    tries = [100]
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or not dialog.isVisible():
+            tries[0] -= 1
+            if tries[0] > 0:
+                QTimer.singleShot(20, answer)
+            return
+        action(dialog)
+
+    QTimer.singleShot(20, answer)
+
+
+def reactivate(qtbot: Any, window: Any) -> None:
+    """Give ``window`` the focus back after a dialog closed, as a window manager does (the
+    offscreen platform does not), so its shortcuts work again."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+
+def test_ctrl_b_opens_the_browser_with_every_card(qtbot: Any, window: Any, synced: Library) -> None:
+    browser = open_browser(qtbot, window)
+    assert browser.model.rowCount() == 8
+    assert browser.count.text() == "8 cards"
+    assert browser.table.currentIndex().row() == 0
+    assert browser.info.info is not None  # the first card's details
+    qtbot.keyClick(browser, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.browser is None)
+
+
+def test_b_on_the_deck_list_opens_it_too(qtbot: Any, window: Any) -> None:
+    qtbot.keyClick(window.overview, Qt.Key.Key_B)
+    assert window.browser is not None and window.browser.isVisible()
+    qtbot.waitUntil(lambda: not window.browser.searching, timeout=10_000)
+
+
+def test_typing_a_search_and_enter_filters_and_a_malformed_one_is_located(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    browser = open_browser(qtbot, window)
+    search(qtbot, browser, "receptor")
+    questions = {browser.model.item(r).question for r in range(browser.model.rowCount())}
+    assert questions == {
+        "Which receptor do classic psychedelics mainly act on?",
+        "Which receptor does ketamine block?",
+    }
+    assert not browser.error.isVisible()
+    box = browser.search_box
+    box.selectAll()
+    qtbot.keyClicks(box, "dek:x")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert browser.error.isVisible()
+    assert browser.error.text() == "unknown key 'dek' at column 1, did you mean 'deck'?"
+    assert browser.model.rowCount() == 2  # the last good results stay
+    search(qtbot, browser, "deck:sample-terms")
+    assert not browser.error.isVisible() and browser.model.rowCount() == 2
+
+
+def test_the_info_panel_shows_the_card_and_its_note_can_be_edited(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    browser = open_browser(qtbot, window)
+    search(qtbot, browser, "ketamine")
+    panel = browser.info
+    body = panel.view.toPlainText()
+    assert "Which receptor does ketamine block?" in body and "NMDA" in body
+    assert "SOURCE" in body
+    assert "Not studied yet." in panel.memory.text()
+    assert "No reviews yet." in panel.history.text()
+    panel.note.setFocus()
+    qtbot.keyClicks(panel.note, "glutamate mnemonic")
+    qtbot.keyClick(browser, Qt.Key.Key_S, CTRL)
+    assert synced.user_note("s-nmda") == "glutamate mnemonic"
+    search(qtbot, browser, "mnemonic")
+    assert browser.model.rowCount() == 1
+    assert "glutamate mnemonic" in browser.info.view.toPlainText()
+
+
+def test_sorting_by_a_column_searches_again_and_twice_reverses(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    with synced.engine.begin() as conn:
+        conn.execute(text("UPDATE card SET lapses = id"))
+    browser = open_browser(qtbot, window)
+    header = browser.table.horizontalHeader()
+    section = [key for key, _label in COLUMNS].index("lapses")
+    where = QPoint(header.sectionViewportPosition(section) + 5, 5)
+    with qtbot.waitSignal(browser.searched, timeout=10_000):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    first = [browser.model.item(r).lapses for r in range(browser.model.rowCount())]
+    assert first == sorted(first, reverse=True)  # counts sort largest first, as Anki's
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    again = [browser.model.item(r).lapses for r in range(browser.model.rowCount())]
+    assert again == sorted(first)
+
+
+def test_actions_on_a_selection_and_their_undo(qtbot: Any, window: Any, synced: Library) -> None:
+    browser = open_browser(qtbot, window)
+    table = browser.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, CTRL | ALT)  # select all
+    assert len(browser.selected_ids()) == 8
+    act(qtbot, browser, Qt.Key.Key_J, CTRL)
+    assert rows(synced, "SELECT DISTINCT suspended FROM card") == [(1,)]
+    assert browser.status.text().startswith("Suspend: 8 cards")
+    assert browser.model.item(0).suspended
+    act(qtbot, browser, Qt.Key.Key_J, CTRL)  # toggles back
+    assert rows(synced, "SELECT DISTINCT suspended FROM card") == [(0,)]
+    act(qtbot, browser, Qt.Key.Key_Z, CTRL)  # undo the unsuspend
+    assert rows(synced, "SELECT DISTINCT suspended FROM card") == [(1,)]
+    act(qtbot, browser, Qt.Key.Key_Z, CTRL)  # and the suspend
+    assert rows(synced, "SELECT DISTINCT suspended FROM card") == [(0,)]
+
+    table.selectRow(0)
+    browser.select_rows(0, 2)
+    act(qtbot, browser, Qt.Key.Key_2, CTRL)
+    assert rows(synced, "SELECT count(*) FROM card WHERE flag = 2") == [(3,)]
+    act(qtbot, browser, Qt.Key.Key_J, CTRL | SHIFT)  # bury
+    assert rows(synced, "SELECT count(*) FROM card WHERE buried_until > 0") == [(3,)]
+    act(qtbot, browser, Qt.Key.Key_Z, CTRL)
+    act(qtbot, browser, Qt.Key.Key_Z, CTRL)
+    assert rows(synced, "SELECT count(*) FROM card WHERE flag > 0 OR buried_until > 0") == [(0,)]
+    assert rows(synced, "SELECT count(*) FROM review") == [(0,)]
+
+
+@pytest.fixture
+def studied(synced: Library, clock: Clock) -> Library:
+    """Two cards of the sample decks answered, so they have a schedule and a history."""
+    session = synced.session(clock=clock)
+    for _ in range(2):
+        assert session.next_card() is not None
+        session.answer(Rating.EASY)  # straight to review
+    session.close()
+    synced.undo_log.clear()
+    return synced
+
+
+def test_forget_asks_first_keeps_history_and_undoes(
+    qtbot: Any, window: Any, studied: Library
+) -> None:
+    browser = open_browser(qtbot, window)
+    search(qtbot, browser, "-is:new")
+    assert browser.model.rowCount() == 2
+    browser.select_rows(0, 1)
+    answer_next_dialog(lambda box: box.button(QMessageBox.StandardButton.No).click())
+    qtbot.keyClick(browser.table, Qt.Key.Key_N, CTRL | ALT)
+    assert rows(studied, "SELECT count(*) FROM card WHERE queue != 0") == [(2,)]  # declined
+    reactivate(qtbot, browser)
+    answer_next_dialog(lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    act(qtbot, browser, Qt.Key.Key_N, CTRL | ALT)
+    assert rows(studied, "SELECT count(*) FROM card WHERE queue != 0") == [(0,)]
+    # history kept, and the change is a kind-2 row, not an answer
+    assert rows(studied, "SELECT kind, count(*) FROM review GROUP BY kind") == [(0, 2), (2, 2)]
+    assert "Forgotten" in browser.info.history.text()
+    reactivate(qtbot, browser)
+    act(qtbot, browser, Qt.Key.Key_Z, CTRL)
+    assert rows(studied, "SELECT count(*) FROM card WHERE queue != 0") == [(2,)]
+    assert rows(studied, "SELECT kind, count(*) FROM review GROUP BY kind") == [(0, 2)]
+
+
+def test_set_due_date_moves_review_cards_and_leaves_new_ones(
+    qtbot: Any, window: Any, studied: Library
+) -> None:
+    browser = open_browser(qtbot, window)
+    table = browser.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, CTRL | ALT)
+
+    def five_days(dialog: Any) -> None:
+        assert isinstance(dialog, QInputDialog)
+        dialog.setIntValue(5)
+        dialog.accept()
+
+    answer_next_dialog(five_days)
+    act(qtbot, browser, Qt.Key.Key_D, CTRL | SHIFT)
+    assert "Set due date: 2 cards" in browser.status.text()
+    assert "6 left alone (new cards have no schedule yet)" in browser.status.text()
+    due = rows(studied, "SELECT DISTINCT queue FROM card WHERE queue != 0")
+    assert due == [(2,)]
+    reactivate(qtbot, browser)
+    act(qtbot, browser, Qt.Key.Key_Z, CTRL)
+    assert rows(studied, "SELECT count(*) FROM review WHERE kind = 2") == [(0,)]
+
+
+BEFORE = """\
+format_version: 1
+deck:
+  id: retiring
+  title: Retiring
+  family: terms
+cards:
+  - id: r-old
+    front: The old wording of the question?
+    back: Old answer.
+    source: zhou2024
+"""
+AFTER = """\
+format_version: 1
+deck:
+  id: retiring
+  title: Retiring
+  family: terms
+cards:
+  - id: r-old
+    front: The old wording of the question?
+    back: Old answer.
+    source: zhou2024
+    retired: Reworded after the 2025 review
+    replaced_by: r-new
+    inherit_progress: true
+  - id: r-new
+    front: The new wording of the question?
+    back: New answer.
+    source: zhou2024
+"""
+
+
+def test_a_retired_cards_details_link_to_its_successor_and_back(
+    qtbot: Any, library: Library, tmp_path: Path, clock: Clock
+) -> None:
+    from studyapp.gui.mainwindow import MainWindow
+
+    folder = tmp_path / "retiring"
+    folder.mkdir()
+    deck = folder / "retiring.yaml"
+    deck.write_text(BEFORE, encoding="utf-8")
+    assert library.sync([folder]).ok
+    session = library.session(clock=clock)
+    assert session.next_card() is not None
+    session.answer(Rating.EASY)  # the old card has a review
+    session.close()
+    deck.write_text(AFTER, encoding="utf-8")
+    plan = library.sync([folder])
+    assert plan.ok and plan.inherited == [("r-new", "r-old")]
+    win = MainWindow(library, clock=clock)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    browser = open_browser(qtbot, win)
+    search(qtbot, browser, "is:retired")
+    assert browser.model.rowCount() == 1
+    panel = browser.info
+    assert "Retired from the course: Reworded after the 2025 review" in panel.memory.text()
+    links = [panel.links.itemAt(i).widget() for i in range(panel.links.count())]
+    assert [b.text() for b in links] == ["Replaced by: The new wording of the question?"]
+    qtbot.mouseClick(links[0], Qt.MouseButton.LeftButton)
+    assert panel.info.card.note_id == "r-new"
+    back = [panel.links.itemAt(i).widget() for i in range(panel.links.count())]
+    assert [b.text() for b in back] == ["Replaces: The old wording of the question?"]
+    # it took over the old card's progress: its reviews are shown, not "No reviews yet"
+    assert "No reviews yet." not in panel.history.text()
+    assert "Progress taken over from the card it replaced" in panel.history.text()
+    assert "Easy" in panel.history.text()
