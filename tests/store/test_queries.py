@@ -177,7 +177,7 @@ def test_an_answer_is_logged_with_its_states_and_undo_restores_the_card(
     assert queries.load_state(db, card) == after
     (logged,) = queries.history(db, card)
     assert logged == queries.LoggedReview(
-        NOW * 1000, 3, 4200, int(Queue.NEW), int(Queue.REVIEW), 3.5, 5.0, NOW + 3 * 86_400
+        NOW * 1000, 3, 4200, int(Queue.NEW), int(Queue.REVIEW), 3.5, 5.0, NOW + 3 * 86_400, 0
     )
     assert queries.done_today(db, day_start_ms=DAY_START * 1000) == {"d1": (1, 0)}
     assert queries.touched_notes(db, day_start_ms=DAY_START * 1000) == {"a"}
