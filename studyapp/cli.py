@@ -280,6 +280,34 @@ def build_parser() -> argparse.ArgumentParser:
     remove = folder_actions.add_parser("remove", help="remove an added folder")
     remove.add_argument("folder", type=Path, metavar="FOLDER")
 
+    optimize = commands.add_parser(
+        "optimize",
+        help="fit the FSRS parameters to your own reviews",
+        description="Fit the FSRS parameters to your scheduled answers, as Anki's Optimize "
+        "does, and print how well the parameters in use and the fitted ones predict them "
+        "(log loss and RMSE over bins; smaller is better). The new parameters are kept only "
+        "if they fit better; every card's memory state is then recomputed from its history. "
+        "Review cards keep their due dates unless --reschedule is given. Exit status 2 (and "
+        "nothing changed) when there are too few reviews or the parameters given are unusable.",
+    )
+    optimize.add_argument("--json", action="store_true", help="print JSON")
+    which = optimize.add_mutually_exclusive_group()
+    which.add_argument(
+        "--reset", action="store_true", help="go back to the published default parameters"
+    )
+    which.add_argument(
+        "--parameters",
+        metavar="LIST",
+        help="use these parameters instead of fitting (21 numbers separated by commas, as "
+        "Anki shows them)",
+    )
+    optimize.add_argument(
+        "--reschedule",
+        action="store_true",
+        help="also move review cards' due dates to the new parameters (Anki's 'reschedule "
+        "cards on change')",
+    )
+
     commands.add_parser(
         "check",
         help="check the study store for damage and inconsistencies",
@@ -330,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "folders":
             return _folders(args)
+        if args.command == "optimize":
+            return _optimize(args)
         return _gui(args)
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
@@ -598,6 +628,54 @@ def _stats(args: argparse.Namespace) -> int:
 
     for line in progress_lines(progress):
         print(line)
+    return 0
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    from studyapp.services.fsrs import ParameterError, parse_parameters
+
+    try:
+        chosen = parse_parameters(args.parameters) if args.parameters is not None else None
+    except ParameterError as exc:
+        print(f"studyapp optimize: error: {exc}; nothing was changed", file=sys.stderr)
+        return 2
+    with _open_writer(args) as library:
+        out: dict[str, object]
+        if args.reset or chosen is not None:
+            parameters = () if args.reset else chosen or ()
+            replayed = library.set_parameters(parameters)
+            lines = [
+                "Using the published default parameters."
+                if not parameters
+                else "Using the parameters given.",
+                f"Memory states recomputed from the review history of {replayed:,} cards.",
+            ]
+            out = {"parameters": list(library.settings.parameters), "recomputed": replayed}
+            changed = True
+        else:
+            result = library.optimize()
+            if result.fit is None:
+                if args.json:
+                    print(json.dumps(result.to_json(), indent=2))
+                print(f"studyapp optimize: error: {result.summary()[0]}", file=sys.stderr)
+                return 2
+            lines, out, changed = result.summary(), result.to_json(), result.saved
+        moved = 0
+        waiting = library.reviews_to_reschedule() if changed else 0
+        if args.reschedule:
+            moved = library.reschedule_reviews()
+            lines.append(f"Moved the due dates of {moved:,} review cards to the parameters in use.")
+        elif waiting:
+            lines.append(
+                f"{waiting:,} review cards keep their due dates; run with --reschedule to "
+                "move them to the new parameters."
+            )
+        out["rescheduled"] = moved
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        for line in lines:
+            print(line)
     return 0
 
 

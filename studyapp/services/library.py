@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import Enum
@@ -19,8 +19,9 @@ from studyapp.core.printable import printable
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import real_path
-from studyapp.services import paths
+from studyapp.services import fsrs, paths
 from studyapp.services.families import family_order, family_title
+from studyapp.services.fsrs import OptimizeResult
 from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damaged_error
 from studyapp.services.search import CardSearch
 from studyapp.services.settings import Settings, load_settings, save_settings
@@ -200,9 +201,58 @@ class Library:
         self._settings = settings
 
     def update_settings(self, settings: Settings) -> None:
+        """Save ``settings``. New FSRS parameters also replay every card's memory state
+        (:meth:`set_parameters`); due dates stay until :meth:`reschedule_reviews`."""
         self._writable()
-        save_settings(self.engine, settings)
-        self._settings = settings
+        previous = self.settings
+        save_settings(self.engine, settings.with_changes(fsrs_parameters=previous.fsrs_parameters))
+        self._settings = settings.with_changes(fsrs_parameters=previous.fsrs_parameters)
+        if settings.fsrs_parameters != previous.fsrs_parameters:
+            self.set_parameters(settings.fsrs_parameters)
+
+    # -- FSRS parameters and rescheduling (issue 12) ------------------------------------------
+    def optimize(self, *, now: datetime | None = None) -> OptimizeResult:
+        """Fit FSRS parameters to this store's reviews; they are kept only if they fit better
+        (see :func:`studyapp.services.fsrs.optimize`)."""
+        self._writable()
+        result = fsrs.optimize(self.engine, self.settings, now=now)
+        if result.saved:
+            self._settings = None
+        return result
+
+    def set_parameters(self, parameters: Sequence[float], *, now: datetime | None = None) -> int:
+        """Use ``parameters`` (empty: the published defaults); every card's memory state is
+        replayed with them. Returns the cards replayed.
+
+        Raises:
+            ParameterError: unusable parameters; nothing is changed.
+        """
+        self._writable()
+        done = fsrs.set_parameters(self.engine, self.settings, parameters, now=now)
+        self._settings = None
+        return done.recomputed
+
+    def reviews_to_reschedule(
+        self, *, deck_ids: Sequence[str] | None = None, critical: bool | None = None
+    ) -> int:
+        """Review cards :meth:`reschedule_reviews` would consider (asked about first)."""
+        return fsrs.reviews_to_reschedule(
+            self.engine, self.settings, deck_ids=deck_ids, critical=critical
+        )
+
+    def reschedule_reviews(
+        self,
+        *,
+        deck_ids: Sequence[str] | None = None,
+        critical: bool | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Move review cards' due dates to their memory at their desired retention with the
+        parameters in use (Anki's "reschedule cards on change"). Returns how many moved."""
+        self._writable()
+        return fsrs.reschedule_reviews(
+            self.engine, self.settings, deck_ids=deck_ids, critical=critical, now=now
+        )
 
     # -- decks -----------------------------------------------------------------------------
     def folders(self) -> list[Path]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import NamedTuple
+
+from sqlalchemy import Engine
 
 from studyapp.core.model import Queue
 from studyapp.core.scheduling import (
@@ -21,10 +24,17 @@ from studyapp.core.scheduling import (
     reschedule_interval,
     training_items,
 )
+from studyapp.store.database import raw_connection
+from studyapp.store.errors import storage_errors
+from studyapp.store.queries import write_transaction
 
 __all__ = [
     "RescheduleCard",
+    "count_review_cards",
     "logged_answers",
+    "read_training_set",
+    "reschedule_review_cards",
+    "store_parameters",
     "recompute_memory",
     "reschedule",
     "review_cards",
@@ -208,3 +218,78 @@ def reschedule(
         [(*r[:6], json.dumps(r[6])) for r in rows],
     )
     return moved
+
+
+# -- engine-level operations (each its own connection and transaction) ---------------------------
+@contextmanager
+def _connection(engine: Engine, *, write: bool) -> Iterator[sqlite3.Connection]:
+    db, give_back = raw_connection(engine)
+    try:
+        with storage_errors(engine.url.database):
+            if write:
+                with write_transaction(db):
+                    yield db
+            else:
+                yield db
+    finally:
+        give_back()
+
+
+def read_training_set(
+    engine: Engine, *, next_day_at: int
+) -> tuple[list[list[tuple[int, int]]], list[int], int]:
+    """:func:`training_set` on a connection of its own."""
+    with _connection(engine, write=False) as db:
+        return training_set(db, next_day_at=next_day_at)
+
+
+def store_parameters(
+    engine: Engine,
+    parameters: Sequence[float],
+    *,
+    replay_with: Sequence[float],
+    next_day_at: int,
+) -> int:
+    """Store the FSRS parameters setting (``parameters``; empty for the defaults) and replay
+    every card's memory with ``replay_with``, in one transaction. Returns the cards replayed."""
+    with _connection(engine, write=True) as db:
+        db.execute(
+            "INSERT INTO setting (key, value) VALUES ('fsrs_parameters', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (json.dumps(list(parameters)),),
+        )
+        return recompute_memory(db, parameters=replay_with, next_day_at=next_day_at)
+
+
+def count_review_cards(
+    engine: Engine,
+    *,
+    deck_ids: Sequence[str] | None,
+    critical: bool | None,
+    critical_retention: float,
+) -> int:
+    with _connection(engine, write=False) as db:
+        return len(
+            review_cards(
+                db, deck_ids=deck_ids, critical=critical, critical_retention=critical_retention
+            )
+        )
+
+
+def reschedule_review_cards(
+    engine: Engine,
+    *,
+    deck_ids: Sequence[str] | None,
+    critical: bool | None,
+    critical_retention: float,
+    parameters: Sequence[float],
+    due_of: Callable[[int, int], int],
+    now_ms: int,
+    fuzz: bool = True,
+) -> int:
+    """:func:`reschedule` the :func:`review_cards` of ``deck_ids``, in one transaction."""
+    with _connection(engine, write=True) as db:
+        cards = review_cards(
+            db, deck_ids=deck_ids, critical=critical, critical_retention=critical_retention
+        )
+        return reschedule(db, cards, parameters=parameters, due_of=due_of, now_ms=now_ms, fuzz=fuzz)
