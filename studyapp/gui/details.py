@@ -43,6 +43,17 @@ class CardDetailsDialog(QDialog):
         # The details show the current state, so read it fresh rather than the shown copy.
         current = session.card_view(card.card_id)
         lines = describe_memory(current.state, session.retrievability(current))
+        if current.critical:
+            lines.insert(
+                0,
+                "Safety-critical card: scheduled at "
+                f"{current.desired_retention:.0%} desired retention (Settings).",
+            )
+        else:
+            lines.append(
+                f"Scheduled at {current.desired_retention:.0%} desired retention (its deck's "
+                "preset, Tools → Deck options)."
+            )
         if current.retired_reason:
             lines.insert(0, f"Retired from the course: {current.retired_reason}")
         self.memory = plain_label("\n".join(lines))  # may quote a retirement reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,13 +24,15 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
-from studyapp.core.errors import StorageError, StoreCorrupt, StoreLocked
+from studyapp.core.errors import KnownError, StorageError, StoreCorrupt, StoreLocked
 from studyapp.core.outfile import OutputFileError, write_output
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.browser import BrowserWindow
+from studyapp.gui.deck_options import DeckOptionsDialog
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.folders_dialog import DeckFoldersDialog
+from studyapp.gui.optimize_dialog import OptimizeDialog
 from studyapp.gui.overview import OverviewScreen
 from studyapp.gui.problems import ProblemsDialog
 from studyapp.gui.review import ReviewScreen
@@ -45,6 +47,7 @@ from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
 from studyapp.services.browse import CardBrowser
+from studyapp.services.fsrs import OptimizeResult
 from studyapp.services.library import Library, Overview, Problem, ScopeChoice
 from studyapp.services.safety import BackupInfo, storage_failure
 from studyapp.services.settings import Settings
@@ -77,6 +80,7 @@ the session)</td></tr>
 <b>Ctrl+Shift+J</b> bury, <b>Ctrl+1</b>..<b>4</b> flag, <b>Ctrl+Alt+N</b> forget,
 <b>Ctrl+Shift+D</b> set due date, <b>Ctrl+Z</b> undo, <b>Esc</b> close</td></tr>
 <tr><td><b>T</b> / <b>Ctrl+T</b></td><td>statistics and readiness (Esc goes back)</td></tr>
+<tr><td><b>O</b></td><td>deck options of the selected deck (deck list)</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>F5</b></td><td>sync decks</td></tr>
 </table>"""
@@ -137,6 +141,7 @@ class MainWindow(QMainWindow):
         self.summary.back_requested.connect(lambda: self.show_overview())
         self.overview.statistics_requested.connect(self.show_statistics)
         self.overview.browse_requested.connect(self.open_browser)
+        self.overview.options_requested.connect(self.open_deck_options)
         self.review.storage_failed.connect(self._on_storage_failed)
 
         self._busy = QProgressBar()
@@ -149,6 +154,9 @@ class MainWindow(QMainWindow):
         self._task: BackgroundTask | None = None
         self.browser: BrowserWindow | None = None
         self._overview_stale = False
+        self._optimizer: BackgroundTask | None = None
+        self.optimize_dialog: OptimizeDialog | None = None
+        """The last Optimize result shown (for tests and tools)."""
         self.blocked: dict[str, list[Problem]] = {}
         """The added folders the last deck update held back, with their problems."""
         self.problems_dialog: ProblemsDialog | None = None
@@ -215,6 +223,8 @@ class MainWindow(QMainWindow):
         tools = bar.addMenu("&Tools")
         self._action(tools, "Browse cards", lambda: self.open_browser(), "Ctrl+B")
         self._action(tools, "Statistics", self.show_statistics, "Ctrl+T")
+        self._action(tools, "Deck options…", self.open_deck_options)
+        self._action(tools, "Optimize…", self.optimize)
         self._action(tools, "Settings…", self.open_settings, "Ctrl+,")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self._show_shortcuts, "F1")
@@ -458,13 +468,27 @@ class MainWindow(QMainWindow):
     # -- settings --------------------------------------------------------------------------
     @Slot()
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.library.settings, self)
+        dialog = self.settings_dialog()
         if dialog.exec() and (settings := dialog.result_settings()) is not None:
             self.apply_settings(settings)
 
+    def settings_dialog(self) -> SettingsDialog:
+        """Tools > Settings…: Optimize… in it runs the optimizer and shows the result."""
+        dialog = SettingsDialog(self.library.settings, self)
+        dialog.optimize_requested.connect(lambda: self.optimize(dialog))
+        dialog.deck_options_requested.connect(lambda: self.open_deck_options(""))
+        return dialog
+
     def apply_settings(self, settings: Settings) -> None:
-        """Save and apply at once: theme, font size, and a fresh scheduler for the session."""
-        self.library.update_settings(settings)
+        """Save and apply at once: theme, font size, and a fresh scheduler for the session.
+        New FSRS parameters or a new retention for safety-critical cards: the review cards
+        concerned may be rescheduled to them, if the trainee says so."""
+        before = self.library.settings
+        try:
+            self.library.update_settings(settings)
+        except KnownError as exc:
+            QMessageBox.warning(self, "Settings not saved", str(exc))
+            return
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         s = self.library.settings
@@ -474,11 +498,107 @@ class MainWindow(QMainWindow):
         if self._statistics is not None:
             self._statistics.set_colors(self.colors)
         self.review.set_font_size(s.font_size)
+        if s.fsrs_parameters != before.fsrs_parameters:
+            self.offer_reschedule("the new FSRS parameters")
+        elif s.critical_retention != before.critical_retention:
+            self.offer_reschedule(
+                f"the new retention of safety-critical cards ({s.critical_retention:.2f})",
+                critical=True,
+            )
+        self._settings_changed()
+
+    def _settings_changed(self) -> None:
         if self.review.session is not None:
-            self.review.session.apply_settings(s)
+            self.review.session.apply_settings(self.library.settings)
             self.review.refresh()
         if self.stack.currentWidget() is self.overview:
             self.show_overview()
+
+    # -- deck options, FSRS parameters (issue 12) -----------------------------------------
+    def deck_options_dialog(self, deck_id: str = "") -> DeckOptionsDialog:
+        return DeckOptionsDialog(self.library.deck_options(), deck_id or None, self)
+
+    @Slot(str)
+    def open_deck_options(self, deck_id: str = "") -> None:
+        """Tools > Deck options… (or O on the deck list): a deck's preset, its desired
+        retention and daily limits. A new retention may reschedule the decks' review cards,
+        if the trainee says so."""
+        dialog = self.deck_options_dialog(deck_id or self.overview.selected_deck())
+        if not dialog.exec():
+            return
+        try:
+            saved = self.library.save_deck_options(dialog.options)
+        except KnownError as exc:
+            QMessageBox.warning(self, "Deck options not saved", str(exc))
+            return
+        if saved.retention_changed:
+            self.offer_reschedule(
+                "their decks' new desired retention",
+                deck_ids=saved.retention_changed,
+                critical=False,
+            )
+        self._settings_changed()
+
+    def offer_reschedule(
+        self,
+        why: str,
+        *,
+        deck_ids: Sequence[str] | None = None,
+        critical: bool | None = None,
+    ) -> int:
+        """Ask whether to move the due dates of the review cards concerned to ``why`` (Anki's
+        "reschedule cards on change"); move them if so. Returns how many moved."""
+        waiting = self.library.reviews_to_reschedule(deck_ids=deck_ids, critical=critical)
+        if not waiting:
+            return 0
+        answer = QMessageBox.question(
+            self,
+            "Reschedule review cards?",
+            f"Move the due dates of {waiting:,} review card{'s' if waiting != 1 else ''} to "
+            f"{why}?\n\nOtherwise each keeps its due date until its next review.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return 0
+        moved = self.library.reschedule_reviews(deck_ids=deck_ids, critical=critical)
+        self._status.setText(f"Rescheduled {moved:,} review cards")
+        return moved
+
+    @Slot()
+    def optimize(self, settings_dialog: SettingsDialog | None = None) -> None:
+        """Tools > Optimize… (or Optimize… in Settings): fit the FSRS parameters to the
+        trainee's reviews off the GUI thread, then show the result."""
+        if self._optimizer is not None and self._optimizer.is_running():
+            return
+        self._status.setText("Optimizing the FSRS parameters to your reviews…")
+        self._busy.setVisible(True)
+        self._optimizer = BackgroundTask(self.library.optimize, self)
+        self._optimizer.finished.connect(lambda result: self._on_optimized(result, settings_dialog))
+        self._optimizer.failed.connect(self._on_optimize_failed)
+        self._optimizer.start()
+
+    def _on_optimized(
+        self, result: OptimizeResult, settings_dialog: SettingsDialog | None = None
+    ) -> None:
+        self._busy.setVisible(False)
+        self._status.setText("")
+        waiting = self.library.reviews_to_reschedule() if result.saved else 0
+        dialog = OptimizeDialog(result, waiting, self)
+        self.optimize_dialog = dialog
+        dialog.exec()
+        if dialog.reschedule_wanted():
+            moved = self.library.reschedule_reviews()
+            self._status.setText(f"Rescheduled {moved:,} review cards to the new parameters")
+        if settings_dialog is not None:
+            settings_dialog.show_parameters(self.library.settings.fsrs_parameters)
+        self._settings_changed()
+
+    @Slot(str)
+    def _on_optimize_failed(self, message: str) -> None:
+        self._busy.setVisible(False)
+        self._status.setText("Optimize failed")
+        QMessageBox.critical(self, "Optimize failed", message)
 
     # -- syncing ---------------------------------------------------------------------------
     def add_deck_folder(self) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
@@ -46,7 +48,7 @@ from PySide6.QtWidgets import (
 
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
-from studyapp.services.library import CardCounts, Overview, ScopeChoice
+from studyapp.services.library import CardCounts, Overview, ScopeChoice, ScopeKind
 from studyapp.services.text import describe_next_due
 
 __all__ = ["OverviewModel", "OverviewScreen", "StudyButtonDelegate"]
@@ -340,11 +342,14 @@ class OverviewScreen(QWidget):
     Signals:
         study_requested(ScopeChoice): everything, a family or a deck.
         statistics_requested(): T, the statistics screen.
+        options_requested(str): O, Deck options… or a row's menu: the options of a deck
+            (its id; '' when no deck is selected).
     """
 
     study_requested = Signal(object)
     statistics_requested = Signal()
     browse_requested = Signal()
+    options_requested = Signal(str)
 
     def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -369,6 +374,12 @@ class OverviewScreen(QWidget):
         self._study_all.setToolTip("Study every deck (S)")
         self._study_all.clicked.connect(lambda: self.study_requested.emit(ScopeChoice.everything()))
         top.addWidget(self._study_all, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._options = QPushButton("Deck options…")
+        self._options.setToolTip(
+            "Desired retention and daily limits of the selected deck and its preset (O)"
+        )
+        self._options.clicked.connect(self.request_options)
+        top.addWidget(self._options, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(top)
 
         self.model = OverviewModel(colors, self)
@@ -389,7 +400,9 @@ class OverviewScreen(QWidget):
         for column in (*_COUNT_COLUMNS, STUDY_COLUMN):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
         self._tree.activated.connect(self._on_activated)
-        self._tree.setToolTip("Enter studies the selected deck or family")
+        self._tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._tree.customContextMenuRequested.connect(self._row_menu)
+        self._tree.setToolTip("Enter studies the selected deck or family; O its options")
         layout.addWidget(self._tree, 1)
 
         self._empty = QLabel()
@@ -467,10 +480,32 @@ class OverviewScreen(QWidget):
         self._empty.setVisible(overview.is_empty or total == 0)
         self._footer.setText(
             f"{overview.reviews_total} reviews so far · Space or Enter studies the selection, "
-            "S studies everything, T shows statistics"
+            "S studies everything, O deck options, T statistics"
         )
 
     # -- input -----------------------------------------------------------------------------
+    def selected_deck(self) -> str:
+        """The id of the selected deck, or '' (a family, or nothing, is selected)."""
+        choice = self.model.choice(self._tree.currentIndex())
+        return choice.id if choice is not None and choice.kind is ScopeKind.DECK else ""
+
+    @Slot()
+    def request_options(self) -> None:
+        self.options_requested.emit(self.selected_deck())
+
+    @Slot(QPoint)
+    def _row_menu(self, where: QPoint) -> None:
+        index = self._tree.indexAt(where)
+        choice = self.model.choice(index)
+        if choice is None:
+            return
+        self._tree.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction("Study", lambda: self.study_requested.emit(choice))
+        if choice.kind is ScopeKind.DECK:
+            menu.addAction("Deck options…", self.request_options)
+        menu.exec(self._tree.viewport().mapToGlobal(where))
+
     @Slot(QModelIndex)
     def _on_activated(self, index: QModelIndex) -> None:
         choice = self.model.choice(index)
@@ -486,6 +521,9 @@ class OverviewScreen(QWidget):
             return
         if event.key() == Qt.Key.Key_B:
             self.browse_requested.emit()
+            return
+        if event.key() == Qt.Key.Key_O:
+            self.request_options()
             return
         if event.key() == Qt.Key.Key_Space:
             index = self._tree.currentIndex()

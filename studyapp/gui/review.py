@@ -78,6 +78,10 @@ class ReviewScreen(QWidget):
         self._scope = plain_label()  # a deck's title: the author's text
         self._scope.setObjectName("muted")
         top.addWidget(self._scope, 1)
+        self.critical_label = QLabel("Safety-critical")
+        self.critical_label.setObjectName("critical")
+        self.critical_label.setVisible(False)
+        top.addWidget(self.critical_label)
         self.flag_label = QLabel()
         self.flag_label.setToolTip("Ctrl+1..4 flag the card; the same again takes it off")
         top.addWidget(self.flag_label)
@@ -305,6 +309,13 @@ class ReviewScreen(QWidget):
                 f"color: {flag_color(self._colors, card.flag)}; font-weight: 600;"
             )
         self.flag_label.setVisible(bool(card.flag))
+        self.critical_label.setVisible(card.critical)
+        if card.critical:
+            self.critical_label.setToolTip(
+                "A safety-critical fact (a contraindication, an interaction, a screening "
+                f"rule): kept at {card.desired_retention:.0%} desired retention, so it comes "
+                "back sooner than other cards"
+            )
         notice = review.notice
         self.notice.setVisible(notice is not None)
         if notice is not None:

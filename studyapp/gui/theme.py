@@ -127,6 +127,9 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
         QProgressBar {{ border: none; background: {c.border}; border-radius: 3px;
                         max-height: 6px; }}
         QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}
+        QLabel#error {{ color: {c.again}; }}
+        QLabel#critical {{ color: {c.again}; font-weight: 600; padding: 2px 10px;
+                           border: 1px solid {c.again}; border-radius: 10px; }}
         QLabel#banner {{ background: {c.surface}; color: {c.text}; padding: 8px 12px;
                          border: 1px solid {c.again}; border-left: 5px solid {c.again};
                          border-radius: 6px; }}

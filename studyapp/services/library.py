@@ -20,6 +20,12 @@ from studyapp.core.studyday import study_day, utc_now
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import real_path
 from studyapp.services import fsrs, paths
+from studyapp.services.deck_options import (
+    DeckOptions,
+    SavedOptions,
+    load_deck_options,
+    save_deck_options,
+)
 from studyapp.services.families import family_order, family_title
 from studyapp.services.fsrs import OptimizeResult
 from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damaged_error
@@ -209,6 +215,22 @@ class Library:
         self._settings = settings.with_changes(fsrs_parameters=previous.fsrs_parameters)
         if settings.fsrs_parameters != previous.fsrs_parameters:
             self.set_parameters(settings.fsrs_parameters)
+
+    # -- deck options (issue 12) ----------------------------------------------------------
+    def deck_options(self) -> DeckOptions:
+        """Every preset and the one each deck uses, to edit and then :meth:`save_deck_options`."""
+        return load_deck_options(self.engine)
+
+    def save_deck_options(self, options: DeckOptions) -> SavedOptions:
+        """Save the edited options in one transaction; sessions started after use them.
+
+        Raises:
+            DeckOptionsError: an invalid preset; nothing is saved.
+        """
+        self._writable()
+        saved = save_deck_options(self.engine, options)
+        self._settings = None  # the Default preset's retention is a setting's mirror
+        return saved
 
     # -- FSRS parameters and rescheduling (issue 12) ------------------------------------------
     def optimize(self, *, now: datetime | None = None) -> OptimizeResult:

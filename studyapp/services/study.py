@@ -770,7 +770,7 @@ def describe_memory(state: MemoryState, retrievability: float | None) -> list[st
     if state.difficulty is not None:
         lines.append(f"Difficulty {state.difficulty:.1f} of 10: how hard this card is for you.")
     if retrievability is not None:
-        lines.append(f"Retrievability {retrievability:.0%}: the chance you would recall it now.")
+        lines.append(f"Retrievability {retrievability:.0%}: the chance you would recall it today.")
     if state.due is not None:
         lines.append(f"Next due {state.due.astimezone().strftime('%Y-%m-%d %H:%M')}.")
     times = {1: "once", 2: "twice"}

@@ -143,12 +143,14 @@ def test_settings_dialog_edits_and_validates(qtbot: Any, synced: Library) -> Non
 
     dialog = SettingsDialog(synced.settings)
     qtbot.addWidget(dialog)
-    dialog.retention.setValue(0.85)
+    dialog.critical_retention.setValue(0.97)
     dialog.learning_steps.setText("1, 5, 20")
+    dialog.rollover_hour.setValue(6)
     dialog._try_accept()
     result = dialog.result_settings()
-    assert result is not None and result.desired_retention == 0.85
-    assert result.learning_steps == (1.0, 5.0, 20.0)
+    assert result is not None and result.critical_retention == 0.97
+    assert result.learning_steps == (1.0, 5.0, 20.0) and result.rollover_hour == 6
+    assert result.fsrs_parameters == ()  # the defaults shown, unchanged
     bad = SettingsDialog(synced.settings)
     qtbot.addWidget(bad)
     bad.learning_steps.setText("soon")

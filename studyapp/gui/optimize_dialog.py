@@ -1,0 +1,92 @@
+"""What Optimize found: the fit before and after, as Anki reports it, and whether to move the
+review cards' due dates to the new parameters (asked, never done silently)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studyapp.services.fsrs import OptimizeResult
+
+__all__ = ["OptimizeDialog"]
+
+
+class OptimizeDialog(QDialog):
+    """Shows an :class:`OptimizeResult`; :meth:`reschedule_wanted` says whether the trainee
+    asked to move ``waiting`` review cards to the new parameters."""
+
+    def __init__(
+        self, result: OptimizeResult, waiting: int = 0, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Optimize FSRS parameters")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        fit = result.fit
+        self.headline = QLabel()
+        self.headline.setObjectName("headline")
+        self.headline.setWordWrap(True)
+        layout.addWidget(self.headline)
+        self.reschedule = QCheckBox()
+        self.reschedule.setVisible(False)
+        self._asks = False
+        if fit is None:
+            self.headline.setText("Not enough review history yet")
+            detail = QLabel(result.summary()[0])
+            detail.setWordWrap(True)
+            layout.addWidget(detail)
+        else:
+            self.headline.setText(
+                "Your new parameters fit your reviews better and are now in use."
+                if result.saved
+                else "The parameters in use fit your reviews as well as any: kept them."
+            )
+            grid = QGridLayout()
+            grid.setHorizontalSpacing(28)
+            grid.setVerticalSpacing(6)
+            for column, text in enumerate(("", "Before", "After"), start=0):
+                header = QLabel(text)
+                header.setObjectName("muted")
+                grid.addWidget(header, 0, column, Qt.AlignmentFlag.AlignRight)
+            rows = (
+                ("Log loss", f"{fit.log_loss_before:.4f}", f"{fit.log_loss_after:.4f}"),
+                ("RMSE (bins)", f"{fit.rmse_before:.2%}", f"{fit.rmse_after:.2%}"),
+            )
+            self.values: dict[str, tuple[str, str]] = {}
+            for row, (name, before, after) in enumerate(rows, start=1):
+                grid.addWidget(QLabel(name), row, 0)
+                grid.addWidget(QLabel(before), row, 1, Qt.AlignmentFlag.AlignRight)
+                grid.addWidget(QLabel(after), row, 2, Qt.AlignmentFlag.AlignRight)
+                self.values[name] = (before, after)
+            grid.setColumnStretch(3, 1)
+            layout.addLayout(grid)
+            note = QLabel(
+                "Smaller numbers mean a better fit to your review history. "
+                f"Fitted to {result.reviews:,} answers ({result.items:,} of them predicted)."
+            )
+            note.setObjectName("muted")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+            if result.saved and waiting:
+                self.reschedule.setText(
+                    f"Also move the due dates of {waiting:,} review cards to the new "
+                    "parameters (otherwise each keeps its date until its next review)"
+                )
+                self.reschedule.setVisible(True)
+                self._asks = True
+                layout.addWidget(self.reschedule)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.accept)
+        layout.addWidget(buttons)
+
+    def reschedule_wanted(self) -> bool:
+        return self._asks and self.reschedule.isChecked()

@@ -1,0 +1,174 @@
+"""Deck options, Optimize, the FSRS settings and the safety-critical mark, driven by keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from studyapp.services.library import Library
+from tests.conftest import Clock
+
+CRITICAL_DECK = """format_version: 1
+deck:
+  id: risks
+  title: Risks
+  family: safety
+cards:
+  - id: maoi
+    front: Which antidepressants must never be combined with MDMA?
+    back: MAOIs (risk of serotonin syndrome).
+    source: zhou2024
+    critical: true
+"""
+
+
+def type_into(qtbot: Any, spin: Any, text: str) -> None:
+    """Replace a spin box's value by typing, as a trainee does."""
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Tab)
+
+
+def test_o_opens_the_selected_decks_options_and_saves_a_new_preset(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.gui.deck_options import DeckOptionsDialog
+
+    shown: list[DeckOptionsDialog] = []
+
+    def edit(dialog: DeckOptionsDialog) -> int:
+        shown.append(dialog)
+        assert dialog.current_deck() == "sample-mechanisms"
+        dialog.add_preset("Exam prep")
+        type_into(qtbot, dialog.retention, "0.95")
+        type_into(qtbot, dialog.new_per_day, "3")
+        dialog._try_accept()
+        return int(dialog.result())
+
+    monkeypatch.setattr(DeckOptionsDialog, "exec", edit)
+    asked: list[str] = []
+
+    def no(*args: Any, **kwargs: Any) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", no)
+    overview = window.overview
+    tree = overview.tree
+    tree.setCurrentIndex(overview.model.index(0, 0, overview.model.index(0, 0)))
+    qtbot.keyClick(overview, Qt.Key.Key_O)
+    assert shown and shown[0].result() == QDialog.DialogCode.Accepted
+    options = window.library.deck_options()
+    preset = options.preset_of("sample-mechanisms")
+    assert (preset.name, preset.desired_retention, preset.new_per_day) == ("Exam prep", 0.95, 3)
+    assert options.preset_of("sample-terms").name == "Default"
+    assert asked == []  # no review cards yet: nothing to reschedule, nothing asked
+    # The deck list now counts that deck's new cards within its own limit.
+    model = overview.model
+    mechanisms = model.index(0, 0, model.index(0, 0))
+    assert model.index(mechanisms.row(), 1, mechanisms.parent()).data() == "3"
+
+
+def test_deck_options_refuse_a_duplicate_name_and_keep_the_dialog(qtbot: Any, window: Any) -> None:
+    dialog = window.deck_options_dialog("sample-terms")
+    qtbot.addWidget(dialog)
+    dialog.add_preset("default")
+    dialog._try_accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert "Two presets are named" in dialog.error.text()
+    assert [p.name for p in window.library.deck_options().ordered()] == ["Default"]
+
+
+def test_settings_refuse_malformed_parameters(qtbot: Any, synced: Library) -> None:
+    from studyapp.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(synced.settings)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(1)
+    dialog.parameters.setFocus()
+    dialog.parameters.selectAll()
+    qtbot.keyClicks(dialog.parameters, "0.2, 1.3, oops")
+    assert "Not usable" in dialog.parameters_state.text()
+    dialog._try_accept()
+    assert dialog.result_settings() is None
+    assert "'oops' is not a number" in dialog.error.text()
+    dialog.reset_parameters()
+    assert dialog.parameters_state.text() == "The published defaults."
+    dialog._try_accept()
+    result = dialog.result_settings()
+    assert result is not None and result.fsrs_parameters == ()
+
+
+def test_optimize_on_a_new_store_says_how_many_more_reviews_are_needed(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.gui.optimize_dialog import OptimizeDialog
+
+    monkeypatch.setattr(OptimizeDialog, "exec", lambda self: 1)
+    window.optimize()
+    qtbot.waitUntil(lambda: window.optimize_dialog is not None, timeout=10_000)
+    dialog = window.optimize_dialog
+    assert dialog.headline.text() == "Not enough review history yet"
+    assert not dialog.reschedule_wanted()
+    assert window.library.settings.fsrs_parameters == ()
+
+
+def test_optimize_on_a_real_history_shows_the_fit_and_asks_to_reschedule(
+    qtbot: Any, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.history import bundled_history
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.gui.optimize_dialog import OptimizeDialog
+
+    bundled_history(tmp_path / "data", days=200)
+    library = Library(tmp_path / "data")
+    window = MainWindow(library)
+    qtbot.addWidget(window)
+
+    def accept_with_reschedule(dialog: OptimizeDialog) -> int:
+        if dialog.reschedule.isEnabled():
+            dialog.reschedule.setChecked(True)
+        return 1
+
+    monkeypatch.setattr(OptimizeDialog, "exec", accept_with_reschedule)
+    window.optimize()
+    qtbot.waitUntil(lambda: window.optimize_dialog is not None, timeout=30_000)
+    dialog = window.optimize_dialog
+    assert set(dialog.values) == {"Log loss", "RMSE (bins)"}
+    before, after = (float(v) for v in dialog.values["Log loss"])
+    saved = after < before
+    assert ("now in use" in dialog.headline.text()) == saved
+    assert dialog.reschedule_wanted() == saved
+    if saved:
+        assert window.library.settings.fsrs_parameters != ()
+        assert "Rescheduled" in window._status.text()
+    window.close()
+    library.close()
+
+
+def test_a_critical_card_is_marked_in_review_and_details(
+    qtbot: Any, library: Library, tmp_path: Path, clock: Clock
+) -> None:
+    from studyapp.gui.details import CardDetailsDialog
+    from studyapp.gui.mainwindow import MainWindow
+
+    folder = tmp_path / "risks"
+    folder.mkdir()
+    (folder / "risks.yaml").write_text(CRITICAL_DECK)
+    assert library.sync([folder]).ok
+    window = MainWindow(library, clock=clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    assert review.card is not None and review.card.critical
+    assert review.critical_label.isVisible()
+    assert "95%" in review.critical_label.toolTip()
+    dialog = CardDetailsDialog(review.session, review.card)
+    qtbot.addWidget(dialog)
+    assert "Safety-critical card: scheduled at 95% desired retention" in dialog.memory.text()
