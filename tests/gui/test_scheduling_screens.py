@@ -139,6 +139,7 @@ def test_optimize_on_a_real_history_shows_the_fit_and_asks_to_reschedule(
     window.optimize()
     qtbot.waitUntil(lambda: window.optimize_dialog is not None, timeout=30_000)
     dialog = window.optimize_dialog
+    assert dialog is not None
     assert set(dialog.values) == {"Log loss", "RMSE (bins)"}
     before, after = (float(v) for v in dialog.values["Log loss"])
     saved = after < before
@@ -169,6 +170,7 @@ def test_a_critical_card_is_marked_in_review_and_details(
     assert review.card is not None and review.card.critical
     assert review.critical_label.isVisible()
     assert "95%" in review.critical_label.toolTip()
+    assert review.session is not None
     dialog = CardDetailsDialog(review.session, review.card)
     qtbot.addWidget(dialog)
     assert "Safety-critical card: scheduled at 95% desired retention" in dialog.memory.text()
