@@ -23,6 +23,7 @@ from studyapp.core.printable import printable
 from studyapp.gui import xcbcheck
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.mainwindow import MainWindow
+from studyapp.gui.optimize_dialog import OptimizeDialog
 from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog, show_storage_error
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.services import paths
@@ -223,6 +224,20 @@ _STATISTICS_TABS = {
 }
 
 
+_ON_A_COPY = (
+    "summary",
+    "details",
+    "backups",
+    "damaged",
+    "full-disk",
+    "image",
+    "browser",
+    "optimize",
+    "critical",
+)
+"""Screens drawn from a scratch copy of the store: they answer cards or change it."""
+
+
 def render_screen(
     library: Library, screen: str, out: Path, size: tuple[int, int], scratch: Path
 ) -> int:
@@ -242,7 +257,7 @@ def render_screen(
     if screen == "problems" and not plan.blocked:
         print("studyapp: error: no deck folder has problems to show", file=sys.stderr)
         return 1
-    if screen in ("summary", "details", "browser", "backups", "damaged", "full-disk", "image"):
+    if screen in _ON_A_COPY:
         settings = library.settings  # with --theme's override, which the copy would lose
         library = library.clone(scratch / "copy")
         library.override_settings(settings)
@@ -284,10 +299,23 @@ def render_screen(
                 break
             window.review.bury()
         window.review.reveal()
+    if screen == "critical":
+        _show_critical_card(window)
     if screen == "settings":
         dialog = SettingsDialog(library.settings, window)
         dialog.show()
         _grab(dialog, out)
+    elif screen == "deck-options":
+        options = window.deck_options_dialog(_first_safety_deck(library))
+        options.show()
+        _grab_over(window, options, out)
+    elif screen == "optimize":
+        # Fitted for real, on the scratch copy: the store's own history decides the result.
+        result = library.optimize()
+        waiting = library.reviews_to_reschedule() if result.saved else 0
+        fitted = OptimizeDialog(result, waiting, window)
+        fitted.show()
+        _grab_over(window, fitted, out)
     elif screen == "details":
         session = window.review.session
         assert session is not None
@@ -323,6 +351,29 @@ def _wait_until(done: Callable[[], bool], seconds: float = 60) -> None:
     while not done() and time.monotonic() < deadline:
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
     QApplication.processEvents()
+
+
+def _first_safety_deck(library: Library) -> str:
+    """The deck the deck-options screenshot shows: the first one with safety in its id."""
+    decks = library.deck_options().decks
+    chosen = next((d for d in decks if "safety" in d.deck_id), decks[0] if decks else None)
+    return "" if chosen is None else chosen.deck_id
+
+
+def _show_critical_card(window: MainWindow) -> None:
+    """Study the decks that hold safety-critical cards until one is shown, its answer
+    revealed (on the scratch copy: the cards answered on the way are the copy's)."""
+    decks = [d.deck_id for d in window.library.deck_options().decks if "safety" in d.deck_id]
+    choice = ScopeChoice.deck(decks[0]) if decks else ScopeChoice.everything()
+    window._on_study_requested(choice)
+    review = window.review
+    for _ in range(200):
+        card = review.card
+        if card is None or card.critical:
+            break
+        review.reveal()
+        review.grade(Rating.EASY)
+    review.reveal()
 
 
 def _grab_over(window: QWidget, dialog: QWidget, path: Path) -> None:

@@ -43,6 +43,9 @@ SCREENS = (
     "full-disk",
     "image",
     "browser",
+    "deck-options",
+    "optimize",
+    "critical",
 )
 
 

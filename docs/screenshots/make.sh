@@ -17,6 +17,16 @@ python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
   --screenshot "$out/overview-800x600-dark.png" --screen overview
 python -m studyapp --data-dir "$data" --theme light --size 800x600 \
   --screenshot "$out/review-800x600.png" --screen answer
+# Deck options (a deck's preset: retention and daily limits), and a safety-critical card in
+# review with its answer shown (issue 12).
+python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
+  --screenshot "$out/deck-options.png" --screen deck-options 2>/dev/null
+python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
+  --screenshot "$out/deck-options-800x600-dark.png" --screen deck-options 2>/dev/null
+python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
+  --screenshot "$out/critical.png" --screen critical 2>/dev/null
+python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
+  --screenshot "$out/critical-800x600-dark.png" --screen critical 2>/dev/null
 # The safety net, each made for real on a scratch copy of the store: File > Backups…, a store
 # with 512 bytes overwritten, an answer refused by a full disk (SQLite's max_page_count).
 python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
@@ -79,6 +89,16 @@ pdftoppm -png -r 60 "$history/report.pdf" "$history/report"  # poppler-utils
 for page in 1 2; do
   [ -f "$history/report-$page.png" ] && cp "$history/report-$page.png" "$out/report-$page.png"
 done
+# Optimize, fitted for real to that history (on a scratch copy of the store). The history
+# was made by FSRS's default parameters, which then fit it best; so that the screen shows
+# the usual case of a trainee whose memory differs from them, the store first uses other
+# parameters (a steeper forgetting curve), which the fit then improves on.
+params=$(python -c "import fsrs_rs_python as f; p = list(f.DEFAULT_PARAMETERS); p[20] = 0.5; print(', '.join(f'{v:.4f}' for v in p))")
+python -m studyapp --data-dir "$history/data" optimize --parameters "$params" >/dev/null
+python -m studyapp --data-dir "$history/data" --theme light --size 1000x700 \
+  --screenshot "$out/optimize.png" --screen optimize 2>/dev/null
+python -m studyapp --data-dir "$history/data" --theme dark --size 800x600 \
+  --screenshot "$out/optimize-800x600-dark.png" --screen optimize 2>/dev/null
 rm -rf "$history"
 # The authors' preview after a broken save: the last good cards stay, the problems are listed.
 decks=$(mktemp -d)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLayout,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -32,9 +33,10 @@ from studyapp.services.deck_options import (
 __all__ = ["DeckOptionsDialog"]
 
 RETENTION_HELP = (
-    "The chance of remembering a card that FSRS aims for at each review. Higher means you "
-    "remember more, at the cost of more reviews a day; 0.90 is a good balance. "
-    "Safety-critical cards use their own, higher retention (Settings)."
+    "Desired retention is the chance of recalling a card that FSRS aims for at each review: "
+    "higher means you remember more, at the cost of more reviews a day; 0.90 is a good "
+    "balance. Safety-critical cards use their own, higher one (Settings). The limits count "
+    "for each deck on its own; Settings also caps all decks together."
 )
 
 
@@ -54,14 +56,20 @@ class DeckOptionsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Deck options")
-        self.setMinimumWidth(540)
+        self.setMinimumWidth(560)
         self.options = options
         self._loading = False
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
+        # Never smaller than its contents (wrapped labels included), on any screen.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
         top = QFormLayout()
         self.deck = QComboBox()
+        self.deck.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.deck.setMinimumContentsLength(24)
         for deck in options.decks:
             self.deck.addItem(deck.title, deck.deck_id)
         self.deck.setToolTip("The deck whose options you are editing")
@@ -92,10 +100,6 @@ class DeckOptionsDialog(QDialog):
         self.retention.setSingleStep(0.01)
         self.retention.setDecimals(2)
         form.addRow("Desired retention", self.retention)
-        help_label = QLabel(RETENTION_HELP)
-        help_label.setObjectName("muted")
-        help_label.setWordWrap(True)
-        form.addRow(help_label)
         self.new_per_day = QSpinBox()
         self.new_per_day.setRange(0, MAX_NEW_PER_DAY)
         self.new_per_day.setToolTip("New cards each deck of this preset introduces a day")
@@ -103,14 +107,14 @@ class DeckOptionsDialog(QDialog):
         self.reviews_per_day = QSpinBox()
         self.reviews_per_day.setRange(0, MAX_REVIEWS_PER_DAY)
         self.reviews_per_day.setToolTip("Reviews each deck of this preset gives a day")
+        for spin in (self.retention, self.new_per_day, self.reviews_per_day):
+            spin.setMaximumWidth(160)
         form.addRow("Reviews per day", self.reviews_per_day)
-        limits = QLabel(
-            "Limits count for each deck on its own; Settings also caps all decks together."
-        )
-        limits.setObjectName("muted")
-        limits.setWordWrap(True)
-        form.addRow(limits)
         layout.addWidget(group)
+        help_label = QLabel(RETENTION_HELP)
+        help_label.setObjectName("muted")
+        help_label.setWordWrap(True)
+        layout.addWidget(help_label)
 
         self.error = QLabel()
         self.error.setObjectName("error")
@@ -135,6 +139,7 @@ class DeckOptionsDialog(QDialog):
         if deck_id is not None and self.deck.findData(deck_id) >= 0:
             self.deck.setCurrentIndex(self.deck.findData(deck_id))
         self._show_deck()
+        self.resize(self.sizeHint())  # the height its wrapped help needs at that width
 
     # -- what is shown -----------------------------------------------------------------------
     def current_deck(self) -> str | None:
@@ -169,10 +174,12 @@ class DeckOptionsDialog(QDialog):
             self.retention.setValue(preset.desired_retention)
             self.new_per_day.setValue(preset.new_per_day)
             self.reviews_per_day.setValue(preset.reviews_per_day)
-            using = self.options.decks_using(preset.id)
-            names = ", ".join(d.title for d in using[:4]) + (" …" if len(using) > 4 else "")
+            others = len(self.options.decks_using(preset.id)) - 1
             self.used_by.setText(
-                f"Used by {len(using)} deck{'s' if len(using) != 1 else ''}: {names}"
+                "Used by this deck only."
+                if others <= 0
+                else f"Used by this deck and {others} other{'s' if others != 1 else ''}: "
+                "a change here changes them all."
             )
             self.delete_button.setEnabled(preset.id != 1)
             self.rename_button.setEnabled(True)

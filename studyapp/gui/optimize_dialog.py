@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGridLayout,
     QLabel,
+    QLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,8 @@ class OptimizeDialog(QDialog):
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
+        # Never smaller than its contents (wrapped labels included), on any screen.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         fit = result.fit
         self.headline = QLabel()
         self.headline.setObjectName("headline")
@@ -78,15 +81,22 @@ class OptimizeDialog(QDialog):
             layout.addWidget(note)
             if result.saved and waiting:
                 self.reschedule.setText(
-                    f"Also move the due dates of {waiting:,} review cards to the new "
-                    "parameters (otherwise each keeps its date until its next review)"
+                    f"Reschedule {waiting:,} review card{'s' if waiting != 1 else ''} now"
                 )
                 self.reschedule.setVisible(True)
                 self._asks = True
                 layout.addWidget(self.reschedule)
+                why = QLabel(
+                    "Moves their due dates to the new parameters (Anki's 'reschedule cards "
+                    "on change'). Otherwise each card keeps its date until its next review."
+                )
+                why.setObjectName("muted")
+                why.setWordWrap(True)
+                layout.addWidget(why)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)
+        self.resize(self.sizeHint())  # the height its wrapped text needs at that width
 
     def reschedule_wanted(self) -> bool:
         return self._asks and self.reschedule.isChecked()

@@ -479,8 +479,8 @@ class OverviewScreen(QWidget):
             self._empty.setText("Nothing due — " + describe_next_due(overview.next_due, now))
         self._empty.setVisible(overview.is_empty or total == 0)
         self._footer.setText(
-            f"{overview.reviews_total} reviews so far · Space or Enter studies the selection, "
-            "S studies everything, O deck options, T statistics"
+            f"{overview.reviews_total} reviews so far · Enter studies the selection · "
+            "S everything · O deck options · T statistics"
         )
 
     # -- input -----------------------------------------------------------------------------

@@ -150,6 +150,7 @@ class ReviewScreen(QWidget):
         self._hint = QLabel()
         self._hint.setObjectName("muted")
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._hint.setWordWrap(True)  # the whole list of keys, on two lines if need be
         outer.addWidget(self._hint)
 
         # A storage failure (a full disk) while answering: the card stays, and this says why.

@@ -71,7 +71,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(580)
+        self.setMinimumWidth(660)
         self._settings = settings
         self._parameters = settings.fsrs_parameters
         layout = QVBoxLayout(self)
@@ -138,9 +138,17 @@ class SettingsDialog(QDialog):
             "A card forgotten this many times after learning is marked a leech (Anki's 8)"
         )
         form.addRow("Leech after", self.leech_threshold)
-        self.leech_suspend = QCheckBox("Also suspend a card when it becomes a leech")
+        self.leech_suspend = QCheckBox("Suspend leeches too")
+        self.leech_suspend.setToolTip("Also suspend a card when it becomes a leech")
         self.leech_suspend.setChecked(settings.leech_suspend)
         form.addRow("", self.leech_suspend)
+        for spin in (
+            self.new_per_day,
+            self.reviews_per_day,
+            self.rollover_hour,
+            self.leech_threshold,
+        ):
+            spin.setMaximumWidth(160)
         return tab
 
     def _memory_tab(self, settings: Settings) -> QWidget:
@@ -152,10 +160,12 @@ class SettingsDialog(QDialog):
         self.critical_retention.setSingleStep(0.01)
         self.critical_retention.setDecimals(2)
         self.critical_retention.setValue(settings.critical_retention)
+        self.critical_retention.setMaximumWidth(160)
         form.addRow("Safety-critical cards", self.critical_retention)
         form.addRow(_muted(CRITICAL_HELP))
         self.parameters = QPlainTextEdit(format_parameters(settings.parameters))
-        self.parameters.setMaximumHeight(78)
+        lines = self.parameters.fontMetrics().lineSpacing()
+        self.parameters.setFixedHeight(lines * 5 + 14)  # all 21 numbers, in five lines
         self.parameters.setToolTip("21 numbers separated by commas")
         form.addRow("FSRS parameters", self.parameters)
         self.parameters_state = _muted()
