@@ -24,6 +24,7 @@ from studyapp.core.scheduling import (
     reschedule_interval,
     training_items,
 )
+from studyapp.store import queues
 from studyapp.store.database import raw_connection
 from studyapp.store.errors import storage_errors
 from studyapp.store.queries import write_transaction
@@ -79,7 +80,7 @@ def recompute_memory(
             histories.append(history)
     states = memory_from_histories(histories, parameters)
     db.executemany(
-        "UPDATE card SET stability = ?, difficulty = ? WHERE id = ? AND queue != 0",
+        f"UPDATE card SET stability = ?, difficulty = ? WHERE id = ? AND queue != {queues.NEW}",
         [(s, d, card_id) for card_id, (s, d) in zip(ids, states, strict=True)],
     )
     return len(ids)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from studyapp.store import queues
+
 __all__ = ["DATA_MIGRATIONS", "DataMigration", "data_migration"]
 
 DataMigration = Callable[[sqlite3.Connection], None]
@@ -93,12 +95,12 @@ def _memory_from_history(db: sqlite3.Connection) -> None:
     shift = (int(offset.total_seconds()) if offset else 0) - rollover * 3600
     db.execute(
         "UPDATE card SET interval = MAX(1, (due + :s) / 86400 - (last_review + :s) / 86400)"
-        " WHERE queue = 2 AND last_review IS NOT NULL AND interval = 0",
+        f" WHERE queue = {queues.REVIEW} AND last_review IS NOT NULL AND interval = 0",
         {"s": shift},
     )
     db.execute(
         "UPDATE card SET interval = MAX(1, CAST(ROUND(COALESCE(stability, 1)) AS INTEGER))"
-        " WHERE queue = 3 AND interval = 0"
+        f" WHERE queue = {queues.RELEARNING} AND interval = 0"
     )
     next_day_at = int(study_day(now, rollover_hour=rollover).end.timestamp())
     recompute_memory(db, parameters=parameters, next_day_at=next_day_at)

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, text
 
 from studyapp.core.model import CardId, MemoryState, Queue
+from studyapp.store import queues
 from studyapp.store.library import SOURCES_SQL, SourceRow
 
 __all__ = [
@@ -37,11 +38,8 @@ __all__ = [
     "write_transaction",
 ]
 
-# Queue values in SQL text, from the enum (never bare numbers).
-_NEW = f"{Queue.NEW:d}"
-_REVIEW = f"{Queue.REVIEW:d}"
-_LEARNING = f"{Queue.LEARNING:d}, {Queue.RELEARNING:d}"
-"""Both learning queues, for ``queue IN (...)``."""
+_NEW, _REVIEW, _LEARNING = queues.NEW, queues.REVIEW, queues.LEARNING
+"""Queue values in SQL text (see :mod:`studyapp.store.queues`)."""
 
 
 class StoredProgress(NamedTuple):

@@ -25,6 +25,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.exc import OperationalError
 
+from studyapp.store import queues
+
+_NEW, _REVIEW, _STUDIED = queues.NEW, queues.REVIEW, queues.LEARNING_OR_REVIEW
+"""Queue values in SQL text (see :mod:`studyapp.store.queues`)."""
+
 __all__ = [
     "CardCount",
     "ModuleInfo",
@@ -407,21 +412,23 @@ def due_by_day(
         "tomorrow": day_start + DAY,
     }
     select = (
-        f"SELECT (c.due - :origin + :pad) / {DAY} - {_PAD_DAYS}, c.queue != 2, count(*) "
-        "FROM card c WHERE c.retired = 0 AND c.queue IN (1, 2, 3) AND c.due < :end"
+        f"SELECT (c.due - :origin + :pad) / {DAY} - {_PAD_DAYS}, c.queue != {_REVIEW}, count(*) "
+        f"FROM card c WHERE c.retired = 0 AND c.queue IN ({_STUDIED}) AND c.due < :end"
     )
     counts: dict[tuple[int, bool], int] = {}
     for d, learn, n in conn.execute(text(f"{select} AND {where} GROUP BY 1, 2"), params):
         counts[(int(d), bool(learn))] = int(n)
     # The suspended, and the buried ones due before tomorrow (and not suspended), each by
     # its partial index: the unary + keeps SQLite off the (retired, queue, due) one.
-    steering = f"SELECT (c.due - :origin + :pad) / {DAY} - {_PAD_DAYS}, c.queue != 2, count(*) "
+    steering = (
+        f"SELECT (c.due - :origin + :pad) / {DAY} - {_PAD_DAYS}, c.queue != {_REVIEW}, count(*) "
+    )
     left_out = (
         f"{steering} FROM card c WHERE c.suspended = 1 AND +c.retired = 0 "
-        f"AND +c.queue IN (1, 2, 3) AND +c.due < :end AND {where} GROUP BY 1, 2",
+        f"AND +c.queue IN ({_STUDIED}) AND +c.due < :end AND {where} GROUP BY 1, 2",
         f"{steering} FROM card c WHERE c.buried_until > 0 AND c.buried_until > :now "
         "AND +c.suspended = 0 "
-        f"AND +c.retired = 0 AND +c.queue IN (1, 2, 3) AND +c.due < :tomorrow AND {where} "
+        f"AND +c.retired = 0 AND +c.queue IN ({_STUDIED}) AND +c.due < :tomorrow AND {where} "
         "GROUP BY 1, 2",
     )
     for sql in left_out:
@@ -453,7 +460,7 @@ def card_counts(conn: Connection, scope: Scope) -> list[DeckCounts]:
     # New cards from the covering (retired, queue, deck_id) index; the rest by their row.
     new_rows = conn.execute(
         text(
-            "SELECT c.deck_id, count(*) FROM card c WHERE c.retired = 0 AND c.queue = 0 "
+            f"SELECT c.deck_id, count(*) FROM card c WHERE c.retired = 0 AND c.queue = {_NEW} "
             f"AND c.suspended = 0 AND {where} GROUP BY c.deck_id"
         ),
         params,
@@ -465,9 +472,9 @@ def card_counts(conn: Connection, scope: Scope) -> list[DeckCounts]:
     # their partial index (an OR of the two would scan every card).
     learned_rows = conn.execute(
         text(
-            "SELECT c.deck_id, CASE WHEN c.suspended THEN 4 WHEN c.queue != 2 THEN 1 "
+            f"SELECT c.deck_id, CASE WHEN c.suspended THEN 4 WHEN c.queue != {_REVIEW} THEN 1 "
             f"WHEN {days} >= {MATURE_DAYS} THEN 3 ELSE 2 END, count(*) FROM card c "
-            f"WHERE c.retired = 0 AND c.queue IN (1, 2, 3) AND {where} GROUP BY 1, 2"
+            f"WHERE c.retired = 0 AND c.queue IN ({_STUDIED}) AND {where} GROUP BY 1, 2"
         ),
         params,
     )
@@ -475,7 +482,7 @@ def card_counts(conn: Connection, scope: Scope) -> list[DeckCounts]:
         parts.setdefault(str(deck_id), [0, 0, 0, 0, 0])[int(column)] += int(count)
     suspended_new = conn.execute(
         text(
-            "SELECT c.deck_id, count(*) FROM card c WHERE c.suspended = 1 AND +c.queue = 0 "
+            f"SELECT c.deck_id, count(*) FROM card c WHERE c.suspended = 1 AND +c.queue = {_NEW} "
             f"AND +c.retired = 0 AND {where} GROUP BY 1"
         ),
         params,
@@ -498,7 +505,7 @@ def memory_states(conn: Connection, scope: Scope) -> list[tuple[float, float, in
         _driver(conn)
         .execute(
             "SELECT c.stability, c.difficulty, c.last_review FROM card c WHERE c.retired = 0 "
-            "AND c.queue IN (1, 2, 3) AND c.stability IS NOT NULL AND c.last_review IS NOT NULL "
+            f"AND c.queue IN ({_STUDIED}) AND c.stability IS NOT NULL AND c.last_review IS NOT NULL "
             f"AND {where}",
             params,
         )
@@ -525,7 +532,7 @@ def learned_cards(
     where, params = scope.card_filter()
     yield from _driver(conn).execute(
         "SELECT c.id, c.deck_id, c.queue, c.stability, c.difficulty, c.due, c.last_review, "
-        "c.suspended FROM card c WHERE c.retired = 0 AND c.queue IN (1, 2, 3) "
+        f"c.suspended FROM card c WHERE c.retired = 0 AND c.queue IN ({_STUDIED}) "
         f"AND c.stability IS NOT NULL AND c.last_review IS NOT NULL AND {where}",
         params,
     )
@@ -537,14 +544,14 @@ def new_cards_by_deck(conn: Connection, *, first: int) -> dict[str, tuple[int, i
     cards count, but the queue never introduces them."""
     counts: dict[str, list[int]] = {}
     for deck_id, count in conn.execute(
-        text("SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = 0 GROUP BY 1")
+        text(f"SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = {_NEW} GROUP BY 1")
     ):
         counts[str(deck_id)] = [int(count), 0]
     if first > 0:
         rows = conn.execute(
             text(
                 "SELECT deck_id, count(*) FROM (SELECT deck_id FROM card WHERE retired = 0 "
-                "AND queue = 0 AND suspended = 0 ORDER BY new_order, id LIMIT :first) "
+                f"AND queue = {_NEW} AND suspended = 0 ORDER BY new_order, id LIMIT :first) "
                 "GROUP BY 1"
             ),
             {"first": first},
@@ -557,7 +564,7 @@ def new_cards_by_deck(conn: Connection, *, first: int) -> dict[str, tuple[int, i
 def new_cards_in_order(conn: Connection) -> Iterator[str]:
     """The deck of every new card the study queue will introduce, in its order."""
     cursor = _driver(conn).execute(
-        "SELECT deck_id FROM card WHERE retired = 0 AND queue = 0 AND suspended = 0 "
+        f"SELECT deck_id FROM card WHERE retired = 0 AND queue = {_NEW} AND suspended = 0 "
         "ORDER BY new_order, id"
     )
     for (deck_id,) in cursor:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, text
 
 from studyapp.core.model import Queue
+from studyapp.store import queues
 from studyapp.store.bulk import BackgroundWriter
 from studyapp.store.library import SOURCES_SQL, SourceRow
 from studyapp.store.queries import StoredProgress
@@ -382,7 +383,7 @@ _NOTE_UPDATE = (
 _CARD_PROGRESS = (
     "UPDATE card SET "
     + ", ".join(f"{c} = ?" for c in StoredProgress._fields)
-    + f" WHERE note_id = ? AND key = ? AND queue = {int(Queue.NEW)}"
+    + f" WHERE note_id = ? AND key = ? AND queue = {queues.NEW}"
 )
 
 
@@ -433,8 +434,7 @@ def write_changes(conn: Connection, changes: Changes, *, now: int) -> None:
     if changes.cards_relearned:
         _in(
             conn,
-            f"UPDATE card SET queue = {int(Queue.RELEARNING)}, step = 0, due = :now "
-            "WHERE id IN :ids",
+            f"UPDATE card SET queue = {queues.RELEARNING}, step = 0, due = :now WHERE id IN :ids",
             changes.cards_relearned,
             now=now,
         )
