@@ -32,8 +32,8 @@ from studyapp.services.undo import UndoStep
 from studyapp.store import browse as stored
 from studyapp.store import queries, steering
 from studyapp.store.database import Db, pooled_connection
-from studyapp.store.library import SourceRow
 from studyapp.store.queries import write_transaction
+from studyapp.store.rows import SourceRow
 from studyapp.store.steering import SteeringState
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ class CardBrowser:
     def set_note(self, card_id: int, text: str) -> None:
         """Save the trainee's own note on the card's note (blank deletes it)."""
         with self._db() as db:
-            note_id = queries.card_details(db, card_id).note_id
+            note_id = queries.card_details(db, card_id).note.id
         self._library.set_user_note(note_id, text)
 
     # -- actions on a selection ----------------------------------------------------------------

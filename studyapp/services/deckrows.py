@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studyapp.core.model import card_keys
-from studyapp.store.sync import STORED_AS_WRITTEN, DeckValues, MediaValues, NewCard, NoteValues
+from studyapp.store.rows import STORED_AS_WRITTEN, NoteValues
+from studyapp.store.sync import DeckValues, MediaValues, NewCard
 
 if TYPE_CHECKING:
     from studyapp.deckfile.images import ImageFile
@@ -56,7 +57,7 @@ def note_row(
 ) -> NoteValues:
     """The note row of ``card``, with a digest of everything a trainee sees or is graded on
     (a changed digest is an updated card). The deck-format fields the store keeps as written
-    (:data:`~studyapp.store.sync.STORED_AS_WRITTEN`) are copied by name; a field whose value
+    (:data:`~studyapp.store.rows.STORED_AS_WRITTEN`) are copied by name; a field whose value
     also depends on the deck (a card's ``module`` defaults to its deck's) is set here.
 
     Fields are read from the model's ``__dict__``: a card type's missing field (``text`` on

@@ -33,9 +33,9 @@ from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import queries, steering
 from studyapp.store.database import Db, Engine, raw_connection
 from studyapp.store.errors import mapped
-from studyapp.store.library import SourceRow
 from studyapp.store.presets import Preset, presets_of_decks
 from studyapp.store.queries import CardCounts, CardDetails, DueQuery, LoggedReview
+from studyapp.store.rows import SourceRow
 from studyapp.store.steering import CRAM, MANUAL, SteeringState
 
 __all__ = [
@@ -672,44 +672,46 @@ def build_card_view(
     citations in its text; a critical card is scheduled at ``critical_retention``, any other
     at its deck preset's; ``image`` is its picture (:func:`shown_image`)."""
 
+    note = row.note
+
     def citations(ids: str) -> tuple[Citation, ...]:
         return tuple(cite(sources.get(i), i) for i in ids.split())
 
     rendered = render_card(
-        kind=row.kind,
+        kind=note.kind,
         key=row.key,
-        front=row.front,
-        back=row.back,
-        text=row.text,
-        extra=row.extra,
-        correction=row.correction,
+        front=note.front,
+        back=note.back,
+        text=note.text,
+        extra=note.extra,
+        correction=note.correction,
         citations=index,
     )
     return CardView(
         card_id=CardId(row.card_id),
-        note_id=row.note_id,
+        note_id=note.id,
         key=row.key,
-        kind=row.kind,
-        deck_id=row.deck_id,
+        kind=note.kind,
+        deck_id=note.deck_id,
         deck_title=row.deck_title,
         family=row.family,
         question=rendered.question,
         answer=rendered.answer,
         extra=rendered.extra,
         correction=rendered.correction,
-        tags=tuple(row.tags.split()),
-        sources=citations(row.sources),
-        cites=citations(row.cites),
-        as_of=row.as_of,
+        tags=tuple(note.tags.split()),
+        sources=citations(note.sources),
+        cites=citations(note.cites),
+        as_of=note.as_of,
         state=row.state,
-        retired_reason=plain_text(row.retired_reason, index) if row.retired_reason else None,
+        retired_reason=plain_text(note.retired_reason, index) if note.retired_reason else None,
         user_note=row.user_note or "",
-        sensitive=bool(row.sensitive),
-        content_note=plain_text(row.content_note, index) if row.content_note else None,
-        critical=bool(row.critical),
-        desired_retention=critical_retention if row.critical else row.preset_retention,
-        module=row.module,
-        replaced_by=row.replaced_by,
+        sensitive=bool(note.sensitive),
+        content_note=plain_text(note.content_note, index) if note.content_note else None,
+        critical=bool(note.critical),
+        desired_retention=critical_retention if note.critical else row.preset_retention,
+        module=note.module,
+        replaced_by=note.replaced_by,
         retired=bool(row.retired),
         suspended=bool(row.suspended),
         buried_until=row.buried_until,
@@ -721,13 +723,14 @@ def build_card_view(
 
 def shown_image(db: Db, row: CardDetails) -> ShownImage | None:
     """The card's picture as the screens show it (None if it has none)."""
-    if row.image_hash is None or row.image_alt is None:
+    note = row.note
+    if note.image_hash is None or note.image_alt is None:
         return None
-    side = row.image_side or "answer"
-    stored = queries.media(db, row.image_hash)
+    side = note.image_side or "answer"
+    stored = queries.media(db, note.image_hash)
     if stored is None:
-        return ShownImage(row.image_alt, side, missing="the image is not in the store")
-    return ShownImage(row.image_alt, side, stored.kind, stored.width, stored.height, stored.data)
+        return ShownImage(note.image_alt, side, missing="the image is not in the store")
+    return ShownImage(note.image_alt, side, stored.kind, stored.width, stored.height, stored.data)
 
 
 def history_entries(rows: Iterable[LoggedReview]) -> list[HistoryEntry]:

@@ -51,7 +51,7 @@ from studyapp.services.deckrows import (
 from studyapp.store import queries
 from studyapp.store import sync as stored
 from studyapp.store.database import Connection, Engine, rollback_journal
-from studyapp.store.library import SourceRow
+from studyapp.store.rows import SourceRow
 from studyapp.store.sync import (
     CardMove,
     Changes,

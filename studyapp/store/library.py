@@ -13,10 +13,10 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, text
 
+from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
+
 __all__ = [
     "DeckInfo",
-    "NoteText",
-    "SourceRow",
     "active_decks",
     "add_deck_folder",
     "copy_store",
@@ -45,44 +45,6 @@ class DeckInfo(NamedTuple):
     description: str
 
 
-class NoteText(NamedTuple):
-    """The texts of a card entry (a note), as stored from its deck file."""
-
-    id: str
-    deck_id: str
-    kind: str
-    front: str
-    back: str
-    text: str
-    extra: str
-    correction: str
-    tags: str
-    """Space-separated."""
-    sources: str
-    """Space-separated source ids."""
-    cites: str
-    """Space-separated source ids of the primary studies."""
-    as_of: int | None
-
-
-class SourceRow(NamedTuple):
-    """A bibliography entry as synced into the store."""
-
-    id: str
-    kind: str
-    authors: str
-    year: int | None
-    title: str
-    venue: str | None
-    doi: str | None
-    url: str | None
-    retracted: str | None
-
-
-SOURCES_SQL = f"SELECT {', '.join(SourceRow._fields)} FROM source"
-"""Every bibliography row, in :class:`SourceRow`'s column order."""
-
-
 def active_decks(conn: Connection) -> list[DeckInfo]:
     """The active decks, by id."""
     rows = conn.execute(
@@ -109,13 +71,13 @@ def review_count(conn: Connection) -> int:
     return int(conn.execute(text("SELECT count(*) FROM review")).scalar_one())
 
 
-def notes_of_decks(conn: Connection, deck_ids: Sequence[str]) -> list[NoteText]:
+def notes_of_decks(conn: Connection, deck_ids: Sequence[str]) -> list[NoteValues]:
     """The notes of ``deck_ids`` that are not retired, by deck id, then in file order."""
     statement = text(
-        f"SELECT {', '.join(NoteText._fields)} FROM note WHERE retired = 0 "
+        f"SELECT {', '.join(NOTE_COLUMNS)} FROM note WHERE retired = 0 "
         "AND deck_id IN :decks ORDER BY deck_id, position"
     ).bindparams(bindparam("decks", expanding=True))
-    return [NoteText._make(r) for r in conn.execute(statement, {"decks": list(deck_ids)})]
+    return [NoteValues._make(r) for r in conn.execute(statement, {"decks": list(deck_ids)})]
 
 
 def sources(conn: Connection) -> dict[str, SourceRow]:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 
 from studyapp.core.model import CardId, MemoryState, Queue
 from studyapp.store import queues
-from studyapp.store.library import SOURCES_SQL, SourceRow
+from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
 __all__ = [
     "CardCounts",
@@ -500,56 +500,37 @@ def history(db: sqlite3.Connection, card_id: int) -> list[LoggedReview]:
 
 
 class CardDetails(NamedTuple):
-    """A card with its note's texts, its deck and the trainee's own note: what the review
-    screen shows (texts as stored, not yet rendered)."""
+    """A card with its note, its deck and the trainee's own note: what the review screen
+    shows (texts as stored, not yet rendered)."""
 
     card_id: int
     key: str
-    note_id: str
-    kind: str
-    front: str
-    back: str
-    text: str
-    extra: str
-    correction: str
-    tags: str
-    sources: str
-    cites: str
-    as_of: int | None
-    retired_reason: str | None
-    deck_id: str
+    note: NoteValues
     deck_title: str
     family: str
     user_note: str | None
-    sensitive: int
-    content_note: str | None
-    critical: int
-    module: int | None
-    replaced_by: str | None
     retired: int
+    """The card's own retirement (a dropped cloze deletion retires one card of a note)."""
     suspended: int
     buried_until: int
     flag: int
     leech: int
-    image_alt: str | None
-    image_side: str | None
-    image_hash: str | None
     preset_retention: float
     """The desired retention of the card's deck preset."""
     state: MemoryState
 
 
 _CARD_DETAILS = (
-    "SELECT c.id, c.key, n.id, n.kind, n.front, n.back, n.text, n.extra, n.correction, "
-    "n.tags, n.sources, n.cites, n.as_of, n.retired_reason, d.id, d.title, d.family, u.text, "
-    "n.sensitive, n.content_note, n.critical, n.module, n.replaced_by, c.retired, "
-    "c.suspended, c.buried_until, c.flag, c.leech, n.image_alt, n.image_side, n.image_hash, "
+    f"SELECT c.id, c.key, {', '.join('n.' + c for c in NOTE_COLUMNS)}, d.title, d.family, "
+    "u.text, c.retired, c.suspended, c.buried_until, c.flag, c.leech, "
     "COALESCE(p.desired_retention, p1.desired_retention, 0.9), "
     f"{', '.join('c.' + c for c in _STATE_COLUMNS)} "
     "FROM card c JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
     "LEFT JOIN preset p ON p.id = d.preset_id LEFT JOIN preset p1 ON p1.id = 1 "
     "LEFT JOIN user_note u ON u.note_id = n.id WHERE c.id = ?"
 )
+_NOTE_END = 2 + len(NOTE_COLUMNS)
+_STATE_START = len(CardDetails._fields) - 2 + len(NOTE_COLUMNS)
 
 
 def card_details(db: sqlite3.Connection, card_id: int) -> CardDetails:
@@ -561,9 +542,9 @@ def card_details(db: sqlite3.Connection, card_id: int) -> CardDetails:
     row = db.execute(_CARD_DETAILS, (card_id,)).fetchone()
     if row is None:
         raise LookupError(f"no card {card_id}")
-    width = len(CardDetails._fields) - 1
-    state = state_from_row(dict(zip(_STATE_COLUMNS, row[width:], strict=True)))
-    return CardDetails._make((*row[:width], state))
+    note = NoteValues._make(row[2:_NOTE_END])
+    state = state_from_row(dict(zip(_STATE_COLUMNS, row[_STATE_START:], strict=True)))
+    return CardDetails._make((row[0], row[1], note, *row[_NOTE_END:_STATE_START], state))
 
 
 class Media(NamedTuple):

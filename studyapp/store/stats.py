@@ -505,7 +505,8 @@ def memory_states(conn: Connection, scope: Scope) -> list[tuple[float, float, in
         _driver(conn)
         .execute(
             "SELECT c.stability, c.difficulty, c.last_review FROM card c WHERE c.retired = 0 "
-            f"AND c.queue IN ({_STUDIED}) AND c.stability IS NOT NULL AND c.last_review IS NOT NULL "
+            f"AND c.queue IN ({_STUDIED}) AND c.stability IS NOT NULL "
+            "AND c.last_review IS NOT NULL "
             f"AND {where}",
             params,
         )

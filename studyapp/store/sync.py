@@ -3,9 +3,10 @@
 :mod:`studyapp.services.sync` works out the changes (a :class:`Changes`) from the deck files
 and the rows read here, and :func:`write_changes` makes them in the caller's transaction. A
 first import into an empty store writes each file as it is read instead
-(:class:`StreamedImport`). The rows are typed: :class:`NoteValues` is the note row, the one
-list of the ``note`` columns a sync writes; every other column of a new card is left to the
-DDL's defaults (a new card: queue 0, no memory state, no reviews).
+(:class:`StreamedImport`). The rows are typed: the note row is
+:class:`~studyapp.store.rows.NoteValues`, the one list of the ``note`` columns; every other
+column of a new card is left to the DDL's defaults (a new card: queue 0, no memory state,
+no reviews).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from sqlalchemy import Connection, bindparam, text
 from studyapp.core.model import Queue
 from studyapp.store import queues
 from studyapp.store.bulk import BackgroundWriter
-from studyapp.store.library import SOURCES_SQL, SourceRow
 from studyapp.store.queries import StoredProgress
+from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
 __all__ = [
     "CardMove",
@@ -32,8 +33,6 @@ __all__ = [
     "Inheritance",
     "MediaValues",
     "NewCard",
-    "NoteValues",
-    "STORED_AS_WRITTEN",
     "StoredCard",
     "StoredDeck",
     "StoredNote",
@@ -68,54 +67,6 @@ _CHUNK = 20_000
 
 
 # -- rows ----------------------------------------------------------------------------------
-class NoteValues(NamedTuple):
-    """The note row of one card entry of a deck file: every ``note`` column, in the table's
-    order (a test checks it against :class:`studyapp.store.tables.NoteRow`).
-
-    The fields after ``line`` are deck-format fields stored as written: a card entry's
-    value of the field of the same name, or the default here when it has none
-    (:func:`studyapp.services.deckrows.note_row` copies them by name and adds them to the
-    note's digest when set). So adding a scalar card field to the store takes its column in
-    ``NoteRow`` (with a server default) and its field here, with the same default.
-    """
-
-    id: str
-    deck_id: str
-    kind: str
-    position: int
-    front: str
-    back: str
-    text: str
-    extra: str
-    correction: str
-    tags: str
-    sources: str
-    cites: str
-    as_of: int | None
-    revision: int
-    digest: str
-    retired: bool
-    retired_reason: str | None
-    replaced_by: str | None
-    line: int
-    # Deck-format fields stored as written (see above).
-    critical: bool = False
-    sensitive: bool = False
-    content_note: str | None = None
-    module: int | None = None
-    # The card's image (``image: {file, alt, side}``) and its content's digest, set by
-    # studyapp.services.deckrows.note_row (a card entry has no fields of these names).
-    image_file: str | None = None
-    image_alt: str | None = None
-    image_side: str | None = None
-    image_hash: str | None = None
-
-
-NOTE_COLUMNS = NoteValues._fields
-STORED_AS_WRITTEN = tuple(NoteValues._field_defaults.items())
-"""(name, default) of the note row's deck-format fields stored as written, in column order."""
-
-
 class MediaValues(NamedTuple):
     """An image to keep in the store (inserted once per content: its hash is its key)."""
 

@@ -12,8 +12,9 @@ from sqlalchemy import Engine, text
 
 from studyapp.store import library
 from studyapp.store.database import open_engine
-from studyapp.store.library import DeckInfo, NoteText, SourceRow
-from studyapp.store.sync import Changes, DeckValues, NewCard, NoteValues, write_changes
+from studyapp.store.library import DeckInfo
+from studyapp.store.rows import NoteValues, SourceRow
+from studyapp.store.sync import Changes, DeckValues, NewCard, write_changes
 
 
 def note(note_id: str, deck_id: str, position: int, **fields: Any) -> NoteValues:
@@ -63,9 +64,7 @@ def test_decks_notes_and_sources_as_typed_rows(engine: Engine) -> None:
         # not retired, by deck, then in file order
         assert [n.id for n in library.notes_of_decks(conn, ["d2", "d1"])] == ["a", "b", "c"]
         b = library.notes_of_decks(conn, ["d1"])[1]
-        assert b == NoteText(
-            "b", "d1", "basic", "Q b", "A", "", "", "", "t1 t2", "zhou2024", "mitchell2021", 2025
-        )
+        assert b == note("b", "d1", 1, cites="mitchell2021", as_of=2025)
         assert library.sources(conn) == {
             "zhou2024": SourceRow("zhou2024", "seed", "Zhou A", 2024, "T", "J", None, None, None)
         }

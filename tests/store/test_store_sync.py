@@ -12,15 +12,14 @@ from sqlalchemy import Engine, text
 from studyapp.core.model import Queue
 from studyapp.store import sync as stored
 from studyapp.store.database import open_engine
-from studyapp.store.library import SourceRow
 from studyapp.store.queries import StoredProgress
+from studyapp.store.rows import NoteValues, SourceRow
 from studyapp.store.sync import (
     CardMove,
     Changes,
     DeckValues,
     Inheritance,
     NewCard,
-    NoteValues,
     StreamedImport,
     write_changes,
 )
