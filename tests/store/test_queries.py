@@ -10,52 +10,23 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
 from studyapp.core.model import MemoryState, Queue
 from studyapp.store import queries
-from studyapp.store.database import open_engine, raw_connection
+from studyapp.store.database import raw_connection
 from studyapp.store.queries import CardCounts, DueQuery
-from studyapp.store.rows import NoteValues
-from studyapp.store.sync import Changes, DeckValues, NewCard, write_changes
+from tests.store.conftest import NOW, note_row
 
-NOW = 1_772_452_800  # 2026-03-02 12:00 UTC
 DAY_START = NOW - 8 * 3600
 DAY_END = DAY_START + 86_400
 
 
-def note(note_id: str, deck_id: str, position: int, **fields: object) -> NoteValues:
-    values = NoteValues(
-        note_id, deck_id, "basic", position, f"Q {note_id}", f"A {note_id}", "", "", "",
-        "tag", "zhou2024", "", None, 1, f"digest-{note_id}", False, None, None, position + 7,
-    )  # fmt: skip
-    return values._replace(**fields)  # type: ignore[arg-type]
-
-
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """Two decks: d1 with notes a (fwd, rev) and b (fwd); d2 with note c (fwd)."""
-    engine = open_engine(tmp_path / "s.sqlite3")
-    changes = Changes(
-        decks=[
-            DeckValues("d1", "Deck one", "mechanisms", "", "/d1.yaml", "x"),
-            DeckValues("d2", "Deck two", "evidence", "", "/d2.yaml", "y"),
-        ],
-        notes_inserted=[note("a", "d1", 0), note("b", "d1", 1), note("c", "d2", 0)],
-        cards_inserted=[
-            NewCard("a", "d1", "fwd", 0),
-            NewCard("a", "d1", "rev", 1),
-            NewCard("b", "d1", "fwd", 1000),
-            NewCard("c", "d2", "fwd", 0),
-        ],
-    )
-    with engine.begin() as conn:
-        write_changes(conn, changes, now=NOW)
-    yield engine
-    engine.dispose()
+def engine(two_decks: Engine) -> Engine:
+    return two_decks
 
 
 @pytest.fixture
@@ -215,7 +186,7 @@ def test_card_details_are_one_typed_row(engine: Engine, db: sqlite3.Connection) 
         "Deck one",
         "mechanisms",
     )
-    assert details.note == note("a", "d1", 0)  # the note row as synced
+    assert details.note == note_row("a", "d1", 0)  # the note row as synced
     assert (details.user_note, details.retired, details.suspended, details.flag) == (
         "mine",
         0,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -13,16 +12,9 @@ from sqlalchemy import Engine, text
 from studyapp.store import library
 from studyapp.store.database import open_engine
 from studyapp.store.library import DeckInfo
-from studyapp.store.rows import NoteValues, SourceRow
+from studyapp.store.rows import SourceRow
 from studyapp.store.sync import Changes, DeckValues, NewCard, write_changes
-
-
-def note(note_id: str, deck_id: str, position: int, **fields: Any) -> NoteValues:
-    values = NoteValues(
-        note_id, deck_id, "basic", position, f"Q {note_id}", "A", "", "", "", "t1 t2",
-        "zhou2024", "", None, 1, "d", False, None, None, 1,
-    )  # fmt: skip
-    return values._replace(**fields)
+from tests.store.conftest import note_row
 
 
 @pytest.fixture
@@ -38,10 +30,10 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
                     DeckValues("d3", "Three", "terms", "", "/c/two/d3.yaml", "z"),
                 ],
                 notes_inserted=[
-                    note("b", "d1", 1, cites="mitchell2021", as_of=2025),
-                    note("a", "d1", 0),
-                    note("r", "d1", 2, retired=True, retired_reason="Gone."),
-                    note("c", "d2", 0),
+                    note_row("b", "d1", 1, cites="mitchell2021", as_of=2025),
+                    note_row("a", "d1", 0),
+                    note_row("r", "d1", 2, retired=True, retired_reason="Gone."),
+                    note_row("c", "d2", 0),
                 ],
                 cards_inserted=[NewCard("a", "d1", "fwd", 0)],
                 sources=[SourceRow("zhou2024", "seed", "Zhou A", 2024, "T", "J", None, None, None)],
@@ -64,7 +56,7 @@ def test_decks_notes_and_sources_as_typed_rows(engine: Engine) -> None:
         # not retired, by deck, then in file order
         assert [n.id for n in library.notes_of_decks(conn, ["d2", "d1"])] == ["a", "b", "c"]
         b = library.notes_of_decks(conn, ["d1"])[1]
-        assert b == note("b", "d1", 1, cites="mitchell2021", as_of=2025)
+        assert b == note_row("b", "d1", 1, cites="mitchell2021", as_of=2025)
         assert library.sources(conn) == {
             "zhou2024": SourceRow("zhou2024", "seed", "Zhou A", 2024, "T", "J", None, None, None)
         }

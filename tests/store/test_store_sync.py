@@ -13,7 +13,7 @@ from studyapp.core.model import Queue
 from studyapp.store import sync as stored
 from studyapp.store.database import open_engine
 from studyapp.store.queries import StoredProgress
-from studyapp.store.rows import NoteValues, SourceRow
+from studyapp.store.rows import SourceRow
 from studyapp.store.sync import (
     CardMove,
     Changes,
@@ -23,21 +23,11 @@ from studyapp.store.sync import (
     StreamedImport,
     write_changes,
 )
-
-NOW = 1_772_452_800
-
-
-def note(note_id: str, deck_id: str, position: int, **fields: Any) -> NoteValues:
-    values = NoteValues(
-        note_id, deck_id, "basic", position, f"Q {note_id}", "A", "", "", "", "", "zhou2024",
-        "", None, 1, f"digest-{note_id}", False, None, None, position + 7,
-    )  # fmt: skip
-    return values._replace(**fields)
-
+from tests.store.conftest import NOW, note_row
 
 DECKS = [
     DeckValues("d1", "Deck one", "mechanisms", "", "/c/d1.yaml", "x"),
-    DeckValues("d2", "Deck two", "terms", "", "/c/d2.yaml", "y"),
+    DeckValues("d2", "Deck two", "evidence", "", "/c/d2.yaml", "y"),
 ]
 
 
@@ -59,21 +49,8 @@ def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture
-def filled(engine: Engine) -> Engine:
-    write(
-        engine,
-        Changes(
-            decks=list(DECKS),
-            notes_inserted=[note("a", "d1", 0), note("b", "d1", 1), note("c", "d2", 0)],
-            cards_inserted=[
-                NewCard("a", "d1", "fwd", 0),
-                NewCard("a", "d1", "rev", 1),
-                NewCard("b", "d1", "fwd", 1000),
-                NewCard("c", "d2", "fwd", 0),
-            ],
-        ),
-    )
-    return engine
+def filled(two_decks: Engine) -> Engine:
+    return two_decks
 
 
 # -- reads ---------------------------------------------------------------------------------
@@ -83,7 +60,7 @@ def test_an_empty_store_has_no_notes_and_a_filled_one_does(engine: Engine) -> No
         assert stored.stored_decks(conn) == {}
         assert stored.stored_file_stats(conn) == {}
         assert stored.stored_bibliography_digest(conn) is None
-    write(engine, Changes(decks=DECKS[:1], notes_inserted=[note("a", "d1", 0)]))
+    write(engine, Changes(decks=DECKS[:1], notes_inserted=[note_row("a", "d1", 0)]))
     with engine.connect() as conn:
         assert stored.has_notes(conn)
         assert stored.stored_decks(conn) == {"d1": stored.StoredDeck("d1", "/c/d1.yaml", "x", True)}
@@ -150,7 +127,7 @@ def test_notes_are_updated_retired_and_their_cards_moved(filled: Engine) -> None
     write(
         filled,
         Changes(
-            notes_updated=[note("a", "d2", 3, front="Reworded", revision=2)],
+            notes_updated=[note_row("a", "d2", 3, front="Reworded", revision=2)],
             notes_retired=["b"],
             card_moves=[CardMove("a", "d2")],
             cards_retired=[ids["reva"]],
@@ -223,7 +200,7 @@ def test_nothing_to_write_is_false_and_any_change_is_true() -> None:
 def test_a_streamed_import_writes_what_planned_changes_write(
     engine: Engine, tmp_path: Path
 ) -> None:
-    notes = [note("a", "d1", 0, back="before\x00after"), note("b", "d1", 1, critical=True)]
+    notes = [note_row("a", "d1", 0, back="before\x00after"), note_row("b", "d1", 1, critical=True)]
     cards = [NewCard("a", "d1", "fwd", 0), NewCard("b", "d1", "fwd", 1000)]
     with engine.begin() as conn, StreamedImport(conn) as writer:
         writer.write_deck(DECKS[0], notes, cards)
@@ -237,5 +214,5 @@ def test_a_streamed_import_writes_what_planned_changes_write(
         planned.dispose()
     assert rows(engine, "SELECT back, critical FROM note ORDER BY id") == [
         ("before\x00after", 0),
-        ("A", 1),
+        ("A b", 1),
     ]
