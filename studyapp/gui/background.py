@@ -61,14 +61,22 @@ class BackgroundTask(QObject):
         self._worker.error.connect(self.error)
         self._worker.failed.connect(self._on_failed)
         self._paused = False
+        self._pending = False
 
     def start(self) -> None:
         pause_for_task()  # no collection in the worker thread (see core.gcpause)
         self._paused = True
+        self._pending = True
         self._thread.start()
 
     def is_running(self) -> bool:
-        return self._thread.isRunning()
+        """Started and its result (or failure) not yet delivered on the GUI thread.
+
+        Not the worker thread's state: that ends with the job, before the result reaches
+        the GUI thread, and a caller asking "is my work still under way?" (a second F5
+        during a sync, a screen waiting for its figures) must not see it as done then.
+        """
+        return self._pending
 
     def wait(self, msecs: int | None = None) -> bool:
         """Block until the job ends (at most ``msecs``). With no limit, as the window does
@@ -82,6 +90,7 @@ class BackgroundTask(QObject):
         timeout, since the thread stops only when the result reaches the GUI thread."""
         self._thread.quit()
         self._thread.wait()
+        self._pending = False
         if self._paused:
             self._paused = False
             resume_after_task()
@@ -89,6 +98,7 @@ class BackgroundTask(QObject):
     def _stop(self) -> None:
         self._thread.quit()
         self._thread.wait()
+        self._pending = False
         if self._paused:
             self._paused = False
             resume_after_task()

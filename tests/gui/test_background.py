@@ -53,3 +53,17 @@ def test_the_gui_thread_can_wait_for_a_task_without_handling_its_result_first(
         assert task.wait(5000) is True  # no events handled in between
         assert time.monotonic() - started < 4
         assert task.wait() is True  # no limit: returns as soon as the job has ended
+
+
+def test_a_task_runs_until_its_result_is_delivered(qtbot: Any) -> None:
+    """The worker thread ends with the job, before the result reaches the GUI thread; until
+    it does, the task is still running to its callers (a statistics screen reported itself
+    done and was read half-drawn; a second F5 could start a second sync)."""
+    task = BackgroundTask(lambda: "done")
+    assert not task.is_running()
+    task.start()
+    task.wait()  # the job is over, the result not yet delivered (no events processed)
+    assert task.is_running()
+    with qtbot.waitSignal(task.finished, timeout=5_000):
+        pass
+    assert not task.is_running()
