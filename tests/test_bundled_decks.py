@@ -169,3 +169,36 @@ def test_every_fact_and_correction_in_the_doc_names_a_card() -> None:
     ids = [row[0] for row in corrections]
     assert ids == [f"C{n}" for n in range(1, len(ids) + 1)] and len(ids) >= 20
     assert [row[0] for row in corrections if not CARD_ID_IN_DOC.search(row[-1])] == []
+
+
+SENSITIVE = {
+    # /work/team/deck-marks.md (helper "decks"): emotionally heavy material
+    "safe-boundary-violations",
+    "proc-touch-consent-preparation",
+    "safe-followup-after-dosing",
+    "safe-maoi-mdma-serotonin-toxicity",
+    "ev-griffiths2016-cancer",
+    "ev-ross2016-cancer",
+    "mech-mystical-predicts-outcome",
+    "ev-gasser2014-result",
+    "mech-catharsis",
+    "mech-process-negative-emotions",
+    "mech-mdma-lowers-avoidance",
+    "mech-ptsd-revisit-without-overwhelm",
+    "proc-difficult-session",
+    "ev-retractions-2024",
+}
+
+
+def test_the_heavy_cards_are_marked_sensitive_each_with_its_content_note(
+    decks: list[ParsedDeck],
+) -> None:
+    marked = {
+        card.id: card.content_note
+        for deck in decks
+        if deck.model is not None
+        for card in deck.model.cards
+        if card.sensitive
+    }
+    assert set(marked) == SENSITIVE
+    assert all(note and len(note) <= 60 for note in marked.values())
