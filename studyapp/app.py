@@ -27,6 +27,7 @@ from studyapp.gui.optimize_dialog import OptimizeDialog
 from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog, show_storage_error
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.services import paths
+from studyapp.services.browse import CardBrowser
 from studyapp.services.library import Library, ScopeChoice
 from studyapp.services.progress import ReportData
 from studyapp.services.safety import DataFolder, damaged_error
@@ -234,6 +235,9 @@ _ON_A_COPY = (
     "browser",
     "optimize",
     "critical",
+    "content-note",
+    "leech",
+    "cram-summary",
 )
 """Screens drawn from a scratch copy of the store: they answer cards or change it."""
 
@@ -267,7 +271,10 @@ def render_screen(
         # A date to show (for this run only): about three months ahead.
         ahead = (datetime.now(UTC) + timedelta(days=90)).date()
         library.override_settings(library.settings.with_changes(exam_date=ahead.isoformat()))
-    window = MainWindow(library)
+    clock = None
+    if screen == "leech":
+        clock = _lapse_a_card(library, library.settings.leech_threshold - 1)
+    window = MainWindow(library, clock=clock)
     window.blocked = plan.blocked
     window.resize(*size)
     window.show()
@@ -301,6 +308,29 @@ def render_screen(
         window.review.reveal()
     if screen == "critical":
         _show_critical_card(window)
+    if screen == "content-note":
+        # The first sensitive card of a deck that has some: the cards before it are buried
+        # (in the copy), as the browser does; its content note shows before the question.
+        cards = CardBrowser(library)
+        deck = "mechanisms-psychological"
+        first = cards.items(cards.find(f"deck:{deck} is:sensitive is:new"))[0]
+        plain = cards.find(f"deck:{deck} is:new -is:sensitive")
+        cards.bury([c for c in plain if c < first.card_id])
+        window._on_study_requested(ScopeChoice.deck(deck))
+    if screen == "leech":
+        # The card lapsed once short of the threshold (in the copy) is due: Again makes it a
+        # leech, and the review says so above the next card.
+        window._on_study_requested(ScopeChoice.deck(_LEECH_DECK))
+        window.review.reveal()
+        window.review.grade(Rating.AGAIN)
+    if screen == "cram-summary":
+        window.start_cram("family:safety")
+        for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.GOOD, Rating.HARD):
+            window.review.reveal()
+            window.review.grade(rating)
+            if window.review.card is None:
+                break
+        window.review.leave()
     if screen == "settings":
         dialog = SettingsDialog(library.settings, window)
         dialog.show()
@@ -343,6 +373,39 @@ def render_screen(
         _grab(window, out)
     window.close()
     return 0
+
+
+_LEECH_DECK = "terms"
+
+
+def _lapse_a_card(library: Library, lapses: int) -> Callable[[], datetime]:
+    """Answer the first card of the terms deck until it has lapsed ``lapses`` times (in a
+    copy of the store), each answer at the moment it falls due; the clock at which it is due
+    once more, for the leech screenshot."""
+    moment = [datetime.now(UTC)]
+
+    def clock() -> datetime:
+        return moment[0]
+
+    scope = library.scope(ScopeChoice.deck(_LEECH_DECK))
+    session = library.session(scope, clock=clock)
+    try:
+        card = session.next_card()
+        assert card is not None
+        target = card.card_id
+        session.answer(Rating.EASY)  # learned
+        while True:
+            state = session.card_view(target).state
+            assert state.due is not None
+            moment[0] = max(moment[0], state.due) + timedelta(minutes=1)
+            if state.lapses >= lapses and state.queue.name == "REVIEW":
+                return clock
+            shown = session.next_card()
+            assert shown is not None and shown.card_id == target
+            session.answer(Rating.AGAIN if state.queue.name == "REVIEW" else Rating.GOOD)
+    finally:
+        session.close()
+        library.undo_log.clear()
 
 
 def _wait_until(done: Callable[[], bool], seconds: float = 60) -> None:

@@ -46,6 +46,9 @@ SCREENS = (
     "deck-options",
     "optimize",
     "critical",
+    "content-note",
+    "leech",
+    "cram-summary",
 )
 
 

@@ -30,12 +30,11 @@ def card_css(c: Colors, size: int) -> str:
 
 def content_note_html(card: CardView) -> str:
     """What a sensitive card shows before its question: its content note (plain text)."""
-    where = html.escape(card.deck_title)
     return (
         '<p><span class="label">CONTENT NOTE</span></p>'
         f'<p class="note">{html.escape(card.content_warning)}</p>'
-        f'<p class="meta">{where}. Space shows the card; Not now (L) puts it off until '
-        "another day without counting it as a review or a lapse.</p>"
+        '<p class="meta">Space shows the card. Not now (L) puts it off until another day, '
+        "without counting it as a review or a lapse.</p>"
     )
 
 

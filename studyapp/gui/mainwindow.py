@@ -50,6 +50,7 @@ from studyapp.services.browse import CardBrowser
 from studyapp.services.fsrs import OptimizeResult
 from studyapp.services.library import Library, Overview, Problem, ScopeChoice
 from studyapp.services.safety import BackupInfo, storage_failure
+from studyapp.services.search import SearchError
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
 from studyapp.services.study import FLAG_NAMES, CardView, SessionSummary
@@ -81,6 +82,8 @@ the session)</td></tr>
 <b>Ctrl+Shift+D</b> set due date, <b>Ctrl+Z</b> undo, <b>Esc</b> close</td></tr>
 <tr><td><b>T</b> / <b>Ctrl+T</b></td><td>statistics and readiness (Esc goes back)</td></tr>
 <tr><td><b>O</b></td><td>deck options of the selected deck (deck list)</td></tr>
+<tr><td><b>Ctrl+Shift+C</b></td><td>cram a search (or the browser's search): study its
+cards without changing their schedule</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>F5</b></td><td>sync decks</td></tr>
 </table>"""
@@ -217,6 +220,8 @@ class MainWindow(QMainWindow):
                 functools.partial(self.review.toggle_flag, number),
             )
         study.addSeparator()
+        self._action(study, "Cram a search…", self.ask_cram, "Ctrl+Shift+C")
+        study.addSeparator()
         self._action(study, "Card details\tI", self._details_of_current)
         self._action(study, "Note on this card\tN", self._note_on_current)
         self._action(study, "Back to decks\tEsc", self.review.leave)
@@ -346,6 +351,40 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.review:
             self.review.setFocus()
 
+    @Slot(str)
+    def start_cram(self, query: str) -> bool:
+        """Cram the cards ``query`` finds (from the browser, or Study > Cram a search); a
+        malformed query is said in a message, and nothing starts."""
+        try:
+            if self._clock is not None:
+                session = self.library.cram_session(query, clock=self._clock)
+            else:
+                session = self.library.cram_session(query)
+        except SearchError as error:
+            QMessageBox.warning(self, "Cannot cram this search", str(error))
+            return False
+        except StorageError as exc:
+            self._storage_error(exc)
+            return False
+        self.stack.setCurrentWidget(self.review)
+        self.activateWindow()
+        self.review.start(session)
+        if self.stack.currentWidget() is self.review:
+            self.review.setFocus()
+        return True
+
+    @Slot()
+    def ask_cram(self) -> None:
+        """Study > Cram a search…: ask for the search, then cram it."""
+        query, ok = QInputDialog.getText(
+            self,
+            "Cram a search",
+            "Study the cards of a search without changing their schedule, e.g. "
+            "family:safety, module:2, prop:r<0.9, tag:ethics:",
+        )
+        if ok:
+            self.start_cram(query)
+
     @Slot(object)
     def _on_session_finished(self, summary: SessionSummary) -> None:
         self.summary.show_summary(summary, self.now())
@@ -368,6 +407,7 @@ class MainWindow(QMainWindow):
             self.browser.setWindowFlag(Qt.WindowType.Window)
             self.browser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.browser.changed.connect(self._on_cards_changed)
+            self.browser.cram_requested.connect(self.start_cram)
             self.browser.destroyed.connect(self._on_browser_closed)
         elif query:
             self.browser.search_box.setText(query)

@@ -12,7 +12,7 @@ from html import escape
 from typing import assert_never
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -322,9 +322,13 @@ class ReviewScreen(QWidget):
         if notice is not None:
             self.notice.setText(notice)
             warn = notice.startswith("Leech")
+            tint = QColor(self._colors.again)
+            tint.setAlpha(28)
             self.notice.setStyleSheet(
-                f"color: {self._colors.again if warn else self._colors.muted};"
-                + (" font-weight: 600;" if warn else "")
+                f"color: {self._colors.again}; background: {tint.name(QColor.NameFormat.HexArgb)};"
+                f" border: 1px solid {self._colors.again}; border-radius: 6px; padding: 6px 12px;"
+                if warn
+                else f"color: {self._colors.muted};"
             )
         previews = review.previews()
         for rating, button in self.grade_buttons.items():

@@ -9,7 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studyapp.services.study import SessionSummary
-from studyapp.services.text import describe_duration, describe_next_due
+from studyapp.services.text import summary_rows
 
 __all__ = ["SummaryScreen"]
 
@@ -32,23 +32,10 @@ class SummaryScreen(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(10)
+        self._grid = grid
+        self._labels: list[QLabel] = []
         self.values: dict[str, QLabel] = {}
-        for row, (key, label) in enumerate(
-            (
-                ("studied", "Cards studied"),
-                ("time", "Time spent"),
-                ("again", "Forgotten (Again)"),
-                ("next", "What is next"),
-            )
-        ):
-            name = QLabel(label)
-            name.setObjectName("muted")
-            name.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            value = QLabel()
-            value.setWordWrap(True)
-            grid.addWidget(name, row, 0)
-            grid.addWidget(value, row, 1)
-            self.values[key] = value
+        """The value label of each row, by its label ("Cards studied", "Retention", ...)."""
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         layout.addSpacing(18)
@@ -63,15 +50,25 @@ class SummaryScreen(QWidget):
         layout.addStretch(2)
 
     def show_summary(self, summary: SessionSummary, now: datetime) -> None:
-        self.title.setText("Session complete" if summary.studied else "Nothing studied")
-        self.values["studied"].setText(str(summary.studied))
-        self.values["time"].setText(describe_duration(summary.seconds))
-        self.values["again"].setText(
-            f"{summary.again} of {summary.studied} ({summary.again_rate:.0%})"
-            if summary.studied
-            else "—"
-        )
-        self.values["next"].setText(describe_next_due(summary.next_due, now).capitalize())
+        if summary.cram:
+            self.title.setText("Cram session complete" if summary.studied else "Nothing crammed")
+        else:
+            self.title.setText("Session complete" if summary.studied else "Nothing studied")
+        for label in self._labels:
+            self._grid.removeWidget(label)
+            label.deleteLater()
+        self._labels.clear()
+        self.values.clear()
+        for row, (name, value) in enumerate(summary_rows(summary, now)):
+            left = QLabel(name)
+            left.setObjectName("muted")
+            left.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            right = QLabel(value)
+            right.setWordWrap(True)
+            self._grid.addWidget(left, row, 0)
+            self._grid.addWidget(right, row, 1)
+            self._labels += [left, right]
+            self.values[name] = right
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (

@@ -20,6 +20,7 @@ from studyapp.core.studyday import study_day, utc_now
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import real_path
 from studyapp.services import fsrs, paths
+from studyapp.services.cram import CramSession
 from studyapp.services.deck_options import (
     DeckOptions,
     SavedOptions,
@@ -524,6 +525,34 @@ class Library:
             monotonic=monotonic,
             tz=tz,
             undo_log=self.undo_log,
+        )
+        self._sessions.add(session)
+        return session
+
+    def cram_session(
+        self,
+        query: str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        tz: tzinfo | None = None,
+        seed: int | None = None,
+    ) -> CramSession:
+        """A cram session over the cards ``query`` finds (see :class:`CramSession`).
+
+        Raises:
+            SearchError: the query is malformed.
+        """
+        self._writable()
+        session = CramSession(
+            self.engine,
+            self.settings,
+            query,
+            clock=clock,
+            monotonic=monotonic,
+            tz=tz,
+            undo_log=self.undo_log,
+            seed=seed,
         )
         self._sessions.add(session)
         return session

@@ -13,7 +13,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from studyapp.core.model import CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import NextStates, Scheduler
@@ -215,6 +215,19 @@ class SessionSummary:
     """Cards put off with "Not now" (neither reviews nor lapses)."""
     set_aside: int = 0
     """Cards suspended or buried during the session."""
+    cram: bool = False
+    """A cram session: its answers changed no memory state or due date."""
+    reviewed: int = 0
+    """Answers to cards that were in review: the ones the session's retention counts."""
+    recalled: int = 0
+    """Of those, the ones not answered Again."""
+    due_tomorrow: int | None = None
+    """Cards of the scope due by the end of tomorrow (set by ``finish``)."""
+
+    @property
+    def retention(self) -> float | None:
+        """The session's retention: recalled / reviewed (None without a review)."""
+        return self.recalled / self.reviewed if self.reviewed else None
 
     @property
     def again_rate(self) -> float:
@@ -253,6 +266,8 @@ class _Answered:
     card_id: CardId
     rating: Rating
     duration_ms: int
+    reviewed: bool = False
+    """The card was in review (not new or learning): the answer counts for retention."""
 
 
 class StudySession:
@@ -463,7 +478,8 @@ class StudySession:
             ):
                 (leech,) = steering.steering_states(db, [card.card_id])
                 steering.mark_leech(db, card.card_id, suspend=self.settings.leech_suspend)
-        answered = _Answered(review_id, card.card_id, rating, duration_ms)
+        reviewed = before.queue is Queue.REVIEW
+        answered = _Answered(review_id, card.card_id, rating, duration_ms, reviewed)
         self._answers.append(answered)
         self.undo_log.push(
             UndoStep(
@@ -493,6 +509,9 @@ class StudySession:
         self.summary.ratings[int(rating)] += 1
         if rating is Rating.AGAIN:
             self.summary.again += 1
+        if reviewed:
+            self.summary.reviewed += 1
+            self.summary.recalled += rating is not Rating.AGAIN
         self._current = None
         self._next_states = None
         return after
@@ -511,6 +530,9 @@ class StudySession:
         self.summary.ratings[int(answered.rating)] -= 1
         if answered.rating is Rating.AGAIN:
             self.summary.again -= 1
+        if answered.reviewed:
+            self.summary.reviewed -= 1
+            self.summary.recalled -= answered.rating is not Rating.AGAIN
 
     @property
     def last_answered(self) -> CardId | None:
@@ -617,9 +639,23 @@ class StudySession:
         return self._steer("flag", lambda db, c: steering.set_flag(db, [c], value), leaves=False)
 
     def finish(self) -> SessionSummary:
-        """The summary, with when the next card in this scope falls due."""
+        """The summary, with when the next card in this scope falls due and how many are
+        due by the end of tomorrow."""
         self.summary.next_due = self.next_due()
+        self.summary.due_tomorrow = self.due_by_tomorrow()
         return self.summary
+
+    @_mapped
+    def due_by_tomorrow(self) -> int:
+        """Cards of this scope due by the end of tomorrow's study day (what is left today,
+        buried cards and learning steps included: they all come back by then)."""
+        day = self.day()
+        tomorrow = study_day(
+            day.end + timedelta(hours=12), rollover_hour=self.settings.rollover_hour, tz=self._tz
+        )
+        return queries.count_due_before(
+            self._db, before=int(tomorrow.end.timestamp()), deck_ids=self.scope.deck_ids
+        )
 
     @_mapped
     def next_due(self) -> datetime | None:

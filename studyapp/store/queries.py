@@ -568,6 +568,20 @@ def sources(db: sqlite3.Connection) -> dict[str, SourceRow]:
     return {r[0]: SourceRow._make(r) for r in db.execute(SOURCES_SQL)}
 
 
+def count_due_before(db: sqlite3.Connection, *, before: int, deck_ids: Sequence[str] | None) -> int:
+    """Cards that are not new, retired or suspended and fall due before ``before`` (epoch
+    seconds), in ``deck_ids`` (all decks when None): answered from the queue index."""
+    sql = (
+        "SELECT count(*) FROM card WHERE retired = 0 "
+        f"AND queue IN ({_LEARNING}, {_REVIEW}) AND due < ? AND suspended = 0"
+    )
+    params: list[object] = [before]
+    if deck_ids is not None:
+        sql += f" AND deck_id IN ({', '.join('?' * len(deck_ids))})"
+        params.extend(deck_ids)
+    return int(db.execute(sql, params).fetchone()[0])
+
+
 def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None) -> int | None:
     """The earliest due time after ``now`` of a card that is not new (in ``deck_ids``).
 

@@ -310,3 +310,43 @@ def test_a_retired_cards_details_link_to_its_successor_and_back(
     assert "No reviews yet." not in panel.history.text()
     assert "Progress taken over from the card it replaced" in panel.history.text()
     assert "Easy" in panel.history.text()
+
+
+def test_cramming_the_browsers_search_changes_no_schedule(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    before = rows(synced, "SELECT * FROM card ORDER BY id")
+    browser = open_browser(qtbot, window)
+    search(qtbot, browser, "deck:sample-terms")
+    qtbot.keyClick(browser.table, Qt.Key.Key_C, CTRL | SHIFT)
+    review = window.review
+    assert window.stack.currentWidget() is review
+    assert review._scope.text() == "Cram: deck:sample-terms"
+    answered = 0
+    while window.stack.currentWidget() is review:
+        qtbot.keyClick(review, Qt.Key.Key_Space)
+        assert review.grade_buttons[Rating.GOOD].text() == "Good · done"
+        qtbot.keyClick(review, Qt.Key.Key_3)
+        answered += 1
+        assert answered <= 2
+    assert answered == 2
+    summary = window.summary
+    assert summary.title.text() == "Cram session complete"
+    assert "cram session: no memory state or due date changed" in summary.values["Schedule"].text()
+    assert rows(synced, "SELECT * FROM card ORDER BY id") == before
+    assert rows(synced, "SELECT DISTINCT kind FROM review") == [(1,)]
+
+
+def test_a_malformed_cram_search_is_said_and_starts_nothing(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    seen: list[str] = []
+
+    def read_and_close(box: Any) -> None:
+        seen.append(box.text())
+        box.accept()
+
+    answer_next_dialog(read_and_close)
+    assert window.start_cram("prop:r<abc") is False
+    assert seen and seen[0].startswith("'abc' at column 8 is not a number")
+    assert window.stack.currentWidget() is window.overview

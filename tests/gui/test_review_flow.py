@@ -50,7 +50,7 @@ def test_keyboard_only_session_from_overview_to_summary(
         assert rounds < 40
     assert window.stack.currentWidget() is window.summary
     assert reviews(synced) == answered
-    assert window.summary.values["studied"].text() == str(len(answered))
+    assert window.summary.values["Cards studied"].text() == str(len(answered))
     qtbot.keyClick(window.summary, Qt.Key.Key_Return)
     assert window.stack.currentWidget() is window.overview
 
@@ -130,7 +130,7 @@ def test_escape_leaves_and_answers_are_already_committed(
     qtbot.keyClick(window.review, Qt.Key.Key_Space)  # the second card's answer is showing
     qtbot.keyClick(window.review, Qt.Key.Key_Escape)
     assert window.stack.currentWidget() is window.summary
-    assert window.summary.values["studied"].text() == "1"
+    assert window.summary.values["Cards studied"].text() == "1"
     assert len(reviews(synced)) == 1  # committed before leaving; the second card was not graded
     window.close()  # closing afterwards loses nothing either
     assert len(reviews(synced)) == 1

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from studyapp.core.model import Queue, Rating
+from studyapp.core.studyday import study_day
 from studyapp.services.library import Library
 from studyapp.services.review import ReviewController, ReviewState
 from studyapp.services.study import GENERIC_CONTENT_NOTE, CardView, StudyScope, is_leech
@@ -375,3 +376,61 @@ def test_cram_and_manual_rows_do_not_count_as_todays_answers(synced: Library, cl
     first = fresh.next_card()
     assert first is not None and first.card_id == card.card_id  # its note is not "touched"
     assert fresh.counts().new == session.counts().new
+
+
+def test_the_summary_counts_retention_and_what_is_due_tomorrow(
+    synced: Library, clock: Clock
+) -> None:
+    now = int(T0.timestamp())
+    with synced.engine.begin() as conn:  # three review cards due now; one due in 30 hours
+        conn.execute(
+            text(
+                "UPDATE card SET queue = 2, stability = 5, difficulty = 5, due = :due, "
+                "last_review = :last, reps = 2, interval = 5 WHERE note_id IN "
+                "('s-5ht2a', 's-nmda', 's-pat')"
+            ),
+            {"due": now - 60, "last": now - 5 * 86400},
+        )
+        conn.execute(
+            text(
+                "UPDATE card SET queue = 2, stability = 5, difficulty = 5, due = :due, "
+                "last_review = :last, reps = 2, interval = 5 WHERE note_id = 's-bdnf' "
+                "AND key = 'fwd'"
+            ),
+            {"due": now + 30 * 3600, "last": now - 86400},
+        )
+        conn.execute(
+            text(
+                "UPDATE card SET queue = 2, stability = 5, difficulty = 5, due = :due, "
+                "last_review = :last, reps = 2, interval = 5 WHERE note_id = 's-mapp1' "
+                "AND key = 'c1'"
+            ),
+            {"due": now + 3 * 86400, "last": now - 86400},
+        )
+    session = synced.session(clock=clock)
+    for rating in (Rating.GOOD, Rating.AGAIN, Rating.GOOD):
+        card = session.next_card()
+        assert card is not None and card.state.queue is Queue.REVIEW
+        session.answer(rating)
+    new = session.next_card()
+    assert new is not None and new.state.queue is Queue.NEW
+    session.answer(Rating.GOOD)  # a new card: not counted in retention
+    summary = session.finish()
+    assert (summary.reviewed, summary.recalled) == (3, 2)
+    assert summary.retention == pytest.approx(2 / 3)
+    # due by the end of tomorrow's study day: whatever the answers left due by then, and the
+    # card due in 30 hours; not the card due in three days
+    tomorrow_end = int(study_day(T0 + timedelta(days=1)).end.timestamp())
+    expected = scalar(
+        synced,
+        "SELECT count(*) FROM card WHERE queue != 0 AND due < :end",
+        end=tomorrow_end,
+    )
+    assert summary.due_tomorrow == expected
+    soon = scalar(synced, "SELECT due FROM card WHERE note_id = 's-bdnf' AND key = 'fwd'")
+    later = scalar(synced, "SELECT due FROM card WHERE note_id = 's-mapp1' AND key = 'c1'")
+    assert isinstance(soon, int) and isinstance(later, int)
+    assert soon < tomorrow_end <= later
+    session.undo()
+    session.undo()
+    assert (session.summary.reviewed, session.summary.recalled) == (2, 1)

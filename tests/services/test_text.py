@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from studyapp.services.text import describe_duration, describe_next_due
+from studyapp.services.study import SessionSummary
+from studyapp.services.text import describe_duration, describe_next_due, sentence, summary_rows
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -65,3 +66,28 @@ def test_describe_next_due(delta: timedelta, text: str) -> None:
 def test_next_due_compares_aware_times_across_zones() -> None:
     later = (NOW + timedelta(hours=5)).astimezone(datetime.now().astimezone().tzinfo)
     assert describe_next_due(later, NOW) == "next review in 5 h."
+
+
+def test_sentence_capitalises_only_the_first_letter() -> None:
+    assert sentence("no reviews scheduled yet. Start with new cards.") == (
+        "No reviews scheduled yet. Start with new cards."
+    )
+    assert sentence("") == ""
+
+
+def test_summary_rows_of_a_session_and_of_a_cram_session() -> None:
+    summary = SessionSummary(studied=5, again=1, seconds=75, reviewed=4, recalled=3)
+    summary.due_tomorrow = 12
+    summary.deferred = 1
+    rows = dict(summary_rows(summary, NOW))
+    assert rows["Retention"] == "75%: 3 of 4 reviews recalled"
+    assert rows["Due tomorrow"] == "12 cards"
+    assert rows["What is next"] == "No reviews scheduled yet. Start with new cards."
+    assert rows["Set aside"] == "1 card put off with Not now"
+    assert rows["Forgotten (Again)"] == "1 of 5 (20%)"
+    fresh = dict(summary_rows(SessionSummary(), NOW))
+    assert fresh["Retention"] == "No reviews of learned cards in this session"
+    assert "Due tomorrow" not in fresh and fresh["Forgotten (Again)"] == "—"
+    cram = dict(summary_rows(SessionSummary(studied=2, cram=True), NOW))
+    assert set(cram) == {"Cards studied", "Time spent", "Forgotten (Again)", "Schedule"}
+    assert cram["Schedule"].startswith("This was a cram session")
