@@ -239,9 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="export synced decks as an Anki package (.apkg) or CSV",
         description="Export decks from the study database (all synced decks, or the DECK_IDs "
-        "given). Retired cards are left out. Importing a newer .apkg into Anki updates the "
-        "notes imported before instead of duplicating them. Exit status 1 for an unknown "
-        "deck id.",
+        "given). Importing a newer .apkg into Anki updates the notes imported before instead "
+        "of duplicating them, and only the notes that changed since: each note carries the "
+        "time it last changed. Retired cards are exported suspended and tagged "
+        "studyapp::retired; pictures go along as media (CSV: their file names). Exit status 1 "
+        "for an unknown deck id.",
     )
     export.add_argument("deck_ids", nargs="*", metavar="DECK_ID")
     export_format = export.add_mutually_exclusive_group(required=True)

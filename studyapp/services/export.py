@@ -1,8 +1,20 @@
 """Export synced decks to an Anki package (``.apkg``, via genanki) or to CSV.
 
-Every id written to a package is derived from a stable string, never random: the note GUID
-from the note id, model and deck ids from fixed names. Importing a newer export into Anki
-therefore updates the notes it imported before instead of adding duplicates.
+An export respects what a learner does in Anki:
+
+- Every id written to a package is derived from a stable string, never random: the note GUID
+  from the note id, model and deck ids from fixed names. Importing a newer export into Anki
+  therefore updates the notes it imported before instead of adding duplicates, and keeps
+  their cards' review history.
+- Each note carries its own modification time, the time a sync last changed it
+  (``note.changed_at``), not the time of the export. Anki updates an imported note only from
+  a newer one, so importing an export of unchanged decks changes nothing, and text a learner
+  added to a note in Anki stays until the course changes that note.
+- Retired cards are exported too, tagged ``studyapp::retired`` with the reason shown on the
+  card, and suspended. (Anki's importer never changes an existing card, only notes: a card
+  retired after it was imported gets the tag and the notice, and the learner suspends it,
+  e.g. by searching ``tag:studyapp::retired``; its history stays.)
+- Pictures travel as media files named by their content (``studyapp-<hash>.svg``).
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ import csv
 import hashlib
 import html
 import itertools
+import json
 import os
 import sqlite3
 import tempfile
@@ -19,6 +32,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import genanki
 
@@ -41,6 +55,7 @@ from studyapp.store.database import Engine
 
 __all__ = [
     "CSV_COLUMNS",
+    "RETIRED_TAG",
     "ExportDeck",
     "ExportError",
     "ExportNote",
@@ -66,7 +81,11 @@ CSV_COLUMNS = (
     "cite",
     "as_of",
     "tags",
+    "retired",
+    "image",
+    "image_alt",
 )
+RETIRED_TAG = "studyapp::retired"
 
 
 class ExportError(KnownError):
@@ -85,8 +104,27 @@ def note_guid(note_id: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportImage:
+    """A note's picture: as the deck names it, and its stored bytes."""
+
+    file: str
+    alt: str
+    side: str
+    digest: str
+    kind: str
+    data: bytes
+
+    @property
+    def media_name(self) -> str:
+        """Its name in an Anki package: by its content, so two courses' ``arc.svg`` differ
+        and an unchanged picture keeps its name."""
+        suffix = ".jpg" if self.kind == "jpeg" else f".{self.kind}"
+        return f"studyapp-{self.digest[:16]}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
 class ExportNote:
-    """One non-retired card entry, with its citations resolved."""
+    """One card entry, with its citations resolved."""
 
     id: str
     kind: str
@@ -99,6 +137,11 @@ class ExportNote:
     sources: tuple[Citation, ...]
     cites: tuple[Citation, ...]
     as_of: int | None
+    retired: bool = False
+    retired_reason: str | None = None
+    changed_at: int = 0
+    """Seconds since the epoch: when a sync last changed the note (its Anki ``mod``)."""
+    image: ExportImage | None = None
 
     @property
     def card_keys(self) -> list[str]:
@@ -144,16 +187,26 @@ class ExportResult:
     notes: int
     cards: int
     size: int
+    retired: int = 0
+    """Notes exported as retired (their cards suspended)."""
+    media: int = 0
 
     def summary(self) -> str:
+        extras = []
+        if self.retired:
+            extras.append(f"{self.retired} retired, tagged {RETIRED_TAG}")
+        if self.media:
+            extras.append(f"{self.media} image(s)")
+        more = f" ({'; '.join(extras)})" if extras else ""
         return (
-            f"{self.decks} deck(s), {self.notes} note(s), {self.cards} card(s) -> {self.path} "
-            f"({self.size / 1024:.1f} KiB)"
+            f"{self.decks} deck(s), {self.notes} note(s){more}, {self.cards} card(s) -> "
+            f"{self.path} ({self.size / 1024:.1f} KiB)"
         )
 
 
 def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[ExportDeck]:
-    """The active decks (all, or ``deck_ids`` in that order) with their non-retired notes.
+    """The active decks (all, or ``deck_ids`` in that order) with their notes, retired ones
+    included (marked).
 
     Raises :class:`ExportError` for an id that is not an active deck, or if there is none.
     """
@@ -173,7 +226,8 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
         if not chosen:
             raise ExportError("no decks in the store; run 'studyapp sync' first")
         sources = stored.sources(conn)
-        rows = stored.notes_of_decks(conn, chosen)
+        rows = stored.export_notes(conn, chosen)
+        media = stored.media_data(conn, (r.image_hash for r in rows if r.image_hash))
 
     def citations(ids: str) -> tuple[Citation, ...]:
         return tuple(cite(sources.get(i), i) for i in ids.split())
@@ -194,6 +248,10 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
                 sources=citations(r.sources),
                 cites=citations(r.cites),
                 as_of=r.as_of,
+                retired=r.retired,
+                retired_reason=r.retired_reason,
+                changed_at=r.changed_at,
+                image=_image(r, media),
             )
         )
     return [
@@ -209,6 +267,15 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
     ]
 
 
+def _image(row: stored.ExportNoteRow, media: dict[str, tuple[str, bytes]]) -> ExportImage | None:
+    if row.image_hash is None or row.image_hash not in media or row.image_file is None:
+        return None
+    kind, data = media[row.image_hash]
+    return ExportImage(
+        row.image_file, row.image_alt or "", row.image_side or "answer", row.image_hash, kind, data
+    )
+
+
 # -- Anki ----------------------------------------------------------------------------------
 
 _CSS = """\
@@ -219,6 +286,8 @@ _CSS = """\
 .extra, .correction { margin-top: 1em; font-size: 17px; }
 .correction { font-style: italic; }
 .source { margin-top: 1.2em; font-size: 13px; color: #666; }
+.retired { margin-bottom: 1em; font-size: 15px; color: #b3261e; }
+.image img { max-width: 100%; max-height: 70vh; background: #f8f7f2; padding: 8px; }
 """
 
 _AFTER_ANSWER = (
@@ -276,24 +345,61 @@ def anki_deck_id(deck_id: str) -> int:
     return stable_id(f"studyapp-deck-{deck_id}")
 
 
-def _anki_note(deck: ExportDeck, note: ExportNote, due: int) -> genanki.Note:
+class _StampedNote(genanki.Note):  # type: ignore[misc]
+    """A genanki note written with its own modification time (genanki stamps every note of
+    a package with the export time), its cards suspended if it is retired."""
+
+    def __init__(self, *, mod: int, suspended: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+        self.suspended = suspended
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        for card in self.cards:
+            card.suspend = self.suspended
+        super().write_to_db(cursor, self.mod or timestamp, deck_id, id_gen)
+
+
+def _figure(image: ExportImage) -> str:
+    alt = html.escape(image.alt)
+    return f'<div class="image"><img src="{image.media_name}" alt="{alt}"></div>'
+
+
+def _anki_note(deck: ExportDeck, note: ExportNote, due: int) -> _StampedNote:
     rich = deck.citations
+    extra = render_text(note.extra, rich)
+    image = note.image
+    if image is not None and image.side == "answer":
+        extra = _figure(image) + extra
     tail = [
-        render_text(note.extra, rich),
+        extra,
         render_text(note.correction, rich),
         "<br>".join(html.escape(line, quote=False) for line in note.source_lines()),
     ]
+    asked = image is not None and image.side == "question"
     if note.kind == "cloze":
-        content = [render_text(note.text, rich)]
+        content = [render_text(note.text, rich) + (_figure(image) if asked and image else "")]
     else:
         add_reverse = "y" if note.kind == "reversed" else ""
-        content = [render_text(note.front, rich), render_text(note.back, rich), add_reverse]
-    return genanki.Note(
+        front, back = render_text(note.front, rich), render_text(note.back, rich)
+        if asked and image is not None:
+            front += _figure(image)
+            if note.kind == "reversed":
+                back += _figure(image)  # the reverse card asks the back
+        content = [front, back, add_reverse]
+    if note.retired:
+        reason = plain_text(note.retired_reason, rich) if note.retired_reason else ""
+        notice = "Retired from the course" + (f": {html.escape(reason)}" if reason else "")
+        content[0] = f'<div class="retired">{notice}</div>' + content[0]
+    tags = [*note.tags, deck.family, deck.id, *([RETIRED_TAG] if note.retired else [])]
+    return _StampedNote(
         model=MODELS[note.kind],
         fields=content + tail,
-        tags=list(dict.fromkeys([*note.tags, deck.family, deck.id])),
+        tags=list(dict.fromkeys(tags)),
         guid=note_guid(note.id),
         due=due,
+        mod=note.changed_at,
+        suspended=note.retired,
     )
 
 
@@ -306,8 +412,9 @@ def export_anki(
 ) -> ExportResult:
     """Write the decks (default: every active deck) as one Anki package at ``out``.
 
-    ``timestamp`` (seconds since the epoch, default now) becomes the notes' modification
-    time; Anki updates an already imported note only from a newer one.
+    Each note's modification time is its ``changed_at`` (see the module's docstring);
+    ``timestamp`` (seconds since the epoch, default now) stamps the package itself (its
+    decks and note types) and any note synced without one.
     """
     decks = load_decks(engine, deck_ids)
     package = genanki.Package(
@@ -315,31 +422,41 @@ def export_anki(
             genanki.Deck(
                 anki_deck_id(d.id),
                 d.anki_name,
-                description=f"StudyApp deck '{d.id}' ({d.family}).",
+                description=f"StudyApp deck '{d.title}' ({d.family_title}). Cards the course "
+                f"retired are tagged {RETIRED_TAG}: suspend them in the browser "
+                f"(search tag:{RETIRED_TAG}) if they were imported before.",
             )
             for d in decks
         ]
     )
     due = itertools.count()
     cards = 0
+    media: dict[str, bytes] = {}
     for anki_deck, deck in zip(package.decks, decks, strict=True):
         for note in deck.notes:
             anki_deck.add_note(_anki_note(deck, note, next(due)))
             cards += len(note.card_keys)
+            if note.image is not None:
+                media[note.image.media_name] = note.image.data
     stamp = time.time() if timestamp is None else timestamp
-    _write_package(package, Path(out), stamp)
+    _write_package(package, Path(out), stamp, media)
     return ExportResult(
         Path(out),
         len(decks),
         sum(len(d.notes) for d in decks),
         cards,
         Path(out).stat().st_size,
+        retired=sum(n.retired for d in decks for n in d.notes),
+        media=len(media),
     )
 
 
-def _write_package(package: genanki.Package, out: Path, timestamp: float) -> None:
+def _write_package(
+    package: genanki.Package, out: Path, timestamp: float, media: dict[str, bytes]
+) -> None:
     # genanki's write_to_file leaves its temporary database behind; this does the same
     # steps in a folder that is removed, and replaces ``out`` only once it is complete.
+    # Media go in as Anki's format has them: numbered entries and a "media" map.
     with tempfile.TemporaryDirectory(prefix="studyapp-export-") as tmp:
         db_path = os.path.join(tmp, "collection.anki2")
         conn = sqlite3.connect(db_path)
@@ -353,14 +470,19 @@ def _write_package(package: genanki.Package, out: Path, timestamp: float) -> Non
             zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as package_zip,
         ):
             package_zip.write(db_path, "collection.anki2")
-            package_zip.writestr("media", "{}")
+            names = sorted(media)
+            for number, name in enumerate(names):
+                package_zip.writestr(str(number), media[name])
+            package_zip.writestr("media", json.dumps({str(i): n for i, n in enumerate(names)}))
 
 
 # -- CSV -----------------------------------------------------------------------------------
 
 
 def csv_rows(decks: Sequence[ExportDeck]) -> list[list[str]]:
-    """One row per note in :data:`CSV_COLUMNS` order; texts without markup, ids space-separated."""
+    """One row per note in :data:`CSV_COLUMNS` order; texts without markup, ids space-separated;
+    ``retired`` holds a retired note's reason; ``image`` the picture's file as the deck names
+    it (relative to the deck file), ``image_alt`` its alt text."""
     return [
         [
             n.id,
@@ -376,6 +498,9 @@ def csv_rows(decks: Sequence[ExportDeck]) -> list[list[str]]:
             " ".join(c.id for c in n.cites),
             "" if n.as_of is None else str(n.as_of),
             " ".join(n.tags),
+            (n.retired_reason or "retired") if n.retired else "",
+            n.image.file if n.image is not None else "",
+            n.image.alt if n.image is not None else "",
         ]
         for deck in decks
         for n in deck.notes

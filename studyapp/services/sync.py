@@ -484,6 +484,10 @@ def _plan_deck(view: _StoredView, plan: SyncPlan, deck: ParsedDeck, claimed: set
             (plan.retired if card.retired else plan.new).append(card.id)
             changes.cards_inserted += new_cards(card.id, deck_id, position, keys, keys)
             continue
+        if note.digest == values.digest and note.retired == values.retired:
+            values = values._replace(changed_at=note.changed_at)  # only moved: not a change
+        else:  # changed: written with the sync's time, but later than its last change
+            values = values._replace(changed_at=-(note.changed_at + 1))
         if (
             note.digest != values.digest
             or note.deck_id != deck_id

@@ -17,6 +17,7 @@ from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
 __all__ = [
     "DeckInfo",
+    "ExportNoteRow",
     "active_decks",
     "add_deck_folder",
     "copy_store",
@@ -24,6 +25,8 @@ __all__ = [
     "deck_ids_of_families",
     "deck_title",
     "delete_user_note",
+    "export_notes",
+    "media_data",
     "notes_of_decks",
     "folder_decks",
     "read_settings",
@@ -78,6 +81,52 @@ def notes_of_decks(conn: Connection, deck_ids: Sequence[str]) -> list[NoteValues
         "AND deck_id IN :decks ORDER BY deck_id, position"
     ).bindparams(bindparam("decks", expanding=True))
     return [NoteValues._make(r) for r in conn.execute(statement, {"decks": list(deck_ids)})]
+
+
+class ExportNoteRow(NamedTuple):
+    """A note as an export writes it: its texts, whether and why it is retired, when it last
+    changed, and its picture."""
+
+    id: str
+    deck_id: str
+    kind: str
+    front: str
+    back: str
+    text: str
+    extra: str
+    correction: str
+    tags: str
+    sources: str
+    cites: str
+    as_of: int | None
+    retired: bool
+    retired_reason: str | None
+    changed_at: int
+    image_file: str | None
+    image_alt: str | None
+    image_side: str | None
+    image_hash: str | None
+
+
+def export_notes(conn: Connection, deck_ids: Sequence[str]) -> list[ExportNoteRow]:
+    """Every note of ``deck_ids``, retired ones included, by deck id, then in file order."""
+    statement = text(
+        f"SELECT {', '.join(ExportNoteRow._fields)} FROM note "
+        "WHERE deck_id IN :decks ORDER BY deck_id, position"
+    ).bindparams(bindparam("decks", expanding=True))
+    rows = conn.execute(statement, {"decks": list(deck_ids)})
+    return [ExportNoteRow._make((*r[:12], bool(r[12]), *r[13:])) for r in rows]
+
+
+def media_data(conn: Connection, hashes: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+    """(kind, bytes) of the stored images ``hashes``, by hash."""
+    wanted = sorted(set(hashes))
+    if not wanted:
+        return {}
+    statement = text("SELECT hash, kind, data FROM media WHERE hash IN :h").bindparams(
+        bindparam("h", expanding=True)
+    )
+    return {r[0]: (str(r[1]), bytes(r[2])) for r in conn.execute(statement, {"h": wanted})}
 
 
 def sources(conn: Connection) -> dict[str, SourceRow]:

@@ -104,3 +104,12 @@ def _memory_from_history(db: sqlite3.Connection) -> None:
     )
     next_day_at = int(study_day(now, rollover_hour=rollover).end.timestamp())
     recompute_memory(db, parameters=parameters, next_day_at=next_day_at)
+
+
+@data_migration("2026-11-note-changed-at")
+def _stamp_changed_at(db: sqlite3.Connection) -> None:
+    """Notes synced before ``note.changed_at`` existed: stamped with the time of the upgrade,
+    once, so every later export gives them the same time (and a change, a later one)."""
+    db.execute(
+        "UPDATE note SET changed_at = CAST(strftime('%s', 'now') AS INTEGER) WHERE changed_at = 0"
+    )

@@ -49,6 +49,10 @@ class NoteValues(NamedTuple):
     image_alt: str | None = None
     image_side: str | None = None
     image_hash: str | None = None
+    changed_at: int | None = None
+    """None: the time the row is written (a new note); a negative number -t: the time it is
+    written, but at least t (a changed note: always later than its last change, even within
+    the same second); else that time, kept (a note only moved within its file)."""
 
 
 NOTE_COLUMNS = NoteValues._fields

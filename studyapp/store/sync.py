@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -114,6 +115,7 @@ class StoredNote(NamedTuple):
     retired: bool
     position: int
     line: int
+    changed_at: int
 
 
 class StoredCard(NamedTuple):
@@ -268,7 +270,7 @@ def stored_notes(conn: Connection, deck_id: str, note_ids: Sequence[str]) -> dic
         rows = _in(conn, select + " OR id IN :ids", note_ids, deck=deck_id)
     else:  # a deck file with no card left: its notes still count
         rows = list(conn.execute(text(select), {"deck": deck_id}))
-    return {r[0]: StoredNote(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows}
+    return {r[0]: StoredNote(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows}
 
 
 def stored_cards(conn: Connection, note_ids: Sequence[str]) -> dict[str, list[StoredCard]]:
@@ -363,13 +365,14 @@ def write_changes(conn: Connection, changes: Changes, *, now: int) -> None:
     if changes.media:
         run(_insert_media_sql(), changes.media)
     if changes.notes_inserted:
-        run(_insert_sql("note", NOTE_COLUMNS), changes.notes_inserted)
+        run(_insert_sql("note", NOTE_COLUMNS), stamped(changes.notes_inserted, now))
     if changes.notes_updated:
-        run(_NOTE_UPDATE, [(*n[1:], n[0]) for n in changes.notes_updated])
+        run(_NOTE_UPDATE, [(*n[1:], n[0]) for n in stamped(changes.notes_updated, now)])
     if changes.notes_retired:
         run(
-            "UPDATE note SET retired = 1, retired_reason = NULL WHERE id = ?",
-            [(n,) for n in changes.notes_retired],
+            "UPDATE note SET retired = 1, retired_reason = NULL, "
+            "changed_at = max(?, changed_at + 1) WHERE id = ?",
+            [(now, n) for n in changes.notes_retired],
         )
     if changes.card_moves:
         run(
@@ -393,6 +396,19 @@ def write_changes(conn: Connection, changes: Changes, *, now: int) -> None:
         run(_CARD_PROGRESS, [(*i.progress, i.note_id, i.key) for i in changes.inheritances])
     if changes.media or changes.notes_updated or changes.decks_deactivated:
         forget_unused_media(conn)
+
+
+def stamped(notes: Sequence[NoteValues], now: int) -> list[NoteValues]:
+    """``notes`` with the time of their change set (see :attr:`NoteValues.changed_at`)."""
+    result = []
+    for note in notes:
+        at = note.changed_at
+        if at is None:
+            note = note._replace(changed_at=now)
+        elif at < 0:
+            note = note._replace(changed_at=max(now, -at))
+        result.append(note)
+    return result
 
 
 def _insert_media_sql() -> str:
@@ -432,10 +448,11 @@ class StreamedImport:
     rolls back.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, now: int | None = None) -> None:
         # The rows belong to the caller's transaction: without one begun on ``conn``, its
         # commit would not reach the rows written beside SQLAlchemy.
         assert conn.in_transaction(), "begin the transaction before a streamed import"
+        self._now = int(time.time()) if now is None else now
         db = conn.connection.driver_connection
         assert isinstance(db, sqlite3.Connection)
         self._writer = BackgroundWriter(db)
@@ -450,7 +467,7 @@ class StreamedImport:
         for image in media:
             self._writer.execute(_insert_media_sql(), image)
         self._writer.execute(DECK_UPSERT, deck)
-        self._writer.insert("note", NOTE_COLUMNS, notes)
+        self._writer.insert("note", NOTE_COLUMNS, stamped(notes, self._now))
         self._writer.insert("card", NewCard._fields, cards)
 
     def close(self) -> None:

@@ -143,6 +143,10 @@ class NoteRow(SQLModel, table=True):
     """question or answer."""
     image_hash: str | None = None
     """SHA-256 of the image's bytes: its row in ``media``."""
+    changed_at: int = default(0)
+    """Seconds since the epoch (UTC) of the sync that last changed what the note shows or
+    is (its texts, tags, sources, image, revision, retirement): an Anki export stamps the
+    note with it, so an unchanged note never looks newer to Anki."""
 
 
 class CardRow(SQLModel, table=True):

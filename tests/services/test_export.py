@@ -8,6 +8,7 @@ import sqlite3
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from anki.collection import Collection
@@ -37,11 +38,14 @@ def anki(tmp_path: Path) -> Iterator[Collection]:
     col.close()
 
 
-def import_package(col: Collection, package: Path) -> None:
+def import_package(col: Collection, package: Path, *, with_scheduling: bool = False) -> Any:
+    """Import as Anki's File > Import does; ``with_scheduling`` is its "Import any learning
+    progress" box. Returns the import log."""
     request = ImportAnkiPackageRequest(
-        package_path=str(package), options=ImportAnkiPackageOptions()
+        package_path=str(package),
+        options=ImportAnkiPackageOptions(with_scheduling=with_scheduling),
     )
-    col.import_anki_package(request)
+    return col.import_anki_package(request).log
 
 
 def notes_by_guid(col: Collection) -> dict[str, Note]:
@@ -141,9 +145,12 @@ def test_extra_correction_and_retired_notes(
     assert library.sync([deck_dir]).ok
     out = tmp_path / "decks.apkg"
     result = export_anki(library.engine, out, timestamp=T1)
-    assert result.notes == 4
-    import_package(anki, out)
-    assert note_guid("s-nmda") not in notes_by_guid(anki)
+    assert (result.notes, result.retired) == (5, 1)
+    import_package(anki, out, with_scheduling=True)
+    retired = note(anki, "s-nmda")  # exported, suspended, tagged, with the reason on it
+    assert "studyapp::retired" in retired.tags
+    assert [c.queue for c in retired.cards()] == [-1]
+    assert retired["Front"].startswith('<div class="retired">Retired from the course: Superseded.')
     basic = note(anki, "s-5ht2a")
     assert basic["Extra"] == "Psilocin is the <b>active</b> agonist."
     assert basic["Correction"] == "The seed document says 5-HT1A."

@@ -443,7 +443,8 @@ cards:
 
 def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, in insertion order (the data migrations by name only: the
-    second a store was made at is no part of what a sync wrote)."""
+    second a store was made at is no part of what a sync wrote; likewise a note's
+    ``changed_at``, the clock's second when it was written, as whether it is set)."""
     with library.engine.connect() as conn:
         tables = [
             r[0]
@@ -451,14 +452,18 @@ def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
                 "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
             )
         ]
-        columns = {t: "name" if t == "data_migration" else "*" for t in tables}
-        return {
+        selected = {t: "name" if t == "data_migration" else "*" for t in tables}
+        contents = {
             t: [
                 tuple(r)
-                for r in conn.exec_driver_sql(f"SELECT {columns[t]} FROM {t} ORDER BY rowid")
+                for r in conn.exec_driver_sql(f"SELECT {selected[t]} FROM {t} ORDER BY rowid")
             ]
             for t in tables
         }
+        columns = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(note)")]
+    stamp = columns.index("changed_at")
+    contents["note"] = [(*r[:stamp], r[stamp] > 0, *r[stamp + 1 :]) for r in contents["note"]]
+    return contents
 
 
 @pytest.fixture

@@ -186,7 +186,8 @@ def test_card_details_are_one_typed_row(engine: Engine, db: sqlite3.Connection) 
         "Deck one",
         "mechanisms",
     )
-    assert details.note == note_row("a", "d1", 0)  # the note row as synced
+    # the note row as synced, stamped with the time it was written
+    assert details.note == note_row("a", "d1", 0, changed_at=NOW)
     assert (details.user_note, details.retired, details.suspended, details.flag) == (
         "mine",
         0,

@@ -56,7 +56,15 @@ def test_decks_notes_and_sources_as_typed_rows(engine: Engine) -> None:
         # not retired, by deck, then in file order
         assert [n.id for n in library.notes_of_decks(conn, ["d2", "d1"])] == ["a", "b", "c"]
         b = library.notes_of_decks(conn, ["d1"])[1]
-        assert b == note_row("b", "d1", 1, cites="mitchell2021", as_of=2025)
+        # stamped with the time it was written (now=0 above)
+        assert b == note_row("b", "d1", 1, cites="mitchell2021", as_of=2025, changed_at=0)
+        # an export reads the retired notes too, with their reason and last change
+        exported = library.export_notes(conn, ["d1"])
+        assert [(n.id, n.retired, n.retired_reason, n.changed_at) for n in exported] == [
+            ("a", False, None, 0),
+            ("b", False, None, 0),
+            ("r", True, "Gone.", 0),
+        ]
         assert library.sources(conn) == {
             "zhou2024": SourceRow("zhou2024", "seed", "Zhou A", 2024, "T", "J", None, None, None)
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,24 @@ def test_a_version_1_store_becomes_exactly_a_new_store_with_every_row(tmp_path: 
         assert db.execute(
             "SELECT DISTINCT queue, due, reps, lapses, retired FROM card WHERE key = 'x'"
         ).fetchall() == [(0, 0, 0, 0, 0)]
+
+
+def test_notes_of_an_upgraded_store_are_stamped_once_with_the_upgrade_time(
+    tmp_path: Path,
+) -> None:
+    """``note.changed_at`` (what an Anki export stamps a note with) for notes synced before
+    it existed: the upgrade's time, for every note, and the same at the next opening."""
+    old = make_v1_store(tmp_path / "v1.sqlite3")
+    before = int(time.time())
+    open_engine(old).dispose()
+    with sqlite3.connect(old) as db:
+        stamps = {r[0] for r in db.execute("SELECT changed_at FROM note")}
+    assert len(stamps) == 1 and before <= stamps.pop() <= int(time.time())
+    with sqlite3.connect(old) as db:
+        db.execute("UPDATE note SET changed_at = 5 WHERE rowid = 1")
+    open_engine(old).dispose()  # the migration does not run twice
+    with sqlite3.connect(old) as db:
+        assert db.execute("SELECT changed_at FROM note WHERE rowid = 1").fetchone() == (5,)
 
 
 def test_an_upgraded_store_opens_like_a_new_one_afterwards(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ def test_stored_notes_of_a_deck_include_those_named_elsewhere(filled: Engine) ->
         assert set(stored.stored_notes(conn, "d1", ["c"])) == {"a", "b", "c"}
         # a deck file with no card left still finds the deck's notes
         notes = stored.stored_notes(conn, "d1", [])
-        assert notes["a"] == stored.StoredNote("a", "d1", "digest-a", 1, False, 0, 7)
+        assert notes["a"] == stored.StoredNote("a", "d1", "digest-a", 1, False, 0, 7, NOW)
         assert set(notes) == {"a", "b"}
         cards = stored.stored_cards(conn, ["a", "c"])
         found = [(c.note_id, c.key, c.queue, c.retired) for v in cards.values() for c in v]
@@ -202,7 +202,7 @@ def test_a_streamed_import_writes_what_planned_changes_write(
 ) -> None:
     notes = [note_row("a", "d1", 0, back="before\x00after"), note_row("b", "d1", 1, critical=True)]
     cards = [NewCard("a", "d1", "fwd", 0), NewCard("b", "d1", "fwd", 1000)]
-    with engine.begin() as conn, StreamedImport(conn) as writer:
+    with engine.begin() as conn, StreamedImport(conn, now=NOW) as writer:
         writer.write_deck(DECKS[0], notes, cards)
     planned = open_engine(tmp_path / "planned.sqlite3")
     try:
