@@ -48,6 +48,7 @@ from studyapp.services.deckrows import (
     new_cards,
     note_row,
 )
+from studyapp.services.paths import bundled_decks_dir
 from studyapp.store import queries
 from studyapp.store import sync as stored
 from studyapp.store.database import Connection, Engine, rollback_journal
@@ -183,6 +184,10 @@ class _Survey:
     given: list[Path]
     """The paths given to the sync (folders and files), resolved: image paths must stay
     inside the course folder each deck was found in."""
+    holders: list[Path]
+    """Where a stored deck's file keeps its deck id from other files: the paths given, the
+    bundled decks and the added folders. A stored deck whose file is elsewhere has moved
+    (the bundled decks, after a reinstall into another Python) and may be taken over."""
     deck_files: list[Path]
     bib_files: list[Path]
     stored_decks: dict[str, StoredDeck]
@@ -217,9 +222,12 @@ def _survey(
     deck_files, bib_files = discover_deck_files(resolved, plan.problems)
     if bibliography is not None:
         bib_files.insert(0, bibliography)
+    holders = [*resolved, *(real_path(Path(f)) for f in stored.deck_folder_paths(conn))]
+    holders.append(real_path(bundled_decks_dir()))
     survey = _Survey(
         folders=[p for p in resolved if p.is_dir()],
         given=resolved,
+        holders=holders,
         deck_files=deck_files,
         bib_files=list(dict.fromkeys(bib_files)),
         stored_decks=stored.stored_decks(conn),
@@ -366,18 +374,26 @@ def _check(
 ) -> None:
     """The checks across files; ``others`` maps the ids of cards the store holds from files
     not read now to their file, to catch an id used twice (and the stored decks of files
-    not read now keep their deck ids, if their file is still there)."""
+    not read now keep their deck ids, if their file is still there in one of the store's
+    sources: :attr:`_Survey.holders`)."""
     from studyapp.deckfile.loader import check_collection
 
     read = {str(item.path) for item in survey.to_read}
     decks = {
         deck_id: deck.path
         for deck_id, deck in survey.stored_decks.items()
-        if deck.active and deck.path not in read and Path(deck.path).is_file()
+        if deck.active
+        and deck.path not in read
+        and _held_by(Path(deck.path), survey.holders)
+        and Path(deck.path).is_file()
     }
     plan.problems.extend(
         check_collection(parsed, sources, other_card_ids=others, other_deck_ids=decks)
     )
+
+
+def _held_by(path: Path, holders: Sequence[Path]) -> bool:
+    return any(path == holder or holder in path.parents for holder in holders)
 
 
 def _stored_elsewhere(

@@ -42,6 +42,7 @@ __all__ = [
     "card_queues",
     "clashing_notes",
     "count_live_notes",
+    "deck_folder_paths",
     "forget_unused_media",
     "has_notes",
     "live_card_ids_of_deck",
@@ -220,6 +221,11 @@ def stored_decks(conn: Connection) -> dict[str, StoredDeck]:
 def _setting(conn: Connection, key: str) -> str | None:
     value = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).scalar()
     return None if value is None else str(value)
+
+
+def deck_folder_paths(conn: Connection) -> list[str]:
+    """The deck folders the user added (their decks are synced on every start)."""
+    return [str(r[0]) for r in conn.execute(text("SELECT path FROM deck_folder"))]
 
 
 def stored_bibliography_digest(conn: Connection) -> str | None:

@@ -567,3 +567,43 @@ def test_a_first_import_that_fails_while_writing_raises_and_changes_nothing(
     monkeypatch.undo()
     assert library.sync([deck_dir]).ok
     assert rows(library, "SELECT count(*) FROM card") == [(8,)]
+
+
+def test_the_bundled_decks_moving_keeps_every_review(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: Clock
+) -> None:
+    """A reinstall into another Python moves the bundled decks (site-packages): the stored
+    decks' files are then outside every source the store syncs, so they have moved, and
+    the decks at the new place take them over with every card's progress. (Deck ids held
+    by a file in the store's sources are still refused to another file.)"""
+    import shutil
+
+    from studyapp.services import paths
+
+    old = tmp_path / "old-venv" / "decks"
+    shutil.copytree(paths.bundled_decks_dir(), old)
+    monkeypatch.setattr(paths, "bundled_decks_dir", lambda: old)
+    import studyapp.services.sync as sync_module
+
+    monkeypatch.setattr(sync_module, "bundled_decks_dir", lambda: old)
+    with Library(tmp_path / "data") as library:
+        assert library.sync().ok
+        session = library.session(clock=clock)
+        for _ in range(5):
+            assert session.next_card() is not None
+            session.answer(Rating.GOOD)
+        session.close()
+        reviewed = rows(library, "SELECT card_id FROM review")
+    new = tmp_path / "new-venv" / "decks"
+    shutil.copytree(old, new)  # the old copy stays on disk, as an old venv often does
+    monkeypatch.setattr(paths, "bundled_decks_dir", lambda: new)
+    monkeypatch.setattr(sync_module, "bundled_decks_dir", lambda: new)
+    with Library(tmp_path / "data") as library:
+        plan = library.sync()
+        assert plan.ok and plan.blocked == {}, plan.problems
+        assert plan.retired == [] and plan.new == []
+        assert rows(library, "SELECT card_id FROM review") == reviewed
+        assert rows(library, "SELECT count(*) FROM card WHERE reps > 0 AND retired = 0") == [(5,)]
+        assert {r[0] for r in rows(library, "SELECT path FROM deck WHERE active = 1")} == {
+            str(p.resolve()) for p in new.glob("*.yaml")
+        }
