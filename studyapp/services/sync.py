@@ -772,7 +772,20 @@ def _stream(
     _plan_sources(conn, plan, sources)
     # Nothing has progress to inherit yet; a deck stored without notes may have gone.
     _plan_removed_decks(conn, plan, survey, {d.model.deck.id for d in parsed if d.model})
+    _release(parsed)
+    _release(rows)
     return plan
+
+
+def _release(items: list[Any]) -> None:
+    """Free a long list of parsed decks or their rows one item at a time.
+
+    Dropping the list frees every card model and row in one step, without letting go of
+    the GIL: 400-700 ms at 200,000 cards, while the GUI thread (adding a folder) could not
+    run. Item by item, the interpreter can switch threads between them (about a
+    millisecond each)."""
+    while items:
+        items.pop()
 
 
 def _clashes(deck: ParsedDeck, held: _Held) -> bool:

@@ -67,3 +67,10 @@ def test_a_task_runs_until_its_result_is_delivered(qtbot: Any) -> None:
     with qtbot.waitSignal(task.finished, timeout=5_000):
         pass
     assert not task.is_running()
+
+
+def test_a_task_thread_has_a_large_stack() -> None:
+    from studyapp.gui.background import STACK_BYTES
+
+    task = BackgroundTask(lambda: None)
+    assert task._thread.stackSize() == STACK_BYTES >= 64 * 1024 * 1024
