@@ -420,10 +420,16 @@ def _newest_backup_hint(data_dir: Path) -> str:
 
 def _open_reader(args: argparse.Namespace) -> Library:
     """A read-only library (no lock: works while the app is open), after a quick check, so
-    a damaged store is reported instead of read as if sound."""
+    a damaged store is reported instead of read as if sound. The check is skipped while a
+    clean one vouches for the store as it is (unchanged since, less than a day ago; see
+    studyapp/store/integrity.py)."""
     from studyapp.services.library import Library
 
-    return _checked(Library.open(args.data_dir, read_only=True))
+    library = Library.open(args.data_dir, read_only=True)
+    problems = library.quick_check_for_reading()
+    if problems:
+        _checked_result(library, problems)
+    return library
 
 
 def _open_writer(args: argparse.Namespace) -> Library:
@@ -441,14 +447,14 @@ def _open_writer(args: argparse.Namespace) -> Library:
 def _reader_checked_alongside(args: argparse.Namespace) -> Iterator[Library]:
     """A read-only library whose quick check runs beside the block, on a second thread
     (the check is SQLite's, without Python's GIL: 0.5 s at a million answers, which would
-    be half of ``stats``' second). When the block ends, the check's verdict stands as in
-    :func:`_open_reader`: a damaged store is one line and exit 2, whatever the block read
-    (or failed to read) from it."""
+    be half of ``stats``' second), unless a clean check vouches for the store as it is.
+    When the block ends, the check's verdict stands as in :func:`_open_reader`: a damaged
+    store is one line and exit 2, whatever the block read (or failed to read) from it."""
     from studyapp.services.library import Library
 
     library = Library.open(args.data_dir, read_only=True)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick-check")
-    check = pool.submit(library.quick_check)
+    check = pool.submit(library.quick_check_for_reading)
     failure: BaseException | None = None
     try:
         yield library

@@ -164,3 +164,45 @@ def test_a_storage_error_past_the_mapping_is_still_one_line(
     monkeypatch.setattr(Library, "overview", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):  # a bug keeps its traceback
         main(["--data-dir", str(studied), "stats"])
+
+
+def test_a_clean_check_spares_readers_the_next_one_until_the_store_changes(
+    studied: Path,
+) -> None:
+    import json
+    import time
+
+    from studyapp.store.integrity import SETTLE_SECONDS, store_stamp
+
+    store = studied / "studyapp.sqlite3"
+    record = studied / "studyapp.sqlite3-checked"
+    time.sleep(SETTLE_SECONDS + 0.2)  # the store settles after the fixture's writes
+    assert run("--data-dir", str(studied), "stats").returncode == 0
+    vouch = json.loads(record.read_text(encoding="utf-8"))
+    stamp = store_stamp(store)
+    assert stamp is not None
+    assert vouch["check"] == "quick_check" and tuple(vouch["store"]) == stamp[0]
+    # Readers leave the store as it was, so the record still vouches for it.
+    assert run("--data-dir", str(studied), "stats", "--json").returncode == 0
+    assert json.loads(record.read_text(encoding="utf-8")) == vouch
+    damage(store)
+    assert "is damaged" in one_line_error(run("--data-dir", str(studied), "stats"))
+    assert not record.exists()
+
+
+def test_writers_and_check_always_check_even_when_vouched(studied: Path) -> None:
+    """Damage that bypasses the file system (a failing disk) leaves the stamp as it was:
+    readers trust the record for up to a day; ``check`` and every writer still find it."""
+    import json
+    import time
+
+    from studyapp.store.integrity import store_stamp
+
+    store = studied / "studyapp.sqlite3"
+    damage(store)
+    wal = store_stamp(store)
+    assert wal is not None
+    forged = {"format": 1, "store": list(wal[0]), "wal": None, "checked_at": time.time()}
+    (studied / "studyapp.sqlite3-checked").write_text(json.dumps(forged), encoding="utf-8")
+    for command in (["check"], ["sync"], ["backup", "create"]):
+        assert "is damaged" in one_line_error(run("--data-dir", str(studied), *command))

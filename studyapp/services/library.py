@@ -448,6 +448,11 @@ class Library:
         thread (it reads every page)."""
         return self.folder.quick_check()
 
+    def quick_check_for_reading(self) -> list[str]:
+        """For reading commands: the quick check unless a clean one vouches for the store
+        as it is (:meth:`DataFolder.quick_check_for_reading`); [] when sound."""
+        return self.folder.quick_check_for_reading()[0]
+
     def check(self) -> CheckReport:
         """The full check: SQLite's integrity and foreign keys, and StudyApp's invariants."""
         return self.folder.check()

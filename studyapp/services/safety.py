@@ -7,6 +7,7 @@ still be restored (from the GUI's damaged-store dialog or ``studyapp backup rest
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +27,16 @@ from studyapp.store.backup import (
 )
 from studyapp.store.database import DB_FILENAME
 from studyapp.store.errors import RESTORE_HINT, storage_error
-from studyapp.store.integrity import CheckReport, full_check, quick_check
+from studyapp.store.integrity import (
+    CheckReport,
+    checked_and_vouched,
+    forget_vouch,
+    full_check,
+    quick_check,
+    quick_check_unless_vouched,
+    store_stamp,
+    vouch_for,
+)
 from studyapp.store.lock import StoreLock
 
 __all__ = ["BackupInfo", "CheckReport", "DataFolder", "damaged_error", "storage_failure"]
@@ -141,9 +151,25 @@ class DataFolder:
 
     # -- checks ----------------------------------------------------------------------------
     def quick_check(self) -> list[str]:
-        """SQLite's quick check of the store ([] when sound)."""
-        return quick_check(self.store)
+        """SQLite's quick check of the store ([] when sound), always run: start-up and
+        writing commands. A clean one vouches for the store until it changes (see
+        :mod:`studyapp.store.integrity`)."""
+        return checked_and_vouched(self.store, quick_check, "quick_check", clock=time.time)
+
+    def quick_check_for_reading(self) -> tuple[list[str], bool]:
+        """For reading commands: the quick check, unless a clean check vouches for the store
+        as it is now (unchanged since, and less than a day ago). Returns the problems ([]
+        when sound) and whether the check ran."""
+        return quick_check_unless_vouched(self.store)
 
     def check(self) -> CheckReport:
-        """The full check: SQLite's integrity and foreign keys, and StudyApp's invariants."""
-        return full_check(self.store)
+        """The full check: SQLite's integrity and foreign keys, and StudyApp's invariants.
+        A file SQLite finds sound vouches for the store as the quick check's does."""
+        before = store_stamp(self.store)
+        started = time.time()
+        report = full_check(self.store)
+        if report.damage:
+            forget_vouch(self.store)
+        else:
+            vouch_for(self.store, before, started, "integrity_check")
+        return report
