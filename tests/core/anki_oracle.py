@@ -85,12 +85,21 @@ def outcome(state: Any) -> dict[str, Any]:
 def run(job: dict[str, Any]) -> dict[str, Any]:
     import anki.collection  # noqa: F401  (import order: anki.collection first)
     from anki.collection import Collection
+
+    with tempfile.TemporaryDirectory(prefix="anki-oracle-") as folder:
+        col: Any = Collection(str(Path(folder) / "oracle.anki2"))
+        try:
+            return _drive(col, job)
+        finally:
+            col.close()
+
+
+def _drive(col: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Run the job's sequences on ``col`` (a new collection) and read Anki's answers."""
     from anki.scheduler_pb2 import CardAnswer
 
     offset = job["offset_minutes"] * 60
     rollover = job["rollover"]
-    folder = tempfile.mkdtemp(prefix="anki-oracle-")
-    col: Any = Collection(str(Path(folder) / "oracle.anki2"))
     col.set_config("fsrs", True)
     col.set_config("loadBalancerEnabled", False)
     col.set_config("rollover", rollover)
@@ -226,7 +235,6 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         col.update_card(card, skip_undo_entry=True)
         delta = col._backend.fuzz_delta(card_id=card_id, interval=interval)
         fuzz.append({"card_id": card_id, "reps": reps, "interval": interval, "delta": delta})
-    col.close()
     return {"sequences": results, "fuzz": fuzz}
 
 
