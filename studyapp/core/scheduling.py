@@ -37,26 +37,31 @@ from studyapp.core.studyday import (
 
 __all__ = [
     "DEFAULT_PARAMETERS",
+    "MIN_ITEMS",
     "Fit",
+    "LogRow",
     "LoggedAnswer",
     "NewCardsOutlook",
     "NextStates",
     "Outcome",
     "Scheduler",
     "SchedulerConfig",
+    "TrainingSet",
     "answer_button_label",
     "check_parameters",
-    "evaluate",
     "fit_parameters",
     "format_interval",
     "fsrs_history",
     "fuzz_factor",
-    "memory_from_histories",
-    "training_items",
     "fuzz_range",
+    "log_rows",
+    "memory_from_histories",
+    "memory_from_logs",
     "reschedule_interval",
     "retrievability",
     "retrievability_after",
+    "stored_memory",
+    "training_set",
 ]
 
 DEFAULT_PARAMETERS: tuple[float, ...] = tuple(_engine.DEFAULT_PARAMETERS)
@@ -882,34 +887,67 @@ class LoggedAnswer(NamedTuple):
     kind: int = 0
 
 
-def _counts(answer: LoggedAnswer) -> bool:
-    return answer.kind == 0 and 1 <= answer.rating <= 4
+LogRow = tuple[int, int, int, int, int, int, int]
+"""One answer of a review log as the store reads it: (card id, time in epoch milliseconds,
+study days from it to the next rollover, rating, queue before, queue after, kind). A log is
+a list of them sorted by card, then time."""
+
+_NEW, _LEARNING = int(Queue.NEW), int(Queue.LEARNING)
 
 
-def _last_learning(answers: Sequence[LoggedAnswer]) -> int | None:
-    """Where the card's last run of learning answers starts (Anki's reviews_for_fsrs).
+def _start(rows: Sequence[LogRow], first: int, end: int) -> int:
+    """Where FSRS's replay of ``rows[first:end]`` (one card's log) starts, as Anki's
+    reviews_for_fsrs: at the last run of learning answers; -1 when there is none.
 
     Walking back from the newest answer: learning answers (of a new or learning card) are
     the start of the history FSRS reads; a reset to new (a manual change that makes the
-    card new again, or a deck update that restarted it) ends the walk. None when the card
-    has no learning answers since its last reset: its history is not complete.
+    card new again, or a deck update that restarted it) ends the walk. Without learning
+    answers since its last reset a card's history is not complete (the card keeps its
+    state; the optimizer leaves it out).
     """
-    first: int | None = None
-    for index in range(len(answers) - 1, -1, -1):
-        answer = answers[index]
-        if answer.kind == 1:
+    found = -1
+    for index in range(end - 1, first - 1, -1):
+        row = rows[index]
+        kind = row[6]
+        if kind == 1:
             continue
-        if _counts(answer) and answer.queue_before in (Queue.NEW, Queue.LEARNING):
-            first = index
-        elif answer.kind == 2 and answer.queue_after == Queue.NEW:
+        if kind == 0 and row[4] <= _LEARNING and 0 < row[3] < 5:
+            found = index
+        elif kind == 2 and row[5] == _NEW:
             break
-        elif first is not None:
+        elif found >= 0:
             break
-    return first
+    return found
 
 
-def _days_before(moment: int, next_day_at: int) -> int:
-    return max(0, next_day_at - moment) // _DAY
+def _kept(rows: Sequence[LogRow], first: int, end: int) -> list[LogRow] | None:
+    """The answers FSRS replays from ``rows[first:end]`` (see :func:`_start`): scheduled
+    answers from the start of the last run of learning answers; None without such a run."""
+    start = _start(rows, first, end)
+    if start < 0:
+        return None
+    return [r for r in rows[start:end] if r[6] == 0 and 0 < r[3] < 5]
+
+
+def _deltas(kept: Sequence[LogRow]) -> list[tuple[int, int]]:
+    """(rating, study days since the previous answer) for each kept answer."""
+    out = []
+    previous = kept[0][2] if kept else 0
+    for row in kept:
+        days = row[2]
+        out.append((row[3], previous - days))
+        previous = days
+    return out
+
+
+def log_rows(answers: Sequence[LoggedAnswer], next_day_at: int, card_id: int = 0) -> list[LogRow]:
+    """One card's :class:`LoggedAnswer` values as :data:`LogRow` tuples, days counted back
+    from ``next_day_at`` (the next rollover, epoch seconds), as Anki counts them."""
+    return [
+        (card_id, a.at * 1000, max(0, next_day_at - a.at) // _DAY, a.rating, a.queue_before,
+         a.queue_after, a.kind)
+        for a in answers
+    ]  # fmt: skip
 
 
 def fsrs_history(answers: Sequence[LoggedAnswer], next_day_at: int) -> list[tuple[int, int]] | None:
@@ -919,36 +957,9 @@ def fsrs_history(answers: Sequence[LoggedAnswer], next_day_at: int) -> list[tupl
     ``next_day_at`` is the next rollover (epoch seconds): days are counted back from it, as
     Anki counts them, so they are the same study days the answers were scheduled with.
     """
-    start = _last_learning(answers)
-    if start is None:
-        return None
-    kept = [a for a in answers[start:] if _counts(a)]
-    out = []
-    previous = None
-    for answer in kept:
-        days = _days_before(answer.at, next_day_at)
-        out.append((answer.rating, 0 if previous is None else previous - days))
-        previous = days
-    return out
-
-
-def training_items(
-    answers: Sequence[LoggedAnswer], next_day_at: int
-) -> list[tuple[int, list[tuple[int, int]]]]:
-    """The optimizer's items from one card's log: for each answer on a later study day than
-    the one before it, (its time, every answer up to it as (rating, days since the previous)).
-    Cards without learning answers are left out, as Anki leaves them out."""
-    history = fsrs_history(answers, next_day_at)
-    if history is None:
-        return []
-    start = _last_learning(answers)
-    assert start is not None
-    times = [a.at for a in answers[start:] if _counts(a)]
-    return [
-        (times[index], history[: index + 1])
-        for index in range(1, len(history))
-        if history[index][1] > 0
-    ]
+    rows = log_rows(answers, next_day_at)
+    kept = _kept(rows, 0, len(rows))
+    return None if kept is None else _deltas(kept)
 
 
 def _items(histories: Sequence[Sequence[tuple[int, int]]]) -> list[_engine.FSRSItem]:
@@ -956,26 +967,127 @@ def _items(histories: Sequence[Sequence[tuple[int, int]]]) -> list[_engine.FSRSI
     return [_engine.FSRSItem([review(r, d) for r, d in history]) for history in histories]
 
 
+def _memory(engine: _engine.FSRS, items: list[_engine.FSRSItem]) -> list[tuple[float, float]]:
+    out = []
+    # The engine's batch costs the longest history times the batch: similar lengths together.
+    for start in range(0, len(items), 1000):
+        for state in engine.memory_state_batch(items[start : start + 1000]):
+            out.append((stored_memory(state.stability, 4), stored_memory(state.difficulty, 3)))
+    return out
+
+
 def memory_from_histories(
     histories: Sequence[Sequence[tuple[int, int]]], parameters: Sequence[float]
 ) -> list[tuple[float, float]]:
     """The memory state (stability, difficulty) each history leads to, by the engine, as
     Anki stores it (:func:`stored_memory`). Histories come from :func:`fsrs_history`."""
-    engine = _fsrs(tuple(parameters))
-    out: list[tuple[float, float]] = []
-    # The engine's batch costs the longest history times the batch: similar lengths together.
     order = sorted(range(len(histories)), key=lambda i: len(histories[i]))
-    results: dict[int, tuple[float, float]] = {}
-    for start in range(0, len(order), 1000):
-        chunk = order[start : start + 1000]
-        states = engine.memory_state_batch(_items([histories[i] for i in chunk]))
-        for index, state in zip(chunk, states, strict=True):
-            results[index] = (
-                stored_memory(state.stability, 4),
-                stored_memory(state.difficulty, 3),
-            )
-    out = [results[i] for i in range(len(histories))]
+    states = _memory(_fsrs(tuple(parameters)), _items([histories[i] for i in order]))
+    out: list[tuple[float, float]] = [(0.0, 0.0)] * len(histories)
+    for index, state in zip(order, states, strict=True):
+        out[index] = state
     return out
+
+
+def _replay(
+    rows: Sequence[LogRow], *, with_items: bool
+) -> Iterator[tuple[int, list[_engine.FSRSReview], list[tuple[int, _engine.FSRSItem]]]]:
+    """Each card's replayed answers in ``rows`` (one forward pass, the hot loop of a
+    recompute and of the optimizer): (card id, its reviews for the engine, and with
+    ``with_items`` the optimizer's items of it, each with its answer's time).
+
+    The replay starts at the card's last run of learning answers, as :func:`_start` finds
+    it walking back; going forward, each new run (or a reset to new) starts it again.
+    Cards without such a run are left out.
+    """
+    review, item = _engine.FSRSReview, _engine.FSRSItem
+    total = len(rows)
+    index = 0
+    while index < total:
+        card = rows[index][0]
+        answers: list[_engine.FSRSReview] = []
+        items: list[tuple[int, _engine.FSRSItem]] = []
+        started = learning = False
+        previous = 0
+        while index < total:
+            row = rows[index]
+            if row[0] != card:
+                break
+            index += 1
+            kind = row[6]
+            if kind == 1:
+                continue  # cram: neither an answer FSRS reads nor a break in a run
+            rating = row[3]
+            if kind == 2 or not 0 < rating < 5:
+                learning = False  # a manual change ends a run of learning answers
+                if kind == 2 and row[5] == _NEW:  # a reset to new: nothing before counts
+                    started = False
+                    answers, items = [], []
+                continue
+            days = row[2]
+            if row[4] <= _LEARNING:
+                if not learning:  # a new run of learning answers: the replay starts here
+                    started = learning = True
+                    answers, items = [], []
+                    previous = days
+            else:
+                learning = False
+                if not started:
+                    continue
+            answers.append(review(rating, previous - days))
+            if with_items and days < previous and len(answers) > 1:
+                items.append((row[1], item(answers)))
+            previous = days
+        if started:
+            yield card, answers, items
+
+
+def memory_from_logs(
+    rows: Sequence[LogRow], parameters: Sequence[float]
+) -> list[tuple[int, float, float]]:
+    """(card id, stability, difficulty) replayed from each card's log in ``rows``, for the
+    cards whose log is complete (the others keep their state), as Anki recomputes them."""
+    item = _engine.FSRSItem
+    prepared = sorted(
+        (
+            (len(answers), card_id, answers)
+            for card_id, answers, _ in _replay(rows, with_items=False)
+        ),
+        key=lambda p: p[0],
+    )
+    states = _memory(_fsrs(tuple(parameters)), [item(answers) for _, _, answers in prepared])
+    return [(p[1], s, d) for p, (s, d) in zip(prepared, states, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSet:
+    """The optimizer's input: one item per answer given on a later study day than the one
+    before it (with every answer of its card up to it), in time order, with its card id.
+
+    Attributes:
+        items: the engine's items.
+        card_ids: each item's card.
+        reviews: the scheduled answers read (on cards whose log starts with learning).
+    """
+
+    items: list[_engine.FSRSItem]
+    card_ids: list[int]
+    reviews: int
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def training_set(rows: Sequence[LogRow]) -> TrainingSet:
+    """The optimizer's items from the cards' logs in ``rows`` (Anki's
+    fsrs_items_for_training). Cards without learning answers are left out, as in Anki."""
+    entries: list[tuple[int, int, _engine.FSRSItem]] = []
+    reviews = 0
+    for card_id, answers, items in _replay(rows, with_items=True):
+        reviews += len(answers)
+        entries.extend((at, card_id, each) for at, each in items)
+    entries.sort(key=lambda e: e[0])
+    return TrainingSet([e[2] for e in entries], [e[1] for e in entries], reviews)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1012,52 +1124,40 @@ MIN_ITEMS = 64
 returns the defaults); at 64 it fits them all. Under it, the optimizer says how many more."""
 
 
-def evaluate(
-    items: Sequence[Sequence[tuple[int, int]]], parameters: Sequence[float]
-) -> tuple[float, float]:
-    """(log loss, RMSE over bins) of ``parameters`` on ``items``, by the engine (Anki's
-    'Evaluate')."""
-    result = _fsrs(tuple(parameters)).evaluate(_items(items))
-    return float(result.log_loss), float(result.rmse_bins)
-
-
 def fit_parameters(
-    items: Sequence[Sequence[tuple[int, int]]],
-    card_ids: Sequence[int],
+    training: TrainingSet,
     current: Sequence[float],
     *,
     relearning_steps: Sequence[float] = (10.0,),
-    reviews: int = 0,
 ) -> Fit:
-    """Fit FSRS parameters to ``items`` (from :func:`training_items`, in time order, with
-    each item's card id), as Anki's Optimize does: 8 epochs, short-term memory on, the
-    relearning steps that fit in a day; then both parameter sets are evaluated.
+    """Fit FSRS parameters to ``training`` as Anki's Optimize does: 8 epochs, short-term
+    memory on, the relearning steps that fit in a day; then both parameter sets are
+    evaluated on the same items (log loss and RMSE over bins).
 
     Raises:
         ValueError: fewer than :data:`MIN_ITEMS` items.
     """
-    if len(items) < MIN_ITEMS:
-        raise ValueError(f"the optimizer needs {MIN_ITEMS} items, not {len(items)}")
+    if len(training) < MIN_ITEMS:
+        raise ValueError(f"the optimizer needs {MIN_ITEMS} items, not {len(training)}")
     in_a_day, total = 0, 0.0
     for step in relearning_steps:
         total += step
         if total >= 1440:
             break
         in_a_day += 1
-    engine_items = _items(items)
     fitted = _fsrs(tuple(current)).compute_parameters(
-        engine_items,
-        card_ids=list(card_ids),
+        training.items,
+        card_ids=training.card_ids,
         enable_short_term=True,
         num_relearning_steps=in_a_day,
         training_config=_engine.TrainingConfig(num_epochs=8),
     )
     after = check_parameters(fitted)
-    before_eval = _fsrs(tuple(current)).evaluate(engine_items)
-    after_eval = _fsrs(after).evaluate(engine_items)
+    before_eval = _fsrs(tuple(current)).evaluate(training.items)
+    after_eval = _fsrs(after).evaluate(training.items)
     return Fit(
-        reviews=reviews,
-        items=len(items),
+        reviews=training.reviews,
+        items=len(training),
         before=tuple(current),
         after=after,
         log_loss_before=float(before_eval.log_loss),

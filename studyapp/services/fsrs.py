@@ -170,20 +170,15 @@ def optimize(
     Nothing is changed when there are too few answers or the fit is no better.
     """
     clock = _Clock(settings, now or utc_now(), tz)
-    items, card_ids, reviews = memory.read_training_set(engine, next_day_at=clock.next_day_at)
-    if len(items) < MIN_ITEMS:
-        return OptimizeResult(None, reviews, len(items), MIN_ITEMS - len(items), False)
-    fit = fit_parameters(
-        items,
-        card_ids,
-        settings.parameters,
-        relearning_steps=settings.relearning_steps,
-        reviews=reviews,
-    )
+    training = memory.read_training_set(engine, next_day_at=clock.next_day_at)
+    items, reviews = len(training), training.reviews
+    if items < MIN_ITEMS:
+        return OptimizeResult(None, reviews, items, MIN_ITEMS - items, False)
+    fit = fit_parameters(training, settings.parameters, relearning_steps=settings.relearning_steps)
     saved = save and fit.better
     if saved:
         set_parameters(engine, settings, fit.after, now=clock.now, tz=tz)
-    return OptimizeResult(fit, reviews, len(items), 0, saved)
+    return OptimizeResult(fit, reviews, items, 0, saved)
 
 
 def set_parameters(

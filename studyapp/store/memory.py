@@ -18,11 +18,11 @@ from sqlalchemy import Engine
 
 from studyapp.core.model import Queue
 from studyapp.core.scheduling import (
-    LoggedAnswer,
-    fsrs_history,
-    memory_from_histories,
+    LogRow,
+    TrainingSet,
+    memory_from_logs,
     reschedule_interval,
-    training_items,
+    training_set,
 )
 from studyapp.store import queues
 from studyapp.store.database import raw_connection
@@ -32,35 +32,27 @@ from studyapp.store.queries import write_transaction
 __all__ = [
     "RescheduleCard",
     "count_review_cards",
-    "logged_answers",
+    "logs",
+    "training_from_logs",
     "read_training_set",
     "reschedule_review_cards",
     "store_parameters",
     "recompute_memory",
     "reschedule",
     "review_cards",
-    "training_set",
 ]
 
 _LOG = (
-    "SELECT card_id, reviewed_at / 1000, rating, queue_before, queue_after, kind "
-    "FROM review ORDER BY card_id, reviewed_at, id"
+    "SELECT card_id, reviewed_at, MAX(0, :next_day_at - reviewed_at / 1000) / 86400, rating, "
+    "queue_before, queue_after, kind FROM review ORDER BY card_id, reviewed_at"
 )
+"""Read through the covering index ix_review_card_log, in its order: no table row, no sort."""
 
 
-def logged_answers(db: sqlite3.Connection) -> Iterator[tuple[int, list[LoggedAnswer]]]:
-    """Every card's review log, oldest answer first, card by card."""
-    card: int | None = None
-    answers: list[LoggedAnswer] = []
-    make = LoggedAnswer._make
-    for row in db.execute(_LOG):
-        if row[0] != card:
-            if card is not None:
-                yield card, answers
-            card, answers = row[0], []
-        answers.append(make(row[1:]))
-    if card is not None:
-        yield card, answers
+def logs(db: sqlite3.Connection, *, next_day_at: int) -> list[LogRow]:
+    """Every card's review log, card by card, oldest answer first, each answer with its
+    study days before ``next_day_at`` (computed by SQLite, as Anki counts them)."""
+    return db.execute(_LOG, {"next_day_at": next_day_at}).fetchall()
 
 
 def recompute_memory(
@@ -71,35 +63,18 @@ def recompute_memory(
     as Anki does when its parameters change. Cards without a complete log (no learning
     answers since their last reset) keep their state. The log is not written. Returns the
     number of cards updated."""
-    ids: list[int] = []
-    histories: list[list[tuple[int, int]]] = []
-    for card_id, answers in logged_answers(db):
-        history = fsrs_history(answers, next_day_at)
-        if history:
-            ids.append(card_id)
-            histories.append(history)
-    states = memory_from_histories(histories, parameters)
+    states = memory_from_logs(logs(db, next_day_at=next_day_at), parameters)
+    states.sort()  # in the table's order: each update near the one before
     db.executemany(
         f"UPDATE card SET stability = ?, difficulty = ? WHERE id = ? AND queue != {queues.NEW}",
-        [(s, d, card_id) for card_id, (s, d) in zip(ids, states, strict=True)],
+        [(s, d, card_id) for card_id, s, d in states],
     )
-    return len(ids)
+    return len(states)
 
 
-def training_set(
-    db: sqlite3.Connection, *, next_day_at: int
-) -> tuple[list[list[tuple[int, int]]], list[int], int]:
-    """The optimizer's input from the review log (scheduled answers only): items in time
-    order, each item's card id, and the number of answers read."""
-    entries: list[tuple[int, int, list[tuple[int, int]]]] = []
-    reviews = 0
-    for card_id, answers in logged_answers(db):
-        items = training_items(answers, next_day_at)
-        if items:
-            reviews += len(items[-1][1])
-        entries.extend((at, card_id, item) for at, item in items)
-    entries.sort(key=lambda e: e[0])
-    return [e[2] for e in entries], [e[1] for e in entries], reviews
+def training_from_logs(db: sqlite3.Connection, *, next_day_at: int) -> TrainingSet:
+    """The optimizer's input from the review log (scheduled answers only)."""
+    return training_set(logs(db, next_day_at=next_day_at))
 
 
 class RescheduleCard(NamedTuple):
@@ -236,12 +211,10 @@ def _connection(engine: Engine, *, write: bool) -> Iterator[sqlite3.Connection]:
         give_back()
 
 
-def read_training_set(
-    engine: Engine, *, next_day_at: int
-) -> tuple[list[list[tuple[int, int]]], list[int], int]:
-    """:func:`training_set` on a connection of its own."""
+def read_training_set(engine: Engine, *, next_day_at: int) -> TrainingSet:
+    """The optimizer's input (:func:`training_from_logs`) on a connection of its own."""
     with _connection(engine, write=False) as db:
-        return training_set(db, next_day_at=next_day_at)
+        return training_from_logs(db, next_day_at=next_day_at)
 
 
 def store_parameters(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -236,3 +237,35 @@ def test_retrievability_is_one_function_for_everyone() -> None:
     value = retrievability(state, now, tz=UTC)
     assert value is not None and abs(value - 0.9) < 1e-9
     assert retrievability(MemoryState(), now) is None
+
+
+# -- replaying a log ----------------------------------------------------------------------------
+def test_the_fast_replay_reads_a_log_as_anki_walks_it() -> None:
+    """The optimizer's and the recompute's one-pass replay keeps the answers Anki's
+    reviews_for_fsrs keeps (walking back to the last run of learning answers, stopping at a
+    reset to new, skipping cram), on random logs with all of those."""
+    from studyapp.core import scheduling
+
+    rng = random.Random(11)
+    rows: list[tuple[int, int, int, int, int, int, int]] = []
+    expected: dict[int, list[tuple[int, int]] | None] = {}
+    for card in range(1, 400):
+        log = []
+        days = rng.randint(300, 900)
+        for _ in range(rng.randint(1, 14)):
+            kind = rng.choices([0, 1, 2], weights=[85, 8, 7])[0]
+            before = rng.choice([0, 1, 1, 2, 2, 2, 3])
+            after = 0 if kind == 2 and rng.random() < 0.5 else rng.choice([1, 2, 3])
+            rating = 0 if kind == 2 else rng.randint(1, 4)
+            log.append((card, 0, days, rating, before, after, kind))
+            days -= rng.choice([0, 0, 1, 3, 10])
+        rows.extend(log)
+        kept = scheduling._kept(log, 0, len(log))
+        expected[card] = None if kept is None else scheduling._deltas(kept)
+    replayed = {
+        # The engine's FSRSReview has no attributes, only a repr: "{ rating: 3, delta_t: 2 }".
+        card: [tuple(map(int, re.findall(r"\d+", repr(a)))) for a in answers]
+        for card, answers, _items in scheduling._replay(rows, with_items=False)
+    }
+    assert replayed == {c: h for c, h in expected.items() if h is not None}
+    assert len(replayed) > 200 and len(replayed) < 399  # both kinds of card occur

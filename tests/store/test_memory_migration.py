@@ -84,3 +84,17 @@ def test_the_migration_replays_every_log_in_study_days(
         assert abs(got_d - difficulty) <= 1e-3 * difficulty, card_id
     # Review cards get back the interval from their last review to their due date.
     assert new_intervals == intervals
+
+
+def test_every_log_is_read_from_its_index_alone(library: Library) -> None:
+    """The replay's read (a recompute, the optimizer) walks ix_review_card_log in its own
+    order: no table row (they carry the JSON snapshot), no sort (benchmarks/scheduling.py)."""
+    from studyapp.store.memory import _LOG
+
+    with sqlite3.connect(library.data_dir / DB_FILENAME) as db:
+        plan = " | ".join(
+            str(row[-1]) for row in db.execute("EXPLAIN QUERY PLAN " + _LOG, {"next_day_at": 0})
+        )
+    db.close()
+    assert "COVERING INDEX ix_review_card_log" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
