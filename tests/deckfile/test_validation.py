@@ -256,3 +256,25 @@ def test_bundled_bibliography_is_valid() -> None:
     assert {"zhou2024", "rieser2021", "consensus_nd", "rehabblog_nd", "feduccia2018"} <= set(
         bib.entries
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [("maybe", "text"), ('"true"', "text"), ("1", "a number"), ("[x]", "a list")]
+)
+def test_an_unknown_critical_value_is_located(tmp_path: Path, value: str, kind: str) -> None:
+    """Issue 12: `critical` is true or false; anything else is an error at its value, and
+    the card is not read as critical."""
+    body = HEADER + f"  - id: a\n    critical: {value}\n    front: Q\n    back: A\n"
+    body += "    source: zhou2024\n"
+    line, column, message = only(write(tmp_path, body))
+    assert (line, column) == (8, 15)
+    assert message == f"card 'a': 'critical' must be true or false, not {kind}"
+
+
+def test_critical_true_marks_the_card(tmp_path: Path) -> None:
+    body = (
+        HEADER + "  - id: a\n    critical: true\n    front: Q\n    back: A\n    source: zhou2024\n"
+    )
+    deck = parse_deck(write(tmp_path, body))
+    assert deck.problems == [] and deck.model is not None
+    assert deck.model.cards[0].critical is True
