@@ -94,7 +94,7 @@ def _fsync_folder(folder: Path) -> None:
 
 
 @contextmanager
-def output_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+def output_file(path: str | os.PathLike[str], *, replace: bool = True) -> Iterator[Path]:
     """Write ``path`` atomically: yields a temporary path in the same folder to write to.
 
     When the ``with`` block ends without an exception, the temporary file is synced to
@@ -103,12 +103,20 @@ def output_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     file's name does not end like ``path``: a writer that guesses the format from the
     suffix (an image saver) must be told the format.
 
+    With ``replace=False`` an existing ``path`` is never replaced: the finished file is
+    linked to its name, which fails if anything holds that name by then (a file that
+    appeared meanwhile included); where the file system has no links, it is renamed into
+    place after a last look.
+
     Raises:
         OutputFileError: ``path`` is a symbolic link, folder, device, pipe or socket, its
-            folder is missing, or writing fails (full disk, read-only, permission denied).
+            folder is missing, or writing fails (full disk, read-only, permission denied);
+            or, with ``replace=False``, something is already there.
     """
     target = Path(path)
     _check_target(target)
+    if not replace and os.path.lexists(target):
+        raise _refuse(target, "it already exists")
     existing = target.stat().st_mode if target.exists() else None
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
@@ -125,7 +133,10 @@ def output_file(path: str | os.PathLike[str]) -> Iterator[Path]:
             if existing is not None:
                 os.chmod(temporary, stat.S_IMODE(existing))
             _check_target(target)  # again: it may have been swapped for a link meanwhile
-            os.replace(temporary, target)
+            if replace:
+                os.replace(temporary, target)
+            else:
+                _place_new(temporary, target)
         except OSError as exc:
             raise _refuse(target, _reason(exc)) from exc
         _fsync_folder(target.parent)
@@ -133,8 +144,23 @@ def output_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def write_output(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Write ``data`` (text is written as UTF-8) to ``path`` atomically; see :func:`output_file`."""
+def _place_new(temporary: Path, target: Path) -> None:
+    """Give the finished ``temporary`` the name ``target`` unless that name is taken."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise _refuse(target, "it already exists") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV):
+            raise
+        if os.path.lexists(target):  # no links here (FAT, some network drives)
+            raise _refuse(target, "it already exists") from None
+        os.replace(temporary, target)
+
+
+def write_output(path: str | os.PathLike[str], data: bytes | str, *, replace: bool = True) -> None:
+    """Write ``data`` (text is written as UTF-8) to ``path`` atomically; see :func:`output_file`
+    (``replace=False``: never over an existing file)."""
     content = data.encode("utf-8") if isinstance(data, str) else data
-    with output_file(path) as temporary:
+    with output_file(path, replace=replace) as temporary:
         temporary.write_bytes(content)

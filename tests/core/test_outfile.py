@@ -36,6 +36,28 @@ def test_replacing_keeps_the_old_file_until_the_new_one_is_complete(tmp_path: Pa
     assert os.listdir(tmp_path) == ["out.csv"]
 
 
+def test_without_replace_an_existing_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "README.md"
+    target.write_text("mine")
+    with pytest.raises(OutputFileError, match="README.md: it already exists"):
+        write_output(target, "template", replace=False)
+    assert target.read_text() == "mine"
+    assert os.listdir(tmp_path) == ["README.md"]
+    write_output(tmp_path / "new.md", "template", replace=False)
+    assert (tmp_path / "new.md").read_text() == "template"
+    assert sorted(os.listdir(tmp_path)) == ["README.md", "new.md"]
+
+
+def test_without_replace_a_file_that_appears_while_writing_wins(tmp_path: Path) -> None:
+    target = tmp_path / "course.yaml"
+    with pytest.raises(OutputFileError, match="it already exists"):
+        with output_file(target, replace=False) as partial:
+            partial.write_text("template")
+            target.write_text("written by someone else meanwhile")
+    assert target.read_text() == "written by someone else meanwhile"
+    assert os.listdir(tmp_path) == ["course.yaml"]  # no temporary file left
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     target.write_text("old")
