@@ -193,6 +193,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--theme", choices=("system", "light", "dark"), default=argparse.SUPPRESS, help=_HIDE
     )
 
+    init = commands.add_parser(
+        "init",
+        help="make a course repository for authors: example decks, bibliography, editor "
+        "settings, CI",
+        description="Make a course in DIR (created if missing): an authors' README, one "
+        "example deck per card type, a bibliography, an images folder, the schemas and "
+        "editor settings that map them to the decks (YAML 1.1, as StudyApp reads), a CI "
+        "workflow that runs 'studyapp validate', and a .gitignore. 'studyapp validate DIR' "
+        "passes on it as made. A folder that is not empty is refused unless --force is "
+        "given; no file is ever overwritten. Exit status 2 if nothing could be made.",
+    )
+    init.add_argument("folder", type=Path, metavar="DIR")
+    init.add_argument(
+        "--title", metavar="TITLE", help="the course's title (default: the folder's name)"
+    )
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="add the course's files to a folder that is not empty (files already there "
+        "are kept as they are)",
+    )
+
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of the deck format (for editors)",
@@ -354,6 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "init":
+            return _init(args)
         if args.command == "preview":
             return _preview(args)
         if args.command == "export":
@@ -396,6 +420,25 @@ def _validate(args: argparse.Namespace) -> int:
     print(report.summary(), file=sys.stderr)
     failed = report.errors or (args.strict and report.warnings)
     return 1 if failed else 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from studyapp.services.scaffold import init_course
+
+    made = init_course(args.folder, title=args.title, force=args.force)
+    for path in made.created:
+        print(f"created {printable(str(path))}")
+    for path in made.kept:
+        print(f"kept    {printable(str(path))} (already there, not changed)")
+    import shlex
+
+    shown = shlex.quote(printable(str(args.folder)))
+    print(
+        f"course '{made.course_id}': {len(made.created)} file(s) made. Next: "
+        f"studyapp validate {shown}; studyapp preview {shown} (README.md says more)",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _data_dir(args: argparse.Namespace) -> Path:

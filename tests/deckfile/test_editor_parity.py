@@ -9,9 +9,11 @@ nothing from either. Run ``.ci/run`` (or see ``tests/yamlls.py``) to install the
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,3 +128,94 @@ def test_without_yaml_1_1_the_editor_misses_what_the_validator_reports(workspace
     validator = {p.line for p in validate_paths([path]).problems}
     assert {23, 24} <= validator  # front: yes, back: no
     assert not {23, 24} & lines
+
+
+# -- a course made by ``studyapp init``, in the editor its settings configure ----------------
+def _editor_settings(course: Path) -> dict[str, object]:
+    """The ``yaml`` section of the course's ``.vscode/settings.json``, as VS Code hands it to
+    the server (``"yaml.format.printWidth": 100`` becomes ``{"format": {"printWidth": 100}}``)."""
+    flat = json.loads((course / ".vscode" / "settings.json").read_text(encoding="utf-8"))
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        if not key.startswith("yaml."):
+            continue
+        *parents, last = key.split(".")[1:]
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return nested
+
+
+@pytest.fixture(scope="module")
+def scaffold(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, YamlLanguageServer]]:
+    from studyapp.services.scaffold import init_course
+
+    course = tmp_path_factory.mktemp("init") / "seminar"
+    init_course(course)
+    command = find_server()
+    if command is None:
+        pytest.fail(install_hint())
+    server = YamlLanguageServer(command, course, _editor_settings(course))
+    yield course, server
+    server.close()
+
+
+def _without_modeline(path: Path) -> str:
+    """The file without its ``# yaml-language-server: $schema=`` line: only the editor
+    settings then map the schema."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(line for line in lines if not line.startswith("# yaml-language-server:"))
+
+
+def test_the_scaffold_is_clean_in_the_editor_as_in_the_validator(
+    scaffold: tuple[Path, YamlLanguageServer],
+) -> None:
+    course, editor = scaffold
+    files = sorted(course.glob("decks/*.yaml")) + [course / "sources.yaml"]
+    assert len(files) == 4
+    assert validate_paths([course]).problems == []
+    for path in files:
+        assert editor.diagnostics(path) == [], path.name
+        assert editor.diagnostics(path, _without_modeline(path)) == [], path.name
+
+
+def test_the_scaffold_settings_alone_map_the_schema(
+    scaffold: tuple[Path, YamlLanguageServer],
+) -> None:
+    """Without the modeline the settings still give hover (all three types) and errors at
+    the validator's places: an unknown field, a missing one, YAML 1.1's ``yes``, a cloze
+    card without its ``type``."""
+    course, editor = scaffold
+    deck = course / "decks" / "basic-cards.yaml"
+    text = _without_modeline(deck)
+    lines = text.splitlines()
+    editor.diagnostics(deck, text)
+    type_line = next(n for n, t in enumerate(lines, 1) if t.strip().startswith("type: basic"))
+    hover = editor.hover(deck, type_line, 6)
+    assert all(kind in hover for kind in ("basic", "reversed", "cloze")), hover
+    broken = (
+        text.replace("    front: What are", "    fornt: What are").replace(
+            "back: Preparation, the dosing session, and integration.", "back: yes"
+        )
+        + "\n  - id: seminar-cloze-without-type\n"
+        + "    text: MAPP1 randomised {{c1::90}} participants.\n"
+        + "    source: [zhou2024]\n"
+    )
+    in_editor = {d.line for d in editor.diagnostics(deck, broken) if d.severity == 1}
+    copy = course / "broken" / "basic-cards.yaml"
+    copy.parent.mkdir(exist_ok=True)
+    copy.write_text(broken, encoding="utf-8")
+    try:
+        validator = {p.line for p in validate_paths([copy]).problems if p.is_error}
+    finally:
+        copy.unlink()
+        copy.parent.rmdir()
+    assert validator <= in_editor, f"validator only: {sorted(validator - in_editor)}"
+    starts = [n for n, t in enumerate(broken.splitlines(), 1) if t.startswith("  - ")]
+
+    def entries(found: set[int]) -> set[int]:
+        return {max((s for s in starts if s <= line), default=0) for line in found}
+
+    assert entries(in_editor) == entries(validator)
+    assert len(entries(validator)) == 2  # the edited card and the cloze card
