@@ -122,7 +122,15 @@ class PreviewWindow(QMainWindow):
             f" · showing the last good version of {len(state.stale)} file(s)" if state.stale else ""
         )
         self._header.setText(
-            f"{len(state.cards)} cards · {errors} errors · {warnings} warnings{stale}"
+            " · ".join(
+                _counted(n, word)
+                for n, word in (
+                    (len(state.cards), "card"),
+                    (errors, "error"),
+                    (warnings, "warning"),
+                )
+            )
+            + stale
         )
         parts = []
         room, ratio = self.view.image_room(), self.view.devicePixelRatioF()
@@ -164,3 +172,8 @@ class PreviewWindow(QMainWindow):
             if card.path == path and card.line <= line:
                 best = f"{card.view.note_id}--{card.view.key}"
         return best
+
+
+def _counted(n: int, word: str) -> str:
+    """``1 error``, ``2 errors``, ``0 warnings``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -28,6 +28,7 @@ def test_preview_lists_every_card_as_trainees_see_it(preview: Any) -> None:
     assert "[...]" in text  # the cloze question form
     assert "Zhou 2024, Health Science Journal" in text
     assert preview.problems.count() == 0
+    assert preview._header.text() == "8 cards · 0 errors · 0 warnings"
 
 
 def test_preview_rerenders_after_a_save(qtbot: Any, preview: Any, deck_dir: Path) -> None:
@@ -65,8 +66,36 @@ def test_broken_save_shows_errors_and_keeps_the_last_good_cards(
         f"{deck}:26:5: error: card 's-nmda': unknown field 'bak' (did you mean 'back'?)",
     ]
     assert len(preview.state.cards) == 8 and preview.state.stale == [str(deck)]
+    assert preview._header.text() == (
+        "8 cards · 2 errors · 0 warnings · showing the last good version of 1 file(s)"
+    )
     assert "Which receptor does ketamine block?" in preview.view.toPlainText()
     # double-clicking a problem jumps to the card at that line
     preview._on_problem_activated(preview.problems.item(0))
     assert preview.statusBar().currentMessage() == f"{deck}:24:5"
     assert preview.card_at(str(deck), 24) == "s-nmda--fwd"
+
+
+def test_preview_shows_a_course_made_by_init(qtbot: Any, tmp_path: Path) -> None:
+    """``studyapp preview DIR`` on a new course: every example card, the picture drawn, no
+    problem; a broken image reference then shows in its card, as one error."""
+    from studyapp.gui.preview import PreviewWindow
+    from studyapp.services.scaffold import init_course
+
+    course = tmp_path / "seminar"
+    init_course(course)
+    window = PreviewWindow(DeckPreview([course]))
+    qtbot.addWidget(window)
+    window.show()
+    assert window._header.text() == "9 cards · 0 errors · 0 warnings"
+    text = window.view.toPlainText()
+    assert "What are the three phases of a course of psychedelic-assisted therapy" in text
+    assert "(Mitchell et al., 2021)" in text and "[@" not in text
+    assert "Image not shown" not in text
+    deck = course / "decks" / "basic-cards.yaml"
+    with qtbot.waitSignal(window.reloaded, timeout=5000):
+        deck.write_text(deck.read_text().replace("therapy-arc.svg", "therapy-arc-v2.svg"))
+    assert window._header.text() == "9 cards · 1 error · 0 warnings"
+    assert "Image not shown: the image '../images/therapy-arc-v2.svg' is not there" in (
+        window.view.toPlainText()
+    )
