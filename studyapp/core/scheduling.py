@@ -566,14 +566,19 @@ class Scheduler:
 
     # -- projection (statistics, readiness) -----------------------------------------------
     def after_good(
-        self, stability: float, difficulty: float, elapsed_days: int
+        self,
+        stability: float,
+        difficulty: float,
+        elapsed_days: int,
+        desired_retention: float | None = None,
     ) -> tuple[float, float, int]:
         """A review card answered Good ``elapsed_days`` after its last review: its new
         stability and difficulty and the interval in days it is given (no fuzz), by the
-        engine. For projections over many cards."""
+        engine, at the card's own ``desired_retention`` (the configuration's when None).
+        For projections over many cards."""
         states = self._fsrs.next_states(
             _engine.MemoryState(stability, difficulty),
-            self.config.desired_retention,
+            self.config.desired_retention if desired_retention is None else desired_retention,
             max(0, int(elapsed_days)),
         )
         good = states.good
@@ -581,12 +586,19 @@ class Scheduler:
         return good.memory.stability, good.memory.difficulty, interval
 
     def simulate_new_cards(
-        self, count: int, per_day: int, days: int, *, seed: int = 42
+        self,
+        count: int,
+        per_day: int,
+        days: int,
+        *,
+        seed: int = 42,
+        desired_retention: float | None = None,
     ) -> NewCardsOutlook:
         """FSRS's own simulator (``fsrs_rs_python.simulate``): ``count`` new cards introduced
-        ``per_day`` a day from today (day 0) and then reviewed whenever due, for ``days``
-        days. Learning and review answers are drawn with the simulator's default rating
-        shares (fitted on Anki users' logs); no daily review limit, no time limit.
+        ``per_day`` a day from today (day 0) and then reviewed whenever due, at
+        ``desired_retention`` (the configuration's when None), for ``days`` days. Learning
+        and review answers are drawn with the simulator's default rating shares (fitted on
+        Anki users' logs); no daily review limit, no time limit.
         """
         count = min(count, per_day * days)
         if count <= 0:
@@ -599,9 +611,10 @@ class Scheduler:
         config.max_ivl = float(self.config.maximum_interval)
         config.learning_step_count = len(self.config.learning_steps)
         config.relearning_step_count = len(self.config.relearning_steps)
-        result = _engine.simulate(
-            list(self.config.parameters), self.config.desired_retention, config, seed
+        retention = (
+            self.config.desired_retention if desired_retention is None else desired_retention
         )
+        result = _engine.simulate(list(self.config.parameters), retention, config, seed)
         introduced = int(result.introduced_cnt_per_day[days])
         recalled = float(result.memorized_cnt_per_day[days])
         return NewCardsOutlook(

@@ -5,8 +5,12 @@ it takes to have introduced everything by then.
 The model (docs/readiness.md says it for trainees and supervisors):
 
 - **Keeping to the schedule** means answering every card on the day it falls due (overdue
-  cards today) and introducing new cards at the daily limit, in the order the study queue
-  introduces them; no daily review limit, no days off.
+  cards today) and introducing new cards at the daily limits (all decks together, and each
+  deck's own, its preset's), in the order the study queue introduces them; no daily review
+  limit, no days off.
+- **Each card at its own desired retention**, as the study queue schedules it: the critical
+  retention for safety-critical cards, else its deck preset's (the Default preset's is the
+  settings' ``desired_retention``).
 - A **learned card** not due before the date keeps its memory: its recall on the date is
   FSRS's retrievability then (:meth:`Scheduler.recall_between`). A learned card due before
   the date is reviewed on its due day: with the probability of recalling it then it passes
@@ -29,7 +33,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -38,7 +43,9 @@ from studyapp.services.families import family_order, family_title
 from studyapp.services.render import CitationIndex
 from studyapp.services.stats import Statistics, StatsScope, card_question
 from studyapp.store import stats as store
+from studyapp.store.database import Connection
 from studyapp.store.library import sources as stored_sources
+from studyapp.store.presets import DEFAULT_PRESET_ID, deck_presets, presets
 
 __all__ = [
     "MIN_DAYS",
@@ -155,7 +162,12 @@ class Readiness:
     finish: Plan | None = None
     """At the pace that introduces every new card before the date."""
     desired_retention: float = 0.9
+    """The Default preset's (decks may have their own)."""
+    critical_retention: float = 0.95
+    retentions: tuple[float, ...] = ()
+    """Every desired retention the cards of the store are scheduled at, lowest first."""
     on_schedule_recall: float = 0.0
+    """At the Default preset's desired retention."""
     new_card_recall: float | None = None
     """Expected recall on the date of a new card introduced on the way (simulated)."""
     details: dict[str, float] = field(default_factory=dict)
@@ -169,15 +181,18 @@ class Readiness:
         return next((g for g in self.groups if g.kind == "total"), None)
 
 
-def on_schedule_recall(scheduler: Scheduler) -> float:
+def on_schedule_recall(scheduler: Scheduler, desired_retention: float | None = None) -> float:
     """The average recall over one interval kept on schedule: retrievability averaged from
-    a review until the card falls due again (when it reaches the desired retention).
+    a review until the card falls due again (when it reaches ``desired_retention``, the
+    scheduler's when None).
 
-    The forgetting curve scales with stability, so the average is the same for every card;
-    it is taken on a long interval so whole days do not matter.
+    The forgetting curve scales with stability, so the average is the same for every card
+    of one desired retention; it is taken on a long interval so whole days do not matter.
     """
     stability = 1000.0
-    target = scheduler.config.desired_retention
+    target = (
+        scheduler.config.desired_retention if desired_retention is None else (desired_retention)
+    )
     low, high = 0.0, stability * 100
     for _ in range(60):  # the day the curve reaches the desired retention
         mid = (low + high) / 2
@@ -197,7 +212,115 @@ class _Tally:
     learned: int = 0
     now: float = 0.0
     on_date: float = 0.0
-    new_ordered: int = 0
+    introduced: dict[float, int] = field(default_factory=dict)
+    """New cards the current limits introduce before the date, by desired retention."""
+    new: dict[float, int] = field(default_factory=dict)
+    """Every new card the queue can introduce (not suspended), by desired retention."""
+
+    @property
+    def new_ordered(self) -> int:
+        return sum(self.introduced.values())
+
+
+@dataclass(frozen=True)
+class CardSchedules:
+    """What each card is scheduled at: its desired retention (the critical one for
+    safety-critical cards, else its deck preset's) and its deck's daily new-card limit."""
+
+    default: float
+    critical: float
+    critical_ids: frozenset[int]
+    deck_retention: Mapping[str, float]
+    deck_new_limit: Mapping[str, int]
+    default_new_limit: int
+
+    def retention(self, card_id: int, deck_id: str) -> float:
+        if card_id in self.critical_ids:
+            return self.critical
+        return self.deck_retention.get(deck_id, self.default)
+
+    def new_limit(self, deck_id: str) -> int:
+        return self.deck_new_limit.get(deck_id, self.default_new_limit)
+
+
+def card_schedules(stats: Statistics, conn: Connection) -> CardSchedules:
+    """Each card's desired retention and each deck's new-card limit, as the study queue
+    applies them (decks on the Default preset use the settings' desired retention, which
+    is the Default preset's)."""
+    settings = stats.settings
+    known = {p.id: p for p in presets(conn)}
+    default = known[DEFAULT_PRESET_ID]
+    retention: dict[str, float] = {}
+    new_limit: dict[str, int] = {}
+    for deck in deck_presets(conn):
+        preset = known.get(deck.preset_id, default)
+        retention[deck.deck_id] = (
+            settings.desired_retention
+            if preset.id == DEFAULT_PRESET_ID
+            else preset.desired_retention
+        )
+        new_limit[deck.deck_id] = preset.new_per_day
+    critical = frozenset(c.id for c in store.critical_cards(conn))
+    return CardSchedules(
+        default=settings.desired_retention,
+        critical=settings.critical_retention,
+        critical_ids=critical,
+        deck_retention=retention,
+        deck_new_limit=new_limit,
+        default_new_limit=default.new_per_day,
+    )
+
+
+def introduce(
+    queue: Iterator[tuple[int, str]], days: int, limit: int, deck_limit: Callable[[str], int]
+) -> list[list[tuple[int, str]]]:
+    """The new cards the study queue introduces on each of ``days`` days: in the queue's
+    order, at most ``limit`` a day in all and ``deck_limit(deck)`` a day from each deck (a
+    card of a deck that reached its limit waits for the next day, and later cards of other
+    decks go first). ``queue`` yields (card id, deck) in the queue's order and is read only
+    as far as needed."""
+    upcoming = next(queue, None)
+    position = 0
+    waiting: dict[str, deque[tuple[int, int]]] = {}  # deck -> (position, card id)
+    heads: list[tuple[int, str]] = []  # (position of a deck's first waiting card, deck)
+    out: list[list[tuple[int, str]]] = []
+    for _day in range(days):
+        used: dict[str, int] = {}
+        full: list[tuple[int, str]] = []  # heads of decks at their limit today
+        taken: list[tuple[int, str]] = []
+        while len(taken) < limit:
+            if heads and (upcoming is None or heads[0][0] < position):
+                head = heapq.heappop(heads)
+                deck = head[1]
+                if used.get(deck, 0) >= deck_limit(deck):
+                    full.append(head)
+                    continue
+                cards = waiting[deck]
+                card_id = cards.popleft()[1]
+                if cards:
+                    heapq.heappush(heads, (cards[0][0], deck))
+                else:
+                    del waiting[deck]
+            elif upcoming is not None:
+                card_id, deck = upcoming
+                here = position
+                upcoming = next(queue, None)
+                position += 1
+                if used.get(deck, 0) >= deck_limit(deck):
+                    if deck in waiting:
+                        waiting[deck].append((here, card_id))
+                    else:
+                        waiting[deck] = deque([(here, card_id)])
+                        full.append((here, deck))
+                    continue
+            else:
+                break
+            used[deck] = used.get(deck, 0) + 1
+            taken.append((card_id, deck))
+        for head in full:
+            heapq.heappush(heads, head)
+        out.append(taken)
+    return out
 
 
 def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readiness:
@@ -235,7 +358,14 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     moment = int(exam_start.timestamp())
     now_s = int(now.timestamp())
     today_s = int(start.timestamp())
-    average = on_schedule_recall(scheduler)
+    averages: dict[float, float] = {}
+
+    def average_at(desired: float) -> float:
+        found = averages.get(desired)
+        if found is None:
+            found = averages[desired] = on_schedule_recall(scheduler, desired)
+        return found
+
     wanted = scope.scope.deck_ids
     tallies: dict[str, _Tally] = {}
     learned_reviews = [0.0] * days
@@ -245,7 +375,9 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
 
     recall_now = scheduler.recall_at(now_s)
     recall_then = scheduler.recall_at(moment)
+    limit = stats.settings.new_per_day
     with stats.engine.connect() as conn:
+        schedules = card_schedules(stats, conn)
         for row in store.learned_cards(conn, store.Scope()):
             card_id, deck_id, _queue, stability, difficulty, due, last_review, suspended = row
             tally = tallies.get(deck_id)
@@ -257,14 +389,16 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
             if due >= moment or suspended:  # no review before the date: its memory as it is
                 recall = recall_then(stability, last_review)
             else:
+                desired = schedules.retention(card_id, deck_id)
                 recall = _recall_on_date(
                     scheduler,
                     store.LearnedCard._make(row),
                     moment,
                     now_s,
                     today_s,
-                    average,
+                    average_at(desired),
                     learned_reviews,
+                    desired,
                 )
             tally.on_date += recall
             if wanted is None or deck_id in wanted:
@@ -276,26 +410,73 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
         ids = [card_id for _r, _d, card_id, _due in risk]
         texts = store.card_texts(conn, ids)
         citations = CitationIndex(stored_sources(conn))
-        # New cards in the order the queue introduces them: the first limit * days are
-        # started by the date.
-        limit = stats.settings.new_per_day
-        total_new = 0
-        for deck_id, (count, early) in store.new_cards_by_deck(conn, first=limit * days).items():
-            tally = tallies.get(deck_id)
-            if tally is None:
-                tally = tallies[deck_id] = _Tally()
-            tally.cards += count
-            tally.new_ordered += early
-            total_new += count
-    introduced_now = min(total_new, limit * days)
-    current_sim = _simulate(scheduler, introduced_now, limit, days)
+        # New cards: the days the limits introduce them on, in the queue's order.
+        arrivals = introduce(store.new_cards_queue(conn), days, limit, schedules.new_limit)
+        totals = store.new_cards_by_deck(conn, first=0)
+        suspended_new = store.suspended_new_by_deck(conn)
+        critical_new: dict[str, int] = {}
+        for card in store.critical_cards(conn):
+            if card.queue == 0 and not card.suspended:
+                critical_new[card.deck_id] = critical_new.get(card.deck_id, 0) + 1
+    for deck_id, (count, _) in totals.items():
+        tally = tallies.get(deck_id)
+        if tally is None:
+            tally = tallies[deck_id] = _Tally()
+        tally.cards += count
+        critical = critical_new.get(deck_id, 0)
+        others = count - suspended_new.get(deck_id, 0) - critical
+        for desired, n in (
+            (schedules.critical, critical),
+            (schedules.retention(0, deck_id), others),
+        ):
+            if n > 0:
+                tally.new[desired] = tally.new.get(desired, 0) + n
+    spans: dict[float, list[int]] = {}  # desired retention -> [count, first day, last day]
+    for day, cards in enumerate(arrivals):
+        for card_id, deck_id in cards:
+            desired = schedules.retention(card_id, deck_id)
+            tally = tallies[deck_id]
+            tally.introduced[desired] = tally.introduced.get(desired, 0) + 1
+            span = spans.setdefault(desired, [0, day, day])
+            span[0] += 1
+            span[2] = day
+    total_new = sum(sum(t.new.values()) for t in tallies.values())
+    introduced_now = sum(span[0] for span in spans.values())
+    current_sim = _combine(
+        days,
+        {
+            desired: _simulate(
+                scheduler,
+                count,
+                math.ceil(count / (last - first + 1)),
+                days,
+                desired,
+                first_day=first,
+            )
+            for desired, (count, first, last) in spans.items()
+        },
+    )
     needed = math.ceil(total_new / days) if total_new else 0
-    finish_sim = current_sim if needed <= limit else _simulate(scheduler, total_new, needed, days)
-    new_recall_now = _per_card(current_sim)
-    new_recall_finish = _per_card(finish_sim)
+    if introduced_now >= total_new:
+        finish_sim, finish_pace = current_sim, limit
+    else:
+        by_retention: dict[float, int] = {}
+        for tally in tallies.values():
+            for desired, n in tally.new.items():
+                by_retention[desired] = by_retention.get(desired, 0) + n
+        finish_sim = _combine(
+            days,
+            {
+                desired: _simulate(
+                    scheduler, n, max(1, round(needed * n / total_new)), days, desired
+                )
+                for desired, n in by_retention.items()
+            },
+        )
+        finish_pace = needed
     per_answer = _seconds_per_answer(stats, scope)
 
-    groups = _groups(scope, tallies, new_recall_now, new_recall_finish)
+    groups = _groups(scope, tallies, current_sim.per_card, finish_sim.per_card)
     if not groups or groups[0].cards == 0:
         return Readiness(
             status="empty",
@@ -306,22 +487,32 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
         _at_risk(texts.get(card_id), card_id, -neg, due, scope, stats, citations)
         for neg, _d, card_id, due in sorted(risk, reverse=True)
     )
+    finished_on = None
+    if introduced_now >= total_new:
+        last_day = max((span[2] for span in spans.values()), default=0)
+        finished_on = today + timedelta(days=last_day)
+    used = {schedules.default, *schedules.deck_retention.values()}
+    if schedules.critical_ids:
+        used.add(schedules.critical)
     return Readiness(
         status="ok",
         message=_summary(groups[0], when),
         groups=tuple(groups),
         at_risk=at_risk,
-        current=_plan(limit, current_sim, learned_reviews, today, per_answer, total_new),
+        current=_plan(limit, current_sim, learned_reviews, per_answer, finished_on),
         finish=_plan(
-            max(needed, limit),
+            finish_pace,
             finish_sim,
             learned_reviews,
-            today,
             per_answer,
-            total_new,
+            finished_on
+            if finish_sim is current_sim
+            else today + timedelta(days=math.ceil(total_new / needed) - 1),
         ),
-        on_schedule_recall=average,
-        new_card_recall=new_recall_finish,
+        on_schedule_recall=average_at(schedules.default),
+        new_card_recall=_per_card(finish_sim),
+        critical_retention=schedules.critical,
+        retentions=tuple(sorted(used)),
         details={"learned_reviews": sum(learned_reviews)},
         **base,  # type: ignore[arg-type]
     )
@@ -341,9 +532,11 @@ def _recall_on_date(
     today: int,
     average: float,
     reviews: list[float],
+    desired_retention: float,
 ) -> float:
-    """Expected recall at ``moment`` of a learned card due before it, adding its expected
-    reviews until then to ``reviews`` (by day from today)."""
+    """Expected recall at ``moment`` of a learned card due before it, scheduled at
+    ``desired_retention`` (``average``: the recall kept on schedule at it), adding its
+    expected reviews until then to ``reviews`` (by day from today)."""
     at = max(card.due, now)
     passed = scheduler.recall_between(card.stability, card.last_review, at)
     stability, difficulty, last = card.stability, card.difficulty, card.last_review
@@ -353,7 +546,7 @@ def _recall_on_date(
         if day < len(reviews):
             reviews[day] += 1
         stability, difficulty, interval = scheduler.after_good(
-            stability, difficulty, scheduler.days_between(last, at)
+            stability, difficulty, scheduler.days_between(last, at), desired_retention
         )
         last, at = at, at + interval * DAY
         if at >= moment:
@@ -362,22 +555,38 @@ def _recall_on_date(
     return passed * recall_pass + (1 - passed) * average
 
 
-def _simulate(scheduler: Scheduler, count: int, per_day: int, days: int) -> _Simulated:
-    """The simulator's outlook for ``count`` new cards at ``per_day`` a day, on a sample of
-    at most SIMULATED_CARDS cards introduced evenly over the same days, scaled up."""
-    if count <= 0 or per_day <= 0:
+def _simulate(
+    scheduler: Scheduler,
+    count: int,
+    per_day: int,
+    days: int,
+    desired_retention: float,
+    *,
+    first_day: int = 0,
+) -> _Simulated:
+    """The simulator's outlook for ``count`` new cards scheduled at ``desired_retention``,
+    introduced ``per_day`` a day from day ``first_day`` on, on a sample of at most
+    SIMULATED_CARDS cards introduced evenly over the same days, scaled up. Its reviews are
+    counted on the days from today."""
+    if count <= 0 or per_day <= 0 or first_day >= days:
         return _Simulated(0, 0.0, [0.0] * days, 1.0)
     span = math.ceil(count / per_day)
+    left = days - first_day
     if count <= SIMULATED_CARDS:
-        outlook = scheduler.simulate_new_cards(count, per_day, days)
+        outlook = scheduler.simulate_new_cards(
+            count, per_day, left, desired_retention=desired_retention
+        )
         scale = 1.0
     else:
         rate = max(1, round(per_day * SIMULATED_CARDS / count))
         sample = min(rate * span, count)
-        outlook = scheduler.simulate_new_cards(sample, rate, days)
+        outlook = scheduler.simulate_new_cards(
+            sample, rate, left, desired_retention=desired_retention
+        )
         scale = count / outlook.introduced if outlook.introduced else 1.0
+    reviews = [0.0] * first_day + [n * scale for n in outlook.reviews_per_day]
     return _Simulated(
-        count, outlook.recalled_at_end * scale, [n * scale for n in outlook.reviews_per_day], scale
+        round(outlook.introduced * scale), outlook.recalled_at_end * scale, reviews, scale
     )
 
 
@@ -387,6 +596,23 @@ class _Simulated:
     recalled: float
     reviews_per_day: list[float]
     scale: float
+    per_card: Mapping[float, float] = field(default_factory=dict)
+    """Expected recall on the date of one introduced card, by desired retention."""
+
+
+def _combine(days: int, parts: Mapping[float, _Simulated]) -> _Simulated:
+    """The outlooks of the new cards of each desired retention, together."""
+    reviews = [0.0] * days
+    for part in parts.values():
+        for day, n in enumerate(part.reviews_per_day[:days]):
+            reviews[day] += n
+    return _Simulated(
+        sum(p.introduced for p in parts.values()),
+        sum(p.recalled for p in parts.values()),
+        reviews,
+        1.0,
+        {desired: p.recalled / p.introduced for desired, p in parts.items() if p.introduced},
+    )
 
 
 def _per_card(sim: _Simulated) -> float | None:
@@ -398,11 +624,15 @@ def _seconds_per_answer(stats: Statistics, scope: StatsScope) -> float | None:
     return ms / 1000 / answers if answers else None
 
 
+def _new_recall(counts: Mapping[float, int], per_card: Mapping[float, float]) -> float:
+    return sum(n * per_card.get(desired, 0.0) for desired, n in counts.items())
+
+
 def _groups(
     scope: StatsScope,
     tallies: dict[str, _Tally],
-    new_recall_now: float | None,
-    new_recall_finish: float | None,
+    new_recall_now: Mapping[float, float],
+    new_recall_finish: Mapping[float, float],
 ) -> list[GroupReadiness]:
     wanted = scope.scope.deck_ids
     decks: list[GroupReadiness] = []
@@ -410,7 +640,6 @@ def _groups(
         if wanted is not None and deck_id not in wanted:
             continue
         t = tallies.get(deck_id, _Tally())
-        new = t.cards - t.learned
         decks.append(
             GroupReadiness(
                 id=deck_id,
@@ -420,8 +649,8 @@ def _groups(
                 cards=t.cards,
                 learned=t.learned,
                 recall_now=t.now,
-                recall_on_date=t.on_date + t.new_ordered * (new_recall_now or 0.0),
-                recall_if_finished=t.on_date + new * (new_recall_finish or 0.0),
+                recall_on_date=t.on_date + _new_recall(t.introduced, new_recall_now),
+                recall_if_finished=t.on_date + _new_recall(t.new, new_recall_finish),
                 introduced_by_date=t.new_ordered,
             )
         )
@@ -458,18 +687,12 @@ def _plan(
     per_day: int,
     sim: _Simulated,
     learned_reviews: list[float],
-    today: date,
     per_answer: float | None,
-    total_new: int,
+    finishes_on: date | None,
 ) -> Plan:
     days = len(learned_reviews)
     daily = [a + b for a, b in zip(learned_reviews, sim.reviews_per_day, strict=False)]
     mean = sum(daily) / days if days else 0.0
-    finishes = (
-        today + timedelta(days=math.ceil(total_new / per_day) - 1)
-        if per_day and sim.introduced >= total_new and total_new
-        else (today if total_new == 0 else None)
-    )
     minutes = None
     if per_answer is not None:
         # New cards take their learning answers too: about three each (steps 1 m, 10 m).
@@ -479,7 +702,7 @@ def _plan(
     return Plan(
         new_per_day=per_day,
         introduced=sim.introduced,
-        finishes_on=finishes,
+        finishes_on=finishes_on,
         reviews_per_day=mean,
         peak_reviews=max(daily, default=0.0),
         minutes_per_day=minutes,

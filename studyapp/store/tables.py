@@ -108,6 +108,9 @@ class NoteRow(SQLModel, table=True):
         Index(
             "ix_note_replaced_by", "replaced_by", sqlite_where=sql_text("replaced_by IS NOT NULL")
         ),
+        # The few safety-critical notes, for projections that need each card's own desired
+        # retention (readiness) without reading every note.
+        Index("ix_note_critical", "critical", sqlite_where=sql_text("critical = 1")),
     )
 
     id: str = Field(primary_key=True)

@@ -9,6 +9,7 @@ the date, with FSRS's reference engine (fsrs-rs-python) as the oracle.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from studyapp.services.library import Library
 from studyapp.services.progress import collect, progress_json
 from studyapp.services.readiness import (
     MIN_DAYS,
+    introduce,
     on_schedule_recall,
     parse_exam_date,
     readiness,
@@ -71,12 +73,13 @@ def two_learned_cards(log: Log) -> tuple[int, int]:
     return x, y
 
 
-def expected_y(average: float) -> tuple[float, int]:
-    """Y's expected recall on the date and its reviews before it, through FSRS itself."""
+def expected_y(average: float, retention: float = 0.9) -> tuple[float, int]:
+    """Y's expected recall on the date and its reviews before it, through FSRS itself, for
+    Y scheduled at ``retention``."""
     passed = curve(20, 22)  # reviewed on its due day, 22 days after the last review
     model = fsrs_rs.FSRS(fsrs_rs.DEFAULT_PARAMETERS)
     stability, difficulty, days_left, reviews = 20.0, 5.0, 28, 1  # day 2 -> the date's day 30
-    state = model.next_states(fsrs_rs.MemoryState(stability, difficulty), 0.9, 22).good
+    state = model.next_states(fsrs_rs.MemoryState(stability, difficulty), retention, 22).good
     while True:
         interval = max(1, round(state.interval))
         if interval >= days_left:
@@ -86,7 +89,17 @@ def expected_y(average: float) -> tuple[float, int]:
             ) * average, reviews
         days_left -= interval
         reviews += 1
-        state = model.next_states(state.memory, 0.9, interval).good
+        state = model.next_states(state.memory, retention, interval).good
+
+
+def kept_on_schedule(retention: float) -> float:
+    """The average recall over an interval kept on schedule at ``retention``, in closed
+    form: the interval ends where (1 + F t / S)^-w = retention, so F t / S = c with
+    c = retention^(-1/w) - 1, and the mean of the curve over it is
+    ((1 + c)^(1 - w) - 1) / (c (1 - w)) (w = 0.1542)."""
+    w = -DECAY
+    c = retention ** (-1 / w) - 1
+    return ((1 + c) ** (1 - w) - 1) / (c * (1 - w))
 
 
 def test_known_memory_states_give_a_known_readiness(synced: Library, log: Log) -> None:
@@ -250,3 +263,151 @@ def test_a_suspended_card_is_not_reviewed_before_the_date(synced: Library, log: 
     assert result.at_risk[0].card_id == y
     assert result.at_risk[0].recall == pytest.approx(curve(20, 50), abs=1e-3)
     assert result.details["learned_reviews"] == 0
+
+
+# -- each card at its own schedule (issue 12: deck presets, critical cards) -----------------
+def use_preset(log: Log, deck: str, *, retention: float = 0.9, new_per_day: int = 20) -> None:
+    """Put ``deck`` on a preset of its own."""
+    log.db.execute(
+        "INSERT INTO preset (name, desired_retention, new_per_day, reviews_per_day) "
+        "VALUES (?, ?, ?, 200)",
+        (f"for {deck}", retention, new_per_day),
+    )
+    log.db.execute("UPDATE deck SET preset_id = (SELECT max(id) FROM preset) WHERE id = ?", (deck,))
+    log.db.commit()
+
+
+def make_critical(log: Log, card_id: int) -> None:
+    log.db.execute(
+        "UPDATE note SET critical = 1 WHERE id = (SELECT note_id FROM card WHERE id = ?)",
+        (card_id,),
+    )
+    log.db.commit()
+
+
+def test_the_closed_form_of_the_on_schedule_average() -> None:
+    # 0.90: c = e^(0.105361 / 0.1542) - 1 = 0.98035; (1.98035^0.8458 - 1) / (c 0.8458)
+    #       = 0.78231 / 0.82918 = 0.9435.
+    # 0.95: c = e^(0.051293 / 0.1542) - 1 = 0.39465; (1.39465^0.8458 - 1) / (c 0.8458)
+    #       = 0.32492 / 0.33379 = 0.9734.
+    assert kept_on_schedule(0.9) == pytest.approx(0.9435, abs=1e-4)
+    assert kept_on_schedule(0.95) == pytest.approx(0.9734, abs=1e-4)
+
+
+@pytest.mark.parametrize("retention", [0.95, 0.97])
+def test_a_critical_card_is_projected_at_the_critical_retention(
+    synced: Library, log: Log, retention: float
+) -> None:
+    x, y = two_learned_cards(log)
+    make_critical(log, y)
+    stats = statistics(synced, new_per_day=0, critical_retention=retention)
+    result = readiness(stats, stats.resolve(), EXAM)
+    average = kept_on_schedule(retention)
+    y_on_date, y_reviews = expected_y(average, retention)
+    plain_y, plain_reviews = expected_y(kept_on_schedule(0.9))
+    assert y_on_date != pytest.approx(plain_y, abs=1e-3)  # the case tells them apart
+    total = result.total
+    assert total is not None
+    assert total.recall_on_date == pytest.approx(curve(100, 40) + y_on_date, abs=2e-4)
+    assert result.details["learned_reviews"] == y_reviews
+    assert y_reviews > plain_reviews  # a higher retention: shorter intervals, more reviews
+    risk = {a.card_id: a.recall for a in result.at_risk}
+    assert risk[y] == pytest.approx(y_on_date, abs=1e-3)
+    assert result.retentions == (0.9, retention)
+    assert result.on_schedule_recall == pytest.approx(kept_on_schedule(0.9), abs=2e-4)
+
+
+def test_a_deck_presets_retention_is_its_cards_schedule(synced: Library, log: Log) -> None:
+    x, y = two_learned_cards(log)
+    use_preset(log, "sample-mechanisms", retention=0.8)
+    stats = statistics(synced, new_per_day=0)
+    result = readiness(stats, stats.resolve(), EXAM)
+    y_on_date, y_reviews = expected_y(kept_on_schedule(0.8), 0.8)
+    total = result.total
+    assert total is not None
+    # X is not due before the date: its recall is its curve whatever the retention.
+    assert total.recall_on_date == pytest.approx(curve(100, 40) + y_on_date, abs=2e-4)
+    assert result.details["learned_reviews"] == y_reviews
+    assert result.retentions == (0.8, 0.9)
+    # The reviews a day: Y's reviews before the date over the 30 days (no new cards).
+    assert result.current is not None
+    assert result.current.reviews_per_day == pytest.approx(y_reviews / 30)
+
+
+def test_the_queue_introduces_within_each_decks_own_limit() -> None:
+    # By hand: A's own limit is 1 a day, 3 a day in all. Day 0 takes A1, skips A2 and A3
+    # (A is full), takes B1 and B2. Day 1: A2 (the earliest waiting), then C1; nothing else
+    # may go (A is full again). Day 2: A3. Day 3: A4. Day 4: nothing left.
+    queue = [(1, "A"), (2, "A"), (3, "A"), (4, "B"), (5, "A"), (6, "B"), (7, "C")]
+    days = introduce(iter(queue), 5, 3, lambda deck: 1 if deck == "A" else 20)
+    assert [[card for card, _deck in day] for day in days] == [[1, 4, 6], [2, 7], [3], [5], []]
+    # A deck with a limit of 0 never introduces; the rest go on at the overall limit.
+    days = introduce(iter(queue), 3, 2, lambda deck: 0 if deck == "B" else 20)
+    assert [[card for card, _deck in day] for day in days] == [[1, 2], [3, 5], [7]]
+
+
+def test_the_queue_is_read_only_as_far_as_needed() -> None:
+    read: list[int] = []
+
+    def queue() -> Iterator[tuple[int, str]]:
+        for card in range(1, 1_000_000):
+            read.append(card)
+            yield card, "A"
+
+    days = introduce(queue(), 10, 20, lambda deck: 20)
+    assert sum(len(day) for day in days) == 200 and len(read) <= 201
+
+
+def test_a_decks_new_card_limit_holds_back_its_new_cards(synced: Library, log: Log) -> None:
+    two_learned_cards(log)  # 4 new mechanisms cards, 2 new terms cards
+    use_preset(log, "sample-terms", new_per_day=0)
+    stats = statistics(synced, new_per_day=3)
+    result = readiness(stats, stats.resolve(), EXAM)
+    decks = {g.id: g for g in result.groups if g.kind == "deck"}
+    assert decks["sample-mechanisms"].introduced_by_date == 4
+    assert decks["sample-terms"].introduced_by_date == 0
+    assert result.current is not None and result.finish is not None
+    assert result.current.introduced == 4 and result.current.finishes_on is None
+    # Finishing means raising the terms deck's limit: 6 cards in 30 days, one a day.
+    assert result.finish.introduced == 6 and result.finish.new_per_day == 1
+    assert result.finish.finishes_on == date(2026, 3, 7)
+
+
+def test_a_critical_new_card_is_simulated_at_the_critical_retention(
+    synced: Library, log: Log
+) -> None:
+    two_learned_cards(log)
+    (critical,) = log.cards("sample-mechanisms")[-1:]  # s-nmda: a note with one card
+    make_critical(log, critical)
+    with synced.engine.connect() as conn:
+        order = [card for card, _deck in store.new_cards_queue(conn)]
+    assert len(order) == 6
+    k = order.index(critical)  # introduced on day k at one a day
+    others = [day for day in range(6) if day != k]
+    first, last = others[0], others[-1]
+    assert math.ceil(5 / (last - first + 1)) == 1
+    stats = statistics(synced, new_per_day=1)
+    result = readiness(stats, stats.resolve(), EXAM)
+    scheduler = stats.scheduler()
+    # The other five arrive one a day on the other days of 0-5: simulated at 0.90 at
+    # ceil(5 / (last - first + 1)) = 1 a day from their first day; the critical card alone
+    # from day k, at 0.95, over the days left.
+    plain = scheduler.simulate_new_cards(5, 1, 30 - first, desired_retention=0.9)
+    alone = scheduler.simulate_new_cards(1, 1, 30 - k, desired_retention=0.95)
+    assert alone.recalled_at_end != pytest.approx(
+        scheduler.simulate_new_cards(1, 1, 30 - k, desired_retention=0.9).recalled_at_end
+    )
+    total = result.total
+    assert total is not None and result.current is not None
+    learned = curve(100, 40) + expected_y(kept_on_schedule(0.9))[0]
+    assert total.recall_on_date == pytest.approx(
+        learned + plain.recalled_at_end + alone.recalled_at_end, abs=2e-4
+    )
+    assert result.current.introduced == 6
+    assert result.current.finishes_on == date(2026, 3, 7)
+    reviews = [0.0] * 30
+    for offset, outlook in ((first, plain), (k, alone)):
+        for day, n in enumerate(outlook.reviews_per_day):
+            reviews[offset + day] += n
+    y_reviews = result.details["learned_reviews"]
+    assert result.current.reviews_per_day == pytest.approx((y_reviews + sum(reviews)) / 30)
