@@ -84,3 +84,49 @@ def test_a_folder_or_a_link_is_not_overwritten(
     assert target.read_text() == "keep me"
     assert main(["--data-dir", str(data), "report", "-o", str(tmp_path)]) == 2
     assert "folder" in capsys.readouterr().err
+
+
+def report_html(data: Path) -> str:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from studyapp.gui.report import _document
+    from studyapp.gui.theme import LIGHT
+    from studyapp.services.progress import collect_report
+    from studyapp.services.stats import Statistics
+
+    with Library(data) as library:
+        stats = Statistics(library.engine, library.settings, clock=lambda: T0, tz=ZoneInfo("UTC"))
+        report = collect_report(stats, stats.resolve(), date(2026, 4, 1))
+    return _document(report, LIGHT)
+
+
+def test_without_modules_coverage_is_by_family_and_deck_and_says_so(data: Path) -> None:
+    html = report_html(data)
+    assert "The course defines no modules (course.yaml)" in html
+    assert "<b>Mechanisms</b>" in html and "&nbsp;&nbsp;Sample mechanisms" in html
+    assert "Coverage by module" not in html
+    assert "desired retention 90%, critical cards 95%" in html
+
+
+def test_with_modules_the_report_gives_coverage_per_module(data: Path) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(data / "studyapp.sqlite3")
+    db.execute("UPDATE note SET module = 1 WHERE deck_id = 'sample-mechanisms'")
+    db.execute(
+        "INSERT INTO course_module (course, number, title) VALUES "
+        "('c', 1, 'Foundations'), ('c', 2, 'Module 2')"
+    )
+    db.commit()
+    db.close()
+    html = report_html(data)
+    assert "Coverage by module" in html and "Coverage by family" in html
+    # Module 1: the six mechanisms cards, the one answered card started; module 2 has no
+    # cards yet; the two terms cards are in none.
+    rows = re.findall(r'<td align="left">([^<]+)</td><td align="right">([^<]+)</td>', html)
+    found = dict(rows)
+    assert found["Module 1: Foundations"] == "6"
+    assert found["Module 2"] == "0"
+    assert found["In no module"] == "2"
+    assert "1 (17%)" in html  # 1 of the 6 started

@@ -28,6 +28,7 @@ from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap, ChartPanel
 from studyapp.gui.theme import LIGHT, Colors
 from studyapp.services.progress import ReportData
 from studyapp.services.readiness import Readiness
+from studyapp.services.stats import DeckCoverage, FamilyCoverage
 from studyapp.services.text import describe_duration
 
 __all__ = ["render_report"]
@@ -183,6 +184,68 @@ def _readiness_html(r: Readiness | None, colors: Colors) -> str:
     return "".join(parts)
 
 
+_COVERAGE_HEADER = ["", "Cards", "Started", "Mature (21 d+)", "Not started"]
+
+
+def _coverage_row(item: DeckCoverage | FamilyCoverage, name: str) -> list[str]:
+    return [
+        name,
+        f"{item.total:,}",
+        f"{item.started:,} ({_pct(item.started_share)})",
+        f"{item.mature:,} ({_pct(item.mature_share)})",
+        f"{item.new:,}",
+    ]
+
+
+def _coverage_html(data: ReportData, colors: Colors) -> str:
+    """Coverage by course module when the course has modules, and by family; without
+    modules, by family and deck (only families when the decks would not fit a page)."""
+    cov = data.coverage
+    if cov.is_empty:
+        return "<h2>Coverage</h2><p>No cards in this scope.</p>"
+    parts = []
+    decks = sum(len(f.decks) for f in cov.families)
+    if data.modules:
+        parts.append("<h2>Coverage by module</h2>")
+        rows = [_coverage_row(m, _e(m.title)) for m in data.modules]
+        parts.append(_table(["Module", *_COVERAGE_HEADER[1:]], rows, colors))
+        parts.append("<h2>Coverage by family</h2>")
+        with_decks = False
+    else:
+        with_decks = decks <= 2 * _MAX_ROWS
+        parts.append("<h2>Coverage</h2>")
+        parts.append(
+            f'<p style="color:{colors.muted}">The course defines no modules (course.yaml), so '
+            + (
+                "coverage is shown by family and deck."
+                if with_decks
+                else f"coverage is shown by family ({decks:,} decks are too many to list here)."
+            )
+            + "</p>"
+        )
+    rows = []
+    for fam in cov.families:
+        rows.append(_coverage_row(fam, f"<b>{_e(fam.title)}</b>" if with_decks else _e(fam.title)))
+        if with_decks:
+            rows.extend(_coverage_row(d, "&nbsp;&nbsp;" + _e(d.title)) for d in fam.decks)
+    parts.append(_table(["Family", *_COVERAGE_HEADER[1:]], rows, colors))
+    return "".join(parts)
+
+
+def _retention_text(data: ReportData) -> str:
+    """The desired retentions the cards are scheduled at."""
+    text = f"desired retention {data.desired_retention:.0%}"
+    r = data.readiness
+    others = [
+        x
+        for x in (r.retentions if r is not None else ())
+        if x not in (data.desired_retention, data.critical_retention)
+    ]
+    if others:
+        text += " (" + ", ".join(f"{x:.0%}" for x in others) + " in some decks)"
+    return text + f", critical cards {data.critical_retention:.0%}"
+
+
 def _document(data: ReportData, colors: Colors) -> str:
     a = data.answers
     s = a.streak
@@ -193,7 +256,7 @@ def _document(data: ReportData, colors: Colors) -> str:
     parts = [
         "<h1>Progress report</h1>",
         f'<p style="color:{colors.muted}">{_e(data.scope.title)} · made by StudyApp on '
-        f"{_e(when)} · desired retention {data.desired_retention:.0%}, "
+        f"{_e(when)} · {_e(_retention_text(data))}; "
         f"{data.new_per_day} new cards a day</p>",
     ]
     facts = [
@@ -215,23 +278,7 @@ def _document(data: ReportData, colors: Colors) -> str:
     )
     parts.append(f'<table width="100%" cellspacing="6" cellpadding="6"><tr>{cells}</tr></table>')
     parts.append(_readiness_html(data.readiness, colors))
-    parts.append("<h2>Coverage</h2>")
-    if cov.is_empty:
-        parts.append("<p>No cards in this scope.</p>")
-    else:
-        rows = [
-            [
-                _e(fam.title),
-                f"{fam.total:,}",
-                f"{fam.started:,} ({_pct(fam.started_share)})",
-                f"{fam.mature:,} ({_pct(fam.mature_share)})",
-                f"{fam.new:,}",
-            ]
-            for fam in cov.families
-        ]
-        parts.append(
-            _table(["Family", "Cards", "Started", "Mature (21 d+)", "Not started"], rows, colors)
-        )
+    parts.append(_coverage_html(data, colors))
     # Page 2: how the answers went (the first page is where the trainee stands).
     parts.append('<h2 style="page-break-before: always">True retention</h2>')
     retention = a.retention

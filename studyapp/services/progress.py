@@ -19,6 +19,7 @@ from studyapp.services.stats import (
     Histogram,
     Hours,
     Memory,
+    ModuleCoverage,
     Statistics,
     StatsScope,
     Steering,
@@ -113,6 +114,9 @@ class ReportData:
     readiness: Readiness | None
     desired_retention: float
     new_per_day: int
+    critical_retention: float = 0.95
+    modules: tuple[ModuleCoverage, ...] = ()
+    """Coverage per course module (empty when the course defines none)."""
 
 
 def collect_report(stats: Statistics, scope: StatsScope, exam_date: date | None) -> ReportData:
@@ -123,6 +127,7 @@ def collect_report(stats: Statistics, scope: StatsScope, exam_date: date | None)
     stats.ensure_ready()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="report") as pool:
         answers = pool.submit(stats.answers, scope)
+        modules = pool.submit(stats.module_coverage, scope)
 
         def cards_side() -> tuple[Coverage, Forecast, Readiness | None]:
             ready = readiness(stats, scope, exam_date) if exam_date is not None else None
@@ -139,6 +144,8 @@ def collect_report(stats: Statistics, scope: StatsScope, exam_date: date | None)
             readiness=ready,
             desired_retention=stats.settings.desired_retention,
             new_per_day=stats.settings.new_per_day,
+            critical_retention=stats.settings.critical_retention,
+            modules=modules.result(),
         )
 
 
@@ -160,6 +167,8 @@ def readiness_json(r: Readiness) -> dict[str, Any]:
     if not r.ok:
         return data
     data["desired_retention"] = r.desired_retention
+    data["critical_retention"] = r.critical_retention
+    data["retentions_in_use"] = list(r.retentions)
     data["on_schedule_recall"] = _round(r.on_schedule_recall)
     data["new_card_recall"] = _round(r.new_card_recall)
     data["groups"] = [

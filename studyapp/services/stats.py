@@ -42,6 +42,7 @@ __all__ = [
     "Coverage",
     "DeckCoverage",
     "FamilyCoverage",
+    "ModuleCoverage",
     "Forecast",
     "Hours",
     "Memory",
@@ -321,6 +322,13 @@ class DeckCoverage:
     @property
     def mature_share(self) -> float | None:
         return self.mature / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleCoverage(DeckCoverage):
+    """A course module's cards (``id`` is its number as text; "" for cards in none)."""
+
+    number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -620,6 +628,41 @@ class Statistics:
                 for f in sorted(by_family, key=family_order)
             )
         )
+
+    def module_coverage(self, scope: StatsScope) -> tuple[ModuleCoverage, ...]:
+        """Coverage per course module, in module order (cards in no module last); empty
+        when the course defines no modules."""
+        with self.engine.connect() as conn:
+            known = {m.number: m.title for m in store.modules(conn)}
+            if not known:
+                return ()
+            counts = {c.module: c for c in store.card_counts_by_module(conn, scope.scope)}
+        result = []
+        numbers: list[int | None] = [
+            *sorted({*known, *(m for m in counts if m is not None)}),
+            *([None] if None in counts else []),
+        ]
+        for number in numbers:
+            c = counts.get(number) or store.ModuleCounts(number, 0, 0, 0, 0, 0)
+            if number is None:
+                title = "In no module"
+            else:
+                name = known.get(number, f"Module {number}")
+                title = name if name == f"Module {number}" else f"Module {number}: {name}"
+            result.append(
+                ModuleCoverage(
+                    "" if c.module is None else str(c.module),
+                    title,
+                    "",
+                    c.new,
+                    c.learning,
+                    c.young,
+                    c.mature,
+                    c.suspended,
+                    number=c.module,
+                )
+            )
+        return tuple(result)
 
     def steering(self, scope: StatsScope, days: int = 30, listed: int = 8) -> Steering:
         """Leeches, and the cards put off with "Not now" in the last ``days`` days."""
