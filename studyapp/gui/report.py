@@ -36,6 +36,8 @@ __all__ = ["render_report"]
 _WIDTH = 680
 """The text width in the document's units (points at 96 dpi: A4 less 18 mm margins)."""
 _MAX_ROWS = 12
+_MAX_DECKS = 20
+"""Coverage lists each deck on the second page up to this many decks."""
 
 
 def _pct(value: float | None, digits: int = 0) -> str:
@@ -198,38 +200,42 @@ def _coverage_row(item: DeckCoverage | FamilyCoverage, name: str) -> list[str]:
 
 
 def _coverage_html(data: ReportData, colors: Colors) -> str:
-    """Coverage by course module when the course has modules, and by family; without
-    modules, by family and deck (only families when the decks would not fit a page)."""
+    """The first page's coverage: by course module when the course has modules, else by
+    family (the decks follow on the second page, :func:`_deck_coverage_html`)."""
     cov = data.coverage
     if cov.is_empty:
         return "<h2>Coverage</h2><p>No cards in this scope.</p>"
-    parts = []
-    decks = sum(len(f.decks) for f in cov.families)
     if data.modules:
-        parts.append("<h2>Coverage by module</h2>")
         rows = [_coverage_row(m, _e(m.title)) for m in data.modules]
-        parts.append(_table(["Module", *_COVERAGE_HEADER[1:]], rows, colors))
-        parts.append("<h2>Coverage by family</h2>")
-        with_decks = False
-    else:
-        with_decks = decks <= 2 * _MAX_ROWS
-        parts.append("<h2>Coverage</h2>")
-        parts.append(
-            f'<p style="color:{colors.muted}">The course defines no modules (course.yaml), so '
-            + (
-                "coverage is shown by family and deck."
-                if with_decks
-                else f"coverage is shown by family ({decks:,} decks are too many to list here)."
-            )
-            + "</p>"
+        return "<h2>Coverage by module</h2>" + _table(
+            ["Module", *_COVERAGE_HEADER[1:]], rows, colors
         )
+    decks = sum(len(f.decks) for f in cov.families)
+    later = (
+        "by deck on the next page"
+        if decks <= _MAX_DECKS
+        else f"not by deck ({decks:,} decks are too many to list)"
+    )
+    rows = [_coverage_row(fam, _e(fam.title)) for fam in cov.families]
+    return (
+        "<h2>Coverage by family</h2>"
+        f'<p style="color:{colors.muted}">The course defines no modules (course.yaml), so '
+        f"coverage is shown by family here and {later}.</p>"
+        + _table(["Family", *_COVERAGE_HEADER[1:]], rows, colors)
+    )
+
+
+def _deck_coverage_html(data: ReportData, colors: Colors) -> str:
+    """The second page's coverage: by family and deck (when the decks fit)."""
+    cov = data.coverage
+    if cov.is_empty or sum(len(f.decks) for f in cov.families) > _MAX_DECKS:
+        return ""
     rows = []
     for fam in cov.families:
-        rows.append(_coverage_row(fam, f"<b>{_e(fam.title)}</b>" if with_decks else _e(fam.title)))
-        if with_decks:
-            rows.extend(_coverage_row(d, "&nbsp;&nbsp;" + _e(d.title)) for d in fam.decks)
-    parts.append(_table(["Family", *_COVERAGE_HEADER[1:]], rows, colors))
-    return "".join(parts)
+        rows.append(_coverage_row(fam, f"<b>{_e(fam.title)}</b>"))
+        rows.extend(_coverage_row(d, "&nbsp;&nbsp;" + _e(d.title)) for d in fam.decks)
+    title = "Coverage by family and deck"
+    return f"<h2>{title}</h2>" + _table(["Family / deck", *_COVERAGE_HEADER[1:]], rows, colors)
 
 
 def _retention_text(data: ReportData) -> str:
@@ -279,8 +285,14 @@ def _document(data: ReportData, colors: Colors) -> str:
     parts.append(f'<table width="100%" cellspacing="6" cellpadding="6"><tr>{cells}</tr></table>')
     parts.append(_readiness_html(data.readiness, colors))
     parts.append(_coverage_html(data, colors))
-    # Page 2: how the answers went (the first page is where the trainee stands).
-    parts.append('<h2 style="page-break-before: always">True retention</h2>')
+    # Page 2: the decks, and how the answers went (the first page is where the trainee
+    # stands).
+    decks = _deck_coverage_html(data, colors)
+    if decks:
+        parts.append('<div style="page-break-before: always"></div>' + decks)
+        parts.append("<h2>True retention</h2>")
+    else:
+        parts.append('<h2 style="page-break-before: always">True retention</h2>')
     retention = a.retention
     if retention.is_empty:
         parts.append("<p>No reviews of learned cards yet.</p>")

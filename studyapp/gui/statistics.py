@@ -357,7 +357,7 @@ class StatisticsScreen(QWidget):
         for column in range(1, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.readiness_table.setMinimumHeight(160)
-        layout.addWidget(self.readiness_table)
+        layout.addWidget(self.readiness_table, 2)  # the tables take a tall window's room
         risk_title = QLabel("Most at risk on the date")
         risk_title.setObjectName("chartTitle")
         layout.addWidget(risk_title)
@@ -370,7 +370,7 @@ class StatisticsScreen(QWidget):
         for column in (0, 2, 3):
             risk_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.at_risk.setMinimumHeight(140)
-        layout.addWidget(self.at_risk)
+        layout.addWidget(self.at_risk, 3)
         self.readiness_note = QLabel(
             "How this is worked out: FSRS predicts each card's recall on the date from its "
             "memory, with the reviews you will do until then; cards you have not started "
@@ -380,6 +380,9 @@ class StatisticsScreen(QWidget):
         self.readiness_note.setWordWrap(True)
         layout.addWidget(self.readiness_note)
         layout.addStretch(1)
+        # The room below goes to the tables when they show, else to this stretch.
+        self._readiness_layout = layout
+        self._readiness_stretch = layout.count() - 1
         self._readiness_widgets: list[QWidget] = [
             self.readiness_chart,
             self.plan,
@@ -471,8 +474,7 @@ class StatisticsScreen(QWidget):
     # -- computing -------------------------------------------------------------------------
     def _queue_readiness(self) -> None:
         stats, scope, exam = self._stats, self._scope, self._exam
-        for widget in self._readiness_widgets:
-            widget.setVisible(False)
+        self._show_readiness_widgets(False)
         if exam is None:
             self.readiness_headline.setText(
                 "Set the date you study toward (an exam, a supervision, the start of your "
@@ -866,12 +868,16 @@ class StatisticsScreen(QWidget):
         if not cards and empty:
             tree.addTopLevelItem(QTreeWidgetItem(["", empty, ""]))
 
+    def _show_readiness_widgets(self, shown: bool) -> None:
+        for widget in self._readiness_widgets:
+            widget.setVisible(shown)
+        self._readiness_layout.setStretch(self._readiness_stretch, 0 if shown else 1)
+
     def _show_readiness(self, result: object) -> None:
         assert isinstance(result, Readiness)
         self.readiness_headline.setText(result.message)
         shown = result.ok
-        for widget in self._readiness_widgets:
-            widget.setVisible(shown)
+        self._show_readiness_widgets(shown)
         if not shown:
             return
         c = self._colors

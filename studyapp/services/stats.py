@@ -824,7 +824,13 @@ def card_question(text: store.CardText | None, citations: CitationIndex, width: 
         citations=citations,
     )
     question = " ".join(plain(rendered.question).split())
-    return question if len(question) <= width else question[: width - 1].rstrip() + "…"
+    if len(question) <= width:
+        return question
+    cut = question[: width - 1]
+    space = cut.rfind(" ", width // 2)
+    if space > 0:  # at a word's end, not inside a word or a cloze's [...]
+        cut = cut[:space]
+    return cut.rstrip(" ,;:([") + "…"
 
 
 def summarize_today(rows: Iterable[store.DayAnswers], cards: int) -> Today:

@@ -343,3 +343,29 @@ def test_a_module_filter(synced: Library, log: Log, stats: Statistics) -> None:
     assert stats.coverage(both).total == 0
     with pytest.raises(UnknownFilter, match="no card is in module 7; modules: 1, 2"):
         stats.resolve(StatsFilter(module=7))
+
+
+def test_a_long_question_is_cut_at_a_word_not_inside_a_cloze() -> None:
+    from studyapp.services.render import CitationIndex
+    from studyapp.services.stats import card_question
+
+    text = store.CardText(
+        1,
+        "d",
+        "basic",
+        "front",
+        "A 2018 pilot trial (Danforth et al.) tested MDMA-assisted therapy for social "
+        "anxiety in [...] adults",
+        "b",
+        "",
+    )
+    # 89 characters end inside the cloze's "[...]" ("... anxiety in ["): cut at the word
+    # before it.
+    assert card_question(text, CitationIndex(), width=90) == (
+        "A 2018 pilot trial (Danforth et al.) tested MDMA-assisted therapy for social anxiety in…"
+    )
+    # 79 characters end inside "anxiety": cut after "social".
+    cut = card_question(text, CitationIndex(), width=80)
+    assert cut.endswith("therapy for social…") and len(cut) <= 80
+    short = text._replace(front="What is set?")
+    assert card_question(short, CitationIndex(), width=80) == "What is set?"
