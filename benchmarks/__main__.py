@@ -41,8 +41,13 @@ class BenchError(RuntimeError):
     pass
 
 
+_STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """A progress line on stderr, with the minutes and seconds since the run began."""
+    minutes, seconds = divmod(int(time.monotonic() - _STARTED), 60)
+    print(f"[{minutes:02d}:{seconds:02d}] {message}", file=sys.stderr, flush=True)
 
 
 # -- processes -----------------------------------------------------------------------------
@@ -894,12 +899,132 @@ def measure_200k_cards(root: Path, runs: int, results: Results, cache: Path) -> 
                 note="not measured: this checkout has no report command yet",
             )
         )
-    for key, label in (
-        ("stats_screen", "Statistics screen: first charts"),
-        ("browser_open", "Browser: open"),
+    measure_stats_screen(root, history, runs, results)
+    measure_browser(cache / "steering", runs, results)
+
+
+STATS_SCREEN_BUDGETS = {"first_ms": 0.150, "stall_ms": 0.050, "rss_above_mb": 60.0}
+"""Issue 16's budgets for the statistics screen (benchmarks/stats.py)."""
+
+
+def measure_stats_screen(root: Path, history: Path, runs: int, results: Results) -> None:
+    """Issue 16's statistics screen at 200,000 cards: ``benchmarks.stats``'s screen worker
+    (Ctrl+T on a shown window to the first charts painted; the longest event-loop stall
+    while the rest is computed; peak RSS above the window's), on a copy of the history."""
+    log("[200k cards] statistics screen")
+    store = root / "stats-screen"
+    store.mkdir()
+    shutil.copy2(history / "studyapp.sqlite3", store / "studyapp.sqlite3")
+    sync = run_proc([sys.executable, "-m", "studyapp", "--data-dir", str(store), "sync"])
+    if sync.code != 0:
+        raise BenchError(f"syncing the statistics history failed: {sync.stderr[-1000:]}")
+    cmd = [sys.executable, "-m", "benchmarks.stats", "worker", "screen", str(store)]
+    values: dict[str, list[float]] = {k: [] for k in STATS_SCREEN_BUDGETS}
+    values["all_s"] = []
+    for _ in range(runs):
+        proc = run_proc(cmd, env=_gui_env(), timeout=300)
+        if proc.code != 0:
+            raise BenchError(f"the statistics screen failed: {proc.stderr[-1500:]}")
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        values["first_ms"].append(out["first_ms"] / 1000)
+        values["stall_ms"].append(out["stall_ms"] / 1000)
+        values["rss_above_mb"].append(out["rss_above_mb"])
+        values["all_s"].append(out["all_s"])
+    shutil.rmtree(store)
+    everything = median(values["all_s"])
+    for key, label, name, unit, note in (
+        (
+            "first_ms",
+            "Statistics screen: Ctrl+T to first charts painted",
+            "statistics screen: first charts",
+            "ms",
+            "",
+        ),
+        (
+            "stall_ms",
+            "  longest GUI stall while the rest computes",
+            "statistics screen: longest GUI stall",
+            "ms",
+            f"everything drawn after {everything:.2f} s",
+        ),
+        (
+            "rss_above_mb",
+            "  peak RSS above the window's",
+            "statistics screen: peak RSS above the window's",
+            "MB",
+            "",
+        ),
     ):
         results.add(
-            Row(key, label, 200_000, "ms", note="not measured: not in this checkout's GUI yet")
+            Row(
+                f"stats_screen_{key}",
+                label,
+                200_000,
+                unit,
+                {"median": median(values[key]), "max": max(values[key])},
+                note=note or "issue 16 (benchmarks/stats.py's screen worker)",
+                runs=runs,
+            )
+        )
+        limit = STATS_SCREEN_BUDGETS[key]
+        results.facts.setdefault("gui_200k_budgets", []).append(
+            (name, median(values[key]), limit, unit)
+        )
+
+
+def measure_browser(steering_root: Path, runs: int, results: Results) -> None:
+    """Issue 15's browser at 200,000 cards: ``benchmarks.steering``'s GUI worker (open,
+    a search typed in it, a bulk suspend and its undo of 10,000 cards, and the longest
+    event-loop stall of each), on the store the searches above used."""
+    from benchmarks.steering import CARDS, measure_gui
+
+    log("[200k cards] the browser")
+    try:
+        rows = measure_gui(steering_root / f"store-{CARDS}", runs)
+    except subprocess.CalledProcessError as exc:
+        raise BenchError(f"the browser benchmark failed (exit {exc.returncode})") from exc
+    for row in rows:
+        results.add(
+            Row(
+                "browser",
+                row.name,
+                200_000,
+                "ms",
+                {"median": row.median, "max": row.worst},
+                note=row.note,
+                runs=len(row.times),
+            )
+        )
+        if row.budget is not None:
+            results.facts.setdefault("gui_200k_budgets", []).append(
+                (f"browser: {row.name}", row.median, row.budget, "ms")
+            )
+
+
+class LoadSampler:
+    """The 1-minute load average every few seconds while the run goes on: a benchmark on a
+    shared machine states how busy the machine was while it measured, not only before."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.samples: list[float] = []
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="loadavg", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self.samples.append(float(loadavg().split()[0]))
+
+    def stop(self) -> str:
+        self._stop.set()
+        self._thread.join()
+        if not self.samples:
+            return "?"
+        ordered = sorted(self.samples)
+        return (
+            f"1-minute load {ordered[0]:.2f}-{ordered[-1]:.2f}, median "
+            f"{median(ordered):.2f} ({len(ordered)} samples, every {self._every:.0f} s)"
         )
 
 
@@ -1086,6 +1211,10 @@ def check_budgets(results: Results, sizes: list[int]) -> None:
             value <= limit,
             f"{value * 1000:.1f} ms",
         )
+    for name, value, limit, unit in results.facts.get("gui_200k_budgets", []):
+        shown = f"{value:.0f} MB" if unit == "MB" else f"{value * 1000:.1f} ms"
+        bound = f"{limit:.0f} MB" if unit == "MB" else f"{limit * 1000:.0f} ms"
+        results.budget(f"{name} <= {bound} @ 200000 cards", value <= limit, shown)
     for key, limit in (("stats_json", 1.0), ("stats_report", 2.0)):
         row = results.get(key)
         if row is None:
@@ -1201,6 +1330,8 @@ def print_table(results: Results) -> None:
                 f"course {notes:,} notes -> {c['cards']:,} cards in {c['files']} files "
                 f"({c['kinds']})"
             )
+    if facts.get("bytecode"):
+        print(f"bytecode: {facts['bytecode']}")
     names = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
     for side, by_where in facts.get("pragmas", {}).items():
         kinds: dict[str, list[str]] = {}
@@ -1244,6 +1375,7 @@ def print_table(results: Results) -> None:
     print()
     print(f"load average before: {facts.get('load_before', '?')}")
     print(f"load average after:  {facts.get('load_after', '?')}")
+    print(f"load during the run: {facts.get('load_during', '?')}")
     if _busy(facts):
         print(
             "THE MACHINE WAS BUSY (1-minute load >= 1 before the run, or the figures drifted "
@@ -1266,6 +1398,7 @@ def to_json(results: Results, args: argparse.Namespace, seconds: float) -> dict[
         "large": args.large,
         "load_before": results.facts.get("load_before"),
         "load_after": results.facts.get("load_after"),
+        "load_during": results.facts.get("load_during"),
         "runs": args.runs,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
@@ -1275,6 +1408,31 @@ def to_json(results: Results, args: argparse.Namespace, seconds: float) -> dict[
         "budgets": results.budgets,
         "facts": json.loads(json.dumps(facts, default=str)),
     }
+
+
+def compiled_bytecode() -> str:
+    """Run every child with compiled bytecode, as an installed StudyApp runs.
+
+    ``pip install`` compiles a package's modules, and Anki's (in site-packages) come
+    compiled; a checkout run with ``PYTHONDONTWRITEBYTECODE`` set (as this machine's
+    sessions are) compiles every StudyApp module from source in every process instead:
+    0.4-0.7 s of a start-up here, and CPU time in every import row. So the checkout's
+    ``studyapp`` and ``benchmarks`` are compiled here once, before anything is timed, into
+    their ``__pycache__`` folders (ignored by git), and the variable is lifted for the
+    children. Python checks each module's size and mtime against its bytecode, so an edited
+    module is compiled again, never run stale."""
+    lifted = os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None
+    done = subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "studyapp", "benchmarks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"compiling the bytecode failed: {done.stdout[-1000:]}")
+    return "the checkout compiled once before the run, as pip install does" + (
+        " (this environment's PYTHONDONTWRITEBYTECODE lifted for the children)" if lifted else ""
+    )
 
 
 def default_cache() -> Path:
@@ -1317,6 +1475,13 @@ def main(argv: list[str] | None = None) -> int:
     results = Results()
     results.facts["load_before"] = loadavg()
     log(f"load average: {results.facts['load_before']}")
+    args.cache.mkdir(parents=True, exist_ok=True)
+    try:
+        results.facts["bytecode"] = compiled_bytecode()
+    except BenchError as exc:
+        log(f"benchmark error: {exc}")
+        return 2
+    sampler = LoadSampler()
     display = Display(None, "--no-display") if args.no_display else start_display(root)
     results.facts["display"] = (
         f"Xvfb {display.env['DISPLAY']}, xcb" if display.env else display.why_not
@@ -1333,15 +1498,17 @@ def main(argv: list[str] | None = None) -> int:
                 measure_display(root, size, args.runs, results, display)
                 measure_add_folder(root, size, args.runs, results, display)
         if args.large:
-            args.cache.mkdir(parents=True, exist_ok=True)
             measure_200k_cards(root, args.runs, results, args.cache)
         results.facts["load_after"] = loadavg()
+        results.facts["load_during"] = sampler.stop()
         check_budgets(results, sizes)
     except BenchError as exc:
         log(f"benchmark error: {exc}")
         log(f"load average: {loadavg()}")
         return 2
     finally:
+        if "load_during" not in results.facts:
+            sampler.stop()
         display.stop()
         if args.keep:
             log(f"scratch kept in {root}")

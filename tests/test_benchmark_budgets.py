@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
+
 from benchmarks.__main__ import Results, Row, check_budgets
 
 
@@ -69,3 +74,39 @@ def test_overview_budget_scales_with_size_and_growth_must_be_linear() -> None:
         "overview built in <= 50 ms @ 200000": False,
         "overview grows linearly": False,  # 4x decks, 6x time: exponent 1.29
     }
+
+
+def test_the_statistics_screen_and_browser_budgets_at_200000_cards() -> None:
+    results = Results()
+    results.facts["gui_200k_budgets"] = [
+        ("statistics screen: first charts", 0.148, 0.150, "ms"),
+        ("statistics screen: peak RSS above the window's", 61.0, 60.0, "MB"),
+        ("browser: open the browser", 0.164, 0.150, "ms"),
+    ]
+    check_budgets(results, [200_000])
+    checked = {b["budget"]: (b["passed"], b["detail"]) for b in results.budgets}
+    assert checked == {
+        "statistics screen: first charts <= 150 ms @ 200000 cards": (True, "148.0 ms"),
+        "statistics screen: peak RSS above the window's <= 60 MB @ 200000 cards": (
+            False,
+            "61 MB",
+        ),
+        "browser: open the browser <= 150 ms @ 200000 cards": (False, "164.0 ms"),
+    }
+
+
+def test_children_run_with_compiled_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import benchmarks.__main__ as bench
+
+    for package in ("studyapp", "benchmarks"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(bench, "REPO", tmp_path)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    said = bench.compiled_bytecode()
+    assert "PYTHONDONTWRITEBYTECODE lifted" in said
+    assert "PYTHONDONTWRITEBYTECODE" not in os.environ
+    compiled = {path.parent.parent.name for path in tmp_path.rglob("__pycache__/*.pyc")}
+    assert compiled == {"studyapp", "benchmarks"}
