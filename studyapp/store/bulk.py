@@ -1,15 +1,18 @@
 """Bulk inserts that run beside Python work, on the machine's second core.
 
-``executemany`` binds every row's parameters with the GIL held, so a thread running it
-takes turns with the thread parsing deck files instead of running beside it (measured: the
-two took as long together as one after the other). An ``INSERT ... SELECT ... FROM
-json_each(?)`` with all rows in one JSON text is different: SQLite runs the whole statement
-inside a single ``sqlite3_step``, which CPython calls with the GIL released. So while this
-writer thread inserts one deck file's rows, the main thread parses the next file.
+A first import writes each deck file's rows on this writer's thread while the main thread
+parses the next file. The rows go to ``executemany``: CPython binds each row with the GIL
+held, then runs its ``sqlite3_step`` (the b-tree work) with the GIL released, so SQLite's
+part overlaps the parsing when a second core is free.
 
-The JSON route costs SQLite more than binding (it unpacks every value from the text), which
-is why it is only worth taking when there is Python work to overlap: a first import of a
-course of many files (see :func:`studyapp.services.sync.sync`).
+This writer used to send each file's rows as one JSON text to ``INSERT ... SELECT FROM
+json_each(?)``, so that the whole insert ran in one GIL-free step. That buys wall time only
+with an idle second core, and costs CPU: SQLite unpacks every value from the text, and
+``orjson.dumps`` builds it. Binding is cheaper (issue 19's floor: 521 ms of ``executemany``
+against 825 ms of ``json_each`` for the 50,000-note course), and the budgets count CPU time
+and one-core wall time. Measured on the 50,000-note course, A/B interleaved on the busy
+2-core machine: the importing process's CPU 4.23-4.25 s -> 3.72-3.90 s; pinned to one core
+4.08-4.15 s -> 3.51-3.53 s (wall 6.7-7.4 s -> 3.6-5.7 s).
 """
 
 from __future__ import annotations
@@ -20,20 +23,14 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
-
-__all__ = ["BackgroundWriter", "json_insert_sql"]
-
-_NUL = b"\\u0000"
-"""SQLite's JSON functions end a string at an escaped NUL; rows holding one are bound."""
+__all__ = ["BackgroundWriter", "insert_sql"]
 
 
-def json_insert_sql(table: str, columns: Sequence[str], same: Sequence[str] = ()) -> str:
-    """``INSERT INTO table`` from a JSON array of row arrays (``columns``), bound as the
-    last parameter; the ``same`` columns take one value each for every row, bound first."""
-    values = [*("?" * len(same)), *(f"value ->> {i}" for i in range(len(columns)))]
-    names = ", ".join([*same, *columns])
-    return f"INSERT INTO {table} ({names}) SELECT {', '.join(values)} FROM json_each(?)"
+def insert_sql(table: str, columns: Sequence[str], same: Sequence[str] = ()) -> str:
+    """``INSERT INTO table`` of one row: the ``same`` columns' values first (the same in
+    every row), then ``columns``."""
+    names = [*same, *columns]
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
 class BackgroundWriter:
@@ -64,25 +61,17 @@ class BackgroundWriter:
         same: Mapping[str, Any] | None = None,
     ) -> None:
         """Queue the insert of ``rows`` (values in the order of ``columns``); the columns
-        in ``same`` get the same value in every row (sent once, not unpacked per row).
+        in ``same`` get the same value in every row.
 
-        The rows become one JSON text here, in the caller's thread (orjson: native code).
-        Values must be text, integers, booleans, floats or None, as for ``executemany``.
+        Values must be text, integers, booleans, floats, bytes or None, as for
+        ``executemany``.
         """
         if not rows:
             return
         same = same or {}
-        # default=tuple: orjson writes plain tuples natively but not NamedTuple rows.
-        payload = orjson.dumps(rows, default=tuple)
-        if _NUL in payload:  # rare, and the JSON route would cut the text short: bind
-            names = [*same, *columns]
-            marks = ", ".join("?" * len(names))
-            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
-            fixed = tuple(same.values())
-            self._put((sql, [fixed + tuple(row) for row in rows], True))
-        else:
-            sql = json_insert_sql(table, columns, list(same))
-            self._put((sql, (*same.values(), payload), False))
+        sql = insert_sql(table, columns, list(same))
+        fixed = tuple(same.values())
+        self._put((sql, [fixed + tuple(row) for row in rows] if fixed else rows, True))
 
     def close(self) -> None:
         """Wait for everything queued; raise the first error a statement raised."""

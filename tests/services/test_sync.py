@@ -559,8 +559,8 @@ def test_a_first_import_that_fails_while_writing_raises_and_changes_nothing(
     import studyapp.store.bulk as bulk
 
     before = store_contents(library)
-    broken = "INSERT INTO nowhere SELECT ?"
-    monkeypatch.setattr(bulk, "json_insert_sql", lambda *args: broken)
+    broken = "INSERT INTO nowhere VALUES (?)"
+    monkeypatch.setattr(bulk, "insert_sql", lambda *args: broken)
     with pytest.raises(Exception, match="nowhere"):
         library.sync([deck_dir])
     assert store_contents(library) == before

@@ -1,4 +1,4 @@
-"""The background writer: JSON bulk inserts on a thread of their own, equal to executemany."""
+"""The background writer: bulk inserts on a thread of their own, equal to executemany."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.store.bulk import BackgroundWriter, json_insert_sql
+from studyapp.store.bulk import BackgroundWriter, insert_sql
 
 COLUMNS = ("id", "word", "count", "flag", "ratio", "maybe")
 AWKWARD_TEXT = [
@@ -54,7 +54,7 @@ def stored(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
     return conn.execute("SELECT *, typeof(word), typeof(maybe) FROM t ORDER BY id").fetchall()
 
 
-def test_json_insert_stores_exactly_what_executemany_binds(connection: sqlite3.Connection) -> None:
+def test_the_writer_stores_exactly_what_executemany_binds(connection: sqlite3.Connection) -> None:
     writer = BackgroundWriter(connection)
     writer.insert("t", COLUMNS, ROWS)
     writer.close()
@@ -66,7 +66,7 @@ def test_json_insert_stores_exactly_what_executemany_binds(connection: sqlite3.C
 
 
 def test_text_with_a_nul_is_bound_not_cut_short(connection: sqlite3.Connection) -> None:
-    # SQLite's JSON functions end a string at \u0000; such rows go through executemany.
+    # (The JSON route this writer once took cut such a text short.)
     writer = BackgroundWriter(connection)
     writer.insert("t", COLUMNS, [(1, "before\x00after", 1, True, 1.0, None)])
     writer.close()
@@ -116,13 +116,9 @@ def test_the_first_error_is_raised_by_close_and_later_work_is_dropped(
     assert connection.execute("SELECT id, word FROM t").fetchall() == [(1, "one")]
 
 
-def test_json_insert_sql_names_every_column() -> None:
-    assert json_insert_sql("t", ["a", "b"]) == (
-        "INSERT INTO t (a, b) SELECT value ->> 0, value ->> 1 FROM json_each(?)"
-    )
-    assert json_insert_sql("t", ["a"], ["c", "d"]) == (
-        "INSERT INTO t (c, d, a) SELECT ?, ?, value ->> 0 FROM json_each(?)"
-    )
+def test_insert_sql_names_every_column() -> None:
+    assert insert_sql("t", ["a", "b"]) == "INSERT INTO t (a, b) VALUES (?, ?)"
+    assert insert_sql("t", ["a"], ["c", "d"]) == "INSERT INTO t (c, d, a) VALUES (?, ?, ?)"
 
 
 @pytest.mark.parametrize("word", ["shared", "with a \x00 inside"])
