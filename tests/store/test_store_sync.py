@@ -216,3 +216,18 @@ def test_a_streamed_import_writes_what_planned_changes_write(
         ("before\x00after", 0),
         ("A b", 1),
     ]
+
+
+def test_stamping_sets_the_time_of_a_new_or_changed_note_and_keeps_a_moved_ones() -> None:
+    new, changed, moved = (
+        note_row("n1", "d1", 0, changed_at=None),
+        note_row("n2", "d1", 1, changed_at=-(NOW + 50)),
+        note_row("n3", "d1", 2, changed_at=NOW - 99),
+    )
+    stamped = stored.stamped([new, changed, moved], NOW)
+    assert [n.changed_at for n in stamped] == [NOW, NOW + 50, NOW - 99]
+    assert stored.stamped([changed], NOW + 60)[0].changed_at == NOW + 60
+    assert [n._replace(changed_at=None) for n in stamped] == [
+        n._replace(changed_at=None) for n in (new, changed, moved)
+    ]
+    assert all(type(n) is type(new) for n in stamped)
