@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from studyapp.core.errors import StorageError
 from studyapp.core.model import Rating
 from studyapp.gui.cardhtml import card_css, card_html, card_images, content_note_html
-from studyapp.gui.richtext import SafeTextView, plain_label
+from studyapp.gui.richtext import ElidedLabel, SafeTextView
 from studyapp.gui.theme import Colors
 from studyapp.services.review import ReviewController, ReviewState
 from studyapp.services.study import FLAG_NAMES, CardView, StudySession
@@ -75,7 +75,8 @@ class ReviewScreen(QWidget):
         outer.setSpacing(12)
 
         top = QHBoxLayout()
-        self._scope = plain_label()  # a deck's title: the author's text
+        # A deck's title (the author's text), shortened with "…" beside the marks on its right.
+        self._scope = ElidedLabel()
         self._scope.setObjectName("muted")
         top.addWidget(self._scope, 1)
         self.critical_label = QLabel("Safety-critical")
@@ -350,7 +351,8 @@ class ReviewScreen(QWidget):
                 "Space or Enter shows the answer · @ suspend · - bury · L not now · "
                 "Ctrl+Z undo · Esc leave"
             )
-        self._hint.setText(hint)
+        # Each key stays on the line of what it does when the list wraps ("I" / "details").
+        self._hint.setText(" · ".join(k.replace(" ", "\u00a0") for k in hint.split(" · ")))
         self._update_progress()
 
     def _update_progress(self) -> None:

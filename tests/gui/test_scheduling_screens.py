@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from studyapp.core.scheduling import DEFAULT_PARAMETERS
-from studyapp.services.library import Library
+from studyapp.services.library import Library, ScopeChoice
 from tests.conftest import Clock
 
 CRITICAL_DECK = """format_version: 1
@@ -98,7 +98,8 @@ def test_settings_refuse_malformed_parameters(qtbot: Any, synced: Library) -> No
     dialog._try_accept()
     assert dialog.result_settings() is None
     assert "'oops' is not a number" in dialog.error.text()
-    dialog.reset_parameters()
+    dialog.reset_button.setFocus()
+    qtbot.keyClick(dialog.reset_button, Qt.Key.Key_Space)  # Reset to defaults
     assert dialog.parameters_state.text() == "The published defaults."
     dialog._try_accept()
     result = dialog.result_settings()
@@ -177,3 +178,33 @@ def test_a_critical_card_is_marked_in_review_and_details(
     dialog = CardDetailsDialog(review.session, review.card)
     qtbot.addWidget(dialog)
     assert "Safety-critical card: scheduled at 95% desired retention" in dialog.memory.text()
+
+
+def test_a_long_deck_title_ends_in_an_ellipsis_beside_the_mark(
+    qtbot: Any, library: Library, tmp_path: Path, clock: Clock
+) -> None:
+    """At 800 px the deck's title gives way to the Safety-critical mark: shortened with "…",
+    not cut mid-letter under it; the whole title in its tooltip."""
+    from studyapp.gui.mainwindow import MainWindow
+
+    title = "Safety: risks, screening, ethics, interactions and the quality of the evidence"
+    folder = tmp_path / "risks"
+    folder.mkdir()
+    (folder / "risks.yaml").write_text(CRITICAL_DECK.replace("title: Risks", f"title: {title!r}"))
+    assert library.sync([folder]).ok
+    window = MainWindow(library, clock=clock)
+    qtbot.addWidget(window)
+    window.resize(800, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    window._on_study_requested(ScopeChoice.deck("risks"))  # the deck's own title on top
+    review = window.review
+    assert review.critical_label.isVisible()
+    scope = review._scope
+    assert scope.text() == title and title in scope.toolTip()
+    shown = scope.shown_text()
+    assert shown.endswith("…") and title.startswith(shown[:-1].rstrip())
+    assert scope.fontMetrics().horizontalAdvance(shown) <= scope.contentsRect().width()
+    assert scope.geometry().right() < review.critical_label.geometry().left()
+    window.resize(1400, 700)
+    qtbot.waitUntil(lambda: scope.shown_text() == title)
