@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import linecache
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -359,6 +360,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     off_for_startup()
     try:
         return main(argv)
+    except BrokenPipeError:
+        # The reader went away (``studyapp search --json | head``): stop quietly, as any
+        # writer to a pipe does, instead of a traceback; nothing is left to print.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         freeze_for_exit()
 

@@ -393,3 +393,25 @@ def test_a_malformed_search_is_one_line_and_exit_two(
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"studyapp: error: search: {message}")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`studyapp search --json | head`: the pipe closes under the writer, which stops
+    quietly (exit 1), without a traceback on the terminal."""
+    import os
+
+    assert main(["--data-dir", str(tmp_path), "sync"]) == 0
+    env = {**os.environ, "STUDYAPP_DATA_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studyapp", "search", "--json", ""],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10)  # more than a pipe holds follows (every bundled card)
+    process.stdout.close()
+    error = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in error and "BrokenPipe" not in error, error
