@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.core.errors import StaleSyncPlan
 from studyapp.core.gcpause import gc_paused
@@ -56,8 +56,12 @@ from studyapp.store.rows import SourceRow
 from studyapp.store.sync import (
     CardMove,
     Changes,
+    FileStat,
+    FileStats,
+    ImageStat,
     Inheritance,
     MediaValues,
+    Signature,
     StoredDeck,
     StreamedImport,
 )
@@ -72,11 +76,6 @@ __all__ = ["Progress", "SyncCancelled", "SyncPlan", "apply_plan", "plan_sync", "
 _SETTLED_NS = 2_000_000_000
 """A file's stat is trusted only once its mtime is this much older than the sync that saw
 it; a file written within the same clock tick as the sync is always hashed (as git does)."""
-
-FileStats = dict[str, list[Any]]
-"""Per deck file path: [size, mtime_ns, inode, sha256] as last synced (None for the first
-three while the file is too new to trust them), then the [path, size, mtime_ns, inode] of
-each image its cards show, if any."""
 
 
 @dataclass
@@ -195,8 +194,8 @@ class _Survey:
     """The stats recorded by the last sync."""
     stats: FileStats = field(default_factory=dict)
     """The stats to record now (completed by :func:`_note_parsed` for the files it parses)."""
-    signatures: dict[str, list[int]] = field(default_factory=dict)
-    """[size, mtime_ns, inode] of the settled files read now, by path."""
+    signatures: dict[str, Signature] = field(default_factory=dict)
+    """The signatures of the settled files read now, by path."""
     to_read: list[_ToRead] = field(default_factory=list)
     skipped_decks: set[str] = field(default_factory=set)
     bibliography_changed: bool = False
@@ -251,8 +250,8 @@ def _survey(
             deck is not None
             and signature is not None
             and entry is not None
-            and entry[:3] == signature
-            and entry[3] == deck.digest
+            and entry.signature == signature
+            and entry.digest == deck.digest
             and _images_unchanged(entry)
         ):
             # Same size, mtime and inode as when last synced: unchanged, not even read.
@@ -262,13 +261,12 @@ def _survey(
             continue
         raw = _read_bytes(deck_file)
         digest = None
-        if signature is not None and signature[1] < settled:
+        if signature is not None and signature.mtime_ns < settled:
             survey.signatures[key] = signature
         if raw is not None and deck is not None:
             digest = hashlib.sha256(raw).hexdigest()
             if digest == deck.digest and entry is not None and _images_unchanged(entry):
-                trusted = signature if signature is not None and key in survey.signatures else None
-                survey.stats[key] = [*(trusted or _UNSETTLED), digest, *entry[4:5]]
+                survey.stats[key] = FileStat(survey.signatures.get(key), digest, entry.images)
                 plan.files_skipped.append(key)
                 survey.skipped_decks.add(deck.id)
                 continue
@@ -277,29 +275,17 @@ def _survey(
     return survey
 
 
-_UNSETTLED: list[Any] = [None, None, None]
-"""The stats of a deck file written too recently to trust its mtime: never equal to a
-file's signature (the file is hashed), but its digest and images are recorded."""
+def _images_unchanged(entry: FileStat) -> bool:
+    """Whether the images a deck file showed when last synced are as they were."""
+    return all(_signature(Path(image.path)) == image.signature for image in entry.images)
 
 
-def _images_unchanged(entry: list[Any]) -> bool:
-    """Whether the images a deck file showed when last synced are as they were (the fifth
-    item of its stats: [path, size, mtime_ns, inode] of each)."""
-    images = entry[4] if len(entry) > 4 and isinstance(entry[4], list) else []
-    for image in images:
-        if not isinstance(image, list) or len(image) != 4:
-            return False
-        if _signature(Path(image[0])) != image[1:]:
-            return False
-    return True
-
-
-def _signature(path: Path) -> list[int] | None:
+def _signature(path: Path) -> Signature | None:
     try:
         st = path.stat()
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
+    return Signature(st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -338,11 +324,11 @@ def _note_parsed(plan: SyncPlan, survey: _Survey, parsed: Sequence[ParsedDeck]) 
     """Collect the problems of the decks parsed, and the stats to record for them."""
     for deck in parsed:
         plan.problems.extend(deck.problems)
-        signature = survey.signatures.get(str(deck.path)) or _UNSETTLED
         if deck.digest:
             shown = {i.path: i for i in deck.images.values()}.values()
-            images = sorted([str(i.path), *i.signature] for i in shown)
-            survey.stats[str(deck.path)] = [*signature, deck.digest, *([images] if images else [])]
+            images = tuple(sorted(ImageStat(str(i.path), *i.signature) for i in shown))
+            signature = survey.signatures.get(str(deck.path))
+            survey.stats[str(deck.path)] = FileStat(signature, deck.digest, images)
     if survey.stats != survey.known_stats:
         plan.file_stats = survey.stats
 

@@ -31,6 +31,9 @@ __all__ = [
     "CardMove",
     "Changes",
     "DeckValues",
+    "FileStat",
+    "FileStats",
+    "ImageStat",
     "Inheritance",
     "MediaValues",
     "NewCard",
@@ -39,6 +42,7 @@ __all__ = [
     "StoredNote",
     "StoredProgress",
     "StreamedImport",
+    "Signature",
     "card_queues",
     "clashing_notes",
     "count_live_notes",
@@ -62,7 +66,8 @@ __all__ = [
 BIBLIOGRAPHY_DIGEST_KEY = "sync.bibliography_digest"
 """Setting row holding the digest of the bibliography files last synced."""
 FILE_STATS_KEY = "sync.file_stats"
-"""Setting row: JSON {path: [size, mtime_ns, inode, sha256]} of deck files as last synced."""
+"""Setting row: JSON ``{path: [size, mtime_ns, inode, sha256, images?]}`` of the deck files
+as last synced (:class:`FileStat`, read and written only here)."""
 
 _CHUNK = 20_000
 """Values per expanding IN parameter: SQLite accepts 32,766 parameters a statement."""
@@ -188,6 +193,74 @@ class Changes:
         )
 
 
+class Signature(NamedTuple):
+    """What ``os.stat`` says of a file: if all three are as recorded, it was not changed."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+class ImageStat(NamedTuple):
+    """An image a deck file's cards show, as the sync that read the file saw it."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @property
+    def signature(self) -> Signature:
+        return Signature(self.size, self.mtime_ns, self.inode)
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """A deck file as the last sync saw it: trusted unchanged (and not read again) while its
+    signature, digest and images' signatures are as recorded."""
+
+    signature: Signature | None
+    """None while the file was too new to trust its mtime (then it is always hashed)."""
+    digest: str
+    images: tuple[ImageStat, ...] = ()
+
+    def as_json(self) -> list[Any]:
+        head: list[Any] = list(self.signature) if self.signature else [None, None, None]
+        return [*head, self.digest, *([[list(i) for i in self.images]] if self.images else [])]
+
+    @classmethod
+    def from_json(cls, entry: object) -> FileStat | None:
+        """The stat recorded as ``entry``; None if it is not one (the file is read again)."""
+        if not isinstance(entry, list) or len(entry) not in (4, 5):
+            return None
+        *head, digest = entry[:4]
+        images = entry[4] if len(entry) == 5 else []
+        if not isinstance(digest, str) or not isinstance(images, list):
+            return None
+        if not all(_is_image(i) for i in images):
+            return None
+        if all(isinstance(v, int) for v in head):
+            signature: Signature | None = Signature(*head)
+        elif head == [None, None, None]:
+            signature = None
+        else:
+            return None
+        return cls(signature, digest, tuple(ImageStat(*i) for i in images))
+
+
+def _is_image(item: object) -> bool:
+    return (
+        isinstance(item, list)
+        and len(item) == 4
+        and isinstance(item[0], str)
+        and all(isinstance(v, int) for v in item[1:])
+    )
+
+
+FileStats = dict[str, FileStat]
+"""The stat of each deck file, by its path."""
+
+
 # -- reads ---------------------------------------------------------------------------------
 def _in(
     conn: Connection, sql: str, values: Sequence[Any], **params: Any
@@ -232,14 +305,18 @@ def stored_bibliography_digest(conn: Connection) -> str | None:
     return _setting(conn, BIBLIOGRAPHY_DIGEST_KEY)
 
 
-def stored_file_stats(conn: Connection) -> dict[str, list[Any]]:
-    """The deck files' stats recorded by the last sync (empty if none or unreadable)."""
+def stored_file_stats(conn: Connection) -> FileStats:
+    """The deck files' stats recorded by the last sync (empty if none or unreadable; an
+    entry that cannot be read is left out, so its file is read again)."""
     value = _setting(conn, FILE_STATS_KEY)
     try:
         stats = json.loads(value) if value else {}
     except ValueError:
         return {}
-    return stats if isinstance(stats, dict) else {}
+    if not isinstance(stats, dict):
+        return {}
+    read = {path: FileStat.from_json(entry) for path, entry in stats.items()}
+    return {path: stat for path, stat in read.items() if stat is not None}
 
 
 def stored_sources(conn: Connection) -> list[SourceRow]:
@@ -440,8 +517,9 @@ def stored_media_hashes(conn: Connection, hashes: Sequence[str]) -> set[str]:
     return {r[0] for r in _in(conn, "SELECT hash FROM media WHERE hash IN :ids", hashes)}
 
 
-def write_file_stats(conn: Connection, stats: dict[str, list[Any]]) -> None:
-    _write_setting(conn, FILE_STATS_KEY, json.dumps(stats, separators=(",", ":")))
+def write_file_stats(conn: Connection, stats: FileStats) -> None:
+    entries = {path: stat.as_json() for path, stat in stats.items()}
+    _write_setting(conn, FILE_STATS_KEY, json.dumps(entries, separators=(",", ":")))
 
 
 def _write_setting(conn: Connection, key: str, value: str) -> None:

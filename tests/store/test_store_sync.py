@@ -18,8 +18,11 @@ from studyapp.store.sync import (
     CardMove,
     Changes,
     DeckValues,
+    FileStat,
+    ImageStat,
     Inheritance,
     NewCard,
+    Signature,
     StreamedImport,
     write_changes,
 )
@@ -108,6 +111,53 @@ def test_progress_is_read_only_from_answered_cards(filled: Engine) -> None:
             "fwd": StoredProgress(2, None, 4.0, 5.5, 99, 9, 3, 1, 4)
         }
         assert stored.progress_of(conn, "b") == {}
+
+
+def test_file_stats_are_read_back_as_written_and_in_the_format_older_stores_hold(
+    engine: Engine,
+) -> None:
+    stats = {
+        "/c/d1.yaml": FileStat(Signature(770, 1_795_944_532_959_045_090, 5308926), "ab"),
+        "/c/d2.yaml": FileStat(None, "cd", (ImageStat("/c/images/arc.svg", 120, 17, 9),)),
+    }
+    with engine.begin() as conn:
+        stored.write_file_stats(conn, stats)
+    with engine.connect() as conn:
+        assert stored.stored_file_stats(conn) == stats
+    # The JSON is the one version 1 stores hold (tests/store/data/store_v1.sql), so a store
+    # written before the stats were typed keeps skipping its unchanged files.
+    assert rows(engine, f"SELECT value FROM setting WHERE key = '{stored.FILE_STATS_KEY}'") == [
+        (
+            '{"/c/d1.yaml":[770,1795944532959045090,5308926,"ab"],'
+            '"/c/d2.yaml":[null,null,null,"cd",[["/c/images/arc.svg",120,17,9]]]}',
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "[1, 2]",
+        "[1, 2, 3, 4]",
+        '[1, null, 3, "ab"]',
+        '[1, 2, 3, "ab", [["/i.png", 1, 2]]]',
+        '[1, 2, 3, "ab", "images"]',
+        '{"size": 1}',
+    ],
+)
+def test_a_file_stat_that_cannot_be_read_is_left_out_so_its_file_is_read_again(
+    engine: Engine, entry: str
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO setting (key, value) VALUES (:k, :v)"),
+            {
+                "k": stored.FILE_STATS_KEY,
+                "v": f'{{"/bad.yaml": {entry}, "/good.yaml": [1,2,3,"x"]}}',
+            },
+        )
+    with engine.connect() as conn:
+        assert stored.stored_file_stats(conn) == {"/good.yaml": FileStat(Signature(1, 2, 3), "x")}
 
 
 # -- writes --------------------------------------------------------------------------------
