@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studyapp.core.errors import StaleSyncPlan
 from studyapp.core.gcpause import gc_paused
@@ -52,7 +52,7 @@ from studyapp.services.paths import bundled_decks_dir
 from studyapp.store import queries
 from studyapp.store import sync as stored
 from studyapp.store.database import Connection, Engine, rollback_journal
-from studyapp.store.rows import SourceRow
+from studyapp.store.rows import NoteValues, SourceRow
 from studyapp.store.sync import (
     CardMove,
     Changes,
@@ -69,7 +69,7 @@ from studyapp.store.sync import (
 if TYPE_CHECKING:
     from studyapp.deckfile.imagecheck import ImageCache
     from studyapp.deckfile.loader import ParsedDeck
-    from studyapp.deckfile.schema import BibEntry
+    from studyapp.deckfile.schema import BibEntry, CardEntry
 
 __all__ = ["Progress", "SyncCancelled", "SyncPlan", "apply_plan", "plan_sync", "sync"]
 
@@ -473,67 +473,85 @@ def _plan_deck(view: _StoredView, plan: SyncPlan, deck: ParsedDeck, claimed: set
     changes.media += view.new_media(media_of(deck))
     stored_notes = view.notes(deck_id, [c.id for c in model.cards])
     stored_cards = view.cards(list(stored_notes))
-
-    in_file: set[str] = set()
     for position, card in enumerate(model.cards):
-        in_file.add(card.id)
-        line = deck.position_of(position)[0]
-        values = note_row(card, deck_id, position, line, deck.images)
+        values = note_row(card, deck_id, position, deck.position_of(position)[0], deck.images)
         keys = keys_of(card)
         note = stored_notes.get(card.id)
         if note is None:
             changes.notes_inserted.append(values)
             (plan.retired if card.retired else plan.new).append(card.id)
             changes.cards_inserted += new_cards(card.id, deck_id, position, keys, keys)
-            continue
-        if note.digest == values.digest and note.retired == values.retired:
-            values = values._replace(changed_at=note.changed_at)  # only moved: not a change
-        else:  # changed: written with the sync's time, but later than its last change
-            values = values._replace(changed_at=-(note.changed_at + 1))
-        if (
-            note.digest != values.digest
-            or note.deck_id != deck_id
-            or note.position != position
-            or note.line != line
-            or note.retired != values.retired
-        ):
-            changes.notes_updated.append(values)
-        existing = {c.key: c for c in stored_cards.get(card.id, [])}
-        if card.retired and not note.retired:
-            plan.retired.append(card.id)
-        elif not card.retired and note.retired:
-            plan.restored.append(card.id)
-        elif not card.retired and card.revision > note.revision:
-            plan.relearn.append(card.id)
-            changes.cards_relearned.extend(
-                c.id for c in existing.values() if c.queue != Queue.NEW and c.key in keys
-            )
-        elif note.digest != values.digest or note.deck_id != deck_id:
-            plan.updated.append(card.id)
         else:
-            plan.unchanged += 1
-        if note.deck_id != deck_id:
-            changes.card_moves.append(CardMove(card.id, deck_id))
-        changes.cards_retired.extend(
-            c.id for k, c in existing.items() if k not in keys and not c.retired
-        )
-        changes.cards_restored.extend(c.id for k, c in existing.items() if k in keys and c.retired)
-        missing = [k for k in keys if k not in existing]
-        changes.cards_inserted += new_cards(card.id, deck_id, position, missing, keys)
-
+            existing = {c.key: c for c in stored_cards.get(card.id, [])}
+            _plan_stored_entry(plan, card, note, values, keys, existing)
+    in_file = {card.id for card in model.cards}
     for note_id, note in stored_notes.items():
-        moved_away = note_id in claimed and note_id not in in_file
-        if (
-            not moved_away
-            and note_id not in in_file
-            and note.deck_id == deck_id
-            and not note.retired
-        ):
-            plan.retired.append(note_id)
-            changes.notes_retired.append(note_id)
-            changes.cards_retired.extend(
-                c.id for c in stored_cards.get(note_id, []) if not c.retired
-            )
+        # An entry gone from its file retires its note, unless it moved to a file read now.
+        if note_id in in_file or note_id in claimed or note.deck_id != deck_id or note.retired:
+            continue
+        plan.retired.append(note_id)
+        changes.notes_retired.append(note_id)
+        changes.cards_retired.extend(c.id for c in stored_cards.get(note_id, []) if not c.retired)
+
+
+def _plan_stored_entry(
+    plan: SyncPlan,
+    card: CardEntry,
+    note: stored.StoredNote,
+    values: NoteValues,
+    keys: list[str],
+    existing: dict[str, stored.StoredCard],
+) -> None:
+    """Plan an entry whose note the store holds: its row, what the summary calls it, and
+    its cards (``existing``, by key) against the ``keys`` it makes now."""
+    changes = plan.changes
+    if note.digest == values.digest and note.retired == values.retired:
+        values = values._replace(changed_at=note.changed_at)  # only moved: not a change
+    else:  # changed: written with the sync's time, but later than its last change
+        values = values._replace(changed_at=-(note.changed_at + 1))
+    moved = note.deck_id != values.deck_id
+    if (
+        note.digest != values.digest
+        or moved
+        or note.position != values.position
+        or note.line != values.line
+        or note.retired != values.retired
+    ):
+        changes.notes_updated.append(values)
+    _count_stored_entry(plan, card, note, values, keys, existing)
+    if moved:
+        changes.card_moves.append(CardMove(card.id, values.deck_id))
+    changes.cards_retired.extend(
+        c.id for k, c in existing.items() if k not in keys and not c.retired
+    )
+    changes.cards_restored.extend(c.id for k, c in existing.items() if k in keys and c.retired)
+    missing = [k for k in keys if k not in existing]
+    changes.cards_inserted += new_cards(card.id, values.deck_id, values.position, missing, keys)
+
+
+def _count_stored_entry(
+    plan: SyncPlan,
+    card: CardEntry,
+    note: stored.StoredNote,
+    values: NoteValues,
+    keys: list[str],
+    existing: dict[str, stored.StoredCard],
+) -> None:
+    """Which list of the summary a stored entry goes to (a new revision also sends its
+    started cards back to relearning)."""
+    if card.retired and not note.retired:
+        plan.retired.append(card.id)
+    elif not card.retired and note.retired:
+        plan.restored.append(card.id)
+    elif not card.retired and card.revision > note.revision:
+        plan.relearn.append(card.id)
+        plan.changes.cards_relearned.extend(
+            c.id for c in existing.values() if c.queue != Queue.NEW and c.key in keys
+        )
+    elif note.digest != values.digest or note.deck_id != values.deck_id:
+        plan.updated.append(card.id)
+    else:
+        plan.unchanged += 1
 
 
 def _plan_inherit(conn: Connection, plan: SyncPlan, old_id: str, new_id: str) -> None:
