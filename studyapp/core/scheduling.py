@@ -49,6 +49,7 @@ __all__ = [
     "TrainingSet",
     "answer_button_label",
     "check_parameters",
+    "check_retention",
     "fit_parameters",
     "format_interval",
     "fsrs_history",
@@ -95,6 +96,13 @@ RETENTION_RANGE = (0.70, 0.99)
 """The desired retention FSRS is given, and a trainee may choose (inclusive)."""
 
 
+def check_retention(retention: float) -> None:
+    """Raise ValueError unless ``retention`` is within :data:`RETENTION_RANGE`."""
+    low, high = RETENTION_RANGE
+    if not low <= retention <= high:
+        raise ValueError(f"desired retention must be between {low:.2f} and {high:.2f}")
+
+
 @dataclass(frozen=True)
 class SchedulerConfig:
     """Scheduling settings.
@@ -121,9 +129,7 @@ class SchedulerConfig:
     learn_ahead_minutes: int = 20
 
     def __post_init__(self) -> None:
-        low, high = RETENTION_RANGE
-        if not low <= self.desired_retention <= high:
-            raise ValueError(f"desired retention must be between {low:.2f} and {high:.2f}")
+        check_retention(self.desired_retention)
         if any(step <= 0 for step in (*self.learning_steps, *self.relearning_steps)):
             raise ValueError("learning and relearning steps must be positive minutes")
         if self.maximum_interval < 1:
@@ -416,8 +422,7 @@ class Scheduler:
         now = require_utc(now)
         c = self.config
         retention = c.desired_retention if desired_retention is None else desired_retention
-        if not 0.7 <= retention <= 0.99:
-            raise ValueError("desired retention must be between 0.70 and 0.99")
+        check_retention(retention)
         memory = None
         elapsed = 0
         if state.queue is not Queue.NEW and state.stability is not None:

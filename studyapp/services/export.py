@@ -43,7 +43,7 @@ from studyapp.services.families import family_order, family_title
 from studyapp.services.render import (
     Citation,
     CitationIndex,
-    cite,
+    citations_of,
     plain_text,
     render_text,
     retraction_notices,
@@ -229,9 +229,6 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
         rows = stored.export_notes(conn, chosen)
         media = stored.media_data(conn, (r.image_hash for r in rows if r.image_hash))
 
-    def citations(ids: str) -> tuple[Citation, ...]:
-        return tuple(cite(sources.get(i), i) for i in ids.split())
-
     index = CitationIndex(sources)
     notes: dict[str, list[ExportNote]] = {d: [] for d in chosen}
     for r in rows:
@@ -245,8 +242,8 @@ def load_decks(engine: Engine, deck_ids: Sequence[str] | None = None) -> list[Ex
                 extra=r.extra,
                 correction=r.correction,
                 tags=tuple(r.tags.split()),
-                sources=citations(r.sources),
-                cites=citations(r.cites),
+                sources=citations_of(sources, r.sources.split()),
+                cites=citations_of(sources, r.cites.split()),
                 as_of=r.as_of,
                 retired=r.retired,
                 retired_reason=r.retired_reason,

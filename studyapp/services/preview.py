@@ -16,7 +16,7 @@ from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.schema import BibEntry
 from studyapp.services.deckrows import keys_of
 from studyapp.services.paths import bundled_sources_file
-from studyapp.services.render import Citation, CitationIndex, ShownImage, cite, render_card
+from studyapp.services.render import CitationIndex, ShownImage, citations_of, render_card
 from studyapp.services.study import CardView
 from studyapp.services.validate import check_course
 
@@ -124,9 +124,6 @@ def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCar
     result = []
     citations_index = CitationIndex(sources)
 
-    def citations(ids: list[str]) -> tuple[Citation, ...]:
-        return tuple(cite(sources.get(i), i) for i in ids)
-
     for index, card in enumerate(deck.model.cards):
         keys = keys_of(card)
         line = deck.position_of(index)[0]
@@ -154,8 +151,8 @@ def _cards_of(deck: ParsedDeck, sources: dict[str, BibEntry]) -> list[PreviewCar
                 extra=rendered.extra,
                 correction=rendered.correction,
                 tags=tuple(card.tags),
-                sources=citations(card.sources),
-                cites=citations(card.cites),
+                sources=citations_of(sources, card.sources),
+                cites=citations_of(sources, card.cites),
                 as_of=card.as_of,
                 state=MemoryState(),
                 image=_image_of(card, deck),

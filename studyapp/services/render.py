@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -34,6 +34,7 @@ __all__ = [
     "SourceEntry",
     "cite",
     "cited",
+    "citations_of",
     "retraction_notices",
     "source_line",
     "study_line",
@@ -149,6 +150,12 @@ def cite(entry: SourceEntry | None, source_id: str) -> Citation:
         " ".join(p for p in parts if p),
         str(retracted) if retracted else None,
     )
+
+
+def citations_of(sources: Mapping[str, SourceEntry], ids: Iterable[str]) -> tuple[Citation, ...]:
+    """The :class:`Citation` of each of ``ids`` (a note's ``source`` or ``cite`` ids), from the
+    bibliography ``sources``."""
+    return tuple(cite(sources.get(i), i) for i in ids)
 
 
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")

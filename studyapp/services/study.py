@@ -23,7 +23,7 @@ from studyapp.services.render import (
     Citation,
     CitationIndex,
     ShownImage,
-    cite,
+    citations_of,
     plain,
     plain_text,
     render_card,
@@ -681,8 +681,7 @@ class StudySession:
         return self._sources
 
     def _citations(self, ids: str) -> tuple[Citation, ...]:
-        sources = self._bibliography()
-        return tuple(cite(sources.get(i), i) for i in ids.split())
+        return citations_of(self._bibliography(), ids.split())
 
     def _load_view(self, card_id: CardId) -> CardView:
         row = queries.card_details(self._db, card_id)
@@ -710,9 +709,6 @@ def build_card_view(
 
     note = row.note
 
-    def citations(ids: str) -> tuple[Citation, ...]:
-        return tuple(cite(sources.get(i), i) for i in ids.split())
-
     rendered = render_card(
         kind=note.kind,
         key=row.key,
@@ -736,8 +732,8 @@ def build_card_view(
         extra=rendered.extra,
         correction=rendered.correction,
         tags=tuple(note.tags.split()),
-        sources=citations(note.sources),
-        cites=citations(note.cites),
+        sources=citations_of(sources, note.sources.split()),
+        cites=citations_of(sources, note.cites.split()),
         as_of=note.as_of,
         state=row.state,
         retired_reason=plain_text(note.retired_reason, index) if note.retired_reason else None,

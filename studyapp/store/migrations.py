@@ -44,6 +44,8 @@ def _default_preset_from_settings(db: sqlite3.Connection) -> None:
     """
     import json
 
+    from studyapp.core.scheduling import RETENTION_RANGE
+
     row = db.execute("SELECT value FROM setting WHERE key = 'desired_retention'").fetchone()
     if row is None:
         return
@@ -51,7 +53,8 @@ def _default_preset_from_settings(db: sqlite3.Connection) -> None:
         retention = float(json.loads(row[0]))
     except (TypeError, ValueError):
         retention = None
-    if retention is not None and 0.70 <= retention <= 0.99:
+    low, high = RETENTION_RANGE
+    if retention is not None and low <= retention <= high:
         db.execute(
             "INSERT INTO preset (id, name, desired_retention) VALUES (1, 'Default', ?) "
             "ON CONFLICT(id) DO UPDATE SET desired_retention = excluded.desired_retention",
