@@ -495,8 +495,9 @@ def _render_safety_screen(library: Library, screen: str, out: Path, size: tuple[
         assert shown is not None
         # SQLite's per-connection size limit fills the store on demand: a full disk
         # (screenshots only reach into the session's connection).
-        db = shown._db
-        db.execute(f"PRAGMA max_page_count={db.execute('PRAGMA page_count').fetchone()[0]}")
+        from studyapp.store.database import stop_growing
+
+        stop_growing(shown._db)
         for _ in range(500):
             window.review.reveal()
             window.review.grade(Rating.GOOD)

@@ -25,7 +25,6 @@ import html
 import itertools
 import json
 import os
-import sqlite3
 import tempfile
 import time
 import zipfile
@@ -51,7 +50,7 @@ from studyapp.services.render import (
     study_line,
 )
 from studyapp.store import library as stored
-from studyapp.store.database import Engine
+from studyapp.store.database import Engine, foreign_database
 
 __all__ = [
     "CSV_COLUMNS",
@@ -456,12 +455,8 @@ def _write_package(
     # Media go in as Anki's format has them: numbered entries and a "media" map.
     with tempfile.TemporaryDirectory(prefix="studyapp-export-") as tmp:
         db_path = os.path.join(tmp, "collection.anki2")
-        conn = sqlite3.connect(db_path)
-        try:
-            package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
-            conn.commit()
-        finally:
-            conn.close()
+        with foreign_database(db_path) as cursor:
+            package.write_to_db(cursor, timestamp, itertools.count(int(timestamp * 1000)))
         with (
             output_file(out) as partial,
             zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as package_zip,

@@ -22,12 +22,14 @@ __all__ = [
     "Engine",
     "SCHEMA_VERSION",
     "definition_digest",
+    "foreign_database",
     "make_read_only",
     "no_store_error",
     "open_engine",
     "pooled_connection",
     "raw_connection",
     "rollback_journal",
+    "stop_growing",
 ]
 
 # Engine and Connection are the store's handles: services hold and pass them (and call
@@ -237,6 +239,27 @@ def raw_connection(engine: Engine) -> tuple[sqlite3.Connection, Callable[[], Non
     db = pooled.driver_connection
     assert isinstance(db, sqlite3.Connection)
     return db, pooled.close
+
+
+def stop_growing(db: Db) -> None:
+    """Let the store on ``db`` grow no further through this connection (SQLite's
+    ``max_page_count``): the next write that needs a page fails as on a full disk. For the
+    screenshots of the full-disk banner."""
+    (pages,) = db.execute("PRAGMA page_count").fetchone()
+    db.execute(f"PRAGMA max_page_count={int(pages)}")
+
+
+@contextmanager
+def foreign_database(path: Path | str) -> Iterator[sqlite3.Cursor]:
+    """A cursor on a new SQLite file at ``path`` that is not a store but another program's
+    format (the collection inside an Anki package, which genanki writes through a cursor);
+    committed if the block succeeds, closed either way."""
+    db = sqlite3.connect(path)
+    try:
+        yield db.cursor()
+        db.commit()
+    finally:
+        db.close()
 
 
 def make_read_only(engine: Engine) -> None:
