@@ -102,7 +102,12 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory() as scratch:
             try:
                 return render_screen(
-                    library, args.screen, Path(args.screenshot), args.size, Path(scratch)
+                    library,
+                    args.screen,
+                    Path(args.screenshot),
+                    args.size,
+                    Path(scratch),
+                    card=args.card,
                 )
             except KnownError as exc:
                 print(f"studyapp: error: {exc}", file=sys.stderr)
@@ -243,9 +248,18 @@ _ON_A_COPY = (
 
 
 def render_screen(
-    library: Library, screen: str, out: Path, size: tuple[int, int], scratch: Path
+    library: Library,
+    screen: str,
+    out: Path,
+    size: tuple[int, int],
+    scratch: Path,
+    *,
+    card: str | None = None,
 ) -> int:
     """Render ``screen`` offscreen to ``out``.
+
+    ``card`` names the card the ``image`` screen shows (by its id in the deck file); by
+    default it shows the first card with a picture.
 
     The decks are synced first. Screens that need answered cards (summary, details) are
     drawn from a scratch copy of the store, so a screenshot never changes the trainee's data.
@@ -296,16 +310,11 @@ def render_screen(
                     break
             if screen == "summary":
                 window.review.leave()
-    if screen == "image":
-        # The first card with a picture: the cards before it are buried (in the copy), as
-        # the '-' key does, and its answer is shown.
-        window._on_study_requested(ScopeChoice.everything())
-        for _ in range(2000):
-            card = window.review.card
-            if card is None or card.image is not None:
-                break
-            window.review.bury()
-        window.review.reveal()
+    if screen == "image" and not show_picture_card(window, card):
+        named = f" '{card}'" if card else ""
+        print(f"studyapp: error: no card{named} with a picture to show", file=sys.stderr)
+        window.close()
+        return 1
     if screen == "critical":
         _show_critical_card(window)
     if screen == "content-note":
@@ -421,6 +430,23 @@ def _first_safety_deck(library: Library) -> str:
     decks = library.deck_options().decks
     chosen = next((d for d in decks if "safety" in d.deck_id), decks[0] if decks else None)
     return "" if chosen is None else chosen.deck_id
+
+
+def show_picture_card(window: MainWindow, card_id: str | None = None) -> bool:
+    """Study everything until the card ``card_id`` (or, if None, the first card with a
+    picture) is shown, and reveal its answer. The cards before it are buried, as the '-' key
+    does, so call this on a scratch copy of the store. False if no such card came up."""
+    window._on_study_requested(ScopeChoice.everything())
+    review = window.review
+    for _ in range(5000):
+        shown = review.card
+        if shown is None:
+            return False
+        if shown.image is not None and card_id in (None, shown.note_id):
+            review.reveal()
+            return True
+        review.bury()
+    return False
 
 
 def _show_critical_card(window: MainWindow) -> None:

@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the screen --screenshot renders (default: overview)",
     )
     parser.add_argument(
+        "--card",
+        metavar="ID",
+        help="with --screen image: the card (its id in the deck file) whose picture is shown "
+        "(default: the first card with one)",
+    )
+    parser.add_argument(
         "--size",
         type=window_size,
         default=(1000, 700),

@@ -27,6 +27,15 @@ python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
   --screenshot "$out/critical.png" --screen critical 2>/dev/null
 python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
   --screenshot "$out/critical-800x600-dark.png" --screen critical 2>/dev/null
+# Three of the decks' diagrams on their cards, the answer shown (issue 18): the arc of a course
+# of therapy, the MDMA timeline and the trial designs, light and dark.
+for shot in proc-three-phases:therapy-arc ev-mdma-crl-2024:mdma-timeline \
+  term-open-label:trial-designs; do
+  for theme in light dark; do
+    python -m studyapp --data-dir "$data" --theme "$theme" --size 1000x700 \
+      --screenshot "$out/diagram-${shot#*:}-$theme.png" --screen image --card "${shot%%:*}"
+  done
+done
 # The safety net, each made for real on a scratch copy of the store: File > Backups…, a store
 # with 512 bytes overwritten, an answer refused by a full disk (SQLite's max_page_count).
 python -m studyapp --data-dir "$data" --theme light --size 1000x700 \

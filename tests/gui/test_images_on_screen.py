@@ -158,3 +158,39 @@ def test_preview_shows_a_broken_image_in_its_card_and_redraws_when_it_is_saved(
     assert window.problems.count() == 0
     assert "studyapp-image:" in window.view.toHtml()
     assert "Image not shown" not in window.view.toPlainText()
+
+
+def test_the_image_screenshot_shows_the_picture_card_it_is_asked_for(
+    qtbot: Any, tmp_path: Path, clock: Any
+) -> None:
+    """``--screen image --card ID``: that card's answer with its picture; the first picture
+    card without an id; False for an id with no picture."""
+    from studyapp.app import show_picture_card
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.library import Library
+
+    course = _course(tmp_path / "course", "answer")
+    deck = course / "deck.yaml"
+    deck.write_text(
+        deck.read_text(encoding="utf-8")
+        + "  - id: plain\n    front: No picture here?\n    back: None.\n    source: zhou2024\n"
+        + "  - id: second\n    front: And this diagram?\n    back: Another arc.\n"
+        + "    source: zhou2024\n"
+        + "    image: {file: images/arc.svg, alt: The arc again, side: answer}\n",
+        encoding="utf-8",
+    )
+    for wanted, expected in (("second", "second"), (None, "pic"), ("plain", None)):
+        library = Library(tmp_path / f"data-{wanted}")
+        try:
+            assert library.sync([course]).ok
+            window = MainWindow(library, clock=clock)
+            qtbot.addWidget(window)
+            window.show()
+            assert show_picture_card(window, wanted) == (expected is not None)
+            if expected is not None:
+                assert window.review.card is not None
+                assert window.review.card.note_id == expected
+                assert "studyapp-image:" in window.review.view.toHtml()  # the answer side
+            window.close()
+        finally:
+            library.close()
