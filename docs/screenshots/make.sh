@@ -91,6 +91,12 @@ python -m studyapp --data-dir "$history/data" --theme dark --size 1100x780 \
   --screenshot "$out/memory-dark.png" --screen memory
 python -m studyapp --data-dir "$history/data" --theme dark --size 800x600 \
   --screenshot "$out/statistics-dark-800x600.png" --screen statistics
+python -m studyapp --data-dir "$history/data" --theme light --size 800x600 \
+  --screenshot "$out/statistics-800x600.png" --screen statistics
+python -m studyapp --data-dir "$history/data" --theme dark --size 1100x780 \
+  --screenshot "$out/statistics-dark.png" --screen statistics
+python -m studyapp --data-dir "$history/data" --theme dark --size 800x600 \
+  --screenshot "$out/readiness-dark-800x600.png" --screen readiness
 python -m studyapp --data-dir "$history/data" --theme dark --size 800x600 \
   --screenshot "$out/steering-dark-800x600.png" --screen steering
 python -m studyapp --data-dir "$history/data" report -o "$history/report.pdf" --exam-date "$exam"
