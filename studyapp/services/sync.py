@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from studyapp.core.errors import StaleSyncPlan
 from studyapp.core.gcpause import gc_paused
@@ -749,6 +749,7 @@ def _stream(
     """
     sources = _read_bibliographies(plan, survey)
     clashed = False
+    rows: list[FirstImportRows] | list[_Written]
     if len(survey.to_read) > 1:
         parsed, rows, clashed = _parse_and_write(conn, survey, progress, held)
         plan.streamed = bool(rows)
@@ -769,6 +770,7 @@ def _stream(
         plan.retired += deck_rows.retired
     if len(survey.to_read) == 1:
         for deck_rows in rows:
+            assert isinstance(deck_rows, FirstImportRows)  # (not streamed: nothing written)
             plan.changes.decks.append(deck_rows.deck)
             plan.changes.notes_inserted += deck_rows.notes
             plan.changes.cards_inserted += deck_rows.cards
@@ -801,20 +803,32 @@ def _clashes(deck: ParsedDeck, held: _Held) -> bool:
     return not held.note_ids.isdisjoint(card.id for card in deck.model.cards)
 
 
+class _Written(NamedTuple):
+    """The ids of what a streamed import wrote of one deck file (its rows are gone)."""
+
+    new: list[str]
+    retired: list[str]
+
+
 def _parse_and_write(
     conn: Connection,
     survey: _Survey,
     progress: Progress | None = None,
     held: _Held | None = None,
-) -> tuple[list[ParsedDeck], list[FirstImportRows], bool]:
+) -> tuple[list[ParsedDeck], list[_Written], bool]:
     """Parse the files of a streamed import, writing each one's deck, notes and cards into
     ``conn``'s transaction while the next file is parsed; and whether a file used an id
-    ``held`` by the store (then writing stopped there)."""
+    ``held`` by the store (then writing stopped there).
+
+    Of each file's rows only the ids of its new and retired notes are kept once they are
+    handed to the writer: the rows themselves are freed as soon as the writer has run
+    them, not held until the whole folder is read (peak RSS of a first import, measured
+    on the busy machine: see the commit)."""
     from studyapp.deckfile.imagecheck import check_images
     from studyapp.deckfile.loader import parse_deck
 
     parsed: list[ParsedDeck] = []
-    rows: list[FirstImportRows] = []
+    rows: list[_Written] = []
     written: set[str] = set()
     failed = clashed = False
     # No store queries from here on until the writer is closed: it owns ``conn``.
@@ -836,8 +850,9 @@ def _parse_and_write(
                 continue
             written.update(ids)
             deck_rows = FirstImportRows(deck)
-            rows.append(deck_rows)
+            rows.append(_Written(deck_rows.new, deck_rows.retired))
             writer.write_deck(deck_rows.deck, deck_rows.notes, deck_rows.cards, deck_rows.media)
+            del deck_rows
     return parsed, rows, clashed
 
 
