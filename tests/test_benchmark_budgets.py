@@ -110,3 +110,28 @@ def test_children_run_with_compiled_bytecode(
     assert "PYTHONDONTWRITEBYTECODE" not in os.environ
     compiled = {path.parent.parent.name for path in tmp_path.rglob("__pycache__/*.pyc")}
     assert compiled == {"studyapp", "benchmarks"}
+
+
+def test_a_kept_course_is_copied_as_if_just_written(tmp_path: Path) -> None:
+    import time
+
+    from benchmarks.__main__ import course_of
+
+    first = course_of(1000, tmp_path / "run1", tmp_path / "cache")
+    kept = next((tmp_path / "cache" / "courses").iterdir())
+    old = time.time() - 3600
+    for path in kept.rglob("*.yaml"):
+        os.utime(path, (old, old))
+    second = course_of(1000, tmp_path / "run2", tmp_path / "cache")
+    assert (second.notes, second.cards, second.files, second.kinds) == (
+        first.notes,
+        first.cards,
+        first.files,
+        first.kinds,
+    )
+    files = sorted(second.folder.glob("*.yaml"))
+    assert [p.read_bytes() for p in files] == [
+        p.read_bytes() for p in sorted(first.folder.glob("*.yaml"))
+    ]
+    assert all(p.stat().st_mtime > time.time() - 60 for p in files)  # fresh, not the kept ones
+    assert second.csv_path.read_bytes() == first.csv_path.read_bytes()
