@@ -39,8 +39,11 @@ __all__ = [
     "DEFAULT_PARAMETERS",
     "MIN_ITEMS",
     "Fit",
+    "BREAK",
+    "LEARNING_OFFSET",
     "LogRow",
     "LoggedAnswer",
+    "RESET",
     "NewCardsOutlook",
     "NextStates",
     "Outcome",
@@ -55,6 +58,7 @@ __all__ = [
     "fsrs_history",
     "fuzz_factor",
     "fuzz_range",
+    "log_event",
     "log_rows",
     "memory_from_histories",
     "memory_from_logs",
@@ -905,12 +909,33 @@ class LoggedAnswer(NamedTuple):
     kind: int = 0
 
 
-LogRow = tuple[int, int, int, int, int, int, int]
-"""One answer of a review log as the store reads it: (card id, time in epoch milliseconds,
-study days from it to the next rollover, rating, queue before, queue after, kind). A log is
-a list of them sorted by card, then time."""
+LogRow = tuple[int, ...]
+"""One entry of a review log as FSRS reads it: (card id, study days from it to the next
+rollover, its :func:`log_event`) and, for the optimizer, its time in epoch milliseconds. A
+log is a list of them sorted by card, then time; cram answers are not in it (FSRS neither
+reads them nor stops at them)."""
 
-_NEW, _LEARNING = int(Queue.NEW), int(Queue.LEARNING)
+RESET = -2
+"""A :func:`log_event`: a manual change that made the card new again; nothing before it counts."""
+BREAK = -1
+"""A :func:`log_event`: any other manual change, or an entry without a grade; it ends a run of
+learning answers."""
+LEARNING_OFFSET = 4
+"""A graded answer's :func:`log_event` is its rating (1-4), plus this for an answer given to a
+new or learning card (the answers FSRS's replay starts from)."""
+
+
+def log_event(rating: int, queue_before: int, queue_after: int, kind: int) -> int | None:
+    """What one entry of a review log means to FSRS (Anki's reviews_for_fsrs): its grade
+    (+ :data:`LEARNING_OFFSET` for a new or learning card's), :data:`RESET`, :data:`BREAK`, or None
+    for a cram answer, which FSRS skips. ``store/memory.py`` computes the same in SQL."""
+    if kind == 1:
+        return None
+    if kind == 2:
+        return RESET if queue_after == Queue.NEW else BREAK
+    if not 1 <= rating <= 4:
+        return BREAK
+    return rating + LEARNING_OFFSET if queue_before in (Queue.NEW, Queue.LEARNING) else rating
 
 
 def _start(rows: Sequence[LogRow], first: int, end: int) -> int:
@@ -925,47 +950,43 @@ def _start(rows: Sequence[LogRow], first: int, end: int) -> int:
     """
     found = -1
     for index in range(end - 1, first - 1, -1):
-        row = rows[index]
-        kind = row[6]
-        if kind == 1:
-            continue
-        if kind == 0 and row[4] <= _LEARNING and 0 < row[3] < 5:
+        event = rows[index][2]
+        if event > LEARNING_OFFSET:
             found = index
-        elif kind == 2 and row[5] == _NEW:
-            break
-        elif found >= 0:
+        elif event == RESET or found >= 0:
             break
     return found
 
 
 def _kept(rows: Sequence[LogRow], first: int, end: int) -> list[LogRow] | None:
-    """The answers FSRS replays from ``rows[first:end]`` (see :func:`_start`): scheduled
+    """The answers FSRS replays from ``rows[first:end]`` (see :func:`_start`): the graded
     answers from the start of the last run of learning answers; None without such a run."""
     start = _start(rows, first, end)
     if start < 0:
         return None
-    return [r for r in rows[start:end] if r[6] == 0 and 0 < r[3] < 5]
+    return [r for r in rows[start:end] if r[2] > 0]
 
 
 def _deltas(kept: Sequence[LogRow]) -> list[tuple[int, int]]:
     """(rating, study days since the previous answer) for each kept answer."""
     out = []
-    previous = kept[0][2] if kept else 0
-    for row in kept:
-        days = row[2]
-        out.append((row[3], previous - days))
+    previous = kept[0][1] if kept else 0
+    for _card, days, event, *_ in kept:
+        out.append((event - LEARNING_OFFSET if event > LEARNING_OFFSET else event, previous - days))
         previous = days
     return out
 
 
 def log_rows(answers: Sequence[LoggedAnswer], next_day_at: int, card_id: int = 0) -> list[LogRow]:
-    """One card's :class:`LoggedAnswer` values as :data:`LogRow` tuples, days counted back
-    from ``next_day_at`` (the next rollover, epoch seconds), as Anki counts them."""
-    return [
-        (card_id, a.at * 1000, max(0, next_day_at - a.at) // _DAY, a.rating, a.queue_before,
-         a.queue_after, a.kind)
-        for a in answers
-    ]  # fmt: skip
+    """One card's :class:`LoggedAnswer` values as :data:`LogRow` tuples (with their times),
+    days counted back from ``next_day_at`` (the next rollover, epoch seconds), as Anki
+    counts them."""
+    rows: list[LogRow] = []
+    for a in answers:
+        event = log_event(a.rating, a.queue_before, a.queue_after, a.kind)
+        if event is not None:
+            rows.append((card_id, max(0, next_day_at - a.at) // _DAY, event, a.at * 1000))
+    return rows
 
 
 def fsrs_history(answers: Sequence[LoggedAnswer], next_day_at: int) -> list[tuple[int, int]] | None:
@@ -1032,18 +1053,16 @@ def _replay(
             if row[0] != card:
                 break
             index += 1
-            kind = row[6]
-            if kind == 1:
-                continue  # cram: neither an answer FSRS reads nor a break in a run
-            rating = row[3]
-            if kind == 2 or not 0 < rating < 5:
+            event = row[2]
+            if event < 0:
                 learning = False  # a manual change ends a run of learning answers
-                if kind == 2 and row[5] == _NEW:  # a reset to new: nothing before counts
+                if event == RESET:  # nothing before it counts
                     started = False
                     answers, items = [], []
                 continue
-            days = row[2]
-            if row[4] <= _LEARNING:
+            days = row[1]
+            if event > LEARNING_OFFSET:
+                event -= LEARNING_OFFSET
                 if not learning:  # a new run of learning answers: the replay starts here
                     started = learning = True
                     answers, items = [], []
@@ -1052,9 +1071,9 @@ def _replay(
                 learning = False
                 if not started:
                     continue
-            answers.append(review(rating, previous - days))
+            answers.append(review(event, previous - days))
             if with_items and days < previous and len(answers) > 1:
-                items.append((row[1], item(answers)))
+                items.append((row[3], item(answers)))
             previous = days
         if started:
             yield card, answers, items
@@ -1097,7 +1116,7 @@ class TrainingSet:
 
 
 def training_set(rows: Sequence[LogRow]) -> TrainingSet:
-    """The optimizer's items from the cards' logs in ``rows`` (Anki's
+    """The optimizer's items from the cards' logs in ``rows``, with their times (Anki's
     fsrs_items_for_training). Cards without learning answers are left out, as in Anki."""
     entries: list[tuple[int, int, _engine.FSRSItem]] = []
     reviews = 0

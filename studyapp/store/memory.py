@@ -18,6 +18,9 @@ from sqlalchemy import Engine
 
 from studyapp.core.model import Queue
 from studyapp.core.scheduling import (
+    BREAK,
+    LEARNING_OFFSET,
+    RESET,
     LogRow,
     TrainingSet,
     memory_from_logs,
@@ -42,17 +45,28 @@ __all__ = [
     "review_cards",
 ]
 
-_LOG = (
-    "SELECT card_id, reviewed_at, MAX(0, :next_day_at - reviewed_at / 1000) / 86400, rating, "
-    "queue_before, queue_after, kind FROM review ORDER BY card_id, reviewed_at"
+_EVENT = (
+    f"CASE WHEN kind = 2 THEN (CASE WHEN queue_after = {queues.NEW} THEN {RESET} ELSE {BREAK} END) "
+    f"WHEN rating NOT BETWEEN 1 AND 4 THEN {BREAK} "
+    f"WHEN queue_before IN ({queues.NEW}, {Queue.LEARNING:d}) THEN rating + {LEARNING_OFFSET} "
+    "ELSE rating END"
 )
-"""Read through the covering index ix_review_card_log, in its order: no table row, no sort."""
+""":func:`studyapp.core.scheduling.log_event` in SQL (a test holds them together)."""
+
+_LOG = (
+    f"SELECT card_id, MAX(0, :next_day_at - reviewed_at / 1000) / 86400, {_EVENT}{{time}} "
+    "FROM review WHERE kind != 1 ORDER BY card_id, reviewed_at"
+)
+"""Read through the covering index ix_review_card_log, in its order: no table row, no sort.
+SQLite classifies each entry; cram answers (kind 1) are left out."""
 
 
-def logs(db: sqlite3.Connection, *, next_day_at: int) -> list[LogRow]:
-    """Every card's review log, card by card, oldest answer first, each answer with its
-    study days before ``next_day_at`` (computed by SQLite, as Anki counts them)."""
-    return db.execute(_LOG, {"next_day_at": next_day_at}).fetchall()
+def logs(db: sqlite3.Connection, *, next_day_at: int, times: bool = False) -> list[LogRow]:
+    """Every card's review log as FSRS reads it (:data:`LogRow`), card by card, oldest entry
+    first, each with its study days before ``next_day_at`` (as Anki counts them) and, with
+    ``times``, its time (the optimizer orders its items by it)."""
+    sql = _LOG.format(time=", reviewed_at" if times else "")
+    return db.execute(sql, {"next_day_at": next_day_at}).fetchall()
 
 
 def recompute_memory(
@@ -74,7 +88,7 @@ def recompute_memory(
 
 def training_from_logs(db: sqlite3.Connection, *, next_day_at: int) -> TrainingSet:
     """The optimizer's input from the review log (scheduled answers only)."""
-    return training_set(logs(db, next_day_at=next_day_at))
+    return training_set(logs(db, next_day_at=next_day_at, times=True))
 
 
 class RescheduleCard(NamedTuple):

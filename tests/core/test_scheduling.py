@@ -11,13 +11,17 @@ import pytest
 
 from studyapp.core.model import MemoryState, Queue, Rating
 from studyapp.core.scheduling import (
+    BREAK,
     DEFAULT_PARAMETERS,
+    LEARNING_OFFSET,
+    RESET,
     Scheduler,
     SchedulerConfig,
     answer_button_label,
     check_parameters,
     fuzz_factor,
     fuzz_range,
+    log_event,
     retrievability,
 )
 from studyapp.core.studyday import days_elapsed, study_day_start
@@ -247,7 +251,7 @@ def test_the_fast_replay_reads_a_log_as_anki_walks_it() -> None:
     from studyapp.core import scheduling
 
     rng = random.Random(11)
-    rows: list[tuple[int, int, int, int, int, int, int]] = []
+    rows: list[tuple[int, ...]] = []
     expected: dict[int, list[tuple[int, int]] | None] = {}
     for card in range(1, 400):
         log = []
@@ -256,8 +260,10 @@ def test_the_fast_replay_reads_a_log_as_anki_walks_it() -> None:
             kind = rng.choices([0, 1, 2], weights=[85, 8, 7])[0]
             before = rng.choice([0, 1, 1, 2, 2, 2, 3])
             after = 0 if kind == 2 and rng.random() < 0.5 else rng.choice([1, 2, 3])
-            rating = 0 if kind == 2 else rng.randint(1, 4)
-            log.append((card, 0, days, rating, before, after, kind))
+            rating = 0 if kind == 2 else rng.choices([0, 1, 2, 3, 4], [2, 20, 20, 40, 18])[0]
+            event = scheduling.log_event(rating, before, after, kind)
+            if event is not None:  # cram answers are not in the log FSRS reads
+                log.append((card, days, event))
             days -= rng.choice([0, 0, 1, 3, 10])
         rows.extend(log)
         kept = scheduling._kept(log, 0, len(log))
@@ -269,3 +275,22 @@ def test_the_fast_replay_reads_a_log_as_anki_walks_it() -> None:
     }
     assert replayed == {c: h for c, h in expected.items() if h is not None}
     assert len(replayed) > 200 and len(replayed) < 399  # both kinds of card occur
+
+
+@pytest.mark.parametrize(
+    ("entry", "event"),
+    [
+        ((3, Queue.NEW, Queue.LEARNING, 0), 3 + LEARNING_OFFSET),  # a new card's first answer
+        ((1, Queue.LEARNING, Queue.LEARNING, 0), 1 + LEARNING_OFFSET),
+        ((4, Queue.REVIEW, Queue.REVIEW, 0), 4),
+        ((1, Queue.RELEARNING, Queue.RELEARNING, 0), 1),  # relearning is not learning
+        ((0, Queue.REVIEW, Queue.REVIEW, 0), BREAK),  # no grade
+        ((0, Queue.REVIEW, Queue.NEW, 2), RESET),  # forgotten: new again
+        ((0, Queue.REVIEW, Queue.REVIEW, 2), BREAK),  # set due date, rescheduled
+        ((3, Queue.REVIEW, Queue.REVIEW, 1), None),  # cram: skipped
+    ],
+)
+def test_each_log_entry_means_to_fsrs_what_it_means_to_anki(
+    entry: tuple[int, int, int, int], event: int | None
+) -> None:
+    assert log_event(*entry) == event

@@ -92,9 +92,36 @@ def test_every_log_is_read_from_its_index_alone(library: Library) -> None:
     from studyapp.store.memory import _LOG
 
     with sqlite3.connect(library.data_dir / DB_FILENAME) as db:
-        plan = " | ".join(
-            str(row[-1]) for row in db.execute("EXPLAIN QUERY PLAN " + _LOG, {"next_day_at": 0})
-        )
+        for times in ("", ", reviewed_at"):
+            sql = "EXPLAIN QUERY PLAN " + _LOG.format(time=times)
+            plan = " | ".join(str(row[-1]) for row in db.execute(sql, {"next_day_at": 0}))
+            assert "COVERING INDEX ix_review_card_log" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
     db.close()
-    assert "COVERING INDEX ix_review_card_log" in plan, plan
-    assert "TEMP B-TREE" not in plan, plan
+
+
+def test_sqlite_reads_each_log_entry_as_the_scheduler_does(library: Library) -> None:
+    """The log's SQL classifies every kind of entry as core.scheduling.log_event does."""
+    from itertools import product
+
+    from studyapp.core.scheduling import log_event
+    from studyapp.store.memory import logs
+
+    entries = list(product(range(5), range(4), range(4), range(3)))
+    with sqlite3.connect(library.data_dir / DB_FILENAME) as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.executemany(
+            "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
+            "queue_after, before, kind) VALUES (1, ?, ?, 0, ?, ?, '{}', ?)",
+            [(index * 1000, *entry) for index, entry in enumerate(entries)],
+        )
+        rows = logs(db, next_day_at=len(entries) + 86_400, times=True)
+        db.rollback()
+    db.close()
+    expected = [
+        (1, (len(entries) + 86_400 - index) // 86_400, event, index * 1000)
+        for index, entry in enumerate(entries)
+        if (event := log_event(*entry)) is not None
+    ]
+    assert rows == expected
+    assert {row[2] for row in rows} == {-2, -1, 1, 2, 3, 4, 5, 6, 7, 8}
