@@ -146,3 +146,11 @@ app.processEvents()
 window.grab().save(png)
 PY
 rm -rf "$decks"
+# The authors' preview of a course made by `studyapp init`, one card pointing at an image
+# that is not there.
+course=$(mktemp -d)
+python -m studyapp init "$course/seminar" >/dev/null 2>&1
+sed -i 's|../images/therapy-arc.svg|../images/therapy-arc-v2.svg|' "$course/seminar/decks/basic-cards.yaml"
+python -m studyapp preview "$course/seminar" --screenshot "$out/preview-broken-image.png" \
+  --size 1000x760 --theme light 2>/dev/null
+rm -rf "$course"

@@ -23,7 +23,7 @@ from anki.collection import Collection
 from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.notes import Note
 
-from studyapp.services.export import RETIRED_TAG, export_anki, note_guid
+from studyapp.services.export import RETIRED_TAG, export_anki, export_csv, note_guid
 from studyapp.services.library import Library
 from tests.imagefiles import SAFE_SVG
 
@@ -165,6 +165,31 @@ def test_pictures_tags_and_sources_travel(
     assert media[0].name not in note.cards()[0].question()  # side: answer
     assert {"serotonin", "mechanisms", "sample-mechanisms"} <= set(note.tags)
     assert "Zhou 2024" in note["Source"]
+
+
+def test_csv_names_the_picture_and_marks_retired_notes(
+    library: Library, course: Path, tmp_path: Path
+) -> None:
+    """CSV carries no bytes: the picture's file as the deck names it, and its alt text."""
+    import csv
+
+    deck = course / "sample.yaml"
+    deck.write_text(
+        deck.read_text().replace(
+            "    source: rehabblog_nd\n", "    source: rehabblog_nd\n    retired: Merged.\n", 1
+        )
+    )
+    assert library.sync([course]).ok
+    out = tmp_path / "course.csv"
+    export_csv(library.engine, out)
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = {r["id"]: r for r in csv.DictReader(handle)}
+    assert (rows["s-5ht2a"]["image"], rows["s-5ht2a"]["image_alt"]) == (
+        "images/receptor.svg",
+        "A receptor diagram",
+    )
+    assert [r["id"] for r in rows.values() if r["image"]] == ["s-5ht2a"]
+    assert [(i, r["retired"]) for i, r in rows.items() if r["retired"]] == [("s-nmda", "Merged.")]
 
 
 def test_an_unchanged_store_exports_the_same_notes_whenever_it_is_exported(
