@@ -88,6 +88,17 @@ def test_every_problem_of_a_file_comes_in_one_pass() -> None:
     ]
 
 
+def test_a_card_with_a_schema_error_still_has_its_image_checked() -> None:
+    """The broken card's missing picture comes with its unknown field, not after the fix."""
+    report = validate_paths([COURSES / "bad-images"])
+    broken = [p.message for p in report.problems if "image-missing-on-a-broken-card" in p.message]
+    assert broken == [
+        "card 'image-missing-on-a-broken-card': missing required field 'back'",
+        "card 'image-missing-on-a-broken-card': unknown field 'bakc' (did you mean 'back'?)",
+        "card 'image-missing-on-a-broken-card': the image 'images/also-gone.png' is not there",
+    ]
+
+
 def _bundled(name: str) -> Path:
     from studyapp.services.paths import bundled_decks_dir
 

@@ -14,7 +14,13 @@ from studyapp.core.cloze import check_cloze
 from studyapp.core.markup import check_markup
 from studyapp.deckfile.parsed import TEXT_FIELDS, CardStub
 from studyapp.deckfile.problems import Problem, Severity
-from studyapp.deckfile.schema import FORMAT_VERSION, SLUG_PATTERN, CardEntry, DeckHeader
+from studyapp.deckfile.schema import (
+    FORMAT_VERSION,
+    SLUG_PATTERN,
+    CardEntry,
+    CardImage,
+    DeckHeader,
+)
 from studyapp.deckfile.yamlsource import LoadedYaml, locate, locate_text, problem_at
 
 __all__ = [
@@ -98,7 +104,18 @@ def _stub(raw: Any) -> CardStub | None:
         _ids(raw.get("cite")),
         successor if isinstance(successor, str) else None,
         {name: raw[name] for name in TEXT_FIELDS if isinstance(raw.get(name), str)},
+        _image(raw.get("image")),
     )
+
+
+def _image(raw: Any) -> CardImage | None:
+    """A card's ``image`` field, if it is valid on its own (its errors are the file's)."""
+    if raw is None:
+        return None
+    try:
+        return CardImage.model_validate(raw)
+    except ValidationError:
+        return None
 
 
 def with_stubs(data: dict[str, Any], indexed: list[tuple[int, Any]]) -> list[tuple[int, Any]]:

@@ -11,7 +11,7 @@ import yaml
 
 from studyapp.deckfile.images import ImageFile
 from studyapp.deckfile.problems import Problem
-from studyapp.deckfile.schema import BibEntry, DeckFileModel, DeckHeader
+from studyapp.deckfile.schema import BibEntry, CardImage, DeckFileModel, DeckHeader
 from studyapp.deckfile.yamlsource import load_yaml, locate, locate_text
 
 __all__ = ["TEXT_FIELDS", "CardStub", "ParsedBibliography", "ParsedDeck"]
@@ -128,6 +128,9 @@ class CardStub:
     cites: list[str]
     replaced_by: str | None
     texts: dict[str, str]
+    image: CardImage | None = None
+    """Its picture, if the ``image`` field is valid on its own: checked like any card's, so
+    a card with another error still has its image checked in the same pass."""
 
 
 @dataclass
