@@ -25,7 +25,6 @@ from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.mainwindow import MainWindow
 from studyapp.gui.optimize_dialog import OptimizeDialog
 from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog, show_storage_error
-from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.services import paths
 from studyapp.services.browse import CardBrowser
 from studyapp.services.library import Library, ScopeChoice
@@ -341,7 +340,7 @@ def render_screen(
                 break
         window.review.leave()
     if screen == "settings":
-        dialog = SettingsDialog(library.settings, window)
+        dialog = window.settings_dialog()
         dialog.show()
         _grab(dialog, out)
     elif screen == "deck-options":

@@ -202,3 +202,38 @@ def test_the_heavy_cards_are_marked_sensitive_each_with_its_content_note(
     }
     assert set(marked) == SENSITIVE
     assert all(note and len(note) <= 60 for note in marked.values())
+
+
+DECK_MODULES = {
+    "terms": 1,
+    "mechanisms-neurochemistry": 2,
+    "mechanisms-brain": 2,
+    "mechanisms-psychological": 2,
+    "evidence-mdma": 3,
+    "evidence-psilocybin-lsd": 3,
+    "evidence-sud-ketamine": 3,
+    "evidence-regulatory": 4,
+    "process-therapy": 5,
+    "safety-risks": 6,
+}
+"""The course order of /work/team/deck-marks.md: terms, mechanisms, evidence, regulation,
+process, safety."""
+CARD_MODULES = {
+    "term-set-and-setting": 5,
+    "term-hppd": 6,
+    "safe-functional-unblinding": 3,
+    "safe-evidence-weaknesses": 3,
+    "safe-evidence-next-steps": 3,
+    "safe-appraise-citations": 3,
+    "safe-diversity-gap": 3,
+    "proc-touch-consent-preparation": 6,
+}
+"""Cards taught in another module than their deck's."""
+
+
+def test_every_bundled_deck_names_its_module_in_course_order(decks: list[ParsedDeck]) -> None:
+    assert {d.header.id: d.header.module for d in decks if d.header} == DECK_MODULES
+    overrides = {
+        card.id: card.module for d in decks for _i, card in d.entries if card.module is not None
+    }
+    assert overrides == CARD_MODULES

@@ -28,6 +28,8 @@ __all__ = [
     "COURSE_NAMES",
     "DECK_SUFFIXES",
     "MAX_FOLDER_DEPTH",
+    "course_file_of",
+    "courses_of",
     "discover_deck_files",
     "is_yaml_name",
 ]
@@ -142,7 +144,41 @@ def discover_deck_files(
             children = [path]
         for child in children:
             name = child.name.lower()
-            if name in COURSE_NAMES and child is not path:
-                continue
+            if name in COURSE_NAMES:
+                continue  # a course file, even by name: read by deckfile.course
             (bibs if name in BIBLIOGRAPHY_NAMES else decks).append(child)
     return sorted(dict.fromkeys(decks)), sorted(dict.fromkeys(bibs))
+
+
+def course_file_of(deck: Path, cache: dict[Path, Path | None] | None = None) -> Path | None:
+    """The course file of ``deck``: ``course.yaml`` (or ``course.yml``) in the nearest
+    folder above it holding one, or None. ``cache`` keeps the answer for each folder passed
+    (the decks of a course share their folders)."""
+    cache = {} if cache is None else cache
+    walked: list[Path] = []
+    found: Path | None = None
+    for folder in deck.parents:
+        if folder in cache:
+            found = cache[folder]
+            break
+        walked.append(folder)
+        found = _course_in(folder)
+        if found is not None:
+            break
+    for folder in walked:
+        cache[folder] = found
+    return found
+
+
+def _course_in(folder: Path) -> Path | None:
+    for name in sorted(COURSE_NAMES):
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def courses_of(deck_files: Iterable[Path]) -> dict[Path, Path | None]:
+    """The course file of each deck file (see :func:`course_file_of`)."""
+    cache: dict[Path, Path | None] = {}
+    return {path: course_file_of(path, cache) for path in deck_files}

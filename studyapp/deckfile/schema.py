@@ -3,6 +3,7 @@ validator and the published JSON Schema are generated from."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
@@ -15,10 +16,14 @@ __all__ = [
     "CardEntry",
     "CardImage",
     "ClozeCard",
+    "CourseFileModel",
+    "CourseHeader",
+    "CourseModuleEntry",
     "DeckFileModel",
     "DeckHeader",
     "ReversedCard",
     "bibliography_json_schema",
+    "course_json_schema",
     "deck_json_schema",
 ]
 
@@ -32,6 +37,11 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=120)]
 Text = Annotated[str, StringConstraints(pattern=r"\S", max_length=20_000)]
 SourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Ids = SourceId | Annotated[list[SourceId], Field(min_length=1)]
+ModuleNumber = Annotated[int, Field(ge=1, le=999)]
+MODULE_DESCRIPTION = (
+    "The course module (a number its course.yaml defines) that {what} belong to: new cards "
+    "are introduced only once their module is released."
+)
 
 
 class _Strict(BaseModel):
@@ -47,6 +57,9 @@ class DeckHeader(_Strict):
         description="mechanisms, evidence, terms, or a family you add (e.g. process, safety)."
     )
     description: str = Field("", description="One or two sentences about the deck.")
+    module: ModuleNumber | None = Field(
+        None, description=MODULE_DESCRIPTION.format(what="the deck's cards")
+    )
 
 
 class CardImage(_Strict):
@@ -120,6 +133,11 @@ class _CardCommon(_Strict):
         None,
         description="A picture shown with the card: {file: images/arc.svg, alt: '...', "
         "side: answer}.",
+    )
+    module: ModuleNumber | None = Field(
+        None,
+        description=MODULE_DESCRIPTION.format(what="this card's cards")
+        + " Overrides the deck's module.",
     )
 
     @property
@@ -233,6 +251,43 @@ class Bibliography(_Strict):
     sources: list[BibEntry] = Field(description="The documents cards may cite.")
 
 
+class CourseHeader(_Strict):
+    """What a course is called."""
+
+    id: Slug = Field(description="Stable course id, unique among the courses a trainee uses.")
+    title: Text = Field(description="The course's name.")
+
+
+class CourseModuleEntry(_Strict):
+    """One module of a course: the unit of pacing (its new cards wait for its release)."""
+
+    number: ModuleNumber = Field(
+        description="The module's number, unique in the course: decks and cards name it "
+        "with module: N, and modules are studied in this order."
+    )
+    title: Text = Field(description="Shown in the overview and the settings.")
+    release: date | Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None,
+        description="YYYY-MM-DD: new cards of the module are introduced from this day on, "
+        "unless the trainee sets the module they are in. Without one the module is released.",
+    )
+
+
+class CourseFileModel(_Strict):
+    """A course.yaml file: the course and its modules, defined once."""
+
+    model_config = ConfigDict(title="StudyApp course")
+
+    format_version: Literal[1] = Field(description="Course format version; this StudyApp reads 1.")
+    course: CourseHeader | None = Field(
+        None, description="The course's id and title (required with modules)."
+    )
+    modules: list[CourseModuleEntry] = Field(
+        default_factory=list,
+        description="The course's modules, each with its number, title and optional release.",
+    )
+
+
 def _card_by_type() -> dict[str, Any]:
     """A card item that picks its variant by ``type`` with if/then, instead of pydantic's
     ``oneOf``: with ``oneOf`` an editor reports a wrong type against one variant only (and
@@ -272,5 +327,12 @@ def deck_json_schema() -> dict[str, Any]:
 def bibliography_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a bibliography file."""
     schema = Bibliography.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def course_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a course file."""
+    schema = CourseFileModel.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema

@@ -653,7 +653,12 @@ class _Constructor:
             if node.tag == _STR:
                 value = node.value
             elif node.tag in _SAFE_SCALAR_TAGS:
-                value = self._loader.construct_object(node, deep=True)
+                try:
+                    value = self._loader.construct_object(node, deep=True)
+                except ValueError:
+                    # A timestamp-shaped word that is no date (2026-13-01): its text, for
+                    # the schema to judge where it stands (a release date says so).
+                    value = node.value
             else:
                 self._result.error(node, f"unsupported YAML tag {node.tag!r}")
                 return None

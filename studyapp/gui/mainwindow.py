@@ -514,7 +514,7 @@ class MainWindow(QMainWindow):
 
     def settings_dialog(self) -> SettingsDialog:
         """Tools > Settings…: Optimize… in it runs the optimizer and shows the result."""
-        dialog = SettingsDialog(self.library.settings, self)
+        dialog = SettingsDialog(self.library.settings, self, modules=self.library.course_modules())
         dialog.optimize_requested.connect(lambda: self.optimize(dialog))
         dialog.deck_options_requested.connect(lambda: self.open_deck_options(""))
         return dialog

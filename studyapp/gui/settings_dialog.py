@@ -5,6 +5,9 @@ Each deck's own desired retention and limits are deck options (Tools → Deck op
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,9 +29,10 @@ from PySide6.QtWidgets import (
 
 from studyapp.core.scheduling import DEFAULT_PARAMETERS
 from studyapp.services.fsrs import ParameterError, parse_parameters
+from studyapp.services.library import CourseModuleInfo
 from studyapp.services.settings import LIMITS, Settings, parse_steps
 
-__all__ = ["SettingsDialog", "format_parameters"]
+__all__ = ["SettingsDialog", "format_parameters", "module_label"]
 
 CRITICAL_HELP = (
     "Cards an author marks safety-critical (contraindications, interactions, screening) are "
@@ -50,6 +54,15 @@ def format_parameters(parameters: tuple[float, ...]) -> str:
     return ", ".join(f"{v:.4f}" for v in parameters)
 
 
+def module_label(module: CourseModuleInfo) -> str:
+    """'Module 3: What the trials show', with its release date if it has one."""
+    label = f"Module {module.number}: {module.title}"
+    if module.release:
+        day = date.fromisoformat(module.release)
+        label += f" (from {day.day} {day:%b %Y})"
+    return label
+
+
 def _muted(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setObjectName("muted")
@@ -68,11 +81,18 @@ class SettingsDialog(QDialog):
     optimize_requested = Signal()
     deck_options_requested = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        modules: Sequence[CourseModuleInfo] = (),
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(660)
         self._settings = settings
+        self._modules = tuple(modules)
         self._parameters = settings.fsrs_parameters
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
@@ -129,6 +149,19 @@ class SettingsDialog(QDialog):
             "to the day before (Anki's 'next day starts at')"
         )
         form.addRow("A new study day starts at", self.rollover_hour)
+        self.current_module = QComboBox()
+        self.current_module.addItem("Follow the release dates", 0)
+        for module in self._modules:
+            self.current_module.addItem(module_label(module), module.number)
+        self.current_module.setCurrentIndex(
+            max(0, self.current_module.findData(settings.current_module))
+        )
+        self.current_module.setToolTip(
+            "New cards come only from released modules: those whose release date has come, "
+            "or, once you choose the module you are in, that module and the ones before it"
+        )
+        if self._modules:
+            form.addRow("Course module", self.current_module)
         self.leech_threshold = QSpinBox()
         self.leech_threshold.setRange(*_int_range("leech_threshold"))
         self.leech_threshold.setSpecialValueText("Off")
@@ -248,6 +281,7 @@ class SettingsDialog(QDialog):
                 theme=self.theme.currentData(),
                 leech_threshold=self.leech_threshold.value(),
                 leech_suspend=self.leech_suspend.isChecked(),
+                current_module=int(self.current_module.currentData()),
             )
         except ValueError as exc:
             self.error.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")

@@ -54,6 +54,7 @@ def note_row(
     position: int,
     line: int,
     images: Mapping[str, ImageFile] | None = None,
+    deck_module: int | None = None,
 ) -> NoteValues:
     """The note row of ``card``, with a digest of everything a trainee sees or is graded on
     (a changed digest is an updated card). The deck-format fields the store keeps as written
@@ -78,6 +79,8 @@ def note_row(
     parts = [kind, front, back, text_, extra, correction, tags, sources, cites, str(as_of)]
     parts += [str(revision), retired or "", replaced_by or "", str(card.inherit_progress)]
     as_written: list[Any] = [fields.get(name, empty) for name, empty in STORED_AS_WRITTEN]
+    if deck_module is not None and card.module is None:
+        as_written[_MODULE_AT] = deck_module  # the deck's module, for a card naming none
     picture = card.image
     if picture is not None:
         image = (images or {}).get(picture.file)
@@ -123,6 +126,7 @@ def note_row(
 
 
 _NONE_WRITTEN = [empty for _name, empty in STORED_AS_WRITTEN]
+_MODULE_AT = [name for name, _empty in STORED_AS_WRITTEN].index("module")
 
 
 def new_cards(
@@ -164,7 +168,11 @@ class FirstImportRows:
         line_of = deck.position_of
         self.media = media_of(deck)
         for position, card in enumerate(model.cards):
-            self.notes.append(note_row(card, deck_id, position, line_of(position)[0], deck.images))
+            self.notes.append(
+                note_row(
+                    card, deck_id, position, line_of(position)[0], deck.images, model.deck.module
+                )
+            )
             if card.retired:
                 self.retired.append(card.id)
                 continue  # a retired entry has no cards to study

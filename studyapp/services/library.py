@@ -46,12 +46,13 @@ from studyapp.store.database import (
     open_engine,
     raw_connection,
 )
-from studyapp.store.queries import CardCounts
+from studyapp.store.queries import CardCounts, CourseModuleInfo
 
 __all__ = [
     "BackupInfo",
     "CardCounts",
     "CheckReport",
+    "CourseModuleInfo",
     "DeckSummary",
     "FamilySummary",
     "FolderStatus",
@@ -574,6 +575,12 @@ class Library:
             case _:
                 assert_never(choice.kind)
 
+    def course_modules(self) -> list[CourseModuleInfo]:
+        """The course modules (course.yaml, as synced), by number, for the settings and the
+        overview's grouping."""
+        with self.engine.connect() as conn:
+            return queries.course_modules(conn)
+
     def scope_for_family(self, family: str) -> StudyScope:
         with self.engine.connect() as conn:
             decks = stored.deck_ids_of_families(conn, [family])
@@ -593,8 +600,13 @@ class Library:
         moment = now if now is not None else utc_now()
         day = study_day(moment, rollover_hour=self.settings.rollover_hour)
         with self.engine.connect() as conn:
+            held = queries.held_modules(
+                conn,
+                today=day.start.astimezone().date().isoformat(),
+                current=self.settings.current_module,
+            )
             counts = queries.count_cards(
-                conn, day_end=int(day.end.timestamp()), now=int(moment.timestamp())
+                conn, day_end=int(day.end.timestamp()), now=int(moment.timestamp()), held=held
             )
             if totals:
                 for deck_id, total in queries.total_cards(conn).items():

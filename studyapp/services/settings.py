@@ -71,6 +71,8 @@ class Settings:
             statistics forecast how ready they will be on it.
         leech_threshold: lapses that make a card a leech (Anki's 8; 0 turns leeches off).
         leech_suspend: also suspend a card when it becomes a leech (otherwise only mark it).
+        current_module: the course module the trainee is in: new cards come from it and the
+            modules before it. 0 follows the modules' release dates (course.yaml).
     """
 
     desired_retention: float = 0.90
@@ -87,6 +89,7 @@ class Settings:
     leech_suspend: bool = False
     critical_retention: float = 0.95
     fsrs_parameters: tuple[float, ...] = ()
+    current_module: int = 0
 
     def __post_init__(self) -> None:
         if not _within(self, "desired_retention"):
@@ -112,6 +115,8 @@ class Settings:
         if not _within(self, "leech_threshold"):
             low, high = LIMITS["leech_threshold"]
             raise ValueError(f"the leech threshold must be {low:g} (off) to {high:g} lapses")
+        if isinstance(self.current_module, bool) or not 0 <= self.current_module <= 999:
+            raise ValueError("the current module must be a module number, or 0 to follow dates")
         if self.theme not in ("system", "light", "dark"):
             raise ValueError("theme must be system, light or dark")
         if self.exam_date:

@@ -244,6 +244,8 @@ class _Today:
     touched: set[str]
     presets: dict[str, Preset]
     """The preset of each deck in the scope (their daily limits)."""
+    held_modules: tuple[int, ...] = ()
+    """Course modules not released today: their new cards wait."""
 
     def total(self, index: int) -> int:
         return sum(counts[index] for counts in self.done.values())
@@ -345,6 +347,10 @@ class StudySession:
     def day(self) -> StudyDay:
         return study_day(self.now(), rollover_hour=self.settings.rollover_hour, tz=self._tz)
 
+    def _local_date(self) -> str:
+        """The study day's date where the trainee is (YYYY-MM-DD): release dates are local."""
+        return self.day().start.astimezone(self._tz).date().isoformat()
+
     def _today_cache(self, day_start_ms: int) -> _Today:
         today = self._today
         if today is None or today.day_start_ms != day_start_ms:
@@ -354,7 +360,10 @@ class StudySession:
             }
             touched = queries.touched_notes(self._db, day_start_ms=day_start_ms)
             decks = presets_of_decks(self._db, self.scope.deck_ids)
-            today = self._today = _Today(day_start_ms, done, touched, decks)
+            held = queries.held_modules(
+                self._db, today=self._local_date(), current=self.settings.current_module
+            )
+            today = self._today = _Today(day_start_ms, done, touched, decks, held)
         return today
 
     def _due_query(self) -> DueQuery:
@@ -371,6 +380,7 @@ class StudySession:
             reviews_left=max(0, self.settings.reviews_per_day - today.total(1)),
             deck_new_left=today.left(0),
             deck_reviews_left=today.left(1),
+            held_modules=today.held_modules,
         )
 
     # -- queue -----------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from studyapp.core.errors import StaleSyncPlan
 from studyapp.core.gcpause import gc_paused
 from studyapp.core.model import Queue
-from studyapp.deckfile.discover import discover_deck_files
+from studyapp.deckfile.discover import courses_of, discover_deck_files
 from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.reading import read_source, real_path
 from studyapp.services.deckrows import (
@@ -61,12 +61,14 @@ from studyapp.store.sync import (
     ImageStat,
     Inheritance,
     MediaValues,
+    ModuleValues,
     Signature,
     StoredDeck,
     StreamedImport,
 )
 
 if TYPE_CHECKING:
+    from studyapp.deckfile.course import Courses
     from studyapp.deckfile.imagecheck import ImageCache
     from studyapp.deckfile.loader import ParsedDeck
     from studyapp.deckfile.schema import BibEntry, CardEntry
@@ -189,6 +191,9 @@ class _Survey:
     (the bundled decks, after a reinstall into another Python) and may be taken over."""
     deck_files: list[Path]
     bib_files: list[Path]
+    course_files: list[Path]
+    """The course files of the deck files (``course.yaml``), read and digested with the
+    bibliographies: a changed module reads every deck again, as a changed source does."""
     stored_decks: dict[str, StoredDeck]
     known_stats: FileStats
     """The stats recorded by the last sync."""
@@ -229,10 +234,11 @@ def _survey(
         holders=holders,
         deck_files=deck_files,
         bib_files=list(dict.fromkeys(bib_files)),
+        course_files=_course_files(deck_files),
         stored_decks=stored.stored_decks(conn),
         known_stats=stored.stored_file_stats(conn),
     )
-    bib_digest = _digest_files(survey.bib_files)
+    bib_digest = _digest_files(survey.bib_files + survey.course_files)
     if stored.stored_bibliography_digest(conn) != bib_digest:
         # Every deck is read again: a source a deck names may have gone (as validate sees).
         survey.bibliography_changed = True
@@ -273,6 +279,11 @@ def _survey(
         survey.to_read.append(_ToRead(deck_file, raw, digest))
         plan.files_read.append(key)
     return survey
+
+
+def _course_files(deck_files: list[Path]) -> list[Path]:
+    """The course file of each deck file, each once, sorted (a few stat calls per folder)."""
+    return sorted({c for c in courses_of(deck_files).values() if c is not None})
 
 
 def _images_unchanged(entry: FileStat) -> bool:
@@ -320,6 +331,28 @@ def _read_bibliographies(plan: SyncPlan, survey: _Survey) -> dict[str, BibEntry]
     return sources
 
 
+def _read_courses(plan: SyncPlan, survey: _Survey) -> Courses:
+    """The course files of the decks read now, with their problems; and, when every deck is
+    read again (a course or source changed), every module to store."""
+    from studyapp.deckfile.course import read_courses
+
+    courses = read_courses([item.path for item in survey.to_read])
+    plan.problems.extend(courses.problems)
+    if survey.bibliography_changed:
+        plan.changes.modules = [
+            ModuleValues(
+                course.course_id,
+                module.number,
+                module.title,
+                None if module.release is None else module.release.isoformat(),
+            )
+            for course in courses.by_path.values()
+            if course.read
+            for module in course.modules.values()
+        ]
+    return courses
+
+
 def _note_parsed(plan: SyncPlan, survey: _Survey, parsed: Sequence[ParsedDeck]) -> None:
     """Collect the problems of the decks parsed, and the stats to record for them."""
     for deck in parsed:
@@ -357,6 +390,7 @@ def _check(
     parsed: Sequence[ParsedDeck],
     sources: dict[str, BibEntry],
     others: dict[str, str],
+    courses: Courses,
 ) -> None:
     """The checks across files; ``others`` maps the ids of cards the store holds from files
     not read now to their file, to catch an id used twice (and the stored decks of files
@@ -376,6 +410,7 @@ def _check(
     plan.problems.extend(
         check_collection(parsed, sources, other_card_ids=others, other_deck_ids=decks)
     )
+    plan.problems.extend(courses.check(parsed))
 
 
 def _held_by(path: Path, holders: Sequence[Path]) -> bool:
@@ -474,7 +509,9 @@ def _plan_deck(view: _StoredView, plan: SyncPlan, deck: ParsedDeck, claimed: set
     stored_notes = view.notes(deck_id, [c.id for c in model.cards])
     stored_cards = view.cards(list(stored_notes))
     for position, card in enumerate(model.cards):
-        values = note_row(card, deck_id, position, deck.position_of(position)[0], deck.images)
+        values = note_row(
+            card, deck_id, position, deck.position_of(position)[0], deck.images, model.deck.module
+        )
         keys = keys_of(card)
         note = stored_notes.get(card.id)
         if note is None:
@@ -620,10 +657,11 @@ def _plan(
         plan = SyncPlan(generation=queries.sync_generation(conn))
         survey = _survey(conn, plan, paths, bibliography)
     sources = _read_bibliographies(plan, survey)
+    courses = _read_courses(plan, survey)
     parsed = _parse_all(survey, progress)
     _note_parsed(plan, survey, parsed)
     view = _StoredView(conn)
-    _check(plan, survey, parsed, sources, _stored_elsewhere(view, plan, parsed))
+    _check(plan, survey, parsed, sources, _stored_elsewhere(view, plan, parsed), courses)
     _count_skipped(conn, plan, survey)
     plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     if not plan.ok:
@@ -748,6 +786,7 @@ def _stream(
     plans the sync the reference way (:func:`_plan`), which reports every problem there is.
     """
     sources = _read_bibliographies(plan, survey)
+    courses = _read_courses(plan, survey)
     clashed = False
     rows: list[FirstImportRows] | list[_Written]
     if len(survey.to_read) > 1:
@@ -760,7 +799,7 @@ def _stream(
     if clashed:
         return None
     _note_parsed(plan, survey, parsed)
-    _check(plan, survey, parsed, sources, {})
+    _check(plan, survey, parsed, sources, {}, courses)
     _count_skipped(conn, plan, survey)
     plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     if not plan.ok:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studyapp.deckfile.course import read_courses
 from studyapp.deckfile.imagecheck import check_images
 from studyapp.deckfile.loader import (
     ParsedDeck,
@@ -143,6 +144,9 @@ def check_course(
     problems.extend(
         check_collection(decks, sources, other_card_ids=others.cards, other_deck_ids=others.decks)
     )
+    courses = read_courses(deck_files, given)
+    problems.extend(courses.problems)
+    problems.extend(courses.check(decks))
     problems.sort(key=lambda p: (p.path, p.line, p.column))
     return CourseCheck(decks, sources, problems)
 

@@ -25,12 +25,15 @@ from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
 __all__ = [
     "CardCounts",
+    "CourseModuleInfo",
     "DueQuery",
     "apply_answer",
     "count_cards",
     "count_due_capped",
+    "course_modules",
     "total_cards",
     "done_today",
+    "held_modules",
     "load_state",
     "next_card_id",
     "touched_notes",
@@ -124,6 +127,8 @@ class DueQuery:
     reviews_left: int = 200
     deck_new_left: Mapping[str, int] | None = None
     deck_reviews_left: Mapping[str, int] | None = None
+    held_modules: tuple[int, ...] = ()
+    """Course modules not released yet: their new cards are not introduced."""
 
 
 def _in_decks(deck_ids: Sequence[str] | None, prefix: str = "d") -> tuple[str, dict[str, Any]]:
@@ -136,6 +141,60 @@ def _in_decks(deck_ids: Sequence[str] | None, prefix: str = "d") -> tuple[str, d
 
 _STUDYABLE = "c.retired = 0 AND c.suspended = 0 AND c.buried_until <= :now"
 """A card any study queue may show: not retired, not suspended, not buried (``:now``)."""
+
+
+def _released(held_modules: Sequence[int]) -> str:
+    """SQL (`` AND ...``, or nothing) leaving out the cards of the modules not released yet:
+    the notes of those modules, found by ``ix_note_module``. Nothing when all are released,
+    so the usual queue pays nothing."""
+    if not held_modules:
+        return ""
+    numbers = ", ".join(str(int(n)) for n in held_modules)
+    return f" AND c.note_id NOT IN (SELECT id FROM note WHERE module IN ({numbers}))"
+
+
+class CourseModuleInfo(NamedTuple):
+    """A course module as synced: its number, title and release date (YYYY-MM-DD or None)."""
+
+    number: int
+    title: str
+    release: str | None
+
+
+def _rows(db: sqlite3.Connection | Connection, sql: str, values: tuple[Any, ...] = ()) -> list[Any]:
+    """The rows of ``sql`` (``?`` parameters) on a session's or a pooled connection."""
+    if isinstance(db, sqlite3.Connection):
+        return db.execute(sql, values).fetchall()
+    return list(db.exec_driver_sql(sql, values))
+
+
+def course_modules(db: sqlite3.Connection | Connection) -> list[CourseModuleInfo]:
+    """Every course module by number (a number several courses use: its first title, and
+    its latest release, or none if one of them has none)."""
+    rows = _rows(
+        db,
+        "SELECT number, min(title), CASE WHEN count(release) = count(*) THEN max(release) END "
+        "FROM course_module GROUP BY number ORDER BY number",
+    )
+    return [CourseModuleInfo(int(n), str(t), r) for n, t, r in rows]
+
+
+def held_modules(
+    db: sqlite3.Connection | Connection, *, today: str, current: int
+) -> tuple[int, ...]:
+    """The course modules whose new cards wait: those after ``current`` (the module the
+    trainee says they are in), or with ``current`` 0 those whose release date (YYYY-MM-DD)
+    is after ``today``. A number several courses use waits only while it waits in each."""
+    if current > 0:
+        sql = "SELECT DISTINCT number FROM course_module WHERE number > ? ORDER BY number"
+        value: tuple[Any, ...] = (current,)
+    else:
+        sql = (
+            "SELECT number FROM course_module GROUP BY number "
+            "HAVING min(coalesce(release, '')) > ? ORDER BY number"
+        )
+        value = (today,)
+    return tuple(int(n) for (n,) in _rows(db, sql, value))
 
 
 def _scope(query: DueQuery) -> tuple[str, dict[str, Any]]:
@@ -212,8 +271,8 @@ def next_card_id(
         decks, deck_params = _in_decks(new_decks, "n")
         found = _first_untouched(
             db,
-            f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}{decks} "
-            "ORDER BY c.new_order, c.id",
+            f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}{decks}"
+            f"{_released(query.held_modules)} ORDER BY c.new_order, c.id",
             params | deck_params,
             touched,
         )
@@ -241,7 +300,9 @@ class CardCounts:
         )
 
 
-def count_cards(conn: Connection, *, day_end: int, now: int) -> dict[str, CardCounts]:
+def count_cards(
+    conn: Connection, *, day_end: int, now: int, held: Sequence[int] = ()
+) -> dict[str, CardCounts]:
     """Per deck id: new cards, and learning and review cards due today.
 
     Every query is answered from an index; at 200,000 cards and a million answers the
@@ -255,6 +316,8 @@ def count_cards(conn: Connection, *, day_end: int, now: int) -> dict[str, CardCo
       suspended and the buried ones, found through their partial indexes (the covering
       index has neither column: checking them read all 126,000 new cards' rows, 75 ->
       26 ms).
+
+    New cards of the course modules in ``held`` (not released yet) are not counted.
 
     ``total`` is left at 0; see :func:`total_cards`.
     """
@@ -293,6 +356,18 @@ def count_cards(conn: Connection, *, day_end: int, now: int) -> dict[str, CardCo
     )
     for deck_id, count in hidden_rows:
         parts[deck_id]["new"] -= count
+    if held:
+        numbers = ", ".join(str(int(n)) for n in held)
+        waiting = conn.execute(
+            text(
+                "SELECT c.deck_id, COUNT(*) FROM note n JOIN card c ON c.note_id = n.id "
+                f"WHERE n.module IN ({numbers}) AND {_STUDYABLE} AND c.queue = {_NEW} "
+                "GROUP BY c.deck_id"
+            ),
+            {"now": now},
+        )
+        for deck_id, count in waiting:
+            parts[deck_id]["new"] -= count
     return {deck: CardCounts(**values) for deck, values in parts.items()}
 
 
@@ -318,7 +393,14 @@ def count_due_capped(db: sqlite3.Connection, query: DueQuery) -> CardCounts:
         f"AND c.due < :day_end{scope}"
     )
     parts = [
-        _capped(query, query.deck_new_left, query.new_left, f"c.queue = {_NEW}", "n", params),
+        _capped(
+            query,
+            query.deck_new_left,
+            query.new_left,
+            f"c.queue = {_NEW}{_released(query.held_modules)}",
+            "n",
+            params,
+        ),
         f"({learning})",
         _capped(
             query,

@@ -36,6 +36,7 @@ __all__ = [
     "ImageStat",
     "Inheritance",
     "MediaValues",
+    "ModuleValues",
     "NewCard",
     "StoredCard",
     "StoredDeck",
@@ -102,6 +103,16 @@ class DeckValues(NamedTuple):
     description: str
     path: str
     digest: str
+
+
+class ModuleValues(NamedTuple):
+    """A module of a course file, as ``course_module`` keeps it."""
+
+    course: str
+    number: int
+    title: str
+    release: str | None
+    """YYYY-MM-DD, or None: released."""
 
 
 class StoredDeck(NamedTuple):
@@ -171,11 +182,14 @@ class Changes:
     inheritances: list[Inheritance] = field(default_factory=list)
     media: list[MediaValues] = field(default_factory=list)
     """Images the notes written show that the store may not hold yet."""
+    modules: list[ModuleValues] | None = None
+    """Every course module, when the course files were read (they replace the stored ones)."""
 
     def __bool__(self) -> bool:
         return any(
             (
                 self.media,
+                self.modules is not None,
                 self.bibliography_digest is not None,
                 self.sources is not None,
                 self.decks,
@@ -447,6 +461,12 @@ def _write_bibliography(conn: Connection, changes: Changes) -> None:
         conn.exec_driver_sql("DELETE FROM source")
         if changes.sources:
             conn.exec_driver_sql(_insert_sql("source", SourceRow._fields), changes.sources)
+    if changes.modules is not None:
+        conn.exec_driver_sql("DELETE FROM course_module")
+        if changes.modules:
+            conn.exec_driver_sql(
+                _insert_sql("course_module", ModuleValues._fields), changes.modules
+            )
 
 
 def _write_decks(conn: Connection, changes: Changes) -> None:

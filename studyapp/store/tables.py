@@ -111,6 +111,8 @@ class NoteRow(SQLModel, table=True):
         # The few safety-critical notes, for projections that need each card's own desired
         # retention (readiness) without reading every note.
         Index("ix_note_critical", "critical", sqlite_where=sql_text("critical = 1")),
+        # The notes of modules not released yet, whose new cards wait (issue 15's pacing).
+        Index("ix_note_module", "module"),
     )
 
     id: str = Field(primary_key=True)

@@ -37,6 +37,7 @@ def deck_files() -> list[Path]:
         for folder in (bundled_decks_dir(), TEST_DECKS)
         for pattern in ("*.yaml", "*.yml")
         for path in sorted(folder.glob(pattern))
+        if path.name != "course.yaml"
     ]
 
 

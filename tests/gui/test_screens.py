@@ -151,6 +151,7 @@ def test_settings_dialog_edits_and_validates(qtbot: Any, synced: Library) -> Non
     assert result is not None and result.critical_retention == 0.97
     assert result.learning_steps == (1.0, 5.0, 20.0) and result.rollover_hour == 6
     assert result.fsrs_parameters == ()  # the defaults shown, unchanged
+    assert dialog.current_module.parent() is None  # no course modules: no row for them
     bad = SettingsDialog(synced.settings)
     qtbot.addWidget(bad)
     bad.learning_steps.setText("soon")
@@ -288,3 +289,29 @@ def test_dialogs_name_the_card_by_its_question_not_its_id(qtbot: Any, window: An
     qtbot.keyClick(window.review, Qt.Key.Key_N)
     assert any(card.title in text for text in seen), seen
     assert not [text for text in seen if card.note_id in text]
+
+
+def test_settings_dialog_sets_the_module_the_trainee_is_in(qtbot: Any, synced: Library) -> None:
+    from studyapp.gui.settings_dialog import SettingsDialog
+    from studyapp.services.library import CourseModuleInfo
+
+    modules = [CourseModuleInfo(1, "Basics", None), CourseModuleInfo(2, "Later", "2026-04-01")]
+    dialog = SettingsDialog(synced.settings, modules=modules)
+    qtbot.addWidget(dialog)
+    combo = dialog.current_module
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert labels == [
+        "Follow the release dates",
+        "Module 1: Basics",
+        "Module 2: Later (from 1 Apr 2026)",
+    ]
+    assert combo.currentData() == 0
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    dialog._try_accept()
+    result = dialog.result_settings()
+    assert result is not None and result.current_module == 2
+    again = SettingsDialog(result, modules=modules)
+    qtbot.addWidget(again)
+    assert again.current_module.currentText() == "Module 2: Later (from 1 Apr 2026)"

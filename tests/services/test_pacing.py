@@ -1,0 +1,123 @@
+"""Course pacing: new cards come only from released modules (by their release dates, or up to
+the module the trainee says they are in); reviews of cards already learned go on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from studyapp.core.model import Queue, Rating
+from studyapp.services.library import Library
+from tests.conftest import T0, Clock
+from tests.deckfile.test_course import COURSE, write_course
+
+APRIL = datetime(2026, 4, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def paced(library: Library, tmp_path: Path) -> tuple[Library, Path]:
+    root = write_course(tmp_path / "course", deck_module=1, card_module=2)
+    plan = library.sync([root])
+    assert plan.ok, plan.problems
+    return library, root
+
+
+def rows(library: Library, sql: str) -> list[tuple[object, ...]]:
+    with library.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def new_today(library: Library, clock: Clock) -> list[str]:
+    """The notes of the new cards a session introduces today, in order."""
+    session = library.session(clock=clock, tz=UTC)
+    seen = []
+    while (card := session.next_card()) is not None and card.note_id not in seen:
+        seen.append(card.note_id)
+        session.bury_current()
+    for _ in seen:
+        session.undo()
+    session.close()
+    return seen
+
+
+def test_sync_keeps_each_cards_module_and_the_courses_modules(
+    paced: tuple[Library, Path],
+) -> None:
+    library, _root = paced
+    assert rows(library, "SELECT id, module FROM note ORDER BY id") == [
+        ("paced-a", 1),  # the deck's module
+        ("paced-b", 2),  # its own, overriding the deck's
+    ]
+    assert rows(library, "SELECT course, number, title, release FROM course_module") == [
+        ("test-course", 1, "Basics", None),
+        ("test-course", 2, "Later", "2026-04-01"),
+    ]
+    assert [(m.number, m.title, m.release) for m in library.course_modules()] == [
+        (1, "Basics", None),
+        (2, "Later", "2026-04-01"),
+    ]
+
+
+def test_new_cards_wait_for_their_modules_release_date(
+    paced: tuple[Library, Path], clock: Clock
+) -> None:
+    library, _root = paced
+    assert new_today(library, clock) == ["paced-a"]
+    session = library.session(clock=clock, tz=UTC)
+    assert session.counts().new == 1
+    assert library.overview(T0).families[0].decks[0].today.new == 1
+    clock.now = APRIL
+    assert new_today(library, clock) == ["paced-a", "paced-b"]
+    assert library.session(clock=clock, tz=UTC).counts().new == 2
+    assert library.overview(APRIL).families[0].decks[0].today.new == 2
+
+
+def test_the_module_the_trainee_is_in_decides_over_the_dates(
+    paced: tuple[Library, Path], clock: Clock
+) -> None:
+    library, _root = paced
+    library.update_settings(library.settings.with_changes(current_module=2))
+    assert new_today(library, clock) == ["paced-a", "paced-b"]
+    assert library.overview(T0).families[0].decks[0].today.new == 2
+    library.update_settings(library.settings.with_changes(current_module=1))
+    clock.now = APRIL  # released by date, but the trainee is still in module 1
+    assert new_today(library, clock) == ["paced-a"]
+    assert library.overview(APRIL).families[0].decks[0].today.new == 1
+
+
+def test_cards_already_learned_keep_coming_back_whatever_the_module(
+    paced: tuple[Library, Path], clock: Clock
+) -> None:
+    library, _root = paced
+    library.update_settings(library.settings.with_changes(current_module=2))
+    session = library.session(clock=clock, tz=UTC)
+    card = session.next_card()
+    while card is not None and card.note_id != "paced-b":
+        session.bury_current()
+        card = session.next_card()
+    assert card is not None
+    session.answer(Rating.EASY)
+    library.update_settings(library.settings.with_changes(current_module=1))
+    clock.now = T0 + timedelta(days=60)
+    later = library.session(clock=clock, tz=UTC)
+    first = later.next_card()  # the review of module 2's card, before module 1's new card
+    assert first is not None and first.note_id == "paced-b" and first.state.queue is Queue.REVIEW
+
+
+def test_a_changed_course_file_is_read_again_with_every_deck(
+    paced: tuple[Library, Path], clock: Clock
+) -> None:
+    library, root = paced
+    (root / "course.yaml").write_text(COURSE.replace(", release: 2026-04-01", ""), encoding="utf-8")
+    plan = library.sync([root])
+    assert plan.ok and plan.files_read, plan.problems
+    assert rows(library, "SELECT number, release FROM course_module") == [(1, None), (2, None)]
+    assert new_today(library, clock) == ["paced-a", "paced-b"]
+
+
+def test_settings_refuse_a_negative_module(library: Library) -> None:
+    with pytest.raises(ValueError, match="current module"):
+        library.settings.with_changes(current_module=-1)
