@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 from studyapp.core.model import Queue
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.cardhtml import card_css, card_html
+from studyapp.gui.elided import ElidedLabel
 from studyapp.gui.richtext import SafeTextView, plain_label
 from studyapp.gui.theme import Colors
 from studyapp.services.browse import ActionResult, CardBrowser, CardInfo
@@ -583,7 +584,7 @@ class BrowserWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         outer.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self.status = plain_label()
+        self.status = ElidedLabel()
         self.status.setObjectName("muted")
         self.statusBar().addWidget(self.status, 1)
         self._build_menus()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QInputDialog,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -31,6 +30,7 @@ from studyapp.gui.background import BackgroundTask
 from studyapp.gui.browser import BrowserWindow
 from studyapp.gui.deck_options import DeckOptionsDialog
 from studyapp.gui.details import CardDetailsDialog
+from studyapp.gui.elided import ElidedLabel
 from studyapp.gui.folders_dialog import DeckFoldersDialog
 from studyapp.gui.optimize_dialog import OptimizeDialog
 from studyapp.gui.overview import OverviewScreen
@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         self._busy.setRange(0, 0)
         self._busy.setMaximumWidth(160)
         self._busy.setVisible(False)
-        self._status = QLabel()
+        self._status = ElidedLabel()
         self.statusBar().addWidget(self._status, 1)
         self.statusBar().addPermanentWidget(self._busy)
         self._task: BackgroundTask | None = None
