@@ -82,6 +82,7 @@ the session)</td></tr>
 <b>Ctrl+Shift+D</b> set due date, <b>Ctrl+Z</b> undo, <b>Esc</b> close</td></tr>
 <tr><td><b>T</b> / <b>Ctrl+T</b></td><td>statistics and readiness (Esc goes back)</td></tr>
 <tr><td><b>O</b></td><td>deck options of the selected deck (deck list)</td></tr>
+<tr><td><b>G</b></td><td>group the deck list by course module, or by family again</td></tr>
 <tr><td><b>Ctrl+Shift+C</b></td><td>cram a search (or the browser's search): study its
 cards without changing their schedule</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.overview.statistics_requested.connect(self.show_statistics)
         self.overview.browse_requested.connect(self.open_browser)
         self.overview.options_requested.connect(self.open_deck_options)
+        self.overview.grouping_changed.connect(self._on_grouping_changed)
         self.review.storage_failed.connect(self._on_storage_failed)
 
         self._busy = QProgressBar()
@@ -252,6 +254,17 @@ class MainWindow(QMainWindow):
         self.overview.show_overview(overview, now, loading=loading)
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
+
+    @Slot(bool)
+    def _on_grouping_changed(self, by_module: bool) -> None:
+        """The overview grouped by family or by course module (remembered)."""
+        try:
+            self.library.update_settings(
+                self.library.settings.with_changes(overview_by_module=by_module)
+            )
+        except KnownError as exc:
+            QMessageBox.warning(self, "Setting not saved", str(exc))
+        self.show_overview()
 
     @property
     def statistics(self) -> StatisticsScreen:

@@ -32,6 +32,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -80,11 +81,43 @@ class _Row:
         return self.parent is None
 
 
-def _shape(overview: Overview) -> tuple[object, ...]:
-    """What decides the rows: families and decks in order, with their texts."""
-    return tuple(
-        (f.id, f.title, tuple((d.id, d.title, d.description) for d in f.decks))
+def _groups(overview: Overview) -> list[tuple[str, str, CardCounts, ScopeChoice, list[_Child]]]:
+    """The top-level rows (families, or course modules when the overview is grouped by
+    module) with their decks: (title, description, counts today, choice, decks)."""
+    if overview.modules:
+        return [
+            (
+                m.title + (f" · {m.waiting}" if m.waiting else ""),
+                m.waiting,
+                m.today,
+                ScopeChoice.of_module(m.number),
+                [
+                    (d.title, d.description, d.today, ScopeChoice.of_module(m.number, d.id))
+                    for d in m.decks
+                ],
+            )
+            for m in overview.modules
+        ]
+    return [
+        (
+            f.title,
+            "",
+            f.today,
+            ScopeChoice.family(f.id),
+            [(d.title, d.description, d.today, ScopeChoice.deck(d.id)) for d in f.decks],
+        )
         for f in overview.families
+    ]
+
+
+_Child = tuple[str, str, CardCounts, ScopeChoice]
+
+
+def _shape(overview: Overview) -> tuple[object, ...]:
+    """What decides the rows: groups and decks in order, with their texts and choices."""
+    return tuple(
+        (title, choice, tuple((t, d, c) for t, d, _n, c in children))
+        for title, _description, _counts, choice, children in _groups(overview)
     )
 
 
@@ -109,13 +142,13 @@ class OverviewModel(QAbstractItemModel):
             return False
         self.beginResetModel()
         self._families = []
-        for position, family in enumerate(overview.families):
-            row = _Row(
-                family.title, "", family.today, ScopeChoice.family(family.id), None, position
-            )
+        for position, (title, description, counts, choice, children) in enumerate(
+            _groups(overview)
+        ):
+            row = _Row(title, description, counts, choice, None, position)
             row.children = [
-                _Row(deck.title, deck.description, deck.today, ScopeChoice.deck(deck.id), row, i)
-                for i, deck in enumerate(family.decks)
+                _Row(t, d, c, deck_choice, row, i)
+                for i, (t, d, c, deck_choice) in enumerate(children)
             ]
             self._families.append(row)
         self._shape = shape
@@ -123,10 +156,14 @@ class OverviewModel(QAbstractItemModel):
         return True
 
     def _update_counts(self, overview: Overview) -> None:
-        for row, family in zip(self._families, overview.families, strict=True):
-            self._set_counts(row, family.today)
-            for child, deck in zip(row.children, family.decks, strict=True):
-                self._set_counts(child, deck.today)
+        for row, (*_texts, counts, _choice, children) in zip(
+            self._families, _groups(overview), strict=True
+        ):
+            self._set_counts(row, counts)
+            for child, (*_deck, deck_counts, _deck_choice) in zip(
+                row.children, children, strict=True
+            ):
+                self._set_counts(child, deck_counts)
 
     def _set_counts(self, row: _Row, counts: CardCounts) -> None:
         if row.counts != counts:
@@ -347,6 +384,8 @@ class OverviewScreen(QWidget):
     """
 
     study_requested = Signal(object)
+    grouping_changed = Signal(bool)
+    """True: group the decks by course module; False: by family (G toggles)."""
     statistics_requested = Signal()
     browse_requested = Signal()
     options_requested = Signal(str)
@@ -369,6 +408,18 @@ class OverviewScreen(QWidget):
         heading.addWidget(self._title)
         heading.addWidget(self._subtitle)
         top.addLayout(heading, 1)
+        self.grouping = QComboBox()
+        self.grouping.addItem("By family", False)
+        self.grouping.addItem("By course module", True)
+        self.grouping.setToolTip(
+            "Group the decks by family or by the course's modules (G); a module's new cards "
+            "wait until it is released"
+        )
+        self.grouping.setVisible(False)
+        self.grouping.currentIndexChanged.connect(
+            lambda _i: self.grouping_changed.emit(bool(self.grouping.currentData()))
+        )
+        top.addWidget(self.grouping, 0, Qt.AlignmentFlag.AlignVCenter)
         self._study_all = QPushButton("Study all due")
         self._study_all.setObjectName("primary")
         self._study_all.setToolTip("Study every deck (S)")
@@ -452,6 +503,10 @@ class OverviewScreen(QWidget):
         screen; otherwise counts that changed are updated in place."""
         self._overview = overview
         self._loading = loading
+        self.grouping.setVisible(overview.has_modules)
+        self.grouping.blockSignals(True)
+        self.grouping.setCurrentIndex(1 if overview.modules else 0)
+        self.grouping.blockSignals(False)
         rebuilt = self.model.set_overview(overview)
         self._size_columns()
         if rebuilt:
@@ -478,9 +533,12 @@ class OverviewScreen(QWidget):
         elif total == 0 and now is not None:
             self._empty.setText("Nothing due — " + describe_next_due(overview.next_due, now))
         self._empty.setVisible(overview.is_empty or total == 0)
+        grouping = " · G group by module" if overview.has_modules else ""
+        if overview.modules:
+            grouping = " · G group by family"
         self._footer.setText(
             f"{overview.reviews_total} reviews so far · Enter studies the selection · "
-            "S everything · O deck options · T statistics"
+            f"S everything · O deck options · T statistics{grouping}"
         )
 
     # -- input -----------------------------------------------------------------------------
@@ -524,6 +582,9 @@ class OverviewScreen(QWidget):
             return
         if event.key() == Qt.Key.Key_O:
             self.request_options()
+            return
+        if event.key() == Qt.Key.Key_G and self.grouping.isVisibleTo(self):
+            self.grouping.setCurrentIndex(1 - self.grouping.currentIndex())
             return
         if event.key() == Qt.Key.Key_Space:
             index = self._tree.currentIndex()

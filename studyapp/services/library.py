@@ -9,7 +9,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from enum import Enum
 from pathlib import Path
 from typing import assert_never
@@ -57,6 +57,7 @@ __all__ = [
     "FamilySummary",
     "FolderStatus",
     "Library",
+    "ModuleSummary",
     "Overview",
     "Problem",
     "ScopeChoice",
@@ -89,6 +90,22 @@ class FamilySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ModuleSummary:
+    """One course module in the overview grouped by module: the decks with cards in it,
+    each with the counts of those cards only (:attr:`DeckSummary.counts` and ``today``)."""
+
+    number: int
+    """0 for the cards that name no module."""
+    title: str
+    decks: tuple[DeckSummary, ...]
+    counts: CardCounts
+    today: CardCounts
+    waiting: str = ""
+    """Why its new cards wait ('' once released): its release date, or the module the
+    trainee is in."""
+
+
+@dataclass(frozen=True, slots=True)
 class Overview:
     """All active decks grouped by family, and today's totals within the daily limits."""
 
@@ -96,6 +113,10 @@ class Overview:
     due_today: CardCounts
     next_due: datetime | None
     reviews_total: int
+    modules: tuple[ModuleSummary, ...] = ()
+    """The decks grouped by course module, when the settings ask for it."""
+    has_modules: bool = False
+    """The decks' course defines modules (so the overview can group by them)."""
 
     @property
     def is_empty(self) -> bool:
@@ -106,6 +127,7 @@ class ScopeKind(Enum):
     ALL = "all"
     FAMILY = "family"
     DECK = "deck"
+    MODULE = "module"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +140,19 @@ class ScopeChoice:
 
     kind: ScopeKind = ScopeKind.ALL
     id: str = ""
+    module: int | None = None
+    """A course module: the module's cards (kind MODULE), or a deck's cards in it (DECK)."""
 
     @classmethod
     def everything(cls) -> ScopeChoice:
         return cls(ScopeKind.ALL)
+
+    @classmethod
+    def of_module(cls, number: int, deck_id: str = "") -> ScopeChoice:
+        """The cards of module ``number`` (0: those in no module), or of one deck in it."""
+        if deck_id:
+            return cls(ScopeKind.DECK, deck_id, number)
+        return cls(ScopeKind.MODULE, "", number)
 
     @classmethod
     def family(cls, family_id: str) -> ScopeChoice:
@@ -570,10 +601,23 @@ class Library:
                 return StudyScope()
             case ScopeKind.FAMILY:
                 return self.scope_for_family(choice.id)
+            case ScopeKind.DECK if choice.module is not None:
+                deck = self.scope_for_deck(choice.id)
+                module = self._module_title(choice.module)
+                return StudyScope(deck.deck_ids, f"{deck.label} · {module}", choice.module)
             case ScopeKind.DECK:
                 return self.scope_for_deck(choice.id)
+            case ScopeKind.MODULE:
+                number = choice.module or 0
+                return StudyScope(None, self._module_title(number), number)
             case _:
                 assert_never(choice.kind)
+
+    def _module_title(self, number: int) -> str:
+        if number == 0:
+            return "In no module"
+        titles = {m.number: m.title for m in self.course_modules()}
+        return f"Module {number}: {titles[number]}" if number in titles else f"Module {number}"
 
     def course_modules(self) -> list[CourseModuleInfo]:
         """The course modules (course.yaml, as synced), by number, for the settings and the
@@ -599,15 +643,21 @@ class Library:
         """
         moment = now if now is not None else utc_now()
         day = study_day(moment, rollover_hour=self.settings.rollover_hour)
+        by_module: dict[tuple[str, int | None], CardCounts] = {}
+        course: list[CourseModuleInfo] = []
+        today_date = day.start.astimezone().date().isoformat()
         with self.engine.connect() as conn:
             held = queries.held_modules(
-                conn,
-                today=day.start.astimezone().date().isoformat(),
-                current=self.settings.current_module,
+                conn, today=today_date, current=self.settings.current_module
             )
             counts = queries.count_cards(
                 conn, day_end=int(day.end.timestamp()), now=int(moment.timestamp()), held=held
             )
+            course = queries.course_modules(conn)
+            if course and self.settings.overview_by_module:
+                by_module = queries.count_cards_by_module(
+                    conn, day_end=int(day.end.timestamp()), now=int(moment.timestamp()), held=held
+                )
             if totals:
                 for deck_id, total in queries.total_cards(conn).items():
                     counts[deck_id] = replace(counts.get(deck_id, CardCounts()), total=total)
@@ -648,7 +698,61 @@ class Library:
                     family_today,
                 )
             )
-        return Overview(tuple(families), due_today, next_due, reviews)
+        modules = (
+            _module_groups(
+                course, by_module, decks, held, new_left, reviews_left, self.settings.current_module
+            )
+            if course and self.settings.overview_by_module
+            else ()
+        )
+        return Overview(tuple(families), due_today, next_due, reviews, modules, bool(course))
+
+
+def _day_text(iso: str) -> str:
+    """'1 Apr 2026' for '2026-04-01'."""
+    day = date.fromisoformat(iso)
+    return f"{day.day} {day:%b %Y}"
+
+
+def _module_groups(
+    course: Sequence[CourseModuleInfo],
+    counts: dict[tuple[str, int | None], CardCounts],
+    decks: Sequence[stored.DeckInfo],
+    held: Sequence[int],
+    new_left: dict[str, int],
+    reviews_left: dict[str, int],
+    current: int,
+) -> tuple[ModuleSummary, ...]:
+    """The overview's groups by course module: each module (and, last, the cards of none)
+    with the decks that have cards in it, today's counts within each deck's own limits."""
+    titles = [(m.number, f"Module {m.number}: {m.title}", m.release) for m in course]
+    if any(module is None for _deck, module in counts):
+        titles.append((0, "In no module", None))
+    groups = []
+    for number, title, release in titles:
+        members = []
+        for d in sorted(decks, key=lambda d: family_order(d.family)):
+            c = counts.get((d.id, number or None))
+            if c is None:
+                continue
+            today = replace(
+                c,
+                new=min(c.new, new_left.get(d.id, c.new)),
+                review=min(c.review, reviews_left.get(d.id, c.review)),
+            )
+            members.append(DeckSummary(d.id, d.title, d.family, d.description, c, today))
+        total = total_today = CardCounts()
+        for deck in members:
+            total, total_today = total + deck.counts, total_today + deck.today
+        waiting = ""
+        if number in held:
+            waiting = (
+                f"new cards from {_day_text(release)}"
+                if release and not current
+                else "new cards once you reach it"
+            )
+        groups.append(ModuleSummary(number, title, tuple(members), total, total_today, waiting))
+    return tuple(groups)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ class Settings:
         leech_suspend: also suspend a card when it becomes a leech (otherwise only mark it).
         current_module: the course module the trainee is in: new cards come from it and the
             modules before it. 0 follows the modules' release dates (course.yaml).
+        overview_by_module: the overview groups the decks by course module, not by family.
     """
 
     desired_retention: float = 0.90
@@ -90,6 +91,7 @@ class Settings:
     critical_retention: float = 0.95
     fsrs_parameters: tuple[float, ...] = ()
     current_module: int = 0
+    overview_by_module: bool = False
 
     def __post_init__(self) -> None:
         if not _within(self, "desired_retention"):

@@ -73,6 +73,8 @@ class StudyScope:
 
     deck_ids: tuple[str, ...] | None = None
     label: str = "All decks"
+    module: int | None = None
+    """Only the cards of this course module (of those decks); None: every module."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +383,7 @@ class StudySession:
             deck_new_left=today.left(0),
             deck_reviews_left=today.left(1),
             held_modules=today.held_modules,
+            module=self.scope.module,
         )
 
     # -- queue -----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "DueQuery",
     "apply_answer",
     "count_cards",
+    "count_cards_by_module",
     "count_due_capped",
     "course_modules",
     "total_cards",
@@ -129,6 +130,8 @@ class DueQuery:
     deck_reviews_left: Mapping[str, int] | None = None
     held_modules: tuple[int, ...] = ()
     """Course modules not released yet: their new cards are not introduced."""
+    module: int | None = None
+    """Only the cards of this course module (a module's Study button); None: any."""
 
 
 def _in_decks(deck_ids: Sequence[str] | None, prefix: str = "d") -> tuple[str, dict[str, Any]]:
@@ -197,8 +200,18 @@ def held_modules(
     return tuple(int(n) for (n,) in _rows(db, sql, value))
 
 
+def _in_module(query: DueQuery) -> str:
+    """SQL (`` AND ...``, or nothing) keeping the cards of ``query.module``'s notes."""
+    if query.module is None:
+        return ""
+    if query.module == 0:  # the cards of no module
+        return " AND c.note_id IN (SELECT id FROM note WHERE module IS NULL)"
+    return f" AND c.note_id IN (SELECT id FROM note WHERE module = {int(query.module)})"
+
+
 def _scope(query: DueQuery) -> tuple[str, dict[str, Any]]:
-    return _in_decks(query.deck_ids)
+    decks, params = _in_decks(query.deck_ids)
+    return decks + _in_module(query), params
 
 
 def _open_decks(query: DueQuery, left: Mapping[str, int] | None) -> tuple[str, ...] | None:
@@ -262,7 +275,7 @@ def next_card_id(
         found = _first_untouched(
             db,
             f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_REVIEW} "
-            f"AND c.due < :day_end{decks} ORDER BY c.due, c.id",
+            f"AND c.due < :day_end{decks}{_in_module(query)} ORDER BY c.due, c.id",
             params | deck_params,
             touched,
         )
@@ -272,7 +285,7 @@ def next_card_id(
         found = _first_untouched(
             db,
             f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}{decks}"
-            f"{_released(query.held_modules)} ORDER BY c.new_order, c.id",
+            f"{_released(query.held_modules)}{_in_module(query)} ORDER BY c.new_order, c.id",
             params | deck_params,
             touched,
         )
@@ -371,6 +384,30 @@ def count_cards(
     return {deck: CardCounts(**values) for deck, values in parts.items()}
 
 
+def count_cards_by_module(
+    conn: Connection, *, day_end: int, now: int, held: Sequence[int] = ()
+) -> dict[tuple[str, int | None], CardCounts]:
+    """Per (deck id, course module): new cards, and learning and review cards due today, as
+    :func:`count_cards` counts them (new cards of a module in ``held`` not at all). For the
+    overview grouped by module only: it reads every studyable card's note."""
+    rows = conn.execute(
+        text(
+            f"SELECT c.deck_id, n.module, SUM(c.queue = {_NEW}), "
+            f"SUM(c.queue IN ({_LEARNING}) AND c.due < :day_end), "
+            f"SUM(c.queue = {_REVIEW} AND c.due < :day_end) "
+            "FROM card c JOIN note n ON n.id = c.note_id "
+            f"WHERE {_STUDYABLE} GROUP BY c.deck_id, n.module"
+        ),
+        {"day_end": day_end, "now": now},
+    )
+    waiting = set(held)
+    found: dict[tuple[str, int | None], CardCounts] = {}
+    for deck_id, module, new, learning, review in rows:
+        counts = CardCounts(0 if module in waiting else int(new), int(learning), int(review))
+        found[(str(deck_id), None if module is None else int(module))] = counts
+    return found
+
+
 def total_cards(conn: Connection) -> dict[str, int]:
     """Active cards per deck id (a full count, for statistics rather than every answer)."""
     rows = conn.execute(
@@ -446,7 +483,7 @@ def _capped(
         params[f"{prefix}l{i}"] = left
         terms.append(
             f"(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.deck_id = :{prefix}d{i} "
-            f"AND {_STUDYABLE} AND {where} LIMIT :{prefix}l{i}))"
+            f"AND {_STUDYABLE} AND {where}{_in_module(query)} LIMIT :{prefix}l{i}))"
         )
     return "(" + (" + ".join(terms) or "0") + ")"
 

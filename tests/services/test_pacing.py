@@ -121,3 +121,68 @@ def test_a_changed_course_file_is_read_again_with_every_deck(
 def test_settings_refuse_a_negative_module(library: Library) -> None:
     with pytest.raises(ValueError, match="current module"):
         library.settings.with_changes(current_module=-1)
+
+
+LOOSE = """\
+format_version: 1
+deck:
+  id: loose
+  title: Loose deck
+  family: safety
+cards:
+  - id: loose-a
+    front: A loose question?
+    back: A loose answer.
+    source: zhou2024
+"""
+
+
+def test_the_overview_groups_by_module_when_asked(
+    paced: tuple[Library, Path], clock: Clock
+) -> None:
+    library, root = paced
+    (root / "decks" / "loose.yaml").write_text(LOOSE, encoding="utf-8")
+    assert library.sync([root]).ok
+    plain = library.overview(T0)
+    assert plain.has_modules and plain.modules == ()  # by family unless asked
+    library.update_settings(library.settings.with_changes(overview_by_module=True))
+    grouped = library.overview(T0)
+    assert [(m.number, m.title, m.waiting) for m in grouped.modules] == [
+        (1, "Module 1: Basics", ""),
+        (2, "Module 2: Later", "new cards from 1 Apr 2026"),
+        (0, "In no module", ""),
+    ]
+    assert [(d.id, d.today.new) for m in grouped.modules for d in m.decks] == [
+        ("paced", 1),
+        ("paced", 0),  # waiting for its release: listed, nothing new today
+        ("loose", 1),
+    ]
+    library.update_settings(library.settings.with_changes(current_module=2))
+    grouped = library.overview(T0)
+    assert [m.today.new for m in grouped.modules] == [1, 1, 1]
+    library.update_settings(library.settings.with_changes(current_module=1))
+    assert library.overview(T0).modules[1].waiting == "new cards once you reach it"
+
+
+def test_a_module_can_be_studied_on_its_own(paced: tuple[Library, Path], clock: Clock) -> None:
+    from studyapp.services.library import ScopeChoice
+
+    library, root = paced
+    (root / "decks" / "loose.yaml").write_text(LOOSE, encoding="utf-8")
+    assert library.sync([root]).ok
+    library.update_settings(library.settings.with_changes(current_module=2))
+    for choice, label, notes in (
+        (ScopeChoice.of_module(2), "Module 2: Later", ["paced-b"]),
+        (ScopeChoice.of_module(1, "paced"), "Paced deck · Module 1: Basics", ["paced-a"]),
+        (ScopeChoice.of_module(0), "In no module", ["loose-a"]),
+    ):
+        scope = library.scope(choice)
+        assert scope.label == label
+        session = library.session(scope, clock=clock, tz=UTC)
+        assert session.counts().new == len(notes)
+        seen = []
+        while (card := session.next_card()) is not None:
+            seen.append(card.note_id)
+            session.bury_current()
+        assert seen == notes
+        session.close()

@@ -1,0 +1,63 @@
+"""The overview grouped by course module, with real key presses: G switches the grouping (and
+it is remembered), a module's row studies that module's cards only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from studyapp.services.library import Library, ScopeKind
+from tests.conftest import Clock
+from tests.deckfile.test_course import write_course
+
+
+@pytest.fixture
+def course_window(qtbot: Any, library: Library, tmp_path: Path, clock: Clock) -> Iterator[Any]:
+    from studyapp.gui.mainwindow import MainWindow
+
+    root = write_course(tmp_path / "course", deck_module=1, card_module=2)
+    assert library.sync([root]).ok
+    library.update_settings(library.settings.with_changes(current_module=2))
+    win = MainWindow(library, clock=clock)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+
+
+def top_rows(window: Any) -> list[str]:
+    model = window.overview.model
+    return [model.index(i, 0).data() for i in range(model.rowCount())]
+
+
+def test_g_groups_the_decks_by_module_and_back(qtbot: Any, course_window: Any) -> None:
+    overview = course_window.overview
+    assert overview.grouping.isVisible() and top_rows(course_window) == ["Terms"]
+    qtbot.keyClick(overview, Qt.Key.Key_G)
+    assert top_rows(course_window) == ["Module 1: Basics", "Module 2: Later"]
+    assert overview.grouping.currentText() == "By course module"
+    assert "G group by family" in overview._footer.text()
+    assert course_window.library.settings.overview_by_module is True  # remembered
+    qtbot.keyClick(overview, Qt.Key.Key_G)
+    assert top_rows(course_window) == ["Terms"]
+    assert course_window.library.settings.overview_by_module is False
+
+
+def test_a_modules_row_studies_that_module(qtbot: Any, course_window: Any) -> None:
+    overview = course_window.overview
+    qtbot.keyClick(overview, Qt.Key.Key_G)
+    tree = overview.tree
+    tree.setCurrentIndex(overview.model.index(1, 0))  # Module 2: Later
+    choice = overview.selected_scope()
+    assert choice is not None and choice.kind is ScopeKind.MODULE and choice.module == 2
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    review = course_window.review
+    assert course_window.stack.currentWidget() is review
+    assert review.card is not None and review.card.note_id == "paced-b"
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_4)
+    assert review.card is None  # module 2 has no other card
