@@ -284,6 +284,11 @@ def render_screen(
         # A date to show (for this run only): about three months ahead.
         ahead = (datetime.now(UTC) + timedelta(days=90)).date()
         library.override_settings(library.settings.with_changes(exam_date=ahead.isoformat()))
+    if screen == "modules":
+        # Grouped by module, the trainee in module 3: modules 4 to 6 keep their new cards.
+        library.override_settings(
+            library.settings.with_changes(overview_by_module=True, current_module=3)
+        )
     clock = None
     if screen == "leech":
         clock = _lapse_a_card(library, library.settings.leech_threshold - 1)

@@ -50,6 +50,7 @@ SCREENS = (
     "content-note",
     "leech",
     "cram-summary",
+    "modules",
 )
 
 

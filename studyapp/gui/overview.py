@@ -88,7 +88,7 @@ def _groups(overview: Overview) -> list[tuple[str, str, CardCounts, ScopeChoice,
         return [
             (
                 m.title + (f" · {m.waiting}" if m.waiting else ""),
-                m.waiting,
+                f"Its new cards wait: {m.waiting}." if m.waiting else "",
                 m.today,
                 ScopeChoice.of_module(m.number),
                 [
@@ -405,6 +405,7 @@ class OverviewScreen(QWidget):
         self._title.setObjectName("title")
         self._subtitle = QLabel()
         self._subtitle.setObjectName("subtitle")
+        self._subtitle.setWordWrap(True)  # beside two buttons at 800 px it would be clipped
         heading.addWidget(self._title)
         heading.addWidget(self._subtitle)
         top.addLayout(heading, 1)
@@ -419,7 +420,6 @@ class OverviewScreen(QWidget):
         self.grouping.currentIndexChanged.connect(
             lambda _i: self.grouping_changed.emit(bool(self.grouping.currentData()))
         )
-        top.addWidget(self.grouping, 0, Qt.AlignmentFlag.AlignVCenter)
         self._study_all = QPushButton("Study all due")
         self._study_all.setObjectName("primary")
         self._study_all.setToolTip("Study every deck (S)")
@@ -432,6 +432,16 @@ class OverviewScreen(QWidget):
         self._options.clicked.connect(self.request_options)
         top.addWidget(self._options, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(top)
+        # Its own row, right-aligned above the decks: in the top row it squeezed the
+        # subtitle ("20 cards to study today: …") at 800 px.
+        group_row = QHBoxLayout()
+        group_row.addStretch(1)
+        self._group_label = QLabel("Group decks")
+        self._group_label.setObjectName("muted")
+        self._group_label.setBuddy(self.grouping)
+        group_row.addWidget(self._group_label)
+        group_row.addWidget(self.grouping)
+        layout.addLayout(group_row)
 
         self.model = OverviewModel(colors, self)
         self._tree = _DeckTree()
@@ -504,6 +514,7 @@ class OverviewScreen(QWidget):
         self._overview = overview
         self._loading = loading
         self.grouping.setVisible(overview.has_modules)
+        self._group_label.setVisible(overview.has_modules)
         self.grouping.blockSignals(True)
         self.grouping.setCurrentIndex(1 if overview.modules else 0)
         self.grouping.blockSignals(False)

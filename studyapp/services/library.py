@@ -101,8 +101,8 @@ class ModuleSummary:
     counts: CardCounts
     today: CardCounts
     waiting: str = ""
-    """Why its new cards wait ('' once released): its release date, or the module the
-    trainee is in."""
+    """When its new cards come, while they wait ('' once released): 'from 1 Apr 2026' (its
+    release date), or 'not reached yet' (after the module the trainee says they are in)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -676,8 +676,8 @@ class Library:
             # Within the deck's own daily limits (its preset's), as Anki's deck list.
             today = replace(
                 c,
-                new=min(c.new, new_left.get(d.id, c.new)),
-                review=min(c.review, reviews_left.get(d.id, c.review)),
+                new=min(c.new, new_left.get(d.id, c.new), due_today.new),
+                review=min(c.review, reviews_left.get(d.id, c.review), due_today.review),
             )
             by_family.setdefault(d.family, []).append(
                 DeckSummary(d.id, d.title, d.family, d.description, c, today)
@@ -695,17 +695,31 @@ class Library:
                     family_title(family),
                     members,
                     family_counts,
-                    family_today,
+                    _within(family_today, due_today),
                 )
             )
         modules = (
             _module_groups(
-                course, by_module, decks, held, new_left, reviews_left, self.settings.current_module
+                course,
+                by_module,
+                decks,
+                held,
+                new_left,
+                reviews_left,
+                self.settings.current_module,
+                due_today,
             )
             if course and self.settings.overview_by_module
             else ()
         )
         return Overview(tuple(families), due_today, next_due, reviews, modules, bool(course))
+
+
+def _within(counts: CardCounts, limit: CardCounts) -> CardCounts:
+    """A group's counts today within the all-decks daily limits (``limit``: what the whole
+    collection gives today), as Anki caps a parent deck's: a family of three decks with 20
+    new cards each shows 20 when 20 new cards a day is the limit."""
+    return replace(counts, new=min(counts.new, limit.new), review=min(counts.review, limit.review))
 
 
 def _day_text(iso: str) -> str:
@@ -722,6 +736,7 @@ def _module_groups(
     new_left: dict[str, int],
     reviews_left: dict[str, int],
     current: int,
+    limit: CardCounts,
 ) -> tuple[ModuleSummary, ...]:
     """The overview's groups by course module: each module (and, last, the cards of none)
     with the decks that have cards in it, today's counts within each deck's own limits."""
@@ -735,22 +750,22 @@ def _module_groups(
             c = counts.get((d.id, number or None))
             if c is None:
                 continue
-            today = replace(
-                c,
-                new=min(c.new, new_left.get(d.id, c.new)),
-                review=min(c.review, reviews_left.get(d.id, c.review)),
+            today = _within(
+                replace(
+                    c,
+                    new=min(c.new, new_left.get(d.id, c.new)),
+                    review=min(c.review, reviews_left.get(d.id, c.review)),
+                ),
+                limit,
             )
             members.append(DeckSummary(d.id, d.title, d.family, d.description, c, today))
         total = total_today = CardCounts()
         for deck in members:
             total, total_today = total + deck.counts, total_today + deck.today
+        total_today = _within(total_today, limit)
         waiting = ""
         if number in held:
-            waiting = (
-                f"new cards from {_day_text(release)}"
-                if release and not current
-                else "new cards once you reach it"
-            )
+            waiting = f"from {_day_text(release)}" if release and not current else "not reached yet"
         groups.append(ModuleSummary(number, title, tuple(members), total, total_today, waiting))
     return tuple(groups)
 

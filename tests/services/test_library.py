@@ -72,3 +72,16 @@ def test_a_scope_choice_names_the_decks_and_title_a_session_studies(
     assert library.scope(ScopeChoice.deck("sample-mechanisms")) == StudyScope(
         ("sample-mechanisms",), "Sample mechanisms"
     )
+
+
+def test_overview_rows_stay_within_the_all_decks_daily_limits(library: Library) -> None:
+    """As Anki's deck list: a family (or a deck) never shows more new cards than the whole
+    collection gives today, which the header says."""
+    assert library.sync([bundled_decks_dir()]).ok
+    library.update_settings(library.settings.with_changes(new_per_day=12))
+    overview = library.overview()
+    assert overview.due_today.new == 12
+    mechanisms = next(f for f in overview.families if f.id == "mechanisms")
+    assert sum(d.counts.new for d in mechanisms.decks) > 12  # more are waiting
+    assert mechanisms.today.new == 12
+    assert all(d.today.new <= 12 for f in overview.families for d in f.decks)

@@ -149,7 +149,7 @@ def test_the_overview_groups_by_module_when_asked(
     grouped = library.overview(T0)
     assert [(m.number, m.title, m.waiting) for m in grouped.modules] == [
         (1, "Module 1: Basics", ""),
-        (2, "Module 2: Later", "new cards from 1 Apr 2026"),
+        (2, "Module 2: Later", "from 1 Apr 2026"),
         (0, "In no module", ""),
     ]
     assert [(d.id, d.today.new) for m in grouped.modules for d in m.decks] == [
@@ -161,7 +161,7 @@ def test_the_overview_groups_by_module_when_asked(
     grouped = library.overview(T0)
     assert [m.today.new for m in grouped.modules] == [1, 1, 1]
     library.update_settings(library.settings.with_changes(current_module=1))
-    assert library.overview(T0).modules[1].waiting == "new cards once you reach it"
+    assert library.overview(T0).modules[1].waiting == "not reached yet"
 
 
 def test_a_module_can_be_studied_on_its_own(paced: tuple[Library, Path], clock: Clock) -> None:
