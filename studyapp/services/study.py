@@ -190,6 +190,8 @@ class LeechNotice:
     card_id: CardId
     lapses: int
     suspended: bool
+    question: str = ""
+    """The card's question as plain text: the notice stays up while the next card shows."""
 
     @property
     def message(self) -> str:
@@ -198,8 +200,12 @@ class LeechNotice:
             if self.suspended
             else "It is tagged a leech (is:leech in the browser)"
         )
+        question = " ".join(self.question.split())
+        if len(question) > 70:
+            question = question[:69].rstrip() + "…"
+        which = f"the card you just answered (“{question}”)" if question else "this card"
         return (
-            f"Leech: you have forgotten this card {self.lapses} times. {action}; rewording "
+            f"Leech: you have forgotten {which} {self.lapses} times. {action}; rewording "
             "it in your own note, or breaking it into smaller facts, usually helps."
         )
 
@@ -507,7 +513,9 @@ class StudySession:
         self.leech_notice = (
             None
             if leech is None
-            else LeechNotice(card.card_id, after.lapses, self.settings.leech_suspend)
+            else LeechNotice(
+                card.card_id, after.lapses, self.settings.leech_suspend, plain(card.question)
+            )
         )
         today = self._today
         if today is not None and today.day_start_ms <= int(now.timestamp() * 1000):

@@ -279,7 +279,10 @@ def test_a_card_lapsing_threshold_times_is_tagged_a_leech_and_the_review_says_so
     card_id = scalar(synced, "SELECT id FROM card WHERE note_id = 's-nmda'")
     row = card_row(synced, int(str(card_id)))
     assert row["leech"] == 1 and row["suspended"] == 0
-    assert len(notices) == 1 and notices[0].startswith("Leech: you have forgotten this card 2")
+    assert len(notices) == 1 and notices[0].startswith(
+        "Leech: you have forgotten the card you just answered "
+        "(“Which receptor does ketamine block?”) 2 times."
+    )
     assert synced.card_search(clock=clock).search("is:leech") == [card_id]
 
 
