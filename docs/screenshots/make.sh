@@ -36,6 +36,16 @@ for shot in proc-three-phases:therapy-arc ev-mdma-crl-2024:mdma-timeline \
       --screenshot "$out/diagram-${shot#*:}-$theme.png" --screen image --card "${shot%%:*}"
   done
 done
+# Steering your study (issue 15): the browser with a search and a card's info panel, a
+# sensitive card's content note with Not now, a leech notice (a card lapsed for real on a
+# scratch copy), a cram session's summary, and the overview grouped by course module (the
+# trainee in module 3, so modules 4-6 keep their new cards).
+for screen in browser content-note leech cram-summary modules; do
+  python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
+    --screenshot "$out/$screen.png" --screen "$screen" 2>/dev/null
+  python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
+    --screenshot "$out/$screen-800x600-dark.png" --screen "$screen" 2>/dev/null
+done
 # The safety net, each made for real on a scratch copy of the store: File > Backups…, a store
 # with 512 bytes overwritten, an answer refused by a full disk (SQLite's max_page_count).
 python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
