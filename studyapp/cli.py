@@ -230,8 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
         "for completion and inline errors; see docs/deck-format.md.",
     )
     schema.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE")
-    schema.add_argument(
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument(
         "--bibliography", action="store_true", help="the schema of sources.yaml instead"
+    )
+    which.add_argument(
+        "--course", action="store_true", help="the schema of course.yaml (modules) instead"
     )
 
     search = commands.add_parser(
@@ -814,9 +818,16 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from studyapp.deckfile.schema import bibliography_json_schema, deck_json_schema
+    from studyapp.deckfile.schema import (
+        bibliography_json_schema,
+        course_json_schema,
+        deck_json_schema,
+    )
 
-    schema = bibliography_json_schema() if args.bibliography else deck_json_schema()
+    if args.course:
+        schema = course_json_schema()
+    else:
+        schema = bibliography_json_schema() if args.bibliography else deck_json_schema()
     rendered = json.dumps(schema, indent=2) + "\n"
     if args.output:
         write_output(args.output, rendered)

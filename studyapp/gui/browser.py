@@ -397,7 +397,8 @@ class InfoPanel(QScrollArea):
             self.view.setFixedHeight(0)
             return
         card = info.card
-        self.where.setText(f"{card.deck_title} · {card.source_line}")
+        module = f" · {info.module}" if info.module else ""
+        self.where.setText(f"{card.deck_title}{module} · {card.source_line}")
         self.states.setText(" · ".join(info.states))
         self.states.setVisible(bool(info.states))
         self.states.setStyleSheet(f"color: {self._colors.learning}; font-weight: 600;")

@@ -68,6 +68,8 @@ class CardInfo:
     inherited: tuple[HistoryEntry, ...]
     """The reviews of a predecessor whose progress this card took over (it has none of its
     own for them)."""
+    module: str = ""
+    """The card's course module, 'Module 3: What the trials show' ('' without one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,12 @@ class CardBrowser:
             linked = stored.first_cards(
                 db, [*before, *([card.replaced_by] if card.replaced_by else [])]
             )
+            module = ""
+            if card.module is not None:
+                titles = {m.number: m.title for m in queries.course_modules(db)}
+                module = f"Module {card.module}"
+                if card.module in titles:
+                    module += f": {titles[card.module]}"
             inherited: list[HistoryEntry] = []
             if before and card.state.reps > sum(1 for h in history if h.kind == 0):
                 # Progress taken over from a predecessor: show its reviews too.
@@ -179,6 +187,7 @@ class CardBrowser:
             successor=successor,
             predecessors=predecessors,
             inherited=tuple(sorted(inherited, key=lambda h: h.reviewed_at)),
+            module=module,
         )
 
     @staticmethod

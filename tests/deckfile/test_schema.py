@@ -11,7 +11,11 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
-from studyapp.deckfile.schema import bibliography_json_schema, deck_json_schema
+from studyapp.deckfile.schema import (
+    bibliography_json_schema,
+    course_json_schema,
+    deck_json_schema,
+)
 from studyapp.services.paths import bundled_decks_dir, bundled_sources_file, resources_dir
 
 TEST_DECKS = Path(__file__).resolve().parent.parent / "data" / "decks"
@@ -26,6 +30,11 @@ SHIPPED = [
         "bibliography.schema.json",
         bibliography_json_schema,
         "python -m studyapp schema --bibliography -o resources/bibliography.schema.json",
+    ),
+    (
+        "course.schema.json",
+        course_json_schema,
+        "python -m studyapp schema --course -o resources/course.schema.json",
     ),
 ]
 
@@ -86,6 +95,16 @@ def test_bundled_bibliography_is_valid_against_its_schema() -> None:
     Draft202012Validator.check_schema(schema)
     errors = messages(Draft202012Validator(schema).iter_errors(load(bundled_sources_file())))
     assert not errors, "\n".join(errors)
+
+
+def test_bundled_course_is_valid_against_its_schema() -> None:
+    schema = json.loads((resources_dir() / "course.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    course = load(bundled_decks_dir() / "course.yaml")
+    errors = messages(Draft202012Validator(schema).iter_errors(course))
+    assert not errors, "\n".join(errors)
+    broken = {**course, "modules": [{"number": 0, "title": "x", "colour": "red"}]}
+    assert len(list(Draft202012Validator(schema).iter_errors(broken))) == 2
 
 
 def deck_with(card: dict[str, Any]) -> dict[str, Any]:

@@ -186,3 +186,14 @@ def test_a_module_can_be_studied_on_its_own(paced: tuple[Library, Path], clock: 
             session.bury_current()
         assert seen == notes
         session.close()
+
+
+def test_the_browsers_info_panel_names_the_cards_module(
+    paced: tuple[Library, Path], clock: Clock
+) -> None:
+    from studyapp.services.browse import CardBrowser
+
+    library, _root = paced
+    browser = CardBrowser(library, clock=clock)
+    modules = {browser.info(i).card.note_id: browser.info(i).module for i in browser.find("")}
+    assert modules == {"paced-a": "Module 1: Basics", "paced-b": "Module 2: Later"}
