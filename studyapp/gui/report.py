@@ -146,9 +146,15 @@ def _readiness_html(r: Readiness | None, colors: Colors) -> str:
         return f"{title}<p>{_e(r.message)}</p>"
     parts = [title, f"<p><b>{_e(r.message)}</b></p>", "<p>{readiness}</p>"]
     rows = []
+    decks = sum(g.kind == "deck" for g in r.groups)
+    families = sum(g.kind == "family" for g in r.groups)
+    modules_started = False
     for g in r.groups:
-        if g.kind == "total" or (g.kind == "deck" and len(r.groups) > 2 + _MAX_ROWS):
+        if g.kind == "total" or (g.kind == "deck" and families + decks > _MAX_ROWS):
             continue
+        if g.kind == "module" and not modules_started:
+            modules_started = True
+            rows.append(["<b>Course modules</b>", "", "", "", ""])
         name = _e(g.title) if g.kind == "family" else "&nbsp;&nbsp;" + _e(g.title)
         rows.append(
             [

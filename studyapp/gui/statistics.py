@@ -347,7 +347,7 @@ class StatisticsScreen(QWidget):
         layout.addWidget(self.plan)
         self.readiness_table = QTreeWidget()
         self.readiness_table.setHeaderLabels(
-            ["Family / deck", "Cards", "Now", "On the date", "If you finish"]
+            ["Family / deck / module", "Cards", "Now", "On the date", "If you finish"]
         )
         self.readiness_table.setRootIsDecorated(True)
         self.readiness_table.setUniformRowHeights(True)
@@ -357,7 +357,7 @@ class StatisticsScreen(QWidget):
         for column in range(1, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.readiness_table.setMinimumHeight(160)
-        layout.addWidget(self.readiness_table, 2)  # the tables take a tall window's room
+        layout.addWidget(self.readiness_table, 1)  # the tables take a tall window's room
         risk_title = QLabel("Most at risk on the date")
         risk_title.setObjectName("chartTitle")
         layout.addWidget(risk_title)
@@ -370,7 +370,7 @@ class StatisticsScreen(QWidget):
         for column in (0, 2, 3):
             risk_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.at_risk.setMinimumHeight(140)
-        layout.addWidget(self.at_risk, 3)
+        layout.addWidget(self.at_risk, 1)
         self.readiness_note = QLabel(
             "How this is worked out: FSRS predicts each card's recall on the date from its "
             "memory, with the reviews you will do until then; cards you have not started "
@@ -903,9 +903,19 @@ class StatisticsScreen(QWidget):
         self.plan.setText(self._plan_text(result))
         self.readiness_table.clear()
         parent: QTreeWidgetItem | None = None
+        modules: QTreeWidgetItem | None = None
         for group in result.groups:
             if group.kind == "total":
                 continue
+            if group.kind == "module" and modules is None:
+                # The course's modules after the families: their cards across decks.
+                modules = QTreeWidgetItem(["Course modules"])
+                font = modules.font(0)
+                font.setBold(True)
+                modules.setFont(0, font)
+                self.readiness_table.addTopLevelItem(modules)
+                modules.setExpanded(True)
+                parent = modules
             item = QTreeWidgetItem(
                 [
                     group.title,

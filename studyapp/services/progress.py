@@ -393,7 +393,7 @@ def progress_lines(p: Progress) -> list[str]:
         lines.append(f"Readiness for {r.exam_date.isoformat()}: {r.message}")
         if r.ok:
             for g in r.groups:
-                indent = {"total": "  ", "family": "  ", "deck": "    "}[g.kind]
+                indent = {"total": "  ", "family": "  ", "deck": "    ", "module": "  "}[g.kind]
                 lines.append(
                     f"{indent}{g.title:<30}{_pct(g.share_on_date):>8} on the date "
                     f"(now {_pct(g.share_now)}; {_pct(g.share_if_finished)} with every card "

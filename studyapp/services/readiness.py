@@ -87,7 +87,8 @@ class GroupReadiness:
     id: str
     title: str
     kind: str
-    """``family`` or ``deck``."""
+    """``total``, ``family``, ``deck`` or ``module`` (a course module: its cards across
+    decks)."""
     family: str
     cards: int
     learned: int
@@ -367,7 +368,9 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
         return found
 
     wanted = scope.scope.deck_ids
-    tallies: dict[str, _Tally] = {}
+    wanted_module = scope.scope.module
+    # Tallies by (deck, course module or None): decks, families and modules are sums of them.
+    tallies: dict[tuple[str, int | None], _Tally] = {}
     learned_reviews = [0.0] * days
     # The AT_RISK lowest expected recalls (ties: the more difficult card first), kept in a
     # heap whose smallest item is the least at risk of them.
@@ -378,11 +381,27 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     limit = stats.settings.new_per_day
     with stats.engine.connect() as conn:
         schedules = card_schedules(stats, conn)
+        module_titles = {m.number: m.title for m in store.modules(conn)}
+        # Which module each card is in (a read of every note: only when the course has
+        # modules), and per (deck, module) its new cards: all, suspended, critical.
+        card_module: dict[int, int] = {}
+        module_new: dict[tuple[str, int], list[int]] = {}
+        if module_titles:
+            for card_id, deck_id, number, queue, suspended in store.module_cards(conn):
+                card_module[card_id] = number
+                if queue == 0:
+                    counts = module_new.setdefault((deck_id, number), [0, 0, 0])
+                    counts[0] += 1
+                    if suspended:
+                        counts[1] += 1
+                    elif card_id in schedules.critical_ids:
+                        counts[2] += 1
         for row in store.learned_cards(conn, store.Scope()):
             card_id, deck_id, _queue, stability, difficulty, due, last_review, suspended = row
-            tally = tallies.get(deck_id)
+            module = card_module.get(card_id)
+            tally = tallies.get((deck_id, module))
             if tally is None:
-                tally = tallies[deck_id] = _Tally()
+                tally = tallies[deck_id, module] = _Tally()
             tally.cards += 1
             tally.learned += 1
             tally.now += recall_now(stability, last_review)
@@ -401,7 +420,9 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
                     desired,
                 )
             tally.on_date += recall
-            if wanted is None or deck_id in wanted:
+            if (wanted is None or deck_id in wanted) and (
+                wanted_module is None or module == wanted_module
+            ):
                 item = (-round(recall, 3), difficulty, card_id, due)
                 if len(risk) < AT_RISK:
                     heapq.heappush(risk, item)
@@ -415,19 +436,34 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
         totals = store.new_cards_by_deck(conn, first=0)
         suspended_new = store.suspended_new_by_deck(conn)
         critical_new: dict[str, int] = {}
-        for card in store.critical_cards(conn):
-            if card.queue == 0 and not card.suspended:
-                critical_new[card.deck_id] = critical_new.get(card.deck_id, 0) + 1
+        for critical_card in store.critical_cards(conn):
+            if critical_card.queue == 0 and not critical_card.suspended:
+                deck_id = critical_card.deck_id
+                critical_new[deck_id] = critical_new.get(deck_id, 0) + 1
+    # New cards per (deck, module): the modules' from module_new, the rest of each deck's
+    # in no module.
+    parts: dict[tuple[str, int | None], list[int]] = {}
     for deck_id, (count, _) in totals.items():
-        tally = tallies.get(deck_id)
+        parts[deck_id, None] = [
+            count,
+            suspended_new.get(deck_id, 0),
+            critical_new.get(deck_id, 0),
+        ]
+    for (deck_id, module), counts in module_new.items():
+        parts[deck_id, module] = counts
+        rest = parts.get((deck_id, None))
+        if rest is not None:
+            for i in range(3):
+                rest[i] -= counts[i]
+    for key, (count, suspended_count, critical) in parts.items():
+        tally = tallies.get(key)
         if tally is None:
-            tally = tallies[deck_id] = _Tally()
+            tally = tallies[key] = _Tally()
         tally.cards += count
-        critical = critical_new.get(deck_id, 0)
-        others = count - suspended_new.get(deck_id, 0) - critical
+        others = count - suspended_count - critical
         for desired, n in (
             (schedules.critical, critical),
-            (schedules.retention(0, deck_id), others),
+            (schedules.retention(0, key[0]), others),
         ):
             if n > 0:
                 tally.new[desired] = tally.new.get(desired, 0) + n
@@ -435,7 +471,7 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     for day, cards in enumerate(arrivals):
         for card_id, deck_id in cards:
             desired = schedules.retention(card_id, deck_id)
-            tally = tallies[deck_id]
+            tally = tallies[deck_id, card_module.get(card_id)]
             tally.introduced[desired] = tally.introduced.get(desired, 0) + 1
             span = spans.setdefault(desired, [0, day, day])
             span[0] += 1
@@ -476,7 +512,7 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
         finish_pace = needed
     per_answer = _seconds_per_answer(stats, scope)
 
-    groups = _groups(scope, tallies, current_sim.per_card, finish_sim.per_card)
+    groups = _groups(scope, tallies, module_titles, current_sim.per_card, finish_sim.per_card)
     if not groups or groups[0].cards == 0:
         return Readiness(
             status="empty",
@@ -628,30 +664,70 @@ def _new_recall(counts: Mapping[float, int], per_card: Mapping[float, float]) ->
     return sum(n * per_card.get(desired, 0.0) for desired, n in counts.items())
 
 
+def _group(
+    kind: str,
+    id_: str,
+    title: str,
+    family: str,
+    tallies: Iterable[_Tally],
+    new_recall_now: Mapping[float, float],
+    new_recall_finish: Mapping[float, float],
+) -> GroupReadiness:
+    items = list(tallies)
+    return GroupReadiness(
+        id=id_,
+        title=title,
+        kind=kind,
+        family=family,
+        cards=sum(t.cards for t in items),
+        learned=sum(t.learned for t in items),
+        recall_now=sum(t.now for t in items),
+        recall_on_date=sum(t.on_date + _new_recall(t.introduced, new_recall_now) for t in items),
+        recall_if_finished=sum(t.on_date + _new_recall(t.new, new_recall_finish) for t in items),
+        introduced_by_date=sum(t.new_ordered for t in items),
+    )
+
+
+def module_title(number: int, title: str) -> str:
+    return title if title == f"Module {number}" else f"Module {number}: {title}"
+
+
 def _groups(
     scope: StatsScope,
-    tallies: dict[str, _Tally],
+    tallies: Mapping[tuple[str, int | None], _Tally],
+    module_titles: Mapping[int, str],
     new_recall_now: Mapping[float, float],
     new_recall_finish: Mapping[float, float],
 ) -> list[GroupReadiness]:
+    """The total, each family followed by its decks, then each course module, over the
+    cards of ``scope`` (its decks, and its module when it names one)."""
     wanted = scope.scope.deck_ids
+    wanted_module = scope.scope.module
+    by_deck: dict[str, list[_Tally]] = {}
+    by_module: dict[int, list[_Tally]] = {}
+    for (deck_id, module), tally in tallies.items():
+        if wanted is not None and deck_id not in wanted:
+            continue
+        if wanted_module is not None and module != wanted_module:
+            continue
+        by_deck.setdefault(deck_id, []).append(tally)
+        if module is not None:
+            by_module.setdefault(module, []).append(tally)
     decks: list[GroupReadiness] = []
     for deck_id, title in scope.deck_titles.items():
         if wanted is not None and deck_id not in wanted:
             continue
-        t = tallies.get(deck_id, _Tally())
+        if wanted_module is not None and deck_id not in by_deck:
+            continue  # no card of this deck is in the module
         decks.append(
-            GroupReadiness(
-                id=deck_id,
-                title=title,
-                kind="deck",
-                family=scope.deck_families[deck_id],
-                cards=t.cards,
-                learned=t.learned,
-                recall_now=t.now,
-                recall_on_date=t.on_date + _new_recall(t.introduced, new_recall_now),
-                recall_if_finished=t.on_date + _new_recall(t.new, new_recall_finish),
-                introduced_by_date=t.new_ordered,
+            _group(
+                "deck",
+                deck_id,
+                title,
+                scope.deck_families[deck_id],
+                by_deck.get(deck_id, []),
+                new_recall_now,
+                new_recall_finish,
             )
         )
     families: dict[str, list[GroupReadiness]] = {}
@@ -662,6 +738,20 @@ def _groups(
         members = sorted(families[family], key=lambda d: d.title)
         result.append(_sum("family", family_title(family), family, members, id_=family))
         result.extend(members)
+    for number in sorted(module_titles):
+        if wanted_module is not None and number != wanted_module:
+            continue
+        result.append(
+            _group(
+                "module",
+                str(number),
+                module_title(number, module_titles[number]),
+                "",
+                by_module.get(number, []),
+                new_recall_now,
+                new_recall_finish,
+            )
+        )
     return result
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "answers_by_day",
     "answers_by_hour",
     "answers_since",
+    "ModuleCard",
     "ModuleCounts",
     "card_counts",
     "card_counts_by_module",
@@ -65,6 +66,7 @@ __all__ = [
     "critical_cards",
     "learned_cards",
     "memory_states",
+    "module_cards",
     "new_cards_by_deck",
     "new_cards_in_order",
     "new_cards_queue",
@@ -520,12 +522,19 @@ def card_counts_by_module(conn: Connection, scope: Scope) -> list[ModuleCounts]:
     Reads every card's note, so it is asked only when the course has modules."""
     where, params = scope.card_filter()
     days = f"coalesce(nullif(c.interval, 0), {_interval_days('c.due', 'c.last_review')})"
+    # Every note and its cards (the notes outside: SQLite otherwise looked each card's note
+    # up, 0.55 s of CPU at 200,000 cards against 0.3 s), unless decks narrow it.
+    # (The unary + keeps SQLite from searching the (retired, ...) index once per note.)
+    join, retired = (
+        ("note n CROSS JOIN card c ON c.note_id = n.id", "+c.retired")
+        if scope.deck_ids is None
+        else ("card c JOIN note n ON n.id = c.note_id", "c.retired")
+    )
     rows = conn.execute(
         text(
             f"SELECT n.module, CASE WHEN c.suspended THEN 4 WHEN c.queue = {_NEW} THEN 0 "
             f"WHEN c.queue != {_REVIEW} THEN 1 WHEN {days} >= {MATURE_DAYS} THEN 3 ELSE 2 END, "
-            "count(*) FROM card c JOIN note n ON n.id = c.note_id "
-            f"WHERE c.retired = 0 AND {where} GROUP BY 1, 2"
+            f"count(*) FROM {join} WHERE {retired} = 0 AND {where} GROUP BY 1, 2"
         ),
         params,
     )
@@ -640,6 +649,24 @@ def critical_cards(conn: Connection) -> list[CriticalCard]:
         )
     )
     return [CriticalCard(int(i), str(d), int(q), int(s)) for i, d, q, s in rows]
+
+
+class ModuleCard(NamedTuple):
+    id: int
+    deck_id: str
+    module: int
+    queue: int
+    suspended: int
+
+
+def module_cards(conn: Connection) -> Iterator[tuple[int, str, int, int, int]]:
+    """The active cards in a course module (their note's), streamed as plain tuples in
+    :class:`ModuleCard`'s order. Every note is read (0.26 s of CPU at 160,000 notes), so
+    this is asked only when the course has modules."""
+    yield from _driver(conn).execute(
+        "SELECT c.id, c.deck_id, n.module, c.queue, c.suspended FROM note n CROSS JOIN card c "
+        "ON c.note_id = n.id WHERE n.module IS NOT NULL AND +c.retired = 0"
+    )
 
 
 def suspended_new_by_deck(conn: Connection) -> dict[str, int]:

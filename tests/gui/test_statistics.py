@@ -275,3 +275,26 @@ def test_the_module_filter_shows_when_the_course_has_modules(
     screen.choose(module=2)
     qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
     assert screen.today_stat.value.text() == "1 card"
+
+
+def test_readiness_lists_the_course_modules_after_the_families(
+    qtbot: Any, window: Any, synced: Library, log: Log
+) -> None:
+    from sqlalchemy import text
+
+    with synced.engine.begin() as conn:
+        conn.execute(text("UPDATE note SET module = 2 WHERE deck_id = 'sample-terms'"))
+        conn.execute(
+            text("INSERT INTO course_module (course, number, title) VALUES ('c', 2, 'Words')")
+        )
+    synced.update_settings(synced.settings.with_changes(exam_date="2026-04-01"))
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    table = screen.readiness_table
+    top = [table.topLevelItem(i).text(0) for i in range(table.topLevelItemCount())]
+    assert top == ["Mechanisms", "Terms", "Course modules"]
+    modules = table.topLevelItem(2)
+    assert modules.childCount() == 1
+    assert modules.child(0).text(0) == "Module 2: Words"
+    assert modules.child(0).text(1) == "2"  # the terms deck's two cards

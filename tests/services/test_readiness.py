@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from studyapp.services.library import Library
-from studyapp.services.progress import collect, progress_json
+from studyapp.services.progress import collect, progress_json, progress_lines
 from studyapp.services.readiness import (
     MIN_DAYS,
     introduce,
@@ -411,3 +411,63 @@ def test_a_critical_new_card_is_simulated_at_the_critical_retention(
             reviews[offset + day] += n
     y_reviews = result.details["learned_reviews"]
     assert result.current.reviews_per_day == pytest.approx((y_reviews + sum(reviews)) / 30)
+
+
+def with_modules(log: Log, x: int, y: int) -> None:
+    """X's note in module 1, Y's note (Y and its new reverse card) in module 2."""
+    for card, module in ((x, 1), (y, 2)):
+        log.db.execute(
+            "UPDATE note SET module = ? WHERE id = (SELECT note_id FROM card WHERE id = ?)",
+            (module, card),
+        )
+    log.db.execute(
+        "INSERT INTO course_module (course, number, title) VALUES "
+        "('c', 1, 'Foundations'), ('c', 2, 'Module 2'), ('c', 3, 'Later')"
+    )
+    log.db.commit()
+
+
+def test_readiness_per_course_module(synced: Library, log: Log) -> None:
+    x, y = two_learned_cards(log)
+    with_modules(log, x, y)
+    stats = statistics(synced, new_per_day=0)
+    result = readiness(stats, stats.resolve(), EXAM)
+    modules = {g.id: g for g in result.groups if g.kind == "module"}
+    x_on_date = curve(100, 40)
+    y_on_date, _ = expected_y(kept_on_schedule(0.9))
+    assert [g.title for g in modules.values()] == [
+        "Module 1: Foundations",
+        "Module 2",
+        "Module 3: Later",
+    ]
+    assert modules["1"].cards == 1 and modules["1"].recall_on_date == pytest.approx(
+        x_on_date, abs=2e-4
+    )
+    # Y and its reverse, not started (no new cards a day): half of Y's recall.
+    assert modules["2"].cards == 2 and modules["2"].learned == 1
+    assert modules["2"].share_on_date == pytest.approx(y_on_date / 2, abs=2e-4)
+    assert modules["3"].cards == 0 and modules["3"].share_on_date is None
+    # The decks and the total are as without modules.
+    total = result.total
+    assert total is not None and total.cards == 8
+    assert total.recall_on_date == pytest.approx(x_on_date + y_on_date, abs=2e-4)
+    text = "\n".join(progress_lines(collect(stats, stats.resolve(), EXAM)))
+    assert "Module 1: Foundations" in text
+
+
+def test_a_module_filter_forecasts_that_modules_cards_only(synced: Library, log: Log) -> None:
+    x, y = two_learned_cards(log)
+    with_modules(log, x, y)
+    stats = statistics(synced, new_per_day=0)
+    result = readiness(stats, stats.resolve(StatsFilter(module=2)), EXAM)
+    y_on_date, _ = expected_y(kept_on_schedule(0.9))
+    assert [(g.kind, g.title, g.cards) for g in result.groups] == [
+        ("total", "Module 2", 2),
+        ("family", "Mechanisms", 2),
+        ("deck", "Sample mechanisms", 2),
+        ("module", "Module 2", 2),
+    ]
+    total = result.total
+    assert total is not None
+    assert total.recall_on_date == pytest.approx(y_on_date, abs=2e-4)
+    assert [a.card_id for a in result.at_risk] == [y]  # X is in module 1

@@ -81,3 +81,33 @@ def test_the_next_due_card_is_found_by_walking_the_due_index(library: Library) -
         assert next_due(db, now=0, deck_ids=None) is None  # type: ignore[arg-type]
     finally:
         raw.close()
+
+
+def test_critical_and_module_cards_are_read_from_the_notes_outward(
+    library: Library, deck_dir: Path
+) -> None:
+    """The notes drive these joins (the partial index of critical notes; every note with a
+    module): SQLite chose to walk every card and look up its note (0.5 s for the critical
+    cards at 200,000 cards), or to search the card index once per note (minutes)."""
+    from studyapp.store import stats as store
+
+    assert library.sync([deck_dir]).ok
+    statements: list[str] = []
+    with library.engine.connect() as conn:
+        db = conn.connection.driver_connection
+        db.set_trace_callback(statements.append)  # type: ignore[union-attr]
+        try:
+            store.critical_cards(conn)
+            list(store.module_cards(conn))
+            store.card_counts_by_module(conn, store.Scope())
+        finally:
+            db.set_trace_callback(None)  # type: ignore[union-attr]
+        plans = {
+            sql: [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]  # type: ignore[union-attr]
+            for sql in statements
+            if "FROM note n CROSS JOIN card c" in sql
+        }
+    assert len(plans) == 3, statements
+    for sql, plan in plans.items():
+        assert plan[0].startswith(("SCAN n", "SEARCH n USING INDEX ix_note_critical")), (sql, plan)
+        assert "sqlite_autoindex_card_1" in plan[1], (sql, plan)
