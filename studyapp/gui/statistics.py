@@ -347,7 +347,7 @@ class StatisticsScreen(QWidget):
         layout.addWidget(self.plan)
         self.readiness_table = QTreeWidget()
         self.readiness_table.setHeaderLabels(
-            ["Family / deck / module", "Cards", "Now", "On the date", "If you finish"]
+            ["Family / deck", "Cards", "Now", "On the date", "If you finish"]
         )
         self.readiness_table.setRootIsDecorated(True)
         self.readiness_table.setUniformRowHeights(True)
@@ -902,6 +902,16 @@ class StatisticsScreen(QWidget):
         self.readiness_chart.setMinimumHeight(80 + 34 * len(bars))
         self.plan.setText(self._plan_text(result))
         self.readiness_table.clear()
+        has_modules = any(g.kind == "module" for g in result.groups)
+        self.readiness_table.setHeaderLabels(
+            [
+                "Family / deck / module" if has_modules else "Family / deck",
+                "Cards",
+                "Now",
+                "On the date",
+                "If you finish",
+            ]
+        )
         parent: QTreeWidgetItem | None = None
         modules: QTreeWidgetItem | None = None
         for group in result.groups:

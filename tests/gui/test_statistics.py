@@ -140,6 +140,7 @@ def test_setting_the_exam_date_forecasts_readiness_and_saves_it(
         for i in range(screen.readiness_table.topLevelItemCount())
     ]
     assert families == ["Mechanisms", "Terms"]
+    assert screen.readiness_table.headerItem().text(0) == "Family / deck"
     assert screen.at_risk.topLevelItemCount() == 1
     assert "Which receptor" in screen.at_risk.topLevelItem(0).text(1)
     assert "new cards a day" in screen.plan.text()
@@ -294,6 +295,7 @@ def test_readiness_lists_the_course_modules_after_the_families(
     table = screen.readiness_table
     top = [table.topLevelItem(i).text(0) for i in range(table.topLevelItemCount())]
     assert top == ["Mechanisms", "Terms", "Course modules"]
+    assert table.headerItem().text(0) == "Family / deck / module"
     modules = table.topLevelItem(2)
     assert modules.childCount() == 1
     assert modules.child(0).text(0) == "Module 2: Words"
