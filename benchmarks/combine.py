@@ -57,7 +57,7 @@ def rows_table(runs: list[dict[str, Any]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     keyed = [{(r["key"], r["label"], r["size"]): r for r in run["rows"]} for run in runs]
     for key in keyed[0]:
-        label, size = key[1].strip(), key[2]
+        label, size = key[1].strip().replace("|", "\\|"), key[2]
         found = [k.get(key) for k in keyed]
         unit = found[0]["unit"] if found[0] else "s"
         ours = [figure(r.get("studyapp"), unit) if r else None for r in found]
@@ -70,7 +70,7 @@ def rows_table(runs: list[dict[str, Any]]) -> list[str]:
         ]
         cells = [label, f"{size:,}" if size else "", unit]
         cells += [shown(o, unit) for o in ours] + [spread(ours, unit)]
-        cells += [shown(t, unit) for t in theirs] + [" / ".join(ratios)]
+        cells += [shown(t, unit) for t in theirs] + [_ratios(ratios)]
         lines.append("| " + " | ".join(cells) + " |")
         ours95 = [p95(r.get("studyapp")) if r else None for r in found]
         theirs95 = [p95(r.get("anki")) if r else None for r in found]
@@ -81,9 +81,13 @@ def rows_table(runs: list[dict[str, Any]]) -> list[str]:
             ]
             cells = [f"{label}, p95", f"{size:,}" if size else "", unit]
             cells += [shown(o, unit) for o in ours95] + [spread(ours95, unit)]
-            cells += [shown(t, unit) for t in theirs95] + [" / ".join(ratios)]
+            cells += [shown(t, unit) for t in theirs95] + [_ratios(ratios)]
             lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _ratios(ratios: list[str]) -> str:
+    return "" if all(r == "-" for r in ratios) else " / ".join(ratios)
 
 
 def budgets_table(runs: list[dict[str, Any]]) -> tuple[list[str], int]:

@@ -64,3 +64,27 @@ def test_three_runs_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "| rss <= Anki's | pass: 250 MB | pass: 250 MB | **yes** |" in out
     assert "1 budget(s) missed in at least one run." in out
     assert "| #1 | full --large, 3 runs each | 600 | 0.10 | 0.10 |" in out
+
+
+def test_a_pipe_in_a_label_does_not_break_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = run(0.3, 0.25, True, "0.1")
+    data["rows"] = [
+        {
+            "key": "import",
+            "label": "First import (YAML -> SQLite | Anki CSV import)",
+            "size": 1000,
+            "unit": "s",
+            "studyapp": {"median": 0.2},
+            "anki": None,
+        }
+    ]
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(data))
+    assert main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "| First import (YAML -> SQLite \\| Anki CSV import) | 1,000 | s | 0.2 | 0.2-0.2 | - |  |"
+        in out
+    )
