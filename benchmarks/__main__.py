@@ -1567,6 +1567,10 @@ def main(argv: list[str] | None = None) -> int:
         if results.rows:  # what was measured before the failure is not thrown away
             print("THE RUN FAILED; the rows measured before the failure:\n")
             print_table(results)
+            if args.json:
+                data = to_json(results, args, time.perf_counter() - started)
+                data["failed"] = str(exc)
+                args.json.write_text(json.dumps(data, indent=2) + "\n")
         return 2
     finally:
         if "load_during" not in results.facts:

@@ -135,3 +135,24 @@ def test_a_kept_course_is_copied_as_if_just_written(tmp_path: Path) -> None:
     ]
     assert all(p.stat().st_mtime > time.time() - 60 for p in files)  # fresh, not the kept ones
     assert second.csv_path.read_bytes() == first.csv_path.read_bytes()
+
+
+def test_a_failed_run_still_prints_and_saves_what_it_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    import benchmarks.__main__ as bench
+
+    def measure(notes: int, runs: int, root: Path, results: Results, *rest: object) -> None:
+        results.add(Row("import", "First import", notes, "s", {"median": 1.5}, {"median": 1.0}))
+        raise bench.BenchError("the second step broke")
+
+    monkeypatch.setattr(bench, "compiled_bytecode", lambda: "compiled")
+    monkeypatch.setattr(bench, "measure_size", measure)
+    out = tmp_path / "run.json"
+    assert bench.main(["--quick", "--no-display", "--json", str(out)]) == 2
+    assert "THE RUN FAILED" in capsys.readouterr().out
+    saved = json.loads(out.read_text())
+    assert saved["failed"] == "the second step broke"
+    assert [row["key"] for row in saved["rows"]] == ["import"]
