@@ -677,7 +677,16 @@ class _Rules:
         self.short_term = scheduler._short_term
 
     def _item(self, rating: Rating) -> _engine.ItemState:
-        return getattr(self.engine, rating.name.lower())  # type: ignore[no-any-return]
+        engine = self.engine
+        match rating:
+            case Rating.AGAIN:
+                return engine.again
+            case Rating.HARD:
+                return engine.hard
+            case Rating.GOOD:
+                return engine.good
+            case Rating.EASY:
+                return engine.easy
 
     def _fuzz(self, interval: float, minimum: int) -> int:
         return _with_fuzz(self.factor, interval, min(max(minimum, 1), self.maximum), self.maximum)

@@ -207,7 +207,7 @@ def _tokens(query: str) -> list[_Token]:
             i += 1
             continue
         if ch in "()":
-            tokens.append(_Token(ch, ch, i + 1))  # type: ignore[arg-type]
+            tokens.append(_Token("(" if ch == "(" else ")", ch, i + 1))
             i += 1
             continue
         if ch == "-" and i + 1 < n and not query[i + 1].isspace() and query[i + 1] != ")":
@@ -387,6 +387,15 @@ def _word(token: _Token) -> Text:
     return Text(token.value)
 
 
+_FIELD_KEYS: dict[str, Literal["deck", "family", "tag", "source"]] = {
+    "deck": "deck",
+    "family": "family",
+    "tag": "tag",
+    "source": "source",
+}
+"""The keys that make a :class:`Field`, as its ``key``."""
+
+
 def _keyed(token: _Token) -> Node:
     key = token.text.lower()
     if key not in KEYS:
@@ -400,8 +409,9 @@ def _keyed(token: _Token) -> Node:
             f"'{key}:' at column {token.column} needs a value, as in {_EXAMPLES[key]}",
             token.column,
         )
-    if key in ("deck", "family", "tag", "source"):
-        return Field(key, value)  # type: ignore[arg-type]
+    field_key = _FIELD_KEYS.get(key)
+    if field_key is not None:
+        return Field(field_key, value)
     if key == "is":
         state = value.lower()
         if state not in STATES:

@@ -35,7 +35,7 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from studyapp.core.scheduling import Scheduler
@@ -331,28 +331,29 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     today = stats.local_date(start)
     days = (exam_date - today).days
     retention = stats.settings.desired_retention
-    base = {"exam_date": exam_date, "today": today, "days": days, "desired_retention": retention}
+    # What every answer says, forecast or not; each return adds its status and message.
+    base = Readiness(exam_date, today, days, "", "", desired_retention=retention)
     when = f"{exam_date:%A} {exam_date.day} {exam_date:%B %Y}"
     if days < 0:
-        return Readiness(
+        return replace(
+            base,
             status="past",
             message=f"{when} has passed. Set the date of your next exam to see how ready "
             "you will be.",
-            **base,  # type: ignore[arg-type]
         )
     if days == 0:
-        return Readiness(
+        return replace(
+            base,
             status="today",
             message="Your exam is today: no forecast now. Good luck!",
-            **base,  # type: ignore[arg-type]
         )
     if days < MIN_DAYS:
-        return Readiness(
+        return replace(
+            base,
             status="too_close",
             message=f"Your exam is in {days} day{'s' if days != 1 else ''}: too close for a "
             "forecast to mean much. Keep to your reviews; a forecast needs at least "
             f"{MIN_DAYS} days.",
-            **base,  # type: ignore[arg-type]
         )
     scheduler = stats.scheduler()
     exam_start = _day_start_of(stats, exam_date, start, days)
@@ -514,10 +515,10 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
 
     groups = _groups(scope, tallies, module_titles, current_sim.per_card, finish_sim.per_card)
     if not groups or groups[0].cards == 0:
-        return Readiness(
+        return replace(
+            base,
             status="empty",
             message="No cards match this filter, so there is nothing to forecast.",
-            **base,  # type: ignore[arg-type]
         )
     at_risk = tuple(
         _at_risk(texts.get(card_id), card_id, -neg, due, scope, stats, citations)
@@ -530,7 +531,8 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     used = {schedules.default, *schedules.deck_retention.values()}
     if schedules.critical_ids:
         used.add(schedules.critical)
-    return Readiness(
+    return replace(
+        base,
         status="ok",
         message=_summary(groups[0], when),
         groups=tuple(groups),
@@ -550,7 +552,6 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
         critical_retention=schedules.critical,
         retentions=tuple(sorted(used)),
         details={"learned_reviews": sum(learned_reviews)},
-        **base,  # type: ignore[arg-type]
     )
 
 

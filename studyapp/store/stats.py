@@ -285,9 +285,11 @@ def _has_table(conn: Connection, name: str) -> bool:
 
 def _create_tally_table(conn: Connection) -> None:
     # A store made before the table existed: create it from its one definition.
-    from studyapp.store.tables import ReviewTally
+    from sqlmodel import SQLModel
 
-    ReviewTally.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+    import studyapp.store.tables  # noqa: F401  (registers the tables in the metadata)
+
+    SQLModel.metadata.tables["review_tally"].create(conn, checkfirst=True)
 
 
 # -- answers -----------------------------------------------------------------------------
