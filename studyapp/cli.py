@@ -8,11 +8,11 @@ import linecache
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from studyapp import __version__
 from studyapp.core.errors import KnownError
@@ -21,7 +21,10 @@ from studyapp.core.outfile import write_output
 from studyapp.core.printable import printable, shorten
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from studyapp.services.library import Library
+    from studyapp.services.stats import Statistics, StatsScope
 
 __all__ = ["build_parser", "main"]
 
@@ -383,33 +386,25 @@ def run(argv: Sequence[str] | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "sync":
-            return _sync(args)
-        if args.command == "stats":
-            return _stats(args)
-        if args.command == "report":
-            return _report(args)
-        if args.command == "schema":
-            return _schema(args)
-        if args.command == "init":
-            return _init(args)
-        if args.command == "preview":
-            return _preview(args)
-        if args.command == "export":
-            return _export(args)
-        if args.command == "search":
-            return _search(args)
-        if args.command == "backup":
-            return _backup(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "folders":
-            return _folders(args)
-        if args.command == "optimize":
-            return _optimize(args)
-        return _gui(args)
+        commands: dict[str, Callable[[argparse.Namespace], int]] = {
+            "validate": _validate,
+            "sync": _sync,
+            "stats": _stats,
+            "report": _report,
+            "schema": _schema,
+            "init": _init,
+            "preview": _preview,
+            "export": _export,
+            "search": _search,
+            "backup": _backup,
+            "check": _check,
+            "folders": _folders,
+            "optimize": _optimize,
+        }
+        return commands.get(args.command, _gui)(args)
+    except _CommandError as exc:
+        print(f"studyapp {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
         return 2
@@ -629,8 +624,25 @@ def _folders(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stats(args: argparse.Namespace) -> int:
-    from studyapp.services.progress import collect, progress_json
+class _CommandError(Exception):
+    """A mistake in a command's arguments found after parsing them: one line,
+    ``studyapp COMMAND: error: ...``, and exit status 2 (:func:`main`)."""
+
+
+_T = TypeVar("_T")
+
+
+def _scoped_statistics(
+    args: argparse.Namespace,
+    collect: Callable[[Library, Statistics, StatsScope, date | None], _T],
+) -> tuple[StatsScope, _T]:
+    """The scope ``--family``/``--deck``/``--module`` name and what ``collect`` gathers in
+    it, for ``--exam-date`` (else the one in the settings), from a read-only library whose
+    quick check runs alongside (``stats`` and ``report``).
+
+    Raises:
+        _CommandError: the exam date or a filter names nothing there is.
+    """
     from studyapp.services.readiness import parse_exam_date
     from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter
 
@@ -639,8 +651,7 @@ def _stats(args: argparse.Namespace) -> int:
         try:
             exam = parse_exam_date(args.exam_date)
         except ValueError as exc:
-            print(f"studyapp stats: error: {exc}", file=sys.stderr)
-            return 2
+            raise _CommandError(str(exc)) from None
     with _reader_checked_alongside(args) as library:
         statistics = Statistics(library.engine, library.settings)
         try:
@@ -648,14 +659,20 @@ def _stats(args: argparse.Namespace) -> int:
                 StatsFilter(family=args.family, deck=args.deck, module=args.module)
             )
         except UnknownFilter as exc:
-            unknown: UnknownFilter | None = exc
-        else:
-            unknown = None
-            overview = library.overview(totals=True)
-            progress = collect(statistics, scope, exam or library.settings.exam)
-    if unknown is not None:
-        print(f"studyapp stats: error: {unknown}", file=sys.stderr)
-        return 2
+            raise _CommandError(str(exc)) from None
+        return scope, collect(library, statistics, scope, exam or library.settings.exam)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from studyapp.services.progress import collect, progress_json
+
+    scope, (overview, progress) = _scoped_statistics(
+        args,
+        lambda library, statistics, scope, exam: (
+            library.overview(totals=True),
+            collect(statistics, scope, exam),
+        ),
+    )
     wanted = scope.scope.deck_ids
     decks = [
         {
@@ -782,30 +799,11 @@ def _search(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from studyapp.services.progress import collect_report
-    from studyapp.services.readiness import parse_exam_date
-    from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter
 
-    exam = None
-    if args.exam_date is not None:
-        try:
-            exam = parse_exam_date(args.exam_date)
-        except ValueError as exc:
-            print(f"studyapp report: error: {exc}", file=sys.stderr)
-            return 2
-    with _reader_checked_alongside(args) as library:
-        statistics = Statistics(library.engine, library.settings)
-        try:
-            scope = statistics.resolve(
-                StatsFilter(family=args.family, deck=args.deck, module=args.module)
-            )
-        except UnknownFilter as exc:
-            unknown: UnknownFilter | None = exc
-        else:
-            unknown = None
-            data = collect_report(statistics, scope, exam or library.settings.exam)
-    if unknown is not None:
-        print(f"studyapp report: error: {unknown}", file=sys.stderr)
-        return 2
+    _scope, data = _scoped_statistics(
+        args,
+        lambda _library, statistics, scope, exam: collect_report(statistics, scope, exam),
+    )
     try:
         from studyapp.app import render_report_pdf
     except ImportError as exc:
