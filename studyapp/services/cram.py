@@ -131,13 +131,9 @@ class CramSession(StudySession):
     def answer(self, rating: Rating, *, duration_ms: int | None = None) -> MemoryState:
         """Log a cram answer (kind 1: no state, due date or count changes) and requeue the
         card if it was not known; returns the card's unchanged state."""
-        card = self._current
-        if card is None:
-            raise RuntimeError("no card to answer")
+        card = self._answered_card()
         rating = Rating(rating)
-        if duration_ms is None:
-            duration_ms = int((self._monotonic() - self._shown_at) * 1000)
-        duration_ms = max(0, min(duration_ms, 60 * 60 * 1000))
+        duration_ms = self._answer_time(duration_ms)
         now = self.now()
         with queries.write_transaction(self._db) as db:
             state = queries.load_state(db, card.card_id)

@@ -60,6 +60,9 @@ _mapped = mapped(lambda session: session._engine.url.database)
 FLAG_NAMES = {1: "red", 2: "orange", 3: "green", 4: "blue"}
 """The four flags, numbered as Anki numbers them (0 is no flag)."""
 
+_LONGEST_ANSWER_MS = 60 * 60 * 1000
+"""The longest answer time logged (one hour); a longer pause counts as this."""
+
 GENERIC_CONTENT_NOTE = (
     "This card deals with emotionally heavy material. You can study it now, or put it off "
     "until another day with Not now."
@@ -459,6 +462,23 @@ class StudySession:
         return self._scheduler.retrievability(card.state, self.now())
 
     # -- answering -------------------------------------------------------------------------
+    def _answered_card(self) -> CardView:
+        """The card being shown, which an answer is for.
+
+        Raises:
+            RuntimeError: no card is being shown.
+        """
+        if self._current is None:
+            raise RuntimeError("no card to answer")
+        return self._current
+
+    def _answer_time(self, duration_ms: int | None) -> int:
+        """The answer time to log: ``duration_ms``, by default the time since the card was
+        shown; within 0 and :data:`_LONGEST_ANSWER_MS`."""
+        if duration_ms is None:
+            duration_ms = int((self._monotonic() - self._shown_at) * 1000)
+        return max(0, min(duration_ms, _LONGEST_ANSWER_MS))
+
     @_mapped
     def answer(self, rating: Rating, *, duration_ms: int | None = None) -> MemoryState:
         """Grade the current card and commit the review before returning.
@@ -470,13 +490,9 @@ class StudySession:
         Raises:
             RuntimeError: no card is being shown.
         """
-        card = self._current
-        if card is None:
-            raise RuntimeError("no card to answer")
+        card = self._answered_card()
         rating = Rating(rating)
-        if duration_ms is None:
-            duration_ms = int((self._monotonic() - self._shown_at) * 1000)
-        duration_ms = max(0, min(duration_ms, 60 * 60 * 1000))
+        duration_ms = self._answer_time(duration_ms)
         now = self.now()
         leech: SteeringState | None = None
         with queries.write_transaction(self._db) as db:

@@ -555,7 +555,20 @@ def _plan_stored_entry(
         or note.retired != values.retired
     ):
         changes.notes_updated.append(values)
-    _count_stored_entry(plan, card, note, values, keys, existing)
+    # Which list of the summary it goes to (a new revision also relearns its started cards).
+    if card.retired and not note.retired:
+        plan.retired.append(card.id)
+    elif not card.retired and note.retired:
+        plan.restored.append(card.id)
+    elif not card.retired and card.revision > note.revision:
+        plan.relearn.append(card.id)
+        changes.cards_relearned.extend(
+            c.id for c in existing.values() if c.queue != Queue.NEW and c.key in keys
+        )
+    elif note.digest != values.digest or moved:
+        plan.updated.append(card.id)
+    else:
+        plan.unchanged += 1
     if moved:
         changes.card_moves.append(CardMove(card.id, values.deck_id))
     changes.cards_retired.extend(
@@ -564,31 +577,6 @@ def _plan_stored_entry(
     changes.cards_restored.extend(c.id for k, c in existing.items() if k in keys and c.retired)
     missing = [k for k in keys if k not in existing]
     changes.cards_inserted += new_cards(card.id, values.deck_id, values.position, missing, keys)
-
-
-def _count_stored_entry(
-    plan: SyncPlan,
-    card: CardEntry,
-    note: stored.StoredNote,
-    values: NoteValues,
-    keys: list[str],
-    existing: dict[str, stored.StoredCard],
-) -> None:
-    """Which list of the summary a stored entry goes to (a new revision also sends its
-    started cards back to relearning)."""
-    if card.retired and not note.retired:
-        plan.retired.append(card.id)
-    elif not card.retired and note.retired:
-        plan.restored.append(card.id)
-    elif not card.retired and card.revision > note.revision:
-        plan.relearn.append(card.id)
-        plan.changes.cards_relearned.extend(
-            c.id for c in existing.values() if c.queue != Queue.NEW and c.key in keys
-        )
-    elif note.digest != values.digest or note.deck_id != values.deck_id:
-        plan.updated.append(card.id)
-    else:
-        plan.unchanged += 1
 
 
 def _plan_inherit(conn: Connection, plan: SyncPlan, old_id: str, new_id: str) -> None:
