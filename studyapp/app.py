@@ -75,16 +75,25 @@ def _no_display() -> bool:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """``studyapp`` with no command: open the window (or render one screen to a PNG)."""
+def _started(args: argparse.Namespace) -> QApplication | int:
+    """The QApplication for a command that shows a window (offscreen for ``--screenshot``),
+    or, with one line printed, the exit status of why there is none: 1 for missing system
+    libraries, 2 for a known error."""
     try:
-        app = _application(offscreen=bool(args.screenshot))
+        return _application(offscreen=bool(args.screenshot))
     except MissingSystemLibraries as exc:
         print(exc, file=sys.stderr)
         return 1
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
         return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """``studyapp`` with no command: open the window (or render one screen to a PNG)."""
+    app = _started(args)
+    if isinstance(app, int):
+        return app
     try:
         library = Library.open(args.data_dir)
     except KnownError as exc:
@@ -175,14 +184,9 @@ def run_preview(args: argparse.Namespace) -> int:
     from studyapp.gui.preview import PreviewWindow
     from studyapp.services.preview import DeckPreview
 
-    try:
-        app = _application(offscreen=bool(args.screenshot))
-    except MissingSystemLibraries as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except KnownError as exc:
-        print(f"studyapp: error: {exc}", file=sys.stderr)
-        return 2
+    app = _started(args)
+    if isinstance(app, int):
+        return app
     missing = [p for p in args.paths if not os.path.lexists(p)]  # (a link loop is read, and
     # reported in the problems panel)
     if missing:
