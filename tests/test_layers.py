@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pkgutil
 import shutil
 import subprocess
@@ -66,3 +67,24 @@ def test_import_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 4 kept, 0 broken" in result.stdout
     assert "SQL only in store KEPT" in result.stdout
+
+
+def test_the_sql_contract_fails_on_sqlite3_in_services_and_sqlalchemy_in_the_gui(
+    tmp_path: Path,
+) -> None:
+    """The contract is not vacuous: a copy of the package with one such import each breaks it."""
+    lint = shutil.which("lint-imports")
+    assert lint is not None, "import-linter is a test dependency"
+    shutil.copytree(
+        ROOT / "studyapp", tmp_path / "studyapp", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    for module, name in (("services/settings.py", "sqlite3"), ("gui/summary.py", "sqlalchemy")):
+        path = tmp_path / "studyapp" / module
+        path.write_text(path.read_text() + f"\nimport {name}  # noqa: E402\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run([lint], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode != 0
+    assert "SQL only in store BROKEN" in result.stdout
+    assert "studyapp.services.settings -> sqlite3" in result.stdout
+    assert "studyapp.gui.summary -> sqlalchemy" in result.stdout
