@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self.overview.browse_requested.connect(self.open_browser)
         self.overview.options_requested.connect(self.open_deck_options)
         self.overview.grouping_changed.connect(self._on_grouping_changed)
+        self.overview.module_chosen.connect(self._on_module_chosen)
         self.review.storage_failed.connect(self._on_storage_failed)
 
         self._busy = QProgressBar()
@@ -264,6 +265,18 @@ class MainWindow(QMainWindow):
             )
         except KnownError as exc:
             QMessageBox.warning(self, "Setting not saved", str(exc))
+        self.show_overview()
+
+    @Slot(int)
+    def _on_module_chosen(self, number: int) -> None:
+        """'I am in this module': new cards from it and the modules before it (a setting)."""
+        try:
+            self.library.update_settings(self.library.settings.with_changes(current_module=number))
+        except KnownError as exc:
+            QMessageBox.warning(self, "Setting not saved", str(exc))
+            return
+        first = "module 1" if number == 1 else f"modules 1 to {number}"
+        self._status.setText(f"New cards now come from {first}")
         self.show_overview()
 
     @property

@@ -386,6 +386,8 @@ class OverviewScreen(QWidget):
     study_requested = Signal(object)
     grouping_changed = Signal(bool)
     """True: group the decks by course module; False: by family (G toggles)."""
+    module_chosen = Signal(int)
+    """The trainee says which course module they are in (a module row's menu)."""
     statistics_requested = Signal()
     browse_requested = Signal()
     options_requested = Signal(str)
@@ -569,11 +571,23 @@ class OverviewScreen(QWidget):
         if choice is None:
             return
         self._tree.setCurrentIndex(index)
+        self.row_menu(choice).exec(self._tree.viewport().mapToGlobal(where))
+
+    def row_menu(self, choice: ScopeChoice) -> QMenu:
+        """The menu of a row: Study; a deck's options; on a course module, 'I am in this
+        module' (new cards then come from it and the modules before it)."""
         menu = QMenu(self)
         menu.addAction("Study", lambda: self.study_requested.emit(choice))
         if choice.kind is ScopeKind.DECK:
             menu.addAction("Deck options…", self.request_options)
-        menu.exec(self._tree.viewport().mapToGlobal(where))
+        number = choice.module
+        if choice.kind is ScopeKind.MODULE and number:
+            action = menu.addAction("I am in this module", lambda: self.module_chosen.emit(number))
+            action.setToolTip(
+                "New cards come from this module and the ones before it (Settings → Study → "
+                "Course module to follow the release dates again)"
+            )
+        return menu
 
     @Slot(QModelIndex)
     def _on_activated(self, index: QModelIndex) -> None:

@@ -61,3 +61,24 @@ def test_a_modules_row_studies_that_module(qtbot: Any, course_window: Any) -> No
     qtbot.keyClick(review, Qt.Key.Key_Space)
     qtbot.keyClick(review, Qt.Key.Key_4)
     assert review.card is None  # module 2 has no other card
+
+
+def test_a_modules_menu_says_which_module_the_trainee_is_in(qtbot: Any, course_window: Any) -> None:
+    library = course_window.library
+    library.update_settings(library.settings.with_changes(current_module=0))
+    overview = course_window.overview
+    qtbot.keyClick(overview, Qt.Key.Key_G)
+    assert top_rows(course_window)[1] == "Module 2: Later · from 1 Apr 2026"  # T0: 2 Mar
+    module_two = overview.model.choice(overview.model.index(1, 0))
+    menu = overview.row_menu(module_two)
+    labels = [a.text() for a in menu.actions()]
+    assert labels == ["Study", "I am in this module"]
+    menu.actions()[1].trigger()
+    assert library.settings.current_module == 2
+    assert top_rows(course_window) == ["Module 1: Basics", "Module 2: Later"]
+    assert course_window._status.text() == "New cards now come from modules 1 to 2"
+    deck_row = overview.model.choice(overview.model.index(0, 0, overview.model.index(0, 0)))
+    assert [a.text() for a in overview.row_menu(deck_row).actions()] == [
+        "Study",
+        "Deck options…",
+    ]
