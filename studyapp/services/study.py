@@ -691,14 +691,19 @@ class StudySession:
             day.end + timedelta(hours=12), rollover_hour=self.settings.rollover_hour, tz=self._tz
         )
         return queries.count_due_before(
-            self._db, before=int(tomorrow.end.timestamp()), deck_ids=self.scope.deck_ids
+            self._db,
+            before=int(tomorrow.end.timestamp()),
+            deck_ids=self.scope.deck_ids,
+            module=self.scope.module,
         )
 
     @_mapped
     def next_due(self) -> datetime | None:
         """When the earliest card of this scope that is not new falls due after now."""
         query = self._due_query()
-        value = queries.next_due(self._db, now=query.now, deck_ids=self.scope.deck_ids)
+        value = queries.next_due(
+            self._db, now=query.now, deck_ids=self.scope.deck_ids, module=self.scope.module
+        )
         return None if value is None else datetime.fromtimestamp(value, UTC)
 
     # -- details ---------------------------------------------------------------------------

@@ -200,18 +200,19 @@ def held_modules(
     return tuple(int(n) for (n,) in _rows(db, sql, value))
 
 
-def _in_module(query: DueQuery) -> str:
-    """SQL (`` AND ...``, or nothing) keeping the cards of ``query.module``'s notes."""
-    if query.module is None:
+def _in_module(module: int | None) -> str:
+    """SQL (`` AND ...``, or nothing) keeping the cards (``c``) of course module ``module``
+    (0: of no module; None: of any)."""
+    if module is None:
         return ""
-    if query.module == 0:  # the cards of no module
+    if module == 0:  # the cards of no module
         return " AND c.note_id IN (SELECT id FROM note WHERE module IS NULL)"
-    return f" AND c.note_id IN (SELECT id FROM note WHERE module = {int(query.module)})"
+    return f" AND c.note_id IN (SELECT id FROM note WHERE module = {int(module)})"
 
 
 def _scope(query: DueQuery) -> tuple[str, dict[str, Any]]:
     decks, params = _in_decks(query.deck_ids)
-    return decks + _in_module(query), params
+    return decks + _in_module(query.module), params
 
 
 def _open_decks(query: DueQuery, left: Mapping[str, int] | None) -> tuple[str, ...] | None:
@@ -275,7 +276,7 @@ def next_card_id(
         found = _first_untouched(
             db,
             f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_REVIEW} "
-            f"AND c.due < :day_end{decks}{_in_module(query)} ORDER BY c.due, c.id",
+            f"AND c.due < :day_end{decks}{_in_module(query.module)} ORDER BY c.due, c.id",
             params | deck_params,
             touched,
         )
@@ -285,7 +286,7 @@ def next_card_id(
         found = _first_untouched(
             db,
             f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}{decks}"
-            f"{_released(query.held_modules)}{_in_module(query)} ORDER BY c.new_order, c.id",
+            f"{_released(query.held_modules)}{_in_module(query.module)} ORDER BY c.new_order, c.id",
             params | deck_params,
             touched,
         )
@@ -483,7 +484,7 @@ def _capped(
         params[f"{prefix}l{i}"] = left
         terms.append(
             f"(SELECT COUNT(*) FROM (SELECT 1 FROM card c WHERE c.deck_id = :{prefix}d{i} "
-            f"AND {_STUDYABLE} AND {where}{_in_module(query)} LIMIT :{prefix}l{i}))"
+            f"AND {_STUDYABLE} AND {where}{_in_module(query.module)} LIMIT :{prefix}l{i}))"
         )
     return "(" + (" + ".join(terms) or "0") + ")"
 
@@ -687,34 +688,50 @@ def sources(db: sqlite3.Connection) -> dict[str, SourceRow]:
     return {r[0]: SourceRow._make(r) for r in db.execute(SOURCES_SQL)}
 
 
-def count_due_before(db: sqlite3.Connection, *, before: int, deck_ids: Sequence[str] | None) -> int:
+def count_due_before(
+    db: sqlite3.Connection,
+    *,
+    before: int,
+    deck_ids: Sequence[str] | None,
+    module: int | None = None,
+) -> int:
     """Cards that are not new, retired or suspended and fall due before ``before`` (epoch
-    seconds), in ``deck_ids`` (all decks when None): answered from the queue index."""
+    seconds), in ``deck_ids`` (all decks when None) and ``module`` (any when None):
+    answered from the queue index."""
     sql = (
-        "SELECT count(*) FROM card WHERE retired = 0 "
+        "SELECT count(*) FROM card c WHERE retired = 0 "
         f"AND queue IN ({_LEARNING}, {_REVIEW}) AND due < ? AND suspended = 0"
     )
     params: list[object] = [before]
     if deck_ids is not None:
         sql += f" AND deck_id IN ({', '.join('?' * len(deck_ids))})"
         params.extend(deck_ids)
+    sql += _in_module(module)
     return int(db.execute(sql, params).fetchone()[0])
 
 
-def next_due(db: sqlite3.Connection, *, now: int, deck_ids: Sequence[str] | None) -> int | None:
-    """The earliest due time after ``now`` of a card that is not new (in ``deck_ids``).
+def next_due(
+    db: sqlite3.Connection,
+    *,
+    now: int,
+    deck_ids: Sequence[str] | None,
+    module: int | None = None,
+) -> int | None:
+    """The earliest due time after ``now`` of a card that is not new (in ``deck_ids`` and
+    ``module``).
 
     Walks ``ix_card_due`` from ``now`` and stops at the first card that qualifies (new
     cards are due at 0, so few are skipped); the unary + keeps SQLite from filtering the
     (retired, queue) index and sorting instead: 87 -> 1 ms at 200,000 cards."""
     sql = (
-        "SELECT due FROM card WHERE +retired = 0 AND +suspended = 0 "
+        "SELECT due FROM card c WHERE +retired = 0 AND +suspended = 0 "
         f"AND +queue != {_NEW} AND due > ?"
     )
     params: list[object] = [now]
     if deck_ids is not None:
         sql += f" AND +deck_id IN ({', '.join('?' * len(deck_ids))})"
         params.extend(deck_ids)
+    sql += _in_module(module)
     row = db.execute(sql + " ORDER BY due LIMIT 1", params).fetchone()
     return None if row is None else int(row[0])
 

@@ -197,3 +197,21 @@ def test_the_browsers_info_panel_names_the_cards_module(
     browser = CardBrowser(library, clock=clock)
     modules = {browser.info(i).card.note_id: browser.info(i).module for i in browser.find("")}
     assert modules == {"paced-a": "Module 1: Basics", "paced-b": "Module 2: Later"}
+
+
+def test_a_module_sessions_next_due_and_tomorrow_count_its_own_cards(
+    paced: tuple[Library, Path], clock: Clock
+) -> None:
+    from studyapp.services.library import ScopeChoice
+
+    library, _root = paced
+    library.update_settings(library.settings.with_changes(current_module=2))
+    later = library.session(library.scope(ScopeChoice.of_module(2)), clock=clock, tz=UTC)
+    card = later.next_card()
+    assert card is not None and card.note_id == "paced-b"
+    later.answer(Rating.AGAIN)  # back within minutes, in module 2 only
+    assert later.next_due() is not None and later.due_by_tomorrow() == 1
+    first = library.session(library.scope(ScopeChoice.of_module(1)), clock=clock, tz=UTC)
+    assert first.next_due() is None and first.due_by_tomorrow() == 0
+    everything = library.session(clock=clock, tz=UTC)
+    assert everything.next_due() == later.next_due() and everything.due_by_tomorrow() == 1
