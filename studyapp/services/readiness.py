@@ -46,6 +46,7 @@ from studyapp.store import stats as store
 from studyapp.store.database import Connection
 from studyapp.store.library import sources as stored_sources
 from studyapp.store.presets import DEFAULT_PRESET_ID, deck_presets, presets
+from studyapp.store.queries import CourseModuleInfo, course_modules
 
 __all__ = [
     "MIN_DAYS",
@@ -272,56 +273,92 @@ def card_schedules(stats: Statistics, conn: Connection) -> CardSchedules:
     )
 
 
+NEVER = 1 << 30
+"""A day no projection reaches: the first day of a card whose module stays held."""
+
+
 def introduce(
-    queue: Iterator[tuple[int, str]], days: int, limit: int, deck_limit: Callable[[str], int]
+    queue: Iterator[tuple[int, str]],
+    days: int,
+    limit: int,
+    deck_limit: Callable[[str], int],
+    available_from: Callable[[int], int] | None = None,
 ) -> list[list[tuple[int, str]]]:
     """The new cards the study queue introduces on each of ``days`` days: in the queue's
-    order, at most ``limit`` a day in all and ``deck_limit(deck)`` a day from each deck (a
-    card of a deck that reached its limit waits for the next day, and later cards of other
-    decks go first). ``queue`` yields (card id, deck) in the queue's order and is read only
-    as far as needed."""
+    order, at most ``limit`` a day in all and ``deck_limit(deck)`` a day from each deck,
+    and a card not before the day ``available_from(card)`` (its course module's release;
+    0 when none). A card that may not go today waits for a later day, and later cards go
+    first. ``queue`` yields (card id, deck) in the queue's order and is read only as far as
+    needed."""
     upcoming = next(queue, None)
     position = 0
-    waiting: dict[str, deque[tuple[int, int]]] = {}  # deck -> (position, card id)
-    heads: list[tuple[int, str]] = []  # (position of a deck's first waiting card, deck)
+    # Cards that wait, by lane (deck, first day): (position, card id) in the queue's order.
+    waiting: dict[tuple[str, int], deque[tuple[int, int]]] = {}
+    heads: list[tuple[int, str, int]] = []  # (position of a lane's first card, deck, day)
     out: list[list[tuple[int, str]]] = []
-    for _day in range(days):
+    for day in range(days):
         used: dict[str, int] = {}
-        full: list[tuple[int, str]] = []  # heads of decks at their limit today
+        aside: list[tuple[int, str, int]] = []  # heads of lanes that cannot go today
         taken: list[tuple[int, str]] = []
         while len(taken) < limit:
             if heads and (upcoming is None or heads[0][0] < position):
                 head = heapq.heappop(heads)
-                deck = head[1]
-                if used.get(deck, 0) >= deck_limit(deck):
-                    full.append(head)
+                _pos, deck, first = head
+                if first > day or used.get(deck, 0) >= deck_limit(deck):
+                    aside.append(head)
                     continue
-                cards = waiting[deck]
+                cards = waiting[deck, first]
                 card_id = cards.popleft()[1]
                 if cards:
-                    heapq.heappush(heads, (cards[0][0], deck))
+                    heapq.heappush(heads, (cards[0][0], deck, first))
                 else:
-                    del waiting[deck]
+                    del waiting[deck, first]
             elif upcoming is not None:
                 card_id, deck = upcoming
                 here = position
                 upcoming = next(queue, None)
                 position += 1
-                if used.get(deck, 0) >= deck_limit(deck):
-                    if deck in waiting:
-                        waiting[deck].append((here, card_id))
+                first = 0 if available_from is None else available_from(card_id)
+                if first > day or used.get(deck, 0) >= deck_limit(deck):
+                    if first >= NEVER:
+                        continue  # held for good: it never arrives
+                    lane = waiting.get((deck, first))
+                    if lane is not None:
+                        lane.append((here, card_id))
                     else:
-                        waiting[deck] = deque([(here, card_id)])
-                        full.append((here, deck))
+                        waiting[deck, first] = deque([(here, card_id)])
+                        aside.append((here, deck, first))
                     continue
             else:
                 break
             used[deck] = used.get(deck, 0) + 1
             taken.append((card_id, deck))
-        for head in full:
+        for head in aside:
             heapq.heappush(heads, head)
         out.append(taken)
     return out
+
+
+def module_release_days(
+    modules: Iterable[CourseModuleInfo], today: date, current_module: int
+) -> dict[int, int]:
+    """The first day (from today, 0) each course module's new cards may be introduced, as
+    the study queue holds them: with a current module set, the modules after it never
+    (:data:`NEVER`: the setting is the trainee's to change); else a module from its release
+    date on. Modules free now are left out."""
+    held: dict[int, int] = {}
+    for module in modules:
+        if current_module > 0:
+            if module.number > current_module:
+                held[module.number] = NEVER
+        elif module.release:
+            try:
+                release = date.fromisoformat(module.release)
+            except ValueError:
+                continue
+            if release > today:
+                held[module.number] = (release - today).days
+    return held
 
 
 def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readiness:
@@ -382,7 +419,9 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     limit = stats.settings.new_per_day
     with stats.engine.connect() as conn:
         schedules = card_schedules(stats, conn)
-        module_titles = {m.number: m.title for m in store.modules(conn)}
+        course = course_modules(conn)
+        module_titles = {m.number: m.title for m in course}
+        release_day = module_release_days(course, today, stats.settings.current_module)
         # Which module each card is in (a read of every note: only when the course has
         # modules), and per (deck, module) its new cards: all, suspended, critical.
         card_module: dict[int, int] = {}
@@ -433,7 +472,13 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
         texts = store.card_texts(conn, ids)
         citations = CitationIndex(stored_sources(conn))
         # New cards: the days the limits introduce them on, in the queue's order.
-        arrivals = introduce(store.new_cards_queue(conn), days, limit, schedules.new_limit)
+        arrivals = introduce(
+            store.new_cards_queue(conn),
+            days,
+            limit,
+            schedules.new_limit,
+            (lambda card: release_day.get(card_module.get(card, -1), 0)) if release_day else None,
+        )
         totals = store.new_cards_by_deck(conn, first=0)
         suspended_new = store.suspended_new_by_deck(conn)
         critical_new: dict[str, int] = {}

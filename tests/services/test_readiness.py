@@ -23,6 +23,7 @@ from studyapp.services.library import Library
 from studyapp.services.progress import collect, progress_json, progress_lines
 from studyapp.services.readiness import (
     MIN_DAYS,
+    NEVER,
     introduce,
     on_schedule_recall,
     parse_exam_date,
@@ -471,3 +472,44 @@ def test_a_module_filter_forecasts_that_modules_cards_only(synced: Library, log:
     assert total is not None
     assert total.recall_on_date == pytest.approx(y_on_date, abs=2e-4)
     assert [a.card_id for a in result.at_risk] == [y]  # X is in module 1
+
+
+def test_the_queue_holds_a_modules_cards_until_it_is_released() -> None:
+    # Card 2 waits for its module's release on day 2; card 3's module is held for good.
+    # Day 0: 1, then 4 (2 and 3 may not go). Day 1: nothing may go. Day 2: 2.
+    queue = [(1, "A"), (2, "A"), (3, "B"), (4, "A")]
+    first_day = {2: 2, 3: NEVER}
+    days = introduce(iter(queue), 3, 2, lambda deck: 20, lambda card: first_day.get(card, 0))
+    assert [[card for card, _deck in day] for day in days] == [[1, 4], [], [2]]
+
+
+def test_a_module_not_yet_released_is_introduced_from_its_release_day(
+    synced: Library, log: Log
+) -> None:
+    x, y = two_learned_cards(log)  # 4 new mechanisms cards, 2 new terms cards
+    log.db.execute("UPDATE note SET module = 1 WHERE deck_id = 'sample-mechanisms'")
+    log.db.execute("UPDATE note SET module = 2 WHERE deck_id = 'sample-terms'")
+    log.db.execute(
+        "INSERT INTO course_module (course, number, title, release) VALUES "
+        "('c', 1, 'First', NULL), ('c', 2, 'Second', '2026-03-12')"
+    )
+    log.db.commit()
+    stats = statistics(synced, new_per_day=10)
+    result = readiness(stats, stats.resolve(), EXAM)
+    decks = {g.id: g for g in result.groups if g.kind == "deck"}
+    assert decks["sample-mechanisms"].introduced_by_date == 4
+    assert decks["sample-terms"].introduced_by_date == 2  # on day 10, 12 March
+    assert result.current is not None and result.current.finishes_on == date(2026, 3, 12)
+    # All six at 0.90, from day 0 to day 10: ceil(6 / 11) = 1 a day over the 30 days.
+    outlook = stats.scheduler().simulate_new_cards(6, 1, 30, desired_retention=0.9)
+    total = result.total
+    assert total is not None
+    learned = curve(100, 40) + expected_y(kept_on_schedule(0.9))[0]
+    assert total.recall_on_date == pytest.approx(learned + outlook.recalled_at_end, abs=2e-4)
+    # With the trainee in module 1, module 2 waits for them to move on: not by the date.
+    held = statistics(synced, new_per_day=10, current_module=1)
+    result = readiness(held, held.resolve(), EXAM)
+    decks = {g.id: g for g in result.groups if g.kind == "deck"}
+    assert decks["sample-terms"].introduced_by_date == 0
+    assert result.current is not None and result.current.introduced == 4
+    assert result.current.finishes_on is None
