@@ -152,6 +152,13 @@ class StatisticsScreen(QWidget):
         self.module = QComboBox()
         self.module.setToolTip("Show one module of the course")
         self.module.setVisible(False)
+        # At 800x600 the three menus share the header: none takes its longest title's
+        # width (its list still shows whole titles).
+        for menu, length in ((self.family, 10), (self.module, 12)):
+            menu.setMinimumContentsLength(length)
+            menu.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         top.addWidget(self.family)
         top.addWidget(self.deck)
         top.addWidget(self.module)
