@@ -113,10 +113,14 @@ class NoteRow(SQLModel, table=True):
         Index("ix_note_critical", "critical", sqlite_where=sql_text("critical = 1")),
         # The notes of modules not released yet, whose new cards wait (issue 15's pacing).
         Index("ix_note_module", "module"),
+        # A deck's notes; with ``retired`` in it, a sync counts the live notes of the decks
+        # it left unchanged from the index alone: 55 -> 8 ms of CPU at 200,000 notes (the
+        # larger part of a re-sync that changed nothing, budget 100 ms).
+        Index("ix_note_deck_id", "deck_id", "retired"),
     )
 
     id: str = Field(primary_key=True)
-    deck_id: str = Field(foreign_key="deck.id", index=True)
+    deck_id: str = Field(foreign_key="deck.id")
     kind: str
     position: int
     front: str = default("")

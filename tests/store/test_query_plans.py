@@ -111,3 +111,21 @@ def test_critical_and_module_cards_are_read_from_the_notes_outward(
     for sql, plan in plans.items():
         assert plan[0].startswith(("SCAN n", "SEARCH n USING INDEX ix_note_critical")), (sql, plan)
         assert "sqlite_autoindex_card_1" in plan[1], (sql, plan)
+
+
+def test_a_sync_counts_the_live_notes_of_unchanged_decks_from_the_index(
+    library: Library, deck_dir: Path
+) -> None:
+    """A re-sync that changed nothing counts the live notes of every deck it skipped: read
+    from the note rows, that was 55 of its ~110 ms of CPU at 200,000 notes."""
+    from studyapp.store.sync import LIVE_NOTES_SQL
+
+    assert library.sync([deck_dir]).ok
+    raw = library.engine.raw_connection()
+    try:
+        plan = raw.driver_connection.execute(  # type: ignore[union-attr]
+            "EXPLAIN QUERY PLAN " + LIVE_NOTES_SQL.replace(":ids", "(?, ?)"), ("a", "b")
+        ).fetchall()
+    finally:
+        raw.close()
+    assert "COVERING INDEX ix_note_deck_id" in plan[0][3]
