@@ -80,6 +80,20 @@ def window_size(text: str) -> tuple[int, int]:
 _HIDE = "as the same option before the command"
 
 
+def _add_scope_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--exam-date``, ``--family`` or ``--deck``, and ``--module``: what ``stats`` and
+    ``report`` cover (see :func:`_scoped_statistics`)."""
+    parser.add_argument(
+        "--exam-date",
+        metavar="YYYY-MM-DD",
+        help="forecast readiness for this date (default: the exam date in Settings)",
+    )
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--family", metavar="F", help="only the decks of family F")
+    scope.add_argument("--deck", metavar="D", help="only deck D (its id)")
+    parser.add_argument("--module", type=int, metavar="N", help="only the cards of course module N")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="studyapp",
@@ -156,15 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "date in Settings, or --exam-date).",
     )
     stats.add_argument("--json", action="store_true", help="print JSON")
-    stats.add_argument(
-        "--exam-date",
-        metavar="YYYY-MM-DD",
-        help="forecast readiness for this date (default: the exam date in Settings)",
-    )
-    scope = stats.add_mutually_exclusive_group()
-    scope.add_argument("--family", metavar="F", help="only the decks of family F")
-    scope.add_argument("--deck", metavar="D", help="only deck D (its id)")
-    stats.add_argument("--module", type=int, metavar="N", help="only the cards of course module N")
+    _add_scope_arguments(stats)
 
     report = commands.add_parser(
         "report",
@@ -177,15 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "-o", "--output", type=Path, required=True, metavar="FILE.pdf", help="the PDF to write"
     )
-    report.add_argument(
-        "--exam-date",
-        metavar="YYYY-MM-DD",
-        help="forecast readiness for this date (default: the exam date in Settings)",
-    )
-    report_scope = report.add_mutually_exclusive_group()
-    report_scope.add_argument("--family", metavar="F", help="only the decks of family F")
-    report_scope.add_argument("--deck", metavar="D", help="only deck D (its id)")
-    report.add_argument("--module", type=int, metavar="N", help="only the cards of course module N")
+    _add_scope_arguments(report)
 
     preview = commands.add_parser(
         "preview",
