@@ -1037,55 +1037,77 @@ def memory_from_histories(
     return out
 
 
+class _Items(NamedTuple):
+    """The optimizer's items as :func:`_replay` finds them, card by card: each item, its
+    answer's time and its card (three parallel lists, cheaper than a tuple per item)."""
+
+    items: list[_engine.FSRSItem]
+    times: list[int]
+    cards: list[int]
+
+
 def _replay(
-    rows: Sequence[LogRow], *, with_items: bool
-) -> Iterator[tuple[int, list[_engine.FSRSReview], list[tuple[int, _engine.FSRSItem]]]]:
+    rows: Sequence[LogRow], items: _Items | None = None
+) -> Iterator[tuple[int, list[_engine.FSRSReview]]]:
     """Each card's replayed answers in ``rows`` (one forward pass, the hot loop of a
-    recompute and of the optimizer): (card id, its reviews for the engine, and with
-    ``with_items`` the optimizer's items of it, each with its answer's time).
+    recompute and of the optimizer): (card id, its reviews for the engine). With ``items``,
+    the optimizer's items of each card are appended to it as well (each item is the card's
+    answers up to one answered on a later study day than the one before; rows must then
+    carry their times).
 
     The replay starts at the card's last run of learning answers, as :func:`_start` finds
-    it walking back; going forward, each new run (or a reset to new) starts it again.
-    Cards without such a run are left out.
+    it walking back; going forward, each new run (or a reset to new) starts it again and
+    drops what the card had added to ``items``. Cards without such a run are left out.
+    Each FSRSReview is built once and shared by all of its card's items (the engine copies
+    them).
     """
     review, item = _engine.FSRSReview, _engine.FSRSItem
-    total = len(rows)
-    index = 0
-    while index < total:
-        card = rows[index][0]
-        answers: list[_engine.FSRSReview] = []
-        items: list[tuple[int, _engine.FSRSItem]] = []
-        started = learning = False
-        previous = 0
-        while index < total:
-            row = rows[index]
-            if row[0] != card:
-                break
-            index += 1
-            event = row[2]
-            if event < 0:
-                learning = False  # a manual change ends a run of learning answers
-                if event == RESET:  # nothing before it counts
-                    started = False
-                    answers, items = [], []
+    if items is not None:
+        out, times, cards = items
+        mark = len(out)
+    card = rows[0][0] if rows else 0
+    answers: list[_engine.FSRSReview] = []
+    started = learning = False
+    previous = 0
+    for row in rows:
+        if row[0] != card:
+            if started:
+                yield card, answers
+            card = row[0]
+            answers = []
+            started = learning = False
+            if items is not None:
+                mark = len(out)
+        event = row[2]
+        if event < 0:
+            learning = False  # a manual change ends a run of learning answers
+            if event == RESET:  # nothing before it counts
+                started = False
+                answers = []
+                if items is not None and len(out) > mark:
+                    del out[mark:], times[mark:], cards[mark:]
+            continue
+        days = row[1]
+        if event > LEARNING_OFFSET:
+            event -= LEARNING_OFFSET
+            if not learning:  # a new run of learning answers: the replay starts here
+                started = learning = True
+                answers = []
+                previous = days
+                if items is not None and len(out) > mark:
+                    del out[mark:], times[mark:], cards[mark:]
+        else:
+            learning = False
+            if not started:
                 continue
-            days = row[1]
-            if event > LEARNING_OFFSET:
-                event -= LEARNING_OFFSET
-                if not learning:  # a new run of learning answers: the replay starts here
-                    started = learning = True
-                    answers, items = [], []
-                    previous = days
-            else:
-                learning = False
-                if not started:
-                    continue
-            answers.append(review(event, previous - days))
-            if with_items and days < previous and len(answers) > 1:
-                items.append((row[3], item(answers)))
-            previous = days
-        if started:
-            yield card, answers, items
+        answers.append(review(event, previous - days))
+        if items is not None and days < previous and len(answers) > 1:
+            out.append(item(answers))
+            times.append(row[3])
+            cards.append(card)
+        previous = days
+    if started:
+        yield card, answers
 
 
 def memory_from_logs(
@@ -1095,10 +1117,7 @@ def memory_from_logs(
     cards whose log is complete (the others keep their state), as Anki recomputes them."""
     item = _engine.FSRSItem
     prepared = sorted(
-        (
-            (len(answers), card_id, answers)
-            for card_id, answers, _ in _replay(rows, with_items=False)
-        ),
+        ((len(answers), card_id, answers) for card_id, answers in _replay(rows)),
         key=lambda p: p[0],
     )
     states = _memory(_fsrs(tuple(parameters)), [item(answers) for _, _, answers in prepared])
@@ -1127,13 +1146,14 @@ class TrainingSet:
 def training_set(rows: Sequence[LogRow]) -> TrainingSet:
     """The optimizer's items from the cards' logs in ``rows``, with their times (Anki's
     fsrs_items_for_training). Cards without learning answers are left out, as in Anki."""
-    entries: list[tuple[int, int, _engine.FSRSItem]] = []
+    found = _Items([], [], [])
     reviews = 0
-    for card_id, answers, items in _replay(rows, with_items=True):
+    for _card, answers in _replay(rows, found):
         reviews += len(answers)
-        entries.extend((at, card_id, each) for at, each in items)
-    entries.sort(key=lambda e: e[0])
-    return TrainingSet([e[2] for e in entries], [e[1] for e in entries], reviews)
+    items, times, cards = found
+    # In time order; a stable sort, so items of the same moment stay in card order.
+    order = sorted(range(len(times)), key=times.__getitem__)
+    return TrainingSet([items[i] for i in order], [cards[i] for i in order], reviews)
 
 
 @dataclass(frozen=True, slots=True)

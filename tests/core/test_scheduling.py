@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import fsrs_rs_python as fsrs_rs
 import pytest
 
 from studyapp.core.model import MemoryState, Queue, Rating
@@ -244,17 +245,14 @@ def test_retrievability_is_one_function_for_everyone() -> None:
 
 
 # -- replaying a log ----------------------------------------------------------------------------
-def test_the_fast_replay_reads_a_log_as_anki_walks_it() -> None:
-    """The optimizer's and the recompute's one-pass replay keeps the answers Anki's
-    reviews_for_fsrs keeps (walking back to the last run of learning answers, stopping at a
-    reset to new, skipping cram), on random logs with all of those."""
+def _random_logs(seed: int, cards: int) -> list[tuple[int, ...]]:
+    """Random review logs as FSRS reads them (:data:`LogRow`, with times), card by card,
+    with learning runs, cram (left out), manual changes and resets to new."""
     from studyapp.core import scheduling
 
-    rng = random.Random(11)
+    rng = random.Random(seed)
     rows: list[tuple[int, ...]] = []
-    expected: dict[int, list[tuple[int, int]] | None] = {}
-    for card in range(1, 400):
-        log = []
+    for card in range(1, cards):
         days = rng.randint(300, 900)
         for _ in range(rng.randint(1, 14)):
             kind = rng.choices([0, 1, 2], weights=[85, 8, 7])[0]
@@ -262,19 +260,94 @@ def test_the_fast_replay_reads_a_log_as_anki_walks_it() -> None:
             after = 0 if kind == 2 and rng.random() < 0.5 else rng.choice([1, 2, 3])
             rating = 0 if kind == 2 else rng.choices([0, 1, 2, 3, 4], [2, 20, 20, 40, 18])[0]
             event = scheduling.log_event(rating, before, after, kind)
+            at = (1_800_000_000 - days * 86400 + rng.randint(0, 86399)) * 1000
             if event is not None:  # cram answers are not in the log FSRS reads
-                log.append((card, days, event))
+                rows.append((card, days, event, at))
             days -= rng.choice([0, 0, 1, 3, 10])
-        rows.extend(log)
+    return rows
+
+
+def _card_logs(rows: list[tuple[int, ...]]) -> dict[int, list[tuple[int, ...]]]:
+    logs: dict[int, list[tuple[int, ...]]] = {}
+    for row in rows:
+        logs.setdefault(row[0], []).append(row)
+    return logs
+
+
+def _numbers(review: object) -> tuple[int, ...]:
+    # The engine's FSRSReview has no attributes, only a repr: "{ rating: 3, delta_t: 2 }".
+    return tuple(map(int, re.findall(r"\d+", repr(review))))
+
+
+def test_the_fast_replay_reads_a_log_as_anki_walks_it() -> None:
+    """The optimizer's and the recompute's one-pass replay keeps the answers Anki's
+    reviews_for_fsrs keeps (walking back to the last run of learning answers, stopping at a
+    reset to new, skipping cram), on random logs with all of those."""
+    from studyapp.core import scheduling
+
+    rows = _random_logs(11, 400)
+    expected: dict[int, list[tuple[int, int]] | None] = {}
+    for card, log in _card_logs(rows).items():
         kept = scheduling._kept(log, 0, len(log))
         expected[card] = None if kept is None else scheduling._deltas(kept)
-    replayed = {
-        # The engine's FSRSReview has no attributes, only a repr: "{ rating: 3, delta_t: 2 }".
-        card: [tuple(map(int, re.findall(r"\d+", repr(a)))) for a in answers]
-        for card, answers, _items in scheduling._replay(rows, with_items=False)
-    }
+    replayed = {card: [_numbers(a) for a in answers] for card, answers in scheduling._replay(rows)}
     assert replayed == {c: h for c, h in expected.items() if h is not None}
     assert len(replayed) > 200 and len(replayed) < 399  # both kinds of card occur
+
+
+def test_the_optimizer_items_are_anki_s_items_in_anki_s_order() -> None:
+    """The optimizer's input, built in one pass with each answer shared by its card's items,
+    is what Anki's fsrs_items_for_training builds: for each card, from its walk-back start,
+    one item per answer on a later study day than the one before (with every answer up to
+    it), all sorted by the answer's time (stable: same moment, card order)."""
+    from studyapp.core import scheduling
+
+    rows = _random_logs(12, 600)
+    expected: list[tuple[int, int, list[tuple[int, int]]]] = []
+    reviews = 0
+    for card, log in _card_logs(rows).items():
+        kept = scheduling._kept(log, 0, len(log))
+        if kept is None:
+            continue
+        reviews += len(kept)
+        history = scheduling._deltas(kept)
+        for index in range(1, len(kept)):
+            if history[index][1] > 0:
+                expected.append((kept[index][3], card, history[: index + 1]))
+    expected.sort(key=lambda e: e[0])
+    training = scheduling.training_set(rows)
+    assert training.reviews == reviews
+    assert training.card_ids == [card for _at, card, _h in expected]
+    built = [[_numbers(r) for r in item.reviews] for item in training.items]
+    assert built == [history for _at, _card, history in expected]
+    assert len(training) > 300
+
+
+def test_the_fit_is_the_engine_s_fit_of_anki_s_items() -> None:
+    """The fitted parameters and both log losses are exactly the engine's on the items
+    Anki would build (RMSE over bins too, to the engine's own run-to-run noise: it sums
+    its bins in a different order each time, ~1e-9)."""
+    from studyapp.core import scheduling
+
+    rows = _random_logs(13, 900)
+    training = scheduling.training_set(rows)
+    fit = scheduling.fit_parameters(training, DEFAULT_PARAMETERS)
+    review, item = fsrs_rs.FSRSReview, fsrs_rs.FSRSItem
+    items = [item([review(*_numbers(r)) for r in each.reviews]) for each in training.items]
+    engine = fsrs_rs.FSRS(list(DEFAULT_PARAMETERS))
+    fitted = engine.compute_parameters(
+        items,
+        card_ids=training.card_ids,
+        enable_short_term=True,
+        num_relearning_steps=1,
+        training_config=fsrs_rs.TrainingConfig(num_epochs=8),
+    )
+    assert fit.after == scheduling.check_parameters(fitted)
+    before, after = engine.evaluate(items), fsrs_rs.FSRS(fitted).evaluate(items)
+    assert (fit.log_loss_before, fit.log_loss_after) == (before.log_loss, after.log_loss)
+    assert fit.rmse_before == pytest.approx(before.rmse_bins, rel=1e-6)
+    assert fit.rmse_after == pytest.approx(after.rmse_bins, rel=1e-6)
+    assert fit.better == (after.log_loss < before.log_loss)
 
 
 @pytest.mark.parametrize(
