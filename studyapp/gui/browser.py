@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -54,11 +53,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.core.errors import StorageError
 from studyapp.core.model import Queue
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.cardhtml import card_css, card_html
 from studyapp.gui.elided import ElidedLabel
+from studyapp.gui.messages import ask
 from studyapp.gui.richtext import SafeTextView, plain_label
+from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
 from studyapp.services.browse import ActionResult, CardBrowser, CardInfo
 from studyapp.services.search import SearchError, SearchItem
@@ -511,6 +513,7 @@ class BrowserWindow(QMainWindow):
         self._generation = 0
         self._task: BackgroundTask | None = None
         self._tasks: list[BackgroundTask] = []
+        self._search_error: StorageError | None = None
         self._query = query
         self._laid_out = False
         self._acting: BackgroundTask | None = None
@@ -681,6 +684,7 @@ class BrowserWindow(QMainWindow):
             self,
         )
         task.finished.connect(functools.partial(self._on_found, generation, task))
+        task.error.connect(functools.partial(self._on_error, generation))
         task.failed.connect(functools.partial(self._on_failed, generation, task))
         self._task = task
         self._tasks.append(task)
@@ -699,14 +703,30 @@ class BrowserWindow(QMainWindow):
         assert isinstance(ids, list)
         self.show_results(ids)
 
+    def _on_error(self, generation: int, error: BaseException) -> None:
+        # Just before _on_failed, with the exception itself.
+        if generation == self._generation:
+            self._search_error = as_storage_error(error, self.browser.store_path)
+
     def _on_failed(self, generation: int, task: BackgroundTask, message: str) -> None:
         self._forget_task(task)
         if generation != self._generation:
             return
         self._task = None
+        storage, self._search_error = self._search_error, None
         self.count.setText("")
-        self.error.setText(f"The search failed: {message}")
+        self.error.setText(f"The search failed: {storage or message}")
         self.error.setVisible(True)
+        if storage is not None:
+            # The one way every screen's storage failure goes (a damaged store: no more
+            # writes, a backup offered).
+            show_storage_error(self, storage)
+
+    def _storage_failure(self, error: BaseException) -> None:
+        """Show ``error`` through :func:`show_storage_error` if it is a storage failure."""
+        storage = as_storage_error(error, self.browser.store_path)
+        if storage is not None:
+            show_storage_error(self, storage)
 
     def show_results(self, ids: list[int]) -> None:
         """Show ``ids`` in the table, keeping the current card (and its row) if it is in
@@ -794,6 +814,9 @@ class BrowserWindow(QMainWindow):
             self.info.show_info(self.browser.info(card_id))
         except LookupError:
             self.info.show_info(None)
+        except StorageError as exc:
+            self.info.show_info(None)
+            show_storage_error(self, exc)
 
     @Slot(int)
     def show_card(self, card_id: int) -> None:
@@ -807,7 +830,12 @@ class BrowserWindow(QMainWindow):
 
     @Slot(int, str)
     def _on_note_saved(self, card_id: int, text: str) -> None:
-        self.browser.set_note(card_id, text)
+        try:
+            self.browser.set_note(card_id, text)
+        except StorageError as exc:
+            self.status.setText("The note was not saved")
+            show_storage_error(self, exc)
+            return
         self.model.refresh([card_id])
         self._show_info(card_id)
         self.status.setText("Note saved")
@@ -822,6 +850,7 @@ class BrowserWindow(QMainWindow):
         self.status.setText(f"{doing}…")
         task = BackgroundTask(job, self)
         task.finished.connect(functools.partial(self._on_acted, task, list(ids)))
+        task.error.connect(self._storage_failure)
         task.failed.connect(functools.partial(self._on_action_failed, task))
         self._acting = task
         self._tasks.append(task)
@@ -897,14 +926,13 @@ class BrowserWindow(QMainWindow):
         ids = self._selection_or_say()
         if not ids:
             return
-        answer = QMessageBox.question(
+        if ask(
             self,
             "Forget cards?",
             f"Send {self._cards(ids)} back to new? Their memory state and due dates are "
             "cleared, so they are learned again from the start. Their review history is "
             "kept, and Ctrl+Z takes this back.",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        ):
             self._run(f"Forgetting {self._cards(ids)}", ids, lambda: self.browser.forget(ids))
 
     @Slot()

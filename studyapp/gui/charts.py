@@ -12,6 +12,7 @@ chart-specific is in this module, so a move to Qt Graphs touches nothing else.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
 
 __all__ = ["BarChart", "Bars", "CalendarHeatmap", "ChartPanel", "blend", "nice_max"]
@@ -98,6 +100,7 @@ class ChartPanel(QFrame):
         self.view.setMinimumHeight(120)
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.empty = QLabel()
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)  # may quote an error
         self.empty.setObjectName("empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -235,7 +238,7 @@ class BarChart(ChartPanel):
         positions.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         positions.setRange(-0.5, count - 0.5)
         for position, label in sorted(ticks):  # Qt Charts takes them in increasing order
-            positions.append(label, position)
+            positions.append(html.escape(label), position)  # Qt Charts draws HTML
         positions.setGridLineVisible(False)
         values = QValueAxis()
         values.setRange(0, maximum if maximum is not None else nice_max(top))
@@ -259,7 +262,7 @@ class BarChart(ChartPanel):
         tip = self._tips[index] if index < len(self._tips) else ""
         name = bar_set.label()
         text = f"{tip}\n{name}: {self._format.format(value)}" if tip else f"{name}: {value:,.0f}"
-        QToolTip.showText(self.view.cursor().pos(), text.strip(), self.view)
+        QToolTip.showText(self.view.cursor().pos(), plain_tooltip(text.strip()), self.view)
 
 
 class CalendarHeatmap(ChartPanel):

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHeaderView,
-    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -20,8 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.core.errors import StorageError
+from studyapp.gui.messages import Icon, StandardButton, message_box
 from studyapp.gui.problems import ProblemsDialog
 from studyapp.gui.richtext import plain_label, plain_tooltip
+from studyapp.gui.safety import show_storage_error
 from studyapp.services.library import FolderStatus
 
 __all__ = ["DeckFoldersDialog"]
@@ -100,7 +102,12 @@ class DeckFoldersDialog(QDialog):
     # -- display ---------------------------------------------------------------------------
     def refresh(self) -> None:
         self.list.clear()
-        for status in self._statuses():
+        try:
+            statuses = self._statuses()
+        except StorageError as exc:
+            show_storage_error(self, exc)
+            statuses = []
+        for status in statuses:
             name = "Course decks (built in)" if status.bundled else str(status.path)
             item = QTreeWidgetItem([name, str(status.decks), status.state])
             item.setData(0, _STATUS, status)
@@ -132,7 +139,11 @@ class DeckFoldersDialog(QDialog):
             self.add_folder(Path(folder))
 
     def add_folder(self, folder: Path) -> None:
-        self._add(folder)
+        try:
+            self._add(folder)
+        except StorageError as exc:
+            show_storage_error(self, exc)
+            return
         self.refresh()
         self.changed.emit()
 
@@ -140,7 +151,11 @@ class DeckFoldersDialog(QDialog):
     def remove_selected(self) -> None:
         status = self.selected()
         if status is not None and not status.bundled and self.confirm_removal(status):
-            self._remove(status.path)
+            try:
+                self._remove(status.path)
+            except StorageError as exc:
+                show_storage_error(self, exc)
+                return
             self.refresh()
             self.changed.emit()
 
@@ -151,16 +166,15 @@ class DeckFoldersDialog(QDialog):
             if status.decks
             else "None of your decks come from it."
         )
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        box = message_box(
+            self,
+            Icon.Question,
             "Remove deck folder?",
             f"Remove {status.path} from your deck folders?\n\n{decks}",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            StandardButton.Cancel,
         )
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        remove = box.addButton("Remove", box.ButtonRole.DestructiveRole)
+        box.setDefaultButton(StandardButton.Cancel)
         box.exec()
         return box.clickedButton() is remove
 

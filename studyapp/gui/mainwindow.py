@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QInputDialog,
+    QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QProgressDialog,
     QStackedWidget,
@@ -32,6 +32,7 @@ from studyapp.gui.deck_options import DeckOptionsDialog
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.elided import ElidedLabel
 from studyapp.gui.folders_dialog import DeckFoldersDialog
+from studyapp.gui.messages import Icon, ask, show_message
 from studyapp.gui.optimize_dialog import OptimizeDialog
 from studyapp.gui.overview import OverviewScreen
 from studyapp.gui.problems import ProblemsDialog
@@ -40,8 +41,9 @@ from studyapp.gui.safety import (
     BackupsDialog,
     DamagedStoreDialog,
     SafetyNet,
+    as_storage_error,
     describe_backup,
-    show_storage_error,
+    storage_error_box,
 )
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.summary import SummaryScreen
@@ -49,7 +51,7 @@ from studyapp.gui.theme import apply_theme
 from studyapp.services.browse import CardBrowser
 from studyapp.services.fsrs import OptimizeResult
 from studyapp.services.library import Library, Overview, Problem, ScopeChoice
-from studyapp.services.safety import BackupInfo, storage_failure
+from studyapp.services.safety import BackupInfo
 from studyapp.services.search import SearchError
 from studyapp.services.settings import Settings
 from studyapp.services.stats import Statistics
@@ -154,7 +156,7 @@ class MainWindow(QMainWindow):
         self._busy.setRange(0, 0)
         self._busy.setMaximumWidth(160)
         self._busy.setVisible(False)
-        self._status = ElidedLabel()
+        self._status = ElidedLabel()  # plain text: it names files and folders
         self.statusBar().addWidget(self._status, 1)
         self.statusBar().addPermanentWidget(self._busy)
         self._task: BackgroundTask | None = None
@@ -168,6 +170,8 @@ class MainWindow(QMainWindow):
         self.problems_dialog: ProblemsDialog | None = None
         self._report_task: BackgroundTask | None = None
         self._task_error: BaseException | None = None
+        self._report_error: BaseException | None = None
+        self._optimize_error: BaseException | None = None
         self._painted = False
         self.safety = SafetyNet(library, self)
         self.safety.damaged.connect(self.on_store_damaged)
@@ -250,7 +254,10 @@ class MainWindow(QMainWindow):
             try:
                 overview = self.library.overview(now)
             except StorageError as exc:
-                self._storage_error(exc, refresh=False)
+                if not (isinstance(exc, StoreCorrupt) and self.library.damage is not None):
+                    self._storage_error(exc, refresh=False)
+                # (damage already reported: the status line says so; the list stays as
+                # it was drawn)
                 return
         self.overview.show_overview(overview, now, loading=loading)
         self.stack.setCurrentWidget(self.overview)
@@ -263,8 +270,10 @@ class MainWindow(QMainWindow):
             self.library.update_settings(
                 self.library.settings.with_changes(overview_by_module=by_module)
             )
+        except StorageError as exc:
+            self.handle_storage_error(exc)
         except KnownError as exc:
-            QMessageBox.warning(self, "Setting not saved", str(exc))
+            show_message(self, Icon.Warning, "Setting not saved", str(exc))
         self.show_overview()
 
     @Slot(int)
@@ -299,8 +308,11 @@ class MainWindow(QMainWindow):
         clock = self._clock or utc_now
         statistics = Statistics(self.library.engine, self.library.settings, clock=clock)
         self.stack.setCurrentWidget(self.statistics)
+        # A storage failure (here or in the figures computed after) goes through
+        # show_storage_error to handle_storage_error: damage returns to the deck list.
         self.statistics.start(statistics, self.library.settings.exam)
-        self.statistics.setFocus()
+        if self.stack.currentWidget() is self.statistics:
+            self.statistics.setFocus()
 
     @Slot()
     def export_report(self) -> None:
@@ -319,19 +331,29 @@ class MainWindow(QMainWindow):
             self.library.engine, self.library.settings, clock=self._clock or utc_now
         )
         shown = self._statistics
-        scope = (
-            shown.scope
-            if shown is not None and self.stack.currentWidget() is shown and shown.scope
-            else statistics.resolve()
-        )
+        try:
+            scope = (
+                shown.scope
+                if shown is not None and self.stack.currentWidget() is shown and shown.scope
+                else statistics.resolve()
+            )
+        except StorageError as exc:
+            self._report_error = exc
+            self._on_report_failed(str(exc))
+            return
         exam = self.library.settings.exam
         self._status.setText("Making the report…")
         from studyapp.services.progress import collect_report
 
         self._report_task = BackgroundTask(lambda: collect_report(statistics, scope, exam), self)
         self._report_task.finished.connect(lambda data: self._write_report(data, Path(path)))
+        self._report_task.error.connect(self._remember_report_error)
         self._report_task.failed.connect(self._on_report_failed)
         self._report_task.start()
+
+    @Slot(object)
+    def _remember_report_error(self, error: BaseException) -> None:
+        self._report_error = error
 
     def _write_report(self, data: object, path: Path) -> None:
         # Imported when used: Qt's PDF writer is not needed to start the window.
@@ -350,15 +372,24 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_report_failed(self, message: str) -> None:
+        error, self._report_error = self._report_error, None
+        storage = as_storage_error(error, self.library.store_path) if error else None
+        if storage is not None:
+            self.handle_storage_error(storage)
         self._status.setText("The report was not saved")
-        QMessageBox.critical(self, "Report not saved", message)
+        if storage is None:
+            show_message(self, Icon.Critical, "Report not saved", message)
 
     @Slot(object)
     def _on_exam_date_chosen(self, exam: date | None) -> None:
         settings = self.library.settings.with_changes(
             exam_date=exam.isoformat() if exam is not None else ""
         )
-        self.library.update_settings(settings)
+        try:
+            self.library.update_settings(settings)
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return
         self.statistics.set_exam_date(exam)
 
     @Slot(object)
@@ -387,7 +418,7 @@ class MainWindow(QMainWindow):
             else:
                 session = self.library.cram_session(query)
         except SearchError as error:
-            QMessageBox.warning(self, "Cannot cram this search", str(error))
+            show_message(self, Icon.Warning, "Cannot cram this search", str(error))
             return False
         except StorageError as exc:
             self._storage_error(exc)
@@ -424,7 +455,7 @@ class MainWindow(QMainWindow):
         if self.browser is None:
             clock = self._clock or utc_now
             self.browser = BrowserWindow(
-                CardBrowser(self.library, clock=clock),
+                CardBrowser(self.library, clock=clock),  # reads nothing yet
                 self.colors,
                 self.library.settings.font_size,
                 self,
@@ -495,7 +526,11 @@ class MainWindow(QMainWindow):
                 self.review.setFocus()
             self.review.undo()
             return
-        self.library.undo()
+        try:
+            self.library.undo()
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return
         self._status.setText(f"Undone: {step.label}")
         if self.stack.currentWidget() is self.review:
             self.review.refresh()
@@ -519,17 +554,31 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_note_requested(self, card: CardView) -> None:
-        current = self.library.user_note(card.note_id)
-        text, ok = QInputDialog.getMultiLineText(
-            self,
-            "Your note",
-            f"Your own note on “{card.title}” (deck updates never change it):",
-            current,
-        )
-        if ok:
-            self.library.set_user_note(card.note_id, text)
-            self.review.refresh()
+        try:
+            current = self.library.user_note(card.note_id)
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return
+        dialog = self.note_dialog(card, current)
+        if dialog.exec():
+            try:
+                self.library.set_user_note(card.note_id, dialog.textValue())
+            except StorageError as exc:
+                self.handle_storage_error(exc)
+            else:
+                self.review.refresh()
         self.review.setFocus()
+
+    def note_dialog(self, card: CardView, current: str) -> QInputDialog:
+        """N: the trainee's own note on ``card``, named by its question as plain text."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Your note")
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        dialog.setLabelText(f"Your own note on “{card.title}” (deck updates never change it):")
+        dialog.setTextValue(current)
+        for label in dialog.findChildren(QLabel):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        return dialog
 
     # -- settings --------------------------------------------------------------------------
     @Slot()
@@ -552,8 +601,11 @@ class MainWindow(QMainWindow):
         before = self.library.settings
         try:
             self.library.update_settings(settings)
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return
         except KnownError as exc:
-            QMessageBox.warning(self, "Settings not saved", str(exc))
+            show_message(self, Icon.Warning, "Settings not saved", str(exc))
             return
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -589,13 +641,20 @@ class MainWindow(QMainWindow):
         """Tools > Deck options… (or O on the deck list): a deck's preset, its desired
         retention and daily limits. A new retention may reschedule the decks' review cards,
         if the trainee says so."""
-        dialog = self.deck_options_dialog(deck_id or self.overview.selected_deck())
+        try:
+            dialog = self.deck_options_dialog(deck_id or self.overview.selected_deck())
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return
         if not dialog.exec():
             return
         try:
             saved = self.library.save_deck_options(dialog.options)
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return
         except KnownError as exc:
-            QMessageBox.warning(self, "Deck options not saved", str(exc))
+            show_message(self, Icon.Warning, "Deck options not saved", str(exc))
             return
         if saved.retention_changed:
             self.offer_reschedule(
@@ -614,20 +673,25 @@ class MainWindow(QMainWindow):
     ) -> int:
         """Ask whether to move the due dates of the review cards concerned to ``why`` (Anki's
         "reschedule cards on change"); move them if so. Returns how many moved."""
-        waiting = self.library.reviews_to_reschedule(deck_ids=deck_ids, critical=critical)
+        try:
+            waiting = self.library.reviews_to_reschedule(deck_ids=deck_ids, critical=critical)
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return 0
         if not waiting:
             return 0
-        answer = QMessageBox.question(
+        if not ask(
             self,
             "Reschedule review cards?",
             f"Move the due dates of {waiting:,} review card{'s' if waiting != 1 else ''} to "
             f"{why}?\n\nOtherwise each keeps its due date until its next review.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return 0
-        moved = self.library.reschedule_reviews(deck_ids=deck_ids, critical=critical)
+        try:
+            moved = self.library.reschedule_reviews(deck_ids=deck_ids, critical=critical)
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return 0
         self._status.setText(f"Rescheduled {moved:,} review cards")
         return moved
 
@@ -641,6 +705,7 @@ class MainWindow(QMainWindow):
         self._busy.setVisible(True)
         self._optimizer = BackgroundTask(self.library.optimize, self)
         self._optimizer.finished.connect(lambda result: self._on_optimized(result, settings_dialog))
+        self._optimizer.error.connect(self._remember_optimize_error)
         self._optimizer.failed.connect(self._on_optimize_failed)
         self._optimizer.start()
 
@@ -649,13 +714,21 @@ class MainWindow(QMainWindow):
     ) -> None:
         self._busy.setVisible(False)
         self._status.setText("")
-        waiting = self.library.reviews_to_reschedule() if result.saved else 0
+        try:
+            waiting = self.library.reviews_to_reschedule() if result.saved else 0
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            waiting = 0
         dialog = OptimizeDialog(result, waiting, self)
         self.optimize_dialog = dialog
         dialog.exec()
         if dialog.reschedule_wanted():
-            moved = self.library.reschedule_reviews()
-            self._status.setText(f"Rescheduled {moved:,} review cards to the new parameters")
+            try:
+                moved = self.library.reschedule_reviews()
+            except StorageError as exc:
+                self.handle_storage_error(exc)
+            else:
+                self._status.setText(f"Rescheduled {moved:,} review cards to the new parameters")
         if settings_dialog is not None:
             settings_dialog.show_parameters(self.library.settings.fsrs_parameters)
         self._settings_changed()
@@ -663,8 +736,17 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_optimize_failed(self, message: str) -> None:
         self._busy.setVisible(False)
+        error, self._optimize_error = self._optimize_error, None
+        storage = as_storage_error(error, self.library.store_path) if error else None
+        if storage is not None:
+            self.handle_storage_error(storage)
         self._status.setText("Optimize failed")
-        QMessageBox.critical(self, "Optimize failed", message)
+        if storage is None:
+            show_message(self, Icon.Critical, "Optimize failed", message)
+
+    @Slot(object)
+    def _remember_optimize_error(self, error: BaseException) -> None:
+        self._optimize_error = error
 
     # -- syncing ---------------------------------------------------------------------------
     def add_deck_folder(self) -> None:
@@ -681,7 +763,10 @@ class MainWindow(QMainWindow):
         if self._task is not None and self._task.is_running():
             self._status.setText("The decks are being updated; add the folder once that is done")
             return None
-        dialog = QProgressDialog(f"Reading the decks in {folder.name}…", "Cancel", 0, 0, self)
+        dialog = QProgressDialog("", "Cancel", 0, 0, self)
+        label = QLabel(f"Reading the decks in {folder.name}…")
+        label.setTextFormat(Qt.TextFormat.PlainText)  # a folder's name, as written
+        dialog.setLabel(label)
         dialog.setWindowTitle("Add deck folder")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
@@ -717,6 +802,7 @@ class MainWindow(QMainWindow):
         self._busy.setVisible(True)
         self._task = BackgroundTask(job, self)
         self._task.finished.connect(functools.partial(self._on_folder_imported, folder, dialog))
+        self._task.error.connect(self._remember_task_error)
         self._task.failed.connect(dialog.close)
         self._task.failed.connect(self._on_sync_failed)
         self._task.start()
@@ -817,13 +903,12 @@ class MainWindow(QMainWindow):
                 f"  … and {len(lines) - _CONFIRM_LINES + 1} more",
             ]
         details = "\n".join(lines)
-        answer = QMessageBox.question(
+        return ask(
             self,
             "Apply deck update?",
             "This deck update retires or resets some cards (their history is kept):\n\n"
             f"{plan.summary()}\n\n{details}",
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     @Slot(object)
     def _on_sync_applied(self, plan: SyncPlan) -> None:
@@ -881,24 +966,27 @@ class MainWindow(QMainWindow):
         self.overview.set_loading(False)
         self._status.setText("Deck update failed")
         error, self._task_error = self._task_error, None
-        if error is not None and not isinstance(error, (StorageError, OSError)):
-            # A raw SQLite error past the store's mapping (an OSError here is about a deck
-            # file and keeps its own message).
-            error = storage_failure(error, self.library.store_path) or error
-        if isinstance(error, StorageError):
-            self._storage_error(error)
+        # A raw SQLite error past the store's mapping is a storage failure too; an OSError
+        # here is about a deck file and keeps its own message.
+        storage = as_storage_error(error, self.library.store_path) if error else None
+        if storage is not None:
+            self.handle_storage_error(storage)
         else:
-            QMessageBox.critical(self, "Deck update failed", message)
+            show_message(self, Icon.Critical, "Deck update failed", message)
         self.sync_done.emit(None)
 
     # -- storage failures, damage, backups -------------------------------------------------
-    def _storage_error(self, error: StorageError, *, refresh: bool = True) -> None:
-        """Every storage failure the window meets: a damaged store stops all writing and
-        offers a backup; anything else is one sentence in a dialog."""
+    def handle_storage_error(self, error: KnownError) -> None:
+        """Every storage failure any of the window's screens, dialogs or its browser meets
+        (they call :func:`~studyapp.gui.safety.show_storage_error`): a damaged store stops
+        all writing and offers a backup; anything else is one sentence in a box."""
+        self._storage_error(error)
+
+    def _storage_error(self, error: KnownError, *, refresh: bool = True) -> None:
         if isinstance(error, StoreCorrupt):
             self.on_store_damaged(error, refresh=refresh)
         else:
-            show_storage_error(self, error)
+            storage_error_box(self, error)
 
     @Slot(object)
     def _on_storage_failed(self, error: StorageError) -> None:
@@ -912,13 +1000,13 @@ class MainWindow(QMainWindow):
         first = self.library.damage is None
         error = self.library.mark_damaged(problems)
         self._status.setText("The study store is damaged: nothing more is saved")
-        if self.stack.currentWidget() is self.review:
+        if self.stack.currentWidget() in (self.review, self._statistics):
             self.stack.setCurrentWidget(self.overview)
             if refresh:
                 self.show_overview()
         self.undo_action.setEnabled(False)
         if not first:
-            show_storage_error(self, error)
+            storage_error_box(self, error)
             return
         dialog = DamagedStoreDialog(error, self.library.newest_good_backup(), self)
         self.damaged_dialog = dialog
@@ -954,7 +1042,7 @@ class MainWindow(QMainWindow):
 
     # -- misc ------------------------------------------------------------------------------
     def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
+        show_message(self, Icon.Information, "Keyboard shortcuts", SHORTCUTS, rich=True)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -2,15 +2,19 @@
 backups dialogs, and the background work that keeps the trainee's progress safe (the
 start-up check and backup after the first paint, a backup every 30 minutes of study).
 
-Every :class:`~studyapp.core.errors.StorageError` the window meets goes through
-:func:`show_storage_error`: one sentence in a dialog, never a traceback. A damaged store
-(found by the start-up check, or by any read that hits a damaged page) stops all writing
-and opens :class:`DamagedStoreDialog`, which offers the newest good backup.
+Every :class:`~studyapp.core.errors.StorageError` any screen meets (the review, the deck
+list, statistics, the report, the browser, settings, deck options, optimize, backups, deck
+folders) goes through :func:`show_storage_error`: the main window that owns the screen
+handles it (:meth:`MainWindow.handle_storage_error`): one sentence in a plain-text box
+(:func:`storage_error_box`), never a traceback; a damaged store (found by the start-up
+check, or by any read that hits a damaged page) stops all writing and opens
+:class:`DamagedStoreDialog`, which offers the newest good backup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -21,7 +25,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLayout,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -40,16 +43,19 @@ from studyapp.core.errors import (
     StoreReadOnly,
 )
 from studyapp.gui.background import BackgroundTask
+from studyapp.gui.messages import Icon, ask, show_message
 from studyapp.services.library import Library
-from studyapp.services.safety import BackupInfo
+from studyapp.services.safety import BackupInfo, storage_failure
 
 __all__ = [
     "BACKUP_EVERY_MS",
     "BackupsDialog",
     "DamagedStoreDialog",
     "SafetyNet",
+    "as_storage_error",
     "describe_backup",
     "show_storage_error",
+    "storage_error_box",
     "storage_title",
 ]
 
@@ -73,10 +79,39 @@ def storage_title(error: KnownError) -> str:
     return "StudyApp cannot go on"
 
 
+def storage_error_box(parent: QWidget | None, error: KnownError) -> None:
+    """``error`` as one sentence in a box, as plain text (it names files and folders)."""
+    icon = Icon.Critical if isinstance(error, StoreCorrupt) else Icon.Warning
+    show_message(parent, icon, storage_title(error), str(error))
+
+
 def show_storage_error(parent: QWidget | None, error: KnownError) -> None:
-    """Show ``error`` as one sentence in a dialog (the one place the GUI does)."""
-    show = QMessageBox.critical if isinstance(error, StoreCorrupt) else QMessageBox.warning
-    show(parent, storage_title(error), str(error))
+    """The one GUI path for a storage failure met by ``parent`` or any of its children.
+
+    The nearest widget up ``parent``'s chain with a ``handle_storage_error`` method (the main
+    window, whose browser, screens and dialogs are its children) handles it: a damaged store
+    stops every write and offers a backup, whichever screen found the damage. Without such
+    a window (a dialog shown on its own), one sentence in a box.
+    """
+    widget = parent
+    while widget is not None:
+        handle = getattr(widget, "handle_storage_error", None)
+        if callable(handle):
+            handle(error)
+            return
+        widget = widget.parentWidget()
+    storage_error_box(parent, error)
+
+
+def as_storage_error(error: BaseException, store: Path) -> StorageError | None:
+    """The storage failure ``error`` (raised on a worker thread, say) means for the store
+    at ``store``: itself if it is one, a raw SQLite error past the store's mapping as one,
+    else None (a deck file's OSError, a bug: shown as what they are)."""
+    if isinstance(error, StorageError):
+        return error
+    if isinstance(error, (KnownError, OSError)):
+        return None
+    return storage_failure(error, store)
 
 
 def describe_backup(backup: BackupInfo) -> str:
@@ -107,6 +142,7 @@ class DamagedStoreDialog(QDialog):
         heading.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(heading)
         message = QLabel(str(error))
+        message.setTextFormat(Qt.TextFormat.PlainText)  # it names the store's path
         message.setWordWrap(True)
         message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(message)
@@ -259,13 +295,12 @@ class BackupsDialog(QDialog):
         chosen = self.selected()
         if chosen is None or not chosen.restorable:
             return
-        answer = QMessageBox.question(
+        if not ask(
             self,
             "Restore this backup?",
             f"Restore the backup from {describe_backup(chosen)}?\n\nYour study store as it "
             "is now is kept as a backup first, so you can go back to it from this list.",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
         try:
             self._restore(chosen.id)

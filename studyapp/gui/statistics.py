@@ -38,8 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.core.errors import StorageError
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap
+from studyapp.gui.richtext import plain_tooltip
+from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
 from studyapp.services.readiness import Readiness, readiness
 from studyapp.services.stats import (
@@ -129,6 +132,7 @@ class StatisticsScreen(QWidget):
         self._generation = 0
         self._jobs: list[_Job] = []
         self._task: BackgroundTask | None = None
+        self._error: BaseException | None = None
         self._forecast: Forecast | None = None
         self._filling = False
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -417,15 +421,31 @@ class StatisticsScreen(QWidget):
             self.refresh()
 
     def start(self, statistics: Statistics, exam: date | None) -> None:
-        """Show the statistics of ``statistics``' store, all decks, from scratch."""
+        """Show the statistics of ``statistics``' store, all decks, from scratch.
+
+        A storage failure (here or in a figure computed later) goes through
+        :func:`~studyapp.gui.safety.show_storage_error` (a damaged store: no more writes, a
+        backup offered, back to the deck list)."""
         self._stats = statistics
         self._exam = exam
-        self._fill_filters()
+        self._generation += 1
+        self._jobs = []
+        try:
+            self._fill_filters()
+        except StorageError as exc:
+            self._failed(str(exc), exc)
+            return
         self._show_exam(exam)
         self.refresh()
 
     def refresh(self) -> None:
         """Compute everything again for the current filter."""
+        try:
+            self._refresh()
+        except StorageError as exc:
+            self._failed(str(exc), exc)
+
+    def _refresh(self) -> None:
         stats = self._stats
         if stats is None:
             return
@@ -503,6 +523,7 @@ class StatisticsScreen(QWidget):
         job = self._jobs.pop(0)
         task = BackgroundTask(job.work, self)
         task.finished.connect(lambda result, g=generation, j=job: self._on_done(g, j, result))
+        task.error.connect(self._remember_error)
         task.failed.connect(lambda message, g=generation: self._on_failed(g, message))
         self._task = task
         task.start()
@@ -514,15 +535,32 @@ class StatisticsScreen(QWidget):
         else:  # the filter changed meanwhile: start over with the new one's jobs
             self._next_job(self._generation)
 
+    @Slot(object)
+    def _remember_error(self, error: BaseException) -> None:
+        self._error = error
+
     def _on_failed(self, generation: int, message: str) -> None:
+        error, self._error = self._error, None
         if generation == self._generation:
-            for panel in (self.calendar, self.hours, self.time, self.stability):
-                if not panel.showing_chart:
-                    panel.show_message(f"Could not compute the statistics: {message}")
-            self._jobs = []
-            self.finished.emit()
+            self._failed(message, error)
         else:
             self._next_job(self._generation)
+
+    def _failed(self, message: str, error: BaseException | None) -> None:
+        """Say on the screen that the figures failed; a storage failure also goes the one
+        way every screen's does."""
+        for panel in (self.calendar, self.hours, self.time, self.stability):
+            if not panel.showing_chart:
+                panel.show_message(f"Could not compute the statistics: {message}")
+        self._jobs = []
+        self.finished.emit()
+        storage = (
+            as_storage_error(error, self._stats.store_path)
+            if error is not None and self._stats is not None
+            else None
+        )
+        if storage is not None:
+            show_storage_error(self, storage)
 
     # -- filters ---------------------------------------------------------------------------
     def _fill_filters(self) -> None:
@@ -868,8 +906,8 @@ class StatisticsScreen(QWidget):
         for card in cards:
             label = card.question + ("  (suspended)" if card.suspended else "")
             item = QTreeWidgetItem([f"{card.times:,}", label, card.deck])
-            item.setToolTip(1, label)
-            item.setToolTip(2, card.deck)
+            item.setToolTip(1, plain_tooltip(label))
+            item.setToolTip(2, plain_tooltip(card.deck))
             item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             tree.addTopLevelItem(item)
         if not cards and empty:
@@ -960,7 +998,7 @@ class StatisticsScreen(QWidget):
             item = QTreeWidgetItem(
                 [_pct(card.recall), card.question, card.deck, f"{card.due:%d %b %Y}"]
             )
-            item.setToolTip(1, card.question)
+            item.setToolTip(1, plain_tooltip(card.question))
             self.at_risk.addTopLevelItem(item)
         if not result.at_risk:
             self.at_risk.addTopLevelItem(QTreeWidgetItem(["", "No card studied yet.", "", ""]))

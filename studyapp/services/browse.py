@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studyapp.core.model import CardId
@@ -113,6 +114,11 @@ class CardBrowser:
         self._scheduler = Scheduler(library.settings.scheduler_config(), tz=tz)
         self._sources: dict[str, SourceRow] | None = None
         self._index = CitationIndex()
+
+    @property
+    def store_path(self) -> Path:
+        """The study store browsed (named in its storage errors)."""
+        return self._library.store_path
 
     @contextmanager
     def _db(self) -> Iterator[Db]:

@@ -25,6 +25,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any
 
 from studyapp.core.scheduling import Scheduler
@@ -451,6 +452,11 @@ class Statistics:
     clock: Callable[[], datetime] = utc_now
     tz: tzinfo | None = None
     _tally: bool | None = field(default=None, repr=False)
+
+    @property
+    def store_path(self) -> Path:
+        """The study store counted (named in its storage errors)."""
+        return Path(self.engine.url.database or "")
 
     # -- time ------------------------------------------------------------------------------
     def now(self) -> datetime:

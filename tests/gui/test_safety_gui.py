@@ -15,6 +15,7 @@ from sqlalchemy import text
 from studyapp.core.errors import KnownError, StoreCorrupt, StoreInUse
 from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog
 from studyapp.services.library import Library
+from tests.gui.conftest import Boxes
 from tests.services.test_safety import damage
 
 
@@ -105,7 +106,7 @@ def test_damage_found_at_start_up_stops_writes_and_restores_the_offered_backup(
 
 
 def test_damage_without_a_restore_leaves_the_window_read_only(
-    qtbot: Any, window: Any, synced: Library
+    qtbot: Any, window: Any, synced: Library, boxes: Boxes
 ) -> None:
     synced.backup("manual")
     damage(synced.store_path)
@@ -114,30 +115,21 @@ def test_damage_without_a_restore_leaves_the_window_read_only(
         window.safety.start()
     assert isinstance(synced.damage, StoreCorrupt)
     assert "damaged" in window._status.text()
-    # studying is refused with the sentence, not a traceback
-    shown: list[KnownError] = []
-    import studyapp.gui.mainwindow as mainwindow
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mainwindow, "show_storage_error", lambda _p, e: shown.append(e))
-        qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    # studying is refused with the sentence (no second damage dialog), not a traceback
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
     assert window.stack.currentWidget() is window.overview
-    assert shown and isinstance(shown[0], StoreCorrupt)
+    [box] = boxes.shown
+    assert (box.kind, box.title) == ("critical", "The study store is damaged")
+    assert box.text == str(synced.damage)
 
 
 def test_file_backups_lists_and_restores_after_confirming(
-    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, window: Any, synced: Library, boxes: Boxes
 ) -> None:
     answer_some(qtbot, window, 3)
     first = synced.backup("manual")
     answer_some(qtbot, window, 2)
-    asked: list[str] = []
-
-    def confirm(_parent: object, _title: str, question: str) -> QMessageBox.StandardButton:
-        asked.append(question)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", confirm)
+    boxes.answer = QMessageBox.StandardButton.Yes
 
     def use_dialog() -> None:
         dialog = window.backups_dialog
@@ -153,7 +145,8 @@ def test_file_backups_lists_and_restores_after_confirming(
 
     QTimer.singleShot(50, use_dialog)
     window.open_backups()
-    assert asked and "kept as a backup first" in asked[0]
+    [asked] = boxes.shown
+    assert asked.title == "Restore this backup?" and "kept as a backup first" in asked.text
     assert window.backups_dialog.restored.id == first.id
     assert review_count(synced) == 3
     assert window.stack.currentWidget() is window.overview

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog
 
 from studyapp.core.scheduling import DEFAULT_PARAMETERS
 from studyapp.services.library import Library, ScopeChoice
 from tests.conftest import Clock
+from tests.gui.conftest import Boxes
 
 CRITICAL_DECK = """format_version: 1
 deck:
@@ -36,7 +37,7 @@ def type_into(qtbot: Any, spin: Any, text: str) -> None:
 
 
 def test_o_opens_the_selected_decks_options_and_saves_a_new_preset(
-    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch, boxes: Boxes
 ) -> None:
     from studyapp.gui.deck_options import DeckOptionsDialog
 
@@ -52,13 +53,6 @@ def test_o_opens_the_selected_decks_options_and_saves_a_new_preset(
         return int(dialog.result())
 
     monkeypatch.setattr(DeckOptionsDialog, "exec", edit)
-    asked: list[str] = []
-
-    def no(*args: Any, **kwargs: Any) -> QMessageBox.StandardButton:
-        asked.append(str(args[2]))
-        return QMessageBox.StandardButton.No
-
-    monkeypatch.setattr(QMessageBox, "question", no)
     overview = window.overview
     tree = overview.tree
     tree.setCurrentIndex(overview.model.index(0, 0, overview.model.index(0, 0)))
@@ -68,7 +62,7 @@ def test_o_opens_the_selected_decks_options_and_saves_a_new_preset(
     preset = options.preset_of("sample-mechanisms")
     assert (preset.name, preset.desired_retention, preset.new_per_day) == ("Exam prep", 0.95, 3)
     assert options.preset_of("sample-terms").name == "Default"
-    assert asked == []  # no review cards yet: nothing to reschedule, nothing asked
+    assert boxes.shown == []  # no review cards yet: nothing to reschedule, nothing asked
     # The deck list now counts that deck's new cards within its own limit.
     model = overview.model
     mechanisms = model.index(0, 0, model.index(0, 0))

@@ -12,6 +12,7 @@ from PySide6.QtCore import QDate, Qt
 
 from studyapp.services.library import Library
 from tests.conftest import T0
+from tests.gui.conftest import Boxes
 from tests.statslog import Log, at
 
 
@@ -216,18 +217,18 @@ def test_file_export_report_writes_the_pdf_of_the_filter_shown(
 
 
 def test_an_unwritable_report_path_is_one_sentence(
-    qtbot: Any, window: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, window: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, boxes: Boxes
 ) -> None:
-    from PySide6.QtWidgets import QFileDialog, QMessageBox
+    from PySide6.QtWidgets import QFileDialog
 
     folder = tmp_path / "taken.pdf"
     folder.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(folder), "PDF"))
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
     export_action(window).trigger()
-    qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
-    assert shown == [f"cannot write {folder}: it is a folder; give a file name"]
+    qtbot.waitUntil(lambda: bool(boxes.shown), timeout=20_000)
+    assert [(b.kind, b.title, b.text) for b in boxes.shown] == [
+        ("critical", "Report not saved", f"cannot write {folder}: it is a folder; give a file name")
+    ]
     assert window._status.text() == "The report was not saved"
 
 

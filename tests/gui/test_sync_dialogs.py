@@ -15,46 +15,15 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
 from studyapp.services.library import Library
+from tests.gui.conftest import Boxes
 
 Button = QMessageBox.StandardButton
-
-
-class Boxes:
-    """Stands in for QMessageBox in the main window: records each box, answers ``answer``."""
-
-    StandardButton = Button
-
-    def __init__(self) -> None:
-        self.shown: list[tuple[str, str, str]] = []
-        self.answer = Button.No
-
-    def _record(self, kind: str, title: str, message: str) -> Any:
-        self.shown.append((kind, title, message))
-        return self.answer if kind == "question" else Button.Ok
-
-    def warning(self, _parent: object, title: str, message: str) -> Any:
-        return self._record("warning", title, message)
-
-    def critical(self, _parent: object, title: str, message: str) -> Any:
-        return self._record("critical", title, message)
-
-    def question(self, _parent: object, title: str, message: str) -> Any:
-        return self._record("question", title, message)
 
 
 @pytest.fixture(autouse=True)
 def only_the_sample_decks(synced: Library, deck_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """F5 syncs the sample decks alone (not the bundled course too), as they were synced."""
     monkeypatch.setattr(synced, "default_sources", lambda: [deck_dir])
-
-
-@pytest.fixture
-def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
-    from studyapp.gui import mainwindow
-
-    recorder = Boxes()
-    monkeypatch.setattr(mainwindow, "QMessageBox", recorder)
-    return recorder
 
 
 def active_cards(library: Library) -> list[str]:
@@ -124,8 +93,10 @@ def test_a_progress_reset_is_applied_only_when_confirmed(
     boxes.answer = answer
     plan = press_f5(qtbot, window)
     assert plan is not None and plan.ok and plan.resets_progress
-    [(kind, title, message)] = boxes.shown
+    [box] = boxes.shown
+    kind, title, message = box.kind, box.title, box.text
     assert (kind, title) == ("question", "Apply deck update?")
+    assert box.format == Qt.TextFormat.PlainText  # it quotes the cards' questions
     assert "retires or resets some cards (their history is kept)" in message
     assert plan.summary() in message and "s-nmda" in message
     assert window._status.text().startswith(status)
@@ -151,8 +122,10 @@ def test_a_failed_sync_says_why_and_changes_nothing(
 
     monkeypatch.setattr(synced, stage, fail)
     assert press_f5(qtbot, window) is None
-    [(kind, title, message)] = boxes.shown
+    [box] = boxes.shown
+    kind, title, message = box.kind, box.title, box.text
     assert (kind, title) == ("critical", "Deck update failed")
+    assert box.format == Qt.TextFormat.PlainText
     assert "No space left on device" in message
     assert window._status.text() == "Deck update failed"
     assert active_cards(synced) == before
@@ -167,6 +140,7 @@ def test_a_long_reset_lists_a_few_cards_and_counts_the_rest(window: Any, boxes: 
 
     plan = SyncPlan(retired=[f"card-{i}" for i in range(40)])
     assert window._confirm_plan(plan) is False
-    [(_kind, _title, message)] = boxes.shown
+    [box] = boxes.shown
+    message = box.text
     listed = [line for line in message.splitlines() if line.startswith("  ")]
     assert listed == [*plan.details()[:11], "  … and 29 more"]

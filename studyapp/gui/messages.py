@@ -1,0 +1,55 @@
+"""Message boxes whose text is plain text, whatever it holds.
+
+A ``QMessageBox`` left to guess its text format (as its static ``critical``, ``warning``
+and ``question`` do) shows text that looks like HTML as rich text: an exception's message,
+a file name or a card's question holding ``<img src=...>`` made Qt open and decode that
+file (issue 13). Every box the GUI shows is made here, with its format set: plain text for
+anything that holds such text, rich text only for the app's own fixed markup.
+
+Every box is run with ``QMessageBox.exec`` on an instance made in Python, so a test can
+replace that one method to see (and answer) every box without a modal loop.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+__all__ = ["Icon", "StandardButton", "ask", "message_box", "show_message"]
+
+Icon = QMessageBox.Icon
+StandardButton = QMessageBox.StandardButton
+
+
+def message_box(
+    parent: QWidget | None,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    buttons: QMessageBox.StandardButton = StandardButton.Ok,
+    *,
+    rich: bool = False,
+) -> QMessageBox:
+    """A box showing ``text`` as plain text (``rich`` only for the app's own markup)."""
+    box = QMessageBox(icon, title, "", buttons, parent)
+    box.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    box.setText(text)
+    return box
+
+
+def show_message(
+    parent: QWidget | None,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    *,
+    rich: bool = False,
+) -> None:
+    """Show ``text`` in a modal box with an OK button."""
+    message_box(parent, icon, title, text, rich=rich).exec()
+
+
+def ask(parent: QWidget | None, title: str, text: str) -> bool:
+    """A Yes/No question in plain text; True when the answer is Yes."""
+    box = message_box(parent, Icon.Question, title, text, StandardButton.Yes | StandardButton.No)
+    return box.exec() == StandardButton.Yes
