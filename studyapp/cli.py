@@ -769,10 +769,16 @@ def _optimize(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from studyapp.services.library import Library
-    from studyapp.services.search import SearchError
+    from studyapp.services.search import CardSearch, SearchError
 
-    with Library.open(args.data_dir) as library:
+    try:  # a malformed query is said before any store is looked for
+        CardSearch.parse(args.query)
+    except SearchError as exc:
+        print(f"studyapp: error: search: {printable(str(exc))}", file=sys.stderr)
+        return 2
+    # A reader: works while the app holds the data folder's lock; a stale search index is
+    # brought up to date privately, never in the store (see store/search.py).
+    with _open_reader(args) as library:
         search = library.card_search()
         try:
             ids = search.search(args.query, sort=args.sort, descending=args.reverse)

@@ -206,3 +206,60 @@ def test_writers_and_check_always_check_even_when_vouched(studied: Path) -> None
     (studied / "studyapp.sqlite3-checked").write_text(json.dumps(forged), encoding="utf-8")
     for command in (["check"], ["sync"], ["backup", "create"]):
         assert "is damaged" in one_line_error(run("--data-dir", str(studied), *command))
+
+
+def _index_tables(data: Path) -> set[str]:
+    import sqlite3
+
+    db = sqlite3.connect(data / "studyapp.sqlite3")
+    try:
+        return {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'card_%'")}
+    finally:
+        db.close()
+
+
+def _found(data: Path, query: str) -> list[str]:
+    proc = run("--data-dir", str(data), "search", "--json", query)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    return [item["note_id"] for item in json.loads(proc.stdout)]
+
+
+def test_search_and_export_work_while_the_app_holds_the_folder_never_stale(
+    studied: Path, tmp_path: Path
+) -> None:
+    with Library(studied) as app:  # "the app" holds the folder's lock
+        import sqlite3
+
+        db = sqlite3.connect(studied / "studyapp.sqlite3")
+        (note,) = db.execute("SELECT note_id FROM card ORDER BY id LIMIT 1").fetchone()
+        db.close()
+        # Never searched: the store has no index, and the reader makes none in it.
+        assert "card_text" not in _index_tables(studied)
+        assert len(_found(studied, "")) > 10
+        app.set_user_note(note, "zebracorn")
+        assert _found(studied, "zebracorn") == [note]
+        assert "card_text" not in _index_tables(studied)
+        # Once the app has built the index, a note edit keeps it current (writers do).
+        app.card_search().update_index()
+        app.set_user_note(note, "quagga")
+        db = sqlite3.connect(studied / "studyapp.sqlite3")
+        assert db.execute("SELECT count(*) FROM card_text_pending").fetchone() == (0,)
+        # A change the index has not caught up with (a writer stopped before indexing):
+        # the reader finds the text as it is now, not as the index has it.
+        db.execute("UPDATE user_note SET text = 'okapi' WHERE note_id = ?", (note,))
+        db.commit()
+        assert db.execute("SELECT count(*) FROM card_text_pending").fetchone()[0] > 0
+        db.close()
+        assert _found(studied, "okapi") == [note]
+        assert _found(studied, "quagga") == []
+        out = tmp_path / "out.csv"
+        assert run("--data-dir", str(studied), "export", "--csv", str(out)).returncode == 0
+        assert out.stat().st_size > 0
+    # The reader left the store's index as it was (still waiting for a writer).
+    import sqlite3
+
+    db = sqlite3.connect(studied / "studyapp.sqlite3")
+    assert db.execute("SELECT count(*) FROM card_text_pending").fetchone()[0] > 0
+    db.close()

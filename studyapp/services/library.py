@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import assert_never
 
-from studyapp.core.errors import KnownError, StoreCorrupt, StoreReadOnly
+from studyapp.core.errors import KnownError, StorageError, StoreCorrupt, StoreReadOnly
 from studyapp.core.printable import printable
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.deckfile.problems import Problem, Severity
@@ -396,6 +396,7 @@ class Library:
         if plan.resets_progress:
             self.backup("sync")
         apply_plan(self.engine, plan)
+        self._keep_index_current()
 
     def sync(
         self,
@@ -422,9 +423,16 @@ class Library:
                 progress=progress,
             )
 
-        if sources is not None:
-            return run(list(sources))
-        return _independently(self.default_sources(), run)
+        plan = (
+            run(list(sources))
+            if sources is not None
+            else _independently(self.default_sources(), run)
+        )
+        if not dry_run and plan.changes_anything:
+            # A store that has a search index keeps it current, so a reader (``studyapp
+            # search`` while the app is open) finds it so; one never searched gets none.
+            self._keep_index_current()
+        return plan
 
     def _backup_before_sync(self, _plan: SyncPlan) -> None:
         self.backup("sync")
@@ -441,6 +449,7 @@ class Library:
             stored.save_user_note(self.engine, note_id, note)
         else:
             stored.delete_user_note(self.engine, note_id)
+        self._keep_index_current()
 
     def clone(self, target_dir: Path) -> Library:
         """A copy of this library's store in ``target_dir`` (for screenshots and previews),
@@ -455,6 +464,16 @@ class Library:
     ) -> CardSearch:
         """The search service for this store and settings (tests pass a clock and zone)."""
         return CardSearch(self.engine, self.settings, clock=clock, tz=tz)
+
+    def _keep_index_current(self) -> None:
+        """After a write, the search index catches up with it (if the store has one). The
+        write stands if this fails for want of space or time: the index records what it
+        misses and catches up later, and a reader never searches it stale meanwhile."""
+        try:
+            self.card_search().keep_index_current()
+        except StorageError as exc:
+            if isinstance(exc, StoreCorrupt):
+                raise
 
     # -- safety: backups, checks, damage ---------------------------------------------------
     def _writable(self) -> None:

@@ -203,20 +203,29 @@ class CardSearch:
 
         return retrievability
 
-    def _prepared(self, db: Db, now: datetime) -> SearchContext:
-        if not store_search.index_is_current(db):
-            store_search.update_index(db, card_document)
+    @contextmanager
+    def _prepared(self, db: Db, now: datetime) -> Iterator[SearchContext]:
+        """``db`` ready to search at ``now`` with a current full-text index: the store's
+        (a writer brings it up to date first), or for a reader that finds it missing or
+        stale, a private current copy for the block (a reader never writes the store)."""
         store_search.register_functions(db, self._retrievability(now))
-        return self._context(now)
+        with store_search.current_index(db, card_document):
+            yield self._context(now)
 
     # -- the service -----------------------------------------------------------------------
     def update_index(self) -> int:
-        """Bring the full-text index up to date (after a sync or note edits); returns the
-        number of cards indexed. Searching does this itself when needed."""
+        """Bring the full-text index up to date (made if missing); returns the number of
+        cards indexed. A writer's search does this itself when needed."""
         with self._connection() as db:
             if store_search.index_is_current(db):
                 return 0
             return store_search.update_index(db, card_document)
+
+    def keep_index_current(self) -> int:
+        """After a write: bring the index up to date if the store has one (see
+        :func:`studyapp.store.search.keep_current`), so a reader finds it current."""
+        with self._connection() as db:
+            return store_search.keep_current(db, card_document)
 
     @staticmethod
     def parse(query: str) -> Node:
@@ -234,16 +243,15 @@ class CardSearch:
             raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
         node = parse(query)
         now = self._clock()
-        with self._connection() as db:
-            context = self._prepared(db, now)
+        with self._connection() as db, self._prepared(db, now) as context:
             return store_search.search_ids(db, node, context, sort=sort, descending=descending)
 
     def count(self, query: str) -> int:
         """How many cards ``query`` matches."""
         node = parse(query)
         now = self._clock()
-        with self._connection() as db:
-            return store_search.count_ids(db, node, self._prepared(db, now))
+        with self._connection() as db, self._prepared(db, now) as context:
+            return store_search.count_ids(db, node, context)
 
     def items(self, card_ids: Sequence[int]) -> list[SearchItem]:
         """The cards ``card_ids`` as result rows, in the order given (unknown ids skipped)."""

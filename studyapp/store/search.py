@@ -2,13 +2,17 @@
 
 The full-text index (``card_text``, SQLite FTS5) holds one row per card, its rowid the
 card's id: the question, the answer and the explanation as plain text, and the trainee's own
-note. It is a derived index, brought up to date by :func:`update_index` before a search, so
-writing a deck costs nothing extra (a first import of 200,000 cards would otherwise spend
-seconds indexing text nobody may search). Two things make it stale, and both are cheap to
-record: cards added since the last update (card ids only grow, so a high-water mark finds
-them) and notes whose text changed (triggers on ``note`` and ``user_note`` list them in
-``card_text_pending``). The index, its triggers and its two small tables are created at the
-first update, which indexes every card; until then there is nothing to keep in step.
+note. It is a derived index, created by the first :func:`update_index` (a writer's: the
+window after a deck update, or a search made with the data folder's lock), so a first import
+costs nothing extra (200,000 cards would otherwise spend seconds indexing text nobody may
+search). Once it exists, writers keep it current (:func:`keep_current`, after a sync and a
+note edit). Two things make it stale, and both are cheap to record: cards added since the
+last update (card ids only grow, so a high-water mark finds them) and notes whose text
+changed (triggers on ``note`` and ``user_note`` list them in ``card_text_pending``).
+
+A reader (``studyapp search`` while the app holds the lock) never writes the store: when the
+index is missing or stale it searches a current private copy made in its connection's
+temporary schema (:func:`private_index`), never stale results.
 
 :func:`compile_search` turns a tree of :mod:`studyapp.core.search` into a WHERE clause over
 ``card c``; :func:`search_ids` runs it with an ORDER BY and returns the matching card ids.
@@ -18,7 +22,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -48,7 +53,10 @@ __all__ = [
     "browser_rows",
     "compile_search",
     "count_ids",
+    "current_index",
     "index_is_current",
+    "keep_current",
+    "private_index",
     "register_functions",
     "search_ids",
     "update_index",
@@ -238,6 +246,86 @@ def update_index(
         count += indexed
         if done:
             return count
+
+
+def keep_current(db: sqlite3.Connection, document: Callable[[DocumentSource], Document]) -> int:
+    """After a write: bring the index up to date if there is one (a store never searched
+    has none, and gets none here); returns the cards (re)indexed."""
+    complete, _mark = _index_state(db)
+    if not complete or index_is_current(db):
+        return 0
+    return update_index(db, document)
+
+
+@contextmanager
+def current_index(
+    db: sqlite3.Connection, document: Callable[[DocumentSource], Document]
+) -> Iterator[None]:
+    """A current full-text index for the block: the store's, which a writer brings up to
+    date first; a reader (its connection refuses writes) that finds it missing or stale
+    searches a private current copy instead (:func:`private_index`)."""
+    if index_is_current(db):
+        yield
+    elif db.execute("PRAGMA query_only").fetchone()[0]:
+        with private_index(db, document):
+            yield
+    else:
+        update_index(db, document)
+        yield
+
+
+@contextmanager
+def private_index(
+    db: sqlite3.Connection, document: Callable[[DocumentSource], Document]
+) -> Iterator[int]:
+    """For a reader: a current copy of the index in ``db``'s temporary schema for the
+    block (``card_text`` and ``card_facet`` there hide the store's own), made from the
+    store's index where it is current and from the cards' text where it is not (or all of
+    it, if the store has none). Yields the cards indexed from their text.
+
+    The store itself is not written: a reader's connection refuses writes
+    (``PRAGMA query_only``), which SQLite applies to the temporary schema too, so that is
+    lifted for the block and restored after, with the copy dropped.
+    """
+    query_only = db.execute("PRAGMA query_only").fetchone()[0]
+    db.execute("PRAGMA query_only=OFF")
+    try:
+        complete, mark = _index_state(db)
+        db.execute("BEGIN")
+        try:
+            for sql in _TABLES[:2]:
+                db.execute(sql.replace("CREATE VIRTUAL TABLE ", "CREATE VIRTUAL TABLE temp."))
+            stale = (
+                "SELECT id FROM card WHERE note_id IN (SELECT note_id FROM main.card_text_pending)"
+            )
+            if complete:
+                for table, columns in (
+                    ("card_text", "question, answer, explanation, notes"),
+                    ("card_facet", "tags, sources, marks"),
+                ):
+                    db.execute(
+                        f"INSERT INTO temp.{table} (rowid, {columns}) SELECT rowid, {columns} "
+                        f"FROM main.{table} WHERE rowid <= ? AND rowid NOT IN ({stale})",
+                        (mark,),
+                    )
+                rows = db.execute(
+                    _SOURCE_SQL + f"WHERE c.id > ? OR c.id IN ({stale})", (mark,)
+                ).fetchall()
+            else:
+                rows = db.execute(_SOURCE_SQL).fetchall()
+            indexed = _insert_documents(db, rows, document, 2000)
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+        yield indexed
+    finally:
+        if db.in_transaction:
+            db.rollback()
+        db.execute("DROP TABLE IF EXISTS temp.card_text")
+        db.execute("DROP TABLE IF EXISTS temp.card_facet")
+        if query_only:
+            db.execute("PRAGMA query_only=ON")
 
 
 def _update_step(
