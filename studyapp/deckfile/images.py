@@ -318,8 +318,8 @@ def _read(path: Path, limit: int) -> tuple[bytes, tuple[int, int, int]] | str:
         return "is not a regular file"
     if info.st_size > limit:
         return (
-            f"is {info.st_size / 1024 / 1024:.1f} MB; an image may be at most "
-            f"{limit / 1024 / 1024:g} MB"
+            f"is {info.st_size / 1024 / 1024:.1f} MiB; an image may be at most "
+            f"{limit / 1024 / 1024:g} MiB"
         )
     try:
         with open(path, "rb") as handle:
@@ -327,7 +327,7 @@ def _read(path: Path, limit: int) -> tuple[bytes, tuple[int, int, int]] | str:
     except OSError as exc:
         return f"cannot be read: {(exc.strerror or str(exc)).lower()}"
     if len(data) > limit:
-        return f"is larger than {limit / 1024 / 1024:g} MB"
+        return f"is larger than {limit / 1024 / 1024:g} MiB"
     return data, (info.st_size, info.st_mtime_ns, info.st_ino)
 
 

@@ -90,8 +90,8 @@ def _os_problem(path: Path, exc: OSError) -> str:
 
 def _too_big(size: int) -> str:
     return (
-        f"the file is {size / 1024 / 1024:.1f} MB; a deck file may be at most "
-        f"{MAX_FILE_BYTES // 1024 // 1024} MB (split its cards over several files)"
+        f"the file is {size / 1024 / 1024:.1f} MiB; a deck file may be at most "
+        f"{MAX_FILE_BYTES // 1024 // 1024} MiB (split its cards over several files)"
     )
 
 

@@ -67,8 +67,8 @@ class CardImage(_Strict):
 
     file: Annotated[str, StringConstraints(pattern=r"\S", max_length=300)] = Field(
         description="PNG, JPEG or SVG file, relative to the deck file's folder and inside the "
-        "course folder, written with '/' (e.g. images/therapy-arc.svg). At most 2 MB (an SVG "
-        "512 KB) and 4096 pixels a side; an SVG may not hold scripts, foreignObject, event "
+        "course folder, written with '/' (e.g. images/therapy-arc.svg). At most 2 MiB (an SVG "
+        "512 KiB) and 4096 pixels a side; an SVG may not hold scripts, foreignObject, event "
         "attributes or references outside itself."
     )
     alt: Annotated[str, StringConstraints(pattern=r"\S", max_length=2000)] = Field(

@@ -169,7 +169,7 @@ def test_a_file_growing_past_the_limit_while_read_is_stopped(
     monkeypatch.setattr(os, "read", endless)
     raw, problems = read_source(target)
     assert raw is None
-    assert problems[0].message.startswith("the file is 4.0 MB; a deck file may be at most 4 MB")
+    assert problems[0].message.startswith("the file is 4.0 MiB; a deck file may be at most 4 MiB")
 
 
 def test_a_file_at_the_size_limit_is_read(tmp_path: Path) -> None:

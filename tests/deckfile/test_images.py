@@ -69,7 +69,7 @@ BAD = {
     "not an image": ("../images/notes.png", "is not a PNG image: its content is not an image"),
     "wrong name": ("../images/really-png.jpg", "is a PNG image, but its name says a JPEG image"),
     "gif": ("../images/anim.gif", "must be a .png, .jpg, .jpeg or .svg file"),
-    "too many bytes": ("../images/huge.png", "an image may be at most 2 MB"),
+    "too many bytes": ("../images/huge.png", "an image may be at most 2 MiB"),
     "too many pixels": ("../images/wide.png", f"each side must be 1 to {MAX_SIDE} pixels"),
     "svg without size": ("../images/nosize.svg", "gives no size"),
 }
