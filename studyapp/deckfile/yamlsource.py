@@ -449,21 +449,45 @@ _DEEP_LINE = re.compile(rf"\n[ -]{{{_FAST_MAX_RUN}}}")  # (a literal first: a fa
 _DEEP_START = re.compile(rf"[ -]{{{_FAST_MAX_RUN}}}")
 
 
-def _fast_bounded(text: str) -> bool:
-    """True if ``text`` cannot go beyond the reading limits on the fast path.
+_FAST_MAX_BOUND = 2 * MAX_VALUES
+"""The most values the native parser may be given to hold (about 40 MB of objects): a
+file that may hold more than :data:`MAX_VALUES` but not more than this is read, and its
+values counted before it is used."""
+
+
+def _fast_bound(text: str) -> int | None:
+    """The most values ``text`` can hold on the fast path, or None if it could nest too
+    deep for it.
 
     Checked before the native parser runs, since it would crash on deep nesting and hold
     every value in memory before any count: a line opening with :data:`_FAST_MAX_RUN` or
     more spaces and dashes could nest too deep, and every value the fast path reads needs a
     ``:``, ``-``, ``,`` or ``[`` of its own (a mapping entry's key, value and mapping; a
     block list's entry and list; a flow list's items and list), which bounds their number.
-    A file beyond either bound is read by the located path, which counts exactly.
+    The bound is loose (each ``:`` counted as a mapping of its own): 15,000 cards of four
+    fields and a source list hold 150,000 values against a bound of 240,000.
     """
     if _DEEP_START.match(text) or _DEEP_LINE.search(text):
-        return False
+        return None
     count = text.count
-    bound = 3 * count(":") + 2 * count("-") + count(",") + 2 * count("[") + 2
-    return bound <= MAX_VALUES
+    return 3 * count(":") + 2 * count("-") + count(",") + 2 * count("[") + 2
+
+
+def _values_in(data: Any) -> int:
+    """The values (texts and other scalars, keys among them, lists and mappings) in
+    ``data``, counted as the located path counts them."""
+    total = 0
+    pending = [data]
+    pop, push = pending.pop, pending.extend
+    while pending:
+        value = pop()
+        total += 1
+        if isinstance(value, dict):
+            total += len(value)  # the keys
+            push(value.values())
+        elif isinstance(value, list):
+            push(value)
+    return total
 
 
 def load_fast(text: str) -> dict[str, Any] | None:
@@ -478,13 +502,16 @@ def load_fast(text: str) -> dict[str, Any] | None:
     A number in exponent form (``1e3``: a float here and to YAML 1.2, text to PyYAML) is
     declined too: the located path reports it as read differently by the YAML versions.
     """
-    if not _fast_bounded(text) or _fast_unsafe(text):
+    bound = _fast_bound(text)
+    if bound is None or bound > _FAST_MAX_BOUND or _fast_unsafe(text):
         return None
     try:
         with gc_paused():
             data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES)
     except Exception:  # any failure means: take the located path
         return None
+    if bound > MAX_VALUES and _values_in(data) > MAX_VALUES:
+        return None  # the located path reports the limit, at the value beyond it
     if not isinstance(data, dict) or not _same_as_pyyaml(data, text):
         return None
     return data

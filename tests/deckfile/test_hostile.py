@@ -301,9 +301,50 @@ def test_the_fast_path_declines_what_could_go_beyond_a_limit_before_parsing(
     monkeypatch.setattr(yaml_rs, "loads", never)
     assert load_fast("a:\n" + "- " * 30 + "x\n") is None  # could nest too deep
     assert load_fast("a:\n" + " " * 40 + "- x\n") is None
-    assert load_fast("a: [" + ", ".join(["x"] * MAX_VALUES) + "]\n") is None  # too many values
+    too_many = "a: [" + ", ".join(["x"] * 2 * MAX_VALUES) + "]\n"
+    assert load_fast(too_many) is None  # could hold far too many values
     monkeypatch.undo()
     assert load_fast("a:\n" + "- " * 10 + "x\n") is not None  # a little nesting is fine
+
+
+def test_the_fast_path_counts_what_its_bound_cannot_settle() -> None:
+    """Between MAX_VALUES and twice that, the bound is loose: the values are counted as
+    the located path counts them, and a file over the limit is left to it."""
+    over = "a: [" + ", ".join(["x"] * MAX_VALUES) + "]\n"  # MAX_VALUES + 3 values
+    assert load_fast(over) is None
+    under = "a: [" + ", ".join(["x"] * (MAX_VALUES - 3)) + "]\n"  # exactly MAX_VALUES
+    data = load_fast(under)
+    assert data is not None and len(data["a"]) == MAX_VALUES - 3
+    assert load_yaml("f.yaml", under.encode()).problems == []
+    assert load_yaml("f.yaml", over.encode()).problems  # the same verdicts as the located path
+
+
+def test_unknown_sources_in_a_large_file_are_located_as_by_the_whole_documents_nodes(
+    folder: Path,
+) -> None:
+    """15,000 valid cards citing unknown sources: read by the fast path (its loose bound
+    exceeds the value limit, the count does not), and the first 200 problems located from
+    the nodes of the file's first part, at the lines and columns the whole file's give."""
+    from studyapp.deckfile.fastpath import parse_fast
+    from studyapp.deckfile.parsed import ParsedDeck
+
+    path = hostile.unknown_sources(folder)
+    raw = path.read_bytes()
+    fast = ParsedDeck(str(path), "digest")
+    assert parse_fast(fast, raw)
+    located = parse_deck(path)
+    assert located.root is not None  # the whole document's nodes
+
+    def same(index: int) -> bool:
+        where = ("cards", index, "source")
+        needle = f"nosuch{index}"
+        return fast.locate_in(where, needle) == located.locate_in(where, needle)
+
+    assert all(same(i) for i in (0, 1, 63, 64, 65, 127, 128, 199, 500))
+    assert fast._root is None  # never composed whole for these
+    assert same(14_998) and same(14_999)  # (the last card needs the whole file)
+    (report,) = [p for p in validate_paths([path]).problems if "only the first" in p.message]
+    assert "15,000 unknown source" in report.message
 
 
 def test_the_fast_path_refuses_to_expand_aliases_should_one_reach_it() -> None:
