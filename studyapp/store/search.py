@@ -54,6 +54,7 @@ __all__ = [
     "compile_search",
     "count_ids",
     "current_index",
+    "drop_index",
     "index_is_current",
     "keep_current",
     "private_index",
@@ -246,6 +247,15 @@ def update_index(
         count += indexed
         if done:
             return count
+
+
+def drop_index(db: sqlite3.Connection) -> None:
+    """Drop the full-text index, its triggers and tables (from a backup: it is derived from
+    the cards and notes, half a backup's size, and made again when first needed)."""
+    for name in _TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for name in _INDEX_TABLES:
+        db.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def keep_current(db: sqlite3.Connection, document: Callable[[DocumentSource], Document]) -> int:
