@@ -171,6 +171,8 @@ class MainWindow(QMainWindow):
         self._report_task: BackgroundTask | None = None
         self._task_error: BaseException | None = None
         self._report_error: BaseException | None = None
+        self._unsaved_notes: dict[str, str] = {}
+        """Notes the store refused, by note id: offered again the next time (N)."""
         self._optimize_error: BaseException | None = None
         self._painted = False
         self.safety = SafetyNet(library, self)
@@ -559,13 +561,17 @@ class MainWindow(QMainWindow):
         except StorageError as exc:
             self.handle_storage_error(exc)
             return
-        dialog = self.note_dialog(card, current)
+        # A note the store refused (a full disk) comes back in the dialog, not lost.
+        dialog = self.note_dialog(card, self._unsaved_notes.get(card.note_id, current))
         if dialog.exec():
+            text = dialog.textValue()
             try:
-                self.library.set_user_note(card.note_id, dialog.textValue())
+                self.library.set_user_note(card.note_id, text)
             except StorageError as exc:
+                self._unsaved_notes[card.note_id] = text
                 self.handle_storage_error(exc)
             else:
+                self._unsaved_notes.pop(card.note_id, None)
                 self.review.refresh()
         self.review.setFocus()
 

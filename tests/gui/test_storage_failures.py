@@ -13,7 +13,7 @@ import contextlib
 import random
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +46,22 @@ def wreck(library: Library) -> None:
     library.engine.dispose()
 
 
-def fill(library: Library) -> None:
-    """Every connection of the store may not grow it by one page: a full disk."""
+def fill(library: Library) -> Callable[[], None]:
+    """Every connection of the store may not grow it by one page: a full disk. Returns
+    what frees the space again."""
     with library.engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
 
     def limit(dbapi: sqlite3.Connection, _record: object) -> None:
         dbapi.execute(f"PRAGMA max_page_count={pages}")
 
+    def free() -> None:
+        event.remove(library.engine, "connect", limit)
+        library.engine.dispose()
+
     event.listen(library.engine, "connect", limit)
     library.engine.dispose()
+    return free
 
 
 @pytest.fixture
@@ -190,13 +196,28 @@ def test_a_note_refused_by_a_full_disk_is_one_sentence(
     card = window.review.card
     assert card is not None
     synced.card_search().update_index()  # (as the window's sync does) before the disk fills
-    fill(synced)
-    typed_note.append("A long note. " * 20_000)  # 260 KB: more pages than the store may add
+    free = fill(synced)
+    long_note = "A long note. " * 20_000  # 260 KB: more pages than the store may add
+    typed_note.append(long_note)
     qtbot.keyClick(window.review, Qt.Key.Key_N)
     assert synced.user_note(card.note_id) == ""
     [(title, text)] = storage_boxes(boxes)
     assert title == "The disk is full"
     assert "is full; free some space and try again" in text
+    # Space freed, N again: the refused note is in the dialog, and saved this time.
+    free()
+    offered: list[str] = []
+
+    def keep(dialog: QInputDialog) -> int:
+        offered.append(dialog.textValue())
+        return 1
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QInputDialog, "exec", keep)
+        qtbot.keyClick(window.review, Qt.Key.Key_N)
+    assert offered == [long_note]
+    assert synced.user_note(card.note_id) == long_note
+    fill(synced)  # full again, for the browser
     # and in the browser
     browser = window.open_browser()
     qtbot.waitUntil(lambda: not browser.searching, timeout=10_000)
