@@ -283,8 +283,11 @@ class MainWindow(QMainWindow):
         """'I am in this module': new cards from it and the modules before it (a setting)."""
         try:
             self.library.update_settings(self.library.settings.with_changes(current_module=number))
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return
         except KnownError as exc:
-            QMessageBox.warning(self, "Setting not saved", str(exc))
+            show_message(self, Icon.Warning, "Setting not saved", str(exc))
             return
         first = "module 1" if number == 1 else f"modules 1 to {number}"
         self._status.setText(f"New cards now come from {first}")
