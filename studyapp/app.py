@@ -240,6 +240,7 @@ _ON_A_COPY = (
     "damaged",
     "full-disk",
     "image",
+    "zoom",
     "browser",
     "optimize",
     "critical",
@@ -262,7 +263,8 @@ def render_screen(
     """Render ``screen`` offscreen to ``out``.
 
     ``card`` names the card the ``image`` screen shows (by its id in the deck file); by
-    default it shows the first card with a picture.
+    default it shows the first card with a picture. ``zoom`` shows that card's picture in
+    the viewer its ``Z`` key opens.
 
     The decks are synced first. Screens that need answered cards (summary, details) are
     drawn from a scratch copy of the store, so a screenshot never changes the trainee's data.
@@ -318,7 +320,7 @@ def render_screen(
                     break
             if screen == "summary":
                 window.review.leave()
-    if screen == "image" and not show_picture_card(window, card):
+    if screen in ("image", "zoom") and not show_picture_card(window, card):
         named = f" '{card}'" if card else ""
         print(f"studyapp: error: no card{named} with a picture to show", file=sys.stderr)
         window.close()
@@ -356,6 +358,10 @@ def render_screen(
         options = window.deck_options_dialog(_first_safety_deck(library))
         options.show()
         _grab_over(window, options, out)
+    elif screen == "zoom":
+        window.review.zoom()
+        assert window.review.viewer is not None
+        _grab(window.review.viewer, out)
     elif screen == "optimize":
         # Fitted for real, on the scratch copy: the store's own history decides the result.
         result = library.optimize()

@@ -46,6 +46,7 @@ SCREENS = (
     "damaged",
     "full-disk",
     "image",
+    "zoom",
     "browser",
     "deck-options",
     "optimize",
@@ -123,8 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--card",
         metavar="ID",
-        help="with --screen image: the card (its id in the deck file) whose picture is shown "
-        "(default: the first card with one)",
+        help="with --screen image or zoom: the card (its id in the deck file) whose picture "
+        "is shown (default: the first card with one)",
     )
     parser.add_argument(
         "--size",

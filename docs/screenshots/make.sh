@@ -36,6 +36,16 @@ for shot in proc-three-phases:therapy-arc ev-mdma-crl-2024:mdma-timeline \
       --screenshot "$out/diagram-${shot#*:}-$theme.png" --screen image --card "${shot%%:*}"
   done
 done
+# The same at 800x600, and a picture seen big (Z or a click on it), with its alt text as the
+# caption.
+python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
+  --screenshot "$out/diagram-mdma-timeline-800x600-dark.png" --screen image --card ev-mdma-crl-2024
+python -m studyapp --data-dir "$data" --theme light --size 800x600 \
+  --screenshot "$out/diagram-trial-designs-800x600.png" --screen image --card term-open-label
+python -m studyapp --data-dir "$data" --theme dark --size 800x600 \
+  --screenshot "$out/zoom-800x600-dark.png" --screen zoom --card ev-mdma-crl-2024 2>/dev/null
+python -m studyapp --data-dir "$data" --theme light --size 1000x700 \
+  --screenshot "$out/zoom.png" --screen zoom --card term-open-label 2>/dev/null
 # Steering your study (issue 15): the browser with a search and a card's info panel, a
 # sensitive card's content note with Not now, a leech notice (a card lapsed for real on a
 # scratch copy), a cram session's summary, and the overview grouped by course module (the

@@ -12,30 +12,82 @@ renderer itself.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPixmap,
+    QResizeEvent,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studyapp.services.render import ShownImage
 
-__all__ = ["MAX_HEIGHT", "MAX_WIDTH", "display_size", "draw_image"]
+__all__ = [
+    "ZOOM_KEY",
+    "ImageViewer",
+    "display_size",
+    "draw_image",
+    "first_visible_image",
+    "image_at",
+    "picture_room",
+    "watch_image_clicks",
+    "watch_resizes",
+]
 
-MAX_WIDTH = 560
-"""Logical pixels: a picture is never wider on screen (nor wider than the view allows)."""
-MAX_HEIGHT = 360
 PADDING = 10
 BACKGROUND = QColor("#f8f7f2")
 """The light card a picture sits on (the bundled diagrams draw the same colour)."""
+MIN_SIDE = 80
+"""Logical pixels: the smallest room a picture is ever given, however small the view."""
+DOCUMENT_MARGIN = 4
+"""QTextDocument's margin around a card's text (Qt's default), on each side."""
+FIGURE_MARGINS = 12 + 6 + 6
+"""The figure paragraph's top and bottom margin (``card_css``) and a little slack, so a
+picture as tall as the view fits in it whole when scrolled to."""
+ZOOM_KEY = Qt.Key.Key_Z
+"""The key that shows a card's picture big (review and preview); Ctrl+Z stays undo."""
+CAPTION_LINES = 3
+"""Lines of its caption (the alt text) the viewer shows under a picture; a longer one scrolls."""
+
+
+def picture_room(viewport: tuple[int, int]) -> tuple[int, int]:
+    """The room a card's picture (with its light card) gets in a text view whose viewport is
+    ``viewport`` (width, height) logical pixels: the text's full width, and at most the
+    view's height, so the whole picture fits on screen once scrolled to (the question or
+    answer stays above it, and the card scrolls)."""
+    width = viewport[0] - 2 * DOCUMENT_MARGIN - 2
+    height = viewport[1] - 2 * DOCUMENT_MARGIN - FIGURE_MARGINS
+    return max(MIN_SIDE, width), max(MIN_SIDE, height)
 
 
 def display_size(image: ShownImage, room: tuple[int, int]) -> tuple[int, int]:
-    """The picture's size on screen, in logical pixels: scaled down (never up, except an
-    SVG, which scales freely) to fit ``room`` (width, height) and :data:`MAX_WIDTH` x
-    :data:`MAX_HEIGHT`."""
+    """The picture's size on screen, in logical pixels, inside ``room`` (width, height; its
+    light card's padding included): an SVG scales up or down freely to fill it; a raster
+    image only down, never beyond its natural size (one image pixel a logical pixel, so
+    natural size x the device pixel ratio in screen pixels, as a browser shows it)."""
     width, height = max(1, image.width), max(1, image.height)
-    limit = max(80, min(MAX_WIDTH, room[0])) - 2 * PADDING
-    tall = max(80, min(MAX_HEIGHT, room[1])) - 2 * PADDING
-    scale = min(limit / width, tall / height)
+    wide = max(MIN_SIDE, room[0]) - 2 * PADDING
+    tall = max(MIN_SIDE, room[1]) - 2 * PADDING
+    scale = min(wide / width, tall / height)
     if image.kind != "svg":
         scale = min(scale, 1.0)
     return max(1, round(width * scale)), max(1, round(height * scale))
@@ -88,3 +140,208 @@ def draw_image(image: ShownImage, room: tuple[int, int], ratio: float = 1.0) -> 
     painter.end()
     card.setDevicePixelRatio(ratio)
     return card
+
+
+def image_at(view: QTextEdit, point: QPoint) -> str | None:
+    """The name of the picture drawn at ``point`` (viewport coordinates) in ``view``, or
+    None: the image character under it, and the point inside that picture's box."""
+    document = view.document()
+    layout = document.documentLayout()
+    offset = QPointF(view.horizontalScrollBar().value(), view.verticalScrollBar().value())
+    position = layout.hitTest(QPointF(point) + offset, Qt.HitTestAccuracy.FuzzyHit)
+    if position < 0:
+        return None
+    for at in (position, position - 1):
+        if at < 0:
+            continue
+        cursor = QTextCursor(document)
+        cursor.setPosition(at)
+        cursor.setPosition(at + 1, QTextCursor.MoveMode.KeepAnchor)
+        form = cursor.charFormat()
+        if not form.isImageFormat():
+            continue
+        image = form.toImageFormat()
+        left = view.cursorRect(_at(document, at)).left()
+        right = view.cursorRect(_at(document, at + 1)).left()
+        bottom = view.cursorRect(_at(document, at + 1)).bottom()
+        top = bottom - image.height()
+        if min(left, right) <= point.x() <= max(left, right) and top - 2 <= point.y() <= bottom:
+            return image.name()
+    return None
+
+
+def _at(document: QTextDocument, position: int) -> QTextCursor:
+    cursor = QTextCursor(document)
+    cursor.setPosition(position)
+    return cursor
+
+
+def first_visible_image(view: QTextEdit) -> str | None:
+    """The name of the first picture at least partly in sight in ``view``, or None."""
+    document = view.document()
+    viewport = view.viewport().rect()
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            form = fragment.charFormat()
+            if form.isImageFormat():
+                bottom = view.cursorRect(_at(document, fragment.position() + 1)).bottom()
+                top = bottom - form.toImageFormat().height()
+                if bottom >= viewport.top() and top <= viewport.bottom():
+                    return form.toImageFormat().name()
+            it += 1
+        block = block.next()
+    return None
+
+
+class _ClickWatcher(QObject):
+    """Turns a click on a picture in a text view into ``opened(name)``; a pointing hand over
+    a picture says it can be clicked."""
+
+    def __init__(self, view: QTextEdit, opened: Callable[[str], None]) -> None:
+        super().__init__(view)
+        self._view = view
+        self._opened = opened
+        self._pressed: str | None = None
+        view.viewport().setMouseTracking(True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton:
+            name = image_at(self._view, event.position().toPoint())
+            if kind == QEvent.Type.MouseButtonPress:
+                self._pressed = name
+            elif kind == QEvent.Type.MouseButtonRelease:
+                pressed, self._pressed = self._pressed, None
+                if name is not None and name == pressed:
+                    self._opened(name)
+                    return True
+        elif isinstance(event, QMouseEvent) and kind == QEvent.Type.MouseMove:
+            over = image_at(self._view, event.position().toPoint()) is not None
+            viewport = self._view.viewport()
+            if over:
+                viewport.setCursor(Qt.CursorShape.PointingHandCursor)
+                viewport.setToolTip("Click to see the picture big (Z)")
+            else:
+                viewport.unsetCursor()
+                viewport.setToolTip("")
+        return False
+
+
+def watch_image_clicks(view: QTextEdit, opened: Callable[[str], None]) -> QObject:
+    """Call ``opened(name)`` when a picture in ``view`` is clicked (pressed and released on
+    the same picture); returns the watcher (owned by ``view``)."""
+    watcher = _ClickWatcher(view, opened)
+    view.viewport().installEventFilter(watcher)
+    return watcher
+
+
+class _ResizeWatcher(QObject):
+    """Calls back once a widget's size has settled (60 ms after its last resize)."""
+
+    def __init__(self, widget: QWidget, settled: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(60)
+        self._timer.timeout.connect(settled)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._timer.start()
+        return False
+
+
+def watch_resizes(view: QTextEdit, settled: Callable[[], None]) -> QObject:
+    """Call ``settled()`` when ``view`` has been resized (by the window, a splitter, or the
+    footer growing a line), once the size has settled: its pictures are drawn again for
+    their new room."""
+    watcher = _ResizeWatcher(view, settled)
+    view.installEventFilter(watcher)
+    return watcher
+
+
+class ImageViewer(QDialog):
+    """A card's picture as big as the window it opens over, its alt text under it as the
+    caption and the accessible description; Esc (or a click on the picture) closes it."""
+
+    def __init__(self, image: ShownImage, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.image = image
+        self.setWindowTitle("Picture")
+        self.setModal(True)
+        self.setAccessibleName("Picture")
+        self.setAccessibleDescription(image.alt)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 12)
+        layout.setSpacing(8)
+        self.picture = QLabel()
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.picture.setAccessibleName("Picture")
+        self.picture.setAccessibleDescription(image.alt)
+        self.picture.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.picture.setToolTip("Click or press Esc to close")
+        layout.addWidget(self.picture, 1)
+        # The author's text as written (plain text), three lines of it; a longer one scrolls.
+        self.caption = QPlainTextEdit()
+        self.caption.setPlainText(image.alt)
+        self.caption.setReadOnly(True)
+        self.caption.setFrameShape(QFrame.Shape.NoFrame)
+        self.caption.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.caption.setAccessibleName("Caption")
+        self.caption.viewport().setAutoFillBackground(False)
+        self.caption.ensurePolished()  # the style sheet's font, to measure its lines by
+        lines = self.caption.fontMetrics().lineSpacing() * CAPTION_LINES
+        margin = round(self.caption.document().documentMargin())
+        self.caption.setFixedHeight(lines + margin)  # three whole lines, none cut
+        layout.addWidget(self.caption)
+        hint = QLabel("Esc or a click closes")
+        hint.setObjectName("muted")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(hint)
+        window = parent.window()
+        self.resize(window.size())
+        self.move(window.pos())
+        self._drawn = QSize()
+
+    def shown_size(self) -> tuple[int, int]:
+        """The picture's size in the viewer now, in logical pixels (padding excluded): as big
+        as the room left above the caption allows."""
+        return display_size(self.image, (self.picture.width(), self.picture.height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._redraw()
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._drawn == self.size():
+            return
+        self._drawn = self.size()
+        layout = self.layout()
+        assert layout is not None
+        layout.activate()
+        room = (self.picture.width(), self.picture.height())
+        card = draw_image(self.image, room, self.devicePixelRatioF())
+        if card is None:
+            self.picture.setText("This picture could not be drawn.")
+        else:
+            self.picture.setPixmap(QPixmap.fromImage(card))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.picture.geometry().contains(event.position().toPoint()):
+            self.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == ZOOM_KEY and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.accept()  # the same key again closes, as Esc does
+            return
+        super().keyPressEvent(event)

@@ -75,6 +75,8 @@ the session)</td></tr>
 (the same again: off)</td></tr>
 <tr><td><b>I</b></td><td>card details: history and memory state</td></tr>
 <tr><td><b>N</b></td><td>your own note on the card</td></tr>
+<tr><td><b>Z</b></td><td>see the card's picture as big as the window (or click it; Esc
+closes)</td></tr>
 <tr><td><b>Esc</b></td><td>leave the session</td></tr>
 <tr><td><b>S</b></td><td>study everything due (deck list)</td></tr>
 <tr><td><b>B</b> / <b>Ctrl+B</b></td><td>browse and search every card (deck list / anywhere)

@@ -1,7 +1,8 @@
 """The author's preview: every card as trainees see it, re-rendered within a second of a save.
 
 A problems panel lists every validation error as ``file:line:col``; double-clicking one
-jumps to the card written at that line. A broken save keeps the last good rendering.
+jumps to the card written at that line. A broken save keeps the last good rendering. A click
+on a picture, or ``Z`` (the first picture in sight), shows it as big as the window.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -21,10 +23,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyapp.gui.cardhtml import card_css, card_html, card_images
+from studyapp.gui.cardhtml import card_css, card_html, card_images, image_name
+from studyapp.gui.images import (
+    ZOOM_KEY,
+    ImageViewer,
+    first_visible_image,
+    watch_image_clicks,
+    watch_resizes,
+)
 from studyapp.gui.richtext import SafeTextView
 from studyapp.gui.theme import apply_theme
 from studyapp.services.preview import DeckPreview, PreviewState, Problem
+from studyapp.services.render import ShownImage
 
 __all__ = ["PreviewWindow"]
 
@@ -53,6 +63,11 @@ class PreviewWindow(QMainWindow):
         self.state = PreviewState()
 
         self.view = SafeTextView()
+        self._pictures: dict[str, ShownImage] = {}
+        self.viewer: ImageViewer | None = None
+        watch_image_clicks(self.view, self.zoom)
+        self._room = self.view.image_room()
+        watch_resizes(self.view, self._on_resized)  # pictures redrawn for their new room
         self.problems = QListWidget()
         self.problems.setWordWrap(True)
         self.problems.itemActivated.connect(self._on_problem_activated)
@@ -102,6 +117,29 @@ class PreviewWindow(QMainWindow):
         self._render()
         self.reloaded.emit(self.state)
 
+    def zoom(self, name: str | None) -> None:
+        """Show the picture ``name`` (a card's, as the view names it) as big as the window,
+        its alt text as the caption; Esc closes."""
+        image = self._pictures.get(name or "")
+        if image is None:
+            return
+        self.viewer = ImageViewer(image, self)
+        self.viewer.open()
+
+    @Slot()
+    def _on_resized(self) -> None:
+        if self.isVisible() and self.view.image_room() != self._room and self._pictures:
+            scrolled = self.view.verticalScrollBar().value()
+            self._render()
+            self.view.verticalScrollBar().setValue(scrolled)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Z (from the cards' view, which leaves letters alone): the first picture in sight.
+        if event.key() == ZOOM_KEY and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.zoom(first_visible_image(self.view))
+            return
+        super().keyPressEvent(event)
+
     def _rewatch(self) -> None:
         # Saving by rename replaces the file, which drops its watch; watch again each time.
         wanted = [
@@ -134,9 +172,15 @@ class PreviewWindow(QMainWindow):
         )
         parts = []
         room, ratio = self.view.image_room(), self.view.devicePixelRatioF()
+        self._room = room
         images = card_images(
             [card.view for card in state.cards], revealed=True, room=room, ratio=ratio
         )
+        self._pictures = {
+            image_name(card.view): card.view.image
+            for card in state.cards
+            if card.view.image is not None and image_name(card.view) in images
+        }
         for card in state.cards:
             view = card.view
             anchor = f"{view.note_id}--{view.key}"

@@ -1,5 +1,6 @@
 """The review screen: question, Space to reveal, 1-4 to grade, Ctrl+Z to undo; ``@``
-suspends, ``-`` buries, ``L`` puts a card off ("Not now"), Ctrl+1..4 flag it.
+suspends, ``-`` buries, ``L`` puts a card off ("Not now"), Ctrl+1..4 flag it; ``Z`` (or a
+click on it) shows the card's picture big.
 
 The screen is a passive view of a :class:`~studyapp.services.review.ReviewController`: it
 forwards keys and clicks as intents and draws the state, card and grade previews the
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from studyapp.core.errors import StorageError
 from studyapp.core.model import Rating
 from studyapp.gui.cardhtml import card_css, card_html, card_images, content_note_html
+from studyapp.gui.images import ZOOM_KEY, ImageViewer, watch_image_clicks, watch_resizes
 from studyapp.gui.richtext import ElidedLabel, SafeTextView
 from studyapp.gui.theme import Colors
 from studyapp.services.review import ReviewController, ReviewState
@@ -113,9 +115,15 @@ class ReviewScreen(QWidget):
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.view.viewport().setAutoFillBackground(False)
-        self.view.setStyleSheet("background: transparent;")
+        self._style_view()
+        watch_image_clicks(self.view, lambda _name: self.zoom())
+        self.viewer: ImageViewer | None = None
+        self._room = self.view.image_room()
+        watch_resizes(self.view, self._on_resized)  # the picture redrawn for its new room
         frame_layout.addWidget(self.view)
-        center.addWidget(self._frame, 8)
+        # The card takes nearly all of a small window's width (its text and picture the
+        # wider for it), and at most 860 px of a big one, centred.
+        center.addWidget(self._frame, 20)
         center.addStretch(1)
         outer.addLayout(center, 1)
 
@@ -188,9 +196,60 @@ class ReviewScreen(QWidget):
 
     def set_colors(self, colors: Colors) -> None:
         self._colors = colors
+        self._style_view()
         for rating, button in self.grade_buttons.items():
             button.setStyleSheet(f"color: {getattr(colors, rating.label.lower())};")
         self._render()
+
+    def _style_view(self) -> None:
+        """The card's text on the card's own background, and a slim scroll bar in the
+        theme's colours (a bare "background" rule would reach the scroll bar and give it
+        Qt's light, boxed style-sheet look in the dark theme)."""
+        c = self._colors
+        self.view.setStyleSheet(
+            f"""
+            QTextBrowser {{ background: transparent; border: none; }}
+            QScrollBar:vertical {{ background: transparent; width: 10px; margin: 0;
+                                   border: none; }}
+            QScrollBar::handle:vertical {{ background: {c.border}; border-radius: 4px;
+                                           min-height: 32px; margin: 0 1px; }}
+            QScrollBar::handle:vertical:hover {{ background: {c.muted}; }}
+            QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0;
+                                                                            border: none; }}
+            QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{
+                background: none; }}
+            """
+        )
+
+    @property
+    def picture_shown(self) -> bool:
+        """Whether the card on screen shows a picture now (on the side shown)."""
+        review = self._review
+        if review is None or review.card is None or review.state is ReviewState.CONTENT_NOTE:
+            return False
+        image = review.card.image
+        return image is not None and image.missing is None and image.shown_with(review.revealed)
+
+    @Slot()
+    def zoom(self) -> None:
+        """Show the card's picture as big as the window, its alt text as the caption (Esc
+        closes); nothing when the card shows no picture."""
+        if not self.picture_shown:
+            return
+        assert self._review is not None and self._review.card is not None
+        image = self._review.card.image
+        assert image is not None
+        self.viewer = ImageViewer(image, self)
+        self.viewer.finished.connect(self.setFocus)
+        self.viewer.open()
+
+    @Slot()
+    def _on_resized(self) -> None:
+        room = self.view.image_room()
+        if self.isVisible() and room != self._room and self.picture_shown:
+            scrolled = self.view.verticalScrollBar().value()
+            self._render()
+            self.view.verticalScrollBar().setValue(scrolled)
 
     def refresh(self) -> None:
         """Re-read the shown card (e.g. after the trainee edited their note) and redraw."""
@@ -282,6 +341,7 @@ class ReviewScreen(QWidget):
         revealed = review.revealed
         noted = review.state is ReviewState.CONTENT_NOTE
         card = review.card
+        self._room = self.view.image_room()
         images = (
             {}
             if noted
@@ -351,6 +411,8 @@ class ReviewScreen(QWidget):
                 "Space or Enter shows the answer · @ suspend · - bury · L not now · "
                 "Ctrl+Z undo · Esc leave"
             )
+        if self.picture_shown:
+            hint = hint.replace(" · Esc leave", " · Z zoom · Esc leave")
         # Each key stays on the line of what it does when the list wraps ("I" / "details").
         self._hint.setText(" · ".join(k.replace(" ", "\u00a0") for k in hint.split(" · ")))
         self._update_progress()
@@ -389,6 +451,8 @@ class ReviewScreen(QWidget):
             self.bury()
         elif key == Qt.Key.Key_L:
             self.not_now()
+        elif key == ZOOM_KEY:
+            self.zoom()
         elif key == Qt.Key.Key_Escape:
             self.leave()
         else:

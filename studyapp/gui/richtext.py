@@ -18,6 +18,8 @@ from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
 
+from studyapp.gui.images import picture_room
+
 __all__ = ["ElidedLabel", "SafeTextView", "plain_label", "plain_tooltip"]
 
 
@@ -101,10 +103,16 @@ class SafeTextView(QTextBrowser):
         return None
 
     def image_room(self) -> tuple[int, int]:
-        """The width and height a picture may take, in logical pixels: the view's width, and
-        seven tenths of its height (the question stays in sight above it)."""
+        """The width and height a picture may take, in logical pixels: the text's full width
+        and at most the view's height (:func:`studyapp.gui.images.picture_room`)."""
+        # The width as if the scroll bar showed, whether it does or not: a picture drawn for
+        # it never makes the bar come and go (and the picture redrawn again and again).
         viewport = self.viewport()
-        return max(120, viewport.width() - 48), max(120, viewport.height() * 7 // 10)
+        bar = self.verticalScrollBar()
+        width = self.width() - 2 * self.frameWidth()
+        if self.verticalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+            width -= bar.sizeHint().width()
+        return picture_room((min(width, viewport.width()), viewport.height()))
 
     def set_card_html(
         self, body: str, *, css: str, images: Mapping[str, QImage] | None = None
