@@ -63,6 +63,13 @@ def synced(library: Library, deck_dir: Path) -> Library:
     return library
 
 
+def _note_type_name(note: Note) -> str:
+    """The name of an imported Anki note's note type (Anki types ``note_type()`` as optional)."""
+    note_type = note.note_type()
+    assert note_type is not None
+    return str(note_type["name"])
+
+
 def test_package_imports_into_anki_with_one_note_per_card_entry(
     synced: Library, anki: Collection, tmp_path: Path
 ) -> None:
@@ -81,7 +88,7 @@ def test_package_imports_into_anki_with_one_note_per_card_entry(
     }
 
     basic = note(anki, "s-5ht2a")
-    assert basic.note_type()["name"] == BASIC_MODEL  # type: ignore[index]
+    assert _note_type_name(basic) == BASIC_MODEL
     assert basic["Add Reverse"] == ""
     assert [c.ord for c in basic.cards()] == [0]
     assert basic["Front"] == "Which receptor do classic psychedelics mainly act on?"
@@ -93,7 +100,7 @@ def test_package_imports_into_anki_with_one_note_per_card_entry(
 
     for reversed_id, deck in (("s-bdnf", SAMPLE), ("s-pat", TERMS)):
         reversed_note = note(anki, reversed_id)
-        assert reversed_note.note_type()["name"] == BASIC_MODEL  # type: ignore[index]
+        assert _note_type_name(reversed_note) == BASIC_MODEL
         assert reversed_note["Add Reverse"] == "y"
         cards = reversed_note.cards()
         assert sorted(c.ord for c in cards) == [0, 1]
@@ -112,7 +119,7 @@ def test_cloze_keeps_its_numbering_and_evidence_citations(
     export_anki(synced.engine, out, ["sample-mechanisms"], timestamp=T1)
     import_package(anki, out)
     cloze = note(anki, "s-mapp1")
-    assert cloze.note_type()["name"] == "StudyApp Cloze"  # type: ignore[index]
+    assert _note_type_name(cloze) == "StudyApp Cloze"
     assert cloze["Text"] == (
         "In MAPP1, {{c1::67%}} on MDMA versus {{c2::32%}} on placebo no longer met PTSD criteria."
     )

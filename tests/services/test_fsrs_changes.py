@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from studyapp.core.model import Queue, Rating
+from studyapp.core.model import CardId, Queue, Rating
 from studyapp.core.scheduling import DEFAULT_PARAMETERS
 from studyapp.services.fsrs import ParameterError
 from studyapp.services.library import Library
@@ -81,7 +81,7 @@ def test_a_new_retention_moves_only_its_decks_and_only_when_asked(
     assert sorted(r[0] for r in logged) == sorted(terms) and {r[1] for r in logged} == {0}
     # Manual changes use no allowance and are shown as such in a card's history.
     assert library.session(clock=clock).allowances() == allowances
-    grades = [e.label for e in session.history(terms[0])]  # type: ignore[arg-type]
+    grades = [e.label for e in session.history(CardId(terms[0]))]
     assert grades[-1] == "Due date set"  # a manual change, not an answer
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.pool import QueuePool
+
 from studyapp.cli import main
 from studyapp.services.library import Library, ScopeChoice
 from studyapp.services.paths import bundled_decks_dir
@@ -59,8 +61,9 @@ def test_the_overview_opens_one_database_connection(library: Library, deck_dir: 
     library.engine.dispose()  # start from an empty pool
     library.overview()
     pool = library.engine.pool
-    assert pool.checkedout() == 0  # type: ignore[attr-defined]
-    assert pool.checkedin() == 1  # type: ignore[attr-defined]
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 0
+    assert pool.checkedin() == 1
 
 
 def test_a_scope_choice_names_the_decks_and_title_a_session_studies(

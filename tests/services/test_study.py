@@ -8,8 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
-from studyapp.core.model import Queue, Rating
+from studyapp.core.model import CardId, Queue, Rating
 from studyapp.services.library import Library
 from studyapp.services.study import StudyScope, describe_memory
 from tests.conftest import Clock
@@ -166,7 +167,7 @@ print(card.card_id)
     library = Library(store)
     try:
         session = library.session()
-        view = session.card_view(card_id)  # type: ignore[arg-type]
+        view = session.card_view(CardId(card_id))
         assert view.state.queue is Queue.REVIEW
         assert view.state.stability is not None and view.state.stability > 1
         assert view.state.reps == 1 and view.state.last_review is not None
@@ -259,14 +260,15 @@ def test_undo_gives_back_the_new_card_allowance_and_releases_siblings(
 
 def test_a_closed_session_returns_its_connection(library: Library, clock: Clock) -> None:
     pool = library.engine.pool
-    before = pool.checkedout()  # type: ignore[attr-defined]
+    assert isinstance(pool, QueuePool)
+    before = pool.checkedout()
     sessions = [library.session(clock=clock) for _ in range(3)]
-    assert pool.checkedout() == before + 3  # type: ignore[attr-defined]
+    assert pool.checkedout() == before + 3
     for session in sessions:
         session.close()
-    assert pool.checkedout() == before  # type: ignore[attr-defined]
+    assert pool.checkedout() == before
     library.session(clock=clock)  # dropped: the garbage collector returns it
-    assert pool.checkedout() == before  # type: ignore[attr-defined]
+    assert pool.checkedout() == before
 
 
 def test_counts_and_card_view_carry_sources(library: Library, deck_dir: Path, clock: Clock) -> None:
@@ -293,7 +295,7 @@ def test_summary_and_memory_description(library: Library, deck_dir: Path, clock:
     assert summary.studied == 2 and summary.again_rate == 0.5 and summary.seconds == 5.0
     assert summary.next_due is not None
     last_card = count(library, "SELECT card_id FROM review ORDER BY id DESC LIMIT 1")
-    card = session.card_view(last_card)  # type: ignore[arg-type]
+    card = session.card_view(CardId(last_card))
     lines = describe_memory(card.state, session.retrievability(card))
     assert any(line.startswith("Stability") for line in lines)
     assert len(session.history(card.card_id)) == 1
