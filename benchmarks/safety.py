@@ -56,6 +56,9 @@ def build_store(notes: int, root: Path) -> Path:
         plan = library.sync([course.folder])
         if not plan.ok:
             raise SystemExit("sync failed: " + "; ".join(map(str, plan.problems[:3])))
+        # The window builds the search index after its sync: a trainee's store holds it, and
+        # a backup leaves it out (drop and vacuum), which the backup row pays for.
+        library.card_search().update_index()
         library.update_settings(library.settings.with_changes(new_per_day=ANSWERS))
         session = library.session()
         for i in range(ANSWERS):

@@ -111,18 +111,39 @@ def _open_backup(path: Path) -> sqlite3.Connection:
 
 def _snapshot(source: sqlite3.Connection, target: Path, *, lean: bool = False) -> None:
     """Copy ``source``'s database into a new file ``target`` (rollback-journal mode);
-    ``lean``: without the search index, which is derived data (see :func:`create_backup`)."""
+    ``lean``: without the search index, which is derived data (see :func:`create_backup`).
+
+    A lean copy is made from a scratch copy (no journal, no syncs: it is thrown away) with
+    the index dropped, written out by ``VACUUM INTO`` once: 0.11 s at 10,000 notes, as
+    fast as a whole copy (0.10 s) and half its size; dropping the index in the copy itself
+    and vacuuming it took 0.26 s (VACUUM writes the database twice)."""
     target.unlink(missing_ok=True)
-    dest = sqlite3.connect(target, isolation_level=None)
+    whole = target.with_name("whole-" + target.name) if lean else target
+    whole.unlink(missing_ok=True)
+    dest = sqlite3.connect(whole, isolation_level=None)
     try:
         source.backup(dest)
         # The copied header says WAL; a backup is one file, so it leaves WAL.
         dest.execute("PRAGMA journal_mode=DELETE")
-        if lean and dest.execute(_HAS_INDEX).fetchone() is not None:
-            drop_index(dest)
-            dest.execute("VACUUM")
+        if not lean:
+            return
+        if dest.execute(_HAS_INDEX).fetchone() is None:
+            dest.close()
+            os.replace(whole, target)
+            return
+        dest.execute("PRAGMA journal_mode=OFF")
+        dest.execute("PRAGMA synchronous=OFF")
+        drop_index(dest)
+        dest.execute("VACUUM INTO ?", (str(target),))
     finally:
         dest.close()
+        if lean:
+            whole.unlink(missing_ok=True)
+    lean_copy = sqlite3.connect(target, isolation_level=None)
+    try:
+        lean_copy.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        lean_copy.close()
 
 
 _HAS_INDEX = "SELECT 1 FROM sqlite_master WHERE name IN ('card_text', 'card_text_pending')"
