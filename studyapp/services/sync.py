@@ -6,8 +6,8 @@ A sync runs in named phases, each a function below:
    recorded size, mtime and inode, else by their digest) and whether the bibliography did;
 2. **read** (:func:`_read_bibliographies`, :func:`_parse_all`, :func:`_note_parsed`): parse
    the bibliographies and the changed deck files, each on its own;
-3. **check** (:func:`_check`): the checks across files, and against the cards the store
-   holds from files not read now;
+3. **check** (:func:`_check`): the checks across files, seeing the cards of the files not
+   read now as the store holds them (ids used twice, successors named across files);
 4. **plan** (:func:`_plan_changes`): compare every entry read with the store and note each
    change as a typed row in the plan's :class:`~studyapp.store.sync.Changes`;
 5. **write** (:func:`_write`): make the changes in one transaction
@@ -393,9 +393,11 @@ def _check(
     courses: Courses,
 ) -> None:
     """The checks across files; ``others`` maps the ids of cards the store holds from files
-    not read now to their file, to catch an id used twice (and the stored decks of files
+    not read now to their file, to catch an id used twice and to know the successors a
+    ``replaced_by`` names there (:func:`_stored_elsewhere`); and the stored decks of files
     not read now keep their deck ids, if their file is still there in one of the store's
-    sources: :attr:`_Survey.holders`)."""
+    sources: :attr:`_Survey.holders`. A file not read now whose retired card names a
+    successor gone from every file was read after all (:func:`_read_successors_gone`)."""
     from studyapp.deckfile.loader import check_collection
 
     read = {str(item.path) for item in survey.to_read}
@@ -418,18 +420,63 @@ def _held_by(path: Path, holders: Sequence[Path]) -> bool:
 
 
 def _stored_elsewhere(
-    view: _StoredView, plan: SyncPlan, parsed: Sequence[ParsedDeck]
+    view: _StoredView,
+    plan: SyncPlan,
+    parsed: Sequence[ParsedDeck],
+    ids: list[str] | None = None,
 ) -> dict[str, str]:
-    """Stored live cards sharing an id with a card read now, from a deck not read now:
-    only these can clash with it."""
+    """The cards the store holds in the files of decks not read now (live, or retired in
+    their file) that the checks across files look up: those sharing an id with a card read
+    now (only these can clash with it), and the successors the cards read now name in
+    ``replaced_by`` (an unchanged file's card is as known as one read now: a full read
+    would have found it, and validate does). A handful of ids, looked up by primary key,
+    instead of reading every unchanged file again."""
     parsed_ids = {d.header.id for d in parsed if d.header is not None}
     read = set(plan.files_read)
-    ids = [card.id for d in parsed for _index, card in d.entries]
+    if ids is None:
+        ids = [card.id for d in parsed for _index, card in d.entries]
+        ids += [card.replaced_by for d in parsed for _i, card in d.entries if card.replaced_by]
     return {
         note_id: path
         for note_id, deck_id, path in view.clashing_notes(ids)
         if deck_id not in parsed_ids and path not in read
     }
+
+
+def _read_successors_gone(
+    view: _StoredView, plan: SyncPlan, survey: _Survey, parsed: Sequence[ParsedDeck]
+) -> list[ParsedDeck]:
+    """The unchanged deck files (skipped by the survey) holding a retired card whose
+    successor (``replaced_by``) is in no file any more: its entry left a file read now, and
+    no file not read now holds it. A full read would refuse the sync at that card's
+    ``replaced_by``; so these files are read and parsed too, and :func:`_check` says so at
+    the same line and column. Looked up in the store (the few notes naming a successor);
+    a file is read only when the sync is about to be refused."""
+    if not survey.skipped_decks:
+        return []
+    named = stored.successors_named_in(view.conn, survey.skipped_decks)
+    if not named:
+        return []
+    known = {card.id for deck in parsed for _index, card in deck.entries}
+    known.update(*(deck.unsalvaged_ids for deck in parsed))
+    missing = sorted({successor for _id, successor, _deck in named if successor not in known})
+    if not missing:
+        return []
+    gone = set(missing).difference(_stored_elsewhere(view, plan, parsed, missing))
+    decks = {deck_id for _id, successor, deck_id in named if successor in gone}
+    again = [survey.stored_decks[deck_id].path for deck_id in sorted(decks)]
+    from studyapp.deckfile.imagecheck import check_images
+    from studyapp.deckfile.loader import parse_deck
+
+    read_now: list[ParsedDeck] = []
+    for path in again:
+        read_now.append(parse_deck(Path(path)))
+        survey.to_read.append(_ToRead(Path(path), None, None))
+        plan.files_skipped.remove(path)
+        plan.files_read.append(path)
+    survey.skipped_decks -= decks
+    check_images(read_now, survey.given, survey.image_cache())
+    return read_now
 
 
 # -- 4. plan -------------------------------------------------------------------------------
@@ -645,10 +692,11 @@ def _plan(
         plan = SyncPlan(generation=queries.sync_generation(conn))
         survey = _survey(conn, plan, paths, bibliography)
     sources = _read_bibliographies(plan, survey)
-    courses = _read_courses(plan, survey)
     parsed = _parse_all(survey, progress)
-    _note_parsed(plan, survey, parsed)
     view = _StoredView(conn)
+    parsed += _read_successors_gone(view, plan, survey, parsed)
+    courses = _read_courses(plan, survey)
+    _note_parsed(plan, survey, parsed)
     _check(plan, survey, parsed, sources, _stored_elsewhere(view, plan, parsed), courses)
     _count_skipped(conn, plan, survey)
     plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
