@@ -160,13 +160,14 @@ def image_at(view: QTextEdit, point: QPoint) -> str | None:
         form = cursor.charFormat()
         if not form.isImageFormat():
             continue
-        image = form.toImageFormat()
+        # The cursor's rectangles either side of the picture: its left and right edges, and
+        # (as tall as the line the picture makes) its top and bottom.
         left = view.cursorRect(_at(document, at)).left()
-        right = view.cursorRect(_at(document, at + 1)).left()
-        bottom = view.cursorRect(_at(document, at + 1)).bottom()
-        top = bottom - image.height()
-        if min(left, right) <= point.x() <= max(left, right) and top - 2 <= point.y() <= bottom:
-            return image.name()
+        after = view.cursorRect(_at(document, at + 1))
+        if min(left, after.left()) <= point.x() <= max(left, after.left()) and (
+            after.top() <= point.y() <= after.bottom()
+        ):
+            return form.toImageFormat().name()
     return None
 
 
@@ -187,9 +188,8 @@ def first_visible_image(view: QTextEdit) -> str | None:
             fragment = it.fragment()
             form = fragment.charFormat()
             if form.isImageFormat():
-                bottom = view.cursorRect(_at(document, fragment.position() + 1)).bottom()
-                top = bottom - form.toImageFormat().height()
-                if bottom >= viewport.top() and top <= viewport.bottom():
+                line = view.cursorRect(_at(document, fragment.position() + 1))
+                if line.bottom() >= viewport.top() and line.top() <= viewport.bottom():
                     return form.toImageFormat().name()
             it += 1
         block = block.next()

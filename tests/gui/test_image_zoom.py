@@ -133,8 +133,7 @@ def _picture_centre(view: QTextEdit) -> QPoint:
                 before = QTextCursor(document)
                 before.setPosition(fragment.position())
                 right, left = view.cursorRect(after), view.cursorRect(before)
-                height = form.toImageFormat().height()
-                return QPoint((left.left() + right.left()) // 2, round(right.bottom() - height / 2))
+                return QPoint((left.left() + right.left()) // 2, right.center().y())
             it += 1
         block = block.next()
     raise AssertionError("no picture in the view")
@@ -240,10 +239,30 @@ def test_preview_opens_a_picture_on_click_and_on_z_and_closes_on_esc(
     from studyapp.gui.preview import PreviewWindow
     from studyapp.services.preview import DeckPreview
 
-    window = PreviewWindow(DeckPreview([_course(tmp_path / "course")]))
+    course = _course(tmp_path / "course")
+    deck = course / "deck.yaml"
+    # cards before the picture card: Z opens the picture in sight, once scrolled to it
+    deck.write_text(
+        deck.read_text(encoding="utf-8").replace(
+            "cards:\n",
+            "cards:\n"
+            + "".join(
+                f"  - id: before-{i}\n    front: Question {i}?\n    back: Answer {i}.\n"
+                "    source: zhou2024\n"
+                for i in range(12)
+            ),
+        ),
+        encoding="utf-8",
+    )
+    window = PreviewWindow(DeckPreview([course]))
     qtbot.addWidget(window)
+    window.resize(800, 600)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.keyClick(window.view, Qt.Key.Key_Z)
+    assert window.viewer is None  # no picture in sight at the top
+    window.view.scrollToAnchor("pic--fwd")  # the picture card at the top of the view
+    QApplication.processEvents()
     qtbot.keyClick(window.view, Qt.Key.Key_Z)
     viewer = window.viewer
     assert viewer is not None
