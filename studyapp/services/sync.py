@@ -634,6 +634,11 @@ def _plan_inherit(conn: Connection, plan: SyncPlan, old_id: str, new_id: str) ->
     queues = stored.card_queues(conn, new_id)
     if any(queue != Queue.NEW for _key, queue in queues):
         return  # the successor already has progress of its own
+    if queues and stored.has_history(conn, new_id):
+        # New again with a history: the trainee sent it back ("forget") after it inherited
+        # or was studied. A full sync reads the retired card's file again each time; handing
+        # the old state on again would undo the trainee's choice.
+        return
     keys = [key for key, _queue in queues] + [
         c.key for c in plan.changes.cards_inserted if c.note_id == new_id
     ]

@@ -49,6 +49,7 @@ __all__ = [
     "count_live_notes",
     "deck_folder_paths",
     "forget_unused_media",
+    "has_history",
     "has_notes",
     "live_card_ids_of_deck",
     "live_note_ids_of_deck",
@@ -419,6 +420,19 @@ def card_queues(conn: Connection, note_id: str) -> list[tuple[str, Queue]]:
     """(key, queue) of every stored card of ``note_id``."""
     rows = conn.execute(text("SELECT key, queue FROM card WHERE note_id = :n"), {"n": note_id})
     return [(r[0], Queue(r[1])) for r in rows]
+
+
+def has_history(conn: Connection, note_id: str) -> bool:
+    """Whether any card of ``note_id`` has a row in the review log (an answer, a cram
+    answer or a manual change such as "forget")."""
+    row = conn.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM review r JOIN card c ON c.id = r.card_id "
+            "WHERE c.note_id = :n)"
+        ),
+        {"n": note_id},
+    ).first()
+    return bool(row and row[0])
 
 
 def live_note_ids_of_deck(conn: Connection, deck_id: str) -> list[str]:

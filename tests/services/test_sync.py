@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from studyapp.core.model import Queue, Rating
+from studyapp.services.browse import CardBrowser
 from studyapp.services.library import Library
 from studyapp.store import bulk
 from tests.conftest import Clock
@@ -264,6 +265,37 @@ def test_retired_card_with_successor_can_pass_on_its_memory(
     )
     assert rows(library, "SELECT retired_reason FROM note WHERE id = 's-nmda'") == [
         ("Split into a clearer card.",)
+    ]
+
+
+def test_a_successor_sent_back_to_new_does_not_inherit_again(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    """Inheritance happens once: a trainee who forgets the successor keeps it new, although
+    every later read of the retired card's file names the succession again."""
+    library.sync([deck_dir])
+    study(library, clock, "s-nmda", Rating.EASY)
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text().replace(
+            "    back: The NMDA glutamate receptor.\n",
+            "    back: The NMDA glutamate receptor.\n    retired: Split into a clearer card.\n"
+            "    replaced_by: s-nmda-v2\n    inherit_progress: true\n",
+        )
+        + "  - id: s-nmda-v2\n    front: What does ketamine do at NMDA receptors?\n"
+        "    back: It blocks them (antagonist).\n    source: rehabblog_nd\n"
+    )
+    assert library.sync([deck_dir]).inherited == [("s-nmda-v2", "s-nmda")]
+    (card_id,) = rows(library, "SELECT id FROM card WHERE note_id = 's-nmda-v2'")[0]
+    result = CardBrowser(library, clock=clock).forget([int(str(card_id))])
+    assert result.changed == 1
+    deck.write_text(deck.read_text().replace("a clearer card", "a clearer card, reworded"))
+    plan = library.sync([deck_dir])
+    assert plan.ok, plan.problems
+    assert str(deck) in [str(p) for p in plan.files_read]
+    assert plan.inherited == []
+    assert rows(library, "SELECT queue, stability FROM card WHERE note_id = 's-nmda-v2'") == [
+        (int(Queue.NEW), None)
     ]
 
 
