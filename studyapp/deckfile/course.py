@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from studyapp.deckfile.discover import COURSE_NAMES, course_file_of, courses_of
-from studyapp.deckfile.filechecks import check_version
-from studyapp.deckfile.messages import validate
+from studyapp.deckfile.filechecks import read_model_file
 from studyapp.deckfile.parsed import ParsedDeck
 from studyapp.deckfile.problems import Problem, Severity
-from studyapp.deckfile.reading import read_source
 from studyapp.deckfile.schema import CourseFileModel
-from studyapp.deckfile.yamlsource import load_yaml, locate, problem_at
+from studyapp.deckfile.yamlsource import locate, problem_at
 
 __all__ = [
     "CourseModule",
@@ -80,22 +78,13 @@ def parse_course(path: Path, *, shown: str | None = None) -> ParsedCourse:
     that are dates. Never raises for bad input; every problem is at its line and column."""
     shown = shown if shown is not None else str(path)
     result = ParsedCourse(shown)
-    raw, result.problems = read_source(path, shown)
-    if raw is None:
-        return result
-    loaded = load_yaml(shown, raw)
-    result.problems = loaded.problems
-    if not isinstance(loaded.data, dict):
-        if not loaded.problems:
-            loaded.error(
-                loaded.root,
-                "a course file must be a mapping with format_version, course and modules",
-            )
-        return result
-    if not check_version(loaded):
-        return result
-    model = validate(CourseFileModel, loaded)
-    if model is None:
+    result.problems, loaded, model = read_model_file(
+        path,
+        shown,
+        CourseFileModel,
+        "a course file must be a mapping with format_version, course and modules",
+    )
+    if loaded is None or model is None:
         return result
     first: dict[int, int] = {}
     for index, entry in enumerate(model.modules):

@@ -6,14 +6,17 @@ and what the checks across files still read of a file with errors."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from studyapp.core.cloze import check_cloze
 from studyapp.core.markup import check_markup
+from studyapp.deckfile.messages import validate
 from studyapp.deckfile.parsed import TEXT_FIELDS, CardStub
 from studyapp.deckfile.problems import Problem, Severity
+from studyapp.deckfile.reading import read_source
 from studyapp.deckfile.schema import (
     FORMAT_VERSION,
     SLUG_PATTERN,
@@ -21,18 +24,41 @@ from studyapp.deckfile.schema import (
     CardImage,
     DeckHeader,
 )
-from studyapp.deckfile.yamlsource import LoadedYaml, locate, locate_text, problem_at
+from studyapp.deckfile.yamlsource import LoadedYaml, load_yaml, locate, locate_text, problem_at
 
 __all__ = [
     "EVIDENCE_FAMILY",
     "check_cards",
     "check_version",
+    "read_model_file",
     "salvage_cards",
     "salvage_header",
     "with_stubs",
 ]
 
 EVIDENCE_FAMILY = "evidence"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_model_file(
+    path: Path, shown: str, model: type[M], not_a_mapping: str
+) -> tuple[list[Problem], LoadedYaml | None, M | None]:
+    """Read a YAML file that is not a deck (a bibliography, a course file) as far as its
+    schema: the bytes within the limits, the YAML, a mapping, its format version, the model.
+    Returns the file's problems (the same list the loaded file keeps adding to), the loaded
+    file (None if it could not be read) and the model (None if any step failed)."""
+    raw, problems = read_source(path, shown)
+    if raw is None:
+        return problems, None, None
+    loaded = load_yaml(shown, raw)
+    if not isinstance(loaded.data, dict):
+        if not loaded.problems:
+            loaded.error(loaded.root, not_a_mapping)
+        return loaded.problems, loaded, None
+    if not check_version(loaded):
+        return loaded.problems, loaded, None
+    return loaded.problems, loaded, validate(model, loaded)
 
 
 def check_version(loaded: LoadedYaml) -> bool:

@@ -21,6 +21,7 @@ from studyapp.deckfile.fastpath import parse_fast
 from studyapp.deckfile.filechecks import (
     check_cards,
     check_version,
+    read_model_file,
     salvage_cards,
     salvage_header,
     with_stubs,
@@ -112,21 +113,13 @@ def parse_bibliography(path: Path, *, shown: str | None = None) -> ParsedBibliog
     """Read and validate a ``sources.yaml`` file."""
     shown = shown if shown is not None else str(path)
     result = ParsedBibliography(shown)
-    raw, result.problems = read_source(path, shown)
-    if raw is None:
-        return result
-    loaded = load_yaml(shown, raw)
-    result.problems = loaded.problems
-    if not isinstance(loaded.data, dict):
-        if not loaded.problems:
-            loaded.error(
-                loaded.root, "a bibliography must be a mapping with format_version and sources"
-            )
-        return result
-    if not check_version(loaded):
-        return result
-    model = validate(Bibliography, loaded)
-    if model is None:
+    result.problems, loaded, model = read_model_file(
+        path,
+        shown,
+        Bibliography,
+        "a bibliography must be a mapping with format_version and sources",
+    )
+    if loaded is None or model is None:
         return result
     for index, entry in enumerate(model.sources):
         if entry.id in result.entries:

@@ -43,6 +43,21 @@ def study(library: Library, clock: Clock, note_id: str, rating: Rating = Rating.
         session.answer(Rating.EASY)
 
 
+def retire_into_successor(deck_dir: Path) -> Path:
+    """Retire s-nmda in favour of a new s-nmda-v2 that inherits its progress; the deck file."""
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text().replace(
+            "    back: The NMDA glutamate receptor.\n",
+            "    back: The NMDA glutamate receptor.\n    retired: Split into a clearer card.\n"
+            "    replaced_by: s-nmda-v2\n    inherit_progress: true\n",
+        )
+        + "  - id: s-nmda-v2\n    front: What does ketamine do at NMDA receptors?\n"
+        "    back: It blocks them (antagonist).\n    source: rehabblog_nd\n"
+    )
+    return deck
+
+
 def test_first_sync_adds_every_card_as_new(library: Library, deck_dir: Path) -> None:
     plan = library.sync([deck_dir])
     assert plan.ok, plan.problems
@@ -244,16 +259,7 @@ def test_retired_card_with_successor_can_pass_on_its_memory(
     old = rows(
         library, "SELECT stability, difficulty, due, reps FROM card WHERE note_id = 's-nmda'"
     )
-    deck = deck_dir / "sample.yaml"
-    deck.write_text(
-        deck.read_text().replace(
-            "    back: The NMDA glutamate receptor.\n",
-            "    back: The NMDA glutamate receptor.\n    retired: Split into a clearer card.\n"
-            "    replaced_by: s-nmda-v2\n    inherit_progress: true\n",
-        )
-        + "  - id: s-nmda-v2\n    front: What does ketamine do at NMDA receptors?\n"
-        "    back: It blocks them (antagonist).\n    source: rehabblog_nd\n"
-    )
+    retire_into_successor(deck_dir)
     plan = library.sync([deck_dir])
     assert plan.retired == ["s-nmda"] and plan.new == ["s-nmda-v2"]
     assert plan.inherited == [("s-nmda-v2", "s-nmda")]
@@ -275,16 +281,7 @@ def test_a_successor_sent_back_to_new_does_not_inherit_again(
     every later read of the retired card's file names the succession again."""
     library.sync([deck_dir])
     study(library, clock, "s-nmda", Rating.EASY)
-    deck = deck_dir / "sample.yaml"
-    deck.write_text(
-        deck.read_text().replace(
-            "    back: The NMDA glutamate receptor.\n",
-            "    back: The NMDA glutamate receptor.\n    retired: Split into a clearer card.\n"
-            "    replaced_by: s-nmda-v2\n    inherit_progress: true\n",
-        )
-        + "  - id: s-nmda-v2\n    front: What does ketamine do at NMDA receptors?\n"
-        "    back: It blocks them (antagonist).\n    source: rehabblog_nd\n"
-    )
+    deck = retire_into_successor(deck_dir)
     assert library.sync([deck_dir]).inherited == [("s-nmda-v2", "s-nmda")]
     (card_id,) = rows(library, "SELECT id FROM card WHERE note_id = 's-nmda-v2'")[0]
     result = CardBrowser(library, clock=clock).forget([int(str(card_id))])
