@@ -29,7 +29,7 @@ def test_init_then_validate_then_sync(tmp_path: Path) -> None:
     course = tmp_path / "my course"
     made = studyapp("init", str(course), "--title", "Integration", data=tmp_path / "data")
     assert made.returncode == 0, made.stderr
-    assert made.stdout.count("created ") == 14
+    assert made.stdout.count("created ") == 15
     assert "studyapp validate '" in made.stderr  # a path with a space, quoted for the shell
     checked = studyapp("validate", "--strict", str(course), data=tmp_path / "data")
     assert checked.returncode == 0, checked.stdout
@@ -55,7 +55,7 @@ def test_a_folder_that_is_not_empty_is_one_line_and_exit_two(
     assert main(["init", str(course), "--force"]) == 0
     out = capsys.readouterr().out
     assert f"kept    {course / 'README.md'} (already there, not changed)" in out
-    assert out.count("created ") == 13
+    assert out.count("created ") == 14
     assert (course / "README.md").read_text() == "mine"
 
 

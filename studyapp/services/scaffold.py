@@ -95,7 +95,7 @@ def course_files(cid: str, title: str) -> dict[str, bytes]:
         for placeholder, value in values.items():
             text = text.replace(placeholder, value)
         files[name] = text.encode("utf-8")
-    for schema in ("deck.schema.json", "bibliography.schema.json"):
+    for schema in ("deck.schema.json", "bibliography.schema.json", "course.schema.json"):
         files[f"schemas/{schema}"] = (resources_dir() / schema).read_bytes()
     files[f"images/{EXAMPLE_IMAGE}"] = (bundled_decks_dir() / "images" / EXAMPLE_IMAGE).read_bytes()
     return dict(sorted(files.items()))

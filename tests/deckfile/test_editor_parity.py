@@ -172,12 +172,26 @@ def test_the_scaffold_is_clean_in_the_editor_as_in_the_validator(
     scaffold: tuple[Path, YamlLanguageServer],
 ) -> None:
     course, editor = scaffold
-    files = sorted(course.glob("decks/*.yaml")) + [course / "sources.yaml"]
-    assert len(files) == 4
+    files = sorted(course.glob("decks/*.yaml")) + [course / "sources.yaml", course / "course.yaml"]
+    assert len(files) == 5
     assert validate_paths([course]).problems == []
     for path in files:
         assert editor.diagnostics(path) == [], path.name
         assert editor.diagnostics(path, _without_modeline(path)) == [], path.name
+
+
+def test_the_course_file_is_checked_by_its_schema_in_the_editor(
+    scaffold: tuple[Path, YamlLanguageServer],
+) -> None:
+    """The settings map course.yaml to the course schema: a module without its title is
+    flagged in the editor, as the validator refuses it."""
+    course, editor = scaffold
+    path = course / "course.yaml"
+    text = path.read_text(encoding="utf-8")
+    broken = text.replace("{number: 1, title: Getting started}", "{number: 1}")
+    assert broken != text
+    found = editor.diagnostics(path, broken)
+    assert any("title" in repr(d) for d in found), found
 
 
 def test_the_scaffold_settings_alone_map_the_schema(

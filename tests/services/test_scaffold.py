@@ -32,6 +32,7 @@ EXPECTED = {
     "decks/reversed-cards.yaml",
     "images/therapy-arc.svg",
     "schemas/bibliography.schema.json",
+    "schemas/course.schema.json",
     "schemas/deck.schema.json",
     "sources.yaml",
 }
@@ -102,13 +103,14 @@ def test_the_bibliography_repeats_studyapps_own_entries_exactly(course: Path) ->
 
 
 def test_the_editor_settings_map_the_schemas_studyapp_ships(course: Path) -> None:
-    for name in ("deck.schema.json", "bibliography.schema.json"):
+    for name in ("deck.schema.json", "bibliography.schema.json", "course.schema.json"):
         assert (course / "schemas" / name).read_bytes() == (resources_dir() / name).read_bytes()
     settings = json.loads((course / ".vscode" / "settings.json").read_text(encoding="utf-8"))
     assert settings["yaml.yamlVersion"] == "1.1"
     assert settings["yaml.schemas"] == {
         "./schemas/deck.schema.json": ["decks/**/*.yaml", "decks/**/*.yml"],
         "./schemas/bibliography.schema.json": ["sources.yaml"],
+        "./schemas/course.schema.json": ["course.yaml"],
     }
     recommended = json.loads((course / ".vscode" / "extensions.json").read_text("utf-8"))
     assert recommended["recommendations"] == ["redhat.vscode-yaml"]
