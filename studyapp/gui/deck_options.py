@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.scheduling import RETENTION_RANGE
+from studyapp.gui.messages import add_error_and_buttons
 from studyapp.services.deck_options import (
     MAX_NEW_PER_DAY,
     MAX_REVIEWS_PER_DAY,
@@ -116,17 +116,7 @@ class DeckOptionsDialog(QDialog):
         help_label.setWordWrap(True)
         layout.addWidget(help_label)
 
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        self.error.setVisible(False)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._try_accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = add_error_and_buttons(self, layout, self._try_accept)
 
         self.deck.currentIndexChanged.connect(self._show_deck)
         self.preset.currentIndexChanged.connect(self._preset_chosen)

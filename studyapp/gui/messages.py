@@ -12,10 +12,19 @@ replace that one method to see (and answer) every box without a modal loop.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from collections.abc import Callable
 
-__all__ = ["Icon", "StandardButton", "ask", "message_box", "show_message"]
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QBoxLayout, QDialog, QDialogButtonBox, QLabel, QMessageBox, QWidget
+
+__all__ = [
+    "Icon",
+    "StandardButton",
+    "add_error_and_buttons",
+    "ask",
+    "message_box",
+    "show_message",
+]
 
 Icon = QMessageBox.Icon
 StandardButton = QMessageBox.StandardButton
@@ -53,3 +62,23 @@ def ask(parent: QWidget | None, title: str, text: str) -> bool:
     """A Yes/No question in plain text; True when the answer is Yes."""
     box = message_box(parent, Icon.Question, title, text, StandardButton.Yes | StandardButton.No)
     return box.exec() == StandardButton.Yes
+
+
+def add_error_and_buttons(
+    dialog: QDialog, layout: QBoxLayout, accept: Callable[[], None]
+) -> QLabel:
+    """The foot of a dialog that checks its input: a hidden error line (plain text, shown
+    when ``accept`` refuses) above OK and Cancel; OK calls ``accept``. Returns the line."""
+    error = QLabel()
+    error.setObjectName("error")
+    error.setTextFormat(Qt.TextFormat.PlainText)
+    error.setWordWrap(True)
+    error.setVisible(False)
+    layout.addWidget(error)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return error

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.scheduling import DEFAULT_PARAMETERS
+from studyapp.gui.messages import add_error_and_buttons
 from studyapp.services.fsrs import ParameterError, parse_parameters
 from studyapp.services.library import CourseModuleInfo
 from studyapp.services.settings import LIMITS, Settings, parse_steps
@@ -101,17 +101,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._appearance_tab(settings), "Appearance")
         layout.addWidget(self.tabs)
 
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        self.error.setVisible(False)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._try_accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = add_error_and_buttons(self, layout, self._try_accept)
         self._result: Settings | None = None
 
     # -- tabs --------------------------------------------------------------------------------
