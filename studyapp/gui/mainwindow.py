@@ -377,15 +377,26 @@ class MainWindow(QMainWindow):
         self._status.setText(f"Report saved: {path} ({pages} page{'s' if pages != 1 else ''})")
         self.report_saved.emit(path)
 
-    @Slot(str)
-    def _on_report_failed(self, message: str) -> None:
-        error, self._report_error = self._report_error, None
+    def _report_failure(
+        self, error: BaseException | None, title: str, message: str, status: str | None = None
+    ) -> None:
+        """A background task's failure: a storage failure (also a raw SQLite error past the
+        store's mapping) goes the one storage path (the damage dialog, or its sentence); any
+        other error, e.g. an OSError about a deck file, keeps its own message in a box.
+        ``status``, if given, is the status line's text once the storage path has run and
+        before the box shows."""
         storage = as_storage_error(error, self.library.store_path) if error else None
         if storage is not None:
             self.handle_storage_error(storage)
-        self._status.setText("The report was not saved")
+        if status is not None:
+            self._status.setText(status)
         if storage is None:
-            show_message(self, Icon.Critical, "Report not saved", message)
+            show_message(self, Icon.Critical, title, message)
+
+    @Slot(str)
+    def _on_report_failed(self, message: str) -> None:
+        error, self._report_error = self._report_error, None
+        self._report_failure(error, "Report not saved", message, status="The report was not saved")
 
     @Slot(object)
     def _on_exam_date_chosen(self, exam: date | None) -> None:
@@ -748,12 +759,7 @@ class MainWindow(QMainWindow):
     def _on_optimize_failed(self, message: str) -> None:
         self._busy.setVisible(False)
         error, self._optimize_error = self._optimize_error, None
-        storage = as_storage_error(error, self.library.store_path) if error else None
-        if storage is not None:
-            self.handle_storage_error(storage)
-        self._status.setText("Optimize failed")
-        if storage is None:
-            show_message(self, Icon.Critical, "Optimize failed", message)
+        self._report_failure(error, "Optimize failed", message, status="Optimize failed")
 
     @Slot(object)
     def _remember_optimize_error(self, error: BaseException) -> None:
@@ -977,13 +983,7 @@ class MainWindow(QMainWindow):
         self.overview.set_loading(False)
         self._status.setText("Deck update failed")
         error, self._task_error = self._task_error, None
-        # A raw SQLite error past the store's mapping is a storage failure too; an OSError
-        # here is about a deck file and keeps its own message.
-        storage = as_storage_error(error, self.library.store_path) if error else None
-        if storage is not None:
-            self.handle_storage_error(storage)
-        else:
-            show_message(self, Icon.Critical, "Deck update failed", message)
+        self._report_failure(error, "Deck update failed", message)
         self.sync_done.emit(None)
 
     # -- storage failures, damage, backups -------------------------------------------------
