@@ -857,7 +857,11 @@ def measure_200k_cards(root: Path, runs: int, results: Results, cache: Path) -> 
     """Search (issue 15) and statistics (issue 16) at 200,000 cards, with their budgets."""
     scratch = root / "scratch"
     log("[200k cards] searches (the store is cached in " + str(cache) + ")")
-    rows = worker("search_rows", scratch, root=str(cache / "steering"), runs=runs)["rows"]
+    steering_store = scratch / "steering-store"  # a fresh copy each run: see search_rows
+    rows = worker(
+        "search_rows", scratch, root=str(cache / "steering"), runs=runs,
+        copy_to=str(steering_store),
+    )["rows"]  # fmt: skip
     for row in rows:
         results.add(
             Row(
@@ -944,7 +948,7 @@ def measure_200k_cards(root: Path, runs: int, results: Results, cache: Path) -> 
             )
         )
     measure_stats_screen(root, history, runs, results)
-    measure_browser(cache / "steering", runs, results)
+    measure_browser(steering_store, runs, results)
 
 
 def _settle_seconds() -> float:
@@ -1024,15 +1028,15 @@ def measure_stats_screen(root: Path, history: Path, runs: int, results: Results)
         )
 
 
-def measure_browser(steering_root: Path, runs: int, results: Results) -> None:
+def measure_browser(store: Path, runs: int, results: Results) -> None:
     """Issue 15's browser at 200,000 cards: ``benchmarks.steering``'s GUI worker (open,
     a search typed in it, a bulk suspend and its undo of 10,000 cards, and the longest
-    event-loop stall of each), on the store the searches above used."""
-    from benchmarks.steering import CARDS, measure_gui
+    event-loop stall of each), on this run's copy of the store the searches above used."""
+    from benchmarks.steering import measure_gui
 
     log("[200k cards] the browser")
     try:
-        rows = measure_gui(steering_root / f"store-{CARDS}", runs)
+        rows = measure_gui(store, runs)
     except subprocess.CalledProcessError as exc:
         raise BenchError(f"the browser benchmark failed (exit {exc.returncode})") from exc
     for row in rows:

@@ -165,13 +165,23 @@ def sa_bundled(data_dir: str) -> dict[str, Any]:
     return {}
 
 
-def search_rows(root: str, runs: int) -> dict[str, Any]:
-    """benchmarks/steering.py's searches at 200,000 cards, its store kept in ``root``."""
+def search_rows(root: str, runs: int, copy_to: str) -> dict[str, Any]:
+    """benchmarks/steering.py's searches at 200,000 cards, its store kept in ``root``.
+
+    The searches (and the browser after them, whose bulk action suspends and restores
+    10,000 cards) run on a fresh copy in ``copy_to``, so no run measures a store an earlier
+    run changed: each run starts from the same file.
+    """
+    import shutil
+
     from benchmarks.steering import CARDS, measure_searches, prepare
 
     base = Path(root)
     base.mkdir(parents=True, exist_ok=True)
-    data = prepare(base, CARDS)
+    kept = prepare(base, CARDS)
+    data = Path(copy_to)
+    shutil.rmtree(data, ignore_errors=True)
+    shutil.copytree(kept, data)
     return {
         "rows": [
             {"name": row.name, "times": row.times, "budget": row.budget, "note": row.note}
