@@ -1195,14 +1195,25 @@ def check_budgets(results: Results, sizes: list[int]) -> None:
             f"{len(seen)} processes, all FULL" if not weaker else "not FULL: " + ", ".join(weaker),
         )
     for size in sizes:
+        # Like for like (DECISIONS 11): StudyApp's next_card returns the rendered card
+        # (question and answer HTML, citations), so the verdict is against Anki's cycle
+        # rendering its question and answer too; the cycle without rendering is printed
+        # beside it, not judged.
         row = results.get("answer", size)
-        if row and row.studyapp and row.anki and size >= 10_000:
-            ours, theirs = row.studyapp, row.anki
+        rendering = results.get("answer_render", size)
+        if row and row.studyapp and rendering and rendering.anki and size >= 10_000:
+            ours, theirs = row.studyapp, rendering.anki
+            unrendered = ""
+            if row.anki:
+                unrendered = (
+                    f"; Anki not rendering {row.anki['median'] * 1000:.2f} / "
+                    f"{row.anki['p95'] * 1000:.2f} ms"
+                )
             results.budget(
-                f"answer median and p95 <= Anki's @ {size}",
+                f"answer median and p95 <= Anki's rendering its cards @ {size}",
                 ours["median"] <= theirs["median"] and ours["p95"] <= theirs["p95"],
                 f"median {ours['median'] * 1000:.2f} vs {theirs['median'] * 1000:.2f} ms, "
-                f"p95 {ours['p95'] * 1000:.2f} vs {theirs['p95'] * 1000:.2f} ms",
+                f"p95 {ours['p95'] * 1000:.2f} vs {theirs['p95'] * 1000:.2f} ms{unrendered}",
             )
     for size in checked:
         for key, what, unit in (
