@@ -125,6 +125,42 @@ def test_fuzz_is_a_pure_function_of_card_and_repetitions() -> None:
     assert 0.45 < sum(factors) / len(factors) < 0.55  # spread evenly
 
 
+_M32 = 0xFFFFFFFF
+_M64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _chacha12_word_by_word(seed: int) -> float:
+    """The first port of Anki's fuzz draw, one 32-bit word at a time: the reference for the
+    four-lane fuzz_factor (PCG32 key from the seed, one ChaCha12 block, its first word)."""
+    state, key = seed & _M64, []
+    for _ in range(8):
+        state = (state * 6364136223846793005 + 11634580027462260723) & _M64
+        xorshifted = (((state >> 18) ^ state) >> 27) & _M32
+        rotation = state >> 59
+        key.append(((xorshifted >> rotation) | (xorshifted << ((32 - rotation) & 31))) & _M32)
+    initial = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574, *key, 0, 0, 0, 0]
+    x = list(initial)
+
+    def quarter(a: int, b: int, c: int, d: int) -> None:
+        for p, q, r, shift in ((a, b, d, 16), (c, d, b, 12), (a, b, d, 8), (c, d, b, 7)):
+            x[p] = (x[p] + x[q]) & _M32
+            v = x[r] ^ x[p]
+            x[r] = ((v << shift) | (v >> (32 - shift))) & _M32
+
+    for _ in range(6):
+        for column in range(4):
+            quarter(column, 4 + column, 8 + column, 12 + column)
+        for column in range(4):
+            quarter(column, 4 + (column + 1) % 4, 8 + (column + 2) % 4, 12 + (column + 3) % 4)
+    return (((x[0] + initial[0]) & _M32) >> 9) / float(1 << 23)
+
+
+def test_fuzz_factor_in_lanes_equals_the_word_by_word_port() -> None:
+    rng = random.Random(19)
+    seeds = [*range(500), 1_700_000_000_123, _M64, *(rng.getrandbits(64) for _ in range(3000))]
+    assert [fuzz_factor.__wrapped__(s) for s in seeds] == [_chacha12_word_by_word(s) for s in seeds]
+
+
 def test_fuzz_stays_in_anki_ranges() -> None:
     assert fuzz_range(2.0, 1, 36500) == (2, 2)  # short intervals are not fuzzed
     assert fuzz_range(10.0, 1, 36500) == (8, 12)
