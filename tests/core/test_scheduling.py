@@ -161,6 +161,24 @@ def test_fuzz_factor_in_lanes_equals_the_word_by_word_port() -> None:
     assert [fuzz_factor.__wrapped__(s) for s in seeds] == [_chacha12_word_by_word(s) for s in seeds]
 
 
+def test_fuzz_delta_stopping_at_the_first_empty_range_changes_nothing() -> None:
+    from studyapp.core.scheduling import _FUZZ_RANGES, _f32, _fuzz_delta
+
+    def every_range(interval: float) -> float:
+        if interval < 2.5:
+            return 0.0
+        delta = 1.0
+        for start, end, factor in _FUZZ_RANGES:
+            delta = _f32(delta + _f32(factor * max(_f32(min(interval, end) - start), 0.0)))
+        return delta
+
+    rng = random.Random(12)
+    intervals = [_f32(q / 4) for q in range(200)] + [
+        _f32(rng.uniform(0, 40_000)) for _ in range(5000)
+    ]
+    assert [_fuzz_delta(i) for i in intervals] == [every_range(i) for i in intervals]
+
+
 def test_fuzz_stays_in_anki_ranges() -> None:
     assert fuzz_range(2.0, 1, 36500) == (2, 2)  # short intervals are not fuzzed
     assert fuzz_range(10.0, 1, 36500) == (8, 12)
