@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import nh3
 
@@ -50,17 +50,26 @@ __all__ = [
 _VOLUME = re.compile(r"\s+\d|\s+\(|,")
 
 
+SANITIZER_OPTIONS: dict[str, Any] = {
+    "tags": set(ALLOWED_TAGS),
+    # "*": none also drops the attributes Ammonia allows on every tag (lang, title).
+    "attributes": {"*": set()},
+    "url_schemes": set(),
+    "strip_comments": True,
+    "link_rel": None,
+}
+"""What the sanitiser keeps: the allowed inline tags, no attributes, no comments."""
+
+# Built once: nh3.clean() builds its Ammonia cleaner (tag and attribute sets) on every call;
+# a Cleaner keeps it. 30 -> 13 µs a text, ~2 texts a card shown (same output: the
+# Cleaner takes clean()'s arguments; tests/services/test_render.py compares them).
+_SANITIZER = nh3.Cleaner(**SANITIZER_OPTIONS)
+_TEXT_ONLY = nh3.Cleaner(tags=set(), attributes={})
+
+
 def sanitize(text: str) -> str:
     """``text`` with only the allowed inline tags kept and no attributes at all."""
-    return nh3.clean(
-        text,
-        tags=set(ALLOWED_TAGS),
-        # "*": none also drops the attributes Ammonia allows on every tag (lang, title).
-        attributes={"*": set()},
-        url_schemes=set(),
-        strip_comments=True,
-        link_rel=None,
-    )
+    return _SANITIZER.clean(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +332,7 @@ def render_card(
 
 def plain(text: str) -> str:
     """Text with markup removed, for one-line previews and CSV export."""
-    return html.unescape(nh3.clean(text, tags=set(), attributes={}))
+    return html.unescape(_TEXT_ONLY.clean(text))
 
 
 def join_short(citations: Sequence[Citation]) -> str:
