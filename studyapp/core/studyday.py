@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, tzinfo
 
 __all__ = [
@@ -52,10 +53,26 @@ class StudyDay:
         return hash((self.start, self.end))
 
 
+_RECENT: dict[tuple[object, ...], tuple[StudyDay, ...]] = {}
+"""The last few study days computed, per rollover hour and zone (see :func:`study_day`)."""
+_RECENT_DAYS = 4
+
+
+def _zone_key(rollover_hour: int, tz: tzinfo | None) -> tuple[object, ...]:
+    if tz is not None:
+        return (rollover_hour, tz)
+    # The system's zone: what time.tzset() last read, so a changed TZ is a new key.
+    return (rollover_hour, None, time.timezone, time.altzone, time.daylight, time.tzname)
+
+
 def study_day(
     now: datetime, *, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzinfo | None = None
 ) -> StudyDay:
     """The study day that contains ``now``.
+
+    Study days partition time, so a day already computed for the same rollover hour and
+    zone that contains ``now`` is the answer: the last few are kept and checked first (two
+    comparisons instead of ~6 µs of zone arithmetic; an answer asks for the day 4-5 times).
 
     Args:
         now: an aware datetime.
@@ -64,6 +81,19 @@ def study_day(
     """
     if not 0 <= rollover_hour <= 23:
         raise ValueError("rollover_hour must be between 0 and 23")
+    if now.tzinfo is None or now.utcoffset() is None:
+        require_utc(now)  # raises: naive
+    key = _zone_key(rollover_hour, tz)
+    recent = _RECENT.get(key, ())
+    for day in recent:
+        if day.start <= now < day.end:
+            return day
+    day = _compute_study_day(now, rollover_hour, tz)
+    _RECENT[key] = (day, *recent[: _RECENT_DAYS - 1])
+    return day
+
+
+def _compute_study_day(now: datetime, rollover_hour: int, tz: tzinfo | None) -> StudyDay:
     local = require_utc(now).astimezone(tz)
     zone = local.tzinfo if tz is None else tz
     day = local.date()

@@ -1,0 +1,94 @@
+"""study_day keeps the last days it computed: it must give what computing afresh gives."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from studyapp.core import studyday
+from studyapp.core.studyday import study_day, study_day_start
+
+
+def _moments(rng: random.Random) -> list[datetime]:
+    # Around daylight-saving changes (spring and autumn, both hemispheres) and at random.
+    edges = [
+        datetime(2026, 3, 8, tzinfo=UTC),
+        datetime(2026, 3, 29, tzinfo=UTC),
+        datetime(2026, 4, 5, tzinfo=UTC),
+        datetime(2026, 9, 6, tzinfo=UTC),
+        datetime(2026, 10, 25, tzinfo=UTC),
+        datetime(2026, 11, 1, tzinfo=UTC),
+    ]
+    moments = [e + timedelta(minutes=m) for e in edges for m in range(-36 * 60, 36 * 60, 17)]
+    moments += [
+        datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(3 * 10**7))
+        for _ in range(2000)
+    ]
+    rng.shuffle(moments)
+    return moments
+
+
+@pytest.mark.parametrize(
+    "tz",
+    [
+        UTC,
+        timezone(timedelta(hours=-3, minutes=-30)),
+        ZoneInfo("Europe/Berlin"),
+        ZoneInfo("America/New_York"),
+        ZoneInfo("America/Santiago"),  # changes at midnight
+        ZoneInfo("Australia/Lord_Howe"),  # half-hour change
+    ],
+    ids=str,
+)
+@pytest.mark.parametrize("hour", [0, 1, 2, 4, 23])
+def test_a_remembered_day_is_the_day_computed_afresh(tz: object, hour: int) -> None:
+    rng = random.Random(hour)
+    for moment in _moments(rng):
+        fresh = studyday._compute_study_day(moment, hour, tz)  # type: ignore[arg-type]
+        assert study_day(moment, rollover_hour=hour, tz=tz) == fresh  # type: ignore[arg-type]
+        assert fresh.start <= moment < fresh.end
+        # study_day_start asks for a day ahead too: both kept, neither mixed up.
+        ahead = study_day_start(moment, 3, rollover_hour=hour, tz=tz)  # type: ignore[arg-type]
+        assert (
+            ahead
+            == studyday._compute_study_day(
+                fresh.start + timedelta(days=3, hours=12),
+                hour,
+                tz,  # type: ignore[arg-type]
+            ).start
+        )
+
+
+@pytest.fixture
+def system_zone() -> Iterator[None]:
+    before = os.environ.get("TZ")
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_a_changed_system_zone_is_not_served_the_old_zones_day(system_zone: None) -> None:
+    moment = datetime(2026, 6, 1, 1, 30, tzinfo=UTC)
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    in_utc = study_day(moment)  # 01:30 UTC: before the 4:00 rollover, May 31's day
+    assert in_utc.start == datetime(2026, 5, 31, 4, tzinfo=UTC)
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    in_tokyo = study_day(moment)  # 10:30 in Tokyo: June 1's day, from 4:00 Tokyo time
+    assert in_tokyo.start == datetime(2026, 5, 31, 19, tzinfo=UTC)
+    assert in_tokyo == studyday._compute_study_day(moment, 4, None)
+
+
+def test_a_naive_moment_is_still_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        study_day(datetime(2026, 6, 1, 12))
