@@ -88,6 +88,23 @@ def state_from_row(row: Mapping[str, Any]) -> MemoryState:
     )
 
 
+def state_from_values(values: Sequence[Any]) -> MemoryState:
+    """A :class:`MemoryState` from the scheduling columns in :class:`StoredProgress` order
+    (the study path's rows: by position, no dict built per row)."""
+    queue, step, stability, difficulty, due, last_review, reps, lapses, interval = values
+    return MemoryState(
+        queue=Queue(queue),
+        step=step,
+        stability=stability,
+        difficulty=difficulty,
+        due=None if queue == Queue.NEW or due is None else datetime.fromtimestamp(due, UTC),
+        last_review=None if last_review is None else datetime.fromtimestamp(last_review, UTC),
+        reps=reps,
+        lapses=lapses,
+        interval=interval,
+    )
+
+
 def _state_values(state: MemoryState) -> dict[str, Any]:
     return {
         "queue": int(state.queue),
@@ -504,16 +521,26 @@ def done_today(db: sqlite3.Connection, *, day_start_ms: int) -> dict[str, tuple[
     return {str(deck): (int(new or 0), int(reviews or 0)) for deck, new, reviews in rows}
 
 
+_LOAD_STATE = f"SELECT {', '.join(_STATE_COLUMNS)} FROM card WHERE id = ?"
+
+
 def load_state(db: sqlite3.Connection, card_id: int) -> MemoryState:
-    cursor = db.execute(f"SELECT {', '.join(_STATE_COLUMNS)} FROM card WHERE id = ?", (card_id,))
-    row = cursor.fetchone()
+    row = db.execute(_LOAD_STATE, (card_id,)).fetchone()
     if row is None:
         raise LookupError(f"no card {card_id}")
-    return state_from_row(dict(zip(_STATE_COLUMNS, row, strict=True)))
+    return state_from_values(row)
 
 
 _UPDATE_STATE = (
     "UPDATE card SET " + ", ".join(f"{c} = :{c}" for c in _STATE_COLUMNS) + " WHERE id = :id"
+)
+_UPDATE_STATE_AT = (
+    "UPDATE card SET " + ", ".join(f"{c} = ?" for c in _STATE_COLUMNS) + " WHERE id = ?"
+)
+_INSERT_REVIEW = (
+    "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
+    "queue_after, stability_after, difficulty_after, due_after, before, kind) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -534,26 +561,27 @@ def apply_answer(
     would have given) but changes no card. The caller owns the transaction (see
     :func:`write_transaction`).
     """
+    # Positional parameters and constant SQL (sqlite3's statement cache hits): with named
+    # ones and dicts built per answer this was ~2x the Python time of the two statements.
     values = _state_values(after)
+    due = values["due"]
     if kind == 0:
-        db.execute(_UPDATE_STATE, {**values, "id": card_id})
+        db.execute(_UPDATE_STATE_AT, (*(values[c] for c in _STATE_COLUMNS), card_id))
     cursor = db.execute(
-        "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
-        "queue_after, stability_after, difficulty_after, due_after, before, kind) VALUES "
-        "(:card_id, :at, :rating, :duration, :qb, :qa, :s, :d, :due, :before, :kind)",
-        {
-            "card_id": card_id,
-            "at": reviewed_at_ms,
-            "rating": rating,
-            "duration": duration_ms,
-            "qb": int(before.queue),
-            "qa": int(after.queue),
-            "s": after.stability,
-            "d": after.difficulty,
-            "due": values["due"],
-            "before": json.dumps(_state_values(before)),
-            "kind": kind,
-        },
+        _INSERT_REVIEW,
+        (
+            card_id,
+            reviewed_at_ms,
+            rating,
+            duration_ms,
+            int(before.queue),
+            int(after.queue),
+            after.stability,
+            after.difficulty,
+            due,
+            json.dumps(_state_values(before)),
+            kind,
+        ),
     )
     return int(cursor.lastrowid or 0)
 
@@ -663,7 +691,7 @@ def card_details(db: sqlite3.Connection, card_id: int) -> CardDetails:
     if row is None:
         raise LookupError(f"no card {card_id}")
     note = NoteValues._make(row[2:_NOTE_END])
-    state = state_from_row(dict(zip(_STATE_COLUMNS, row[_STATE_START:], strict=True)))
+    state = state_from_values(row[_STATE_START:])
     return CardDetails._make((row[0], row[1], note, *row[_NOTE_END:_STATE_START], state))
 
 

@@ -216,3 +216,19 @@ def test_sources_are_typed_rows_by_id(engine: Engine, db: sqlite3.Connection) ->
         "A title",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        (0, None, None, None, 0, None, 0, 0, 0),  # new: due 0 is no due date
+        (1, 0, 0.4, 6.1, 1_780_000_000, 1_779_999_400, 1, 0, 0),
+        (2, None, 12.5, 4.2, 1_781_000_000, 1_779_900_000, 5, 1, 9),
+        (3, 1, 2.0, 7.7, 1_780_000_600, 1_780_000_000, 6, 2, 9),
+        (2, None, 3.0, 5.0, 0, None, 1, 0, 3),  # epoch 0 is still a date off the new queue
+    ],
+)
+def test_a_state_read_by_position_is_the_state_read_by_name(values: tuple[object, ...]) -> None:
+    # The study path reads states by position (load_state, card_details), the rest by name.
+    by_name = queries.state_from_row(dict(zip(queries._STATE_COLUMNS, values, strict=True)))
+    assert queries.state_from_values(values) == by_name
