@@ -173,10 +173,19 @@ def mapped(
     ``path_of(self)`` names the store."""
 
     def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        # storage_errors spelled out, the store's path looked up only on a failure: no
+        # generator-based context manager around every call (two calls an answer).
         @wraps(method)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with storage_errors(path_of(args[0])):
+            try:
                 return method(*args, **kwargs)
+            except StorageError:
+                raise
+            except (sqlite3.Error, DBAPIError, OSError) as exc:
+                mapped_error = storage_error(exc, path_of(args[0]))
+                if mapped_error is None:
+                    raise
+                raise mapped_error from exc
 
         return wrapper
 

@@ -209,3 +209,18 @@ def test_the_prebuilt_cleaners_give_what_nh3_clean_gives_with_the_same_options()
     for text in texts:
         assert sanitize(text) == nh3.clean(text, **SANITIZER_OPTIONS)
         assert plain(text) == html.unescape(nh3.clean(text, tags=set(), attributes={}))
+
+
+def test_a_stored_rows_citation_is_remembered_and_equals_citing_afresh() -> None:
+    from studyapp.services.render import citations_of, cite
+    from studyapp.store.rows import SourceRow
+
+    row = SourceRow(
+        "z", "paper", "Zhou X, Li Y", 2024, "A trial.", "Health J 3(2)", None, None, None
+    )
+    first = citations_of({"z": row}, ["z", "missing"])
+    assert first == (cite(row, "z"), cite(None, "missing"))
+    assert citations_of({"z": row}, ["z"])[0] is first[0]  # remembered
+    changed = row._replace(year=2025)  # a changed row is cited afresh
+    assert citations_of({"z": changed}, ["z"]) == (cite(changed, "z"),)
+    assert citations_of({"z": changed}, ["z"])[0].short.startswith("Zhou 2025")
