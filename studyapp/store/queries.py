@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Container, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, text
 
@@ -237,6 +236,8 @@ def _open_decks(query: DueQuery, left: Mapping[str, int] | None) -> tuple[str, .
     may give one, no restriction needed)."""
     if left is None:
         return query.deck_ids
+    if query.deck_ids is None and min(left.values(), default=1) > 0:
+        return None  # every deck open (the loop below would say so, deck by deck)
     scope = query.deck_ids if query.deck_ids is not None else tuple(left)
     open_ = tuple(d for d in scope if left.get(d, 1) > 0)
     if query.deck_ids is None and len(open_) == len(left):
@@ -604,20 +605,33 @@ def undo_answer(db: sqlite3.Connection, review_id: int) -> int | None:
     return int(card_id)
 
 
-@contextmanager
-def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+class write_transaction:
     """One write transaction, committed before the block's caller goes on.
 
     ``BEGIN IMMEDIATE`` takes the write lock first, so the state read inside the block is
     the state the answer is computed from, even if a deck sync runs in the background.
+    An exception in the block (any, as ``BaseException``) rolls it back and goes on.
+    (A class, not a generator-based context manager: half the Python per transaction, one
+    per answer.)
     """
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: object
+    ) -> Literal[False]:
+        if kind is None:
+            self._db.commit()
+        else:
+            self._db.rollback()
+        return False
 
 
 class LoggedReview(NamedTuple):
