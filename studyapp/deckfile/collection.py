@@ -8,7 +8,7 @@ from typing import Any
 
 from studyapp.core.markup import citations_in
 from studyapp.deckfile.messages import suggest
-from studyapp.deckfile.parsed import TEXT_FIELDS, CardStub, ParsedDeck
+from studyapp.deckfile.parsed import TEXT_FIELDS, CardStub, KeptCard, ParsedDeck
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import MAX_PROBLEMS_PER_FILE
 from studyapp.deckfile.schema import BibEntry
@@ -112,7 +112,7 @@ def check_collection(
 
 def _texts_of(card: Any) -> list[tuple[str, str]]:
     """(field, text) of each text a trainee reads on ``card`` (a model or a stub)."""
-    if isinstance(card, CardStub):
+    if isinstance(card, CardStub | KeptCard):
         return list(card.texts.items())
     fields = card.__dict__
     return [(name, fields[name]) for name in TEXT_FIELDS if isinstance(fields.get(name), str)]

@@ -50,6 +50,9 @@ def parse_fast(deck: ParsedDeck, raw: bytes) -> bool:
     if loaded.problems or positions is None:
         return False
     deck.model, deck.card_positions, deck._raw = model, positions, raw
+    # No text holds a citation without "[@" in the file, or an escape (a backslash) making
+    # one: then :meth:`ParsedDeck.compact` looks in no card's texts.
+    deck.may_cite = "[@" in text or "\\" in text
     return True
 
 

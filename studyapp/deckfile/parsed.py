@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -14,7 +16,7 @@ from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.schema import BibEntry, CardImage, DeckFileModel, DeckHeader
 from studyapp.deckfile.yamlsource import load_yaml, locate, locate_text
 
-__all__ = ["TEXT_FIELDS", "CardStub", "ParsedBibliography", "ParsedDeck"]
+__all__ = ["TEXT_FIELDS", "CardStub", "KeptCard", "ParsedBibliography", "ParsedDeck"]
 
 
 @dataclass
@@ -57,6 +59,11 @@ class ParsedDeck:
     _head: tuple[int, yaml.Node | None, str] | None = field(default=None, repr=False)
     """(cards, nodes, text) of the file's first part, holding its first ``cards`` cards
     whole (see :meth:`locate_in`)."""
+    may_cite: bool = field(default=True, repr=False)
+    """False when no text of the file can hold a citation: no ``[@`` and no backslash (an
+    escape) in the file (set by the fast path; :meth:`compact` then looks in no text)."""
+    _kept: list[tuple[int, Any]] | None = field(default=None, repr=False)
+    """Once :meth:`compact`: what the checks across files read of each card."""
 
     def _bytes(self) -> bytes | None:
         if self._raw is None and self._source is not None:
@@ -128,11 +135,34 @@ class ParsedDeck:
         self._head = (cards, loaded.root, loaded.text)
         return self._head
 
+    def compact(self) -> None:
+        """Keep of a valid file's cards only what the checks across files read (a
+        :class:`KeptCard` each), once its rows are built: ``model.cards`` is empty from
+        then on, and :attr:`entries` gives the kept cards.
+
+        A first import keeps every file it has read until the checks across files, after
+        the last file: 2.1 MB of card models a 1,000-card file (tracemalloc), 0.1 MB kept.
+        0.45 ms a 1,000-card file (a card without ``[@``), and the checks across files read
+        the kept cards faster than the models. Peak RSS of a 200,000-note first import:
+        see the commit."""
+        model = self.model
+        if model is None or self._kept is not None:
+            return
+        if self.may_cite:
+            kept = [_kept(card, _citing(card.__dict__)) for card in model.cards]
+        else:
+            kept = [_kept(card, _NO_TEXTS) for card in model.cards]
+        self._kept = list(enumerate(kept))
+        self.model = model.model_copy(update={"cards": []})
+
     @property
     def entries(self) -> list[tuple[int, Any]]:
         """(index, card) of every card the checks across files look at: all of a valid
-        file's, and of a file with errors those valid on their own and stubs of the others
-        (so one pass reports a file's own errors and its clashes with other files)."""
+        file's (kept cards once :meth:`compact`), and of a file with errors those valid on
+        their own and stubs of the others (so one pass reports a file's own errors and its
+        clashes with other files)."""
+        if self._kept is not None:
+            return self._kept
         if self.model is not None:
             return list(enumerate(self.model.cards))
         return self.salvaged
@@ -177,6 +207,48 @@ class CardStub:
     image: CardImage | None = None
     """Its picture, if the ``image`` field is valid on its own: checked like any card's, so
     a card with another error still has its image checked in the same pass."""
+
+
+class KeptCard(NamedTuple):
+    """What the checks across files read of a valid card whose rows are built
+    (:meth:`ParsedDeck.compact`): its fields as the card model has them, and of its texts
+    those citing ``[@...]``."""
+
+    id: str
+    source: str | list[str]
+    cite: str | list[str] | None
+    replaced_by: str | None
+    module: int | None
+    texts: Mapping[str, str]
+
+    @property
+    def sources(self) -> list[str]:
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+    @property
+    def cites(self) -> list[str]:
+        if self.cite is None:
+            return []
+        return [self.cite] if isinstance(self.cite, str) else list(self.cite)
+
+
+_NO_TEXTS: Mapping[str, str] = MappingProxyType({})
+
+
+def _kept(card: Any, texts: Mapping[str, str]) -> KeptCard:
+    return KeptCard(card.id, card.source, card.cite, card.replaced_by, card.module, texts)
+
+
+def _citing(fields: dict[str, Any]) -> Mapping[str, str]:
+    """The texts among a card model's ``fields`` that hold ``[@`` (a citation)."""
+    citing: dict[str, str] | None = None
+    for name in TEXT_FIELDS:
+        value = fields.get(name)
+        if value is not None and "[@" in value:
+            if citing is None:
+                citing = {}
+            citing[name] = value
+    return _NO_TEXTS if citing is None else citing
 
 
 @dataclass

@@ -1,0 +1,98 @@
+"""A first import keeps of each deck file it has written only what the checks across files
+read (:meth:`ParsedDeck.compact`): those checks find what ``validate`` finds, at the same
+file:line:col."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studyapp.deckfile.parsed import KeptCard, ParsedDeck
+from studyapp.services.library import Library
+from studyapp.services.validate import validate_paths
+from tests.services.test_sync_cross_file import errors
+
+
+def _header(deck: str) -> str:
+    return f"format_version: 1\ndeck:\n  id: {deck}\n  title: {deck}\n  family: terms\ncards:\n"
+
+
+def _card(card_id: str, more: str = "", front: str = "Q") -> str:
+    return f"- id: {card_id}\n  front: {front}\n  back: B\n  source: zhou2024\n{more}"
+
+
+def _course(folder: Path) -> None:
+    """Three files, each valid on its own (so the first is written, then compacted), with a
+    problem of every kind the checks across files find in it."""
+    (folder / "a.yaml").write_text(
+        _header("deck-a")
+        + _card("a-cites", "  extra: See [@nosuch2020] and [@zhou2024].\n")
+        + "- id: a-source\n  front: Q\n  back: B\n  source: [zhou2024, unknownsrc]\n"
+        + _card("a-retired", "  retired: Gone.\n  replaced_by: nowhere-card\n")
+        + _card("a-moduled", "  module: 3\n")
+        + _card("shared")
+    )
+    # a citation made by an escape: no "[@" in the file's text
+    escaped = _card("b-escaped", front='"Also \\x5b@ghost2021]."')
+    (folder / "b.yaml").write_text(_header("deck-b") + escaped + _card("shared"))
+    (folder / "c.yaml").write_text(_header("deck-c") + _card("c-1"))
+
+
+def test_checks_across_files_see_the_kept_cards_as_validate_sees_the_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "course"
+    folder.mkdir()
+    _course(folder)
+    compacted: list[list[object]] = []
+    compact = ParsedDeck.compact
+
+    def spy(deck: ParsedDeck) -> None:
+        compact(deck)
+        compacted.append([card for _index, card in deck.entries])
+
+    monkeypatch.setattr(ParsedDeck, "compact", spy)
+    validated = errors(validate_paths([folder], held=[]).problems)
+    assert compacted == []  # validate keeps the models
+    library = Library(tmp_path / "store")
+    try:
+        plan = library.sync([folder])
+    finally:
+        library.close()
+    assert errors(plan.problems) == validated
+    assert [type(card) for card in compacted[0]] == [KeptCard] * 5
+    messages = [message for *_where, message in validated]
+    for expected in (
+        "cites [@nosuch2020], which is not in the bibliography",
+        "cites [@ghost2021], which is not in the bibliography",
+        "unknown source id 'unknownsrc'",
+        "'replaced_by' names no known card 'nowhere-card'",
+        "module 3: no course file defines modules",
+        "card id 'shared' is also used in",
+    ):
+        assert any(expected in message for message in messages), (expected, messages)
+
+
+def test_a_compacted_deck_gives_the_same_problems(tmp_path: Path) -> None:
+    from studyapp.deckfile.collection import check_collection
+    from studyapp.deckfile.loader import parse_deck, read_bibliographies
+    from studyapp.services.paths import bundled_sources_file
+
+    _course(tmp_path)
+    sources, _problems = read_bibliographies([bundled_sources_file()])
+    decks = [parse_deck(tmp_path / name) for name in ("a.yaml", "b.yaml", "c.yaml")]
+    assert all(deck.ok and deck._root is None for deck in decks)  # (read by the fast path)
+    assert [deck.may_cite for deck in decks] == [True, True, False]
+    before = check_collection(decks, sources)
+    cards = [card for deck in decks for _index, card in deck.entries]
+    for deck in decks:
+        deck.compact()
+        assert deck.model is not None and deck.model.cards == [] and deck.ok
+    kept = [card for deck in decks for _index, card in deck.entries]
+    assert [card.id for card in kept] == [card.id for card in cards]
+    assert [(c.sources, c.cites, c.replaced_by, c.module) for c in kept] == [
+        (c.sources, c.cites, c.replaced_by, c.module) for c in cards
+    ]
+    assert check_collection(decks, sources) == before
+    assert len(before) == 5  # two citations, a source, a successor, a card id
