@@ -45,7 +45,9 @@ def parse_fast(deck: ParsedDeck, raw: bytes) -> bool:
         model = DeckFileModel.model_validate(data)
     except ValidationError:
         return False
-    check_cards(model.deck.family, list(enumerate(model.cards)), loaded)
+    # No text holds "<" or "@" unless the file does, or an escape (a backslash) makes one.
+    markup_free = "<" not in text and "@" not in text and "\\" not in text
+    check_cards(model.deck.family, list(enumerate(model.cards)), loaded, markup_free=markup_free)
     positions = card_positions_in_text(text, [card.id for card in model.cards])
     if loaded.problems or positions is None:
         return False

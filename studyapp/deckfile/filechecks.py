@@ -168,34 +168,55 @@ def _markup_problems(
         )
 
 
-def check_cards(family: str | None, indexed: list[tuple[int, Any]], loaded: LoadedYaml) -> None:
-    """Checks within one file that the schema cannot express."""
+def _label(card_id: Any, index: int) -> str:
+    """How a problem names a card: by its id, or by its number in the file."""
+    return f"card {card_id!r}" if isinstance(card_id, str) else f"card #{index + 1}"
+
+
+def check_cards(
+    family: str | None,
+    indexed: list[tuple[int, Any]],
+    loaded: LoadedYaml,
+    *,
+    markup_free: bool = False,
+) -> None:
+    """Checks within one file that the schema cannot express.
+
+    ``markup_free``: no text of the file can hold ``<`` or ``@`` (the caller found neither,
+    nor a backslash that could escape one, in the file's text), so the markup checks have
+    nothing to find and are not run. A 1,000-card file: 1.9 ms, 1.45 with a card's label
+    made only for a problem, 1.0 without markup (0.05 s of a 50,000-card first import)."""
     raw_cards = loaded.data.get("cards") if isinstance(loaded.data, dict) else None
     seen: dict[str, int] = {}
+    text_fields = () if markup_free else TEXT_FIELDS
     for index, raw in enumerate(raw_cards if isinstance(raw_cards, list) else []):
         if not isinstance(raw, dict):
             continue
         card_id = raw.get("id")
-        if isinstance(card_id, str) and card_id in seen:
-            where = locate(loaded.root, ("cards", index, "id"))
-            first = locate(loaded.root, ("cards", seen[card_id], "id"))
-            line = first.start_mark.line + 1 if first is not None else 0
-            loaded.error(where, f"duplicate card id {card_id!r} (first used on line {line})")
-        elif isinstance(card_id, str):
-            seen[card_id] = index
-        label = f"card {card_id!r}" if isinstance(card_id, str) else f"card #{index + 1}"
-        for name in TEXT_FIELDS:
+        if isinstance(card_id, str):
+            if card_id in seen:
+                where = locate(loaded.root, ("cards", index, "id"))
+                first = locate(loaded.root, ("cards", seen[card_id], "id"))
+                line = first.start_mark.line + 1 if first is not None else 0
+                loaded.error(where, f"duplicate card id {card_id!r} (first used on line {line})")
+            else:
+                seen[card_id] = index
+        for name in text_fields:
             value = raw.get(name)
             if isinstance(value, str) and ("<" in value or "@" in value):
-                _markup_problems(loaded, ("cards", index, name), value, f"{label}: {name!r}")
-        text = raw.get("text")
-        if raw.get("type") == "cloze" and isinstance(text, str) and text.strip():
-            node = locate(loaded.root, ("cards", index, "text"))
-            for problem in check_cloze(text):
-                message = f"{label}: {problem.message}"
-                loaded.problems.append(
-                    problem_at(loaded.path, node, Severity.ERROR, message, offset=problem.offset)
-                )
+                label = f"{_label(card_id, index)}: {name!r}"
+                _markup_problems(loaded, ("cards", index, name), value, label)
+        if raw.get("type") == "cloze":
+            text = raw.get("text")
+            if isinstance(text, str) and text.strip():
+                for problem in check_cloze(text):
+                    node = locate(loaded.root, ("cards", index, "text"))
+                    message = f"{_label(card_id, index)}: {problem.message}"
+                    loaded.problems.append(
+                        problem_at(
+                            loaded.path, node, Severity.ERROR, message, offset=problem.offset
+                        )
+                    )
     for index, card in indexed:
         if family == EVIDENCE_FAMILY and (not card.cites or card.as_of is None):
             where = locate(loaded.root, ("cards", index, "id"))

@@ -433,3 +433,27 @@ def test_the_walk_over_the_values_declines_what_it_must(text: str, fast: Any) ->
     assert load_fast(text) == fast
     if fast is not None:
         assert _assert_agrees(text)
+
+
+ESCAPED_MARKUP = {
+    "no markup at all": ("F", []),
+    "a comment by an escape": ('"See \\x3c!-- x -->"', ["an HTML comment is removed"]),
+    "a malformed citation by escapes": ('"See \\x5b\\x40 nobody]"', ["malformed citation"]),
+    "a plain comment": ("See <!-- x -->", ["an HTML comment is removed"]),
+}
+
+
+@pytest.mark.parametrize(("front", "expected"), ESCAPED_MARKUP.values(), ids=ESCAPED_MARKUP.keys())
+def test_markup_checks_are_skipped_only_where_no_text_can_hold_markup(
+    front: str, expected: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path runs no markup check on a file without ``<``, ``@`` and backslashes;
+    a text that holds markup by an escape is still checked (and the file read located)."""
+    header = "format_version: 1\ndeck:\n  id: d\n  title: D\n  family: terms\ncards:\n"
+    text = header + f"- id: c-1\n  front: {front}\n  back: B\n  source: [s]\n"
+    fast, located = _parse_both(tmp_path / "d.yaml", text.encode(), monkeypatch)
+    assert (fast._root is None) == (not expected)  # a problem: read the located way
+    _same_result(fast, located)
+    messages = [p.message for p in fast.problems]
+    assert len(messages) == len(expected)
+    assert all(e in m for e, m in zip(expected, messages, strict=True)), messages
