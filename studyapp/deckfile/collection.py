@@ -62,7 +62,9 @@ def check_collection(
                 line, column = deck.position_of(index)
                 message = f"card id {card_id!r} is also used in {elsewhere}"
                 problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
-            for field_name, value in _texts_of(card):
+            # (a kept card holds only its texts that cite: usually none)
+            texts = card.texts.items() if type(card) is KeptCard else _texts_of(card)
+            for field_name, value in texts:
                 if "[@" not in value:
                     continue
                 for citation in citations_in(value):
@@ -78,6 +80,8 @@ def check_collection(
                             f"not in the bibliography{suggest(source_id, bibliography)}"
                         )
                         problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
+            if type(card) is KeptCard and card.known_in(known):
+                continue  # the usual case, checked at set speed
             sources, cites = card.sources, card.cites
             if known.issuperset(sources) and (not cites or known.issuperset(cites)):
                 continue  # the usual case, checked at set speed

@@ -96,3 +96,27 @@ def test_a_compacted_deck_gives_the_same_problems(tmp_path: Path) -> None:
     ]
     assert check_collection(decks, sources) == before
     assert len(before) == 5  # two citations, a source, a successor, a card id
+
+
+@pytest.mark.parametrize(
+    ("source", "cite"),
+    [
+        ("a", None),
+        ("x", None),
+        (["a", "b"], None),
+        (["a", "x"], None),
+        ("a", "b"),
+        ("a", "x"),
+        ("a", ["b", "a"]),
+        ("a", ["b", "x"]),
+        (["x"], ["a"]),
+    ],
+)
+def test_a_kept_card_knows_its_ids_as_its_lists_do(source: object, cite: object) -> None:
+    """``KeptCard.known_in`` (the checks across files' usual case) says what the lists say."""
+    from studyapp.deckfile.parsed import _NO_TEXTS
+
+    card = KeptCard("c", source, cite, None, None, _NO_TEXTS)  # type: ignore[arg-type]
+    known = {"a", "b"}
+    assert card.known_in(known) == (known.issuperset(card.sources) and known.issuperset(card.cites))
+    assert card.sources == ([source] if isinstance(source, str) else source)
