@@ -28,10 +28,12 @@ def sa_import(folder: str, data_dir: str) -> dict[str, Any]:
     """First import: ``Library(dir).sync([folder])`` into an empty store, then close.
 
     The code it runs is loaded before the clock starts, as Anki's is in anki_import: the
-    app imports the deck format and the table classes only when a sync needs them.
+    app imports the deck format only when a sync needs it. A new store is made from its
+    DDL snapshot (studyapp/store/snapshot.py), so the table classes are not loaded here:
+    ``studyapp sync`` into a new store never imports them, and neither does this process.
     """
     import studyapp.deckfile.loader
-    import studyapp.store.schema  # noqa: F401  (the table classes, to create the store)
+    import studyapp.store.snapshot  # noqa: F401  (the new store's DDL)
     from studyapp.services.library import Library
 
     start = time.perf_counter()

@@ -198,11 +198,15 @@ def _upgrade(db: sqlite3.Connection, path: Path, digest: str | None) -> None:
                 raise KnownError(
                     f"cannot open the database {path}: it holds tables but was not made by StudyApp"
                 )
-            # Only a new or older store needs the table classes (and SQLModel, ~0.1 s to
-            # import): opening an up-to-date one at start-up does not load them.
-            from studyapp.store import schema
+            # A new store is made from the checked-in DDL snapshot while it matches the
+            # definition (no SQLModel: 0.12-0.15 s of a first import, see snapshot.py);
+            # only an older store, or a definition changed since, needs the table classes.
+            from studyapp.store.snapshot import create_new_store
 
-            schema.upgrade(db, new=version == 0)
+            if version != 0 or not create_new_store(db, digest):
+                from studyapp.store import schema
+
+                schema.upgrade(db, new=version == 0)
             db.execute(
                 "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
                 (_DEFINITION_KEY, digest or ""),

@@ -11,11 +11,12 @@ Import what a migration needs inside its function.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 
 from studyapp.store import queues
 
-__all__ = ["DATA_MIGRATIONS", "DataMigration", "data_migration"]
+__all__ = ["DATA_MIGRATIONS", "DataMigration", "data_migration", "record_migrations"]
 
 DataMigration = Callable[[sqlite3.Connection], None]
 
@@ -34,6 +35,15 @@ def data_migration(name: str) -> Callable[[DataMigration], DataMigration]:
         return function
 
     return register
+
+
+def record_migrations(db: sqlite3.Connection, names: Iterable[str]) -> None:
+    """Record the data migrations ``names`` as run on the store on ``db`` (now)."""
+    now = int(time.time())
+    db.executemany(
+        "INSERT INTO data_migration (name, applied_at) VALUES (?, ?)",
+        [(name, now) for name in names],
+    )
 
 
 @data_migration("2026-11-default-preset-keeps-the-retention")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
@@ -20,7 +18,7 @@ from sqlalchemy.schema import CreateColumn, CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
 import studyapp.store.tables  # noqa: F401  (registers the tables in the metadata)
-from studyapp.store.migrations import DATA_MIGRATIONS
+from studyapp.store.migrations import DATA_MIGRATIONS, record_migrations
 
 __all__ = [
     "ColumnShape",
@@ -207,7 +205,7 @@ def upgrade(db: sqlite3.Connection, *, new: bool) -> None:
     if new:
         for sql in [*wanted.tables.values(), *(sql for _table, sql in wanted.indexes.values())]:
             db.execute(sql)
-        _record(db, DATA_MIGRATIONS)
+        record_migrations(db, DATA_MIGRATIONS)
         return
     rebuilt = False
     for table, create in wanted.tables.items():
@@ -246,7 +244,7 @@ def upgrade(db: sqlite3.Connection, *, new: bool) -> None:
     pending = {n: m for n, m in DATA_MIGRATIONS.items() if n not in applied}
     for migration in pending.values():
         migration(db)
-    _record(db, pending)
+    record_migrations(db, pending)
 
 
 def _restricted(live: TableShape, target: TableShape) -> TableShape:
@@ -257,14 +255,6 @@ def _restricted(live: TableShape, target: TableShape) -> TableShape:
         tuple(c for c in live.columns if c.name in names),
         tuple(k for k in live.foreign_keys if k.column in names),
         tuple(u for u in live.unique if names.issuperset(u)),
-    )
-
-
-def _record(db: sqlite3.Connection, migrations: Iterable[str]) -> None:
-    now = int(time.time())
-    db.executemany(
-        "INSERT INTO data_migration (name, applied_at) VALUES (?, ?)",
-        [(name, now) for name in migrations],
     )
 
 
