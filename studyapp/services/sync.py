@@ -914,7 +914,9 @@ def _parse_and_write(
     # No store queries from here on until the writer is closed: it owns ``conn``.
     if progress is not None:
         progress(0, len(survey.to_read))
-    with StreamedImport(conn) as writer:
+    # A first import (nothing ``held``) builds the note and card indexes once all rows
+    # are in (StreamedImport's defer_indexes: 0.13-0.19 s less CPU at 50,000 notes).
+    with StreamedImport(conn, defer_indexes=held is None) as writer:
         for index, item in enumerate(survey.to_read):
             deck = parse_deck(item.path, item.raw, digest=item.digest)
             check_images([deck], survey.given, survey.image_cache())

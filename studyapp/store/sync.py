@@ -603,6 +603,37 @@ def _write_setting(conn: Connection, key: str, value: str) -> None:
     )
 
 
+_DEFERRED_INDEXES = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+    "AND tbl_name IN ('note', 'card') ORDER BY rowid"
+)
+
+
+def _set_indexes_aside(db: sqlite3.Connection) -> list[str]:
+    """Drop the named indexes of ``note`` and ``card`` while both are empty (a first import),
+    in a transaction begun here if none is; the CREATE INDEX statements to make them again
+    with, once the rows are in (:meth:`StreamedImport.close`). Kept (and nothing returned)
+    if either table holds a row: indexing rows already stored would cost more than it saves.
+
+    Building an index from the rows in one sort costs less than inserting every row into
+    it: of the writer's CPU on the 50,000-note course, 0.80-0.94 s with the indexes in place
+    against 0.66-0.75 s (0.47-0.52 inserting, 0.17-0.22 indexing), measured on the busy
+    machine. The store ends with the same indexes, made from the same SQL text, in the same
+    transaction: a rollback (a problem in a later file, a cancel, a crash) brings the
+    indexes back with everything else. (The constraints' own indexes, the primary key and
+    UNIQUE, stay: they check every row as it is inserted.)"""
+    if db.execute("SELECT EXISTS (SELECT 1 FROM note) OR EXISTS (SELECT 1 FROM card)").fetchone()[
+        0
+    ]:
+        return []
+    if not db.in_transaction:
+        db.execute("BEGIN")  # DDL does not begin one implicitly: the drop must roll back too
+    indexes = db.execute(_DEFERRED_INDEXES).fetchall()
+    for name, _sql in indexes:
+        db.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in indexes]
+
+
 class StreamedImport:
     """Writes each deck file's rows into ``conn``'s transaction on a thread of its own
     (:class:`~studyapp.store.bulk.BackgroundWriter`) while the caller reads the next file.
@@ -612,13 +643,17 @@ class StreamedImport:
     rolls back.
     """
 
-    def __init__(self, conn: Connection, *, now: int | None = None) -> None:
+    def __init__(
+        self, conn: Connection, *, now: int | None = None, defer_indexes: bool = False
+    ) -> None:
         # The rows belong to the caller's transaction: without one begun on ``conn``, its
         # commit would not reach the rows written beside SQLAlchemy.
         assert conn.in_transaction(), "begin the transaction before a streamed import"
         self._now = int(time.time()) if now is None else now
         db = conn.connection.driver_connection
         assert isinstance(db, sqlite3.Connection)
+        self._db = db
+        self._indexes = _set_indexes_aside(db) if defer_indexes else []
         self._writer = BackgroundWriter(db)
 
     def write_deck(
@@ -635,7 +670,11 @@ class StreamedImport:
         self._writer.insert("card", NewCard._fields, cards)
 
     def close(self) -> None:
+        """Wait for every write, then make the indexes set aside again."""
         self._writer.close()
+        for sql in self._indexes:
+            self._db.execute(sql)
+        self._indexes = []
 
     def __enter__(self) -> StreamedImport:
         return self

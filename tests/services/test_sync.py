@@ -470,6 +470,9 @@ cards:
 """
 
 
+SCHEMA = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+
+
 def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, in insertion order (the data migrations by name only: the
     second a store was made at is no part of what a sync wrote; likewise a note's
@@ -537,6 +540,9 @@ def test_a_first_import_written_while_reading_equals_plan_then_apply(
         assert "m-old" in plan.retired and len(plan.new) > 200
         contents = store_contents(streamed)
         assert contents == store_contents(planned)
+        # Its indexes were built after the rows (StreamedImport's defer_indexes): the same.
+        assert rows(streamed, SCHEMA) == rows(planned, SCHEMA)
+        assert rows(streamed, "PRAGMA integrity_check") == [("ok",)]
         assert ("m-new", "Kept whole: before\x00after") in [(r[0], r[5]) for r in contents["note"]]
         cloze = [(r[3], r[4]) for r in contents["card"] if r[1] == "m-cloze"]
         assert cloze == [("c1", 2000), ("c2", 2001), ("c3", 2002)]
@@ -556,6 +562,7 @@ def test_a_first_import_with_a_broken_later_file_leaves_the_store_unchanged(
         MORE_DECK.replace("    front: The current claim?\n", ""), encoding="utf-8"
     )
     before = store_contents(library)
+    schema = rows(library, SCHEMA)
     expected = library.sync([deck_dir], dry_run=True).problems
     plan = library.sync([deck_dir])
     assert len(writers) == 1 and not plan.ok
@@ -566,6 +573,7 @@ def test_a_first_import_with_a_broken_later_file_leaves_the_store_unchanged(
     # Row for row, not byte for byte: a first import switches the journal mode for its
     # writes (see rollback_journal), which moves the file header's change counter.
     assert store_contents(library) == before
+    assert rows(library, SCHEMA) == schema  # the indexes set aside are back
     assert rows(library, "PRAGMA journal_mode") == [("wal",)]
 
 
@@ -592,11 +600,13 @@ def test_a_first_import_that_fails_while_writing_raises_and_changes_nothing(
     import studyapp.store.bulk as bulk
 
     before = store_contents(library)
+    schema = rows(library, SCHEMA)
     broken = "INSERT INTO nowhere VALUES (?)"
     monkeypatch.setattr(bulk, "insert_sql", lambda *args: broken)
     with pytest.raises(Exception, match="nowhere"):
         library.sync([deck_dir])
     assert store_contents(library) == before
+    assert rows(library, SCHEMA) == schema
     monkeypatch.undo()
     assert library.sync([deck_dir]).ok
     assert rows(library, "SELECT count(*) FROM card") == [(8,)]

@@ -268,6 +268,55 @@ def test_a_streamed_import_writes_what_planned_changes_write(
     ]
 
 
+SCHEMA_SQL = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+INDEXES_SQL = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'card'"
+
+
+def test_a_first_import_sets_its_indexes_aside_and_makes_them_again(engine: Engine) -> None:
+    """An empty store's note and card indexes are built after the rows (defer_indexes):
+    the same indexes from the same SQL, the same rows found through them."""
+    schema = rows(engine, SCHEMA_SQL)
+    notes = [note_row("a", "d1", 0), note_row("b", "d1", 1)]
+    cards = [NewCard("a", "d1", "fwd", 0), NewCard("b", "d1", "fwd", 1000)]
+    with engine.begin() as conn:
+        writer = StreamedImport(conn, now=NOW, defer_indexes=True)
+        during = [r[0] for r in conn.exec_driver_sql(INDEXES_SQL)]
+        writer.write_deck(DECKS[0], notes, cards)
+        writer.close()
+    assert during == ["sqlite_autoindex_card_1"]  # the UNIQUE constraint's stays
+    assert rows(engine, SCHEMA_SQL) == schema
+    assert rows(engine, "PRAGMA integrity_check") == [("ok",)]
+    query = "SELECT note_id FROM card INDEXED BY ix_card_new_order WHERE retired = 0 AND queue = 0"
+    assert rows(engine, query + " ORDER BY new_order") == [("a",), ("b",)]
+
+
+def test_indexes_set_aside_come_back_when_the_import_is_rolled_back(engine: Engine) -> None:
+    schema = rows(engine, SCHEMA_SQL)
+    with engine.connect() as conn:
+        conn.begin()
+        with StreamedImport(conn, now=NOW, defer_indexes=True) as writer:
+            writer.write_deck(DECKS[0], [note_row("a", "d1", 0)], [])
+            assert len(list(conn.exec_driver_sql(INDEXES_SQL))) == 1
+        conn.rollback()
+    assert rows(engine, SCHEMA_SQL) == schema
+    assert rows(engine, "SELECT count(*) FROM note") == [(0,)]
+    # Dropped in the import's transaction even before its first row (DDL begins none).
+    with engine.connect() as conn:
+        conn.begin()
+        StreamedImport(conn, now=NOW, defer_indexes=True)._writer.close()
+        conn.rollback()
+    assert rows(engine, SCHEMA_SQL) == schema
+
+
+def test_a_store_with_notes_keeps_its_indexes_while_importing(filled: Engine) -> None:
+    before = rows(filled, INDEXES_SQL)
+    with filled.begin() as conn:
+        writer = StreamedImport(conn, now=NOW, defer_indexes=True)
+        assert [tuple(r) for r in conn.exec_driver_sql(INDEXES_SQL)] == before
+        writer.close()
+    assert rows(filled, INDEXES_SQL) == before
+
+
 def test_stamping_sets_the_time_of_a_new_or_changed_note_and_keeps_a_moved_ones() -> None:
     new, changed, moved = (
         note_row("n1", "d1", 0, changed_at=None),
