@@ -937,7 +937,7 @@ def _parse_and_write(
                 deck.compact()
                 continue
             written.update(ids)
-            deck_rows = FirstImportRows(deck)
+            deck_rows = FirstImportRows(deck, now=writer.now)
             rows.append(_Written(deck_rows.new, deck_rows.retired))
             writer.write_deck(deck_rows.deck, deck_rows.notes, deck_rows.cards, deck_rows.media)
             del deck_rows

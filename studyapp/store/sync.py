@@ -649,7 +649,8 @@ class StreamedImport:
         # The rows belong to the caller's transaction: without one begun on ``conn``, its
         # commit would not reach the rows written beside SQLAlchemy.
         assert conn.in_transaction(), "begin the transaction before a streamed import"
-        self._now = int(time.time()) if now is None else now
+        self.now = int(time.time()) if now is None else now
+        """The new notes' ``changed_at`` (rows may be stamped with it as they are built)."""
         db = conn.connection.driver_connection
         assert isinstance(db, sqlite3.Connection)
         self._db = db
@@ -666,7 +667,7 @@ class StreamedImport:
         for image in media:
             self._writer.execute(_insert_media_sql(), image)
         self._writer.execute(DECK_UPSERT, deck)
-        self._writer.insert("note", NOTE_COLUMNS, stamped(notes, self._now))
+        self._writer.insert("note", NOTE_COLUMNS, stamped(notes, self.now))
         self._writer.insert("card", NewCard._fields, cards)
 
     def close(self) -> None:

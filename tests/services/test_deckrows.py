@@ -1,0 +1,166 @@
+"""The rows of a parsed deck file: the note row's digest never changes for the same entry
+(a changed digest would update every stored note), and a first import's rows are the rows
+the planned path builds."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from benchmarks.course import generate
+from studyapp.deckfile.discover import discover_deck_files
+from studyapp.deckfile.imagecheck import check_images
+from studyapp.deckfile.loader import ParsedDeck, parse_deck
+from studyapp.services.deckrows import (
+    FirstImportRows,
+    deck_values,
+    keys_of,
+    media_of,
+    new_cards,
+    note_row,
+)
+from studyapp.services.paths import bundled_decks_dir
+from studyapp.store.rows import STORED_AS_WRITTEN, NoteValues
+from studyapp.store.sync import NewCard
+
+
+def reference_note_row(
+    card: Any,
+    deck_id: str,
+    position: int,
+    line: int,
+    images: Mapping[str, Any] | None = None,
+    deck_module: int | None = None,
+) -> NoteValues:
+    """note_row as it was before it was made faster (issue 19, round 4): the oracle."""
+    fields = card.__dict__
+    kind = card.type
+    front = fields.get("front", "")
+    back = fields.get("back", "")
+    text_ = fields.get("text", "")
+    extra = card.extra or ""
+    correction = card.correction or ""
+    tags = " ".join(card.tags)
+    sources = " ".join(card.sources)
+    cites = " ".join(card.cites)
+    as_of, revision = card.as_of, card.revision
+    retired, replaced_by = card.retired, card.replaced_by
+    parts = [kind, front, back, text_, extra, correction, tags, sources, cites, str(as_of)]
+    parts += [str(revision), retired or "", replaced_by or "", str(card.inherit_progress)]
+    as_written: list[Any] = [fields.get(name, empty) for name, empty in STORED_AS_WRITTEN]
+    names = [name for name, _empty in STORED_AS_WRITTEN]
+    if deck_module is not None and card.module is None:
+        as_written[names.index("module")] = deck_module
+    picture = card.image
+    if picture is not None:
+        image = (images or {}).get(picture.file)
+        shown = {
+            "image_file": picture.file,
+            "image_alt": picture.alt,
+            "image_side": picture.side,
+            "image_hash": image.digest if image is not None else None,
+        }
+        as_written = [
+            shown.get(name, value)
+            for (name, _e), value in zip(STORED_AS_WRITTEN, as_written, strict=True)
+        ]
+    if as_written != [empty for _name, empty in STORED_AS_WRITTEN]:
+        parts += [
+            f"{n}={v}" for (n, e), v in zip(STORED_AS_WRITTEN, as_written, strict=True) if v != e
+        ]
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return NoteValues(
+        card.id,
+        deck_id,
+        kind,
+        position,
+        front,
+        back,
+        text_,
+        extra,
+        correction,
+        tags,
+        sources,
+        cites,
+        as_of,
+        revision,
+        digest,
+        retired is not None,
+        retired,
+        replaced_by,
+        line,
+        *as_written,
+    )
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory: pytest.TempPathFactory) -> list[ParsedDeck]:
+    """The bundled decks (images, modules, citations, retired cards, critical ones) and a
+    generated course (every card type)."""
+    generated = generate(600, tmp_path_factory.mktemp("course")).folder
+    files, _bibliographies = discover_deck_files([bundled_decks_dir(), generated], [])
+    parsed = [parse_deck(path) for path in files]
+    check_images(parsed, [bundled_decks_dir(), generated])  # fills each deck's images
+    assert all(deck.ok and deck.model for deck in parsed), [d.problems for d in parsed]
+    return parsed
+
+
+def cards_of(deck: ParsedDeck) -> list[Any]:
+    assert deck.model is not None
+    return list(deck.model.cards)
+
+
+def test_a_note_row_is_what_it_always_was(decks: list[ParsedDeck]) -> None:
+    seen: set[str] = set()
+    for deck in decks:
+        assert deck.model is not None
+        module = deck.model.deck.module
+        for position, card in enumerate(cards_of(deck)):
+            line = deck.position_of(position)[0]
+            got = note_row(card, deck.model.deck.id, position, line, deck.images, module)
+            assert type(got) is NoteValues
+            assert got == reference_note_row(
+                card, deck.model.deck.id, position, line, deck.images, module
+            )
+            assert note_row(card, "d", position, line, deck.images, 3, 77) == (
+                reference_note_row(card, "d", position, line, deck.images, 3)._replace(
+                    changed_at=77
+                )
+            )
+            seen.update(
+                name
+                for name, empty in STORED_AS_WRITTEN
+                if getattr(got, name) != empty and name != "changed_at"
+            )
+            seen.update(("retired",) if card.retired else ())
+            seen.update(("cloze",) if card.type == "cloze" else ())
+            seen.update(("cites",) if got.cites else ())
+    # The decks exercise every kind of field that changes a digest.
+    assert {"critical", "module", "image_file", "image_hash", "retired", "cloze", "cites"} <= seen
+
+
+def test_a_first_imports_rows_are_the_planned_paths_rows(decks: list[ParsedDeck]) -> None:
+    for deck in decks:
+        assert deck.model is not None
+        rows = FirstImportRows(deck, now=1234)
+        deck_id = deck.model.deck.id
+        notes: list[NoteValues] = []
+        cards: list[NewCard] = []
+        new: list[str] = []
+        retired: list[str] = []
+        for position, card in enumerate(cards_of(deck)):
+            line = deck.position_of(position)[0]
+            notes.append(
+                note_row(card, deck_id, position, line, deck.images, deck.model.deck.module)
+            )
+            (retired if card.retired else new).append(card.id)
+            keys = keys_of(card)
+            cards += new_cards(card.id, deck_id, position, keys, keys)
+        assert rows.notes == [n._replace(changed_at=1234) for n in notes]
+        assert FirstImportRows(deck).notes == notes
+        assert rows.cards == cards and all(type(c) is type(cards[0]) for c in rows.cards)
+        assert (rows.new, rows.retired) == (new, retired)
+        assert (rows.deck, rows.media) == (deck_values(deck), media_of(deck))
