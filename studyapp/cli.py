@@ -23,10 +23,15 @@ from studyapp.core.printable import printable, shorten
 if TYPE_CHECKING:
     from datetime import date
 
-    from studyapp.services.library import Library
+    from studyapp.services.library import Library, Overview
+    from studyapp.services.progress import Progress, ReportData
     from studyapp.services.stats import Statistics, StatsScope
 
 __all__ = ["build_parser", "main"]
+
+_STORE_FILE = "studyapp.sqlite3"
+"""The store's file name (studyapp.store.database.DB_FILENAME, without importing it and
+SQLAlchemy before the reading check has started)."""
 
 SCREENS = (
     "overview",
@@ -497,29 +502,58 @@ def _open_writer(args: argparse.Namespace) -> Library:
     return _checked(library)
 
 
-@contextmanager
-def _reader_checked_alongside(args: argparse.Namespace) -> Iterator[Library]:
-    """A read-only library whose quick check runs beside the block, on a second thread
-    (the check is SQLite's, without Python's GIL: 0.5 s at a million answers, which would
-    be half of ``stats``' second), unless a clean check vouches for the store as it is.
-    When the block ends, the check's verdict stands as in :func:`_open_reader`: a damaged
-    store is one line and exit 2, whatever the block read (or failed to read) from it."""
-    from studyapp.services.library import Library
+class _Reader:
+    """What :func:`_reader_checked_alongside` yields: :meth:`open` opens the read-only
+    library (once), after the caller's own imports."""
 
-    library = Library.open(args.data_dir, read_only=True)
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._args = args
+        self.library: Library | None = None
+
+    def open(self) -> Library:
+        from studyapp.services.library import Library
+
+        if self.library is None:
+            self.library = Library.open(self._args.data_dir, read_only=True)
+        return self.library
+
+
+@contextmanager
+def _reader_checked_alongside(args: argparse.Namespace) -> Iterator[_Reader]:
+    """A read-only library (``.open()`` on what this yields) whose quick check runs beside
+    the block, on a second thread (the check is SQLite's, without Python's GIL: 0.5 s at a
+    million answers, which would be half of ``stats``' second), unless a clean check
+    vouches for the store as it is. When the block ends, the check's verdict stands as in
+    :func:`_open_reader`: a damaged store is one line and exit 2, whatever the block read
+    (or failed to read) from it.
+
+    The check starts before anything heavy is imported (it needs only
+    :mod:`studyapp.store.integrity`), so it also overlaps the block's imports (SQLAlchemy
+    and the services, 0.27 s of CPU at 200,000 cards) instead of starting after them: the
+    check (0.55 s) no longer waits for them, so on two cores up to 0.27 s less wall for the
+    first read after a change, at the same CPU time (A/B at load 11, 5 runs each: 1.70 s
+    and 1.62 s of CPU; the wall time at that load says nothing)."""
+    from studyapp.services.paths import default_data_dir
+    from studyapp.store.integrity import quick_check_unless_vouched
+
+    store = default_data_dir(args.data_dir) / _STORE_FILE
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick-check")
-    check = pool.submit(library.quick_check_for_reading)
+    # A missing store: nothing to check, and opening it says so (no_store_error).
+    check = pool.submit(quick_check_unless_vouched, store) if store.exists() else None
+    reader = _Reader(args)
     failure: BaseException | None = None
     try:
-        yield library
+        yield reader
     except Exception as exc:
         failure = exc
     finally:
-        problems = check.result()
+        problems = check.result()[0] if check is not None else []
         pool.shutdown()
+        library = reader.library
+        if library is not None:
+            library.close()
         if problems:
-            _checked_result(library, problems, cause=failure)
-        library.close()
+            _checked_result_at(store, problems, cause=failure)
     if failure is not None:
         raise failure
 
@@ -527,11 +561,18 @@ def _reader_checked_alongside(args: argparse.Namespace) -> Iterator[Library]:
 def _checked_result(
     library: Library, problems: list[str], *, cause: BaseException | None = None
 ) -> NoReturn:
+    library.close()
+    _checked_result_at(library.store_path, problems, cause=cause)
+
+
+def _checked_result_at(
+    store: Path, problems: list[str], *, cause: BaseException | None = None
+) -> NoReturn:
+    """The damaged store's one line (with the newest good backup), for ``problems``."""
     from studyapp.services.safety import damaged_error
 
-    library.close()
-    error = damaged_error(library.store_path, problems)
-    raise type(error)(str(error).rstrip(".") + _newest_backup_hint(library.data_dir)) from cause
+    error = damaged_error(store, problems)
+    raise type(error)(str(error).rstrip(".") + _newest_backup_hint(store.parent)) from cause
 
 
 def _checked(library: Library) -> Library:
@@ -642,16 +683,18 @@ def _scoped_statistics(
     Raises:
         _CommandError: the exam date or a filter names nothing there is.
     """
-    from studyapp.services.readiness import parse_exam_date
-    from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter
+    with _reader_checked_alongside(args) as reader:
+        # Imported once the check has started, beside it.
+        from studyapp.services.readiness import parse_exam_date
+        from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter
 
-    exam = None
-    if args.exam_date is not None:
-        try:
-            exam = parse_exam_date(args.exam_date)
-        except ValueError as exc:
-            raise _CommandError(str(exc)) from None
-    with _reader_checked_alongside(args) as library:
+        exam = None
+        if args.exam_date is not None:
+            try:
+                exam = parse_exam_date(args.exam_date)
+            except ValueError as exc:
+                raise _CommandError(str(exc)) from None
+        library = reader.open()
         statistics = Statistics(library.engine, library.settings)
         try:
             scope = statistics.resolve(
@@ -663,15 +706,16 @@ def _scoped_statistics(
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from studyapp.services.progress import collect, progress_json
+    def gather(
+        library: Library, statistics: Statistics, scope: StatsScope, exam: date | None
+    ) -> tuple[Overview, Progress]:
+        from studyapp.services.progress import collect
 
-    scope, (overview, progress) = _scoped_statistics(
-        args,
-        lambda library, statistics, scope, exam: (
-            library.overview(totals=True),
-            collect(statistics, scope, exam),
-        ),
-    )
+        return library.overview(totals=True), collect(statistics, scope, exam)
+
+    scope, (overview, progress) = _scoped_statistics(args, gather)
+    from studyapp.services.progress import progress_json
+
     wanted = scope.scope.deck_ids
     decks = [
         {
@@ -803,12 +847,14 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from studyapp.services.progress import collect_report
+    def gather(
+        _library: Library, statistics: Statistics, scope: StatsScope, exam: date | None
+    ) -> ReportData:
+        from studyapp.services.progress import collect_report
 
-    _scope, data = _scoped_statistics(
-        args,
-        lambda _library, statistics, scope, exam: collect_report(statistics, scope, exam),
-    )
+        return collect_report(statistics, scope, exam)
+
+    _scope, data = _scoped_statistics(args, gather)
     try:
         from studyapp.app import render_report_pdf
     except ImportError as exc:

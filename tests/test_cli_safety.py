@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,59 @@ def test_a_clean_check_spares_readers_the_next_one_until_the_store_changes(
     damage(store)
     assert "is damaged" in one_line_error(run("--data-dir", str(studied), "stats"))
     assert not record.exists()
+
+
+_SPY_ON_THE_CHECK = """
+import sys
+import studyapp.store.integrity as integrity
+
+real, loaded = integrity.quick_check_unless_vouched, []
+heavy = ("sqlalchemy", "studyapp.services.library", "studyapp.services.stats")
+
+def spy(path, **kw):
+    loaded.append([m for m in heavy if m in sys.modules])
+    return real(path, **kw)
+
+integrity.quick_check_unless_vouched = spy
+from studyapp.cli import main
+code = main(sys.argv[1:])
+print("loaded when the check began:", loaded, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("command", [["stats", "--json"], ["report", "-o", "{tmp}/r.pdf"]])
+def test_stats_and_report_start_the_check_before_the_heavy_imports(
+    studied: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """The reading check of ``stats`` and ``report`` runs on its own thread from before
+    SQLAlchemy and the services are imported, so it overlaps those imports too."""
+    import json
+
+    from studyapp.store.integrity import SETTLE_SECONDS
+
+    time.sleep(SETTLE_SECONDS + 0.2)  # settled: the check vouches (and the next is spared)
+    args = [a.format(tmp=tmp_path) for a in command]
+    done = subprocess.run(
+        [sys.executable, "-c", _SPY_ON_THE_CHECK, "--data-dir", str(studied), *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "loaded when the check began: [[]]" in done.stderr
+    assert (studied / "studyapp.sqlite3-checked").exists()
+    if command[0] == "stats":
+        assert json.loads(done.stdout)["total_reviews"] == 12
+
+
+def test_a_bad_exam_date_on_a_damaged_store_reports_the_damage(studied: Path) -> None:
+    """The check runs from the start, so its verdict stands over a usage error found
+    while it ran (as over anything the command read)."""
+    damage(studied / "studyapp.sqlite3")
+    line = one_line_error(run("--data-dir", str(studied), "stats", "--exam-date", "31/12/2026"))
+    assert "is damaged" in line
 
 
 def test_writers_and_check_always_check_even_when_vouched(studied: Path) -> None:
