@@ -313,9 +313,19 @@ class HourAnswers(NamedTuple):
     failed: int
 
 
-def _answers_source(scope: Scope, use_tally: bool) -> tuple[str, dict[str, Any]]:
+def _answers_source(
+    scope: Scope, use_tally: bool, *, scan: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """The rows answers are counted from. ``scan``: the tally is read by a plain scan even
+    when the query asks for a range of quarters: for a year of a two-year log, looking
+    each row up from the (quarter, ...) key's index cost 113 ms of CPU at a million
+    answers, scanning the 4.7 MB table 45 ms (answers by hour)."""
     if scope.everything and use_tally:
-        return _TALLY_ANSWERS, {}
+        return (
+            _TALLY_ANSWERS.replace("FROM review_tally", "FROM review_tally NOT INDEXED")
+            if scan
+            else _TALLY_ANSWERS
+        ), {}
     where, params = scope.card_filter()
     return _RAW_ANSWERS.format(cards=where), params
 
@@ -332,18 +342,43 @@ def answers_by_day(
     day, as Anki counts them) and kind, all time or from ``since_day`` (negative) on."""
     source, params = _answers_source(scope, use_tally)
     since = "" if since_day is None else "WHERE quarter >= :since_q"
+    # Grouped by one integer that packs (day, queue, failed, ivl, kind), each field in its
+    # own bits (below), instead of by the five columns: SQLite sorts every row to group
+    # them, and one integer key sorts faster than five. At a million answers (195,696
+    # tally rows) 181 -> 109 ms of CPU, the same groups.
     sql = (
-        f"SELECT (quarter * {QUARTER_MS} - :origin + :pad) / {DAY_MS} - {_PAD_DAYS} AS day, "
-        "queue, failed, ivl, sum(answers), sum(ms), kind "
-        f"FROM ({source}) {since} GROUP BY 1, 2, 3, 4, 7"
+        f"SELECT ((quarter * {QUARTER_MS} - :origin + :pad) / {DAY_MS} - {_PAD_DAYS}) "
+        f"* {1 << _PACKED_BITS} + {_packed_answer_kind()} AS key, sum(answers), sum(ms) "
+        f"FROM ({source}) {since} GROUP BY key"
     )
     params |= {"origin": day_start_ms, "pad": _PAD_DAYS * DAY_MS}
     if since_day is not None:
         params["since_q"] = (day_start_ms + since_day * DAY_MS) // QUARTER_MS
-    return [
-        DayAnswers(int(d), int(q), bool(f), int(i), int(n), int(ms or 0), int(k))
-        for d, q, f, i, n, ms, k in conn.execute(text(sql), params)
-    ]
+    result = []
+    for key, n, ms in conn.execute(text(sql), params):
+        day, rest = divmod(int(key), 1 << _PACKED_BITS)  # floor division: days before 0 too
+        queue, failed, ivl, kind = _unpack_answer_kind(rest)
+        result.append(DayAnswers(day, queue, failed, ivl, int(n), int(ms or 0), kind))
+    return result
+
+
+_FIELD_BITS = 8
+"""Bits of each small field packed into an answer's group key: queue (0-3), failed (0/1),
+interval class (0-2) and review kind (0-2) each take far fewer than 256 values."""
+_PACKED_BITS = 4 * _FIELD_BITS
+
+
+def _packed_answer_kind() -> str:
+    """SQL packing (queue, failed, ivl, kind) of an answers row into one non-negative
+    integer below ``1 << _PACKED_BITS`` (:func:`_unpack_answer_kind` undoes it)."""
+    b = _FIELD_BITS
+    return f"(queue << {3 * b}) + (failed << {2 * b}) + (ivl << {b}) + kind"
+
+
+def _unpack_answer_kind(packed: int) -> tuple[int, bool, int, int]:
+    mask = (1 << _FIELD_BITS) - 1
+    b = _FIELD_BITS
+    return packed >> 3 * b & mask, bool(packed >> 2 * b & mask), packed >> b & mask, packed & mask
 
 
 def answers_by_hour(
@@ -351,7 +386,7 @@ def answers_by_hour(
 ) -> list[HourAnswers]:
     """Scheduled answers (not cram, as Anki's hourly breakdown) by local hour of the day
     (``offset_ms``: local time minus UTC) since a time."""
-    source, params = _answers_source(scope, use_tally)
+    source, params = _answers_source(scope, use_tally, scan=True)
     sql = (
         f"SELECT ((quarter * {QUARTER_MS} + :offset + :pad) / 3600000) % 24 AS hour, "
         f"sum(answers), sum(CASE WHEN failed THEN answers ELSE 0 END) FROM ({source}) "
