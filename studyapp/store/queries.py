@@ -428,9 +428,15 @@ def count_cards_by_module(
 
 
 def total_cards(conn: Connection) -> dict[str, int]:
-    """Active cards per deck id (a full count, for statistics rather than every answer)."""
+    """Active cards per deck id (a full count, for statistics rather than every answer).
+
+    The unary + keeps SQLite off the (retired, queue, deck_id) index, whose rows of
+    retired = 0 are in queue order and must be sorted to group them by deck: it reads the
+    (deck_id, retired, queue, due) index instead, already in deck order. At 200,000 cards
+    43 -> 14 ms of CPU (EXPLAIN QUERY PLAN: SCAN card USING COVERING INDEX
+    ix_card_deck_queue_due, no temporary b-tree)."""
     rows = conn.execute(
-        text("SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 GROUP BY deck_id")
+        text("SELECT deck_id, COUNT(*) FROM card WHERE +retired = 0 GROUP BY deck_id")
     )
     return {str(deck_id): int(count) for deck_id, count in rows}
 

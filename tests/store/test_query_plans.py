@@ -129,3 +129,31 @@ def test_a_sync_counts_the_live_notes_of_unchanged_decks_from_the_index(
     finally:
         raw.close()
     assert "COVERING INDEX ix_note_deck_id" in plan[0][3]
+
+
+def test_deck_totals_and_answers_by_hour_read_without_a_sort_or_a_lookup_per_row(
+    library: Library, deck_dir: Path
+) -> None:
+    """The statistics' per-deck totals read the (deck_id, ...) index in deck order (43 ms
+    with a sort at 200,000 cards, 14 without); answers by hour scan the tally instead of
+    looking each row of the year up from its key's index (113 ms at a million answers,
+    45 scanning)."""
+    from studyapp.store import queries
+    from studyapp.store import stats as store
+
+    assert library.sync([deck_dir]).ok
+    statements: list[str] = []
+    with library.engine.connect() as conn:
+        db = conn.connection.driver_connection
+        db.set_trace_callback(statements.append)  # type: ignore[union-attr]
+        try:
+            queries.total_cards(conn)
+            store.answers_by_hour(conn, store.Scope(), offset_ms=0, since_ms=0)
+        finally:
+            db.set_trace_callback(None)  # type: ignore[union-attr]
+        totals, hours = (
+            [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]  # type: ignore[union-attr]
+            for sql in statements
+        )
+    assert totals == ["SCAN card USING COVERING INDEX ix_card_deck_queue_due"], totals
+    assert hours[0] == "SCAN review_tally", hours
