@@ -814,11 +814,16 @@ def deferrals_by_day(
 
 
 def most_deferred(conn: Connection, scope: Scope, *, since_ms: int, limit: int) -> list[CardCount]:
-    """The cards put off with "Not now" most often since ``since_ms``."""
+    """The cards put off with "Not now" most often since ``since_ms``.
+
+    From the "Not now" log outward (CROSS JOIN): grouping by the card's id, SQLite chose to
+    walk all 200,000 cards in id order and probe the log for each, 22 ms of CPU against
+    1.5 ms for the 2,231 log rows of the benchmark's two years and their cards."""
     where, params = scope.card_filter()
     rows = conn.execute(
         text(
-            "SELECT c.id, count(*), c.suspended FROM deferral d JOIN card c ON c.id = d.card_id "
+            "SELECT c.id, count(*), c.suspended FROM deferral d CROSS JOIN card c "
+            "ON c.id = d.card_id "
             f"WHERE d.at_ms >= :since AND {where} GROUP BY c.id ORDER BY 2 DESC, c.id "
             "LIMIT :limit"
         ),

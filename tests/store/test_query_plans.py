@@ -137,7 +137,7 @@ def test_deck_totals_and_answers_by_hour_read_without_a_sort_or_a_lookup_per_row
     """The statistics' per-deck totals read the (deck_id, ...) index in deck order (43 ms
     with a sort at 200,000 cards, 14 without); answers by hour scan the tally instead of
     looking each row of the year up from its key's index (113 ms at a million answers,
-    45 scanning)."""
+    45 scanning); the most put-off cards start from the "Not now" log, not every card."""
     from studyapp.store import queries
     from studyapp.store import stats as store
 
@@ -149,11 +149,13 @@ def test_deck_totals_and_answers_by_hour_read_without_a_sort_or_a_lookup_per_row
         try:
             queries.total_cards(conn)
             store.answers_by_hour(conn, store.Scope(), offset_ms=0, since_ms=0)
+            store.most_deferred(conn, store.Scope(), since_ms=0, limit=8)
         finally:
             db.set_trace_callback(None)  # type: ignore[union-attr]
-        totals, hours = (
+        totals, hours, deferred = (
             [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]  # type: ignore[union-attr]
             for sql in statements
         )
     assert totals == ["SCAN card USING COVERING INDEX ix_card_deck_queue_due"], totals
     assert hours[0] == "SCAN review_tally", hours
+    assert deferred[:2] == ["SCAN d", "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)"], deferred
