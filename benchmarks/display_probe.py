@@ -22,7 +22,9 @@ Written to OUT.json:
   (a 5 ms precise timer; a gap is the time between two ticks), with when each began
   (ms after the paint), and whether the start-up sync finished inside that window.
 - for ``add-folder``: seconds from the menu action to the sync's end, the longest gaps
-  during it, and the peak RSS (``VmHWM``) before the action.
+  during it, the peak RSS (``VmHWM``) before the action, and the CPU time over the same
+  span: the whole process's (``cpu``: every thread, user + system) and the GUI thread's
+  (``gui_cpu``).
 
 An application-wide event filter is a Python call per event, so it is removed at the first
 paint; the gap timer costs one Python call per 5 ms.
@@ -75,6 +77,7 @@ class Probe:
         self.sync_times: list[float] = []
         self.add_started = 0.0
         self.add_done = 0.0
+        self.add_cpu = (0.0, 0.0)  # (process, GUI thread) CPU time when the add began
         self.add_ticks: list[float] = []
         paint = QEvent.Type.Paint
         probe = self
@@ -132,6 +135,8 @@ class Probe:
             self.add_ticks.append(now)
             result["add_folder"] = {
                 "seconds": self.add_done - self.add_started,
+                "cpu": time.process_time() - self.add_cpu[0],
+                "gui_cpu": time.thread_time() - self.add_cpu[1],
                 "gaps": gaps(self.add_ticks, self.add_started),
                 "summary": getattr(plan, "summary", lambda: repr(plan))(),
             }
@@ -159,6 +164,7 @@ class Probe:
 
         QFileDialog.getExistingDirectory = staticmethod(answer)  # type: ignore[method-assign]
         result["rss_before_add_mb"] = vm_hwm_mb()
+        self.add_cpu = (time.process_time(), time.thread_time())
         self.add_started = time.perf_counter()
         self.add_ticks.append(self.add_started)
         self.QTimer.singleShot(int(ADD_TIMEOUT_S * 1000), self.finish)
