@@ -70,3 +70,57 @@ def test_cancel_leaves_the_store_and_the_folders_as_they_were(
     assert _notes(synced) == before
     assert course.resolve() not in [p.resolve() for p in synced.folders()]
     assert "cancelled: nothing was changed" in window._status.text()
+
+
+def test_the_dialog_shows_the_files_read_as_the_worker_counts_them(
+    qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker only counts; the GUI thread reads the count on a timer and moves the bar."""
+    gate = threading.Event()
+    original = synced.sync
+
+    def counted(*args: Any, progress: Any = None, **kwargs: Any) -> Any:
+        progress(0, 2)
+        progress(1, 2)  # one of the course's two files read: wait here until seen
+        gate.wait(10)
+        return original(*args, progress=progress, **kwargs)
+
+    monkeypatch.setattr(synced, "sync", counted)
+    with qtbot.waitSignal(window.sync_done, timeout=30_000) as done:
+        dialog = window.import_folder(course)
+        assert dialog is not None
+        qtbot.waitUntil(lambda: (dialog.value(), dialog.maximum()) == (1, 2), timeout=5_000)
+        gate.set()
+    assert done.args[0].ok
+    assert not dialog.isVisible()
+
+
+def test_cancel_is_heard_at_the_next_count(
+    qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancel pressed while a file is read stops the sync at the worker's next count."""
+    gate = threading.Event()
+    original = synced.sync
+    counts: list[tuple[int, int]] = []
+
+    def counted(*args: Any, progress: Any = None, **kwargs: Any) -> Any:
+        def seen(done: int, total: int) -> None:
+            counts.append((done, total))
+            if done == 1:
+                gate.wait(10)  # Cancel is pressed while the second file would be read
+            progress(done, total)
+
+        return original(*args, progress=seen, **kwargs)
+
+    monkeypatch.setattr(synced, "sync", counted)
+    before = _notes(synced)
+    with qtbot.waitSignal(window.sync_done, timeout=30_000) as done:
+        dialog = window.import_folder(course)
+        assert dialog is not None
+        qtbot.waitUntil(lambda: len(counts) >= 2, timeout=10_000)
+        (cancel,) = dialog.findChildren(QPushButton)
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+        gate.set()
+    assert done.args[0] is None
+    assert _notes(synced) == before
+    assert course.resolve() not in [p.resolve() for p in synced.folders()]
