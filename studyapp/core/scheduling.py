@@ -189,11 +189,18 @@ def _fuzz_delta(interval: float) -> float:
     return delta
 
 
-def fuzz_range(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
-    """The days fuzz may choose from for ``interval``, within ``minimum``..``maximum``."""
+def fuzz_range(
+    interval: float,
+    minimum: int,
+    maximum: int,
+    *,
+    fuzz_delta: Callable[[float], float] = _fuzz_delta,
+) -> tuple[int, int]:
+    """The days fuzz may choose from for ``interval``, within ``minimum``..``maximum``
+    (``fuzz_delta``: :func:`_fuzz_delta`, or the same remembered for one answer)."""
     minimum = min(minimum, maximum)
     interval = _f32(min(max(interval, float(minimum)), float(maximum)))
-    delta = _fuzz_delta(interval)
+    delta = fuzz_delta(interval)
     lower = _u32(_round(_f32(interval - delta)))
     upper = _u32(_round(_f32(interval + delta)))
     lower = min(max(lower, minimum), maximum)
@@ -203,16 +210,27 @@ def fuzz_range(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
     return lower, upper
 
 
-def _with_fuzz(factor: float | None, interval: float, minimum: int, maximum: int) -> int:
+def _with_fuzz(
+    factor: float | None,
+    interval: float,
+    minimum: int,
+    maximum: int,
+    fuzz_delta: Callable[[float], float] = _fuzz_delta,
+) -> int:
     if factor is None:
         return min(max(_u32(_round(interval)), min(minimum, maximum)), maximum)
-    lower, upper = fuzz_range(interval, minimum, maximum)
+    lower, upper = fuzz_range(interval, minimum, maximum, fuzz_delta=fuzz_delta)
     return _u32(math.floor(_f32(lower + _f32(factor * (1 + upper - lower)))))
 
 
-def _minimum_fuzz_interval(interval: float, previous: int, maximum: int) -> int:
+def _minimum_fuzz_interval(
+    interval: float,
+    previous: int,
+    maximum: int,
+    fuzz_delta: Callable[[float], float] = _fuzz_delta,
+) -> int:
     rounded = _u32(_round(interval))
-    _lower, upper = fuzz_range(interval, 1, maximum)
+    _lower, upper = fuzz_range(interval, 1, maximum, fuzz_delta=fuzz_delta)
     if rounded > previous:
         return previous + 1
     if previous <= upper:
@@ -695,7 +713,16 @@ class NewCardsOutlook:
 class _Rules:
     """Anki's state transitions (states/learning.rs, review.rs, relearning.rs) for one answer."""
 
-    __slots__ = ("engine", "factor", "learn", "maximum", "relearn", "short_term", "state")
+    __slots__ = (
+        "_deltas",
+        "engine",
+        "factor",
+        "learn",
+        "maximum",
+        "relearn",
+        "short_term",
+        "state",
+    )
 
     def __init__(
         self,
@@ -711,6 +738,17 @@ class _Rules:
         self.relearn = scheduler._relearn
         self.maximum = max(scheduler.config.maximum_interval, 1)
         self.short_term = scheduler._short_term
+        self._deltas: dict[float, float] = {}
+
+    def _fuzz_delta(self, interval: float) -> float:
+        """:func:`_fuzz_delta`, remembered for this answer only: each rating's interval has
+        its fuzz range taken twice (for its minimum, then for its days), and the delta is
+        most of the f32 work. (Per answer, not across cards: a benchmark whose cards all
+        share one state would otherwise hit every time and flatter the figure.)"""
+        delta = self._deltas.get(interval)
+        if delta is None:
+            delta = self._deltas[interval] = _fuzz_delta(interval)
+        return delta
 
     def _item(self, rating: Rating) -> _engine.ItemState:
         engine = self.engine
@@ -725,7 +763,13 @@ class _Rules:
                 return engine.easy
 
     def _fuzz(self, interval: float, minimum: int) -> int:
-        return _with_fuzz(self.factor, interval, min(max(minimum, 1), self.maximum), self.maximum)
+        return _with_fuzz(
+            self.factor,
+            interval,
+            min(max(minimum, 1), self.maximum),
+            self.maximum,
+            self._fuzz_delta,
+        )
 
     def _graduate(self, interval: float) -> int:
         return self._fuzz(_f32(max(float(_round(interval)), 1.0)), 1)
@@ -781,9 +825,9 @@ class _Rules:
             else:
                 days = self._graduate(interval)
                 out[rating] = self._outcome(rating, Queue.REVIEW, None, days, days=days)
-        good = _with_fuzz(self.factor, self.engine.good.interval, 1, self.maximum)
+        good = _with_fuzz(self.factor, self.engine.good.interval, 1, self.maximum, self._fuzz_delta)
         easy = _u32(max(float(_round(self.engine.easy.interval)), 1.0))
-        days = _with_fuzz(self.factor, float(easy), good + 1, self.maximum)
+        days = _with_fuzz(self.factor, float(easy), good + 1, self.maximum, self._fuzz_delta)
         out[Rating.EASY] = self._outcome(Rating.EASY, Queue.REVIEW, None, days, days=days)
         return out
 
@@ -809,7 +853,11 @@ class _Rules:
         floor = 0
         for rating in (Rating.HARD, Rating.GOOD, Rating.EASY):
             interval = self._item(rating).interval
-            minimum = max(_minimum_fuzz_interval(interval, previous, self.maximum), floor, 1)
+            minimum = max(
+                _minimum_fuzz_interval(interval, previous, self.maximum, self._fuzz_delta),
+                floor,
+                1,
+            )
             days = self._fuzz(interval, minimum)
             out[rating] = self._outcome(rating, Queue.REVIEW, None, days, days=days)
             floor = days + 1
@@ -848,9 +896,9 @@ class _Rules:
                 )
             else:
                 out[rating] = self._outcome(rating, Queue.REVIEW, None, days, days=days)
-        good = _with_fuzz(self.factor, self.engine.good.interval, 1, self.maximum)
+        good = _with_fuzz(self.factor, self.engine.good.interval, 1, self.maximum, self._fuzz_delta)
         easy = _f32(max(float(_round(self.engine.easy.interval)), 1.0))
-        days = _with_fuzz(self.factor, easy, good + 1, self.maximum)
+        days = _with_fuzz(self.factor, easy, good + 1, self.maximum, self._fuzz_delta)
         out[Rating.EASY] = self._outcome(Rating.EASY, Queue.REVIEW, None, days, days=days)
         return {rating: out[rating] for rating in Rating}
 

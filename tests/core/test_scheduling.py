@@ -421,3 +421,36 @@ def test_each_log_entry_means_to_fsrs_what_it_means_to_anki(
     entry: tuple[int, int, int, int], event: int | None
 ) -> None:
     assert log_event(*entry) == event
+
+
+def test_remembering_the_fuzz_delta_for_one_answer_changes_no_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # _Rules keeps each interval's fuzz delta for the answer it computes; computing every
+    # delta afresh must give the very same four outcomes, for every queue.
+    from studyapp.core import scheduling
+
+    scheduler = Scheduler(SchedulerConfig(fuzz=True), tz=UTC)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    rng = random.Random(7)
+    states = [MemoryState()]
+    for _ in range(150):
+        days = rng.randint(1, 400)
+        states.append(
+            MemoryState(
+                queue=rng.choice([Queue.REVIEW, Queue.RELEARNING, Queue.LEARNING]),
+                step=0,
+                stability=rng.uniform(0.5, 300.0),
+                difficulty=rng.uniform(1.0, 10.0),
+                last_review=now - timedelta(days=days),
+                reps=rng.randint(1, 20),
+                lapses=rng.randint(0, 3),
+                interval=rng.randint(0, days),
+            )
+        )
+    remembered = [scheduler.next_states(s, now, card_id=i).outcomes for i, s in enumerate(states)]
+    monkeypatch.setattr(
+        scheduling._Rules, "_fuzz_delta", lambda self, interval: scheduling._fuzz_delta(interval)
+    )
+    afresh = [scheduler.next_states(s, now, card_id=i).outcomes for i, s in enumerate(states)]
+    assert remembered == afresh
