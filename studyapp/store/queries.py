@@ -568,8 +568,9 @@ def apply_answer(
     would have given) but changes no card. The caller owns the transaction (see
     :func:`write_transaction`).
     """
-    # Positional parameters and constant SQL (sqlite3's statement cache hits): with named
-    # ones and dicts built per answer this was ~2x the Python time of the two statements.
+    # Positional parameters and constant SQL (sqlite3's statement cache hits), no dicts
+    # built per answer for named ones: 23.0 -> 21.6 µs for the two statements (hot loop,
+    # busy machine); with load_state's read by position, ~55k fewer instructions an answer.
     values = _state_values(after)
     due = values["due"]
     if kind == 0:
