@@ -447,7 +447,8 @@ class StudySession:
         allow today (its preset's limits less what was studied today)."""
         self._due_query()
         assert self._today is not None
-        return self._today.left(0), self._today.left(1)
+        # Copies: the session's own dicts stay its own whatever a caller does with these.
+        return dict(self._today.left(0)), dict(self._today.left(1))
 
     def remaining(self) -> int:
         """Cards left in this session today (the progress indicator's denominator)."""

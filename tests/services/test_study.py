@@ -335,3 +335,35 @@ def test_the_label_on_each_button_is_the_outcome_with_fuzz_on(
         clock.now += timedelta(days=9)
         session = library.session(clock=clock)
     assert checked > 40
+
+
+def test_the_allowances_kept_by_answering_are_those_read_afresh(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    # A session counts each answer into its per-deck allowances instead of summing them
+    # again before every card: after answers (new cards, then reviews a month on) they must
+    # equal what a new session reads from the store, and a caller cannot change them.
+    library.sync([deck_dir])
+    library.update_settings(library.settings.with_changes(new_per_day=50, reviews_per_day=50))
+    session = library.session(clock=clock)
+    fresh_new = session.allowances()[0]
+    for _ in range(5):
+        assert session.next_card() is not None
+        session.answer(Rating.EASY)
+    kept = session.allowances()
+    assert kept == library.session(clock=clock).allowances()
+    assert sum(kept[0].values()) == sum(fresh_new.values()) - 5
+    clock.now += timedelta(days=30)
+    later = library.session(clock=clock)
+    before = later.allowances()[1]
+    reviews = 0
+    while reviews < 3 and (card := later.next_card()) is not None:
+        reviews += card.state.queue is Queue.REVIEW
+        later.answer(Rating.GOOD)
+    assert reviews == 3
+    kept = later.allowances()
+    assert kept == library.session(clock=clock).allowances()
+    assert sum(kept[1].values()) == sum(before.values()) - 3
+    kept[0].clear()
+    kept[1].clear()
+    assert later.allowances() == library.session(clock=clock).allowances()
