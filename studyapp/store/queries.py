@@ -544,6 +544,16 @@ _UPDATE_STATE = (
 _UPDATE_STATE_AT = (
     "UPDATE card SET " + ", ".join(f"{c} = ?" for c in _STATE_COLUMNS) + " WHERE id = ?"
 )
+_KEPT_QUEUE = _STATE_COLUMNS[1:]
+_UPDATE_STATE_IN_QUEUE = (
+    "UPDATE card SET " + ", ".join(f"{c} = ?" for c in _KEPT_QUEUE) + " WHERE id = ? AND queue = ?"
+)
+"""The state of a card that stays in its queue. SQLite rewrites the entries of every index
+holding a column named in SET, changed or not: naming ``queue`` rewrote the entries of
+``ix_card_new_order`` and ``ix_card_queue_deck`` on every review kept in review, two more
+pages into the WAL for each answer (8.96 -> 6.95 frames per UPDATE measured on the 10k
+store; ~14 -> ~12 frames an answer, each written and fsynced). ``AND queue = ?`` makes it
+change nothing if the card is not in that queue after all (then the full UPDATE runs)."""
 _INSERT_REVIEW = (
     "INSERT INTO review (card_id, reviewed_at, rating, duration_ms, queue_before, "
     "queue_after, stability_after, difficulty_after, due_after, before, kind) VALUES "
@@ -574,7 +584,15 @@ def apply_answer(
     values = _state_values(after)
     due = values["due"]
     if kind == 0:
-        db.execute(_UPDATE_STATE_AT, (*(values[c] for c in _STATE_COLUMNS), card_id))
+        kept = (
+            after.queue == before.queue
+            and db.execute(
+                _UPDATE_STATE_IN_QUEUE,
+                (*(values[c] for c in _KEPT_QUEUE), card_id, values["queue"]),
+            ).rowcount
+        )
+        if not kept:
+            db.execute(_UPDATE_STATE_AT, (*(values[c] for c in _STATE_COLUMNS), card_id))
     cursor = db.execute(
         _INSERT_REVIEW,
         (

@@ -232,3 +232,47 @@ def test_a_state_read_by_position_is_the_state_read_by_name(values: tuple[object
     # The study path reads states by position (load_state, card_details), the rest by name.
     by_name = queries.state_from_row(dict(zip(queries._STATE_COLUMNS, values, strict=True)))
     assert queries.state_from_values(values) == by_name
+
+
+def _answer(db: sqlite3.Connection, card: int, before: MemoryState, after: MemoryState) -> None:
+    with queries.write_transaction(db):
+        queries.apply_answer(
+            db,
+            card_id=card,
+            before=before,
+            after=after,
+            rating=3,
+            reviewed_at_ms=NOW * 1000,
+            duration_ms=1000,
+        )
+
+
+def test_a_card_kept_in_its_queue_is_stored_whole_and_a_stale_before_is_not_trusted(
+    db: sqlite3.Connection,
+) -> None:
+    # An answer that keeps the card's queue leaves `queue` out of its UPDATE (two index
+    # pages fewer into the WAL): every other column must still be written, and a `before`
+    # that does not match the stored queue must not leave the stored queue wrong.
+    card = card_id(db, "a")
+    due = datetime.fromtimestamp(NOW + 3 * 86_400, UTC)
+    review = MemoryState(
+        queue=Queue.REVIEW,
+        stability=3.5,
+        difficulty=5.0,
+        due=due,
+        last_review=datetime.fromtimestamp(NOW, UTC),
+        reps=1,
+        interval=3,
+    )
+    _answer(db, card, queries.load_state(db, card), review)
+    assert queries.load_state(db, card) == review
+    longer = replace(review, stability=9.25, difficulty=4.5, due=due.replace(year=2099), reps=2)
+    _answer(db, card, review, longer)  # review -> review: queue kept
+    assert queries.load_state(db, card) == longer
+    relearning = replace(longer, queue=Queue.RELEARNING, step=0, lapses=1, reps=3)
+    _answer(db, card, longer, relearning)  # queue changes: the full UPDATE
+    assert queries.load_state(db, card) == relearning
+    # A caller's `before` says REVIEW although the store holds RELEARNING: still stored whole.
+    back = replace(relearning, queue=Queue.REVIEW, step=None, reps=4)
+    _answer(db, card, back, back)
+    assert queries.load_state(db, card) == back
