@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from hashlib import blake2b
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studyapp.core.model import card_keys
 from studyapp.store.rows import STORED_AS_WRITTEN, NoteValues
@@ -48,7 +48,7 @@ def media_of(deck: ParsedDeck) -> list[MediaValues]:
     ]
 
 
-def note_row(
+def note_tuple(
     card: CardEntry,
     deck_id: str,
     position: int,
@@ -56,9 +56,10 @@ def note_row(
     images: Mapping[str, ImageFile] | None = None,
     deck_module: int | None = None,
     changed_at: int | None = None,
-) -> NoteValues:
-    """The note row of ``card``, with a digest of everything a trainee sees or is graded on
-    (a changed digest is an updated card). The deck-format fields the store keeps as written
+) -> tuple[Any, ...]:
+    """The note row of ``card`` as a plain tuple (:func:`note_row` types it), with a digest of
+    everything a trainee sees or is graded on (a changed digest is an updated card). The
+    deck-format fields the store keeps as written
     (:data:`~studyapp.store.rows.STORED_AS_WRITTEN`) are copied by name; a field whose value
     also depends on the deck (a card's ``module`` defaults to its deck's) is set here.
     ``changed_at``: the row's :attr:`~studyapp.store.rows.NoteValues.changed_at`.
@@ -66,8 +67,8 @@ def note_row(
     Fields are read from the model's ``__dict__``, and the fields stored as written in one
     ``map`` over it: a card type's missing field (``text`` on a basic card) would cost an
     ``AttributeError`` per card through ``getattr``, and the list properties (``sources``,
-    ``cites``) a list each. With the row made as a tuple and typed once by ``_make``:
-    5.0 -> 2.9 µs a card on the 50,000-note course (busy machine), ~0.1 s of a first import.
+    ``cites``) a list each: 5.5-8.2 -> 4.4-5.4 µs a card on the 50,000-note course (min and
+    median, busy machine). A first import binds the plain tuples (:class:`FirstImportRows`).
     """
     fields = card.__dict__
     get = fields.get
@@ -108,30 +109,41 @@ def note_row(
         ]
     digest = blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
     written[-1] = changed_at
-    return _make_note(
-        (
-            fields["id"],
-            deck_id,
-            kind,
-            position,
-            front,
-            back,
-            text_,
-            extra,
-            correction,
-            tags,
-            sources,
-            cites,
-            as_of,
-            revision,
-            digest,
-            retired is not None,
-            retired,
-            replaced_by,
-            line,
-            *written,
-        )
+    return (
+        fields["id"],
+        deck_id,
+        kind,
+        position,
+        front,
+        back,
+        text_,
+        extra,
+        correction,
+        tags,
+        sources,
+        cites,
+        as_of,
+        revision,
+        digest,
+        retired is not None,
+        retired,
+        replaced_by,
+        line,
+        *written,
     )
+
+
+def note_row(
+    card: CardEntry,
+    deck_id: str,
+    position: int,
+    line: int,
+    images: Mapping[str, ImageFile] | None = None,
+    deck_module: int | None = None,
+    changed_at: int | None = None,
+) -> NoteValues:
+    """The note row of ``card`` (see :func:`note_tuple`), typed."""
+    return _make_note(note_tuple(card, deck_id, position, line, images, deck_module, changed_at))
 
 
 _make_note = NoteValues._make
@@ -176,9 +188,14 @@ class FirstImportRows:
     """Every row of a deck file going into a store that holds no note yet: nothing stored to
     compare with, so each entry is a new note (new cards, or none if retired).
 
-    ``now``: the time of the import, the new notes' ``changed_at`` (None: stamped when
-    written). A new note's cards are numbered as :func:`new_cards` numbers all the cards of
-    a note (its keys in order), without looking each key up."""
+    The note and card rows are plain tuples in the order of
+    :class:`~studyapp.store.rows.NoteValues`' and :class:`~studyapp.store.sync.NewCard`'s
+    fields (:meth:`typed` gives them typed). The sqlite3 module binds a plain tuple's values
+    directly but a named tuple's one by one through the sequence protocol: binding the
+    50,000-note course's rows took 0.57-0.64 s of CPU against 0.71-0.91 s as named tuples
+    (busy machine). ``now``: the time of the import, the new notes' ``changed_at`` (None:
+    stamped when written). A new note's cards are numbered as :func:`new_cards` numbers all
+    the cards of a note (its keys in order), without looking each key up."""
 
     def __init__(self, deck: ParsedDeck, *, now: int | None = None) -> None:
         model = deck.model
@@ -187,22 +204,25 @@ class FirstImportRows:
         module = model.deck.module
         images = deck.images
         self.deck = deck_values(deck)
-        self.notes: list[NoteValues] = []
-        self.cards: list[NewCard] = []
+        self.notes: list[tuple[Any, ...]] = []
+        self.cards: list[tuple[str, str, str, int]] = []
         self.new: list[str] = []
         self.retired: list[str] = []
         line_of = deck.position_of
         self.media = media_of(deck)
         notes, cards = self.notes, self.cards
         for position, card in enumerate(model.cards):
-            note = note_row(card, deck_id, position, line_of(position)[0], images, module, now)
+            note = note_tuple(card, deck_id, position, line_of(position)[0], images, module, now)
             notes.append(note)
             if card.retired:
-                self.retired.append(note.id)
+                self.retired.append(note[0])
                 continue  # a retired entry has no cards to study
-            self.new.append(note.id)
+            self.new.append(note[0])
             order = position * NEW_ORDER_STRIDE
             cards += [
-                NewCard(note.id, deck_id, key, order + index)
-                for index, key in enumerate(keys_of(card))
+                (note[0], deck_id, key, order + index) for index, key in enumerate(keys_of(card))
             ]
+
+    def typed(self) -> tuple[list[NoteValues], list[NewCard]]:
+        """The note and card rows as :class:`NoteValues` and :class:`NewCard`."""
+        return [_make_note(n) for n in self.notes], [NewCard._make(c) for c in self.cards]

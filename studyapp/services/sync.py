@@ -852,8 +852,9 @@ def _stream(
         for deck_rows in rows:
             assert isinstance(deck_rows, FirstImportRows)  # (not streamed: nothing written)
             plan.changes.decks.append(deck_rows.deck)
-            plan.changes.notes_inserted += deck_rows.notes
-            plan.changes.cards_inserted += deck_rows.cards
+            notes, cards = deck_rows.typed()
+            plan.changes.notes_inserted += notes
+            plan.changes.cards_inserted += cards
             plan.changes.media += deck_rows.media
     _plan_sources(conn, plan, sources)
     # Nothing has progress to inherit yet; a deck stored without notes may have gone.

@@ -660,14 +660,19 @@ class StreamedImport:
     def write_deck(
         self,
         deck: DeckValues,
-        notes: Sequence[NoteValues],
-        cards: Sequence[NewCard],
+        notes: Sequence[tuple[Any, ...]],
+        cards: Sequence[tuple[Any, ...]],
         media: Sequence[MediaValues] = (),
     ) -> None:
+        """Queue the rows of one deck file: new notes (:class:`NoteValues`' columns, plain
+        tuples bind fastest; a ``changed_at`` of None is stamped with :attr:`now`) and new
+        cards (:class:`NewCard`'s columns)."""
         for image in media:
             self._writer.execute(_insert_media_sql(), image)
         self._writer.execute(DECK_UPSERT, deck)
-        self._writer.insert("note", NOTE_COLUMNS, stamped(notes, self.now))
+        now = self.now
+        stamped_notes = [n if n[-1] is not None else (*n[:-1], now) for n in notes]
+        self._writer.insert("note", NOTE_COLUMNS, stamped_notes)
         self._writer.insert("card", NewCard._fields, cards)
 
     def close(self) -> None:
