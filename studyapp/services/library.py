@@ -8,15 +8,14 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, tzinfo
-from enum import Enum
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import assert_never
 
 from studyapp.core.errors import KnownError, StorageError, StoreCorrupt, StoreReadOnly
 from studyapp.core.printable import printable
-from studyapp.core.studyday import study_day, utc_now
+from studyapp.core.studyday import utc_now
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import real_path
 from studyapp.services import fsrs, paths
@@ -27,8 +26,17 @@ from studyapp.services.deck_options import (
     load_deck_options,
     save_deck_options,
 )
-from studyapp.services.families import family_order, family_title
+from studyapp.services.families import family_title
 from studyapp.services.fsrs import OptimizeResult
+from studyapp.services.overview import (
+    DeckSummary,
+    FamilySummary,
+    ModuleSummary,
+    Overview,
+    ScopeChoice,
+    ScopeKind,
+    read_overview,
+)
 from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damaged_error
 from studyapp.services.search import CardSearch
 from studyapp.services.settings import Settings, load_settings, save_settings
@@ -44,8 +52,10 @@ from studyapp.store.database import (
     make_read_only,
     no_store_error,
     open_engine,
+    pooled_connection,
     raw_connection,
 )
+from studyapp.store.errors import storage_errors
 from studyapp.store.queries import CardCounts, CourseModuleInfo
 
 __all__ = [
@@ -63,104 +73,6 @@ __all__ = [
     "ScopeChoice",
     "ScopeKind",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class DeckSummary:
-    """One deck in the overview: its cards by where they stand (before daily limits), and
-    what it gives today within its own daily limits (its preset's; the all-decks limits
-    apply to the totals, :attr:`Overview.due_today`)."""
-
-    id: str
-    title: str
-    family: str
-    description: str
-    counts: CardCounts
-    today: CardCounts = CardCounts()
-
-
-@dataclass(frozen=True, slots=True)
-class FamilySummary:
-    id: str
-    title: str
-    decks: tuple[DeckSummary, ...]
-    counts: CardCounts
-    today: CardCounts = CardCounts()
-    """The sum of its decks' :attr:`DeckSummary.today`."""
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleSummary:
-    """One course module in the overview grouped by module: the decks with cards in it,
-    each with the counts of those cards only (:attr:`DeckSummary.counts` and ``today``)."""
-
-    number: int
-    """0 for the cards that name no module."""
-    title: str
-    decks: tuple[DeckSummary, ...]
-    counts: CardCounts
-    today: CardCounts
-    waiting: str = ""
-    """When its new cards come, while they wait ('' once released): 'from 1 Apr 2026' (its
-    release date), or 'not reached yet' (after the module the trainee says they are in)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Overview:
-    """All active decks grouped by family, and today's totals within the daily limits."""
-
-    families: tuple[FamilySummary, ...]
-    due_today: CardCounts
-    next_due: datetime | None
-    reviews_total: int
-    modules: tuple[ModuleSummary, ...] = ()
-    """The decks grouped by course module, when the settings ask for it."""
-    has_modules: bool = False
-    """The decks' course defines modules (so the overview can group by them)."""
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.families
-
-
-class ScopeKind(Enum):
-    ALL = "all"
-    FAMILY = "family"
-    DECK = "deck"
-    MODULE = "module"
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeChoice:
-    """What the trainee chose to study: everything, one family or one deck (by id).
-
-    The overview hands this to the window, which asks :meth:`Library.scope` for the
-    :class:`StudyScope` (deck ids and a title) when the session starts.
-    """
-
-    kind: ScopeKind = ScopeKind.ALL
-    id: str = ""
-    module: int | None = None
-    """A course module: the module's cards (kind MODULE), or a deck's cards in it (DECK)."""
-
-    @classmethod
-    def everything(cls) -> ScopeChoice:
-        return cls(ScopeKind.ALL)
-
-    @classmethod
-    def of_module(cls, number: int, deck_id: str = "") -> ScopeChoice:
-        """The cards of module ``number`` (0: those in no module), or of one deck in it."""
-        if deck_id:
-            return cls(ScopeKind.DECK, deck_id, number)
-        return cls(ScopeKind.MODULE, "", number)
-
-    @classmethod
-    def family(cls, family_id: str) -> ScopeChoice:
-        return cls(ScopeKind.FAMILY, family_id)
-
-    @classmethod
-    def deck(cls, deck_id: str) -> ScopeChoice:
-        return cls(ScopeKind.DECK, deck_id)
 
 
 class Library:
@@ -653,140 +565,17 @@ class Library:
         return StudyScope((deck_id,), stored.deck_title(self.engine, deck_id) or deck_id)
 
     def overview(self, now: datetime | None = None, *, totals: bool = False) -> Overview:
-        """Decks by family with counts, for the main screen and ``studyapp stats``.
+        """Decks by family with counts, for the main screen and ``studyapp stats``
+        (:func:`studyapp.services.overview.read_overview` on one of the engine's
+        connections: the start-up's first frame reads it on a plain one).
 
         Args:
             now: the current time (tests pass a fixed one).
             totals: also count every active card per deck (a full count; ``stats`` wants it,
                 the main screen does not).
         """
-        moment = now if now is not None else utc_now()
-        day = study_day(moment, rollover_hour=self.settings.rollover_hour)
-        by_module: dict[tuple[str, int | None], CardCounts] = {}
-        course: list[CourseModuleInfo] = []
-        today_date = day.start.astimezone().date().isoformat()
-        with self.engine.connect() as conn:
-            held = queries.held_modules(
-                conn, today=today_date, current=self.settings.current_module
-            )
-            counts = queries.count_cards(
-                conn, day_end=int(day.end.timestamp()), now=int(moment.timestamp()), held=held
-            )
-            course = queries.course_modules(conn)
-            if course and self.settings.overview_by_module:
-                by_module = queries.count_cards_by_module(
-                    conn, day_end=int(day.end.timestamp()), now=int(moment.timestamp()), held=held
-                )
-            if totals:
-                for deck_id, total in queries.total_cards(conn).items():
-                    counts[deck_id] = replace(counts.get(deck_id, CardCounts()), total=total)
-            decks = stored.active_decks(conn)
-            reviews = stored.review_count(conn)
-        # The session comes after the queries above, so both use the one pooled connection.
-        session = self._session(clock=lambda: moment)  # reads only: fine when damaged
-        try:
-            due_today, next_due = session.counts(), session.next_due()
-            new_left, reviews_left = session.allowances()
-        finally:
-            session.close()
-        by_family: dict[str, list[DeckSummary]] = {}
-        for d in decks:
-            c = counts.get(d.id, CardCounts())
-            # Within the deck's own daily limits (its preset's), as Anki's deck list.
-            today = replace(
-                c,
-                new=min(c.new, new_left.get(d.id, c.new), due_today.new),
-                review=min(c.review, reviews_left.get(d.id, c.review), due_today.review),
-            )
-            by_family.setdefault(d.family, []).append(
-                DeckSummary(d.id, d.title, d.family, d.description, c, today)
-            )
-        families = []
-        for family in sorted(by_family, key=family_order):
-            members = tuple(by_family[family])
-            family_counts = family_today = CardCounts()
-            for deck in members:
-                family_counts = family_counts + deck.counts
-                family_today = family_today + deck.today
-            families.append(
-                FamilySummary(
-                    family,
-                    family_title(family),
-                    members,
-                    family_counts,
-                    _within(family_today, due_today),
-                )
-            )
-        modules = (
-            _module_groups(
-                course,
-                by_module,
-                decks,
-                held,
-                new_left,
-                reviews_left,
-                self.settings.current_module,
-                due_today,
-            )
-            if course and self.settings.overview_by_module
-            else ()
-        )
-        return Overview(tuple(families), due_today, next_due, reviews, modules, bool(course))
-
-
-def _within(counts: CardCounts, limit: CardCounts) -> CardCounts:
-    """A group's counts today within the all-decks daily limits (``limit``: what the whole
-    collection gives today), as Anki caps a parent deck's: a family of three decks with 20
-    new cards each shows 20 when 20 new cards a day is the limit."""
-    return replace(counts, new=min(counts.new, limit.new), review=min(counts.review, limit.review))
-
-
-def _day_text(iso: str) -> str:
-    """'1 Apr 2026' for '2026-04-01'."""
-    day = date.fromisoformat(iso)
-    return f"{day.day} {day:%b %Y}"
-
-
-def _module_groups(
-    course: Sequence[CourseModuleInfo],
-    counts: dict[tuple[str, int | None], CardCounts],
-    decks: Sequence[stored.DeckInfo],
-    held: Sequence[int],
-    new_left: dict[str, int],
-    reviews_left: dict[str, int],
-    current: int,
-    limit: CardCounts,
-) -> tuple[ModuleSummary, ...]:
-    """The overview's groups by course module: each module (and, last, the cards of none)
-    with the decks that have cards in it, today's counts within each deck's own limits."""
-    titles = [(m.number, f"Module {m.number}: {m.title}", m.release) for m in course]
-    if any(module is None for _deck, module in counts):
-        titles.append((0, "In no module", None))
-    groups = []
-    for number, title, release in titles:
-        members = []
-        for d in sorted(decks, key=lambda d: family_order(d.family)):
-            c = counts.get((d.id, number or None))
-            if c is None:
-                continue
-            today = _within(
-                replace(
-                    c,
-                    new=min(c.new, new_left.get(d.id, c.new)),
-                    review=min(c.review, reviews_left.get(d.id, c.review)),
-                ),
-                limit,
-            )
-            members.append(DeckSummary(d.id, d.title, d.family, d.description, c, today))
-        total = total_today = CardCounts()
-        for deck in members:
-            total, total_today = total + deck.counts, total_today + deck.today
-        total_today = _within(total_today, limit)
-        waiting = ""
-        if number in held:
-            waiting = f"from {_day_text(release)}" if release and not current else "not reached yet"
-        groups.append(ModuleSummary(number, title, tuple(members), total, total_today, waiting))
-    return tuple(groups)
+        with storage_errors(self.store_path), pooled_connection(self.engine) as db:
+            return read_overview(db, self.settings, now, totals=totals)
 
 
 @dataclass(frozen=True, slots=True)

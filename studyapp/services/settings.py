@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from studyapp.core.scheduling import (
     DEFAULT_PARAMETERS,
@@ -13,11 +13,25 @@ from studyapp.core.scheduling import (
     SchedulerConfig,
     check_parameters,
 )
-from studyapp.store.database import Engine
-from studyapp.store.library import read_settings, write_settings
+from studyapp.store.plain import Db
 from studyapp.store.presets import default_preset
+from studyapp.store.queries import setting_rows
 
-__all__ = ["LIMITS", "Limit", "Settings", "load_settings", "parse_steps", "save_settings"]
+if TYPE_CHECKING:
+    from studyapp.store.database import Engine
+
+# No SQLAlchemy at import (the store's engine modules are imported where they are used):
+# the start-up's first frame reads the settings on a plain sqlite3 connection.
+
+__all__ = [
+    "LIMITS",
+    "Limit",
+    "Settings",
+    "load_settings",
+    "parse_steps",
+    "read_settings",
+    "save_settings",
+]
 
 Theme = Literal["system", "light", "dark"]
 
@@ -159,8 +173,18 @@ _FROM_PRESET = "desired_retention"
 
 def load_settings(engine: Engine) -> Settings:
     """The stored settings; defaults for anything unset or unreadable."""
-    rows = read_settings(engine)
-    values: dict[str, Any] = {_FROM_PRESET: default_preset(engine).desired_retention}
+    from studyapp.store.database import pooled_connection
+    from studyapp.store.errors import storage_errors
+
+    with storage_errors(engine.url.database), pooled_connection(engine) as db:
+        return read_settings(db)
+
+
+def read_settings(db: Db) -> Settings:
+    """The stored settings on a plain connection (:func:`load_settings` on the engine's);
+    defaults for anything unset or unreadable."""
+    rows = setting_rows(db)
+    values: dict[str, Any] = {_FROM_PRESET: default_preset(db).desired_retention}
     for f in fields(Settings):
         if f.name in rows and f.name != _FROM_PRESET:
             try:
@@ -176,6 +200,8 @@ def load_settings(engine: Engine) -> Settings:
 
 def save_settings(engine: Engine, settings: Settings) -> None:
     """Store every setting in one transaction (the desired retention in the Default preset)."""
+    from studyapp.store.library import write_settings
+
     values = asdict(settings)
     retention = values.pop(_FROM_PRESET)
     write_settings(

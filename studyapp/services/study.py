@@ -29,11 +29,11 @@ from studyapp.services.render import (
     render_card,
 )
 from studyapp.services.settings import Settings
+from studyapp.services.today import Today, due_query, read_today
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import queries, steering
 from studyapp.store.database import Db, Engine, raw_connection
 from studyapp.store.errors import mapped
-from studyapp.store.presets import Preset, presets_of_decks
 from studyapp.store.queries import CardCounts, CardDetails, DueQuery, LoggedReview
 from studyapp.store.rows import SourceRow
 from studyapp.store.steering import CRAM, MANUAL, SteeringState
@@ -245,60 +245,6 @@ class SessionSummary:
         return self.again / self.studied if self.studied else 0.0
 
 
-@dataclass(slots=True)
-class _Today:
-    """What the session knows about the current study day (see :class:`StudySession`)."""
-
-    day_start_ms: int
-    done: dict[str, list[int]]
-    """Per deck: [new cards introduced, reviews answered] today."""
-    touched: set[str]
-    presets: dict[str, Preset]
-    """The preset of each deck in the scope (their daily limits)."""
-    held_modules: tuple[int, ...] = ()
-    """Course modules not released today: their new cards wait."""
-    totals: list[int] = field(init=False)
-    """[new cards, reviews] answered today, all decks together."""
-    lefts: list[dict[str, int]] = field(init=False)
-    """[new cards, reviews] each deck of the scope still allows today (see :meth:`left`)."""
-
-    # The totals and allowances are kept up to date by count() rather than summed over
-    # every deck before each card (two dicts of 50 decks at 50,000 notes, 200 at 200,000):
-    # with one clock read and the remembered study day, the due query 18.8 -> 4.1 µs at
-    # 10 decks (hot loop, busy machine); at 200 decks it is most of the 200k cycle's gain.
-    def __post_init__(self) -> None:
-        self.totals = [sum(counts[i] for counts in self.done.values()) for i in (0, 1)]
-        self.lefts = [self._allowances(0), self._allowances(1)]
-
-    def _limit(self, preset: Preset, index: int) -> int:
-        return preset.new_per_day if index == 0 else preset.reviews_per_day
-
-    def _allowances(self, index: int) -> dict[str, int]:
-        return {
-            deck: max(0, self._limit(preset, index) - self.done.get(deck, [0, 0])[index])
-            for deck, preset in self.presets.items()
-        }
-
-    def total(self, index: int) -> int:
-        return self.totals[index]
-
-    def left(self, index: int) -> dict[str, int]:
-        """Per deck of the scope: what its own limit still allows today (a fresh dict: a
-        count replaces it, never changes one handed out)."""
-        return self.lefts[index]
-
-    def count(self, deck: str, index: int) -> None:
-        """One more new card (``index`` 0) or review (1) answered today in ``deck``."""
-        counts = self.done.setdefault(deck, [0, 0])
-        counts[index] += 1
-        self.totals[index] += 1
-        preset = self.presets.get(deck)
-        if preset is not None:
-            left = dict(self.lefts[index])
-            left[deck] = max(0, self._limit(preset, index) - counts[index])
-            self.lefts[index] = left
-
-
 @dataclass(frozen=True, slots=True)
 class _Answered:
     review_id: int
@@ -359,7 +305,7 @@ class StudySession:
         """Set when the last answer made its card a leech (the review screen says so)."""
         self._sources: dict[str, SourceRow] | None = None
         self._index = CitationIndex()
-        self._today: _Today | None = None
+        self._today: Today | None = None
         self.summary = SessionSummary()
         self._db, give_back = raw_connection(engine)
         self._closer = weakref.finalize(self, give_back)
@@ -388,36 +334,28 @@ class StudySession:
         """The study day's date where the trainee is (YYYY-MM-DD): release dates are local."""
         return self.day().start.astimezone(self._tz).date().isoformat()
 
-    def _today_cache(self, day_start_ms: int) -> _Today:
+    def _today_cache(self, day_start_ms: int) -> Today:
         today = self._today
         if today is None or today.day_start_ms != day_start_ms:
-            done = {
-                deck: list(counts)
-                for deck, counts in queries.done_today(self._db, day_start_ms=day_start_ms).items()
-            }
-            touched = queries.touched_notes(self._db, day_start_ms=day_start_ms)
-            decks = presets_of_decks(self._db, self.scope.deck_ids)
-            held = queries.held_modules(
-                self._db, today=self._local_date(), current=self.settings.current_module
+            today = self._today = read_today(
+                self._db,
+                day_start_ms=day_start_ms,
+                deck_ids=self.scope.deck_ids,
+                local_date=self._local_date(),
+                current_module=self.settings.current_module,
             )
-            today = self._today = _Today(day_start_ms, done, touched, decks, held)
         return today
 
     def _due_query(self) -> DueQuery:
         now = self.now()
         day = study_day(now, rollover_hour=self.settings.rollover_hour, tz=self._tz)
-        day_start_ms = int(day.start.timestamp() * 1000)
-        today = self._today_cache(day_start_ms)
-        return DueQuery(
-            now=int(now.timestamp()),
-            day_start_ms=day_start_ms,
-            day_end=int(day.end.timestamp()),
+        today = self._today_cache(int(day.start.timestamp() * 1000))
+        return due_query(
+            self.settings,
+            today,
+            now=now,
+            day=day,
             deck_ids=self.scope.deck_ids,
-            new_left=max(0, self.settings.new_per_day - today.total(0)),
-            reviews_left=max(0, self.settings.reviews_per_day - today.total(1)),
-            deck_new_left=today.left(0),
-            deck_reviews_left=today.left(1),
-            held_modules=today.held_modules,
             module=self.scope.module,
         )
 

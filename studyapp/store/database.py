@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,17 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from studyapp.core.errors import KnownError, NoStoreError, StoreLocked
 from studyapp.store.errors import map_engine_errors, storage_error, storage_errors
+from studyapp.store.plain import (
+    DB_FILENAME,
+    DEFINITION_KEY,
+    SCHEMA_VERSION,
+    Db,
+    definition_digest,
+    refuse_newer,
+    stored_digest,
+    up_to_date,
+    user_version,
+)
 
 __all__ = [
     "DB_FILENAME",
@@ -35,37 +45,6 @@ __all__ = [
 # Engine and Connection are the store's handles: services hold and pass them (and call
 # engine.connect() / engine.begin() to group calls into one transaction), but every
 # statement they run is a function of this package.
-
-DB_FILENAME = "studyapp.sqlite3"
-SCHEMA_VERSION = 2
-"""The store format's version, in SQLite's ``user_version``: a store with a higher one was
-written by a newer StudyApp and is refused. Bump it only for a change an older StudyApp
-could not use the store after (see :mod:`studyapp.store.tables` for what does not need it).
-
-2: every default in the DDL, the ``data_migration`` and ``store_meta`` tables."""
-
-_DEFINITION_KEY = "definition"
-"""``store_meta`` row: the :func:`definition_digest` the store was last brought up to."""
-
-
-def definition_digest() -> str | None:
-    """A digest of the schema definition (the table classes' source) and of the registered
-    data migrations' names: a store that recorded this digest needs no upgrade.
-
-    Hashing the source instead of the DDL keeps the table classes (and SQLModel) out of an
-    ordinary start-up; a change to tables.py that alters no DDL (a comment) costs one
-    upgrade check, 0.1 s, once. None if the source cannot be read: every open then checks.
-    """
-    from studyapp.store.migrations import DATA_MIGRATIONS
-
-    try:
-        source = Path(__file__).with_name("tables.py").read_bytes()
-    except OSError:
-        return None
-    digest = hashlib.sha256(source)
-    for name in DATA_MIGRATIONS:
-        digest.update(b"\0" + name.encode())
-    return f"{SCHEMA_VERSION}:{digest.hexdigest()}"
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -142,9 +121,7 @@ def _prepare(engine: Engine, path: Path, *, read_only: bool = False) -> None:
         db = raw.driver_connection
         assert isinstance(db, sqlite3.Connection)
         digest = definition_digest()
-        version = _user_version(db)
-        _refuse_newer(version)
-        if version == SCHEMA_VERSION and digest is not None and _stored_digest(db) == digest:
+        if up_to_date(db, digest):
             return
         if read_only:  # a reader never writes, not even an upgrade
             raise KnownError(
@@ -154,28 +131,6 @@ def _prepare(engine: Engine, path: Path, *, read_only: bool = False) -> None:
         _upgrade(db, path, digest)
     finally:
         raw.close()
-
-
-def _user_version(db: sqlite3.Connection) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _refuse_newer(version: int) -> None:
-    if version > SCHEMA_VERSION:
-        raise KnownError(
-            f"this database was written by a newer StudyApp (schema {version}); this "
-            f"version understands schema {SCHEMA_VERSION} or older. Update StudyApp."
-        )
-
-
-def _stored_digest(db: sqlite3.Connection) -> str | None:
-    try:
-        row = db.execute(
-            "SELECT value FROM store_meta WHERE key = ?", (_DEFINITION_KEY,)
-        ).fetchone()
-    except sqlite3.OperationalError:  # no such table: an older store
-        return None
-    return None if row is None else str(row[0])
 
 
 def _upgrade(db: sqlite3.Connection, path: Path, digest: str | None) -> None:
@@ -188,9 +143,9 @@ def _upgrade(db: sqlite3.Connection, path: Path, digest: str | None) -> None:
         db.execute("BEGIN IMMEDIATE")
         try:
             # Read again under the write lock: another process may have just done it.
-            version = _user_version(db)
-            _refuse_newer(version)
-            if version == SCHEMA_VERSION and digest is not None and _stored_digest(db) == digest:
+            version = user_version(db)
+            refuse_newer(version)
+            if version == SCHEMA_VERSION and digest is not None and stored_digest(db) == digest:
                 db.rollback()
                 return
             tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -209,7 +164,7 @@ def _upgrade(db: sqlite3.Connection, path: Path, digest: str | None) -> None:
                 schema.upgrade(db, new=version == 0)
             db.execute(
                 "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
-                (_DEFINITION_KEY, digest or ""),
+                (DEFINITION_KEY, digest or ""),
             )
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except BaseException:
@@ -218,11 +173,6 @@ def _upgrade(db: sqlite3.Connection, path: Path, digest: str | None) -> None:
         db.commit()
     finally:
         db.execute("PRAGMA foreign_keys=ON")
-
-
-Db = sqlite3.Connection
-"""A plain DB-API connection to the store: the handle the study path and search pass to
-their store functions (see :mod:`studyapp.store.queries`)."""
 
 
 @contextmanager

@@ -13,15 +13,12 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
-
-from sqlalchemy import Engine, event
-from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from studyapp.core.errors import (
     StorageError,
@@ -31,6 +28,10 @@ from studyapp.core.errors import (
     StoreLocked,
     StoreReadOnly,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import ExceptionContext
 
 __all__ = ["map_engine_errors", "mapped", "storage_error", "storage_errors"]
 
@@ -79,8 +80,7 @@ def storage_error(exc: BaseException, path: Path | str | None) -> StorageError |
     ``exc`` is not a storage failure (then the caller re-raises it unchanged)."""
     if isinstance(exc, StorageError):
         return exc
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        exc = exc.orig
+    exc = _unwrapped(exc)
     store = Path(path) if path is not None else None
     where = f"the study store {store}" if store else "the study store"
     folder = store.parent if store else None
@@ -133,6 +133,18 @@ def storage_error(exc: BaseException, path: Path | str | None) -> StorageError |
     return None
 
 
+def _unwrapped(exc: BaseException) -> BaseException:
+    """The DB-API error a SQLAlchemy ``DBAPIError`` wraps, else ``exc``. SQLAlchemy is not
+    imported for this: without it loaded no such error exists (the start-up's first read
+    runs on a plain ``sqlite3`` connection, before SQLAlchemy is imported)."""
+    loaded = sys.modules.get("sqlalchemy.exc")
+    if loaded is not None and isinstance(exc, loaded.DBAPIError):
+        orig = getattr(exc, "orig", None)
+        if isinstance(orig, BaseException):
+            return orig
+    return exc
+
+
 def _os_error(exc: OSError, path: Path | None) -> StorageError | None:
     name = exc.filename or path or "the study store"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -155,7 +167,7 @@ def storage_errors(path: Path | str | None) -> Iterator[None]:
         yield
     except StorageError:
         raise
-    except (sqlite3.Error, DBAPIError, OSError) as exc:
+    except Exception as exc:  # sqlite3's, the OS's, SQLAlchemy's DBAPIError; the rest re-raised
         mapped_error = storage_error(exc, path)
         if mapped_error is None:
             raise
@@ -182,7 +194,7 @@ def mapped(
                 return method(*args, **kwargs)
             except StorageError:
                 raise
-            except (sqlite3.Error, DBAPIError, OSError) as exc:
+            except Exception as exc:  # as in storage_errors: the rest re-raised
                 mapped_error = storage_error(exc, path_of(args[0]))
                 if mapped_error is None:
                     raise
@@ -195,6 +207,7 @@ def mapped(
 
 def map_engine_errors(engine: Engine, path: Path | str) -> None:
     """Make every storage failure raised through ``engine`` a :class:`StorageError`."""
+    from sqlalchemy import event
 
     def on_error(context: ExceptionContext) -> BaseException | None:
         return storage_error(context.original_exception, path)

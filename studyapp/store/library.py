@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, text
 
+from studyapp.store.queries import DeckInfo, active_decks, review_count, setting_rows
 from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
 __all__ = [
@@ -39,23 +40,6 @@ __all__ = [
 ]
 
 
-class DeckInfo(NamedTuple):
-    """An active deck as the overview and exports name it."""
-
-    id: str
-    title: str
-    family: str
-    description: str
-
-
-def active_decks(conn: Connection) -> list[DeckInfo]:
-    """The active decks, by id."""
-    rows = conn.execute(
-        text("SELECT id, title, family, description FROM deck WHERE active = 1 ORDER BY id")
-    )
-    return [DeckInfo._make(r) for r in rows]
-
-
 def deck_title(engine: Engine, deck_id: str) -> str | None:
     with engine.connect() as conn:
         title = conn.execute(text("SELECT title FROM deck WHERE id = :d"), {"d": deck_id}).scalar()
@@ -67,11 +51,6 @@ def deck_ids_of_families(conn: Connection, families: Iterable[str]) -> tuple[str
     statement = text("SELECT id FROM deck WHERE active = 1 AND family IN :f ORDER BY id")
     statement = statement.bindparams(bindparam("f", expanding=True))
     return tuple(r[0] for r in conn.execute(statement, {"f": list(families)}))
-
-
-def review_count(conn: Connection) -> int:
-    """Every answer ever logged."""
-    return int(conn.execute(text("SELECT count(*) FROM review")).scalar_one())
 
 
 def notes_of_decks(conn: Connection, deck_ids: Sequence[str]) -> list[NoteValues]:
@@ -210,7 +189,7 @@ def delete_user_note(engine: Engine, note_id: str) -> None:
 def read_settings(engine: Engine) -> dict[str, str]:
     """Every setting row: key -> JSON text."""
     with engine.connect() as conn:
-        return {str(k): str(v) for k, v in conn.execute(text("SELECT key, value FROM setting"))}
+        return setting_rows(conn)
 
 
 def write_settings(

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import Connection, Engine, text
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+# No SQLAlchemy imported here: the start-up's first frame reads the presets' daily limits on
+# a plain sqlite3 connection (see studyapp.store.plain). Statements run through
+# ``exec_driver_sql`` on a SQLAlchemy connection, with SQLite's own ``:name`` parameters.
 
 __all__ = [
     "DEFAULT_PRESET",
@@ -52,18 +57,15 @@ def _default(rows: Iterable[Preset]) -> Preset:
     return next((p for p in rows if p.id == DEFAULT_PRESET_ID), DEFAULT_PRESET)
 
 
-def default_preset(engine: Engine) -> Preset:
+def default_preset(db: sqlite3.Connection) -> Preset:
     """The Default preset (its values; :data:`DEFAULT_PRESET` until it is first saved)."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            text(f"SELECT {_COLUMNS} FROM preset WHERE id = :i"), {"i": DEFAULT_PRESET_ID}
-        ).one_or_none()
+    row = db.execute(f"SELECT {_COLUMNS} FROM preset WHERE id = ?", (DEFAULT_PRESET_ID,)).fetchone()
     return DEFAULT_PRESET if row is None else Preset._make(row)
 
 
 def presets(conn: Connection) -> list[Preset]:
     """Every preset, Default first (as :data:`DEFAULT_PRESET` if it was never saved)."""
-    rows = [Preset._make(r) for r in conn.execute(text(f"SELECT {_COLUMNS} FROM preset"))]
+    rows = [Preset._make(r) for r in conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM preset")]
     others = sorted((p for p in rows if p.id != DEFAULT_PRESET_ID), key=lambda p: p.name.lower())
     return [_default(rows), *others]
 
@@ -79,8 +81,8 @@ class DeckPreset(NamedTuple):
 def deck_presets(conn: Connection) -> list[DeckPreset]:
     """Every active deck with its preset (Default when its preset is gone), by title."""
     known = {p.id for p in presets(conn)}
-    rows = conn.execute(
-        text("SELECT id, title, preset_id FROM deck WHERE active = 1 ORDER BY title, id")
+    rows = conn.exec_driver_sql(
+        "SELECT id, title, preset_id FROM deck WHERE active = 1 ORDER BY title, id"
     )
     return [
         DeckPreset(str(d), str(t), int(p) if p in known else DEFAULT_PRESET_ID) for d, t, p in rows
@@ -97,21 +99,17 @@ def save_preset(conn: Connection, preset: Preset) -> Preset:
     values = preset._asdict()
     if preset.id == 0:
         del values["id"]
-        result = conn.execute(
-            text(
-                "INSERT INTO preset (name, desired_retention, new_per_day, reviews_per_day) "
-                "VALUES (:name, :desired_retention, :new_per_day, :reviews_per_day)"
-            ),
+        result = conn.exec_driver_sql(
+            "INSERT INTO preset (name, desired_retention, new_per_day, reviews_per_day) "
+            "VALUES (:name, :desired_retention, :new_per_day, :reviews_per_day)",
             values,
         )
         return preset._replace(id=int(result.lastrowid or 0))
-    conn.execute(
-        text(
-            f"INSERT INTO preset ({_COLUMNS}) VALUES (:id, :name, :desired_retention, "
-            ":new_per_day, :reviews_per_day) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
-            "desired_retention = excluded.desired_retention, new_per_day = excluded.new_per_day, "
-            "reviews_per_day = excluded.reviews_per_day"
-        ),
+    conn.exec_driver_sql(
+        f"INSERT INTO preset ({_COLUMNS}) VALUES (:id, :name, :desired_retention, "
+        ":new_per_day, :reviews_per_day) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+        "desired_retention = excluded.desired_retention, new_per_day = excluded.new_per_day, "
+        "reviews_per_day = excluded.reviews_per_day",
         values,
     )
     return preset
@@ -121,16 +119,16 @@ def delete_preset(conn: Connection, preset_id: int) -> None:
     """Delete a preset; its decks go back to the Default preset (which cannot be deleted)."""
     if preset_id == DEFAULT_PRESET_ID:
         raise ValueError("the Default preset cannot be deleted")
-    conn.execute(
-        text("UPDATE deck SET preset_id = :d WHERE preset_id = :p"),
+    conn.exec_driver_sql(
+        "UPDATE deck SET preset_id = :d WHERE preset_id = :p",
         {"d": DEFAULT_PRESET_ID, "p": preset_id},
     )
-    conn.execute(text("DELETE FROM preset WHERE id = :p"), {"p": preset_id})
+    conn.exec_driver_sql("DELETE FROM preset WHERE id = :p", {"p": preset_id})
 
 
 def assign_deck(conn: Connection, deck_id: str, preset_id: int) -> None:
-    conn.execute(
-        text("UPDATE deck SET preset_id = :p WHERE id = :d"), {"p": preset_id, "d": deck_id}
+    conn.exec_driver_sql(
+        "UPDATE deck SET preset_id = :p WHERE id = :d", {"p": preset_id, "d": deck_id}
     )
 
 
@@ -142,10 +140,7 @@ _DECK_PRESETS = (
 
 def presets_of_decks(db: sqlite3.Connection, deck_ids: Sequence[str] | None) -> dict[str, Preset]:
     """Each deck's preset (on a session's connection): all decks, or those of ``deck_ids``."""
-    default = DEFAULT_PRESET
-    row = db.execute(f"SELECT {_COLUMNS} FROM preset WHERE id = ?", (DEFAULT_PRESET_ID,)).fetchone()
-    if row is not None:
-        default = Preset._make(row)
+    default = default_preset(db)
     sql, params = _DECK_PRESETS, tuple[str, ...]()
     if deck_ids is not None:
         sql += f" WHERE d.id IN ({', '.join('?' * len(deck_ids))})"

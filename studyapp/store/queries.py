@@ -14,16 +14,24 @@ import sqlite3
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, NamedTuple
-
-from sqlalchemy import Connection, text
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from studyapp.core.model import CardId, MemoryState, Queue
 from studyapp.store import queues
 from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+# This module imports no SQLAlchemy: the start-up's first frame reads the overview through
+# it on a plain ``sqlite3`` connection before SQLAlchemy (0.12-0.17 s) is imported.
+
 __all__ = [
     "CardCounts",
+    "DeckInfo",
+    "active_decks",
+    "review_count",
+    "setting_rows",
     "CourseModuleInfo",
     "DueQuery",
     "apply_answer",
@@ -180,11 +188,41 @@ class CourseModuleInfo(NamedTuple):
     release: str | None
 
 
-def _rows(db: sqlite3.Connection | Connection, sql: str, values: tuple[Any, ...] = ()) -> list[Any]:
-    """The rows of ``sql`` (``?`` parameters) on a session's or a pooled connection."""
+def _rows(
+    db: sqlite3.Connection | Connection,
+    sql: str,
+    values: tuple[Any, ...] | Mapping[str, Any] = (),
+) -> list[Any]:
+    """The rows of ``sql`` (``?`` or ``:name`` parameters) on a plain ``sqlite3``
+    connection (a session's, the start-up's) or a pooled SQLAlchemy one."""
     if isinstance(db, sqlite3.Connection):
         return db.execute(sql, values).fetchall()
     return list(db.exec_driver_sql(sql, values))
+
+
+class DeckInfo(NamedTuple):
+    """An active deck as the overview and exports name it."""
+
+    id: str
+    title: str
+    family: str
+    description: str
+
+
+def active_decks(db: sqlite3.Connection | Connection) -> list[DeckInfo]:
+    """The active decks, by id."""
+    rows = _rows(db, "SELECT id, title, family, description FROM deck WHERE active = 1 ORDER BY id")
+    return [DeckInfo._make(r) for r in rows]
+
+
+def review_count(db: sqlite3.Connection | Connection) -> int:
+    """Every answer ever logged."""
+    return int(_rows(db, "SELECT count(*) FROM review")[0][0])
+
+
+def setting_rows(db: sqlite3.Connection | Connection) -> dict[str, str]:
+    """Every setting row: key -> JSON text."""
+    return {str(k): str(v) for k, v in _rows(db, "SELECT key, value FROM setting")}
 
 
 def course_modules(db: sqlite3.Connection | Connection) -> list[CourseModuleInfo]:
@@ -333,7 +371,7 @@ class CardCounts:
 
 
 def count_cards(
-    conn: Connection, *, day_end: int, now: int, held: Sequence[int] = ()
+    conn: sqlite3.Connection | Connection, *, day_end: int, now: int, held: Sequence[int] = ()
 ) -> dict[str, CardCounts]:
     """Per deck id: new cards, and learning and review cards due today.
 
@@ -354,8 +392,9 @@ def count_cards(
     ``total`` is left at 0; see :func:`total_cards`.
     """
     parts: dict[str, dict[str, int]] = {}
-    due_rows = conn.execute(
-        text(
+    due_rows = _rows(
+        conn,
+        (
             "SELECT deck_id, queue, COUNT(*) FROM card c INDEXED BY ix_card_queue_due "
             f"WHERE {_STUDYABLE} AND queue IN ({_LEARNING}, {_REVIEW}) "
             "AND due < :day_end GROUP BY deck_id, queue"
@@ -365,18 +404,20 @@ def count_cards(
     for deck_id, queue, count in due_rows:
         entry = parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})
         entry["review" if queue == Queue.REVIEW else "learning"] += count
-    new_rows = conn.execute(
-        text(
+    new_rows = _rows(
+        conn,
+        (
             f"SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 AND queue = {_NEW} "
             "GROUP BY deck_id"
-        )
+        ),
     )
     for deck_id, count in new_rows:
         parts.setdefault(deck_id, {"new": 0, "learning": 0, "review": 0})["new"] = count
     # Named: for the GROUP BY SQLite prefers walking a deck-ordered index over all cards.
     # "buried_until > 0" is the partial index's own condition, so it may be used.
-    hidden_rows = conn.execute(
-        text(
+    hidden_rows = _rows(
+        conn,
+        (
             "SELECT deck_id, COUNT(*) FROM card INDEXED BY ix_card_suspended "
             f"WHERE suspended = 1 AND retired = 0 AND queue = {_NEW} GROUP BY deck_id "
             "UNION ALL "
@@ -390,8 +431,9 @@ def count_cards(
         parts[deck_id]["new"] -= count
     if held:
         numbers = ", ".join(str(int(n)) for n in held)
-        waiting = conn.execute(
-            text(
+        waiting = _rows(
+            conn,
+            (
                 "SELECT c.deck_id, COUNT(*) FROM note n JOIN card c ON c.note_id = n.id "
                 f"WHERE n.module IN ({numbers}) AND {_STUDYABLE} AND c.queue = {_NEW} "
                 "GROUP BY c.deck_id"
@@ -404,13 +446,14 @@ def count_cards(
 
 
 def count_cards_by_module(
-    conn: Connection, *, day_end: int, now: int, held: Sequence[int] = ()
+    conn: sqlite3.Connection | Connection, *, day_end: int, now: int, held: Sequence[int] = ()
 ) -> dict[tuple[str, int | None], CardCounts]:
     """Per (deck id, course module): new cards, and learning and review cards due today, as
     :func:`count_cards` counts them (new cards of a module in ``held`` not at all). For the
     overview grouped by module only: it reads every studyable card's note."""
-    rows = conn.execute(
-        text(
+    rows = _rows(
+        conn,
+        (
             f"SELECT c.deck_id, n.module, SUM(c.queue = {_NEW}), "
             f"SUM(c.queue IN ({_LEARNING}) AND c.due < :day_end), "
             f"SUM(c.queue = {_REVIEW} AND c.due < :day_end) "
@@ -427,7 +470,7 @@ def count_cards_by_module(
     return found
 
 
-def total_cards(conn: Connection) -> dict[str, int]:
+def total_cards(conn: sqlite3.Connection | Connection) -> dict[str, int]:
     """Active cards per deck id (a full count, for statistics rather than every answer).
 
     The unary + keeps SQLite off the (retired, queue, deck_id) index, whose rows of
@@ -435,9 +478,7 @@ def total_cards(conn: Connection) -> dict[str, int]:
     (deck_id, retired, queue, due) index instead, already in deck order. At 200,000 cards
     43 -> 14 ms of CPU (EXPLAIN QUERY PLAN: SCAN card USING COVERING INDEX
     ix_card_deck_queue_due, no temporary b-tree)."""
-    rows = conn.execute(
-        text("SELECT deck_id, COUNT(*) FROM card WHERE +retired = 0 GROUP BY deck_id")
-    )
+    rows = _rows(conn, "SELECT deck_id, COUNT(*) FROM card WHERE +retired = 0 GROUP BY deck_id")
     return {str(deck_id): int(count) for deck_id, count in rows}
 
 
@@ -809,14 +850,14 @@ made at, and applying it when the count has moved on is refused (a stale plan)."
 
 
 def sync_generation(conn: Connection) -> int:
-    value = conn.execute(
-        text("SELECT value FROM setting WHERE key = :k"), {"k": SYNC_GENERATION_KEY}
+    value = conn.exec_driver_sql(
+        "SELECT value FROM setting WHERE key = :k", {"k": SYNC_GENERATION_KEY}
     ).scalar()
     return int(value) if value is not None else 0
 
 
 def bump_sync_generation(conn: Connection, generation: int) -> None:
-    conn.execute(
-        text("INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)"),
+    conn.exec_driver_sql(
+        "INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)",
         {"k": SYNC_GENERATION_KEY, "v": str(generation + 1)},
     )
