@@ -85,10 +85,12 @@ def sa_prepare(folder: str, data_dir: str, due: int) -> dict[str, Any]:
     library.update_settings(library.settings.with_changes(new_per_day=9999, reviews_per_day=9999))
     # Each deck's own limits too (its preset's, the Default one here), as Anki's deck
     # configs are lifted in anki_prepare. (The store's function: no service sets it yet.)
+    from studyapp.store.database import pooled_connection
     from studyapp.store.presets import default_preset, save_preset
 
+    with pooled_connection(library.engine) as db:
+        lifted = default_preset(db)._replace(new_per_day=9999, reviews_per_day=9999)
     with library.engine.begin() as conn:
-        lifted = default_preset(library.engine)._replace(new_per_day=9999, reviews_per_day=9999)
         save_preset(conn, lifted)
     answered = 0
     day = 0
