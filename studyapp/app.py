@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QColor, QPainter
@@ -21,15 +22,17 @@ from studyapp.core.model import Rating
 from studyapp.core.outfile import OutputFileError, output_file
 from studyapp.core.printable import printable
 from studyapp.gui import xcbcheck
-from studyapp.gui.details import CardDetailsDialog
+from studyapp.gui.background import BackgroundTask
 from studyapp.gui.mainwindow import MainWindow
-from studyapp.gui.optimize_dialog import OptimizeDialog
-from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog, show_storage_error
 from studyapp.services import paths
-from studyapp.services.browse import CardBrowser
-from studyapp.services.library import Library, ScopeChoice
-from studyapp.services.progress import ReportData
-from studyapp.services.safety import DataFolder, damaged_error
+from studyapp.services.overview import FirstFrame, ScopeChoice, read_first_frame
+
+# Only what the window's first frame needs is imported here (PySide6, the main window and
+# the overview); the library, SQLAlchemy and the services are imported after that frame is
+# on screen (see run), and the screenshot and dialog paths import what they use.
+if TYPE_CHECKING:
+    from studyapp.services.library import Library
+    from studyapp.services.progress import ReportData
 
 __all__ = ["render_report_pdf", "render_screen", "run", "run_preview", "startup_done"]
 
@@ -90,10 +93,23 @@ def _started(args: argparse.Namespace) -> QApplication | int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``studyapp`` with no command: open the window (or render one screen to a PNG)."""
+    """``studyapp`` with no command: open the window (or render one screen to a PNG).
+
+    The window's first frame is the real overview, read before the library is opened
+    (:func:`~studyapp.services.overview.read_first_frame`: a plain sqlite3 connection, no
+    SQLAlchemy); the rest of the app loads once that frame is on screen. When that read
+    cannot answer (no store yet, one to upgrade, a failure to report), the library is
+    opened first, as it always was.
+    """
     app = _started(args)
     if isinstance(app, int):
         return app
+    if not args.screenshot:
+        first = read_first_frame(paths.default_data_dir(args.data_dir))
+        if first is not None:
+            return _run_from_first_frame(app, args, first)
+    from studyapp.services.library import Library
+
     try:
         library = Library.open(args.data_dir)
     except KnownError as exc:
@@ -120,6 +136,11 @@ def run(args: argparse.Namespace) -> int:
             except KnownError as exc:
                 print(f"studyapp: error: {exc}", file=sys.stderr)
                 return 2
+    return _run_window(app, library)
+
+
+def _run_window(app: QApplication, library: Library) -> int:
+    """The window on an open ``library``, until it is closed."""
     window = MainWindow(library)
     window.show()
     startup_done()
@@ -134,6 +155,85 @@ def run(args: argparse.Namespace) -> int:
     return int(code)
 
 
+def _run_from_first_frame(app: QApplication, args: argparse.Namespace, first: FirstFrame) -> int:
+    """The window drawn from ``first`` at once; after its first frame, the library is
+    opened off the GUI thread (importing SQLAlchemy and the services there, 0.25-0.3 s of
+    CPU the first frame no longer waits for), then given to the window, which checks the
+    store, backs it up and syncs the decks, as a window opened on the library does."""
+    settings = first.settings
+    if args.theme:  # for this run only
+        settings = settings.with_changes(theme=args.theme)
+    window = MainWindow(None, first=(settings, first.overview))
+    data_dir = paths.default_data_dir(args.data_dir)
+    opened: list[Library] = []
+    failure: list[BaseException] = []
+
+    def open_library() -> Library:
+        from studyapp.services.library import Library
+
+        library = Library(data_dir, lock=first.lock)
+        opened.append(library)
+        if args.theme:
+            library.override_settings(library.settings.with_changes(theme=args.theme))
+        else:
+            library.settings  # noqa: B018 (read here, off the GUI thread)
+        _import_the_rest()
+        return library
+
+    def on_opened(library: object) -> None:
+        assert library is opened[0]
+        window.attach(opened[0])
+        startup_done()
+        window.safety.start()  # the start-up check and backup, off the GUI thread
+        window.start_sync()
+
+    def on_failed(error: object) -> None:
+        failure.append(error if isinstance(error, BaseException) else RuntimeError(error))
+        window.close()
+        app.exit(2)
+
+    loader = BackgroundTask(open_library, window)
+    loader.finished.connect(on_opened)
+    loader.error.connect(on_failed)
+    window.first_painted.connect(loader.start)
+    window.show()
+    code = app.exec()
+    loader.wait()
+    for library in opened:
+        library.close()
+    if not failure:
+        return int(code)
+    first.lock.release()
+    error = failure[0]
+    if not isinstance(error, KnownError):
+        raise error
+    # As when the library is opened first: the sentence, then the dialog (a damaged store
+    # is offered its newest good backup), then the window on the reopened store.
+    print(f"studyapp: error: {error}", file=sys.stderr)
+    reopened = _open_after_failure(error, args)
+    if reopened is None:
+        return 2
+    if args.theme:
+        reopened.override_settings(reopened.settings.with_changes(theme=args.theme))
+    return _run_window(app, reopened)
+
+
+def _import_the_rest() -> None:
+    """Import what the window uses once it has its library (the study screens, the safety
+    net, the services behind them) on the loader's thread, so the GUI thread does not."""
+    import linecache
+
+    import studyapp.gui.review
+    import studyapp.gui.safety
+    import studyapp.gui.summary
+    import studyapp.services.study
+    import studyapp.services.sync  # noqa: F401
+
+    # PySide6's import hook read each of these modules' source (~4.8 MB of text kept in
+    # linecache, as studyapp.cli._forget_sources_read_by_qt explains): drop it.
+    linecache.clearcache()
+
+
 def render_report_pdf(data: ReportData) -> tuple[bytes, int]:
     """``studyapp report``: the supervisor's report as PDF bytes and its page count, drawn
     offscreen (Qt's PDF writer and the chart of the calendar need a QApplication)."""
@@ -146,6 +246,10 @@ def render_report_pdf(data: ReportData) -> tuple[bytes, int]:
 def _open_after_failure(error: KnownError, args: argparse.Namespace) -> Library | None:
     """The store did not open: say why in a dialog. A damaged store is offered its newest
     good backup (or the list); after a restore the store is opened again."""
+    from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog, show_storage_error
+    from studyapp.services.library import Library
+    from studyapp.services.safety import DataFolder
+
     if not isinstance(error, StoreCorrupt):
         show_storage_error(None, error)
         return None
@@ -269,6 +373,10 @@ def render_screen(
     The decks are synced first. Screens that need answered cards (summary, details) are
     drawn from a scratch copy of the store, so a screenshot never changes the trainee's data.
     """
+    from studyapp.gui.details import CardDetailsDialog
+    from studyapp.gui.optimize_dialog import OptimizeDialog
+    from studyapp.services.browse import CardBrowser
+
     _application(offscreen=True)
     plan = library.sync()
     for problem in (p for found in plan.blocked.values() for p in found):
@@ -501,6 +609,9 @@ def _grab_over(window: QWidget, dialog: QWidget, path: Path) -> None:
 def _render_safety_screen(library: Library, screen: str, out: Path, size: tuple[int, int]) -> int:
     """The backups dialog, the damaged-store dialog and the full-disk banner, each made for
     real on a scratch copy of the store (its backups, its damage, its full disk)."""
+    from studyapp.gui.safety import BackupsDialog, DamagedStoreDialog
+    from studyapp.services.safety import DataFolder, damaged_error
+
     window = MainWindow(library)
     window.resize(*size)
     window.show()

@@ -1004,7 +1004,10 @@ def _check_xcb_meanwhile(args: argparse.Namespace) -> None:
 
 def _gui(args: argparse.Namespace) -> int:
     _check_xcb_meanwhile(args)
-    _import_data_stack_before_qt()
+    if args.screenshot:
+        # The window paints its first frame before the data stack is imported (see
+        # studyapp.app.run); a screenshot is drawn from the library, so it comes first.
+        _import_data_stack_before_qt()
     try:
         from studyapp.app import run
     except ImportError as exc:

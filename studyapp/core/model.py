@@ -10,6 +10,7 @@ from typing import NewType
 from studyapp.core.cloze import cloze_keys
 
 __all__ = [
+    "FLAG_NAMES",
     "CardId",
     "MemoryState",
     "NoteId",
@@ -23,6 +24,9 @@ CardId = NewType("CardId", int)
 
 NoteId = NewType("NoteId", str)
 """The author-owned stable id of a card entry in a deck file."""
+
+FLAG_NAMES = {1: "red", 2: "orange", 3: "green", 4: "blue"}
+"""The four flags, numbered as Anki numbers them (0 is no flag)."""
 
 
 class Queue(IntEnum):

@@ -24,42 +24,36 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.errors import KnownError, StorageError, StoreCorrupt, StoreLocked
-from studyapp.core.outfile import OutputFileError, write_output
+from studyapp.core.model import FLAG_NAMES
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
-from studyapp.gui.browser import BrowserWindow
-from studyapp.gui.deck_options import DeckOptionsDialog
-from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.elided import ElidedLabel
-from studyapp.gui.folders_dialog import DeckFoldersDialog
 from studyapp.gui.messages import Icon, ask, show_message
-from studyapp.gui.optimize_dialog import OptimizeDialog
 from studyapp.gui.overview import OverviewScreen
-from studyapp.gui.problems import ProblemsDialog
-from studyapp.gui.review import ReviewScreen
-from studyapp.gui.safety import (
-    BackupsDialog,
-    DamagedStoreDialog,
-    SafetyNet,
-    as_storage_error,
-    describe_backup,
-    storage_error_box,
-)
-from studyapp.gui.settings_dialog import SettingsDialog
-from studyapp.gui.summary import SummaryScreen
 from studyapp.gui.theme import apply_theme
-from studyapp.services.browse import CardBrowser
-from studyapp.services.fsrs import OptimizeResult
-from studyapp.services.library import Library, Overview, Problem, ScopeChoice
-from studyapp.services.safety import BackupInfo
-from studyapp.services.search import SearchError
+from studyapp.services.overview import Overview, ScopeChoice
 from studyapp.services.settings import Settings
-from studyapp.services.stats import Statistics
-from studyapp.services.study import FLAG_NAMES, CardView, SessionSummary
-from studyapp.services.sync import SyncCancelled, SyncPlan
 
+# Only what the first frame needs (the overview, the menus, the status bar) is imported
+# here: the study screens, dialogs and services are imported where they are first used,
+# so the window can paint its first frame before SQLAlchemy and the services are imported
+# (see studyapp.app.run; 0.25-0.3 s of start-up, issue 19).
 if TYPE_CHECKING:
+    from studyapp.gui.browser import BrowserWindow
+    from studyapp.gui.deck_options import DeckOptionsDialog
+    from studyapp.gui.folders_dialog import DeckFoldersDialog
+    from studyapp.gui.optimize_dialog import OptimizeDialog
+    from studyapp.gui.problems import ProblemsDialog
+    from studyapp.gui.review import ReviewScreen
+    from studyapp.gui.safety import SafetyNet
+    from studyapp.gui.settings_dialog import SettingsDialog
     from studyapp.gui.statistics import StatisticsScreen
+    from studyapp.gui.summary import SummaryScreen
+    from studyapp.services.fsrs import OptimizeResult
+    from studyapp.services.library import Library, Problem
+    from studyapp.services.safety import BackupInfo
+    from studyapp.services.study import CardView, SessionSummary
+    from studyapp.services.sync import SyncPlan
 
 __all__ = ["MainWindow"]
 
@@ -145,37 +139,51 @@ class MainWindow(QMainWindow):
     first_painted = Signal()
     report_saved = Signal(object)
 
-    def __init__(self, library: Library, *, clock: Callable[[], datetime] | None = None) -> None:
+    library: Library
+    review: ReviewScreen
+    summary: SummaryScreen
+    safety: SafetyNet
+
+    def __init__(
+        self,
+        library: Library | None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        first: tuple[Settings, Overview] | None = None,
+    ) -> None:
+        """The window on ``library``; or, with ``library`` None, its first frame drawn from
+        ``first`` (the settings and overview read before the library was opened, see
+        :func:`studyapp.app.run`). Such a window is usable once :meth:`attach` gives it the
+        library: menu actions and the overview's requests made before wait for it."""
         super().__init__()
-        self.library = library
         self._clock = clock
         self.setWindowTitle("StudyApp")
         self.resize(1000, 700)
         self.setMinimumSize(720, 520)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
-        self.colors = apply_theme(app, library.settings.theme, library.settings.font_size)
+        if library is not None:
+            settings = library.settings
+        else:
+            assert first is not None, "a window needs its library or its first frame"
+            settings = first[0]
+        self.colors = apply_theme(app, settings.theme, settings.font_size)
+        self._ready = False
+        self._waiting: list[Callable[[], object]] = []
 
         self.stack = QStackedWidget()
         self.overview = OverviewScreen(self.colors)
-        self.review = ReviewScreen(self.colors, library.settings.font_size)
-        self.summary = SummaryScreen()
         self._statistics: StatisticsScreen | None = None
-        for screen in (self.overview, self.review, self.summary):
-            self.stack.addWidget(screen)
+        self.stack.addWidget(self.overview)
         self.setCentralWidget(self.stack)
 
-        self.overview.study_requested.connect(self._on_study_requested)
-        self.review.session_finished.connect(self._on_session_finished)
-        self.review.details_requested.connect(self._on_details_requested)
-        self.review.note_requested.connect(self._on_note_requested)
-        self.summary.back_requested.connect(lambda: self.show_overview())
-        self.overview.statistics_requested.connect(self.show_statistics)
-        self.overview.browse_requested.connect(self.open_browser)
-        self.overview.options_requested.connect(self.open_deck_options)
-        self.overview.grouping_changed.connect(self._on_grouping_changed)
-        self.overview.module_chosen.connect(self._on_module_chosen)
-        self.review.storage_failed.connect(self._on_storage_failed)
+        when_ready = self._when_ready
+        self.overview.study_requested.connect(when_ready(self._on_study_requested))
+        self.overview.statistics_requested.connect(when_ready(self.show_statistics))
+        self.overview.browse_requested.connect(when_ready(self.open_browser))
+        self.overview.options_requested.connect(when_ready(self.open_deck_options))
+        self.overview.grouping_changed.connect(when_ready(self._on_grouping_changed))
+        self.overview.module_chosen.connect(when_ready(self._on_module_chosen))
 
         self._busy = QProgressBar()
         self._busy.setRange(0, 0)
@@ -200,10 +208,56 @@ class MainWindow(QMainWindow):
         """Notes the store refused, by note id: offered again the next time (N)."""
         self._optimize_error: BaseException | None = None
         self._painted = False
+        self._build_menus()
+        if library is not None:
+            self.attach(library)
+            self.show_overview()
+        else:
+            assert first is not None
+            self.overview.show_overview(first[1], self.now())
+            self.stack.setCurrentWidget(self.overview)
+            self.overview.setFocus()
+
+    def attach(self, library: Library) -> None:
+        """Give the window its library: the study screens and the safety net are made, and
+        what was asked for meanwhile runs now, in order."""
+        from studyapp.gui.review import ReviewScreen
+        from studyapp.gui.safety import SafetyNet
+        from studyapp.gui.summary import SummaryScreen
+
+        self.library = library
+        self.review = ReviewScreen(self.colors, library.settings.font_size)
+        self.summary = SummaryScreen()
+        self.stack.addWidget(self.review)
+        self.stack.addWidget(self.summary)
+        self.review.session_finished.connect(self._on_session_finished)
+        self.review.details_requested.connect(self._on_details_requested)
+        self.review.note_requested.connect(self._on_note_requested)
+        self.summary.back_requested.connect(lambda: self.show_overview())
+        self.review.storage_failed.connect(self._on_storage_failed)
         self.safety = SafetyNet(library, self)
         self.safety.damaged.connect(self.on_store_damaged)
-        self._build_menus()
-        self.show_overview()
+        self._ready = True
+        waiting, self._waiting = self._waiting, []
+        for request in waiting:
+            request()
+
+    @property
+    def ready(self) -> bool:
+        """The window has its library (:meth:`attach`)."""
+        return self._ready
+
+    def _when_ready(self, slot: Callable[..., object]) -> Callable[..., None]:
+        """``slot``, or, before :meth:`attach`, ``slot`` kept to run once it is done (a key
+        pressed while the rest of the app loads is not lost)."""
+
+        def run(*args: object) -> None:
+            if self._ready:
+                slot(*args)
+            else:
+                self._waiting.append(functools.partial(slot, *args))
+
+        return run
 
     # -- menus -----------------------------------------------------------------------------
     def _action(
@@ -220,7 +274,8 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:
             action.setToolTip(tip)
-        action.triggered.connect(slot)
+        ready_slot = self._when_ready(slot)
+        action.triggered.connect(lambda: ready_slot())  # (not the action's checked flag)
         menu.addAction(action)
         return action
 
@@ -243,22 +298,22 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action(study, "Undo", self.undo, "Ctrl+Z")
         study.aboutToShow.connect(self._refresh_undo)
         study.addSeparator()
-        self._action(study, "Suspend card\t@", self.review.suspend)
-        self._action(study, "Bury card until tomorrow\t-", self.review.bury)
-        self._action(study, "Not now\tL", self.review.not_now)
+        self._action(study, "Suspend card\t@", lambda: self.review.suspend())
+        self._action(study, "Bury card until tomorrow\t-", lambda: self.review.bury())
+        self._action(study, "Not now\tL", lambda: self.review.not_now())
         flags = study.addMenu("Flag card")
         for number, name in FLAG_NAMES.items():
             self._action(
                 flags,
                 f"{name.capitalize()}\tCtrl+{number}",
-                functools.partial(self.review.toggle_flag, number),
+                functools.partial(self._toggle_flag, number),
             )
         study.addSeparator()
         self._action(study, "Cram a search…", self.ask_cram, "Ctrl+Shift+C")
         study.addSeparator()
         self._action(study, "Card details\tI", self._details_of_current)
         self._action(study, "Note on this card\tN", self._note_on_current)
-        self._action(study, "Back to decks\tEsc", self.review.leave)
+        self._action(study, "Back to decks\tEsc", lambda: self.review.leave())
         tools = bar.addMenu("&Tools")
         self._action(tools, "Browse cards", lambda: self.open_browser(), "Ctrl+B")
         self._action(tools, "Statistics", self.show_statistics, "Ctrl+T")
@@ -267,6 +322,9 @@ class MainWindow(QMainWindow):
         self._action(tools, "Settings…", self.open_settings, "Ctrl+,")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self._show_shortcuts, "F1")
+
+    def _toggle_flag(self, number: int) -> None:
+        self.review.toggle_flag(number)
 
     # -- screens ---------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -335,6 +393,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_statistics(self) -> None:
         """The statistics screen, all decks, computed afresh (the rest off the GUI thread)."""
+        from studyapp.services.stats import Statistics
+
         clock = self._clock or utc_now
         statistics = Statistics(self.library.engine, self.library.settings, clock=clock)
         self.stack.setCurrentWidget(self.statistics)
@@ -348,6 +408,8 @@ class MainWindow(QMainWindow):
     def export_report(self) -> None:
         """File > Export report…: the supervisor's PDF, for the statistics' filter when they
         are open (all decks otherwise). Figures are computed off the GUI thread."""
+        from studyapp.services.stats import Statistics
+
         day = (self._clock or utc_now)()
         suggested = str(Path.home() / f"StudyApp progress report {day:%Y-%m-%d}.pdf")
         path, _filter = QFileDialog.getSaveFileName(
@@ -387,6 +449,7 @@ class MainWindow(QMainWindow):
 
     def _write_report(self, data: object, path: Path) -> None:
         # Imported when used: Qt's PDF writer is not needed to start the window.
+        from studyapp.core.outfile import OutputFileError, write_output
         from studyapp.gui.report import render_report
         from studyapp.services.progress import ReportData
 
@@ -408,6 +471,8 @@ class MainWindow(QMainWindow):
         other error, e.g. an OSError about a deck file, keeps its own message in a box.
         ``status``, if given, is the status line's text once the storage path has run and
         before the box shows."""
+        from studyapp.gui.safety import as_storage_error
+
         storage = as_storage_error(error, self.library.store_path) if error else None
         if storage is not None:
             self.handle_storage_error(storage)
@@ -453,6 +518,8 @@ class MainWindow(QMainWindow):
     def start_cram(self, query: str) -> bool:
         """Cram the cards ``query`` finds (from the browser, or Study > Cram a search); a
         malformed query is said in a message, and nothing starts."""
+        from studyapp.services.search import SearchError
+
         try:
             if self._clock is not None:
                 session = self.library.cram_session(query, clock=self._clock)
@@ -493,6 +560,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_browser(self, query: str = "") -> BrowserWindow:
         """Open the card browser (or raise it, searching for ``query`` if one is given)."""
+        from studyapp.gui.browser import BrowserWindow
+        from studyapp.services.browse import CardBrowser
+
         if self.browser is None:
             clock = self._clock or utc_now
             self.browser = BrowserWindow(
@@ -546,6 +616,8 @@ class MainWindow(QMainWindow):
 
     # -- undo ------------------------------------------------------------------------------
     def _refresh_undo(self) -> None:
+        if not self._ready:  # (the menu opened while the app is still loading)
+            return
         step = self.library.undo_log.peek()
         self.undo_action.setText("Undo" if step is None else f"Undo {step.label}")
         self.undo_action.setEnabled(step is not None)
@@ -588,6 +660,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_details_requested(self, card: CardView) -> None:
+        from studyapp.gui.details import CardDetailsDialog
+
         session = self.review.session
         if session is not None:
             CardDetailsDialog(session, card, self).exec()
@@ -634,6 +708,8 @@ class MainWindow(QMainWindow):
 
     def settings_dialog(self) -> SettingsDialog:
         """Tools > Settings…: Optimize… in it runs the optimizer and shows the result."""
+        from studyapp.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.library.settings, self, modules=self.library.course_modules())
         dialog.optimize_requested.connect(lambda: self.optimize(dialog))
         dialog.deck_options_requested.connect(lambda: self.open_deck_options(""))
@@ -679,6 +755,8 @@ class MainWindow(QMainWindow):
 
     # -- deck options, FSRS parameters (issue 12) -----------------------------------------
     def deck_options_dialog(self, deck_id: str = "") -> DeckOptionsDialog:
+        from studyapp.gui.deck_options import DeckOptionsDialog
+
         return DeckOptionsDialog(self.library.deck_options(), deck_id or None, self)
 
     @Slot(str)
@@ -757,6 +835,8 @@ class MainWindow(QMainWindow):
     def _on_optimized(
         self, result: OptimizeResult, settings_dialog: SettingsDialog | None = None
     ) -> None:
+        from studyapp.gui.optimize_dialog import OptimizeDialog
+
         self._busy.setVisible(False)
         self._status.setText("")
         try:
@@ -800,6 +880,8 @@ class MainWindow(QMainWindow):
         Cancel stops the sync and leaves the store as it was (one transaction, rolled
         back); the folder is remembered only once its decks are in. The overview is
         computed on the worker thread too, so the GUI thread only shows it."""
+        from studyapp.services.sync import SyncCancelled
+
         if self._task is not None and self._task.is_running():
             self._status.setText("The decks are being updated; add the folder once that is done")
             return None
@@ -880,6 +962,8 @@ class MainWindow(QMainWindow):
     def deck_folders_dialog(self) -> DeckFoldersDialog:
         """File > Deck folders…: each added folder with its state; adding or removing one
         syncs the decks again."""
+        from studyapp.gui.folders_dialog import DeckFoldersDialog
+
         dialog = DeckFoldersDialog(
             lambda: self.library.folder_statuses(self.blocked, bundled=True),
             self.library.add_folder,
@@ -995,6 +1079,8 @@ class MainWindow(QMainWindow):
         action: tuple[str, Callable[[], None]] | None = None,
     ) -> ProblemsDialog:
         """Open the problems dialog without blocking the window (it stays usable)."""
+        from studyapp.gui.problems import ProblemsDialog
+
         if self.problems_dialog is not None:
             self.problems_dialog.close()
         self.problems_dialog = ProblemsDialog(title, heading, problems, self, action=action)
@@ -1022,6 +1108,8 @@ class MainWindow(QMainWindow):
         self._storage_error(error)
 
     def _storage_error(self, error: KnownError, *, refresh: bool = True) -> None:
+        from studyapp.gui.safety import storage_error_box
+
         if isinstance(error, StoreCorrupt):
             self.on_store_damaged(error, refresh=refresh)
         else:
@@ -1036,6 +1124,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_store_damaged(self, problems: list[str] | StoreCorrupt, *, refresh: bool = True) -> None:
         """No more writes; say so in the status bar and offer the newest good backup."""
+        from studyapp.gui.safety import DamagedStoreDialog, storage_error_box
+
         first = self.library.damage is None
         error = self.library.mark_damaged(problems)
         self._status.setText("The study store is damaged: nothing more is saved")
@@ -1057,6 +1147,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_backups(self) -> None:
         """File > Backups…: list, back up now, restore (with a confirmation)."""
+        from studyapp.gui.safety import BackupsDialog
+
         back_up = None if self.library.damage or self.library.read_only else self.library.backup
         dialog = BackupsDialog(self.library.backups, back_up, self.restore_backup, self)
         self.backups_dialog = dialog
@@ -1065,6 +1157,8 @@ class MainWindow(QMainWindow):
     def restore_backup(self, backup_id: str) -> BackupInfo:
         """Restore a backup: the session (if any) ends, the current store is kept as a
         backup first, and the overview shows the restored store."""
+        from studyapp.gui.safety import describe_backup
+
         if self._task is not None and self._task.is_running():
             raise StoreLocked("A deck update is running; restore the backup when it is done.")
         self.safety.wait()
@@ -1099,5 +1193,6 @@ class MainWindow(QMainWindow):
             self._statistics.wait()
         if self._report_task is not None and self._report_task.is_running():
             self._report_task.wait()
-        self.safety.close()  # the closing backup
+        if self._ready:  # (closed while the app was still loading: nothing to back up)
+            self.safety.close()  # the closing backup
         super().closeEvent(event)

@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
-from studyapp.services.library import CardCounts, Overview, ScopeChoice, ScopeKind
+from studyapp.services.overview import CardCounts, Overview, ScopeChoice, ScopeKind
 from studyapp.services.text import describe_next_due
 
 __all__ = ["OverviewModel", "OverviewScreen", "StudyButtonDelegate"]

@@ -56,6 +56,7 @@ from studyapp.store.database import (
     raw_connection,
 )
 from studyapp.store.errors import storage_errors
+from studyapp.store.lock import StoreLock
 from studyapp.store.queries import CardCounts, CourseModuleInfo
 
 __all__ = [
@@ -88,14 +89,23 @@ class Library:
         read_only: open for reading only (see above).
         create: create a new store if the folder has none (else
             :class:`~studyapp.core.errors.NoStoreError`); :attr:`created` tells.
+        lock: the folder's lock, already held (the start-up's first read took it): the
+            library takes it over and releases it on :meth:`close`.
     """
 
-    def __init__(self, data_dir: Path, *, read_only: bool = False, create: bool = True) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+        lock: StoreLock | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.read_only = read_only
         if (read_only or not create) and not self.store_path.exists():
             raise no_store_error(self.store_path)  # before the lock makes the folder
-        self.folder = DataFolder(self.data_dir, lock=not read_only)
+        self.folder = DataFolder(self.data_dir, lock=lock or not read_only)
         self.created = not self.store_path.exists()
         try:
             self.engine: Engine = open_engine(

@@ -13,23 +13,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
+from pathlib import Path
 
+from studyapp.core.errors import KnownError
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.services.families import family_order, family_title
-from studyapp.services.settings import Settings
+from studyapp.services.settings import Settings, read_settings
 from studyapp.services.today import due_query, read_today
 from studyapp.store import queries
-from studyapp.store.plain import Db
+from studyapp.store.lock import StoreLock
+from studyapp.store.plain import DB_FILENAME, Db, read_only_store
 from studyapp.store.queries import CardCounts, CourseModuleInfo, DeckInfo
 
 __all__ = [
     "CardCounts",
     "DeckSummary",
     "FamilySummary",
+    "FirstFrame",
     "ModuleSummary",
     "Overview",
     "ScopeChoice",
     "ScopeKind",
+    "read_first_frame",
     "read_overview",
 ]
 
@@ -229,6 +234,44 @@ def read_overview(
         else ()
     )
     return Overview(tuple(families), due_today, next_due, reviews, modules, bool(course))
+
+
+@dataclass(frozen=True, slots=True)
+class FirstFrame:
+    """What the window's first frame shows, read before the library is opened."""
+
+    settings: Settings
+    overview: Overview
+    lock: StoreLock
+    """The data folder's lock, held since before the read: the library takes it over
+    (``Library(..., lock=...)``), so no other StudyApp can change the store in between."""
+
+
+def read_first_frame(data_dir: Path, now: datetime | None = None) -> FirstFrame | None:
+    """The settings and overview of the store in ``data_dir``, read on a plain connection
+    under the folder's lock, without SQLAlchemy: the window's first frame (issue 19).
+
+    None when this read cannot answer, with the lock released: there is no store yet, it
+    must be brought up to date, or opening it fails (in use by another StudyApp, damaged,
+    written by a newer StudyApp, unreadable). The library's own open then creates,
+    upgrades or says why, in the same words as without this read. Nothing is written.
+    """
+    lock = StoreLock(data_dir)
+    try:
+        lock.acquire()
+        with read_only_store(Path(data_dir) / DB_FILENAME) as db:
+            if db is None:
+                lock.release()
+                return None
+            settings = read_settings(db)
+            overview = read_overview(db, settings, now)
+    except KnownError:
+        lock.release()
+        return None
+    except BaseException:
+        lock.release()
+        raise
+    return FirstFrame(settings, overview, lock)
 
 
 def _within(counts: CardCounts, limit: CardCounts) -> CardCounts:

@@ -63,15 +63,19 @@ class DataFolder:
     Args:
         path: the folder.
         lock: take the folder's lock now (:class:`~studyapp.core.errors.StoreInUse` if
-            another StudyApp holds it); writers do, readers do not.
+            another StudyApp holds it); writers do, readers do not. A held
+            :class:`StoreLock` of the folder is taken over.
     """
 
     rotation = Rotation()
 
-    def __init__(self, path: Path, *, lock: bool = False) -> None:
+    def __init__(self, path: Path, *, lock: bool | StoreLock = False) -> None:
         self.path = Path(path)
         self._lock: StoreLock | None = None
-        if lock:
+        if isinstance(lock, StoreLock):  # taken already (the start-up's first read)
+            assert lock.held and lock.path.parent == self.path
+            self._lock = lock
+        elif lock:
             self._lock = StoreLock(self.path)
             self._lock.acquire()
 

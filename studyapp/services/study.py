@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from studyapp.core.model import CardId, MemoryState, Queue, Rating
+from studyapp.core.model import FLAG_NAMES, CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import NextStates, Scheduler
 from studyapp.core.studyday import StudyDay, study_day, utc_now
 from studyapp.services import render
@@ -57,8 +57,6 @@ _mapped = mapped(lambda session: session._engine.url.database)
 """Storage failures in a session method (a full disk, a damaged page) raise the
 :class:`~studyapp.core.errors.StorageError` they mean, never a bare sqlite3 error."""
 
-FLAG_NAMES = {1: "red", 2: "orange", 3: "green", 4: "blue"}
-"""The four flags, numbered as Anki numbers them (0 is no flag)."""
 
 _LONGEST_ANSWER_MS = 60 * 60 * 1000
 """The longest answer time logged (one hour); a longer pause counts as this."""

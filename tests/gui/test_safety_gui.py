@@ -159,10 +159,11 @@ def test_a_second_window_says_the_store_is_already_open(
     qapp: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import studyapp.app as app_module
+    import studyapp.gui.safety as gui_safety
     from studyapp.cli import build_parser
 
     shown: list[KnownError] = []
-    monkeypatch.setattr(app_module, "show_storage_error", lambda _p, e: shown.append(e))
+    monkeypatch.setattr(gui_safety, "show_storage_error", lambda _p, e: shown.append(e))
     args = build_parser().parse_args(["--data-dir", str(synced.data_dir)])
     assert app_module.run(args) == 2  # synced (the first window's library) holds the lock
     assert len(shown) == 1 and isinstance(shown[0], StoreInUse)
