@@ -18,8 +18,6 @@ from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
 
-from studyapp.gui.images import picture_room
-
 __all__ = ["ElidedLabel", "SafeTextView", "plain_label", "plain_tooltip"]
 
 
@@ -107,6 +105,10 @@ class SafeTextView(QTextBrowser):
         and at most the view's height (:func:`studyapp.gui.images.picture_room`)."""
         # The width as if the scroll bar showed, whether it does or not: a picture drawn for
         # it never makes the bar come and go (and the picture redrawn again and again).
+        # Imported here: the overview's tooltips (plain_tooltip) are in the window's first
+        # frame, the pictures' module (Qt SVG, the sanitiser) is not.
+        from studyapp.gui.images import picture_room
+
         viewport = self.viewport()
         bar = self.verticalScrollBar()
         width = self.width() - 2 * self.frameWidth()
