@@ -189,7 +189,9 @@ def _run_from_first_frame(app: QApplication, args: argparse.Namespace, first: Fi
 
     def on_failed(error: object) -> None:
         failure.append(error if isinstance(error, BaseException) else RuntimeError(error))
-        window.close()
+        # Hidden, not closed: closing the last window posts a quit of its own, which would
+        # outlive this event loop (and the window has no library to close or back up).
+        window.hide()
         app.exit(2)
 
     loader = BackgroundTask(open_library, window)

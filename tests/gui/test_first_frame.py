@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from studyapp.services.library import Library
 from studyapp.services.overview import read_first_frame
@@ -155,7 +155,7 @@ def test_studyapp_paints_the_overview_before_sqlalchemy_is_imported(synced: Libr
 
 
 def test_a_library_that_fails_to_open_after_the_first_frame_is_reported(
-    qapp: Any, synced: Library, monkeypatch: Any
+    qtbot: Any, synced: Library, monkeypatch: Any
 ) -> None:
     """The first read succeeded, the library's own open does not: the window closes and
     the failure is reported as when the library is opened first (one sentence, a dialog),
@@ -183,3 +183,6 @@ def test_a_library_that_fails_to_open_after_the_first_frame_is_reported(
     lock = StoreLock(data_dir)
     lock.acquire()  # released
     lock.release()
+    fired: list[int] = []  # and Qt's event loops still run (no quit left pending)
+    QTimer.singleShot(0, lambda: fired.append(1))
+    qtbot.waitUntil(lambda: fired == [1])
