@@ -183,9 +183,10 @@ def _run_from_first_frame(app: QApplication, args: argparse.Namespace, first: Fi
     def on_opened(library: object) -> None:
         assert library is opened[0]
         window.attach(opened[0])
-        startup_done()
-        window.safety.start()  # the start-up check and backup, off the GUI thread
-        window.start_sync()
+        # Each its own turn of the event loop: no stall of the window adds them up.
+        QTimer.singleShot(0, startup_done)
+        QTimer.singleShot(0, window.safety.start)  # the check and backup, off this thread
+        QTimer.singleShot(0, window.start_sync)
 
     def on_failed(error: object) -> None:
         failure.append(error if isinstance(error, BaseException) else RuntimeError(error))
