@@ -126,3 +126,11 @@ def _stamp_changed_at(db: sqlite3.Connection) -> None:
     db.execute(
         "UPDATE note SET changed_at = CAST(strftime('%s', 'now') AS INTEGER) WHERE changed_at = 0"
     )
+
+
+@data_migration("2026-11-drop-redundant-review-card-index")
+def _drop_redundant_review_index(db: sqlite3.Connection) -> None:
+    """``ix_review_card_id`` (review.card_id alone) duplicated the leading column of
+    ``ix_review_card_log``, which serves every lookup by card: every answer wrote both.
+    Dropping it changes no row; an older StudyApp that opens the store makes it again."""
+    db.execute("DROP INDEX IF EXISTS ix_review_card_id")

@@ -1,6 +1,6 @@
 -- A new store's DDL: generated from studyapp/store/tables.py by
 -- `python -m studyapp.store.snapshot`; do not edit (see studyapp/store/snapshot.py).
--- definition: 2:d40d82f6703afc697afb8d79e69f9a1d1fd993f5e74e44cacffbf29e8e4cac0c
+-- definition: 2:9ec69e8fdfe22b4f6d3eda6ec38a967e7eac079590c614b5b9a59d98cfba6a2a
 
 CREATE TABLE course_module (
 	course VARCHAR NOT NULL, 
@@ -209,8 +209,6 @@ CREATE INDEX ix_card_queue_due ON card (retired, queue, due);
 CREATE INDEX ix_card_suspended ON card (suspended) WHERE suspended = 1;
 
 CREATE INDEX ix_deferral_card_id ON deferral (card_id);
-
-CREATE INDEX ix_review_card_id ON review (card_id);
 
 CREATE INDEX ix_review_card_log ON review (card_id, reviewed_at, rating, queue_before, queue_after, kind);
 

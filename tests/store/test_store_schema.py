@@ -391,3 +391,29 @@ def test_an_index_that_differs_from_the_definition_is_made_again(tmp_path: Path)
     assert schema_of(path) != definition().schema
     open_engine(path).dispose()
     assert schema_of(path) == definition().schema
+
+
+def test_an_upgraded_store_drops_the_review_index_the_card_log_index_covers(
+    tmp_path: Path,
+) -> None:
+    """``ix_review_card_id`` duplicated ``ix_review_card_log``'s leading column (every answer
+    wrote both): an upgraded store loses it, and a card's history is still read by index."""
+    from studyapp.store.queries import LoggedReview
+
+    path = make_v1_store(tmp_path / "v1.sqlite3")
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'review'"
+    with sqlite3.connect(path) as db:
+        assert "ix_review_card_id" in {r[0] for r in db.execute(indexes)}
+    db.close()
+    open_engine(path).dispose()
+    new = make_store(tmp_path / "new.sqlite3")
+    for store in (path, new):
+        with sqlite3.connect(store) as db:
+            assert "ix_review_card_id" not in {r[0] for r in db.execute(indexes)}
+            history = (
+                f"SELECT {', '.join(LoggedReview._fields)} FROM review WHERE card_id = ? "
+                "ORDER BY reviewed_at, id"
+            )
+            plan = db.execute("EXPLAIN QUERY PLAN " + history, (1,)).fetchall()
+        db.close()
+        assert "ix_review_card_log" in plan[0][3]
