@@ -675,19 +675,32 @@ _T = TypeVar("_T")
 
 def _scoped_statistics(
     args: argparse.Namespace,
-    collect: Callable[[Library, Statistics, StatsScope, date | None], _T],
+    collect: Callable[[Callable[[], Overview], Statistics, StatsScope, date | None], _T],
 ) -> tuple[StatsScope, _T]:
     """The scope ``--family``/``--deck``/``--module`` name and what ``collect`` gathers in
-    it, for ``--exam-date`` (else the one in the settings), from a read-only library whose
-    quick check runs alongside (``stats`` and ``report``).
+    it (given a function reading the overview with totals), for ``--exam-date`` (else the
+    one in the settings), read while the store's quick check runs alongside (``stats``
+    and ``report``).
+
+    The store is read on plain read-only ``sqlite3`` connections
+    (:func:`studyapp.services.stats.plain_statistics`), without SQLAlchemy: importing it
+    and opening its engine was 0.12-0.19 s of CPU of the first read after a change. A
+    store that must first be created or brought up to date is read through the library,
+    whose open says why it cannot (as before).
 
     Raises:
         _CommandError: the exam date or a filter names nothing there is.
     """
     with _reader_checked_alongside(args) as reader:
         # Imported once the check has started, beside it.
+        from studyapp.services.paths import default_data_dir
         from studyapp.services.readiness import parse_exam_date
-        from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter
+        from studyapp.services.stats import (
+            Statistics,
+            StatsFilter,
+            UnknownFilter,
+            plain_statistics,
+        )
 
         exam = None
         if args.exam_date is not None:
@@ -695,24 +708,36 @@ def _scoped_statistics(
                 exam = parse_exam_date(args.exam_date)
             except ValueError as exc:
                 raise _CommandError(str(exc)) from None
-        library = reader.open()
-        statistics = Statistics(library.engine, library.settings)
-        try:
-            scope = statistics.resolve(
-                StatsFilter(family=args.family, deck=args.deck, module=args.module)
-            )
-        except UnknownFilter as exc:
-            raise _CommandError(str(exc)) from None
-        return scope, collect(library, statistics, scope, exam or library.settings.exam)
+        with plain_statistics(default_data_dir(args.data_dir) / _STORE_FILE) as plain:
+            if plain is not None:
+                statistics, overview = plain
+            else:
+                library = reader.open()
+                statistics = Statistics(library.engine, library.settings)
+
+                def overview() -> Overview:
+                    return library.overview(totals=True)
+
+            try:
+                scope = statistics.resolve(
+                    StatsFilter(family=args.family, deck=args.deck, module=args.module)
+                )
+            except UnknownFilter as exc:
+                raise _CommandError(str(exc)) from None
+            exam = exam or statistics.settings.exam
+            return scope, collect(overview, statistics, scope, exam)
 
 
 def _stats(args: argparse.Namespace) -> int:
     def gather(
-        library: Library, statistics: Statistics, scope: StatsScope, exam: date | None
+        overview: Callable[[], Overview],
+        statistics: Statistics,
+        scope: StatsScope,
+        exam: date | None,
     ) -> tuple[Overview, Progress]:
         from studyapp.services.progress import collect
 
-        return library.overview(totals=True), collect(statistics, scope, exam)
+        return overview(), collect(statistics, scope, exam)
 
     scope, (overview, progress) = _scoped_statistics(args, gather)
     from studyapp.services.progress import progress_json
@@ -849,7 +874,10 @@ def _search(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     def gather(
-        _library: Library, statistics: Statistics, scope: StatsScope, exam: date | None
+        _overview: Callable[[], Overview],
+        statistics: Statistics,
+        scope: StatsScope,
+        exam: date | None,
     ) -> ReportData:
         from studyapp.services.progress import collect_report
 

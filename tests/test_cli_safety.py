@@ -153,16 +153,20 @@ def test_a_storage_error_past_the_mapping_is_still_one_line(
     import sqlite3
 
     from studyapp.cli import main
+    from studyapp.services import stats
     from studyapp.services.library import Library
 
-    def broken(self: Library, *args: object, **kwargs: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.DatabaseError("database disk image is malformed")
 
+    # stats reads the overview on a plain connection (services.stats.read_overview), or
+    # through the library when the store must first be brought up to date.
+    monkeypatch.setattr(stats, "read_overview", broken)
     monkeypatch.setattr(Library, "overview", broken)
     assert main(["--data-dir", str(studied), "stats"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "studyapp.sqlite3 is damaged (database disk image" in err[0]
-    monkeypatch.setattr(Library, "overview", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(stats, "read_overview", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):  # a bug keeps its traceback
         main(["--data-dir", str(studied), "stats"])
 

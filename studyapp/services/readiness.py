@@ -43,10 +43,10 @@ from studyapp.services.families import family_order, family_title
 from studyapp.services.render import CitationIndex
 from studyapp.services.stats import Statistics, StatsScope, card_question
 from studyapp.store import stats as store
-from studyapp.store.database import Connection
-from studyapp.store.library import sources as stored_sources
+from studyapp.store.plain import Db
 from studyapp.store.presets import DEFAULT_PRESET_ID, deck_presets, presets
 from studyapp.store.queries import CourseModuleInfo, course_modules
+from studyapp.store.queries import sources as stored_sources
 
 __all__ = [
     "MIN_DAYS",
@@ -245,7 +245,7 @@ class CardSchedules:
         return self.deck_new_limit.get(deck_id, self.default_new_limit)
 
 
-def card_schedules(stats: Statistics, conn: Connection) -> CardSchedules:
+def card_schedules(stats: Statistics, conn: Db) -> CardSchedules:
     """Each card's desired retention and each deck's new-card limit, as the study queue
     applies them (decks on the Default preset use the settings' desired retention, which
     is the Default preset's)."""
@@ -417,7 +417,7 @@ def readiness(stats: Statistics, scope: StatsScope, exam_date: date) -> Readines
     recall_now = scheduler.recall_at(now_s)
     recall_then = scheduler.recall_at(moment)
     limit = stats.settings.new_per_day
-    with stats.engine.connect() as conn:
+    with stats.connect() as conn:
         schedules = card_schedules(stats, conn)
         course = course_modules(conn)
         module_titles = {m.number: m.title for m in course}

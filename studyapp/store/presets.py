@@ -63,9 +63,17 @@ def default_preset(db: sqlite3.Connection) -> Preset:
     return DEFAULT_PRESET if row is None else Preset._make(row)
 
 
-def presets(conn: Connection) -> list[Preset]:
+def _read(conn: sqlite3.Connection | Connection, sql: str) -> Iterable[tuple[object, ...]]:
+    """The rows of ``sql`` on a plain connection (the statistics' read-only one) or a
+    SQLAlchemy one."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn.execute(sql)
+    return conn.exec_driver_sql(sql)
+
+
+def presets(conn: sqlite3.Connection | Connection) -> list[Preset]:
     """Every preset, Default first (as :data:`DEFAULT_PRESET` if it was never saved)."""
-    rows = [Preset._make(r) for r in conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM preset")]
+    rows = [Preset._make(r) for r in _read(conn, f"SELECT {_COLUMNS} FROM preset")]
     others = sorted((p for p in rows if p.id != DEFAULT_PRESET_ID), key=lambda p: p.name.lower())
     return [_default(rows), *others]
 
@@ -78,12 +86,10 @@ class DeckPreset(NamedTuple):
     preset_id: int
 
 
-def deck_presets(conn: Connection) -> list[DeckPreset]:
+def deck_presets(conn: sqlite3.Connection | Connection) -> list[DeckPreset]:
     """Every active deck with its preset (Default when its preset is gone), by title."""
     known = {p.id for p in presets(conn)}
-    rows = conn.exec_driver_sql(
-        "SELECT id, title, preset_id FROM deck WHERE active = 1 ORDER BY title, id"
-    )
+    rows = _read(conn, "SELECT id, title, preset_id FROM deck WHERE active = 1 ORDER BY title, id")
     return [
         DeckPreset(str(d), str(t), int(p) if p in known else DEFAULT_PRESET_ID) for d, t, p in rows
     ]

@@ -20,12 +20,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
-
-from sqlalchemy import Connection, Engine, bindparam, text
-from sqlalchemy.exc import OperationalError
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from studyapp.store import queues
+from studyapp.store.plain import Db
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy import Connection, Engine
+
+    Conn: TypeAlias = Db | Connection
+
+# No SQLAlchemy imported here: ``studyapp stats --json`` reads the statistics on plain
+# read-only ``sqlite3`` connections (:func:`studyapp.store.plain.read_only_store`), which
+# saves importing SQLAlchemy and opening its engine (0.12-0.19 s of CPU). Every function
+# takes such a connection or a SQLAlchemy one (the window's, the tests'): see :func:`_db`.
 
 _NEW, _REVIEW, _STUDIED = queues.NEW, queues.REVIEW, queues.LEARNING_OR_REVIEW
 """Queue values in SQL text (see :mod:`studyapp.store.queues`)."""
@@ -208,26 +218,30 @@ class Scope:
 
 
 # -- the tally ---------------------------------------------------------------------------
-def _triggers_present(conn: Connection) -> bool:
-    found = conn.execute(
-        text(
+def _triggers_present(conn: Conn) -> bool:
+    found = (
+        _db(conn)
+        .execute(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
             f"({', '.join(repr(name) for name in _TRIGGERS)})"
         )
-    ).scalar_one()
+        .fetchone()[0]
+    )
     return bool(found == len(_TRIGGERS))
 
 
-def tally_in_step(conn: Connection) -> bool:
+def tally_in_step(conn: Conn) -> bool:
     """Whether the tally's triggers exist and its count agrees with the log's."""
     if not _triggers_present(conn):
         return False
-    answers, tallied = conn.execute(
-        text(
+    answers, tallied = (
+        _db(conn)
+        .execute(
             "SELECT (SELECT count(*) FROM review), "
             "(SELECT coalesce(sum(answers), 0) FROM review_tally)"
         )
-    ).one()
+        .fetchone()
+    )
     return bool(answers == tallied)
 
 
@@ -264,22 +278,35 @@ def ensure_tally(engine: Engine, *, count: bool = True) -> bool:
         )
     if ready:
         return True
+    from sqlalchemy.exc import OperationalError
+
     try:
         with engine.begin() as conn:
             if not _has_table(conn, "review_tally"):
                 _create_tally_table(conn)
             if not tally_in_step(conn):
-                rebuild_tally(_driver(conn))
-    except OperationalError:
+                rebuild_tally(_db(conn))
+    except (OperationalError, sqlite3.OperationalError):
         return False
     return True
 
 
-def _has_table(conn: Connection, name: str) -> bool:
-    found = conn.execute(
-        text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :n"),
-        {"n": name},
-    ).scalar_one()
+def tally_ready(conn: Conn) -> bool:
+    """Whether the tally can be read as it is (it exists and agrees with the log): the
+    check :func:`ensure_tally` makes first, for a read-only connection, which cannot
+    rebuild it (the caller then reads the log itself, as on a read-only store)."""
+    return _has_table(conn, "review_tally") and tally_in_step(conn)
+
+
+def _has_table(conn: Conn, name: str) -> bool:
+    found = (
+        _db(conn)
+        .execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :n",
+            {"n": name},
+        )
+        .fetchone()[0]
+    )
     return bool(found)
 
 
@@ -331,7 +358,7 @@ def _answers_source(
 
 
 def answers_by_day(
-    conn: Connection,
+    conn: Conn,
     scope: Scope,
     *,
     day_start_ms: int,
@@ -355,7 +382,7 @@ def answers_by_day(
     if since_day is not None:
         params["since_q"] = (day_start_ms + since_day * DAY_MS) // QUARTER_MS
     result = []
-    for key, n, ms in conn.execute(text(sql), params):
+    for key, n, ms in _db(conn).execute(sql, params):
         day, rest = divmod(int(key), 1 << _PACKED_BITS)  # floor division: days before 0 too
         queue, failed, ivl, kind = _unpack_answer_kind(rest)
         result.append(DayAnswers(day, queue, failed, ivl, int(n), int(ms or 0), kind))
@@ -382,7 +409,7 @@ def _unpack_answer_kind(packed: int) -> tuple[int, bool, int, int]:
 
 
 def answers_by_hour(
-    conn: Connection, scope: Scope, *, offset_ms: int, since_ms: int, use_tally: bool = True
+    conn: Conn, scope: Scope, *, offset_ms: int, since_ms: int, use_tally: bool = True
 ) -> list[HourAnswers]:
     """Scheduled answers (not cram, as Anki's hourly breakdown) by local hour of the day
     (``offset_ms``: local time minus UTC) since a time."""
@@ -397,19 +424,21 @@ def answers_by_hour(
         "pad": _PAD_DAYS * DAY_MS,
         "since_q": since_ms // QUARTER_MS,
     }
-    return [HourAnswers(int(h), int(n), int(f)) for h, n, f in conn.execute(text(sql), params)]
+    return [HourAnswers(int(h), int(n), int(f)) for h, n, f in _db(conn).execute(sql, params)]
 
 
-def answer_totals(conn: Connection, scope: Scope, *, use_tally: bool = True) -> tuple[int, int]:
+def answer_totals(conn: Conn, scope: Scope, *, use_tally: bool = True) -> tuple[int, int]:
     """(answers, milliseconds) of every answer in the scope (scheduled and cram)."""
     source, params = _answers_source(scope, use_tally)
-    answers, ms = conn.execute(
-        text(f"SELECT coalesce(sum(answers), 0), coalesce(sum(ms), 0) FROM ({source})"), params
-    ).one()
+    answers, ms = (
+        _db(conn)
+        .execute(f"SELECT coalesce(sum(answers), 0), coalesce(sum(ms), 0) FROM ({source})", params)
+        .fetchone()
+    )
     return int(answers), int(ms)
 
 
-def answers_since(conn: Connection, scope: Scope, *, since_ms: int) -> list[DayAnswers]:
+def answers_since(conn: Conn, scope: Scope, *, since_ms: int) -> list[DayAnswers]:
     """Answers since ``since_ms`` (today's: a few rows, by the reviewed_at index) by kind,
     all as day 0."""
     where, params = scope.card_filter("c")
@@ -421,18 +450,18 @@ def answers_since(conn: Connection, scope: Scope, *, since_ms: int) -> list[DayA
     )
     return [
         DayAnswers(0, int(q), bool(f), int(i), int(n), int(ms or 0), int(k))
-        for q, f, i, n, ms, k in conn.execute(text(sql), params | {"since": since_ms})
+        for q, f, i, n, ms, k in _db(conn).execute(sql, params | {"since": since_ms})
     ]
 
 
-def cards_studied_since(conn: Connection, scope: Scope, *, since_ms: int) -> int:
+def cards_studied_since(conn: Conn, scope: Scope, *, since_ms: int) -> int:
     """Distinct cards answered since ``since_ms`` (today's answers: a few rows, by index)."""
     where, params = scope.card_filter("c")
     sql = (
         "SELECT count(DISTINCT r.card_id) FROM review r CROSS JOIN card c ON c.id = r.card_id "
         f"WHERE r.reviewed_at >= :since AND r.kind != {MANUAL} AND {where}"
     )
-    return int(conn.execute(text(sql), params | {"since": since_ms}).scalar_one())
+    return int(_db(conn).execute(sql, params | {"since": since_ms}).fetchone()[0])
 
 
 # -- cards -------------------------------------------------------------------------------
@@ -443,9 +472,7 @@ class DueDay(NamedTuple):
     cards: int
 
 
-def due_by_day(
-    conn: Connection, scope: Scope, *, day_start: int, days: int, now: int
-) -> list[DueDay]:
+def due_by_day(conn: Conn, scope: Scope, *, day_start: int, days: int, now: int) -> list[DueDay]:
     """Cards that are not new, by the study day they fall due, until ``days`` days ahead;
     as Anki's forecast, suspended cards are left out, and so are cards buried (until a
     later day) that are due today or overdue.
@@ -467,7 +494,7 @@ def due_by_day(
         f"FROM card c WHERE c.retired = 0 AND c.queue IN ({_STUDIED}) AND c.due < :end"
     )
     counts: dict[tuple[int, bool], int] = {}
-    for d, learn, n in conn.execute(text(f"{select} AND {where} GROUP BY 1, 2"), params):
+    for d, learn, n in _db(conn).execute(f"{select} AND {where} GROUP BY 1, 2", params):
         counts[(int(d), bool(learn))] = int(n)
     # The suspended, and the buried ones due before tomorrow (and not suspended), each by
     # its partial index: the unary + keeps SQLite off the (retired, queue, due) one.
@@ -483,7 +510,7 @@ def due_by_day(
         "GROUP BY 1, 2",
     )
     for sql in left_out:
-        for d, learn, n in conn.execute(text(sql), params):
+        for d, learn, n in _db(conn).execute(sql, params):
             key = (int(d), bool(learn))
             counts[key] = counts.get(key, 0) - int(n)
     return [DueDay(d, learn, n) for (d, learn), n in sorted(counts.items()) if n > 0]
@@ -502,18 +529,16 @@ class DeckCounts(NamedTuple):
         return self.new + self.learning + self.young + self.mature + self.suspended
 
 
-def card_counts(conn: Connection, scope: Scope) -> list[DeckCounts]:
+def card_counts(conn: Conn, scope: Scope) -> list[DeckCounts]:
     """Active cards per deck, as Anki's card counts: new, (re)learning, young and mature
     review cards (an interval of 21 days or more: the stored interval, else due minus the
     last review), and suspended ones apart."""
     where, params = scope.card_filter()
     parts: dict[str, list[int]] = {}
     # New cards from the covering (retired, queue, deck_id) index; the rest by their row.
-    new_rows = conn.execute(
-        text(
-            f"SELECT c.deck_id, count(*) FROM card c WHERE c.retired = 0 AND c.queue = {_NEW} "
-            f"AND c.suspended = 0 AND {where} GROUP BY c.deck_id"
-        ),
+    new_rows = _db(conn).execute(
+        f"SELECT c.deck_id, count(*) FROM card c WHERE c.retired = 0 AND c.queue = {_NEW} "
+        f"AND c.suspended = 0 AND {where} GROUP BY c.deck_id",
         params,
     )
     for deck_id, count in new_rows:
@@ -521,22 +546,18 @@ def card_counts(conn: Connection, scope: Scope) -> list[DeckCounts]:
     days = f"coalesce(nullif(c.interval, 0), {_interval_days('c.due', 'c.last_review')})"
     # Cards that are not new, by the index's queue range; then suspended new cards, by
     # their partial index (an OR of the two would scan every card).
-    learned_rows = conn.execute(
-        text(
-            f"SELECT c.deck_id, CASE WHEN c.suspended THEN 4 WHEN c.queue != {_REVIEW} THEN 1 "
-            f"WHEN {days} >= {MATURE_DAYS} THEN 3 ELSE 2 END, count(*) "
-            f"FROM {scope.studied_cards()} "
-            f"WHERE c.retired = 0 AND c.queue IN ({_STUDIED}) AND {where} GROUP BY 1, 2"
-        ),
+    learned_rows = _db(conn).execute(
+        f"SELECT c.deck_id, CASE WHEN c.suspended THEN 4 WHEN c.queue != {_REVIEW} THEN 1 "
+        f"WHEN {days} >= {MATURE_DAYS} THEN 3 ELSE 2 END, count(*) "
+        f"FROM {scope.studied_cards()} "
+        f"WHERE c.retired = 0 AND c.queue IN ({_STUDIED}) AND {where} GROUP BY 1, 2",
         params,
     )
     for deck_id, column, count in learned_rows:
         parts.setdefault(str(deck_id), [0, 0, 0, 0, 0])[int(column)] += int(count)
-    suspended_new = conn.execute(
-        text(
-            f"SELECT c.deck_id, count(*) FROM card c WHERE c.suspended = 1 AND +c.queue = {_NEW} "
-            f"AND +c.retired = 0 AND {where} GROUP BY 1"
-        ),
+    suspended_new = _db(conn).execute(
+        f"SELECT c.deck_id, count(*) FROM card c WHERE c.suspended = 1 AND +c.queue = {_NEW} "
+        f"AND +c.retired = 0 AND {where} GROUP BY 1",
         params,
     )
     for deck_id, count in suspended_new:
@@ -554,7 +575,7 @@ class ModuleCounts(NamedTuple):
     suspended: int
 
 
-def card_counts_by_module(conn: Connection, scope: Scope) -> list[ModuleCounts]:
+def card_counts_by_module(conn: Conn, scope: Scope) -> list[ModuleCounts]:
     """Active cards per course module (their note's), counted as :func:`card_counts` does.
     Reads every card's note, so it is asked only when the course has modules."""
     where, params = scope.card_filter()
@@ -567,12 +588,10 @@ def card_counts_by_module(conn: Connection, scope: Scope) -> list[ModuleCounts]:
         if scope.deck_ids is None
         else ("card c JOIN note n ON n.id = c.note_id", "c.retired")
     )
-    rows = conn.execute(
-        text(
-            f"SELECT n.module, CASE WHEN c.suspended THEN 4 WHEN c.queue = {_NEW} THEN 0 "
-            f"WHEN c.queue != {_REVIEW} THEN 1 WHEN {days} >= {MATURE_DAYS} THEN 3 ELSE 2 END, "
-            f"count(*) FROM {join} WHERE {retired} = 0 AND {where} GROUP BY 1, 2"
-        ),
+    rows = _db(conn).execute(
+        f"SELECT n.module, CASE WHEN c.suspended THEN 4 WHEN c.queue = {_NEW} THEN 0 "
+        f"WHEN c.queue != {_REVIEW} THEN 1 WHEN {days} >= {MATURE_DAYS} THEN 3 ELSE 2 END, "
+        f"count(*) FROM {join} WHERE {retired} = 0 AND {where} GROUP BY 1, 2",
         params,
     )
     parts: dict[int | None, list[int]] = {}
@@ -585,17 +604,22 @@ def card_counts_by_module(conn: Connection, scope: Scope) -> list[ModuleCounts]:
     ]
 
 
-def _driver(conn: Connection) -> sqlite3.Connection:
+def _db(conn: Conn) -> Db:
+    """The plain ``sqlite3`` connection under ``conn`` (itself, or a SQLAlchemy
+    connection's driver connection): every statement here is SQLite's own SQL with
+    ``:name`` parameters, run on it directly."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn
     db = conn.connection.driver_connection
     assert isinstance(db, sqlite3.Connection)
     return db
 
 
-def memory_states(conn: Connection, scope: Scope) -> list[tuple[float, float, int]]:
+def memory_states(conn: Conn, scope: Scope) -> list[tuple[float, float, int]]:
     """(stability, difficulty, last review) of every card with a memory state."""
     where, params = scope.card_filter()
     return (
-        _driver(conn)
+        _db(conn)
         .execute(
             "SELECT c.stability, c.difficulty, c.last_review "
             f"FROM {scope.studied_cards()} WHERE c.retired = 0 "
@@ -620,12 +644,12 @@ class LearnedCard(NamedTuple):
 
 
 def learned_cards(
-    conn: Connection, scope: Scope
+    conn: Conn, scope: Scope
 ) -> Iterator[tuple[int, str, int, float, float, int, int, int]]:
     """Every card with a memory state, streamed as plain tuples in :class:`LearnedCard`'s
     order (a projection reads 200,000 of them; a named tuple each cost a tenth of it)."""
     where, params = scope.card_filter()
-    yield from _driver(conn).execute(
+    yield from _db(conn).execute(
         "SELECT c.id, c.deck_id, c.queue, c.stability, c.difficulty, c.due, c.last_review, "
         f"c.suspended FROM {scope.studied_cards()} WHERE c.retired = 0 "
         f"AND c.queue IN ({_STUDIED}) "
@@ -634,22 +658,20 @@ def learned_cards(
     )
 
 
-def new_cards_by_deck(conn: Connection, *, first: int) -> dict[str, tuple[int, int]]:
+def new_cards_by_deck(conn: Conn, *, first: int) -> dict[str, tuple[int, int]]:
     """Per deck: (its new cards, how many of them are among the ``first`` the study queue
     introduces), counted in SQL from the (retired, queue, new_order) index. Suspended new
     cards count, but the queue never introduces them."""
     counts: dict[str, list[int]] = {}
-    for deck_id, count in conn.execute(
-        text(f"SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = {_NEW} GROUP BY 1")
+    for deck_id, count in _db(conn).execute(
+        f"SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = {_NEW} GROUP BY 1"
     ):
         counts[str(deck_id)] = [int(count), 0]
     if first > 0:
-        rows = conn.execute(
-            text(
-                "SELECT deck_id, count(*) FROM (SELECT deck_id FROM card WHERE retired = 0 "
-                f"AND queue = {_NEW} AND suspended = 0 ORDER BY new_order, id LIMIT :first) "
-                "GROUP BY 1"
-            ),
+        rows = _db(conn).execute(
+            "SELECT deck_id, count(*) FROM (SELECT deck_id FROM card WHERE retired = 0 "
+            f"AND queue = {_NEW} AND suspended = 0 ORDER BY new_order, id LIMIT :first) "
+            "GROUP BY 1",
             {"first": first},
         )
         for deck_id, count in rows:
@@ -657,10 +679,10 @@ def new_cards_by_deck(conn: Connection, *, first: int) -> dict[str, tuple[int, i
     return {deck: (total, early) for deck, (total, early) in counts.items()}
 
 
-def new_cards_queue(conn: Connection) -> Iterator[tuple[int, str]]:
+def new_cards_queue(conn: Conn) -> Iterator[tuple[int, str]]:
     """(id, deck) of every new card the study queue will introduce, in its order, streamed
     (a projection usually needs only the first few thousand)."""
-    cursor = _driver(conn).execute(
+    cursor = _db(conn).execute(
         f"SELECT id, deck_id FROM card WHERE retired = 0 AND queue = {_NEW} AND suspended = 0 "
         "ORDER BY new_order, id"
     )
@@ -674,16 +696,14 @@ class CriticalCard(NamedTuple):
     suspended: int
 
 
-def critical_cards(conn: Connection) -> list[CriticalCard]:
+def critical_cards(conn: Conn) -> list[CriticalCard]:
     """The active cards of safety-critical notes (a handful: read from the notes' partial
     index), which are scheduled at the critical desired retention. CROSS JOIN keeps the
     notes outside: SQLite otherwise walked every card and looked up its note (0.5 s at
     200,000 cards, against 1 ms)."""
-    rows = conn.execute(
-        text(
-            "SELECT c.id, c.deck_id, c.queue, c.suspended FROM note n CROSS JOIN card c "
-            "ON c.note_id = n.id WHERE n.critical = 1 AND +c.retired = 0"
-        )
+    rows = _db(conn).execute(
+        "SELECT c.id, c.deck_id, c.queue, c.suspended FROM note n CROSS JOIN card c "
+        "ON c.note_id = n.id WHERE n.critical = 1 AND +c.retired = 0"
     )
     return [CriticalCard(int(i), str(d), int(q), int(s)) for i, d, q, s in rows]
 
@@ -696,30 +716,28 @@ class ModuleCard(NamedTuple):
     suspended: int
 
 
-def module_cards(conn: Connection) -> Iterator[tuple[int, str, int, int, int]]:
+def module_cards(conn: Conn) -> Iterator[tuple[int, str, int, int, int]]:
     """The active cards in a course module (their note's), streamed as plain tuples in
     :class:`ModuleCard`'s order. Every note is read (0.26 s of CPU at 160,000 notes), so
     this is asked only when the course has modules."""
-    yield from _driver(conn).execute(
+    yield from _db(conn).execute(
         "SELECT c.id, c.deck_id, n.module, c.queue, c.suspended FROM note n CROSS JOIN card c "
         "ON c.note_id = n.id WHERE n.module IS NOT NULL AND +c.retired = 0"
     )
 
 
-def suspended_new_by_deck(conn: Connection) -> dict[str, int]:
+def suspended_new_by_deck(conn: Conn) -> dict[str, int]:
     """Suspended new cards per deck (by the suspended cards' partial index)."""
-    rows = conn.execute(
-        text(
-            f"SELECT deck_id, count(*) FROM card WHERE suspended = 1 AND +queue = {_NEW} "
-            "AND +retired = 0 GROUP BY 1"
-        )
+    rows = _db(conn).execute(
+        f"SELECT deck_id, count(*) FROM card WHERE suspended = 1 AND +queue = {_NEW} "
+        "AND +retired = 0 GROUP BY 1"
     )
     return {str(d): int(n) for d, n in rows}
 
 
-def new_cards_in_order(conn: Connection) -> Iterator[str]:
+def new_cards_in_order(conn: Conn) -> Iterator[str]:
     """The deck of every new card the study queue will introduce, in its order."""
-    cursor = _driver(conn).execute(
+    cursor = _db(conn).execute(
         f"SELECT deck_id FROM card WHERE retired = 0 AND queue = {_NEW} AND suspended = 0 "
         "ORDER BY new_order, id"
     )
@@ -733,10 +751,10 @@ class DeckInfo(NamedTuple):
     family: str
 
 
-def decks(conn: Connection) -> list[DeckInfo]:
+def decks(conn: Conn) -> list[DeckInfo]:
     """Active decks, by title."""
-    rows = conn.execute(
-        text("SELECT id, title, family FROM deck WHERE active = 1 ORDER BY title, id")
+    rows = _db(conn).execute(
+        "SELECT id, title, family FROM deck WHERE active = 1 ORDER BY title, id"
     )
     return [DeckInfo(str(i), str(t), str(f)) for i, t, f in rows]
 
@@ -746,13 +764,13 @@ class ModuleInfo(NamedTuple):
     title: str
 
 
-def modules(conn: Connection) -> list[ModuleInfo]:
+def modules(conn: Conn) -> list[ModuleInfo]:
     """The course's modules (course.yaml, as synced), by number. A deck or card can only
     name a module its course defines (the validator checks it), so this small table is
     the list; reading the notes for it took 35 ms at 160,000 notes, on every opening of
     the statistics screen."""
-    rows = conn.execute(
-        text("SELECT number, min(title) FROM course_module GROUP BY number ORDER BY number")
+    rows = _db(conn).execute(
+        "SELECT number, min(title) FROM course_module GROUP BY number ORDER BY number"
     )
     return [ModuleInfo(int(n), str(t) if t else f"Module {n}") for n, t in rows]
 
@@ -770,22 +788,22 @@ class CardCount(NamedTuple):
     suspended: bool
 
 
-def leeches(conn: Connection, scope: Scope, *, limit: int) -> tuple[int, int, list[CardCount]]:
+def leeches(conn: Conn, scope: Scope, *, limit: int) -> tuple[int, int, list[CardCount]]:
     """(leeches, of them suspended, the ``limit`` with the most lapses) in the scope."""
     where, params = scope.card_filter()
-    total, suspended = conn.execute(
-        text(
+    total, suspended = (
+        _db(conn)
+        .execute(
             "SELECT count(*), coalesce(sum(c.suspended), 0) FROM card c "
-            f"WHERE c.leech = 1 AND {_NOT_RETIRED} AND {where}"
-        ),
-        params,
-    ).one()
-    rows = conn.execute(
-        text(
-            "SELECT c.id, c.lapses, c.suspended FROM card c "
-            f"WHERE c.leech = 1 AND {_NOT_RETIRED} AND {where} "
-            "ORDER BY c.lapses DESC, c.id LIMIT :limit"
-        ),
+            f"WHERE c.leech = 1 AND {_NOT_RETIRED} AND {where}",
+            params,
+        )
+        .fetchone()
+    )
+    rows = _db(conn).execute(
+        "SELECT c.id, c.lapses, c.suspended FROM card c "
+        f"WHERE c.leech = 1 AND {_NOT_RETIRED} AND {where} "
+        "ORDER BY c.lapses DESC, c.id LIMIT :limit",
         params | {"limit": limit},
     )
     return (
@@ -796,7 +814,7 @@ def leeches(conn: Connection, scope: Scope, *, limit: int) -> tuple[int, int, li
 
 
 def deferrals_by_day(
-    conn: Connection, scope: Scope, *, day_start_ms: int, since_day: int
+    conn: Conn, scope: Scope, *, day_start_ms: int, since_day: int
 ) -> list[tuple[int, int]]:
     """("Not now" by study day from today (0) back to ``since_day``: (day, deferrals))."""
     where, params = scope.card_filter()
@@ -810,23 +828,21 @@ def deferrals_by_day(
         "pad": _PAD_DAYS * DAY_MS,
         "since": day_start_ms + since_day * DAY_MS,
     }
-    return [(int(d), int(n)) for d, n in conn.execute(text(sql), params)]
+    return [(int(d), int(n)) for d, n in _db(conn).execute(sql, params)]
 
 
-def most_deferred(conn: Connection, scope: Scope, *, since_ms: int, limit: int) -> list[CardCount]:
+def most_deferred(conn: Conn, scope: Scope, *, since_ms: int, limit: int) -> list[CardCount]:
     """The cards put off with "Not now" most often since ``since_ms``.
 
     From the "Not now" log outward (CROSS JOIN): grouping by the card's id, SQLite chose to
     walk all 200,000 cards in id order and probe the log for each, 22 ms of CPU against
     1.5 ms for the 2,231 log rows of the benchmark's two years and their cards."""
     where, params = scope.card_filter()
-    rows = conn.execute(
-        text(
-            "SELECT c.id, count(*), c.suspended FROM deferral d CROSS JOIN card c "
-            "ON c.id = d.card_id "
-            f"WHERE d.at_ms >= :since AND {where} GROUP BY c.id ORDER BY 2 DESC, c.id "
-            "LIMIT :limit"
-        ),
+    rows = _db(conn).execute(
+        "SELECT c.id, count(*), c.suspended FROM deferral d CROSS JOIN card c "
+        "ON c.id = d.card_id "
+        f"WHERE d.at_ms >= :since AND {where} GROUP BY c.id ORDER BY 2 DESC, c.id "
+        "LIMIT :limit",
         params | {"since": since_ms, "limit": limit},
     )
     return [CardCount(int(i), int(n), bool(s)) for i, n, s in rows]
@@ -842,15 +858,16 @@ class CardText(NamedTuple):
     text: str
 
 
-def card_texts(conn: Connection, ids: Sequence[int]) -> dict[int, CardText]:
+def card_texts(conn: Conn, ids: Sequence[int]) -> dict[int, CardText]:
     """What a card shows (its note's fields), for lists of cards such as the most at risk."""
     if not ids:
         return {}
-    statement = text(
+    params = {f"id{i}": card_id for i, card_id in enumerate(ids)}
+    sql = (
         "SELECT c.id, c.deck_id, n.kind, c.key, n.front, n.back, n.text FROM card c "
-        "JOIN note n ON n.id = c.note_id WHERE c.id IN :ids"
-    ).bindparams(bindparam("ids", expanding=True))
+        f"JOIN note n ON n.id = c.note_id WHERE c.id IN ({', '.join(':' + k for k in params)})"
+    )
     return {
         int(row[0]): CardText(int(row[0]), *map(str, row[1:]))
-        for row in conn.execute(statement, {"ids": list(ids)})
+        for row in _db(conn).execute(sql, params)
     }
