@@ -13,7 +13,7 @@ import yaml
 
 from studyapp.deckfile.images import ImageFile
 from studyapp.deckfile.problems import Problem
-from studyapp.deckfile.schema import BibEntry, CardImage, DeckFileModel, DeckHeader
+from studyapp.deckfile.schema import BibEntry, CardImage, DeckFileModel, DeckHeader, listed
 from studyapp.deckfile.yamlsource import load_yaml, locate, locate_text
 
 __all__ = ["TEXT_FIELDS", "CardStub", "KeptCard", "ParsedBibliography", "ParsedDeck"]
@@ -223,13 +223,11 @@ class KeptCard(NamedTuple):
 
     @property
     def sources(self) -> list[str]:
-        return [self.source] if isinstance(self.source, str) else list(self.source)
+        return listed(self.source)
 
     @property
     def cites(self) -> list[str]:
-        if self.cite is None:
-            return []
-        return [self.cite] if isinstance(self.cite, str) else list(self.cite)
+        return listed(self.cite)
 
     def known_in(self, known: set[str]) -> bool:
         """Whether every source and cite id is in ``known`` (as the two lists above are,

@@ -142,13 +142,11 @@ class _CardCommon(_Strict):
 
     @property
     def sources(self) -> list[str]:
-        return [self.source] if isinstance(self.source, str) else list(self.source)
+        return listed(self.source)
 
     @property
     def cites(self) -> list[str]:
-        if self.cite is None:
-            return []
-        return [self.cite] if isinstance(self.cite, str) else list(self.cite)
+        return listed(self.cite)
 
 
 TYPE_DESCRIPTION = (
@@ -179,6 +177,13 @@ class ClozeCard(_CardCommon):
 
     type: Literal["cloze"] = Field(description=TYPE_DESCRIPTION)
     text: Text = Field(description="Text with deletions {{c1::answer}} or {{c1::answer::hint}}.")
+
+
+def listed(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """A card's ``source`` or ``cite`` (one key, a list of keys, or none) as a list."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _card_kind(value: Any) -> str | None:
