@@ -10,14 +10,16 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
 from studyapp.core.model import MemoryState, Queue
 from studyapp.store import queries
-from studyapp.store.database import raw_connection
+from studyapp.store.database import open_engine, raw_connection
 from studyapp.store.queries import CardCounts, DueQuery
+from studyapp.store.sync import Changes, DeckValues, NewCard, write_changes
 from tests.store.conftest import NOW, note_row
 
 DAY_START = NOW - 8 * 3600
@@ -118,6 +120,80 @@ def test_counts_per_deck_and_capped_by_the_limits(engine: Engine, db: sqlite3.Co
         new=1, learning=1, review=0
     )
     assert queries.count_due_capped(db, due_query(deck_ids=("d2",))) == CardCounts(learning=1)
+
+
+def test_capped_counts_walk_the_decks_only_to_the_total(tmp_path: Path) -> None:
+    """The counts stop deck by deck at the all-decks total (issue 19's start-up): the same
+    numbers as counting every deck to its own allowance and capping the sum, for every
+    combination of per-deck allowances, totals and scopes tried here."""
+    decks = [f"d{i}" for i in range(5)]
+    sizes = {"d0": 7, "d1": 0, "d2": 3, "d3": 12, "d4": 5}
+    engine = open_engine(tmp_path / "five-decks.sqlite3")
+    notes, cards = [], []
+    for deck, size in sizes.items():
+        for i in range(size):
+            notes.append(note_row(f"{deck}n{i}", deck, i))
+            cards.append(NewCard(f"{deck}n{i}", deck, "fwd", i))
+    changes = Changes(
+        decks=[DeckValues(d, d, "mechanisms", "", f"/c/{d}.yaml", d) for d in decks],
+        notes_inserted=notes,
+        cards_inserted=cards,
+    )
+    with engine.begin() as conn:
+        write_changes(conn, changes, now=NOW)
+    db, give_back = raw_connection(engine)
+    try:
+        # Every third card of each deck a review due today, so both capped counts vary.
+        db.execute(f"UPDATE card SET queue = {int(Queue.REVIEW)}, due = ? WHERE id % 3 = 0", (NOW,))
+        db.commit()
+        rows = db.execute("SELECT deck_id, queue FROM card").fetchall()
+        have = {
+            (deck, queue): sum(1 for d, q in rows if (d, q) == (deck, queue))
+            for deck in decks
+            for queue in (int(Queue.NEW), int(Queue.REVIEW))
+        }
+        cases = 0
+        for scope in (None, ("d3", "d0"), ("d1",), ("d4", "d2", "d3")):
+            for total in (-1, 0, 1, 4, 9, 15, 40):
+                for per_deck in (None, dict.fromkeys(decks, 3), {"d0": 0, "d3": 9, "d4": 2}):
+                    query = due_query(
+                        deck_ids=scope,
+                        new_left=total,
+                        reviews_left=total + 1,
+                        deck_new_left=per_deck,
+                        deck_reviews_left=per_deck,
+                    )
+
+                    counts = queries.count_due_capped(db, query)
+                    # (without a scope, the decks with allowances: every active deck)
+                    walked = scope or (decks if per_deck is None else tuple(per_deck))
+                    new = [(have[d, int(Queue.NEW)], _allowed(per_deck, d, total)) for d in walked]
+                    reviews = [
+                        (have[d, int(Queue.REVIEW)], _allowed(per_deck, d, total + 1))
+                        for d in walked
+                    ]
+                    assert counts == CardCounts(
+                        new=_capped_sum(new, total), review=_capped_sum(reviews, total + 1)
+                    ), (scope, total, per_deck)
+                    assert not db.in_transaction  # its own read snapshot, ended
+                    cases += 1
+        assert cases == 84
+        db.execute("BEGIN")  # the caller's snapshot is used and left open
+        queries.count_due_capped(db, due_query())
+        assert db.in_transaction
+        db.rollback()
+    finally:
+        give_back()
+        engine.dispose()
+
+
+def _allowed(per_deck: dict[str, int] | None, deck: str, total: int) -> int:
+    return total if per_deck is None else per_deck.get(deck, total)
+
+
+def _capped_sum(found_and_allowed: list[tuple[int, int]], total: int) -> int:
+    """Each deck counted to its own allowance, the sum capped at ``total``."""
+    return min(sum(max(0, min(found, allowed)) for found, allowed in found_and_allowed), total)
 
 
 # -- answering, the log and undo -------------------------------------------------------------
