@@ -40,6 +40,12 @@ def keys_of(card: CardEntry) -> list[str]:
     return card_keys(card.type, card.__dict__.get("text", ""))
 
 
+_NUMBERED_KEYS = {kind: tuple(enumerate(card_keys(kind))) for kind in ("basic", "reversed")}
+"""(index, key) of the cards of a live basic or reversed entry: its type alone decides them."""
+((_BASIC_INDEX, _BASIC_KEY),) = _NUMBERED_KEYS["basic"]
+assert _BASIC_INDEX == 0
+
+
 def media_of(deck: ParsedDeck) -> list[MediaValues]:
     """The images the cards of ``deck`` show, as store rows."""
     return [
@@ -85,10 +91,49 @@ def note_tuple(
     cites = "" if cite is None else cite if isinstance(cite, str) else " ".join(cite)
     as_of, revision = fields["as_of"], fields["revision"]
     retired, replaced_by = fields["retired"], fields["replaced_by"]
+    picture = fields["image"]
+    base: tuple[str, ...] = (kind, front, back, text_, extra, correction, tags, sources, cites)
+    base += (str(as_of), str(revision), retired or "", replaced_by or "")
+    base += (str(fields["inherit_progress"]),)
+    if (
+        picture is None
+        and deck_module is None
+        and fields["module"] is None
+        and fields["content_note"] is None
+        and not fields["critical"]
+        and not fields["sensitive"]
+    ):
+        # No field stored as written is set (most entries): the digest is the base fields'
+        # alone, and those columns hold their defaults. 4.4 -> 3.3 µs a note on the
+        # 50,000-note course (in-process CPU, best of 5), the same rows (tested against
+        # the generic way below).
+        digest = blake2b("\x1f".join(base).encode(), digest_size=16).hexdigest()
+        return (
+            fields["id"],
+            deck_id,
+            kind,
+            position,
+            front,
+            back,
+            text_,
+            extra,
+            correction,
+            tags,
+            sources,
+            cites,
+            as_of,
+            revision,
+            digest,
+            retired is not None,
+            retired,
+            replaced_by,
+            line,
+            *_EMPTY_WRITTEN,
+            changed_at,
+        )
     written = list(map(get, _WRITTEN_NAMES, _WRITTEN_EMPTY))
     if deck_module is not None and written[_MODULE_AT] is None:
         written[_MODULE_AT] = deck_module  # the deck's module, for a card naming none
-    picture = fields["image"]
     if picture is not None:
         image = (images or {}).get(picture.file)
         written[_IMAGE_AT : _IMAGE_AT + 4] = (
@@ -97,8 +142,7 @@ def note_tuple(
             picture.side,
             image.digest if image is not None else None,
         )
-    parts = [kind, front, back, text_, extra, correction, tags, sources, cites, str(as_of)]
-    parts += (str(revision), retired or "", replaced_by or "", str(fields["inherit_progress"]))
+    parts = list(base)
     if written != _NONE_WRITTEN:
         # Only the fields an entry sets join its digest: one that sets none keeps the digest
         # it had before those fields existed, so adding a field updates no stored note.
@@ -150,6 +194,8 @@ _make_note = NoteValues._make
 _WRITTEN_NAMES = tuple(name for name, _empty in STORED_AS_WRITTEN)
 _WRITTEN_EMPTY = tuple(empty for _name, empty in STORED_AS_WRITTEN)
 _NONE_WRITTEN = list(_WRITTEN_EMPTY)
+_EMPTY_WRITTEN = _WRITTEN_EMPTY[:-1]
+"""The columns stored as written, but ``changed_at``, of an entry that sets none of them."""
 _MODULE_AT = _WRITTEN_NAMES.index("module")
 _IMAGE_AT = _WRITTEN_NAMES.index("image_file")
 assert _WRITTEN_NAMES[_IMAGE_AT : _IMAGE_AT + 4] == (
@@ -159,6 +205,14 @@ assert _WRITTEN_NAMES[_IMAGE_AT : _IMAGE_AT + 4] == (
     "image_hash",
 )
 assert _WRITTEN_NAMES[-1] == "changed_at"
+# The entry fields stored as written, which the shortcut in note_tuple tests one by one.
+assert {"critical", "sensitive", "content_note", "module"} == set(_WRITTEN_NAMES) - {
+    "image_file",
+    "image_alt",
+    "image_side",
+    "image_hash",
+    "changed_at",
+}
 
 
 def new_cards(
@@ -208,20 +262,29 @@ class FirstImportRows:
         self.cards: list[tuple[str, str, str, int]] = []
         self.new: list[str] = []
         self.retired: list[str] = []
-        line_of = deck.position_of
+        lines = [line for line, _column in deck.card_positions]
+        lines += [1] * (len(model.cards) - len(lines))  # (as position_of: none known)
         self.media = media_of(deck)
         notes, cards = self.notes, self.cards
+        new, retired = self.new, self.retired
+        # Each entry's cards numbered as keys_of/new_cards do; a basic or reversed note's
+        # keys are always the same (with note_tuple's shortcut and cloze_keys' own: the
+        # 50,000-note course's rows 278-297 -> 215-235 ms, in-process CPU, best of 5, busy).
         for position, card in enumerate(model.cards):
-            note = note_tuple(card, deck_id, position, line_of(position)[0], images, module, now)
+            note = note_tuple(card, deck_id, position, lines[position], images, module, now)
             notes.append(note)
+            note_id = note[0]
             if card.retired:
-                self.retired.append(note[0])
+                retired.append(note_id)
                 continue  # a retired entry has no cards to study
-            self.new.append(note[0])
+            new.append(note_id)
             order = position * NEW_ORDER_STRIDE
-            cards += [
-                (note[0], deck_id, key, order + index) for index, key in enumerate(keys_of(card))
-            ]
+            kind = card.type
+            if kind == "basic":
+                cards.append((note_id, deck_id, _BASIC_KEY, order))
+            else:
+                numbered = _NUMBERED_KEYS.get(kind) or enumerate(keys_of(card))
+                cards += [(note_id, deck_id, key, order + index) for index, key in numbered]
 
     def typed(self) -> tuple[list[NoteValues], list[NewCard]]:
         """The note and card rows as :class:`NoteValues` and :class:`NewCard`."""

@@ -46,6 +46,25 @@ def test_cloze_keys_are_identities_not_positions() -> None:
     assert check_cloze("{{c1::a}} and {{c2::b::hint}}") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{c3::a}} {{c1::b}} {{c3::c}}",
+        "{{c10::a}} {{c2::b::hint}} {{c1::c}} {{c02::d}}",  # numeric order; c02 is c2
+        "{{c0::a}} {{c1::}} {{c1::{{c2::x}}}} }} {{c4::a\nb}}",  # malformed, multi-line
+        "no deletions",
+        "",
+    ],
+)
+def test_cloze_keys_are_the_keys_of_the_deletions(text: str) -> None:
+    # cloze_keys reads the numbers from the matches without a Deletion each (issue 19):
+    # the same keys, in the same order, as the deletions _deletions finds.
+    from studyapp.core.cloze import _deletions
+
+    expected = sorted({d.key for d in _deletions(text)}, key=lambda k: int(k[1:]))
+    assert cloze_keys(text) == expected
+
+
 def test_cloze_render_hides_only_its_own_deletion() -> None:
     text = "{{c1::67%}} vs {{c2::32%::a share}}"
     assert render_cloze(text, "c2", reveal=False) == '67% vs <span class="cloze">[a share]</span>'

@@ -169,3 +169,29 @@ def test_a_first_imports_rows_are_the_planned_paths_rows(decks: list[ParsedDeck]
         assert {type(c) for c in typed[1]} <= {NewCard}
         assert (rows.new, rows.retired) == (new, retired)
         assert (rows.deck, rows.media) == (deck_values(deck), media_of(deck))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"critical": True},
+        {"sensitive": True},
+        {"sensitive": True, "content_note": "A hard story."},
+        {"content_note": "A note alone."},
+        {"module": 2},
+        {"image": {"file": "images/arc.svg", "alt": "An arc."}},
+        {"retired": "Superseded.", "replaced_by": "b", "inherit_progress": True},
+    ],
+)
+@pytest.mark.parametrize("deck_module", [None, 3])
+def test_each_field_stored_as_written_alone_gives_the_reference_row(
+    fields: dict[str, Any], deck_module: int | None
+) -> None:
+    # note_tuple skips the fields stored as written when an entry sets none of them (issue
+    # 19): each one set alone, with and without a deck module, still takes the full way.
+    from studyapp.deckfile.schema import BasicCard
+
+    card = BasicCard.model_validate({"id": "a", "source": "s", "front": "Q", "back": "A"} | fields)
+    got = note_row(card, "d", 4, 9, {}, deck_module)
+    assert got == reference_note_row(card, "d", 4, 9, {}, deck_module)
