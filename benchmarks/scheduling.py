@@ -6,7 +6,9 @@ alternating, on the same review history):
 - **Optimizer, 100,000 reviews**: StudyApp's Optimize (read the log, build FSRS's items,
   fit with 8 epochs, evaluate the parameters before and after; nothing saved) against
   Anki's ``compute_fsrs_params`` on a collection holding the same cards and review log
-  (Anki reads its log, fits, and evaluates both parameter sets too).
+  (Anki reads its log, fits, and evaluates both parameter sets too). Both sides must build
+  the same items and reach the same result (keep the current parameters, or fit the same
+  ones) in every run, or the row fails as unequal work.
 - **Memory recompute, 62,570 cards from 300,000 reviews**: StudyApp's change of FSRS
   parameters (store them and replay every card's memory from its log, one transaction)
   against Anki's ``update_deck_configs`` with new FSRS parameters, which recomputes the memory
@@ -184,7 +186,8 @@ def anki_optimize(col: str) -> dict[str, Any]:
         "seconds": seconds,
         "cpu": cpu,
         "items": result.fsrs_items,
-        "params": len(result.params),
+        # Empty when Anki kept the current parameters (the optimized ones fit no better).
+        "params": list(result.params),
     }
 
 
@@ -242,7 +245,15 @@ def sa_optimize(store: str) -> dict[str, Any]:
     result = fsrs_service.optimize(library.engine, settings, save=False)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     library.close()
-    return {"seconds": seconds, "cpu": cpu, "items": result.items, "reviews": result.reviews}
+    fit = result.fit
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "items": result.items,
+        "reviews": result.reviews,
+        # As Anki answers: no parameters when the current ones are kept, else the fitted ones.
+        "params": [] if fit is None or not fit.better else list(fit.after),
+    }
 
 
 def sa_recompute(store: str, decay: float) -> dict[str, Any]:
@@ -414,6 +425,7 @@ def measure(cache: Path, runs: int, sizes: dict[str, Any], answers: int) -> dict
             "reviews": sizes["optimize"]["reviews"],
             "items": o_sa[0]["items"],
             "anki_items": o_anki[0]["items"],
+            "same_work": _same_work(o_sa, o_anki),
         },
         "recompute": {
             **_row(r_sa, r_anki),
@@ -424,6 +436,18 @@ def measure(cache: Path, runs: int, sizes: dict[str, Any], answers: int) -> dict
         },
         "answer": {**_row(a_sa, a_anki, per=count), "answers": count},
     }
+
+
+def _same_work(ours: list[dict[str, Any]], anki: list[dict[str, Any]]) -> bool:
+    """Whether every optimizer run on both sides built the same number of items and reached
+    the same result (both kept the current parameters, or both fitted the same ones: the
+    same engine on the same items gives the same floats). A CPU verdict between unequal
+    operations says nothing, so the row fails on it (:func:`budgets`)."""
+    runs = [*ours, *anki]
+    return (
+        len({run["items"] for run in runs}) == 1
+        and len({tuple(run["params"]) for run in runs}) == 1
+    )
 
 
 def budgets(rows: dict[str, Any]) -> list[tuple[str, bool, str]]:
@@ -440,7 +464,10 @@ def budgets(rows: dict[str, Any]) -> list[tuple[str, bool, str]]:
             f"CPU {ours:.2f} s vs {anki:.2f} s ({ours / anki:.2f}x); "
             f"wall {row['studyapp_s']:.2f} s vs {row['anki_s']:.2f} s"
         )
-        out.append((f"{label} <= Anki's (CPU time)", ours <= anki, detail))
+        same = row.get("same_work", True)
+        if not same:
+            detail = "UNEQUAL WORK (items or result differ from Anki's): " + detail
+        out.append((f"{label} <= Anki's (CPU time)", ours <= anki and same, detail))
     answer = rows["answer"]
     us = answer["studyapp_s"] * 1e6
     out.append(
@@ -477,7 +504,8 @@ def print_table(rows: dict[str, Any], load: tuple[float, float, float], runs: in
             f"{row['studyapp_cpu'] / row['anki_cpu']:>8.2f}x"
         )
     print(
-        f"\noptimizer items: StudyApp {o['items']:,}, Anki {o['anki_items']:,}; cards replayed: "
+        f"\noptimizer items: StudyApp {o['items']:,}, Anki {o['anki_items']:,} (same items and "
+        f"result in every run: {'yes' if o.get('same_work', True) else 'NO'}); cards replayed: "
         f"StudyApp {r['replayed']:,}, Anki (with a memory state) {r['anki_cards_with_memory']:,}"
     )
     print(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.scheduling import budgets, print_table
+from benchmarks.scheduling import _same_work, budgets, print_table
 
 
 def rows(*, optimize: float, recompute: float, answer_us: float) -> dict[str, Any]:
@@ -55,6 +55,39 @@ def test_every_row_within_its_budget_passes(capsys: pytest.CaptureFixture[str]) 
 def test_a_slower_row_is_a_miss(figures: dict[str, float], missed: str) -> None:
     failed = [name for name, passed, _ in budgets(rows(**figures)) if not passed]
     assert failed and all(name.startswith(missed) for name in failed[:1]), failed
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"anki_items": 79_000},  # Anki built fewer items: not the same work
+        {"same_work": False},  # a run built other items or reached another result
+    ],
+)
+def test_unequal_work_fails_the_optimizer_row(
+    change: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    figures = rows(optimize=8.0, recompute=1.0, answer_us=25.0)
+    figures["optimize"].update(change)
+    if "anki_items" in change:
+        figures["optimize"]["same_work"] = _same_work(
+            [{"items": 80_000, "params": []}], [{"items": 79_000, "params": []}]
+        )
+    verdicts = budgets(figures)
+    assert [passed for _, passed, _ in verdicts] == [False, True, True]
+    assert "UNEQUAL WORK" in verdicts[0][2]
+    print_table(figures, (0.5, 0.5, 0.5), 3)
+    assert "same items and result in every run: NO" in capsys.readouterr().out
+
+
+def test_same_work_means_same_items_and_same_result_in_every_run() -> None:
+    kept = {"items": 80_000, "params": []}
+    fitted = {"items": 80_000, "params": [0.2, 1.3]}
+    assert _same_work([kept, kept], [kept, kept])
+    assert _same_work([fitted], [fitted])
+    assert not _same_work([kept], [fitted])  # one side kept the parameters, the other not
+    assert not _same_work([fitted], [{"items": 80_000, "params": [0.2, 1.4]}])
+    assert not _same_work([kept, {"items": 79_999, "params": []}], [kept, kept])
 
 
 def test_a_busy_machine_is_said(capsys: pytest.CaptureFixture[str]) -> None:
