@@ -93,6 +93,12 @@ import sys
 from PySide6.QtCore import QTimer
 from studyapp.gui import mainwindow
 
+from studyapp.store import lock
+
+# Not before the first frame: the data stack (DECISIONS 11), and (issue 19) filelock where
+# the folder's lock is taken with flock itself.
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic") + (("filelock",) if lock._FLOCK else ())
+HEAVY_MODULES = ()
 seen = {}
 painted = mainwindow.MainWindow.paintEvent
 attach = mainwindow.MainWindow.attach
@@ -101,7 +107,7 @@ attach = mainwindow.MainWindow.attach
 def paint(self, event):
     if "heavy" not in seen:
         seen["heavy"] = sorted(
-            m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "pydantic")
+            m for m in sys.modules if m.split(".")[0] in HEAVY or m in HEAVY_MODULES
         )
         seen["ready"] = self.ready
         seen["subtitle"] = self.overview._subtitle.text()
@@ -125,7 +131,8 @@ print(code, seen)
 
 def test_studyapp_paints_the_overview_before_sqlalchemy_is_imported(synced: Library) -> None:
     """The real command (offscreen): the first frame is painted with the overview's counts
-    and no SQLAlchemy, SQLModel or pydantic imported (DECISIONS 11); the library is given
+    and no SQLAlchemy, SQLModel or pydantic imported (DECISIONS 11), nor filelock (the
+    folder's lock taken with flock, issue 19); the library is given
     to the window after it, and the start-up sync runs as before."""
     data_dir = synced.data_dir
     due = synced.overview().due_today  # (the start-up sync then adds the bundled decks)
