@@ -38,6 +38,7 @@ __all__ = [
     "count_cards",
     "count_cards_by_module",
     "count_due_capped",
+    "due_capped_from_counts",
     "course_modules",
     "total_cards",
     "done_today",
@@ -526,6 +527,41 @@ def count_due_capped(db: sqlite3.Connection, query: DueQuery) -> CardCounts:
         new=min(new, query.new_left),
         learning=int(learning_count),
         review=min(review, query.reviews_left),
+    )
+
+
+def due_capped_from_counts(counts: Mapping[str, CardCounts], query: DueQuery) -> CardCounts:
+    """:func:`count_due_capped` over every deck (``query.deck_ids`` and ``query.module``
+    None), from :func:`count_cards`'s per-deck counts made for the same moment (``now``,
+    ``day_end``) and held modules, instead of counting again.
+
+    The same sets, so the same answer (a test pins it against the query): count_cards'
+    new cards are the studyable new cards of released modules, its learning and review
+    cards the studyable ones due before ``day_end``, per deck; the capped query counts each
+    deck of ``query.deck_new_left`` / ``deck_reviews_left`` up to what that deck still allows
+    (at most the all-decks allowance), sums, and stops at the all-decks allowance; learning
+    cards uncapped over every deck. The overview has both counts: deriving this one saves
+    the second walk over each deck's new cards up to its limit (12.6 -> 0 ms of CPU at
+    50,000 notes with the benchmark's lifted limits, before the window's first frame).
+    """
+    if query.deck_ids is not None or query.module is not None:
+        raise ValueError("due_capped_from_counts covers every deck and every module")
+
+    def capped(per_deck: Mapping[str, int] | None, total: int, field: str) -> int:
+        found: int = 0
+        if per_deck is None:
+            found = sum(int(getattr(c, field)) for c in counts.values())
+        else:
+            for deck_id, left in per_deck.items():
+                allowed = min(left, total)
+                if allowed > 0 and deck_id in counts:
+                    found += min(int(getattr(counts[deck_id], field)), allowed)
+        return min(found, total)
+
+    return CardCounts(
+        new=capped(query.deck_new_left, query.new_left, "new"),
+        learning=sum(c.learning for c in counts.values()),
+        review=capped(query.deck_reviews_left, query.reviews_left, "review"),
     )
 
 

@@ -6,6 +6,7 @@ what the query returns and on the rows it leaves.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -194,6 +195,75 @@ def _allowed(per_deck: dict[str, int] | None, deck: str, total: int) -> int:
 def _capped_sum(found_and_allowed: list[tuple[int, int]], total: int) -> int:
     """Each deck counted to its own allowance, the sum capped at ``total``."""
     return min(sum(max(0, min(found, allowed)) for found, allowed in found_and_allowed), total)
+
+
+def test_the_capped_counts_derived_from_the_per_deck_counts_equal_the_query(
+    tmp_path: Path,
+) -> None:
+    """due_capped_from_counts (the overview's, from count_cards) gives count_due_capped's
+    answer: random stores (every queue, due before/after the day's end, suspended, buried
+    before/after now, retired, modules held or not) under random all-deck and per-deck
+    limits, zero and lifted ones included, and decks missing from the per-deck limits."""
+    rng = random.Random(19)
+    for store in range(6):
+        engine = open_engine(tmp_path / f"random-{store}.sqlite3")
+        decks = [f"d{i}" for i in range(4)]
+        notes, cards = [], []
+        for n in range(90):
+            deck = rng.choice(decks)
+            module = rng.choice([None, 1, 2, 3])
+            notes.append(note_row(f"n{n}", deck, n, module=module))
+            cards.append(NewCard(f"n{n}", deck, "fwd", n))
+        changes = Changes(
+            decks=[DeckValues(d, d, "mechanisms", "", f"/c/{d}.yaml", d) for d in decks],
+            notes_inserted=notes,
+            cards_inserted=cards,
+        )
+        with engine.begin() as conn:
+            write_changes(conn, changes, now=NOW)
+        connection, give_back = raw_connection(engine)
+        try:
+            queues = [Queue.NEW, Queue.LEARNING, Queue.REVIEW, Queue.RELEARNING]
+            for (card,) in connection.execute("SELECT id FROM card").fetchall():
+                connection.execute(
+                    "UPDATE card SET queue = ?, due = ?, suspended = ?, buried_until = ?, "
+                    "retired = ? WHERE id = ?",
+                    (
+                        int(rng.choice(queues)),
+                        rng.choice([NOW - 600, NOW + 60, DAY_END - 1, DAY_END, DAY_END + 99]),
+                        int(rng.random() < 0.1),
+                        rng.choice([0, 0, 0, NOW - 1, NOW, NOW + 60]),
+                        int(rng.random() < 0.05),
+                        card,
+                    ),
+                )
+            connection.commit()
+            for _ in range(40):
+                held = tuple(sorted(rng.sample([1, 2, 3], rng.randint(0, 2))))
+                counts = queries.count_cards(connection, day_end=DAY_END, now=NOW, held=held)
+
+                def left(sample: list[str]) -> dict[str, int] | None:
+                    if rng.random() < 0.15:
+                        return None
+                    return {d: rng.choice([0, 1, 3, 9999]) for d in sample}
+
+                query = due_query(
+                    new_left=rng.choice([0, 2, 5, 9999]),
+                    reviews_left=rng.choice([0, 2, 5, 9999]),
+                    deck_new_left=left(rng.sample(decks, rng.randint(0, 4))),
+                    deck_reviews_left=left(rng.sample(decks, rng.randint(0, 4))),
+                    held_modules=held,
+                )
+                assert queries.due_capped_from_counts(counts, query) == (
+                    queries.count_due_capped(connection, query)
+                ), (store, query)
+        finally:
+            give_back()
+            engine.dispose()
+    with pytest.raises(ValueError):
+        queries.due_capped_from_counts({}, due_query(deck_ids=("d1",)))
+    with pytest.raises(ValueError):
+        queries.due_capped_from_counts({}, due_query(module=1))
 
 
 # -- answering, the log and undo -------------------------------------------------------------
