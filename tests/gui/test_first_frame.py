@@ -161,6 +161,57 @@ def test_studyapp_paints_the_overview_before_sqlalchemy_is_imported(synced: Libr
     )
 
 
+_ORDER = """
+import sys
+
+
+class Order:
+    seen = []
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        cls.seen.append(name)
+        return None
+
+
+sys.meta_path.insert(0, Order)
+import studyapp.app
+
+print(" ".join(Order.seen))
+"""
+
+
+def test_the_first_reads_modules_are_imported_before_pyside6() -> None:
+    """studyapp.app imports the first frame's headless modules (no Qt) before PySide6,
+    whose import hook reads the source of every module imported after it (issue 19)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", _ORDER],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+        cwd=ROOT,
+    )
+    order = done.stdout.split()
+    qt = order.index("PySide6")
+    headless = [
+        "studyapp.services.overview",
+        "studyapp.services.settings",
+        "studyapp.services.today",
+        "studyapp.store.plain",
+        "studyapp.store.queries",
+        "studyapp.store.lock",
+        "studyapp.core.scheduling",
+        "studyapp.services.paths",
+        "studyapp.gui.xcbcheck",
+        "sqlite3",
+    ]
+    assert [m for m in headless if order.index(m) > qt] == []
+    assert order.index("studyapp.gui.mainwindow") > qt
+
+
 def test_a_library_that_fails_to_open_after_the_first_frame_is_reported(
     qtbot: Any, synced: Library, monkeypatch: Any
 ) -> None:
