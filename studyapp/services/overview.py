@@ -188,7 +188,7 @@ def read_overview(
     )
     query = due_query(settings, today, now=moment, day=day, deck_ids=None, module=None)
     # From the per-deck counts just read, not a second count (the same sets: see
-    # due_capped_from_counts; 12.6 -> 0 ms at 50,000 notes, before the first frame).
+    # due_capped_from_counts; count_due_capped was 3.6 ms at 50,000 notes).
     due_today = queries.due_capped_from_counts(counts, query)
     due_at = queries.next_due(db, now=query.now, deck_ids=None, module=None)
     next_due = None if due_at is None else datetime.fromtimestamp(due_at, UTC)

@@ -541,8 +541,8 @@ def due_capped_from_counts(counts: Mapping[str, CardCounts], query: DueQuery) ->
     deck of ``query.deck_new_left`` / ``deck_reviews_left`` up to what that deck still allows
     (at most the all-decks allowance), sums, and stops at the all-decks allowance; learning
     cards uncapped over every deck. The overview has both counts: deriving this one saves
-    the second walk over each deck's new cards up to its limit (12.6 -> 0 ms of CPU at
-    50,000 notes with the benchmark's lifted limits, before the window's first frame).
+    counting again before the window's first frame (count_due_capped: 3.6 ms of CPU at
+    50,000 notes with the benchmark's lifted limits).
     """
     if query.deck_ids is not None or query.module is not None:
         raise ValueError("due_capped_from_counts covers every deck and every module")
