@@ -383,10 +383,8 @@ def render_screen(
     The decks are synced first. Screens that need answered cards (summary, details) are
     drawn from a scratch copy of the store, so a screenshot never changes the trainee's data.
     """
-    from studyapp.gui.details import CardDetailsDialog
-    from studyapp.gui.optimize_dialog import OptimizeDialog
-    from studyapp.services.browse import CardBrowser
-
+    # The dialogs and the browser's service are imported by the screens that show them: the
+    # review screen's start-up (the benchmark's start-up to the first card) needs none.
     _application(offscreen=True)
     plan = library.sync()
     for problem in (p for found in plan.blocked.values() for p in found):
@@ -448,6 +446,8 @@ def render_screen(
     if screen == "content-note":
         # The first sensitive card of a deck that has some: the cards before it are buried
         # (in the copy), as the browser does; its content note shows before the question.
+        from studyapp.services.browse import CardBrowser
+
         cards = CardBrowser(library)
         deck = "mechanisms-psychological"
         first = cards.items(cards.find(f"deck:{deck} is:sensitive is:new"))[0]
@@ -482,6 +482,8 @@ def render_screen(
         _grab(window.review.viewer, out)
     elif screen == "optimize":
         # Fitted for real, on the scratch copy: the store's own history decides the result.
+        from studyapp.gui.optimize_dialog import OptimizeDialog
+
         result = library.optimize()
         waiting = library.reviews_to_reschedule() if result.saved else 0
         fitted = OptimizeDialog(result, waiting, window)
@@ -491,6 +493,8 @@ def render_screen(
         session = window.review.session
         assert session is not None
         assert session.last_answered is not None
+        from studyapp.gui.details import CardDetailsDialog
+
         details = CardDetailsDialog(session, session.card_view(session.last_answered), window)
         details.resize(620, 460)
         details.show()

@@ -27,7 +27,6 @@ from pathlib import Path
 from studyapp.core.errors import KnownError, StoreCorrupt
 from studyapp.store.errors import storage_errors
 from studyapp.store.integrity import quick_check
-from studyapp.store.search import drop_index
 
 __all__ = [
     "BACKUP_DIRNAME",
@@ -133,6 +132,10 @@ def _snapshot(source: sqlite3.Connection, target: Path, *, lean: bool = False) -
             return
         dest.execute("PRAGMA journal_mode=OFF")
         dest.execute("PRAGMA synchronous=OFF")
+        # Imported here: the index's module (the search grammar, orjson) is not needed to
+        # open a store or take a backup of one without an index.
+        from studyapp.store.search import drop_index
+
         drop_index(dest)
         dest.execute("VACUUM INTO ?", (str(target),))
     finally:
