@@ -7,8 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
 
 from studyapp.services.library import Library
+from tests.conftest import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,3 +75,62 @@ def test_search_and_cram_still_work_once_imported_where_used(library: Library) -
     assert card is not None
     assert card.card_id in set(found)
     session.close()
+
+
+# -- the review and summary screens, made when first shown -----------------------------------
+def test_the_review_screen_is_made_by_the_first_session_and_shows_the_same_card(
+    qtbot: Any, window: Any, synced: Library, clock: Clock
+) -> None:
+    """S on a window whose review screen was never made makes it: the card, its counts and
+    its buttons' intervals are the session's, as with a screen made with the window."""
+    assert window._review is None and window._summary is None
+    expected = synced.session(clock=clock)
+    card = expected.next_card()
+    assert card is not None
+    counts = expected.counts()
+    labels = {r: p.label for r, p in expected.preview(card).items()}
+    expected.close()
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    assert window.stack.currentWidget() is review
+    assert review.card.card_id == card.card_id
+    assert review.session.counts() == counts
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    assert {r: p.label for r, p in review.session.preview(review.card).items()} == labels
+    assert window.review is review  # made once
+
+
+def test_review_menu_actions_before_any_session_do_nothing_and_make_no_screen(
+    qtbot: Any, window: Any
+) -> None:
+    study = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Study")
+    for action in study.actions():
+        if action.text().split("\t")[0] in ("Suspend card", "Bury card until tomorrow",
+                                            "Not now", "Card details", "Note on this card",
+                                            "Back to decks"):  # fmt: skip
+            action.trigger()
+    flags = next(a.menu() for a in study.actions() if a.text() == "Flag card")
+    flags.actions()[0].trigger()
+    assert window._review is None
+    assert window.stack.currentWidget() is window.overview
+
+
+def test_a_review_screen_made_after_a_settings_change_takes_the_new_theme_and_size(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    from studyapp.gui.theme import DARK
+
+    window.apply_settings(synced.settings.with_changes(theme="dark", font_size=18))
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    assert window.colors == DARK
+    assert review._colors == DARK
+    assert review._font_size == 18
+
+
+def test_the_summary_is_made_when_a_session_first_ends(qtbot: Any, window: Any) -> None:
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    assert window._summary is None
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    assert window._summary is not None
+    assert window.stack.currentWidget() is window.summary
