@@ -161,22 +161,150 @@ def test_fuzz_factor_in_lanes_equals_the_word_by_word_port() -> None:
     assert [fuzz_factor.__wrapped__(s) for s in seeds] == [_chacha12_word_by_word(s) for s in seeds]
 
 
-def test_fuzz_delta_stopping_at_the_first_empty_range_changes_nothing() -> None:
-    from studyapp.core.scheduling import _FUZZ_RANGES, _f32, _fuzz_delta
+# The fuzz arithmetic as first ported from Anki's fuzz.rs (a loop over every range, generic
+# rounding and clamping helpers, the range always taken for the minimum): the reference the
+# leaner one in scheduling.py must equal exactly.
+def _reference_fuzz_delta(interval: float) -> float:
+    from studyapp.core.scheduling import _FUZZ_RANGES, _f32
 
-    def every_range(interval: float) -> float:
-        if interval < 2.5:
-            return 0.0
-        delta = 1.0
-        for start, end, factor in _FUZZ_RANGES:
-            delta = _f32(delta + _f32(factor * max(_f32(min(interval, end) - start), 0.0)))
-        return delta
+    if interval < 2.5:
+        return 0.0
+    delta = 1.0
+    for start, end, factor in _FUZZ_RANGES:
+        delta = _f32(delta + _f32(factor * max(_f32(min(interval, end) - start), 0.0)))
+    return delta
 
-    rng = random.Random(12)
-    intervals = [_f32(q / 4) for q in range(200)] + [
-        _f32(rng.uniform(0, 40_000)) for _ in range(5000)
+
+def _reference_fuzz_range(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
+    from studyapp.core.scheduling import _f32, _round, _u32
+
+    minimum = min(minimum, maximum)
+    interval = _f32(min(max(interval, float(minimum)), float(maximum)))
+    delta = _reference_fuzz_delta(interval)
+    lower = _u32(_round(_f32(interval - delta)))
+    upper = _u32(_round(_f32(interval + delta)))
+    lower = min(max(lower, minimum), maximum)
+    upper = min(max(upper, minimum), maximum)
+    if upper == lower and 2 < upper < maximum:
+        upper = lower + 1
+    return lower, upper
+
+
+def _reference_with_fuzz(
+    factor: float | None, interval: float, minimum: int, maximum: int, bounds: object = None
+) -> int:
+    import math
+
+    from studyapp.core.scheduling import _f32, _round, _u32
+
+    if factor is None:
+        return min(max(_u32(_round(interval)), min(minimum, maximum)), maximum)
+    lower, upper = _reference_fuzz_range(interval, minimum, maximum)
+    return _u32(math.floor(_f32(lower + _f32(factor * (1 + upper - lower)))))
+
+
+def _reference_minimum_fuzz_interval(
+    interval: float, previous: int, maximum: int, bounds: object = None
+) -> int:
+    from studyapp.core.scheduling import _round, _u32
+
+    rounded = _u32(_round(interval))
+    _lower, upper = _reference_fuzz_range(interval, 1, maximum)
+    if rounded > previous:
+        return previous + 1
+    if previous <= upper:
+        return previous
+    return 0
+
+
+def _intervals(seed: int, count: int) -> list[float]:
+    from studyapp.core.scheduling import _f32
+
+    rng = random.Random(seed)
+    edges = [0.0, 0.5, 1.0, 1.5, 2.0, 2.4999, 2.5, 2.5001, 3.0, 6.999, 7.0, 7.001, 19.999]
+    edges += [20.0, 20.001, 36499.5, 36500.0, 36500.5, 1e6, 3e38, -1.0, -0.4]
+    return (
+        [_f32(x) for x in edges]
+        + [_f32(q / 4) for q in range(400)]
+        + [_f32(rng.choice([rng.uniform(0, 30), rng.uniform(0, 40_000)])) for _ in range(count)]
+    )
+
+
+def test_fuzz_delta_from_the_interval_s_own_range_equals_the_loop_over_every_range() -> None:
+    from studyapp.core.scheduling import _fuzz_delta
+
+    intervals = [i for i in _intervals(12, 8000) if i >= 0]
+    assert [_fuzz_delta(i) for i in intervals] == [_reference_fuzz_delta(i) for i in intervals]
+
+
+def test_lean_fuzz_range_equals_the_reference() -> None:
+    rng = random.Random(13)
+    cases = [
+        (interval, rng.choice([0, 1, 2, 3, rng.randint(1, 500)]), rng.choice([1, 2, 3, 100, 36500]))
+        for interval in _intervals(14, 6000)
     ]
-    assert [_fuzz_delta(i) for i in intervals] == [every_range(i) for i in intervals]
+    assert [fuzz_range(*case) for case in cases] == [_reference_fuzz_range(*case) for case in cases]
+
+
+def test_lean_fuzz_helpers_equal_the_reference() -> None:
+    from studyapp.core.scheduling import _minimum_fuzz_interval, _with_fuzz
+
+    rng = random.Random(15)
+    # factors at both ends of the draw too: (2**23 - 1) / 2**23 rounds up in f32 near big days
+    factors = [None, 0.0, (2**23 - 1) / 2**23, 0.5]
+    cases = []
+    for interval in _intervals(16, 4000):
+        maximum = rng.choice([1, 3, 100, 36500])
+        factor = rng.choice([*factors, rng.random()])
+        cases.append((factor, interval, rng.randint(0, 400), maximum))
+    assert [_with_fuzz(*c) for c in cases] == [_reference_with_fuzz(*c) for c in cases]
+    minimums = [(c[1], c[2], c[3]) for c in cases if c[1] >= 0]
+    assert [_minimum_fuzz_interval(*c) for c in minimums] == [
+        _reference_minimum_fuzz_interval(*c) for c in minimums
+    ]
+
+
+def test_lean_fuzz_gives_the_outcomes_of_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every queue, fuzz on and off, short and long maximum intervals: the four outcomes with
+    # the lean helpers equal those with the reference helpers swapped in.
+    from studyapp.core import scheduling
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    rng = random.Random(17)
+    states = [MemoryState()]
+    for _ in range(600):
+        days = rng.randint(1, 3000)
+        states.append(
+            MemoryState(
+                queue=rng.choice([Queue.REVIEW, Queue.RELEARNING, Queue.LEARNING, Queue.NEW]),
+                step=rng.choice([0, 1]),
+                stability=rng.choice([rng.uniform(0.1, 5.0), rng.uniform(0.5, 3000.0)]),
+                difficulty=rng.uniform(1.0, 10.0),
+                last_review=now - timedelta(days=days, hours=rng.randint(0, 23)),
+                reps=rng.randint(1, 40),
+                lapses=rng.randint(0, 5),
+                interval=rng.choice([0, rng.randint(1, days), rng.randint(days, 4 * days)]),
+            )
+        )
+    schedulers = [
+        Scheduler(SchedulerConfig(fuzz=fuzz, maximum_interval=maximum), tz=UTC)
+        for fuzz in (True, False)
+        for maximum in (36500, 365, 30)
+    ]
+
+    def outcomes() -> list[object]:
+        return [
+            scheduler.next_states(
+                state, now, card_id=1_700_000_000_000 + i, desired_retention=0.8 + (i % 3) * 0.07
+            ).outcomes
+            for scheduler in schedulers
+            for i, state in enumerate(states)
+        ]
+
+    lean = outcomes()
+    monkeypatch.setattr(scheduling, "_with_fuzz", _reference_with_fuzz)
+    monkeypatch.setattr(scheduling, "_minimum_fuzz_interval", _reference_minimum_fuzz_interval)
+    assert lean == outcomes()
 
 
 def test_fuzz_stays_in_anki_ranges() -> None:
@@ -423,11 +551,11 @@ def test_each_log_entry_means_to_fsrs_what_it_means_to_anki(
     assert log_event(*entry) == event
 
 
-def test_remembering_the_fuzz_delta_for_one_answer_changes_no_outcome(
+def test_remembering_the_fuzz_bounds_for_one_answer_changes_no_outcome(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # _Rules keeps each interval's fuzz delta for the answer it computes; computing every
-    # delta afresh must give the very same four outcomes, for every queue.
+    # _Rules keeps each interval's fuzz bounds for the answer it computes; computing every
+    # range afresh must give the very same four outcomes, for every queue.
     from studyapp.core import scheduling
 
     scheduler = Scheduler(SchedulerConfig(fuzz=True), tz=UTC)
@@ -450,7 +578,7 @@ def test_remembering_the_fuzz_delta_for_one_answer_changes_no_outcome(
         )
     remembered = [scheduler.next_states(s, now, card_id=i).outcomes for i, s in enumerate(states)]
     monkeypatch.setattr(
-        scheduling._Rules, "_fuzz_delta", lambda self, interval: scheduling._fuzz_delta(interval)
+        scheduling._Rules, "_bounds", lambda self, interval: scheduling._fuzz_bounds(interval)
     )
     afresh = [scheduler.next_states(s, now, card_id=i).outcomes for i, s in enumerate(states)]
     assert remembered == afresh
