@@ -188,7 +188,8 @@ def _fuzz_delta(interval: float) -> float:
     The ranges below the interval's own are full and add a constant (``_DELTA_AT_7``,
     ``_DELTA_AT_20``); the ranges above add ``factor * 0.0``, which leaves the sum as it is. So
     one f32 step for the interval's own range gives the very delta of the loop over every
-    range (tests/core/test_scheduling.py keeps that loop as the reference): 1.2 -> 0.4 µs.
+    range (tests/core/test_scheduling.py keeps that loop as the reference): 0.9-1.6 -> 0.3-0.4
+    µs (load ~5).
     """
     if interval < 2.5:
         return 0.0
@@ -233,7 +234,9 @@ def fuzz_range(
     (``bounds``: :func:`_fuzz_bounds`, or the same remembered for one answer).
 
     The clamps are written out (``x if x < y else y`` is what ``min`` and ``max`` return, NaN
-    included) and the f32 rounding inlined: this runs three to six times an answer."""
+    included) and the f32 rounding inlined: 3.6 -> 1.2 µs a call (load ~5), three to six
+    calls an answer. With the upper end taken only when needed (:func:`_minimum_fuzz_interval`),
+    a review's rules 423k -> 204k instructions (callgrind, 10k benchmark store)."""
     if maximum < minimum:
         minimum = maximum
     low = float(minimum)
