@@ -27,6 +27,7 @@ from typing import NamedTuple
 import fsrs_rs_python as _engine
 
 from studyapp.core.model import MemoryState, Queue, Rating
+from studyapp.core.retention import RETENTION_RANGE
 from studyapp.core.studyday import (
     DEFAULT_ROLLOVER_HOUR,
     days_elapsed,
@@ -44,6 +45,7 @@ __all__ = [
     "LogRow",
     "LoggedAnswer",
     "RESET",
+    "RETENTION_RANGE",
     "NewCardsOutlook",
     "NextStates",
     "Outcome",
@@ -94,10 +96,6 @@ def check_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
     if not all(math.isfinite(v) for v in values):
         raise ValueError("FSRS parameters must all be finite numbers")
     return tuple(_engine.check_and_fill_parameters([float(v) for v in values]))
-
-
-RETENTION_RANGE = (0.70, 0.99)
-"""The desired retention FSRS is given, and a trainee may choose (inclusive)."""
 
 
 def check_retention(retention: float) -> None:

@@ -7,21 +7,20 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from studyapp.core.scheduling import (
-    DEFAULT_PARAMETERS,
-    RETENTION_RANGE,
-    SchedulerConfig,
-    check_parameters,
-)
+from studyapp.core.retention import RETENTION_RANGE
 from studyapp.store.plain import Db
 from studyapp.store.presets import default_preset
 from studyapp.store.queries import setting_rows
 
 if TYPE_CHECKING:
+    from studyapp.core.scheduling import SchedulerConfig
     from studyapp.store.database import Engine
 
 # No SQLAlchemy at import (the store's engine modules are imported where they are used):
-# the start-up's first frame reads the settings on a plain sqlite3 connection.
+# the start-up's first frame reads the settings on a plain sqlite3 connection. Nor the FSRS
+# engine (studyapp.core.scheduling, fsrs_rs_python): imported where parameters are checked
+# or used, so settings without fitted parameters are read without it (~6 ms of CPU before
+# the window's first frame, issue 19).
 
 __all__ = [
     "LIMITS",
@@ -117,6 +116,8 @@ class Settings:
                 f"the critical cards' desired retention must be between {low:.2f} and {high:.2f}"
             )
         if self.fsrs_parameters:
+            from studyapp.core.scheduling import check_parameters
+
             object.__setattr__(self, "fsrs_parameters", check_parameters(self.fsrs_parameters))
         if self.new_per_day < 0 or self.reviews_per_day < 0:
             raise ValueError("daily limits cannot be negative")
@@ -151,9 +152,13 @@ class Settings:
     @property
     def parameters(self) -> tuple[float, ...]:
         """The FSRS parameters in use: the fitted ones, else the published defaults."""
+        from studyapp.core.scheduling import DEFAULT_PARAMETERS
+
         return self.fsrs_parameters or DEFAULT_PARAMETERS
 
     def scheduler_config(self) -> SchedulerConfig:
+        from studyapp.core.scheduling import SchedulerConfig
+
         return SchedulerConfig(
             desired_retention=self.desired_retention,
             learning_steps=self.learning_steps,

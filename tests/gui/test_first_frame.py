@@ -96,9 +96,10 @@ from studyapp.gui import mainwindow
 from studyapp.store import lock
 
 # Not before the first frame: the data stack (DECISIONS 11), and (issue 19) filelock where
-# the folder's lock is taken with flock itself.
+# the folder's lock is taken with flock itself, and the FSRS engine for settings without
+# fitted parameters.
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic") + (("filelock",) if lock._FLOCK else ())
-HEAVY_MODULES = ()
+HEAVY_MODULES = ("studyapp.core.scheduling", "fsrs_rs_python")  # (no fitted parameters)
 seen = {}
 painted = mainwindow.MainWindow.paintEvent
 attach = mainwindow.MainWindow.attach
@@ -132,7 +133,7 @@ print(code, seen)
 def test_studyapp_paints_the_overview_before_sqlalchemy_is_imported(synced: Library) -> None:
     """The real command (offscreen): the first frame is painted with the overview's counts
     and no SQLAlchemy, SQLModel or pydantic imported (DECISIONS 11), nor filelock (the
-    folder's lock taken with flock, issue 19); the library is given
+    folder's lock taken with flock) nor the FSRS engine (issue 19); the library is given
     to the window after it, and the start-up sync runs as before."""
     data_dir = synced.data_dir
     due = synced.overview().due_today  # (the start-up sync then adds the bundled decks)
@@ -203,13 +204,13 @@ def test_the_first_reads_modules_are_imported_before_pyside6() -> None:
         "studyapp.store.plain",
         "studyapp.store.queries",
         "studyapp.store.lock",
-        "studyapp.core.scheduling",
         "studyapp.services.paths",
         "studyapp.gui.xcbcheck",
         "sqlite3",
     ]
     assert [m for m in headless if order.index(m) > qt] == []
     assert order.index("studyapp.gui.mainwindow") > qt
+    assert "studyapp.core.scheduling" not in order  # (the FSRS engine: after the frame)
 
 
 def test_a_library_that_fails_to_open_after_the_first_frame_is_reported(
