@@ -19,17 +19,22 @@ from pydantic import ValidationError
 
 from studyapp.deckfile.filechecks import check_cards, check_version
 from studyapp.deckfile.parsed import ParsedDeck
+from studyapp.deckfile.records import validate_records
 from studyapp.deckfile.schema import DeckFileModel
 from studyapp.deckfile.yamlsource import LoadedYaml, load_fast
 
 __all__ = ["card_positions_in_text", "parse_fast"]
 
 
-def parse_fast(deck: ParsedDeck, raw: bytes) -> bool:
+def parse_fast(deck: ParsedDeck, raw: bytes, *, records: bool = False) -> bool:
     """Read a problem-free deck file by the native parser; False to take the located path.
 
     Any problem at all (error or warning) sends the file down the located path, which reads
     it again and reports every problem with its line and column.
+
+    ``records``: the cards are :class:`~studyapp.deckfile.records.CardRecord` (validated by
+    the same rules, without a model each), for a caller that only reads their fields (a
+    first import: see :mod:`studyapp.deckfile.records`).
     """
     try:
         text = raw.decode("utf-8")
@@ -41,10 +46,16 @@ def parse_fast(deck: ParsedDeck, raw: bytes) -> bool:
     loaded = LoadedYaml(deck.path, data)
     if not check_version(loaded) or loaded.problems:
         return False
-    try:  # (the located path reports the errors, with their lines)
-        model = DeckFileModel.model_validate(data)
-    except ValidationError:
-        return False
+    if records:
+        validated = validate_records(data)
+        if validated is None:
+            return False  # (the located path's models report the errors, with their lines)
+        model = validated
+    else:
+        try:  # (the located path reports the errors, with their lines)
+            model = DeckFileModel.model_validate(data)
+        except ValidationError:
+            return False
     # No text holds "<" or "@" unless the file does, or an escape (a backslash) makes one.
     markup_free = "<" not in text and "@" not in text and "\\" not in text
     check_cards(model.deck.family, list(enumerate(model.cards)), loaded, markup_free=markup_free)

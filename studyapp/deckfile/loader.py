@@ -46,11 +46,18 @@ __all__ = [
 
 
 def parse_deck(
-    path: Path, raw: bytes | None = None, *, shown: str | None = None, digest: str | None = None
+    path: Path,
+    raw: bytes | None = None,
+    *,
+    shown: str | None = None,
+    digest: str | None = None,
+    records: bool = False,
 ) -> ParsedDeck:
     """Read and validate one deck file on its own (cross-file checks come later).
 
     ``digest`` is the SHA-256 of ``raw`` when the caller has already computed it.
+    ``records``: a file the fast path reads has :class:`~studyapp.deckfile.records.CardRecord`
+    cards (the same fields and values as card models), for a caller that only reads fields.
     """
     shown = shown if shown is not None else str(path)
     if raw is None:
@@ -58,7 +65,7 @@ def parse_deck(
         if raw is None:
             return ParsedDeck(shown, "", problems=problems)
     deck = ParsedDeck(shown, digest or hashlib.sha256(raw).hexdigest())
-    if parse_fast(deck, raw):
+    if parse_fast(deck, raw, records=records):
         return deck
     loaded = load_yaml(shown, raw)
     deck._root, deck._text = loaded.root, loaded.text

@@ -919,7 +919,9 @@ def _parse_and_write(
     # are in (StreamedImport's defer_indexes: 0.13-0.19 s less CPU at 50,000 notes).
     with StreamedImport(conn, defer_indexes=held is None) as writer:
         for index, item in enumerate(survey.to_read):
-            deck = parse_deck(item.path, item.raw, digest=item.digest)
+            # (cards as records, not models: only their fields are read from here on, see
+            # studyapp.deckfile.records)
+            deck = parse_deck(item.path, item.raw, digest=item.digest, records=True)
             check_images([deck], survey.given, survey.image_cache())
             parsed.append(deck)
             # The file's bytes are not kept while the rest is read (a problem found across
