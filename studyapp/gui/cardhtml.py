@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 
 from PySide6.QtGui import QImage
 
-from studyapp.gui.images import draw_image
 from studyapp.gui.theme import Colors
 from studyapp.services.study import CardView
 
@@ -52,6 +51,8 @@ def card_images(
         image = card.image
         if image is None or image.missing or not image.shown_with(revealed):
             continue
+        from studyapp.gui.images import draw_image  # (only for a card with a picture)
+
         picture = draw_image(image, room, ratio)
         if picture is not None:
             drawn[image_name(card)] = picture

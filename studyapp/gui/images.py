@@ -12,9 +12,7 @@ renderer itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -39,6 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.gui.imageroom import (
+    MIN_SIDE,
+    ZOOM_KEY,
+    picture_room,
+    watch_image_clicks,
+    watch_resizes,
+)
 from studyapp.services.render import ShownImage
 
 __all__ = [
@@ -56,27 +61,8 @@ __all__ = [
 PADDING = 10
 BACKGROUND = QColor("#f8f7f2")
 """The light card a picture sits on (the bundled diagrams draw the same colour)."""
-MIN_SIDE = 80
-"""Logical pixels: the smallest room a picture is ever given, however small the view."""
-DOCUMENT_MARGIN = 4
-"""QTextDocument's margin around a card's text (Qt's default), on each side."""
-FIGURE_MARGINS = 12 + 6 + 6
-"""The figure paragraph's top and bottom margin (``card_css``) and a little slack, so a
-picture as tall as the view fits in it whole when scrolled to."""
-ZOOM_KEY = Qt.Key.Key_Z
-"""The key that shows a card's picture big (review and preview); Ctrl+Z stays undo."""
 CAPTION_LINES = 3
 """Lines of its caption (the alt text) the viewer shows under a picture; a longer one scrolls."""
-
-
-def picture_room(viewport: tuple[int, int]) -> tuple[int, int]:
-    """The room a card's picture (with its light card) gets in a text view whose viewport is
-    ``viewport`` (width, height) logical pixels: the text's full width, and at most the
-    view's height, so the whole picture fits on screen once scrolled to (the question or
-    answer stays above it, and the card scrolls)."""
-    width = viewport[0] - 2 * DOCUMENT_MARGIN - 2
-    height = viewport[1] - 2 * DOCUMENT_MARGIN - FIGURE_MARGINS
-    return max(MIN_SIDE, width), max(MIN_SIDE, height)
 
 
 def display_size(image: ShownImage, room: tuple[int, int]) -> tuple[int, int]:
@@ -194,73 +180,6 @@ def first_visible_image(view: QTextEdit) -> str | None:
             it += 1
         block = block.next()
     return None
-
-
-class _ClickWatcher(QObject):
-    """Turns a click on a picture in a text view into ``opened(name)``; a pointing hand over
-    a picture says it can be clicked."""
-
-    def __init__(self, view: QTextEdit, opened: Callable[[str], None]) -> None:
-        super().__init__(view)
-        self._view = view
-        self._opened = opened
-        self._pressed: str | None = None
-        view.viewport().setMouseTracking(True)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton:
-            name = image_at(self._view, event.position().toPoint())
-            if kind == QEvent.Type.MouseButtonPress:
-                self._pressed = name
-            elif kind == QEvent.Type.MouseButtonRelease:
-                pressed, self._pressed = self._pressed, None
-                if name is not None and name == pressed:
-                    self._opened(name)
-                    return True
-        elif isinstance(event, QMouseEvent) and kind == QEvent.Type.MouseMove:
-            over = image_at(self._view, event.position().toPoint()) is not None
-            viewport = self._view.viewport()
-            if over:
-                viewport.setCursor(Qt.CursorShape.PointingHandCursor)
-                viewport.setToolTip("Click to see the picture big (Z)")
-            else:
-                viewport.unsetCursor()
-                viewport.setToolTip("")
-        return False
-
-
-def watch_image_clicks(view: QTextEdit, opened: Callable[[str], None]) -> QObject:
-    """Call ``opened(name)`` when a picture in ``view`` is clicked (pressed and released on
-    the same picture); returns the watcher (owned by ``view``)."""
-    watcher = _ClickWatcher(view, opened)
-    view.viewport().installEventFilter(watcher)
-    return watcher
-
-
-class _ResizeWatcher(QObject):
-    """Calls back once a widget's size has settled (60 ms after its last resize)."""
-
-    def __init__(self, widget: QWidget, settled: Callable[[], None]) -> None:
-        super().__init__(widget)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(60)
-        self._timer.timeout.connect(settled)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self._timer.start()
-        return False
-
-
-def watch_resizes(view: QTextEdit, settled: Callable[[], None]) -> QObject:
-    """Call ``settled()`` when ``view`` has been resized (by the window, a splitter, or the
-    footer growing a line), once the size has settled: its pictures are drawn again for
-    their new room."""
-    watcher = _ResizeWatcher(view, settled)
-    view.installEventFilter(watcher)
-    return watcher
 
 
 class ImageViewer(QDialog):

@@ -10,7 +10,7 @@ controller reports. What is allowed when (no grade before the reveal) is decided
 from __future__ import annotations
 
 from html import escape
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QKeyEvent
@@ -28,11 +28,16 @@ from PySide6.QtWidgets import (
 from studyapp.core.errors import StorageError
 from studyapp.core.model import Rating
 from studyapp.gui.cardhtml import card_css, card_html, card_images, content_note_html
-from studyapp.gui.images import ZOOM_KEY, ImageViewer, watch_image_clicks, watch_resizes
+from studyapp.gui.imageroom import ZOOM_KEY, watch_image_clicks, watch_resizes
 from studyapp.gui.richtext import ElidedLabel, SafeTextView
 from studyapp.gui.theme import Colors
 from studyapp.services.review import ReviewController, ReviewState
 from studyapp.services.study import FLAG_NAMES, CardView, StudySession
+
+# The pictures' module (drawing, Qt SVG, the zoom viewer) is imported when a card has a
+# picture to draw or zoom (see studyapp.gui.imageroom).
+if TYPE_CHECKING:
+    from studyapp.gui.images import ImageViewer
 
 __all__ = ["ReviewScreen"]
 
@@ -239,6 +244,8 @@ class ReviewScreen(QWidget):
         assert self._review is not None and self._review.card is not None
         image = self._review.card.image
         assert image is not None
+        from studyapp.gui.images import ImageViewer
+
         self.viewer = ImageViewer(image, self)
         self.viewer.finished.connect(self.setFocus)
         self.viewer.open()

@@ -102,12 +102,12 @@ class SafeTextView(QTextBrowser):
 
     def image_room(self) -> tuple[int, int]:
         """The width and height a picture may take, in logical pixels: the text's full width
-        and at most the view's height (:func:`studyapp.gui.images.picture_room`)."""
+        and at most the view's height (:func:`studyapp.gui.imageroom.picture_room`)."""
         # The width as if the scroll bar showed, whether it does or not: a picture drawn for
         # it never makes the bar come and go (and the picture redrawn again and again).
         # Imported here: the overview's tooltips (plain_tooltip) are in the window's first
-        # frame, the pictures' module (Qt SVG, the sanitiser) is not.
-        from studyapp.gui.images import picture_room
+        # frame, a picture's room is not.
+        from studyapp.gui.imageroom import picture_room
 
         viewport = self.viewport()
         bar = self.verticalScrollBar()
