@@ -54,7 +54,10 @@ WRAPPED = {
     "studyapp.services.library:Library.__init__": "open store (engine, schema check)",
     "studyapp.services.library:Library.sync": "re-sync decks (nothing changed)",
     "studyapp.gui.mainwindow:MainWindow.__init__": "build main window (incl. overview)",
-    "studyapp.gui.mainwindow:MainWindow._on_study_requested": "start session, first card",
+    # (the review screen is made when the first session starts, not with the window)
+    "studyapp.gui.mainwindow:MainWindow._on_study_requested": (
+        "make the review screen, start session, first card"
+    ),
     "studyapp.app:_grab": "paint + grab + save PNG",
 }
 timed: dict[str, float] = {}
