@@ -65,6 +65,38 @@ def test_a_remembered_day_is_the_day_computed_afresh(tz: object, hour: int) -> N
         )
 
 
+@pytest.mark.parametrize(
+    "tz",
+    [UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/Santiago"), ZoneInfo("Australia/Lord_Howe")],
+    ids=str,
+)
+@pytest.mark.parametrize("hour", [0, 2, 4, 23])
+def test_a_kept_day_ahead_is_the_day_computed_afresh(tz: object, hour: int) -> None:
+    # Every day ahead up to three years, asked twice (computed, then kept), from moments
+    # around the daylight-saving changes: the start of the study day that holds its noon.
+    rng = random.Random(100 + hour)
+    for moment in _moments(rng)[:40]:
+        today = studyday._compute_study_day(moment, hour, tz)  # type: ignore[arg-type]
+        for days in [*range(1, 1100, 7), *range(1, 1100, 7), 36500]:
+            fresh = studyday._compute_study_day(
+                today.start + timedelta(days=days, hours=12),
+                hour,
+                tz,  # type: ignore[arg-type]
+            )
+            assert study_day_start(moment, days, rollover_hour=hour, tz=tz) == fresh.start  # type: ignore[arg-type]
+
+
+def test_a_day_ahead_follows_a_changed_system_zone(system_zone: None) -> None:
+    moment = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    assert study_day_start(moment, 10) == datetime(2026, 6, 11, 4, tzinfo=UTC)
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    # 21:00 in Tokyo on June 1: ten days ahead starts June 11, 4:00 Tokyo time
+    assert study_day_start(moment, 10) == datetime(2026, 6, 10, 19, tzinfo=UTC)
+
+
 @pytest.fixture
 def system_zone() -> Iterator[None]:
     before = os.environ.get("TZ")
