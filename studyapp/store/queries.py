@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 _NEW, _REVIEW, _LEARNING = queues.NEW, queues.REVIEW, queues.LEARNING
+_QUEUE_LEARNING, _QUEUE_RELEARNING = f"{Queue.LEARNING:d}", queues.RELEARNING
 """Queue values in SQL text (see :mod:`studyapp.store.queues`)."""
 
 
@@ -309,6 +310,22 @@ def _first_untouched(
     return None
 
 
+def _learning_sql(scope: str) -> str:
+    """The first (re)learning card due by ``:limit`` in ``scope``, by due time then id.
+
+    One index range per queue, merged (``UNION ALL`` ordered by the columns both arms are
+    read in): ``queue IN (1, 3) ... ORDER BY due, id`` read both ranges of
+    ``ix_card_queue_due`` and made SQLite build an ephemeral table for the IN list and a
+    temporary B-tree to sort them, for one row. 74.8k -> 22.2k instructions a query
+    (callgrind, 10k benchmark store with no card learning), the cycle 1.384M -> 1.332M; the same row
+    (the queues are disjoint, ``(due, id)`` is unique)."""
+    arm = f" FROM card c WHERE {_STUDYABLE} AND c.due <= :limit{scope} AND c.queue = "
+    return (
+        f"SELECT c.id, c.due{arm}{_QUEUE_LEARNING} UNION ALL "
+        f"SELECT c.id, c.due{arm}{_QUEUE_RELEARNING} ORDER BY 2, 1 LIMIT 1"
+    )
+
+
 def next_card_id(
     db: sqlite3.Connection, query: DueQuery, touched: Container[str] = frozenset()
 ) -> CardId | None:
@@ -320,11 +337,7 @@ def next_card_id(
     """
     scope, params = _scope(query)
     params |= {"now": query.now, "day_end": query.day_end}
-    learning = (
-        f"SELECT c.id FROM card c WHERE {_STUDYABLE} AND c.queue IN ({_LEARNING}) "
-        "AND c.due <= :limit"
-        f"{scope} ORDER BY c.due, c.id LIMIT 1"
-    )
+    learning = _learning_sql(scope)
     row = db.execute(learning, params | {"limit": query.now}).fetchone()
     found = None if row is None else CardId(row[0])
     review_decks = _open_decks(query, query.deck_reviews_left)

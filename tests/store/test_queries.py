@@ -82,6 +82,55 @@ def test_a_learning_card_is_shown_early_only_when_nothing_else_is_left(
     assert queries.next_card_id(db, due_query()) == card_id(db, "a")
 
 
+def test_the_learning_card_picked_is_the_first_by_due_time_then_id(
+    db: sqlite3.Connection,
+) -> None:
+    # next_card_id reads the two learning queues as two merged index ranges; the card it
+    # picks must be the one the plain "queue IN (1, 3) ORDER BY due, id" query picks, with
+    # ties on due, both queues mixed, and cards set aside, in every scope.
+    reference = (
+        f"SELECT c.id FROM card c WHERE {queries._STUDYABLE} AND c.queue IN (1, 3) "
+        "AND c.due <= :limit{scope} ORDER BY c.due, c.id LIMIT 1"
+    )
+    ids = [r[0] for r in db.execute("SELECT id FROM card ORDER BY id")]
+    rng = random.Random(3)
+    scopes = [(), ("d1",), ("d2",), ("d1", "d2")]
+    for _ in range(400):
+        for card in ids:
+            db.execute(
+                "UPDATE card SET queue = ?, due = ?, suspended = ?, buried_until = ?, "
+                "retired = ? WHERE id = ?",
+                (
+                    rng.choice([0, 1, 2, 3, 3]),
+                    NOW + rng.choice([-120, -60, -60, 0, 60, 600, 3000]),
+                    int(rng.random() < 0.15),
+                    NOW + 60 if rng.random() < 0.15 else 0,
+                    int(rng.random() < 0.1),
+                    card,
+                ),
+            )
+        for deck_ids in scopes:
+            query = due_query(deck_ids=deck_ids or None, reviews_left=0, new_left=0)
+            scope, params = queries._scope(query)
+            for limit in (NOW, NOW + 1200):
+                expected = db.execute(
+                    reference.format(scope=scope), params | {"now": NOW, "limit": limit}
+                ).fetchone()
+                got = db.execute(
+                    queries._learning_sql(scope), params | {"now": NOW, "limit": limit}
+                ).fetchone()
+                assert (got and got[0]) == (expected and expected[0])
+            # and through next_card_id itself (learn-ahead when nothing is due now)
+            ahead = db.execute(
+                reference.format(scope=scope), params | {"now": NOW, "limit": NOW + 1200}
+            ).fetchone()
+            due_now = db.execute(
+                reference.format(scope=scope), params | {"now": NOW, "limit": NOW}
+            ).fetchone()
+            first = due_now or ahead
+            assert queries.next_card_id(db, query) == (first and first[0])
+
+
 def test_siblings_of_a_note_touched_today_wait(db: sqlite3.Connection) -> None:
     touched, d1 = {"a"}, due_query(deck_ids=("d1",))
     assert queries.next_card_id(db, d1) == card_id(db, "a")
