@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import fsrs_rs_python as _engine
 
+from studyapp.core.frozen import maker
 from studyapp.core.model import MemoryState, Queue, Rating
 from studyapp.core.retention import RETENTION_RANGE
 from studyapp.core.studyday import (
@@ -467,6 +468,12 @@ class NextStates:
         return answer_button_label(self.delay_seconds(rating), self.learn_ahead_seconds)
 
 
+_outcome = maker(Outcome)
+_memory_state = maker(MemoryState)
+"""The four outcomes and the state after an answer, made without the frozen ``__init__``'s
+per-field setattr (:mod:`studyapp.core.frozen`; the same objects)."""
+
+
 # -- the scheduler ---------------------------------------------------------------------------
 @lru_cache(maxsize=16)
 def _fsrs(parameters: tuple[float, ...]) -> _engine.FSRS:
@@ -561,7 +568,7 @@ class Scheduler:
                 due = study_day_start(now, (seconds - until) // _DAY + 1, rollover_hour=hour, tz=tz)
             else:
                 due = now + timedelta(seconds=seconds)
-        return MemoryState(
+        return _memory_state(
             queue=outcome.queue,
             step=outcome.step,
             stability=stored_memory(outcome.stability, 4),
@@ -837,7 +844,7 @@ class _Rules:
         lapses = self.state.lapses
         if rating is Rating.AGAIN and self.state.queue is Queue.REVIEW:
             lapses += 1
-        return Outcome(
+        return _outcome(
             queue, step, memory.stability, memory.difficulty, interval, lapses, seconds, days
         )
 

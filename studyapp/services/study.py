@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from studyapp.core.frozen import maker
 from studyapp.core.model import FLAG_NAMES, CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import NextStates, Scheduler
 from studyapp.core.studyday import StudyDay, study_day, utc_now
@@ -698,6 +699,11 @@ class StudySession:
         )
 
 
+_card_view = maker(CardView)
+"""``CardView(...)`` without the frozen ``__init__``'s 30 setattrs (:mod:`studyapp.core.frozen`;
+the same object): one a card shown."""
+
+
 def build_card_view(
     row: CardDetails,
     sources: dict[str, SourceRow],
@@ -723,7 +729,7 @@ def build_card_view(
         correction=note.correction,
         citations=index,
     )
-    return CardView(
+    return _card_view(
         card_id=CardId(row.card_id),
         note_id=note.id,
         key=row.key,
