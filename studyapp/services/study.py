@@ -455,9 +455,11 @@ class StudySession:
             RuntimeError: no card is being shown.
         """
         card = self._answered_card()
-        rating = Rating(rating)
+        if type(rating) is not Rating:  # Rating(r) through the enum machinery: ~0.6 µs
+            rating = Rating(rating)
         duration_ms = self._answer_time(duration_ms)
         now = self.now()
+        now_ms = int(now.timestamp() * 1000)
         leech: SteeringState | None = None
         with queries.write_transaction(self._db) as db:
             before = queries.load_state(db, card.card_id)
@@ -469,7 +471,7 @@ class StudySession:
                 before=before,
                 after=after,
                 rating=int(rating),
-                reviewed_at_ms=int(now.timestamp() * 1000),
+                reviewed_at_ms=now_ms,
                 duration_ms=duration_ms,
             )
             if after.lapses > before.lapses and is_leech(
@@ -498,7 +500,7 @@ class StudySession:
             )
         )
         today = self._today
-        if today is not None and today.day_start_ms <= int(now.timestamp() * 1000):
+        if today is not None and today.day_start_ms <= now_ms:
             today.touched.add(card.note_id)
             if before.queue is Queue.NEW:
                 today.count(card.deck_id, 0)

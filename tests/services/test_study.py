@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.pool import QueuePool
 
@@ -367,3 +368,25 @@ def test_the_allowances_kept_by_answering_are_those_read_afresh(
     kept[0].clear()
     kept[1].clear()
     assert later.allowances() == library.session(clock=clock).allowances()
+
+
+def test_a_grade_given_as_a_number_answers_as_its_rating(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    # answer() takes a Rating or its number (the enum is only called for a number): the
+    # same state and review either way; a number that is no grade is refused, changing nothing.
+    library.sync([deck_dir])
+    session = library.session(clock=clock)
+    card = session.next_card()
+    assert card is not None
+    by_rating = session.answer(Rating.GOOD)
+    session.undo()
+    assert session.current is not None and session.current.card_id == card.card_id
+    by_number = session.answer(3)  # type: ignore[arg-type]
+    assert by_number == by_rating
+    assert count(library, "SELECT count(*) FROM review WHERE rating = 3") == 1
+    session.next_card()
+    reviews = count(library, "SELECT count(*) FROM review")
+    with pytest.raises(ValueError):
+        session.answer(7)  # type: ignore[arg-type]
+    assert count(library, "SELECT count(*) FROM review") == reviews
