@@ -471,3 +471,52 @@ def test_a_card_kept_in_its_queue_is_stored_whole_and_a_stale_before_is_not_trus
     back = replace(relearning, queue=Queue.REVIEW, step=None, reps=4)
     _answer(db, card, back, back)
     assert queries.load_state(db, card) == back
+
+
+def test_the_review_s_state_snapshot_is_json_dumps_character_for_character() -> None:
+    # apply_answer writes the state before an answer as JSON text (undo reads it back, the
+    # tally trigger reads it in SQL): the fast writer must give json.dumps's very text.
+    import json
+    from enum import IntEnum
+
+    class Small(IntEnum):
+        ONE = 1
+
+    rng = random.Random(5)
+    specials: list[object] = [None, 0, -1, 2**40, True, False, Small.ONE, -0.0, 0.0, 1e-7]
+    specials += [1e22, 123456789.125, float("nan"), float("inf"), float("-inf"), "x", 2.5]
+
+    def value() -> object:
+        return rng.choice(
+            [
+                rng.choice(specials),
+                rng.randint(-(10**12), 10**12),
+                rng.uniform(-1e6, 1e6),
+                rng.random() * 10 ** rng.randint(-20, 20),
+                None,
+            ]
+        )
+
+    rows = [tuple(value() for _ in queries._STATE_COLUMNS) for _ in range(5000)]
+    rows.append((2, None, 30.5123, 4.216, 1764400000, 1761800000, 3, 0, 30))
+    for row in rows:
+        expected = json.dumps(dict(zip(queries._STATE_COLUMNS, row, strict=True)))
+        assert queries._snapshot(row) == expected
+
+
+def test_a_state_s_stored_columns_are_those_of_the_memory_state() -> None:
+    moment = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    state = MemoryState(Queue.REVIEW, None, 3.25, 5.5, moment, moment, 4, 1, 9)
+    assert queries._state_row(state) == (
+        2,
+        None,
+        3.25,
+        5.5,
+        int(moment.timestamp()),
+        int(moment.timestamp()),
+        4,
+        1,
+        9,
+    )
+    assert queries._state_row(MemoryState()) == (0, None, None, None, 0, None, 0, 0, 0)
+    assert queries.state_from_values(queries._state_row(state)) == state
