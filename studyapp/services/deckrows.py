@@ -5,7 +5,7 @@ streamed writes) build their rows here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from hashlib import blake2b
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,7 @@ from studyapp.store.sync import DeckValues, MediaValues, NewCard
 if TYPE_CHECKING:
     from studyapp.deckfile.images import ImageFile
     from studyapp.deckfile.loader import ParsedDeck
-    from studyapp.deckfile.schema import CardEntry
+    from studyapp.deckfile.schema import CardEntry, CardImage
 
 __all__ = [
     "NEW_ORDER_STRIDE",
@@ -108,29 +108,43 @@ def note_tuple(
         # 50,000-note course (in-process CPU, best of 5), the same rows (tested against
         # the generic way below).
         digest = blake2b("\x1f".join(base).encode(), digest_size=16).hexdigest()
-        return (
-            fields["id"],
-            deck_id,
-            kind,
-            position,
-            front,
-            back,
-            text_,
-            extra,
-            correction,
-            tags,
-            sources,
-            cites,
-            as_of,
-            revision,
-            digest,
-            retired is not None,
-            retired,
-            replaced_by,
-            line,
-            *_EMPTY_WRITTEN,
-            changed_at,
-        )
+        tail: Sequence[Any] = (*_EMPTY_WRITTEN, changed_at)
+    else:
+        digest, tail = _written_fields(base, get, deck_module, picture, images, changed_at)
+    return (
+        fields["id"],
+        deck_id,
+        kind,
+        position,
+        front,
+        back,
+        text_,
+        extra,
+        correction,
+        tags,
+        sources,
+        cites,
+        as_of,
+        revision,
+        digest,
+        retired is not None,
+        retired,
+        replaced_by,
+        line,
+        *tail,
+    )
+
+
+def _written_fields(
+    base: tuple[str, ...],
+    get: Callable[[str, Any], Any],
+    deck_module: int | None,
+    picture: CardImage | None,
+    images: Mapping[str, ImageFile] | None,
+    changed_at: int | None,
+) -> tuple[str, list[Any]]:
+    """The digest and the stored-as-written columns (``changed_at`` last) of an entry that
+    sets at least one of those fields."""
     written = list(map(get, _WRITTEN_NAMES, _WRITTEN_EMPTY))
     if deck_module is not None and written[_MODULE_AT] is None:
         written[_MODULE_AT] = deck_module  # the deck's module, for a card naming none
@@ -153,28 +167,7 @@ def note_tuple(
         ]
     digest = blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
     written[-1] = changed_at
-    return (
-        fields["id"],
-        deck_id,
-        kind,
-        position,
-        front,
-        back,
-        text_,
-        extra,
-        correction,
-        tags,
-        sources,
-        cites,
-        as_of,
-        revision,
-        digest,
-        retired is not None,
-        retired,
-        replaced_by,
-        line,
-        *written,
-    )
+    return digest, written
 
 
 def note_row(
