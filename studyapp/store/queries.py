@@ -663,10 +663,10 @@ def _capped_count(
     decks = query.deck_ids if query.deck_ids is not None else tuple(per_deck)
     counted = 0
     for deck_id in decks:
+        if counted >= total:
+            break
         cap = min(per_deck.get(deck_id, total), total - counted)
         if cap <= 0:
-            if counted >= total:
-                break
             continue
         (found,) = db.execute(sql, params | {"deck": deck_id, "cap": cap}).fetchone()
         counted += int(found)
