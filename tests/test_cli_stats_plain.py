@@ -5,7 +5,6 @@ JSON as the library's path, and the same one sentence and exit 2 for a store it 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from studyapp.services.library import Library
 from studyapp.store.plain import SCHEMA_VERSION
 from tests.conftest import Clock
 from tests.services.test_safety import answer, damage
-from tests.test_cli_safety import one_line_error
+from tests.test_cli_safety import one_line_error, run
 
 EXAM = "2031-03-01"
 
@@ -33,16 +32,6 @@ code = main(sys.argv[1:])
 heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel'))
 print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "studyapp", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=120,
-    )
 
 
 @pytest.fixture

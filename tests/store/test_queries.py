@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,25 +172,37 @@ def test_counts_per_deck_and_capped_by_the_limits(engine: Engine, db: sqlite3.Co
     assert queries.count_due_capped(db, due_query(deck_ids=("d2",))) == CardCounts(learning=1)
 
 
+def store_of_new_cards(
+    path: Path, decks: Sequence[str], notes: Iterable[tuple[str, str, int, int | None]]
+) -> Engine:
+    """A new store at ``path`` with ``decks`` and, for each (note id, deck, position,
+    module) of ``notes``, that note and its one new card."""
+    engine = open_engine(path)
+    rows, cards = [], []
+    for note_id, deck, position, module in notes:
+        rows.append(note_row(note_id, deck, position, module=module))
+        cards.append(NewCard(note_id, deck, "fwd", position))
+    changes = Changes(
+        decks=[DeckValues(d, d, "mechanisms", "", f"/c/{d}.yaml", d) for d in decks],
+        notes_inserted=rows,
+        cards_inserted=cards,
+    )
+    with engine.begin() as conn:
+        write_changes(conn, changes, now=NOW)
+    return engine
+
+
 def test_capped_counts_walk_the_decks_only_to_the_total(tmp_path: Path) -> None:
     """The counts stop deck by deck at the all-decks total (issue 19's start-up): the same
     numbers as counting every deck to its own allowance and capping the sum, for every
     combination of per-deck allowances, totals and scopes tried here."""
     decks = [f"d{i}" for i in range(5)]
     sizes = {"d0": 7, "d1": 0, "d2": 3, "d3": 12, "d4": 5}
-    engine = open_engine(tmp_path / "five-decks.sqlite3")
-    notes, cards = [], []
-    for deck, size in sizes.items():
-        for i in range(size):
-            notes.append(note_row(f"{deck}n{i}", deck, i))
-            cards.append(NewCard(f"{deck}n{i}", deck, "fwd", i))
-    changes = Changes(
-        decks=[DeckValues(d, d, "mechanisms", "", f"/c/{d}.yaml", d) for d in decks],
-        notes_inserted=notes,
-        cards_inserted=cards,
+    engine = store_of_new_cards(
+        tmp_path / "five-decks.sqlite3",
+        decks,
+        [(f"{deck}n{i}", deck, i, None) for deck, size in sizes.items() for i in range(size)],
     )
-    with engine.begin() as conn:
-        write_changes(conn, changes, now=NOW)
     db, give_back = raw_connection(engine)
     try:
         # Every third card of each deck a review due today, so both capped counts vary.
@@ -255,21 +267,12 @@ def test_the_capped_counts_derived_from_the_per_deck_counts_equal_the_query(
     limits, zero and lifted ones included, and decks missing from the per-deck limits."""
     rng = random.Random(19)
     for store in range(6):
-        engine = open_engine(tmp_path / f"random-{store}.sqlite3")
         decks = [f"d{i}" for i in range(4)]
-        notes, cards = [], []
+        notes = []
         for n in range(90):
             deck = rng.choice(decks)
-            module = rng.choice([None, 1, 2, 3])
-            notes.append(note_row(f"n{n}", deck, n, module=module))
-            cards.append(NewCard(f"n{n}", deck, "fwd", n))
-        changes = Changes(
-            decks=[DeckValues(d, d, "mechanisms", "", f"/c/{d}.yaml", d) for d in decks],
-            notes_inserted=notes,
-            cards_inserted=cards,
-        )
-        with engine.begin() as conn:
-            write_changes(conn, changes, now=NOW)
+            notes.append((f"n{n}", deck, n, rng.choice([None, 1, 2, 3])))
+        engine = store_of_new_cards(tmp_path / f"random-{store}.sqlite3", decks, notes)
         connection, give_back = raw_connection(engine)
         try:
             queues = [Queue.NEW, Queue.LEARNING, Queue.REVIEW, Queue.RELEARNING]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy import Connection
 
 from studyapp.services.library import Library
 from studyapp.store.queries import TOUCHED_NOTES_SQL
@@ -83,6 +87,25 @@ def test_the_next_due_card_is_found_by_walking_the_due_index(library: Library) -
         raw.close()
 
 
+def plans_of_statements(
+    library: Library, run: Callable[[Connection], object]
+) -> list[tuple[str, list[str]]]:
+    """Each statement ``run`` executes on a connection of ``library``, with the steps of
+    its query plan (EXPLAIN QUERY PLAN's detail column)."""
+    statements: list[str] = []
+    with library.engine.connect() as conn:
+        db = conn.connection.driver_connection
+        assert isinstance(db, sqlite3.Connection)
+        db.set_trace_callback(statements.append)
+        try:
+            run(conn)
+        finally:
+            db.set_trace_callback(None)
+        return [
+            (sql, [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]) for sql in statements
+        ]
+
+
 def test_critical_and_module_cards_are_read_from_the_notes_outward(
     library: Library, deck_dir: Path
 ) -> None:
@@ -92,22 +115,16 @@ def test_critical_and_module_cards_are_read_from_the_notes_outward(
     from studyapp.store import stats as store
 
     assert library.sync([deck_dir]).ok
-    statements: list[str] = []
-    with library.engine.connect() as conn:
-        db = conn.connection.driver_connection
-        db.set_trace_callback(statements.append)  # type: ignore[union-attr]
-        try:
-            store.critical_cards(conn)
-            list(store.module_cards(conn))
-            store.card_counts_by_module(conn, store.Scope())
-        finally:
-            db.set_trace_callback(None)  # type: ignore[union-attr]
-        plans = {
-            sql: [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]  # type: ignore[union-attr]
-            for sql in statements
-            if "FROM note n CROSS JOIN card c" in sql
-        }
-    assert len(plans) == 3, statements
+    traced = plans_of_statements(
+        library,
+        lambda conn: (
+            store.critical_cards(conn),
+            list(store.module_cards(conn)),
+            store.card_counts_by_module(conn, store.Scope()),
+        ),
+    )
+    plans = {sql: plan for sql, plan in traced if "FROM note n CROSS JOIN card c" in sql}
+    assert len(plans) == 3, traced
     for sql, plan in plans.items():
         assert plan[0].startswith(("SCAN n", "SEARCH n USING INDEX ix_note_critical")), (sql, plan)
         assert "sqlite_autoindex_card_1" in plan[1], (sql, plan)
@@ -142,20 +159,17 @@ def test_deck_totals_and_answers_by_hour_read_without_a_sort_or_a_lookup_per_row
     from studyapp.store import stats as store
 
     assert library.sync([deck_dir]).ok
-    statements: list[str] = []
-    with library.engine.connect() as conn:
-        db = conn.connection.driver_connection
-        db.set_trace_callback(statements.append)  # type: ignore[union-attr]
-        try:
-            queries.total_cards(conn)
-            store.answers_by_hour(conn, store.Scope(), offset_ms=0, since_ms=0)
-            store.most_deferred(conn, store.Scope(), since_ms=0, limit=8)
-        finally:
-            db.set_trace_callback(None)  # type: ignore[union-attr]
-        totals, hours, deferred = (
-            [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]  # type: ignore[union-attr]
-            for sql in statements
+    totals, hours, deferred = (
+        plan
+        for _sql, plan in plans_of_statements(
+            library,
+            lambda conn: (
+                queries.total_cards(conn),
+                store.answers_by_hour(conn, store.Scope(), offset_ms=0, since_ms=0),
+                store.most_deferred(conn, store.Scope(), since_ms=0, limit=8),
+            ),
         )
+    )
     assert totals == ["SCAN card USING COVERING INDEX ix_card_deck_queue_due"], totals
     assert hours[0] == "SCAN review_tally", hours
     assert deferred[:2] == ["SCAN d", "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)"], deferred
