@@ -330,3 +330,65 @@ def test_stamping_sets_the_time_of_a_new_or_changed_note_and_keeps_a_moved_ones(
         n._replace(changed_at=None) for n in (new, changed, moved)
     ]
     assert all(type(n) is type(new) for n in stamped)
+
+
+def _live_notes_stepped(conn: Any, deck_ids: set[str]) -> int:
+    """The old count: every live entry of the decks stepped through."""
+    return sum(
+        conn.execute(
+            text("SELECT count(*) FROM note WHERE retired = 0 AND deck_id = :d"), {"d": d}
+        ).scalar_one()
+        for d in deck_ids
+    )
+
+
+def test_live_notes_counted_from_the_whole_table_are_those_stepped_through(
+    engine: Engine,
+) -> None:
+    """count_live_notes takes every note less the retired ones when the decks asked for
+    hold every note (the start-up's re-sync), and steps through the decks' live entries
+    otherwise: the same number either way, over random stores and deck sets (decks without
+    notes, decks unknown to the store, every deck, none)."""
+    import random
+
+    rng = random.Random(19)
+    decks = [
+        DeckValues(f"d{i}", f"Deck {i}", "mechanisms", "", f"/c/d{i}.yaml", "x") for i in range(6)
+    ]
+    notes = [
+        note_row(f"n{i}", f"d{rng.randrange(5)}", i, retired=rng.random() < 0.3) for i in range(300)
+    ]  # d5 holds none
+    write(engine, Changes(decks=decks, notes_inserted=notes))
+    names = [d.id for d in decks] + ["unknown"]
+    with engine.connect() as conn:
+        holding = {n.deck_id for n in notes}
+        cases = [set(), set(names), holding, holding - {"d0"}, {"d5"}, {"unknown"}]
+        cases += [set(rng.sample(names, rng.randrange(1, len(names)))) for _ in range(40)]
+        for deck_ids in cases:
+            expected = _live_notes_stepped(conn, deck_ids)
+            assert stored.count_live_notes(conn, deck_ids) == expected, deck_ids
+        assert stored.count_live_notes(conn, set(names)) == sum(1 for n in notes if not n.retired)
+
+
+def test_live_notes_of_every_deck_are_counted_without_stepping_through_them(
+    filled: Engine,
+) -> None:
+    """With every note's deck asked for, no statement steps through the live entries
+    (LIVE_NOTES_SQL); with a deck left out, that statement counts them."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(filled, "before_cursor_execute", record)
+    try:
+        with filled.connect() as conn:
+            assert stored.count_live_notes(conn, {"d1", "d2"}) == 3
+            assert not any("retired = 0" in sql for sql in seen), seen
+            seen.clear()
+            assert stored.count_live_notes(conn, {"d1"}) == 2
+            assert any("retired = 0" in sql for sql in seen), seen
+    finally:
+        event.remove(filled, "before_cursor_execute", record)
