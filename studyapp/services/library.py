@@ -333,12 +333,20 @@ class Library:
         *,
         dry_run: bool = False,
         progress: Progress | None = None,
+        keep_index: bool = True,
     ) -> SyncPlan:
         """Plan and, unless ``dry_run`` or the plan has errors, apply a sync of ``sources``
         (a first import writes while it reads: see :func:`studyapp.services.sync.sync`);
         a backup is taken before a plan that retires, relearns or resets cards is written.
         With no ``sources``, each folder stands on its own, as in :meth:`plan`.
-        ``progress`` hears of each deck file read and may cancel (:data:`Progress`)."""
+        ``progress`` hears of each deck file read and may cancel (:data:`Progress`).
+
+        A store that has a search index gets it brought current after the write, unless
+        ``keep_index`` is False: then the caller does that next, with
+        :meth:`keep_index_current` (the window's File > Add deck folder, once the new decks
+        are shown). Meanwhile no search is stale: a writer's search brings the index
+        current first, a reader's searches a private current copy
+        (:mod:`studyapp.store.search`)."""
         if not dry_run:
             self._writable()
 
@@ -357,7 +365,7 @@ class Library:
             if sources is not None
             else _independently(self.default_sources(), run)
         )
-        if not dry_run and plan.changes_anything:
+        if keep_index and not dry_run and plan.changes_anything:
             # A store that has a search index keeps it current, so a reader (``studyapp
             # search`` while the app is open) finds it so; one never searched gets none.
             self._keep_index_current()
@@ -395,6 +403,13 @@ class Library:
         from studyapp.services.search import CardSearch
 
         return CardSearch(self.engine, self.settings, clock=clock, tz=tz)
+
+    def keep_index_current(self) -> None:
+        """Bring the search index current after a write made with ``keep_index=False``
+        (:meth:`sync`); the same as every write does itself, with the same failures
+        (:meth:`_keep_index_current`): only a damaged store raises."""
+        self._writable()
+        self._keep_index_current()
 
     def _keep_index_current(self) -> None:
         """After a write, the search index catches up with it (if the store has one). The

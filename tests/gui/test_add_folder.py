@@ -124,3 +124,157 @@ def test_cancel_is_heard_at_the_next_count(
     assert done.args[0] is None
     assert _notes(synced) == before
     assert course.resolve() not in [p.resolve() for p in synced.folders()]
+
+
+# -- the search index's catch-up, after the new decks are shown -------------------------------
+def _index_mark(library: Library) -> int | None:
+    """The last card the store's search index holds (None: the store has no index)."""
+    with library.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT name FROM sqlite_master WHERE name = 'card_text_mark'")
+        ).first()
+        if found is None:
+            return None
+        return int(conn.execute(text("SELECT last_card FROM card_text_mark")).scalar_one())
+
+
+def _last_card(library: Library) -> int:
+    with library.engine.connect() as conn:
+        return int(conn.execute(text("SELECT MAX(id) FROM card")).scalar_one())
+
+
+def _decks_shown(window: Any) -> int:
+    model = window.overview.model
+    return sum(model.rowCount(model.index(r, 0)) for r in range(model.rowCount()))
+
+
+def _held_catch_up(synced: Library, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The window's catch-up waits (on its worker thread) until the returned gate opens."""
+    gate = threading.Event()
+    original = synced.keep_index_current
+
+    def held() -> None:
+        gate.wait(20)
+        original()
+
+    monkeypatch.setattr(synced, "keep_index_current", held)
+    return gate
+
+
+def test_the_new_decks_are_shown_before_the_search_index_catches_up(
+    qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+O: the overview shows the course's decks and the add is done (``sync_done``)
+    while the index still lacks its cards; the status bar says they are being indexed;
+    then the catch-up makes the index current and the status bar says the add alone."""
+    from tests.gui.test_browser import reactivate
+
+    synced.card_search().update_index()  # as the window's start-up sync leaves the store
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(course))
+    gate = _held_catch_up(synced, monkeypatch)
+    shown_before = _decks_shown(window)
+    reactivate(qtbot, window)
+    with qtbot.waitSignal(window.sync_done, timeout=30_000) as done:
+        qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert done.args[0].ok and len(done.args[0].new) == 2000
+    assert _decks_shown(window) >= shown_before + 2  # the course's two deck files
+    assert window._indexing is not None and window._indexing.is_running()
+    mark = _index_mark(synced)
+    assert mark is not None and mark < _last_card(synced)  # not caught up yet
+    qtbot.waitUntil(lambda: "Indexing the new cards for search" in window._status.text())
+    added = window._status.text().removesuffix(". Indexing the new cards for search…")
+    assert added.startswith("Added ") and "2000 new" in added
+    with qtbot.waitSignal(window.index_done, timeout=30_000):
+        gate.set()
+    assert _index_mark(synced) == _last_card(synced)
+    assert window._status.text() == added
+    assert synced.card_search().count("Q1999") >= 1
+
+
+def test_a_search_during_the_catch_up_finds_the_new_cards(
+    qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser opened while the index is still catching up searches a current index
+    (its search, a writer's, brings it current first), never a stale one; so does a
+    reader's (a read-only library: a private current copy)."""
+    from tests.gui.test_browser import open_browser, search
+
+    synced.card_search().update_index()
+    gate = _held_catch_up(synced, monkeypatch)
+    with qtbot.waitSignal(window.sync_done, timeout=30_000):
+        window.import_folder(course)
+    mark = _index_mark(synced)
+    assert mark is not None and mark < _last_card(synced)
+    reader = Library(synced.data_dir, read_only=True)
+    try:
+        assert reader.card_search().count("Q1999") == _cards_of(synced, "Q1999: %")
+    finally:
+        reader.close()
+    browser = open_browser(qtbot, window)
+    search(qtbot, browser, "Q1999")
+    expected = _cards_of(synced, "Q1999: %")
+    assert browser.model.rowCount() == expected
+    with qtbot.waitSignal(window.index_done, timeout=30_000):
+        gate.set()
+    assert _index_mark(synced) == _last_card(synced)
+    browser.close()
+
+
+def _cards_of(library: Library, front: str) -> int:
+    """The cards of the notes whose front matches ``front`` (LIKE): what a search for the
+    note's own word must find."""
+    with library.engine.connect() as conn:
+        cards = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM card c JOIN note n ON n.id = c.note_id WHERE n.front LIKE :f"
+            ),
+            {"f": front},
+        ).scalar_one()
+    assert cards >= 1
+    return int(cards)
+
+
+def test_cancel_with_an_index_starts_no_catch_up_and_changes_nothing(
+    qtbot: Any, window: Any, synced: Library, course: Path
+) -> None:
+    """Cancel (a real click) while the decks are read: the store, its index and the folders
+    as they were, and no catch-up is started."""
+    synced.card_search().update_index()
+    before = (_notes(synced), _index_mark(synced), synced.folders())
+    with qtbot.waitSignal(window.sync_done, timeout=30_000) as done:
+        dialog = window.import_folder(course)
+        assert dialog is not None
+        (cancel,) = dialog.findChildren(QPushButton)
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    assert done.args[0] is None
+    assert (_notes(synced), _index_mark(synced), synced.folders()) == before
+    assert window._indexing is None
+
+
+def test_a_failed_catch_up_keeps_the_add(
+    qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store refuses the index's catch-up (full): the decks and the folder stay added,
+    nothing is shown but the add, and the next search brings the index current."""
+    from studyapp.core.errors import StoreFull
+    from studyapp.services.search import CardSearch
+
+    synced.card_search().update_index()
+
+    def full(_self: CardSearch) -> int:
+        raise StoreFull("The disk holding the study store is full.")
+
+    monkeypatch.setattr(CardSearch, "keep_index_current", full)
+    before = _notes(synced)
+    with qtbot.waitSignal(window.sync_done, timeout=30_000):
+        window.import_folder(course)
+    with qtbot.waitSignal(window.index_done, timeout=30_000):
+        pass
+    assert _notes(synced) == before + 2000
+    assert course.resolve() in [p.resolve() for p in synced.folders()]
+    assert window._status.text().startswith("Added ")
+    mark = _index_mark(synced)
+    assert mark is not None and mark < _last_card(synced)
+    monkeypatch.undo()
+    assert synced.card_search().count("Q1999") == _cards_of(synced, "Q1999: %")
+    assert _index_mark(synced) == _last_card(synced)

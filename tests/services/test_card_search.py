@@ -527,3 +527,59 @@ def test_the_index_is_built_in_chunks_each_committed(store: Library) -> None:
         assert store_search.update_index(db, card_document, chunk=3) == 0
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("keep_index", [True, False])
+def test_a_sync_that_leaves_the_catch_up_to_its_caller(
+    library: Library, course: Path, clock: Clock, keep_index: bool
+) -> None:
+    """``sync(keep_index=False)`` (File > Add deck folder) writes the cards and leaves the
+    index behind them; every search still finds them (a writer's search brings the index
+    current first), and ``keep_index_current`` gives the very index an in-sync catch-up
+    (``keep_index=True``, every other writer) gives."""
+    import sqlite3
+
+    from studyapp.store import search as store_search
+
+    library.card_search(clock=clock).update_index()  # as the window's start-up leaves it
+    assert library.sync([course], keep_index=keep_index).ok
+
+    def state() -> tuple[bool, list[tuple[object, ...]], list[tuple[object, ...]]]:
+        db = sqlite3.connect(library.engine.url.database or "")
+        try:
+            return (
+                store_search.index_is_current(db),
+                db.execute("SELECT rowid, * FROM card_text ORDER BY rowid").fetchall(),
+                db.execute("SELECT rowid, * FROM card_facet ORDER BY rowid").fetchall(),
+            )
+        finally:
+            db.close()
+
+    current, texts, _facets = state()
+    assert current is keep_index
+    assert len(texts) == (len(ALL) if keep_index else 0)
+    library.keep_index_current()
+    current, texts, facets = state()
+    assert current and len(texts) == len(facets) == len(ALL)
+    search = library.card_search(clock=clock)
+    assert found(search, library, "psilocybin") == {"a-receptor/fwd", "a-cloze/c1", "a-cloze/c2"}
+    assert found(search, library, "") == ALL
+
+
+def test_a_search_before_the_deferred_catch_up_is_current(
+    library: Library, course: Path, clock: Clock
+) -> None:
+    """Between ``sync(keep_index=False)`` and the catch-up, a writer's search and a
+    reader's (a read-only library: a private copy) both find the new cards."""
+    library.card_search(clock=clock).update_index()
+    assert library.sync([course], keep_index=False).ok
+    reader = Library(library.data_dir, read_only=True)
+    try:
+        assert found(reader.card_search(clock=clock), reader, "psilocybin") == {
+            "a-receptor/fwd",
+            "a-cloze/c1",
+            "a-cloze/c2",
+        }
+    finally:
+        reader.close()
+    assert found(library.card_search(clock=clock), library, "ayahuasca OR café") == {"b-accent/fwd"}
