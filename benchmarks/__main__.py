@@ -789,15 +789,19 @@ def measure_add_folder(
     root: Path, notes: int, runs: int, results: Results, display: Display
 ) -> None:
     """Adding the course folder in the GUI (File > Add deck folder) to a store holding only
-    the bundled decks: time to the synced overview, the process's CPU time over that span,
-    its peak RSS, event-loop gaps.
+    the bundled decks: time to the synced overview (the decks applied and shown: the
+    trainee's wait), then to the search index current (the window's catch-up after the
+    overview, a background task of its own); the process's CPU time, its peak RSS and the
+    event-loop gaps over the whole span, catch-up included.
 
     Interleaved with each GUI run, the same work headless (``sa_sync_folder``: ``studyapp
     sync FOLDER`` into a copy of the same store, with the search index the GUI's start-up
     makes): the equal-work reference. The headless first import (the other reference, the
     issue's) writes into an empty store that has no search index, so it builds none; the
     GUI's store has one (the window's first sync makes it), which every writer keeps
-    current, ~1.1 s of CPU at 50,000 notes (62,500 cards of FTS5 rows)."""
+    current, ~1.1 s of CPU at 50,000 notes (62,500 cards of FTS5 rows). The equal-work
+    budgets compare the GUI through its index current with it; the issue's own compare the
+    add to its overview (the catch-up not in it) with the first import."""
     scratch = root / "scratch"
     folder = results.facts["_paths"][notes]["course"].folder
     template = root / f"bundled-only-{notes}"
@@ -806,6 +810,7 @@ def measure_add_folder(
     where = "Xvfb + xcb" if display.env else "offscreen (no Xvfb)"
     log(f"[{notes}] add a folder in the GUI x{runs} ({where}), and the same work headless")
     seconds, cpu, gui_cpu, rss, gap = [], [], [], [], []
+    indexed, cpu_shown, gap_shown, rss_shown, rss_before = [], [], [], [], []
     same_seconds, same_cpu, same_rss = [], [], []
     for run in range(runs):
         store = root / f"add-folder-{notes}-{run}"
@@ -819,10 +824,15 @@ def measure_add_folder(
         if f"{notes} new" not in added["summary"] and "new" not in added["summary"]:
             raise BenchError(f"adding a folder synced as: {added['summary']}")
         seconds.append(added["seconds"])
+        indexed.append(added["index_seconds"])
         cpu.append(added["cpu"])
+        cpu_shown.append(added["cpu_shown"])
         gui_cpu.append(added["gui_cpu"])
         rss.append(proc.rss_mb)
+        rss_shown.append(added["rss_shown_mb"])
+        rss_before.append(data["rss_before_add_mb"])
         gap.append(added["gaps"]["max_ms"] / 1000)
+        gap_shown.append(added["gaps_shown"]["max_ms"] / 1000)
         shutil.rmtree(store)
         shutil.copytree(template, store)
         same = worker("sa_sync_folder", scratch, data_dir=str(store), folder=str(folder))
@@ -838,18 +848,31 @@ def measure_add_folder(
             notes,
             "s",
             {"median": median(seconds)},
-            note=where,
+            note=f"{where}; stops when the decks are applied and shown (the search index "
+            "then catches up in the background: next row)",
+            runs=runs,
+        )
+    )
+    results.add(
+        Row(
+            "add_folder_index",
+            "  search index current at",
+            notes,
+            "s",
+            {"median": median(indexed)},
+            note="from the same menu action; gaps, CPU and peak RSS below are watched to here",
             runs=runs,
         )
     )
     results.add(
         Row(
             "add_folder_cpu",
-            "  CPU time of the GUI process while adding",
+            "  CPU time of the GUI process while adding, to the index current",
             notes,
             "s",
             {"median": median(cpu)},
-            note=f"all threads; the GUI thread's {median(gui_cpu):.2f} s",
+            note=f"all threads; to the overview {median(cpu_shown):.2f} s; the GUI thread's "
+            f"{median(gui_cpu):.2f} s",
             runs=runs,
         )
     )
@@ -860,17 +883,20 @@ def measure_add_folder(
             notes,
             "MB",
             {"median": median(rss)},
+            note=f"the catch-up included; {median(rss_shown):.0f} MB when the decks were shown, "
+            f"{median(rss_before):.0f} MB before the add",
             runs=runs,
         )
     )
     results.add(
         Row(
             "add_folder_gap",
-            "  longest event-loop gap while adding",
+            "  longest event-loop gap while adding, to the index current",
             notes,
             "ms",
             {"median": median(gap), "max": max(gap)},
-            note=f"median of each run's longest (worst run {max(gap) * 1000:.0f} ms)",
+            note=f"median of each run's longest (worst run {max(gap) * 1000:.0f} ms; to the "
+            f"overview {median(gap_shown) * 1000:.0f} ms)",
             runs=runs,
         )
     )
@@ -1352,10 +1378,14 @@ def check_budgets(results: Results, sizes: list[int]) -> None:
                 f"{sa:.0f} MB vs limit {limit:.0f} MB",
             )
         same = results.get("add_folder_same", size)
-        if same and same.studyapp:
-            sa, limit = add.studyapp["median"], 1.2 * same.studyapp["median"]
+        # Equal work: the GUI to its search index current (the catch-up after the overview
+        # included) against the headless sync, which keeps the index current inside it.
+        indexed = results.get("add_folder_index", size) or add
+        if same and same.studyapp and indexed.studyapp:
+            sa, limit = indexed.studyapp["median"], 1.2 * same.studyapp["median"]
             results.budget(
-                f"(equal work) adding a folder in the GUI <= 1.2x the same work headless @ {size}",
+                f"(equal work) adding a folder in the GUI, to its index current, <= 1.2x the "
+                f"same work headless @ {size}",
                 sa <= limit,
                 f"{sa:.2f} s vs limit {limit:.2f} s",
             )

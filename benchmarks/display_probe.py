@@ -10,7 +10,8 @@ Run under a display (the benchmark starts Xvfb and sets ``QT_QPA_PLATFORM=xcb``)
 (``studyapp.cli.run``, which syncs the decks off the GUI thread once the window is up);
 ``add-folder`` does the same, then, once that start-up sync is done, adds ``FOLDER`` through
 the window's own File > Add deck folder (the folder dialog answers ``FOLDER``) and waits for
-that sync to finish.
+that sync to finish (the new decks applied and shown), then keeps watching until the search
+index's catch-up the window runs after it (its ``index_done``) has ended.
 
 Written to OUT.json:
 
@@ -22,10 +23,16 @@ Written to OUT.json:
 - ``gaps``: the event loop's longest stalls over the two seconds from the first paint
   (a 5 ms precise timer; a gap is the time between two ticks), with when each began
   (ms after the paint), and whether the start-up sync finished inside that window.
-- for ``add-folder``: seconds from the menu action to the sync's end, the longest gaps
-  during it, the peak RSS (``VmHWM``) before the action, and the CPU time over the same
-  span: the whole process's (``cpu``: every thread, user + system) and the GUI thread's
-  (``gui_cpu``).
+- for ``add-folder``: seconds from the menu action to the sync's end (``seconds``: the
+  decks applied and shown in the overview), with the CPU time (``cpu_shown``, every thread,
+  user + system; ``gui_cpu_shown``, the GUI thread's) and the longest gaps (``gaps_shown``)
+  over that span; then seconds from the action to the search index current
+  (``index_seconds``), with the CPU time (``cpu``, ``gui_cpu``) and the longest gaps
+  (``gaps``) over the whole span, add and catch-up. Also the peak RSS (``VmHWM``) before the
+  action and when the decks were shown (``rss_shown_mb``); the process's peak is read by
+  the parent once it exits, so it covers the catch-up too. A window without ``index_done``
+  (an older build) kept its index current inside the sync: its figures to the index are its
+  figures to the sync's end.
 
 An application-wide event filter is a Python call per event, so it is removed at the first
 paint; the gap timer costs one Python call per 5 ms.
@@ -77,7 +84,8 @@ class Probe:
         self.painted_at = 0.0
         self.sync_times: list[float] = []
         self.add_started = 0.0
-        self.add_done = 0.0
+        self.add_done = 0.0  # the decks applied and shown
+        self.add_over = 0.0  # the search index current too
         self.add_cpu = (0.0, 0.0)  # (process, GUI thread) CPU time when the add began
         self.add_ticks: list[float] = []
         paint = QEvent.Type.Paint
@@ -122,11 +130,14 @@ class Probe:
         done = getattr(self.window, "sync_done", None)
         if done is not None:
             done.connect(self.on_sync_done)
+        indexed = getattr(self.window, "index_done", None)
+        if indexed is not None:
+            indexed.connect(self.on_index_done)
         self.window_timer.start(int(WINDOW_S * 1000))
 
     def on_tick(self) -> None:
         now = time.perf_counter()
-        if self.add_started and not self.add_done:
+        if self.add_started and not self.add_over:
             self.add_ticks.append(now)
         elif now - self.painted_at <= WINDOW_S:
             self.ticks.append(now)
@@ -137,14 +148,35 @@ class Probe:
         if self.add_started and not self.add_done:
             self.add_done = now
             self.add_ticks.append(now)
-            result["add_folder"] = {
+            shown = {
                 "seconds": self.add_done - self.add_started,
-                "cpu": time.process_time() - self.add_cpu[0],
-                "gui_cpu": time.thread_time() - self.add_cpu[1],
-                "gaps": gaps(self.add_ticks, self.add_started),
+                "cpu_shown": time.process_time() - self.add_cpu[0],
+                "gui_cpu_shown": time.thread_time() - self.add_cpu[1],
+                "gaps_shown": gaps(self.add_ticks, self.add_started),
+                "rss_shown_mb": vm_hwm_mb(),
                 "summary": getattr(plan, "summary", lambda: repr(plan))(),
             }
-            self.finish()
+            result["add_folder"] = shown
+            catching_up = (
+                getattr(self.window, "index_done", None) is not None
+                and getattr(plan, "ok", False)
+                and getattr(plan, "changes_anything", False)
+            )
+            if not catching_up:  # an older window: its index was kept current in the sync
+                self.on_index_done()
+
+    def on_index_done(self) -> None:
+        if not self.add_done or self.add_over:
+            return
+        self.add_over = now = time.perf_counter()
+        self.add_ticks.append(now)
+        result["add_folder"].update(
+            index_seconds=now - self.add_started,
+            cpu=time.process_time() - self.add_cpu[0],
+            gui_cpu=time.thread_time() - self.add_cpu[1],
+            gaps=gaps(self.add_ticks, self.add_started),
+        )
+        self.finish()
 
     def on_window_over(self) -> None:
         # A stall that runs past the window's end counts up to the end (as any timer,
