@@ -13,7 +13,7 @@ from studyapp.core.model import Queue
 from studyapp.store import sync as stored
 from studyapp.store.database import open_engine
 from studyapp.store.queries import StoredProgress
-from studyapp.store.rows import SourceRow
+from studyapp.store.rows import NoteValues, SourceRow
 from studyapp.store.sync import (
     CardMove,
     Changes,
@@ -266,6 +266,93 @@ def test_a_streamed_import_writes_what_planned_changes_write(
         ("before\x00after", 0),
         ("A b", 1),
     ]
+
+
+def _varied_notes() -> list[tuple[Any, ...]]:
+    """New note rows with each column a streamed import may leave to the defaults set and
+    unset, alone and together, in runs and alternating (as plain tuples, as FirstImportRows
+    gives them, and one as NoteValues)."""
+    variants: list[dict[str, Any]] = [
+        {},
+        {"as_of": 2021},
+        {"retired": True},
+        {"retired": True, "retired_reason": "superseded"},
+        {"replaced_by": "n0"},
+        {"critical": True},
+        {"sensitive": True},
+        {"content_note": "grief"},
+        {"module": 3},
+        {"module": 0},
+        {"critical": 0},
+        {"image_file": "a.png", "image_alt": "alt", "image_side": "back", "image_hash": "h"},
+        {"changed_at": None},
+        {"as_of": 2020, "retired": True, "retired_reason": "r", "replaced_by": "n1"},
+    ]
+    order = [*range(len(variants)), 0, 0, 1, 1, 0, 2, 0, 13, 12, 12, 0]
+    notes = [
+        tuple(note_row(f"n{i}", "d1", i, changed_at=NOW - 5)._replace(**variants[v]))
+        for i, v in enumerate(order)
+    ]
+    notes[-1] = NoteValues._make(notes[-1])
+    return notes
+
+
+def test_new_notes_left_to_the_defaults_are_stored_alike(engine: Engine, tmp_path: Path) -> None:
+    """A streamed import leaves a new note's unset columns to the DDL's defaults
+    (store.sync.note_runs): the same rows, values, types and rowids as every column bound."""
+    notes = _varied_notes()
+    runs = stored.note_runs(notes, NOW)
+    assert len(runs) > 5 and sum(len(rows) for _, rows in runs) == len(notes)
+    assert len(runs[0][0]) < len(NoteValues._fields)  # a plain row leaves columns out
+    with engine.begin() as conn, StreamedImport(conn, now=NOW) as writer:
+        writer.write_deck(DECKS[0], notes, [])
+    every = open_engine(tmp_path / "every-column.sqlite3")
+    try:
+        with every.begin() as conn:
+            write_changes(
+                conn, Changes(decks=DECKS[:1], notes_inserted=[note_row("x", "d1", 0)]), now=NOW
+            )
+            conn.exec_driver_sql("DELETE FROM note")
+            conn.exec_driver_sql(
+                f"INSERT INTO note ({', '.join(NoteValues._fields)}) "
+                f"VALUES ({', '.join('?' * len(NoteValues._fields))})",
+                [(*n[:-1], NOW if n[-1] is None else n[-1]) for n in notes],
+            )
+        types = ", ".join(f"typeof({c})" for c in NoteValues._fields)
+        for query in ("SELECT rowid, * FROM note ORDER BY rowid", f"SELECT {types} FROM note"):
+            assert rows(engine, query) == rows(every, query)
+    finally:
+        every.dispose()
+    assert rows(engine, "SELECT critical, sensitive, module, changed_at FROM note")[:13] == [
+        (0, 0, None, NOW - 5), (0, 0, None, NOW - 5), (0, 0, None, NOW - 5),
+        (0, 0, None, NOW - 5), (0, 0, None, NOW - 5), (1, 0, None, NOW - 5),
+        (0, 1, None, NOW - 5), (0, 0, None, NOW - 5), (0, 0, 3, NOW - 5),
+        (0, 0, 0, NOW - 5), (0, 0, None, NOW - 5), (0, 0, None, NOW - 5),
+        (0, 0, None, NOW),
+    ]  # fmt: skip
+
+
+def test_a_note_table_with_other_defaults_gets_every_column(engine: Engine) -> None:
+    """Columns are left out only where the store's own note table (PRAGMA table_info) gives
+    the value they are left out for; else every column is bound, as before."""
+    import sqlite3
+
+    db = sqlite3.connect(engine.url.database or "")
+    assert stored.note_defaults_as_expected(db)
+    for column, definition in (
+        ("critical", "critical INTEGER DEFAULT 1 NOT NULL"),
+        ("as_of", "as_of INTEGER DEFAULT 2020"),
+        ("module", "module INTEGER NOT NULL"),
+    ):
+        other = sqlite3.connect(":memory:")
+        ddl = db.execute("SELECT sql FROM sqlite_master WHERE name = 'note'").fetchone()[0]
+        line = next(x for x in ddl.splitlines() if x.strip().startswith(f"{column} "))
+        other.execute(ddl.replace(line.strip().rstrip(","), definition))
+        assert not stored.note_defaults_as_expected(other), column
+        other.close()
+    other = sqlite3.connect(":memory:")
+    assert not stored.note_defaults_as_expected(other)  # no note table at all
+    db.close()
 
 
 SCHEMA_SQL = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
