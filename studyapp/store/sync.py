@@ -736,20 +736,48 @@ def _note_shape(key: tuple[bool, ...]) -> tuple[tuple[str, ...], Callable[[Any],
     return tuple(NOTE_COLUMNS[i] for i in kept), getter
 
 
+SHORT_NOTE_ROWS: dict[int, tuple[str, ...]] = {
+    len(columns): columns
+    for columns, _getter in (
+        _note_shape((True, True, True, True, True)),
+        _note_shape((False, True, True, True, True)),
+    )
+}
+"""The columns of a new note row given without the columns left to the defaults (a first
+import's rows: :func:`studyapp.services.deckrows.note_tuple`), by the row's length: with
+``as_of`` or without it."""
+assert len(SHORT_NOTE_ROWS) == 2 and len(NOTE_COLUMNS) not in SHORT_NOTE_ROWS
+
+
 def note_runs(
     notes: Sequence[tuple[Any, ...]], now: int
 ) -> list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
     """New note rows (all of :data:`NOTE_COLUMNS`, in order) as runs of consecutive rows
     inserted with the same columns: each row without the columns its values leave to the
     DDL's defaults (see above); a ``changed_at`` of None stamped with ``now``. The rows
-    keep their order (and so their rowids)."""
+    keep their order (and so their rowids). A row already given short
+    (:data:`SHORT_NOTE_ROWS`, stamped) is taken as it is."""
     runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
-    last: tuple[bool, ...] | None = None
+    last: tuple[bool, ...] | int | None = None
     getter: Callable[[Any], Any] = tuple
     batch: list[tuple[Any, ...]] = []
     append = batch.append
-    span, defaults = _WRITTEN_SPAN, _WRITTEN_DEFAULTS
+    span, defaults, width, short = (
+        _WRITTEN_SPAN,
+        _WRITTEN_DEFAULTS,
+        len(NOTE_COLUMNS),
+        SHORT_NOTE_ROWS,
+    )
     for note in notes:
+        if len(note) != width:
+            size = len(note)
+            if size != last:
+                last = size
+                batch = []
+                runs.append((short[size], batch))
+                append = batch.append
+            append(note)
+            continue
         if note[_CHANGED_AT] is None:
             note = (*note[:-1], now)
         key = (

@@ -17,14 +17,16 @@ from studyapp.deckfile.loader import ParsedDeck, parse_deck
 from studyapp.services.deckrows import (
     FirstImportRows,
     deck_values,
+    full_note,
     keys_of,
     media_of,
     new_cards,
     note_row,
+    note_tuple,
 )
 from studyapp.services.paths import bundled_decks_dir
 from studyapp.store.rows import STORED_AS_WRITTEN, NoteValues
-from studyapp.store.sync import NewCard
+from studyapp.store.sync import SHORT_NOTE_ROWS, NewCard
 
 
 def reference_note_row(
@@ -143,6 +145,7 @@ def test_a_note_row_is_what_it_always_was(decks: list[ParsedDeck]) -> None:
 
 
 def test_a_first_imports_rows_are_the_planned_paths_rows(decks: list[ParsedDeck]) -> None:
+    shapes: set[int] = set()
     for deck in decks:
         assert deck.model is not None
         rows = FirstImportRows(deck, now=1234)
@@ -159,16 +162,33 @@ def test_a_first_imports_rows_are_the_planned_paths_rows(decks: list[ParsedDeck]
             (retired if card.retired else new).append(card.id)
             keys = keys_of(card)
             cards += new_cards(card.id, deck_id, position, keys, keys)
-        assert rows.notes == [n._replace(changed_at=1234) for n in notes]
+        assert [full_note(n) for n in rows.notes] == [n._replace(changed_at=1234) for n in notes]
+        # Given as the store inserts them: short where every column a new note may leave to
+        # the store's defaults is at its default (see store.sync.note_runs), else whole.
+        for note, full in zip(rows.notes, notes, strict=True):
+            short = (
+                not full.retired
+                and full.replaced_by is None
+                and all(getattr(full, n) == e for n, e in STORED_AS_WRITTEN if n != "changed_at")
+            )
+            expected = SHORT_NOTE_ROWS[17 if full.as_of is not None else 16] if short else None
+            assert SHORT_NOTE_ROWS.get(len(note)) == expected
+            if short:
+                shapes.add(len(note))
         assert rows.cards == cards
         # Plain tuples (the sqlite3 module binds them fastest), typed on request.
         assert {type(row) for row in [*rows.notes, *rows.cards]} <= {tuple}
         typed = FirstImportRows(deck).typed()
         assert typed == (notes, cards)
+        assert FirstImportRows(deck, now=1234).typed() == (
+            [n._replace(changed_at=1234) for n in notes],
+            cards,
+        )
         assert {type(n) for n in typed[0]} <= {NoteValues}
         assert {type(c) for c in typed[1]} <= {NewCard}
         assert (rows.new, rows.retired) == (new, retired)
         assert (rows.deck, rows.media) == (deck_values(deck), media_of(deck))
+    assert 16 in shapes  # short rows were met (with as_of: the test below)
 
 
 @pytest.mark.parametrize(
@@ -182,6 +202,10 @@ def test_a_first_imports_rows_are_the_planned_paths_rows(decks: list[ParsedDeck]
         {"module": 2},
         {"image": {"file": "images/arc.svg", "alt": "An arc."}},
         {"retired": "Superseded.", "replaced_by": "b", "inherit_progress": True},
+        {"retired": "Gone."},
+        {"replaced_by": "b"},
+        {"as_of": 2021},
+        {"as_of": 2021, "revision": 3, "tags": ["x"], "cite": ["s", "t"], "extra": "E"},
     ],
 )
 @pytest.mark.parametrize("deck_module", [None, 3])
@@ -195,3 +219,27 @@ def test_each_field_stored_as_written_alone_gives_the_reference_row(
     card = BasicCard.model_validate({"id": "a", "source": "s", "front": "Q", "back": "A"} | fields)
     got = note_row(card, "d", 4, 9, {}, deck_module)
     assert got == reference_note_row(card, "d", 4, 9, {}, deck_module)
+    # A first import's row (short=True): short only when the entry leaves every column a
+    # new note may leave to the store's defaults at its default, and the same row whole.
+    first = note_tuple(card, "d", 4, 9, {}, deck_module, 77, short=True)
+    assert full_note(first) == got._replace(changed_at=77)
+    plain = deck_module is None and not fields.keys() - {
+        "as_of",
+        "revision",
+        "tags",
+        "cite",
+        "extra",
+    }
+    if not plain:
+        assert len(first) == len(NoteValues._fields)
+    else:
+        assert SHORT_NOTE_ROWS[len(first)] == tuple(
+            c for c in SHORT_NOTE_ROWS[17] if c != "as_of" or "as_of" in fields
+        )
+        assert first == tuple(
+            getattr(got._replace(changed_at=77), c) for c in SHORT_NOTE_ROWS[len(first)]
+        )
+    # Without a time, never short (the row is stamped when written).
+    assert len(note_tuple(card, "d", 4, 9, {}, deck_module, None, short=True)) == len(
+        NoteValues._fields
+    )
