@@ -178,7 +178,8 @@ def test_the_new_decks_are_shown_before_the_search_index_catches_up(
         qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     assert done.args[0].ok and len(done.args[0].new) == 2000
     assert _decks_shown(window) >= shown_before + 2  # the course's two deck files
-    assert window._indexing is not None and window._indexing.is_running()
+    assert window._indexing is None  # it starts once the new decks are painted
+    qtbot.waitUntil(lambda: window._indexing is not None and window._indexing.is_running())
     mark = _index_mark(synced)
     assert mark is not None and mark < _last_card(synced)  # not caught up yet
     qtbot.waitUntil(lambda: "Indexing the new cards for search" in window._status.text())
@@ -278,3 +279,18 @@ def test_a_failed_catch_up_keeps_the_add(
     monkeypatch.undo()
     assert synced.card_search().count("Q1999") == _cards_of(synced, "Q1999: %")
     assert _index_mark(synced) == _last_card(synced)
+
+
+def test_the_catch_up_waits_for_the_paint_or_its_limit(qtbot: Any, window: Any) -> None:
+    """The hand-over helper runs its callback once the window's repaint has been handled,
+    and after its limit when nothing repaints; once either way."""
+    from studyapp.gui.mainwindow import _AfterPaint
+
+    ran: list[str] = []
+    qtbot.wait(50)  # the window's own first paints are over
+    _AfterPaint(window, lambda: ran.append("painted"), 60_000)
+    window.overview.update()
+    qtbot.waitUntil(lambda: ran == ["painted"], timeout=5_000)
+    _AfterPaint(window, lambda: ran.append("limit"), 100)
+    qtbot.wait(400)
+    assert ran == ["painted", "limit"]
