@@ -18,15 +18,8 @@ from studyapp.core.printable import printable
 from studyapp.core.studyday import utc_now
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import real_path
-from studyapp.services import fsrs, paths
-from studyapp.services.deck_options import (
-    DeckOptions,
-    SavedOptions,
-    load_deck_options,
-    save_deck_options,
-)
+from studyapp.services import paths
 from studyapp.services.families import family_title
-from studyapp.services.fsrs import OptimizeResult
 from studyapp.services.overview import (
     DeckSummary,
     FamilySummary,
@@ -62,8 +55,15 @@ from studyapp.store.queries import CardCounts, CourseModuleInfo
 # session and a sync that changes nothing need none of them. The start-up to the first card
 # at 200,000 notes: importing the services after the data stack 73 -> 64 ms CPU (medians of 7,
 # interleaved, load 6), the review start-up's peak RSS 105.0 -> 103.9 MB (issue 19).
+#
+# The same for the FSRS services (fitting, replaying, rescheduling: studyapp.services.fsrs
+# with store.memory) and the deck options' editor (services.deck_options): imported by the
+# methods that use them: ~2.7 ms of CPU less before the review's first card (their import
+# after the rest of the services: 1.8 + 0.9 ms, medians of 3, load ~5; issue 19).
 if TYPE_CHECKING:
     from studyapp.services.cram import CramSession
+    from studyapp.services.deck_options import DeckOptions, SavedOptions
+    from studyapp.services.fsrs import OptimizeResult
     from studyapp.services.search import CardSearch
 
 __all__ = [
@@ -181,6 +181,8 @@ class Library:
     # -- deck options (issue 12) ----------------------------------------------------------
     def deck_options(self) -> DeckOptions:
         """Every preset and the one each deck uses, to edit and then :meth:`save_deck_options`."""
+        from studyapp.services.deck_options import load_deck_options
+
         return load_deck_options(self.engine)
 
     def save_deck_options(self, options: DeckOptions) -> SavedOptions:
@@ -190,6 +192,8 @@ class Library:
             DeckOptionsError: an invalid preset; nothing is saved.
         """
         self._writable()
+        from studyapp.services.deck_options import save_deck_options
+
         saved = save_deck_options(self.engine, options)
         self._settings = None  # the Default preset's retention is a setting's mirror
         return saved
@@ -198,6 +202,8 @@ class Library:
     def optimize(self, *, now: datetime | None = None) -> OptimizeResult:
         """Fit FSRS parameters to this store's reviews; they are kept only if they fit better
         (see :func:`studyapp.services.fsrs.optimize`)."""
+        from studyapp.services import fsrs
+
         self._writable()
         result = fsrs.optimize(self.engine, self.settings, now=now)
         if result.saved:
@@ -211,6 +217,8 @@ class Library:
         Raises:
             ParameterError: unusable parameters; nothing is changed.
         """
+        from studyapp.services import fsrs
+
         self._writable()
         done = fsrs.set_parameters(self.engine, self.settings, parameters, now=now)
         self._settings = None
@@ -220,6 +228,8 @@ class Library:
         self, *, deck_ids: Sequence[str] | None = None, critical: bool | None = None
     ) -> int:
         """Review cards :meth:`reschedule_reviews` would consider (asked about first)."""
+        from studyapp.services import fsrs
+
         return fsrs.reviews_to_reschedule(
             self.engine, self.settings, deck_ids=deck_ids, critical=critical
         )
@@ -233,6 +243,8 @@ class Library:
     ) -> int:
         """Move review cards' due dates to their memory at their desired retention with the
         parameters in use (Anki's "reschedule cards on change"). Returns how many moved."""
+        from studyapp.services import fsrs
+
         self._writable()
         return fsrs.reschedule_reviews(
             self.engine, self.settings, deck_ids=deck_ids, critical=critical, now=now
