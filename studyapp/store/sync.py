@@ -349,44 +349,41 @@ def stored_sources(conn: Connection) -> list[SourceRow]:
 LIVE_NOTES_SQL = "SELECT count(*) FROM note WHERE retired = 0 AND deck_id IN :ids"
 """Counted from ``ix_note_deck_id`` (deck_id, retired) alone, no note row read."""
 
-DECKS_WITH_NOTES_SQL = (
+RETIRED_BY_DECK_SQL = (
     "WITH RECURSIVE d(id) AS (SELECT min(deck_id) FROM note UNION ALL "
     "SELECT (SELECT min(deck_id) FROM note WHERE deck_id > d.id) FROM d WHERE d.id IS NOT NULL) "
-    "SELECT id FROM d WHERE id IS NOT NULL"
+    "SELECT id, (SELECT count(*) FROM note WHERE deck_id = d.id AND retired > 0) "
+    "+ (SELECT count(*) FROM note WHERE deck_id = d.id AND retired < 0) "
+    "FROM d WHERE id IS NOT NULL"
 )
-"""The deck ids the notes name, each found by one seek in ``ix_note_deck_id`` (a skip-scan:
-~1 ms for 210 decks at 200,000 notes), not by stepping through every entry."""
-
-RETIRED_NOTES_SQL = (
-    "SELECT count(*) FROM note WHERE retired > 0 AND deck_id IN :ids",
-    "SELECT count(*) FROM note WHERE retired < 0 AND deck_id IN :ids",
-)
-"""The notes that are not ``retired = 0`` (``retired`` is NOT NULL), as two ranges of
-``ix_note_deck_id`` (deck_id, retired): one seek per deck each. (``retired != 0`` would step
-through every entry of each deck.)"""
+"""Each deck the notes name, with its notes that are not ``retired = 0`` (``retired`` is NOT
+NULL): the decks found by one seek each in ``ix_note_deck_id`` (deck_id, retired), a
+skip-scan, and each deck's retired entries as two ranges there (``retired != 0`` would step
+through every entry of the deck). ~1 ms for 210 decks at 200,000 notes."""
 
 
 def count_live_notes(conn: Connection, deck_ids: Iterable[str]) -> int:
     """Notes of ``deck_ids`` that are not retired.
 
     When no note lies outside ``deck_ids`` (the start-up's re-sync: every deck file skipped
-    as unchanged), that is every note less the retired ones of these decks: SQLite counts a
-    whole table from its smallest index page by page without stepping through its entries,
-    and the retired entries and the decks the notes name are each a seek per deck. Otherwise
-    (some decks left out of this sync) the live entries of ``deck_ids`` are stepped through,
-    as always. The same number either way (tests/store/test_store_sync.py). At 200,000
-    notes and 210 decks: ~2.3 ms where stepping through 200,000 entries took ~9.4 ms (CPU,
-    median of 7 fresh connections); the start-up's re-sync before its first card 19.9 ->
-    14.2 ms of CPU (benchmarks/startup_probe.py, medians of 7 interleaved, load 2.8-3.0).
+    as unchanged), that is every note less the retired ones: SQLite counts a whole table
+    from its smallest index page by page without stepping through its entries, and the
+    decks the notes name, with their retired notes, take a few seeks per deck
+    (:data:`RETIRED_BY_DECK_SQL`). Otherwise (some decks left out of this sync) the live
+    entries of ``deck_ids`` are stepped through, as always. The same number either way
+    (tests/store/test_store_sync.py). At 200,000 notes and 210 decks: ~2.8 ms where stepping
+    through 200,000 entries took ~9.4 ms (CPU, medians of 9 fresh connections); the
+    start-up's re-sync before its first card 19.9 -> 14.2 ms of CPU with the retired
+    entries counted in two expanding IN statements (benchmarks/startup_probe.py, medians
+    of 7 interleaved, load 2.8-3.0), ~2 ms less again in this one statement.
     """
     ids = set(deck_ids)
     if not ids:
         return 0
-    if all(deck in ids for (deck,) in conn.execute(text(DECKS_WITH_NOTES_SQL))):
+    by_deck = conn.execute(text(RETIRED_BY_DECK_SQL)).all()
+    if all(deck in ids for deck, _retired in by_deck):
         total = int(conn.execute(text("SELECT count(*) FROM note")).scalar_one())
-        ordered = sorted(ids)
-        retired = sum(int(r[0]) for sql in RETIRED_NOTES_SQL for r in _in(conn, sql, ordered))
-        return total - retired
+        return total - sum(int(retired) for _deck, retired in by_deck)
     rows = _in(conn, LIVE_NOTES_SQL, sorted(ids))
     return sum(int(r[0]) for r in rows)
 

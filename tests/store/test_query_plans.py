@@ -173,30 +173,23 @@ def test_every_note_of_the_synced_decks_is_counted_by_seeks_and_a_page_count(
     library: Library, deck_dir: Path
 ) -> None:
     """The start-up's re-sync counts the unchanged notes as every note less the retired ones
-    (count_live_notes): the decks the notes name and the retired entries are found by seeks
-    in ix_note_deck_id, never by stepping through each deck's entries."""
-    from studyapp.store.sync import DECKS_WITH_NOTES_SQL, RETIRED_NOTES_SQL
+    (count_live_notes): the decks the notes name and their retired entries are found by
+    seeks in ix_note_deck_id, never by stepping through each deck's entries."""
+    from studyapp.store.sync import RETIRED_BY_DECK_SQL
 
     assert library.sync([deck_dir]).ok
     raw = library.engine.raw_connection()
     try:
         db = raw.driver_connection
-        skip_scan = db.execute("EXPLAIN QUERY PLAN " + DECKS_WITH_NOTES_SQL).fetchall()  # type: ignore[union-attr]
-        retired = [
-            db.execute(  # type: ignore[union-attr]
-                "EXPLAIN QUERY PLAN " + sql.replace(":ids", "(?, ?)"), ("a", "b")
-            ).fetchall()
-            for sql in RETIRED_NOTES_SQL
-        ]
+        plan = db.execute("EXPLAIN QUERY PLAN " + RETIRED_BY_DECK_SQL).fetchall()  # type: ignore[union-attr]
     finally:
         raw.close()
-    steps = [row[3] for row in skip_scan]
+    steps = [row[3] for row in plan]
     assert not any(step.startswith("SCAN note") for step in steps), steps
-    assert sum("SEARCH note USING COVERING INDEX ix_note_deck_id" in s for s in steps) == 2, steps
-    for plan in retired:
-        assert plan[0][3].startswith(
-            "SEARCH note USING COVERING INDEX ix_note_deck_id (deck_id=? AND retired"
-        ), plan
+    searches = [s for s in steps if s.startswith("SEARCH note")]
+    assert len(searches) == 4 and all("COVERING INDEX ix_note_deck_id" in s for s in searches)
+    assert sum("(deck_id=? AND retired>?)" in s for s in searches) == 1, steps
+    assert sum("(deck_id=? AND retired<?)" in s for s in searches) == 1, steps
 
 
 def test_deck_totals_and_answers_by_hour_read_without_a_sort_or_a_lookup_per_row(
