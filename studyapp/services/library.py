@@ -31,7 +31,6 @@ from studyapp.services.overview import (
 )
 from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damaged_error
 from studyapp.services.settings import Settings, load_settings, save_settings
-from studyapp.services.study import StudyScope, StudySession
 from studyapp.services.sync import Progress, SyncPlan, apply_plan, plan_sync, sync
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import library as stored
@@ -60,11 +59,17 @@ from studyapp.store.queries import CardCounts, CourseModuleInfo
 # with store.memory) and the deck options' editor (services.deck_options): imported by the
 # methods that use them: ~2.7 ms of CPU less before the review's first card (their import
 # after the rest of the services: 1.8 + 0.9 ms, medians of 3, load ~5; issue 19).
+#
+# The study service (a session, its scope; with the card renderer, steering, the scheduler and
+# its Rust module) likewise: ``studyapp sync`` (a first import) needs none of it: what the
+# first-import worker imports 304 -> 291 ms of CPU (medians of 7 interleaved, GC off as in the
+# command, load 4.5). The GUI imports it before Qt (cli._import_data_stack_before_qt).
 if TYPE_CHECKING:
     from studyapp.services.cram import CramSession
     from studyapp.services.deck_options import DeckOptions, SavedOptions
     from studyapp.services.fsrs import OptimizeResult
     from studyapp.services.search import CardSearch
+    from studyapp.services.study import StudyScope, StudySession
 
 __all__ = [
     "BackupInfo",
@@ -531,6 +536,8 @@ class Library:
         monotonic: Callable[[], float] = time.monotonic,
         tz: tzinfo | None = None,
     ) -> StudySession:
+        from studyapp.services.study import StudySession
+
         session = StudySession(
             self.engine,
             self.settings,
@@ -575,6 +582,8 @@ class Library:
 
     def scope(self, choice: ScopeChoice) -> StudyScope:
         """The decks and title of what the trainee chose to study."""
+        from studyapp.services.study import StudyScope
+
         match choice.kind:
             case ScopeKind.ALL:
                 return StudyScope()
@@ -605,11 +614,15 @@ class Library:
             return queries.course_modules(conn)
 
     def scope_for_family(self, family: str) -> StudyScope:
+        from studyapp.services.study import StudyScope
+
         with self.engine.connect() as conn:
             decks = stored.deck_ids_of_families(conn, [family])
         return StudyScope(decks, family_title(family))
 
     def scope_for_deck(self, deck_id: str) -> StudyScope:
+        from studyapp.services.study import StudyScope
+
         return StudyScope((deck_id,), stored.deck_title(self.engine, deck_id) or deck_id)
 
     def overview(self, now: datetime | None = None, *, totals: bool = False) -> Overview:

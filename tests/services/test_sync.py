@@ -390,6 +390,33 @@ def test_a_sync_that_reads_no_file_never_loads_the_format_machinery(tmp_path: Pa
     assert runs[1].stdout.split() == ["False", "False"]  # nothing changed: nothing loaded
 
 
+def test_a_first_import_never_loads_the_study_or_fsrs_services(tmp_path: Path) -> None:
+    # ``studyapp sync`` imports the library, not what studying needs (services.library's
+    # lazy imports: 11-13 ms of CPU a process); a session or FSRS brings them in when used.
+    study = ("studyapp.services.study", "studyapp.services.fsrs", "studyapp.store.memory")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from studyapp.services.library import Library\n"
+        f"library = Library(Path({str(tmp_path / 'data')!r}))\n"
+        "plan = library.sync()\n"
+        f"print(plan.ok, len(plan.new) > 0, *(m in sys.modules for m in {study!r}))\n"
+        "session = library.session()\n"
+        "scope = library.scope_for_family('mechanisms')\n"
+        "print(session.next_card() is not None, scope.label, library.reviews_to_reschedule())\n"
+        f"print(*(m in sys.modules for m in {study!r}))\n"
+        "library.close()\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    first, used, after = run.stdout.splitlines()
+    assert first.split() == ["True", "True", "False", "False", "False"], first
+    assert used.split()[0] == "True" and used.endswith(" 0")
+    assert after.split() == ["True", "True", "True"]
+
+
 def _age(folder: Path, seconds: float = 60) -> None:
     """Set every file's mtime into the past, as for files not touched since a while."""
     for path in folder.rglob("*.yaml"):
