@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from studyapp.core.frozen import maker
 from studyapp.core.model import FLAG_NAMES, CardId, MemoryState, Queue, Rating
@@ -297,6 +298,9 @@ class StudySession:
         self._scheduler = Scheduler(settings.scheduler_config(), tz=tz)
         self._next_states: tuple[CardId, MemoryState, NextStates] | None = None
         self._current: CardView | None = None
+        self._loaded: tuple[CardView, tuple[Any, ...]] | None = None
+        """The view :meth:`_load_view` made last, with the scheduling columns it was made
+        from (an answer checks the card still holds them instead of reading it again)."""
         self._shown_at = 0.0
         self.undo_log = undo_log if undo_log is not None else UndoLog()
         self._answers: list[_Answered] = []
@@ -462,18 +466,37 @@ class StudySession:
         now_ms = int(now.timestamp() * 1000)
         leech: SteeringState | None = None
         with queries.write_transaction(self._db) as db:
-            before = queries.load_state(db, card.card_id)
-            states = self._states(card, before, now)
-            after = self._scheduler.apply(before, states[rating], now)
-            review_id = queries.apply_answer(
-                db,
-                card_id=card.card_id,
-                before=before,
-                after=after,
-                rating=int(rating),
-                reviewed_at_ms=now_ms,
-                duration_ms=duration_ms,
-            )
+            review_id: int | None = None
+            loaded = self._loaded
+            if loaded is not None and loaded[0] is card:
+                # The state the card was shown with, stored only if the card still holds it
+                # (checked in the UPDATE, inside this transaction): one statement fewer.
+                before = card.state
+                states = self._states(card, before, now)
+                after = self._scheduler.apply(before, states[rating], now)
+                review_id = queries.apply_answer_if_unchanged(
+                    db,
+                    card_id=card.card_id,
+                    stored=loaded[1],
+                    before=before,
+                    after=after,
+                    rating=int(rating),
+                    reviewed_at_ms=now_ms,
+                    duration_ms=duration_ms,
+                )
+            if review_id is None:  # changed since it was shown (or not shown from its row)
+                before = queries.load_state(db, card.card_id)
+                states = self._states(card, before, now)
+                after = self._scheduler.apply(before, states[rating], now)
+                review_id = queries.apply_answer(
+                    db,
+                    card_id=card.card_id,
+                    before=before,
+                    after=after,
+                    rating=int(rating),
+                    reviewed_at_ms=now_ms,
+                    duration_ms=duration_ms,
+                )
             if after.lapses > before.lapses and is_leech(
                 after.lapses, self.settings.leech_threshold
             ):
@@ -692,13 +715,15 @@ class StudySession:
 
     def _load_view(self, card_id: CardId) -> CardView:
         row = queries.card_details(self._db, card_id)
-        return build_card_view(
+        view = build_card_view(
             row,
             self._bibliography(),
             self._index,
             critical_retention=self.settings.critical_retention,
             image=shown_image(self._db, row),
         )
+        self._loaded = (view, row.stored)
+        return view
 
 
 _card_view = maker(CardView)

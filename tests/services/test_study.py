@@ -390,3 +390,91 @@ def test_a_grade_given_as_a_number_answers_as_its_rating(
     with pytest.raises(ValueError):
         session.answer(7)  # type: ignore[arg-type]
     assert count(library, "SELECT count(*) FROM review") == reviews
+
+
+def _store_rows(library: Library) -> tuple[list[tuple[object, ...]], ...]:
+    with library.engine.connect() as conn:
+        return tuple(
+            [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2, 3"))]
+            for table in ("card", "review", "review_tally")
+        )
+
+
+def _studied(tmp_path: Path, deck_dir: Path, name: str, *, reread: bool) -> tuple[object, ...]:
+    """Three days of study with fuzz on (every grade, learning and reviews), each answer
+    either checked against the row the card was shown from (the study path) or, with
+    ``reread``, computed from the state read again in its transaction; the rows left."""
+    library = Library(tmp_path / name)
+    try:
+        library.sync([deck_dir])
+        clock = Clock()
+        grades = [Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.HARD]
+        answered = 0
+        for _day in range(3):
+            session = library.session(clock=clock)
+            for _ in range(40):
+                if session.next_card() is None:
+                    clock.now += timedelta(minutes=11)
+                    if session.next_card() is None:
+                        break
+                if reread:
+                    session._loaded = None  # as for a card view not made from its row
+                session.answer(grades[answered % 4], duration_ms=1000 + answered)
+                answered += 1
+                clock.now += timedelta(seconds=50)
+            session.close()
+            clock.now += timedelta(days=2)
+        assert answered > 20
+        return _store_rows(library)
+    finally:
+        library.close()
+
+
+def test_an_answer_checked_against_the_shown_row_stores_what_a_reread_stores(
+    tmp_path: Path, deck_dir: Path
+) -> None:
+    # StudySession.answer skips re-reading a card that still holds what it was shown with
+    # (queries.apply_answer_if_unchanged): both ways must leave the very same store.
+    assert _studied(tmp_path, deck_dir, "checked", reread=False) == _studied(
+        tmp_path, deck_dir, "reread", reread=True
+    )
+
+
+def test_a_card_changed_after_it_was_shown_is_answered_from_its_stored_state(
+    tmp_path: Path, deck_dir: Path, clock: Clock
+) -> None:
+    # Another connection changes the card between showing and answering: the answer must
+    # start from the stored state (as if it had been read afresh), not from the shown one.
+    rows = []
+    for changed_after_showing in (True, False):
+        library = Library(tmp_path / f"store-{changed_after_showing}")
+        library.sync([deck_dir])
+        peek = library.session(clock=Clock(clock.now))
+        card_id = peek.next_card()  # the card the session will show
+        assert card_id is not None
+        peek.close()
+        session = library.session(clock=Clock(clock.now))
+
+        def change(library: Library = library, card: int = card_id.card_id) -> None:
+            with library.engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "UPDATE card SET queue = 2, stability = 12.5, difficulty = 4.25, "
+                        "due = :due, last_review = :last, reps = 3, interval = 12 WHERE id = :i"
+                    ),
+                    {"due": int(clock.now.timestamp()) - 60, "last": 1, "i": card},
+                )
+
+        if not changed_after_showing:
+            change()
+        card = session.next_card()
+        assert card is not None and card.card_id == card_id.card_id
+        assert (card.state.queue is Queue.NEW) is changed_after_showing
+        if changed_after_showing:
+            change()
+        after = session.answer(Rating.GOOD, duration_ms=2000)
+        assert after.reps == 4 and after.stability != 12.5
+        session.close()
+        rows.append(_store_rows(library))
+        library.close()
+    assert rows[0] == rows[1]

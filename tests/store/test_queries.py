@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -561,3 +562,116 @@ def test_new_cards_per_deck_by_skip_scan_are_those_a_grouped_count_gives(tmp_pat
         finally:
             give_back()
             engine.dispose()
+
+
+class _Undone(Exception):
+    """Raised to roll a write transaction back."""
+
+
+def _written(
+    db: sqlite3.Connection, card: int, write: Callable[[sqlite3.Connection], object]
+) -> tuple[object, ...]:
+    """What ``write(db)`` returns and the card, review and tally rows it leaves, read inside
+    its transaction, which is then rolled back (both ways start from the same store)."""
+    with pytest.raises(_Undone) as undone, queries.write_transaction(db):
+        result = write(db)
+        raise _Undone(
+            (
+                result,
+                db.execute("SELECT * FROM card WHERE id = ?", (card,)).fetchone(),
+                db.execute("SELECT * FROM review ORDER BY id").fetchall(),
+                db.execute("SELECT * FROM review_tally ORDER BY 1, 2, 3, 4, 5").fetchall(),
+            )
+        )
+    return undone.value.args[0]
+
+
+@pytest.mark.parametrize("queue_changes", [False, True])
+def test_an_answer_checked_against_the_row_shown_stores_what_apply_answer_stores(
+    db: sqlite3.Connection, queue_changes: bool
+) -> None:
+    # apply_answer_if_unchanged skips the re-read of a card whose scheduling columns still
+    # hold what was read when it was shown: it must leave the very rows apply_answer leaves
+    # (card, review with its snapshot, the tally its trigger keeps).
+    card = card_id(db, "a")
+    shown = datetime.fromtimestamp(NOW - 5 * 86_400, UTC)
+    set_card(
+        db, "a", queue=2, stability=4.5, difficulty=6.25, due=NOW, last_review=NOW - 5 * 86_400
+    )
+    set_card(db, "a", reps=3, lapses=1, interval=5)
+    details = queries.card_details(db, card)
+    before = details.state
+    assert before.last_review == shown and details.stored == (
+        2,
+        None,
+        4.5,
+        6.25,
+        NOW,
+        NOW - 5 * 86_400,
+        3,
+        1,
+        5,
+    )
+    after = replace(
+        before,
+        queue=Queue.RELEARNING if queue_changes else Queue.REVIEW,
+        step=0 if queue_changes else None,
+        stability=11.125,
+        due=datetime.fromtimestamp(NOW + 9 * 86_400, UTC),
+        last_review=datetime.fromtimestamp(NOW, UTC),
+        reps=4,
+        interval=9,
+    )
+    answer: dict[str, Any] = {
+        "card_id": card,
+        "before": before,
+        "after": after,
+        "rating": 1 if queue_changes else 3,
+        "reviewed_at_ms": NOW * 1000,
+        "duration_ms": 2500,
+    }
+    reread = _written(db, card, lambda d: queries.apply_answer(d, **answer))
+    checked = _written(
+        db,
+        card,
+        lambda d: queries.apply_answer_if_unchanged(d, stored=details.stored, **answer),
+    )
+    assert checked == reread
+    assert checked[0] is not None and checked[1][5] == int(after.queue)  # type: ignore[index]
+
+
+@pytest.mark.parametrize("column", queries._STATE_COLUMNS)
+def test_an_answer_checked_against_a_card_changed_since_it_was_shown_writes_nothing(
+    db: sqlite3.Connection, column: str
+) -> None:
+    card = card_id(db, "a")
+    set_card(db, "a", queue=2, step=None, stability=4.5, difficulty=6.25, due=NOW)
+    set_card(db, "a", last_review=NOW - 86_400, reps=3, lapses=1, interval=1)
+    details = queries.card_details(db, card)
+    # One column changed behind the session (NULL <-> a value counts as a change too).
+    changed: dict[str, Any] = {
+        "queue": 3,
+        "step": 0,
+        "stability": 4.75,
+        "difficulty": None,
+        "due": NOW + 1,
+    }
+    changed |= {"last_review": None, "reps": 4, "lapses": 2, "interval": 2}
+    set_card(db, "a", **{column: changed[column]})
+    stored_now = db.execute(f"SELECT * FROM card WHERE id = {card}").fetchone()
+    reviews_now = db.execute("SELECT count(*) FROM review").fetchone()
+    after = replace(details.state, stability=9.0, reps=4, interval=4)
+    with queries.write_transaction(db):
+        review = queries.apply_answer_if_unchanged(
+            db,
+            card_id=card,
+            stored=details.stored,
+            before=details.state,
+            after=after,
+            rating=3,
+            reviewed_at_ms=NOW * 1000,
+            duration_ms=1000,
+        )
+    assert review is None
+    assert db.execute(f"SELECT * FROM card WHERE id = {card}").fetchone() == stored_now
+    assert db.execute("SELECT count(*) FROM review").fetchone() == reviews_now
