@@ -714,7 +714,7 @@ class StudySession:
         return citations_of(self._bibliography(), ids.split())
 
     def _load_view(self, card_id: CardId) -> CardView:
-        row = queries.card_details(self._db, card_id)
+        row = queries.shown_card(self._db, card_id)  # the columns a view reads
         view = build_card_view(
             row,
             self._bibliography(),

@@ -478,3 +478,71 @@ def test_a_card_changed_after_it_was_shown_is_answered_from_its_stored_state(
         rows.append(_store_rows(library))
         library.close()
     assert rows[0] == rows[1]
+
+
+def test_a_shown_card_reads_what_the_full_card_details_read(
+    tmp_path: Path, deck_dir: Path, clock: Clock
+) -> None:
+    # The study path reads a card with queries.shown_card (the note columns a view reads),
+    # the browser with queries.card_details (the whole note row): every value both read must
+    # be the same, and so must the view built from either, on every bundled card (images,
+    # clozes, critical and sensitive cards, content notes, modules) and cards whose own
+    # columns and trainee's notes were changed.
+    from studyapp.services.study import build_card_view, shown_image
+    from studyapp.store import queries
+
+    library = Library(tmp_path / "store")
+    try:
+        plan = library.sync([Path(__file__).resolve().parents[2] / "decks", deck_dir])
+        assert plan.ok, plan.problems[:3]
+        session = library.session(clock=clock)
+        session.next_card()
+        session.answer(Rating.AGAIN)
+        with library.engine.begin() as conn:
+            conn.execute(text("UPDATE card SET suspended = 1, flag = 3 WHERE id % 7 = 0"))
+            conn.execute(text("UPDATE card SET retired = 1, leech = 1 WHERE id % 11 = 0"))
+            conn.execute(text("UPDATE card SET buried_until = 99 WHERE id % 13 = 0"))
+            conn.execute(
+                text(
+                    "INSERT INTO user_note (note_id, text, updated_at) "
+                    "SELECT id, 'mine: ' || id, 0 FROM note WHERE rowid % 5 = 0"
+                )
+            )
+        db = session._db
+        sources = session._bibliography()
+        ids = [card_id for (card_id,) in db.execute("SELECT id FROM card ORDER BY id")]
+        assert len(ids) > 300
+        seen = set()
+        for card_id in ids:
+            shown = queries.shown_card(db, card_id)
+            full = queries.card_details(db, card_id)
+            assert shown[:2] + shown[3:] == full[:2] + full[3:]  # all but the note
+            for name in queries.ShownNote._fields:
+                assert getattr(shown.note, name) == getattr(full.note, name), (card_id, name)
+            views = [
+                build_card_view(
+                    row,
+                    sources,
+                    session._index,
+                    critical_retention=0.97,
+                    image=shown_image(db, row),
+                )
+                for row in (shown, full)
+            ]
+            assert views[0] == views[1]
+            note = full.note
+            seen |= {
+                name
+                for name in ("image_hash", "content_note", "module", "as_of", "replaced_by")
+                if getattr(note, name) is not None
+            }
+            seen |= {name for name in ("critical", "sensitive") if getattr(note, name)}
+            seen |= {"user_note"} if full.user_note else set()
+            seen |= {"learning"} if full.state.queue is Queue.LEARNING else set()
+        assert seen >= {"image_hash", "content_note", "module", "as_of", "critical"}
+        assert seen >= {"sensitive", "user_note", "learning"}
+        with pytest.raises(LookupError):
+            queries.shown_card(db, max(ids) + 1)
+        session.close()
+    finally:
+        library.close()
