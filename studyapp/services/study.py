@@ -255,6 +255,13 @@ class _Answered:
     """The card was in review (not new or learning): the answer counts for retention."""
 
 
+_answered = maker(_Answered)
+_undo_step = maker(UndoStep)
+"""``_Answered(...)`` and ``UndoStep(...)`` without the frozen ``__init__``'s setattrs
+(:mod:`studyapp.core.frozen`; the same objects), one each an answer: 0.98 -> 0.42 and 0.84
+-> 0.47 µs (hot loop, load ~4)."""
+
+
 class StudySession:
     """One sitting of study over a scope of decks.
 
@@ -503,10 +510,10 @@ class StudySession:
                 (leech,) = steering.steering_states(db, [card.card_id])
                 steering.mark_leech(db, card.card_id, suspend=self.settings.leech_suspend)
         reviewed = before.queue is Queue.REVIEW
-        answered = _Answered(review_id, card.card_id, rating, duration_ms, reviewed)
+        answered = _answered(review_id, card.card_id, rating, duration_ms, reviewed)
         self._answers.append(answered)
         self.undo_log.push(
-            UndoStep(
+            _undo_step(
                 "answer",
                 (card.card_id,),
                 lambda db: self._revert_answer(db, answered, leech),

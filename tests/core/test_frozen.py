@@ -111,3 +111,30 @@ def test_only_classes_the_shortcut_cannot_change_are_accepted() -> None:
     for cls in (Mutable, NoSlots, Checked, Factory, Derived, KeywordOnly, int):
         with pytest.raises(TypeError):
             maker(cls)
+
+
+def _revert(db: object) -> None:
+    """An undo step's revert (module level: a made step pickles as a built one)."""
+
+
+def _after() -> None:
+    """An undo step's bookkeeping."""
+
+
+def test_made_answers_and_undo_steps_are_the_constructed_ones() -> None:
+    # StudySession.answer makes one of each an answer (services/study.py).
+    from studyapp.core.model import Rating
+    from studyapp.services.study import _Answered, _answered, _undo_step
+    from studyapp.services.undo import UndoStep
+
+    answer = (41, CardId(7), Rating.HARD, 2300, True)
+    _same(_answered(*answer), _Answered(*answer))
+    _same(_answered(*answer[:4]), _Answered(*answer[:4]))
+    owner = object()
+    cards = (CardId(7),)
+    step = {"after": _after, "show_again": True, "owner": owner}
+    _same(
+        _undo_step("answer", cards, _revert, **step),
+        UndoStep("answer", cards, _revert, **step),  # type: ignore[arg-type]
+    )
+    _same(_undo_step("suspend", (), _revert), UndoStep("suspend", (), _revert))
