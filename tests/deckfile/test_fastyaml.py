@@ -457,3 +457,47 @@ def test_markup_checks_are_skipped_only_where_no_text_can_hold_markup(
     messages = [p.message for p in fast.problems]
     assert len(messages) == len(expected)
     assert all(e in m for e, m in zip(expected, messages, strict=True)), messages
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [":", "-", ",", "[", " ", "a", "\n", "%", "\r", "\t", "\x00", "\x7f", "é", "—", "😀"]
+        )
+    )
+)
+def test_the_bound_and_the_unprintable_scan_answer_as_the_plain_ones(text: str) -> None:
+    # _scan_bound counts an ASCII text's four characters, and finds its unprintable bytes,
+    # in one pass over its bytes (issue 19): the same bound as four str.count, the same
+    # answer from _fast_unsafe as its own scan, for ASCII and other texts alike.
+    from studyapp.deckfile.yamlsource import _ASCII_PRINTABLE, _fast_unsafe, _scan_bound
+
+    for each in (text, text.replace("\n", " ")[:40]):
+        count = each.count
+        expected = 3 * count(":") + 2 * count("-") + count(",") + 2 * count("[") + 2
+        bound, unprintable = _scan_bound(each)
+        if bound is None:  # (it could nest too deep: nothing scanned)
+            assert unprintable is None
+            continue
+        assert bound == expected
+        if each.isascii():
+            assert unprintable == bool(each.encode("ascii").translate(None, _ASCII_PRINTABLE))
+        else:
+            assert unprintable is None
+        assert _fast_unsafe(each, unprintable) == _fast_unsafe(each)
+
+
+@pytest.mark.parametrize(
+    ("text", "unsafe"),
+    [
+        ("a: b\n%YAML 1.1\n", True),  # a directive on a later line
+        ("%YAML 1.1\n---\na: b\n", True),
+        ("a: 50% of them\nb: '%'\n", False),  # a percent sign that opens no line
+        ("a: b\n", False),
+    ],
+)
+def test_a_directive_is_found_wherever_a_percent_sign_is(text: str, unsafe: bool) -> None:
+    from studyapp.deckfile.yamlsource import _fast_unsafe
+
+    assert _fast_unsafe(text) is unsafe
