@@ -86,6 +86,14 @@ def test_a_new_folder_is_streamed_and_stored_as_the_reference_path_stores_it(
         reference.apply(planned)
         assert _rows(streamed) == _rows(reference)
         assert plan.summary() == planned.summary()
+        # The store held only a few rows, so the streamed add built the note and card
+        # indexes after its rows (StreamedImport's small_store): the same indexes, sound.
+        schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        for sql, expected in (
+            (schema, _sql(reference, schema)),
+            ("PRAGMA integrity_check", [("ok",)]),
+        ):
+            assert _sql(streamed, sql) == expected
     finally:
         streamed.close()
         reference.close()
@@ -135,3 +143,8 @@ def test_a_new_folder_with_an_error_gets_the_reference_problems(
     plan = library.sync([course])
     assert not plan.ok and [str(p) for p in plan.problems] == [str(p) for p in expected.problems]
     assert _contents(library) == before
+
+
+def _sql(library: Library, sql: str) -> list[tuple[object, ...]]:
+    with library.engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(sql)]

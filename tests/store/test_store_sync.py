@@ -485,3 +485,29 @@ def test_live_notes_of_every_deck_are_counted_without_stepping_through_them(
             assert any("retired = 0" in sql for sql in seen), seen
     finally:
         event.remove(filled, "before_cursor_execute", record)
+
+
+def test_a_small_store_sets_its_indexes_aside_and_makes_them_again(filled: Engine) -> None:
+    """A store holding at most ``small_store`` rows in each table (the bundled decks only)
+    builds its indexes after the rows too: the same indexes from the same SQL, over the
+    stored rows and the new ones; a rollback brings them back; a larger store keeps them."""
+    schema = rows(filled, SCHEMA_SQL)
+    stored_rows = rows(filled, "SELECT count(*) FROM card")[0][0]
+    with filled.connect() as conn:
+        conn.begin()
+        with StreamedImport(conn, now=NOW, defer_indexes=True, small_store=stored_rows - 1):
+            assert len(list(conn.exec_driver_sql(INDEXES_SQL))) > 1  # more rows than allowed
+        conn.rollback()
+        conn.begin()
+        with StreamedImport(conn, now=NOW, defer_indexes=True, small_store=100) as writer:
+            assert len(list(conn.exec_driver_sql(INDEXES_SQL))) == 1  # the UNIQUE one stays
+            writer.write_deck(DECKS[0], [note_row("zz", "d1", 99)], [NewCard("zz", "d1", "fwd", 9)])
+        conn.rollback()
+    assert rows(filled, SCHEMA_SQL) == schema
+    with filled.begin() as conn:
+        with StreamedImport(conn, now=NOW, defer_indexes=True, small_store=100) as writer:
+            writer.write_deck(DECKS[0], [note_row("zz", "d1", 99)], [NewCard("zz", "d1", "fwd", 9)])
+    assert rows(filled, SCHEMA_SQL) == schema
+    assert rows(filled, "PRAGMA integrity_check") == [("ok",)]
+    query = "SELECT note_id FROM card INDEXED BY ix_card_new_order WHERE retired = 0 AND queue = 0"
+    assert ("zz",) in rows(filled, query + " ORDER BY new_order")
