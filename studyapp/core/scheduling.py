@@ -477,6 +477,10 @@ class NextStates:
 
 _outcome = maker(Outcome)
 _memory_state = maker(MemoryState)
+_next_states = maker(NextStates)
+"""``NextStates(...)`` without the frozen ``__init__``'s setattrs (:mod:`studyapp.core.frozen`;
+the same object), one an answer: with ``RenderedCard`` made the same way, the cycle 1.134M ->
+1.124M instructions an answer (callgrind, 100 answers, 10k benchmark store)."""
 """The four outcomes and the state after an answer, made without the frozen ``__init__``'s
 per-field setattr (:mod:`studyapp.core.frozen`; the same objects)."""
 
@@ -554,7 +558,7 @@ class Scheduler:
         else:
             outcomes = rules.learning()
         end = study_day(now, rollover_hour=c.rollover_hour, tz=self.tz).end
-        return NextStates(
+        return _next_states(
             now=now,
             until_rollover=max(0, int((end - now).total_seconds())),
             outcomes=outcomes,

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import nh3
 
 from studyapp.core.cloze import render_cloze
+from studyapp.core.frozen import maker
 from studyapp.core.markup import ALLOWED_TAGS, CITATION
 from studyapp.store.rows import SourceRow
 
@@ -313,6 +314,11 @@ class RenderedCard:
     correction: str
 
 
+_rendered_card = maker(RenderedCard)
+"""``RenderedCard(...)`` without the frozen ``__init__``'s setattrs (:mod:`studyapp.core.frozen`;
+the same object), one a card shown (see ``core.scheduling._next_states`` for the gain)."""
+
+
 def render_card(
     *,
     kind: str,
@@ -338,7 +344,7 @@ def render_card(
         ask, tell = (front, back) if key != "rev" else (back, front)
         question = render_text(ask, citations)
         answer = f'{question}<div class="answer">{render_text(tell, citations)}</div>'
-    return RenderedCard(
+    return _rendered_card(
         question=question,
         answer=answer,
         extra=render_text(extra, citations),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from studyapp.core.frozen import maker
-from studyapp.core.model import CardId, MemoryState, Queue
+from studyapp.core.model import CardId, MemoryState, Queue, Rating
 from studyapp.core.scheduling import Outcome
 from studyapp.services.study import CardView
 from studyapp.store.queries import DueQuery
@@ -123,7 +123,6 @@ def _after() -> None:
 
 def test_made_answers_and_undo_steps_are_the_constructed_ones() -> None:
     # StudySession.answer makes one of each an answer (services/study.py).
-    from studyapp.core.model import Rating
     from studyapp.services.study import _Answered, _answered, _undo_step
     from studyapp.services.undo import UndoStep
 
@@ -138,3 +137,27 @@ def test_made_answers_and_undo_steps_are_the_constructed_ones() -> None:
         UndoStep("answer", cards, _revert, **step),  # type: ignore[arg-type]
     )
     _same(_undo_step("suspend", (), _revert), UndoStep("suspend", (), _revert))
+
+
+def test_made_next_states_and_rendered_cards_are_the_constructed_ones() -> None:
+    # Scheduler.next_states makes one NextStates an answer, render_card one RenderedCard.
+    from studyapp.core.scheduling import NextStates, _next_states
+    from studyapp.services.render import RenderedCard, _rendered_card
+
+    outcomes = {Rating.GOOD: Outcome(Queue.REVIEW, None, 12.5, 5.0, 9, 1, None, 9)}
+    states = {"now": NOW, "until_rollover": 3600, "outcomes": outcomes, "learn_ahead_seconds": 0}
+    made = _next_states(**states)
+    built = NextStates(**states)  # type: ignore[arg-type]
+    # (a dict of outcomes is not hashable: the rest of _same, field by field)
+    assert type(made) is NextStates and made == built and repr(made) == repr(built)
+    assert pickle.loads(pickle.dumps(made)) == built
+    for f in dataclasses.fields(built):
+        assert getattr(made, f.name) is getattr(built, f.name)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.now = NOW  # type: ignore[misc]
+    card = ("<p>Q</p>", "<p>Q</p><div>A</div>", "", "<p>fixed</p>")
+    _same(_rendered_card(*card), RenderedCard(*card))
+    _same(
+        _rendered_card(answer="A", question="Q", correction="", extra="x"),
+        RenderedCard("Q", "A", "x", ""),
+    )
