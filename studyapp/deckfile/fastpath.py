@@ -88,15 +88,22 @@ def card_positions_in_text(text: str, ids: list[str]) -> list[tuple[int, int]] |
     indentation, one ``id:`` line within each item whose value is that card's id. Anything
     else (flow style, an id spread over lines, an ``id:`` line in a text) gives None.
     """
-    if text.startswith("cards:") + text.count("\ncards:") != 1:
+    at_start = text.startswith("cards:")
+    head = 0 if at_start else text.find("\ncards:") + 1
+    if head == 0 and not at_start:
         return None
-    head = 0 if text.startswith("cards:") else text.index("\ncards:") + 1
     match = _CARDS_KEY.match(text, head)
     if match is None:
         return None
     start = match.end() - 1  # the line break before the first item
     end_match = _TOP_LEVEL.search(text, start)
     end = end_match.start() if end_match else len(text)
+    # One "cards:" line in the file. None lies in [start, end), which holds no top-level line
+    # ("\nc" would be one); and none reaches across ``start`` (the key line holds no line
+    # break). So the file's count is the count before ``start`` and from ``end``: the rest of
+    # the text is not searched again (11 ms of the 50,000-card course's 23 MB).
+    if at_start + text.count("\ncards:", 0, start) + text.count("\ncards:", end) != 1:
+        return None
     first = _FIRST_ITEM.search(text, start, end)
     if first is None:
         return None if ids else []

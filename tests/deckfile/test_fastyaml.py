@@ -501,3 +501,74 @@ def test_a_directive_is_found_wherever_a_percent_sign_is(text: str, unsafe: bool
     from studyapp.deckfile.yamlsource import _fast_unsafe
 
     assert _fast_unsafe(text) is unsafe
+
+
+def _positions_counting_the_whole_text(text: str, ids: list[str]) -> Any:
+    """card_positions_in_text as it was before issue 19's round 6 ("cards:" counted in the
+    whole text first), the reference for the test below."""
+    import operator
+    from itertools import accumulate
+
+    from studyapp.deckfile.fastpath import _CARDS_KEY, _FIRST_ITEM, _TOP_LEVEL, _is_id_value
+
+    if text.startswith("cards:") + text.count("\ncards:") != 1:
+        return None
+    head = 0 if text.startswith("cards:") else text.index("\ncards:") + 1
+    match = _CARDS_KEY.match(text, head)
+    if match is None:
+        return None
+    start = match.end() - 1
+    end_match = _TOP_LEVEL.search(text, start)
+    end = end_match.start() if end_match else len(text)
+    first = _FIRST_ITEM.search(text, start, end)
+    if first is None:
+        return None if ids else []
+    indent = first.group(1)
+    items = [m.start() for m in re.compile(rf"\n{indent}-(?=[ \r\n])").finditer(text, start, end)]
+    found = list(
+        re.compile(rf"\n(?:{indent}-[ ]++|{indent} ++)id:[ ]*+([^\n]*+)").finditer(text, start, end)
+    )
+    if not (len(items) == len(found) == len(ids)):
+        return None
+    starts = [m.start() for m in found]
+    if not all(map(operator.le, items, starts)) or not all(map(operator.lt, starts, items[1:])):
+        return None
+    values = [m[1] for m in found]
+    if values != ids and not all(map(_is_id_value, values, ids)):
+        return None
+    at = [m.start(1) for m in found]
+    lines = list(accumulate(text.count("\n", a, b) for a, b in zip([0, *at], at, strict=False)))
+    return [(line + 1, value - s) for line, value, s in zip(lines, at, starts, strict=True)]
+
+
+def test_the_cards_line_is_counted_as_in_the_whole_text() -> None:
+    # card_positions_in_text counts "cards:" lines only before the list and after its end
+    # (none can lie within it): the same answers as counting the whole text, on decks with
+    # a "cards:" line (or text) added before, in, right after and well after the list.
+    from studyapp.deckfile.fastpath import card_positions_in_text
+
+    base = (
+        "format_version: 1\n"
+        "deck: {id: d, title: T, family: mechanisms}\n"
+        "cards:  # the cards\n"
+        "  - id: a\n"
+        "    front: cards: here\n"
+        "    back: B\n"
+        "  - id: b\n"
+        "    front: F\n"
+        "    back: B\n"
+    )
+    lines = base.splitlines(keepends=True)
+    texts = [base, base.replace("\n", "\r\n"), base.replace("  - ", "- ").replace("    ", "  ")]
+    for extra in ("cards:\n", "cards: []\n", "cards:x\n", "  cards:\n", "cards", "# cards:\n"):
+        for at in range(len(lines) + 1):
+            texts.append("".join(lines[:at]) + extra + "".join(lines[at:]))
+    texts.append(base + "other: 1\ncards:\n")
+    texts.append("cards:\n" + "".join(lines[3:]))
+    answers = set()
+    for text in texts:
+        for ids in (["a", "b"], ["a"]):
+            expected = _positions_counting_the_whole_text(text, ids)
+            assert card_positions_in_text(text, ids) == expected, (text, ids)
+            answers.add(expected is None)
+    assert answers == {True, False}
