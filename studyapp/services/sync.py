@@ -937,16 +937,21 @@ def _parse_and_write(
             if progress is not None:
                 progress(len(parsed), len(survey.to_read))
             failed = failed or not deck.ok
-            ids = [card.id for card in deck.model.cards] if deck.model and not failed else []
             if held is not None and not failed and _clashes(deck, held):
                 clashed = failed = True
-            if failed or not written.isdisjoint(ids):  # an id in two files: reported later
-                failed = True
+            if failed:
                 deck.compact()
                 continue
-            written.update(ids)
             deck_rows = FirstImportRows(deck, now=writer.now)
-            rows.append(_Written(deck_rows.new, deck_rows.retired))
+            # Its card ids: its new and retired notes' (not read from its cards once more).
+            new, retired = deck_rows.new, deck_rows.retired
+            if not (written.isdisjoint(new) and written.isdisjoint(retired)):
+                failed = True  # an id in two files: reported later
+                deck.compact()
+                continue
+            written.update(new)
+            written.update(retired)
+            rows.append(_Written(new, retired))
             writer.write_deck(deck_rows.deck, deck_rows.notes, deck_rows.cards, deck_rows.media)
             del deck_rows
             # Its rows are built: of its cards only what the checks across files read is
