@@ -572,3 +572,19 @@ def test_the_cards_line_is_counted_as_in_the_whole_text() -> None:
             assert card_positions_in_text(text, ids) == expected, (text, ids)
             answers.add(expected is None)
     assert answers == {True, False}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["yes", "Yes", "no", "NO", "off", "On", "y", "n", "true", "False", "null", "~", "1:20", "0x1F"]
+    + ["yesterday", "nothing", "Offline", "Norway is cold", "truer", "falsely", "onions"],
+)
+def test_the_walk_skips_only_long_words_that_stay_text(value: str) -> None:
+    # _same_as_pyyaml no longer looks up a text of more than five characters opening with
+    # one of yYnNtTfFoO (it stays text to PyYAML): its answer is still _stays_text's, for a
+    # value in a mapping and in a list, alone and beside other texts.
+    from studyapp.deckfile.yamlsource import _same_as_pyyaml, _stays_text
+
+    expected = _stays_text(value)
+    for data in ({"a": value}, {"a": [value, "other"]}, {"a": "b", "c": {"d": [value]}}):
+        assert _same_as_pyyaml(data, "") is expected, data
