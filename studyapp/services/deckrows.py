@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.core.model import card_keys
 from studyapp.store.rows import STORED_AS_WRITTEN, NoteValues
-from studyapp.store.sync import SHORT_NOTE_ROWS, DeckValues, MediaValues, NewCard
+from studyapp.store.sync import SHORT_NOTE_ROWS, DeckValues, MediaValues, NewCard, whole_note
 
 if TYPE_CHECKING:
     from studyapp.deckfile.images import ImageFile
@@ -214,19 +214,9 @@ assert SHORT_NOTE_ROWS[17] == (*SHORT_NOTE_ROWS[16][:12], "as_of", *SHORT_NOTE_R
 
 def full_note(row: tuple[Any, ...]) -> NoteValues:
     """A note row of :func:`note_tuple`, short or not, with all its columns."""
-    columns = SHORT_NOTE_ROWS.get(len(row))
-    if columns is None:
-        return _make_note(row)
-    return NoteValues(**(_SHORT_LEFT_OUT | dict(zip(columns, row, strict=True))))
+    return _make_note(row if len(row) == len(NoteValues._fields) else whole_note(row))
 
 
-_SHORT_LEFT_OUT: dict[str, Any] = {
-    "as_of": None,
-    "retired": False,
-    "retired_reason": None,
-    "replaced_by": None,
-    **dict(STORED_AS_WRITTEN),
-}
 _WRITTEN_NAMES = tuple(name for name, _empty in STORED_AS_WRITTEN)
 _WRITTEN_EMPTY = tuple(empty for _name, empty in STORED_AS_WRITTEN)
 _NONE_WRITTEN = list(_WRITTEN_EMPTY)

@@ -756,6 +756,19 @@ import's rows: :func:`studyapp.services.deckrows.note_tuple`), by the row's leng
 assert len(SHORT_NOTE_ROWS) == 2 and len(NOTE_COLUMNS) not in SHORT_NOTE_ROWS
 
 
+_LEFT_TO_DEFAULTS: dict[str, Any] = dict(_OMITTABLE_ONE) | dict(
+    zip(_WRITTEN_NAMES, _WRITTEN_DEFAULTS, strict=True)
+)
+"""What each column a new note's row may be given without stands for."""
+
+
+def whole_note(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A new note row given short (:data:`SHORT_NOTE_ROWS`) with all of
+    :data:`NOTE_COLUMNS`, the columns it was given without at the values they stand for."""
+    values = _LEFT_TO_DEFAULTS | dict(zip(SHORT_NOTE_ROWS[len(row)], row, strict=True))
+    return tuple(values[name] for name in NOTE_COLUMNS)
+
+
 def note_runs(
     notes: Sequence[tuple[Any, ...]], now: int
 ) -> list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
@@ -852,9 +865,10 @@ class StreamedImport:
         if self._defaults_checked:
             for columns, rows in note_runs(notes, self.now):
                 self._writer.insert("note", columns, rows)
-        else:
+        else:  # (a note table with other defaults: every column bound, short rows made whole)
             now = self.now
-            stamped_notes = [n if n[-1] is not None else (*n[:-1], now) for n in notes]
+            whole = [n if len(n) == len(NOTE_COLUMNS) else whole_note(n) for n in notes]
+            stamped_notes = [n if n[-1] is not None else (*n[:-1], now) for n in whole]
             self._writer.insert("note", NOTE_COLUMNS, stamped_notes)
         self._writer.insert("card", NewCard._fields, cards)
 

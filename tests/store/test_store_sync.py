@@ -297,9 +297,15 @@ def _varied_notes() -> list[tuple[Any, ...]]:
     return notes
 
 
-def test_new_notes_left_to_the_defaults_are_stored_alike(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("defaults_as_expected", [True, False])
+def test_new_notes_left_to_the_defaults_are_stored_alike(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, defaults_as_expected: bool
+) -> None:
     """A streamed import leaves a new note's unset columns to the DDL's defaults
-    (store.sync.note_runs): the same rows, values, types and rowids as every column bound."""
+    (store.sync.note_runs): the same rows, values, types and rowids as every column bound.
+    In a store whose note table has other defaults, every column is bound, short rows made
+    whole (store.sync.whole_note)."""
+    monkeypatch.setattr(stored, "note_defaults_as_expected", lambda _db: defaults_as_expected)
     notes = _varied_notes()
     given = list(notes)
     for i in (1, 14, 16, 17):  # plain rows given short, as a first import's rows are
