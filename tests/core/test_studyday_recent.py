@@ -124,3 +124,27 @@ def test_a_changed_system_zone_is_not_served_the_old_zones_day(system_zone: None
 def test_a_naive_moment_is_still_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         study_day(datetime(2026, 6, 1, 12))
+
+
+def test_the_last_day_given_is_given_again_only_for_its_hour_and_zones(system_zone: None) -> None:
+    # study_day first checks the day it returned last (studyday._LAST), for the same rollover
+    # hour, the same zone object and the same time.tzname object (a new one at every tzset()).
+    # Asked in turn for two hours and four zones through a daylight-saving change, each answer
+    # asked twice in a row (the second from that check) is the day computed afresh.
+    os.environ["TZ"] = "Europe/Berlin"
+    time.tzset()
+    zones = [None, UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")]
+    start = datetime(2026, 3, 28, tzinfo=UTC)
+    for minutes in range(0, 3 * 24 * 60, 7):
+        moment = start + timedelta(minutes=minutes)
+        for tz in zones:  # consecutive asks differ in hour only, then in zone only
+            for hour in (4, 0):
+                fresh = studyday._compute_study_day(moment, hour, tz)
+                first = study_day(moment, rollover_hour=hour, tz=tz)
+                again = study_day(moment, rollover_hour=hour, tz=tz)
+                assert first == fresh and again is first, (moment, hour, tz)
+    # The same system zone set again: a new tzname object, the same days.
+    moment = start + timedelta(hours=30)
+    day = study_day(moment)
+    time.tzset()
+    assert study_day(moment) == day == studyday._compute_study_day(moment, 4, None)
