@@ -137,12 +137,14 @@ def test_the_last_day_given_is_given_again_only_for_its_hour_and_zones(system_zo
     start = datetime(2026, 3, 28, tzinfo=UTC)
     for minutes in range(0, 3 * 24 * 60, 7):
         moment = start + timedelta(minutes=minutes)
-        for tz in zones:  # consecutive asks differ in hour only, then in zone only
-            for hour in (4, 0):
-                fresh = studyday._compute_study_day(moment, hour, tz)
-                first = study_day(moment, rollover_hour=hour, tz=tz)
-                again = study_day(moment, rollover_hour=hour, tz=tz)
-                assert first == fresh and again is first, (moment, hour, tz)
+        # Consecutive asks that differ in the hour only, then in the zone only.
+        asks = [(tz, hour) for tz in zones for hour in (4, 0)]
+        asks += [(tz, hour) for hour in (4, 0) for tz in zones]
+        for tz, hour in asks:
+            fresh = studyday._compute_study_day(moment, hour, tz)
+            first = study_day(moment, rollover_hour=hour, tz=tz)
+            again = study_day(moment, rollover_hour=hour, tz=tz)
+            assert first == fresh and again is first, (moment, hour, tz)
     # The same system zone set again: a new tzname object, the same days.
     moment = start + timedelta(hours=30)
     day = study_day(moment)
