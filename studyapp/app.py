@@ -27,11 +27,6 @@ from studyapp.services.overview import FirstFrame, ScopeChoice, read_first_frame
 # import"), ~60 modules here (the overview's read, its settings, the store's plain
 # connection and queries, FSRS's parameters, the xcb check). First, they skip it: the
 # window's first frame 3-5 ms of CPU sooner (issue 19; interleaved, see the commit).
-# The hook itself then reads a module's file instead of its lines through inspect (it is
-# installed with shiboken6, which this imports first: studyapp.gui.sourcecheck).
-import studyapp.gui.sourcecheck  # noqa: F401
-
-# isort: split
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
