@@ -65,8 +65,9 @@ def test_import_contracts_hold() -> None:
     assert lint is not None, "import-linter is a test dependency"
     result = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 4 kept, 0 broken" in result.stdout
+    assert "Contracts: 5 kept, 0 broken" in result.stdout
     assert "SQL only in store KEPT" in result.stdout
+    assert "yaml_rs loaded only through core.nativeyaml KEPT" in result.stdout
 
 
 def test_the_sql_contract_fails_on_sqlite3_in_services_and_sqlalchemy_in_the_gui(
@@ -88,3 +89,23 @@ def test_the_sql_contract_fails_on_sqlite3_in_services_and_sqlalchemy_in_the_gui
     assert "SQL only in store BROKEN" in result.stdout
     assert "studyapp.services.settings -> sqlite3" in result.stdout
     assert "studyapp.gui.summary -> sqlalchemy" in result.stdout
+
+
+def test_the_yaml_rs_contract_fails_on_an_import_outside_core_nativeyaml(tmp_path: Path) -> None:
+    """Loaded by a worker thread that then ends, yaml_rs crashes a later thread (see
+    studyapp.core.nativeyaml): a copy of the package importing it elsewhere breaks it."""
+    lint = shutil.which("lint-imports")
+    assert lint is not None, "import-linter is a test dependency"
+    shutil.copytree(
+        ROOT / "studyapp", tmp_path / "studyapp", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    for module in ("deckfile/yamlsource.py", "services/sync.py"):
+        path = tmp_path / "studyapp" / module
+        path.write_text(path.read_text() + "\nimport yaml_rs  # noqa: E402\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run([lint], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode != 0
+    assert "yaml_rs loaded only through core.nativeyaml BROKEN" in result.stdout
+    assert "studyapp.deckfile.yamlsource -> yaml_rs" in result.stdout
+    assert "studyapp.services.sync -> yaml_rs" in result.stdout

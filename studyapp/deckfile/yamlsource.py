@@ -22,10 +22,10 @@ from datetime import date
 from typing import Any
 
 import yaml
-import yaml_rs
 
 from studyapp.core.gcpause import gc_paused
 from studyapp.core.markup import CITATION
+from studyapp.core.nativeyaml import native_yaml
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import ALIAS_ALLOWANCE, ALIAS_FACTOR, MAX_DEPTH, MAX_VALUES
 
@@ -441,11 +441,23 @@ def _fast_unsafe(text: str, ascii_unprintable: bool | None = None) -> bool:
     return False
 
 
-# Aliases never reach the fast path (``_fast_unsafe`` declines ``&`` and ``*``); should one
-# slip through, the parser refuses to expand it and the located path reads the file.
-_NO_ALIASES = yaml_rs.AliasLimits(
-    max_total_replayed_events=0, max_replay_stack_depth=1, max_alias_expansions_per_anchor=0
-)
+_NO_ALIASES: Any = None  # made by the first _no_aliases
+
+
+def _no_aliases(native: Any) -> Any:
+    """Limits under which ``native`` (``yaml_rs``) expands no alias. Aliases never reach the
+    fast path (``_fast_unsafe`` declines ``&`` and ``*``); should one slip through, the
+    parser refuses to expand it and the located path reads the file."""
+    global _NO_ALIASES
+    if _NO_ALIASES is None:
+        _NO_ALIASES = native.AliasLimits(
+            max_total_replayed_events=0,
+            max_replay_stack_depth=1,
+            max_alias_expansions_per_anchor=0,
+        )
+    return _NO_ALIASES
+
+
 # The fast path reads block collections and one-line lists of words only (``_fast_unsafe``
 # declines flow mappings, other flow lists, complex keys, tags and aliases). A block
 # collection inside another starts further right, except a list that is a mapping's value,
@@ -530,13 +542,19 @@ def load_fast(text: str) -> dict[str, Any] | None:
 
     A number in exponent form (``1e3``: a float here and to YAML 1.2, text to PyYAML) is
     declined too: the located path reports it as read differently by the YAML versions.
+
+    On a thread other than the main one, None until the main thread has loaded the parser
+    (:mod:`studyapp.core.nativeyaml` says why a worker thread must never load it).
     """
+    native = native_yaml()  # None on a worker thread before the main thread loaded it
+    if native is None:
+        return None
     bound, ascii_unprintable = _scan_bound(text)
     if bound is None or bound > _FAST_MAX_BOUND or _fast_unsafe(text, ascii_unprintable):
         return None
     try:
         with gc_paused():
-            data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_NO_ALIASES)
+            data = native.loads(text, parse_datetime=False, alias_limits=_no_aliases(native))
     except Exception:  # any failure means: take the located path
         return None
     if bound > MAX_VALUES and _values_in(data) > MAX_VALUES:

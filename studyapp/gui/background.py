@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from studyapp.core.errors import KnownError
 from studyapp.core.gcpause import pause_for_task, resume_after_task
+from studyapp.core.nativeyaml import native_yaml
 
 __all__ = ["STACK_BYTES", "BackgroundTask"]
 
@@ -60,7 +61,11 @@ class BackgroundTask(QObject):
         # The main thread's stack is 8 MB (ulimit -s); a QThread gets the platform's
         # default. Adding a 50,000-note folder (yaml-rs parsing on this thread) crashed
         # in yaml-rs 2 times in 4 on Xvfb with the default, 0 in 6 with 64 MB (reserved
-        # address space: pages are only used as touched).
+        # address space: pages are only used as touched). That was most likely the crash
+        # core.nativeyaml explains (glibc keeps up to 40 MB of ended threads' stacks for
+        # new threads, so default-sized ones took an ended thread's place at once): with
+        # it fixed, default stacks added the folder on Xvfb 5 of 5 times at 10,000 notes
+        # and 3 of 3 at 50,000 (before: 3 of 5 and 1 of 3 crashed). The 64 MB stays.
         self._thread.setStackSize(STACK_BYTES)
         self._worker = _Worker(job)
         self._worker.moveToThread(self._thread)
@@ -72,6 +77,10 @@ class BackgroundTask(QObject):
         self._pending = False
 
     def start(self) -> None:
+        # The native YAML parser is loaded by this (the main) thread before any task runs,
+        # never by a task's thread: loaded by a thread that then ends, it crashed the thread
+        # of a later task (see core.nativeyaml). About 2 ms, at the first task only.
+        native_yaml()
         pause_for_task()  # no collection in the worker thread (see core.gcpause)
         self._paused = True
         self._pending = True

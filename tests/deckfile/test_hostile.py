@@ -349,7 +349,7 @@ def test_unknown_sources_in_a_large_file_are_located_as_by_the_whole_documents_n
 
 def test_the_fast_path_refuses_to_expand_aliases_should_one_reach_it() -> None:
     with pytest.raises(yaml_rs.YAMLDecodeError):
-        yaml_rs.loads("a: &x [1]\nb: *x\n", alias_limits=yamlsource._NO_ALIASES)
+        yaml_rs.loads("a: &x [1]\nb: *x\n", alias_limits=yamlsource._no_aliases(yaml_rs))
 
 
 # -- what is shown -----------------------------------------------------------------------------
