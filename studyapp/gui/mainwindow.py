@@ -229,6 +229,10 @@ class MainWindow(QMainWindow):
         self._busy.setVisible(False)
         self._status = ElidedLabel()  # plain text: it names files and folders
         self.statusBar().addWidget(self._status, 1)
+        # Its own place, so the line it follows (an added folder's summary) stays whole.
+        self._indexing_note = QLabel("Indexing the new cards for search…")
+        self._indexing_note.setVisible(False)
+        self.statusBar().addPermanentWidget(self._indexing_note)
         self.statusBar().addPermanentWidget(self._busy)
         self._task: BackgroundTask | None = None
         self._indexing: BackgroundTask | None = None
@@ -1039,13 +1043,12 @@ class MainWindow(QMainWindow):
             # GIL with the overview's paint (a Python call per cell), which made a 40-75 ms
             # stall at the hand-over (50,000 notes, Xvfb, load ~6; 23-49 ms when started
             # after the paint pass).
-            added = self._status.text()
-            _AfterPaint(self, lambda: self._catch_up_index(added), _AFTER_PAINT_LIMIT_MS)
+            _AfterPaint(self, self._catch_up_index, _AFTER_PAINT_LIMIT_MS)
 
-    def _catch_up_index(self, added: str) -> None:
+    def _catch_up_index(self) -> None:
         """After an added folder's decks are shown: bring the search index current with
         them on a worker thread (:meth:`Library.keep_index_current`), saying so in the
-        status bar (``added`` is its text until then) if it takes a moment.
+        status bar, beside the add's line (which stays whole), if it takes a moment.
 
         Nothing waits for it, and nothing is stale meanwhile: the browser's search (a
         writer's) brings the index current itself before it searches, ``studyapp search``
@@ -1069,17 +1072,15 @@ class MainWindow(QMainWindow):
         self._indexing = task
 
         def say() -> None:
-            if task.is_running() and self._status.text() == added:
-                self._status.setText(f"{added}. Indexing the new cards for search…")
+            if task.is_running():
+                self._indexing_note.setVisible(True)
 
         def done(_result: object = None) -> None:
-            if self._status.text().startswith(added):
-                self._status.setText(added)
+            self._indexing_note.setVisible(False)
             self.index_done.emit()
 
         def failed(error: BaseException) -> None:
-            if self._status.text().startswith(added):
-                self._status.setText(added)
+            self._indexing_note.setVisible(False)
             self._report_failure(error, "Search index not updated", str(error))
 
         QTimer.singleShot(_INDEXING_SHOWN_MS, self, say)

@@ -182,12 +182,14 @@ def test_the_new_decks_are_shown_before_the_search_index_catches_up(
     qtbot.waitUntil(lambda: window._indexing is not None and window._indexing.is_running())
     mark = _index_mark(synced)
     assert mark is not None and mark < _last_card(synced)  # not caught up yet
-    qtbot.waitUntil(lambda: "Indexing the new cards for search" in window._status.text())
-    added = window._status.text().removesuffix(". Indexing the new cards for search…")
-    assert added.startswith("Added ") and "2000 new" in added
+    qtbot.waitUntil(window._indexing_note.isVisible)
+    assert window._indexing_note.text() == "Indexing the new cards for search…"
+    added = window._status.text()  # the add's line stays whole beside the notice
+    assert added.startswith("Added ") and "2000 new" in added and "Indexing" not in added
     with qtbot.waitSignal(window.index_done, timeout=30_000):
         gate.set()
     assert _index_mark(synced) == _last_card(synced)
+    assert not window._indexing_note.isVisible()
     assert window._status.text() == added
     assert synced.card_search().count("Q1999") >= 1
 
