@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,6 +130,128 @@ def test_the_learning_card_picked_is_the_first_by_due_time_then_id(
             ).fetchone()
             first = due_now or ahead
             assert queries.next_card_id(db, query) == (first and first[0])
+
+
+def _next_card_step_by_step(
+    db: sqlite3.Connection, query: DueQuery, touched: Container[str]
+) -> int | None:
+    """next_card_id as it was before the learning card rode on the review query: the
+    learning query on its own, then the reviews, the new cards, and learn-ahead."""
+    scope, params = queries._scope(query)
+    params |= {"now": query.now, "day_end": query.day_end}
+    learning = (
+        f"SELECT c.id FROM card c WHERE {queries._STUDYABLE} AND c.queue IN (1, 3) "
+        f"AND c.due <= :limit{scope} ORDER BY c.due, c.id LIMIT 1"
+    )
+
+    def first(sql: str, values: dict[str, Any]) -> int | None:
+        for found, note_id in db.execute(sql, values):
+            if note_id not in touched:
+                return int(found)
+        return None
+
+    row = db.execute(learning, params | {"limit": query.now}).fetchone()
+    if row is not None:
+        return int(row[0])
+    decks = queries._open_decks(query, query.deck_reviews_left)
+    if query.reviews_left > 0 and decks != ():
+        where, values = queries._in_decks(decks, "r")
+        found = first(
+            f"SELECT c.id, c.note_id FROM card c WHERE {queries._STUDYABLE} AND c.queue = 2 "
+            f"AND c.due < :day_end{where}{queries._in_module(query.module)} ORDER BY c.due, c.id",
+            params | values,
+        )
+        if found is not None:
+            return found
+    decks = queries._open_decks(query, query.deck_new_left)
+    if query.new_left > 0 and decks != ():
+        where, values = queries._in_decks(decks, "n")
+        found = first(
+            f"SELECT c.id, c.note_id FROM card c WHERE {queries._STUDYABLE} AND c.queue = 0"
+            f"{where}{queries._in_module(query.module)} ORDER BY c.new_order, c.id",
+            params | values,
+        )
+        if found is not None:
+            return found
+    row = db.execute(learning, params | {"limit": query.now + query.learn_ahead}).fetchone()
+    return None if row is None else int(row[0])
+
+
+def test_the_next_card_is_the_one_the_step_by_step_queries_pick(
+    db: sqlite3.Connection,
+) -> None:
+    # The first due (re)learning card comes with the review query's rows (one statement
+    # instead of two): over random layouts of every queue, due times around now and the
+    # day's end, cards set aside, touched notes, scopes, daily and per-deck limits and
+    # learn-ahead, the card picked is the one the separate queries pick.
+    ids = [r[0] for r in db.execute("SELECT id FROM card ORDER BY id")]
+    rng = random.Random(7)
+    picked_by_queue: set[int] = set()
+    for _ in range(300):
+        for card in ids:
+            db.execute(
+                "UPDATE card SET queue = ?, due = ?, suspended = ?, buried_until = ?, "
+                "retired = ? WHERE id = ?",
+                (
+                    rng.choice([0, 1, 2, 2, 3]),
+                    rng.choice(
+                        [
+                            NOW - 600,
+                            NOW - 60,
+                            NOW,
+                            NOW + 60,
+                            NOW + 900,
+                            DAY_END - 1,
+                            DAY_END,
+                            DAY_END + 60,
+                        ]
+                    ),
+                    int(rng.random() < 0.1),
+                    NOW + 60 if rng.random() < 0.1 else 0,
+                    int(rng.random() < 0.05),
+                    card,
+                ),
+            )
+        for _ in range(6):
+            query = due_query(
+                deck_ids=rng.choice([None, ("d1",), ("d2",), ("d1", "d2")]),
+                reviews_left=rng.choice([0, 5]),
+                new_left=rng.choice([0, 5]),
+                deck_reviews_left=rng.choice([None, {"d1": 0, "d2": 5}, {"d1": 5, "d2": 0}]),
+                learn_ahead=rng.choice([0, 1200]),
+                module=rng.choice([None, None, 0]),
+            )
+            touched = set(rng.sample(["a", "b", "c"], rng.randint(0, 2)))
+            expected = _next_card_step_by_step(db, query, touched)
+            assert queries.next_card_id(db, query, touched) == expected
+            if expected is not None:
+                picked_by_queue.add(
+                    db.execute("SELECT queue FROM card WHERE id = ?", (expected,)).fetchone()[0]
+                )
+    assert picked_by_queue == {0, 1, 2, 3}  # every kind of card was picked somewhere
+
+
+def test_the_review_query_carries_the_learning_card_without_a_sort(
+    db: sqlite3.Connection,
+) -> None:
+    """The review query with its learning subquery: index ranges only (no scan of the
+    cards, no sort), in every scope."""
+    statements: list[str] = []
+    set_card(db, "b", queue=int(Queue.REVIEW), due=NOW - 60)
+    review = card_id(db, "b")
+    for deck_ids in (None, ("d1",), ("d1", "d2")):
+        query = due_query(deck_ids=deck_ids)
+        db.set_trace_callback(statements.append)
+        try:
+            assert queries.next_card_id(db, query) == review
+        finally:
+            db.set_trace_callback(None)
+    merged = [s for s in statements if "c.queue = 2" in s]
+    assert len(merged) == 3 and len(statements) == 3  # one statement a card
+    for sql in merged:
+        steps = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert not any("TEMP B-TREE" in s or s.startswith("SCAN c") for s in steps), steps
+        assert sum(s.startswith("SEARCH c USING") for s in steps) == 3, steps
 
 
 def test_siblings_of_a_note_touched_today_wait(db: sqlite3.Connection) -> None:
