@@ -588,3 +588,112 @@ def test_the_walk_skips_only_long_words_that_stay_text(value: str) -> None:
     expected = _stays_text(value)
     for data in ({"a": value}, {"a": [value, "other"]}, {"a": "b", "c": {"d": [value]}}):
         assert _same_as_pyyaml(data, "") is expected, data
+
+
+def _same_as_pyyaml_walking_every_list(data: Any, text: str) -> bool:
+    """``_same_as_pyyaml`` as it was before lists of known texts were answered by a set test
+    (issue 19, round 7): every list walked item by item. The reference for the test below."""
+    from studyapp.deckfile.yamlsource import (
+        _EXPONENT_TOKEN,
+        _INT64,
+        _MAYBE_WORD,
+        _SPECIAL_FIRSTS,
+        _stays_text,
+    )
+
+    stays_text: set[str] = set()
+    floats = False
+    pending: list[Any] = [data]
+    while pending:
+        value = pending.pop()
+        if type(value) is dict:
+            for key in value:
+                if type(key) is not str or not _stays_text(key):
+                    return False
+            items: Any = value.values()
+        elif type(value) is list:
+            items = value
+        else:
+            items = (value,)
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                if (
+                    item[:1] in _SPECIAL_FIRSTS
+                    and (len(item) <= 5 or item[:1] not in _MAYBE_WORD)
+                    and item not in stays_text
+                ):
+                    if not _stays_text(item):
+                        return False
+                    stays_text.add(item)
+            elif kind is list or kind is dict:
+                pending.append(item)
+            elif kind is float:
+                floats = True
+            elif kind is int:
+                if item not in _INT64:
+                    return False
+            elif kind is not bool and item is not None:
+                return False
+    return not (floats and _EXPONENT_TOKEN.search(text))
+
+
+_WALK_TEXTS = ["tag", "mdma", "yes", "no", "on", "1", "0x1F", "1:20", "-", "~", "", "\n", "é"]
+_WALK_SCALARS = st.one_of(
+    st.sampled_from(_WALK_TEXTS),
+    st.text(alphabet="ab1.-y\n", max_size=4),
+    st.integers(min_value=-(2**65), max_value=2**65),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.sampled_from([b"bytes", 1j]),  # no type yaml_rs gives: declined
+)
+_WALK_DATA = st.recursive(
+    _WALK_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(
+            st.one_of(st.sampled_from(_WALK_TEXTS), st.integers(0, 2)), inner, max_size=4
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(
+    st.lists(_WALK_DATA, max_size=6),
+    st.sampled_from(["", "a: 1e3\n", "a: b\n"]),
+)
+def test_lists_of_known_texts_give_the_walks_answer(values: list[Any], text: str) -> None:
+    # _same_as_pyyaml answers a list whose items are all texts found to stay text by one set
+    # test, without walking it (issue 19): the same answer as walking every list, for random
+    # nested data with repeated lists, retyped texts, ints beyond 64 bits, floats equal to
+    # ints and texts (1.0 == 1 == True), unhashable items and other types.
+    from studyapp.deckfile.yamlsource import _same_as_pyyaml
+
+    for data in ({"a": values}, {"a": values, "b": values[::-1]}, {"k": [*values, *values]}):
+        assert _same_as_pyyaml(data, text) is _same_as_pyyaml_walking_every_list(data, text)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"a": ["t"], "b": ["t", "yes"]},  # a retyped text after known ones
+        # a float equal to an int or bool walked before (lists are walked last first): still
+        # a float (the set holds texts only)
+        {"a": {"x": [1.0]}, "b": [1]},
+        {"a": {"x": [1.0]}, "b": [True]},
+        {"a": {"x": ["1"]}, "b": [1]},
+        {"a": ["t"], "b": ["t", ["yes"]]},  # an unhashable item: walked
+        {"a": ["t"], "b": ["t", {"on": 1}]},
+        {"a": ["t"], "b": ["t", 2**70]},
+        {"a": ["t"], "b": ["t"]},
+        {"a": ["t"], "b": []},
+    ],
+)
+def test_a_known_list_is_answered_as_walked(data: dict[str, Any]) -> None:
+    from studyapp.deckfile.yamlsource import _same_as_pyyaml
+
+    for text in ("a: [1e0]\n", "a: b\n"):
+        assert _same_as_pyyaml(data, text) is _same_as_pyyaml_walking_every_list(data, text)
