@@ -44,6 +44,7 @@ from studyapp.core.search import (
     State,
     Text,
 )
+from studyapp.store.searchindex import INDEX_TABLES
 
 __all__ = [
     "SORTS",
@@ -113,7 +114,7 @@ _TABLES = (
     "CREATE TABLE card_text_mark (id INTEGER PRIMARY KEY CHECK (id = 0), last_card INTEGER "
     "NOT NULL)",
 )
-_INDEX_TABLES = ("card_text", "card_facet", "card_text_pending", "card_text_mark")
+_INDEX_TABLES = INDEX_TABLES  # (defined where a write asks for it first)
 _INDEX_OBJECTS = (*_INDEX_TABLES, *_TRIGGERS)
 
 
