@@ -34,8 +34,7 @@ from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.sync import Progress, SyncPlan, apply_plan, plan_sync, sync
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import library as stored
-from studyapp.store import queries
-from studyapp.store import stats as tally
+from studyapp.store import queries, tally
 from studyapp.store.database import (
     DB_FILENAME,
     Engine,
