@@ -380,8 +380,8 @@ class StudySession:
         """Pick the next card and start timing it; None when nothing is left today."""
         query = self._due_query()
         assert self._today is not None
-        card_id = queries.next_card_id(self._db, query, self._today.touched)
-        self._current = None if card_id is None else self._load_view(card_id)
+        card_id, row = queries.next_shown_card(self._db, query, self._today.touched)
+        self._current = None if card_id is None else self._load_view(card_id, row)
         self._shown_at = self._monotonic()
         return self._current
 
@@ -720,8 +720,9 @@ class StudySession:
     def _citations(self, ids: str) -> tuple[Citation, ...]:
         return citations_of(self._bibliography(), ids.split())
 
-    def _load_view(self, card_id: CardId) -> CardView:
-        row = queries.shown_card(self._db, card_id)  # the columns a view reads
+    def _load_view(self, card_id: CardId, row: CardDetails | None = None) -> CardView:
+        if row is None:
+            row = queries.shown_card(self._db, card_id)  # the columns a view reads
         view = build_card_view(
             row,
             self._bibliography(),

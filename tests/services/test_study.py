@@ -543,6 +543,20 @@ def test_a_shown_card_reads_what_the_full_card_details_read(
         assert seen >= {"sensitive", "user_note", "learning"}
         with pytest.raises(LookupError):
             queries.shown_card(db, max(ids) + 1)
+        # The row the review query carries for the card it finds is the row shown_card
+        # reads: each card in turn made the first due review (then put back).
+        query = queries.DueQuery(now=10, day_start_ms=0, day_end=100)
+        for card_id in ids:
+            db.execute("SAVEPOINT one")
+            db.execute(
+                "UPDATE card SET queue = 2, due = 1, retired = 0, suspended = 0, "
+                "buried_until = 0 WHERE id = ?",
+                (card_id,),
+            )
+            found, row = queries.next_shown_card(db, query)
+            assert found == card_id and row == queries.shown_card(db, card_id), card_id
+            db.execute("ROLLBACK TO one")
+            db.execute("RELEASE one")
         session.close()
     finally:
         library.close()

@@ -187,6 +187,7 @@ def test_the_next_card_is_the_one_the_step_by_step_queries_pick(
     ids = [r[0] for r in db.execute("SELECT id FROM card ORDER BY id")]
     rng = random.Random(7)
     picked_by_queue: set[int] = set()
+    rows_carried = 0
     for _ in range(300):
         for card in ids:
             db.execute(
@@ -224,11 +225,17 @@ def test_the_next_card_is_the_one_the_step_by_step_queries_pick(
             touched = set(rng.sample(["a", "b", "c"], rng.randint(0, 2)))
             expected = _next_card_step_by_step(db, query, touched)
             assert queries.next_card_id(db, query, touched) == expected
+            found, row = queries.next_shown_card(db, query, touched)
+            assert found == expected
+            if row is not None:  # a due review comes with the row shown_card reads
+                assert found is not None and row == queries.shown_card(db, found)
+                rows_carried += 1
             if expected is not None:
                 picked_by_queue.add(
                     db.execute("SELECT queue FROM card WHERE id = ?", (expected,)).fetchone()[0]
                 )
     assert picked_by_queue == {0, 1, 2, 3}  # every kind of card was picked somewhere
+    assert rows_carried > 100
 
 
 def test_the_review_query_carries_the_learning_card_without_a_sort(
@@ -244,14 +251,24 @@ def test_the_review_query_carries_the_learning_card_without_a_sort(
         db.set_trace_callback(statements.append)
         try:
             assert queries.next_card_id(db, query) == review
+            found, row = queries.next_shown_card(db, query)
+            assert found == review and row is not None
         finally:
             db.set_trace_callback(None)
     merged = [s for s in statements if "c.queue = 2" in s]
-    assert len(merged) == 3 and len(statements) == 3  # one statement a card
+    assert len(merged) == 6 and len(statements) == 6  # one statement a card
     for sql in merged:
         steps = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
         assert not any("TEMP B-TREE" in s or s.startswith("SCAN c") for s in steps), steps
         assert sum(s.startswith("SEARCH c USING") for s in steps) == 3, steps
+        # the shown row's joins (note, deck, presets, trainee's note): one seek each
+        joined = [
+            s for s in steps if s.startswith(("SEARCH n ", "SEARCH d ", "SEARCH p", "SEARCH u "))
+        ]
+        assert len(joined) == (5 if "JOIN note" in sql else 0), steps
+        # the cards walked in due order by an index range (no sort; one deck: its row first)
+        walk = steps[1] if steps[0].startswith("SEARCH d ") else steps[0]
+        assert walk.startswith("SEARCH c USING INDEX ix_card_") and "due<?" in walk, steps
 
 
 def test_siblings_of_a_note_touched_today_wait(db: sqlite3.Connection) -> None:
