@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -45,7 +46,10 @@ from studyapp.core.errors import (
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.messages import Icon, ask, show_message
 from studyapp.services.library import Library
-from studyapp.services.safety import BackupInfo, storage_failure
+from studyapp.services.safety import storage_failure
+
+if TYPE_CHECKING:  # (imported where a backup is made: see services.safety)
+    from studyapp.services.safety import BackupInfo
 
 __all__ = [
     "BACKUP_EVERY_MS",

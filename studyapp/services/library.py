@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from studyapp.core.errors import KnownError, StorageError, StoreCorrupt, StoreReadOnly
 from studyapp.core.printable import printable
@@ -29,7 +29,7 @@ from studyapp.services.overview import (
     ScopeKind,
     read_overview,
 )
-from studyapp.services.safety import BackupInfo, CheckReport, DataFolder, damaged_error
+from studyapp.services.safety import DataFolder, damaged_error
 from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.sync import Progress, SyncPlan, apply_plan, plan_sync, sync
 from studyapp.services.undo import UndoLog, UndoStep
@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from studyapp.services.cram import CramSession
     from studyapp.services.deck_options import DeckOptions, SavedOptions
     from studyapp.services.fsrs import OptimizeResult
+    from studyapp.services.safety import BackupInfo, CheckReport
     from studyapp.services.search import CardSearch
     from studyapp.services.study import StudyScope, StudySession
 
@@ -86,6 +87,17 @@ __all__ = [
     "ScopeChoice",
     "ScopeKind",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The safety net's :class:`BackupInfo` and :class:`CheckReport` (re-exported), from
+    :mod:`studyapp.services.safety` when first asked for: it imports their modules where a
+    backup or a check is made (issue 19)."""
+    if name in ("BackupInfo", "CheckReport"):
+        from studyapp.services import safety
+
+        return getattr(safety, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Library:
