@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,58 @@ def test_a_new_folder_with_an_error_gets_the_reference_problems(
 def _sql(library: Library, sql: str) -> list[tuple[object, ...]]:
     with library.engine.connect() as conn:
         return [tuple(r) for r in conn.exec_driver_sql(sql)]
+
+
+@pytest.mark.parametrize("into_a_store_with_decks", [False, True])
+def test_a_new_deck_file_is_read_when_its_turn_comes(
+    library: Library, deck_dir: Path, course: Path, into_a_store_with_decks: bool
+) -> None:
+    """The survey holds no new file's bytes (peak RSS: see services.sync._survey): a new
+    file is read when it is parsed, so one changed after the survey is stored as it is
+    then, under the digest of the bytes parsed. (A first import, and a folder added to a
+    store with decks: both streamed.)"""
+    if into_a_store_with_decks:
+        assert library.sync([deck_dir]).ok
+    last = sorted(course.glob("*.yaml"))[-1]
+
+    def progress(done: int, _total: int) -> None:
+        if done == 0:  # the survey is over, no file parsed yet
+            last.write_text(
+                last.read_text(encoding="utf-8").replace("'Q2000:", "'Changed 2000:"),
+                encoding="utf-8",
+            )
+
+    plan = library.sync([course], progress=progress)
+    assert plan.ok and plan.streamed and len(plan.new) == 3000
+    with library.engine.connect() as conn:
+        digest = conn.execute(text("SELECT digest FROM deck WHERE id = 'bench-003'")).scalar()
+        front = conn.execute(text("SELECT front FROM note WHERE id = 'bench-002000'")).scalar()
+    assert digest == hashlib.sha256(last.read_bytes()).hexdigest()
+    assert str(front).startswith("Changed 2000:")
+    assert library.sync([course]).summary() == library.plan([course]).summary()
+    assert not library.plan([course]).files_read  # unchanged since: not even read
+
+
+def test_the_survey_keeps_the_bytes_of_a_stored_decks_changed_file_only(
+    library: Library, deck_dir: Path, course: Path
+) -> None:
+    """A new file's bytes are left to the parse; a stored deck's changed file is read for
+    its digest (skipped if unchanged) and its bytes kept, so that what is parsed is what
+    was digested."""
+    from studyapp.services.paths import bundled_sources_file
+    from studyapp.services.sync import SyncPlan, _survey
+
+    assert library.sync([deck_dir]).ok
+    changed = sorted(deck_dir.glob("*.yaml"))[0]
+    changed.write_bytes(changed.read_bytes() + b"\n# edited\n")
+    with library.engine.connect() as conn:
+        sources = bundled_sources_file()  # as Library.sync gives it
+        new = _survey(conn, SyncPlan(), [course], sources).to_read
+        stored = _survey(conn, SyncPlan(), [deck_dir], sources).to_read
+    assert sorted(item.path.name for item in new) == sorted(p.name for p in course.glob("*.yaml"))
+    assert all(item.raw is None and item.digest is None for item in new)
+    # (a file written less than two seconds ago is read again even if unchanged)
+    assert changed.name in [item.path.name for item in stored]
+    for item in stored:
+        assert item.raw == item.path.read_bytes()
+        assert item.digest == hashlib.sha256(item.raw).hexdigest()
