@@ -37,11 +37,20 @@ def require_utc(moment: datetime) -> datetime:
 class StudyDay:
     """One study day: ``start <= t < end`` in UTC, bounded by local rollover hours."""
 
-    __slots__ = ("_ahead", "end", "start")
+    __slots__ = ("_ahead", "end", "end_s", "start", "start_ms")
 
     def __init__(self, start: datetime, end: datetime) -> None:
         self.start = start
         self.end = end
+        # The study path asks for these before every card (the due query's day end, the
+        # day's start in the review log's milliseconds): an aware datetime's timestamp()
+        # is ~2.5k instructions (timedelta arithmetic on Python ints), so a day converts
+        # its bounds once. Both cards' asks: the cycle 1.107M -> 1.101M instructions an
+        # answer (callgrind, 10k benchmark store).
+        self.start_ms = int(start.timestamp() * 1000)
+        """``start`` in milliseconds since the epoch."""
+        self.end_s = int(end.timestamp())
+        """``end`` in seconds since the epoch."""
         self._ahead: dict[int, datetime] | None = None
         """The starts of later study days, by days ahead (see :func:`study_day_start`)."""
 

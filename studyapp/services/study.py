@@ -359,7 +359,7 @@ class StudySession:
     def _due_query(self) -> DueQuery:
         now = self.now()
         day = study_day(now, rollover_hour=self.settings.rollover_hour, tz=self._tz)
-        today = self._today_cache(int(day.start.timestamp() * 1000))
+        today = self._today_cache(day.start_ms)
         return due_query(
             self.settings,
             today,

@@ -119,7 +119,7 @@ def due_query(
     return _due_query(
         now=int(now.timestamp()),
         day_start_ms=today.day_start_ms,
-        day_end=int(day.end.timestamp()),
+        day_end=day.end_s,
         deck_ids=deck_ids,
         new_left=max(0, settings.new_per_day - today.total(0)),
         reviews_left=max(0, settings.reviews_per_day - today.total(1)),

@@ -51,8 +51,12 @@ def test_a_remembered_day_is_the_day_computed_afresh(tz: object, hour: int) -> N
     rng = random.Random(hour)
     for moment in _moments(rng):
         fresh = studyday._compute_study_day(moment, hour, tz)  # type: ignore[arg-type]
-        assert study_day(moment, rollover_hour=hour, tz=tz) == fresh  # type: ignore[arg-type]
+        given = study_day(moment, rollover_hour=hour, tz=tz)  # type: ignore[arg-type]
+        assert given == fresh
         assert fresh.start <= moment < fresh.end
+        # the bounds in epoch numbers, as the study path reads them
+        assert given.start_ms == int(fresh.start.timestamp() * 1000)
+        assert given.end_s == int(fresh.end.timestamp())
         # study_day_start asks for a day ahead too: both kept, neither mixed up.
         ahead = study_day_start(moment, 3, rollover_hour=hour, tz=tz)  # type: ignore[arg-type]
         assert (
