@@ -101,6 +101,7 @@ def state_from_row(row: Mapping[str, Any]) -> MemoryState:
 
 _QUEUES = {int(queue): queue for queue in Queue}
 _NEW_QUEUE = Queue.NEW
+_NEW_INT = int(Queue.NEW)
 _memory_state = maker(MemoryState)
 _from_timestamp = datetime.fromtimestamp
 
@@ -869,8 +870,10 @@ def _log_review(
     duration_ms: int,
     due: int,
     kind: int,
+    before_row: tuple[Any, ...] | None = None,
 ) -> int:
-    """Append the review of an answer (``due``: the new state's stored due); its id."""
+    """Append the review of an answer (``due``: the new state's stored due; ``before_row``:
+    ``before``'s columns as :func:`_state_row` gives them, if the caller has them); its id."""
     cursor = db.execute(
         _INSERT_REVIEW,
         (
@@ -883,7 +886,7 @@ def _log_review(
             after.stability,
             after.difficulty,
             due,
-            _snapshot(_state_row(before)),
+            _snapshot(_state_row(before) if before_row is None else before_row),
             kind,
         ),
     )
@@ -943,7 +946,29 @@ def apply_answer_if_unchanged(
         duration_ms=duration_ms,
         due=values[4],
         kind=0,
+        before_row=_stored_as_state_row(stored),
     )
+
+
+def _stored_as_state_row(stored: Sequence[Any]) -> tuple[Any, ...] | None:
+    """``stored`` itself when it is what :func:`_state_row` gives back for the state made
+    from it (:func:`state_from_values`): a card out of the new queue (a new card's due is
+    dropped) with whole-second integer times and an integer queue, as every stored state
+    has; None otherwise (the caller converts the state).
+
+    The review's snapshot is then written from the columns the answer's UPDATE just found,
+    instead of converting the state's two datetimes back (an aware datetime's timestamp()
+    is ~2.5k instructions): the same text (tested). The cycle 1.102M -> 1.095M
+    instructions an answer (callgrind, 10k benchmark store)."""
+    queue, due, last_review = stored[0], stored[4], stored[5]
+    if (
+        type(queue) is int
+        and queue != _NEW_INT
+        and type(due) is int
+        and (last_review is None or type(last_review) is int)
+    ):
+        return tuple(stored)
+    return None
 
 
 def undo_answer(db: sqlite3.Connection, review_id: int) -> int | None:

@@ -557,6 +557,38 @@ def test_sources_are_typed_rows_by_id(engine: Engine, db: sqlite3.Connection) ->
 
 
 @pytest.mark.parametrize(
+    "stored",
+    [
+        (0, None, None, None, 0, None, 0, 0, 0),  # new: due 0 is no due date
+        (0, None, None, None, 1_780_000_000, None, 0, 0, 0),  # new with a due: dropped
+        (1, 0, 0.4, 6.1, 1_780_000_000, 1_779_999_400, 1, 0, 0),
+        (2, None, 12.5, 4.2, 1_781_000_000, 1_779_900_000, 5, 1, 9),
+        (2, None, 8.295599937438965, 1.0, 1_793_851_200, 1_791_259_200, 1, 0, 30),
+        (3, 1, 2.0, 7.7, 1_780_000_600, 1_780_000_000, 6, 2, 9),
+        (2, None, 3.0, 5.0, 0, None, 1, 0, 3),  # epoch 0 is still a date off the new queue
+        (2, None, 3.0, 5.0, 1_780_000_000, 1_779_999_999.5, 1, 0, 3),  # a time not whole
+        (2, None, 3.0, 5.0, 1_780_000_000.25, 1_779_999_999, 1, 0, 3),
+        (True, None, 3.0, 5.0, 1_780_000_000, 1_779_999_999, 1, 0, 3),
+    ],
+)
+def test_a_review_s_snapshot_from_the_stored_columns_is_the_one_from_the_state(
+    stored: tuple[Any, ...],
+) -> None:
+    """apply_answer_if_unchanged writes the review's snapshot from the columns its UPDATE
+    found, when they are what the state made from them gives back: the same text as from
+    the state, and the state's columns whenever they are not (a new card, odd times)."""
+    from_state = queries._state_row(queries.state_from_values(stored))
+    kept = queries._stored_as_state_row(stored)
+    if kept is not None:
+        assert kept == from_state
+        assert all(type(a) is type(b) for a, b in zip(kept, from_state, strict=True))
+    assert queries._snapshot(kept or from_state) == queries._snapshot(from_state)
+    typical = stored[0] in (1, 2, 3) and type(stored[0]) is int
+    whole = type(stored[4]) is int and type(stored[5]) in (int, type(None))
+    assert (kept is not None) == (typical and whole)
+
+
+@pytest.mark.parametrize(
     "values",
     [
         (0, None, None, None, 0, None, 0, 0, 0),  # new: due 0 is no due date
