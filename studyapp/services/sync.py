@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -406,13 +407,16 @@ def _check(
     sources: dict[str, BibEntry],
     others: dict[str, str],
     courses: Courses,
+    unique_ids: AbstractSet[str] | None = None,
 ) -> None:
     """The checks across files; ``others`` maps the ids of cards the store holds from files
     not read now to their file, to catch an id used twice and to know the successors a
     ``replaced_by`` names there (:func:`_stored_elsewhere`); and the stored decks of files
     not read now keep their deck ids, if their file is still there in one of the store's
     sources: :attr:`_Survey.holders`. A file not read now whose retired card names a
-    successor gone from every file was read after all (:func:`_read_successors_gone`)."""
+    successor gone from every file was read after all (:func:`_read_successors_gone`).
+    ``unique_ids``: every card id read, none of them twice (see
+    :func:`~studyapp.deckfile.collection.check_collection`)."""
     from studyapp.deckfile.loader import check_collection
 
     read = {str(item.path) for item in survey.to_read}
@@ -425,7 +429,9 @@ def _check(
         and Path(deck.path).is_file()
     }
     plan.problems.extend(
-        check_collection(parsed, sources, other_card_ids=others, other_deck_ids=decks)
+        check_collection(
+            parsed, sources, other_card_ids=others, other_deck_ids=decks, unique_ids=unique_ids
+        )
     )
     plan.problems.extend(courses.check(parsed))
 
@@ -845,9 +851,15 @@ def _stream(
     courses = _read_courses(plan, survey)
     clashed = False
     rows: list[FirstImportRows] | list[_Written]
+    unique_ids: set[str] | None = None
     if len(survey.to_read) > 1:
-        parsed, rows, clashed = _parse_and_write(conn, survey, progress, held)
+        parsed, rows, clashed, written = _parse_and_write(conn, survey, progress, held)
         plan.streamed = bool(rows)
+        if len(rows) == len(parsed):
+            # Every file was written, so each one's card ids were found in no file before
+            # it (_parse_and_write): the checks across files need not look for an id used
+            # twice again.
+            unique_ids = written
     else:
         parsed = _parse_all(survey, progress)
         rows = [FirstImportRows(deck) for deck in parsed if deck.ok]
@@ -855,7 +867,7 @@ def _stream(
     if clashed:
         return None
     _note_parsed(plan, survey, parsed)
-    _check(plan, survey, parsed, sources, {}, courses)
+    _check(plan, survey, parsed, sources, {}, courses, unique_ids)
     _count_skipped(conn, plan, survey)
     plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     if not plan.ok:
@@ -911,10 +923,11 @@ def _parse_and_write(
     survey: _Survey,
     progress: Progress | None = None,
     held: _Held | None = None,
-) -> tuple[list[ParsedDeck], list[_Written], bool]:
+) -> tuple[list[ParsedDeck], list[_Written], bool, set[str]]:
     """Parse the files of a streamed import, writing each one's deck, notes and cards into
-    ``conn``'s transaction while the next file is parsed; and whether a file used an id
-    ``held`` by the store (then writing stopped there).
+    ``conn``'s transaction while the next file is parsed; whether a file used an id
+    ``held`` by the store (then writing stopped there); and the card ids written (a file
+    with an id written before it is not written).
 
     Of each file's rows only the ids of its new and retired notes are kept once they are
     handed to the writer: the rows themselves are freed as soon as the writer has run
@@ -971,7 +984,7 @@ def _parse_and_write(
             # Its rows are built: of its cards only what the checks across files read is
             # kept (peak RSS of a 200,000-note first import: see ParsedDeck.compact).
             deck.compact()
-    return parsed, rows, clashed
+    return parsed, rows, clashed, written
 
 
 @gc_paused()

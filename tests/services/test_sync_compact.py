@@ -98,6 +98,80 @@ def test_a_compacted_deck_gives_the_same_problems(tmp_path: Path) -> None:
     assert len(before) == 5  # two citations, a source, a successor, a card id
 
 
+def _course_without_shared_ids(folder: Path) -> None:
+    """As :func:`_course`, but no card id in two files (so every file is written), and
+    successors named in another file, in the same file and nowhere."""
+    _course(folder)
+    (folder / "b.yaml").write_text(
+        _header("deck-b")
+        + _card("b-escaped", front='"Also \\x5b@ghost2021]."')
+        + _card("b-retired", "  retired: Gone.\n  replaced_by: c-1\n")
+        + _card("b-retired-2", "  retired: Gone.\n  replaced_by: b-escaped\n")
+    )
+    text = (folder / "a.yaml").read_text().replace("- id: shared\n", "- id: a-shared\n")
+    (folder / "a.yaml").write_text(text)
+
+
+def test_a_streamed_import_with_every_file_written_checks_no_id_twice_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every file written: each one's ids were found in no file before it, so the checks
+    # across files get every card id (unique_ids) and look for no id used twice again
+    # (issue 19); the same problems as validate's, at the same file:line:col. With an id in
+    # two files (the course above) they look as before.
+    import studyapp.deckfile.loader as loader
+
+    folder = tmp_path / "course"
+    folder.mkdir()
+    _course_without_shared_ids(folder)
+    given: list[object] = []
+    check = loader.check_collection
+
+    def spy(*args: object, **kwargs: object) -> object:
+        given.append(kwargs.get("unique_ids"))
+        return check(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "check_collection", spy)
+    validated = errors(validate_paths([folder], held=[]).problems)
+    library = Library(tmp_path / "store")
+    try:
+        plan = library.sync([folder])
+    finally:
+        library.close()
+    assert errors(plan.problems) == validated
+    messages = [message for *_where, message in validated]
+    assert len(messages) == 5, messages  # two citations, a source, a successor, a module
+    assert any("'replaced_by' names no known card 'nowhere-card'" in m for m in messages)
+    ids = {"a-cites", "a-source", "a-retired", "a-moduled", "a-shared", "b-escaped"}
+    assert given == [ids | {"b-retired", "b-retired-2", "c-1"}]  # (the sync's checks)
+    given.clear()
+    library = Library(tmp_path / "store-2")
+    try:
+        _course(folder)  # "shared" in two files: b.yaml is not written
+        plan = library.sync([folder])
+    finally:
+        library.close()
+    assert given == [None]
+    assert any("card id 'shared' is also used in" in p.message for p in plan.problems)
+
+
+def test_unique_ids_give_the_checks_the_same_problems(tmp_path: Path) -> None:
+    from studyapp.deckfile.collection import check_collection
+    from studyapp.deckfile.loader import parse_deck, read_bibliographies
+    from studyapp.services.paths import bundled_sources_file
+
+    _course_without_shared_ids(tmp_path)
+    sources, _problems = read_bibliographies([bundled_sources_file()])
+    decks = [parse_deck(tmp_path / name) for name in ("a.yaml", "b.yaml", "c.yaml")]
+    ids = {card.id for deck in decks for _index, card in deck.entries}
+    before = check_collection(decks, sources)
+    assert len(before) == 4  # two citations, a source, a successor
+    assert check_collection(decks, sources, unique_ids=ids) == before
+    for deck in decks:
+        deck.compact()
+    assert check_collection(decks, sources, unique_ids=ids) == before
+
+
 @pytest.mark.parametrize(
     ("source", "cite"),
     [
