@@ -13,13 +13,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QProgressBar,
-    QProgressDialog,
     QStackedWidget,
 )
 
@@ -28,7 +25,6 @@ from studyapp.core.model import FLAG_NAMES
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.elided import ElidedLabel
-from studyapp.gui.messages import Icon, ask, show_message
 from studyapp.gui.overview import OverviewScreen
 from studyapp.gui.theme import apply_theme
 from studyapp.services.overview import Overview, ScopeChoice
@@ -38,7 +34,14 @@ from studyapp.services.settings import Settings
 # here: the study screens, dialogs and services are imported where they are first used,
 # so the window can paint its first frame before SQLAlchemy and the services are imported
 # (see studyapp.app.run; 0.25-0.3 s of start-up, issue 19).
+#
+# The message boxes (studyapp.gui.messages, with QMessageBox and QDialogButtonBox) and the
+# file, input and progress dialogs are imported by the methods that show one: their module
+# and Qt types (with their enums) are no longer made before the window's first frame (their
+# import after the window's other modules: 2.4-3.2 ms of CPU, 5 runs; issue 19).
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QInputDialog, QProgressDialog
+
     from studyapp.gui.browser import BrowserWindow
     from studyapp.gui.deck_options import DeckOptionsDialog
     from studyapp.gui.folders_dialog import DeckFoldersDialog
@@ -424,6 +427,8 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_grouping_changed(self, by_module: bool) -> None:
         """The overview grouped by family or by course module (remembered)."""
+        from studyapp.gui.messages import Icon, show_message
+
         try:
             self.library.update_settings(
                 self.library.settings.with_changes(overview_by_module=by_module)
@@ -437,6 +442,8 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_module_chosen(self, number: int) -> None:
         """'I am in this module': new cards from it and the modules before it (a setting)."""
+        from studyapp.gui.messages import Icon, show_message
+
         try:
             self.library.update_settings(self.library.settings.with_changes(current_module=number))
         except StorageError as exc:
@@ -481,6 +488,8 @@ class MainWindow(QMainWindow):
     def export_report(self) -> None:
         """File > Export report…: the supervisor's PDF, for the statistics' filter when they
         are open (all decks otherwise). Figures are computed off the GUI thread."""
+        from PySide6.QtWidgets import QFileDialog
+
         from studyapp.services.stats import Statistics
 
         day = (self._clock or utc_now)()
@@ -544,6 +553,7 @@ class MainWindow(QMainWindow):
         other error, e.g. an OSError about a deck file, keeps its own message in a box.
         ``status``, if given, is the status line's text once the storage path has run and
         before the box shows."""
+        from studyapp.gui.messages import Icon, show_message
         from studyapp.gui.safety import as_storage_error
 
         storage = as_storage_error(error, self.library.store_path) if error else None
@@ -591,6 +601,7 @@ class MainWindow(QMainWindow):
     def start_cram(self, query: str) -> bool:
         """Cram the cards ``query`` finds (from the browser, or Study > Cram a search); a
         malformed query is said in a message, and nothing starts."""
+        from studyapp.gui.messages import Icon, show_message
         from studyapp.services.search import SearchError
 
         try:
@@ -614,6 +625,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def ask_cram(self) -> None:
         """Study > Cram a search…: ask for the search, then cram it."""
+        from PySide6.QtWidgets import QInputDialog
+
         query, ok = QInputDialog.getText(
             self,
             "Cram a search",
@@ -763,6 +776,8 @@ class MainWindow(QMainWindow):
 
     def note_dialog(self, card: CardView, current: str) -> QInputDialog:
         """N: the trainee's own note on ``card``, named by its question as plain text."""
+        from PySide6.QtWidgets import QInputDialog
+
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Your note")
         dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
@@ -792,6 +807,8 @@ class MainWindow(QMainWindow):
         """Save and apply at once: theme, font size, and a fresh scheduler for the session.
         New FSRS parameters or a new retention for safety-critical cards: the review cards
         concerned may be rescheduled to them, if the trainee says so."""
+        from studyapp.gui.messages import Icon, show_message
+
         before = self.library.settings
         try:
             self.library.update_settings(settings)
@@ -838,6 +855,8 @@ class MainWindow(QMainWindow):
         """Tools > Deck options… (or O on the deck list): a deck's preset, its desired
         retention and daily limits. A new retention may reschedule the decks' review cards,
         if the trainee says so."""
+        from studyapp.gui.messages import Icon, show_message
+
         try:
             dialog = self.deck_options_dialog(deck_id or self.overview.selected_deck())
         except StorageError as exc:
@@ -870,6 +889,8 @@ class MainWindow(QMainWindow):
     ) -> int:
         """Ask whether to move the due dates of the review cards concerned to ``why`` (Anki's
         "reschedule cards on change"); move them if so. Returns how many moved."""
+        from studyapp.gui.messages import ask
+
         try:
             waiting = self.library.reviews_to_reschedule(deck_ids=deck_ids, critical=critical)
         except StorageError as exc:
@@ -944,6 +965,8 @@ class MainWindow(QMainWindow):
 
     # -- syncing ---------------------------------------------------------------------------
     def add_deck_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of decks")
         if folder:
             self.import_folder(Path(folder))
@@ -960,6 +983,8 @@ class MainWindow(QMainWindow):
         200,000, a quarter to a third of the add) runs after that, as its own background
         task (:meth:`_catch_up_index`), never beside the add. Quiet-machine figures are in
         :meth:`_catch_up_index`."""
+        from PySide6.QtWidgets import QProgressDialog
+
         from studyapp.services.sync import SyncCancelled
 
         if self._task is not None and self._task.is_running():
@@ -1155,6 +1180,8 @@ class MainWindow(QMainWindow):
         self._task.start()
 
     def _confirm_plan(self, plan: SyncPlan) -> bool:
+        from studyapp.gui.messages import ask
+
         lines = plan.details()
         if len(lines) > _CONFIRM_LINES:  # a longer box would not fit an 800x600 screen
             lines = [
@@ -1305,6 +1332,8 @@ class MainWindow(QMainWindow):
 
     # -- misc ------------------------------------------------------------------------------
     def _show_shortcuts(self) -> None:
+        from studyapp.gui.messages import Icon, show_message
+
         show_message(self, Icon.Information, "Keyboard shortcuts", SHORTCUTS, rich=True)
 
     def paintEvent(self, event: QPaintEvent) -> None:

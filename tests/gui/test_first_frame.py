@@ -99,7 +99,11 @@ from studyapp.store import lock
 # the folder's lock is taken with flock itself, and the FSRS engine for settings without
 # fitted parameters.
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic") + (("filelock",) if lock._FLOCK else ())
-HEAVY_MODULES = ("studyapp.core.scheduling", "fsrs_rs_python")  # (no fitted parameters)
+HEAVY_MODULES = (
+    "studyapp.core.scheduling",  # (no fitted parameters)
+    "fsrs_rs_python",
+    "studyapp.gui.messages",  # the message boxes: imported where one is shown
+)
 seen = {}
 painted = mainwindow.MainWindow.paintEvent
 attach = mainwindow.MainWindow.attach
