@@ -71,8 +71,9 @@ def check_collection(
                     line, column = deck.position_of(index)
                     message = f"card id {card_id!r} is also used in {elsewhere}"
                     problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
+            kept = type(card) is KeptCard
             # (a kept card holds only its texts that cite: usually none)
-            texts = card.texts.items() if type(card) is KeptCard else _texts_of(card)
+            texts = (card.texts.items() if card.texts else ()) if kept else _texts_of(card)
             for field_name, value in texts:
                 if "[@" not in value:
                     continue
@@ -89,8 +90,16 @@ def check_collection(
                             f"not in the bibliography{suggest(source_id, bibliography)}"
                         )
                         problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
-            if type(card) is KeptCard and card.known_in(known):
-                continue  # the usual case, checked at set speed
+            if kept:
+                # Every source and cite id known, as the lists below say, read from a kept
+                # card's fields without making the lists or calling a method (with the texts'
+                # test above: the 50,000-card course's compacted decks 42-44 -> 31-33 ms of
+                # CPU, best of 7, three alternations, load 4.4-5.9; the same problems).
+                source, cite = card.source, card.cite
+                if (source in known if type(source) is str else known.issuperset(source)) and (
+                    cite is None or (cite in known if type(cite) is str else known.issuperset(cite))
+                ):
+                    continue  # the usual case, checked at set speed
             sources, cites = card.sources, card.cites
             if known.issuperset(sources) and (not cites or known.issuperset(cites)):
                 continue  # the usual case, checked at set speed

@@ -229,14 +229,6 @@ class KeptCard(NamedTuple):
     def cites(self) -> list[str]:
         return listed(self.cite)
 
-    def known_in(self, known: set[str]) -> bool:
-        """Whether every source and cite id is in ``known`` (as the two lists above are,
-        without making them)."""
-        source, cite = self.source, self.cite
-        if not (source in known if isinstance(source, str) else known.issuperset(source)):
-            return False
-        return cite is None or (cite in known if isinstance(cite, str) else known.issuperset(cite))
-
 
 _NO_TEXTS: Mapping[str, str] = MappingProxyType({})
 

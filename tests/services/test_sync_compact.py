@@ -186,11 +186,34 @@ def test_unique_ids_give_the_checks_the_same_problems(tmp_path: Path) -> None:
         (["x"], ["a"]),
     ],
 )
-def test_a_kept_card_knows_its_ids_as_its_lists_do(source: object, cite: object) -> None:
-    """``KeptCard.known_in`` (the checks across files' usual case) says what the lists say."""
-    from studyapp.deckfile.parsed import _NO_TEXTS
+def test_a_kept_card_ids_are_checked_as_the_models_are(
+    tmp_path: Path, source: object, cite: object
+) -> None:
+    """The checks across files read a kept card's source and cite ids from its fields (their
+    usual case: every one known): the same problems as from the card model's lists."""
+    from studyapp.deckfile.collection import check_collection
+    from studyapp.deckfile.loader import parse_deck, read_bibliographies
+    from studyapp.services.paths import bundled_sources_file
 
-    card = KeptCard("c", source, cite, None, None, _NO_TEXTS)  # type: ignore[arg-type]
-    known = {"a", "b"}
-    assert card.known_in(known) == (known.issuperset(card.sources) and known.issuperset(card.cites))
-    assert card.sources == ([source] if isinstance(source, str) else source)
+    real = {"a": "zhou2024", "b": "rieser2021", "x": "nosuch2020"}
+
+    def letters(ids: object) -> list[str]:
+        return [] if ids is None else [ids] if isinstance(ids, str) else list(ids)  # type: ignore[call-overload]
+
+    def written(ids: object) -> str:
+        named = [real[i] for i in letters(ids)]
+        return named[0] if isinstance(ids, str) else f"[{', '.join(named)}]"
+
+    more = f"  cite: {written(cite)}\n" if cite is not None else ""
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        _header("deck-d") + f"- id: c-1\n  front: Q\n  back: B\n  source: {written(source)}\n{more}"
+    )
+    sources, _problems = read_bibliographies([bundled_sources_file()])
+    deck = parse_deck(path)
+    assert deck.ok and deck._root is None  # (the fast path)
+    before = check_collection([deck], sources)
+    deck.compact()
+    assert type(deck.entries[0][1]) is KeptCard
+    assert check_collection([deck], sources) == before
+    assert bool(before) == ("x" in letters(source) + letters(cite))
