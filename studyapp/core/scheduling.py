@@ -988,8 +988,16 @@ def stored_memory(value: float, places: int) -> float:
     Anki rounds them when it writes a card, and the next answer starts from the rounded
     value; doing the same keeps every later step equal to Anki's.
     """
-    factor = _f32(10.0**places)
+    factor = _STORED_FACTORS.get(places)
+    if factor is None:
+        factor = _f32(10.0**places)
     return _f32(_round(_f32(value * factor)) / factor)
+
+
+_STORED_FACTORS = {places: _f32(10.0**places) for places in (3, 4)}
+"""10**places in f32 for the two roundings an answer makes (stability 4, difficulty 3),
+computed once: with ``require_utc`` returning a UTC moment as it is, the cycle 1.095M ->
+1.084M instructions an answer (callgrind, 10k benchmark store; this part 3.0k)."""
 
 
 # -- retrievability ----------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import random
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,6 +35,30 @@ def test_study_day_across_daylight_saving_is_23_hours() -> None:
 def test_naive_datetimes_are_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         require_utc(datetime(2026, 1, 1))
+
+
+def test_aware_datetimes_come_back_in_utc() -> None:
+    moment = datetime(2026, 3, 29, 1, 30, 15, 250, tzinfo=UTC)
+    assert require_utc(moment) is moment  # already UTC: as it is
+    for zone in (timezone(timedelta(hours=2)), timezone(timedelta(0)), BERLIN):
+        local = moment.astimezone(zone)
+        assert require_utc(local) == moment and require_utc(local).tzinfo is UTC
+
+
+def test_memory_is_rounded_as_computed_afresh() -> None:
+    # stored_memory keeps 10**places in f32 for the places an answer uses: the same value
+    # as computing it each time.
+    from studyapp.core import scheduling
+
+    def fresh(value: float, places: int) -> float:
+        factor = scheduling._f32(10.0**places)
+        return scheduling._f32(scheduling._round(scheduling._f32(value * factor)) / factor)
+
+    rng = random.Random(5)
+    for _ in range(5000):
+        value = rng.choice([rng.uniform(0, 10), rng.uniform(0, 40000), rng.random() * 1e-3])
+        for places in (2, 3, 4, 5):
+            assert scheduling.stored_memory(value, places) == fresh(value, places)
 
 
 def test_card_keys() -> None:
