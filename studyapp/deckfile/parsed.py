@@ -234,7 +234,15 @@ _NO_TEXTS: Mapping[str, str] = MappingProxyType({})
 
 
 def _kept(card: Any, texts: Mapping[str, str]) -> KeptCard:
-    return KeptCard(card.id, card.source, card.cite, card.replaced_by, card.module, texts)
+    # (the tuple made directly, not through the named tuple's own __new__, a Python function:
+    # the 50,000-card course's kept cards 32.6-33.8 -> 24.8-25.1 ms of CPU, best of 9, two
+    # alternations, load 4.3-4.8; the same tuples)
+    return _new_kept(
+        KeptCard, (card.id, card.source, card.cite, card.replaced_by, card.module, texts)
+    )
+
+
+_new_kept = tuple.__new__
 
 
 def _citing(fields: dict[str, Any]) -> Mapping[str, str]:

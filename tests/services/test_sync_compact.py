@@ -217,3 +217,23 @@ def test_a_kept_card_ids_are_checked_as_the_models_are(
     assert type(deck.entries[0][1]) is KeptCard
     assert check_collection([deck], sources) == before
     assert bool(before) == ("x" in letters(source) + letters(cite))
+
+
+def test_a_kept_card_is_made_as_its_named_tuple_makes_it(tmp_path: Path) -> None:
+    # _kept makes the tuple without KeptCard's own __new__ (issue 19): the same type, fields
+    # and equality as KeptCard(...) for every card of the course, citing or not.
+    from studyapp.deckfile.loader import parse_deck
+    from studyapp.deckfile.parsed import _citing, _kept
+
+    _course(tmp_path)
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        deck = parse_deck(tmp_path / name)
+        assert deck.model is not None
+        for card in deck.model.cards:
+            texts = _citing(card.__dict__)
+            made = _kept(card, texts)
+            expected = KeptCard(
+                card.id, card.source, card.cite, card.replaced_by, card.module, texts
+            )
+            assert type(made) is KeptCard and made == expected
+            assert made._asdict() == expected._asdict() and made.sources == card.sources
