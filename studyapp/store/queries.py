@@ -361,7 +361,11 @@ def _first_untouched(
 
 
 def _first_review(
-    db: sqlite3.Connection, sql: str, params: dict[str, Any], touched: Container[str]
+    db: sqlite3.Connection,
+    sql: str,
+    params: dict[str, Any],
+    touched: Container[str],
+    walk: tuple[str, str, str] | None = None,
 ) -> tuple[CardId | None, CardDetails | None] | None:
     """The card :func:`next_card_id` shows when reviews are due: the first due (re)learning
     card if there is one, else the first due review of an untouched note (``(None, None)``:
@@ -387,6 +391,12 @@ def _first_review(
         return CardId(first[2]), None
     if first[1] not in touched:
         return CardId(first[0]), _shown_row(first[0], first, 3) if len(first) > 3 else None
+    if walk is not None:
+        # The first due review is a sibling waiting for tomorrow: the reviews are walked by
+        # the query of the ids alone (``walk``: its scope, decks and module), as before the
+        # shown row rode along, so each sibling skipped (they stay due all day, ahead of the
+        # rest) costs an id, not a row of ~40 columns; the card found is read by shown_card.
+        rows = db.execute(_review_sql(*walk, ""), params)
     # The cursor steps through the index lazily, so skipping a sibling costs one row.
     for row in rows:
         if row[1] not in touched:
@@ -468,11 +478,13 @@ def _next_card(
     reviewed = None
     if query.reviews_left > 0 and review_decks != ():
         decks, deck_params = _in_decks(review_decks, "r")
+        module = _in_module(query.module)
         reviewed = _first_review(
             db,
-            _review_sql(scope, decks, _in_module(query.module), shown),
+            _review_sql(scope, decks, module, shown),
             params | deck_params,
             touched,
+            (scope, decks, module) if shown else None,
         )
     if reviewed is None:  # no review due (or none allowed): the learning query alone
         row = db.execute(learning, params).fetchone()

@@ -271,6 +271,30 @@ def test_the_review_query_carries_the_learning_card_without_a_sort(
         assert walk.startswith("SEARCH c USING INDEX ix_card_") and "due<?" in walk, steps
 
 
+def test_siblings_waiting_for_tomorrow_are_walked_past_by_their_ids(
+    db: sqlite3.Connection,
+) -> None:
+    """A touched note's cards stay due all day, ahead of the rest: when the first due review
+    is one of them, the reviews are walked by the ids-only query (a skipped sibling costs
+    an id, not a shown row), and the card found is read afresh."""
+    set_card(db, "a", queue=int(Queue.REVIEW), due=NOW - 120)
+    set_card(db, "a", "rev", queue=int(Queue.REVIEW), due=NOW - 90)
+    set_card(db, "b", queue=int(Queue.REVIEW), due=NOW - 60)
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    try:
+        found, row = queries.next_shown_card(db, due_query(), {"a"})
+        first, first_row = queries.next_shown_card(db, due_query())
+    finally:
+        db.set_trace_callback(None)
+    assert found == card_id(db, "b") and row is None
+    assert first == card_id(db, "a") and first_row == queries.shown_card(db, first)
+    walked = [sql for sql in statements if "c.queue = 2" in sql]
+    assert len(walked) == 3 and len(statements) == 3
+    assert "JOIN note" in walked[0] and "JOIN note" not in walked[1]  # ids only
+    assert "JOIN note" in walked[2]  # no sibling first: the row rides along
+
+
 def test_siblings_of_a_note_touched_today_wait(db: sqlite3.Connection) -> None:
     touched, d1 = {"a"}, due_query(deck_ids=("d1",))
     assert queries.next_card_id(db, d1) == card_id(db, "a")
