@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # main thread, and the next thread in its place crashed in its first yaml_rs call (exit
 # -11). Then the main thread loads the parser, and threads in the same places use it.
 _THREADS = """
-import json, sys, threading
+import json, os, sys, threading, time
 
 TEXT = "title: T\\ncards:\\n" + "".join(
     f"  - front: question {i}\\n    back: answer {i}\\n" for i in range(3000)
@@ -37,12 +37,25 @@ def parse():
     fast = load_fast(TEXT)
     assert fast is None or len(fast["cards"]) == 3000
     seen.append([threading.get_ident(), fast is not None, "yaml_rs" in sys.modules])
+    native.append(threading.get_native_id())
+
+def gone(tid):
+    # join() returns when Python is done with the thread, a little before the OS thread has
+    # exited and glibc has cached its stack; on a busy machine the next thread then got a
+    # fresh stack and the reuse this test needs did not happen. Wait for the exit itself.
+    task = f"/proc/self/task/{tid}"
+    deadline = time.monotonic() + 10
+    while os.path.exists(task) and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+native = []
 
 def in_turn(count):
     for _ in range(count):
         thread = threading.Thread(target=parse)
         thread.start()
         thread.join()
+        gone(native[-1])
 
 in_turn(6)
 from studyapp.core.nativeyaml import native_yaml
