@@ -118,10 +118,6 @@ def study_day(
         raise ValueError("rollover_hour must be between 0 and 23")
     if now.tzinfo is None or now.utcoffset() is None:
         require_utc(now)  # raises: naive
-    if last[0] == rollover_hour and last[1] is tz and last[2] is time.tzname:
-        day = last[3]
-        if day.start <= now < day.end:
-            return day
     key = _zone_key(rollover_hour, tz)
     recent = _RECENT.get(key, ())
     for index, day in enumerate(recent):

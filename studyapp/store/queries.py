@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -350,13 +350,12 @@ def touched_notes(db: sqlite3.Connection, *, day_start_ms: int) -> set[str]:
     return {note_id for (note_id,) in rows}
 
 
-def _first_untouched(
-    db: sqlite3.Connection, sql: str, params: dict[str, Any], touched: Container[str]
-) -> CardId | None:
+def _first_untouched(rows: Iterable[Sequence[Any]], touched: Container[str]) -> CardId | None:
+    """The first of ``rows`` (card id, note id, ...) whose note is not in ``touched``."""
     # The cursor steps through the index lazily, so skipping a sibling costs one row.
-    for card_id, note_id in db.execute(sql, params):
-        if note_id not in touched:
-            return CardId(card_id)
+    for row in rows:
+        if row[1] not in touched:
+            return CardId(row[0])
     return None
 
 
@@ -397,11 +396,7 @@ def _first_review(
         # shown row rode along, so each sibling skipped (they stay due all day, ahead of the
         # rest) costs an id, not a row of ~40 columns; the card found is read by shown_card.
         rows = db.execute(_review_sql(*walk, ""), params)
-    # The cursor steps through the index lazily, so skipping a sibling costs one row.
-    for row in rows:
-        if row[1] not in touched:
-            return CardId(row[0]), _shown_row(row[0], row, 3) if len(row) > 3 else None
-    return None, None
+    return _first_untouched(rows, touched), None
 
 
 @functools.lru_cache(maxsize=32)
@@ -497,10 +492,12 @@ def _next_card(
     if found is None and query.new_left > 0 and new_decks != ():
         decks, deck_params = _in_decks(new_decks, "n")
         found = _first_untouched(
-            db,
-            f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}{decks}"
-            f"{_released(query.held_modules)}{_in_module(query.module)} ORDER BY c.new_order, c.id",
-            params | deck_params,
+            db.execute(
+                f"SELECT c.id, c.note_id FROM card c WHERE {_STUDYABLE} AND c.queue = {_NEW}"
+                f"{decks}{_released(query.held_modules)}{_in_module(query.module)} "
+                "ORDER BY c.new_order, c.id",
+                params | deck_params,
+            ),
             touched,
         )
     if found is None:
