@@ -365,6 +365,10 @@ _ON_A_COPY = (
 """Screens drawn from a scratch copy of the store: they answer cards or change it."""
 
 
+_STUDY_FIRST = ("review", "answer", "summary", "details", "browser")
+"""Screens drawn over a study session started before the window's first paint."""
+
+
 def render_screen(
     library: Library,
     screen: str,
@@ -414,7 +418,9 @@ def render_screen(
     clock = None
     if screen == "leech":
         clock = _lapse_a_card(library, library.settings.leech_threshold - 1)
-    window = MainWindow(library, clock=clock)
+    # A session starts before the first paint on these screens, so the deck list is made
+    # and read only if it is shown (study_first: ~29 ms of CPU at 200,000 notes; issue 19).
+    window = MainWindow(library, clock=clock, study_first=screen in _STUDY_FIRST)
     window.blocked = plan.blocked
     window.resize(*size)
     window.show()
@@ -424,7 +430,7 @@ def render_screen(
         deadline = time.monotonic() + 120
         while window.statistics.busy and time.monotonic() < deadline:
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-    if screen in ("review", "answer", "summary", "details", "browser"):
+    if screen in _STUDY_FIRST:
         window._on_study_requested(ScopeChoice.everything())  # the same path as the button
         if screen == "answer":
             window.review.reveal()
