@@ -1061,14 +1061,19 @@ class MainWindow(QMainWindow):
             progress.report(done, total)
 
         def job() -> tuple[SyncPlan, Overview | None] | None:
-            try:
-                plan = self.library.sync([folder], progress=report, keep_index=False)
-            except SyncCancelled:
-                return None
-            if not plan.ok:
-                return plan, None
-            self.library.add_folder(folder)
-            return plan, self.library.overview(now)
+            # The checkpoint (the WAL's second copy of every page written, into the
+            # database file) is left to the catch-up after the decks are shown
+            # (:meth:`_catch_up_index`): the add ends when its rows are durable in the WAL.
+            # 200,000 notes: 151 MB, 0.3-0.45 s of the add's wall (in-process, load ~1.6).
+            with self.library.checkpoints_deferred():
+                try:
+                    plan = self.library.sync([folder], progress=report, keep_index=False)
+                except SyncCancelled:
+                    return None
+                if not plan.ok:
+                    return plan, None
+                self.library.add_folder(folder)
+                return plan, self.library.overview(now)
 
         self._status.setText(f"Adding the decks in {folder}…")
         self._busy.setVisible(True)
@@ -1115,7 +1120,8 @@ class MainWindow(QMainWindow):
 
     def _catch_up_index(self) -> None:
         """After an added folder's decks are shown: bring the search index current with
-        them on a worker thread (:meth:`Library.keep_index_current`), saying so in the
+        them on a worker thread, and copy the WAL the add left into the database file
+        (:meth:`Library.catch_up`: the add's commits defer their checkpoint), saying so in the
         status bar, beside the add's line (which stays whole), if it takes a moment.
 
         Nothing waits for it, and nothing is stale meanwhile: the browser's search (a
@@ -1136,7 +1142,7 @@ class MainWindow(QMainWindow):
         if not self.isVisible():  # closed meanwhile: the next write or search catches up
             self.index_done.emit()
             return
-        task = BackgroundTask(self.library.keep_index_current, self)
+        task = BackgroundTask(self.library.catch_up, self)
         self._indexing = task
 
         def say() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -38,6 +39,8 @@ from studyapp.store import queries, tally
 from studyapp.store.database import (
     DB_FILENAME,
     Engine,
+    checkpoint,
+    checkpoints_deferred,
     make_read_only,
     no_store_error,
     open_engine,
@@ -439,6 +442,27 @@ class Library:
         (:meth:`_keep_index_current`): only a damaged store raises."""
         self._writable()
         self._keep_index_current()
+
+    def checkpoints_deferred(self) -> AbstractContextManager[None]:
+        """A block whose commits leave what they write in the WAL, for :meth:`catch_up` to
+        copy into the database file afterwards (as durable meanwhile: see
+        :func:`studyapp.store.database.checkpoints_deferred`)."""
+        return checkpoints_deferred(self.engine)
+
+    def catch_up(self) -> None:
+        """After an add written with ``keep_index=False`` (:meth:`sync`) inside
+        :meth:`checkpoints_deferred`: the search index brought current
+        (:meth:`keep_index_current`), then the WAL copied into the database file (the
+        checkpoint the add's commit left; the index's own first commit does most of it when
+        the store has an index). A failed checkpoint loses nothing (the WAL keeps every
+        commit; the next commit or close copies it): only a damaged store raises."""
+        self.keep_index_current()
+        try:
+            with storage_errors(self.store_path):
+                checkpoint(self.engine)
+        except StorageError as exc:
+            if isinstance(exc, StoreCorrupt):
+                raise
 
     def _keep_index_current(self) -> None:
         """After a write, the search index catches up with it (if the store has one). The

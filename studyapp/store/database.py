@@ -31,6 +31,8 @@ __all__ = [
     "Db",
     "Engine",
     "SCHEMA_VERSION",
+    "checkpoint",
+    "checkpoints_deferred",
     "definition_digest",
     "foreign_database",
     "make_read_only",
@@ -193,6 +195,54 @@ def raw_connection(engine: Engine) -> tuple[sqlite3.Connection, Callable[[], Non
     db = pooled.driver_connection
     assert isinstance(db, sqlite3.Connection)
     return db, pooled.close
+
+
+WAL_AUTOCHECKPOINT = 1000
+"""SQLite's default ``wal_autocheckpoint`` (pages), which every connection keeps outside
+:func:`checkpoints_deferred`."""
+
+
+@contextmanager
+def checkpoints_deferred(engine: Engine) -> Iterator[None]:
+    """Commits through ``engine``'s connections checked out in the block leave what they
+    wrote in the WAL: none of them copies the WAL into the database file (SQLite's automatic
+    checkpoint), until :func:`checkpoint` does, or the next commit after the block.
+
+    Nothing is less durable: with synchronous=FULL a commit fsyncs the WAL before it
+    returns, and a store opened after a crash reads its committed frames from the WAL. It
+    lets a bulk write (File > Add deck folder) end when its rows are durable, and the second
+    copy of every page it wrote (the checkpoint: the WAL's 151 MB written into the database
+    file and fsynced at 200,000 notes, 0.3-0.45 s of wall and 0.22-0.23 s of system CPU,
+    measured in-process, load ~1.6) be made afterwards, once the result is shown.
+
+    A connection checked out in the block gets the automatic checkpoint back when it is
+    checked in, in the block or after it (another thread's may be checked in later)."""
+    out: set[int] = set()
+
+    def off(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0").close()
+        out.add(id(record))
+
+    def back(dbapi_connection: Any, record: Any) -> None:
+        if id(record) in out:
+            out.discard(id(record))
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}").close()
+
+    event.listen(engine, "checkout", off)
+    event.listen(engine, "checkin", back)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", off)
+        if not out:  # else kept (a no-op for the others) until those come back
+            event.remove(engine, "checkin", back)
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy what the WAL holds into the database file, as the automatic checkpoint after a
+    commit would have (a passive one: it waits for no reader and blocks no one)."""
+    with pooled_connection(engine) as db:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def stop_growing(db: Db) -> None:

@@ -296,3 +296,37 @@ def test_the_catch_up_waits_for_the_paint_or_its_limit(qtbot: Any, window: Any) 
     _AfterPaint(window, lambda: ran.append("limit"), 100)
     qtbot.wait(400)
     assert ran == ["painted", "limit"]
+
+
+def test_the_add_leaves_its_checkpoint_to_the_catch_up(
+    qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The add ends when its rows are durable in the WAL: nothing is copied into the
+    database file until the catch-up after the decks are shown (which checkpoints even a
+    store with no search index). The automatic checkpoint's threshold is lowered to 50
+    pages so that this course's write (~1.5 MB) is over it, as a large course's is over
+    SQLite's 1,000."""
+    from sqlalchemy import event
+
+    import studyapp.store.database as database
+
+    def low(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=50")
+
+    monkeypatch.setattr(database, "WAL_AUTOCHECKPOINT", 50)
+    event.listen(synced.engine, "connect", low)
+    synced.engine.dispose()
+    store = synced.store_path
+    database.checkpoint(synced.engine)
+    size = store.stat().st_size
+    gate = _held_catch_up(synced, monkeypatch)
+    with qtbot.waitSignal(window.sync_done, timeout=30_000) as done:
+        window.import_folder(course)
+    assert done.args[0].ok
+    assert _notes(synced) > 2000  # committed: every connection reads it from the WAL
+    assert store.stat().st_size == size
+    with synced.engine.connect() as conn:  # every connection's own checkpoint is back
+        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 50
+    with qtbot.waitSignal(window.index_done, timeout=30_000):
+        gate.set()
+    assert store.stat().st_size > size + 500_000

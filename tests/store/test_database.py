@@ -109,3 +109,72 @@ def test_with_another_connection_open_a_bulk_load_stays_in_wal(tmp_path: Path) -
     assert other.execute("SELECT value FROM setting").fetchall() == [("1",)]
     other.close()
     engine.dispose()
+
+
+# -- the checkpoint a bulk write leaves for later -------------------------------------------
+def _write_blob(engine: object, megabytes: int) -> None:
+    from sqlalchemy import Engine
+
+    assert isinstance(engine, Engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bulk (b BLOB)"))
+        conn.execute(text(f"INSERT INTO bulk VALUES (randomblob({megabytes * 1024 * 1024}))"))
+
+
+def test_commits_with_checkpoints_deferred_stay_in_the_wal_until_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A commit in the block is durable in the WAL (a copy of the files, as a crash leaves
+    them, reads it) but not yet in the database file; checkpoint() copies it there; commits
+    after the block checkpoint again by themselves."""
+    from studyapp.store.database import checkpoint, checkpoints_deferred
+
+    path = tmp_path / "s.sqlite3"
+    engine = open_engine(path)
+    size = path.stat().st_size
+    with checkpoints_deferred(engine):
+        _write_blob(engine, 8)  # 2,000+ pages: over the automatic checkpoint's 1,000
+    assert path.stat().st_size == size  # nothing copied into the database file
+    wal = path.with_name(path.name + "-wal")
+    assert wal.stat().st_size > 8 * 1024 * 1024
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for name in (path.name, wal.name):
+        (crashed / name).write_bytes((tmp_path / name).read_bytes())
+    copy = sqlite3.connect(crashed / path.name)
+    assert copy.execute("SELECT length(b) FROM bulk").fetchone() == (8 * 1024 * 1024,)
+    copy.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
+    checkpoint(engine)
+    grown = path.stat().st_size
+    assert grown > size + 8 * 1024 * 1024
+    _write_blob(engine, 8)  # outside the block: its own commit checkpoints
+    assert path.stat().st_size > grown + 8 * 1024 * 1024
+    engine.dispose()
+
+
+def test_without_the_block_a_bulk_commit_checkpoints_itself(tmp_path: Path) -> None:
+    """The control: the same write outside the block is in the database file at once."""
+    path = tmp_path / "s.sqlite3"
+    engine = open_engine(path)
+    size = path.stat().st_size
+    _write_blob(engine, 8)
+    assert path.stat().st_size > size + 8 * 1024 * 1024
+    engine.dispose()
+
+
+def test_a_connection_checked_in_after_the_block_gets_its_checkpoint_back(
+    tmp_path: Path,
+) -> None:
+    from studyapp.store.database import checkpoints_deferred
+
+    engine = open_engine(tmp_path / "s.sqlite3")
+    with checkpoints_deferred(engine):
+        held = engine.connect()  # another thread's, say: given back after the block
+        assert held.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+        dbapi = held.connection.dbapi_connection
+        assert dbapi is not None
+    held.close()
+    assert dbapi.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+    engine.dispose()
