@@ -47,6 +47,7 @@ __all__ = [
     "held_modules",
     "load_state",
     "next_card_id",
+    "upcoming_reviews",
     "touched_notes",
     "undo_answer",
     "write_transaction",
@@ -460,6 +461,36 @@ def next_shown_card(
     calls 10.1 -> 8.1 an answer (strace: the statement's WAL read lock).
     """
     return _next_card(db, query, touched, _SHOWN_COLUMNS)
+
+
+@functools.lru_cache(maxsize=32)
+def _upcoming_sql(decks: str, module: str) -> str:
+    """The reviews of :func:`upcoming_reviews` (kept as :func:`_review_sql` is)."""
+    return (
+        f"SELECT c.id, c.note_id, c.reps FROM card c WHERE {_STUDYABLE} AND c.queue = {_REVIEW} "
+        f"AND c.due < :day_end{decks}{module} ORDER BY c.due, c.id LIMIT :upcoming"
+    )
+
+
+def upcoming_reviews(
+    db: sqlite3.Connection, query: DueQuery, touched: Container[str], limit: int
+) -> list[tuple[CardId, int]]:
+    """The due reviews :func:`next_card_id` would show next, first to last, as far as
+    ``limit`` reviews (fewer: siblings of ``touched`` notes are left out): ``(card id,
+    repetitions)`` each, what seeds their fuzz. The same walk as its review query (the
+    cards in due order by an index range of ``ix_card_queue_due``, the scope's open decks,
+    the module), and the ids alone: a study session draws their fuzz ahead, together
+    (:meth:`studyapp.core.scheduling.Scheduler.prime_fuzz`)."""
+    review_decks = _open_decks(query, query.deck_reviews_left)
+    limit = min(limit, query.reviews_left)
+    if limit <= 0 or review_decks == ():
+        return []
+    decks, params = _in_decks(review_decks, "r")
+    rows = db.execute(
+        _upcoming_sql(decks, _in_module(query.module)),
+        params | {"now": query.now, "day_end": query.day_end, "upcoming": limit},
+    )
+    return [(CardId(card_id), reps) for card_id, note_id, reps in rows if note_id not in touched]
 
 
 def _next_card(

@@ -21,6 +21,7 @@ from studyapp.core.scheduling import (
     answer_button_label,
     check_parameters,
     fuzz_factor,
+    fuzz_factors,
     fuzz_range,
     log_event,
     retrievability,
@@ -159,6 +160,62 @@ def test_fuzz_factor_in_lanes_equals_the_word_by_word_port() -> None:
     rng = random.Random(19)
     seeds = [*range(500), 1_700_000_000_123, _M64, *(rng.getrandbits(64) for _ in range(3000))]
     assert [fuzz_factor.__wrapped__(s) for s in seeds] == [_chacha12_word_by_word(s) for s in seeds]
+
+
+def test_fuzz_factors_side_by_side_equal_the_word_by_word_port() -> None:
+    # fuzz_factors draws the blocks side by side (one integer per state word, a lane per
+    # block): every batch size, the smallest and largest seeds, a seed twice.
+    rng = random.Random(29)
+    for size in [*range(0, 12), 31, 32, 33, 64, 100]:
+        seeds = [rng.getrandbits(64) for _ in range(size)]
+        if size >= 3:
+            seeds[:3] = [0, _M64, seeds[-1]]
+        assert fuzz_factors(seeds) == [_chacha12_word_by_word(s) for s in seeds], size
+
+
+def test_primed_fuzz_gives_the_outcomes_of_a_draw_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Scheduler.prime_fuzz draws the factors of cards about to be answered together; the
+    # outcomes of each card are those of its own draw, and the primed factor is used (not
+    # drawn again). A card not primed draws its own; with fuzz off nothing is drawn.
+    from studyapp.core import scheduling
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    rng = random.Random(31)
+    cards = [
+        (
+            1_700_000_000_000 + rng.randrange(10**6),
+            MemoryState(
+                queue=rng.choice([Queue.REVIEW, Queue.RELEARNING, Queue.LEARNING, Queue.NEW]),
+                stability=rng.uniform(0.5, 300.0),
+                difficulty=rng.uniform(1.0, 10.0),
+                last_review=now - timedelta(days=rng.randint(1, 400)),
+                reps=rng.randint(1, 40),
+                interval=rng.randint(1, 300),
+            ),
+        )
+        for _ in range(40)
+    ]
+    alone = Scheduler(SchedulerConfig(), tz=UTC)
+    expected = [alone.next_states(state, now, card_id=card).outcomes for card, state in cards]
+    primed = Scheduler(SchedulerConfig(), tz=UTC)
+    assert not primed.fuzz_primed(cards[0][0], cards[0][1].reps)
+    primed.prime_fuzz((card, state.reps) for card, state in cards[:32])
+    assert all(primed.fuzz_primed(card, state.reps) for card, state in cards[:32])
+    assert not primed.fuzz_primed(cards[0][0], cards[0][1].reps + 1)
+    drawn: list[int] = []
+    real = scheduling.fuzz_factor
+
+    def single(seed: int) -> float:
+        drawn.append(seed)
+        return real(seed)
+
+    monkeypatch.setattr(scheduling, "fuzz_factor", single)
+    got = [primed.next_states(state, now, card_id=card).outcomes for card, state in cards]
+    assert got == expected
+    assert drawn == [card + state.reps for card, state in cards[32:]]
+    off = Scheduler(SchedulerConfig(fuzz=False), tz=UTC)
+    off.prime_fuzz((card, state.reps) for card, state in cards)
+    assert off._primed == {} and off.fuzz_primed(cards[0][0], 0)
 
 
 # The fuzz arithmetic as first ported from Anki's fuzz.rs (a loop over every range, generic

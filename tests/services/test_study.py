@@ -560,3 +560,76 @@ def test_a_shown_card_reads_what_the_full_card_details_read(
         session.close()
     finally:
         library.close()
+
+
+def _reviews_studied(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch, *, prime: bool
+) -> tuple[tuple[object, ...], int, int]:
+    """The bundled course learned Easy on day one, then six days of mostly reviews (every
+    grade, fuzz on), with the session's fuzz drawn ahead (``prime``) or, without, one draw
+    an answer; the rows left, and the single draws and the batches of those six days."""
+    from studyapp.core import scheduling
+    from studyapp.store.database import pooled_connection
+    from studyapp.store.presets import default_preset, save_preset
+
+    draws = {"single": 0, "batches": 0}
+    single, together = scheduling.fuzz_factor, scheduling.fuzz_factors
+
+    def counted_single(seed: int) -> float:
+        draws["single"] += 1
+        return single(seed)
+
+    def counted_together(seeds: list[int]) -> list[float]:
+        draws["batches"] += 1
+        return together(seeds)
+
+    monkeypatch.setattr(scheduling, "fuzz_factor", counted_single)
+    monkeypatch.setattr(scheduling, "fuzz_factors", counted_together)
+    if not prime:
+        monkeypatch.setattr(scheduling.Scheduler, "prime_fuzz", lambda self, cards: None)
+    library = Library(tmp_path / name)
+    try:
+        plan = library.sync([Path(__file__).resolve().parents[2] / "decks"])
+        assert plan.ok, plan.problems[:3]
+        library.update_settings(library.settings.with_changes(new_per_day=999, reviews_per_day=999))
+        with pooled_connection(library.engine) as db:
+            lifted = default_preset(db)._replace(new_per_day=999, reviews_per_day=999)
+        with library.engine.begin() as conn:
+            save_preset(conn, lifted)
+        assert library.settings.scheduler_config().fuzz
+        clock = Clock()
+        session = library.session(clock=clock)
+        while session.next_card() is not None:
+            session.answer(Rating.EASY, duration_ms=900)
+        session.close()
+        draws.update(single=0, batches=0)  # the reviews' draws from here on
+        grades = [Rating.GOOD] * 5 + [Rating.AGAIN, Rating.HARD, Rating.EASY]
+        answered = 0
+        for _day in range(6):
+            clock.now += timedelta(days=3)
+            session = library.session(clock=clock)
+            for _ in range(60):
+                if session.next_card() is None:
+                    break
+                session.answer(grades[answered % len(grades)], duration_ms=1000 + answered)
+                answered += 1
+                clock.now += timedelta(seconds=40)
+            session.close()
+        assert answered > 200
+        return _store_rows(library), draws["single"], draws["batches"]
+    finally:
+        library.close()
+
+
+def test_reviews_with_their_fuzz_drawn_ahead_store_what_one_draw_each_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # StudySession.next_card draws the fuzz of the due reviews ahead, together
+    # (Scheduler.prime_fuzz): the store left must be the one of a draw an answer, and the
+    # reviews must have taken their factors from the batches (single draws are left for the
+    # cards answered Again, in relearning, and for a few batches of fewer than four).
+    primed, single_primed, batches = _reviews_studied(tmp_path, "ahead", monkeypatch, prime=True)
+    alone, single_alone, none = _reviews_studied(tmp_path, "alone", monkeypatch, prime=False)
+    assert primed == alone
+    assert batches >= 6 and none == 0
+    assert single_primed < single_alone / 3, (single_primed, single_alone)

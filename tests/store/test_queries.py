@@ -238,6 +238,79 @@ def test_the_next_card_is_the_one_the_step_by_step_queries_pick(
     assert rows_carried > 100
 
 
+def test_the_upcoming_reviews_are_the_ones_the_review_walk_shows_next(
+    db: sqlite3.Connection,
+) -> None:
+    # upcoming_reviews (whose fuzz a session draws ahead) lists the due reviews in the order
+    # the review walk shows them: over random layouts, scopes, limits and touched notes it
+    # equals the step-by-step review query's untouched rows, as far as the limit, with each
+    # card's repetitions; its first is the next card whenever that is a review.
+    ids = [r[0] for r in db.execute("SELECT id FROM card ORDER BY id")]
+    rng = random.Random(23)
+    firsts = nonempty = 0
+    for _ in range(150):
+        for card in ids:
+            db.execute(
+                "UPDATE card SET queue = ?, due = ?, suspended = ?, buried_until = ?, "
+                "retired = ?, reps = ? WHERE id = ?",
+                (
+                    rng.choice([0, 1, 2, 2, 2, 3]),
+                    rng.choice([NOW - 600, NOW, NOW + 60, DAY_END - 1, DAY_END, DAY_END + 60]),
+                    int(rng.random() < 0.1),
+                    NOW + 60 if rng.random() < 0.1 else 0,
+                    int(rng.random() < 0.05),
+                    rng.randrange(0, 40),
+                    card,
+                ),
+            )
+        for _ in range(6):
+            query = due_query(
+                deck_ids=rng.choice([None, ("d1",), ("d2",), ("d1", "d2")]),
+                reviews_left=rng.choice([0, 2, 5, 99]),
+                deck_reviews_left=rng.choice([None, {"d1": 0, "d2": 5}, {"d1": 5, "d2": 0}]),
+                module=rng.choice([None, None, 0]),
+            )
+            touched = set(rng.sample(["a", "b", "c"], rng.randint(0, 2)))
+            limit = rng.choice([1, 3, 32])
+            decks = queries._open_decks(query, query.deck_reviews_left)
+            expected: list[tuple[int, int]] = []
+            if query.reviews_left > 0 and decks != ():
+                where, values = queries._in_decks(decks, "r")
+                rows = db.execute(
+                    f"SELECT c.id, c.note_id, c.reps FROM card c WHERE {queries._STUDYABLE} "
+                    f"AND c.queue = 2 AND c.due < :day_end{where}"
+                    f"{queries._in_module(query.module)} ORDER BY c.due, c.id",
+                    values | {"now": NOW, "day_end": DAY_END},
+                ).fetchall()[: min(limit, query.reviews_left)]
+                expected = [(i, reps) for i, note, reps in rows if note not in touched]
+            ahead = queries.upcoming_reviews(db, query, touched, limit)
+            assert ahead == expected
+            nonempty += bool(ahead)
+            found = queries.next_card_id(db, query, touched)
+            if (
+                found is not None
+                and ahead
+                and not db.execute(
+                    "SELECT 1 FROM card WHERE id = ? AND queue != 2", (found,)
+                ).fetchone()
+            ):
+                assert ahead[0][0] == found
+                firsts += 1
+    assert nonempty > 100 and firsts > 50, (nonempty, firsts)
+    for deck_ids in (None, ("d1",), ("d1", "d2")):  # an index range in due order, no sort
+        where, in_decks = queries._in_decks(deck_ids, "r")
+        for module in ("", queries._in_module(0)):
+            sql = queries._upcoming_sql(where, module)
+            steps = [
+                row[3]
+                for row in db.execute(
+                    "EXPLAIN QUERY PLAN " + sql,
+                    in_decks | {"now": NOW, "day_end": DAY_END, "upcoming": 32},
+                )
+            ]
+            assert not any("TEMP B-TREE" in s or s.startswith("SCAN c") for s in steps), steps
+
+
 def test_the_review_query_carries_the_learning_card_without_a_sort(
     db: sqlite3.Connection,
 ) -> None:
