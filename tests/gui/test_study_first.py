@@ -28,8 +28,10 @@ class _Counted(OverviewScreen):
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> type[_Counted]:
     """Deck lists made by the window are counted."""
+    import studyapp.gui.overview
+
     monkeypatch.setattr(_Counted, "made", 0)
-    monkeypatch.setattr(mainwindow, "OverviewScreen", _Counted)
+    monkeypatch.setattr(studyapp.gui.overview, "OverviewScreen", _Counted)
     return _Counted
 
 
