@@ -330,3 +330,42 @@ def test_the_add_leaves_its_checkpoint_to_the_catch_up(
     with qtbot.waitSignal(window.index_done, timeout=30_000):
         gate.set()
     assert store.stat().st_size > size + 500_000
+
+
+def test_while_adding_the_window_is_not_repainted_by_a_busy_bar(
+    qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dialog's bar is the add's progress indicator: the status bar's busy bar stays
+    hidden, so nothing animates in the window behind the dialog (its repaints ran a Python
+    paintEvent ~30 times a second on the GUI thread, taking the GIL from the import)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    gate = threading.Event()
+    original = synced.sync
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(10)
+        return original(*args, **kwargs)
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, _obj: Any, event: Any) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                Paints.count += 1
+            return False
+
+    monkeypatch.setattr(synced, "sync", held)
+    with qtbot.waitSignal(window.sync_done, timeout=30_000) as done:
+        dialog = window.import_folder(course)
+        assert dialog is not None
+        qtbot.waitUntil(dialog.isVisible)
+        qtbot.wait(300)  # the window's repaint for the dialog and the status line is over
+        paints = Paints()
+        window.installEventFilter(paints)
+        qtbot.wait(600)
+        window.removeEventFilter(paints)
+        assert dialog.isVisible() and not window._busy.isVisible()
+        assert Paints.count <= 1
+        gate.set()
+    assert done.args[0].ok
