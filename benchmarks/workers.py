@@ -31,6 +31,8 @@ def sa_import(folder: str, data_dir: str) -> dict[str, Any]:
     app imports the deck format only when a sync needs it. A new store is made from its
     DDL snapshot (studyapp/store/snapshot.py), so the table classes are not loaded here:
     ``studyapp sync`` into a new store never imports them, and neither does this process.
+    Nor SQLAlchemy: the library syncs on the plain connection it opened the store with
+    (``Library.engine`` is opened only when something else needs it).
     """
     import studyapp.deckfile.loader
     import studyapp.store.snapshot  # noqa: F401  (the new store's DDL)
@@ -41,7 +43,9 @@ def sa_import(folder: str, data_dir: str) -> dict[str, Any]:
     cpu = time.process_time()
     library = Library(Path(data_dir))
     plan = library.sync([Path(folder)])
-    pragmas = _sa_pragmas(library.engine)  # a millisecond: the connection the sync used
+    # A millisecond: read on the connection the sync wrote through (the library's own; no
+    # engine is opened for it, as ``studyapp sync`` opens none).
+    pragmas = library.store_pragmas(("journal_mode", "synchronous", "locking_mode"))
     library.close()
     cpu = time.process_time() - cpu
     seconds = time.perf_counter() - start

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -38,7 +38,7 @@ from studyapp.store import library as stored
 from studyapp.store import queries, tally
 from studyapp.store.database import (
     DB_FILENAME,
-    Engine,
+    DirectStore,
     checkpoint,
     checkpoints_deferred,
     make_read_only,
@@ -74,6 +74,8 @@ if TYPE_CHECKING:
     from studyapp.services.safety import BackupInfo, CheckReport
     from studyapp.services.search import CardSearch
     from studyapp.services.study import StudyScope, StudySession
+    from studyapp.store.database import Engine
+    from studyapp.store.plain import Db
 
 __all__ = [
     "BackupInfo",
@@ -134,17 +136,26 @@ class Library:
             raise no_store_error(self.store_path)  # before the lock makes the folder
         self.folder = DataFolder(self.data_dir, lock=lock or not read_only)
         self.created = not self.store_path.exists()
+        self._engine: Engine | None = None
+        self._direct: DirectStore | None = None
         try:
-            self.engine: Engine = open_engine(
-                self.store_path, create=create and not read_only, read_only=read_only
-            )
+            if read_only:
+                self._engine = open_engine(self.store_path, create=False, read_only=True)
+            else:
+                # A writer opens (creates, upgrades) the store on a plain connection; the
+                # engine is opened when first needed (:attr:`engine`).
+                self._direct = DirectStore(self.store_path, create=create)
         except BaseException:
             self.folder.release()
             raise
-        if not read_only:
+        if self._direct is not None:
             # The statistics' tally of answers is kept by triggers: make sure they exist
-            # before the first answer (a lookup; a write only for a new or rebuilt store).
-            tally.ensure_tally(self.engine, count=False)
+            # before the first answer (a lookup; a write, through the engine, only for a
+            # store made before them or rebuilt).
+            with storage_errors(self.store_path):
+                kept = tally.ensure_kept(self._direct.db)
+            if not kept:
+                tally.ensure_tally(self.engine, count=False)
         self._settings: Settings | None = None
         self._sessions: weakref.WeakSet[StudySession] = weakref.WeakSet()
         self.damage: StoreCorrupt | None = None
@@ -163,12 +174,54 @@ class Library:
         return self.data_dir / DB_FILENAME
 
     @property
+    def engine(self) -> Engine:
+        """The store's engine (SQLAlchemy), opened when first asked for.
+
+        Until then a writing library works on the plain connection it opened the store with
+        (:class:`~studyapp.store.database.DirectStore`), which :meth:`sync` uses: a library
+        that only syncs (``studyapp sync``, a first import) never imports SQLAlchemy, 0.12-0.15
+        s of CPU a process (issue 19). Once the engine is open, that connection is closed
+        and everything goes through the engine, as before.
+        """
+        if self._engine is None:
+            self._engine = open_engine(self.store_path)
+            direct, self._direct = self._direct, None
+            if direct is not None:  # (after the engine's open: its pooled connection stays)
+                direct.close()
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _plain(self) -> Iterator[Db]:
+        """A plain connection to the store for the block: the direct one while there is no
+        engine, else one of the engine's."""
+        if self._direct is not None:
+            with storage_errors(self.store_path):
+                yield self._direct.db
+        else:
+            with pooled_connection(self.engine) as db:
+                yield db
+
+    def store_pragmas(self, names: Iterable[str]) -> dict[str, Any]:
+        """The value of each PRAGMA of ``names`` on the connection this library writes
+        through (the direct one, or one of the engine's): what the benchmark reads back."""
+        with self._plain() as db:
+            return {name: db.execute(f"PRAGMA {name}").fetchone()[0] for name in names}
+
+    @property
     def backups_dir(self) -> Path:
         return self.folder.backups_dir
 
     def close(self) -> None:
         self._close_sessions()
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         self.folder.release()
 
     def __enter__(self) -> Library:
@@ -383,14 +436,27 @@ class Library:
             self._writable()
 
         def run(chosen: list[Path]) -> SyncPlan:
-            return sync(
-                self.engine,
-                chosen,
-                bibliography=paths.bundled_sources_file(),
-                dry_run=dry_run,
-                before_reset=self._backup_before_sync,
-                progress=progress,
-            )
+            direct = None if dry_run else self._direct
+            if direct is None:
+                return sync(
+                    self.engine,
+                    chosen,
+                    bibliography=paths.bundled_sources_file(),
+                    dry_run=dry_run,
+                    before_reset=self._backup_before_sync,
+                    progress=progress,
+                )
+            # No engine yet: the sync runs on the direct connection, the same statements in
+            # the same transactions; its storage failures mapped here (the engine maps them
+            # as they are raised).
+            with storage_errors(self.store_path):
+                return sync(
+                    direct,
+                    chosen,
+                    bibliography=paths.bundled_sources_file(),
+                    before_reset=self._backup_before_sync,
+                    progress=progress,
+                )
 
         plan = (
             run(list(sources))
@@ -472,7 +538,7 @@ class Library:
             # A store with no index (never searched: as after a first import) has nothing
             # to bring current; asked first, the search service is not imported for it
             # (studyapp.store.searchindex: 18-19 ms of CPU a first import).
-            with pooled_connection(self.engine) as db:
+            with self._plain() as db:
                 if not may_have_index(db):
                     return
             self.card_search().keep_index_current()

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -52,7 +53,7 @@ from studyapp.services.deckrows import (
 from studyapp.services.paths import bundled_decks_dir
 from studyapp.store import queries
 from studyapp.store import sync as stored
-from studyapp.store.database import Connection, Engine, rollback_journal
+from studyapp.store.database import DirectStore, rollback_journal
 from studyapp.store.rows import NoteValues, SourceRow
 from studyapp.store.sync import (
     SMALL_STORE_ROWS,
@@ -70,6 +71,14 @@ from studyapp.store.sync import (
 )
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from studyapp.store.database import Engine
+    from studyapp.store.plain import Handle
+
+    Connection: TypeAlias = Handle
+    """Every statement of a sync runs on a plain ``sqlite3`` connection (a direct store's)
+    or an engine's connection: the store's sync functions take either."""
     from studyapp.deckfile.course import Courses
     from studyapp.deckfile.imagecheck import ImageCache
     from studyapp.deckfile.loader import ParsedDeck
@@ -989,7 +998,7 @@ def _parse_and_write(
 
 @gc_paused()
 def sync(
-    engine: Engine,
+    engine: Engine | DirectStore,
     paths: Iterable[Path],
     *,
     bibliography: Path | None = None,
@@ -1009,10 +1018,15 @@ def sync(
     journal (see :func:`~studyapp.store.database.rollback_journal`); a problem in any file
     rolls all of it back, so the store is left as it was, as when a plan with errors is
     never applied.
+
+    ``engine`` may be a :class:`~studyapp.store.database.DirectStore` (not for a dry run):
+    then all of it runs on that plain connection, the same statements in the same
+    transactions, and SQLAlchemy is never imported (``studyapp sync``; issue 19).
     """
     if dry_run:
+        assert not isinstance(engine, DirectStore), "a dry run plans through the engine"
         return plan_sync(engine, paths, bibliography=bibliography, now=now)
-    with engine.connect() as conn:
+    with _connection(engine) as (conn, journal):
         if stored.has_notes(conn):
             return _commit_if_ok(
                 conn,
@@ -1022,13 +1036,27 @@ def sync(
                 now,
                 before_reset,
             )
-        with rollback_journal(conn):
+        with journal():
             return _commit_if_ok(
                 conn,
                 lambda: _first_import(conn, paths, bibliography=bibliography, progress=progress),
                 now,
                 before_reset,
             )
+
+
+@contextmanager
+def _connection(
+    store: Engine | DirectStore,
+) -> Iterator[tuple[Connection, Callable[[], AbstractContextManager[bool]]]]:
+    """The connection a sync runs on (the direct store's own, or one of the engine's for the
+    block), and what makes a first import's rollback journal on it (see
+    :func:`~studyapp.store.database.rollback_journal`)."""
+    if isinstance(store, DirectStore):
+        yield store.db, store.rollback_journal
+    else:
+        with store.connect() as conn:
+            yield conn, lambda: rollback_journal(conn)
 
 
 def _commit_if_ok(

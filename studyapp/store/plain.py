@@ -17,16 +17,25 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from studyapp.core.errors import KnownError
 from studyapp.store.errors import storage_errors
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy import Connection
+
 __all__ = [
     "DB_FILENAME",
     "Db",
+    "driver_of",
+    "run",
+    "run_many",
     "SCHEMA_VERSION",
     "definition_digest",
     "read_only_store",
@@ -47,6 +56,41 @@ could not use the store after (see :mod:`studyapp.store.tables` for what does no
 Db = sqlite3.Connection
 """A plain DB-API connection to the store: the handle the study path, search and the
 start-up's first read pass to their store functions (see :mod:`studyapp.store.queries`)."""
+
+if TYPE_CHECKING:
+    Handle: TypeAlias = Db | Connection
+    """A connection store functions that take either run on: a plain ``sqlite3`` one, or a
+    pooled SQLAlchemy one (its statements then go through SQLAlchemy, which keeps its
+    transaction's state)."""
+
+
+def run(conn: Handle, sql: str, values: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+    """Execute SQLite's own ``sql`` (``?`` or ``:name`` parameters) on either handle; a
+    cursor (its ``fetchone``/``fetchall``, iterated) either way."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn.execute(sql, values)
+    return conn.exec_driver_sql(sql, values or None)
+
+
+def run_many(conn: Handle, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """``executemany`` of ``sql`` over ``rows`` on either handle (none: nothing run)."""
+    if not rows:
+        return
+    if isinstance(conn, sqlite3.Connection):
+        conn.executemany(sql, rows)
+    else:
+        conn.exec_driver_sql(sql, list(rows))
+
+
+def driver_of(conn: Handle) -> Db:
+    """The plain ``sqlite3`` connection under ``conn`` (itself, or a SQLAlchemy connection's
+    driver connection)."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn
+    db = conn.connection.driver_connection
+    assert isinstance(db, sqlite3.Connection)
+    return db
+
 
 DEFINITION_KEY = "definition"
 """``store_meta`` row: the :func:`definition_digest` the store was last brought up to."""

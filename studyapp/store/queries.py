@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from studyapp.core.frozen import maker
 from studyapp.core.model import CardId, MemoryState, Queue
 from studyapp.store import queues
+from studyapp.store.plain import run
 from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
 if TYPE_CHECKING:
@@ -1280,15 +1281,14 @@ SYNC_GENERATION_KEY = "sync.generation"
 made at, and applying it when the count has moved on is refused (a stale plan)."""
 
 
-def sync_generation(conn: Connection) -> int:
-    value = conn.exec_driver_sql(
-        "SELECT value FROM setting WHERE key = :k", {"k": SYNC_GENERATION_KEY}
-    ).scalar()
-    return int(value) if value is not None else 0
+def sync_generation(conn: sqlite3.Connection | Connection) -> int:
+    row = run(conn, "SELECT value FROM setting WHERE key = ?", (SYNC_GENERATION_KEY,)).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
 
 
-def bump_sync_generation(conn: Connection, generation: int) -> None:
-    conn.exec_driver_sql(
-        "INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)",
-        {"k": SYNC_GENERATION_KEY, "v": str(generation + 1)},
+def bump_sync_generation(conn: sqlite3.Connection | Connection, generation: int) -> None:
+    run(
+        conn,
+        "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+        (SYNC_GENERATION_KEY, str(generation + 1)),
     )

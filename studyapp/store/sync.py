@@ -19,13 +19,12 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
-
-from sqlalchemy import Connection, bindparam, text
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from studyapp.core.model import Queue
 from studyapp.store import queues
 from studyapp.store.bulk import BackgroundWriter
+from studyapp.store.plain import driver_of, run, run_many
 from studyapp.store.queries import StoredProgress
 from studyapp.store.rows import (
     NOTE_COLUMNS,
@@ -73,6 +72,18 @@ __all__ = [
     "stored_sources",
     "write_changes",
 ]
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from studyapp.store.plain import Handle
+
+    Connection: TypeAlias = Handle
+
+# Every statement here is SQLite's own SQL run through :func:`~studyapp.store.plain.run` on
+# either handle a sync is given: a pooled SQLAlchemy connection (the window, re-syncs after
+# the engine is open) or the plain ``sqlite3`` connection ``studyapp sync`` opens without
+# importing SQLAlchemy (:class:`~studyapp.store.database.DirectStore`; issue 19).
 
 BIBLIOGRAPHY_DIGEST_KEY = "sync.bibliography_digest"
 """Setting row holding the digest of the bibliography files last synced."""
@@ -286,43 +297,44 @@ FileStats = dict[str, FileStat]
 
 
 # -- reads ---------------------------------------------------------------------------------
-def _in(
-    conn: Connection, sql: str, values: Sequence[Any], **params: Any
-) -> list[sqlite3.Row | Any]:
-    """Run ``sql`` with ``values`` as the expanding parameter ``:ids``, in chunks SQLite
-    accepts; the rows of every chunk."""
+def _in(conn: Connection, sql: str, values: Sequence[Any], *head: Any) -> list[Any]:
+    """Run ``sql`` with ``values`` in place of ``:ids`` (as ``(?, ?, ...)``), in chunks SQLite
+    accepts, each chunk's ``?`` parameters before it bound to ``head``; the rows of every
+    chunk."""
     rows: list[Any] = []
-    statement = text(sql).bindparams(bindparam("ids", expanding=True))
+    before, after = sql.split(":ids", 1)
     for start in range(0, len(values), _CHUNK):
-        result = conn.execute(statement, {"ids": list(values[start : start + _CHUNK]), **params})
-        if result.returns_rows:
-            rows.extend(result)
+        chunk = values[start : start + _CHUNK]
+        marks = "(" + ", ".join("?" * len(chunk)) + ")"
+        cursor = run(conn, before + marks + after, (*head, *chunk))
+        if getattr(cursor, "returns_rows", True):  # (SQLAlchemy's result of an UPDATE: none)
+            rows.extend(cursor.fetchall())
     return rows
 
 
 def has_notes(conn: Connection) -> bool:
     """Whether the store holds any note (a store without is a first import's)."""
-    return conn.execute(text("SELECT 1 FROM note LIMIT 1")).first() is not None
+    return run(conn, "SELECT 1 FROM note LIMIT 1").fetchone() is not None
 
 
 def note_ids(conn: Connection) -> frozenset[str]:
     """Every note id the store holds, retired or not (a new deck must use none of them)."""
-    return frozenset(r[0] for r in conn.execute(text("SELECT id FROM note")))
+    return frozenset(r[0] for r in run(conn, "SELECT id FROM note"))
 
 
 def stored_decks(conn: Connection) -> dict[str, StoredDeck]:
-    rows = conn.execute(text("SELECT id, path, digest, active FROM deck"))
+    rows = run(conn, "SELECT id, path, digest, active FROM deck")
     return {r[0]: StoredDeck(r[0], r[1], r[2], bool(r[3])) for r in rows}
 
 
 def _setting(conn: Connection, key: str) -> str | None:
-    value = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).scalar()
-    return None if value is None else str(value)
+    row = run(conn, "SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
 
 
 def deck_folder_paths(conn: Connection) -> list[str]:
     """The deck folders the user added (their decks are synced on every start)."""
-    return [str(r[0]) for r in conn.execute(text("SELECT path FROM deck_folder"))]
+    return [str(r[0]) for r in run(conn, "SELECT path FROM deck_folder")]
 
 
 def stored_bibliography_digest(conn: Connection) -> str | None:
@@ -344,7 +356,7 @@ def stored_file_stats(conn: Connection) -> FileStats:
 
 
 def stored_sources(conn: Connection) -> list[SourceRow]:
-    return [SourceRow._make(r) for r in conn.execute(text(SOURCES_SQL))]
+    return [SourceRow._make(r) for r in run(conn, SOURCES_SQL)]
 
 
 LIVE_NOTES_SQL = "SELECT count(*) FROM note WHERE retired = 0 AND deck_id IN :ids"
@@ -381,9 +393,9 @@ def count_live_notes(conn: Connection, deck_ids: Iterable[str]) -> int:
     ids = set(deck_ids)
     if not ids:
         return 0
-    by_deck = conn.execute(text(RETIRED_BY_DECK_SQL)).all()
+    by_deck = run(conn, RETIRED_BY_DECK_SQL).fetchall()
     if all(deck in ids for deck, _retired in by_deck):
-        total = int(conn.execute(text("SELECT count(*) FROM note")).scalar_one())
+        total = int(run(conn, "SELECT count(*) FROM note").fetchone()[0])
         return total - sum(int(retired) for _deck, retired in by_deck)
     rows = _in(conn, LIVE_NOTES_SQL, sorted(ids))
     return sum(int(r[0]) for r in rows)
@@ -423,11 +435,11 @@ def successors_named_in(conn: Connection, deck_ids: Iterable[str]) -> list[tuple
 
 def stored_notes(conn: Connection, deck_id: str, note_ids: Sequence[str]) -> dict[str, StoredNote]:
     """The stored notes of deck ``deck_id`` and those with any of ``note_ids``, by id."""
-    select = f"SELECT {', '.join(StoredNote._fields)} FROM note WHERE deck_id = :deck"
+    select = f"SELECT {', '.join(StoredNote._fields)} FROM note WHERE deck_id = ?"
     if note_ids:
-        rows = _in(conn, select + " OR id IN :ids", note_ids, deck=deck_id)
+        rows = _in(conn, select + " OR id IN :ids", note_ids, deck_id)
     else:  # a deck file with no card left: its notes still count
-        rows = list(conn.execute(text(select), {"deck": deck_id}))
+        rows = run(conn, select, (deck_id,)).fetchall()
     return {r[0]: StoredNote(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows}
 
 
@@ -444,46 +456,39 @@ def stored_cards(conn: Connection, note_ids: Sequence[str]) -> dict[str, list[St
 
 def progress_of(conn: Connection, note_id: str) -> dict[str, StoredProgress]:
     """The progress of the cards of ``note_id`` that were ever answered, by card key."""
-    rows = conn.execute(
-        text(
-            f"SELECT key, {', '.join(StoredProgress._fields)} FROM card "
-            "WHERE note_id = :n AND reps > 0"
-        ),
-        {"n": note_id},
+    rows = run(
+        conn,
+        f"SELECT key, {', '.join(StoredProgress._fields)} FROM card WHERE note_id = ? AND reps > 0",
+        (note_id,),
     )
     return {r[0]: StoredProgress._make(r[1:]) for r in rows}
 
 
 def card_queues(conn: Connection, note_id: str) -> list[tuple[str, Queue]]:
     """(key, queue) of every stored card of ``note_id``."""
-    rows = conn.execute(text("SELECT key, queue FROM card WHERE note_id = :n"), {"n": note_id})
+    rows = run(conn, "SELECT key, queue FROM card WHERE note_id = ?", (note_id,))
     return [(r[0], Queue(r[1])) for r in rows]
 
 
 def has_history(conn: Connection, note_id: str) -> bool:
     """Whether any card of ``note_id`` has a row in the review log (an answer, a cram
     answer or a manual change such as "forget")."""
-    row = conn.execute(
-        text(
-            "SELECT EXISTS (SELECT 1 FROM review r JOIN card c ON c.id = r.card_id "
-            "WHERE c.note_id = :n)"
-        ),
-        {"n": note_id},
-    ).first()
+    row = run(
+        conn,
+        "SELECT EXISTS (SELECT 1 FROM review r JOIN card c ON c.id = r.card_id "
+        "WHERE c.note_id = ?)",
+        (note_id,),
+    ).fetchone()
     return bool(row and row[0])
 
 
 def live_note_ids_of_deck(conn: Connection, deck_id: str) -> list[str]:
-    rows = conn.execute(
-        text("SELECT id FROM note WHERE deck_id = :d AND retired = 0"), {"d": deck_id}
-    )
+    rows = run(conn, "SELECT id FROM note WHERE deck_id = ? AND retired = 0", (deck_id,))
     return [r[0] for r in rows]
 
 
 def live_card_ids_of_deck(conn: Connection, deck_id: str) -> list[int]:
-    rows = conn.execute(
-        text("SELECT id FROM card WHERE deck_id = :d AND retired = 0"), {"d": deck_id}
-    )
+    rows = run(conn, "SELECT id FROM card WHERE deck_id = ? AND retired = 0", (deck_id,))
     return [r[0] for r in rows]
 
 
@@ -532,20 +537,18 @@ def _write_bibliography(conn: Connection, changes: Changes) -> None:
     if changes.bibliography_digest is not None:
         _write_setting(conn, BIBLIOGRAPHY_DIGEST_KEY, changes.bibliography_digest)
     if changes.sources is not None:
-        conn.exec_driver_sql("DELETE FROM source")
+        run(conn, "DELETE FROM source")
         if changes.sources:
-            conn.exec_driver_sql(_insert_sql("source", SourceRow._fields), changes.sources)
+            run_many(conn, _insert_sql("source", SourceRow._fields), changes.sources)
     if changes.modules is not None:
-        conn.exec_driver_sql("DELETE FROM course_module")
+        run(conn, "DELETE FROM course_module")
         if changes.modules:
-            conn.exec_driver_sql(
-                _insert_sql("course_module", ModuleValues._fields), changes.modules
-            )
+            run_many(conn, _insert_sql("course_module", ModuleValues._fields), changes.modules)
 
 
 def _write_decks(conn: Connection, changes: Changes) -> None:
     if changes.decks:
-        conn.exec_driver_sql(DECK_UPSERT, changes.decks)
+        run_many(conn, DECK_UPSERT, changes.decks)
     if changes.decks_deactivated:
         _in(
             conn,
@@ -553,17 +556,17 @@ def _write_decks(conn: Connection, changes: Changes) -> None:
             changes.decks_deactivated,
         )
     if changes.media:
-        conn.exec_driver_sql(_insert_media_sql(), changes.media)
+        run_many(conn, _insert_media_sql(), changes.media)
 
 
 def _write_notes(conn: Connection, changes: Changes, *, now: int) -> None:
-    run = conn.exec_driver_sql
     if changes.notes_inserted:
-        run(_insert_sql("note", NOTE_COLUMNS), stamped(changes.notes_inserted, now))
+        run_many(conn, _insert_sql("note", NOTE_COLUMNS), stamped(changes.notes_inserted, now))
     if changes.notes_updated:
-        run(_NOTE_UPDATE, [(*n[1:], n[0]) for n in stamped(changes.notes_updated, now)])
+        run_many(conn, _NOTE_UPDATE, [(*n[1:], n[0]) for n in stamped(changes.notes_updated, now)])
     if changes.notes_retired:
-        run(
+        run_many(
+            conn,
             "UPDATE note SET retired = 1, retired_reason = NULL, "
             "changed_at = max(?, changed_at + 1) WHERE id = ?",
             [(now, n) for n in changes.notes_retired],
@@ -571,14 +574,14 @@ def _write_notes(conn: Connection, changes: Changes, *, now: int) -> None:
 
 
 def _write_cards(conn: Connection, changes: Changes, *, now: int) -> None:
-    run = conn.exec_driver_sql
     if changes.card_moves:
-        run(
+        run_many(
+            conn,
             "UPDATE card SET deck_id = ? WHERE note_id = ?",
             [(m.deck_id, m.note_id) for m in changes.card_moves],
         )
     if changes.cards_inserted:
-        run(_insert_sql("card", NewCard._fields), changes.cards_inserted)
+        run_many(conn, _insert_sql("card", NewCard._fields), changes.cards_inserted)
     if changes.cards_retired:
         _in(conn, "UPDATE card SET retired = 1 WHERE id IN :ids", changes.cards_retired)
     if changes.cards_restored:
@@ -586,12 +589,14 @@ def _write_cards(conn: Connection, changes: Changes, *, now: int) -> None:
     if changes.cards_relearned:
         _in(
             conn,
-            f"UPDATE card SET queue = {queues.RELEARNING}, step = 0, due = :now WHERE id IN :ids",
+            f"UPDATE card SET queue = {queues.RELEARNING}, step = 0, due = ? WHERE id IN :ids",
             changes.cards_relearned,
-            now=now,
+            now,
         )
     if changes.inheritances:
-        run(_CARD_PROGRESS, [(*i.progress, i.note_id, i.key) for i in changes.inheritances])
+        run_many(
+            conn, _CARD_PROGRESS, [(*i.progress, i.note_id, i.key) for i in changes.inheritances]
+        )
 
 
 def stamped(notes: Sequence[NoteValues], now: int) -> list[NoteValues]:
@@ -619,9 +624,10 @@ def _insert_media_sql() -> str:
 def forget_unused_media(conn: Connection) -> None:
     """Drop the images no note shows any more (a note retired in its file keeps its image:
     its history may still be looked at, and it may come back)."""
-    conn.exec_driver_sql(
+    run(
+        conn,
         "DELETE FROM media WHERE hash NOT IN "
-        "(SELECT image_hash FROM note WHERE image_hash IS NOT NULL)"
+        "(SELECT image_hash FROM note WHERE image_hash IS NOT NULL)",
     )
 
 
@@ -636,9 +642,7 @@ def write_file_stats(conn: Connection, stats: FileStats) -> None:
 
 
 def _write_setting(conn: Connection, key: str, value: str) -> None:
-    conn.execute(
-        text("INSERT OR REPLACE INTO setting (key, value) VALUES (:k, :v)"), {"k": key, "v": value}
-    )
+    run(conn, "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (key, value))
 
 
 _DEFERRED_INDEXES = (
@@ -837,13 +841,15 @@ class StreamedImport:
         """``defer_indexes``: build the note and card indexes once the rows are in, if the
         store holds no row, or at most ``small_store`` rows in each table
         (:func:`_set_indexes_aside`)."""
-        # The rows belong to the caller's transaction: without one begun on ``conn``, its
-        # commit would not reach the rows written beside SQLAlchemy.
-        assert conn.in_transaction(), "begin the transaction before a streamed import"
+        # The rows belong to the caller's transaction: without one begun on a SQLAlchemy
+        # ``conn``, its commit would not reach the rows written beside SQLAlchemy. (On a
+        # plain connection the transaction is the driver's own: begun below if none is.)
+        assert isinstance(conn, sqlite3.Connection) or conn.in_transaction(), (
+            "begin the transaction before a streamed import"
+        )
         self.now = int(time.time()) if now is None else now
         """The new notes' ``changed_at`` (rows may be stamped with it as they are built)."""
-        db = conn.connection.driver_connection
-        assert isinstance(db, sqlite3.Connection)
+        db = driver_of(conn)
         self._db = db
         self._indexes = _set_indexes_aside(db, small_store) if defer_indexes else []
         self._defaults_checked = note_defaults_as_expected(db)

@@ -37,6 +37,8 @@ __all__ = [
     "ensure_tally",
     "rebuild_tally",
     "tally_in_step",
+    "tally_kept",
+    "ensure_kept",
     "tally_ready",
 ]
 
@@ -176,9 +178,7 @@ def ensure_tally(engine: Engine, *, count: bool = True) -> bool:
     counts (20 ms at a million answers).
     """
     with engine.connect() as conn:
-        ready = _has_table(conn, "review_tally") and (
-            tally_in_step(conn) if count else _triggers_present(conn)
-        )
+        ready = tally_ready(conn) if count else tally_kept(conn)
     if ready:
         return True
     from sqlalchemy.exc import OperationalError
@@ -191,6 +191,31 @@ def ensure_tally(engine: Engine, *, count: bool = True) -> bool:
                 rebuild_tally(_db(conn))
     except (OperationalError, sqlite3.OperationalError):
         return False
+    return True
+
+
+def tally_kept(conn: Conn) -> bool:
+    """Whether the tally's table and triggers exist: the check :func:`ensure_tally` with
+    ``count=False`` makes first."""
+    return _has_table(conn, "review_tally") and _triggers_present(conn)
+
+
+def ensure_kept(db: Db) -> bool:
+    """:func:`ensure_tally` with ``count=False`` on the plain connection ``db`` (a library
+    opened without its engine): the same checks, and the same rebuild in one transaction
+    when the table is there but a trigger is not (a new store). False when the table itself
+    is missing (a store made before it): only the table classes make it, so the caller
+    then goes through :func:`ensure_tally`."""
+    if not _has_table(db, "review_tally"):
+        return False
+    if _triggers_present(db):
+        return True
+    try:
+        if not tally_in_step(db):
+            rebuild_tally(db)
+        db.commit()
+    except sqlite3.OperationalError:  # as ensure_tally: a locked store is left as it is
+        db.rollback()
     return True
 
 
