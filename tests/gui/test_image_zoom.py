@@ -192,6 +192,55 @@ def test_a_click_on_the_picture_opens_the_viewer_and_a_click_on_the_text_does_no
     assert not viewer.isVisible()
 
 
+def test_a_picture_after_cards_without_one_gets_its_room_and_its_click(
+    qtbot: Any, tmp_path: Path, clock: Any
+) -> None:
+    """The text view's viewport is first asked for by the first card with a picture (the
+    start-up to a first card without one does not wait for it): a picture met after cards
+    without one is drawn for the same room, and a click on it opens the viewer, as when
+    the first card has it."""
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.library import Library
+
+    library = Library(tmp_path / "data")
+    try:
+        course = _course(tmp_path / "course")
+        deck = course / "deck.yaml"  # the card without a picture first
+        head, pic, plain = deck.read_text(encoding="utf-8").split("  - id: ")
+        deck.write_text(f"{head}  - id: {plain}  - id: {pic}", encoding="utf-8")
+        assert library.sync([course]).ok
+        window = MainWindow(library, clock=clock)
+        qtbot.addWidget(window)
+        window.resize(800, 600)
+        window.show()
+        qtbot.keyClick(window.overview, Qt.Key.Key_S)
+        review = window.review
+        assert review.card is not None and review.card.note_id == "plain"
+        qtbot.keyClick(review, Qt.Key.Key_Space)
+        assert review._clicks is None and review._room is None  # no viewport asked for
+        assert not review.view.viewport().autoFillBackground()  # the card shows through
+        qtbot.keyClick(review, Qt.Key.Key_3)
+        # (mypy keeps review.card narrowed from the first assert: it is the next card)
+        assert getattr(review.card, "note_id", None) == "pic"
+        qtbot.keyClick(review, Qt.Key.Key_Space)
+        watcher = review._clicks
+        assert watcher is not None
+        assert review._room == review.view.image_room()
+        view = review.view
+        centre = _picture_centre(view)
+        assert image_at(view, centre) is not None
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+        viewer = review.viewer
+        assert viewer is not None
+        qtbot.waitUntil(viewer.isVisible)
+        qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+        qtbot.keyClick(review, Qt.Key.Key_3)
+        assert review._clicks is watcher  # made once
+        window.close()
+    finally:
+        library.close()
+
+
 def test_the_picture_fills_the_card_and_redraws_when_the_window_grows(
     qtbot: Any, window: Any
 ) -> None:
