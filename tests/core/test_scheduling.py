@@ -274,6 +274,19 @@ def _reference_minimum_fuzz_interval(
     return 0
 
 
+def _reference_review_days(
+    factor: float | None,
+    interval: float,
+    previous: int,
+    floor: int,
+    maximum: int,
+    ranges: object = None,
+) -> int:
+    """A review's Hard, Good or Easy days as the rules composed them before _review_days."""
+    minimum = max(_reference_minimum_fuzz_interval(interval, previous, maximum), floor, 1)
+    return _reference_with_fuzz(factor, interval, min(max(minimum, 1), maximum), maximum)
+
+
 def _intervals(seed: int, count: int) -> list[float]:
     from studyapp.core.scheduling import _f32
 
@@ -321,6 +334,32 @@ def test_lean_fuzz_helpers_equal_the_reference() -> None:
     ]
 
 
+def test_a_review_s_days_in_one_call_equal_the_reference_helpers_composed() -> None:
+    # _review_days writes out the minimum, the fuzz range with its bounds and the draw's
+    # step for one grade of a review: the same days as the helpers composed, for intervals
+    # around every range edge, previous intervals below, at and above, floors, maximums and
+    # factors at both ends; the bounds remembered across the calls of one answer change none.
+    from studyapp.core.scheduling import _review_days
+
+    rng = random.Random(37)
+    factors = [None, 0.0, (2**23 - 1) / 2**23, 0.5]
+    cases = []
+    for interval in _intervals(38, 6000):
+        if interval < 0:
+            continue
+        rounded = int(interval + 0.5)
+        previous = rng.choice([0, 1, rounded - 1, rounded, rounded + 1, rng.randint(0, 500)])
+        floor = rng.choice([0, 0, 1, max(rounded - 1, 0), rounded + 1, rng.randint(0, 400)])
+        maximum = rng.choice([1, 2, 3, 30, 100, 365, 36500])
+        cases.append(
+            (rng.choice([*factors, rng.random()]), interval, max(previous, 0), floor, maximum)
+        )
+    expected = [_reference_review_days(*case) for case in cases]
+    assert [_review_days(*case, {}) for case in cases] == expected
+    shared: dict[float, tuple[int, int]] = {}
+    assert [_review_days(*case, shared) for case in cases] == expected
+
+
 def test_lean_fuzz_gives_the_outcomes_of_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every queue, fuzz on and off, short and long maximum intervals: the four outcomes with
     # the lean helpers equal those with the reference helpers swapped in.
@@ -361,6 +400,7 @@ def test_lean_fuzz_gives_the_outcomes_of_the_reference(monkeypatch: pytest.Monke
     lean = outcomes()
     monkeypatch.setattr(scheduling, "_with_fuzz", _reference_with_fuzz)
     monkeypatch.setattr(scheduling, "_minimum_fuzz_interval", _reference_minimum_fuzz_interval)
+    monkeypatch.setattr(scheduling, "_review_days", _reference_review_days)
     assert lean == outcomes()
 
 
