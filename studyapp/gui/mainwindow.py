@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from studyapp.gui.overview import OverviewScreen
     from studyapp.gui.problems import ProblemsDialog
     from studyapp.gui.review import ReviewScreen
-    from studyapp.gui.safety import SafetyNet
+    from studyapp.gui.safetynet import SafetyNet
     from studyapp.gui.settings_dialog import SettingsDialog
     from studyapp.gui.statistics import StatisticsScreen
     from studyapp.gui.summary import SummaryScreen
@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
         """Give the window its library: the safety net is made, and what was asked for
         meanwhile runs now, in order. (The review and summary screens are made when first
         shown: :attr:`review`, :attr:`summary`.)"""
-        from studyapp.gui.safety import SafetyNet
+        from studyapp.gui.safetynet import SafetyNet
 
         self.library = library
         self.safety = SafetyNet(library, self)
