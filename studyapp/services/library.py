@@ -5,6 +5,7 @@ This is the headless entry point the CLI and the GUI both use.
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -138,6 +139,9 @@ class Library:
         self.created = not self.store_path.exists()
         self._engine: Engine | None = None
         self._direct: DirectStore | None = None
+        self._direct_lock = threading.Lock()
+        self._direct_busy = 0
+        """Blocks using the direct store now (:meth:`_direct_use`)."""
         try:
             if read_only:
                 self._engine = open_engine(self.store_path, create=False, read_only=True)
@@ -185,9 +189,12 @@ class Library:
         """
         if self._engine is None:
             self._engine = open_engine(self.store_path)
-            direct, self._direct = self._direct, None
-            if direct is not None:  # (after the engine's open: its pooled connection stays)
-                direct.close()
+            with self._direct_lock:
+                direct, self._direct = self._direct, None
+                # (after the engine's open, whose pooled connection stays open; one in use
+                # meanwhile, here or on another thread, is closed when its use ends)
+                if direct is not None and not self._direct_busy:
+                    direct.close()
         return self._engine
 
     @engine.setter
@@ -195,15 +202,36 @@ class Library:
         self._engine = engine
 
     @contextmanager
+    def _direct_use(self) -> Iterator[DirectStore | None]:
+        """The direct store for the block while there is no engine (else None), with its
+        storage failures raised as :class:`StorageError`. Opening the engine meanwhile does
+        not close it under the block: the block's end does."""
+        with self._direct_lock:
+            direct = self._direct
+            if direct is not None:
+                self._direct_busy += 1
+        if direct is None:
+            yield None
+            return
+        try:
+            with storage_errors(self.store_path):
+                yield direct
+        finally:
+            with self._direct_lock:
+                self._direct_busy -= 1
+                if self._direct is not direct and not self._direct_busy:
+                    direct.close()  # the engine was opened meanwhile
+
+    @contextmanager
     def _plain(self) -> Iterator[Db]:
         """A plain connection to the store for the block: the direct one while there is no
         engine, else one of the engine's."""
-        if self._direct is not None:
-            with storage_errors(self.store_path):
-                yield self._direct.db
-        else:
-            with pooled_connection(self.engine) as db:
-                yield db
+        with self._direct_use() as direct:
+            if direct is not None:
+                yield direct.db
+                return
+        with pooled_connection(self.engine) as db:
+            yield db
 
     def store_pragmas(self, names: Iterable[str]) -> dict[str, Any]:
         """The value of each PRAGMA of ``names`` on the connection this library writes
@@ -219,9 +247,10 @@ class Library:
         self._close_sessions()
         if self._engine is not None:
             self._engine.dispose()
-        if self._direct is not None:
-            self._direct.close()
-            self._direct = None
+        with self._direct_lock:
+            direct, self._direct = self._direct, None
+        if direct is not None:
+            direct.close()
         self.folder.release()
 
     def __enter__(self) -> Library:
@@ -326,11 +355,19 @@ class Library:
     # -- decks -----------------------------------------------------------------------------
     def folders(self) -> list[Path]:
         """Deck folders the user added (re-synced on start)."""
+        with self._direct_use() as direct:  # (``studyapp sync``: still no engine needed)
+            if direct is not None:
+                return [Path(p) for p in stored.deck_folders(direct.db)]
         return [Path(p) for p in stored.deck_folders(self.engine)]
 
     def add_folder(self, folder: Path) -> None:
         self._writable()
-        stored.add_deck_folder(self.engine, str(real_path(Path(folder))))
+        path = str(real_path(Path(folder)))
+        with self._direct_use() as direct:  # (``studyapp sync FOLDER``: no engine needed)
+            if direct is not None:
+                stored.add_deck_folder(direct.db, path)
+                return
+        stored.add_deck_folder(self.engine, path)
 
     def remove_folder(self, folder: Path) -> list[str]:
         """Forget an added deck folder; its decks leave the study list, their progress kept.
@@ -436,27 +473,26 @@ class Library:
             self._writable()
 
         def run(chosen: list[Path]) -> SyncPlan:
-            direct = None if dry_run else self._direct
-            if direct is None:
-                return sync(
-                    self.engine,
-                    chosen,
-                    bibliography=paths.bundled_sources_file(),
-                    dry_run=dry_run,
-                    before_reset=self._backup_before_sync,
-                    progress=progress,
-                )
             # No engine yet: the sync runs on the direct connection, the same statements in
-            # the same transactions; its storage failures mapped here (the engine maps them
-            # as they are raised).
-            with storage_errors(self.store_path):
-                return sync(
-                    direct,
-                    chosen,
-                    bibliography=paths.bundled_sources_file(),
-                    before_reset=self._backup_before_sync,
-                    progress=progress,
-                )
+            # the same transactions; its storage failures mapped by _direct_use (the
+            # engine maps them as they are raised).
+            with self._direct_use() as direct:
+                if direct is not None and not dry_run:
+                    return sync(
+                        direct,
+                        chosen,
+                        bibliography=paths.bundled_sources_file(),
+                        before_reset=self._backup_before_sync,
+                        progress=progress,
+                    )
+            return sync(
+                self.engine,
+                chosen,
+                bibliography=paths.bundled_sources_file(),
+                dry_run=dry_run,
+                before_reset=self._backup_before_sync,
+                progress=progress,
+            )
 
         plan = (
             run(list(sources))

@@ -7,6 +7,7 @@ several things at once, an open connection.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -132,12 +133,21 @@ def sources(conn: Connection) -> dict[str, SourceRow]:
 
 
 # -- deck folders and trainees' notes --------------------------------------------------------
-def deck_folders(engine: Engine) -> list[str]:
+def deck_folders(engine: Engine | sqlite3.Connection) -> list[str]:
+    """The deck folders the user added, through the engine or on a plain connection."""
+    if isinstance(engine, sqlite3.Connection):
+        return [str(r[0]) for r in engine.execute("SELECT path FROM deck_folder")]
     with engine.connect() as conn:
         return [str(r[0]) for r in conn.execute(text("SELECT path FROM deck_folder"))]
 
 
-def add_deck_folder(engine: Engine, path: str) -> None:
+def add_deck_folder(engine: Engine | sqlite3.Connection, path: str) -> None:
+    """Remember the deck folder ``path`` (once), through the engine or on a library's plain
+    connection (its own transaction, committed)."""
+    if isinstance(engine, sqlite3.Connection):
+        with engine:
+            engine.execute("INSERT OR IGNORE INTO deck_folder (path) VALUES (?)", (path,))
+        return
     with engine.begin() as conn:
         conn.execute(text("INSERT OR IGNORE INTO deck_folder (path) VALUES (:p)"), {"p": path})
 

@@ -195,3 +195,68 @@ def test_a_damaged_store_is_refused_by_the_direct_open_as_by_the_engine(tmp_path
         Library(tmp_path / "data")
     with pytest.raises(StoreCorrupt):
         Library(tmp_path / "data", read_only=True)  # the engine's open
+
+
+def test_the_engine_opened_during_a_direct_sync_waits_for_its_end(
+    tmp_path: Path, deck_dir: Path
+) -> None:
+    # Opening the engine (anything but a sync asks for it) while a sync runs on the direct
+    # connection must not close that connection under the sync: it is closed at the end.
+    # (A re-sync, in WAL: during a first import's rollback journal the store is the
+    # writer's alone, as it always was.)
+    opened: list[object] = []
+    with Library(tmp_path / "data") as library:
+        assert library.sync([deck_dir]).ok
+        (deck_dir / "more.yaml").write_text(MORE_DECK, encoding="utf-8")
+        direct = library._direct
+        assert direct is not None
+
+        def progress(done: int, total: int) -> None:
+            if done == 1 and not opened:
+                opened.append(library.engine)  # in the middle of the sync
+                assert library._direct is None and library._direct_busy == 1
+
+        plan = library.sync([deck_dir], progress=progress)
+        assert opened and plan.ok and len(plan.new) > 0
+        with pytest.raises(sqlite3.ProgrammingError):  # closed once the sync was done
+            direct.db.execute("SELECT 1")
+        assert library.sync([deck_dir]).changes_anything is False  # through the engine
+    reference = tmp_path / "reference"
+    with Library(reference) as library:
+        library.engine  # noqa: B018
+        (deck_dir / "more.yaml").unlink()
+        library.sync([deck_dir])
+        (deck_dir / "more.yaml").write_text(MORE_DECK, encoding="utf-8")
+        library.sync([deck_dir])
+    assert contents(tmp_path / "data" / "studyapp.sqlite3") == contents(
+        reference / "studyapp.sqlite3"
+    )
+
+
+def test_the_sync_command_imports_no_sqlalchemy(tmp_path: Path, deck_dir: Path) -> None:
+    # ``studyapp sync FOLDER`` (a first import, the folder remembered) and ``studyapp sync``
+    # (the bundled decks and the added folders) never need the engine.
+    data = tmp_path / "data"
+    script = (
+        "import sys\n"
+        "from studyapp.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('loaded', [m for m in sys.modules if m.split('.')[0] in "
+        "('sqlalchemy', 'sqlmodel')])\n"
+        "raise SystemExit(code)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script, "--data-dir", str(data), "sync", *args],
+            capture_output=True,
+            text=True,
+        )
+        for args in ([str(deck_dir)], [])
+    ]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines()[-1] == "loaded []", run.stdout
+        assert run.stdout.startswith("synced: ")
+    with Library(data) as library:
+        assert library.folders() == [deck_dir.resolve()]
+        assert library.sync().changes_anything is False
