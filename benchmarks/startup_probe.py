@@ -36,8 +36,9 @@ import studyapp.cli  # noqa: E402
 
 gc.disable()  # as studyapp.cli.run does before the imports
 _mark("import: studyapp.cli")
-import studyapp.services.library  # noqa: E402
-
+# What the screenshot's start-up imports before Qt, as it does (the services no longer
+# import SQLAlchemy themselves: a Library opens its engine when first needed).
+studyapp.cli._import_data_stack_before_qt()
 _mark(
     "import: data stack + services "
     "(sqlalchemy + its SQLite dialect, fsrs_rs_python, nh3, platformdirs)"
@@ -53,7 +54,9 @@ WRAPPED = {
     "studyapp.app:_application": "create QApplication",
     "studyapp.services.library:Library.__init__": "open store (engine, schema check)",
     "studyapp.services.library:Library.sync": "re-sync decks (nothing changed)",
-    "studyapp.gui.mainwindow:MainWindow.__init__": "build main window (incl. overview)",
+    # (the deck list is built and read with the window only when it is the first screen:
+    # a window made for a screenshot over a session makes it if it is shown, study_first)
+    "studyapp.gui.mainwindow:MainWindow.__init__": "build main window (the overview if shown)",
     # (the review screen is made when the first session starts, not with the window)
     "studyapp.gui.mainwindow:MainWindow._on_study_requested": (
         "make the review screen, start session, first card"
