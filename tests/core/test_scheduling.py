@@ -218,6 +218,70 @@ def test_primed_fuzz_gives_the_outcomes_of_a_draw_each(monkeypatch: pytest.Monke
     assert off._primed == {} and off.fuzz_primed(cards[0][0], 0)
 
 
+def test_fuzz_drawn_ahead_in_steps_gives_the_outcomes_of_a_draw_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Scheduler.draw_ahead draws the next cards' factors a step each draw_step (a generator
+    # of ~15 slices for 32 seeds), leaving out those primed already; a card asked for while
+    # its draw is under way finishes it; every card's outcomes are those of its own draw,
+    # each factor is used once, and no card draws alone.
+    from studyapp.core import scheduling
+
+    rng = random.Random(41)
+    seeds = [rng.getrandbits(64) for _ in range(32)]
+    steps = scheduling.fuzz_factors_in_steps(seeds)
+    slices = 0
+    with pytest.raises(StopIteration) as done:
+        while True:
+            next(steps)
+            slices += 1
+    assert slices >= 10 and done.value.value == [_chacha12_word_by_word(s) for s in seeds]
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    cards = [
+        (
+            1_700_000_000_000 + 1000 * i + rng.randrange(1000),
+            MemoryState(
+                queue=Queue.REVIEW,
+                stability=rng.uniform(0.5, 300.0),
+                difficulty=rng.uniform(1.0, 10.0),
+                last_review=now - timedelta(days=rng.randint(1, 400)),
+                reps=rng.randint(1, 40),
+                interval=rng.randint(1, 300),
+            ),
+        )
+        for i in range(40)
+    ]
+    alone = Scheduler(SchedulerConfig(), tz=UTC)
+    expected = [alone.next_states(state, now, card_id=card).outcomes for card, state in cards]
+    drawn: list[int] = []
+    real = scheduling.fuzz_factor
+
+    def single(seed: int) -> float:
+        drawn.append(seed)
+        return real(seed)
+
+    monkeypatch.setattr(scheduling, "fuzz_factor", single)
+    ahead = Scheduler(SchedulerConfig(), tz=UTC)
+    ahead.prime_fuzz((card, state.reps) for card, state in cards[:8])
+    assert ahead.fuzz_ahead == 8
+    ahead.draw_ahead((card, state.reps) for card, state in cards[4:])  # 4 of them primed
+    assert ahead.fuzz_ahead == -1 and not ahead.fuzz_primed(cards[0][0], 0)
+    got = []
+    for index, (card, state) in enumerate(cards):
+        if index < 20:
+            ahead.draw_step()  # a step a card; card 20 is asked for before the draw ends
+        assert ahead.fuzz_primed(card, state.reps)
+        got.append(ahead.next_states(state, now, card_id=card).outcomes)
+    assert got == expected and drawn == [] and ahead.fuzz_ahead == 0
+    ahead.draw_ahead((card, state.reps) for card, state in cards[:2])  # used: drawn again
+    steps_taken = 0
+    while ahead.fuzz_ahead == -1 and steps_taken < 20:
+        ahead.draw_step()
+        steps_taken += 1
+    assert ahead.fuzz_ahead == 2 and 1 < steps_taken <= 8 and drawn == []
+
+
 # The fuzz arithmetic as first ported from Anki's fuzz.rs (a loop over every range, generic
 # rounding and clamping helpers, the range always taken for the minimum): the reference the
 # leaner one in scheduling.py must equal exactly.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Generator
 from datetime import timedelta
 from pathlib import Path
 
@@ -564,16 +565,18 @@ def test_a_shown_card_reads_what_the_full_card_details_read(
 
 def _reviews_studied(
     tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch, *, prime: bool
-) -> tuple[tuple[object, ...], int, int]:
+) -> tuple[tuple[object, ...], int, int, int]:
     """The bundled course learned Easy on day one, then six days of mostly reviews (every
     grade, fuzz on), with the session's fuzz drawn ahead (``prime``) or, without, one draw
-    an answer; the rows left, and the single draws and the batches of those six days."""
+    an answer; the rows left, and the single draws, the draws of a batch at once and those
+    of a batch in steps of those six days."""
     from studyapp.core import scheduling
     from studyapp.store.database import pooled_connection
     from studyapp.store.presets import default_preset, save_preset
 
-    draws = {"single": 0, "batches": 0}
+    draws = {"single": 0, "batches": 0, "stepped": 0}
     single, together = scheduling.fuzz_factor, scheduling.fuzz_factors
+    in_steps = scheduling.fuzz_factors_in_steps
 
     def counted_single(seed: int) -> float:
         draws["single"] += 1
@@ -583,10 +586,16 @@ def _reviews_studied(
         draws["batches"] += 1
         return together(seeds)
 
+    def counted_steps(seeds: list[int]) -> Generator[None, None, list[float]]:
+        draws["stepped"] += 1
+        return (yield from in_steps(seeds))
+
     monkeypatch.setattr(scheduling, "fuzz_factor", counted_single)
     monkeypatch.setattr(scheduling, "fuzz_factors", counted_together)
+    monkeypatch.setattr(scheduling, "fuzz_factors_in_steps", counted_steps)
     if not prime:
         monkeypatch.setattr(scheduling.Scheduler, "prime_fuzz", lambda self, cards: None)
+        monkeypatch.setattr(scheduling.Scheduler, "draw_ahead", lambda self, cards: None)
     library = Library(tmp_path / name)
     try:
         plan = library.sync([Path(__file__).resolve().parents[2] / "decks"])
@@ -602,7 +611,7 @@ def _reviews_studied(
         while session.next_card() is not None:
             session.answer(Rating.EASY, duration_ms=900)
         session.close()
-        draws.update(single=0, batches=0)  # the reviews' draws from here on
+        draws.update(single=0, batches=0, stepped=0)  # the reviews' draws from here on
         grades = [Rating.GOOD] * 5 + [Rating.AGAIN, Rating.HARD, Rating.EASY]
         answered = 0
         for _day in range(6):
@@ -616,7 +625,7 @@ def _reviews_studied(
                 clock.now += timedelta(seconds=40)
             session.close()
         assert answered > 200
-        return _store_rows(library), draws["single"], draws["batches"]
+        return _store_rows(library), draws["single"], draws["batches"], draws["stepped"]
     finally:
         library.close()
 
@@ -628,8 +637,14 @@ def test_reviews_with_their_fuzz_drawn_ahead_store_what_one_draw_each_stores(
     # (Scheduler.prime_fuzz): the store left must be the one of a draw an answer, and the
     # reviews must have taken their factors from the batches (single draws are left for the
     # cards answered Again, in relearning, and for a few batches of fewer than four).
-    primed, single_primed, batches = _reviews_studied(tmp_path, "ahead", monkeypatch, prime=True)
-    alone, single_alone, none = _reviews_studied(tmp_path, "alone", monkeypatch, prime=False)
+    # Each session's first review draws a batch at once, the rest are drawn in steps.
+    primed, single_primed, at_once, stepped = _reviews_studied(
+        tmp_path, "ahead", monkeypatch, prime=True
+    )
+    alone, single_alone, none, none_stepped = _reviews_studied(
+        tmp_path, "alone", monkeypatch, prime=False
+    )
     assert primed == alone
-    assert batches >= 6 and none == 0
+    assert none == none_stepped == 0
+    assert 1 <= at_once <= 12 and stepped >= 4, (at_once, stepped)
     assert single_primed < single_alone / 3, (single_primed, single_alone)
