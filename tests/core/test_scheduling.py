@@ -282,6 +282,45 @@ def test_fuzz_drawn_ahead_in_steps_gives_the_outcomes_of_a_draw_each(
     assert ahead.fuzz_ahead == 2 and 1 < steps_taken <= 8 and drawn == []
 
 
+def test_next_states_counts_the_days_elapsed_as_days_elapsed_does() -> None:
+    # next_states asks for the study day once and counts the days elapsed from its end: the
+    # engine is given what Scheduler.days_elapsed gives, around rollovers and DST changes.
+    rng = random.Random(43)
+    for tz in (UTC, BERLIN, ZoneInfo("America/New_York")):
+        for hour in (0, 4, 23):
+            scheduler = Scheduler(SchedulerConfig(rollover_hour=hour), tz=tz)
+            given: list[int] = []
+
+            class Recorder:
+                def __init__(self, engine: fsrs_rs.FSRS, given: list[int]) -> None:
+                    self.engine, self.given = engine, given
+
+                def next_states(
+                    self, memory: fsrs_rs.MemoryState | None, retention: float, elapsed: int
+                ) -> object:
+                    self.given.append(elapsed)
+                    return self.engine.next_states(memory, retention, elapsed)
+
+            scheduler._fsrs = Recorder(scheduler._fsrs, given)  # type: ignore[assignment]
+            expected = []
+            for _ in range(60):
+                now = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(
+                    minutes=rng.randrange(60 * 24 * 280)
+                )
+                since = now - timedelta(minutes=rng.choice([1, 59, 61, 1439, 1441, 60 * 24 * 9]))
+                state = MemoryState(
+                    queue=Queue.REVIEW,
+                    stability=5.0,
+                    difficulty=5.0,
+                    last_review=since,
+                    reps=3,
+                    interval=4,
+                )
+                scheduler.next_states(state, now, card_id=7)
+                expected.append(scheduler.days_elapsed(since, now))
+            assert given == expected
+
+
 # The fuzz arithmetic as first ported from Anki's fuzz.rs (a loop over every range, generic
 # rounding and clamping helpers, the range always taken for the minimum): the reference the
 # leaner one in scheduling.py must equal exactly.
