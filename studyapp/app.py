@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     from studyapp.services.library import Library
 
     try:
-        library = Library.open(args.data_dir)
+        library = Library.open(args.data_dir, engine_now=True)
     except KnownError as exc:
         print(f"studyapp: error: {exc}", file=sys.stderr)
         if args.screenshot:
@@ -178,7 +178,7 @@ def _run_from_first_frame(app: QApplication, args: argparse.Namespace, first: Fi
     def open_library() -> Library:
         from studyapp.services.library import Library
 
-        library = Library(data_dir, lock=first.lock)
+        library = Library(data_dir, lock=first.lock, engine_now=True)
         opened.append(library)
         if args.theme:
             library.override_settings(library.settings.with_changes(theme=args.theme))
@@ -287,7 +287,7 @@ def _open_after_failure(error: KnownError, args: argparse.Namespace) -> Library 
     if not restored:
         return None
     try:
-        return Library.open(args.data_dir)
+        return Library.open(args.data_dir, engine_now=True)
     except KnownError as again:
         show_storage_error(None, again)
         return None
