@@ -685,6 +685,9 @@ class Scheduler:
         self._drawing: tuple[set[int], list[int], Generator[None, None, list[float]]] | None = None
         """The draw :meth:`draw_ahead` started: its seeds (as a set and in order) and the
         steps left (:meth:`draw_step`)."""
+        self._asked_ahead = False
+        """:meth:`draw_ahead` was asked since the last draw ended: not again until then (a
+        short queue, all drawn, would otherwise read the next reviews before every card)."""
 
     # -- time ------------------------------------------------------------------------------
     def days_elapsed(self, since: datetime, now: datetime) -> int:
@@ -724,17 +727,20 @@ class Scheduler:
         seeds = [(card_id + reps) & _M64 for card_id, reps in cards]
         self._primed = dict(zip(seeds, fuzz_factors(seeds), strict=True))
         self._drawing = None
+        self._asked_ahead = False
 
     @property
     def fuzz_ahead(self) -> int:
-        """Factors drawn ahead and not used yet, or -1 while a draw in steps is under way."""
-        return -1 if self._drawing is not None else len(self._primed)
+        """Factors drawn ahead and not used yet; -1 while a draw in steps is under way, or
+        when :meth:`draw_ahead` was asked since the last draw ended (nothing to ask for)."""
+        return -1 if self._asked_ahead else len(self._primed)
 
     def draw_ahead(self, cards: Iterable[tuple[int, int]]) -> None:
         """Start drawing the fuzz of ``cards`` (as :meth:`prime_fuzz`; those drawn already
         left out) in steps, one each :meth:`draw_step`, so no one answer draws them all."""
         if not self.config.fuzz or self._drawing is not None:
             return
+        self._asked_ahead = True
         primed = self._primed
         seeds = [seed for c, r in cards if (seed := (c + r) & _M64) not in primed]
         if seeds:
@@ -751,6 +757,7 @@ class Scheduler:
         except StopIteration as done:
             self._primed.update(zip(drawing[1], done.value, strict=True))
             self._drawing = None
+            self._asked_ahead = False
 
     def next_states(
         self,

@@ -648,3 +648,41 @@ def test_reviews_with_their_fuzz_drawn_ahead_store_what_one_draw_each_stores(
     assert none == none_stepped == 0
     assert 1 <= at_once <= 12 and stepped >= 4, (at_once, stepped)
     assert single_primed < single_alone / 3, (single_primed, single_alone)
+
+
+def test_a_short_queue_of_reviews_reads_the_next_ones_once_a_draw(
+    tmp_path: Path, deck_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With every due review drawn ahead already (a short queue), the session must not read
+    # the next reviews again before each card: once for the first draw, once more at most.
+    from studyapp.store import queries
+
+    library = Library(tmp_path / "short")
+    try:
+        library.sync([deck_dir])
+        session = library.session(clock=clock)
+        learned = 0
+        while session.next_card() is not None:
+            session.answer(Rating.EASY, duration_ms=900)
+            learned += 1
+        session.close()
+        reads: list[int] = []
+        upcoming = queries.upcoming_reviews
+
+        def counted(*args: object, **kwargs: object) -> list[tuple[CardId, int]]:
+            found = upcoming(*args, **kwargs)  # type: ignore[arg-type]
+            reads.append(len(found))
+            return found
+
+        monkeypatch.setattr(queries, "upcoming_reviews", counted)
+        clock.now += timedelta(days=60)
+        session = library.session(clock=clock)
+        answered = 0
+        while (card := session.next_card()) is not None:
+            assert card.state.queue is Queue.REVIEW
+            session.answer(Rating.GOOD, duration_ms=900)
+            answered += 1
+        assert answered >= 5 and learned >= answered
+        assert 1 <= len(reads) <= 2, reads
+    finally:
+        library.close()
