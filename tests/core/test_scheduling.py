@@ -279,7 +279,7 @@ def test_fuzz_drawn_ahead_in_steps_gives_the_outcomes_of_a_draw_each(
     while ahead.fuzz_ahead == -1 and steps_taken < 20:
         ahead.draw_step()
         steps_taken += 1
-    assert ahead.fuzz_ahead == 2 and 1 < steps_taken <= 8 and drawn == []
+    assert ahead.fuzz_ahead == 2 and 1 < steps_taken <= 16 and drawn == []
 
 
 def test_next_states_counts_the_days_elapsed_as_days_elapsed_does() -> None:
