@@ -3,9 +3,6 @@ that the window's lazily made parts still answer at once."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +10,7 @@ from PySide6.QtCore import Qt
 
 from studyapp.services.library import Library
 from tests.conftest import Clock
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.reviewstartup import review_screenshot_run
 
 NOT_ON_THE_REVIEW_PATH = (
     "studyapp.core.search",
@@ -61,24 +57,8 @@ def test_the_review_screens_start_up_loads_no_search_browser_or_dialogs(
         library.add_folder(deck_dir)
         assert library.sync().ok
     out = tmp_path / "review.png"
-    script = (
-        "import sys\n"
-        "import studyapp.cli\n"
-        "code = studyapp.cli.run(sys.argv[1:])\n"
-        f"print(code, sorted(m for m in {NOT_ON_THE_REVIEW_PATH!r} if m in sys.modules))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    argv = ["--data-dir", str(data), "--screenshot", str(out), "--screen", "review"]
-    done = subprocess.run(
-        [sys.executable, "-c", script, *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = f"code, sorted(m for m in {NOT_ON_THE_REVIEW_PATH!r} if m in sys.modules)"
+    assert review_screenshot_run(data, out, "", report) == "0 []"
 
 
 def test_search_and_cram_still_work_once_imported_where_used(library: Library) -> None:

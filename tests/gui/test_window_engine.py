@@ -5,15 +5,11 @@ tests/services/test_sync_direct.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from studyapp.services.library import Library
 from studyapp.store import tally
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.reviewstartup import review_screenshot_run
 
 
 def test_the_windows_start_up_opens_no_plain_connection(tmp_path: Path, deck_dir: Path) -> None:
@@ -21,8 +17,7 @@ def test_the_windows_start_up_opens_no_plain_connection(tmp_path: Path, deck_dir
     with Library(data) as library:
         assert library.sync([deck_dir]).ok
     out = tmp_path / "review.png"
-    script = (
-        "import sys\n"
+    setup = (
         "import studyapp.store.database as database\n"
         "made = []\n"
         "plain = database.DirectStore.__init__\n"
@@ -30,22 +25,8 @@ def test_the_windows_start_up_opens_no_plain_connection(tmp_path: Path, deck_dir
         "    made.append(1)\n"
         "    plain(self, *args, **kwargs)\n"
         "database.DirectStore.__init__ = counted\n"
-        "import studyapp.cli\n"
-        "code = studyapp.cli.run(sys.argv[1:])\n"
-        "print(code, len(made))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    argv = ["--data-dir", str(data), "--screenshot", str(out), "--screen", "review"]
-    done = subprocess.run(
-        [sys.executable, "-c", script, *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.stdout.strip().splitlines()[-1] == "0 0", done.stderr
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert review_screenshot_run(data, out, setup, "code, len(made)") == "0 0"
 
 
 def test_a_library_with_its_engine_now_is_the_library_as_before(
