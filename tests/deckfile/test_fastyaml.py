@@ -509,7 +509,9 @@ def _positions_counting_the_whole_text(text: str, ids: list[str]) -> Any:
     import operator
     from itertools import accumulate
 
-    from studyapp.deckfile.fastpath import _CARDS_KEY, _FIRST_ITEM, _TOP_LEVEL, _is_id_value
+    from studyapp.deckfile.fastpath import _CARDS_KEY, _TOP_LEVEL, _is_id_value
+
+    first_item = re.compile(r"\n( *)-(?=[ \r\n])")
 
     if text.startswith("cards:") + text.count("\ncards:") != 1:
         return None
@@ -520,7 +522,7 @@ def _positions_counting_the_whole_text(text: str, ids: list[str]) -> Any:
     start = match.end() - 1
     end_match = _TOP_LEVEL.search(text, start)
     end = end_match.start() if end_match else len(text)
-    first = _FIRST_ITEM.search(text, start, end)
+    first = first_item.search(text, start, end)
     if first is None:
         return None if ids else []
     indent = first.group(1)
@@ -697,3 +699,60 @@ def test_a_known_list_is_answered_as_walked(data: dict[str, Any]) -> None:
 
     for text in ("a: [1e0]\n", "a: b\n"):
         assert _same_as_pyyaml(data, text) is _same_as_pyyaml_walking_every_list(data, text)
+
+
+_CARD_LINES = [
+    "- id: a\n",
+    "- id: 'b'  # note\n",
+    "-   id: c\n",
+    "-\n  id: d\n",
+    "- front: F\n  id: e\n",
+    "- front: |\n    text\n    - id: f\n  id: g\n",
+    "  - id: h\n",
+    "    id: i\n",
+    "  front: F\n",
+    "  tags:\n  - x\n",
+    "-\n",
+    "- \n",
+    "-\r\n",
+    "- id: j\r\n",
+    "# - id: k\n",
+    "\n",
+    "  # comment\n",
+    "other: 1\n",
+    "---\n",
+    "...\n",
+    "--x\n",
+    "cards:\n",
+    "- id:\n",
+    "- id: a\n  id: a\n",
+]
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(
+    st.lists(st.sampled_from(_CARD_LINES), max_size=10),
+    st.sampled_from(["", "  ", " "]),
+    st.sampled_from(["cards:\n", "cards:  # c\n", "cards:\r\n", "cards: x\n"]),
+    st.sampled_from(["", "deck: d\n", "cards:\n", "- id: z\n"]),
+    st.lists(st.sampled_from(["a", "b", "c", "d", "e", "g", "h", "i", "j", "z", ""]), max_size=6),
+)
+def test_one_search_finds_the_positions_the_three_found(
+    lines: list[str], indent: str, key: str, head: str, ids: list[str]
+) -> None:
+    # card_positions_in_text finds the list's end, its items and its id lines in one search
+    # from the list's start (issue 19, round 9): the same answer as the three searches up
+    # to the end, for lists at each indentation with items of every shape, empty items
+    # (one right before a top-level line), id lines within texts and nested lists,
+    # top-level lines, document markers and a second "cards:" line after the list.
+    from studyapp.deckfile.fastpath import card_positions_in_text
+
+    body = "".join(
+        line if line[0] not in " -#" or line.startswith("---") else indent + line for line in lines
+    )
+    text = "format_version: 1\n" + head + key + body
+    # the ids as written, in order, and the ids given (to check the match and mismatch)
+    written = re.findall(r"^ *-? *id: *'?([^'\n\r #]*)", body, re.M)
+    for given_ids in (ids, written):
+        expected = _positions_counting_the_whole_text(text, given_ids)
+        assert card_positions_in_text(text, given_ids) == expected, (text, given_ids)
