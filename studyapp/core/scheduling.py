@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import struct
 from bisect import bisect_right
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -61,7 +61,6 @@ __all__ = [
     "fsrs_history",
     "fuzz_factor",
     "fuzz_factors",
-    "fuzz_factors_in_steps",
     "fuzz_range",
     "log_event",
     "log_rows",
@@ -372,7 +371,7 @@ _SIGMA_WORDS = (_SIGMA, 0x3320646E, 0x79622D32, 0x6B206574)
 def _quarter_round(a: int, b: int, c: int, d: int, m: int) -> tuple[int, int, int, int]:
     """ChaCha's quarter round on 32-bit words held in lanes of ``a``..``d`` (``m`` masks each
     lane's 32 bits): every lane's quarter round at once, for :func:`fuzz_factor` (the four
-    words of a row in one integer) and :func:`fuzz_factors_in_steps` (one word of every
+    words of a row in one integer) and :func:`fuzz_factors` (one word of every
     block in one integer)."""
     a = (a + b) & m
     v = d ^ a
@@ -464,27 +463,14 @@ def fuzz_factors(seeds: Sequence[int]) -> list[float]:
     side cost ~4.8 µs a draw against ~13.4 µs drawn one at a time (best of 7, 2,000 draws;
     the PCG32 keys, one seed at a time, are ~2.7 µs of the 4.8). The diagonal rounds need
     no turning of rows here: they name other words. As in :func:`fuzz_factor`, the last
-    diagonal round stops once word 0 (the draw) is final.
+    diagonal round stops once word 0 (the draw) is final. A study session draws the next
+    due reviews' factors here at once (:meth:`Scheduler.prime_fuzz`).
     """
     if len(seeds) < _SIDE_BY_SIDE:
         return [fuzz_factor(seed) for seed in seeds]
-    steps = fuzz_factors_in_steps(seeds)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-
-
-def fuzz_factors_in_steps(seeds: Sequence[int]) -> Generator[None, None, list[float]]:
-    """:func:`fuzz_factors` a slice at a time: a generator that stops before every key word
-    and every double round (14 slices for 32 seeds) and returns the factors. So a study
-    session draws the next reviews' fuzz a slice an answer, while it answers the ones drawn
-    before, instead of all at once on one answer (a ~150 µs step every 32 answers, which
-    would sit in the cycle's slowest 5%)."""
     n = len(seeds)
     # The PCG32 keys side by side too, one 128-bit lane a seed (room for the 64 x 64-bit
-    # product): a key word for every seed a step. Its rotation by a different amount in
+    # product): a key word for every seed each time round. Its rotation by a different amount in
     # each lane is five masked stages (by 1, 2, 4, 8, 16 where that bit of the amount is
     # set) of the word doubled (x << 32 | x: the low 32 bits of its shift right are the
     # rotation); what the shifts pull in from the next lane stays above bit 96. 39k -> 33k
@@ -498,7 +484,6 @@ def fuzz_factors_in_steps(seeds: Sequence[int]) -> Generator[None, None, list[fl
     increment = 11634580027462260723 * unit
     columns: list[tuple[int, ...]] = []  # key word i of every seed
     for _ in range(8):
-        yield
         state = (state * 6364136223846793005 + increment) & low64
         xorshifted = (((state >> 18) ^ state) >> 27) & low32
         rotation = (state >> 59) & five
@@ -517,7 +502,6 @@ def fuzz_factors_in_steps(seeds: Sequence[int]) -> Generator[None, None, list[fl
     )
     x12 = x13 = x14 = x15 = 0  # block counter and nonce: zero
     for last in _DOUBLE_ROUNDS:
-        yield
         x0, x4, x8, x12 = _quarter_round(x0, x4, x8, x12, m)
         x1, x5, x9, x13 = _quarter_round(x1, x5, x9, x13, m)
         x2, x6, x10, x14 = _quarter_round(x2, x6, x10, x14, m)
@@ -686,14 +670,8 @@ class Scheduler:
         # only when the short-term parameters are in use.
         self._short_term = len(p) >= 19 and p[17] > 0 and p[18] > 0
         self._primed: dict[int, float] = {}
-        """Fuzz factors drawn ahead (:meth:`prime_fuzz`, :meth:`draw_ahead`), by seed; each
-        taken out by the answer that uses it."""
-        self._drawing: tuple[set[int], list[int], Generator[None, None, list[float]]] | None = None
-        """The draw :meth:`draw_ahead` started: its seeds (as a set and in order) and the
-        steps left (:meth:`draw_step`)."""
-        self._asked_ahead = False
-        """:meth:`draw_ahead` was asked since the last draw ended: not again until then (a
-        short queue, all drawn, would otherwise read the next reviews before every card)."""
+        """Fuzz factors drawn ahead (:meth:`prime_fuzz`), by seed; each taken out by the
+        answer that uses it."""
 
     # -- time ------------------------------------------------------------------------------
     def days_elapsed(self, since: datetime, now: datetime) -> int:
@@ -703,19 +681,8 @@ class Scheduler:
     # -- answering -------------------------------------------------------------------------
     def fuzz_primed(self, card_id: int, reps: int) -> bool:
         """Whether an answer to ``card_id`` at ``reps`` repetitions needs no draw of its own:
-        fuzz is off, or its factor was drawn ahead (a draw in steps that has it is finished
-        here)."""
-        if not self.config.fuzz:
-            return True
-        seed = (card_id + reps) & _M64
-        if seed in self._primed:
-            return True
-        drawing = self._drawing
-        if drawing is not None and seed in drawing[0]:
-            while self._drawing is not None:
-                self.draw_step()
-            return True
-        return False
+        fuzz is off, or its factor was drawn ahead."""
+        return not self.config.fuzz or (card_id + reps) & _M64 in self._primed
 
     def prime_fuzz(self, cards: Iterable[tuple[int, int]]) -> None:
         """Draw the fuzz factors of the cards about to be answered, ``(card id, repetitions)``
@@ -723,47 +690,14 @@ class Scheduler:
         card's factor from here, the same float it would draw. Replaces what was drawn ahead
         before (a card answered another way than expected simply draws its own).
 
-        A study session primes the next due reviews in the order it shows them when the card
-        shown was not drawn ahead (its first review, or the order changed), then keeps
-        :meth:`draw_ahead` of them: 32 draws together cost ~4.8 µs each against ~13.4 µs
-        one at a time.
+        A study session primes the next due reviews in the order it shows them whenever the
+        review shown was not drawn ahead (:meth:`studyapp.services.study.StudySession.next_card`):
+        64 draws together cost ~4.6 µs each against ~13.4 µs one at a time.
         """
         if not self.config.fuzz:
             return
         seeds = [(card_id + reps) & _M64 for card_id, reps in cards]
         self._primed = dict(zip(seeds, fuzz_factors(seeds), strict=True))
-        self._drawing = None
-        self._asked_ahead = False
-
-    @property
-    def fuzz_ahead(self) -> int:
-        """Factors drawn ahead and not used yet; -1 while a draw in steps is under way, or
-        when :meth:`draw_ahead` was asked since the last draw ended (nothing to ask for)."""
-        return -1 if self._asked_ahead else len(self._primed)
-
-    def draw_ahead(self, cards: Iterable[tuple[int, int]]) -> None:
-        """Start drawing the fuzz of ``cards`` (as :meth:`prime_fuzz`; those drawn already
-        left out) in steps, one each :meth:`draw_step`, so no one answer draws them all."""
-        if not self.config.fuzz or self._drawing is not None:
-            return
-        self._asked_ahead = True
-        primed = self._primed
-        seeds = [seed for c, r in cards if (seed := (c + r) & _M64) not in primed]
-        if seeds:
-            self._drawing = (set(seeds), seeds, fuzz_factors_in_steps(seeds))
-
-    def draw_step(self) -> None:
-        """One step of the draw :meth:`draw_ahead` started (~10 µs for 32 cards); its factors
-        are drawn ahead once it ends."""
-        drawing = self._drawing
-        if drawing is None:
-            return
-        try:
-            next(drawing[2])
-        except StopIteration as done:
-            self._primed.update(zip(drawing[1], done.value, strict=True))
-            self._drawing = None
-            self._asked_ahead = False
 
     def next_states(
         self,

@@ -61,9 +61,12 @@ _mapped = mapped(lambda session: session._engine.url.database)
 
 
 _LONGEST_ANSWER_MS = 60 * 60 * 1000
-_FUZZ_AHEAD = 32
-"""Due reviews whose fuzz is drawn together, ahead (:meth:`StudySession.next_card`)."""
 """The longest answer time logged (one hour); a longer pause counts as this."""
+_FUZZ_FIRST = 32
+"""Due reviews whose fuzz a session draws together, ahead, the first time
+(:meth:`StudySession.next_card`): what the first card shown pays, as before."""
+_FUZZ_AHEAD = 64
+"""Due reviews whose fuzz a session draws together, ahead, every time after the first."""
 
 GENERIC_CONTENT_NOTE = (
     "This card deals with emotionally heavy material. You can study it now, or put it off "
@@ -305,6 +308,8 @@ class StudySession:
         self._monotonic = monotonic
         self._tz = tz
         self._scheduler = Scheduler(settings.scheduler_config(), tz=tz)
+        self._drawn_ahead = False
+        """The session drew reviews' fuzz ahead already (the next draws are of 64, not 32)."""
         self._next_states: tuple[CardId, MemoryState, NextStates] | None = None
         self._current: CardView | None = None
         self._loaded: tuple[CardView, tuple[Any, ...]] | None = None
@@ -386,25 +391,26 @@ class StudySession:
         card_id, row = queries.next_shown_card(self._db, query, touched)
         current = self._current = None if card_id is None else self._load_view(card_id, row)
         if current is not None and current.state.queue is Queue.REVIEW:
-            # The fuzz of the due reviews drawn ahead, side by side (Scheduler.prime_fuzz,
-            # draw_ahead): 32 draws together, the same factors, instead of a draw an answer.
-            # The first review (or one not drawn ahead) draws the next 32 at once; from then
-            # on, half-way through them, the next 32 are drawn a step a card, so no answer
-            # draws them all. One ids-only read every 32 reviews. The cycle 1,068k -> 936k
-            # instructions an answer at 10k cards, 1,077k -> 946k at 50k, 1,118k -> 989k at
-            # 200k (callgrind, 100 answers, benchmark stores; the draw ~13.4 -> ~4.8 µs).
+            # The fuzz of the due reviews drawn ahead, side by side and at once
+            # (Scheduler.prime_fuzz): when the review shown was not drawn ahead, the next
+            # ones (32 the first time, 64 from then on) are read (ids only) and drawn
+            # together, the same factors, instead of a draw an answer. The 32 a draw cost
+            # the cycle 1,068k -> 936k instructions an answer at 10k cards (callgrind).
+            # Drawn at once, not a slice an answer: the slices (~156k instructions each on
+            # 14 of every 32 answers, ~30 µs) sat on the median answer; at once, one answer
+            # in 64 carries the read and the draw (~4.5M instructions, ~1 ms) and the others
+            # none. Per answer (callgrind, 160 answers, 10k benchmark store): mean 894.5k ->
+            # 865.0k, median 886.4k -> 788.8k, p90 1,035k -> 874k, p95 1,138k -> 969k; p99
+            # 1.42M -> 5.3M (the answer that draws).
             scheduler = self._scheduler
             reps = current.state.reps
             if not scheduler.fuzz_primed(current.card_id, reps):
-                ahead = queries.upcoming_reviews(self._db, query, touched, _FUZZ_AHEAD)
+                size = _FUZZ_AHEAD if self._drawn_ahead else _FUZZ_FIRST
+                self._drawn_ahead = True
+                ahead = queries.upcoming_reviews(self._db, query, touched, size)
                 if not ahead or ahead[0][0] != current.card_id:
                     ahead.insert(0, (current.card_id, reps))
                 scheduler.prime_fuzz(ahead)
-            elif 0 <= scheduler.fuzz_ahead <= _FUZZ_AHEAD // 2:
-                scheduler.draw_ahead(
-                    queries.upcoming_reviews(self._db, query, touched, _FUZZ_AHEAD * 3 // 2)
-                )
-            scheduler.draw_step()
         self._shown_at = self._monotonic()
         return current
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Generator
 from datetime import timedelta
 from pathlib import Path
 
@@ -565,18 +564,17 @@ def test_a_shown_card_reads_what_the_full_card_details_read(
 
 def _reviews_studied(
     tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch, *, prime: bool
-) -> tuple[tuple[object, ...], int, int, int]:
+) -> tuple[tuple[object, ...], int, int]:
     """The bundled course learned Easy on day one, then six days of mostly reviews (every
     grade, fuzz on), with the session's fuzz drawn ahead (``prime``) or, without, one draw
-    an answer; the rows left, and the single draws, the draws of a batch at once and those
-    of a batch in steps of those six days."""
+    an answer; the rows left, and the single draws and the batches drawn of those six
+    days."""
     from studyapp.core import scheduling
     from studyapp.store.database import pooled_connection
     from studyapp.store.presets import default_preset, save_preset
 
-    draws = {"single": 0, "batches": 0, "stepped": 0}
+    draws = {"single": 0, "batches": 0}
     single, together = scheduling.fuzz_factor, scheduling.fuzz_factors
-    in_steps = scheduling.fuzz_factors_in_steps
 
     def counted_single(seed: int) -> float:
         draws["single"] += 1
@@ -586,16 +584,10 @@ def _reviews_studied(
         draws["batches"] += 1
         return together(seeds)
 
-    def counted_steps(seeds: list[int]) -> Generator[None, None, list[float]]:
-        draws["stepped"] += 1
-        return (yield from in_steps(seeds))
-
     monkeypatch.setattr(scheduling, "fuzz_factor", counted_single)
     monkeypatch.setattr(scheduling, "fuzz_factors", counted_together)
-    monkeypatch.setattr(scheduling, "fuzz_factors_in_steps", counted_steps)
     if not prime:
         monkeypatch.setattr(scheduling.Scheduler, "prime_fuzz", lambda self, cards: None)
-        monkeypatch.setattr(scheduling.Scheduler, "draw_ahead", lambda self, cards: None)
     library = Library(tmp_path / name)
     try:
         plan = library.sync([Path(__file__).resolve().parents[2] / "decks"])
@@ -611,7 +603,7 @@ def _reviews_studied(
         while session.next_card() is not None:
             session.answer(Rating.EASY, duration_ms=900)
         session.close()
-        draws.update(single=0, batches=0, stepped=0)  # the reviews' draws from here on
+        draws.update(single=0, batches=0)  # the reviews' draws from here on
         grades = [Rating.GOOD] * 5 + [Rating.AGAIN, Rating.HARD, Rating.EASY]
         answered = 0
         for _day in range(6):
@@ -625,7 +617,7 @@ def _reviews_studied(
                 clock.now += timedelta(seconds=40)
             session.close()
         assert answered > 200
-        return _store_rows(library), draws["single"], draws["batches"], draws["stepped"]
+        return _store_rows(library), draws["single"], draws["batches"]
     finally:
         library.close()
 
@@ -637,17 +629,80 @@ def test_reviews_with_their_fuzz_drawn_ahead_store_what_one_draw_each_stores(
     # (Scheduler.prime_fuzz): the store left must be the one of a draw an answer, and the
     # reviews must have taken their factors from the batches (single draws are left for the
     # cards answered Again, in relearning, and for a few batches of fewer than four).
-    # Each session's first review draws a batch at once, the rest are drawn in steps.
-    primed, single_primed, at_once, stepped = _reviews_studied(
-        tmp_path, "ahead", monkeypatch, prime=True
-    )
-    alone, single_alone, none, none_stepped = _reviews_studied(
-        tmp_path, "alone", monkeypatch, prime=False
-    )
+    primed, single_primed, batches = _reviews_studied(tmp_path, "ahead", monkeypatch, prime=True)
+    alone, single_alone, none = _reviews_studied(tmp_path, "alone", monkeypatch, prime=False)
     assert primed == alone
-    assert none == none_stepped == 0
-    assert 1 <= at_once <= 12 and stepped >= 4, (at_once, stepped)
+    assert none == 0
+    assert 6 <= batches <= 20, batches
     assert single_primed < single_alone / 3, (single_primed, single_alone)
+
+
+def test_a_session_draws_the_next_reviews_fuzz_at_once_32_then_64(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # StudySession.next_card draws the fuzz of the next due reviews together and at once,
+    # on the card shown, whenever that review was not drawn ahead: 32 the first time (what
+    # the first card shown pays), 64 from then on. Never a slice an answer, and no review
+    # draws its own factor (each one shown was drawn in a batch).
+    from studyapp.core import scheduling
+    from studyapp.store import queries
+    from studyapp.store.database import pooled_connection
+    from studyapp.store.presets import default_preset, save_preset
+
+    library = Library(tmp_path / "ahead")
+    try:
+        plan = library.sync([Path(__file__).resolve().parents[2] / "decks"])
+        assert plan.ok, plan.problems[:3]
+        library.update_settings(library.settings.with_changes(new_per_day=999, reviews_per_day=999))
+        with pooled_connection(library.engine) as db:
+            lifted = default_preset(db)._replace(new_per_day=999, reviews_per_day=999)
+        with library.engine.begin() as conn:
+            save_preset(conn, lifted)
+        clock = Clock()
+        session = library.session(clock=clock)
+        while session.next_card() is not None:
+            session.answer(Rating.EASY, duration_ms=900)
+        session.close()
+
+        events: list[tuple[str, int]] = []
+        upcoming, together, single = (
+            queries.upcoming_reviews,
+            scheduling.fuzz_factors,
+            scheduling.fuzz_factor,
+        )
+
+        def counted_upcoming(*args: object) -> list[tuple[CardId, int]]:
+            events.append(("read", int(args[-1])))  # type: ignore[call-overload]
+            return upcoming(*args)  # type: ignore[arg-type]
+
+        def counted_together(seeds: list[int]) -> list[float]:
+            events.append(("batch", len(seeds)))
+            return together(seeds)
+
+        def counted_single(seed: int) -> float:
+            events.append(("single", seed))
+            return single(seed)
+
+        monkeypatch.setattr(queries, "upcoming_reviews", counted_upcoming)
+        monkeypatch.setattr(scheduling, "fuzz_factors", counted_together)
+        monkeypatch.setattr(scheduling, "fuzz_factor", counted_single)
+        clock.now += timedelta(days=400)
+        session = library.session(clock=clock)
+        answered = 0
+        while answered < 180 and (card := session.next_card()) is not None:
+            assert card.state.queue is Queue.REVIEW
+            drawn = len(events)
+            session.answer(Rating.GOOD, duration_ms=900)
+            assert len(events) == drawn  # nothing drawn by an answer
+            answered += 1
+        assert answered == 180
+        reads = [size for kind, size in events if kind == "read"]
+        batches = [size for kind, size in events if kind == "batch"]
+        assert [kind for kind, _ in events] == ["read", "batch"] * len(reads), events
+        assert reads[0] == 32 and set(reads[1:]) == {64} and len(reads) >= 3, reads
+        assert all(4 <= size <= limit for size, limit in zip(batches, reads, strict=True))
+    finally:
+        library.close()
 
 
 def test_a_short_queue_of_reviews_reads_the_next_ones_once_a_draw(
