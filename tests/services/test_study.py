@@ -705,6 +705,55 @@ def test_a_session_draws_the_next_reviews_fuzz_at_once_32_then_64(
         library.close()
 
 
+def test_a_review_shown_and_answered_names_no_enum_member_through_its_class(
+    tmp_path: Path, deck_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The study path (StudySession.next_card and answer, Scheduler.next_states and its
+    # rules) names Queue and Rating members through module globals (_REVIEW, _AGAIN, ...):
+    # in CPython 3.11 each `Queue.REVIEW` goes through EnumType.__getattr__'s lookup hook
+    # (~76 ns against ~8 ns for a global, 24 lookups an answer). Counted by a
+    # __getattribute__ on the enum metaclass, for every queue a card can be shown in.
+    import enum
+    import sys
+
+    library = Library(tmp_path / "enum")
+    try:
+        library.sync([deck_dir])
+        members = set(Queue.__members__) | set(Rating.__members__)
+        looked_up: list[tuple[str, str]] = []
+        plain_lookup = type.__getattribute__
+
+        def counting(cls: type, name: str) -> object:
+            if name in members:
+                frame = sys._getframe(1)
+                caller = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+                if "studyapp" in caller:
+                    looked_up.append((name, caller))
+            return plain_lookup(cls, name)
+
+        again, good = Rating.AGAIN, Rating.GOOD
+        monkeypatch.setattr(enum.EnumType, "__getattribute__", counting, raising=False)
+        queues = set()
+        session = library.session(clock=clock)
+        for day in range(4):
+            for grade in (again, good, good, good, again, good) * 3:
+                card = session.next_card()
+                if card is None:
+                    break
+                queues.add(card.state.queue)
+                session.answer(grade, duration_ms=900)
+                clock.now += timedelta(minutes=15)
+            session.close()
+            clock.now += timedelta(days=3 + day)
+            session = library.session(clock=clock)
+        session.close()
+        monkeypatch.undo()
+        assert len(queues) == 4, queues
+        assert looked_up == []
+    finally:
+        library.close()
+
+
 def test_a_short_queue_of_reviews_reads_the_next_ones_once_a_draw(
     tmp_path: Path, deck_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
