@@ -83,6 +83,12 @@ class CardImage(_Strict):
 
 
 class _CardCommon(_Strict):
+    # Never validated itself, only its three kinds are: its validator and serializer are not
+    # built (pydantic's defer_build; each kind sets it back to False, so is built as before).
+    # Importing the deck format and reading the bundled bibliography: 1,277.6 -> 1,264.5 M
+    # instructions (callgrind, -1.0%, about 2-3 ms a process).
+    model_config = ConfigDict(defer_build=True)
+
     id: Slug = Field(
         description="Stable author-owned id, unique across all decks. Review history follows it: "
         "never derive it from the text or position, never renumber."
@@ -159,6 +165,8 @@ TYPE_DESCRIPTION = (
 class BasicCard(_CardCommon):
     """A question and its answer."""
 
+    model_config = ConfigDict(defer_build=False)
+
     type: Literal["basic"] = Field("basic", description=TYPE_DESCRIPTION)
     front: Text = Field(description="The question.")
     back: Text = Field(description="The answer.")
@@ -167,6 +175,8 @@ class BasicCard(_CardCommon):
 class ReversedCard(_CardCommon):
     """Two cards: front to back and back to front."""
 
+    model_config = ConfigDict(defer_build=False)
+
     type: Literal["reversed"] = Field(description=TYPE_DESCRIPTION)
     front: Text = Field(description="Shown first on the forward card (e.g. the term).")
     back: Text = Field(description="Shown first on the reverse card (e.g. the definition).")
@@ -174,6 +184,8 @@ class ReversedCard(_CardCommon):
 
 class ClozeCard(_CardCommon):
     """One card per deletion key in ``text``."""
+
+    model_config = ConfigDict(defer_build=False)
 
     type: Literal["cloze"] = Field(description=TYPE_DESCRIPTION)
     text: Text = Field(description="Text with deletions {{c1::answer}} or {{c1::answer::hint}}.")
