@@ -60,6 +60,13 @@ def check_collection(
                 node = locate(deck.root, ("deck", "id"))
                 problems.append(problem_at(deck.path, node, Severity.ERROR, message))
             deck_owner.setdefault(deck_id, deck.path)
+        if unique_ids is not None and deck.quiet is not None and deck.quiet == known:
+            # The pass that built this file's rows found every card naming only sources
+            # and cites of this bibliography, no text citing and no successor named
+            # (ParsedDeck.quiet): with no id used twice, nothing below could find a problem
+            # (the 50,000-card course's checks across files 33-36 -> 0.2 ms of CPU, min
+            # of 9, load 4-7.7).
+            continue
         for index, card in deck.entries:
             card_id = card.id
             if card.replaced_by is not None:

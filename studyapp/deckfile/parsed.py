@@ -16,7 +16,16 @@ from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.schema import BibEntry, CardImage, DeckFileModel, DeckHeader, listed
 from studyapp.deckfile.yamlsource import load_yaml, locate, locate_text
 
-__all__ = ["TEXT_FIELDS", "CardStub", "KeptCard", "ParsedBibliography", "ParsedDeck"]
+__all__ = [
+    "NO_TEXTS",
+    "TEXT_FIELDS",
+    "CardStub",
+    "KeptCard",
+    "ParsedBibliography",
+    "ParsedDeck",
+    "citing",
+    "new_kept",
+]
 
 
 @dataclass
@@ -64,6 +73,10 @@ class ParsedDeck:
     escape) in the file (set by the fast path; :meth:`compact` then looks in no text)."""
     _kept: list[tuple[int, Any]] | None = field(default=None, repr=False)
     """Once :meth:`compact`: what the checks across files read of each card."""
+    quiet: frozenset[str] | None = field(default=None, repr=False)
+    """Once :meth:`compact` is told so: the bibliography ids every kept card was found to
+    name only from, with no text citing and no successor named (see
+    :func:`~studyapp.deckfile.collection.check_collection`)."""
 
     def _bytes(self) -> bytes | None:
         if self._raw is None and self._source is not None:
@@ -135,7 +148,9 @@ class ParsedDeck:
         self._head = (cards, loaded.root, loaded.text)
         return self._head
 
-    def compact(self) -> None:
+    def compact(
+        self, kept: list[KeptCard] | None = None, quiet: frozenset[str] | None = None
+    ) -> None:
         """Keep of a valid file's cards only what the checks across files read (a
         :class:`KeptCard` each), once its rows are built: ``model.cards`` is empty from
         then on, and :attr:`entries` gives the kept cards.
@@ -144,14 +159,22 @@ class ParsedDeck:
         the last file: 2.1 MB of card models a 1,000-card file (tracemalloc), 0.1 MB kept.
         0.45 ms a 1,000-card file (a card without ``[@``), and the checks across files read
         the kept cards faster than the models. Peak RSS of a 200,000-note first import:
-        see the commit."""
+        see the commit.
+
+        ``kept``: the kept cards, one a card in order, made already in the pass that built
+        the file's rows (:class:`~studyapp.services.deckrows.FirstImportRows`), as made
+        here. ``quiet``: that pass found every card naming only these bibliography ids,
+        no text citing and no successor named (:attr:`quiet`)."""
         model = self.model
         if model is None or self._kept is not None:
             return
-        if self.may_cite:
-            kept = [_kept(card, _citing(card.__dict__)) for card in model.cards]
+        if kept is not None:
+            assert len(kept) == len(model.cards)
+            self.quiet = quiet
+        elif self.may_cite:
+            kept = [_kept(card, citing(card.__dict__)) for card in model.cards]
         else:
-            kept = [_kept(card, _NO_TEXTS) for card in model.cards]
+            kept = [_kept(card, NO_TEXTS) for card in model.cards]
         self._kept = list(enumerate(kept))
         self.model = model.model_copy(update={"cards": []})
 
@@ -230,31 +253,31 @@ class KeptCard(NamedTuple):
         return listed(self.cite)
 
 
-_NO_TEXTS: Mapping[str, str] = MappingProxyType({})
+NO_TEXTS: Mapping[str, str] = MappingProxyType({})
 
 
 def _kept(card: Any, texts: Mapping[str, str]) -> KeptCard:
     # (the tuple made directly, not through the named tuple's own __new__, a Python function:
     # the 50,000-card course's kept cards 32.6-33.8 -> 24.8-25.1 ms of CPU, best of 9, two
     # alternations, load 4.3-4.8; the same tuples)
-    return _new_kept(
+    return new_kept(
         KeptCard, (card.id, card.source, card.cite, card.replaced_by, card.module, texts)
     )
 
 
-_new_kept = tuple.__new__
+new_kept = tuple.__new__
 
 
-def _citing(fields: dict[str, Any]) -> Mapping[str, str]:
+def citing(fields: dict[str, Any]) -> Mapping[str, str]:
     """The texts among a card model's ``fields`` that hold ``[@`` (a citation)."""
-    citing: dict[str, str] | None = None
+    found: dict[str, str] | None = None
     for name in TEXT_FIELDS:
         value = fields.get(name)
         if value is not None and "[@" in value:
-            if citing is None:
-                citing = {}
-            citing[name] = value
-    return _NO_TEXTS if citing is None else citing
+            if found is None:
+                found = {}
+            found[name] = value
+    return NO_TEXTS if found is None else found
 
 
 @dataclass

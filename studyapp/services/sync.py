@@ -862,7 +862,9 @@ def _stream(
     rows: list[FirstImportRows] | list[_Written]
     unique_ids: set[str] | None = None
     if len(survey.to_read) > 1:
-        parsed, rows, clashed, written = _parse_and_write(conn, survey, progress, held)
+        parsed, rows, clashed, written = _parse_and_write(
+            conn, survey, progress, held, frozenset(sources)
+        )
         plan.streamed = bool(rows)
         if len(rows) == len(parsed):
             # Every file was written, so each one's card ids were found in no file before
@@ -932,6 +934,7 @@ def _parse_and_write(
     survey: _Survey,
     progress: Progress | None = None,
     held: _Held | None = None,
+    known: frozenset[str] | None = None,
 ) -> tuple[list[ParsedDeck], list[_Written], bool, set[str]]:
     """Parse the files of a streamed import, writing each one's deck, notes and cards into
     ``conn``'s transaction while the next file is parsed; whether a file used an id
@@ -941,7 +944,9 @@ def _parse_and_write(
     Of each file's rows only the ids of its new and retired notes are kept once they are
     handed to the writer: the rows themselves are freed as soon as the writer has run
     them, not held until the whole folder is read (peak RSS of a first import, measured
-    on the busy machine: see the commit)."""
+    on the busy machine: see the commit). ``known``: the bibliography's ids, which the
+    pass building a file's rows checks its cards' sources and cites against
+    (:attr:`ParsedDeck.quiet`)."""
     from studyapp.deckfile.imagecheck import check_images
     from studyapp.deckfile.loader import parse_deck
 
@@ -978,7 +983,8 @@ def _parse_and_write(
             if failed:
                 deck.compact()
                 continue
-            deck_rows = FirstImportRows(deck, now=writer.now)
+            # (its rows, and what the checks across files keep of its cards, in one pass)
+            deck_rows = FirstImportRows(deck, now=writer.now, keep=True, known=known)
             # Its card ids: its new and retired notes' (not read from its cards once more).
             new, retired = deck_rows.new, deck_rows.retired
             if not (written.isdisjoint(new) and written.isdisjoint(retired)):
@@ -989,10 +995,10 @@ def _parse_and_write(
             written.update(retired)
             rows.append(_Written(new, retired))
             writer.write_deck(deck_rows.deck, deck_rows.notes, deck_rows.cards, deck_rows.media)
-            del deck_rows
             # Its rows are built: of its cards only what the checks across files read is
             # kept (peak RSS of a 200,000-note first import: see ParsedDeck.compact).
-            deck.compact()
+            deck.compact(deck_rows.kept, deck_rows.quiet)
+            del deck_rows
     return parsed, rows, clashed, written
 
 

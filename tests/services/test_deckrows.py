@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from benchmarks.course import generate
 from studyapp.deckfile.discover import discover_deck_files
 from studyapp.deckfile.imagecheck import check_images
 from studyapp.deckfile.loader import ParsedDeck, parse_deck
+from studyapp.deckfile.parsed import TEXT_FIELDS
 from studyapp.services.deckrows import (
     FirstImportRows,
     deck_values,
@@ -243,3 +245,64 @@ def test_each_field_stored_as_written_alone_gives_the_reference_row(
     assert len(note_tuple(card, "d", 4, 9, {}, deck_module, None, short=True)) == len(
         NoteValues._fields
     )
+
+
+@pytest.mark.parametrize("records", [False, True])
+def test_one_pass_makes_the_rows_kept_cards_and_facts_as_apart(
+    decks: list[ParsedDeck], records: bool
+) -> None:
+    """FirstImportRows(keep=True, known=...) builds a short row itself, and the kept cards
+    and whether a file is quiet in the same pass (issue 19): the same rows, value by value
+    and type by type, as without; the kept cards compact() makes; quiet exactly when no
+    card names an unknown source or cite, cites in a text or names a successor; and the
+    checks across files find the same problems either way."""
+    import copy
+
+    from studyapp.deckfile.collection import check_collection
+    from studyapp.deckfile.loader import read_bibliographies
+    from studyapp.deckfile.parsed import KeptCard
+    from studyapp.services.paths import bundled_sources_file
+
+    sources, _problems = read_bibliographies([bundled_sources_file()])
+    known = frozenset(sources)
+    if records:  # (as a first import reads them: cards as records, not models)
+        decks = [parse_deck(Path(deck.path), records=True) for deck in decks]
+        check_images(decks, [bundled_decks_dir(), *{Path(d.path).parent for d in decks}])
+    quiet = loud = inline = 0
+    for deck in decks:
+        apart = FirstImportRows(deck, now=1234)
+        fused = FirstImportRows(deck, now=1234, keep=True, known=known)
+        assert apart.kept is None and apart.quiet is None
+        for got, want in ((fused.notes, apart.notes), (fused.cards, apart.cards)):
+            assert got == want
+            assert [tuple(map(type, r)) for r in got] == [tuple(map(type, r)) for r in want]
+        assert (fused.new, fused.retired, fused.deck, fused.media) == (
+            apart.new,
+            apart.retired,
+            apart.deck,
+            apart.media,
+        )
+        inline += sum(len(n) in SHORT_NOTE_ROWS for n in fused.notes)
+        models = cards_of(deck)
+        expected_quiet = all(
+            known.issuperset(card.sources + card.cites)
+            and card.replaced_by is None
+            and not any("[@" in (card.__dict__.get(f) or "") for f in TEXT_FIELDS)
+            for card in models
+        )
+        assert (fused.quiet == known) is expected_quiet and (fused.quiet is None) is not (
+            expected_quiet
+        )
+        quiet += expected_quiet
+        loud += not expected_quiet
+        one, two = copy.copy(deck), copy.copy(deck)
+        one.compact()
+        two.compact(fused.kept, fused.quiet)
+        assert [type(c) for _i, c in two.entries] == [KeptCard] * len(models)
+        assert two.entries == one.entries and two.model == one.model
+        assert [c.texts for _i, c in two.entries] == [c.texts for _i, c in one.entries]
+        ids = {card.id for card in models}
+        assert check_collection([two], sources, unique_ids=ids) == check_collection(
+            [one], sources, unique_ids=ids
+        )
+    assert quiet and loud and inline  # (both kinds of file and short rows were met)

@@ -5,6 +5,7 @@ file:line:col."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,8 +49,8 @@ def test_checks_across_files_see_the_kept_cards_as_validate_sees_the_models(
     compacted: list[list[object]] = []
     compact = ParsedDeck.compact
 
-    def spy(deck: ParsedDeck) -> None:
-        compact(deck)
+    def spy(deck: ParsedDeck, *args: Any) -> None:
+        compact(deck, *args)
         compacted.append([card for _index, card in deck.entries])
 
     monkeypatch.setattr(ParsedDeck, "compact", spy)
@@ -223,17 +224,101 @@ def test_a_kept_card_is_made_as_its_named_tuple_makes_it(tmp_path: Path) -> None
     # _kept makes the tuple without KeptCard's own __new__ (issue 19): the same type, fields
     # and equality as KeptCard(...) for every card of the course, citing or not.
     from studyapp.deckfile.loader import parse_deck
-    from studyapp.deckfile.parsed import _citing, _kept
+    from studyapp.deckfile.parsed import _kept, citing
 
     _course(tmp_path)
     for name in ("a.yaml", "b.yaml", "c.yaml"):
         deck = parse_deck(tmp_path / name)
         assert deck.model is not None
         for card in deck.model.cards:
-            texts = _citing(card.__dict__)
+            texts = citing(card.__dict__)
             made = _kept(card, texts)
             expected = KeptCard(
                 card.id, card.source, card.cite, card.replaced_by, card.module, texts
             )
             assert type(made) is KeptCard and made == expected
             assert made._asdict() == expected._asdict() and made.sources == card.sources
+
+
+def test_a_quiet_file_is_checked_again_against_another_bibliography(tmp_path: Path) -> None:
+    # A file found quiet (issue 19: every card naming known sources only, found while its
+    # rows were built) is quiet for that bibliography only: checked against one without
+    # zhou2024, its cards are looked at, and their unknown ids reported as before.
+    from studyapp.deckfile.collection import check_collection
+    from studyapp.deckfile.loader import parse_deck, read_bibliographies
+    from studyapp.services.deckrows import FirstImportRows
+    from studyapp.services.paths import bundled_sources_file
+
+    _course(tmp_path)
+    sources, _problems = read_bibliographies([bundled_sources_file()])
+    deck = parse_deck(tmp_path / "c.yaml", records=True)
+    rows = FirstImportRows(deck, now=1, keep=True, known=frozenset(sources))
+    assert rows.quiet == frozenset(sources)
+    deck.compact(rows.kept, rows.quiet)
+    assert deck.quiet is not None
+    fewer = {k: v for k, v in sources.items() if k != "zhou2024"}
+    found = check_collection([deck], fewer, unique_ids={"c-1"})
+    assert [p.message for p in found] == [
+        m.message for m in check_collection([parse_deck(tmp_path / "c.yaml")], fewer)
+    ]
+    assert len(found) == 1 and "unknown source id 'zhou2024'" in found[0].message
+    assert check_collection([deck], sources, unique_ids={"c-1"}) == []
+
+
+@pytest.mark.parametrize(
+    ("more", "quiet"),
+    [
+        ("", True),
+        ("  extra: See [@zhou2024].\n", False),  # a text citing (known or not: looked at)
+        ("  extra: See [@nosuch2020].\n", False),
+        ('  extra: "See \\x5b@ghost2021]."\n', False),  # an escape makes one
+        ("  cite: nosuch2020\n", False),
+        ("  cite: [zhou2024, nosuch2020]\n", False),
+        ("  cite: [zhou2024, rieser2021]\n", True),
+        ("  retired: Gone.\n  replaced_by: c-1\n", False),  # a successor, known
+        ("  retired: Gone.\n  replaced_by: nowhere-card\n", False),
+        ("  retired: Gone.\n", True),
+    ],
+)
+def test_a_file_is_quiet_only_when_the_checks_across_files_have_nothing_to_see(
+    tmp_path: Path, more: str, quiet: bool
+) -> None:
+    # One pass over a file's cards builds its rows and finds whether the checks across
+    # files need to look at its cards (issue 19): never when one could find a problem.
+    from studyapp.deckfile.collection import check_collection
+    from studyapp.deckfile.loader import parse_deck, read_bibliographies
+    from studyapp.services.deckrows import FirstImportRows
+    from studyapp.services.paths import bundled_sources_file
+
+    path = tmp_path / "d.yaml"
+    path.write_text(_header("deck-d") + _card("c-1") + _card("c-2", more))
+    sources, _problems = read_bibliographies([bundled_sources_file()])
+    models = parse_deck(path)
+    expected = check_collection([models], sources)
+    deck = parse_deck(path, records=True)
+    assert deck.ok and deck._root is None  # (the fast path)
+    rows = FirstImportRows(deck, now=1, keep=True, known=frozenset(sources))
+    assert (rows.quiet is not None) is quiet
+    deck.compact(rows.kept, rows.quiet)
+    assert check_collection([deck], sources, unique_ids={"c-1", "c-2"}) == expected
+    assert bool(expected) is ("nosuch" in more or "ghost" in more or "nowhere" in more)
+
+
+def test_a_file_naming_an_unknown_source_is_not_quiet(tmp_path: Path) -> None:
+    from studyapp.deckfile.collection import check_collection
+    from studyapp.deckfile.loader import parse_deck, read_bibliographies
+    from studyapp.services.deckrows import FirstImportRows
+    from studyapp.services.paths import bundled_sources_file
+
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        _header("deck-d") + _card("c-1") + _card("c-2").replace("zhou2024", "[zhou2024, nosrc]")
+    )
+    sources, _problems = read_bibliographies([bundled_sources_file()])
+    expected = check_collection([parse_deck(path)], sources)
+    assert len(expected) == 1 and "unknown source id 'nosrc'" in expected[0].message
+    deck = parse_deck(path, records=True)
+    rows = FirstImportRows(deck, now=1, keep=True, known=frozenset(sources))
+    assert rows.quiet is None
+    deck.compact(rows.kept, rows.quiet)
+    assert check_collection([deck], sources, unique_ids={"c-1", "c-2"}) == expected
