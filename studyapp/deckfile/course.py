@@ -141,7 +141,7 @@ def check_modules(
         header = deck.header
         if header is not None and header.module is not None:
             named.append((("deck", "module"), header.module))
-        for index, card in deck.entries:
+        for index, card in deck.entries if deck.modules_named else ():
             number = getattr(card, "module", None)
             if number is not None:
                 named.append((("cards", index, "module"), number))

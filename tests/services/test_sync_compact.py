@@ -322,3 +322,25 @@ def test_a_file_naming_an_unknown_source_is_not_quiet(tmp_path: Path) -> None:
     assert rows.quiet is None
     deck.compact(rows.kept, rows.quiet)
     assert check_collection([deck], sources, unique_ids={"c-1", "c-2"}) == expected
+
+
+@pytest.mark.parametrize("module", [None, 3])
+def test_a_compacted_deck_has_its_modules_checked_as_before(
+    tmp_path: Path, module: int | None
+) -> None:
+    # compact() finds whether any kept card names a module (issue 19: the checks of modules
+    # then read none of a file's cards): the same problems as from the models.
+    from studyapp.deckfile.course import read_courses
+    from studyapp.deckfile.loader import parse_deck
+
+    more = f"  module: {module}\n" if module is not None else ""
+    path = tmp_path / "d.yaml"
+    path.write_text(_header("deck-d") + _card("c-1") + _card("c-2", more))
+    courses = read_courses([path])
+    expected = courses.check([parse_deck(path)])
+    assert bool(expected) is (module is not None)
+    for records in (False, True):
+        deck = parse_deck(path, records=records)
+        deck.compact()
+        assert deck.modules_named is (module is not None)
+        assert courses.check([deck]) == expected
