@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.mainwindow import MainWindow
+from studyapp.gui.theme import FUSION_GIVEN
 
 # Only what the window's first frame needs is imported here (PySide6, the main window and
 # the overview); the library, SQLAlchemy and the services are imported after that frame is
@@ -66,7 +67,10 @@ def _application(*, offscreen: bool = False) -> QApplication:
         missing = xcbcheck.missing_libraries()
         if missing:  # Qt would abort the process (exit 134) without saying which
             raise MissingSystemLibraries(xcbcheck.message(missing))
-    app = QApplication(sys.argv[:1])
+    # The style is given at creation (Qt makes it in C++), so apply_theme need not set it
+    # from Python: see studyapp.gui.theme.FUSION_GIVEN.
+    app = QApplication([*sys.argv[:1], "-style", "Fusion"])
+    app.setProperty(FUSION_GIVEN, True)
     app.setApplicationName("StudyApp")
     app.setOrganizationName("StudyApp")
     return app

@@ -1,0 +1,120 @@
+"""Fusion without QStyle's Python type on the start-up to the first card (issue 19): the
+application is made with its style, the theme sets it once at most, and the review's elided
+label paints its text itself, with the pixels the style's drawItemText gave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QApplication
+
+from studyapp.gui.richtext import ElidedLabel
+from studyapp.gui.theme import DARK, FUSION_GIVEN, LIGHT, apply_theme
+from studyapp.services.library import Library
+from tests.reviewstartup import review_screenshot_run
+
+
+def test_the_review_start_up_has_fusion_and_never_makes_qstyles_python_type(
+    tmp_path: Path, deck_dir: Path
+) -> None:
+    data = tmp_path / "data"
+    with Library(data) as library:
+        assert library.sync([deck_dir]).ok
+        library.add_folder(deck_dir)
+    out = tmp_path / "review.png"
+    setup = (
+        "def base_style():\n"  # (the style under the style sheet's)
+        "    from PySide6.QtWidgets import QApplication\n"
+        "    app = QApplication.instance()\n"
+        "    app.setStyleSheet('')\n"
+        "    return app.style().name()\n"
+    )
+    # (in that order: asking for the style makes the type)
+    report = "code, 'QStyle' in vars(sys.modules['PySide6.QtWidgets']), base_style()"
+    assert review_screenshot_run(data, out, setup, report) == "0 False fusion"
+
+
+@pytest.fixture
+def app_without_style(qapp: QApplication) -> Any:
+    """The test's application as one not made by studyapp.app (no style given yet)."""
+    given = qapp.property(FUSION_GIVEN)
+    qapp.setProperty(FUSION_GIVEN, False)
+    yield qapp
+    qapp.setProperty(FUSION_GIVEN, given)
+
+
+def test_the_theme_sets_fusion_once_and_a_switch_keeps_it(
+    app_without_style: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = app_without_style
+    styles: list[str] = []
+    set_style = app.setStyle
+
+    def counted(name: str) -> None:
+        styles.append(name)
+        set_style(name)
+
+    monkeypatch.setattr(app, "setStyle", counted)
+    assert apply_theme(app, "light", 14) == LIGHT
+    assert styles == ["Fusion"] and app.property(FUSION_GIVEN)
+    assert apply_theme(app, "dark", 18) == DARK  # a switch: palette and style sheet only
+    assert styles == ["Fusion"]
+    assert app.palette().window().color().name() == DARK.window
+    assert "font-size: 16pt" in app.styleSheet()
+    app.setStyleSheet("")  # (the style under the style sheet's)
+    assert app.style().name() == "fusion"
+    apply_theme(app, "light", 14)
+    assert styles == ["Fusion"]
+
+
+class _StyleDrawn(ElidedLabel):
+    """The label as it painted before: through the style's drawItemText."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            self.contentsRect(),
+            int(self.alignment().value),
+            self.palette(),
+            self.isEnabled(),
+            self.shown_text(),
+            self.foregroundRole(),
+        )
+        painter.end()
+
+
+def _painted(label: ElidedLabel) -> QImage:
+    image = QImage(label.size(), QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.transparent)
+    label.render(image, QPoint(0, 0))
+    return image
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "text", ["Terms · 12 due", "A long scope: " + "Foundations and terms, " * 8, ""]
+)
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_elided_label_paints_what_the_styles_drawitemtext_painted(
+    qtbot: Any, theme: str, text: str, enabled: bool
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, theme, 14)
+    labels = [ElidedLabel(text), _StyleDrawn(text)]
+    for label in labels:
+        qtbot.addWidget(label)
+        label.resize(240, 30)
+        label.setEnabled(enabled)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    assert labels[0].shown_text() == labels[1].shown_text()
+    mine, styled = (_painted(label) for label in labels)
+    assert mine == styled
+    if text:  # (the comparison looks at painted text)
+        labels[1].setText("")
+        assert _painted(labels[1]) != mine
