@@ -705,7 +705,8 @@ class Scheduler:
 
         A study session primes the next due reviews in the order it shows them whenever the
         review shown was not drawn ahead (:meth:`studyapp.services.study.StudySession.next_card`):
-        64 draws together cost ~4.6 µs each against ~13.4 µs one at a time.
+        64 draws together cost ~61k instructions each (32: ~67k) against ~217k drawn one
+        at a time (callgrind, 2,048 draws).
         """
         if not self.config.fuzz:
             return
