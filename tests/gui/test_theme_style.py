@@ -18,7 +18,7 @@ from studyapp.services.library import Library
 from tests.reviewstartup import review_screenshot_run
 
 
-def test_the_review_start_up_has_fusion_and_never_makes_qstyles_python_type(
+def test_the_review_start_up_has_fusion_and_makes_no_qstyle_or_qicon_type(
     tmp_path: Path, deck_dir: Path
 ) -> None:
     data = tmp_path / "data"
@@ -33,9 +33,13 @@ def test_the_review_start_up_has_fusion_and_never_makes_qstyles_python_type(
         "    app.setStyleSheet('')\n"
         "    return app.style().name()\n"
     )
-    # (in that order: asking for the style makes the type)
-    report = "code, 'QStyle' in vars(sys.modules['PySide6.QtWidgets']), base_style()"
-    assert review_screenshot_run(data, out, setup, report) == "0 False fusion"
+    # (in that order: asking for the style makes the type) QIcon's type neither: the menus'
+    # actions are made as QAction(parent) (MainWindow._action).
+    report = (
+        "code, 'QStyle' in vars(sys.modules['PySide6.QtWidgets']), "
+        "'QIcon' in vars(sys.modules['PySide6.QtGui']), base_style()"
+    )
+    assert review_screenshot_run(data, out, setup, report) == "0 False False fusion"
 
 
 @pytest.fixture
