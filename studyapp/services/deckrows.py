@@ -335,9 +335,11 @@ class FirstImportRows:
         # here as note_tuple builds it, its fields read in one itemgetter call; any other
         # goes through note_tuple. On the 50,000-note course: rows plus compact 245-260 ->
         # 230-243 ms of CPU, and the checks across files 33-36 -> 0.2 ms (every file quiet),
-        # min of 9, three alternations, load 4-7.7; callgrind, the whole sa_import worker
-        # 16,318.8 -> 16,178.6 M instructions (-0.9%). The same rows, kept cards and
-        # problems: tests/services/test_deckrows.py, test_sync_compact.py.
+        # min of 9, three alternations, load 4-7.7. callgrind of the whole sa_import worker
+        # (warm bytecode both sides), this with the modules check and the partial indexes
+        # kept in place: 15,493.7 -> 15,361.7 M instructions (-0.85%), the Python side
+        # -174 M of it. The same rows, kept cards and problems:
+        # tests/services/test_deckrows.py, test_sync_compact.py.
         # Each entry's cards numbered as keys_of/new_cards do; a basic or reversed note's
         # keys are always the same (with note_tuple's shortcut and cloze_keys' own: the
         # 50,000-note course's rows 278-297 -> 215-235 ms, in-process CPU, best of 5, busy).

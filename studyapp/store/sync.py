@@ -684,13 +684,14 @@ def _set_indexes_aside(db: sqlite3.Connection, up_to: int = 0) -> list[str]:
     if not db.in_transaction:
         db.execute("BEGIN")  # DDL does not begin one implicitly: the drop must roll back too
     # A partial index (WHERE critical = 1, buried_until > 0, ...) stays in place: its test
-    # on each row inserted costs less than a scan of the whole table to build it after (a
-    # first import's rows match none as a rule). The 50,000-note course's rows written and
-    # indexed (the writer's statements alone, 7 alternations, load 7-8): inserts 343-393 ->
-    # 368-399 ms, index build 203-228 -> 156-166 ms, the sum's median 612 -> 569 ms of CPU;
-    # callgrind of the whole sa_import worker 16,178.6 -> 15,781.5 M instructions (-2.5%).
-    # (import-r6 measured this as even at load ~4 with wall-clock phases; the instruction
-    # count settles it.)
+    # on each row inserted (a first import's rows match none as a rule) costs a little less
+    # than a scan of the whole table to build it after. The 50,000-note course's rows
+    # written and indexed (the writer's statements alone, user+sys CPU): sum median 555 ->
+    # 533 ms, min 527 -> 517 (9 alternations, load 2.4-3); 612 -> 569 median (7, load 7-8).
+    # The gain is in the 7 table scans' reads: in user-space instructions (callgrind, warm
+    # bytecode) it costs ~+60 M (a cursor opened on each partial index for every row), and
+    # the whole sa_import process shows no difference at 9+9 runs (user 1.817 vs 1.817 s,
+    # sys 0.174 vs 0.170, load 1.8-2.7). Small: remove it if it stops paying.
     partial = {
         row[1] for table in ("note", "card") for row in db.execute(_INDEX_LIST[table]) if row[4]
     }
