@@ -77,7 +77,7 @@ class ReviewScreen(QWidget):
         self._review: ReviewController | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-        outer = QVBoxLayout(self)
+        outer = self._outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 18, 28, 18)
         outer.setSpacing(12)
 
@@ -153,6 +153,8 @@ class ReviewScreen(QWidget):
         self.not_now_button.clicked.connect(self.not_now)
         self._buttons.addWidget(self.not_now_button)
         self.grade_buttons: dict[Rating, QPushButton] = {}
+        self._grade_texts: dict[Rating, tuple[str, str]] = {}
+        """Each grade's name and the interval it would give (see _fit_grade_buttons)."""
         for rating in Rating:
             button = QPushButton(rating.label)
             button.setObjectName("grade")
@@ -258,6 +260,10 @@ class ReviewScreen(QWidget):
 
     @Slot()
     def _on_resized(self) -> None:
+        # (The card's view is as wide as a small window allows: its resizes are the
+        # window's, with no Python resizeEvent of our own on the start-up path.)
+        if self.revealed:
+            self._fit_grade_buttons()
         room = self.view.image_room()
         if self.isVisible() and room != self._room and self.picture_shown:
             scrolled = self.view.verticalScrollBar().value()
@@ -406,10 +412,12 @@ class ReviewScreen(QWidget):
         for rating, button in self.grade_buttons.items():
             button.setVisible(revealed)
             if rating in previews:
-                button.setText(f"{rating.label} · {previews[rating].label}")
+                self._grade_texts[rating] = (rating.label, previews[rating].label)
                 button.setToolTip(
                     f"{rating.label} ({int(rating)}): next review in {previews[rating].label}"
                 )
+        if revealed:
+            self._fit_grade_buttons()
         if noted:
             hint = "Space shows the card · L not now · Esc leave"
         elif revealed:
@@ -427,6 +435,25 @@ class ReviewScreen(QWidget):
         # Each key stays on the line of what it does when the list wraps ("I" / "details").
         self._hint.setText(" · ".join(k.replace(" ", "\u00a0") for k in hint.split(" · ")))
         self._update_progress()
+
+    def _fit_grade_buttons(self) -> None:
+        """Each grade button reads "Good · 2.4mo" on one line when the row fits the screen's
+        width, and "Good" over "2.4mo" when it does not (a small window with intervals of
+        months: on one line the five buttons need ~830 px, and an 800 px window clipped
+        every label at both ends)."""
+        buttons = [(r, b) for r, b in self.grade_buttons.items() if r in self._grade_texts]
+        if not buttons:
+            return
+        for rating, button in buttons:
+            button.setText(" · ".join(self._grade_texts[rating]))
+        shown = [b for b in (self.show_button, self.not_now_button) if not b.isHidden()]
+        shown += [b for _r, b in buttons if not b.isHidden()]
+        margins = self._outer.contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        spacing = self._buttons.spacing() * (len(shown) - 1)
+        if sum(b.sizeHint().width() for b in shown) + spacing > room:
+            for rating, button in buttons:
+                button.setText("\n".join(self._grade_texts[rating]))
 
     def _update_progress(self) -> None:
         assert self._review is not None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -178,8 +179,18 @@ class DamagedStoreDialog(QDialog):
         # layout give every label the height it needs (it fits an 800x600 screen).
         self.setFixedWidth(600)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
-        for label in (heading, message, offer):
+        self._labels = (heading, message, offer)
+        for label in self._labels:
             label.setFixedWidth(600 - 2 * 12 - layout.contentsMargins().left())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # A window's own layout sizes it from its labels' size hints, which ignore their
+        # height for the fixed width: a long store path's four lines got three and a half,
+        # and the next paragraph drew over the last. Each label gets that height, once its
+        # font is the theme's (polished, just before the dialog is shown).
+        for label in self._labels:
+            label.setMinimumHeight(label.heightForWidth(label.width()))
+        super().showEvent(event)
 
     @Slot()
     def _choose_other(self) -> None:

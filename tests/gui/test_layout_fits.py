@@ -1,0 +1,108 @@
+"""Nothing clipped: the grade buttons of a small window with long intervals, and the damaged
+store's dialog with a long store path (both seen clipped in screenshots at 800x600)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from studyapp.core.errors import StoreCorrupt
+from studyapp.core.model import Rating
+from studyapp.gui.safety import DamagedStoreDialog
+from studyapp.services.study import AnswerPreview
+from studyapp.store.backup import BackupInfo
+
+LONG = {Rating.AGAIN: "<10m", Rating.HARD: "1.5mo", Rating.GOOD: "2.4mo", Rating.EASY: "4.3mo"}
+"""Intervals of a card reviewed for months: the widest labels a trainee meets."""
+
+
+def reveal_with_intervals(qtbot: Any, window: Any, labels: dict[Rating, str]) -> Any:
+    """Start studying and show the answer, the scheduler's intervals replaced by ``labels``
+    (the state each would give is the scheduler's own)."""
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    session = review.session
+    real = session.preview
+
+    def preview(card: Any = None) -> dict[Rating, AnswerPreview]:
+        shown = real(card) if card is not None else real()
+        return {r: AnswerPreview(r, p.state, labels[r]) for r, p in shown.items()}
+
+    session.preview = preview
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    assert review.revealed
+    return review
+
+
+def assert_unclipped(qtbot: Any, review: Any) -> None:
+    """Every grade button gets the width its label needs, once the layout has run."""
+    buttons = list(review.grade_buttons.values())
+    assert all(b.isVisible() for b in buttons)
+    qtbot.waitUntil(lambda: all(b.width() >= b.sizeHint().width() for b in buttons), timeout=2000)
+
+
+@pytest.mark.parametrize("width", [720, 800])
+def test_grade_buttons_of_a_small_window_keep_their_labels_whole(
+    qtbot: Any, window: Any, width: int
+) -> None:
+    window.resize(width, 600)
+    review = reveal_with_intervals(qtbot, window, LONG)
+    assert review.grade_buttons[Rating.GOOD].text() == "Good\n2.4mo"
+    assert_unclipped(qtbot, review)
+
+
+def test_grade_buttons_go_back_to_one_line_when_the_window_widens(qtbot: Any, window: Any) -> None:
+    window.resize(800, 600)
+    review = reveal_with_intervals(qtbot, window, LONG)
+    good = review.grade_buttons[Rating.GOOD]
+    assert good.text() == "Good\n2.4mo"
+    window.resize(1100, 700)
+    qtbot.waitUntil(lambda: good.text() == "Good · 2.4mo", timeout=2000)
+    assert_unclipped(qtbot, review)
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: good.text() == "Good\n2.4mo", timeout=2000)
+    assert_unclipped(qtbot, review)
+
+
+def test_short_intervals_stay_on_one_line_at_800_px(qtbot: Any, window: Any) -> None:
+    window.resize(800, 600)
+    # A new card's intervals: the row fits on one line at 800 px.
+    short = {Rating.AGAIN: "<1m", Rating.HARD: "<6m", Rating.GOOD: "<10m", Rating.EASY: "10d"}
+    review = reveal_with_intervals(qtbot, window, short)
+    assert review.grade_buttons[Rating.EASY].text() == "Easy · 10d"
+    assert_unclipped(qtbot, review)
+
+
+def labels_in_order(dialog: DamagedStoreDialog) -> list[QLabel]:
+    return sorted((w for w in dialog.findChildren(QLabel) if w.isVisible()), key=lambda w: w.y())
+
+
+@pytest.mark.parametrize("with_backup", [True, False])
+def test_the_damaged_store_dialog_gives_every_paragraph_its_lines(
+    qtbot: Any, tmp_path: Path, with_backup: bool
+) -> None:
+    store = "/tmp/tmpsdruqxwe/copy/a-longer-folder-name/studyapp.sqlite3"
+    error = StoreCorrupt(
+        f"The study store {store} is damaged (On tree page 984 cell 2: Rowid 7546 out of "
+        "order); nothing more is saved to it until you restore a backup (File > Backups… or "
+        "'studyapp backup list')."
+    )
+    backup = BackupInfo(
+        "b1", tmp_path / "b1.sqlite3", datetime(2026, 11, 30, 3, 33, tzinfo=UTC), "sync", 1, 1006
+    )
+    dialog = DamagedStoreDialog(error, backup if with_backup else None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    labels = labels_in_order(dialog)
+    assert len(labels) == 3
+    for label in labels:
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+    for upper, lower in zip(labels, labels[1:], strict=False):
+        assert upper.geometry().bottom() < lower.geometry().top(), lower.text()
+    assert dialog.height() <= 600  # it fits an 800x600 screen
