@@ -628,3 +628,42 @@ def test_a_first_import_never_loads_the_search(tmp_path: Path, course: Path) -> 
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["True", "True", "False", "False", "False"], run.stdout
+
+
+def test_is_due_alone_keeps_its_cards_and_their_order(search: CardSearch, store: Library) -> None:
+    """``is:due`` on its own is answered from the (retired, queue, due) index with the
+    suspended and buried cards read from their partial indexes: the same cards, in the
+    same order (due time, ties by card id), as the checks on each card's row."""
+    ids = card_ids(store)
+    now = int(T0.timestamp())
+    states = {
+        # name: (queue, due offset, retired, suspended, buried_until offset or None)
+        "a-receptor/fwd": (2, -3600, 0, 0, None),
+        "a-integration/fwd": (1, 600, 0, 0, None),
+        "a-cloze/c1": (3, -3600, 0, 0, None),  # the same due time as a-receptor/fwd
+        "a-cloze/c2": (2, -7200, 1, 0, None),  # retired
+        "a-dmn/fwd": (2, -100, 0, 1, None),  # suspended
+        "a-dmn/rev": (2, -50, 0, 0, 86400),  # buried until tomorrow
+        "b-consent/fwd": (2, -5000, 0, 0, -10),  # was buried until a moment ago
+        "b-accent/fwd": (2, 2 * 86400, 0, 0, None),  # due in two days
+    }
+    for name, (queue, due, retired, suspended, buried) in states.items():
+        execute(
+            store,
+            "UPDATE card SET queue = :q, stability = 3, last_review = :last, due = :due, "
+            "retired = :r, suspended = :s, buried_until = :b WHERE id = :id",
+            q=queue,
+            last=now - 86400,
+            due=now + due,
+            r=retired,
+            s=suspended,
+            b=0 if buried is None else now + buried,
+            id=ids[name],
+        )
+    tied = sorted((ids["a-receptor/fwd"], ids["a-cloze/c1"]))
+    expected = [ids["b-consent/fwd"], *tied, ids["a-integration/fwd"]]
+    assert search.search("is:due") == expected
+    assert search.search("is:due", descending=True) == expected[::-1]
+    assert search.count("is:due") == 4
+    # the general compilation (is:due beside another term) agrees
+    assert search.search("is:due -is:new") == expected
