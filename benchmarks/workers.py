@@ -215,11 +215,14 @@ def search_rows(root: str, runs: int, copy_to: str) -> dict[str, Any]:
 
     The searches (and the browser after them, whose bulk action suspends and restores
     10,000 cards) run on a fresh copy in ``copy_to``, so no run measures a store an earlier
-    run changed: each run starts from the same file.
+    run changed: each run starts from the same file. On that copy the cached states are
+    placed relative to the run's clock (:func:`benchmarks.steering.place_states`): the
+    collection as left at yesterday's rollover, so ``is:due`` matches two whole study days
+    of due cards (its busiest case) whatever the hour of the run.
     """
     import shutil
 
-    from benchmarks.steering import CARDS, measure_searches, prepare
+    from benchmarks.steering import CARDS, measure_searches, place_states, prepare
 
     base = Path(root)
     base.mkdir(parents=True, exist_ok=True)
@@ -227,6 +230,8 @@ def search_rows(root: str, runs: int, copy_to: str) -> dict[str, Any]:
     data = Path(copy_to)
     shutil.rmtree(data, ignore_errors=True)
     shutil.copytree(kept, data)
+    placed = place_states(data)
+    print(f"states placed: {placed}", file=sys.stderr, flush=True)
     return {
         "rows": [
             {"name": row.name, "times": row.times, "budget": row.budget, "note": row.note}
