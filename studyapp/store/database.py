@@ -75,7 +75,6 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
     cursor.close()
 
 
@@ -295,21 +294,17 @@ def raw_connection(engine: Engine) -> tuple[sqlite3.Connection, Callable[[], Non
     return db, pooled.close
 
 
-WAL_AUTOCHECKPOINT = 2000
-"""The WAL pages after which a commit copies the WAL into the database file (SQLite's
-``wal_autocheckpoint``; its default is 1,000), which every connection keeps outside
+WAL_AUTOCHECKPOINT = 1000
+"""SQLite's default ``wal_autocheckpoint`` (pages), which every connection keeps outside
 :func:`checkpoints_deferred`.
 
-Twice SQLite's default: an answer writes ~10.6 WAL pages, so at 1,000 a checkpoint fell on
-one answer in ~93, and at 200,000 cards each one wrote back ~145 scattered pages (card rows
-and the per-deck due index: 49 at 10,000 cards) and fsynced the database file, 2.6-3 ms on
-that answer: 5 of a 500-answer run, the run's p99 (3.07 ms against Anki rendering's 1.55).
-At 2,000 a checkpoint falls on one answer in ~187 (2-3 a run, ~284 pages each: pages written
-again within a window are written back once), so the same pages reach the database file
-with half the database fsyncs (fdatasync 519 -> 510 a 500-answer run, pwrite 11,463 ->
-11,410, strace, benchmark store at 200,000 cards). Durability is the same: every commit
-still fsyncs the WAL (synchronous=FULL); a crash recovers from a WAL of up to ~8 MB instead
-of ~4 MB."""
+2,000 was tried and reverted (tail-r9, notes/19-tail-r9.md): at 200,000 cards a checkpoint
+(one answer in ~93, ~145 scattered pages written back and the database fsynced, 3-5 ms) is
+the 500-answer run's p99, and 2,000 halved those answers (p99 3.6-3.8 -> 1.5 ms, A/B against
+Anki rendering). But the WAL starts empty at each open, and while it grows every commit's
+fdatasync also writes the file's new size (~0.15 ms more an answer: 0.70 against 0.53 ms
+median, 200k benchmark store): 2,000 doubled those answers (the first ~187 of a session, not
+~93), and the median answer rose in 3 of 4 interleaved sets."""
 
 
 class _Deferral:

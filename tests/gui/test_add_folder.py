@@ -305,7 +305,7 @@ def test_the_add_leaves_its_checkpoint_to_the_catch_up(
     database file until the catch-up after the decks are shown (which checkpoints even a
     store with no search index). The automatic checkpoint's threshold is lowered to 50
     pages so that this course's write (~1.5 MB) is over it, as a large course's is over
-    the store's 2,000 (database.WAL_AUTOCHECKPOINT)."""
+    SQLite's 1,000."""
     from sqlalchemy import event
 
     import studyapp.store.database as database

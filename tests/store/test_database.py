@@ -9,12 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from studyapp.core.errors import KnownError, StoreCorrupt
-from studyapp.store.database import (
-    SCHEMA_VERSION,
-    WAL_AUTOCHECKPOINT,
-    open_engine,
-    rollback_journal,
-)
+from studyapp.store.database import SCHEMA_VERSION, open_engine, rollback_journal
 
 
 def test_new_database_is_wal_with_foreign_keys_and_a_version(tmp_path: Path) -> None:
@@ -138,7 +133,7 @@ def test_commits_with_checkpoints_deferred_stay_in_the_wal_until_the_checkpoint(
     engine = open_engine(path)
     size = path.stat().st_size
     with checkpoints_deferred(engine):
-        _write_blob(engine, 8)  # 2,048+ pages: over the automatic checkpoint's 2,000
+        _write_blob(engine, 8)  # 2,000+ pages: over the automatic checkpoint's 1,000
     assert path.stat().st_size == size  # nothing copied into the database file
     wal = path.with_name(path.name + "-wal")
     assert wal.stat().st_size > 8 * 1024 * 1024
@@ -150,7 +145,7 @@ def test_commits_with_checkpoints_deferred_stay_in_the_wal_until_the_checkpoint(
     assert copy.execute("SELECT length(b) FROM bulk").fetchone() == (8 * 1024 * 1024,)
     copy.close()
     with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == WAL_AUTOCHECKPOINT
+        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
     checkpoint(engine)
     grown = path.stat().st_size
     assert grown > size + 8 * 1024 * 1024
@@ -181,7 +176,7 @@ def test_a_connection_checked_in_after_the_block_gets_its_checkpoint_back(
         dbapi = held.connection.dbapi_connection
         assert dbapi is not None
     held.close()
-    assert dbapi.execute("PRAGMA wal_autocheckpoint").fetchone() == (WAL_AUTOCHECKPOINT,)
+    assert dbapi.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
     engine.dispose()
 
 
@@ -223,36 +218,5 @@ def test_blocks_begin_and_end_while_another_thread_checks_connections_out(
         sys.setswitchinterval(interval)
     assert errors == []
     with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == WAL_AUTOCHECKPOINT
-    engine.dispose()
-
-
-def _wal_restarts(path: Path) -> int:
-    """The WAL header's checkpoint sequence number: one more each time a writer restarts
-    the WAL from its start after a complete checkpoint."""
-    wal = path.with_name(path.name + "-wal").read_bytes()
-    return int.from_bytes(wal[12:16], "big")
-
-
-def test_commits_checkpoint_every_2000_wal_pages_not_sqlites_1000(tmp_path: Path) -> None:
-    """Every connection checkpoints at WAL_AUTOCHECKPOINT (2,000) pages, not SQLite's 1,000:
-    at 200,000 cards that halves the answers that carry a checkpoint (one in ~187, not ~93)
-    and the database fsyncs, for the same pages written back (store/database.py)."""
-    assert WAL_AUTOCHECKPOINT == 2000
-    path = tmp_path / "s.sqlite3"
-    engine = open_engine(path)
-    with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 2000
-        conn.execute(text("PRAGMA synchronous=OFF"))  # this test's speed; no checkpoint change
-        conn.execute(text("CREATE TABLE t (x INTEGER)"))
-        conn.commit()
-        start = _wal_restarts(path)
-        for i in range(1500):  # one WAL page a commit: 1,500 pages, under 2,000
-            conn.execute(text("INSERT INTO t VALUES (:i)"), {"i": i})
-            conn.commit()
-        assert _wal_restarts(path) == start  # at SQLite's 1,000 the WAL had restarted here
-        for i in range(600):  # past 2,000: the commit at 2,000 checkpoints, the next restarts
-            conn.execute(text("INSERT INTO t VALUES (:i)"), {"i": i})
-            conn.commit()
-        assert _wal_restarts(path) == start + 1
+        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
     engine.dispose()
