@@ -27,6 +27,33 @@ def count(library: Library, sql: str) -> int:
         return int(conn.execute(text(sql)).scalar_one())
 
 
+def sync_bundled_without_limits(library: Library) -> None:
+    """Sync the bundled course with the daily limits lifted (settings and the deck preset),
+    so one session can learn every card."""
+    from studyapp.store.database import pooled_connection
+    from studyapp.store.presets import default_preset, save_preset
+
+    plan = library.sync([Path(__file__).resolve().parents[2] / "decks"])
+    assert plan.ok, plan.problems[:3]
+    library.update_settings(library.settings.with_changes(new_per_day=999, reviews_per_day=999))
+    with pooled_connection(library.engine) as db:
+        lifted = default_preset(db)._replace(new_per_day=999, reviews_per_day=999)
+    with library.engine.begin() as conn:
+        save_preset(conn, lifted)
+
+
+def learn_every_card(library: Library, clock: Clock) -> int:
+    """Answer every card shown Easy in one session (each new card on to the review queue);
+    how many were answered."""
+    session = library.session(clock=clock)
+    learned = 0
+    while session.next_card() is not None:
+        session.answer(Rating.EASY, duration_ms=900)
+        learned += 1
+    session.close()
+    return learned
+
+
 def test_new_cards_come_in_file_order_and_siblings_wait(
     library: Library, deck_dir: Path, clock: Clock
 ) -> None:
@@ -570,8 +597,6 @@ def _reviews_studied(
     an answer; the rows left, and the single draws and the batches drawn of those six
     days."""
     from studyapp.core import scheduling
-    from studyapp.store.database import pooled_connection
-    from studyapp.store.presets import default_preset, save_preset
 
     draws = {"single": 0, "batches": 0}
     single, together = scheduling.fuzz_factor, scheduling.fuzz_factors
@@ -590,19 +615,10 @@ def _reviews_studied(
         monkeypatch.setattr(scheduling.Scheduler, "prime_fuzz", lambda self, cards: None)
     library = Library(tmp_path / name)
     try:
-        plan = library.sync([Path(__file__).resolve().parents[2] / "decks"])
-        assert plan.ok, plan.problems[:3]
-        library.update_settings(library.settings.with_changes(new_per_day=999, reviews_per_day=999))
-        with pooled_connection(library.engine) as db:
-            lifted = default_preset(db)._replace(new_per_day=999, reviews_per_day=999)
-        with library.engine.begin() as conn:
-            save_preset(conn, lifted)
+        sync_bundled_without_limits(library)
         assert library.settings.scheduler_config().fuzz
         clock = Clock()
-        session = library.session(clock=clock)
-        while session.next_card() is not None:
-            session.answer(Rating.EASY, duration_ms=900)
-        session.close()
+        learn_every_card(library, clock)
         draws.update(single=0, batches=0)  # the reviews' draws from here on
         grades = [Rating.GOOD] * 5 + [Rating.AGAIN, Rating.HARD, Rating.EASY]
         answered = 0
@@ -646,23 +662,12 @@ def test_a_session_draws_the_next_reviews_fuzz_at_once_32_then_64(
     # draws its own factor (each one shown was drawn in a batch).
     from studyapp.core import scheduling
     from studyapp.store import queries
-    from studyapp.store.database import pooled_connection
-    from studyapp.store.presets import default_preset, save_preset
 
     library = Library(tmp_path / "ahead")
     try:
-        plan = library.sync([Path(__file__).resolve().parents[2] / "decks"])
-        assert plan.ok, plan.problems[:3]
-        library.update_settings(library.settings.with_changes(new_per_day=999, reviews_per_day=999))
-        with pooled_connection(library.engine) as db:
-            lifted = default_preset(db)._replace(new_per_day=999, reviews_per_day=999)
-        with library.engine.begin() as conn:
-            save_preset(conn, lifted)
+        sync_bundled_without_limits(library)
         clock = Clock()
-        session = library.session(clock=clock)
-        while session.next_card() is not None:
-            session.answer(Rating.EASY, duration_ms=900)
-        session.close()
+        learn_every_card(library, clock)
 
         events: list[tuple[str, int]] = []
         upcoming, together, single = (
@@ -764,12 +769,7 @@ def test_a_short_queue_of_reviews_reads_the_next_ones_once_a_draw(
     library = Library(tmp_path / "short")
     try:
         library.sync([deck_dir])
-        session = library.session(clock=clock)
-        learned = 0
-        while session.next_card() is not None:
-            session.answer(Rating.EASY, duration_ms=900)
-            learned += 1
-        session.close()
+        learned = learn_every_card(library, clock)
         reads: list[int] = []
         upcoming = queries.upcoming_reviews
 
