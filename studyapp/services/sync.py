@@ -19,7 +19,7 @@ does both on one connection.
 
 A first import (a store with no note yet) is its own path, :func:`_first_import`: with
 nothing stored to compare with, every entry is a new note, so each file's rows are written
-as soon as it is read, while the next file is parsed (on a second thread, see
+as soon as it is read, before the next file is parsed (see
 :class:`~studyapp.store.sync.StreamedImport`). Any problem found later rolls the whole
 transaction back. The rows come from the same builders (:mod:`studyapp.services.deckrows`),
 and the store it leaves is the one plan-then-apply leaves (tested table by table).
@@ -846,9 +846,9 @@ def _stream(
 ) -> SyncPlan | None:
     """Read, check and write new decks, each file's rows written once it is read.
 
-    With several files, each is written on a second thread while the next is parsed
-    (:class:`~studyapp.store.sync.StreamedImport`: on 50,000 cards in 50 files, 2.02 →
-    1.15 s); a single file has nothing to overlap and is written at the end. After the
+    With several files, each is written as soon as it is read, its rows freed before the
+    next is parsed (:class:`~studyapp.store.sync.StreamedImport`, the indexes built once at
+    the end); a single file is planned and written at the end. After the
     first file with an error, or with a card id an earlier file claimed, nothing more is
     written: the plan fails and the caller rolls back whatever was.
 
@@ -937,13 +937,13 @@ def _parse_and_write(
     known: frozenset[str] | None = None,
 ) -> tuple[list[ParsedDeck], list[_Written], bool, set[str]]:
     """Parse the files of a streamed import, writing each one's deck, notes and cards into
-    ``conn``'s transaction while the next file is parsed; whether a file used an id
+    ``conn``'s transaction once it is read; whether a file used an id
     ``held`` by the store (then writing stopped there); and the card ids written (a file
     with an id written before it is not written).
 
     Of each file's rows only the ids of its new and retired notes are kept once they are
-    handed to the writer: the rows themselves are freed as soon as the writer has run
-    them, not held until the whole folder is read (peak RSS of a first import, measured
+    written: the rows themselves are freed as soon as they are in the store, not held
+    until the whole folder is read (peak RSS of a first import, measured
     on the busy machine: see the commit). ``known``: the bibliography's ids, which the
     pass building a file's rows checks its cards' sources and cites against
     (:attr:`ParsedDeck.quiet`)."""
@@ -954,7 +954,7 @@ def _parse_and_write(
     rows: list[_Written] = []
     written: set[str] = set()
     failed = clashed = False
-    # No store queries from here on until the writer is closed: it owns ``conn``.
+    # No other store queries from here on until the writer is closed (the indexes are aside).
     if progress is not None:
         progress(0, len(survey.to_read))
     # A first import (nothing ``held``) builds the note and card indexes once all rows

@@ -1,29 +1,31 @@
-"""Bulk inserts that run beside Python work, on the machine's second core.
+"""Bulk inserts of a first import, run on the caller's thread as each file's rows are built.
 
-A first import writes each deck file's rows on this writer's thread while the main thread
-parses the next file. The rows go to ``executemany``: CPython binds each row with the GIL
-held, then runs its ``sqlite3_step`` (the b-tree work) with the GIL released, so SQLite's
-part overlaps the parsing when a second core is free.
+A first import writes each deck file's rows through ``executemany`` once the file is read,
+before the next file is parsed, in one transaction. CPython binds each row with the GIL held
+and runs its ``sqlite3_step`` (the b-tree work) with the GIL released.
 
-This writer used to send each file's rows as one JSON text to ``INSERT ... SELECT FROM
-json_each(?)``, so that the whole insert ran in one GIL-free step. That buys wall time only
-with an idle second core, and costs CPU: SQLite unpacks every value from the text, and
-``orjson.dumps`` builds it. Binding is cheaper (issue 19's floor: 521 ms of ``executemany``
-against 825 ms of ``json_each`` for the 50,000-note course), and the budgets count CPU time
-and one-core wall time. Measured on the 50,000-note course, A/B interleaved on the busy
-2-core machine: the importing process's CPU 4.23-4.25 s -> 3.72-3.90 s; pinned to one core
-4.08-4.15 s -> 3.51-3.53 s (wall 6.7-7.4 s -> 3.6-5.7 s).
+These statements used to run on a writer thread of their own, fed by a queue, so that
+SQLite's part overlapped the parsing of the next file when a second core was free. The
+budgets count CPU time and one-core wall time, and the thread cost CPU: ``executemany``
+releases the GIL at every row's step, so with two cores the threads handed the GIL back and
+forth once a row. Measured on the benchmark's import worker (``sa_import``), the thread vs
+these statements run inline, A/B interleaved: 50,000 notes, process CPU (user + sys) median
+2.22 s (2.03-2.37) -> 1.91 s (1.83-2.06) with in-process wall 1.74 -> 1.70 s (5+5, load
+0.3-0.5, the lead's); 200,000 notes 8.34 (7.81-8.73) -> 7.50 (6.90-7.55) s CPU (3+3).
+OWN_AB_PLACEHOLDER
+
+Before that, the thread sent each file's rows as one JSON text to ``INSERT ... SELECT FROM
+json_each(?)`` (one GIL-free step); binding is cheaper (issue 19's floor: 521 ms of
+``executemany`` against 825 ms of ``json_each`` for the 50,000-note course).
 """
 
 from __future__ import annotations
 
-import queue
 import sqlite3
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["BackgroundWriter", "insert_sql"]
+__all__ = ["RowWriter", "insert_sql"]
 
 
 def insert_sql(table: str, columns: Sequence[str], same: Sequence[str] = ()) -> str:
@@ -33,24 +35,20 @@ def insert_sql(table: str, columns: Sequence[str], same: Sequence[str] = ()) -> 
     return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
-class BackgroundWriter:
-    """Runs statements on ``connection`` in a thread of its own, in the order given.
+class RowWriter:
+    """Runs statements on ``connection`` at once, on the caller's thread, in the order given.
 
-    The caller must not use ``connection`` until :meth:`close` returns, and owns the
-    transaction: the writer never commits or rolls back. :meth:`close` waits for every
-    statement and raises the first error any of them raised (later ones are dropped).
+    The caller owns the transaction: the writer never commits or rolls back. A statement's
+    error is raised by the call that ran it; the transaction is then the caller's to roll
+    back. :meth:`close` releases the writer's cursor.
     """
 
-    def __init__(self, connection: sqlite3.Connection, *, backlog: int = 4) -> None:
-        self._connection = connection
-        self._queue: queue.Queue[tuple[str, Any, bool] | None] = queue.Queue(maxsize=backlog)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="studyapp-writer", daemon=True)
-        self._thread.start()
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._cursor = connection.cursor()
 
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any]) -> None:
-        """Queue one statement with its parameters."""
-        self._put((sql, parameters, False))
+        """Run one statement with its parameters."""
+        self._cursor.execute(sql, parameters)
 
     def insert(
         self,
@@ -60,8 +58,8 @@ class BackgroundWriter:
         *,
         same: Mapping[str, Any] | None = None,
     ) -> None:
-        """Queue the insert of ``rows`` (values in the order of ``columns``); the columns
-        in ``same`` get the same value in every row.
+        """Insert ``rows`` (values in the order of ``columns``); the columns in ``same``
+        get the same value in every row.
 
         Values must be text, integers, booleans, floats, bytes or None, as for
         ``executemany``.
@@ -71,33 +69,8 @@ class BackgroundWriter:
         same = same or {}
         sql = insert_sql(table, columns, list(same))
         fixed = tuple(same.values())
-        self._put((sql, [fixed + tuple(row) for row in rows] if fixed else rows, True))
+        self._cursor.executemany(sql, [fixed + tuple(row) for row in rows] if fixed else rows)
 
     def close(self) -> None:
-        """Wait for everything queued; raise the first error a statement raised."""
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def _put(self, item: tuple[str, Any, bool]) -> None:
-        if self._error is not None:
-            return  # the transaction is lost anyway; close() reports why
-        self._queue.put(item)
-
-    def _run(self) -> None:
-        cursor = self._connection.cursor()
-        try:
-            while (item := self._queue.get()) is not None:
-                if self._error is not None:
-                    continue  # drain, so a producer blocked on a full queue wakes up
-                sql, parameters, many = item
-                try:
-                    if many:
-                        cursor.executemany(sql, parameters)
-                    else:
-                        cursor.execute(sql, parameters)
-                except BaseException as exc:  # handed to the caller by close
-                    self._error = exc
-        finally:
-            cursor.close()
+        """Release the cursor (the rows stay in the caller's transaction)."""
+        self._cursor.close()

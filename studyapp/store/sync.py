@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from studyapp.core.model import Queue
 from studyapp.store import queues
-from studyapp.store.bulk import BackgroundWriter
+from studyapp.store.bulk import RowWriter
 from studyapp.store.plain import driver_of, run, run_many
 from studyapp.store.queries import StoredProgress
 from studyapp.store.rows import (
@@ -710,8 +710,8 @@ def _set_indexes_aside(db: sqlite3.Connection, up_to: int = 0) -> list[str]:
 # left out of the INSERT for the DDL's defaults to fill (the same stored values: a nullable
 # column without a default is NULL, critical/sensitive/retired default to 0; see
 # tests/store/test_store_sync.py::test_new_notes_left_to_the_defaults_are_stored_alike).
-# In a first import of that course (5+5 interleaved, load 1.4-4.4): the writer thread's CPU
-# 550-581 -> 358-378 ms, grouping the rows 25-35 ms more on the main thread.
+# In a first import of that course (5+5 interleaved, load 1.4-4.4): the writer's CPU (then a
+# thread of its own) 550-581 -> 358-378 ms, grouping the rows 25-35 ms more on the main thread.
 _NOTE_AT = {name: index for index, name in enumerate(NOTE_COLUMNS)}
 _OMITTABLE_ONE = (
     ("as_of", None),
@@ -838,12 +838,14 @@ def note_runs(
 
 
 class StreamedImport:
-    """Writes each deck file's rows into ``conn``'s transaction on a thread of its own
-    (:class:`~studyapp.store.bulk.BackgroundWriter`) while the caller reads the next file.
+    """Writes each deck file's rows into ``conn``'s transaction as the caller hands them
+    over, on the caller's thread (:class:`~studyapp.store.bulk.RowWriter`: no writer thread,
+    which cost CPU and bought no wall time; its module says by how much), with the note and
+    card indexes set aside until :meth:`close` if asked.
 
-    Nothing else may use ``conn`` until :meth:`close` (or leaving the ``with`` block), which
-    waits for every write and raises the first error one raised. The caller commits or
-    rolls back.
+    A write's error is raised by :meth:`write_deck`. Nothing else may use ``conn`` until
+    :meth:`close` (or leaving the ``with`` block), which makes the indexes set aside again.
+    The caller commits or rolls back.
     """
 
     def __init__(
@@ -869,7 +871,7 @@ class StreamedImport:
         self._db = db
         self._indexes = _set_indexes_aside(db, small_store) if defer_indexes else []
         self._defaults_checked = note_defaults_as_expected(db)
-        self._writer = BackgroundWriter(db)
+        self._writer = RowWriter(db)
 
     def write_deck(
         self,
@@ -878,7 +880,7 @@ class StreamedImport:
         cards: Sequence[tuple[Any, ...]],
         media: Sequence[MediaValues] = (),
     ) -> None:
-        """Queue the rows of one deck file: new notes (:class:`NoteValues`' columns, plain
+        """Write the rows of one deck file: new notes (:class:`NoteValues`' columns, plain
         tuples bind fastest; a ``changed_at`` of None is stamped with :attr:`now`) and new
         cards (:class:`NewCard`'s columns)."""
         for image in media:
@@ -895,7 +897,7 @@ class StreamedImport:
         self._writer.insert("card", NewCard._fields, cards)
 
     def close(self) -> None:
-        """Wait for every write, then make the indexes set aside again."""
+        """Make the indexes set aside again."""
         self._writer.close()
         for sql in self._indexes:
             self._db.execute(sql)

@@ -527,17 +527,17 @@ def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
 
 @pytest.fixture
 def writers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The background writers sync creates (to see which path a sync took)."""
+    """The row writers sync creates (to see which path a sync took)."""
     import studyapp.store.sync as sync_module
 
     created: list[object] = []
-    real = bulk.BackgroundWriter
+    real = bulk.RowWriter
 
     def spy(*args: object, **kwargs: object) -> object:
         created.append(real(*args, **kwargs))  # type: ignore[arg-type]
         return created[-1]
 
-    monkeypatch.setattr(sync_module, "BackgroundWriter", spy)
+    monkeypatch.setattr(sync_module, "RowWriter", spy)
     return created
 
 

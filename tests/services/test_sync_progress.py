@@ -40,7 +40,7 @@ def test_a_cancelled_first_import_leaves_the_store_empty(
     before = _contents(library)
 
     def progress(done: int, _total: int) -> None:
-        if done == stop_after:  # with the writer thread storing the files read so far
+        if done == stop_after:  # with the files read so far already written
             raise SyncCancelled
 
     with pytest.raises(SyncCancelled):

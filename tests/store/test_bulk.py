@@ -1,4 +1,4 @@
-"""The background writer: bulk inserts on a thread of their own, equal to executemany."""
+"""The row writer: bulk inserts on the caller's thread, equal to executemany."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.store.bulk import BackgroundWriter, insert_sql
+from studyapp.store.bulk import RowWriter, insert_sql
 
 COLUMNS = ("id", "word", "count", "flag", "ratio", "maybe")
 AWKWARD_TEXT = [
@@ -43,7 +43,7 @@ SCHEMA += "ratio REAL, maybe TEXT)"
 
 @pytest.fixture
 def connection(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(tmp_path / "bulk.sqlite3", check_same_thread=False)
+    conn = sqlite3.connect(tmp_path / "bulk.sqlite3")
     conn.execute(SCHEMA)
     conn.commit()
     yield conn
@@ -55,7 +55,7 @@ def stored(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
 
 
 def test_the_writer_stores_exactly_what_executemany_binds(connection: sqlite3.Connection) -> None:
-    writer = BackgroundWriter(connection)
+    writer = RowWriter(connection)
     writer.insert("t", COLUMNS, ROWS)
     writer.close()
     via_writer = stored(connection)
@@ -67,13 +67,14 @@ def test_the_writer_stores_exactly_what_executemany_binds(connection: sqlite3.Co
 
 def test_text_with_a_nul_is_bound_not_cut_short(connection: sqlite3.Connection) -> None:
     # (The JSON route this writer once took cut such a text short.)
-    writer = BackgroundWriter(connection)
+    writer = RowWriter(connection)
     writer.insert("t", COLUMNS, [(1, "before\x00after", 1, True, 1.0, None)])
     writer.close()
     assert connection.execute("SELECT word FROM t").fetchall() == [("before\x00after",)]
 
 
-def test_statements_run_in_order_on_another_thread(connection: sqlite3.Connection) -> None:
+def test_statements_run_in_order_on_the_callers_thread(connection: sqlite3.Connection) -> None:
+    # (A writer thread cost CPU and bought no wall time: see studyapp.store.bulk.)
     threads: list[int] = []
 
     def thread() -> int:
@@ -81,21 +82,22 @@ def test_statements_run_in_order_on_another_thread(connection: sqlite3.Connectio
         return 0
 
     connection.create_function("thread", 0, thread)
-    writer = BackgroundWriter(connection)
+    writer = RowWriter(connection)
     writer.execute("INSERT INTO t (id, word, count) VALUES (?, ?, thread())", (1, "first"))
+    assert threads == [threading.get_ident()]  # run at once, here
     writer.insert("t", ("id", "word"), [(2, "second"), (3, "third")])
     writer.execute("UPDATE t SET word = word || '!' WHERE id = :id", {"id": 2})
-    writer.close()
     assert connection.execute("SELECT id, word FROM t ORDER BY id").fetchall() == [
         (1, "first"),
         (2, "second!"),
         (3, "third"),
     ]
-    assert threads and threads[0] != threading.get_ident()
+    writer.close()
+    assert threads == [threading.get_ident()]
 
 
 def test_the_writer_leaves_the_transaction_to_its_caller(connection: sqlite3.Connection) -> None:
-    writer = BackgroundWriter(connection)
+    writer = RowWriter(connection)
     writer.insert("t", COLUMNS, ROWS)
     writer.close()
     assert connection.in_transaction
@@ -103,17 +105,18 @@ def test_the_writer_leaves_the_transaction_to_its_caller(connection: sqlite3.Con
     assert stored(connection) == []
 
 
-def test_the_first_error_is_raised_by_close_and_later_work_is_dropped(
-    connection: sqlite3.Connection,
-) -> None:
-    writer = BackgroundWriter(connection, backlog=1)
+def test_an_error_is_raised_by_the_call_that_ran_it(connection: sqlite3.Connection) -> None:
+    writer = RowWriter(connection)
     writer.insert("t", ("id", "word"), [(1, "one")])
-    writer.insert("t", ("id", "word"), [(1, "again")])  # primary key taken
-    for n in range(2, 40):  # a full queue after the error must not block the caller
-        writer.insert("t", ("id", "word"), [(n, "later")])
     with pytest.raises(sqlite3.IntegrityError):
-        writer.close()
-    assert connection.execute("SELECT id, word FROM t").fetchall() == [(1, "one")]
+        writer.insert("t", ("id", "word"), [(2, "two"), (1, "again")])  # primary key taken
+    with pytest.raises(sqlite3.OperationalError, match="nowhere"):
+        writer.execute("INSERT INTO nowhere VALUES (?)", (1,))
+    writer.close()
+    # (the failed executemany's earlier rows stay in the transaction: the caller rolls back)
+    assert connection.in_transaction
+    connection.rollback()
+    assert connection.execute("SELECT id, word FROM t").fetchall() == []
 
 
 def test_insert_sql_names_every_column() -> None:
@@ -125,7 +128,7 @@ def test_insert_sql_names_every_column() -> None:
 def test_columns_shared_by_every_row_are_sent_once(
     connection: sqlite3.Connection, word: str
 ) -> None:
-    writer = BackgroundWriter(connection)
+    writer = RowWriter(connection)
     same = {"word": word, "flag": True, "maybe": None}
     writer.insert("t", ("id", "count"), [(1, 10), (2, 20)], same=same)
     writer.close()
