@@ -12,7 +12,10 @@ forth once a row. Measured on the benchmark's import worker (``sa_import``), the
 these statements run inline, A/B interleaved: 50,000 notes, process CPU (user + sys) median
 2.22 s (2.03-2.37) -> 1.91 s (1.83-2.06) with in-process wall 1.74 -> 1.70 s (5+5, load
 0.3-0.5, the lead's); 200,000 notes 8.34 (7.81-8.73) -> 7.50 (6.90-7.55) s CPU (3+3).
-OWN_AB_PLACEHOLDER
+Again on the landing (importw-r10, main 9e3a94d vs this module; 2 cores shared with 3 other
+sessions, load 3.1-3.8): 50,000 notes process CPU 1.93 s (1.75-2.13) -> 1.81 s (1.71-2.12),
+5+5; pinned to one core (``taskset -c 0``, 5+5) 1.75 (1.73-1.90) -> 1.72 (1.66-2.02), the
+same as expected with one core; 200,000 notes 7.22 (6.79-7.37) -> 6.69 (6.63-7.67) s, 3+3.
 
 Before that, the thread sent each file's rows as one JSON text to ``INSERT ... SELECT FROM
 json_each(?)`` (one GIL-free step); binding is cheaper (issue 19's floor: 521 ms of
