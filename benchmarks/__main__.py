@@ -370,31 +370,7 @@ def measure_size(
         "anki": anki_prepared["answered"],
     }
     log(f"[{notes}] answer cycle x{runs}")
-    samples: dict[str, list[float]] = {"sa": [], "anki": [], "anki_render": []}
-    answer_rss: dict[str, list[float]] = {"sa": [], "anki": []}
-    for run in range(runs):
-        copy = base / f"sa-answer{run}"
-        shutil.copytree(sa_ready, copy)
-        r = worker("sa_answer", scratch, data_dir=str(copy), answers=500)
-        samples["sa"] += r["samples"]
-        answer_rss["sa"].append(r["rss_mb"])
-        results.facts.setdefault("pragmas", {}).setdefault("studyapp", {})[
-            f"answer cycle @ {notes}"
-        ] = r["pragmas"]
-        shutil.rmtree(copy)
-        for render in (False, True):
-            copy_file = base / f"anki-answer{run}.anki2"
-            shutil.copyfile(anki_ready, copy_file)
-            a = worker("anki_answer", scratch, col_path=str(copy_file), answers=500, render=render)
-            samples["anki_render" if render else "anki"] += a["samples"]
-            if not render:
-                answer_rss["anki"].append(a["rss_mb"])
-            results.facts.setdefault("pragmas", {}).setdefault("anki", {})[
-                f"answer cycle @ {notes}"
-            ] = a["pragmas"]
-            copy_file.unlink()
-            for extra in base.glob(f"anki-answer{run}.*"):
-                shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
+    samples, answer_rss = answer_rounds(notes, runs, base, scratch, sa_ready, anki_ready, results)
     for key, values in samples.items():
         if len(values) < 500 * runs:
             raise BenchError(f"{key}: only {len(values)} answers of {500 * runs} (too few due)")
@@ -436,6 +412,81 @@ def measure_size(
     course_info = {"course": course, "sa_ready": sa_ready, "anki_ready": anki_ready}
     results.facts.setdefault("_paths", {})[notes] = course_info
     return course
+
+
+ANSWER_SIDES = ("sa", "anki", "anki_render")
+"""The answer cycle's processes in a round: ours, Anki's, Anki's rendering its cards."""
+
+
+def answer_order(run: int) -> tuple[str, ...]:
+    """The sides of round ``run`` in the order they run: as ANSWER_SIDES in even rounds,
+    reversed in odd ones, so no engine always runs first (just after the store preparations)
+    or always last (after the others' processes and copies)."""
+    return ANSWER_SIDES if run % 2 == 0 else ANSWER_SIDES[::-1]
+
+
+def fresh_copy(source: Path, target: Path) -> None:
+    """Copy a prepared store (a StudyApp data folder or an Anki collection file) for one
+    measured process, then ``os.sync()``, so the copy and everything else written before
+    (the preparations, the last process's files and their deletion) is on disk before the
+    engine opens it.
+
+    Without it the copy was still in the page cache, dirty, when the engine's clock ran:
+    the first WAL checkpoint of each process (its ~93rd answer; Anki's ~83rd) fsyncs the
+    database file and so wrote back the whole copied store inside a timed answer: that
+    answer took 68-90 ms of ours and 77-100 ms of Anki's at 200,000 cards, and with the sync
+    first no more than its neighbours (the slowest answer of ours 20-28 ms on a disk shared
+    with other sessions; 3+3 processes a side, 06:01 UTC, load 3.2-3.8). Whichever process
+    ran after a copy also shared the disk with its writeback. The engines' own work is
+    unchanged: every answer still commits with its fsync at synchronous=FULL."""
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copyfile(source, target)
+    os.sync()
+
+
+def answer_rounds(
+    notes: int,
+    runs: int,
+    base: Path,
+    scratch: Path,
+    sa_ready: Path,
+    anki_ready: Path,
+    results: Results,
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """``runs`` rounds of the answer cycle, 500 answers a process: each side's process on a
+    fresh, synced copy of its prepared store (:func:`fresh_copy`), the sides in the order of
+    :func:`answer_order`. Returns the answer times by side and the peak RSS by engine."""
+    samples: dict[str, list[float]] = {side: [] for side in ANSWER_SIDES}
+    answer_rss: dict[str, list[float]] = {"sa": [], "anki": []}
+    for run in range(runs):
+        for side in answer_order(run):
+            if side == "sa":
+                copy = base / f"sa-answer{run}"
+                fresh_copy(sa_ready, copy)
+                r = worker("sa_answer", scratch, data_dir=str(copy), answers=500)
+                samples["sa"] += r["samples"]
+                answer_rss["sa"].append(r["rss_mb"])
+                results.facts.setdefault("pragmas", {}).setdefault("studyapp", {})[
+                    f"answer cycle @ {notes}"
+                ] = r["pragmas"]
+                shutil.rmtree(copy)
+                continue
+            render = side == "anki_render"
+            copy_file = base / f"anki-answer{run}.anki2"
+            fresh_copy(anki_ready, copy_file)
+            a = worker("anki_answer", scratch, col_path=str(copy_file), answers=500, render=render)
+            samples[side] += a["samples"]
+            if not render:
+                answer_rss["anki"].append(a["rss_mb"])
+            results.facts.setdefault("pragmas", {}).setdefault("anki", {})[
+                f"answer cycle @ {notes}"
+            ] = a["pragmas"]
+            copy_file.unlink()
+            for extra in base.glob(f"anki-answer{run}.*"):
+                shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
+    return samples, answer_rss
 
 
 def crash_test(root: Path, notes: int, results: Results) -> None:
