@@ -364,10 +364,17 @@ def measure_size(
         csv_path=str(course.csv_path),
         col_path=str(anki_ready),
         due=DUE_CARDS,
+        per_deck=prepared["per_deck"],  # the same cards of the same decks fall due
     )
+    if anki_prepared["per_deck"] != prepared["per_deck"]:
+        raise BenchError(
+            f"the due reviews lie differently: StudyApp {prepared['per_deck']}, "
+            f"Anki {anki_prepared['per_deck']}"
+        )
     results.facts.setdefault("due_cards", {})[notes] = {
         "studyapp": prepared["answered"],
         "anki": anki_prepared["answered"],
+        "decks": len(prepared["per_deck"]),
     }
     log(f"[{notes}] answer cycle x{runs}")
     samples, answer_rss = answer_rounds(notes, runs, base, scratch, sa_ready, anki_ready, results)
@@ -446,6 +453,16 @@ def fresh_copy(source: Path, target: Path) -> None:
     os.sync()
 
 
+def _all_reviews(engine: str, result: dict[str, Any]) -> None:
+    """Both cycles answer due reviews only (the same work: four outcomes with fuzz, a review
+    logged); a new card's first step in the sample would be other work."""
+    if result["reviews"] != len(result["samples"]):
+        raise BenchError(
+            f"{engine}'s answer cycle answered {len(result['samples'])} cards, of which "
+            f"{result['reviews']} were reviews"
+        )
+
+
 def answer_rounds(
     notes: int,
     runs: int,
@@ -466,6 +483,7 @@ def answer_rounds(
                 copy = base / f"sa-answer{run}"
                 fresh_copy(sa_ready, copy)
                 r = worker("sa_answer", scratch, data_dir=str(copy), answers=500)
+                _all_reviews("StudyApp", r)
                 samples["sa"] += r["samples"]
                 answer_rss["sa"].append(r["rss_mb"])
                 results.facts.setdefault("pragmas", {}).setdefault("studyapp", {})[
@@ -477,6 +495,7 @@ def answer_rounds(
             copy_file = base / f"anki-answer{run}.anki2"
             fresh_copy(anki_ready, copy_file)
             a = worker("anki_answer", scratch, col_path=str(copy_file), answers=500, render=render)
+            _all_reviews("Anki", a)
             samples[side] += a["samples"]
             if not render:
                 answer_rss["anki"].append(a["rss_mb"])

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,19 @@ def sa_prepare(folder: str, data_dir: str, due: int) -> dict[str, Any]:
             break
         day += 1
     library.close()
-    return {"answered": answered}
+    return {"answered": answered, "per_deck": _sa_reviews_per_deck(Path(data_dir))}
+
+
+def _sa_reviews_per_deck(data_dir: Path) -> dict[str, int]:
+    """How many cards of each deck have been answered (the due reviews ``sa_prepare`` made)."""
+    import sqlite3
+
+    from studyapp.store.database import DB_FILENAME
+
+    uri = f"file:{data_dir / DB_FILENAME}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as conn:
+        rows = conn.execute("SELECT deck_id, count(*) FROM card WHERE reps > 0 GROUP BY deck_id")
+        return dict(sorted(rows))
 
 
 def sa_answer(data_dir: str, answers: int) -> dict[str, Any]:
@@ -135,6 +148,7 @@ def sa_answer(data_dir: str, answers: int) -> dict[str, Any]:
     library = Library(Path(data_dir))
     session = library.session()
     samples = []
+    since_ms = int(time.time() * 1000)
     for _ in range(answers):
         start = time.perf_counter()
         card = session.next_card()
@@ -144,7 +158,24 @@ def sa_answer(data_dir: str, answers: int) -> dict[str, Any]:
         samples.append(time.perf_counter() - start)
     pragmas = _sa_pragmas(library.engine)
     library.close()
-    return {"samples": samples, "pragmas": pragmas}
+    return {
+        "samples": samples,
+        "pragmas": pragmas,
+        "reviews": _sa_reviews_answered(Path(data_dir), since_ms),
+    }
+
+
+def _sa_reviews_answered(data_dir: Path, since_ms: int) -> int:
+    """How many answers since ``since_ms`` were of cards in the review queue."""
+    import sqlite3
+
+    from studyapp.core.model import Queue
+    from studyapp.store.database import DB_FILENAME
+
+    uri = f"file:{data_dir / DB_FILENAME}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as conn:
+        query = "SELECT count(*) FROM review WHERE reviewed_at >= ? AND queue_before = ?"
+        return int(conn.execute(query, (since_ms, int(Queue.REVIEW))).fetchone()[0])
 
 
 def sa_crash(data_dir: str, answers: int) -> dict[str, Any]:
@@ -346,10 +377,20 @@ def _anki_answer_one(col: Any, rating: Any, *, render: bool = False) -> bool:
     return True
 
 
-def anki_prepare(csv_path: str, col_path: str, due: int) -> dict[str, Any]:
+def anki_prepare(
+    csv_path: str, col_path: str, due: int, per_deck: dict[str, int] | None = None
+) -> dict[str, Any]:
     """Import the CSV, turn on FSRS, lift the limits, answer ``due`` new cards Easy, and
     move their reviews PAST_DAYS into the past (Anki has no clock to set back) so they are
-    due now with a real FSRS memory state and elapsed time."""
+    due now with a real FSRS memory state and elapsed time.
+
+    ``per_deck`` (a course deck's name -> how many): answer that many of each deck's first
+    new cards, deck by deck, so the due reviews lie as StudyApp's do (``sa_prepare``'s
+    ``per_deck``: its "Study all" takes the decks' new cards in turn, 5 of each of the 200
+    decks at 200,000 notes). Left to itself Anki's study of the whole course takes the
+    first deck's new cards first, so all 1,000 reviews sat in one deck's first ~1,250 cards
+    (~15 table pages, checked at 200,000), against ours spread over the whole table (each
+    WAL checkpoint wrote 145 distinct pages of ours against 49 of Anki's, tail-r9)."""
     Collection = _anki()
     from anki.collection import ImportCsvRequest
     from anki.scheduler_pb2 import CardAnswer
@@ -367,8 +408,22 @@ def anki_prepare(csv_path: str, col_path: str, due: int) -> dict[str, Any]:
         conf = col.decks.config_dict_for_deck_id(deck_id)
         conf["new"]["perDay"] = 9999
         conf["rev"]["perDay"] = 9999
+        # New cards after the day's reviews, as StudyApp's session shows them. Anki's default
+        # mixes them in: with 9,999 new cards a day against 1,000 reviews, 445 of every 500
+        # answers of Anki's cycle were new cards' first steps (revlog type 0) and 55 reviews,
+        # while all 500 of ours were reviews (checked 06:06 UTC at 10,000 and 200,000 cards).
+        conf["newMix"] = 1  # REVIEW_MIX_AFTER_REVIEWS
         col.decks.update_config(conf)
     answered = 0
+    if per_deck is not None:
+        bench = col.decks.id_for_name("Bench")
+        for name, count in per_deck.items():
+            col.decks.select(col.decks.id_for_name(f"Bench::{name}"))
+            for _ in range(count):
+                if not _anki_answer_one(col, CardAnswer.EASY):
+                    raise SystemExit(f"deck {name}: fewer than {count} new cards")
+                answered += 1
+        col.decks.select(bench)  # the answer cycle studies the whole course again
     while answered < due and _anki_answer_one(col, CardAnswer.EASY):
         answered += 1
     col.db.execute("UPDATE cards SET due = due - ? WHERE queue = 2", PAST_DAYS)
@@ -379,8 +434,14 @@ def anki_prepare(csv_path: str, col_path: str, due: int) -> dict[str, Any]:
         PAST_DAYS * DAY,
     )
     queued = col.sched.get_queued_cards()
+    layout = col.db.all("SELECT did, count() FROM cards WHERE queue = 2 GROUP BY did")
+    names = {deck.id: deck.name.rsplit("::", 1)[-1] for deck in col.decks.all_names_and_ids()}
     col.close()
-    return {"answered": answered, "review_count": queued.review_count}
+    return {
+        "answered": answered,
+        "review_count": queued.review_count,
+        "per_deck": dict(sorted((names[did], n) for did, n in layout)),
+    }
 
 
 def anki_answer(col_path: str, answers: int, render: bool = False) -> dict[str, Any]:
@@ -391,14 +452,17 @@ def anki_answer(col_path: str, answers: int, render: bool = False) -> dict[str, 
 
     col = Collection(col_path)
     samples = []
+    since_ms = int(time.time() * 1000)
     for _ in range(answers):
         start = time.perf_counter()
         if not _anki_answer_one(col, CardAnswer.GOOD, render=render):
             break
         samples.append(time.perf_counter() - start)
     pragmas = _anki_pragmas(col)
+    # revlog type 1: a review (0 would be a new or learning card's step).
+    reviews = col.db.scalar("SELECT count() FROM revlog WHERE id >= ? AND type = 1", since_ms)
     col.close()
-    return {"samples": samples, "pragmas": pragmas}
+    return {"samples": samples, "pragmas": pragmas, "reviews": reviews}
 
 
 def anki_crash(col_path: str, answers: int) -> dict[str, Any]:

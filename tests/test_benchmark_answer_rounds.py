@@ -31,7 +31,8 @@ def test_every_answer_process_opens_a_synced_copy_and_no_side_always_runs_first(
         assert path.exists()  # the copy is there while it runs
         side = "sa" if task == "sa_answer" else "anki_render" if args["render"] else "anki"
         events.append(("worker", side, path.name))
-        return {"samples": [0.001] * args["answers"], "rss_mb": 1.0, "pragmas": {}}
+        answers = args["answers"]
+        return {"samples": [0.001] * answers, "rss_mb": 1.0, "pragmas": {}, "reviews": answers}
 
     monkeypatch.setattr(os, "sync", sync)
     monkeypatch.setattr(bench, "worker", worker)
@@ -71,3 +72,9 @@ def test_a_fresh_copy_is_synced_to_disk_after_it_is_written(
     assert seen == [["copy", "store"], ["copy", "one.sqlite3", "store"]]
     assert (tmp_path / "one.sqlite3").read_bytes() == b"x" * 10
     assert os.path.getsize(tmp_path / "copy" / "studyapp.sqlite3") == 10
+
+
+def test_a_cycle_that_answered_anything_but_reviews_stops_the_run() -> None:
+    bench._all_reviews("Anki", {"samples": [0.001] * 500, "reviews": 500})
+    with pytest.raises(bench.BenchError, match="answered 500 cards, of which 55 were reviews"):
+        bench._all_reviews("Anki", {"samples": [0.001] * 500, "reviews": 55})

@@ -61,3 +61,28 @@ def test_the_equal_work_reference_adds_the_folder_as_the_gui_does(tmp_path: Path
         db.close()
     with Library(data_dir, read_only=True) as library:
         assert folder.resolve() in [p.resolve() for p in library.folders()]
+
+
+def test_both_engines_prepare_the_same_cards_of_the_same_decks_due(tmp_path: Path) -> None:
+    """The answer cycle's stores: Anki's due reviews lie in the decks StudyApp's do (its
+    "Study all" takes the decks' new cards in turn), not all in Anki's first deck."""
+    from benchmarks.course import generate
+
+    course = generate(2500, tmp_path / "course")  # three deck files
+    ours = workers.sa_prepare(str(course.folder), str(tmp_path / "sa"), due=30)
+    assert ours["answered"] == 30
+    assert ours["per_deck"] == {"bench-001": 10, "bench-002": 10, "bench-003": 10}
+    spread = workers.anki_prepare(
+        str(course.csv_path), str(tmp_path / "a.anki2"), due=30, per_deck=ours["per_deck"]
+    )
+    assert spread["answered"] == 30
+    assert spread["per_deck"] == ours["per_deck"]
+    assert spread["review_count"] == 30  # all due now, in the course studied as a whole
+    alone = workers.anki_prepare(str(course.csv_path), str(tmp_path / "b.anki2"), due=30)
+    assert alone["per_deck"] == {"bench-001": 30}  # what the benchmark compared before
+    # Both cycles then answer the due reviews, not new cards (Anki's default mixes them in).
+    for render in (False, True):
+        anki = workers.anki_answer(str(tmp_path / "a.anki2"), answers=12, render=render)
+        assert len(anki["samples"]) == anki["reviews"] == 12
+    sa = workers.sa_answer(str(tmp_path / "sa"), answers=12)
+    assert len(sa["samples"]) == sa["reviews"] == 12
