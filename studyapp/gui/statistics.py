@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal, Slot
+from PySide6.QtCore import QDate, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -107,9 +107,14 @@ class _Stat(QFrame):
 
 @dataclass
 class _Job:
+    """A panel's figures: ``work`` runs on a worker thread, then ``show`` draws its result on
+    the GUI thread, and each of ``then`` draws more of it, one per turn of the event loop
+    (see :meth:`StatisticsScreen._show_in_turns`)."""
+
     name: str
     work: Callable[[], Any]
     show: Callable[[Any], None]
+    then: tuple[Callable[[Any], None], ...] = ()
 
 
 class StatisticsScreen(QWidget):
@@ -135,6 +140,7 @@ class StatisticsScreen(QWidget):
         self._error: BaseException | None = None
         self._forecast: Forecast | None = None
         self._filling = False
+        self._stepping = False  # a job's drawing waits for its next event-loop turn
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         layout = QVBoxLayout(self)
@@ -475,13 +481,18 @@ class StatisticsScreen(QWidget):
         self.streak_stat.set("…", "")
         generation = self._generation
         self._jobs = [
-            _Job("answers", lambda: stats.answers(scope), self._show_answers),
+            _Job(
+                "answers",
+                lambda: stats.answers(scope),
+                self._show_answers,
+                then=(self._show_answers_rest,),
+            ),
             _Job("hours", lambda: stats.hours(scope), self._show_hours),
             _Job("memory", lambda: stats.memory(scope), self._show_memory),
             _Job("steering", lambda: stats.steering(scope), self._show_steering),
         ]
         self._queue_readiness()
-        if self._task is None or not self._task.is_running():
+        if not self._working:
             self._next_job(generation)
 
     @property
@@ -491,7 +502,12 @@ class StatisticsScreen(QWidget):
 
     @property
     def busy(self) -> bool:
-        return bool(self._jobs) or (self._task is not None and self._task.is_running())
+        return bool(self._jobs) or self._working
+
+    @property
+    def _working(self) -> bool:
+        """A job is computing, or its result is still being drawn."""
+        return self._stepping or (self._task is not None and self._task.is_running())
 
     def wait(self) -> None:
         """Finish the running computation (closing the window)."""
@@ -511,7 +527,12 @@ class StatisticsScreen(QWidget):
         self.readiness_headline.setText("Working out your readiness…")
         if stats is not None and scope is not None:
             self._jobs.append(
-                _Job("readiness", lambda: readiness(stats, scope, exam), self._show_readiness)
+                _Job(
+                    "readiness",
+                    lambda: readiness(stats, scope, exam),
+                    self._show_readiness,
+                    then=(self._show_readiness_tables,),
+                )
             )
 
     def _next_job(self, generation: int) -> None:
@@ -531,9 +552,39 @@ class StatisticsScreen(QWidget):
     def _on_done(self, generation: int, job: _Job, result: object) -> None:
         if generation == self._generation:
             job.show(result)
-            self._next_job(generation)
+            self._show_in_turns(generation, job.then, result)
         else:  # the filter changed meanwhile: start over with the new one's jobs
             self._next_job(self._generation)
+
+    def _show_in_turns(
+        self, generation: int, steps: tuple[Callable[[Any], None], ...], result: object
+    ) -> None:
+        """Draw ``result`` with each of ``steps``, one per turn of the event loop, then
+        start the next job.
+
+        Issue 19 (the screen's longest GUI stall while the rest computes, budget 50 ms):
+        the answers' panels took 11-16 ms of the GUI thread in one go (the calendar's 365
+        squares 8-10 ms, then the retention table and the minutes chart), readiness's 9-13
+        ms (its chart and plan, then two tables); with the event loop let in between, the
+        timer ticks (and a trainee's input and paints) wait for one part at a time
+        (benchmarks/stats.py's screen worker at 200,000 cards; figures in the commit). The
+        later parts draw tabs that are not shown at first (Retention, Readiness)."""
+        if not steps:
+            self._next_job(generation)
+            return
+        self._stepping = True
+
+        def turn() -> None:
+            self._stepping = False
+            if generation != self._generation:  # the filter changed: the new one's jobs
+                if not self._working:  # (unless they were started meanwhile)
+                    self._next_job(self._generation)
+                return
+            steps[0](result)
+            self._show_in_turns(generation, steps[1:], result)
+
+        # 1 ms rather than 0: a due timer (a repaint's, a tick's) runs before it.
+        QTimer.singleShot(1, self, turn)
 
     @Slot(object)
     def _remember_error(self, error: BaseException) -> None:
@@ -742,6 +793,11 @@ class StatisticsScreen(QWidget):
                 f"busiest day {calendar.busiest:,}"
             )
             self.calendar.set_days(calendar.first_day, calendar.counts)
+
+    def _show_answers_rest(self, result: object) -> None:
+        """The answers' Retention tab (its table and minutes chart), a turn after the
+        Overview tab's panels (:meth:`_show_in_turns`)."""
+        assert isinstance(result, AnswerStats)
         self._show_retention(result)
         time = result.time
         minutes = list(time.minutes[-30:])
@@ -946,6 +1002,14 @@ class StatisticsScreen(QWidget):
         )
         self.readiness_chart.setMinimumHeight(80 + 34 * len(bars))
         self.plan.setText(self._plan_text(result))
+
+    def _show_readiness_tables(self, result: object) -> None:
+        """Readiness's two tables, a turn after its headline, chart and plan
+        (:meth:`_show_in_turns`)."""
+        assert isinstance(result, Readiness)
+        if not result.ok:
+            return
+        families = [g for g in result.groups if g.kind == "family"]
         self.readiness_table.clear()
         has_modules = any(g.kind == "module" for g in result.groups)
         self.readiness_table.setHeaderLabels(

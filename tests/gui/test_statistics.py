@@ -301,3 +301,92 @@ def test_readiness_lists_the_course_modules_after_the_families(
     assert modules.childCount() == 1
     assert modules.child(0).text(0) == "Module 2: Words"
     assert modules.child(0).text(1) == "2"  # the terms deck's two cards
+
+
+def test_the_answers_and_readiness_draw_in_two_turns_of_the_event_loop(
+    qtbot: Any, window: Any, log: Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19 (the screen's longest GUI stall): the Retention tab's panels are drawn a
+    turn of the event loop after the Overview's, readiness's tables a turn after its chart,
+    so a timer (a paint, a key) runs between them; everything is drawn before
+    ``finished``."""
+    from PySide6.QtCore import QTimer
+
+    mech = log.cards("sample-mechanisms")
+    log.answer(mech[0], at(T0, hours=-2), rating=3, interval_days=30)
+    log.answer(mech[1], at(T0, hours=-2), rating=1, interval_days=4)
+    log.state(mech[0], due=at(T0, days=3), last_review=at(T0, hours=-2))
+    window.library.update_settings(
+        window.library.settings.with_changes(exam_date=(T0.date() + timedelta(days=60)).isoformat())
+    )
+    screen = window.statistics
+    order: list[str] = []
+    for name in ("_show_answers", "_show_answers_rest", "_show_readiness"):
+        drawn = getattr(screen, name)
+
+        def step(result: object, name: str = name, drawn: Any = drawn) -> None:
+            order.append(name)
+            drawn(result)
+            if name != "_show_answers_rest":
+                QTimer.singleShot(0, lambda: order.append(f"a turn after {name}"))
+
+        monkeypatch.setattr(screen, name, step)
+    tables = screen._show_readiness_tables
+
+    def tables_step(result: object) -> None:
+        order.append("tables")
+        tables(result)
+
+    monkeypatch.setattr(screen, "_show_readiness_tables", tables_step)
+    screen.finished.connect(lambda: order.append("finished"))
+    open_statistics(qtbot, window)
+    assert order.index("a turn after _show_answers") < order.index("_show_answers_rest")
+    assert order.index("a turn after _show_readiness") < order.index("tables")
+    assert order[-1] == "finished" and order.count("finished") == 1
+    assert screen.retention.item(0, 0).text() == "0.0%  of 1"
+    assert screen.readiness_table.topLevelItemCount() > 0
+
+
+def test_a_filter_changed_between_the_turns_draws_only_the_new_figures(
+    qtbot: Any, window: Any, log: Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trainee picks a family while the answers' second part waits for its turn: the
+    old figures' second part is dropped, the new filter's jobs run one at a time."""
+    from PySide6.QtCore import QTimer
+
+    log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-1))
+    log.answer(log.cards("sample-terms")[0], at(T0, hours=-1))
+    log.answer(log.cards("sample-terms")[1], at(T0, hours=-1))
+    screen = window.statistics
+    rests: list[int] = []
+    overlapping: list[str] = []
+    first = screen._show_answers
+    rest = screen._show_answers_rest
+    start = screen._next_job
+    changed: list[bool] = []
+
+    def show(result: Any) -> None:
+        first(result)
+        if not changed:
+            changed.append(True)
+            QTimer.singleShot(0, lambda: screen.choose(family="terms"))
+
+    def next_job(generation: int) -> None:
+        if screen._task is not None and screen._task.is_running():
+            overlapping.append("a job started while another ran")
+        start(generation)
+
+    monkeypatch.setattr(screen, "_show_answers", show)
+
+    def rest_step(result: Any) -> None:
+        rests.append(result.today.cards)
+        rest(result)
+
+    monkeypatch.setattr(screen, "_show_answers_rest", rest_step)
+    monkeypatch.setattr(screen, "_next_job", next_job)
+    open_statistics(qtbot, window)
+    qtbot.waitUntil(lambda: screen.family.currentText() == "Terms" and not screen.busy)
+    assert rests == [2]  # only the Terms family's (2 cards today), never the first filter's
+    assert screen.today_stat.value.text() == "2 cards"
+    assert screen.calendar.caption.text().startswith("2 answers")
+    assert not overlapping

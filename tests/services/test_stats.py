@@ -5,6 +5,7 @@ study day started at 04:00 UTC)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -369,3 +370,46 @@ def test_a_long_question_is_cut_at_a_word_not_inside_a_cloze() -> None:
     assert cut.endswith("therapy for social…") and len(cut) <= 80
     short = text._replace(front="What is set?")
     assert card_question(short, CitationIndex(), width=80) == "What is set?"
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 16, 17, 100, 1000])
+def test_sorted_in_runs_is_sorted_element_for_element(
+    monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """The memory panel's columns are sorted in runs (so no one call holds the GIL while the
+    statistics screen's GUI thread waits): the list must be ``sorted``'s, whatever the runs'
+    length, with ties, negatives, -0.0 and 0.0, and from a generator."""
+    import random
+
+    from studyapp.services import stats as stats_module
+
+    monkeypatch.setattr(stats_module, "SORT_RUN", 8)
+    draw = random.Random(size)
+    values = [
+        draw.choice([0.0, -0.0, 1.5, -2.25, draw.uniform(-1e6, 1e6), draw.random()])
+        for _ in range(size)
+    ]
+    runs = stats_module.sorted_in_runs(v for v in values)
+    expected = sorted(values)
+    assert runs == expected
+    # Element for element, the same objects in the same order (stable, as sorted()).
+    assert [math.copysign(1, v) for v in runs] == [math.copysign(1, v) for v in expected]
+
+
+def test_memory_summary_is_the_same_with_columns_longer_than_a_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """summarize_memory on columns sorted in many runs gives the very figures (medians,
+    bins and the average summed in sorted order) of one whole sort."""
+    import random
+
+    from studyapp.services import stats as stats_module
+    from studyapp.services.stats import summarize_memory
+
+    draw = random.Random(19)
+    rows = [(draw.lognormvariate(2, 1.5), draw.uniform(1, 10), 0) for _ in range(2001)]
+    recalls = [draw.random() for _ in rows]
+    whole = summarize_memory(rows, recalls)
+    monkeypatch.setattr(stats_module, "SORT_RUN", 64)
+    assert summarize_memory(rows, iter(recalls)) == whole
+    assert whole.average_retrievability == sum(sorted(recalls)) / len(recalls)
