@@ -26,16 +26,22 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any
 
-__all__ = ["RowWriter", "insert_sql"]
+__all__ = ["ROWS_A_STATEMENT", "RowWriter", "insert_sql"]
 
 
-def insert_sql(table: str, columns: Sequence[str], same: Sequence[str] = ()) -> str:
-    """``INSERT INTO table`` of one row: the ``same`` columns' values first (the same in
-    every row), then ``columns``."""
+ROWS_A_STATEMENT = 32
+"""Rows inserted by one multi-row ``INSERT ... VALUES (...), (...)`` (see RowWriter.insert)."""
+
+
+def insert_sql(table: str, columns: Sequence[str], same: Sequence[str] = (), rows: int = 1) -> str:
+    """``INSERT INTO table`` of ``rows`` rows: each row's ``same`` columns' values first
+    (the same in every row), then ``columns``."""
     names = [*same, *columns]
-    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    row = f"({', '.join('?' * len(names))})"
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join([row] * rows)}"
 
 
 class RowWriter:
@@ -70,9 +76,31 @@ class RowWriter:
         if not rows:
             return
         same = same or {}
-        sql = insert_sql(table, columns, list(same))
         fixed = tuple(same.values())
-        self._cursor.executemany(sql, [fixed + tuple(row) for row in rows] if fixed else rows)
+        if fixed:
+            rows = [fixed + tuple(row) for row in rows]
+        names = list(same)
+        width = len(names) + len(columns)
+        # (flattened below: a row of another length would shift the values after it)
+        if not all(map(width.__eq__, map(len, rows))):
+            raise sqlite3.ProgrammingError(f"every row inserted into {table} needs {width} values")
+        # The rows go in ROWS_A_STATEMENT at a time, through one multi-row INSERT (in order:
+        # the same rowids, defaults and checks, a violation fails the statement as it would
+        # the row), the rest one at a time. SQLite then runs the statement's setup (opening a
+        # cursor on the table and each of its indexes, partial ones too) once per group, not
+        # once per row. Measured on the statements of the 200,000-note first import replayed
+        # into a new store (3 runs each, load 4.2-4.9): cards 0.61 -> 0.34 s of CPU, notes
+        # 0.72 -> 0.61 s (32 rows a statement; 128: the same).
+        whole = len(rows) - len(rows) % ROWS_A_STATEMENT
+        if whole:
+            values = list(chain.from_iterable(rows[:whole]))
+            step = width * ROWS_A_STATEMENT
+            self._cursor.executemany(
+                insert_sql(table, columns, names, ROWS_A_STATEMENT),
+                [values[i : i + step] for i in range(0, len(values), step)],
+            )
+        if whole < len(rows):
+            self._cursor.executemany(insert_sql(table, columns, names), rows[whole:])
 
     def close(self) -> None:
         """Release the cursor (the rows stay in the caller's transaction)."""

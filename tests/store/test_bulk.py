@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.store.bulk import RowWriter, insert_sql
+from studyapp.store.bulk import ROWS_A_STATEMENT, RowWriter, insert_sql
 
 COLUMNS = ("id", "word", "count", "flag", "ratio", "maybe")
 AWKWARD_TEXT = [
@@ -122,6 +122,9 @@ def test_an_error_is_raised_by_the_call_that_ran_it(connection: sqlite3.Connecti
 def test_insert_sql_names_every_column() -> None:
     assert insert_sql("t", ["a", "b"]) == "INSERT INTO t (a, b) VALUES (?, ?)"
     assert insert_sql("t", ["a"], ["c", "d"]) == "INSERT INTO t (c, d, a) VALUES (?, ?, ?)"
+    assert (
+        insert_sql("t", ["a", "b"], rows=3) == "INSERT INTO t (a, b) VALUES (?, ?), (?, ?), (?, ?)"
+    )
 
 
 @pytest.mark.parametrize("word", ["shared", "with a \x00 inside"])
@@ -135,4 +138,76 @@ def test_columns_shared_by_every_row_are_sent_once(
     assert connection.execute("SELECT id, word, count, flag, maybe FROM t").fetchall() == [
         (1, word, 10, 1, None),
         (2, word, 20, 1, None),
+    ]
+
+
+def _many(count: int) -> list[tuple[object, ...]]:
+    """``count`` rows of the awkward values, without ids (rowids given by the table)."""
+    return [(f"{ROWS[i % len(ROWS)][1]}#{i}", *ROWS[i % len(ROWS)][2:]) for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    "count",
+    [1, ROWS_A_STATEMENT - 1, ROWS_A_STATEMENT, ROWS_A_STATEMENT + 1, 3 * ROWS_A_STATEMENT + 7],
+)
+def test_rows_in_groups_are_stored_as_one_by_one(
+    connection: sqlite3.Connection, count: int
+) -> None:
+    rows = _many(count)
+    writer = RowWriter(connection)
+    writer.insert("t", COLUMNS[1:], rows)
+    writer.insert("t", COLUMNS[1:], rows[:3])  # (rowids go on after the first call's)
+    writer.close()
+    grouped = stored(connection)
+    connection.rollback()
+    one_by_one = "INSERT INTO t (word, count, flag, ratio, maybe) VALUES (?, ?, ?, ?, ?)"
+    for row in [*rows, *rows[:3]]:
+        connection.execute(one_by_one, row)
+    assert grouped == stored(connection)
+    assert [row[0] for row in grouped] == list(range(1, count + min(count, 3) + 1))  # in order
+
+
+def test_rows_go_in_through_multi_row_statements(connection: sqlite3.Connection) -> None:
+    # (the statement's setup once a group, not once a row: see RowWriter.insert)
+    ran: list[str] = []
+    connection.set_trace_callback(ran.append)
+    writer = RowWriter(connection)
+    writer.insert("t", COLUMNS[1:], _many(2 * ROWS_A_STATEMENT + 1))
+    writer.close()
+    connection.set_trace_callback(None)
+    inserts = [sql.count("), (") + 1 for sql in ran if sql.startswith("INSERT")]
+    assert inserts == [ROWS_A_STATEMENT, ROWS_A_STATEMENT, 1]
+
+
+def test_a_row_of_another_length_is_refused_before_anything_is_written(
+    connection: sqlite3.Connection,
+) -> None:
+    rows: list[tuple[object, ...]] = list(_many(ROWS_A_STATEMENT))
+    rows[3] = rows[3][:-1]
+    rows[4] = (*rows[4], None)  # (the values' total as expected: the lengths are checked)
+    writer = RowWriter(connection)
+    with pytest.raises(sqlite3.ProgrammingError, match="5 values"):
+        writer.insert("t", COLUMNS[1:], rows)
+    writer.close()
+    assert stored(connection) == []
+
+
+def test_a_violation_inside_a_group_fails_the_insert(connection: sqlite3.Connection) -> None:
+    writer = RowWriter(connection)
+    rows = [(i, f"w{i}") for i in range(ROWS_A_STATEMENT * 2)]
+    rows[ROWS_A_STATEMENT + 5] = (3, "taken")  # primary key of an earlier row
+    with pytest.raises(sqlite3.IntegrityError):
+        writer.insert("t", ("id", "word"), rows)
+    writer.close()
+    # The failed statement's own rows are undone; the caller rolls back the rest.
+    assert connection.execute("SELECT count(*) FROM t").fetchone() == (ROWS_A_STATEMENT,)
+
+
+def test_shared_columns_in_groups(connection: sqlite3.Connection) -> None:
+    writer = RowWriter(connection)
+    count = ROWS_A_STATEMENT + 2
+    writer.insert("t", ("id", "count"), [(i, i * 10) for i in range(count)], same={"word": "s"})
+    writer.close()
+    assert connection.execute("SELECT id, word, count FROM t ORDER BY id").fetchall() == [
+        (i, "s", i * 10) for i in range(count)
     ]
