@@ -90,7 +90,10 @@ class RowWriter:
         # cursor on the table and each of its indexes, partial ones too) once per group, not
         # once per row. Measured on the statements of the 200,000-note first import replayed
         # into a new store (3 runs each, load 4.2-4.9): cards 0.61 -> 0.34 s of CPU, notes
-        # 0.72 -> 0.61 s (32 rows a statement; 128: the same).
+        # 0.72 -> 0.61 s (32 rows a statement; 128: the same). The whole sa_import worker
+        # (main d583253 vs this; load 3.6-5): 50,000 notes 1.83 (1.79-1.99) -> 1.69 s
+        # (1.62-1.83) CPU, 5+5; 200,000 notes 6.41 (6.27-6.56) -> 6.01 s (5.93-6.05), 3+3;
+        # pinned to one core, 50,000: 1.80 -> 1.71 s CPU, 5+5.
         whole = len(rows) - len(rows) % ROWS_A_STATEMENT
         if whole:
             values = list(chain.from_iterable(rows[:whole]))
