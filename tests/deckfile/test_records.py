@@ -222,3 +222,48 @@ def test_a_file_with_problems_reports_the_same_problems_either_way(tmp_path: Pat
     as_records, as_models = parse_deck(path, records=True), parse_deck(path)
     assert as_records.problems and as_records.problems == as_models.problems
     assert not as_records.ok and not as_models.ok
+
+
+def _unions(schema: Any) -> list[dict[str, Any]]:
+    if isinstance(schema, dict):
+        found = [schema] if schema.get("type") == "union" else []
+        return found + [u for value in schema.values() for u in _unions(value)]
+    if isinstance(schema, list):
+        return [u for value in schema for u in _unions(value)]
+    return []
+
+
+def test_the_cards_unions_are_tried_in_order_and_the_models_schema_is_left_alone() -> None:
+    # The derived validator's card unions (source, cite) run "left_to_right" (the choices are
+    # disjoint by type, so the answers are those of "smart": the tests above); the model's
+    # own compiled schema, shared where unchanged, is not modified by deriving.
+    model_schema = DeckFileModel.__pydantic_core_schema__
+    before = repr(model_schema)
+    cards = [
+        d
+        for d in model_schema["definitions"]
+        if d.get("cls") in (BasicCard, ReversedCard, ClozeCard)
+    ]
+    derived = [records_module._as_typed_dict(card) for card in cards]
+    unions = _unions(derived)
+    assert len(unions) == 6
+    assert all(union["mode"] == "left_to_right" for union in unions)
+    assert all("mode" not in union for union in _unions(cards))
+    assert records_module._derive() is not None
+    assert repr(model_schema) == before
+
+
+def test_defaults_are_the_models_and_a_default_list_is_each_cards_own() -> None:
+    # The validator fills in the defaults itself (no merge after it): every optional field
+    # present with the model's default, and ``tags``' factory called for each card.
+    bare = {"id": "b1", "source": "s1", "front": "Q", "back": "A"}
+    data = deck_of(bare, dict(bare, id="b2"), {"id": "c1", "type": "cloze", "source": "s1",
+                                                 "text": "A {{c1::b}}."})  # fmt: skip
+    got, model = validate_records(data), model_answer(data)
+    assert got is not None and model is not None
+    assert [r.__dict__ for r in got.cards] == [c.__dict__ for c in model.cards]
+    first, second, _cloze = got.cards
+    assert set(first.__dict__) == set(BasicCard.model_fields)
+    assert first.tags == [] and first.tags is not second.tags
+    first.tags.append("x")
+    assert second.tags == [] and validate_records(data).cards[0].tags == []  # type: ignore[union-attr]
