@@ -1081,6 +1081,7 @@ def _import_data_stack_before_qt() -> None:
     import sqlalchemy.dialects.sqlite  # noqa: F401
 
     import studyapp.services.library
+    import studyapp.services.overview  # (the library imports it where first used)
     import studyapp.services.study  # noqa: F401
 
 

@@ -22,17 +22,7 @@ from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import real_path
 from studyapp.services import paths
 from studyapp.services.families import family_title
-from studyapp.services.overview import (
-    DeckSummary,
-    FamilySummary,
-    ModuleSummary,
-    Overview,
-    ScopeChoice,
-    ScopeKind,
-    read_overview,
-)
 from studyapp.services.safety import DataFolder, damaged_error
-from studyapp.services.settings import Settings, load_settings, save_settings
 from studyapp.services.sync import Progress, SyncPlan, apply_plan, plan_sync, sync
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import library as stored
@@ -68,12 +58,28 @@ from studyapp.store.searchindex import may_have_index
 # its Rust module) likewise: ``studyapp sync`` (a first import) needs none of it: what the
 # first-import worker imports 304 -> 291 ms of CPU (medians of 7 interleaved, GC off as in the
 # command, load 4.5). The GUI imports it before Qt (cli._import_data_stack_before_qt).
+#
+# The overview and the settings (services.overview, .settings, .today, store.presets,
+# core.retention) likewise: a first import (``studyapp sync``, the sa_import worker) reads
+# neither; the main window and ``stats`` import them where they are used. A process importing
+# what the first-import worker imports before its clock: 276.0 -> 268.9 ms of CPU (medians of
+# 15, interleaved, load 4.7-5.3; the five modules' import alone 6.1-6.8 ms). test_library.py
+# pins that a sync does not load them and that the re-exported names are the overview's own.
 if TYPE_CHECKING:
     from studyapp.services.cram import CramSession
     from studyapp.services.deck_options import DeckOptions, SavedOptions
     from studyapp.services.fsrs import OptimizeResult
+    from studyapp.services.overview import (
+        DeckSummary,
+        FamilySummary,
+        ModuleSummary,
+        Overview,
+        ScopeChoice,
+        ScopeKind,
+    )
     from studyapp.services.safety import BackupInfo, CheckReport
     from studyapp.services.search import CardSearch
+    from studyapp.services.settings import Settings
     from studyapp.services.study import StudyScope, StudySession
     from studyapp.store.database import Engine
     from studyapp.store.plain import Db
@@ -95,14 +101,24 @@ __all__ = [
 ]
 
 
+_OVERVIEW_NAMES = frozenset(
+    ("DeckSummary", "FamilySummary", "ModuleSummary", "Overview", "ScopeChoice", "ScopeKind")
+)
+
+
 def __getattr__(name: str) -> Any:
     """The safety net's :class:`BackupInfo` and :class:`CheckReport` (re-exported), from
     :mod:`studyapp.services.safety` when first asked for: it imports their modules where a
-    backup or a check is made (issue 19)."""
+    backup or a check is made (issue 19). The overview's types likewise, from
+    :mod:`studyapp.services.overview` (see the comment above ``TYPE_CHECKING``)."""
     if name in ("BackupInfo", "CheckReport"):
         from studyapp.services import safety
 
         return getattr(safety, name)
+    if name in _OVERVIEW_NAMES:
+        from studyapp.services import overview
+
+        return getattr(overview, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -284,6 +300,8 @@ class Library:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from studyapp.services.settings import load_settings
+
             self._settings = load_settings(self.engine)
         return self._settings
 
@@ -295,6 +313,8 @@ class Library:
         """Save ``settings``. New FSRS parameters also replay every card's memory state
         (:meth:`set_parameters`); due dates stay until :meth:`reschedule_reviews`."""
         self._writable()
+        from studyapp.services.settings import save_settings
+
         previous = self.settings
         save_settings(self.engine, settings.with_changes(fsrs_parameters=previous.fsrs_parameters))
         self._settings = settings.with_changes(fsrs_parameters=previous.fsrs_parameters)
@@ -747,6 +767,7 @@ class Library:
 
     def scope(self, choice: ScopeChoice) -> StudyScope:
         """The decks and title of what the trainee chose to study."""
+        from studyapp.services.overview import ScopeKind
         from studyapp.services.study import StudyScope
 
         match choice.kind:
@@ -800,6 +821,8 @@ class Library:
             totals: also count every active card per deck (a full count; ``stats`` wants it,
                 the main screen does not).
         """
+        from studyapp.services.overview import read_overview
+
         with storage_errors(self.store_path), pooled_connection(self.engine) as db:
             return read_overview(db, self.settings, now, totals=totals)
 

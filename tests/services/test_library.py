@@ -88,3 +88,53 @@ def test_overview_rows_stay_within_the_all_decks_daily_limits(library: Library) 
     assert sum(d.counts.new for d in mechanisms.decks) > 12  # more are waiting
     assert mechanisms.today.new == 12
     assert all(d.today.new <= 12 for f in overview.families for d in f.decks)
+
+
+OVERVIEW_MODULES = (
+    "studyapp.services.overview",
+    "studyapp.services.settings",
+    "studyapp.services.today",
+    "studyapp.store.presets",
+)
+
+
+def test_a_first_import_never_loads_the_overview_or_the_settings(
+    tmp_path: Path, deck_dir: Path
+) -> None:
+    # ``studyapp sync`` into a new store reads neither: the library imports them where the
+    # overview or the settings are first used (issue 19: ~6 ms of the import's CPU).
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from studyapp.cli import main\n"
+        f"code = main(['--data-dir', {str(tmp_path / 'data')!r}, 'sync', {str(deck_dir)!r}])\n"
+        f"print(code, *(m in sys.modules for m in {OVERVIEW_MODULES!r}))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split()[-5:] == ["0", "False", "False", "False", "False"], run.stdout
+
+
+def test_the_overview_and_settings_loaded_when_used_give_the_same_answers(
+    library: Library, deck_dir: Path
+) -> None:
+    # The names the library re-exports are the overview's own, and its overview and
+    # settings are those read directly.
+    import studyapp.services.library as library_module
+    from studyapp.core.studyday import utc_now
+    from studyapp.services import overview
+    from studyapp.services.settings import load_settings
+    from studyapp.store.database import pooled_connection
+
+    for name in ("DeckSummary", "FamilySummary", "ModuleSummary", "Overview", "ScopeKind"):
+        assert getattr(library_module, name) is getattr(overview, name)
+    assert ScopeChoice is overview.ScopeChoice
+    library.sync([deck_dir])
+    assert library.settings == load_settings(library.engine)
+    now = utc_now()
+    with pooled_connection(library.engine) as db:
+        direct = overview.read_overview(db, library.settings, now)
+    assert direct.families and library.overview(now) == direct
+    assert library.scope(ScopeChoice.everything()) == StudyScope()
