@@ -11,10 +11,14 @@ CPU (medians of 7, interleaved, load 8), the start-up to the first card's peak R
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QTextEdit, QWidget
+from PySide6.QtWidgets import QTextEdit
+
+if TYPE_CHECKING:
+    from studyapp.gui.richtext import SafeTextView
 
 __all__ = [
     "DOCUMENT_MARGIN",
@@ -95,26 +99,16 @@ def watch_image_clicks(view: QTextEdit, opened: Callable[[str], None]) -> QObjec
     return watcher
 
 
-class _ResizeWatcher(QObject):
-    """Calls back once a widget's size has settled (60 ms after its last resize)."""
-
-    def __init__(self, widget: QWidget, settled: Callable[[], None]) -> None:
-        super().__init__(widget)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(60)
-        self._timer.timeout.connect(settled)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self._timer.start()
-        return False
-
-
-def watch_resizes(view: QTextEdit, settled: Callable[[], None]) -> QObject:
+def watch_resizes(view: SafeTextView, settled: Callable[[], None]) -> QObject:
     """Call ``settled()`` when ``view`` has been resized (by the window, a splitter, or the
-    footer growing a line), once the size has settled: its pictures are drawn again for
-    their new room."""
-    watcher = _ResizeWatcher(view, settled)
-    view.installEventFilter(watcher)
-    return watcher
+    footer growing a line), once the size has settled (60 ms after its last resize): its
+    pictures are drawn again for their new room. Returns the timer (owned by ``view``).
+
+    Through the view's ``resized`` signal, not an event filter: see
+    :meth:`SafeTextView.resizeEvent`."""
+    timer = QTimer(view)
+    timer.setSingleShot(True)
+    timer.setInterval(60)
+    timer.timeout.connect(settled)
+    view.resized.connect(timer.start)
+    return timer

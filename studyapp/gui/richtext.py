@@ -14,8 +14,8 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
 
 __all__ = ["ElidedLabel", "SafeTextView", "plain_label", "plain_tooltip"]
@@ -92,7 +92,13 @@ class SafeTextView(QTextBrowser):
     is the second lock on the same door. The only pictures it shows are the card's own,
     handed over already decoded (:meth:`set_card_html`'s ``images``): their names are the
     only resources it answers.
+
+    Signals:
+        resized(): the text's viewport changed size (a window, splitter or footer resize,
+            or a scroll bar coming or going).
     """
+
+    resized = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +107,16 @@ class SafeTextView(QTextBrowser):
         self.setReadOnly(True)
         self.requested: list[str] = []
         self._images: dict[str, QImage] = {}
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # A scroll area's resizeEvent is its viewport's. A handler typed for one event class
+        # instead of an event filter (which gets a plain QEvent): PySide6 finds a plain
+        # QEvent's most derived class by building the Python type of every QEvent subclass
+        # it knows (QTabletEvent, the nine QGraphicsScene*Event, ...), 44 types on the start-
+        # up to the first card, which never sees them (with MainWindow's activation
+        # handler, see MainWindow._on_focus_window; issue 19, figures in the commit).
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def loadResource(self, kind: int, name: QUrl | Any) -> Any:
         key = name.toString() if isinstance(name, QUrl) else str(name)

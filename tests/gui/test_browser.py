@@ -350,3 +350,33 @@ def test_a_malformed_cram_search_is_said_and_starts_nothing(
     assert window.start_cram("prop:r<abc") is False
     assert seen and seen[0].startswith("'abc' at column 8 is not a number")
     assert window.stack.currentWidget() is window.overview
+
+
+def test_the_deck_list_is_refreshed_when_the_window_is_active_again(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cards suspended in the browser leave the deck list's counts stale while the browser
+    has the focus (not rebuilt then); it is rebuilt once the window is active again, and
+    only then (MainWindow._on_focus_window)."""
+    browser = open_browser(qtbot, window)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is browser, timeout=2000)
+    rebuilt: list[bool] = []
+    shown = window.show_overview
+
+    def show_overview(*args: Any, **kwargs: Any) -> None:
+        rebuilt.append(True)
+        shown(*args, **kwargs)
+
+    monkeypatch.setattr(window, "show_overview", show_overview)
+    table = browser.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, CTRL | ALT)
+    act(qtbot, browser, Qt.Key.Key_J, CTRL)  # suspend every card
+    assert rebuilt == [] and window._overview_stale
+    reactivate(qtbot, window)
+    qtbot.waitUntil(lambda: rebuilt == [True], timeout=2000)
+    assert not window._overview_stale
+    browser.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is browser, timeout=2000)
+    reactivate(qtbot, window)
+    assert rebuilt == [True]  # nothing stale: not rebuilt again

@@ -42,6 +42,23 @@ def test_the_review_start_up_has_fusion_and_makes_no_qstyle_or_qicon_type(
     assert review_screenshot_run(data, out, setup, report) == "0 False False fusion"
 
 
+def test_the_review_start_up_makes_no_python_type_for_events_it_never_sees(
+    tmp_path: Path, deck_dir: Path
+) -> None:
+    """No handler on the start-up to the first card takes a plain QEvent (the window's
+    activation, the card view's resizes): PySide6 would build the Python type of every
+    QEvent subclass to find its most derived class (QTabletEvent among them, 44 types)."""
+    data = tmp_path / "data"
+    with Library(data) as library:
+        assert library.sync([deck_dir]).ok
+        library.add_folder(deck_dir)
+    report = (
+        "code, 'QTabletEvent' in vars(sys.modules['PySide6.QtGui']), "
+        "'QGraphicsSceneMouseEvent' in vars(sys.modules['PySide6.QtWidgets'])"
+    )
+    assert review_screenshot_run(data, tmp_path / "review.png", "", report) == "0 False False"
+
+
 @pytest.fixture
 def app_without_style(qapp: QApplication) -> Any:
     """The test's application as one not made by studyapp.app (no style given yet)."""
