@@ -793,13 +793,15 @@ def sorted_in_runs(values: Iterable[float]) -> list[float]:
     The statistics screen computes the memory panel on a worker thread while the GUI thread
     runs; ``list.sort`` is one C call that keeps the GIL until it returns, and sorting a
     column of 74,007 cards (200,000-card history) took 13-40 ms each, three columns in a
-    row: the GUI thread waited for them, the screen's longest stall (47 ms of the 46-62 ms
-    measured, benchmarks/stats.py's probe, quiet machine). Sorted in runs of SORT_RUN
+    row: the GUI thread waited for them (in one probe at load 0.5, the screen's longest
+    stall: 47 ms of 46-62 ms; benchmarks/stats.py's screen worker). Sorted in runs of SORT_RUN
     values (the interpreter can hand the GIL over between runs), then the runs merged by
     one more sort, which finds them already in order (timsort's natural runs: a few
     linear merges, 2-12 ms at 74,007): the longest hold falls to ~a third of the whole
-    sort's, for about the same CPU. The sort is stable, so the list is the one ``sorted``
-    gives, element for element (tested)."""
+    sort's, for about the same CPU. The memory job alone on a worker thread with a 1 ms
+    ticker beside it (15 runs each, alternately, nice -15, load 3.2): longest gap median
+    15.3 ms (13.4-31.9) -> 10.2 ms (6.8-21.2). The sort is stable, so the list is the one
+    ``sorted`` gives, element for element (tested)."""
     column = list(values)
     if len(column) <= SORT_RUN:
         column.sort()
