@@ -56,6 +56,7 @@ from studyapp.services.stats import (
     StatsScope,
     Steering,
     Today,
+    sorted_in_runs,
 )
 from studyapp.services.text import describe_duration
 
@@ -488,7 +489,8 @@ class StatisticsScreen(QWidget):
                 then=(self._show_answers_rest,),
             ),
             _Job("hours", lambda: stats.hours(scope), self._show_hours),
-            _Job("memory", lambda: stats.memory(scope), self._show_memory),
+            # Sorted in runs: the GUI thread is not kept waiting for the GIL (issue 19).
+            _Job("memory", lambda: stats.memory(scope, sort=sorted_in_runs), self._show_memory),
             _Job("steering", lambda: stats.steering(scope), self._show_steering),
         ]
         self._queue_readiness()

@@ -306,12 +306,10 @@ def test_readiness_lists_the_course_modules_after_the_families(
 def test_the_answers_and_readiness_draw_in_two_turns_of_the_event_loop(
     qtbot: Any, window: Any, log: Log, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 19 (the screen's longest GUI stall): the Retention tab's panels are drawn a
-    turn of the event loop after the Overview's, readiness's tables a turn after its chart,
-    so a timer (a paint, a key) runs between them; everything is drawn before
-    ``finished``."""
-    from PySide6.QtCore import QTimer
-
+    """Issue 19 (the screen's longest GUI stall): the Retention tab's panels are drawn in a
+    later turn of the event loop than the Overview's, readiness's tables than its chart
+    (not within the same call: the loop runs timers and paints between them); everything
+    is drawn before ``finished``."""
     mech = log.cards("sample-mechanisms")
     log.answer(mech[0], at(T0, hours=-2), rating=3, interval_days=30)
     log.answer(mech[1], at(T0, hours=-2), rating=1, interval_days=4)
@@ -321,27 +319,27 @@ def test_the_answers_and_readiness_draw_in_two_turns_of_the_event_loop(
     )
     screen = window.statistics
     order: list[str] = []
-    for name in ("_show_answers", "_show_answers_rest", "_show_readiness"):
+    for name in ("_show_answers_rest", "_show_readiness_tables"):
         drawn = getattr(screen, name)
 
         def step(result: object, name: str = name, drawn: Any = drawn) -> None:
             order.append(name)
             drawn(result)
-            if name != "_show_answers_rest":
-                QTimer.singleShot(0, lambda: order.append(f"a turn after {name}"))
 
         monkeypatch.setattr(screen, name, step)
-    tables = screen._show_readiness_tables
+    done = screen._on_done
 
-    def tables_step(result: object) -> None:
-        order.append("tables")
-        tables(result)
+    def on_done(generation: int, job: Any, result: object) -> None:
+        done(generation, job, result)
+        order.append(f"{job.name} drawn, back in the event loop")
 
-    monkeypatch.setattr(screen, "_show_readiness_tables", tables_step)
+    monkeypatch.setattr(screen, "_on_done", on_done)
     screen.finished.connect(lambda: order.append("finished"))
     open_statistics(qtbot, window)
-    assert order.index("a turn after _show_answers") < order.index("_show_answers_rest")
-    assert order.index("a turn after _show_readiness") < order.index("tables")
+    assert order.index("answers drawn, back in the event loop") < order.index("_show_answers_rest")
+    assert order.index("readiness drawn, back in the event loop") < order.index(
+        "_show_readiness_tables"
+    )
     assert order[-1] == "finished" and order.count("finished") == 1
     assert screen.retention.item(0, 0).text() == "0.0%  of 1"
     assert screen.readiness_table.topLevelItemCount() > 0
@@ -352,41 +350,63 @@ def test_a_filter_changed_between_the_turns_draws_only_the_new_figures(
 ) -> None:
     """The trainee picks a family while the answers' second part waits for its turn: the
     old figures' second part is dropped, the new filter's jobs run one at a time."""
-    from PySide6.QtCore import QTimer
-
     log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-1))
     log.answer(log.cards("sample-terms")[0], at(T0, hours=-1))
     log.answer(log.cards("sample-terms")[1], at(T0, hours=-1))
     screen = window.statistics
     rests: list[int] = []
     overlapping: list[str] = []
-    first = screen._show_answers
+    in_turns = screen._show_in_turns
     rest = screen._show_answers_rest
     start = screen._next_job
     changed: list[bool] = []
 
-    def show(result: Any) -> None:
-        first(result)
-        if not changed:
+    def show_in_turns(generation: int, steps: Any, result: Any) -> None:
+        in_turns(generation, steps, result)  # the rest now waits for its turn
+        if steps and not changed:
             changed.append(True)
-            QTimer.singleShot(0, lambda: screen.choose(family="terms"))
+            assert screen.busy
+            screen.choose(family="terms")
 
     def next_job(generation: int) -> None:
         if screen._task is not None and screen._task.is_running():
             overlapping.append("a job started while another ran")
         start(generation)
 
-    monkeypatch.setattr(screen, "_show_answers", show)
-
     def rest_step(result: Any) -> None:
         rests.append(result.today.cards)
         rest(result)
 
+    monkeypatch.setattr(screen, "_show_in_turns", show_in_turns)
     monkeypatch.setattr(screen, "_show_answers_rest", rest_step)
     monkeypatch.setattr(screen, "_next_job", next_job)
     open_statistics(qtbot, window)
     qtbot.waitUntil(lambda: screen.family.currentText() == "Terms" and not screen.busy)
+    assert changed
     assert rests == [2]  # only the Terms family's (2 cards today), never the first filter's
     assert screen.today_stat.value.text() == "2 cards"
     assert screen.calendar.caption.text().startswith("2 answers")
     assert not overlapping
+
+
+def test_the_screen_sorts_the_memory_columns_in_runs(
+    qtbot: Any, window: Any, log: Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen's memory panel sorts its three columns with sorted_in_runs (no long hold
+    of the GIL beside the GUI thread, issue 19); stats --json keeps the plain sort."""
+    import studyapp.gui.statistics as screen_module
+    from studyapp.services.stats import sorted_in_runs
+
+    mech = log.cards("sample-mechanisms")
+    log.state(mech[0], stability=10, difficulty=1, due=at(T0, days=1), last_review=at(T0, days=-9))
+    calls: list[int] = []
+
+    def spy(values: Any) -> list[float]:
+        column = sorted_in_runs(values)
+        calls.append(len(column))
+        return column
+
+    monkeypatch.setattr(screen_module, "sorted_in_runs", spy)
+    screen = open_statistics(qtbot, window)
+    assert calls == [1, 1, 1]
+    assert screen.stability.showing_chart
