@@ -452,7 +452,10 @@ def anki_answer(col_path: str, answers: int, render: bool = False) -> dict[str, 
 
     col = Collection(col_path)
     samples = []
-    since_ms = int(time.time() * 1000)
+    # This session's reviews are the review rows the revlog gains. (Not the rows with ids
+    # from now on: a revlog id is its millisecond, moved on by one when taken, so a session
+    # just before answering faster than a card a millisecond leaves ids ahead of the clock.)
+    reviews_before = col.db.scalar("SELECT count() FROM revlog WHERE type = 1")
     for _ in range(answers):
         start = time.perf_counter()
         if not _anki_answer_one(col, CardAnswer.GOOD, render=render):
@@ -460,7 +463,7 @@ def anki_answer(col_path: str, answers: int, render: bool = False) -> dict[str, 
         samples.append(time.perf_counter() - start)
     pragmas = _anki_pragmas(col)
     # revlog type 1: a review (0 would be a new or learning card's step).
-    reviews = col.db.scalar("SELECT count() FROM revlog WHERE id >= ? AND type = 1", since_ms)
+    reviews = col.db.scalar("SELECT count() FROM revlog WHERE type = 1") - reviews_before
     col.close()
     return {"samples": samples, "pragmas": pragmas, "reviews": reviews}
 

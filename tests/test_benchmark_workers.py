@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
+import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -80,6 +83,14 @@ def test_both_engines_prepare_the_same_cards_of_the_same_decks_due(tmp_path: Pat
     assert spread["review_count"] == 30  # all due now, in the course studied as a whole
     alone = workers.anki_prepare(str(course.csv_path), str(tmp_path / "b.anki2"), due=30)
     assert alone["per_deck"] == {"bench-001": 30}  # what the benchmark compared before
+    # A session's reviews are the review rows its revlog gains: a session just before can
+    # leave ids ahead of the clock (a review a minute ahead stands for one here; counted by
+    # id from "now", the first session below made 13 of 12).
+    ahead = int(time.time() * 1000) + 60_000
+    with closing(sqlite3.connect(tmp_path / "a.anki2")) as conn, conn:
+        conn.execute(
+            "INSERT INTO revlog SELECT ?, id, -1, 3, 1, 1, 0, 0, 1 FROM cards LIMIT 1", (ahead,)
+        )
     # Both cycles then answer the due reviews, not new cards (Anki's default mixes them in).
     for render in (False, True):
         anki = workers.anki_answer(str(tmp_path / "a.anki2"), answers=12, render=render)
