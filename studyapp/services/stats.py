@@ -806,7 +806,7 @@ def sorted_in_runs(values: Iterable[float]) -> list[float]:
     values (the interpreter can hand the GIL over between runs), then the runs merged by
     one more sort, which finds them already in order (timsort's natural runs: a few
     linear merges, 2-12 ms at 74,007): the longest hold falls to ~a third of the whole
-    sort's, for about the same CPU. The memory job alone on a worker thread with a 1 ms
+    sort's. The memory job alone on a worker thread with a 1 ms
     ticker beside it (15 runs each, alternately, nice -15, load 3.2): longest gap median
     15.3 ms (13.4-31.9) -> 10.2 ms (6.8-21.2). The sort is stable, so the list is the one
     ``sorted`` gives, element for element (tested). Its price: ~2.4 ms more CPU a column
