@@ -588,7 +588,7 @@ class StatisticsScreen(QWidget):
             steps[0](result)
             self._show_in_turns(generation, steps[1:], result)
 
-        # 1 ms rather than 0: a due timer (a repaint's, a tick's) runs before it.
+        # A timer, not a call: the event loop runs (timers, paints, input) before it.
         QTimer.singleShot(1, self, turn)
 
     @Slot(object)
