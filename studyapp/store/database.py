@@ -326,7 +326,10 @@ class _Deferral:
         if self.out and id(record) in self.out:
             with self.lock:
                 self.out.discard(id(record))
-            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}").close()
+            # An invalidated connection is checked in as None (closed: nothing to give
+            # back), e.g. by rollback_journal, which a first import in the block runs.
+            if dbapi_connection is not None:
+                dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}").close()
 
 
 _deferrals: weakref.WeakKeyDictionary[Engine, _Deferral] = weakref.WeakKeyDictionary()

@@ -369,3 +369,30 @@ def test_while_adding_the_window_is_not_repainted_by_a_busy_bar(
         assert Paints.count <= 1
         gate.set()
     assert done.args[0].ok
+
+
+def test_adding_a_folder_to_a_store_with_no_note_yet(
+    qtbot: Any, library: Library, clock: Any, course: Path
+) -> None:
+    """A store with no note: the add is a first import (with a rollback journal when the
+    window holds no other connection to the file) inside the add's deferred checkpoints;
+    its way back to WAL once failed the add after its commit (AttributeError)."""
+    from studyapp.gui.mainwindow import MainWindow
+
+    assert _notes(library) == 0
+    win = MainWindow(library, clock=clock)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    errors: list[object] = []
+    with qtbot.waitSignal(win.sync_done, timeout=30_000) as done:
+        assert win.import_folder(course) is not None
+        assert win._task is not None
+        win._task.error.connect(errors.append)
+    assert errors == []
+    plan = done.args[0]
+    assert plan is not None and plan.ok and len(plan.new) == 2000
+    assert _notes(library) == 2000
+    assert course.resolve() in [p.resolve() for p in library.folders()]
+    with library.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -180,6 +180,34 @@ def test_a_connection_checked_in_after_the_block_gets_its_checkpoint_back(
     engine.dispose()
 
 
+def test_a_bulk_load_with_a_rollback_journal_inside_the_block(tmp_path: Path) -> None:
+    """A first import in the block (File > Add deck folder into a store with no note yet:
+    sync takes the rollback journal, whose way back to WAL invalidates its connection)
+    commits and leaves the store in WAL. The invalidated connection is checked in as None:
+    giving its automatic checkpoint back raised AttributeError after the commit."""
+    from studyapp.store.database import checkpoints_deferred
+
+    path = tmp_path / "s.sqlite3"
+    engine = open_engine(path)
+    with checkpoints_deferred(engine):
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+            with rollback_journal(conn) as switched:
+                assert switched and pragmas(conn) == ("delete", 3)
+                conn.execute(text("INSERT INTO setting (key, value) VALUES ('k', '1')"))
+                conn.commit()
+            assert pragmas(conn) == ("wal", 2)
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
+    engine.dispose()
+    with sqlite3.connect(path) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert other.execute("SELECT value FROM setting").fetchall() == [("1",)]
+    other.close()
+
+
 def test_blocks_begin_and_end_while_another_thread_checks_connections_out(
     tmp_path: Path,
 ) -> None:
