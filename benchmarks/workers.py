@@ -99,14 +99,13 @@ def sa_prepare(folder: str, data_dir: str, due: int) -> dict[str, Any]:
     assert plan.ok, plan.problems[:5]
     library.update_settings(library.settings.with_changes(new_per_day=9999, reviews_per_day=9999))
     # Each deck's own limits too (its preset's, the Default one here), as Anki's deck
-    # configs are lifted in anki_prepare. (The store's function: no service sets it yet.)
-    from studyapp.store.database import pooled_connection
-    from studyapp.store.presets import default_preset, save_preset
+    # configs are lifted in anki_prepare: through the deck options, as the trainee sets them.
+    from studyapp.store.presets import DEFAULT_PRESET_ID
 
-    with pooled_connection(library.engine) as db:
-        lifted = default_preset(db)._replace(new_per_day=9999, reviews_per_day=9999)
-    with library.engine.begin() as conn:
-        save_preset(conn, lifted)
+    options = library.deck_options()
+    default = options.presets[DEFAULT_PRESET_ID]
+    options.update(default._replace(new_per_day=9999, reviews_per_day=9999))
+    library.save_deck_options(options)
     answered = 0
     day = 0
     while answered < due and day < 5:

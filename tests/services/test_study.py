@@ -30,16 +30,15 @@ def count(library: Library, sql: str) -> int:
 def sync_bundled_without_limits(library: Library) -> None:
     """Sync the bundled course with the daily limits lifted (settings and the deck preset),
     so one session can learn every card."""
-    from studyapp.store.database import pooled_connection
-    from studyapp.store.presets import default_preset, save_preset
+    from studyapp.store.presets import DEFAULT_PRESET_ID
 
     plan = library.sync([Path(__file__).resolve().parents[2] / "decks"])
     assert plan.ok, plan.problems[:3]
     library.update_settings(library.settings.with_changes(new_per_day=999, reviews_per_day=999))
-    with pooled_connection(library.engine) as db:
-        lifted = default_preset(db)._replace(new_per_day=999, reviews_per_day=999)
-    with library.engine.begin() as conn:
-        save_preset(conn, lifted)
+    options = library.deck_options()
+    default = options.presets[DEFAULT_PRESET_ID]
+    options.update(default._replace(new_per_day=999, reviews_per_day=999))
+    library.save_deck_options(options)
 
 
 def learn_every_card(library: Library, clock: Clock) -> int:
