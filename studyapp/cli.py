@@ -562,12 +562,14 @@ def _open_reader(args: argparse.Namespace) -> Library:
     return library
 
 
-def _open_writer(args: argparse.Namespace) -> Library:
-    """The library with the data folder's lock (creating a store there if there is none,
-    and saying so), after a quick check: nothing is written to a damaged store."""
+def _open_writer(args: argparse.Namespace, *, create: bool = False) -> Library:
+    """The library with the data folder's lock, after a quick check: nothing is written to
+    a damaged store. Only ``create`` (``sync``, ``folders add``) makes a store where there is
+    none, and says so; otherwise a folder without one is refused (a mistyped --data-dir
+    creates nothing)."""
     from studyapp.services.library import Library
 
-    library = Library.open(args.data_dir)
+    library = Library.open(args.data_dir, create=create)
     if library.created:
         print(f"studyapp: created a new study store in {library.data_dir}", file=sys.stderr)
     return _checked(library)
@@ -666,7 +668,7 @@ def _sync(args: argparse.Namespace) -> int:
 
         with tempfile.TemporaryDirectory() as scratch, Library(Path(scratch)) as library:
             return _sync_with(library, args)
-    with _open_reader(args) if args.dry_run else _open_writer(args) as library:
+    with _open_reader(args) if args.dry_run else _open_writer(args, create=True) as library:
         return _sync_with(library, args)
 
 
@@ -719,7 +721,7 @@ def _folders(args: argparse.Namespace) -> int:
                 f"studyapp: error: {printable(str(args.folder))} is not a folder", file=sys.stderr
             )
             return 2
-        with _open_writer(args) as library:
+        with _open_writer(args, create=True) as library:
             library.add_folder(folder)
         print(
             f"added {printable(str(folder))}; its decks are read at the next start "

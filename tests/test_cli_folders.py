@@ -34,7 +34,7 @@ def test_folder_mistakes_are_one_line_and_exit_two(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = ["--data-dir", str(tmp_path / "store")]
-    assert main([*data, "sync", "--dry-run"]) == 0
+    assert main([*data, "sync", str(DATA / "decks")]) == 0  # a store to remove folders from
     capsys.readouterr()
     for argv, message in (
         (["folders", "add", str(tmp_path / "nope")], f"{tmp_path / 'nope'} is not a folder"),

@@ -133,6 +133,29 @@ def test_a_mistyped_data_dir_creates_nothing_and_says_so(tmp_path: Path) -> None
     assert "created" not in again.stderr
 
 
+def test_a_mistyped_data_dir_is_not_made_a_store_by_folders_remove_or_optimize(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the study window, ``sync`` and ``folders add`` (a folder added before the first
+    start) create a store; ``folders remove`` and ``optimize`` have nothing to work on in a
+    folder without one and leave it as it was."""
+    from studyapp.cli import main
+
+    typo = tmp_path / "dta"
+    for command in (
+        ["folders", "remove", str(tmp_path)],
+        ["optimize"],
+        ["optimize", "--reset"],
+    ):
+        assert main(["--data-dir", str(typo), *command]) == 2, command
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [
+            f"studyapp: error: There is no study store in {typo}; check --data-dir "
+            "(starting the app or 'studyapp sync' creates one)."
+        ], command
+        assert not typo.exists(), command
+
+
 def test_a_read_only_store_is_named_as_such(studied: Path) -> None:
     # As root (CI), permissions do not stop writes; SQLite's read-only open gives the
     # same error a read-only file does, through the same mapping.
