@@ -700,18 +700,29 @@ class Scheduler:
     def prime_fuzz(self, cards: Iterable[tuple[int, int]]) -> None:
         """Draw the fuzz factors of the cards about to be answered, ``(card id, repetitions)``
         each, side by side and at once (:func:`fuzz_factors`): :meth:`next_states` takes a
-        card's factor from here, the same float it would draw. Replaces what was drawn ahead
-        before (a card answered another way than expected simply draws its own).
+        card's factor from here, the same float it would draw. What is primed afterwards is
+        these cards' factors: those drawn ahead before and not used yet are kept (not drawn
+        again), the others dropped (a card answered another way than expected simply draws
+        its own).
 
         A study session primes the next due reviews in the order it shows them whenever the
         review shown was not drawn ahead (:meth:`studyapp.services.study.StudySession.next_card`):
         64 draws together cost ~61k instructions each (32: ~67k) against ~217k drawn one
-        at a time (callgrind, 2,048 draws).
+        at a time (callgrind, 2,048 draws); by CPU time ~3.3-3.6 µs a draw in batches of
+        64-128 plus ~40 µs a batch, against ~14 µs alone.
         """
         if not self.config.fuzz:
             return
+        primed = self._primed
         seeds = [(card_id + reps) & _M64 for card_id, reps in cards]
-        self._primed = dict(zip(seeds, fuzz_factors(seeds), strict=True))
+        # The factors drawn ahead already and still unused are kept, not drawn again: a
+        # review that comes back out of turn (an undo, a card the list did not foresee)
+        # reads the next ones again and draws only those missing (a factor is the seed's
+        # alone, so it cannot be stale). Those not among ``cards`` are dropped.
+        missing = [seed for seed in seeds if seed not in primed]
+        kept = {seed: primed[seed] for seed in seeds if seed in primed}
+        kept.update(zip(missing, fuzz_factors(missing), strict=True))
+        self._primed = kept
 
     def next_states(
         self,

@@ -66,11 +66,23 @@ _NEW, _REVIEW, _AGAIN = Queue.NEW, Queue.REVIEW, Rating.AGAIN
 """Members a card shown and its answer name, as module globals: ``Queue.REVIEW`` goes
 through ``EnumType.__getattr__``'s hook every time in CPython 3.11 (~76 ns against ~8 ns;
 see :data:`studyapp.core.scheduling._REVIEW`). The same objects."""
-_FUZZ_FIRST = 32
-"""Due reviews whose fuzz a session draws together, ahead, the first time
-(:meth:`StudySession.next_card`): what the first card shown pays, as before."""
-_FUZZ_AHEAD = 64
-"""Due reviews whose fuzz a session draws together, ahead, every time after the first."""
+_FUZZ_AHEAD = 256
+"""Due reviews whose fuzz a session draws together, ahead (:meth:`StudySession.next_card`):
+the first review shown draws its own and the next ones' (as many as today's limit still
+allows, up to this many), and so does the first review shown after them.
+
+256, not 32 then 64 (round 11): each draw of 64 made its answer ~0.4 ms slower (CPU, 10k
+benchmark store: ids read ~0.1 ms + the draw ~0.3 ms), 8 such answers in a 500-answer
+run, all of them above its p95; the day's draws are now made by fewer answers (one in 256)
+and the first card. Per answer, callgrind, 500 answers of a fresh session on the 10k
+benchmark store (32/64 -> 256): median 762.0k -> 761.7k instructions, p90 836.1k ->
+829.8k, p95 899.0k -> 859.9k (-4.4%), p99 5.30M -> 1.06M, mean 870.0k -> 855.4k (-1.7%:
+~40 µs and one statement fewer a batch); the first card 9.35M -> 22.5M (~+1 ms of CPU),
+the answer that draws (#256) 16.4M (~1.2 ms). Smaller batches were weighed too (32 then
+16 or 8, 96 then 16): each of their draws still costs ~0.15-0.2 ms of CPU in its answer
+(~40 µs a batch whatever its size, plus the read's statement), and at one answer in 8 or
+16 they sit at the p95's edge and lift the median (callgrind median 763.5k / 766.4k,
+mean 891.6k / 925.4k); see tests/services/test_study.py for what is pinned."""
 
 GENERIC_CONTENT_NOTE = (
     "This card deals with emotionally heavy material. You can study it now, or put it off "
@@ -312,8 +324,6 @@ class StudySession:
         self._monotonic = monotonic
         self._tz = tz
         self._scheduler = Scheduler(settings.scheduler_config(), tz=tz)
-        self._drawn_ahead = False
-        """The session drew reviews' fuzz ahead already (the next draws are of 64, not 32)."""
         self._next_states: tuple[CardId, MemoryState, NextStates] | None = None
         self._current: CardView | None = None
         self._loaded: tuple[CardView, tuple[Any, ...]] | None = None
@@ -397,21 +407,16 @@ class StudySession:
         if current is not None and current.state.queue is _REVIEW:
             # The fuzz of the due reviews drawn ahead, side by side and at once
             # (Scheduler.prime_fuzz): when the review shown was not drawn ahead, the next
-            # ones (32 the first time, 64 from then on) are read (ids only) and drawn
-            # together, the same factors, instead of a draw an answer. The 32 a draw cost
-            # the cycle 1,068k -> 936k instructions an answer at 10k cards (callgrind).
-            # Drawn at once, not a slice an answer: the slices (~156k instructions each on
-            # 14 of every 32 answers, ~30 µs) sat on the median answer; at once, one answer
-            # in 64 carries the read and the draw (~4.5M instructions, ~1 ms) and the others
-            # none. Per answer (callgrind, 160 answers, 10k benchmark store): mean 894.5k ->
-            # 865.0k, median 886.4k -> 788.8k, p90 1,035k -> 874k, p95 1,138k -> 969k; p99
-            # 1.42M -> 5.3M (the answer that draws).
+            # ones (up to _FUZZ_AHEAD, within today's limit) are read (ids only) and drawn
+            # together, the same factors, instead of a draw an answer (factors drawn and
+            # not used yet are kept). A draw a review cost the cycle 1,068k -> 936k
+            # instructions an answer at 10k cards (callgrind). Drawn at once, not a slice
+            # an answer: the slices (~156k instructions each on 14 of every 32 answers,
+            # ~30 µs) sat on the median answer. How many at once: see _FUZZ_AHEAD.
             scheduler = self._scheduler
             reps = current.state.reps
             if not scheduler.fuzz_primed(current.card_id, reps):
-                size = _FUZZ_AHEAD if self._drawn_ahead else _FUZZ_FIRST
-                self._drawn_ahead = True
-                ahead = queries.upcoming_reviews(self._db, query, touched, size)
+                ahead = queries.upcoming_reviews(self._db, query, touched, _FUZZ_AHEAD)
                 if not ahead or ahead[0][0] != current.card_id:
                     ahead.insert(0, (current.card_id, reps))
                 scheduler.prime_fuzz(ahead)

@@ -652,59 +652,124 @@ def test_reviews_with_their_fuzz_drawn_ahead_store_what_one_draw_each_stores(
     assert single_primed < single_alone / 3, (single_primed, single_alone)
 
 
-def test_a_session_draws_the_next_reviews_fuzz_at_once_32_then_64(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # StudySession.next_card draws the fuzz of the next due reviews together and at once,
-    # on the card shown, whenever that review was not drawn ahead: 32 the first time (what
-    # the first card shown pays), 64 from then on. Never a slice an answer, and no review
-    # draws its own factor (each one shown was drawn in a batch).
+def _draw_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Record the session's reads of the next reviews (their limit), batches drawn (their
+    size) and single draws (their seed), in order."""
     from studyapp.core import scheduling
     from studyapp.store import queries
 
+    events: list[tuple[str, int]] = []
+    upcoming, together, single = (
+        queries.upcoming_reviews,
+        scheduling.fuzz_factors,
+        scheduling.fuzz_factor,
+    )
+
+    def counted_upcoming(*args: object) -> list[tuple[CardId, int]]:
+        events.append(("read", int(args[-1])))  # type: ignore[call-overload]
+        return upcoming(*args)  # type: ignore[arg-type]
+
+    def counted_together(seeds: list[int]) -> list[float]:
+        events.append(("batch", len(seeds)))
+        return together(seeds)
+
+    def counted_single(seed: int) -> float:
+        events.append(("single", seed))
+        return single(seed)
+
+    monkeypatch.setattr(queries, "upcoming_reviews", counted_upcoming)
+    monkeypatch.setattr(scheduling, "fuzz_factors", counted_together)
+    monkeypatch.setattr(scheduling, "fuzz_factor", counted_single)
+    return events
+
+
+@pytest.mark.parametrize("ahead", [None, 48])
+def test_a_session_draws_the_next_reviews_fuzz_at_once_a_batch_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: int | None
+) -> None:
+    # StudySession.next_card draws the fuzz of the next due reviews together and at once,
+    # on the card shown, whenever that review was not drawn ahead: _FUZZ_AHEAD (256) at a
+    # time, so the 180 reviews here come from the first card's one batch; with a batch
+    # smaller than the queue (48), the first review shown past each batch reads and draws
+    # the next. Never a slice an answer, and no review draws its own factor (each one shown
+    # was drawn in a batch); each answer stores the outcome its button showed.
+    from studyapp.services import study
+
+    if ahead is not None:
+        monkeypatch.setattr(study, "_FUZZ_AHEAD", ahead)
+    size = study._FUZZ_AHEAD
+    assert ahead is not None or size == 256
     library = Library(tmp_path / "ahead")
     try:
         sync_bundled_without_limits(library)
         clock = Clock()
         learn_every_card(library, clock)
-
-        events: list[tuple[str, int]] = []
-        upcoming, together, single = (
-            queries.upcoming_reviews,
-            scheduling.fuzz_factors,
-            scheduling.fuzz_factor,
-        )
-
-        def counted_upcoming(*args: object) -> list[tuple[CardId, int]]:
-            events.append(("read", int(args[-1])))  # type: ignore[call-overload]
-            return upcoming(*args)  # type: ignore[arg-type]
-
-        def counted_together(seeds: list[int]) -> list[float]:
-            events.append(("batch", len(seeds)))
-            return together(seeds)
-
-        def counted_single(seed: int) -> float:
-            events.append(("single", seed))
-            return single(seed)
-
-        monkeypatch.setattr(queries, "upcoming_reviews", counted_upcoming)
-        monkeypatch.setattr(scheduling, "fuzz_factors", counted_together)
-        monkeypatch.setattr(scheduling, "fuzz_factor", counted_single)
+        events = _draw_events(monkeypatch)
         clock.now += timedelta(days=400)
         session = library.session(clock=clock)
         answered = 0
         while answered < 180 and (card := session.next_card()) is not None:
             assert card.state.queue is Queue.REVIEW
+            shown = session.preview()[Rating.GOOD].state
             drawn = len(events)
-            session.answer(Rating.GOOD, duration_ms=900)
+            assert session.answer(Rating.GOOD, duration_ms=900) == shown
             assert len(events) == drawn  # nothing drawn by an answer
             answered += 1
         assert answered == 180
-        reads = [size for kind, size in events if kind == "read"]
-        batches = [size for kind, size in events if kind == "batch"]
+        reads = [limit for kind, limit in events if kind == "read"]
+        batches = [n for kind, n in events if kind == "batch"]
         assert [kind for kind, _ in events] == ["read", "batch"] * len(reads), events
-        assert reads[0] == 32 and set(reads[1:]) == {64} and len(reads) >= 3, reads
-        assert all(4 <= size <= limit for size, limit in zip(batches, reads, strict=True))
+        assert set(reads) == {size}, reads
+        assert all(4 <= n <= size for n in batches), batches
+        if ahead is None:
+            assert len(reads) == 1 and batches[0] >= 180, batches
+        else:
+            assert len(reads) >= 180 // size + 1 and sum(batches) >= 180, batches
+    finally:
+        library.close()
+
+
+def test_a_review_the_drawn_batch_did_not_foresee_draws_only_the_factors_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A review shown that was not drawn ahead while factors drawn ahead are still unused
+    # (here: the first read misses one card of the walk, as a read made before a change
+    # would) reads the next reviews again and draws only the factors missing: those drawn
+    # and not used yet are kept. The outcomes stay those the buttons showed.
+    from studyapp.services import study
+    from studyapp.store import queries
+
+    monkeypatch.setattr(study, "_FUZZ_AHEAD", 40)
+    library = Library(tmp_path / "unforeseen")
+    try:
+        sync_bundled_without_limits(library)
+        clock = Clock()
+        learn_every_card(library, clock)
+        clock.now += timedelta(days=400)
+        real = queries.upcoming_reviews
+        reads = 0
+
+        def first_read_misses_the_tenth(*args: object) -> list[tuple[CardId, int]]:
+            nonlocal reads
+            found = real(*args)  # type: ignore[arg-type]
+            reads += 1
+            return found[:9] + found[10:] if reads == 1 else found
+
+        monkeypatch.setattr(queries, "upcoming_reviews", first_read_misses_the_tenth)
+        events = _draw_events(monkeypatch)
+        session = library.session(clock=clock)
+        primed: list[int] = []
+        for _ in range(30):
+            card = session.next_card()
+            assert card is not None and card.state.queue is Queue.REVIEW
+            primed.append(len(session._scheduler._primed))
+            shown = session.preview()[Rating.GOOD].state
+            assert session.answer(Rating.GOOD, duration_ms=900) == shown
+        # the first read: 39 of the next 40 (the tenth missed); the tenth card shown reads
+        # 40 again: the 30 drawn and unused are kept, 10 drawn (it and the 9 beyond)
+        assert events[:2] == [("read", 40), ("batch", 39)], events[:4]
+        assert events[2:] == [("read", 40), ("batch", 10)], events
+        assert primed[9] == 40 and primed[10] == 39
     finally:
         library.close()
 
