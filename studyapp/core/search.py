@@ -68,6 +68,11 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 MAX_QUERY_LENGTH = 2000
 """Longer queries are refused (the search box and the CLI never need more)."""
+MAX_DAYS = 36500
+"""The widest number of days a search takes (``rated:``, ``prop:due``, ``prop:ivl``): a
+century, Anki's longest interval."""
+MAX_COUNT = 1_000_000
+"""The largest count ``prop:lapses`` and ``prop:reps`` take."""
 
 
 class SearchError(ValueError):
@@ -464,9 +469,10 @@ def _whole(value: str, column: int, expected: str) -> int:
 def _rated(value: str, column: int, key_column: int) -> Rated:
     days_text, _, grade_text = value.partition(":")
     days = _whole(days_text, column, "a number of days, as in rated:7")
-    if not 1 <= days <= 36500:
+    if not 1 <= days <= MAX_DAYS:
+        allowed = "1 or more" if days < 1 else f"1 to {MAX_DAYS}"
         raise SearchError(
-            f"rated:{days} at column {key_column}: the number of days must be 1 or more "
+            f"rated:{days} at column {key_column}: the number of days must be {allowed} "
             "(1 is today)",
             column,
         )
@@ -526,6 +532,18 @@ def _prop(value: str, column: int, key_column: int) -> Prop:
     if name != "due" and whole < 0:
         raise SearchError(
             f"prop:{name} at column {key_column} counts from 0; {whole} is never reached",
+            number_column,
+        )
+    # A number past a date's or SQLite's range was an OverflowError when the search ran.
+    if name in ("due", "ivl") and abs(whole) > MAX_DAYS:
+        raise SearchError(
+            f"prop:{name} at column {key_column}: {whole} days is out of range; use "
+            f"{-MAX_DAYS if name == 'due' else 0} to {MAX_DAYS}",
+            number_column,
+        )
+    if whole > MAX_COUNT:
+        raise SearchError(
+            f"prop:{name} at column {key_column}: {whole} is out of range; use 0 to {MAX_COUNT}",
             number_column,
         )
     return Prop(name, op, float(whole))

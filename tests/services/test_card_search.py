@@ -488,6 +488,31 @@ def test_a_malformed_query_raises_search_error(search: CardSearch) -> None:
         search.search("dek:x")
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("prop:due<-99999999999999", "prop:due at column 1: -99999999999999 days is out of range"),
+        ("prop:due=9999999999", "prop:due at column 1: 9999999999 days is out of range"),
+        ("prop:due>99999999", "prop:due at column 1: 99999999 days is out of range"),
+        ("prop:ivl>99999999999999999999", "prop:ivl at column 1: 99999999999999999999 days"),
+        ("prop:lapses>99999999999999999999", "prop:lapses at column 1: 99999999999999999999 is"),
+        ("prop:reps<99999999999999999999", "prop:reps at column 1: 99999999999999999999 is"),
+        ("rated:3650000", "rated:3650000 at column 1: the number of days must be 1 to 36500"),
+    ],
+)
+def test_a_number_out_of_range_is_a_search_error_not_a_crash(
+    search: CardSearch, query: str, message: str
+) -> None:
+    """Numbers too large for a date or for SQLite were an OverflowError (a traceback from
+    ``studyapp search``, an exception in the browser): they are one sentence, as any other
+    malformed query."""
+    with pytest.raises(SearchError) as caught:
+        search.search(query)
+    assert str(caught.value).startswith(message), str(caught.value)
+    for edge in ("prop:due<-36500", "prop:due>36500", "prop:ivl>36500", "prop:lapses>1000000"):
+        search.search(edge)  # the widest values allowed still run
+
+
 def test_plain_text_and_documents() -> None:
     assert plain_text("a <b>bold</b> p < 0.05 &amp; more") == "a bold p < 0.05 & more"
     assert plain_text("5-HT<sub>2A</sub><br>next<li>item") == "5-HT2A next item"
