@@ -1327,7 +1327,18 @@ class MainWindow(QMainWindow):
         self._set_loading(False)
         self._status.setText("Deck update failed")
         error, self._task_error = self._task_error, None
-        self._report_failure(error, "Deck update failed", message)
+        from studyapp.gui.safety import as_storage_error
+
+        if (
+            self.library.damage is not None
+            and error is not None
+            and isinstance(as_storage_error(error, self.library.store_path), StoreCorrupt)
+        ):
+            # Damage told already (its dialog, or the sentence after a trainee's action):
+            # a sync meeting it again says so in the status line only, not in another box.
+            self._status.setText("The study store is damaged: nothing more is saved")
+        else:
+            self._report_failure(error, "Deck update failed", message)
         self.sync_done.emit(None)
 
     # -- storage failures, damage, backups -------------------------------------------------

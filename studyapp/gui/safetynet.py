@@ -130,14 +130,15 @@ class SafetyNet(QObject):
             self._marker = self.library.folder.latest_review()
             self.backed_up.emit(backup)
         self.checked.emit(problems)
-        if problems:
+        if problems and self.library.damage is None:  # (damage known is told already)
             self.damaged.emit(problems)
 
     @Slot(object)
     def _on_error(self, error: BaseException) -> None:
         if isinstance(error, StoreCorrupt):
             self.checked.emit([str(error)])
-            self.damaged.emit(error)
+            if self.library.damage is None:
+                self.damaged.emit(error)
         elif isinstance(error, StorageError):
             # A failed backup (a full disk) must not stop studying: the window says so.
             self.checked.emit([])

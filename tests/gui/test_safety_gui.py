@@ -123,6 +123,30 @@ def test_damage_without_a_restore_leaves_the_window_read_only(
     assert box.text == str(synced.damage)
 
 
+def test_damage_is_told_once_not_again_by_the_sync_and_check_that_follow(
+    qtbot: Any, window: Any, synced: Library, boxes: Boxes
+) -> None:
+    """After the damage dialog (Continue read-only), the start-up's deck sync and a later
+    check, which meet the same damage, leave the status line saying so: they showed the
+    same sentence in two more boxes nobody asked for."""
+    synced.backup("manual")
+    damage(synced.store_path)
+    click_in_modal(qtbot, "Continue read-only")
+    with qtbot.waitSignal(window.safety.checked, timeout=10_000):
+        window.safety.start()
+    assert isinstance(synced.damage, StoreCorrupt)
+    with qtbot.waitSignal(window.sync_done, timeout=10_000):
+        window.start_sync()
+    with qtbot.waitSignal(window.safety.checked, timeout=10_000):
+        window.safety.start()
+    assert boxes.shown == []
+    assert "damaged" in window._status.text()
+    # a trainee's own action is still told, once
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    [box] = boxes.shown
+    assert box.text == str(synced.damage)
+
+
 def test_file_backups_lists_and_restores_after_confirming(
     qtbot: Any, window: Any, synced: Library, boxes: Boxes
 ) -> None:
