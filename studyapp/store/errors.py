@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -52,6 +53,16 @@ def _folder_state(folder: Path) -> str | None:
     if not os.access(folder, os.W_OK | os.X_OK):
         return "read-only"
     return None
+
+
+def _no_space_left(folder: Path) -> bool:
+    """Whether the disk holding ``folder`` is full (less than 1 MiB free). SQLite says "disk
+    I/O error" where a full disk stops it growing the WAL index (SQLITE_IOERR_SHMSIZE, at
+    every open): that is a full disk to the trainee, whom checking the disk would not help."""
+    try:
+        return shutil.disk_usage(folder).free < 1 << 20
+    except OSError:
+        return False
 
 
 def _sqlite_code(exc: BaseException) -> int | None:
@@ -95,7 +106,7 @@ def storage_error(exc: BaseException, path: Path | str | None) -> StorageError |
             f"{where[0].upper()}{where[1:]} is damaged ({detail}); nothing more is saved to it "
             f"until you {RESTORE_HINT}."
         )
-    if code == _FULL:
+    if code == _FULL or (code == _IOERR and folder is not None and _no_space_left(folder)):
         return StoreFull(
             f"The disk holding {folder or 'the study store'} is full; free some space and "
             "try again."

@@ -143,6 +143,30 @@ def test_an_answer_refused_by_a_full_disk_is_not_lost(library: Library, clock: C
     assert session.next_card() is not None
 
 
+def test_an_io_error_on_a_disk_with_no_space_left_is_named_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a full disk (seen on a full tmpfs) SQLite cannot grow the WAL index and says "disk
+    I/O error" (SQLITE_IOERR_SHMSIZE) at every open: the sentence said to check the disk,
+    where freeing space is what helps. An I/O error with space left stays an I/O error."""
+    import shutil
+    import sqlite3
+
+    from studyapp.core.errors import StoreIOError
+    from studyapp.store.errors import storage_error
+
+    store = tmp_path / "studyapp.sqlite3"
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorcode = 4874  # SQLITE_IOERR_SHMSIZE
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=0))
+    full = storage_error(error, store)
+    assert isinstance(full, StoreFull)
+    assert str(full) == f"The disk holding {tmp_path} is full; free some space and try again."
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=10**9))
+    assert isinstance(storage_error(error, store), StoreIOError)
+
+
 # -- a damaged store ----------------------------------------------------------------------
 def test_the_quick_check_finds_512_damaged_bytes_and_writes_stop(
     studied: Path, clock: Clock
