@@ -622,11 +622,13 @@ def _reader_checked_alongside(args: argparse.Namespace) -> Iterator[_Reader]:
     except Exception as exc:
         failure = exc
     finally:
-        problems = check.result()[0] if check is not None else []
-        pool.shutdown()
-        library = reader.library
-        if library is not None:
-            library.close()
+        try:  # (a check that could not reach the store raises its storage error here)
+            problems = check.result()[0] if check is not None else []
+        finally:
+            pool.shutdown()
+            library = reader.library
+            if library is not None:
+                library.close()
         if problems:
             _checked_result_at(store, problems, cause=failure)
     if failure is not None:

@@ -156,6 +156,47 @@ def test_a_mistyped_data_dir_is_not_made_a_store_by_folders_remove_or_optimize(
         assert not typo.exists(), command
 
 
+@pytest.mark.parametrize(
+    ("code", "free", "sentence"),
+    [
+        (14, None, "Cannot open the study store"),  # SQLITE_CANTOPEN: a read-only medium
+        (4874, 0, "is full; free some space and try again"),  # SQLITE_IOERR_SHMSIZE, disk full
+        (5, None, "is locked by another program"),  # SQLITE_BUSY
+    ],
+)
+def test_a_store_the_check_cannot_open_is_not_called_damaged(
+    studied: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    code: int,
+    free: int | None,
+    sentence: str,
+) -> None:
+    """The quick check that cannot even open the store (seen on a read-only filesystem and
+    on a full disk) said "is damaged ... restore a backup" of a sound store: it is the
+    storage failure it is, one line, and no damage is recorded."""
+    import shutil
+    import sqlite3
+
+    from studyapp.cli import main
+    from studyapp.store import integrity
+
+    def refused(_path: Path) -> sqlite3.Connection:
+        error = sqlite3.OperationalError("unable to open database file")
+        error.sqlite_errorcode = code
+        raise error
+
+    monkeypatch.setattr(integrity, "_connect", refused)
+    if free is not None:
+        usage = shutil.disk_usage(studied)
+        monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=free))
+    for command in (["stats"], ["search", "is:new"], ["sync"]):
+        assert main(["--data-dir", str(studied), *command]) == 2, command
+        [line] = capsys.readouterr().err.strip().splitlines()
+        assert line.startswith("studyapp: error: ") and sentence in line, (command, line)
+        assert "damaged" not in line, (command, line)
+
+
 def test_a_read_only_store_is_named_as_such(studied: Path) -> None:
     # As root (CI), permissions do not stop writes; SQLite's read-only open gives the
     # same error a read-only file does, through the same mapping.

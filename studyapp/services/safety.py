@@ -182,9 +182,9 @@ class DataFolder:
         """SQLite's quick check of the store ([] when sound), always run: start-up and
         writing commands. A clean one vouches for the store until it changes (see
         :mod:`studyapp.store.integrity`)."""
-        from studyapp.store.integrity import checked_and_vouched, quick_check
+        from studyapp.store.integrity import checked_and_vouched, store_quick_check
 
-        return checked_and_vouched(self.store, quick_check, "quick_check", clock=time.time)
+        return checked_and_vouched(self.store, store_quick_check, "quick_check", clock=time.time)
 
     def quick_check_for_reading(self) -> tuple[list[str], bool]:
         """For reading commands: the quick check, unless a clean check vouches for the store

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.engine import ExceptionContext
 
-__all__ = ["map_engine_errors", "mapped", "storage_error", "storage_errors"]
+__all__ = ["access_failure", "map_engine_errors", "mapped", "storage_error", "storage_errors"]
 
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html).
 _PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = (
@@ -142,6 +142,17 @@ def storage_error(exc: BaseException, path: Path | str | None) -> StorageError |
             f"then try again or {RESTORE_HINT}."
         )
     return None
+
+
+def access_failure(exc: BaseException, path: Path) -> StorageError | None:
+    """The storage error ``exc`` is when it says the store at ``path`` could not be reached
+    (its folder read-only, the disk full, a lock, a file that cannot be opened), not that
+    its pages are damaged; else None. A check that meets one of these found no damage."""
+    code = _sqlite_code(_unwrapped(exc))
+    reached = code in (_CANTOPEN, _READONLY, _PERM, _BUSY, _LOCKED, _FULL) or (
+        code == _IOERR and _no_space_left(path.parent)
+    )
+    return storage_error(exc, path) if reached else None
 
 
 def _unwrapped(exc: BaseException) -> BaseException:

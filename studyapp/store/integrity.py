@@ -50,6 +50,7 @@ __all__ = [
     "full_check",
     "quick_check",
     "quick_check_unless_vouched",
+    "store_quick_check",
     "store_stamp",
     "vouch_for",
     "vouched",
@@ -101,6 +102,27 @@ def _pragma_lines(db: sqlite3.Connection, pragma: str) -> list[str]:
         if line.strip() and not line.startswith("*** in database")
     ]
     return [] if lines == ["ok"] else lines
+
+
+def store_quick_check(path: Path) -> list[str]:
+    """:func:`quick_check` of the live store ([] if sound), after making sure it can be
+    reached: a store that cannot (its folder read-only, the disk full, a lock) raises the
+    storage error that is, since calling it damage told a trainee to restore a backup of a
+    sound store (seen on a read-only filesystem and on a full disk, where SQLite cannot
+    make or grow the WAL index). Whatever the check itself meets is reported as before."""
+    from studyapp.store.errors import access_failure
+
+    try:
+        db = _connect(path)
+        try:
+            db.execute("PRAGMA schema_version").fetchone()  # opens the file and the WAL index
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        failure = access_failure(exc, path)
+        if failure is not None:
+            raise failure from exc
+    return quick_check(path)
 
 
 def quick_check(path: Path) -> list[str]:
@@ -284,4 +306,4 @@ def quick_check_unless_vouched(
     whether the check ran."""
     if vouched(path, now=clock()):
         return [], False
-    return checked_and_vouched(path, quick_check, "quick_check", clock=clock), True
+    return checked_and_vouched(path, store_quick_check, "quick_check", clock=clock), True
