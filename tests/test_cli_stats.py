@@ -103,6 +103,7 @@ def test_text_output_has_the_old_table_and_the_new_sections(
     ("args", "message"),
     [
         (["--exam-date", "31/12/2026"], "the exam date must look like 2026-06-30"),
+        (["--exam-date", "9999-12-31"], "the exam date must be within 100 years from today"),
         (["--family", "nope"], "no family 'nope'; families: mechanisms, terms"),
         (["--deck", "nope"], "no deck 'nope'"),
     ],

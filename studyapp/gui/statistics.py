@@ -44,7 +44,7 @@ from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
-from studyapp.services.readiness import Readiness, readiness
+from studyapp.services.readiness import Readiness, latest_exam_date, readiness
 from studyapp.services.stats import (
     AnswerStats,
     CardLine,
@@ -343,6 +343,8 @@ class StatisticsScreen(QWidget):
         self.exam_date.setCalendarPopup(True)
         self.exam_date.setDisplayFormat("ddd d MMMM yyyy")
         self.exam_date.setDate(QDate.currentDate().addDays(90))
+        latest = latest_exam_date(date.today())  # (Qt's own limit is the year 9999)
+        self.exam_date.setMaximumDate(QDate(latest.year, latest.month, latest.day))
         self.exam_date.setEnabled(False)
         row.addWidget(self.exam_enabled)
         row.addWidget(self.exam_date)

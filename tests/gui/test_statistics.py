@@ -147,6 +147,29 @@ def test_setting_the_exam_date_forecasts_readiness_and_saves_it(
     assert "new cards a day" in screen.plan.text()
 
 
+def test_the_exam_year_typed_stops_a_century_ahead(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing a year such as 9999 in the exam date was taken: the forecast then ran day by
+    day to it (105 s for 'studyapp stats --exam-date 9999-12-01', an OverflowError for
+    9999-12-31), and the date was saved, so every later statistics run did the same."""
+    screen = open_statistics(qtbot, window)
+    forecast: list[object] = []
+    monkeypatch.setattr(screen, "set_exam_date", forecast.append)  # not run 8,000 years
+    screen.tabs.setCurrentIndex(3)
+    qtbot.mouseClick(screen.exam_enabled, Qt.MouseButton.LeftButton)
+    screen.exam_date.setFocus()
+    qtbot.keyClick(screen.exam_date, Qt.Key.Key_End)  # the year, typed over
+    for _ in range(4):
+        qtbot.keyClick(screen.exam_date, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(screen.exam_date, "9999")
+    qtbot.keyClick(screen.exam_date, Qt.Key.Key_Return)
+    latest = date.today() + timedelta(days=36_500)
+    saved = synced.settings.exam
+    assert saved is not None and saved <= latest, saved
+    assert all(isinstance(d, date) and d <= latest for d in forecast), forecast
+
+
 def test_a_past_exam_date_gets_a_message_not_a_number(
     qtbot: Any, window: Any, synced: Library
 ) -> None:
