@@ -77,11 +77,14 @@ run, all of them above its p95; the day's draws are now made by fewer answers (o
 and the first card. Per answer, callgrind, 500 answers of a fresh session on the 10k
 benchmark store (32/64 -> 256): median 762.0k -> 761.7k instructions, p90 836.1k ->
 829.8k, p95 899.0k -> 859.9k (-4.4%), p99 5.30M -> 1.06M, mean 870.0k -> 855.4k (-1.7%:
-~40 µs and one statement fewer a batch); the first card 9.35M -> 22.5M (~+1 ms of CPU),
-the answer that draws (#256) 16.4M (~1.2 ms). Smaller batches were weighed too (32 then
-16 or 8, 96 then 16): each of their draws still costs ~0.15-0.2 ms of CPU in its answer
-(~40 µs a batch whatever its size, plus the read's statement), and at one answer in 8 or
-16 they sit at the p95's edge and lift the median (callgrind median 763.5k / 766.4k,
+~40 µs and one statement fewer a batch); the first card 9.35M -> 22.5M. By CPU
+(process_time, fresh processes interleaved, copy + sync, medians by position, load ~3):
+the first card 2.34 -> 3.38 ms at 10k (2.76 -> 3.97 at 200k), the answer that draws
+(#256) 1.6 ms (1.8-1.9 at 50k/200k), the draws of 64 it replaces 0.76-0.99 ms each; pooled
+p95 0.641 -> 0.627 ms at 10k, 0.546 -> 0.470 at 200k. Smaller batches were weighed too
+(32 then 16 or 8, 96 then 16): each of their draws still costs ~0.15-0.2 ms of CPU in its
+answer (~40 µs a batch whatever its size, plus the read's statement), and at one answer in
+8 or 16 they sit at the p95's edge and lift the median (callgrind median 763.5k / 766.4k,
 mean 891.6k / 925.4k); see tests/services/test_study.py for what is pinned."""
 
 GENERIC_CONTENT_NOTE = (
