@@ -207,7 +207,7 @@ class DeckOptionsDialog(QDialog):
             return
         if not name:
             name, ok = QInputDialog.getText(self, "Add preset", "Name of the new preset:")
-            if not ok:
+            if not ok or not name.strip():  # (no nameless preset for OK to refuse later)
                 return
         preset = self.options.add_preset(name, like=current.id)
         self.options.use(deck, preset.id)
@@ -219,7 +219,7 @@ class DeckOptionsDialog(QDialog):
             return
         if not name:
             name, ok = QInputDialog.getText(self, "Rename preset", "New name:", text=current.name)
-            if not ok:
+            if not ok or not name.strip():
                 return
         self.options.update(current._replace(name=name.strip()))
         self._show_deck()

@@ -79,6 +79,39 @@ def test_deck_options_refuse_a_duplicate_name_and_keep_the_dialog(qtbot: Any, wi
     assert [p.name for p in window.library.deck_options().ordered()] == ["Default"]
 
 
+def test_a_preset_added_or_renamed_without_a_name_changes_nothing(qtbot: Any, window: Any) -> None:
+    """Add… (or Rename…) answered with an empty name made a nameless preset, shown as a
+    blank choice, that only OK refused ("A preset needs a name") and that the trainee
+    then had to find and delete."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+
+    dialog = window.deck_options_dialog("sample-terms")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    asked: list[str] = []
+
+    def answer_empty() -> None:
+        asked_dialog = QApplication.activeModalWidget()
+        assert isinstance(asked_dialog, QInputDialog)
+        asked.append(asked_dialog.windowTitle())
+        field = asked_dialog.findChild(QLineEdit)
+        assert field is not None
+        field.selectAll()
+        qtbot.keyClicks(field, "   ")
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+
+    for button in (dialog.add_button, dialog.rename_button):
+        QTimer.singleShot(0, answer_empty)
+        button.setFocus()
+        qtbot.keyClick(button, Qt.Key.Key_Space)
+    assert asked == ["Add preset", "Rename preset"]
+    assert [p.name for p in dialog.options.ordered()] == ["Default"]
+    assert dialog.preset.currentText() == "Default"
+    dialog._try_accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
 def test_settings_refuse_malformed_parameters(qtbot: Any, synced: Library) -> None:
     from studyapp.gui.settings_dialog import SettingsDialog
 
