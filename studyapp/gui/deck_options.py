@@ -238,6 +238,11 @@ class DeckOptionsDialog(QDialog):
     def _show_error(self, message: str) -> None:
         self.error.setText(message[:1].upper() + message[1:] + ".")
         self.error.setVisible(True)
+        # Grow to the line's height: the layout took it from the spin boxes, clipping them.
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def _try_accept(self) -> None:
         try:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 
 from studyapp.core.scheduling import DEFAULT_PARAMETERS
 from studyapp.services.library import Library, ScopeChoice
@@ -110,6 +110,21 @@ def test_a_preset_added_or_renamed_without_a_name_changes_nothing(qtbot: Any, wi
     assert dialog.preset.currentText() == "Default"
     dialog._try_accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_the_deck_options_error_line_does_not_squash_the_fields(qtbot: Any, window: Any) -> None:
+    """The refusal's line took its height from the spin boxes (25 -> 17 px, their digits
+    clipped) instead of the dialog growing."""
+    dialog = window.deck_options_dialog("sample-terms")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.add_preset("default")
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)  # OK: refused, two presets named alike
+    assert dialog.error.isVisible() and "Two presets are named" in dialog.error.text()
+    QApplication.processEvents()
+    for field in (dialog.retention, dialog.new_per_day, dialog.reviews_per_day):
+        assert field.height() >= field.sizeHint().height(), field
 
 
 def test_settings_refuse_malformed_parameters(qtbot: Any, synced: Library) -> None:
