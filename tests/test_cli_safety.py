@@ -197,6 +197,26 @@ def test_a_store_the_check_cannot_open_is_not_called_damaged(
         assert "damaged" not in line, (command, line)
 
 
+def test_a_data_dir_that_is_a_file_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--data-dir`` naming a file (or a path through one) was a FileExistsError
+    traceback from every command that takes the lock, and from the window."""
+    from studyapp.cli import main
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine\n")
+    for data in (a_file, a_file / "inside"):
+        for command in (["sync"], ["folders", "add", str(tmp_path)]):
+            assert main(["--data-dir", str(data), *command]) == 2, (data, command)
+            [line] = capsys.readouterr().err.strip().splitlines()
+            assert line == (
+                f"studyapp: error: Cannot use {data} as the data folder: {a_file} is a file; "
+                "choose another folder with --data-dir."
+            ), line
+    assert a_file.read_text() == "mine\n"
+
+
 def test_a_read_only_store_is_named_as_such(studied: Path) -> None:
     # As root (CI), permissions do not stop writes; SQLite's read-only open gives the
     # same error a read-only file does, through the same mapping.

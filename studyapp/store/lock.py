@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
-from studyapp.core.errors import StoreInUse
+from studyapp.core.errors import StoreInUse, StoreIOError
 from studyapp.store.errors import storage_errors
 
 if TYPE_CHECKING:
@@ -96,7 +96,10 @@ class StoreLock:
     def acquire(self) -> None:
         """Take the lock, or raise :class:`StoreInUse` if another StudyApp holds it."""
         with storage_errors(self.path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise self._not_a_folder() from None
             if self._lock is not None:
                 from filelock import Timeout
 
@@ -134,6 +137,15 @@ class StoreLock:
         self._fd = fd
         _held.add(self)
         return True
+
+    def _not_a_folder(self) -> StoreIOError:
+        """The data folder, or a folder above it, is a file (was a FileExistsError traceback)."""
+        data_dir = self.path.parent
+        file = next((p for p in (data_dir, *data_dir.parents) if p.exists()), data_dir)
+        return StoreIOError(
+            f"Cannot use {data_dir} as the data folder: {file} is a file; choose another "
+            "folder with --data-dir."
+        )
 
     def _in_use(self) -> StoreInUse:
         return StoreInUse(
