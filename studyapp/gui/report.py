@@ -22,7 +22,7 @@ from PySide6.QtGui import (
     QPdfWriter,
     QTextDocument,
 )
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLayout
 
 from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap, ChartPanel
 from studyapp.gui.theme import LIGHT, Colors
@@ -80,6 +80,10 @@ def _render(panel: ChartPanel, width: int, height: int, scale: float = 3.0) -> Q
     panel.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     panel.setStyleSheet("QFrame#card { border: none; }")
     panel.layout().setContentsMargins(0, 0, 0, 0)  # type: ignore[union-attr]
+    # No size limits on this hidden window: Qt's offscreen platform printed "This plugin does
+    # not support propagateSizeHints()" on stderr for each one (the chart's minimum height).
+    panel.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # type: ignore[union-attr]
+    panel.setMinimumSize(0, 0)
     panel.resize(width, height)
     panel.show()
     for _ in range(3):
