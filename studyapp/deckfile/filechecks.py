@@ -66,7 +66,10 @@ def check_version(loaded: LoadedYaml) -> bool:
     version = data.get("format_version")
     node = locate(loaded.root, ("format_version",))
     if version is None:
-        loaded.error(loaded.root, f"missing required field 'format_version' (use {FORMAT_VERSION})")
+        if node is None or id(node) not in loaded.unreadable:
+            loaded.error(
+                loaded.root, f"missing required field 'format_version' (use {FORMAT_VERSION})"
+            )
         return True
     if isinstance(version, bool) or not isinstance(version, int):
         loaded.error(node, f"'format_version' must be a whole number such as {FORMAT_VERSION}")

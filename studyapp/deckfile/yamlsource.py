@@ -63,6 +63,9 @@ class Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
 
+_INT = "tag:yaml.org,2002:int"
+_MAX_INT_DIGITS = 4300
+"""Python's default limit on digits turned into an int (``sys.int_info.default_max_str_digits``)."""
 _SAFE_SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp", "binary")
 )
@@ -78,8 +81,13 @@ class LoadedYaml:
     problems: list[Problem] = field(default_factory=list)
     text: str = ""
     """The decoded file, for locating a problem inside a value (see :func:`locate_text`)."""
+    unreadable: set[int] = field(default_factory=set)
+    """Ids of the value nodes already reported as unreadable (a number too long): the None
+    standing for such a value gets no second error at the same place."""
 
     def error(self, node: yaml.Node | None, message: str) -> None:
+        if node is not None and id(node) in self.unreadable:
+            return
         self.problems.append(problem_at(self.path, node, Severity.ERROR, message))
 
     def warning(self, node: yaml.Node | None, message: str) -> None:
@@ -816,6 +824,16 @@ class _Constructor:
             if node.tag == _STR:
                 value = node.value
             elif node.tag in _SAFE_SCALAR_TAGS:
+                if node.tag == _INT and len(node.value) > _MAX_INT_DIGITS:
+                    # Python turns at most 4,300 digits into an int (sys.int_info); PyYAML
+                    # and the YAML 1.2 reading below would raise ValueError on more.
+                    self._result.error(
+                        node,
+                        f"a number of {len(node.value):,} characters is too long "
+                        f"(at most {_MAX_INT_DIGITS:,} digits); quote it if you mean text",
+                    )
+                    self._result.unreadable.add(id(node))
+                    return None
                 try:
                     value = self._loader.construct_object(node, deep=True)
                 except ValueError:

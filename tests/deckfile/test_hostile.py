@@ -377,3 +377,35 @@ def test_the_preview_command_reports_a_symbolic_link_loop_given_to_it(folder: Pa
     )
     assert result.returncode == 0, result.stderr
     assert f"{loop}:1:1: error: is a symbolic link loop" in result.stderr
+
+
+_LONG_HEADER = "deck: {id: long, title: Long, family: terms}\n"
+_LONG_CARD = "cards:\n  - {id: c1, front: a, back: b, source: rieser2021"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "format_version: " + "9" * 5000 + "\n" + _LONG_HEADER + "cards: []",
+        "format_version: 1\n" + _LONG_HEADER + _LONG_CARD + ", revision: " + "9" * 5000 + "}",
+        "format_version: 1\n" + _LONG_HEADER + _LONG_CARD + ",\n      as_of: -" + "1" * 4400 + "}",
+    ],
+    ids=["format-version", "revision", "as-of-negative"],
+)
+def test_a_number_with_thousands_of_digits_is_one_located_error(
+    written: str, folder: Path, tmp_path: Path
+) -> None:
+    # Python refuses to turn more than 4,300 digits into an int (sys.int_info): the
+    # YAML 1.2 reading of such a number raised ValueError, a traceback from validate/sync.
+    target = folder / "long-number.yaml"
+    target.write_text(written + "\n")
+    line = 1 if written.startswith("format_version: 9") else written.count("\n") + 1
+    report = validate_paths([folder])
+    mine = [p for p in report.problems if p.path == str(target)]
+    assert len(mine) == 1, [str(p) for p in mine]
+    problem = mine[0]
+    assert (problem.severity, problem.line) == (Severity.ERROR, line)
+    assert "too long" in problem.message and "digits" in problem.message
+    with Library(tmp_path / "store") as library:
+        plan = library.sync([folder])
+        assert [str(p) for p in plan.problems if p.path == str(target)] == [str(problem)]
