@@ -452,6 +452,7 @@ def _held_by(path: Path, holders: Sequence[Path]) -> bool:
 def _stored_elsewhere(
     view: _StoredView,
     plan: SyncPlan,
+    survey: _Survey,
     parsed: Sequence[ParsedDeck],
     ids: list[str] | None = None,
 ) -> dict[str, str]:
@@ -462,7 +463,9 @@ def _stored_elsewhere(
     would have found it, and validate does). A handful of ids, looked up by primary key,
     instead of reading every unchanged file again."""
     parsed_ids = {d.header.id for d in parsed if d.header is not None}
-    read = set(plan.files_read)
+    # The files of decks this sync retires (deleted from a synced folder) hold no card:
+    # a card moved out of such a file into another is moved, not used twice.
+    read = set(plan.files_read) | _vanished(survey)
     if ids is None:
         ids = [card.id for d in parsed for _index, card in d.entries]
         ids += [card.replaced_by for d in parsed for _i, card in d.entries if card.replaced_by]
@@ -492,7 +495,7 @@ def _read_successors_gone(
     missing = sorted({successor for _id, successor, _deck in named if successor not in known})
     if not missing:
         return []
-    gone = set(missing).difference(_stored_elsewhere(view, plan, parsed, missing))
+    gone = set(missing).difference(_stored_elsewhere(view, plan, survey, parsed, missing))
     decks = {deck_id for _id, successor, deck_id in named if successor in gone}
     again = [survey.stored_decks[deck_id].path for deck_id in sorted(decks)]
     from studyapp.deckfile.imagecheck import check_images
@@ -551,7 +554,7 @@ def _plan_changes(
     for old_id, new_id in _successions(parsed):
         _plan_inherit(conn, plan, old_id, new_id)
     parsed_ids = {d.model.deck.id for d in parsed if d.model is not None}
-    _plan_removed_decks(conn, plan, survey, parsed_ids)
+    _plan_removed_decks(conn, plan, survey, parsed_ids, claimed)
 
 
 def _plan_sources(conn: Connection, plan: SyncPlan, sources: dict[str, BibEntry]) -> None:
@@ -679,22 +682,39 @@ def _plan_inherit(conn: Connection, plan: SyncPlan, old_id: str, new_id: str) ->
         plan.inherited.append((new_id, old_id))
 
 
-def _plan_removed_decks(
-    conn: Connection, plan: SyncPlan, survey: _Survey, parsed_ids: set[str]
-) -> None:
-    """Decks whose file vanished from a synced folder: retire their cards, keep history."""
+def _vanished(survey: _Survey) -> set[str]:
+    """The files of the active stored decks that vanished from a synced folder."""
     present = {str(f) for f in survey.deck_files}
+    return {
+        deck.path
+        for deck in survey.stored_decks.values()
+        if deck.active
+        and deck.path not in present
+        and any(folder in Path(deck.path).parents for folder in survey.folders)
+    }
+
+
+def _plan_removed_decks(
+    conn: Connection,
+    plan: SyncPlan,
+    survey: _Survey,
+    parsed_ids: set[str],
+    claimed: AbstractSet[str] = frozenset(),
+) -> None:
+    """Decks whose file vanished from a synced folder: retire their cards, keep history;
+    but not the ``claimed`` notes, moved to a deck read now."""
+    vanished = _vanished(survey)
     for deck_id, deck in survey.stored_decks.items():
-        if not deck.active or deck_id in parsed_ids or deck.path in present:
-            continue
-        if not any(folder in Path(deck.path).parents for folder in survey.folders):
+        if not deck.active or deck_id in parsed_ids or deck.path not in vanished:
             continue
         plan.decks_removed.append(deck_id)
         plan.changes.decks_deactivated.append(deck_id)
         for note_id in stored.live_note_ids_of_deck(conn, deck_id):
+            if note_id in claimed:
+                continue
             plan.retired.append(note_id)
             plan.changes.notes_retired.append(note_id)
-        plan.changes.cards_retired.extend(stored.live_card_ids_of_deck(conn, deck_id))
+        plan.changes.cards_retired.extend(stored.live_card_ids_of_deck(conn, deck_id, claimed))
 
 
 def _plan(
@@ -732,7 +752,7 @@ def _plan(
     parsed += _read_successors_gone(view, plan, survey, parsed)
     courses = _read_courses(plan, survey)
     _note_parsed(plan, survey, parsed)
-    _check(plan, survey, parsed, sources, _stored_elsewhere(view, plan, parsed), courses)
+    _check(plan, survey, parsed, sources, _stored_elsewhere(view, plan, survey, parsed), courses)
     _count_skipped(conn, plan, survey)
     plan.problems.sort(key=lambda p: (p.path, p.line, p.column))
     if not plan.ok:

@@ -18,6 +18,7 @@ import operator
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -487,9 +488,12 @@ def live_note_ids_of_deck(conn: Connection, deck_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def live_card_ids_of_deck(conn: Connection, deck_id: str) -> list[int]:
-    rows = run(conn, "SELECT id FROM card WHERE deck_id = ? AND retired = 0", (deck_id,))
-    return [r[0] for r in rows]
+def live_card_ids_of_deck(
+    conn: Connection, deck_id: str, but_notes: AbstractSet[str] = frozenset()
+) -> list[int]:
+    """The live cards of ``deck_id``, but those of the notes ``but_notes``."""
+    rows = run(conn, "SELECT id, note_id FROM card WHERE deck_id = ? AND retired = 0", (deck_id,))
+    return [r[0] for r in rows if r[1] not in but_notes]
 
 
 # -- writes --------------------------------------------------------------------------------

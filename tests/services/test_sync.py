@@ -325,6 +325,33 @@ def test_card_moved_between_decks_keeps_history(
     ]
 
 
+def test_a_deck_merged_into_another_keeps_its_history(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    # A release that merges two decks: the card moves into the other file and its old file
+    # is deleted. The sync refused it ("card id 's-pat' is also used in .../terms.yaml", a
+    # file no longer there), though the deleted file's deck is retired by the same sync.
+    library.sync([deck_dir])
+    study(library, clock, "s-pat")
+    query = "SELECT id, retired, reps, stability, due FROM card WHERE note_id = 's-pat'"
+    before = rows(library, query)
+    reviews = rows(library, "SELECT count(*) FROM review")
+    terms = deck_dir / "terms.yaml"
+    original = terms.read_text()
+    block = original[original.index("  - id: s-pat") :]
+    terms.unlink()
+    sample = deck_dir / "sample.yaml"
+    sample.write_text(sample.read_text() + block)
+    plan = library.sync([deck_dir])
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert plan.decks_removed == ["sample-terms"] and plan.retired == []
+    assert rows(library, query) == before
+    assert rows(library, "SELECT DISTINCT deck_id FROM card WHERE note_id = 's-pat'") == [
+        ("sample-mechanisms",)
+    ]
+    assert rows(library, "SELECT count(*) FROM review") == reviews
+
+
 def test_a_bibliography_change_alone_is_synced(library: Library, deck_dir: Path) -> None:
     library.sync([deck_dir])
     (deck_dir / "sources.yaml").write_text(
