@@ -25,6 +25,7 @@ import html
 import itertools
 import json
 import os
+import re
 import tempfile
 import time
 import zipfile
@@ -356,6 +357,17 @@ class _StampedNote(genanki.Note):  # type: ignore[misc]
         super().write_to_db(cursor, self.mod or timestamp, deck_id, id_gen)
 
 
+# Control characters other than tab and line breaks: a card may hold them (a quoted YAML
+# escape, "\x1f"), nothing shows them, and Anki's field separator is one of them (\x1f):
+# a text holding it made more fields than the note type has, and Anki refused the package.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _anki_text(text: str) -> str:
+    """``text`` without control characters, for an Anki field or deck name."""
+    return _CONTROLS.sub("", text)
+
+
 def _figure(image: ExportImage) -> str:
     alt = html.escape(image.alt)
     return f'<div class="image"><img src="{image.media_name}" alt="{alt}"></div>'
@@ -390,7 +402,7 @@ def _anki_note(deck: ExportDeck, note: ExportNote, due: int) -> _StampedNote:
     tags = [*note.tags, deck.family, deck.id, *([RETIRED_TAG] if note.retired else [])]
     return _StampedNote(
         model=MODELS[note.kind],
-        fields=content + tail,
+        fields=[_anki_text(field) for field in content + tail],
         tags=list(dict.fromkeys(tags)),
         guid=note_guid(note.id),
         due=due,

@@ -167,6 +167,26 @@ def test_pictures_tags_and_sources_travel(
     assert "Zhou 2024" in note["Source"]
 
 
+def test_control_characters_in_a_card_do_not_break_the_package(
+    library: Library, deck_dir: Path, anki: Collection, tmp_path: Path
+) -> None:
+    # A quoted YAML escape puts Anki's field separator (\x1f) in a text: the note had more
+    # fields than its type, and Anki refused the whole package ("note has 9 fields,
+    # expected 6").
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text()
+        + '  - {id: s-ctrl, front: "one\\x1ftwo\\x1b[31m", back: "three\\x1f", '
+        + 'extra: "\\x07four", source: rehabblog_nd}\n'
+    )
+    assert library.sync([deck_dir]).ok
+    counts = imported(anki, export(library, tmp_path, "controls"))
+    assert counts == {"new": 6, "updated": 0, "unchanged": 0, "conflicting": 0}
+    note = by_id(anki, "s-ctrl")
+    assert (note["Front"], note["Back"], note["Extra"]) == ("onetwo[31m", "three", "four")
+    assert by_id(anki, "s-5ht2a")["Front"].startswith("Which receptor")
+
+
 def test_csv_names_the_picture_and_marks_retired_notes(
     library: Library, course: Path, tmp_path: Path
 ) -> None:
