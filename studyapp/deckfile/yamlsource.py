@@ -16,6 +16,7 @@ file that could nest that deep, before the parser sees it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -148,21 +149,24 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
     if text is None:
         return result
     result.text = text
+    editor = _EditorLines(text) if any(b in text for b in _YAML_ONLY_BREAKS) else None
     loader = Loader(text)
     try:
         with gc_paused():
             root = _compose(loader)
     except _LimitError as exc:
-        mark = exc.mark
+        mark = exc.mark if editor is None else editor.mark(exc.mark)
         result.problems.append(
             Problem(path, mark.line + 1, mark.column + 1, Severity.ERROR, exc.message)
         )
         return result
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and editor is not None:
+            mark = editor.mark(mark)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        lines = text.splitlines()
+        lines = _EDITOR_BREAK.split(text)
         if 0 < line <= len(lines) and "\t" in lines[line - 1][: column + 1]:
             message += " (a tab: YAML indentation must use spaces)"
         result.problems.append(Problem(path, line, column, Severity.ERROR, f"YAML: {message}"))
@@ -175,9 +179,51 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
     result.root = root
     if root is None:
         return result
+    if editor is not None:
+        editor.relocate(root)
     with gc_paused():
         result.data = _Constructor(result, loader).build(root)
     return result
+
+
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+_EDITOR_BREAK = re.compile(r"\r\n?|\n")
+
+
+class _EditorLines:
+    """Lines and columns as editors count them, for a text holding NEL, LS or PS.
+
+    YAML 1.1 (PyYAML and libyaml) also ends a line at NEL (U+0085), LS (U+2028) and PS
+    (U+2029), which a text pasted from a word processor may hold; editors (the language
+    server protocol), GitHub's annotations and ``grep -n`` end lines only at LF, CR LF and
+    CR. The marks are recomputed from their character index, so every problem is where the
+    author sees it. Only for such a text: every other file keeps libyaml's marks as they are.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0, *(m.end() for m in _EDITOR_BREAK.finditer(text))]
+
+    def mark(self, mark: Any) -> yaml.Mark:
+        line = bisect_right(self._starts, mark.index) - 1
+        return yaml.Mark(mark.name, mark.index, line, mark.index - self._starts[line], None, 0)
+
+    def relocate(self, root: yaml.Node) -> None:
+        """Every node's marks under ``root``, recomputed (an aliased node once)."""
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            node.start_mark = self.mark(node.start_mark)
+            node.end_mark = self.mark(node.end_mark)
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    stack.append(key_node)
+                    stack.append(value_node)
 
 
 class _LimitError(Exception):

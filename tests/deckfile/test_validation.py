@@ -300,3 +300,23 @@ def test_a_released_file_changed_since_is_not_used_to_locate(tmp_path: Path) -> 
     path.write_text("\n\n" + HEADER + card, encoding="utf-8")  # edited in the meantime
     assert deck.root is None
     assert deck.locate_in(("cards", 0, "front"), "Q") == (1, 1)
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
+def test_lines_are_counted_as_editors_count_them(tmp_path: Path, brk: str) -> None:
+    # YAML 1.1 (PyYAML, libyaml) also ends a line at NEL, LS and PS, which a text pasted
+    # from a word processor may hold; editors (the language server protocol), GitHub's
+    # annotations and `grep -n` end lines only at LF, CR LF and CR. Each one in a text
+    # moved every later problem a line down from where the author sees it.
+    card = f'  - id: a\n    front: "Set{brk} and{brk} setting"\n    back: A\n    source: zhou2024\n'
+    after = "  - id: a\n    fornt: Q\n    back: A\n    source: zhou2024\n"
+    path = write(tmp_path, HEADER + card + after + "  - {id: b, front: [x\n")
+    assert problems(path) == [(16, 1, problems(path)[0][2])]  # the syntax error
+    path = write(tmp_path, HEADER + card + after)
+    assert sorted(problems(path)) == [
+        (11, 5, "card 'a': missing required field 'front'"),
+        (11, 9, "duplicate card id 'a' (first used on line 7)"),
+        (12, 5, "card 'a': unknown field 'fornt' (did you mean 'front'?)"),
+    ]
+    crlf = write(tmp_path, (HEADER + card + after).replace("\n", "\r\n"), "crlf.yaml")
+    assert problems(crlf) == problems(path)
