@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "ClozeProblem",
+    "MAX_KEY",
     "Deletion",
     "check_cloze",
     "cloze_keys",
@@ -16,6 +17,10 @@ __all__ = [
 
 _DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 _STRAY = re.compile(r"\{\{|\}\}")
+MAX_KEY = 500
+"""The highest cloze key: Anki makes c501 and above into c500's card (its cloze card
+ordinals stop at 499), so a higher key would be a card here and none of its own in an
+exported package (c70000 made a package Anki refused to import)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +62,7 @@ def check_cloze(text: str) -> list[ClozeProblem]:
     # _check_cloze_in_full on random markup).
     count = 0
     for m in _DELETION.finditer(text):
-        if int(m[1]) == 0 or "{{" in m[2] or not m[2].strip():
+        if len(m[1]) > 3 or not 0 < int(m[1]) <= MAX_KEY or "{{" in m[2] or not m[2].strip():
             return _check_cloze_in_full(text)
         count += 1
     if count and text.count("{{") == count and text.count("}}") == count:
@@ -75,8 +80,17 @@ def _check_cloze_in_full(text: str) -> list[ClozeProblem]:
         found = True
         residue += (text[end : m.start()], " " * (m.end() - m.start()))
         end = m.end()
-        if int(m.group(1)) == 0:
+        digits = m.group(1).lstrip("0")
+        if not digits:
             problems.append(ClozeProblem(m.start(), "cloze key must be c1 or higher, not c0"))
+        elif len(digits) > 3 or int(digits) > MAX_KEY:  # no int() of thousands of digits
+            shown = digits if len(digits) <= 12 else f"{digits[:12]}… ({len(digits):,} digits)"
+            problems.append(
+                ClozeProblem(
+                    m.start(),
+                    f"cloze key must be c{MAX_KEY} or lower (Anki's limit), not c{shown}",
+                )
+            )
         if not m.group(2).strip():
             problems.append(ClozeProblem(m.start(), f"cloze deletion c{m.group(1)} is empty"))
         if "{{" in m.group(2):

@@ -138,12 +138,25 @@ def test_cloze_render_hides_only_its_own_deletion() -> None:
         ("{{c1:x}}", "malformed cloze markup"),
         ("x }} y", "'}}' without"),
         ("{{c0::x}}", "c1 or higher"),
+        ("{{c1::x}} {{c501::y}}", "c500 or lower"),
+        ("{{c1::x}} {{c99999999999999999999::y}}", "c500 or lower"),
         ("{{c1:: }}", "is empty"),
         ("plain", "no deletion"),
     ],
 )
 def test_cloze_problems(text: str, fragment: str) -> None:
     assert any(fragment in p.message for p in check_cloze(text))
+
+
+def test_cloze_keys_stop_where_ankis_do() -> None:
+    # Anki turns c501 and above into c500's card (its cloze card ordinals stop at 499):
+    # such a key was a card of its own here and not in an exported package; c70000 made a
+    # package Anki refused, a 20-digit key an export traceback (OverflowError), and a key of
+    # thousands of digits a validate traceback (ValueError from int()).
+    assert check_cloze("{{c1::x}} {{c500::y}}") == []
+    (problem,) = check_cloze("{{c1::x}} {{c" + "9" * 5000 + "::y}}")
+    assert problem.offset == 10 and len(problem.message) < 120
+    assert problem.message.startswith("cloze key must be c500 or lower (Anki's limit), not c999")
 
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
