@@ -83,8 +83,8 @@ class LoadedYaml:
     text: str = ""
     """The decoded file, for locating a problem inside a value (see :func:`locate_text`)."""
     unreadable: set[int] = field(default_factory=set)
-    """Ids of the value nodes already reported as unreadable (a number too long): the None
-    standing for such a value gets no second error at the same place."""
+    """Ids of the value nodes already reported (a number too long, a value YAML 1.1 and 1.2
+    read differently): the value standing for such a node gets no second error there."""
 
     def error(self, node: yaml.Node | None, message: str) -> None:
         if node is not None and id(node) in self.unreadable:
@@ -897,6 +897,7 @@ class _Constructor:
                         # Reported once; the value goes on as the editor shows it, so no
                         # second error follows from the same word.
                         self._result.error(node, ambiguous[0])
+                        self._result.unreadable.add(id(node))
                         return ambiguous[1]
             return value
         if isinstance(node, yaml.SequenceNode):

@@ -88,6 +88,17 @@ def test_as_of_in_octal_is_one_error(tmp_path: Path) -> None:
     assert len(found) == 1 and found[0].startswith("7:12: '0o3720' reads as text"), found
 
 
+def test_a_boolean_field_written_yes_is_one_error(tmp_path: Path) -> None:
+    # The value goes on as an editor reads it (the text 'yes'), which a boolean field then
+    # refused a second time at the same place ("'critical' must be true or false, not text").
+    card = "  - id: a\n    front: F\n    back: B\n    critical: yes\n    source: s\n"
+    found = deck_problems(tmp_path, card)
+    assert found == [
+        "7:15: 'yes' reads as true in YAML 1.1 (StudyApp) but as text in YAML 1.2 (editors); "
+        "quote it ('yes') if you mean text, or write true"
+    ]
+
+
 def test_a_cloze_card_without_its_type_is_told_to_add_it(tmp_path: Path) -> None:
     found = deck_problems(tmp_path, "  - id: a\n    text: '{{c1::x}}'\n    source: s\n")
     assert found == [
