@@ -322,10 +322,39 @@ class MainWindow(QMainWindow):
         self.library = library
         self.safety = SafetyNet(library, self)
         self.safety.damaged.connect(self.on_store_damaged)
+        self._day_timer = QTimer(self)
+        self._day_timer.setSingleShot(True)
+        self._day_timer.timeout.connect(self._on_day_timer)
+        self._arm_day_timer()
         self._ready = True
         waiting, self._waiting = self._waiting, []
         for request in waiting:
             request()
+
+    def _arm_day_timer(self) -> None:
+        """Set the timer for the start of the next study day (looked at again within the
+        hour: a changed clock, rollover hour or time zone)."""
+        from studyapp.core.studyday import study_day
+
+        now = self.now()
+        day = study_day(now, rollover_hour=self.library.settings.rollover_hour)
+        self._timer_day = day.start
+        left_ms = int((day.end - now).total_seconds() * 1000) + 1000
+        self._day_timer.start(max(1000, min(left_ms, 3_600_000)))
+
+    @Slot()
+    def _on_day_timer(self) -> None:
+        """A new study day: the deck list on screen shows its counts (it kept yesterday's, "0
+        cards to study today", until something redrew it). A session goes on as it is."""
+        from studyapp.core.studyday import study_day
+
+        day = study_day(self.now(), rollover_hour=self.library.settings.rollover_hour)
+        if day.start != self._timer_day and self._overview_shown():
+            if self._task is not None and self._task.is_running():
+                self._day_timer.start(60_000)  # a deck update is drawing it: after that
+                return
+            self.show_overview()
+        self._arm_day_timer()
 
     @property
     def review(self) -> ReviewScreen:

@@ -172,3 +172,26 @@ def test_remote_images_in_card_text_are_never_fetched(
     assert review.view.requested == []
     html = review.view.toHtml()
     assert "example.invalid" not in html and "passwd" not in html and "alert" not in html
+
+
+def test_the_deck_list_left_open_is_redrawn_when_a_new_study_day_starts(
+    qtbot: Any, window: Any, synced: Library, clock: Any
+) -> None:
+    """A window left on the deck list past the rollover hour kept saying "0 cards to study
+    today" until something redrew it (the morning after, with new cards and reviews due)."""
+    from datetime import timedelta
+
+    synced.update_settings(synced.settings.with_changes(new_per_day=1))
+    window.show_overview()
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_4)
+    qtbot.keyClick(window.summary, Qt.Key.Key_Return)
+    subtitle = window.overview._subtitle
+    assert subtitle.text().startswith("0 cards to study today")
+    window._on_day_timer()  # the timer's own slot, as at the hour it was set for
+    assert subtitle.text().startswith("0 cards to study today")  # the same day: as it was
+    clock.now += timedelta(days=1)
+    window._on_day_timer()  # the new study day's first minute
+    assert not subtitle.text().startswith("0 cards"), subtitle.text()
+    assert window._day_timer.isActive()  # set again, for the day after
