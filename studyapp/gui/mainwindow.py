@@ -258,6 +258,7 @@ class MainWindow(QMainWindow):
         """Notes the store refused, by note id: offered again the next time (N)."""
         self._optimize_error: BaseException | None = None
         self._painted = False
+        self._closed = False
         self._build_menus()
         if library is not None:
             self.attach(library)
@@ -1237,7 +1238,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def start_sync(self) -> None:
         """Plan a sync of the bundled decks and added folders off the GUI thread."""
-        if self._task is not None and self._task.is_running():
+        if self._closed or (self._task is not None and self._task.is_running()):
             return
         self._status.setText("Checking decks for updates…")
         self._busy.setVisible(True)
@@ -1250,6 +1251,11 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_plan_ready(self, plan: SyncPlan) -> None:
+        if self._closed:
+            # The window closed while the plan was made (it waited for the plan, not for
+            # what follows): no update starts now, on a thread the ending process would
+            # destroy while it runs (an abort). The next start syncs.
+            return
         self.blocked = plan.blocked
         if not plan.ok:
             self._busy.setVisible(False)
@@ -1459,6 +1465,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Every answer is already committed; only wait for a running sync to finish.
+        self._closed = True
         if self._task is not None and self._task.is_running():
             self._task.wait()
         if self._indexing is not None and self._indexing.is_running():
