@@ -514,7 +514,10 @@ class StatisticsScreen(QWidget):
         return self._stepping or (self._task is not None and self._task.is_running())
 
     def wait(self) -> None:
-        """Finish the running computation (closing the window)."""
+        """Finish the running computation and start no other (closing the window): a part
+        started after the close ran on a thread the ending process destroyed (an abort)."""
+        self._jobs.clear()
+        self._generation += 1
         if self._task is not None and self._task.is_running():
             self._task.wait()
 
