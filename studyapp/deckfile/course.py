@@ -97,9 +97,9 @@ def parse_course(path: Path, *, shown: str | None = None) -> ParsedCourse:
                 f"module number {number} is used twice (first on line {line}); "
                 "each module needs its own number",
             )
-            continue
-        number_node = locate(loaded.root, ("modules", index, "number"))
-        first[number] = number_node.start_mark.line + 1 if number_node is not None else 1
+        else:
+            number_node = locate(loaded.root, ("modules", index, "number"))
+            first[number] = number_node.start_mark.line + 1 if number_node is not None else 1
         release = None
         if entry.release is not None:
             release = _release_date(entry.release)
@@ -109,7 +109,7 @@ def parse_course(path: Path, *, shown: str | None = None) -> ParsedCourse:
                     f"module {number}: release {str(entry.release)!r} is not a date; write "
                     "it as YYYY-MM-DD, e.g. 2026-01-12",
                 )
-        result.modules[number] = CourseModule(number, entry.title, release)
+        result.modules.setdefault(number, CourseModule(number, entry.title, release))
     if model.course is not None:
         result.course_id, result.title = model.course.id, model.course.title
     elif model.modules:

@@ -113,6 +113,21 @@ def test_course_file_errors_are_located(tmp_path: Path, modules: str, expected: 
     assert expected in found, found
 
 
+def test_a_repeated_module_number_still_has_its_release_checked(tmp_path: Path) -> None:
+    # Every problem in one pass: the second module's date was checked only once its
+    # number was fixed.
+    modules = "  - {number: 1, title: A}\n  - {number: 1, title: B, release: 2026-13-01}\n"
+    course = "format_version: 1\ncourse: {id: c, title: C}\nmodules:\n" + modules
+    root = write_course(tmp_path / "course", course, deck_module=1, card_module=1)
+    found = [line.split("/")[-1] for line in located(root)]
+    assert [line for line in found if line.startswith("course.yaml:5:")] == [
+        "course.yaml:5:14: module number 1 is used twice (first on line 4); each module "
+        "needs its own number",
+        "course.yaml:5:36: module 1: release '2026-13-01' is not a date; write it as "
+        "YYYY-MM-DD, e.g. 2026-01-12",
+    ]
+
+
 def test_a_module_without_a_course_file_is_an_error(tmp_path: Path) -> None:
     root = write_course(tmp_path / "course")
     (root / "course.yaml").unlink()
