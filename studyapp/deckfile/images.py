@@ -50,6 +50,9 @@ MAX_SVG_BYTES = 512 * 1024
 """512 KiB: the bundled diagrams are 5-10 KB each."""
 MAX_SIDE = 4096
 """Pixels on each side (a 4096 x 4096 image decodes to 64 MB)."""
+MAX_SVG_DRAWN = 100_000
+"""Elements an SVG draws, counting each part a ``<use>`` repeats: a few KB of nested
+``<use>`` can otherwise repeat one shape 4 ** 25 times, and drawing it never ends."""
 IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "svg": "image/svg+xml"}
 _SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".svg": "svg"}
 _WORDS = {"png": "a PNG image", "jpeg": "a JPEG image", "svg": "an SVG image"}
@@ -205,6 +208,7 @@ def svg_problems(path: str, data: bytes) -> tuple[list[Problem], tuple[float, fl
     size: list[tuple[float, float] | None] = [None]
     depth = [0]
     style_text: list[tuple[int, int, list[str]]] = []
+    drawn = _Drawn()
 
     def at(message: str) -> None:
         problems.append(
@@ -263,9 +267,19 @@ def svg_problems(path: str, data: bytes) -> tuple[list[Problem], tuple[float, fl
             check_value(attribute.rsplit(" ", 1)[-1], value)
         if local == "style":
             style_text.append((parser.CurrentLineNumber, parser.CurrentColumnNumber + 1, []))
+        used = None
+        if local == "use":
+            used = next((v for a, v in attributes.items() if a.rsplit(" ", 1)[-1] == "href"), "")
+        drawn.start(
+            attributes.get("id"),
+            used,
+            parser.CurrentLineNumber,
+            parser.CurrentColumnNumber + 1,
+        )
 
     def end(name: str) -> None:
         depth[0] -= 1
+        drawn.end()
         if name.rsplit(" ", 1)[-1] == "style" and style_text:
             line, column, parts = style_text.pop()
             css = "".join(parts).lower()
@@ -304,7 +318,80 @@ def svg_problems(path: str, data: bytes) -> tuple[list[Problem], tuple[float, fl
                 f"not a well-formed SVG: {xml.parsers.expat.ErrorString(exc.code)}",
             )
         )
+    else:
+        found = drawn.problem()
+        if found is not None:
+            line, column, message = found
+            problems.append(Problem(path, line, column, Severity.ERROR, message))
     return problems, size[0]
+
+
+class _Drawn:
+    """The elements of an SVG as its ``<use>`` elements repeat them: each element draws
+    itself, its children and, for a ``<use href="#id">``, everything the element ``id``
+    draws. Counted without recursion, each element once (capped at :data:`MAX_SVG_DRAWN`)."""
+
+    def __init__(self) -> None:
+        self.children: list[list[int]] = []
+        self.used: list[str | None] = []
+        self.where: list[tuple[int, int]] = []
+        self.ids: dict[str, int] = {}
+        self.open: list[int] = []
+
+    def start(self, element_id: str | None, used: str | None, line: int, column: int) -> None:
+        index = len(self.children)
+        if self.open:
+            self.children[self.open[-1]].append(index)
+        self.children.append([])
+        self.used.append(used[1:] if used and used.startswith("#") else None)
+        self.where.append((line, column))
+        if element_id is not None:
+            self.ids.setdefault(element_id, index)
+        self.open.append(index)
+
+    def end(self) -> None:
+        self.open.pop()
+
+    def _parts(self, index: int) -> list[int]:
+        used = self.used[index]
+        target = self.ids.get(used) if used is not None else None
+        return self.children[index] + ([target] if target is not None else [])
+
+    def problem(self) -> tuple[int, int, str] | None:
+        """(line, column, message) of the first element that repeats too much or itself."""
+        if not self.children or not any(self.used):
+            return None
+        counts: list[int | None] = [None] * len(self.children)
+        visiting = [False] * len(self.children)
+        stack: list[tuple[int, bool]] = [(0, False)]
+        while stack:
+            index, expanded = stack.pop()
+            if counts[index] is not None:
+                continue
+            if not expanded:
+                if visiting[index]:
+                    line, column = self.where[index]
+                    return (
+                        line,
+                        column,
+                        "an SVG's <use> may not draw itself (an element that holds it)",
+                    )
+                visiting[index] = True
+                stack.append((index, True))
+                stack.extend((part, False) for part in self._parts(index))
+                continue
+            count = 1 + sum(counts[part] or 0 for part in self._parts(index))
+            visiting[index] = False
+            if count > MAX_SVG_DRAWN:
+                line, column = self.where[index]
+                return (
+                    line,
+                    column,
+                    f"an SVG's <use> elements repeat its parts more than {MAX_SVG_DRAWN:,} "
+                    "times; drawing it would never end",
+                )
+            counts[index] = count
+        return None
 
 
 def _read(path: Path, limit: int) -> tuple[bytes, tuple[int, int, int]] | str:

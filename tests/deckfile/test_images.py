@@ -140,6 +140,42 @@ def test_an_svg_with_entities_is_refused_before_they_expand() -> None:
     assert found and any("may not declare" in p.message for p in found)
 
 
+def _use_fan_out(levels: int, fan: int = 4) -> bytes:
+    """An SVG whose <use> elements repeat one rectangle fan ** levels times."""
+    groups = "".join(
+        f'<g id="a{i}">' + f'<use href="#a{i - 1}"/>' * fan + "</g>\n" for i in range(1, levels + 1)
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n'
+        f'<defs><rect id="a0" width="1" height="1"/>\n{groups}</defs>\n'
+        f'<use href="#a{levels}"/>\n</svg>\n'
+    ).encode()
+
+
+def test_an_svg_whose_uses_multiply_its_parts_is_refused() -> None:
+    # 2.4 KB of nested <use> drew 4 ** 25 rectangles: validate passed it and the preview
+    # (and the review) hung drawing it, as an alias bomb would in YAML.
+    found, _size = svg_problems("bomb.svg", _use_fan_out(25))
+    assert len(found) == 1 and "repeat" in found[0].message, found
+    assert found[0].line > 1
+    assert svg_problems("ok.svg", _use_fan_out(3))[0] == []  # 64 copies: a pattern
+    loop = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1">'
+        b'<g id="a"><use href="#b"/></g><g id="b"><use href="#a"/></g></svg>'
+    )
+    (problem,) = svg_problems("loop.svg", loop)[0]
+    assert "itself" in problem.message
+
+
+def test_the_preview_never_draws_a_use_bomb(course: Path) -> None:
+    (course / "images" / "bomb.svg").write_bytes(_use_fan_out(25))
+    found = problems(course, card("../images/bomb.svg"))
+    assert [f for f in found if f.startswith("bomb.svg:")], found
+    from studyapp.services.render import ShownImage
+
+    assert not ShownImage("x", "answer", "svg", 10, 10, _use_fan_out(25)).safe_to_draw()
+
+
 def test_the_course_folder_is_where_course_yaml_is(course: Path) -> None:
     """Validating decks/ alone still lets a deck use ../images: the course folder is the
     one with course.yaml; without it, the folder given is the limit."""
