@@ -159,6 +159,10 @@ class ExportNote:
         return lines
 
 
+_COLONS = re.compile(r"::+")
+"""A run of colons that Anki would read as a deck inside the deck (``:::`` holds ``::``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExportDeck:
     """A deck and its notes in study order."""
@@ -175,7 +179,7 @@ class ExportDeck:
     def anki_name(self) -> str:
         """``StudyApp::<Family title>::<deck title>`` (``::`` inside titles would nest)."""
         parts = (self.family_title, self.title)
-        return "::".join(["StudyApp", *(p.replace("::", ":") for p in parts)])
+        return "::".join(["StudyApp", *(_COLONS.sub(":", p) for p in parts)])
 
 
 @dataclass(frozen=True, slots=True)

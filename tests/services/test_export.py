@@ -297,3 +297,19 @@ def test_cli_exports_and_exits_one_on_an_unknown_deck(
     assert "Traceback" not in captured.err and not (tmp_path / "x.csv").exists()
     assert main([*data, "export", "--csv", str(tmp_path / "missing" / "x.csv")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("title", ["A :: B", "A:::B", "A::::B", "A ::: :: B"])
+def test_colons_in_a_deck_title_never_nest_it_in_anki(
+    library: Library, deck_dir: Path, anki: Collection, tmp_path: Path, title: str
+) -> None:
+    # "::" was replaced by ":" once, so ":::" and "::::" still held "::" and Anki made the
+    # rest of the title a deck inside the deck.
+    deck = deck_dir / "terms.yaml"
+    deck.write_text(deck.read_text().replace("title: Sample terms", f"title: '{title}'"))
+    assert library.sync([deck_dir]).ok
+    import_package(anki, export_anki(library.engine, tmp_path / "t.apkg").path)
+    names = {d.name for d in anki.decks.all_names_and_ids()}
+    terms = [n for n in names if n.startswith("StudyApp::Terms")]
+    assert len(terms) == 2 and "StudyApp::Terms" in terms, names  # the family and the deck
+    assert max(terms, key=len).count("::") == 2
