@@ -867,7 +867,7 @@ class MainWindow(QMainWindow):
 
     def note_dialog(self, card: CardView, current: str) -> QInputDialog:
         """N: the trainee's own note on ``card``, named by its question as plain text."""
-        from PySide6.QtWidgets import QInputDialog
+        from PySide6.QtWidgets import QInputDialog, QPlainTextEdit
 
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Your note")
@@ -876,6 +876,9 @@ class MainWindow(QMainWindow):
         dialog.setTextValue(current)
         for label in dialog.findChildren(QLabel):
             label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)  # (one line made the dialog 1,061 px wide for a long question)
+        for editor in dialog.findChildren(QPlainTextEdit):
+            editor.setMinimumWidth(440)
         return dialog
 
     # -- settings --------------------------------------------------------------------------

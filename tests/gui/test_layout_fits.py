@@ -106,3 +106,27 @@ def test_the_damaged_store_dialog_gives_every_paragraph_its_lines(
     for upper, lower in zip(labels, labels[1:], strict=False):
         assert upper.geometry().bottom() < lower.geometry().top(), lower.text()
     assert dialog.height() <= 600  # it fits an 800x600 screen
+
+
+def test_the_note_dialog_fits_an_800_px_window_with_a_long_question(
+    qtbot: Any, window: Any
+) -> None:
+    """N on a long question: the dialog was as wide as its one-line label (1061 px), wider
+    than an 800x600 window. The label wraps; the whole question line is still there."""
+    from dataclasses import replace
+
+    window.resize(800, 600)
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    card = replace(
+        window.review.card,
+        question="In a psilocybin session for alcohol use disorder, a man stays with the grief "
+        "over his brother's death that he has been drinking to numb: which mechanism?",
+    )
+    dialog = window.note_dialog(card, "")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.width() <= 800 - 40
+    [label] = [label for label in dialog.findChildren(QLabel) if "Your own note" in label.text()]
+    assert card.title in label.text()
+    assert label.height() >= label.heightForWidth(label.width())  # every line shown
