@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
 from studyapp.deckfile.collection import check_collection
 from studyapp.deckfile.discover import BIBLIOGRAPHY_NAMES, discover_deck_files
@@ -126,7 +127,13 @@ def parse_bibliography(path: Path, *, shown: str | None = None) -> ParsedBibliog
         Bibliography,
         "a bibliography must be a mapping with format_version and sources",
     )
-    if loaded is None or model is None:
+    if loaded is None:
+        return result
+    if model is None:
+        # Its problems are reported; the entries that are valid on their own still count
+        # as known, so the cards citing them get no error of their own ("not in the
+        # bibliography" at every citation of a file with one broken entry).
+        result.entries.update(_salvage_sources(loaded.data))
         return result
     for index, entry in enumerate(model.sources):
         if entry.id in result.entries:
@@ -135,6 +142,22 @@ def parse_bibliography(path: Path, *, shown: str | None = None) -> ParsedBibliog
             )
         result.entries[entry.id] = entry
     return result
+
+
+_ENTRY_ADAPTER: TypeAdapter[BibEntry] = TypeAdapter(BibEntry)
+
+
+def _salvage_sources(data: object) -> dict[str, BibEntry]:
+    """The entries of a bibliography with problems that are valid on their own."""
+    sources = data.get("sources") if isinstance(data, dict) else None
+    entries: dict[str, BibEntry] = {}
+    for raw in sources if isinstance(sources, list) else []:
+        try:
+            entry = _ENTRY_ADAPTER.validate_python(raw)
+        except ValidationError:
+            continue  # already reported by the whole-file validation
+        entries[entry.id] = entry
+    return entries
 
 
 def read_bibliographies(paths: Iterable[Path]) -> tuple[dict[str, BibEntry], list[Problem]]:

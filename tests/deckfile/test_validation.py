@@ -320,3 +320,26 @@ def test_lines_are_counted_as_editors_count_them(tmp_path: Path, brk: str) -> No
     ]
     crlf = write(tmp_path, (HEADER + card + after).replace("\n", "\r\n"), "crlf.yaml")
     assert problems(crlf) == problems(path)
+
+
+def test_one_bad_bibliography_entry_does_not_unknow_the_others(tmp_path: Path) -> None:
+    # A bibliography with one broken entry dropped every entry of its file, so each card
+    # citing a sound entry of it was an error too ("[@good2024] is not in the
+    # bibliography"): one typo in sources.yaml, an error at every citation in every deck.
+    from studyapp.services.validate import validate_paths
+
+    (tmp_path / "sources.yaml").write_text(
+        "format_version: 1\nsources:\n"
+        "  - {id: good2024, kind: primary, authors: Good A, year: 2024, title: Sound}\n"
+        "  - {id: bad2024, kind: primary, authors: '', year: 2024, title: Broken}\n",
+        encoding="utf-8",
+    )
+    write(
+        tmp_path,
+        HEADER + "  - id: a\n    front: Q [@good2024]\n    back: A\n    source: good2024\n",
+    )
+    found = [
+        (Path(p.path).name, p.line, p.column, p.message)
+        for p in validate_paths([tmp_path]).problems
+    ]
+    assert found == [("sources.yaml", 4, 43, "source #2: 'authors' is empty")]
