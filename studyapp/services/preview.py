@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studyapp.core.model import CardId, MemoryState
+from studyapp.deckfile.discover import courses_of
 from studyapp.deckfile.loader import ParsedDeck, discover_deck_files
 from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.schema import BibEntry
@@ -50,10 +51,11 @@ class DeckPreview:
         self._images: set[Path] = set()
 
     def watched_files(self) -> list[Path]:
-        """Every file whose change should trigger a reload: the decks, the bibliographies
-        and the images the cards last shown name."""
+        """Every file whose change should trigger a reload: the decks, the bibliographies,
+        the course files above the decks and the images the cards last shown name."""
         decks, bibs = discover_deck_files(self.paths)
-        return [*decks, *bibs, self._bibliography, *sorted(self._images)]
+        courses = sorted({c for c in courses_of(decks).values() if c is not None})
+        return [*decks, *bibs, *courses, self._bibliography, *sorted(self._images)]
 
     def watched_folders(self) -> list[Path]:
         """The folders given, and every folder a file was found in (subfolders included: a

@@ -99,3 +99,28 @@ def test_preview_shows_a_course_made_by_init(qtbot: Any, tmp_path: Path) -> None
     assert "Image not shown: the image '../images/therapy-arc-v2.svg' is not there" in (
         window.view.toPlainText()
     )
+
+
+def test_preview_follows_a_save_of_the_course_file(qtbot: Any, tmp_path: Path) -> None:
+    # course.yaml was not watched: an author who broke (or fixed) a module there saw the
+    # preview's problems change only at the next save of a deck.
+    from studyapp.gui.preview import PreviewWindow
+    from studyapp.services.scaffold import init_course
+
+    course = tmp_path / "seminar"
+    init_course(course)
+    preview = DeckPreview([course / "decks"])
+    assert course / "course.yaml" in preview.watched_files()
+    window = PreviewWindow(preview)
+    qtbot.addWidget(window)
+    window.show()
+    assert window._header.text() == "9 cards · 0 errors · 0 warnings"
+    course_file = course / "course.yaml"
+    with qtbot.waitSignal(window.reloaded, timeout=5000):
+        # written in place, as VS Code saves: no folder entry changes
+        with course_file.open("r+", encoding="utf-8") as handle:
+            text = handle.read().replace("Getting started}", "Getting started, release: x}")
+            handle.seek(0)
+            handle.write(text)
+            handle.truncate()
+    assert "error" in window._header.text() and "0 errors" not in window._header.text()
