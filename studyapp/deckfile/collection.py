@@ -84,10 +84,12 @@ def check_collection(
             for field_name, value in texts:
                 if "[@" not in value:
                     continue
+                told: set[str] = set()  # an id cited twice in a text: one error, at the first
                 for citation in citations_in(value):
                     for source_id in citation.ids:
-                        if source_id in known:
+                        if source_id in known or source_id in told:
                             continue
+                        told.add(source_id)
                         unknown[deck.path] = unknown.get(deck.path, 0) + 1
                         if unknown[deck.path] > MAX_PROBLEMS_PER_FILE:
                             continue

@@ -343,3 +343,15 @@ def test_one_bad_bibliography_entry_does_not_unknow_the_others(tmp_path: Path) -
         for p in validate_paths([tmp_path]).problems
     ]
     assert found == [("sources.yaml", 4, 43, "source #2: 'authors' is empty")]
+
+
+def test_an_unknown_citation_repeated_in_a_text_is_one_error(tmp_path: Path) -> None:
+    # Each occurrence was reported, all at the first one's line and column.
+    from studyapp.services.validate import validate_paths
+
+    body = "  - id: a\n    front: Q [@nosuch; @zhou2024; @nosuch] [@nosuch]\n    back: A\n"
+    write(tmp_path, HEADER + body + "    source: zhou2024\n")
+    found = [(p.line, p.column, p.message) for p in validate_paths([tmp_path]).problems]
+    assert found == [
+        (8, 15, "card 'a': 'front' cites [@nosuch], which is not in the bibliography"),
+    ]
