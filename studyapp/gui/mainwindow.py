@@ -1454,9 +1454,29 @@ class MainWindow(QMainWindow):
 
     # -- misc ------------------------------------------------------------------------------
     def _show_shortcuts(self) -> None:
-        from studyapp.gui.messages import Icon, show_message
+        """Help > Keyboard shortcuts: the table scrolls in a box no taller than the screen
+        (in a message box it was 1,332 px tall, its OK button off an 800x600 screen)."""
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
 
-        show_message(self, Icon.Information, "Keyboard shortcuts", SHORTCUTS, rich=True)
+        from studyapp.gui.richtext import SafeTextView
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        layout = QVBoxLayout(dialog)
+        table = SafeTextView(dialog)  # the app's own markup; it loads nothing
+        table.setHtml(SHORTCUTS)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter closes; the wheel still scrolls
+        layout.addWidget(table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, dialog)
+        buttons.accepted.connect(dialog.accept)
+        layout.addWidget(buttons)
+        room = self.screen().availableGeometry()
+        width = min(620, room.width())
+        table.document().setTextWidth(width - 60)
+        wanted = int(table.document().size().height()) + buttons.sizeHint().height() + 60
+        dialog.resize(width, min(wanted, room.height() - 80))
+        buttons.buttons()[0].setFocus()
+        dialog.exec()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -130,3 +130,36 @@ def test_the_note_dialog_fits_an_800_px_window_with_a_long_question(
     [label] = [label for label in dialog.findChildren(QLabel) if "Your own note" in label.text()]
     assert card.title in label.text()
     assert label.height() >= label.heightForWidth(label.width())  # every line shown
+
+
+def test_the_keyboard_shortcuts_fit_a_small_screen_and_close_from_the_keyboard(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F1's table of shortcuts in a message box was 1,332 px tall: on an 800x600 screen
+    (or a 768 px laptop) its OK button was off the screen. It now scrolls inside a box no
+    taller than the screen, its OK button focused: Enter closes it."""
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser
+
+    window.resize(800, 600)
+    shown: list[tuple[QDialog, int, bool, str]] = []
+
+    def run(dialog: QDialog) -> int:
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        ok = dialog.findChild(QDialogButtonBox).buttons()[0]
+        inside = dialog.rect().contains(ok.geometry().translated(ok.parentWidget().pos()))
+        focus = dialog.focusWidget()
+        shown.append((dialog, dialog.frameGeometry().height(), inside, type(focus).__name__))
+        qtbot.keyClick(focus, Qt.Key.Key_Return)
+        return int(dialog.result())
+
+    monkeypatch.setattr(QDialog, "exec", run)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert len(shown) == 1
+    dialog, height, ok_inside, focus = shown[0]
+    available = window.screen().availableGeometry().height()
+    assert height <= available, (height, available)
+    assert ok_inside
+    assert focus == "QPushButton"
+    assert not dialog.isVisible()  # Enter closed it
+    assert "Ctrl+Shift+C" in dialog.findChild(QTextBrowser).toPlainText()  # every row there
