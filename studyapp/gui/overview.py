@@ -549,10 +549,13 @@ class OverviewScreen(QWidget):
         grouping = " · G group by module" if overview.has_modules else ""
         if overview.modules:
             grouping = " · G group by family"
-        self._footer.setText(
+        footer = (
             f"{overview.reviews_total} reviews so far · Enter studies the selection · "
             f"S everything · O deck options · T statistics{grouping}"
         )
+        # Each key stays on the line of what it does when the list wraps (at 800 px it
+        # broke between "T" and "statistics"), as the review's hints do.
+        self._footer.setText(" · ".join(k.replace(" ", "\u00a0") for k in footer.split(" · ")))
 
     # -- input -----------------------------------------------------------------------------
     def selected_deck(self) -> str:

@@ -163,3 +163,31 @@ def test_the_keyboard_shortcuts_fit_a_small_screen_and_close_from_the_keyboard(
     assert focus == "QPushButton"
     assert not dialog.isVisible()  # Enter closed it
     assert "Ctrl+Shift+C" in dialog.findChild(QTextBrowser).toPlainText()  # every row there
+
+
+def wrapped_lines(text: str, font: Any, width: int) -> list[str]:
+    """``text`` broken into lines at ``width`` px as Qt wraps a label's words."""
+    from PySide6.QtGui import QTextLayout
+
+    layout = QTextLayout(text, font)
+    layout.beginLayout()
+    lines = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        lines.append(text[line.textStart() : line.textStart() + line.textLength()])
+    layout.endLayout()
+    return lines
+
+
+def test_the_deck_lists_key_hints_wrap_between_keys_never_inside_one(window: Any) -> None:
+    """At 800 px the deck list's footer wrapped as "... O deck options · T" / "statistics
+    · G group by module": a key on one line, what it does on the next. Each hint now stays
+    whole at any width (as the review's hints already did)."""
+    footer = window.overview._footer
+    text = footer.text()
+    hints = {hint.replace("\u00a0", " ") for hint in text.split(" · ")}
+    assert "T statistics" in hints
+    for width in range(300, 1000, 7):
+        for line in wrapped_lines(text, footer.font(), width):
+            pieces = [p.strip() for p in line.replace("\u00a0", " ").split("·")]
+            assert all(p in hints for p in pieces if p), (width, line)
