@@ -437,10 +437,10 @@ def render_screen(
     if screen in _STUDY_FIRST:
         window._on_study_requested(ScopeChoice.everything())  # the same path as the button
         if screen == "answer":
-            window.review.reveal()
+            reveal_answer(window)
         if screen in ("summary", "details", "browser"):
             for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.GOOD):
-                window.review.reveal()
+                reveal_answer(window)
                 window.review.grade(rating)
                 if window.review.card is None:
                     break
@@ -460,20 +460,31 @@ def render_screen(
 
         cards = CardBrowser(library)
         deck = "mechanisms-psychological"
-        first = cards.items(cards.find(f"deck:{deck} is:sensitive is:new"))[0]
-        plain = cards.find(f"deck:{deck} is:new -is:sensitive")
-        cards.bury([c for c in plain if c < first.card_id])
-        window._on_study_requested(ScopeChoice.deck(deck))
+        found = cards.find(f"deck:{deck} is:sensitive is:new")
+        if found:
+            plain = cards.find(f"deck:{deck} is:new -is:sensitive")
+            cards.bury([c for c in plain if c < min(found)])
+            window._on_study_requested(ScopeChoice.deck(deck))
+        elif cards.find("is:sensitive is:new"):
+            # That deck's sensitive cards are all started (a store with a history): every
+            # card but the new sensitive ones is buried, so one of them comes first.
+            cards.bury(cards.find("-is:new"))
+            cards.bury(cards.find("is:new -is:sensitive"))
+            window._on_study_requested(ScopeChoice.everything())
+        else:
+            print("studyapp: error: no new sensitive card to show", file=sys.stderr)
+            window.close()
+            return 1
     if screen == "leech":
         # The card lapsed once short of the threshold (in the copy) is due: Again makes it a
         # leech, and the review says so above the next card.
         window._on_study_requested(ScopeChoice.deck(_LEECH_DECK))
-        window.review.reveal()
+        reveal_answer(window)
         window.review.grade(Rating.AGAIN)
     if screen == "cram-summary":
         window.start_cram("family:safety")
         for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.GOOD, Rating.HARD):
-            window.review.reveal()
+            reveal_answer(window)
             window.review.grade(rating)
             if window.review.card is None:
                 break
@@ -578,6 +589,16 @@ def _first_safety_deck(library: Library) -> str:
     return "" if chosen is None else chosen.deck_id
 
 
+def reveal_answer(window: MainWindow) -> None:
+    """Show the answer of the card on screen: past its content note first if it has one (a
+    single reveal on a sensitive card showed only its question)."""
+    review = window.review
+    for _ in range(2):
+        if review.card is None or review.revealed:
+            return
+        review.reveal()
+
+
 def show_picture_card(window: MainWindow, card_id: str | None = None) -> bool:
     """Study everything until the card ``card_id`` (or, if None, the first card with a
     picture) is shown, and reveal its answer. The cards before it are buried, as the '-' key
@@ -589,7 +610,7 @@ def show_picture_card(window: MainWindow, card_id: str | None = None) -> bool:
         if shown is None:
             return False
         if shown.image is not None and card_id in (None, shown.note_id):
-            review.reveal()
+            reveal_answer(window)
             return True
         review.bury()
     return False
@@ -606,9 +627,9 @@ def _show_critical_card(window: MainWindow) -> None:
         card = review.card
         if card is None or card.critical:
             break
-        review.reveal()
+        reveal_answer(window)
         review.grade(Rating.EASY)
-    review.reveal()
+    reveal_answer(window)
 
 
 def _grab_over(window: QWidget, dialog: QWidget, path: Path) -> None:
@@ -665,7 +686,7 @@ def _render_safety_screen(library: Library, screen: str, out: Path, size: tuple[
         _grab(dialog, out)
     else:
         window._on_study_requested(ScopeChoice.everything())
-        window.review.reveal()
+        reveal_answer(window)
         shown = window.review.session
         assert shown is not None
         # SQLite's per-connection size limit fills the store on demand: a full disk
@@ -674,7 +695,7 @@ def _render_safety_screen(library: Library, screen: str, out: Path, size: tuple[
 
         stop_growing(shown._db)
         for _ in range(500):
-            window.review.reveal()
+            reveal_answer(window)
             window.review.grade(Rating.GOOD)
             if window.review.banner.isVisible():
                 break

@@ -194,3 +194,71 @@ def test_the_image_screenshot_shows_the_picture_card_it_is_asked_for(
             window.close()
         finally:
             library.close()
+
+
+@pytest.mark.parametrize("screen", ["answer", "details"])
+def test_the_answer_screenshots_pass_a_content_note_to_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, screen: str
+) -> None:
+    """``--screen answer`` on a store whose next card is sensitive drew its question: the
+    one reveal only passed the content note. The screens that answer cards (details, ...)
+    graded nothing on such a card. Each now reveals until the answer shows."""
+    import studyapp.app as app
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.browse import CardBrowser
+    from studyapp.services.library import Library
+
+    made: list[Any] = []
+
+    class Kept(MainWindow):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app, "MainWindow", Kept)
+    library = Library(tmp_path / "data")
+    try:
+        assert library.sync().ok  # the bundled decks
+        cards = CardBrowser(library)
+        cards.bury(cards.find("-is:sensitive"))  # the next card has a content note
+        out = tmp_path / "shot.png"
+        assert app.render_screen(library, screen, out, (800, 600), tmp_path / "s") == 0
+        review = made[0].review
+        if screen == "answer":
+            assert review.card is not None and review.card.sensitive
+            assert review.revealed
+        else:
+            assert review.session is not None
+            assert review.session.summary.studied == 4  # each of the four answered
+    finally:
+        library.close()
+
+
+def test_the_content_note_screenshot_of_a_store_with_a_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--screen content-note`` on a store with a review history (its deck's sensitive
+    cards all started) was an IndexError traceback; it shows another new sensitive card."""
+    import studyapp.app as app
+    from benchmarks.history import bundled_history
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.library import Library
+
+    made: list[Any] = []
+
+    class Kept(MainWindow):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app, "MainWindow", Kept)
+    bundled_history(tmp_path / "data", days=400)
+    library = Library(tmp_path / "data")
+    try:
+        out = tmp_path / "shot.png"
+        assert app.render_screen(library, "content-note", out, (800, 600), tmp_path / "s") == 0
+        review = made[0].review
+        assert review.card is not None and review.card.sensitive and not review.revealed
+        assert "CONTENT NOTE" in review.view.toPlainText().upper()
+    finally:
+        library.close()
