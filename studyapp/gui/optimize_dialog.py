@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyapp.services.fsrs import OptimizeResult
+from studyapp.services.fsrs import KEPT, OptimizeResult
 
 __all__ = ["OptimizeDialog"]
 
@@ -51,12 +51,14 @@ class OptimizeDialog(QDialog):
             self.headline.setText(
                 "Your new parameters fit your reviews better and are now in use."
                 if result.saved
-                else "The parameters in use fit your reviews as well as any: kept them."
+                else KEPT
             )
             grid = QGridLayout()
             grid.setHorizontalSpacing(28)
             grid.setVerticalSpacing(6)
-            for column, text in enumerate(("", "Before", "After"), start=0):
+            # Kept, the fitted parameters were never used: "After" would say they were.
+            heads = ("", "Before", "After") if result.saved else ("", "In use", "Fitted")
+            for column, text in enumerate(heads, start=0):
                 header = QLabel(text)
                 header.setObjectName("muted")
                 grid.addWidget(header, 0, column, Qt.AlignmentFlag.AlignRight)

@@ -29,6 +29,7 @@ from studyapp.store import memory
 from studyapp.store.database import Engine
 
 __all__ = [
+    "KEPT",
     "OptimizeResult",
     "ParameterError",
     "Rescheduled",
@@ -75,6 +76,13 @@ def _is_number(text: str) -> bool:
     return True
 
 
+KEPT = (
+    "Your parameters are unchanged: the ones in use fit your reviews at least as well as "
+    "newly fitted ones."
+)
+"""What Optimize says when the fitted parameters do not predict the answers better."""
+
+
 @dataclass(frozen=True, slots=True)
 class OptimizeResult:
     """What Optimize found, and whether it changed the parameters.
@@ -111,7 +119,7 @@ class OptimizeResult:
         if self.saved:
             lines.append("The new parameters fit your reviews better and are now in use.")
         else:
-            lines.append("The parameters in use already fit your reviews as well; kept them.")
+            lines.append(KEPT)
         return lines
 
     def to_json(self) -> dict[str, object]:

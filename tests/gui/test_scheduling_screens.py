@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from studyapp.core.scheduling import DEFAULT_PARAMETERS
 from studyapp.services.library import Library, ScopeChoice
@@ -250,3 +250,27 @@ def test_a_long_deck_title_ends_in_an_ellipsis_beside_the_mark(
     assert scope.geometry().right() < review.critical_label.geometry().left()
     window.resize(1400, 700)
     qtbot.waitUntil(lambda: scope.shown_text() == title)
+
+
+def test_optimize_that_keeps_the_parameters_says_so_in_a_whole_sentence(qtbot: Any) -> None:
+    """The dialog said "The parameters in use fit your reviews as well as any: kept them."
+    (and the CLI "...as well; kept them."): a sentence without its subject, and "as well as
+    any" claimed more than was measured (one fit against the parameters in use)."""
+    from studyapp.core.scheduling import Fit
+    from studyapp.gui.optimize_dialog import OptimizeDialog
+    from studyapp.services.fsrs import OptimizeResult
+
+    params = tuple(DEFAULT_PARAMETERS)
+    fit = Fit(3477, 2434, params, params, 0.3707, 0.3708, 0.0459, 0.0484)
+    result = OptimizeResult(fit, 3477, 2434, 0, saved=False)
+    dialog = OptimizeDialog(result)
+    qtbot.addWidget(dialog)
+    kept = (
+        "Your parameters are unchanged: the ones in use fit your reviews at least as well "
+        "as newly fitted ones."
+    )
+    assert dialog.headline.text() == kept
+    assert result.summary()[-1] == kept
+    shown = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "In use" in shown and "Fitted" in shown  # never used: not "After"
+    assert "After" not in shown
