@@ -146,8 +146,10 @@ def test_the_keyboard_shortcuts_fit_a_small_screen_and_close_from_the_keyboard(
     def run(dialog: QDialog) -> int:
         dialog.show()
         qtbot.waitExposed(dialog)
-        ok = dialog.findChild(QDialogButtonBox).buttons()[0]
-        inside = dialog.rect().contains(ok.geometry().translated(ok.parentWidget().pos()))
+        box = dialog.findChild(QDialogButtonBox)
+        assert box is not None
+        ok = box.buttons()[0]
+        inside = dialog.rect().contains(ok.geometry().translated(box.pos()))
         focus = dialog.focusWidget()
         shown.append((dialog, dialog.frameGeometry().height(), inside, type(focus).__name__))
         qtbot.keyClick(focus, Qt.Key.Key_Return)
@@ -162,7 +164,9 @@ def test_the_keyboard_shortcuts_fit_a_small_screen_and_close_from_the_keyboard(
     assert ok_inside
     assert focus == "QPushButton"
     assert not dialog.isVisible()  # Enter closed it
-    assert "Ctrl+Shift+C" in dialog.findChild(QTextBrowser).toPlainText()  # every row there
+    table = dialog.findChild(QTextBrowser)
+    assert table is not None
+    assert "Ctrl+Shift+C" in table.toPlainText()  # every row there
 
 
 def wrapped_lines(text: str, font: Any, width: int) -> list[str]:
