@@ -31,7 +31,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -184,6 +184,9 @@ class BarChart(ChartPanel):
         self._horizontal = horizontal
         self._tips: Sequence[str] = ()
         self._format = "{:,.0f}"
+        self._labels: tuple[QCategoryAxis, list[tuple[float, str]], int] | None = None
+        """The category axis, its (position, label) pairs in order, and the bar count."""
+        self.chart.plotAreaChanged.connect(self._fit_labels)
 
     def set_bars(
         self,
@@ -240,6 +243,8 @@ class BarChart(ChartPanel):
         for position, label in sorted(ticks):  # Qt Charts takes them in increasing order
             positions.append(html.escape(label), position)  # Qt Charts draws HTML
         positions.setGridLineVisible(False)
+        if not self._horizontal and ticks:
+            self._labels = (positions, sorted(ticks), max(count, 1))
         values = QValueAxis()
         values.setRange(0, maximum if maximum is not None else nice_max(top))
         values.setTickCount(3)
@@ -253,6 +258,23 @@ class BarChart(ChartPanel):
         series.attachAxis(positions)
         series.attachAxis(values)
         self.show_chart()
+
+    def _fit_labels(self, area: QRectF) -> None:
+        """Whole labels under the bars wherever no two neighbours would overlap: Qt Charts
+        elides them long before that ("1-2 wk" as "1-2 ..." with 56 px a bar at 800 px).
+        Its eliding stays on where a whole label would run into the next one."""
+        if self._labels is None or self._labels[0] not in self.chart.axes():
+            return
+        axis, ticks, count = self._labels
+        metrics = QFontMetricsF(axis.labelsFont())
+        bar = area.width() / count
+        placed = [(position * bar, metrics.horizontalAdvance(label)) for position, label in ticks]
+        truncate = any(
+            (x2 - x1) < (w1 + w2) / 2 + 1  # (the advance holds its own side bearings)
+            for (x1, w1), (x2, w2) in zip(placed, placed[1:], strict=False)
+        )
+        if axis.truncateLabels() != truncate:
+            axis.setTruncateLabels(truncate)
 
     def _on_hovered(self, status: bool, index: int, bar_set: QBarSet) -> None:
         if not status:

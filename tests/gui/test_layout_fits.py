@@ -195,3 +195,24 @@ def test_the_deck_lists_key_hints_wrap_between_keys_never_inside_one(window: Any
         for line in wrapped_lines(text, footer.font(), width):
             pieces = [p.strip() for p in line.replace("\u00a0", " ").split("·")]
             assert all(p in hints for p in pieces if p), (width, line)
+
+
+def test_the_stability_bins_keep_their_labels_whole_where_they_fit(qtbot: Any) -> None:
+    """The memory tab at 800x600: Qt Charts elided "1-2 wk" to "1-2 ..." (and "under 1 d",
+    "8-12 mo", ...) with 56 px a bar, room enough for each. Labels are whole wherever no two
+    neighbours overlap, and elided again where they would."""
+    from PySide6.QtCharts import QCategoryAxis
+
+    from studyapp.gui.charts import BarChart, Bars
+    from studyapp.gui.theme import LIGHT
+    from studyapp.services.stats import STABILITY_BINS
+
+    labels = [label for _, label in STABILITY_BINS]
+    chart = BarChart("Stability", LIGHT)
+    qtbot.addWidget(chart)
+    chart.set_bars([Bars("cards", [5.0] * len(labels), LIGHT.good)], list(enumerate(labels)))
+    chart.show()
+    axis = next(a for a in chart.chart.axes() if isinstance(a, QCategoryAxis))
+    for width, whole in ((760, True), (420, False), (760, True)):
+        chart.resize(width, 220)
+        qtbot.waitUntil(lambda whole=whole: axis.truncateLabels() is not whole, timeout=2000)
