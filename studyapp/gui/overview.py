@@ -533,9 +533,12 @@ class OverviewScreen(QWidget):
     def _show_texts(self, overview: Overview, now: datetime | None) -> None:
         due = overview.due_today
         total = due.new + due.learning + due.review
+        # Each number stays on the line of what it counts when the subtitle wraps (at
+        # 800 px it broke between "0" and "to review").
+        nb = "\u00a0"
         self._subtitle.setText(
-            f"{total} card{'s' if total != 1 else ''} to study today: "
-            f"{due.new} new, {due.learning} learning, {due.review} to review"
+            f"{total}{nb}card{'s' if total != 1 else ''} to study today: "
+            f"{due.new}{nb}new, {due.learning}{nb}learning, {due.review}{nb}to{nb}review"
         )
         self._study_all.setEnabled(total > 0)
         self._tree.setVisible(not overview.is_empty)

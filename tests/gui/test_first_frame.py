@@ -159,8 +159,8 @@ def test_studyapp_paints_the_overview_before_sqlalchemy_is_imported(synced: Libr
         {
             "heavy": [],
             "ready": False,
-            "subtitle": f"{total} cards to study today: {due.new} new, {due.learning} "
-            f"learning, {due.review} to review",
+            "subtitle": f"{total}\u00a0cards to study today: {due.new}\u00a0new, "
+            f"{due.learning}\u00a0learning, {due.review}\u00a0to\u00a0review",
             "attached": True,
         }
     )

@@ -216,3 +216,16 @@ def test_the_stability_bins_keep_their_labels_whole_where_they_fit(qtbot: Any) -
     for width, whole in ((760, True), (420, False), (760, True)):
         chart.resize(width, 220)
         qtbot.waitUntil(lambda whole=whole: axis.truncateLabels() is not whole, timeout=2000)
+
+
+def test_the_deck_lists_counts_wrap_between_counts_never_inside_one(window: Any) -> None:
+    """At 800 px the subtitle wrapped as "20 new, 0 learning, 0" / "to review": a number on
+    one line, what it counts on the next. A number now stays with its word at any width."""
+    import re
+
+    subtitle = window.overview._subtitle
+    text = subtitle.text()
+    assert re.search(r"\d+\sto\sreview$", text), text
+    for width in range(100, 700, 5):
+        for line in wrapped_lines(text, subtitle.font(), width):
+            assert not re.search(r"\d[ ]*$", line), (width, line)  # a number left behind

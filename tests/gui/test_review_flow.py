@@ -188,10 +188,10 @@ def test_the_deck_list_left_open_is_redrawn_when_a_new_study_day_starts(
     qtbot.keyClick(window.review, Qt.Key.Key_4)
     qtbot.keyClick(window.summary, Qt.Key.Key_Return)
     subtitle = window.overview._subtitle
-    assert subtitle.text().startswith("0 cards to study today")
+    assert subtitle.text().startswith("0\u00a0cards to study today")
     window._on_day_timer()  # the timer's own slot, as at the hour it was set for
-    assert subtitle.text().startswith("0 cards to study today")  # the same day: as it was
+    assert subtitle.text().startswith("0\u00a0cards to study today")  # the same day: as it was
     clock.now += timedelta(days=1)
     window._on_day_timer()  # the new study day's first minute
-    assert not subtitle.text().startswith("0 cards"), subtitle.text()
+    assert not subtitle.text().startswith("0\u00a0cards"), subtitle.text()
     assert window._day_timer.isActive()  # set again, for the day after

@@ -24,7 +24,7 @@ def test_overview_groups_decks_by_family_with_counts(window: Any) -> None:
     mechanisms = model.index(0, 0)
     assert [_text(model, 0, c) for c in (1, 2, 3)] == ["6", "0", "0"]
     assert _text(model, 0, 0, mechanisms) == "Sample mechanisms"
-    assert window.overview._subtitle.text().startswith("8 cards to study today")
+    assert window.overview._subtitle.text().startswith("8\u00a0cards to study today")
 
 
 def test_overview_is_a_model_view_with_no_widget_per_row(window: Any) -> None:
