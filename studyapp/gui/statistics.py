@@ -730,7 +730,8 @@ class StatisticsScreen(QWidget):
         self.due_stat.set(
             f"{forecast.due(0) + forecast.overdue:,} today",
             f"{forecast.total(7):,} in the next 7 days"
-            + (f" · {forecast.overdue:,} overdue" if forecast.overdue else ""),
+            # (the number kept with its word: at 800 px the tile wrapped "· 8" / "overdue")
+            + (f" · {forecast.overdue:,}\u00a0overdue" if forecast.overdue else ""),
         )
         total = forecast.total(days)
         if total == 0 and forecast.overdue == 0:  # an empty chart says nothing
@@ -782,7 +783,8 @@ class StatisticsScreen(QWidget):
         if streak.current:
             self.streak_stat.set(
                 _plural(streak.current, "day"),
-                f"longest {streak.longest:,} · {streak.days_last_year} of the last 365 days",
+                f"longest {streak.longest:,} · studied on {streak.days_last_year} of the last "
+                "365 days",
             )
         else:
             self.streak_stat.set(

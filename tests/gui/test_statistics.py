@@ -461,3 +461,18 @@ def test_quitting_while_the_figures_are_computed_starts_no_more_of_them(
         for task in started:
             task.wait()  # (a failing run must not abort the test process)
     assert started == []
+
+
+def test_the_streak_and_due_tiles_read_as_sentences_and_wrap_whole(
+    qtbot: Any, window: Any, log: Log
+) -> None:
+    """The streak tile said "longest 3 · 3 of the last 365 days" (3 of what?), and at 800 px
+    the due tile wrapped "28 in the next 7 days · 8" / "overdue"."""
+    mech = log.cards("sample-mechanisms")
+    for days in (1, 2, 3):
+        log.answer(mech[0], at(T0, days=-days))
+    log.state(mech[0], due=at(T0, days=-2), last_review=at(T0, days=-1))
+    screen = open_statistics(qtbot, window)
+    assert screen.streak_stat.detail.text() == "longest 3 · studied on 3 of the last 365 days"
+    detail = screen.due_stat.detail.text()
+    assert detail.endswith(" · 1\u00a0overdue"), detail
