@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -104,6 +104,16 @@ class _Stat(QFrame):
     def set(self, value: str, detail: str) -> None:
         self.value.setText(value)
         self.detail.setText(detail)
+
+
+class _CardList(QTreeWidget):
+    """A list of cards with their decks: the deck column keeps a third of the width as the
+    list resizes (a fixed 220 px elided the deck titles at full size beside hundreds of
+    empty pixels in the card column)."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.header().resizeSection(2, max(220, self.viewport().width() // 3))
 
 
 @dataclass
@@ -307,7 +317,7 @@ class StatisticsScreen(QWidget):
 
     @staticmethod
     def _card_list(headers: list[str]) -> QTreeWidget:
-        tree = QTreeWidget()
+        tree = _CardList()
         tree.setHeaderLabels(headers)
         tree.setRootIsDecorated(False)
         tree.setUniformRowHeights(True)
@@ -315,7 +325,8 @@ class StatisticsScreen(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        # Deck titles are long: a third of the width, elided, the whole title on hover.
+        # Deck titles are long: a third of the width (at least 220 px, see _CardList),
+        # elided, the whole title on hover.
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(2, 220)
         tree.setTextElideMode(Qt.TextElideMode.ElideRight)

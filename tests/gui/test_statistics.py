@@ -476,3 +476,28 @@ def test_the_streak_and_due_tiles_read_as_sentences_and_wrap_whole(
     assert screen.streak_stat.detail.text() == "longest 3 · studied on 3 of the last 365 days"
     detail = screen.due_stat.detail.text()
     assert detail.endswith(" · 1\u00a0overdue"), detail
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+def test_the_deck_column_of_the_card_lists_is_a_third_of_the_width(
+    qtbot: Any, window: Any, log: Log, width: int
+) -> None:
+    """Not now & leeches at full size: the deck column stayed 220 px (titles elided to
+    "Evidence: psilocybin, …") beside a card column with hundreds of empty pixels; its
+    comment meant a third of the width. It never gets less than 220 px."""
+    a, b = log.cards("sample-mechanisms")[:2]
+    log.state(a, due=at(T0, days=1), last_review=T0, leech=True, lapses=9)
+    log.defer(b, at(T0, hours=-1))
+    window.resize(width, 900)
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(4)
+    for tree in (screen.deferred, screen.leeches):
+        qtbot.waitUntil(tree.isVisible, timeout=2000)
+
+        def fair(tree: Any = tree) -> bool:
+            third = max(220, tree.viewport().width() // 3)
+            return bool(tree.header().sectionSize(2) >= third - 1)
+
+        qtbot.waitUntil(fair, timeout=2000)
+        assert tree.viewport().width() > 600
+        assert tree.header().sectionSize(1) > 0  # the card column keeps the rest
