@@ -709,16 +709,21 @@ class MainWindow(QMainWindow):
     @Slot()
     def ask_cram(self) -> None:
         """Study > Cram a search…: ask for the search, then cram it."""
-        from PySide6.QtWidgets import QInputDialog
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-        query, ok = QInputDialog.getText(
-            self,
-            "Cram a search",
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Cram a search")
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)  # makes its line edit now
+        dialog.setLabelText(
             "Study the cards of a search without changing their schedule, e.g. "
-            "family:safety, module:2, prop:r<0.9, tag:ethics:",
+            "family:safety, module:2, prop:r<0.9, tag:ethics:"
         )
-        if ok:
-            self.start_cram(query)
+        for label in dialog.findChildren(QLabel):
+            label.setWordWrap(True)  # (on one line the dialog was 988 px wide)
+        for editor in dialog.findChildren(QLineEdit):
+            editor.setMinimumWidth(440)
+        if dialog.exec():
+            self.start_cram(dialog.textValue())
 
     @Slot(object)
     def _on_session_finished(self, summary: SessionSummary) -> None:

@@ -229,3 +229,32 @@ def test_the_deck_lists_counts_wrap_between_counts_never_inside_one(window: Any)
     for width in range(100, 700, 5):
         for line in wrapped_lines(text, subtitle.font(), width):
             assert not re.search(r"\d[ ]*$", line), (width, line)  # a number left behind
+
+
+def test_the_cram_search_dialog_is_no_wider_than_a_small_window(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Study > Cram a search… (Ctrl+Shift+C): its one-line prompt made the dialog 988 px
+    wide, wider than an 800x600 window. The prompt wraps; typing a search and Enter still
+    start the cram."""
+    from PySide6.QtWidgets import QDialog, QInputDialog
+
+    window.resize(800, 600)
+    widths: list[int] = []
+    crammed: list[str] = []
+
+    def run(dialog: QDialog) -> int:
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        widths.append(dialog.frameGeometry().width())
+        assert isinstance(dialog, QInputDialog)
+        qtbot.keyClicks(dialog.focusWidget(), "tag:ethics")
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
+        return int(dialog.result())
+
+    monkeypatch.setattr(QDialog, "exec", run)
+    monkeypatch.setattr(window, "start_cram", crammed.append)
+    CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window, Qt.Key.Key_C, CTRL | SHIFT)
+    assert len(widths) == 1 and 440 <= widths[0] <= 800, widths  # room to type a search
+    assert crammed == ["tag:ethics"]
