@@ -88,6 +88,9 @@ closes)</td></tr>
 cards without changing their schedule</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>settings</td></tr>
 <tr><td><b>F5</b></td><td>sync decks</td></tr>
+<tr><td><b>Ctrl+O</b></td><td>add a deck folder</td></tr>
+<tr><td><b>Ctrl+Q</b></td><td>quit</td></tr>
+<tr><td><b>F1</b></td><td>this list</td></tr>
 </table>"""
 
 
