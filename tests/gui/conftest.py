@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,3 +117,27 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
 
     monkeypatch.setattr(QMessageBox, "exec", exec_)
     return recorder
+
+
+@pytest.fixture
+def record_started_tasks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], list[Any]]]:
+    """Call it to record every BackgroundTask started from then on (e.g. after the window
+    closed); the list it returns fills as they start. Each one recorded is waited for when
+    the test ends, so a failing run cannot abort the test process with a running thread."""
+    started: list[Any] = []
+
+    def begin() -> list[Any]:
+        from studyapp.gui.background import BackgroundTask
+
+        start = BackgroundTask.start
+
+        def record(task: BackgroundTask) -> None:
+            started.append(task)
+            start(task)
+
+        monkeypatch.setattr(BackgroundTask, "start", record)
+        return started
+
+    yield begin
+    for task in started:
+        task.wait()

@@ -196,17 +196,11 @@ def test_the_image_screenshot_shows_the_picture_card_it_is_asked_for(
             library.close()
 
 
-@pytest.mark.parametrize("screen", ["answer", "details"])
-def test_the_answer_screenshots_pass_a_content_note_to_the_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, screen: str
-) -> None:
-    """``--screen answer`` on a store whose next card is sensitive drew its question: the
-    one reveal only passed the content note. The screens that answer cards (details, ...)
-    graded nothing on such a card. Each now reveals until the answer shows."""
+def _windows_made(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every main window ``studyapp.app`` makes from now on (kept, to look at after a
+    ``render_screen``)."""
     import studyapp.app as app
     from studyapp.gui.mainwindow import MainWindow
-    from studyapp.services.browse import CardBrowser
-    from studyapp.services.library import Library
 
     made: list[Any] = []
 
@@ -216,6 +210,21 @@ def test_the_answer_screenshots_pass_a_content_note_to_the_answer(
             made.append(self)
 
     monkeypatch.setattr(app, "MainWindow", Kept)
+    return made
+
+
+@pytest.mark.parametrize("screen", ["answer", "details"])
+def test_the_answer_screenshots_pass_a_content_note_to_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, screen: str
+) -> None:
+    """``--screen answer`` on a store whose next card is sensitive drew its question: the
+    one reveal only passed the content note. The screens that answer cards (details, ...)
+    graded nothing on such a card. Each now reveals until the answer shows."""
+    import studyapp.app as app
+    from studyapp.services.browse import CardBrowser
+    from studyapp.services.library import Library
+
+    made = _windows_made(monkeypatch)
     library = Library(tmp_path / "data")
     try:
         assert library.sync().ok  # the bundled decks
@@ -241,17 +250,9 @@ def test_the_content_note_screenshot_of_a_store_with_a_history(
     cards all started) was an IndexError traceback; it shows another new sensitive card."""
     import studyapp.app as app
     from benchmarks.history import bundled_history
-    from studyapp.gui.mainwindow import MainWindow
     from studyapp.services.library import Library
 
-    made: list[Any] = []
-
-    class Kept(MainWindow):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(app, "MainWindow", Kept)
+    made = _windows_made(monkeypatch)
     bundled_history(tmp_path / "data", days=400)
     library = Library(tmp_path / "data")
     try:

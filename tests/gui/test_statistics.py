@@ -436,30 +436,17 @@ def test_the_screen_sorts_the_memory_columns_in_runs(
 
 
 def test_quitting_while_the_figures_are_computed_starts_no_more_of_them(
-    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, window: Any, record_started_tasks: Any
 ) -> None:
     """T then Ctrl+Q at once: the window waited for the running part, then the parts still
     queued started on new threads after the close, and the ending process aborted ("QThread:
     Destroyed while thread is still running") or crashed, 2 runs in 5 under Xvfb."""
-    from studyapp.gui.background import BackgroundTask
-
     qtbot.keyClick(window.overview, Qt.Key.Key_T)
     assert window.statistics.busy
     qtbot.keyClick(window.statistics, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()
-    started: list[BackgroundTask] = []
-    start = BackgroundTask.start
-
-    def record(task: BackgroundTask) -> None:
-        started.append(task)
-        start(task)
-
-    monkeypatch.setattr(BackgroundTask, "start", record)
-    try:
-        qtbot.wait(300)  # the part that ran delivers its figures
-    finally:
-        for task in started:
-            task.wait()  # (a failing run must not abort the test process)
+    started = record_started_tasks()
+    qtbot.wait(300)  # the part that ran delivers its figures
     assert started == []
 
 

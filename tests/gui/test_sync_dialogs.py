@@ -147,7 +147,7 @@ def test_a_long_reset_lists_a_few_cards_and_counts_the_rest(window: Any, boxes: 
 
 
 def test_quitting_while_the_decks_are_checked_starts_no_update_after_it(
-    qtbot: Any, window: Any, synced: Library, clock: Any, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, window: Any, synced: Library, clock: Any, record_started_tasks: Any
 ) -> None:
     """Ctrl+Q while the start-up sync was being planned (a new data folder's first second):
     the window waited for the plan, then the plan's result, delivered after the close,
@@ -157,20 +157,7 @@ def test_quitting_while_the_decks_are_checked_starts_no_update_after_it(
     window.start_sync()
     qtbot.keyClick(window.overview, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()
-    from studyapp.gui.background import BackgroundTask
-
-    started: list[BackgroundTask] = []
-    start = BackgroundTask.start
-
-    def record(task: BackgroundTask) -> None:
-        started.append(task)
-        start(task)
-
-    monkeypatch.setattr(BackgroundTask, "start", record)
-    try:
-        qtbot.wait(300)  # the plan's result arrives
-    finally:
-        for task in started:
-            task.wait()  # (a failing run must not abort the test process)
+    started = record_started_tasks()
+    qtbot.wait(300)  # the plan's result arrives
     assert started == []  # no thread started after the window closed
     assert active_cards(synced) == cards
