@@ -105,15 +105,21 @@ def test_damage_found_at_start_up_stops_writes_and_restores_the_offered_backup(
     assert "Restored the backup" in window._status.text()
 
 
-def test_damage_without_a_restore_leaves_the_window_read_only(
-    qtbot: Any, window: Any, synced: Library, boxes: Boxes
-) -> None:
+def _damaged_and_read_only(qtbot: Any, window: Any, synced: Library) -> None:
+    """A backup, then the store damaged; the check finds it and the trainee answers the
+    damage dialog with Continue read-only."""
     synced.backup("manual")
     damage(synced.store_path)
     click_in_modal(qtbot, "Continue read-only")
     with qtbot.waitSignal(window.safety.checked, timeout=10_000):
         window.safety.start()
     assert isinstance(synced.damage, StoreCorrupt)
+
+
+def test_damage_without_a_restore_leaves_the_window_read_only(
+    qtbot: Any, window: Any, synced: Library, boxes: Boxes
+) -> None:
+    _damaged_and_read_only(qtbot, window, synced)
     assert "damaged" in window._status.text()
     # studying is refused with the sentence (no second damage dialog), not a traceback
     qtbot.keyClick(window.overview, Qt.Key.Key_S)
@@ -129,12 +135,7 @@ def test_damage_is_told_once_not_again_by_the_sync_and_check_that_follow(
     """After the damage dialog (Continue read-only), the start-up's deck sync and a later
     check, which meet the same damage, leave the status line saying so: they showed the
     same sentence in two more boxes nobody asked for."""
-    synced.backup("manual")
-    damage(synced.store_path)
-    click_in_modal(qtbot, "Continue read-only")
-    with qtbot.waitSignal(window.safety.checked, timeout=10_000):
-        window.safety.start()
-    assert isinstance(synced.damage, StoreCorrupt)
+    _damaged_and_read_only(qtbot, window, synced)
     with qtbot.waitSignal(window.sync_done, timeout=10_000):
         window.start_sync()
     with qtbot.waitSignal(window.safety.checked, timeout=10_000):
