@@ -106,6 +106,42 @@ def test_no_card_repeats_a_known_error_of_the_sources(decks: list[ParsedDeck]) -
                 assert "rieser2021" not in card.sources, card.id
 
 
+def _live_card_texts(decks: list[ParsedDeck]) -> list[tuple[str, str]]:
+    """(id, front/back/text/extra joined) of every live card; the correction field, which states
+    a seed's error on purpose, is left out."""
+    return [
+        (
+            card.id,
+            " ".join(str(getattr(card, f, "") or "") for f in ("front", "back", "text", "extra")),
+        )
+        for deck in decks
+        if deck.model is not None
+        for card in deck.model.cards
+        if not card.retired
+    ]
+
+
+def test_no_card_lists_naltrexone_as_easing_withdrawal(decks: list[ParsedDeck]) -> None:
+    """The rehab blog (rehabblog_nd) lists methadone, buprenorphine and naltrexone together as
+    managing withdrawal and craving. Naltrexone blocks opioids and curbs craving; it does not ease
+    withdrawal and brings it on if opioids are still in the body, so it starts only once withdrawal
+    is over. A clause naming naltrexone and withdrawal must say so (not, once, after, brings)."""
+    for card_id, text in _live_card_texts(decks):
+        for clause in re.split(r"[.;:()]", text.lower()):
+            if "naltrexone" in clause and "withdrawal" in clause:
+                assert re.search(r"\b(not|once|after|brings)\b", clause), (card_id, clause)
+
+
+def test_the_mdma_application_is_filed_by_maps_pbc_not_lykos(decks: list[ParsedDeck]) -> None:
+    """Source notes C11: the MAPS Public Benefit Corporation filed the midomafetamine NDA in
+    December 2023 and was renamed Lykos Therapeutics only in January 2024, so a card saying who
+    filed it names MAPS, not Lykos alone."""
+    for card_id, text in _live_card_texts(decks):
+        lowered = text.lower()
+        if "lykos" in lowered and re.search(r"\bfil(ed|ing|es)\b", lowered):
+            assert "maps" in lowered, card_id
+
+
 # --- docs/decks.md must not rot ----------------------------------------------------------------
 
 
