@@ -54,7 +54,6 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.errors import StorageError
-from studyapp.core.model import Queue
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.cardhtml import card_css, card_html
 from studyapp.gui.elided import ElidedLabel
@@ -65,6 +64,7 @@ from studyapp.gui.theme import Colors
 from studyapp.services.browse import ActionResult, CardBrowser, CardInfo
 from studyapp.services.search import SearchError, SearchItem
 from studyapp.services.study import FLAG_NAMES
+from studyapp.services.text import describe_stability_short
 from studyapp.services.undo import UndoStep
 
 __all__ = ["COLUMNS", "BrowserWindow", "CardTableModel"]
@@ -121,15 +121,7 @@ def _date(moment: datetime | None) -> str:
 
 
 def _days(days: float | None) -> str:
-    if days is None:
-        return ""
-    if days < 10:
-        return f"{days:.1f} d"
-    if days < 60:
-        return f"{days:.0f} d"
-    if days < 730:
-        return f"{days / 30.4375:.1f} mo"
-    return f"{days / 365.25:.1f} y"
+    return "" if days is None else describe_stability_short(days)
 
 
 class CardTableModel(QAbstractTableModel):
@@ -416,7 +408,7 @@ class InfoPanel(QScrollArea):
             self._link("Replaced by", info.successor.card_id, info.successor.question)
         for predecessor in info.predecessors:
             self._link("Replaces", predecessor.card_id, predecessor.question)
-        self.history.setText(self._history_text(info))
+        self.history.setText(info.history_text)
         self.note.setPlainText(card.user_note)
 
     def _css(self) -> str:
@@ -444,32 +436,6 @@ class InfoPanel(QScrollArea):
         )
         button.clicked.connect(functools.partial(self.link_activated.emit, card_id))
         self.links.addWidget(button)
-
-    @staticmethod
-    def _history_text(info: CardInfo) -> str:
-        def line(entry: object) -> str:
-            from studyapp.services.study import HistoryEntry
-
-            assert isinstance(entry, HistoryEntry)
-            when = entry.reviewed_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            memory = ""
-            if entry.stability is not None:
-                memory = f" · stability {entry.stability:.1f} d"
-                if entry.difficulty is not None:
-                    memory += f", difficulty {entry.difficulty:.1f}"
-            due = "" if entry.queue_after is Queue.NEW else f" · due {_date(entry.due)}"
-            return f"{when}  {entry.label}{memory}{due}"
-
-        parts: list[str] = []
-        if info.inherited:
-            parts.append("Progress taken over from the card it replaced, whose reviews were:")
-            parts += [line(h) for h in info.inherited]
-        if info.history:
-            parts.append("History (oldest first):")
-            parts += [line(h) for h in info.history]
-        elif not info.inherited:
-            parts.append("No reviews yet.")
-        return "\n".join(parts)
 
     @Slot()
     def _save(self) -> None:

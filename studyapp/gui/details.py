@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.gui.richtext import plain_label
-from studyapp.services.study import CardView, StudySession, describe_memory
+from studyapp.services.study import CardView, StudySession, describe_memory, history_row
 
 __all__ = ["CardDetailsDialog"]
 
@@ -67,13 +67,7 @@ class CardDetailsDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         for row, entry in enumerate(history):
-            values = [
-                entry.reviewed_at.astimezone().strftime("%d %b %Y, %H:%M"),
-                entry.label,
-                f"{entry.duration_ms / 1000:.1f} s",
-                entry.due.astimezone().strftime("%d %b %Y, %H:%M"),
-            ]
-            for column, value in enumerate(values):
+            for column, value in enumerate(history_row(entry)):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         layout.addWidget(QLabel("History" if history else "No reviews yet."))
         layout.addWidget(self.table, 1)

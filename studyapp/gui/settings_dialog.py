@@ -31,6 +31,7 @@ from studyapp.gui.messages import add_error_and_buttons
 from studyapp.services.fsrs import ParameterError, parse_parameters
 from studyapp.services.library import CourseModuleInfo
 from studyapp.services.settings import LIMITS, Settings, parse_steps
+from studyapp.services.text import describe_day
 
 __all__ = ["SettingsDialog", "format_parameters", "module_label"]
 
@@ -58,8 +59,7 @@ def module_label(module: CourseModuleInfo) -> str:
     """'Module 3: What the trials show', with its release date if it has one."""
     label = f"Module {module.number}: {module.title}"
     if module.release:
-        day = date.fromisoformat(module.release)
-        label += f" (from {day.day} {day:%b %Y})"
+        label += f" (from {describe_day(date.fromisoformat(module.release))})"
     return label
 
 

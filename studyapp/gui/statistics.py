@@ -58,7 +58,7 @@ from studyapp.services.stats import (
     Today,
     sorted_in_runs,
 )
-from studyapp.services.text import describe_duration
+from studyapp.services.text import describe_day, describe_duration
 
 __all__ = ["StatisticsScreen"]
 
@@ -1083,7 +1083,7 @@ class StatisticsScreen(QWidget):
         self.at_risk.clear()
         for card in result.at_risk:
             item = QTreeWidgetItem(
-                [_pct(card.recall), card.question, card.deck, f"{card.due:%d %b %Y}"]
+                [_pct(card.recall), card.question, card.deck, describe_day(card.due)]
             )
             item.setToolTip(1, plain_tooltip(card.question))
             self.at_risk.addTopLevelItem(item)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studyapp.core.model import CardId
+from studyapp.core.model import CardId, Queue
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.services.render import CitationIndex
@@ -29,6 +29,7 @@ from studyapp.services.study import (
     history_entries,
     shown_image,
 )
+from studyapp.services.text import describe_day, describe_moment, describe_stability
 from studyapp.services.undo import UndoStep
 from studyapp.store import browse as stored
 from studyapp.store import queries, steering
@@ -71,6 +72,9 @@ class CardInfo:
     own for them)."""
     module: str = ""
     """The card's course module, 'Module 3: What the trials show' ('' without one)."""
+    history_text: str = ""
+    """The reviews in words, a line each (the inherited ones first), dates as the card
+    details dialog writes them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,13 +191,14 @@ class CardBrowser:
         return CardInfo(
             card=card,
             retrievability=recall,
-            memory=tuple(describe_memory(card.state, recall)),
+            memory=tuple(describe_memory(card.state, recall, tz=self._tz)),
             states=tuple(self._states(card, now)),
             history=tuple(history),
             successor=successor,
             predecessors=predecessors,
             inherited=tuple(sorted(inherited, key=lambda h: h.reviewed_at)),
             module=module,
+            history_text=_history_text(history, inherited, self._tz),
         )
 
     @staticmethod
@@ -328,3 +333,31 @@ class CardBrowser:
     def undo(self) -> UndoStep | None:
         """Take back the newest step of the library's undo history (any screen's)."""
         return self._library.undo()
+
+
+def _history_line(entry: HistoryEntry, tz: tzinfo | None) -> str:
+    """``1 Apr 2026, 09:05  Good · stability 2.3 days, difficulty 5.1 · due 3 Apr 2026``."""
+    memory = ""
+    if entry.stability is not None:
+        memory = f" · stability {describe_stability(entry.stability)}"
+        if entry.difficulty is not None:
+            memory += f", difficulty {entry.difficulty:.1f}"
+    due = ""
+    if entry.queue_after is not Queue.NEW:
+        due = f" · due {describe_day(entry.due.astimezone(tz).date())}"
+    return f"{describe_moment(entry.reviewed_at, tz)}  {entry.label}{memory}{due}"
+
+
+def _history_text(
+    history: Sequence[HistoryEntry], inherited: Sequence[HistoryEntry], tz: tzinfo | None
+) -> str:
+    parts: list[str] = []
+    if inherited:
+        parts.append("Progress taken over from the card it replaced, whose reviews were:")
+        parts += [_history_line(h, tz) for h in sorted(inherited, key=lambda h: h.reviewed_at)]
+    if history:
+        parts.append("History (oldest first):")
+        parts += [_history_line(h, tz) for h in history]
+    elif not inherited:
+        parts.append("No reviews yet.")
+    return "\n".join(parts)

@@ -19,6 +19,7 @@ from studyapp.core.errors import KnownError
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.services.families import family_order, family_title
 from studyapp.services.settings import Settings, read_settings
+from studyapp.services.text import describe_day
 from studyapp.services.today import due_query, read_today
 from studyapp.store import queries
 from studyapp.store.lock import StoreLock
@@ -285,8 +286,7 @@ def _within(counts: CardCounts, limit: CardCounts) -> CardCounts:
 
 def _day_text(iso: str) -> str:
     """'1 Apr 2026' for '2026-04-01'."""
-    day = date.fromisoformat(iso)
-    return f"{day.day} {day:%b %Y}"
+    return describe_day(date.fromisoformat(iso))
 
 
 def _module_groups(

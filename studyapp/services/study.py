@@ -31,6 +31,7 @@ from studyapp.services.render import (
     render_card,
 )
 from studyapp.services.settings import Settings
+from studyapp.services.text import describe_moment, describe_stability
 from studyapp.services.today import Today, due_query, read_today
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import queries, steering
@@ -48,6 +49,7 @@ __all__ = [
     "FLAG_NAMES",
     "GENERIC_CONTENT_NOTE",
     "HistoryEntry",
+    "history_row",
     "LeechNotice",
     "SessionSummary",
     "StudyScope",
@@ -877,26 +879,40 @@ def is_leech(lapses: int, threshold: int) -> bool:
     return (lapses - threshold) % max(1, threshold // 2) == 0
 
 
-def describe_memory(state: MemoryState, retrievability: float | None) -> list[str]:
-    """The FSRS memory state in plain words, for the card details screen."""
+def describe_memory(
+    state: MemoryState, retrievability: float | None, *, tz: tzinfo | None = None
+) -> list[str]:
+    """The FSRS memory state in plain words, for the card details screen (dates in ``tz``,
+    the system's when None, as :func:`~studyapp.services.text.describe_moment` writes them)."""
     if state.queue is Queue.NEW:
         return ["Not studied yet."]
     lines = []
     if state.stability is not None:
-        days = state.stability
         lines.append(
-            f"Stability {days:.1f} days: after that long without review, the chance of "
-            "recalling it falls to about 90%."
+            f"Stability {describe_stability(state.stability)}: after that long without review, "
+            "the chance of recalling it falls to about 90%."
         )
     if state.difficulty is not None:
         lines.append(f"Difficulty {state.difficulty:.1f} of 10: how hard this card is for you.")
     if retrievability is not None:
         lines.append(f"Retrievability {retrievability:.0%}: the chance you would recall it today.")
     if state.due is not None:
-        lines.append(f"Next due {state.due.astimezone().strftime('%Y-%m-%d %H:%M')}.")
+        lines.append(f"Next due {describe_moment(state.due, tz)}.")
     times = {1: "once", 2: "twice"}
     lines.append(
         f"Reviewed {times.get(state.reps, f'{state.reps} times')}; forgotten "
         f"{times.get(state.lapses, f'{state.lapses} times')} after learning."
     )
     return lines
+
+
+def history_row(entry: HistoryEntry, *, tz: tzinfo | None = None) -> tuple[str, str, str, str]:
+    """The card details' history table row of one review: when, the grade, the time taken,
+    and the due date it set (none when it made the card new again), dates in ``tz``."""
+    due = "" if entry.queue_after is Queue.NEW else describe_moment(entry.due, tz)
+    return (
+        describe_moment(entry.reviewed_at, tz),
+        entry.label,
+        f"{entry.duration_ms / 1000:.1f} s",
+        due,
+    )

@@ -2,13 +2,84 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from studyapp.services.study import SessionSummary
 
-__all__ = ["describe_duration", "describe_next_due", "sentence", "summary_rows"]
+__all__ = [
+    "describe_day",
+    "describe_duration",
+    "describe_moment",
+    "describe_next_due",
+    "describe_stability",
+    "describe_stability_short",
+    "sentence",
+    "summary_rows",
+]
+
+_MONTH = 30.4375
+"""Days in an average month (365.25 / 12)."""
+_YEAR = 365.25
+
+
+def describe_day(day: date) -> str:
+    """``1 Apr 2026``: a date as the screens show it to a trainee (the deck list's module
+    releases, Settings, card details), never ``2026-04-01`` nor ``01 Apr 2026``."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def describe_moment(moment: datetime, tz: tzinfo | None = None) -> str:
+    """``1 Apr 2026, 09:05``: a moment in local time (``tz``; the system's when None), its
+    date as :func:`describe_day` writes it."""
+    local = moment.astimezone(tz)
+    return f"{describe_day(local.date())}, {local:%H:%M}"
+
+
+def _decimal(value: float) -> str:
+    """One decimal unless it is 0: ``2.3``, ``2``."""
+    text = f"{value:.1f}"
+    return text.removesuffix(".0")
+
+
+def _count(text: str, unit: str) -> str:
+    return f"{text} {unit}{'' if text == '1' else 's'}"
+
+
+def describe_stability(days: float) -> str:
+    """FSRS stability in words, in the unit that suits it as Anki's card info does:
+    ``under an hour``, ``5 hours``, ``2.3 days``, ``18 days``, ``4.5 months``, ``1.4 years``.
+    A stability below a day is common after a lapse; "0.0 days" said nothing."""
+    hours = days * 24
+    if hours < 1:
+        return "under an hour"
+    if hours < 23.5:
+        return _count(str(round(hours)), "hour")
+    if days < 9.95:
+        return _count(_decimal(days), "day")
+    if days < _MONTH:
+        return _count(str(round(days)), "day")
+    if days < _YEAR:
+        return _count(_decimal(days / _MONTH), "month")
+    return _count(_decimal(days / _YEAR), "year")
+
+
+def describe_stability_short(days: float) -> str:
+    """Stability for a table column: ``<1 h``, ``5 h``, ``2.3 d``, ``18 d``, ``10.5 mo``,
+    ``1.4 y`` (never ``0.0 d``)."""
+    hours = days * 24
+    if hours < 1:
+        return "<1 h"
+    if hours < 23.5:
+        return f"{round(hours)} h"
+    if days < 10:
+        return f"{days:.1f} d"
+    if days < 60:
+        return f"{days:.0f} d"
+    if days < 730:
+        return f"{days / _MONTH:.1f} mo"
+    return f"{days / _YEAR:.1f} y"
 
 
 def describe_duration(seconds: float) -> str:

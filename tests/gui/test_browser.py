@@ -380,3 +380,29 @@ def test_the_deck_list_is_refreshed_when_the_window_is_active_again(
     qtbot.waitUntil(lambda: QApplication.activeWindow() is browser, timeout=2000)
     reactivate(qtbot, window)
     assert rebuilt == [True]  # nothing stale: not rebuilt again
+
+
+def test_the_info_panel_and_column_give_a_stability_under_a_day_in_hours(
+    qtbot: Any, window: Any, synced: Library, clock: Clock
+) -> None:
+    """A new card answered Again has a stability of about 5 hours: the panel said
+    'stability 0.2 d' and the column '0.2 d'; and its history's dates read as the card
+    details dialog's ('1 Apr 2026, 09:05'), not '2026-04-01 09:05'."""
+    import re
+
+    session = synced.session(clock=clock)
+    card = session.next_card()
+    assert card is not None
+    session.answer(Rating.AGAIN)
+    session.close()
+    browser = open_browser(qtbot, window)
+    search(qtbot, browser, "-is:new")
+    assert browser.model.rowCount() == 1
+    history = browser.info.history.text()
+    day = r"\d{1,2} [A-Z][a-z]{2} \d{4}"
+    assert re.search(rf"^{day}, \d\d:\d\d  Again · stability \d+ hours, difficulty ", history, re.M)
+    assert re.search(rf" · due {day}$", history, re.M), history
+    assert not re.search(r"\d{4}-\d\d-\d\d", history + browser.info.memory.text())
+    column = [key for key, _label in COLUMNS].index("stability")
+    shown = browser.model.data(browser.model.index(0, column))
+    assert re.fullmatch(r"\d+ h", shown), shown

@@ -174,6 +174,30 @@ def test_card_details_show_history_and_memory(qtbot: Any, window: Any) -> None:
     assert "Stability" in dialog.memory.text() and "Retrievability" in dialog.memory.text()
 
 
+def test_card_details_write_dates_one_way_and_a_short_stability_in_hours(
+    qtbot: Any, window: Any
+) -> None:
+    """After Again on a new card: its stability is hours ("Stability 0.2 days" before), and
+    the next due date reads as the history table's ('1 Apr 2026, 09:05', not '2026-04-01')."""
+    import re
+
+    from studyapp.gui.details import CardDetailsDialog
+
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    first = review.card
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_1)
+    dialog = CardDetailsDialog(review.session, first)
+    qtbot.addWidget(dialog)
+    memory = dialog.memory.text()
+    when, due = dialog.table.item(0, 0), dialog.table.item(0, 3)
+    assert when is not None and due is not None
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d", when.text())
+    assert f"Next due {due.text()}." in memory
+    assert re.search(r"Stability \d+ hours: ", memory), memory
+
+
 def test_i_opens_card_details(qtbot: Any, window: Any) -> None:
     qtbot.keyClick(window.overview, Qt.Key.Key_S)
     seen: list[str] = []

@@ -854,3 +854,23 @@ def test_a_short_queue_of_reviews_reads_the_next_ones_once_a_draw(
         assert 1 <= len(reads) <= 2, reads
     finally:
         library.close()
+
+
+def test_card_details_words_a_small_stability_and_write_every_date_alike() -> None:
+    """A stability under a day reads in hours ("0.0 days" said nothing), and the memory
+    lines and the history table write dates the same way ('1 Apr 2026, 09:05')."""
+    from datetime import UTC, datetime
+
+    from studyapp.core.model import MemoryState
+    from studyapp.services.study import HistoryEntry, history_row
+
+    due = datetime(2026, 4, 1, 9, 5, tzinfo=UTC)
+    state = MemoryState(Queue.LEARNING, 0, 0.02, 7.2, due, due, reps=3, lapses=1)
+    lines = describe_memory(state, 0.93, tz=UTC)
+    assert lines[0].startswith("Stability under an hour: ")
+    assert "Next due 1 Apr 2026, 09:05." in lines
+    entry = HistoryEntry(due, Rating.AGAIN, 2500, Queue.REVIEW, Queue.LEARNING, 0.02, 7.2, due)
+    when = "1 Apr 2026, 09:05"
+    assert history_row(entry, tz=UTC) == (when, "Again", "2.5 s", when)
+    forgotten = HistoryEntry(due, None, 0, Queue.REVIEW, Queue.NEW, None, None, due, kind=2)
+    assert history_row(forgotten, tz=UTC)[1:] == ("Forgotten", "0.0 s", "")  # no due as new

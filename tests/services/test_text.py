@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from studyapp.services.study import SessionSummary
-from studyapp.services.text import describe_duration, describe_next_due, sentence, summary_rows
+from studyapp.services.text import (
+    describe_day,
+    describe_duration,
+    describe_moment,
+    describe_next_due,
+    describe_stability,
+    describe_stability_short,
+    sentence,
+    summary_rows,
+)
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -91,3 +100,33 @@ def test_summary_rows_of_a_session_and_of_a_cram_session() -> None:
     cram = dict(summary_rows(SessionSummary(studied=2, cram=True), NOW))
     assert set(cram) == {"Cards studied", "Time spent", "Forgotten (Again)", "Schedule"}
     assert cram["Schedule"].startswith("This was a cram session")
+
+
+@pytest.mark.parametrize(
+    ("days", "text", "short"),
+    [
+        (0.001, "under an hour", "<1 h"),  # FSRS's floor; "0.0 days" before
+        (0.03, "under an hour", "<1 h"),
+        (1 / 24, "1 hour", "1 h"),
+        (0.212, "5 hours", "5 h"),  # a new card answered Again
+        (0.97, "23 hours", "23 h"),
+        (0.98, "1 day", "1.0 d"),  # 23.5 h and more is a day, not "24 hours"
+        (1.0, "1 day", "1.0 d"),
+        (2.34, "2.3 days", "2.3 d"),
+        (9.96, "10 days", "10.0 d"),
+        (18.4, "18 days", "18 d"),
+        (45.0, "1.5 months", "45 d"),
+        (320.0, "10.5 months", "10.5 mo"),
+        (511.0, "1.4 years", "16.8 mo"),
+        (800.0, "2.2 years", "2.2 y"),
+    ],
+)
+def test_stability_in_the_unit_that_suits_it(days: float, text: str, short: str) -> None:
+    assert describe_stability(days) == text
+    assert describe_stability_short(days) == short
+
+
+def test_a_date_a_trainee_reads_is_day_month_year_without_a_leading_zero() -> None:
+    assert describe_day(date(2026, 4, 1)) == "1 Apr 2026"
+    eastern = timezone(timedelta(hours=-5))
+    assert describe_moment(datetime(2026, 4, 2, 3, 5, tzinfo=UTC), eastern) == "1 Apr 2026, 22:05"
