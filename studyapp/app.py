@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from studyapp.core.errors import KnownError, StoreCorrupt
 from studyapp.core.gcpause import startup_finished
-from studyapp.core.model import Rating
+from studyapp.core.model import CardId, Rating
 from studyapp.core.outfile import OutputFileError, output_file
 from studyapp.core.printable import printable
 from studyapp.gui import xcbcheck
@@ -421,7 +421,7 @@ def render_screen(
         )
     clock = None
     if screen == "leech":
-        clock = _lapse_a_card(library, library.settings.leech_threshold - 1)
+        clock = _lapse_a_card(library)
     # A session starts before the first paint on these screens, so the deck list is made
     # and read only if it is shown (study_first: ~29 ms of CPU at 200,000 notes; issue 19).
     window = MainWindow(library, clock=clock, study_first=screen in _STUDY_FIRST)
@@ -476,7 +476,7 @@ def render_screen(
             window.close()
             return 1
     if screen == "leech":
-        # The card lapsed once short of the threshold (in the copy) is due: Again makes it a
+        # The card lapsed once short of a leech (in the copy) is due: Again makes it a
         # leech, and the review says so above the next card.
         window._on_study_requested(ScopeChoice.deck(_LEECH_DECK))
         reveal_answer(window)
@@ -544,10 +544,21 @@ def render_screen(
 _LEECH_DECK = "terms"
 
 
-def _lapse_a_card(library: Library, lapses: int) -> Callable[[], datetime]:
-    """Answer the first card of the terms deck until it has lapsed ``lapses`` times (in a
-    copy of the store), each answer at the moment it falls due; the clock at which it is due
-    once more, for the leech screenshot."""
+def _lapse_a_card(library: Library) -> Callable[[], datetime]:
+    """Answer the first card of the terms deck (in a copy of the store), each answer at the
+    moment it falls due, until it is a review whose next lapse makes it a leech; the clock at
+    which it is due once more, for the leech screenshot. The deck's other cards that come
+    before it are buried, so it is the first card shown at that moment.
+
+    A card of a store with a history may have lapsed already: one at the threshold or past it
+    (8, 9, ...) is a leech again only at the next count (12 for 8): stopping at threshold - 1
+    lapses made its Again a ninth lapse, and no notice showed. The other due cards came
+    between its answers too."""
+    from studyapp.services.study import is_leech
+
+    if library.settings.leech_threshold <= 0:  # leeches turned off: the default, for the copy
+        library.override_settings(library.settings.with_changes(leech_threshold=8))
+    threshold = library.settings.leech_threshold
     moment = [datetime.now(UTC)]
 
     def clock() -> datetime:
@@ -555,6 +566,14 @@ def _lapse_a_card(library: Library, lapses: int) -> Callable[[], datetime]:
 
     scope = library.scope(ScopeChoice.deck(_LEECH_DECK))
     session = library.session(scope, clock=clock)
+
+    def show(target: CardId) -> None:
+        shown = session.next_card()
+        while shown is not None and shown.card_id != target:
+            session.bury_current()
+            shown = session.next_card()
+        assert shown is not None, "the leech screen's card did not come up"
+
     try:
         card = session.next_card()
         assert card is not None
@@ -564,10 +583,10 @@ def _lapse_a_card(library: Library, lapses: int) -> Callable[[], datetime]:
             state = session.card_view(target).state
             assert state.due is not None
             moment[0] = max(moment[0], state.due) + timedelta(minutes=1)
-            if state.lapses >= lapses and state.queue.name == "REVIEW":
+            if state.queue.name == "REVIEW" and is_leech(state.lapses + 1, threshold):
+                show(target)  # the others due now buried: it comes first in the window
                 return clock
-            shown = session.next_card()
-            assert shown is not None and shown.card_id == target
+            show(target)
             session.answer(Rating.AGAIN if state.queue.name == "REVIEW" else Rating.GOOD)
     finally:
         session.close()

@@ -263,3 +263,31 @@ def test_the_content_note_screenshot_of_a_store_with_a_history(
         assert "CONTENT NOTE" in review.view.toPlainText().upper()
     finally:
         library.close()
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_the_leech_screenshot_shows_the_leech_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, history: bool
+) -> None:
+    """``--screen leech`` on a store with a review history showed no notice: the terms
+    deck's first card had lapsed 8 times already, so its Again was a ninth lapse (a leech
+    again only at 12), and other due cards came between its answers. It shows the notice
+    on a new store and on one with a history."""
+    import studyapp.app as app
+    from benchmarks.history import bundled_history
+    from studyapp.services.library import Library
+
+    made = _windows_made(monkeypatch)
+    if history:
+        bundled_history(tmp_path / "data", days=400)
+    library = Library(tmp_path / "data")
+    try:
+        if not history:
+            assert library.sync().ok
+        out = tmp_path / "shot.png"
+        assert app.render_screen(library, "leech", out, (800, 600), tmp_path / "s") == 0
+        review = made[0].review
+        assert not review.notice.isHidden() and review.notice.text().startswith("Leech: ")
+        assert review.card is not None  # the notice stands above the next card
+    finally:
+        library.close()
