@@ -663,10 +663,16 @@ def _sync(args: argparse.Namespace) -> int:
 
     if args.dry_run and not (_data_dir(args) / "studyapp.sqlite3").exists():
         # No store yet: plan the first import against an empty scratch store, so a dry run
-        # creates nothing in the data folder.
+        # creates nothing in the data folder; unless that folder is a file (a plan for a
+        # store that could never be made there said nothing of it).
         import tempfile
 
         from studyapp.services.library import Library
+        from studyapp.store.errors import not_a_folder
+
+        in_the_way = not_a_folder(_data_dir(args))
+        if in_the_way is not None:
+            raise in_the_way
 
         with tempfile.TemporaryDirectory() as scratch, Library(Path(scratch)) as library:
             return _sync_with(library, args)

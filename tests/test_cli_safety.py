@@ -201,20 +201,34 @@ def test_a_data_dir_that_is_a_file_is_one_line_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--data-dir`` naming a file (or a path through one) was a FileExistsError
-    traceback from every command that takes the lock, and from the window."""
+    traceback from every command that takes the lock, and from the window. The commands
+    that only read said "There is no study store in notes.txt", 'backup list' "no backups
+    in notes.txt/backups" (exit 0), and 'sync --dry-run' planned a first import: each is
+    now the same line, exit 2."""
     from studyapp.cli import main
 
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine\n")
+    commands = (
+        ["sync"],
+        ["folders", "add", str(tmp_path)],
+        ["sync", "--dry-run"],
+        ["stats"],
+        ["check"],
+        ["search", "is:new"],
+        ["backup", "list"],
+        ["export", "--csv", str(tmp_path / "out.csv")],
+    )
     for data in (a_file, a_file / "inside"):
-        for command in (["sync"], ["folders", "add", str(tmp_path)]):
+        for command in commands:
             assert main(["--data-dir", str(data), *command]) == 2, (data, command)
             [line] = capsys.readouterr().err.strip().splitlines()
             assert line == (
                 f"studyapp: error: Cannot use {data} as the data folder: {a_file} is a file; "
-                "choose another folder with --data-dir."
-            ), line
+                "choose another folder with --data-dir (or STUDYAPP_DATA_DIR)."
+            ), (command, line)
     assert a_file.read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 def test_a_read_only_store_is_named_as_such(studied: Path) -> None:

@@ -2,6 +2,7 @@
 
 __all__ = [
     "BugError",
+    "DataFolderIsFile",
     "KnownError",
     "NoStoreError",
     "StaleSyncPlan",
@@ -59,6 +60,11 @@ class StoreInUse(StoreLocked):
 
 class StoreIOError(StorageError):
     """The operating system reported an input/output error reading or writing the store."""
+
+
+class DataFolderIsFile(StorageError):
+    """The data folder (``--data-dir``, ``STUDYAPP_DATA_DIR``), or a folder above it, is a
+    file: no store can be read or made there."""
 
 
 class NoStoreError(KnownError):

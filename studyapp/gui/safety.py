@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.errors import (
+    DataFolderIsFile,
     KnownError,
     StorageError,
     StoreCorrupt,
@@ -65,6 +66,7 @@ __all__ = [
 ]
 
 _TITLES: tuple[tuple[type[KnownError], str], ...] = (
+    (DataFolderIsFile, "The data folder is a file"),
     (StoreCorrupt, "The study store is damaged"),
     (StoreFull, "The disk is full"),
     (StoreReadOnly, "The study store cannot be written"),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from studyapp.core.errors import KnownError, StorageError, StoreCorrupt
 from studyapp.core.studyday import utc_now
 from studyapp.store.database import DB_FILENAME
-from studyapp.store.errors import RESTORE_HINT, storage_error
+from studyapp.store.errors import RESTORE_HINT, not_a_folder, storage_error
 from studyapp.store.lock import StoreLock
 
 # The backups' and the checks' modules (store.backup, store.integrity) are imported by the
@@ -75,6 +75,9 @@ class DataFolder:
 
     def __init__(self, path: Path, *, lock: bool | StoreLock = False) -> None:
         self.path = Path(path)
+        in_the_way = not_a_folder(self.path)
+        if in_the_way is not None:  # 'backup list' said "no backups in FILE/backups"
+            raise in_the_way
         self._lock: StoreLock | None = None
         if isinstance(lock, StoreLock):  # taken already (the start-up's first read)
             assert lock.held and lock.path.parent == self.path

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studyapp.core.errors import KnownError, NoStoreError, StoreLocked
-from studyapp.store.errors import map_engine_errors, storage_error, storage_errors
+from studyapp.store.errors import map_engine_errors, not_a_folder, storage_error, storage_errors
 from studyapp.store.plain import (
     DB_FILENAME,
     DEFINITION_KEY,
@@ -82,10 +82,10 @@ def _read_only(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA query_only=ON")
 
 
-def no_store_error(path: Path) -> NoStoreError:
+def no_store_error(path: Path) -> KnownError:
     """For a command that needs an existing store (a mistyped --data-dir must not silently
-    create an empty one)."""
-    return NoStoreError(
+    create an empty one): the folder has none, or is a file (or lies in one)."""
+    return not_a_folder(path.parent) or NoStoreError(
         f"There is no study store in {path.parent}; check --data-dir (starting the app or "
         "'studyapp sync' creates one)."
     )
@@ -108,8 +108,12 @@ def open_engine(path: Path | str, *, create: bool = True, read_only: bool = Fals
     from sqlalchemy.exc import DatabaseError, OperationalError
 
     path = Path(path)
-    if (not create or read_only) and not path.exists():
-        raise no_store_error(path)
+    if not path.exists():
+        if not create or read_only:
+            raise no_store_error(path)
+        in_the_way = not_a_folder(path.parent)
+        if in_the_way is not None:
+            raise in_the_way
     with storage_errors(path):
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})

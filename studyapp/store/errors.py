@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from studyapp.core.errors import (
+    DataFolderIsFile,
     StorageError,
     StoreCorrupt,
     StoreFull,
@@ -34,7 +35,14 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.engine import ExceptionContext
 
-__all__ = ["access_failure", "map_engine_errors", "mapped", "storage_error", "storage_errors"]
+__all__ = [
+    "access_failure",
+    "map_engine_errors",
+    "mapped",
+    "not_a_folder",
+    "storage_error",
+    "storage_errors",
+]
 
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html).
 _PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = (
@@ -42,6 +50,19 @@ _PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 
 )  # fmt: skip
 
 RESTORE_HINT = "restore a backup (File > Backups… or 'studyapp backup list')"
+
+
+def not_a_folder(data_dir: Path) -> DataFolderIsFile | None:
+    """The error for a data folder that is a file, or whose path goes through one (a
+    mistyped ``--data-dir`` or ``STUDYAPP_DATA_DIR``); None if it is not."""
+    data_dir = Path(data_dir)
+    file = next((p for p in (data_dir, *data_dir.parents) if p.exists()), None)
+    if file is None or file.is_dir():
+        return None
+    return DataFolderIsFile(
+        f"Cannot use {data_dir} as the data folder: {file} is a file; choose another "
+        "folder with --data-dir (or STUDYAPP_DATA_DIR)."
+    )
 
 
 def _folder_state(folder: Path) -> str | None:

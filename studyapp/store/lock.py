@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
-from studyapp.core.errors import StoreInUse, StoreIOError
-from studyapp.store.errors import storage_errors
+from studyapp.core.errors import StorageError, StoreInUse, StoreIOError
+from studyapp.store.errors import not_a_folder, storage_errors
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -138,14 +138,10 @@ class StoreLock:
         _held.add(self)
         return True
 
-    def _not_a_folder(self) -> StoreIOError:
+    def _not_a_folder(self) -> StorageError:
         """The data folder, or a folder above it, is a file (was a FileExistsError traceback)."""
         data_dir = self.path.parent
-        file = next((p for p in (data_dir, *data_dir.parents) if p.exists()), data_dir)
-        return StoreIOError(
-            f"Cannot use {data_dir} as the data folder: {file} is a file; choose another "
-            "folder with --data-dir."
-        )
+        return not_a_folder(data_dir) or StoreIOError(f"Cannot make the data folder {data_dir}.")
 
     def _in_use(self) -> StoreInUse:
         return StoreInUse(

@@ -315,3 +315,33 @@ def test_restoring_during_a_deck_update_is_one_sentence(
         ("warning", "The study store is locked"),
     ]
     assert dialog.restored is None
+
+
+# -- a data folder that is a file -----------------------------------------------------------
+@pytest.mark.parametrize("inside", [False, True])
+def test_a_data_folder_that_is_a_file_is_named_in_the_dialogs_title(
+    qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, boxes: Boxes, inside: bool
+) -> None:
+    """STUDYAPP_DATA_DIR (or --data-dir) naming a file, or a path through one: the window's
+    dialog was titled 'The disk reported an error' (an I/O error it was not). Its title
+    names the problem, as the damaged, full, read-only and locked stores' do."""
+    import argparse
+
+    import studyapp.app as app_module
+    from studyapp.core.errors import KnownError
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine\n")
+    data = a_file / "inside" if inside else a_file
+    monkeypatch.setenv("STUDYAPP_DATA_DIR", str(data))
+    args = argparse.Namespace(data_dir=None)
+    with pytest.raises(KnownError) as opening:
+        Library.open(args.data_dir, engine_now=True)
+    assert app_module._open_after_failure(opening.value, args) is None
+    [(title, text)] = storage_boxes(boxes)
+    assert title == "The data folder is a file"
+    assert text == (
+        f"Cannot use {data} as the data folder: {a_file} is a file; choose another folder "
+        "with --data-dir (or STUDYAPP_DATA_DIR)."
+    )
+    assert a_file.read_text() == "mine\n"
