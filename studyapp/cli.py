@@ -701,7 +701,7 @@ def _sync_with(library: Library, args: argparse.Namespace) -> int:
         )
     if args.dry_run:
         print("dry run, nothing written: " + plan.summary())
-        for line in plan.details():
+        for line in plan.details(shipped_retired=True):
             print(line)
         return 1 if plan.blocked else 0
     if args.paths:

@@ -103,6 +103,12 @@ class SyncPlan:
     updated: list[str] = field(default_factory=list)
     relearn: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
+    """Notes the store held, live, that this plan retires: the "retired" a trainee reads."""
+    shipped_retired: list[str] = field(default_factory=list)
+    """Notes new to the store that arrive retired (their deck ships them retired): never in
+    the store, never studied here, so not in :meth:`summary` nor :meth:`details` (a first
+    sync said "14 retired" of cards the trainee never had). ``sync --dry-run`` lists them for
+    authors checking a release."""
     restored: list[str] = field(default_factory=list)
     inherited: list[tuple[str, str]] = field(default_factory=list)
     unchanged: int = 0
@@ -152,8 +158,9 @@ class SyncPlan:
         )
         return f"{', '.join(parts)}; {files}"
 
-    def details(self) -> list[str]:
-        """One line per changed card, for ``--dry-run``."""
+    def details(self, *, shipped_retired: bool = False) -> list[str]:
+        """One line per changed card, for ``--dry-run`` (with ``shipped_retired``, the notes
+        that arrive retired too) and the GUI's confirmation."""
         lines: list[str] = []
         for label, ids in (
             ("new", self.new),
@@ -163,6 +170,9 @@ class SyncPlan:
             ("restored", self.restored),
         ):
             lines.extend(f"  {label:<9} {note_id}" for note_id in ids)
+        if shipped_retired:
+            shipped = self.shipped_retired
+            lines.extend(f"  new       {note_id} (retired in its deck)" for note_id in shipped)
         lines.extend(f"  inherit   {new} <- {old}" for new, old in self.inherited)
         lines.extend(f"  removed   deck {deck}" for deck in self.decks_removed)
         return lines
@@ -596,7 +606,7 @@ def _plan_deck(view: _StoredView, plan: SyncPlan, deck: ParsedDeck, claimed: set
         note = stored_notes.get(card.id)
         if note is None:
             changes.notes_inserted.append(values)
-            (plan.retired if card.retired else plan.new).append(card.id)
+            (plan.shipped_retired if card.retired else plan.new).append(card.id)
             changes.cards_inserted += new_cards(card.id, deck_id, position, keys, keys)
         else:
             existing = {c.key: c for c in stored_cards.get(card.id, [])}
@@ -905,7 +915,7 @@ def _stream(
         return None if held is not None else plan
     for deck_rows in rows:
         plan.new += deck_rows.new
-        plan.retired += deck_rows.retired
+        plan.shipped_retired += deck_rows.retired
     if len(survey.to_read) == 1:
         for deck_rows in rows:
             assert isinstance(deck_rows, FirstImportRows)  # (not streamed: nothing written)
