@@ -53,7 +53,8 @@ class SummaryScreen(QWidget):
         if summary.cram:
             self.title.setText("Cram session complete" if summary.studied else "Nothing crammed")
         else:
-            self.title.setText("Session complete" if summary.studied else "Nothing studied")
+            title = "Session paused" if summary.left_today else "Session complete"
+            self.title.setText(title if summary.studied else "Nothing studied")
         for label in self._labels:
             self._grid.removeWidget(label)
             label.deleteLater()

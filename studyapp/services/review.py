@@ -173,8 +173,13 @@ class ReviewController:
                 | ReviewState.ANSWER
                 | ReviewState.FINISHED
             ):
+                early = self._state is not ReviewState.FINISHED
                 self._finish()
                 assert self._summary is not None
+                if early and not self._summary.cram:
+                    # The card on screen and the rest of today's are still to study: the
+                    # summary must not read "complete, next review in 10 min".
+                    self._summary.left_today = self.session.remaining()
                 return self._summary
             case _:
                 assert_never(self._state)

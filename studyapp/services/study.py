@@ -260,6 +260,9 @@ class SessionSummary:
     """Of those, the ones not answered Again."""
     due_tomorrow: int | None = None
     """Cards of the scope due by the end of tomorrow (set by ``finish``)."""
+    left_today: int = 0
+    """Cards still to study today when the trainee left before the session's end (Esc);
+    0 when it ended because nothing was left."""
 
     @property
     def retention(self) -> float | None:

@@ -150,7 +150,10 @@ def summary_rows(summary: SessionSummary, now: datetime) -> list[tuple[str, str]
     )
     if summary.due_tomorrow is not None:
         rows.append(("Due tomorrow", _cards(summary.due_tomorrow)))
-    rows.append(("What is next", sentence(describe_next_due(summary.next_due, now))))
+    if summary.left_today:
+        rows.append(("What is next", f"{_cards(summary.left_today)} still to study today."))
+    else:
+        rows.append(("What is next", sentence(describe_next_due(summary.next_due, now))))
     if summary.deferred or summary.set_aside:
         parts = []
         if summary.deferred:

@@ -51,6 +51,8 @@ def test_keyboard_only_session_from_overview_to_summary(
     assert window.stack.currentWidget() is window.summary
     assert reviews(synced) == answered
     assert window.summary.values["Cards studied"].text() == str(len(answered))
+    assert window.summary.title.text() == "Session complete"  # nothing was left
+    assert window.summary.values["What is next"].text().startswith("Next review in")
     qtbot.keyClick(window.summary, Qt.Key.Key_Return)
     assert window.stack.currentWidget() is window.overview
 
@@ -132,6 +134,12 @@ def test_escape_leaves_and_answers_are_already_committed(
     assert window.stack.currentWidget() is window.summary
     assert window.summary.values["Cards studied"].text() == "1"
     assert len(reviews(synced)) == 1  # committed before leaving; the second card was not graded
+    # Cards were left: not "Session complete ... Next review in 10 min." (the first card's
+    # learning step), which told a trainee who stopped early that nothing was left to do.
+    left = window.review.session.remaining()
+    assert left >= 2  # the card on screen, and the first one's next step
+    assert window.summary.title.text() == "Session paused"
+    assert window.summary.values["What is next"].text() == f"{left} cards still to study today."
     window.close()  # closing afterwards loses nothing either
     assert len(reviews(synced)) == 1
 

@@ -97,6 +97,8 @@ def test_summary_rows_of_a_session_and_of_a_cram_session() -> None:
     fresh = dict(summary_rows(SessionSummary(), NOW))
     assert fresh["Retention"] == "No reviews of learned cards in this session"
     assert "Due tomorrow" not in fresh and fresh["Forgotten (Again)"] == "—"
+    left = dict(summary_rows(SessionSummary(studied=2, left_today=1), NOW))
+    assert left["What is next"] == "1 card still to study today."  # left early (Esc)
     cram = dict(summary_rows(SessionSummary(studied=2, cram=True), NOW))
     assert set(cram) == {"Cards studied", "Time spent", "Forgotten (Again)", "Schedule"}
     assert cram["Schedule"].startswith("This was a cram session")
