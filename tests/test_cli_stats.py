@@ -121,3 +121,20 @@ def test_family_and_deck_together_are_a_usage_error(data: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--data-dir", str(data), "stats", "--family", "terms", "--deck", "sample-terms"])
     assert exc.value.code == 2
+
+
+def test_a_median_stability_under_a_day_is_in_hours(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a first session of Again answers the line said 'median stability 0 days'."""
+    from studyapp.core.model import Rating
+
+    with Library(data) as library:
+        session = library.session()
+        for _ in range(2):
+            assert session.next_card() is not None
+            session.answer(Rating.AGAIN)
+        session.close()
+    assert main(["--data-dir", str(data), "stats"]) == 0
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("Memory:")]
+    assert line.startswith("Memory: 2 cards; median stability 5 hours, "), line

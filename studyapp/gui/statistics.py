@@ -58,7 +58,7 @@ from studyapp.services.stats import (
     Today,
     sorted_in_runs,
 )
-from studyapp.services.text import describe_day, describe_duration
+from studyapp.services.text import describe_day, describe_duration, describe_stability
 
 __all__ = ["StatisticsScreen"]
 
@@ -913,7 +913,8 @@ class StatisticsScreen(QWidget):
             f"FSRS's model of your memory of {result.cards:,} cards you have studied."
         )
         c = self._colors
-        self.stability.caption.setText(f"Median {result.median_stability or 0:,.0f} days")
+        # In the unit that suits it: after a first session it is hours ("Median 0 days").
+        self.stability.caption.setText(f"Median {describe_stability(result.median_stability or 0)}")
         self.stability.set_bars(
             [Bars("Cards", result.stability.counts, c.review)],
             list(enumerate(result.stability.labels)),

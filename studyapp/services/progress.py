@@ -24,7 +24,7 @@ from studyapp.services.stats import (
     StatsScope,
     Steering,
 )
-from studyapp.services.text import describe_duration
+from studyapp.services.text import describe_duration, describe_stability
 
 __all__ = [
     "Progress",
@@ -363,7 +363,8 @@ def progress_lines(p: Progress) -> list[str]:
     m = p.memory
     if m.cards:
         lines.append(
-            f"Memory: {m.cards:,} cards; median stability {m.median_stability or 0:.0f} days, "
+            f"Memory: {m.cards:,} cards; median stability "
+            f"{describe_stability(m.median_stability or 0)}, "
             f"median difficulty {_pct(m.median_difficulty)}, average retrievability "
             f"{_pct(m.average_retrievability)}"
         )

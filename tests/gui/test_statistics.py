@@ -58,6 +58,22 @@ def test_no_reviews_yet_shows_what_to_do_not_empty_charts(qtbot: Any, window: An
     assert "No reviews of learned cards yet" in screen.retention_empty.text()
 
 
+def test_a_first_sessions_median_stability_is_in_hours_not_zero_days(
+    qtbot: Any, window: Any
+) -> None:
+    """Two new cards answered Again (stability about 5 hours each): the memory tab said
+    'Median 0 days'."""
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    for _ in range(2):
+        qtbot.keyClick(window.review, Qt.Key.Key_Space)
+        qtbot.keyClick(window.review, Qt.Key.Key_1)
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.summary, Qt.Key.Key_Return)
+    screen = open_statistics(qtbot, window)
+    caption = screen.stability.caption.text()
+    assert caption.startswith("Median ") and caption.endswith(" hours"), caption
+
+
 def test_a_known_history_fills_the_charts(qtbot: Any, window: Any, log: Log) -> None:
     mech = log.cards("sample-mechanisms")
     log.answer(mech[0], at(T0, hours=-2), rating=3, interval_days=30)
