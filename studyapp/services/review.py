@@ -247,3 +247,4 @@ class ReviewController:
         self._card = None
         self._state = ReviewState.FINISHED
         self._summary = self.session.finish()
+        self._summary.left_today = 0  # (an earlier Esc, undone since, set it; leave() sets it)

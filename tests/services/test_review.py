@@ -123,3 +123,19 @@ def test_an_empty_scope_is_finished_at_once(library: Library, clock: Clock) -> N
     review = ReviewController(library.session(clock=clock))
     assert review.state is ReviewState.FINISHED and review.card is None
     assert review.summary.studied == 0 and review.previews() == {}
+
+
+def test_leaving_early_says_what_is_left_and_a_later_end_does_not(
+    review: ReviewController,
+) -> None:
+    """Esc with cards left records them (the summary reads "Session paused"); undone from
+    the summary and then studied to the end, the session's summary has none left."""
+    review.reveal()
+    review.grade(Rating.GOOD)
+    left = review.leave()
+    assert left.left_today == review.session.remaining() > 0
+    assert review.undo()  # from the summary: the answer taken back, its card shown again
+    while review.state is not ReviewState.FINISHED:
+        review.reveal()
+        review.grade(Rating.EASY)
+    assert review.leave().left_today == 0  # its end (Esc on the summary): none left
