@@ -132,6 +132,21 @@ def test_no_card_lists_naltrexone_as_easing_withdrawal(decks: list[ParsedDeck]) 
                 assert re.search(r"\b(not|once|after|brings)\b", clause), (card_id, clause)
 
 
+def test_the_sud_definition_gives_its_signs_as_examples(decks: list[ParsedDeck]) -> None:
+    """A substance use disorder is diagnosed from a set of criteria of which craving and loss of
+    control are examples; a definition that ends 'with loss of control and craving' reads as if
+    both were required."""
+    definitions = [
+        (card_id, text.lower())
+        for card_id, text in _live_card_texts(decks)
+        if "substance use disorder:" in text.lower()
+    ]
+    assert definitions
+    for card_id, lowered in definitions:
+        if "craving" in lowered:
+            assert "such as" in lowered and "no single sign is required" in lowered, card_id
+
+
 def test_the_mdma_application_is_filed_by_maps_pbc_not_lykos(decks: list[ParsedDeck]) -> None:
     """Source notes C11: the MAPS Public Benefit Corporation filed the midomafetamine NDA in
     December 2023 and was renamed Lykos Therapeutics only in January 2024, so a card saying who
