@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,27 @@ def test_a_valid_cloze_text_is_proved_as_blanking_proves_it(text: str) -> None:
 
     for each in (text, f"x {text} y", text + "}", "{" + text):
         assert check_cloze(each) == _check_cloze_in_full(each), each
+
+
+_LAZY_DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+"""The deletion as first written: a lazy answer and hint, each ended by the first place the
+rest of the pattern matches (the meaning :data:`studyapp.core.cloze._DELETION` keeps)."""
+
+
+@settings(max_examples=5000, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from([*_CLOZE_PIECES, ":::", "}}}", "::h", "c", "2", "x\n"]), max_size=16
+    ).map("".join)
+)
+def test_a_deletion_is_found_as_the_lazy_pattern_finds_it(text: str) -> None:
+    # _DELETION takes runs of characters at once, possessively (issue 19: the cloze checks
+    # and keys of a first import): the same deletions, spans and groups as the lazy pattern.
+    from studyapp.core.cloze import _DELETION
+
+    for each in (text, f"{{{{c1::{text}}}}}", f"{{{{c3::a::{text}}}}} {text}"):
+        found = [(m.span(), m.groups()) for m in _DELETION.finditer(each)]
+        assert found == [(m.span(), m.groups()) for m in _LAZY_DELETION.finditer(each)], each
 
 
 @pytest.mark.parametrize(
