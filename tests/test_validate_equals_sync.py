@@ -42,6 +42,7 @@ def test_the_corpus_has_a_course_for_each_mistake() -> None:
     assert NAMES == [
         "bad-images",
         "cross-folder",
+        "hidden-characters",
         "local-bibliography",
         "markup-and-citations",
         "missing-version",

@@ -17,7 +17,7 @@ from itertools import accumulate, repeat
 
 from pydantic import ValidationError
 
-from studyapp.deckfile.filechecks import check_cards, check_version
+from studyapp.deckfile.filechecks import check_cards, check_version, hidden_character_in
 from studyapp.deckfile.parsed import ParsedDeck
 from studyapp.deckfile.records import validate_records
 from studyapp.deckfile.schema import DeckFileModel
@@ -61,6 +61,10 @@ def parse_fast(deck: ParsedDeck, raw: bytes, *, records: bool = False) -> bool:
     check_cards(model.deck.family, list(enumerate(model.cards)), loaded, markup_free=markup_free)
     positions = card_positions_in_text(text, [card.id for card in model.cards])
     if loaded.problems or positions is None:
+        return False
+    # A hidden control character reaches a text only by an escape (load_fast declines a
+    # file holding one as itself): the located path reports it, with its line.
+    if "\\" in text and hidden_character_in(data):
         return False
     deck.model, deck.card_positions, deck._raw = model, positions, raw
     # No text holds a citation without "[@" in the file, or an escape (a backslash) making

@@ -6,6 +6,8 @@ and what the checks across files still read of a file with errors."""
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from studyapp.core.cloze import check_cloze
 from studyapp.core.markup import check_markup
-from studyapp.deckfile.messages import validate
+from studyapp.deckfile.messages import field_label, validate
 from studyapp.deckfile.parsed import TEXT_FIELDS, CardStub
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import read_source
@@ -24,11 +26,20 @@ from studyapp.deckfile.schema import (
     CardImage,
     DeckHeader,
 )
-from studyapp.deckfile.yamlsource import LoadedYaml, load_yaml, locate, locate_text, problem_at
+from studyapp.deckfile.yamlsource import (
+    LoadedYaml,
+    load_yaml,
+    locate,
+    locate_text,
+    problem_at,
+    text_position,
+)
 
 __all__ = [
     "EVIDENCE_FAMILY",
     "check_cards",
+    "check_hidden_characters",
+    "hidden_character_in",
     "check_version",
     "read_model_file",
     "salvage_cards",
@@ -58,7 +69,9 @@ def read_model_file(
         return loaded.problems, loaded, None
     if not check_version(loaded):
         return loaded.problems, loaded, None
-    return loaded.problems, loaded, validate(model, loaded)
+    validated = validate(model, loaded)
+    check_hidden_characters(loaded)
+    return loaded.problems, loaded, validated
 
 
 def check_version(loaded: LoadedYaml) -> bool:
@@ -247,3 +260,98 @@ def check_cards(
                 locate(loaded.root, ("cards", index, "inherit_progress"), key=True),
                 f"card {card.id!r}: 'inherit_progress' needs 'replaced_by'",
             )
+
+
+# Characters that show nothing yet change what is shown: C0 and C1 controls (but tab and line
+# break) and DEL, and the Unicode bidirectional embeddings, overrides and isolates, which
+# reorder the text around them ("Trojan Source", CVE-2021-42574). A card holding one can
+# read differently on a trainee's screen from what its author reviewed in the file.
+_HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The YAML escapes in a double-quoted text that write such a character.
+_NAMED_ESCAPES = {0x00: "0", 0x07: "a", 0x08: "b", 0x0B: "v", 0x0C: "f", 0x0D: "r", 0x1B: "e"}
+_NAMED_ESCAPES[0x85] = "N"
+
+
+def hidden_character_in(data: Any) -> bool:
+    """True if any text in ``data`` (a file's values) holds a hidden character."""
+    return next(_hidden_texts(data, ()), None) is not None
+
+
+def _hidden_texts(data: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Each text in ``data`` holding a hidden character, with its location."""
+    pending = [(loc, data)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, str):
+            if not value.isprintable() and _HIDDEN.search(value):
+                yield where, value
+        elif isinstance(value, dict):
+            pending.extend(((*where, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            pending.extend(((*where, i), v) for i, v in reversed(list(enumerate(value))))
+
+
+_CONTROL_NAMES = {
+    0x00: "null",
+    0x07: "bell",
+    0x08: "backspace",
+    0x0B: "vertical tab",
+    0x0C: "form feed",
+    0x0D: "carriage return",
+    0x1B: "escape",
+    0x7F: "delete",
+    0x85: "next line",
+}
+
+
+def _character_name(char: str) -> str:
+    """``U+202E (right-to-left override)``, ``U+001B (escape)``."""
+    code = ord(char)
+    name = _CONTROL_NAMES.get(code) or unicodedata.name(char, "").lower() or "a control character"
+    return f"U+{code:04X} ({name})"
+
+
+def _written_at(text: str, start: int, end: int, char: str) -> int:
+    """Where ``char`` is written in ``text[start:end]``: itself, or a YAML escape for it."""
+    code = ord(char)
+    forms = [re.escape(char), rf"\\x(?i:{code:02x})", rf"\\u(?i:{code:04x})"]
+    forms.append(rf"\\U(?i:{code:08x})")
+    if code in _NAMED_ESCAPES:
+        forms.append(rf"\\{_NAMED_ESCAPES[code]}")
+    found = re.compile("|".join(forms)).search(text, start, end)
+    return found.start() if found else -1
+
+
+def check_hidden_characters(loaded: LoadedYaml) -> None:
+    """An error for each hidden character (see ``_HIDDEN``) in a text of ``loaded``, at
+    where it is written (the character, or its escape in a double-quoted text).
+
+    Nothing to look for (the common case, a millisecond over a large file) unless the file
+    holds a backslash (an escape) or a character beyond ASCII: PyYAML refuses the controls
+    written as themselves, so only escapes and the bidirectional controls reach a text."""
+    text = loaded.text
+    if text and "\\" not in text and text.isascii():
+        return
+    for loc, value in _hidden_texts(loaded.data, ()):
+        node = locate(loaded.root, loc)
+        seen: set[str] = set()
+        for match in _HIDDEN.finditer(value):
+            char = match.group()
+            if char in seen:
+                continue
+            seen.add(char)
+            message = (
+                f"{field_label(loc, loaded.data)} holds {_character_name(char)}, an invisible "
+                "character that can make the text show differently from what you see in "
+                "this file; delete it"
+            )
+            if node is None:
+                loaded.error(None, message)
+                continue
+            start, end = node.start_mark.index, node.end_mark.index
+            at = _written_at(text, start, end, char)
+            if at < 0:
+                loaded.error(node, message)
+                continue
+            line, column = text_position(text, at)
+            loaded.problems.append(Problem(loaded.path, line, column, Severity.ERROR, message))

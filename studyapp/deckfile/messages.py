@@ -20,7 +20,7 @@ from studyapp.deckfile.reading import MAX_PROBLEMS_PER_FILE
 from studyapp.deckfile.schema import SLUG_PATTERN, TAG_PATTERN, BibEntry, DeckFileModel
 from studyapp.deckfile.yamlsource import LoadedYaml, locate
 
-__all__ = ["suggest", "validate"]
+__all__ = ["field_label", "suggest", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -153,6 +153,11 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     tail = list(loc[loc.index(names[-1]) :]) if names else []
     text = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in tail)
     return text.replace(".[", "[") or "value"
+
+
+def field_label(loc: tuple[Any, ...], data: Any) -> str:
+    """How a message names the value at ``loc``: ``card 'x': 'back'``, ``'title'``."""
+    return f"{_context(loc, data)}{_field_name(loc)!r}"
 
 
 def _report(loaded: LoadedYaml, loc: tuple[Any, ...], error: Any) -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "locate",
     "problem_at",
     "locate_text",
+    "text_position",
     "version_ambiguity",
 ]
 
@@ -428,8 +429,11 @@ def _has_underscore_number(text: str) -> bool:
 
 _SINGLE_BRACE = re.compile(r"\{(?<!\{\{)(?!\{)")  # a flow mapping; a cloze's {{ is text
 _LONE_CR = re.compile(r"\r(?!\n)")
-_UNICODE_UNSAFE = re.compile(  # PyYAML's unprintables, and NEL, LS, PS, BOM (line breaks to it)
-    r"[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+# PyYAML's unprintables, and NEL, LS, PS, BOM (line breaks to it), and the bidirectional
+# controls (an error the located path reports at its place: filechecks.check_hidden_characters)
+_UNICODE_UNSAFE = re.compile(
+    r"[^\t\n\r\x20-\x7e\xa0-\u2027\u202f-\u2065\u206a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+    r"\U00010000-\U0010ffff]"
 )
 _ASCII_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n\r"
 # A flow sequence opening a value; the fast path takes only one-line lists of plain words
@@ -449,7 +453,8 @@ def _fast_unsafe(text: str, ascii_unprintable: bool | None = None) -> bool:
     That is: no final line break (a block scalar's last line would differ), a tab, a
     directive, a tag, anchor, alias or reserved indicator, a number in radix or leading-zero
     form, a flow mapping, a flow sequence other than a one-line list of plain words, a
-    character PyYAML rejects or reads as a line break, or a lone CR.
+    character PyYAML rejects or reads as a line break, a bidirectional control (an error),
+    or a lone CR.
 
     ``ascii_unprintable``: for an ASCII text, whether it holds a byte other than printable
     ASCII, LF and CR, if :func:`_scan_bound` found out already (else it is looked for here).
@@ -969,3 +974,11 @@ def locate_text(text: str, node: yaml.Node | None, needle: str) -> tuple[int, in
     line = text.count("\n", 0, found)
     column = found - (text.rfind("\n", 0, found) + 1)
     return (line + 1, column + 1)
+
+
+def text_position(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of ``text[index]`` as editors count them (lines end at LF,
+    CR LF and CR only: see :class:`_EditorLines`)."""
+    breaks = list(_EDITOR_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start + 1

@@ -355,3 +355,89 @@ def test_an_unknown_citation_repeated_in_a_text_is_one_error(tmp_path: Path) -> 
     assert found == [
         (8, 15, "card 'a': 'front' cites [@nosuch], which is not in the bibliography"),
     ]
+
+
+_HIDDEN = (
+    ", an invisible character that can make the text show differently from what you see in "
+    "this file; delete it"
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "column", "named"),
+    [
+        ("Set \u202eand setting", 16, "U+202E (right-to-left override)"),
+        ("Set \u2066and\u2069 setting", 16, "U+2066 (left-to-right isolate)"),
+        ('"Set \\u202Eand setting"', 17, "U+202E (right-to-left override)"),
+        ('"Set \\U0000202eand setting"', 17, "U+202E (right-to-left override)"),
+        ('"Set \\x1b[8mand setting"', 17, "U+001B (escape)"),
+        ('"Set \\eand setting"', 17, "U+001B (escape)"),
+        ('"Set \\Nand setting"', 17, "U+0085 (next line)"),
+        ('"Set \\x07and setting"', 17, "U+0007 (bell)"),
+        ('"Set \\x01and setting"', 17, "U+0001 (a control character)"),
+    ],
+)
+def test_a_hidden_control_character_in_a_text_is_an_error_at_its_place(
+    tmp_path: Path, written: str, column: int, named: str
+) -> None:
+    # Trojan Source: a bidirectional override (or a terminal escape) makes a card read
+    # differently on screen from the text its author reviewed; the validator passed them.
+    # Written as itself (ASCII files take the fast path, others the located one) or as an
+    # escape in a double-quoted text, it is named at the place it is written.
+    card = f"  - id: a\n    front: {written}\n    back: A\n    source: zhou2024\n"
+    path = write(tmp_path, HEADER + card)
+    found = problems(path)
+    assert found[0] == (8, column, f"card 'a': 'front' holds {named}{_HIDDEN}")
+    assert len(found) == 1 + ("\u2069" in written)
+    assert not parse_deck(path).ok
+
+
+def test_hidden_characters_are_found_in_every_text_of_a_deck_and_bibliography(
+    tmp_path: Path,
+) -> None:
+    deck = write(
+        tmp_path,
+        """\
+        format_version: 1
+        deck:
+          id: d
+          title: "Deck \\u202e"
+          family: mechanisms
+        cards:
+          - id: a
+            front: Q
+            back: A
+            source: zhou2024
+            image: {file: x.png, alt: "A \\x1b picture"}
+            tags: [ok]
+        """,
+    )
+    assert [
+        (line, column, message.split(" holds ")[0]) for line, column, message in problems(deck)
+    ] == [
+        (4, 16, "'title'"),
+        (11, 34, "card 'a': 'alt'"),
+    ]
+    sources = write(
+        tmp_path,
+        """\
+        format_version: 1
+        sources:
+          - id: s2020
+            kind: primary
+            authors: "Doe J\\u2067"
+            title: A trial
+        """,
+        "sources.yaml",
+    )
+    found = [(p.line, p.column, p.message) for p in parse_bibliography(sources).problems]
+    assert found == [(5, 20, f"source #1: 'authors' holds U+2067 (right-to-left isolate){_HIDDEN}")]
+
+
+def test_tabs_line_breaks_and_other_scripts_are_not_hidden_characters(tmp_path: Path) -> None:
+    card = (
+        '  - id: a\n    front: "Tab\\there, a break\\nthere"\n'
+        "    back: |\n      שלום, مرحبا, 你好 and ‘quotes’ — fine.\n"
+        "      Two lines.\n    source: zhou2024\n"
+    )
+    assert problems(write(tmp_path, HEADER + card)) == []

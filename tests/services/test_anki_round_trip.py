@@ -170,16 +170,24 @@ def test_pictures_tags_and_sources_travel(
 def test_control_characters_in_a_card_do_not_break_the_package(
     library: Library, deck_dir: Path, anki: Collection, tmp_path: Path
 ) -> None:
-    # A quoted YAML escape puts Anki's field separator (\x1f) in a text: the note had more
+    # A quoted YAML escape put Anki's field separator (\x1f) in a text: the note had more
     # fields than its type, and Anki refused the whole package ("note has 9 fields,
-    # expected 6").
+    # expected 6"). The validator now refuses control characters in a deck (sync with it),
+    # so only a store synced by an older StudyApp holds one: written here directly.
     deck = deck_dir / "sample.yaml"
+    text = deck.read_text()
+    refused = text + '  - {id: s-ctrl, front: "one\\x1ftwo", back: B, source: rehabblog_nd}\n'
+    deck.write_text(refused)
+    assert "U+001F" in str(library.sync([deck_dir]).problems[0])
     deck.write_text(
-        deck.read_text()
-        + '  - {id: s-ctrl, front: "one\\x1ftwo\\x1b[31m", back: "three\\x1f", '
-        + 'extra: "\\x07four", source: rehabblog_nd}\n'
+        text + "  - {id: s-ctrl, front: one-two, back: three, extra: four, source: rehabblog_nd}\n"
     )
     assert library.sync([deck_dir]).ok
+    with library.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE note SET front = ?, back = ?, extra = ? WHERE id = 's-ctrl'",
+            ("one\x1ftwo\x1b[31m", "three\x1f", "\x07four"),
+        )
     counts = imported(anki, export(library, tmp_path, "controls"))
     assert counts == {"new": 6, "updated": 0, "unchanged": 0, "conflicting": 0}
     note = by_id(anki, "s-ctrl")
