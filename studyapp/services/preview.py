@@ -13,7 +13,7 @@ from pathlib import Path
 from studyapp.core.model import CardId, MemoryState
 from studyapp.deckfile.discover import courses_of
 from studyapp.deckfile.loader import ParsedDeck, discover_deck_files
-from studyapp.deckfile.problems import Problem
+from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.schema import BibEntry
 from studyapp.services.deckrows import keys_of
 from studyapp.services.paths import bundled_sources_file
@@ -46,6 +46,8 @@ class DeckPreview:
 
     def __init__(self, paths: list[Path], *, bibliography: Path | None = None) -> None:
         self.paths = [Path(p) for p in paths]
+        self._folders = {p for p in self.paths if p.is_dir()}
+        """The paths that were folders when the preview started (one may go away)."""
         self._bibliography = bibliography or bundled_sources_file()
         self._good: dict[str, list[PreviewCard]] = {}
         self._images: set[Path] = set()
@@ -53,26 +55,35 @@ class DeckPreview:
     def watched_files(self) -> list[Path]:
         """Every file whose change should trigger a reload: the decks, the bibliographies,
         the course files above the decks and the images the cards last shown name."""
-        decks, bibs = discover_deck_files(self.paths)
+        decks, bibs = discover_deck_files(self._present())
         courses = sorted({c for c in courses_of(decks).values() if c is not None})
         return [*decks, *bibs, *courses, self._bibliography, *sorted(self._images)]
 
     def watched_folders(self) -> list[Path]:
-        """The folders given, and every folder a file was found in (subfolders included: a
-        folder watch does not see into its subfolders)."""
-        decks, bibs = discover_deck_files(self.paths)
+        """The folders given and the folders holding them (a folder moved away or back shows
+        only in its parent), every folder a file was found in (subfolders included: a folder
+        watch does not see into its subfolders), and for a path given that is gone, the
+        nearest folder above it that is there."""
+        decks, bibs = discover_deck_files(self._present())
         return sorted(
             {p for p in self.paths if p.is_dir()}
-            | {p.parent for p in self.paths if p.is_file()}
+            | {p.parent for p in self.paths if os.path.lexists(p)}
+            | {_nearest_folder(p) for p in self.paths if not os.path.lexists(p)}
             | {p.parent for p in (*decks, *bibs)}
             | {p.parent for p in self._images if p.parent.is_dir()}
         )
 
+    def _present(self) -> list[Path]:
+        """The paths given that are still there (a folder may be moved or deleted)."""
+        return [p for p in self.paths if os.path.lexists(p)]
+
     def reload(self) -> PreviewState:
         """Read and check the files as ``validate`` does (the same problems, same order)."""
         state = PreviewState()
-        checked = check_course(self.paths, bibliography=self._bibliography)
-        state.problems = checked.problems
+        present = self._present()
+        checked = check_course(present, bibliography=self._bibliography)
+        gone = [_gone(p, was_folder=p in self._folders) for p in self.paths if p not in present]
+        state.problems = [*gone, *checked.problems]
         self._images = {
             Path(os.path.normpath(Path(deck.path).parent / card.image.file))
             for deck in checked.decks
@@ -91,6 +102,27 @@ class DeckPreview:
                 state.stale.append(deck.path)
             state.cards.extend(self._good.get(deck.path, []))
         return state
+
+
+def _gone(path: Path, *, was_folder: bool) -> Problem:
+    """The problem of a folder (or file) given to the preview that is no longer there."""
+    what = "folder" if was_folder else "file"
+    return Problem(
+        str(path),
+        1,
+        1,
+        Severity.ERROR,
+        f"this {what} is gone (moved, renamed or deleted): put it back and the preview "
+        f"shows it again, or preview the {what} where it is now",
+    )
+
+
+def _nearest_folder(path: Path) -> Path:
+    """The nearest folder above ``path`` that is there (watched to see ``path`` come back)."""
+    for parent in path.parents:
+        if parent.is_dir():
+            return parent
+    return path.parent  # pragma: no cover - the root is always there
 
 
 def _shown_despite_images(deck: ParsedDeck, problems: list[Problem]) -> bool:

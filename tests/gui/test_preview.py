@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,41 @@ def test_preview_follows_a_save_of_the_course_file(qtbot: Any, tmp_path: Path) -
             handle.write(text)
             handle.truncate()
     assert "error" in window._header.text() and "0 errors" not in window._header.text()
+
+
+def test_a_course_folder_that_goes_away_is_explained_and_comes_back(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    # A course folder moved or deleted under the preview was 'course:1:1: error: no such
+    # file' (the OS's words, as if a deck file were meant); the author is told the folder
+    # is gone and what to do, and the preview recovers when it is put back.
+    from studyapp.gui.preview import PreviewWindow
+    from studyapp.services.scaffold import init_course
+
+    course = tmp_path / "work" / "seminar"
+    init_course(course)
+    window = PreviewWindow(DeckPreview([course]))
+    qtbot.addWidget(window)
+    window.show()
+    assert window._header.text() == "9 cards · 0 errors · 0 warnings"
+    moved = tmp_path / "seminar-moved"
+    with qtbot.waitSignal(window.reloaded, timeout=5000):
+        course.rename(moved)
+    qtbot.waitUntil(lambda: window.problems.count() == 1, timeout=5000)
+    assert window._header.text() == "0 cards · 1 error · 0 warnings"
+    assert window.problems.item(0).text() == (
+        f"{course}:1:1: error: this folder is gone (moved, renamed or deleted): put it back "
+        "and the preview shows it again, or preview the folder where it is now"
+    )
+    with qtbot.waitSignal(window.reloaded, timeout=5000):
+        moved.rename(course)
+    qtbot.waitUntil(lambda: window._header.text() == "9 cards · 0 errors · 0 warnings")
+    assert window.problems.count() == 0
+    shutil.copytree(course, moved)  # deleted, then restored from a copy
+    with qtbot.waitSignal(window.reloaded, timeout=5000):
+        shutil.rmtree(course)
+    qtbot.waitUntil(lambda: window._header.text() == "0 cards · 1 error · 0 warnings")
+    assert "this folder is gone" in window.problems.item(0).text()
+    with qtbot.waitSignal(window.reloaded, timeout=5000):
+        shutil.copytree(moved, course)
+    qtbot.waitUntil(lambda: window._header.text() == "9 cards · 0 errors · 0 warnings")
