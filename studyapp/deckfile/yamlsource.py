@@ -170,6 +170,8 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
         lines = _EDITOR_BREAK.split(text)
         if 0 < line <= len(lines) and "\t" in lines[line - 1][: column + 1]:
             message += " (a tab: YAML indentation must use spaces)"
+        elif 0 < line <= len(lines):
+            message = _text_hint(lines[line - 1], column) or message
         result.problems.append(Problem(path, line, column, Severity.ERROR, f"YAML: {message}"))
         return result
     except yaml.YAMLError as exc:  # pragma: no cover - reader errors without a mark
@@ -185,6 +187,70 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
     with gc_paused():
         result.data = _Constructor(result, loader).build(root)
     return result
+
+
+# A ``key: value`` line (a list item's first key too), for telling an author which text
+# YAML could not read.
+_KEY_VALUE_LINE = re.compile(r"^[ ]*(?:-[ ]+)*([A-Za-z_][A-Za-z0-9_]*):[ ]+(\S.*)$")
+# The fields a sentence goes in: a text there starting with "{" or "[" was not meant as a
+# mapping or list.
+_PROSE_FIELDS = frozenset(
+    {"front", "back", "text", "extra", "correction", "retired", "content_note", "title"}
+    | {"description", "alt", "authors", "venue", "note", "reliability"}
+)
+# What YAML reads as syntax at the start of a plain (unquoted) value.
+_SYNTAX_FIRSTS = {
+    "@": "'@'",
+    "`": "'`'",
+    "%": "'%'",
+    "*": "'*'",
+    "&": "'&'",
+    "-": "'- '",
+}
+
+
+def _text_hint(line: str, column: int) -> str | None:
+    """For a syntax error at ``column`` (1-based) of ``line`` that falls in the value of a
+    ``key: value`` line: what in that text YAML read as syntax and how to write it; None if
+    the error is not one of those (a broken list or mapping, an indentation)."""
+    found = _KEY_VALUE_LINE.match(line)
+    if found is None or column < found.start(2) + 1:
+        return None
+    key, value = found.group(1), found.group(2)
+    first = value[0]
+    quote_fix = 'put the whole text in double quotes (a " inside as \\")'
+    if first == '"' and value.find('"', 1) < column - found.start(2) - 1:
+        return (
+            f"the text of '{key}' is in double quotes and holds a double quote, which ends it; "
+            'write that one as \\" (or put the text in single quotes)'
+        )
+    if first == "'" and value.find("'", 1) < column - found.start(2) - 1:
+        return (
+            f"the text of '{key}' is in single quotes and holds an apostrophe, which ends it; "
+            "write that one as '' (two single quotes), or put the text in double quotes"
+        )
+    if first in "{[" and key in _PROSE_FIELDS:
+        return (
+            f"the text of '{key}' starts with '{first}', which YAML reads as the start of a "
+            f"{'mapping' if first == '{' else 'list'}; {quote_fix}"
+        )
+    if first in "|>":
+        return (
+            f"the text of '{key}' starts with '{first}' followed by words on the same line; "
+            f"a '{first}' there means the text follows on the lines below: put it there, "
+            f"indented, or {quote_fix}"
+        )
+    if first in _SYNTAX_FIRSTS and (first != "-" or value.startswith("- ")):
+        return (
+            f"the text of '{key}' starts with {_SYNTAX_FIRSTS[first]}, which YAML reads as "
+            f"syntax; {quote_fix}"
+        )
+    if first not in "\"'{[" and ": " in value:
+        return (
+            f"the text of '{key}' holds ': ', which YAML reads as the start of another field; "
+            f"{quote_fix}"
+        )
+    return None
 
 
 _YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")

@@ -441,3 +441,72 @@ def test_tabs_line_breaks_and_other_scripts_are_not_hidden_characters(tmp_path: 
         "      Two lines.\n    source: zhou2024\n"
     )
     assert problems(write(tmp_path, HEADER + card)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "column", "hint"),
+    [
+        (
+            "What ratio: roughly?",
+            22,
+            "the text of 'front' holds ': ', which YAML reads as the start of another field",
+        ),
+        (
+            "{{c1::MDMA}} is an entactogen",
+            25,
+            "the text of 'front' starts with '{', which YAML reads as the start of a mapping",
+        ),
+        (
+            "[@zhou2024] says so",
+            13,
+            "the text of 'front' starts with '[', which YAML reads as the start of a list",
+        ),
+        (
+            "@zhou2024 says so",
+            12,
+            "the text of 'front' starts with '@', which YAML reads as syntax",
+        ),
+        ("`code` here", 12, "the text of 'front' starts with '`', which YAML reads as syntax"),
+        ("*bold* text", 17, "the text of 'front' starts with '*', which YAML reads as syntax"),
+        ("- a dash first", 12, "the text of 'front' starts with '- ', which YAML reads as syntax"),
+        (
+            '"A "quoted" word"',
+            16,
+            "the text of 'front' is in double quotes and holds a double quote, which ends it; "
+            'write that one as \\" (or put the text in single quotes)',
+        ),
+        (
+            "'It's a word'",
+            16,
+            "the text of 'front' is in single quotes and holds an apostrophe, which ends it; "
+            "write that one as '' (two single quotes), or put the text in double quotes",
+        ),
+        (
+            "> Set and setting",
+            14,
+            "the text of 'front' starts with '>' followed by words on the same line; a '>' there "
+            "means the text follows on the lines below: put it there, indented, or",
+        ),
+    ],
+)
+def test_a_text_yaml_reads_as_syntax_is_explained(
+    tmp_path: Path, value: str, column: int, hint: str
+) -> None:
+    # The commonest mistakes in a card's text were YAML's own words ('mapping values are
+    # not allowed in this context', 'while parsing a block mapping did not find expected
+    # key' for a cloze text starting with {{): now what YAML read and how to write it.
+    card = f"  - id: a\n    front: {value}\n    back: A\n    source: zhou2024\n"
+    line, found_column, message = only(write(tmp_path, HEADER + card))
+    assert (line, found_column) == (8, column)
+    assert message.startswith(f"YAML: {hint}"), message
+    if "quotes" not in hint:
+        assert message.endswith('put the whole text in double quotes (a " inside as \\")')
+
+
+@pytest.mark.parametrize(
+    "value", ["[zhou2024, feduccia2018", "{file: x.png, alt: a: b}", "[zhou2024]: x"]
+)
+def test_a_broken_list_or_mapping_keeps_yamls_words(tmp_path: Path, value: str) -> None:
+    card = f"  - id: a\n    front: Q\n    back: A\n    source: {value}\n"
+    _line, _column, message = only(write(tmp_path, HEADER + card))
+    assert message.startswith("YAML: ") and "the text of" not in message
