@@ -17,7 +17,12 @@ from itertools import accumulate, repeat
 
 from pydantic import ValidationError
 
-from studyapp.deckfile.filechecks import check_cards, check_version, hidden_character_in
+from studyapp.deckfile.filechecks import (
+    check_cards,
+    check_version,
+    hidden_character_in,
+    may_cut_a_text,
+)
 from studyapp.deckfile.parsed import ParsedDeck
 from studyapp.deckfile.records import validate_records
 from studyapp.deckfile.schema import DeckFileModel
@@ -66,6 +71,8 @@ def parse_fast(deck: ParsedDeck, raw: bytes, *, records: bool = False) -> bool:
     # file holding one as itself): the located path reports it, with its line.
     if "\\" in text and hidden_character_in(data):
         return False
+    if may_cut_a_text(text):
+        return False  # (the located path sees the comments, and warns of a text cut short)
     deck.model, deck.card_positions, deck._raw = model, positions, raw
     # No text holds a citation without "[@" in the file, or an escape (a backslash) making
     # one: then :meth:`ParsedDeck.compact` looks in no card's texts.

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from studyapp.core.cloze import check_cloze
@@ -27,6 +28,7 @@ from studyapp.deckfile.schema import (
     DeckHeader,
 )
 from studyapp.deckfile.yamlsource import (
+    PROSE_FIELDS,
     LoadedYaml,
     load_yaml,
     locate,
@@ -38,7 +40,9 @@ from studyapp.deckfile.yamlsource import (
 __all__ = [
     "EVIDENCE_FAMILY",
     "check_cards",
+    "check_comments_in_texts",
     "check_hidden_characters",
+    "may_cut_a_text",
     "hidden_character_in",
     "check_version",
     "read_model_file",
@@ -355,3 +359,59 @@ def check_hidden_characters(loaded: LoadedYaml) -> None:
                 continue
             line, column = text_position(text, at)
             loaded.problems.append(Problem(loaded.path, line, column, Severity.ERROR, message))
+
+
+# A plain text on one line, then one space, "#" and a word: YAML reads " #" as the start of
+# a comment, so "the #1 cause" is read as "the", and "back: #1 answer" as no text at all.
+# A comment an author means is written after two spaces or with a space after "#".
+_CUT_BY_COMMENT = re.compile(r"[^ \t\r\n] #[^ \t\r\n]|: #[^ \t\r\n]")
+_COMMENT_AFTER = re.compile(r" #[^ \t\r\n][^\r\n]*")
+
+
+def may_cut_a_text(text: str) -> bool:
+    """True if ``text`` (a whole file) may hold a text cut short by a comment (see
+    :func:`check_comments_in_texts`)."""
+    return " #" in text and _CUT_BY_COMMENT.search(text) is not None
+
+
+def _texts(data: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Each value of a prose field (``front``, ``title``...) in ``data``, with its location."""
+    pending = [(loc, data)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, dict):
+            inner = []
+            for key, item in value.items():
+                if key in PROSE_FIELDS and (item is None or isinstance(item, str)):
+                    yield (*where, key), item
+                else:
+                    inner.append(((*where, key), item))
+            pending.extend(reversed(inner))
+        elif isinstance(value, list):
+            pending.extend(((*where, i), v) for i, v in reversed(list(enumerate(value))))
+
+
+def check_comments_in_texts(loaded: LoadedYaml) -> None:
+    """A warning for each text a comment cut short: a plain (unquoted) text on one line
+    followed by one space and ``#`` with a word after it (``the #1 cause``), which YAML
+    drops with no error. A comment meant as one (two spaces before it, or ``# note``) is
+    left alone."""
+    text = loaded.text
+    if not text or not may_cut_a_text(text):
+        return
+    for loc, value in _texts(loaded.data, ()):
+        node = locate(loaded.root, loc)
+        if not isinstance(node, yaml.ScalarNode) or node.style not in (None, ""):
+            continue
+        if node.start_mark.line != node.end_mark.line:
+            continue
+        cut = _COMMENT_AFTER.match(text, node.end_mark.index)
+        if cut is None:
+            continue
+        lost = cut.group()[1:].rstrip()
+        read = "reads no text" if not value else f"reads only {value!r}"
+        loaded.warning(
+            node,
+            f"{field_label(loc, loaded.data)}: YAML {read}, as ' #' starts a comment, and "
+            f"drops {lost!r}; put the whole text in double quotes to keep it",
+        )

@@ -21,6 +21,7 @@ from studyapp.deckfile.discover import BIBLIOGRAPHY_NAMES, discover_deck_files
 from studyapp.deckfile.fastpath import parse_fast
 from studyapp.deckfile.filechecks import (
     check_cards,
+    check_comments_in_texts,
     check_hidden_characters,
     check_version,
     read_model_file,
@@ -102,6 +103,7 @@ def parse_deck(
         family, indexed = salvage_cards(loaded.data)
     check_cards(family, indexed, loaded)
     check_hidden_characters(loaded)
+    check_comments_in_texts(loaded)
     if model is not None and not any(p.is_error for p in deck.problems):
         deck.model = model
     else:

@@ -31,6 +31,7 @@ from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import ALIAS_ALLOWANCE, ALIAS_FACTOR, MAX_DEPTH, MAX_VALUES
 
 __all__ = [
+    "PROSE_FIELDS",
     "LoadedYaml",
     "Loader",
     "load_fast",
@@ -194,7 +195,7 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
 _KEY_VALUE_LINE = re.compile(r"^[ ]*(?:-[ ]+)*([A-Za-z_][A-Za-z0-9_]*):[ ]+(\S.*)$")
 # The fields a sentence goes in: a text there starting with "{" or "[" was not meant as a
 # mapping or list.
-_PROSE_FIELDS = frozenset(
+PROSE_FIELDS = frozenset(
     {"front", "back", "text", "extra", "correction", "retired", "content_note", "title"}
     | {"description", "alt", "authors", "venue", "note", "reliability"}
 )
@@ -229,7 +230,7 @@ def _text_hint(line: str, column: int) -> str | None:
             f"the text of '{key}' is in single quotes and holds an apostrophe, which ends it; "
             "write that one as '' (two single quotes), or put the text in double quotes"
         )
-    if first in "{[" and key in _PROSE_FIELDS:
+    if first in "{[" and key in PROSE_FIELDS:
         return (
             f"the text of '{key}' starts with '{first}', which YAML reads as the start of a "
             f"{'mapping' if first == '{' else 'list'}; {quote_fix}"

@@ -510,3 +510,33 @@ def test_a_broken_list_or_mapping_keeps_yamls_words(tmp_path: Path, value: str) 
     card = f"  - id: a\n    front: Q\n    back: A\n    source: {value}\n"
     _line, _column, message = only(write(tmp_path, HEADER + card))
     assert message.startswith("YAML: ") and "the text of" not in message
+
+
+def test_a_text_cut_short_by_a_comment_is_a_warning(tmp_path: Path) -> None:
+    # YAML reads ' #' as the start of a comment: 'the #1 cause' was read as 'the' and
+    # 'extra: #2 in the list' as no text at all, without a word from validate or sync.
+    card = (
+        "  - id: a\n    front: What is the #1 cause?\n    back: A  # a comment meant as one\n"
+        "    extra: #2 in the list\n    correction: Fine # as a comment\n    source: zhou2024\n"
+    )
+    path = write(tmp_path, HEADER + card)
+    assert problems(path) == [
+        (
+            8,
+            12,
+            "card 'a': 'front': YAML reads only 'What is the', as ' #' starts a comment, and "
+            "drops '#1 cause?'; put the whole text in double quotes to keep it",
+        ),
+        (
+            10,
+            11,
+            "card 'a': 'extra': YAML reads no text, as ' #' starts a comment, and drops "
+            "'#2 in the list'; put the whole text in double quotes to keep it",
+        ),
+    ]
+    deck = parse_deck(path)
+    assert deck.ok and all(p.severity is Severity.WARNING for p in deck.problems)
+    quoted = write(
+        tmp_path, HEADER + card.replace("What is the #1 cause?", '"What is #1?"'), "q.yaml"
+    )
+    assert [line for line, _column, _message in problems(quoted)] == [10]
