@@ -193,8 +193,8 @@ def load_yaml(path: str, raw: bytes) -> LoadedYaml:
 # A ``key: value`` line (a list item's first key too), for telling an author which text
 # YAML could not read.
 _KEY_VALUE_LINE = re.compile(r"^[ ]*(?:-[ ]+)*([A-Za-z_][A-Za-z0-9_]*):[ ]+(\S.*)$")
-# The fields a sentence goes in: a text there starting with "{" or "[" was not meant as a
-# mapping or list.
+# The fields a sentence goes in: a text there starting with "{", "[" or "*" was not meant
+# as a mapping, a list or an alias.
 PROSE_FIELDS = frozenset(
     {"front", "back", "text", "extra", "correction", "retired", "content_note", "title"}
     | {"description", "alt", "authors", "venue", "note", "reliability"}
@@ -212,10 +212,11 @@ _SYNTAX_FIRSTS = {
 
 def _text_hint(line: str, column: int) -> str | None:
     """For a syntax error at ``column`` (1-based) of ``line`` that falls in the value of a
-    ``key: value`` line: what in that text YAML read as syntax and how to write it; None if
-    the error is not one of those (a broken list or mapping, an indentation)."""
+    ``key: value`` line whose key is a prose field (``front``, ``title``...): what in that
+    text YAML read as syntax and how to write it; None if the error is not one of those (a
+    broken list or mapping, an alias, an indentation)."""
     found = _KEY_VALUE_LINE.match(line)
-    if found is None or column < found.start(2) + 1:
+    if found is None or column < found.start(2) + 1 or found.group(1) not in PROSE_FIELDS:
         return None
     key, value = found.group(1), found.group(2)
     first = value[0]
@@ -230,7 +231,7 @@ def _text_hint(line: str, column: int) -> str | None:
             f"the text of '{key}' is in single quotes and holds an apostrophe, which ends it; "
             "write that one as '' (two single quotes), or put the text in double quotes"
         )
-    if first in "{[" and key in PROSE_FIELDS:
+    if first in "{[":
         return (
             f"the text of '{key}' starts with '{first}', which YAML reads as the start of a "
             f"{'mapping' if first == '{' else 'list'}; {quote_fix}"
