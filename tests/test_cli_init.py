@@ -64,3 +64,42 @@ def test_init_needs_a_folder(capsys: pytest.CaptureFixture[str]) -> None:
         main(["init"])
     assert exit_.value.code == 2
     assert "the following arguments are required: DIR" in capsys.readouterr().err
+
+
+def test_one_deck_or_the_decks_folder_reads_the_courses_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `validate decks/basic-cards.yaml` (the file being edited) or `sync decks` did not read
+    # the course's sources.yaml: every card citing a source of the course's own was an
+    # 'unknown cite id'; and run inside decks/, `validate basic-cards.yaml` did not find
+    # course.yaml either (a broken module release passed).
+    from studyapp.services.scaffold import init_course
+
+    course = tmp_path / "seminar"
+    init_course(course)
+    with (course / "sources.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("  - {id: local2025, kind: primary, authors: Doe J, title: A study}\n")
+    deck = course / "decks" / "basic-cards.yaml"
+    deck.write_text(
+        deck.read_text(encoding="utf-8").replace(
+            "    source: [zhou2024]\n", "    source: [zhou2024]\n    cite: local2025\n", 1
+        ),
+        encoding="utf-8",
+    )
+    for given in (course, course / "decks", deck):
+        assert main(["validate", str(given)]) == 0, capsys.readouterr().out
+    monkeypatch.chdir(course / "decks")
+    assert main(["validate", "basic-cards.yaml"]) == 0, capsys.readouterr().out
+    course_file = course / "course.yaml"
+    course_file.write_text(
+        course_file.read_text(encoding="utf-8").replace("started}", "started, release: x}"),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["validate", "basic-cards.yaml"]) == 1
+    assert capsys.readouterr().out.startswith("../course.yaml:7:")
+    data = ["--data-dir", str(tmp_path / "data")]
+    course_file.write_text(
+        course_file.read_text(encoding="utf-8").replace(", release: x", ""), encoding="utf-8"
+    )
+    assert main([*data, "sync", "."]) == 0, capsys.readouterr().out

@@ -17,7 +17,7 @@ unchanged (the app's start-up) never imports the YAML and validation machinery.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from studyapp.deckfile.problems import Problem, Severity
@@ -29,6 +29,7 @@ __all__ = [
     "DECK_SUFFIXES",
     "MAX_FOLDER_DEPTH",
     "course_file_of",
+    "course_folders_above",
     "courses_of",
     "discover_deck_files",
     "is_yaml_name",
@@ -147,7 +148,28 @@ def discover_deck_files(
             if name in COURSE_NAMES:
                 continue  # a course file, even by name: read by deckfile.course
             (bibs if name in BIBLIOGRAPHY_NAMES else decks).append(child)
+        bibs.extend(_bibliographies_above(path))
     return sorted(dict.fromkeys(decks)), sorted(dict.fromkeys(bibs))
+
+
+def _bibliographies_above(path: Path) -> list[Path]:
+    """The bibliographies a deck file or folder given by name reads besides those in it:
+    for a file, the one beside it; and those in each folder above it up to its course's
+    (the nearest folder above holding ``course.yaml``). So ``validate decks/basic.yaml``
+    or ``sync decks`` in a course made by ``studyapp init`` reads the course's
+    ``sources.yaml``, as ``validate`` of the whole course does, and its cards' course ids
+    are not unknown."""
+    if _is_folder(path):
+        folders = course_folders_above(path)
+    else:
+        folders = [path.parent, *course_folders_above(path.parent)]
+    found = []
+    for each in folders:
+        for name in sorted(BIBLIOGRAPHY_NAMES):
+            candidate = each / name
+            if candidate.is_file():
+                found.append(candidate)
+    return found
 
 
 def course_file_of(deck: Path, cache: dict[Path, Path | None] | None = None) -> Path | None:
@@ -157,7 +179,7 @@ def course_file_of(deck: Path, cache: dict[Path, Path | None] | None = None) -> 
     cache = {} if cache is None else cache
     walked: list[Path] = []
     found: Path | None = None
-    for folder in deck.parents:
+    for folder in _folders_above(deck):
         if folder in cache:
             found = cache[folder]
             break
@@ -168,6 +190,34 @@ def course_file_of(deck: Path, cache: dict[Path, Path | None] | None = None) -> 
     for folder in walked:
         cache[folder] = found
     return found
+
+
+def course_folders_above(folder: Path) -> list[Path]:
+    """The folders above ``folder`` up to its course's, the nearest folder above holding
+    ``course.yaml`` (whose bibliography and course file a deck folder inside a course
+    reads); none if ``folder`` holds the course file itself or no folder above does."""
+    course = course_file_of(folder / "-")
+    if course is None or course.parent == folder:
+        return []
+    found = []
+    for above in _folders_above(folder):
+        found.append(above)
+        if above == course.parent:
+            break
+    return found
+
+
+def _folders_above(path: Path) -> Iterator[Path]:
+    """The folders holding ``path``, nearest first, up to the root: for a relative path,
+    past the working folder too (``deck.yaml``: ``.``, ``..``, ``../..``...), as relative
+    paths, so that ``validate deck.yaml`` run inside a course's ``decks`` folder finds its
+    course.yaml above."""
+    yield from path.parents
+    if not path.is_absolute():
+        up = Path("..")
+        for _above in Path.cwd().parents:
+            yield up
+            up /= ".."
 
 
 def _course_in(folder: Path) -> Path | None:

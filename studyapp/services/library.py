@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 from studyapp.core.errors import KnownError, StorageError, StoreCorrupt, StoreReadOnly
 from studyapp.core.printable import printable
 from studyapp.core.studyday import utc_now
+from studyapp.deckfile.discover import course_folders_above
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import real_path
 from studyapp.services import paths
@@ -887,9 +888,10 @@ def _independently(sources: list[Path], run: Callable[[list[Path]], SyncPlan]) -
     """``run`` on ``sources`` so that each source folder stands on its own.
 
     A missing folder is left out before anything is read. After a run with errors, each
-    folder with an error of its own is left out and the rest is run again (a clash between
-    two folders is reported in the later one, so the earlier one goes ahead); an error in no
-    folder (the shared bibliography) stops everything, as a single run would.
+    folder with an error of its own (in its files, or in the course files above it that it
+    reads) is left out and the rest is run again (a clash between two folders is reported in
+    the later one, so the earlier one goes ahead); an error in no folder (the shared
+    bibliography) stops everything, as a single run would.
     """
     blocked: dict[str, list[Problem]] = {}
     present: list[Path] = []
@@ -905,9 +907,19 @@ def _independently(sources: list[Path], run: Callable[[list[Path]], SyncPlan]) -
         stray = False
         for problem in plan.problems:
             where = Path(problem.path)
-            # (a deck file may lie in a subfolder of its folder)
-            owner = owners.get(str(where)) or next(
-                (owners[str(up)] for up in where.parents if str(up) in owners), None
+            # (a deck file may lie in a subfolder of its folder; a course's sources.yaml or
+            # course.yaml in a folder above it, when the folder added is the course's decks)
+            owner = (
+                owners.get(str(where))
+                or next((owners[str(up)] for up in where.parents if str(up) in owners), None)
+                or next(
+                    (
+                        source
+                        for key, source in owners.items()
+                        if where.parent in course_folders_above(Path(key))
+                    ),
+                    None,
+                )
             )
             if owner is not None:
                 mine.setdefault(owner, []).append(problem)

@@ -172,3 +172,37 @@ def test_folder_statuses_say_what_each_folder_holds(
     assert not statuses[2].exists and statuses[2].decks == 1
     assert statuses[2].state == "not found: decks kept as they were"
     assert statuses[2].describe.endswith("1 deck kept as they were")
+
+
+def test_a_courses_decks_folder_reads_the_course_files_above_and_stands_on_its_own(
+    library: Library, folders: dict[str, Path], tmp_path: Path
+) -> None:
+    # Added as 'seminar/decks' (not the course folder), a course's decks read its
+    # sources.yaml above them: a card citing a source of the course's own syncs; and a
+    # mistake in that sources.yaml holds back only that folder, as one in a deck does.
+    from studyapp.services.scaffold import init_course
+
+    course = tmp_path / "seminar"
+    init_course(course)
+    sources = course / "sources.yaml"
+    with sources.open("a", encoding="utf-8") as handle:
+        handle.write("  - {id: local2025, kind: primary, authors: Doe J, title: A study}\n")
+    deck = course / "decks" / "basic-cards.yaml"
+    deck.write_text(
+        deck.read_text(encoding="utf-8").replace(
+            "    source: [zhou2024]\n", "    source: [zhou2024]\n    cite: local2025\n", 1
+        ),
+        encoding="utf-8",
+    )
+    library.add_folder(course / "decks")
+    library.add_folder(folders["b"])
+    plan = library.sync()
+    assert plan.ok and plan.blocked == {}, plan.problems
+    assert "Example: basic cards" in _titles(library)
+    sources.write_text(sources.read_text(encoding="utf-8") + "  - {id: broken}\n", "utf-8")
+    extra = folders["b"] / "extra.yaml"
+    extra.write_text(extra.read_text().replace("Q1?", "Question one?"))
+    plan = library.sync()
+    assert list(plan.blocked) == [str(course / "decks")]
+    assert {p.path for p in plan.blocked[str(course / "decks")]} == {str(sources)}
+    assert plan.updated == ["extra-1"]
