@@ -81,7 +81,8 @@ def test_every_problem_of_a_file_comes_in_one_pass() -> None:
         "deck id 'terms' is also used by " + str(real_path(_bundled("terms.yaml"))),
         "card id 'mech-5ht2a-agonism' is also used in "
         + str(real_path(_bundled("mechanisms-neurochemistry.yaml"))),
-        "card 'mech-5ht2a-agonism': 'tags[0]' must be lowercase letters, digits and hyphens, "
+        "card 'mech-5ht2a-agonism': 'tags[0]' must be lowercase letters, digits and '-', '_' "
+        "and ':', "
         "starting with a letter or digit (got 'Bad-Tag')",
         "card 'mech-5ht2a-agonism': unknown source id 'nosuch2020'",
         "card id 'mech-dmn-self-referential' is also used in "

@@ -207,9 +207,10 @@ def _report(loaded: LoadedYaml, loc: tuple[Any, ...], error: Any) -> None:
         if pattern == r"\S":
             loaded.error(node, f"{context}{name!r} is empty")
         elif pattern in (SLUG_PATTERN, TAG_PATTERN):
+            marks = "hyphens" if pattern == SLUG_PATTERN else "'-', '_' and ':'"
             loaded.error(
                 node,
-                f"{context}{name!r} must be lowercase letters, digits and hyphens, "
+                f"{context}{name!r} must be lowercase letters, digits and {marks}, "
                 f"starting with a letter or digit (got {value!r})",
             )
         else:
