@@ -45,7 +45,10 @@ class DeckPreview:
     """Reads ``paths`` (deck files or folders) on every :meth:`reload`."""
 
     def __init__(self, paths: list[Path], *, bibliography: Path | None = None) -> None:
-        self.paths = [Path(p) for p in paths]
+        # Absolute: a course previewed as ``.`` that is deleted or moved is then seen to be
+        # gone and to come back (``.`` would name the deleted folder for as long as the
+        # preview runs in it), and its window is titled by the folder's name.
+        self.paths = [Path(os.path.abspath(p)) for p in paths]
         self._folders = {p for p in self.paths if p.is_dir()}
         """The paths that were folders when the preview started (one may go away)."""
         self._bibliography = bibliography or bundled_sources_file()

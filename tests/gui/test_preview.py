@@ -163,3 +163,26 @@ def test_a_course_folder_that_goes_away_is_explained_and_comes_back(
     with qtbot.waitSignal(window.reloaded, timeout=5000):
         shutil.copytree(moved, course)
     qtbot.waitUntil(lambda: window._header.text() == "9 cards · 0 errors · 0 warnings")
+
+
+def test_a_course_previewed_as_dot_is_named_and_seen_to_go(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `studyapp preview .` in the course: the window was titled 'StudyApp preview · ' (the
+    # name of '.'), and once the folder was deleted the next reload raised FileNotFoundError
+    # (the working folder gone) instead of saying the folder is gone.
+    from studyapp.gui.preview import PreviewWindow
+    from studyapp.services.scaffold import init_course
+
+    course = tmp_path / "seminar"
+    init_course(course)
+    monkeypatch.chdir(course)
+    window = PreviewWindow(DeckPreview([Path(".")]))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.windowTitle() == "StudyApp preview · seminar"
+    assert window._header.text() == "9 cards · 0 errors · 0 warnings"
+    shutil.rmtree(course)
+    window.reload()
+    assert window._header.text() == "0 cards · 1 error · 0 warnings"
+    assert "this folder is gone" in window.problems.item(0).text()
