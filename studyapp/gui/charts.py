@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
+from studyapp.services.text import describe_day
 
 __all__ = ["BarChart", "Bars", "CalendarHeatmap", "ChartPanel", "blend", "nice_max"]
 
@@ -383,7 +384,7 @@ class CalendarHeatmap(ChartPanel):
         day, count = found
         QToolTip.showText(
             self.view.cursor().pos(),
-            f"{day:%a %d %b %Y}: {count:,} answer{'s' if count != 1 else ''}",
+            f"{describe_day(day, weekday=True)}: {count:,} answer{'s' if count != 1 else ''}",
             self.view,
         )
 

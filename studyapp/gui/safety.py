@@ -49,6 +49,7 @@ from studyapp.core.errors import (
 from studyapp.gui.messages import Icon, ask, show_message
 from studyapp.gui.safetynet import BACKUP_EVERY_MS, SafetyNet
 from studyapp.services.safety import storage_failure
+from studyapp.services.text import describe_moment
 
 if TYPE_CHECKING:  # (imported where a backup is made: see services.safety)
     from studyapp.services.safety import BackupInfo
@@ -270,7 +271,7 @@ class BackupsDialog(QDialog):
         self._backups = self._list()
         self.table.setRowCount(len(self._backups))
         for i, backup in enumerate(self._backups):
-            when = backup.created.astimezone().strftime("%a %d %b %Y, %H:%M")
+            when = describe_moment(backup.created, weekday=True)
             reviews = "—" if backup.reviews is None else f"{backup.reviews:,}"
             cells = (when, backup.reason_text, reviews, f"{backup.size / 1e6:.1f} MB")
             for column, value in enumerate(cells):

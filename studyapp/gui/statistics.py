@@ -782,7 +782,7 @@ class StatisticsScreen(QWidget):
     def _day_label(self, offset: int) -> str:
         assert self._stats is not None
         day = self._stats.local_date(self._stats.day_start()) + timedelta(days=offset)
-        return f"{day:%a %d %b}"
+        return describe_day(day, weekday=True, year=False)
 
     def _day_tip(self, offset: int) -> str:
         return "today (with overdue cards)" if offset == 0 else self._day_label(offset)
@@ -834,12 +834,14 @@ class StatisticsScreen(QWidget):
                 + (f", {per:.0f} s an answer" if per else "")
             )
             first = time.first_day + timedelta(days=len(time.minutes) - 30)
-            tips = [f"{first + timedelta(days=i):%a %d %b}" for i in range(30)]
+            tips = [
+                describe_day(first + timedelta(days=i), weekday=True, year=False) for i in range(30)
+            ]
             self.time.set_bars(
                 [Bars("Minutes", minutes, self._colors.accent)],
                 [
-                    (0.0, f"{first:%d %b}"),
-                    (14.0, f"{first + timedelta(days=14):%d %b}"),
+                    (0.0, describe_day(first, year=False)),
+                    (14.0, describe_day(first + timedelta(days=14), year=False)),
                     (29.0, "today"),
                 ],
                 tips=tips,
@@ -948,10 +950,13 @@ class StatisticsScreen(QWidget):
                 f"{_plural(result.deferred, 'time')} in the last {days} days; never a review, "
                 "never a lapse"
             )
-            tips = [f"{result.first_day + timedelta(days=i):%a %d %b}" for i in range(days)]
+            tips = [
+                describe_day(result.first_day + timedelta(days=i), weekday=True, year=False)
+                for i in range(days)
+            ]
             self.deferrals.set_bars(
                 [Bars("Not now", list(result.deferrals), self._colors.learning)],
-                [(0.0, f"{result.first_day:%d %b}"), (float(days - 1), "today")],
+                [(0.0, describe_day(result.first_day, year=False)), (float(days - 1), "today")],
                 tips=tips,
             )
         self._fill_cards(self.deferred, result.most_deferred, "No card put off yet.")

@@ -24,17 +24,21 @@ _MONTH = 30.4375
 _YEAR = 365.25
 
 
-def describe_day(day: date) -> str:
+def describe_day(day: date, *, weekday: bool = False, year: bool = True) -> str:
     """``1 Apr 2026``: a date as the screens show it to a trainee (the deck list's module
-    releases, Settings, card details), never ``2026-04-01`` nor ``01 Apr 2026``."""
-    return f"{day.day} {day:%b %Y}"
+    releases, Settings, card details, the statistics), never ``2026-04-01`` nor
+    ``01 Apr 2026``; ``Wed 1 Apr 2026`` with its ``weekday``, ``1 Apr`` without its ``year``."""
+    text = f"{day.day} {day:%b}"
+    if year:
+        text += f" {day:%Y}"
+    return f"{day:%a} {text}" if weekday else text
 
 
-def describe_moment(moment: datetime, tz: tzinfo | None = None) -> str:
+def describe_moment(moment: datetime, tz: tzinfo | None = None, *, weekday: bool = False) -> str:
     """``1 Apr 2026, 09:05``: a moment in local time (``tz``; the system's when None), its
     date as :func:`describe_day` writes it."""
     local = moment.astimezone(tz)
-    return f"{describe_day(local.date())}, {local:%H:%M}"
+    return f"{describe_day(local.date(), weekday=weekday)}, {local:%H:%M}"
 
 
 def _decimal(value: float) -> str:

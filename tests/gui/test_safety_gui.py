@@ -285,3 +285,20 @@ def test_a_deck_update_that_meets_a_damaged_page_opens_the_damage_dialog(
     assert isinstance(synced.damage, StoreCorrupt)
     assert "is damaged (database disk image is malformed)" in str(synced.damage)
     assert "damaged" in window._status.text()
+
+
+def test_the_backups_list_writes_its_dates_as_the_other_screens_do(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """'Sun 1 Nov 2026, 09:05', as card details and the statistics write a date (it was
+    'Sun 01 Nov 2026, 09:05')."""
+    from datetime import datetime
+
+    from studyapp.store.backup import BackupInfo
+
+    created = datetime(2026, 11, 1, 9, 5).astimezone()  # local time, as the list shows it
+    backup = BackupInfo("b1", tmp_path / "b1", created, "manual", 2_000_000, 12)
+    dialog = BackupsDialog(lambda: [backup], None, lambda _id: backup)
+    qtbot.addWidget(dialog)
+    cell = dialog.table.item(0, 0)
+    assert cell is not None and cell.text() == "Sun 1 Nov 2026, 09:05"

@@ -285,6 +285,12 @@ def test_not_now_and_leeches(qtbot: Any, window: Any, log: Log) -> None:
     qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
     assert screen.deferrals.showing_chart
     assert screen.deferrals.caption.text().startswith("2 times in the last 30 days")
+    # Its days as the other screens write a date: '1 Feb', 'Sun 1 Feb' (were '01 Feb').
+    from PySide6.QtCharts import QCategoryAxis
+
+    [axis] = [a for a in screen.deferrals.chart.axes() if isinstance(a, QCategoryAxis)]
+    assert axis.categoriesLabels() == ["1 Feb", "today"]
+    assert screen.deferrals._tips[0] == "Sun 1 Feb"
     assert screen.deferred.topLevelItem(0).text(0) == "2"
     assert screen.leech_caption.text().startswith("1 card forgotten 8 times or more, 1 of them")
     leech = screen.leeches.topLevelItem(0)

@@ -130,5 +130,10 @@ def test_stability_in_the_unit_that_suits_it(days: float, text: str, short: str)
 
 def test_a_date_a_trainee_reads_is_day_month_year_without_a_leading_zero() -> None:
     assert describe_day(date(2026, 4, 1)) == "1 Apr 2026"
+    assert describe_day(date(2026, 4, 1), weekday=True) == "Wed 1 Apr 2026"
+    assert describe_day(date(2026, 4, 1), weekday=True, year=False) == "Wed 1 Apr"
     eastern = timezone(timedelta(hours=-5))
     assert describe_moment(datetime(2026, 4, 2, 3, 5, tzinfo=UTC), eastern) == "1 Apr 2026, 22:05"
+    assert describe_moment(datetime(2026, 4, 2, 3, 5, tzinfo=UTC), UTC, weekday=True) == (
+        "Thu 2 Apr 2026, 03:05"
+    )
