@@ -902,9 +902,13 @@ def describe_memory(
     if state.due is not None:
         lines.append(f"Next due {describe_moment(state.due, tz)}.")
     times = {1: "once", 2: "twice"}
+    forgotten = (
+        "never forgotten"  # ("forgotten 0 times" read as a count of nothing)
+        if state.lapses == 0
+        else f"forgotten {times.get(state.lapses, f'{state.lapses} times')}"
+    )
     lines.append(
-        f"Reviewed {times.get(state.reps, f'{state.reps} times')}; forgotten "
-        f"{times.get(state.lapses, f'{state.lapses} times')} after learning."
+        f"Reviewed {times.get(state.reps, f'{state.reps} times')}; {forgotten} after learning."
     )
     return lines
 
@@ -913,9 +917,6 @@ def history_row(entry: HistoryEntry, *, tz: tzinfo | None = None) -> tuple[str, 
     """The card details' history table row of one review: when, the grade, the time taken,
     and the due date it set (none when it made the card new again), dates in ``tz``."""
     due = "" if entry.queue_after is Queue.NEW else describe_moment(entry.due, tz)
-    return (
-        describe_moment(entry.reviewed_at, tz),
-        entry.label,
-        f"{entry.duration_ms / 1000:.1f} s",
-        due,
-    )
+    # A manual change (forget, set due date) took no answering time: none shown, not "0.0 s".
+    spent = "" if entry.rating is None else f"{entry.duration_ms / 1000:.1f} s"
+    return (describe_moment(entry.reviewed_at, tz), entry.label, spent, due)

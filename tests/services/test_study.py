@@ -873,4 +873,7 @@ def test_card_details_words_a_small_stability_and_write_every_date_alike() -> No
     when = "1 Apr 2026, 09:05"
     assert history_row(entry, tz=UTC) == (when, "Again", "2.5 s", when)
     forgotten = HistoryEntry(due, None, 0, Queue.REVIEW, Queue.NEW, None, None, due, kind=2)
-    assert history_row(forgotten, tz=UTC)[1:] == ("Forgotten", "0.0 s", "")  # no due as new
+    assert history_row(forgotten, tz=UTC)[1:] == ("Forgotten", "", "")  # no time, no due
+    assert lines[-1] == "Reviewed 3 times; forgotten once after learning."
+    never = describe_memory(MemoryState(Queue.REVIEW, None, 3.0, 5.0, due, due, reps=1), 0.9)
+    assert never[-1] == "Reviewed once; never forgotten after learning."  # not "0 times"
