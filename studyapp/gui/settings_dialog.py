@@ -45,6 +45,11 @@ PARAMETERS_HELP = (
 )
 
 
+NUMBER_WIDTH = 160
+"""The width of every number box (and the theme's choice) in Settings: wide enough for its
+largest value and suffix, not stretched across the dialog."""
+
+
 def _int_range(name: str) -> tuple[int, int]:
     low, high = LIMITS[name]
     return int(low), int(high)
@@ -171,7 +176,7 @@ class SettingsDialog(QDialog):
             self.rollover_hour,
             self.leech_threshold,
         ):
-            spin.setMaximumWidth(160)
+            spin.setMaximumWidth(NUMBER_WIDTH)
         return tab
 
     def _memory_tab(self, settings: Settings) -> QWidget:
@@ -183,7 +188,7 @@ class SettingsDialog(QDialog):
         self.critical_retention.setSingleStep(0.01)
         self.critical_retention.setDecimals(2)
         self.critical_retention.setValue(settings.critical_retention)
-        self.critical_retention.setMaximumWidth(160)
+        self.critical_retention.setMaximumWidth(NUMBER_WIDTH)
         form.addRow("Safety-critical cards", self.critical_retention)
         form.addRow(_muted(CRITICAL_HELP))
         self.parameters = QPlainTextEdit(format_parameters(settings.parameters))
@@ -222,6 +227,10 @@ class SettingsDialog(QDialog):
             self.theme.addItem(label, value)
         self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         form.addRow("Theme", self.theme)
+        # A number box and a short choice, as wide as the Study tab's number boxes: stretched
+        # across the tab, "15" sat at the left of a 490 px box.
+        self.font_size.setMaximumWidth(NUMBER_WIDTH)
+        self.theme.setMaximumWidth(max(NUMBER_WIDTH, self.theme.sizeHint().width()))
         return tab
 
     # -- parameters ---------------------------------------------------------------------------

@@ -273,3 +273,25 @@ def test_every_menu_shortcut_is_in_the_keyboard_shortcuts_table(window: Any) -> 
             if keys and keys not in table:
                 missing.append((action.text(), keys))
     assert not missing
+
+
+def test_the_appearance_tabs_boxes_are_sized_like_the_study_tabs(qtbot: Any, synced: Any) -> None:
+    """Settings > Appearance: the card font size's box ran across the whole tab (490 px for
+    "15"). It is as wide as the Study tab's number boxes, its value whole, and the theme's
+    choice no wider than it needs."""
+    from studyapp.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(synced.settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: dialog.new_per_day.isVisible(), timeout=2000)
+    number = dialog.new_per_day.width()
+    dialog.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: dialog.font_size.isVisible(), timeout=2000)
+    font, theme = dialog.font_size, dialog.theme
+    assert font.width() == number, (font.width(), number)
+    assert font.width() >= font.sizeHint().width()  # the largest size fits
+    assert theme.sizeHint().width() <= theme.width() <= max(number, theme.sizeHint().width())
+    assert theme.x() == font.x()  # one column
