@@ -1172,7 +1172,10 @@ class MainWindow(QMainWindow):
                 list(plan.problems),
             )
         else:
-            self._status.setText(f"Added {folder}: {plan.summary()}")
+            # The folder's name (its path is in File > Deck folders…) and what came in: a
+            # long path left the counts cut in the middle at 800 px.
+            changed = plan.card_changes() or "no new cards"
+            self._status.setText(f"Added the folder {folder.name or folder}: {changed}")
             if self._overview_shown():
                 self.show_overview(overview)
         self.sync_done.emit(plan)
@@ -1324,7 +1327,12 @@ class MainWindow(QMainWindow):
                 f"Decks updated, except {count} folder{'s' if count != 1 else ''} with problems"
             )
         else:
-            self._status.setText("Decks up to date: " + plan.summary())
+            # What changed in the cards, whole at 800 px (the full summary, files and all,
+            # was cut in the middle there: "0 updated (progres…d; 0 file(s) read").
+            changed = plan.card_changes()
+            self._status.setText(
+                f"Decks updated: {changed}" if changed else "Decks up to date: nothing changed"
+            )
         self._set_loading(False)
         # A sync that changed nothing leaves the overview as it is: no query, no update.
         if plan.changes_anything and self._overview_shown():
@@ -1444,8 +1452,6 @@ class MainWindow(QMainWindow):
     def restore_backup(self, backup_id: str) -> BackupInfo:
         """Restore a backup: the session (if any) ends, the current store is kept as a
         backup first, and the overview shows the restored store."""
-        from studyapp.gui.safety import describe_backup
-
         if self._task is not None and self._task.is_running():
             raise StoreLocked("A deck update is running; restore the backup when it is done.")
         self.safety.wait()
@@ -1453,9 +1459,12 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.overview)
         kept = self.library.restore(backup_id)
         restored = self.library.folder.find(backup_id)
+        # When it was made, in words that fit an 800 px status line whole: with the weekday
+        # and its reviews (the backups list has them) the sentence was cut in the middle.
+        made = restored.created.astimezone()
         self._status.setText(
-            f"Restored the backup from {describe_backup(restored)}; the store it replaced is "
-            "kept in the list of backups."
+            f"Restored the backup of {made.day} {made:%B %Y, %H:%M} "
+            "(the store it replaced is now a backup)"
         )
         self.show_overview()
         return kept

@@ -158,6 +158,27 @@ class SyncPlan:
         )
         return f"{', '.join(parts)}; {files}"
 
+    def card_changes(self) -> str:
+        """What the sync changes in the cards, in a few words for a status line (an 800 px
+        window's holds about 88 characters): only the kinds it has, e.g. '12 new, 3 changed
+        (progress kept), 1 retired'; '' when it changes no card. :meth:`summary` is the
+        whole account, files included, for the command line."""
+        parts = [
+            f"{count:,} {label}"
+            for count, label in (
+                (len(self.new), "new"),
+                (len(self.updated), "changed (progress kept)"),
+                (len(self.relearn), "to relearn"),
+                (len(self.retired), "retired"),
+                (len(self.restored), "restored"),
+            )
+            if count
+        ]
+        if self.decks_removed:
+            count = len(self.decks_removed)
+            parts.append(f"{count} deck{'s' if count != 1 else ''} removed")
+        return ", ".join(parts)
+
     def details(self, *, shipped_retired: bool = False) -> list[str]:
         """One line per changed card, for ``--dry-run`` (with ``shipped_retired``, the notes
         that arrive retired too) and the GUI's confirmation."""

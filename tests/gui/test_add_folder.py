@@ -185,7 +185,7 @@ def test_the_new_decks_are_shown_before_the_search_index_catches_up(
     qtbot.waitUntil(window._indexing_note.isVisible)
     assert window._indexing_note.text() == "Indexing the new cards for search…"
     added = window._status.text()  # the add's line stays whole beside the notice
-    assert added.startswith("Added ") and "2000 new" in added and "Indexing" not in added
+    assert added.startswith("Added ") and "2,000 new" in added and "Indexing" not in added
     with qtbot.waitSignal(window.index_done, timeout=30_000):
         gate.set()
     assert _index_mark(synced) == _last_card(synced)

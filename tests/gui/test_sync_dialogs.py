@@ -76,7 +76,7 @@ def test_a_plan_with_errors_is_shown_and_changes_nothing(
 
 @pytest.mark.parametrize(
     ("answer", "status", "retired"),
-    [(Button.No, "Deck update postponed", False), (Button.Yes, "Decks up to date: ", True)],
+    [(Button.No, "Deck update postponed", False), (Button.Yes, "Decks updated: 1 retired", True)],
     ids=["no", "yes"],
 )
 def test_a_progress_reset_is_applied_only_when_confirmed(

@@ -713,3 +713,19 @@ def test_the_bundled_decks_moving_keeps_every_review(
         assert {r[0] for r in rows(library, "SELECT path FROM deck WHERE active = 1")} == {
             str(p.resolve()) for p in new.glob("*.yaml") if p.name != "course.yaml"
         }
+
+
+def test_card_changes_names_only_the_kinds_a_sync_has() -> None:
+    """The status line's account of a sync: the kinds of change it has, in a few words (the
+    whole summary, files and all, did not fit an 800 px window)."""
+    from studyapp.services.sync import SyncPlan
+
+    assert SyncPlan(unchanged=221, files_skipped=["a.yaml"]).card_changes() == ""
+    plan = SyncPlan(new=["a"] * 1200, retired=["b"], unchanged=9, files_read=["a.yaml"])
+    assert plan.card_changes() == "1,200 new, 1 retired"
+    every = SyncPlan(
+        new=["a"], updated=["b"] * 2, relearn=["c"], restored=["d"], decks_removed=["x"]
+    )
+    assert every.card_changes() == (
+        "1 new, 2 changed (progress kept), 1 to relearn, 1 restored, 1 deck removed"
+    )
