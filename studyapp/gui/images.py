@@ -12,9 +12,12 @@ renderer itself.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QByteArray, QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -24,6 +27,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QTextCursor,
     QTextDocument,
+    QTextLayout,
 )
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
@@ -62,7 +66,11 @@ PADDING = 10
 BACKGROUND = QColor("#f8f7f2")
 """The light card a picture sits on (the bundled diagrams draw the same colour)."""
 CAPTION_LINES = 3
-"""Lines of its caption (the alt text) the viewer shows under a picture; a longer one scrolls."""
+"""Lines of its caption (the alt text) the viewer always has room for under a picture."""
+CAPTION_SHARE = 0.25
+"""The caption takes the lines its text needs, up to this share of the viewer's height (or
+:data:`CAPTION_LINES`, if more); a longer one scrolls. A fixed three lines put a scroll bar
+beside a four-line caption at 800x600, its last line out of sight."""
 
 
 def display_size(image: ShownImage, room: tuple[int, int]) -> tuple[int, int]:
@@ -182,6 +190,25 @@ def first_visible_image(view: QTextEdit) -> str | None:
     return None
 
 
+def _text_line_heights(
+    text: str, font: QFont, width: float, document: QTextDocument
+) -> list[float]:
+    """The heights of the lines ``text`` makes in a plain text view ``width`` px wide (its
+    document's wrapping, leading included), as its layout breaks them."""
+    option = document.defaultTextOption()
+    heights: list[float] = []
+    for paragraph in text.split("\n"):
+        layout = QTextLayout(paragraph, font)
+        layout.setTextOption(option)
+        layout.beginLayout()
+        while (line := layout.createLine()).isValid():
+            line.setLeadingIncluded(True)
+            line.setLineWidth(max(1.0, width))
+            heights.append(line.height())
+        layout.endLayout()
+    return heights
+
+
 class ImageViewer(QDialog):
     """A card's picture as big as the window it opens over, its alt text under it as the
     caption and the accessible description; Esc (or a click on the picture) closes it."""
@@ -204,7 +231,8 @@ class ImageViewer(QDialog):
         self.picture.setCursor(Qt.CursorShape.PointingHandCursor)
         self.picture.setToolTip("Click or press Esc to close")
         layout.addWidget(self.picture, 1)
-        # The author's text as written (plain text), three lines of it; a longer one scrolls.
+        # The author's text as written (plain text), as many lines as it needs up to a share
+        # of the viewer (see _fit_caption); a longer one scrolls.
         self.caption = QPlainTextEdit()
         self.caption.setPlainText(image.alt)
         self.caption.setReadOnly(True)
@@ -213,9 +241,6 @@ class ImageViewer(QDialog):
         self.caption.setAccessibleName("Caption")
         self.caption.viewport().setAutoFillBackground(False)
         self.caption.ensurePolished()  # the style sheet's font, to measure its lines by
-        lines = self.caption.fontMetrics().lineSpacing() * CAPTION_LINES
-        margin = round(self.caption.document().documentMargin())
-        self.caption.setFixedHeight(lines + margin)  # three whole lines, none cut
         layout.addWidget(self.caption)
         hint = QLabel("Esc or a click closes")
         hint.setObjectName("muted")
@@ -245,6 +270,7 @@ class ImageViewer(QDialog):
         self._drawn = self.size()
         layout = self.layout()
         assert layout is not None
+        self._fit_caption(layout.contentsRect().width() or self.width())
         layout.activate()
         room = (self.picture.width(), self.picture.height())
         card = draw_image(self.image, room, self.devicePixelRatioF())
@@ -252,6 +278,24 @@ class ImageViewer(QDialog):
             self.picture.setText("This picture could not be drawn.")
         else:
             self.picture.setPixmap(QPixmap.fromImage(card))
+
+    def _fit_caption(self, width: int) -> None:
+        """Make the caption, ``width`` px wide, as tall as its lines (laid out as its text
+        view lays them out), up to :data:`CAPTION_SHARE` of the viewer: a short one shows
+        whole with no scroll bar, a long one scrolls in its share."""
+        caption = self.caption
+        document = caption.document()
+        margin = document.documentMargin()
+        frame = 2 * caption.frameWidth()
+        heights = _text_line_heights(
+            caption.toPlainText(), caption.font(), width - frame - 2 * margin, document
+        )
+        spacing = caption.fontMetrics().lineSpacing()
+        most = max(CAPTION_LINES * spacing, int(self.height() * CAPTION_SHARE))
+        lines = sum(heights) if sum(heights) <= most else most
+        # QPlainTextEdit counts its lines as in sight if they end a margin and a pixel above
+        # its viewport's bottom, the block's own two margins besides: 3 margins and 1 px.
+        caption.setFixedHeight(math.ceil(lines + 3 * margin + 1) + frame)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self.picture.geometry().contains(event.position().toPoint()):

@@ -326,3 +326,61 @@ def test_preview_opens_a_picture_on_click_and_on_z_and_closes_on_esc(
     qtbot.waitUntil(window.viewer.isVisible)
     qtbot.keyClick(window.viewer, Qt.Key.Key_Escape)
     assert not window.viewer.isVisible()
+
+
+ARC_ALT = (
+    "Timeline of a course of MDMA-assisted therapy: three drug-free preparation sessions, "
+    "then three dosing sessions of about eight hours, about four weeks apart, each followed "
+    "by three drug-free integration sessions (nine in all). The intensity of the experience "
+    "peaks at each dosing session."
+)
+"""The therapy arc's alt text (decks/process-therapy.yaml): four lines at 800 px."""
+
+
+def _viewer(qtbot: Any, alt: str, size: tuple[int, int]) -> tuple[Any, Any]:
+    """An image viewer over a window of ``size``, with ``alt`` as its caption; and the window
+    (keep it: the viewer is its child)."""
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QWidget
+
+    from studyapp.gui.images import ImageViewer
+    from studyapp.gui.theme import apply_theme
+
+    apply_theme(QApplication.instance(), "light", 15)  # the window's font, as it sets it
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.resize(*size)
+    image = replace(_svg(), alt=alt, data=TIMELINE.read_bytes())
+    viewer = ImageViewer(image, parent)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    return viewer, parent
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1600, 1000)])
+def test_a_short_caption_shows_whole_without_a_scroll_bar(
+    qtbot: Any, size: tuple[int, int]
+) -> None:
+    """At 800x600 the therapy arc's four-line caption had room for three and a scroll bar:
+    its last line out of sight. A caption gets the lines it needs, no more."""
+    viewer, _window = _viewer(qtbot, ARC_ALT, size)
+    caption = viewer.caption
+    bar = caption.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() == 0 and not bar.isVisible(), timeout=2000)
+    block = caption.document().lastBlock()
+    last = caption.blockBoundingGeometry(block).translated(caption.contentOffset())
+    assert last.bottom() <= caption.viewport().height()  # the last line in sight
+    spare = caption.viewport().height() - last.bottom()
+    assert spare < caption.fontMetrics().lineSpacing()  # and no empty line under it
+    assert viewer.picture.height() >= size[1] * 0.6  # the picture keeps most of the room
+
+
+def test_a_long_caption_scrolls_within_a_quarter_of_the_viewer(qtbot: Any) -> None:
+    viewer, _window = _viewer(qtbot, " ".join([ARC_ALT] * 6), (800, 600))
+    caption = viewer.caption
+    qtbot.waitUntil(lambda: caption.verticalScrollBar().isVisible(), timeout=2000)  # it scrolls
+    margins = 3 * caption.document().documentMargin() + 1 + 2 * caption.frameWidth()
+    assert caption.height() <= 600 * 0.25 + margins + 1
+    assert viewer.picture.height() >= 600 * 0.5
