@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,6 +76,10 @@ def _day(day: date, *, year: bool = True) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+_READINESS_ROWS = 16
+"""The most rows the readiness table grows to show at once; more scroll within it."""
 
 
 class _Stat(QFrame):
@@ -341,6 +345,7 @@ class StatisticsScreen(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
+        self._readiness_scroll = scroll
         body = QWidget()
         scroll.setWidget(body)
         layout = QVBoxLayout(body)
@@ -388,6 +393,8 @@ class StatisticsScreen(QWidget):
         for column in range(1, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.readiness_table.setMinimumHeight(160)
+        self.readiness_table.itemExpanded.connect(self._fit_readiness_table)
+        self.readiness_table.itemCollapsed.connect(self._fit_readiness_table)
         layout.addWidget(self.readiness_table, 1)  # the tables take a tall window's room
         risk_title = QLabel("Most at risk on the date")
         risk_title.setObjectName("chartTitle")
@@ -1095,6 +1102,24 @@ class StatisticsScreen(QWidget):
             self.at_risk.addTopLevelItem(item)
         if not result.at_risk:
             self.at_risk.addTopLevelItem(QTreeWidgetItem(["", "No card studied yet.", "", ""]))
+        self._fit_readiness_table()
+
+    def _fit_readiness_table(self) -> None:
+        """The families' table tall enough for the rows it shows (up to
+        :data:`_READINESS_ROWS`; the page scrolls): at 160 px the last family and the course
+        modules were behind a scroll bar of its own, even in a 1600x1000 window."""
+        table = self.readiness_table
+        rows = 0
+        item = table.topLevelItem(0)
+        while item is not None and rows < _READINESS_ROWS:
+            rows += 1
+            item = table.itemBelow(item)
+        height = table.sizeHintForRow(0) * rows if rows else 0
+        frame = 2 * table.frameWidth()
+        table.setMinimumHeight(max(160, table.header().sizeHint().height() + height + frame))
+        # The page grows now, not a few turns of the event loop later (through the viewport's
+        # layout request): meanwhile the taller table was drawn over the list below it.
+        QCoreApplication.sendEvent(self._readiness_scroll, QEvent(QEvent.Type.LayoutRequest))
 
     @staticmethod
     def _plan_text(result: Readiness) -> str:

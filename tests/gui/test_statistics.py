@@ -510,3 +510,35 @@ def test_the_deck_column_of_the_card_lists_is_a_third_of_the_width(
         qtbot.waitUntil(fair, timeout=2000)
         assert tree.viewport().width() > 600
         assert tree.header().sectionSize(1) > 0  # the card column keeps the rest
+
+
+def test_the_readiness_table_shows_its_rows_without_a_scroll_bar_of_its_own(
+    qtbot: Any, window: Any, synced: Library, log: Log
+) -> None:
+    """At 160 px the families' table hid its last rows (and the course modules) behind a
+    scroll bar of its own, even at 1600x1000; it is as tall as its rows, and the page
+    scrolls instead. Expanding a family grows it again."""
+    from sqlalchemy import text
+
+    with synced.engine.begin() as conn:
+        conn.execute(text("UPDATE note SET module = 2 WHERE deck_id = 'sample-terms'"))
+        conn.execute(
+            text("INSERT INTO course_module (course, number, title) VALUES ('c', 2, 'Words')")
+        )
+    synced.update_settings(synced.settings.with_changes(exam_date="2026-04-01"))
+    window.resize(800, 600)
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    table = screen.readiness_table
+    bar = table.verticalScrollBar()
+    # the page has grown for it at once: it is never drawn over the list below it
+    assert table.geometry().bottom() < screen.at_risk.geometry().top()
+    qtbot.waitUntil(lambda: table.isVisible() and bar.maximum() == 0, timeout=2000)
+    course = table.topLevelItem(table.topLevelItemCount() - 1)
+    course.setExpanded(False)
+    course.setExpanded(True)
+    mechanisms = table.topLevelItem(0)
+    mechanisms.setExpanded(False)
+    mechanisms.setExpanded(True)
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=2000)
