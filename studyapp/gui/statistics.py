@@ -308,7 +308,9 @@ class StatisticsScreen(QWidget):
         self.deferred_title.setObjectName("chartTitle")
         layout.addWidget(self.deferred_title)
         self.deferred = self._card_list(["Times", "Card", "Deck"])
-        layout.addWidget(self.deferred, 1)
+        # The lists take the room first (each up to its rows, see _fill_cards), the chart
+        # what is left.
+        layout.addWidget(self.deferred, 3)
         self.leech_title = QLabel("Leeches")
         self.leech_title.setObjectName("chartTitle")
         self.leech_caption = QLabel()
@@ -317,7 +319,7 @@ class StatisticsScreen(QWidget):
         layout.addWidget(self.leech_title)
         layout.addWidget(self.leech_caption)
         self.leeches = self._card_list(["Lapses", "Card", "Deck"])
-        layout.addWidget(self.leeches, 1)
+        layout.addWidget(self.leeches, 3)
 
     @staticmethod
     def _card_list(headers: list[str]) -> QTreeWidget:
@@ -1004,6 +1006,14 @@ class StatisticsScreen(QWidget):
             tree.addTopLevelItem(item)
         if not cards and empty:
             tree.addTopLevelItem(QTreeWidgetItem(["", empty, ""]))
+        # No taller than its rows: the room a short list leaves goes to the chart and the
+        # other list (at 1600x1000 three cards put off sat above 200 empty pixels while the
+        # leeches below scrolled).
+        rows = tree.topLevelItemCount()
+        height = tree.header().sizeHint().height() + 2 * tree.frameWidth()
+        if rows:
+            height += tree.sizeHintForRow(0) * rows
+        tree.setMaximumHeight(max(tree.minimumHeight(), height))
 
     def _show_readiness_widgets(self, shown: bool) -> None:
         for widget in self._readiness_widgets:

@@ -542,3 +542,27 @@ def test_the_readiness_table_shows_its_rows_without_a_scroll_bar_of_its_own(
     mechanisms.setExpanded(False)
     mechanisms.setExpanded(True)
     qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=2000)
+
+
+def test_a_short_list_of_cards_leaves_its_room_to_a_longer_one(
+    qtbot: Any, window: Any, log: Log
+) -> None:
+    """At 1600x1000 the three cards put off sat above 200 empty pixels while the eight
+    leeches below them scrolled: each list is no taller than its rows."""
+    cards = log.cards()
+    for card in cards[:7]:
+        log.state(card, due=at(T0, days=1), last_review=T0, leech=True, lapses=9)
+    log.defer(cards[7], at(T0, hours=-1))
+    window.resize(1600, 1000)
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(4)
+    qtbot.waitUntil(lambda: screen.leeches.isVisible(), timeout=2000)
+    deferred, leeches = screen.deferred, screen.leeches
+    assert deferred.topLevelItemCount() == 1 and leeches.topLevelItemCount() == 7
+    last = leeches.topLevelItem(6)
+    qtbot.waitUntil(
+        lambda: leeches.visualItemRect(last).bottom() <= leeches.viewport().height(), timeout=2000
+    )
+    assert leeches.verticalScrollBar().maximum() == 0  # every leech in sight
+    row = deferred.visualItemRect(deferred.topLevelItem(0))
+    assert deferred.viewport().height() - row.bottom() < 2 * row.height()  # no empty room
