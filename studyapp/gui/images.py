@@ -71,6 +71,9 @@ CAPTION_SHARE = 0.25
 """The caption takes the lines its text needs, up to this share of the viewer's height (or
 :data:`CAPTION_LINES`, if more); a longer one scrolls. A fixed three lines put a scroll bar
 beside a four-line caption at 800x600, its last line out of sight."""
+CAPTION_CHARACTERS = 90
+"""The caption's widest line, in average characters: a line across a 1600 px viewer ran to
+about 200 characters, hard to follow to the next one. Narrower, it is centred."""
 
 
 def display_size(image: ShownImage, room: tuple[int, int]) -> tuple[int, int]:
@@ -241,7 +244,7 @@ class ImageViewer(QDialog):
         self.caption.setAccessibleName("Caption")
         self.caption.viewport().setAutoFillBackground(False)
         self.caption.ensurePolished()  # the style sheet's font, to measure its lines by
-        layout.addWidget(self.caption)
+        layout.addWidget(self.caption, 0, Qt.AlignmentFlag.AlignHCenter)
         hint = QLabel("Esc or a click closes")
         hint.setObjectName("muted")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -280,10 +283,13 @@ class ImageViewer(QDialog):
             self.picture.setPixmap(QPixmap.fromImage(card))
 
     def _fit_caption(self, width: int) -> None:
-        """Make the caption, ``width`` px wide, as tall as its lines (laid out as its text
-        view lays them out), up to :data:`CAPTION_SHARE` of the viewer: a short one shows
-        whole with no scroll bar, a long one scrolls in its share."""
+        """Make the caption ``width`` px wide (at most :data:`CAPTION_CHARACTERS`) and as tall
+        as its lines (laid out as its text view lays them out), up to :data:`CAPTION_SHARE`
+        of the viewer: a short one shows whole with no scroll bar, a long one scrolls in its
+        share."""
         caption = self.caption
+        width = min(width, caption.fontMetrics().averageCharWidth() * CAPTION_CHARACTERS)
+        caption.setFixedWidth(width)
         document = caption.document()
         margin = document.documentMargin()
         frame = 2 * caption.frameWidth()
@@ -292,7 +298,13 @@ class ImageViewer(QDialog):
         )
         spacing = caption.fontMetrics().lineSpacing()
         most = max(CAPTION_LINES * spacing, int(self.height() * CAPTION_SHARE))
-        lines = sum(heights) if sum(heights) <= most else most
+        fits = sum(heights) <= most
+        lines = sum(heights) if fits else most
+        # No scroll bar at all when it fits: one shown while the caption was narrower (before
+        # its width was set) stayed, and the lines it took broke one line more than measured.
+        caption.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff if fits else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        )
         # QPlainTextEdit counts its lines as in sight if they end a margin and a pixel above
         # its viewport's bottom, the block's own two margins besides: 3 margins and 1 px.
         caption.setFixedHeight(math.ceil(lines + 3 * margin + 1) + frame)

@@ -384,3 +384,22 @@ def test_a_long_caption_scrolls_within_a_quarter_of_the_viewer(qtbot: Any) -> No
     margins = 3 * caption.document().documentMargin() + 1 + 2 * caption.frameWidth()
     assert caption.height() <= 600 * 0.25 + margins + 1
     assert viewer.picture.height() >= 600 * 0.5
+
+
+def test_a_caption_keeps_to_a_readable_width_in_a_wide_viewer(qtbot: Any) -> None:
+    """At 1600x1000 the caption's lines ran to about 200 characters across the viewer; they
+    keep to about 90, centred under the picture, and still show whole."""
+    import yaml
+
+    terms = yaml.safe_load((REPO / "decks" / "terms.yaml").read_text(encoding="utf-8"))
+    [alt] = [c["image"]["alt"] for c in terms["cards"] if c["id"] == "term-open-label"]
+    viewer, _window = _viewer(qtbot, alt, (1600, 1000))
+    caption = viewer.caption
+    qtbot.waitUntil(lambda: caption.verticalScrollBar().maximum() == 0, timeout=2000)
+    block = caption.document().firstBlock()
+    widest = max(
+        block.layout().lineAt(i).naturalTextWidth() for i in range(block.layout().lineCount())
+    )
+    assert widest <= caption.fontMetrics().averageCharWidth() * 95
+    centre = caption.geometry().center().x()
+    assert abs(centre - viewer.rect().center().x()) <= 2
