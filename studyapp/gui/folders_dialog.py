@@ -118,6 +118,24 @@ class DeckFoldersDialog(QDialog):
         if first is not None:  # the first added folder, else the bundled decks
             self.list.setCurrentItem(first)
         self._on_selection()
+        self._widen_for_paths()
+
+    def _widen_for_paths(self) -> None:
+        """As wide as the longest folder's path needs, within the window it opens over (or
+        the screen): at 640 px every added folder's path was cut in the middle, even over a
+        1600 px window with room to spare."""
+        columns = sum(self.list.sizeHintForColumn(c) for c in range(3))
+        scroll = self.list.verticalScrollBar().sizeHint().width()
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        chrome = margins.left() + margins.right() + 2 * self.list.frameWidth() + scroll
+        owner = self.parentWidget()
+        screen = self.screen().availableGeometry().width()
+        room = (owner.window().width() if owner is not None else screen) - 80
+        wanted = min(columns + chrome + 24, room)
+        if wanted > self.width():
+            self.resize(wanted, self.height())
 
     def selected(self) -> FolderStatus | None:
         items = self.list.selectedItems()

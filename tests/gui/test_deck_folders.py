@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QMessageBox, QPushButton
 
@@ -168,3 +169,23 @@ def test_adding_a_folder_from_the_dialog_syncs_it(
         dialog.add_folder(good)
     assert library.folders() == [good]
     assert "Sample terms" in [d.title for f in library.overview().families for d in f.decks]
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (800, 600)])
+def test_the_dialog_is_wide_enough_for_a_long_path_within_its_window(
+    qtbot: Any, library: Library, tmp_path: Path, clock: Clock, size: tuple[int, int]
+) -> None:
+    """At 640 px an added folder's path was cut in the middle even over a 1600 px window
+    with room to spare; the dialog widens to show it whole, but never past its window."""
+    deep = tmp_path / "Documents" / "courses" / "psychedelic-assisted-therapy" / "module-7-draft"
+    shutil.copytree(DATA / "decks", deep)
+    library.add_folder(deep)
+    window = _window(qtbot, library, clock, size)
+    dialog = window.deck_folders_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.width() <= size[0] - 40
+    if size[0] >= 1600:
+        needed = dialog.list.fontMetrics().horizontalAdvance(str(deep))
+        qtbot.waitUntil(lambda: dialog.list.header().sectionSize(0) > needed, timeout=2000)
