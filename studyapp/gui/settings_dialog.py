@@ -230,6 +230,7 @@ class SettingsDialog(QDialog):
         # A number box and a short choice, as wide as the Study tab's number boxes: stretched
         # across the tab, "15" sat at the left of a 490 px box.
         self.font_size.setMaximumWidth(NUMBER_WIDTH)
+        self.theme.ensurePolished()  # the style sheet's font, to measure its longest choice by
         self.theme.setMaximumWidth(max(NUMBER_WIDTH, self.theme.sizeHint().width()))
         return tab
 

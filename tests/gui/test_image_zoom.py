@@ -347,7 +347,9 @@ def _viewer(qtbot: Any, alt: str, size: tuple[int, int]) -> tuple[Any, Any]:
     from studyapp.gui.images import ImageViewer
     from studyapp.gui.theme import apply_theme
 
-    apply_theme(QApplication.instance(), "light", 15)  # the window's font, as it sets it
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, "light", 15)  # the window's font, as it sets it
     parent = QWidget()
     qtbot.addWidget(parent)
     parent.resize(*size)
