@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -36,6 +38,10 @@ class CardDetailsDialog(QDialog):
         self.setWindowTitle(f"Card details · {card.title}")
         self.setMinimumSize(640, 440)
         layout = QVBoxLayout(self)
+        # The margins and gaps of the other dialogs (Deck folders): with Qt's defaults the
+        # deck line, the memory and the history ran into each other.
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setSpacing(10)
         where = plain_label(" · ".join([card.deck_title, *_which(card), card.source_line]))
         where.setObjectName("muted")
         where.setWordWrap(True)
@@ -63,13 +69,20 @@ class CardDetailsDialog(QDialog):
         self.table = QTableWidget(len(history), 4)
         self.table.setHorizontalHeaderLabels(["When", "Grade", "Time", "Next due"])
         self.table.verticalHeader().setVisible(False)
+        # A record to read: no cell to edit (a double-click opened an editor on a date) and
+        # none framed as current when the dialog opens.
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         for row, entry in enumerate(history):
             for column, value in enumerate(history_row(entry)):
                 self.table.setItem(row, column, QTableWidgetItem(value))
-        layout.addWidget(QLabel("History" if history else "No reviews yet."))
+        self.history_title = QLabel("History" if history else "No reviews yet.")
+        self.history_title.setObjectName("chartTitle")  # a heading, as on the statistics
+        layout.addWidget(self.history_title)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

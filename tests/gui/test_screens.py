@@ -339,3 +339,33 @@ def test_settings_dialog_sets_the_module_the_trainee_is_in(qtbot: Any, synced: L
     again = SettingsDialog(result, modules=modules)
     qtbot.addWidget(again)
     assert again.current_module.currentText() == "Module 2: Later (from 1 Apr 2026)"
+
+
+def test_card_details_read_as_a_record_with_room_between_its_parts(qtbot: Any, window: Any) -> None:
+    """The details dialog ran its deck line, memory and history into each other (Qt's
+    default gaps) and a double-click on a history date opened an editor on it."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    first = review.card
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_3)
+    from studyapp.gui.details import CardDetailsDialog
+
+    dialog = CardDetailsDialog(review.session, first)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    first_cell = table.item(0, 0)
+    assert first_cell is not None
+    cell = table.visualItemRect(first_cell).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    assert table.state() != QAbstractItemView.State.EditingState  # nothing to edit
+    parts = [dialog.memory, dialog.history_title, table]
+    for upper, lower in zip(parts, parts[1:], strict=False):
+        assert lower.geometry().top() - upper.geometry().bottom() >= 8, lower
+    layout = dialog.layout()
+    assert layout is not None and layout.contentsMargins().left() >= 16
