@@ -130,6 +130,17 @@ def test_without_modules_coverage_is_by_family_and_deck_and_says_so(data: Path) 
     assert "desired retention 90%, critical cards 95%" in html
 
 
+def test_the_readiness_model_is_explained_without_a_path_into_the_repository(
+    data: Path,
+) -> None:
+    """The report ended its model's sentence with '(docs/readiness.md)': a file of StudyApp's
+    source tree that a supervisor reading the PDF, or a trainee with the installed app, has
+    no way to open."""
+    html = report_html(data)
+    assert "Model: FSRS predicts each learned card's recall" in html
+    assert "docs/" not in html and ".md" not in html
+
+
 def test_with_modules_the_report_gives_coverage_per_module(data: Path) -> None:
     import sqlite3
 

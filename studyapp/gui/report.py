@@ -189,8 +189,7 @@ def _readiness_html(r: Readiness | None, colors: Colors) -> str:
             )
         lines.append(
             "Model: FSRS predicts each learned card's recall on the date from its memory "
-            "state and the reviews due before then; cards not started count as not known "
-            "(docs/readiness.md)."
+            "state and the reviews due before then; cards not started count as not known."
         )
         parts.append(f'<p style="color:{colors.muted}">' + " ".join(map(_e, lines)) + "</p>")
     return "".join(parts)

@@ -414,7 +414,7 @@ class StatisticsScreen(QWidget):
         self.readiness_note = QLabel(
             "How this is worked out: FSRS predicts each card's recall on the date from its "
             "memory, with the reviews you will do until then; cards you have not started "
-            "count as not known. See docs/readiness.md."
+            "count as not known."
         )
         self.readiness_note.setObjectName("muted")
         self.readiness_note.setWordWrap(True)

@@ -161,6 +161,10 @@ def test_setting_the_exam_date_forecasts_readiness_and_saves_it(
     assert screen.at_risk.topLevelItemCount() == 1
     assert "Which receptor" in screen.at_risk.topLevelItem(0).text(1)
     assert "new cards a day" in screen.plan.text()
+    # The note explains the model in the screen's own words, with no path into the source tree
+    # ('See docs/readiness.md.'), which a trainee with the installed app cannot open.
+    note = screen.readiness_note.text()
+    assert note.startswith("How this is worked out") and "docs/" not in note
 
 
 def test_the_exam_year_typed_stops_a_century_ahead(
