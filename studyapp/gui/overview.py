@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
+from studyapp.services.families import deck_title_in_family
 from studyapp.services.overview import CardCounts, Overview, ScopeChoice, ScopeKind
 from studyapp.services.text import describe_next_due
 
@@ -104,7 +105,15 @@ def _groups(overview: Overview) -> list[tuple[str, str, CardCounts, ScopeChoice,
             "",
             f.today,
             ScopeChoice.family(f.id),
-            [(d.title, d.description, d.today, ScopeChoice.deck(d.id)) for d in f.decks],
+            [
+                (
+                    deck_title_in_family(d.title, f.title),
+                    d.description,
+                    d.today,
+                    ScopeChoice.deck(d.id),
+                )
+                for d in f.decks
+            ],
         )
         for f in overview.families
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["FAMILY_TITLES", "family_order", "family_title"]
+__all__ = ["FAMILY_TITLES", "deck_title_in_family", "family_order", "family_title"]
 
 FAMILY_TITLES = {
     "mechanisms": "Mechanisms",
@@ -27,3 +27,15 @@ def family_order(family: str) -> tuple[int, str]:
     """Sort key: the known families first, in :data:`FAMILY_TITLES` order, then the others
     by id."""
     return (_RANK.get(family, len(_RANK)), family)
+
+
+def deck_title_in_family(deck_title: str, family_title: str) -> str:
+    """A deck's title as listed under its family's row: without the family's name when the
+    title begins with it and a colon (the course's decks are titled 'Mechanisms: plasticity
+    and brain networks'; under 'Mechanisms' that is 'Plasticity and brain networks', which
+    fits at 800 px where the whole title was cut). Any other title is kept as written."""
+    head, colon, rest = deck_title.partition(":")
+    rest = rest.strip()
+    if not colon or not rest or head.strip().casefold() != family_title.strip().casefold():
+        return deck_title
+    return rest[0].upper() + rest[1:]

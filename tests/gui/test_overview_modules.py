@@ -82,3 +82,30 @@ def test_a_modules_menu_says_which_module_the_trainee_is_in(qtbot: Any, course_w
         "Study",
         "Deck options…",
     ]
+
+
+def test_by_family_a_deck_is_listed_without_its_family_name_by_module_with_it(
+    qtbot: Any, library: Library, tmp_path: Path, clock: Clock
+) -> None:
+    """'Mechanisms' > 'Mechanisms: plasticity and brain networks' said the family twice, and
+    at 800 px the repeat cut the end of every deck's title; grouped by module the family's
+    name is what tells the decks of one module apart, so it stays."""
+    from studyapp.gui.mainwindow import MainWindow
+
+    root = write_course(tmp_path / "course", deck_module=1, card_module=1)
+    deck = root / "decks" / "paced.yaml"
+    deck.write_text(
+        deck.read_text(encoding="utf-8").replace("title: Paced deck", "title: 'Terms: paced'"),
+        encoding="utf-8",
+    )
+    assert library.sync([root]).ok
+    win = MainWindow(library, clock=clock)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    model = win.overview.model
+    assert top_rows(win) == ["Terms"]
+    assert model.index(0, 0, model.index(0, 0)).data() == "Paced"
+    qtbot.keyClick(win.overview, Qt.Key.Key_G)
+    assert top_rows(win)[0] == "Module 1: Basics"
+    assert model.index(0, 0, model.index(0, 0)).data() == "Terms: paced"
