@@ -73,19 +73,10 @@ def test_one_deck_or_the_decks_folder_reads_the_courses_files(
     # the course's sources.yaml: every card citing a source of the course's own was an
     # 'unknown cite id'; and run inside decks/, `validate basic-cards.yaml` did not find
     # course.yaml either (a broken module release passed).
-    from studyapp.services.scaffold import init_course
+    from tests.services.test_folders import course_citing_its_own_source
 
     course = tmp_path / "seminar"
-    init_course(course)
-    with (course / "sources.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("  - {id: local2025, kind: primary, authors: Doe J, title: A study}\n")
-    deck = course / "decks" / "basic-cards.yaml"
-    deck.write_text(
-        deck.read_text(encoding="utf-8").replace(
-            "    source: [zhou2024]\n", "    source: [zhou2024]\n    cite: local2025\n", 1
-        ),
-        encoding="utf-8",
-    )
+    deck = course_citing_its_own_source(course)
     for given in (course, course / "decks", deck):
         assert main(["validate", str(given)]) == 0, capsys.readouterr().out
     monkeypatch.chdir(course / "decks")

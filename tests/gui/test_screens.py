@@ -159,16 +159,23 @@ def test_settings_dialog_edits_and_validates(qtbot: Any, synced: Library) -> Non
     assert bad.result_settings() is None and "numbers of minutes" in bad.error.text()
 
 
-def test_card_details_show_history_and_memory(qtbot: Any, window: Any) -> None:
+def details_after_the_first_answer(qtbot: Any, window: Any, grade: Qt.Key) -> tuple[Any, Any]:
+    """S to study, Space, then ``grade`` on the first card; its details dialog (not shown)
+    and that card."""
+    from studyapp.gui.details import CardDetailsDialog
+
     qtbot.keyClick(window.overview, Qt.Key.Key_S)
     review = window.review
     first = review.card
     qtbot.keyClick(review, Qt.Key.Key_Space)
-    qtbot.keyClick(review, Qt.Key.Key_4)
-    from studyapp.gui.details import CardDetailsDialog
-
+    qtbot.keyClick(review, grade)
     dialog = CardDetailsDialog(review.session, first)
     qtbot.addWidget(dialog)
+    return dialog, first
+
+
+def test_card_details_show_history_and_memory(qtbot: Any, window: Any) -> None:
+    dialog, first = details_after_the_first_answer(qtbot, window, Qt.Key.Key_4)
     rating = dialog.table.item(0, 1)
     assert dialog.table.rowCount() == 1 and rating is not None and rating.text() == "Easy"
     assert "Stability" in dialog.memory.text() and "Retrievability" in dialog.memory.text()
@@ -181,15 +188,7 @@ def test_card_details_write_dates_one_way_and_a_short_stability_in_hours(
     the next due date reads as the history table's ('1 Apr 2026, 09:05', not '2026-04-01')."""
     import re
 
-    from studyapp.gui.details import CardDetailsDialog
-
-    qtbot.keyClick(window.overview, Qt.Key.Key_S)
-    review = window.review
-    first = review.card
-    qtbot.keyClick(review, Qt.Key.Key_Space)
-    qtbot.keyClick(review, Qt.Key.Key_1)
-    dialog = CardDetailsDialog(review.session, first)
-    qtbot.addWidget(dialog)
+    dialog, _first = details_after_the_first_answer(qtbot, window, Qt.Key.Key_1)
     memory = dialog.memory.text()
     when, due = dialog.table.item(0, 0), dialog.table.item(0, 3)
     assert when is not None and due is not None
@@ -346,15 +345,7 @@ def test_card_details_read_as_a_record_with_room_between_its_parts(qtbot: Any, w
     default gaps) and a double-click on a history date opened an editor on it."""
     from PySide6.QtWidgets import QAbstractItemView
 
-    qtbot.keyClick(window.overview, Qt.Key.Key_S)
-    review = window.review
-    first = review.card
-    qtbot.keyClick(review, Qt.Key.Key_Space)
-    qtbot.keyClick(review, Qt.Key.Key_3)
-    from studyapp.gui.details import CardDetailsDialog
-
-    dialog = CardDetailsDialog(review.session, first)
-    qtbot.addWidget(dialog)
+    dialog, _first = details_after_the_first_answer(qtbot, window, Qt.Key.Key_3)
     dialog.show()
     qtbot.waitExposed(dialog)
     table = dialog.table

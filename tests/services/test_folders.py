@@ -174,18 +174,13 @@ def test_folder_statuses_say_what_each_folder_holds(
     assert statuses[2].describe.endswith("1 deck kept as they were")
 
 
-def test_a_courses_decks_folder_reads_the_course_files_above_and_stands_on_its_own(
-    library: Library, folders: dict[str, Path], tmp_path: Path
-) -> None:
-    # Added as 'seminar/decks' (not the course folder), a course's decks read its
-    # sources.yaml above them: a card citing a source of the course's own syncs; and a
-    # mistake in that sources.yaml holds back only that folder, as one in a deck does.
+def course_citing_its_own_source(course: Path) -> Path:
+    """A course made by ``studyapp init`` whose first basic card cites a source that only the
+    course's own sources.yaml holds (``local2025``); the deck file's path."""
     from studyapp.services.scaffold import init_course
 
-    course = tmp_path / "seminar"
     init_course(course)
-    sources = course / "sources.yaml"
-    with sources.open("a", encoding="utf-8") as handle:
+    with (course / "sources.yaml").open("a", encoding="utf-8") as handle:
         handle.write("  - {id: local2025, kind: primary, authors: Doe J, title: A study}\n")
     deck = course / "decks" / "basic-cards.yaml"
     deck.write_text(
@@ -194,6 +189,18 @@ def test_a_courses_decks_folder_reads_the_course_files_above_and_stands_on_its_o
         ),
         encoding="utf-8",
     )
+    return deck
+
+
+def test_a_courses_decks_folder_reads_the_course_files_above_and_stands_on_its_own(
+    library: Library, folders: dict[str, Path], tmp_path: Path
+) -> None:
+    # Added as 'seminar/decks' (not the course folder), a course's decks read its
+    # sources.yaml above them: a card citing a source of the course's own syncs; and a
+    # mistake in that sources.yaml holds back only that folder, as one in a deck does.
+    course = tmp_path / "seminar"
+    course_citing_its_own_source(course)
+    sources = course / "sources.yaml"
     library.add_folder(course / "decks")
     library.add_folder(folders["b"])
     plan = library.sync()
