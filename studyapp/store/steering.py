@@ -57,12 +57,18 @@ class SteeringState(NamedTuple):
 
 
 def steering_states(db: sqlite3.Connection, card_ids: Sequence[int]) -> list[SteeringState]:
-    """The steering columns of ``card_ids`` (unknown ids are left out)."""
+    """The steering columns of ``card_ids`` (unknown ids are left out, repeats read once)."""
+    # A join on the id list, not "id IN (SELECT value FROM json_each(?))": the IN list first
+    # copies every id into a temporary index, then looks each card up from it. Measured with
+    # callgrind (the statement alone, 10,000 review cards of benchmarks/steering.py's
+    # 200,000-card store, as the browser's bulk suspend reads them for its undo): 119 -> 92 M
+    # instructions (-23%). The ids are made unique first, as the IN list made them.
     rows = db.execute(
-        f"SELECT id, suspended, buried_until, flag, leech FROM card WHERE id IN {_IDS}",
-        (_ids(card_ids),),
+        "SELECT card.id, suspended, buried_until, flag, leech FROM json_each(?) AS j "
+        "JOIN card ON card.id = j.value",
+        (_ids(list(dict.fromkeys(card_ids))),),
     )
-    return [SteeringState._make(r) for r in rows]
+    return list(map(SteeringState._make, rows))
 
 
 def restore_steering(db: sqlite3.Connection, states: Sequence[SteeringState]) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -217,3 +219,58 @@ def test_deck_totals_and_answers_by_hour_read_without_a_sort_or_a_lookup_per_row
     assert totals == ["SCAN card USING COVERING INDEX ix_card_deck_queue_due"], totals
     assert hours[0] == "SCAN review_tally", hours
     assert deferred[:2] == ["SCAN d", "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)"], deferred
+
+
+def test_steering_states_join_the_id_list_and_read_what_an_in_list_reads(
+    library: Library, deck_dir: Path
+) -> None:
+    """A bulk action's undo state comes from a join on the id list, not from an IN list
+    (which copies the ids into a temporary index first: 23% more instructions for 10,000
+    cards); the same states, unknown ids left out and repeats read once."""
+    from studyapp.store.steering import SteeringState, steering_states
+
+    assert library.sync([deck_dir]).ok
+    raw = library.engine.raw_connection()
+    try:
+        db = raw.driver_connection
+        assert isinstance(db, sqlite3.Connection)
+        ids = [r[0] for r in db.execute("SELECT id FROM card ORDER BY id")]
+        assert len(ids) >= 4
+        with db:
+            db.execute("UPDATE card SET suspended = 1, flag = 2 WHERE id = ?", (ids[0],))
+            db.execute(
+                "UPDATE card SET buried_until = 1800000000, leech = 1 WHERE id = ?", (ids[2],)
+            )
+        asked = [ids[2], 10**9, ids[0], ids[2], *ids[3:]]
+        states = steering_states(db, asked)
+        old = db.execute(
+            "SELECT id, suspended, buried_until, flag, leech FROM card "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(asked),),
+        ).fetchall()
+        assert sorted(states) == sorted(SteeringState._make(r) for r in old)
+        assert len(states) == len(ids) - 1
+        assert SteeringState(ids[0], 1, 0, 2, 0) in states
+        assert SteeringState(ids[2], 0, 1800000000, 0, 1) in states
+        recording = _Recording(db)
+        steering_states(recording, ids)  # type: ignore[arg-type]
+        plans = [
+            row[3]
+            for sql in recording.statements
+            for row in db.execute("EXPLAIN QUERY PLAN " + sql, (json.dumps(ids),))
+        ]
+        assert not any("LIST SUBQUERY" in p for p in plans), plans
+    finally:
+        raw.close()
+
+
+class _Recording:
+    """A connection that records the statements run through it."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.statements: list[str] = []
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        self.statements.append(sql)
+        return self.db.execute(sql, parameters)
