@@ -44,6 +44,16 @@ def test_every_bundled_deck_is_valid_without_warnings(
     assert all(d.ok for d in decks)
 
 
+NO_SEED_CARRIES = {
+    # Searched for in all five seeds and the source notes: none mentions HPPD, flashbacks or
+    # any lasting perceptual effect. The definition is Halpern 2018's, the follow-up advice
+    # Johnson 2008's.
+    "term-hppd": {"halpern2018", "johnson2008"},
+}
+"""Cards whose fact no seed document carries, with the papers named as their source instead.
+Naming a seed that does not hold the fact would tell a trainee to look for it where it is not."""
+
+
 def test_every_card_names_a_seed_document_that_resolves(
     decks: list[ParsedDeck], bibliography: dict[str, BibEntry]
 ) -> None:
@@ -52,8 +62,19 @@ def test_every_card_names_a_seed_document_that_resolves(
         for card in deck.model.cards:
             assert card.sources, card.id
             assert set(card.sources) <= set(bibliography), card.id
-            assert set(card.sources) & SEEDS, f"{card.id} names no seed document"
             assert set(card.cites) <= set(bibliography), card.id
+            if card.id in NO_SEED_CARRIES:
+                continue
+            assert set(card.sources) & SEEDS, f"{card.id} names no seed document"
+
+
+def test_a_card_no_seed_carries_names_the_papers_that_do(
+    decks: list[ParsedDeck], bibliography: dict[str, BibEntry]
+) -> None:
+    sources = {c.id: set(c.sources) for d in decks if d.model for c in d.model.cards}
+    for card_id, papers in NO_SEED_CARRIES.items():
+        assert sources[card_id] == papers, card_id
+        assert all(bibliography[p].kind == "primary" for p in papers), card_id
 
 
 def test_evidence_cards_cite_a_study_and_say_when_checked(

@@ -96,7 +96,10 @@ class _CardCommon(_Strict):
     tags: list[Annotated[str, StringConstraints(pattern=TAG_PATTERN)]] = Field(
         default_factory=list, description="Free labels."
     )
-    source: Ids = Field(description="Seed document id(s) from the bibliography.")
+    source: Ids = Field(
+        description="The document(s) the fact comes from: seed document id(s) from the "
+        "bibliography, or the primary paper(s) for a fact no seed carries."
+    )
     cite: Ids | None = Field(
         None, description="Primary study or decision id(s) from the bibliography."
     )
