@@ -168,6 +168,32 @@ def test_the_sud_definition_gives_its_signs_as_examples(decks: list[ParsedDeck])
             assert "such as" in lowered and "no single sign is required" in lowered, card_id
 
 
+KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
+
+
+def test_ketamine_approval_and_addiction_statements_cite_what_carries_them(
+    decks: list[ParsedDeck],
+) -> None:
+    """Source notes C18. The esketamine approval of 2019 says nothing of racemic ketamine or of
+    addiction, so a card that calls ketamine an approved anaesthetic or its psychiatric use
+    off-label cites the FDA's 2023 statement that says so, and one that calls the addiction
+    evidence preliminary cites the small trials it rests on. The correction field counts: it is
+    shown after the answer."""
+    for deck in decks:
+        assert deck.model is not None
+        for card in deck.model.cards:
+            if card.retired:
+                continue
+            fields = ("front", "back", "text", "extra", "correction")
+            lowered = " ".join(str(getattr(card, f, "") or "") for f in fields).lower()
+            if "ketamine" not in lowered:
+                continue
+            if re.search(r"only as an anaesthetic|approved anaesthetic|off-label", lowered):
+                assert "fda-ketamine-2023" in card.cites, card.id
+            if "preliminary" in lowered:
+                assert KETAMINE_SUD_TRIALS & set(card.cites), card.id
+
+
 def test_the_mdma_application_is_filed_by_maps_pbc_not_lykos(decks: list[ParsedDeck]) -> None:
     """Source notes C11: the MAPS Public Benefit Corporation filed the midomafetamine NDA in
     December 2023 and was renamed Lykos Therapeutics only in January 2024, so a card saying who
