@@ -168,6 +168,33 @@ def test_the_sud_definition_gives_its_signs_as_examples(decks: list[ParsedDeck])
             assert "such as" in lowered and "no single sign is required" in lowered, card_id
 
 
+def _shown_texts(decks: list[ParsedDeck]) -> list[tuple[str, str, set[str]]]:
+    """(id, every text a trainee is shown, lowered, cited ids) of every live card: front, back,
+    text, extra, the correction shown after the answer and the picture's alt text."""
+    shown: list[tuple[str, str, set[str]]] = []
+    for deck in decks:
+        assert deck.model is not None
+        for card in deck.model.cards:
+            if card.retired:
+                continue
+            fields = ("front", "back", "text", "extra", "correction")
+            texts = [str(getattr(card, f, "") or "") for f in fields]
+            if card.image is not None:
+                texts.append(card.image.alt)
+            shown.append((card.id, " ".join(texts).lower(), set(card.cites)))
+    return shown
+
+
+def test_psilocybin_as_a_prodrug_cites_the_trial_report_that_says_so(
+    decks: list[ParsedDeck],
+) -> None:
+    """No seed says psilocybin is a prodrug of psilocin (the Zhou review and the rehab blog call
+    psilocybin the active compound); the report of Grob 2011 does. A card teaching it cites it."""
+    for card_id, lowered, cites in _shown_texts(decks):
+        if "psilocin" in lowered and re.search(r"prodrug|convert|turned into", lowered):
+            assert "grob2011" in cites, card_id
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
