@@ -195,6 +195,15 @@ def test_psilocybin_as_a_prodrug_cites_the_trial_report_that_says_so(
             assert "grob2011" in cites, card_id
 
 
+def test_mdma_as_an_entactogen_cites_a_review_that_says_so(decks: list[ParsedDeck]) -> None:
+    """Source notes C13 correct the Zhou review's 'synthetic psychedelic' to an entactogen and
+    amphetamine derivative, naming no paper, and no seed uses either word: a card saying so cites
+    the Dunlap 2018 review of MDMA's pharmacology."""
+    for card_id, lowered, cites in _shown_texts(decks):
+        if re.search(r"entactogen|empathogen|amphetamine", lowered):
+            assert "dunlap2018" in cites, card_id
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
