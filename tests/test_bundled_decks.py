@@ -153,6 +153,14 @@ def test_no_card_lists_naltrexone_as_easing_withdrawal(decks: list[ParsedDeck]) 
                 assert re.search(r"\b(not|once|after|brings)\b", clause), (card_id, clause)
 
 
+def test_a_card_on_naltrexone_cites_the_guidance_that_carries_it(decks: list[ParsedDeck]) -> None:
+    """The only seed that names naltrexone (the rehab blog) gets it wrong, and the source notes
+    repeat the blog; what these cards teach about it comes from SAMHSA's TIP 63, so they cite it."""
+    for card_id, lowered, cites in _shown_texts(decks):
+        if "naltrexone" in lowered:
+            assert "samhsa-tip63" in cites, card_id
+
+
 def test_the_sud_definition_gives_its_signs_as_examples(decks: list[ParsedDeck]) -> None:
     """A substance use disorder is diagnosed from a set of criteria of which craving and loss of
     control are examples; a definition that ends 'with loss of control and craving' reads as if
