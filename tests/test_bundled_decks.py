@@ -212,6 +212,18 @@ def test_mdma_as_an_entactogen_cites_a_review_that_says_so(decks: list[ParsedDec
             assert "dunlap2018" in cites, card_id
 
 
+def test_session_counts_cite_the_trials_they_come_from(decks: list[ParsedDeck]) -> None:
+    """The seeds give no session counts that the cards teach: the Feduccia summary names
+    preparatory sessions without a number, and the Zhou review says psilocybin therapy 'involves
+    multiple sessions'. The phase 3 MDMA protocol's counts come from its trials (Mitchell 2021,
+    2023), psilocybin's one or two dosing sessions from Davis 2021 (two) and Raison 2023 (one)."""
+    for card_id, lowered, cites in _shown_texts(decks):
+        if "phase 3 protocol" in lowered:
+            assert {"mitchell2021", "mitchell2023"} & cites, card_id
+        if "psilocybin" in lowered and "one or two" in lowered:
+            assert {"davis2021", "raison2023"} <= cites, card_id
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
