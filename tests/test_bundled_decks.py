@@ -224,6 +224,17 @@ def test_session_counts_cite_the_trials_they_come_from(decks: list[ParsedDeck]) 
             assert {"davis2021", "raison2023"} <= cites, card_id
 
 
+def test_mdma_release_through_the_transporter_cites_the_study_that_shows_it(
+    decks: list[ParsedDeck],
+) -> None:
+    """No seed says how MDMA releases serotonin; Liechti 2000 does (blocking the serotonin
+    transporter with citalopram took away most of its effects: release through the carrier).
+    A card that teaches MDMA's action at the transporter cites it."""
+    for card_id, lowered, cites in _shown_texts(decks):
+        if "mdma" in lowered and re.search(r"serotonin transporter|\bsert\b", lowered):
+            assert "liechti2000" in cites, card_id
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
