@@ -162,3 +162,36 @@ def test_with_modules_the_report_gives_coverage_per_module(data: Path) -> None:
     assert found["Module 2"] == "0"
     assert found["In no module"] == "2"
     assert "1 (17%)" in html  # 1 of the 6 started
+
+
+def test_a_deck_under_its_family_is_listed_without_the_familys_name(
+    tmp_path: Path, deck_dir: Path
+) -> None:
+    """'Mechanisms' > 'Mechanisms: sample' said the family twice in the report's coverage and
+    readiness tables and in the plain statistics' readiness, as the overview by family did
+    before it dropped the repeat (services.families.deck_title_in_family)."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from studyapp.gui.report import _document
+    from studyapp.gui.theme import LIGHT
+    from studyapp.services.progress import collect, collect_report, progress_lines
+    from studyapp.services.stats import Statistics
+
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text(encoding="utf-8").replace(
+            "title: Sample mechanisms", "title: 'Mechanisms: sample deck'"
+        ),
+        encoding="utf-8",
+    )
+    with Library(tmp_path / "data") as library:
+        assert library.sync([deck_dir]).ok
+        stats = Statistics(library.engine, library.settings, clock=lambda: T0, tz=ZoneInfo("UTC"))
+        html = _document(collect_report(stats, stats.resolve(), date(2026, 4, 1)), LIGHT)
+        lines = progress_lines(collect(stats, stats.resolve(), date(2026, 4, 1)))
+    assert "Mechanisms: sample deck" not in html
+    assert html.count("&nbsp;&nbsp;Sample deck<") == 2  # coverage and readiness
+    assert "&nbsp;&nbsp;Sample terms<" in html  # a title without the family's name stays
+    assert not any("Mechanisms: sample deck" in line for line in lines)
+    assert any(line.startswith("    Sample deck ") for line in lines)

@@ -120,7 +120,7 @@ def _readiness_chart(r: Readiness, colors: Colors) -> QImage | None:
     if not bars:
         return None
     panel = BarChart("", colors, horizontal=True)
-    labels = [g.title for g in bars]
+    labels = [g.title_in_family for g in bars]
     panel.set_bars(
         [
             Bars("Now", [100 * (g.share_now or 0) for g in bars], colors.muted),
@@ -159,7 +159,7 @@ def _readiness_html(r: Readiness | None, colors: Colors) -> str:
         if g.kind == "module" and not modules_started:
             modules_started = True
             rows.append(["<b>Course modules</b>", "", "", "", ""])
-        name = _e(g.title) if g.kind == "family" else "&nbsp;&nbsp;" + _e(g.title)
+        name = _e(g.title) if g.kind == "family" else "&nbsp;&nbsp;" + _e(g.title_in_family)
         rows.append(
             [
                 f"<b>{name}</b>" if g.kind == "family" else name,
@@ -242,7 +242,7 @@ def _deck_coverage_html(data: ReportData, colors: Colors) -> str:
     rows = []
     for fam in cov.families:
         rows.append(_coverage_row(fam, f"<b>{_e(fam.title)}</b>"))
-        rows.extend(_coverage_row(d, "&nbsp;&nbsp;" + _e(d.title)) for d in fam.decks)
+        rows.extend(_coverage_row(d, "&nbsp;&nbsp;" + _e(d.title_in_family)) for d in fam.decks)
     title = "Coverage by family and deck"
     return f"<h2>{title}</h2>" + _table(["Family / deck", *_COVERAGE_HEADER[1:]], rows, colors)
 

@@ -1030,7 +1030,12 @@ class StatisticsScreen(QWidget):
         c = self._colors
         families = [g for g in result.groups if g.kind == "family"]
         bars = families if len(families) > 1 else [g for g in result.groups if g.kind == "deck"][:8]
-        labels = [g.title for g in bars]
+        # One family's decks: named as under their family in the table ('Plasticity and brain
+        # networks', not 'Mechanisms: plasticity and brain net…' cut at 800 px), whole in the tip.
+        labels = [g.title_in_family for g in bars]
+        self.readiness_chart.title.setText(
+            f"Share of cards recalled, by {'family' if len(families) > 1 else 'deck'}"
+        )
         self.readiness_chart.caption.setText(
             f"Now, on {_day(result.exam_date)} at your pace, and if you introduce every "
             "new card before then"
@@ -1042,7 +1047,7 @@ class StatisticsScreen(QWidget):
                 Bars("If you finish", [100 * (g.share_if_finished or 0) for g in bars], c.good),
             ],
             list(enumerate(labels)),
-            tips=labels,
+            tips=[g.title for g in bars],
             value_format="{:.0f}%",
             maximum=100,
         )
@@ -1083,7 +1088,7 @@ class StatisticsScreen(QWidget):
                 parent = modules
             item = QTreeWidgetItem(
                 [
-                    group.title,
+                    group.title_in_family,
                     f"{group.cards:,}",
                     _pct(group.share_now),
                     _pct(group.share_on_date),

@@ -396,7 +396,7 @@ def progress_lines(p: Progress) -> list[str]:
             for g in r.groups:
                 indent = {"total": "  ", "family": "  ", "deck": "    ", "module": "  "}[g.kind]
                 lines.append(
-                    f"{indent}{g.title:<30}{_pct(g.share_on_date):>8} on the date "
+                    f"{indent}{g.title_in_family:<30}{_pct(g.share_on_date):>8} on the date "
                     f"(now {_pct(g.share_now)}; {_pct(g.share_if_finished)} with every card "
                     "introduced)"
                 )

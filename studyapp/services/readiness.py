@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from studyapp.core.scheduling import Scheduler
-from studyapp.services.families import family_order, family_title
+from studyapp.services.families import deck_title_in_family, family_order, family_title
 from studyapp.services.render import CitationIndex
 from studyapp.services.stats import Statistics, StatsScope, card_question
 from studyapp.store import stats as store
@@ -133,6 +133,14 @@ class GroupReadiness:
     @property
     def share_if_finished(self) -> float | None:
         return self.recall_if_finished / self.cards if self.cards else None
+
+    @property
+    def title_in_family(self) -> str:
+        """The title as listed under its family: a deck's without the family's name
+        (:func:`~studyapp.services.families.deck_title_in_family`), any other's as it is."""
+        if self.kind != "deck":
+            return self.title
+        return deck_title_in_family(self.title, family_title(self.family))
 
 
 @dataclass(frozen=True, slots=True)

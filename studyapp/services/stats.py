@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.studyday import require_utc, study_day, utc_now
-from studyapp.services.families import family_order, family_title
+from studyapp.services.families import deck_title_in_family, family_order, family_title
 from studyapp.services.overview import Overview, read_overview
 from studyapp.services.render import CitationIndex, plain, render_card
 from studyapp.services.settings import Settings, read_settings
@@ -329,6 +329,12 @@ class DeckCoverage:
     @property
     def mature_share(self) -> float | None:
         return self.mature / self.total if self.total else None
+
+    @property
+    def title_in_family(self) -> str:
+        """The title as listed under its family: without the family's name
+        (:func:`~studyapp.services.families.deck_title_in_family`)."""
+        return deck_title_in_family(self.title, family_title(self.family))
 
 
 @dataclass(frozen=True, slots=True)

@@ -570,3 +570,34 @@ def test_a_short_list_of_cards_leaves_its_room_to_a_longer_one(
     assert leeches.verticalScrollBar().maximum() == 0  # every leech in sight
     row = deferred.visualItemRect(deferred.topLevelItem(0))
     assert deferred.viewport().height() - row.bottom() < 2 * row.height()  # no empty room
+
+
+def test_readiness_lists_a_deck_under_its_family_without_the_familys_name(
+    qtbot: Any, window: Any, synced: Library, deck_dir: Any, log: Log
+) -> None:
+    """'Mechanisms' > 'Mechanisms: sample deck' said the family twice and cut the deck's
+    title at 800 px, as the overview by family did before it dropped the repeat."""
+    deck = deck_dir / "sample.yaml"
+    deck.write_text(
+        deck.read_text(encoding="utf-8").replace(
+            "title: Sample mechanisms", "title: 'Mechanisms: sample deck'"
+        ),
+        encoding="utf-8",
+    )
+    assert synced.sync([deck_dir]).ok
+    synced.update_settings(synced.settings.with_changes(exam_date="2026-04-01"))
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    mechanisms = screen.readiness_table.topLevelItem(0)
+    assert mechanisms.text(0) == "Mechanisms"
+    assert mechanisms.child(0).text(0) == "Sample deck"
+    assert screen.readiness_table.topLevelItem(1).child(0).text(0) == "Sample terms"
+    # The chart of one family's decks names them as the table does, whole in the tip.
+    screen.choose(family="mechanisms")
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    chart = screen.readiness_chart
+    assert chart.title.text() == "Share of cards recalled, by deck"
+    axes = [a for a in chart.chart.axes() if hasattr(a, "categoriesLabels")]
+    assert axes[0].categoriesLabels() == ["Sample deck"]
+    assert list(chart._tips) == ["Mechanisms: sample deck"]
