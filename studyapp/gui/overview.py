@@ -50,8 +50,13 @@ from PySide6.QtWidgets import (
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
 from studyapp.services.families import deck_title_in_family
-from studyapp.services.overview import CardCounts, Overview, ScopeChoice, ScopeKind
-from studyapp.services.text import describe_next_due
+from studyapp.services.overview import (
+    CardCounts,
+    Overview,
+    ScopeChoice,
+    ScopeKind,
+    describe_nothing_due,
+)
 
 __all__ = ["OverviewModel", "OverviewScreen", "StudyButtonDelegate"]
 
@@ -556,7 +561,7 @@ class OverviewScreen(QWidget):
         elif overview.is_empty:
             self._empty.setText("No decks yet. Add a folder of decks with File → Add deck folder.")
         elif total == 0 and now is not None:
-            self._empty.setText("Nothing due — " + describe_next_due(overview.next_due, now))
+            self._empty.setText(describe_nothing_due(overview, now))
         self._empty.setVisible(overview.is_empty or total == 0)
         grouping = " · G group by module" if overview.has_modules else ""
         if overview.modules:

@@ -19,7 +19,7 @@ from studyapp.core.errors import KnownError
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.services.families import family_order, family_title
 from studyapp.services.settings import Settings, read_settings
-from studyapp.services.text import describe_day
+from studyapp.services.text import describe_day, describe_next_due
 from studyapp.services.today import due_query, read_today
 from studyapp.store import queries
 from studyapp.store.lock import StoreLock
@@ -35,6 +35,7 @@ __all__ = [
     "Overview",
     "ScopeChoice",
     "ScopeKind",
+    "describe_nothing_due",
     "read_first_frame",
     "read_overview",
 ]
@@ -92,6 +93,10 @@ class Overview:
     """The decks grouped by course module, when the settings ask for it."""
     has_modules: bool = False
     """The decks' course defines modules (so the overview can group by them)."""
+    new_held: str = ""
+    """Why today gives no new card although some wait: ``settings`` (new cards per day is
+    0 in the settings), ``deck options`` (0 in the options of every deck with new cards),
+    ``today`` (today's new cards are done); '' when new cards come today, or none wait."""
 
     @property
     def is_empty(self) -> bool:
@@ -236,7 +241,39 @@ def read_overview(
         if grouped
         else ()
     )
-    return Overview(tuple(families), due_today, next_due, reviews, modules, bool(course))
+    waiting = [d.id for d in decks if counts.get(d.id, CardCounts()).new]
+    new_held = ""
+    if waiting and not due_today.new:
+        if settings.new_per_day == 0:
+            new_held = "settings"
+        elif all(
+            (preset := today.presets.get(deck)) is not None and preset.new_per_day == 0
+            for deck in waiting
+        ):
+            new_held = "deck options"
+        else:
+            new_held = "today"
+    return Overview(tuple(families), due_today, next_due, reviews, modules, bool(course), new_held)
+
+
+# The 0 stays on the line of what it counts when the sentence wraps (at 800 px it broke
+# between "is" and "0"), as the deck list's subtitle keeps its numbers.
+_HELD = {
+    "settings": ", and new cards per day is\u00a00: raise it in Tools → Settings… (Study) to "
+    "start new cards.",
+    "deck options": ", and the decks' options allow 0\u00a0new cards a day: raise it in Tools → "
+    "Deck options… to start new cards.",
+    "today": ", and today's new cards are done: more come tomorrow.",
+}
+
+
+def describe_nothing_due(overview: Overview, now: datetime) -> str:
+    """What the deck list says when nothing is due today: when the next review is or, with
+    none scheduled, why no new card comes and how to change it (it said 'Start with new
+    cards.' when new cards per day was 0)."""
+    if overview.next_due is not None:
+        return "Nothing due — " + describe_next_due(overview.next_due, now)
+    return "Nothing due — no reviews scheduled yet" + _HELD.get(overview.new_held, ".")
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,7 @@ def describe_duration(seconds: float) -> str:
 def describe_next_due(next_due: datetime | None, now: datetime) -> str:
     """``next review in 3 h``; for empty states and the session summary."""
     if next_due is None:
-        return "no reviews scheduled yet. Start with new cards."
+        return "no reviews scheduled yet."
     seconds = (next_due - now).total_seconds()
     if seconds <= 60:
         return "next review in under a minute."

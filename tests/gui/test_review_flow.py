@@ -156,6 +156,20 @@ def test_empty_state_says_when_the_next_review_is(qtbot: Any, window: Any, synce
     assert window.overview._empty.text().startswith("Nothing due — next review in")
 
 
+def test_empty_state_at_no_new_cards_a_day_says_where_to_raise_it(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    """It said 'Start with new cards.' while the limit of 0 kept every new card back."""
+    synced.update_settings(synced.settings.with_changes(new_per_day=0))
+    window.show_overview()
+    assert window.overview._empty.isVisible()
+    assert window.overview._empty.text() == (
+        "Nothing due — no reviews scheduled yet, and new cards per day is\u00a00: raise it in "
+        "Tools → Settings… (Study) to start new cards."
+    )
+    assert not window.overview._study_all.isEnabled()
+
+
 def test_remote_images_in_card_text_are_never_fetched(
     qtbot: Any, synced: Library, deck_dir: Any, clock: Any
 ) -> None:

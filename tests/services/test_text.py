@@ -47,8 +47,10 @@ def test_describe_duration(seconds: float, text: str) -> None:
     assert describe_duration(seconds) == text
 
 
-def test_nothing_scheduled_invites_new_cards() -> None:
-    assert describe_next_due(None, NOW) == "no reviews scheduled yet. Start with new cards."
+def test_nothing_scheduled_says_so_and_invites_nothing_it_cannot_tell() -> None:
+    """'Start with new cards.' was said when no new card came (a limit of 0, today's done):
+    what the deck list says of new cards is services.overview.describe_nothing_due's."""
+    assert describe_next_due(None, NOW) == "no reviews scheduled yet."
 
 
 @pytest.mark.parametrize(
@@ -91,7 +93,7 @@ def test_summary_rows_of_a_session_and_of_a_cram_session() -> None:
     rows = dict(summary_rows(summary, NOW))
     assert rows["Retention"] == "75%: 3 of 4 reviews recalled"
     assert rows["Due tomorrow"] == "12 cards"
-    assert rows["What is next"] == "No reviews scheduled yet. Start with new cards."
+    assert rows["What is next"] == "No reviews scheduled yet."
     assert rows["Set aside"] == "1 card put off with Not now"
     assert rows["Forgotten (Again)"] == "1 of 5 (20%)"
     fresh = dict(summary_rows(SessionSummary(), NOW))
