@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.gui.richtext import plain_label
-from studyapp.services.study import CardView, StudySession, describe_memory, history_row
+from studyapp.services.study import CardView, StudySession, describe_memory, history_rows
 
 __all__ = ["CardDetailsDialog"]
 
@@ -77,8 +77,8 @@ class CardDetailsDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        for row, entry in enumerate(history):
-            for column, value in enumerate(history_row(entry)):
+        for row, cells in enumerate(history_rows(history)):  # newest first, as Anki's
+            for column, value in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.history_title = QLabel("History" if history else "No reviews yet.")
         self.history_title.setObjectName("chartTitle")  # a heading, as on the statistics

@@ -351,13 +351,18 @@ def _history_line(entry: HistoryEntry, tz: tzinfo | None) -> str:
 def _history_text(
     history: Sequence[HistoryEntry], inherited: Sequence[HistoryEntry], tz: tzinfo | None
 ) -> str:
+    """The card's reviews newest first, as Anki's card info lists them, then those of the
+    card it replaced (older still), newest first too."""
     parts: list[str] = []
+    if history:
+        parts.append("History (newest first):")
+        parts += [_history_line(h, tz) for h in reversed(history)]
     if inherited:
         parts.append("Progress taken over from the card it replaced, whose reviews were:")
-        parts += [_history_line(h, tz) for h in sorted(inherited, key=lambda h: h.reviewed_at)]
-    if history:
-        parts.append("History (oldest first):")
-        parts += [_history_line(h, tz) for h in history]
-    elif not inherited:
+        parts += [
+            _history_line(h, tz)
+            for h in sorted(inherited, key=lambda h: h.reviewed_at, reverse=True)
+        ]
+    if not history and not inherited:
         parts.append("No reviews yet.")
     return "\n".join(parts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -50,6 +50,7 @@ __all__ = [
     "GENERIC_CONTENT_NOTE",
     "HistoryEntry",
     "history_row",
+    "history_rows",
     "LeechNotice",
     "SessionSummary",
     "StudyScope",
@@ -920,3 +921,11 @@ def history_row(entry: HistoryEntry, *, tz: tzinfo | None = None) -> tuple[str, 
     # A manual change (forget, set due date) took no answering time: none shown, not "0.0 s".
     spent = "" if entry.rating is None else f"{entry.duration_ms / 1000:.1f} s"
     return (describe_moment(entry.reviewed_at, tz), entry.label, spent, due)
+
+
+def history_rows(
+    entries: Sequence[HistoryEntry], *, tz: tzinfo | None = None
+) -> list[tuple[str, str, str, str]]:
+    """The card details' history table: a :func:`history_row` per review, newest first,
+    as Anki's card info lists them (oldest first put the answer just given at the bottom)."""
+    return [history_row(entry, tz=tz) for entry in reversed(entries)]

@@ -360,3 +360,28 @@ def test_card_details_read_as_a_record_with_room_between_its_parts(qtbot: Any, w
         assert lower.geometry().top() - upper.geometry().bottom() >= 8, lower
     layout = dialog.layout()
     assert layout is not None and layout.contentsMargins().left() >= 16
+
+
+def test_card_details_list_the_history_newest_first_as_anki_does(
+    qtbot: Any, synced: Library, clock: Any
+) -> None:
+    """Anki's card info lists a card's reviews newest first; the dialog listed them oldest
+    first, so a long history put the answer just given at the bottom, out of sight."""
+    from datetime import timedelta
+
+    from studyapp.core.model import Rating
+    from studyapp.gui.details import CardDetailsDialog
+
+    session = synced.session(clock=clock)
+    first = session.next_card()
+    assert first is not None
+    session.answer(Rating.AGAIN)
+    clock.now += timedelta(minutes=30)
+    again = session.next_card()
+    assert again is not None and again.card_id == first.card_id
+    session.answer(Rating.GOOD)
+    dialog = CardDetailsDialog(session, again)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 2
+    assert [dialog.table.item(row, 1).text() for row in range(2)] == ["Good", "Again"]
+    session.close()

@@ -147,3 +147,14 @@ def test_info_gives_the_rendered_card_memory_states_and_note(
 def test_a_flag_out_of_range_is_refused(browser: CardBrowser) -> None:
     with pytest.raises(ValueError, match="no flag 7"):
         browser.flag([1], 7)
+
+
+def test_a_cards_history_reads_newest_first_as_ankis_card_info(browser: CardBrowser) -> None:
+    """The browser's history listed a card's reviews oldest first, under 'History (oldest
+    first):'; Anki's card info, and now the card details dialog, put the newest first."""
+    card_id = browser.find("-is:new")[0]
+    browser.forget([card_id])
+    lines = browser.info(card_id).history_text.splitlines()
+    assert lines[0] == "History (newest first):"
+    assert lines[1].endswith("  Forgotten")  # the forget, then the answer before it
+    assert "Forgotten" not in lines[2] and " · due " in lines[2]
