@@ -486,6 +486,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        if isinstance(exc, FileNotFoundError) and _working_folder_gone():
+            # Run from a folder deleted since (a terminal left in a removed checkout): a
+            # relative path cannot be made absolute, so what it names was never read.
+            print(
+                f"studyapp {args.command or ''}".rstrip() + ": error: the folder it was run in "
+                "no longer exists (deleted or moved): run it again from an existing folder",
+                file=sys.stderr,
+            )
+            return 2
         # A storage failure raised past the store's own mapping (a service reading through
         # the DB-API connection): still one sentence, never a traceback. Anything else is a
         # bug, and its traceback is the report.
@@ -496,6 +505,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"studyapp: error: {mapped}", file=sys.stderr)
         return 2
+
+
+def _working_folder_gone() -> bool:
+    """The working folder has been deleted (``os.getcwd`` fails)."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -91,6 +91,28 @@ def test_bad_files_never_give_a_traceback(tmp_path: Path, content: bytes) -> Non
     assert result.stdout.startswith(f"{path}:")
 
 
+@pytest.mark.parametrize("command", [["validate", "x.yaml"], ["sync", "--dry-run", "decks"]])
+def test_a_deleted_working_folder_is_one_line_and_exit_two(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """Run from a folder deleted since (a terminal left in a removed checkout), a relative
+    path could not be made absolute: a traceback from os.getcwd."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert main(["--data-dir", str(tmp_path / "data"), *command]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"studyapp {command[0]}: error: the folder it was run in no longer exists (deleted or "
+        "moved): run it again from an existing folder\n"
+    )
+
+
 def test_sync_then_stats_on_a_fresh_data_dir(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
     synced = run("--data-dir", str(data), "sync")
