@@ -3,6 +3,7 @@ citations, successors that name no card."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -12,10 +13,12 @@ from studyapp.deckfile.messages import suggest
 from studyapp.deckfile.parsed import TEXT_FIELDS, CardStub, KeptCard, ParsedDeck
 from studyapp.deckfile.problems import Problem, Severity
 from studyapp.deckfile.reading import MAX_PROBLEMS_PER_FILE
-from studyapp.deckfile.schema import BibEntry
+from studyapp.deckfile.schema import SOURCE_ID_PATTERN, BibEntry
 from studyapp.deckfile.yamlsource import locate, problem_at
 
 __all__ = ["check_collection"]
+
+_VALID_ID = re.compile(SOURCE_ID_PATTERN)
 
 
 def check_collection(
@@ -119,10 +122,15 @@ def check_collection(
                         if unknown[deck.path] > MAX_PROBLEMS_PER_FILE:
                             continue  # counted, not located (see below)
                         line, column = deck.locate_in(("cards", index, field_name), source_id)
-                        message = (
-                            f"card {card_id!r}: unknown {field_name} id "
-                            f"{source_id!r}{suggest(source_id, bibliography)}"
-                        )
+                        hint = suggest(source_id, bibliography)
+                        if hint or _VALID_ID.match(source_id):
+                            message = (
+                                f"card {card_id!r}: unknown {field_name} id {source_id!r}{hint}"
+                            )
+                        else:  # not an id at all (the file's own checks left it to this one)
+                            message = (
+                                f"card {card_id!r}: {field_name!r} is not a valid id: {source_id!r}"
+                            )
                         problems.append(Problem(deck.path, line, column, Severity.ERROR, message))
     for path, count in unknown.items():
         if count > MAX_PROBLEMS_PER_FILE:

@@ -10,6 +10,7 @@ takes.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -17,7 +18,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from studyapp.deckfile.reading import MAX_PROBLEMS_PER_FILE
-from studyapp.deckfile.schema import SLUG_PATTERN, TAG_PATTERN, BibEntry, DeckFileModel
+from studyapp.deckfile.schema import (
+    SLUG_PATTERN,
+    SOURCE_ID_PATTERN,
+    TAG_PATTERN,
+    BibEntry,
+    DeckFileModel,
+)
 from studyapp.deckfile.yamlsource import LoadedYaml, locate
 
 __all__ = ["field_label", "suggest", "validate"]
@@ -160,6 +167,24 @@ def field_label(loc: tuple[Any, ...], data: Any) -> str:
     return f"{_context(loc, data)}{_field_name(loc)!r}"
 
 
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def _checked_across_files(data: Any, loc: tuple[Any, ...], value: Any) -> bool:
+    """A card's ``source`` or ``cite`` id that is not valid, which the checks across files
+    report too (the card's stub carries it: a card whose own id is valid): as an unknown id
+    with the bibliography's closest (``source: zhou 2024``: did you mean 'zhou2024'?), so
+    this check says nothing of it, and one mistake is one error."""
+    if not (isinstance(value, str) and value and len(loc) >= 3 and loc[0] == "cards"):
+        return False
+    if not isinstance(loc[1], int) or not any(part in ("source", "cite") for part in loc[2:]):
+        return False
+    cards = data.get("cards") if isinstance(data, dict) else None
+    card = cards[loc[1]] if isinstance(cards, list) and loc[1] < len(cards) else None
+    card_id = card.get("id") if isinstance(card, dict) else None
+    return isinstance(card_id, str) and _SLUG.match(card_id) is not None
+
+
 def _report(loaded: LoadedYaml, loc: tuple[Any, ...], error: Any) -> None:
     kind = error["type"]
     context = _context(loc, loaded.data)
@@ -213,6 +238,8 @@ def _report(loaded: LoadedYaml, loc: tuple[Any, ...], error: Any) -> None:
                 f"{context}{name!r} must be lowercase letters, digits and {marks}, "
                 f"starting with a letter or digit (got {value!r})",
             )
+        elif pattern == SOURCE_ID_PATTERN and _checked_across_files(loaded.data, loc, value):
+            return  # one error, with the bibliography's closest id (check_collection's)
         else:
             loaded.error(node, f"{context}{name!r} is not a valid id: {value!r}")
     elif kind in _EXPECTED:

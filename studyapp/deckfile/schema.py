@@ -32,10 +32,11 @@ FORMAT_VERSION = 1
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 TAG_PATTERN = r"^[a-z0-9][a-z0-9_:-]*$"
+SOURCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=120)]
 Text = Annotated[str, StringConstraints(pattern=r"\S", max_length=20_000)]
-SourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+SourceId = Annotated[str, StringConstraints(pattern=SOURCE_ID_PATTERN)]
 Ids = SourceId | Annotated[list[SourceId], Field(min_length=1)]
 ModuleNumber = Annotated[int, Field(ge=1, le=999)]
 MODULE_DESCRIPTION = (

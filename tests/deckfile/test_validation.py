@@ -540,3 +540,36 @@ def test_a_text_cut_short_by_a_comment_is_a_warning(tmp_path: Path) -> None:
         tmp_path, HEADER + card.replace("What is the #1 cause?", '"What is #1?"'), "q.yaml"
     )
     assert [line for line, _column, _message in problems(quoted)] == [10]
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "column", "message"),
+    [
+        ("zhou 2024", 10, 13, "card 'a': unknown source id 'zhou 2024' (did you mean 'zhou2024'?)"),
+        (
+            "[rieser2021, zhou 2024]",
+            10,
+            26,
+            "card 'a': unknown source id 'zhou 2024' (did you mean 'zhou2024'?)",
+        ),
+        ("no such thing", 10, 13, "card 'a': 'source' is not a valid id: 'no such thing'"),
+    ],
+)
+def test_an_invalid_source_id_is_one_error_with_the_suggestion(
+    tmp_path: Path, source: str, line: int, column: int, message: str
+) -> None:
+    """'source: zhou 2024' gave two errors for one mistake, 'not a valid id' and 'unknown
+    source id ... (did you mean 'zhou2024'?)': one is said, with the suggestion when the
+    bibliography has a close id; validate and sync say the same."""
+    from studyapp.services.library import Library
+    from studyapp.services.validate import validate_paths
+
+    body = HEADER + f"  - id: a\n    front: Q\n    back: A\n    source: {source}\n"
+    (tmp_path / "decks").mkdir()
+    path = write(tmp_path / "decks", body)
+    found = [(p.line, p.column, p.message) for p in validate_paths([path]).problems]
+    assert found == [(line, column, message)]
+    with Library(tmp_path / "data") as library:
+        plan = library.sync([tmp_path / "decks"])
+    assert not plan.ok
+    assert [str(p).split(": error: ", 1)[1] for p in plan.problems] == [message]
