@@ -64,7 +64,7 @@ from studyapp.gui.theme import Colors
 from studyapp.services.browse import ActionResult, CardBrowser, CardInfo
 from studyapp.services.search import SearchError, SearchItem
 from studyapp.services.study import FLAG_NAMES
-from studyapp.services.text import describe_stability_short
+from studyapp.services.text import describe_day, describe_stability_short
 from studyapp.services.undo import UndoStep
 
 __all__ = ["COLUMNS", "BrowserWindow", "CardTableModel"]
@@ -92,13 +92,13 @@ _HEADER_TIPS = {
 }
 _SAMPLES = {
     "deck": "Evidence: MDMA",
-    "due": "2026-12-31",
+    "due": "30 Sep 2026",
     "interval": "10.5 mo",
     "retrievability": "100%",
     "stability": "10.5 mo",
     "lapses": "Lapses",
     "reviews": "Reviews",
-    "answered": "2026-12-31",
+    "answered": "30 Sep 2026",
 }
 """The widest text each column after the question usually holds (its initial width); the
 question takes the rest."""
@@ -117,7 +117,9 @@ def flag_color(colors: Colors, flag: int) -> str:
 
 
 def _date(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d")
+    """A day as every other screen writes it ('7 Mar 2026', not '2026-03-07'); the columns
+    still sort by date, since a sort is a new search (:meth:`CardTableModel.sort`)."""
+    return "" if moment is None else describe_day(moment.astimezone().date())
 
 
 def _days(days: float | None) -> str:

@@ -406,3 +406,41 @@ def test_the_info_panel_and_column_give_a_stability_under_a_day_in_hours(
     column = [key for key, _label in COLUMNS].index("stability")
     shown = browser.model.data(browser.model.index(0, column))
     assert re.fullmatch(r"\d+ h", shown), shown
+
+
+def test_the_due_and_answered_columns_write_days_as_every_screen_and_sort_by_date(
+    qtbot: Any, window: Any, synced: Library, clock: Clock
+) -> None:
+    """The columns said '2026-03-07' where every other screen says '7 Mar 2026'; sorting by
+    the column stays by date (the search sorts: '11 Apr 2026' is after '7 Mar 2026')."""
+    import re
+    from datetime import datetime
+
+    session = synced.session(clock=clock)
+    for _ in range(3):
+        assert session.next_card() is not None
+        session.answer(Rating.EASY)
+    session.close()
+    browser = open_browser(qtbot, window)
+    search(qtbot, browser, "-is:new")
+    ids = [browser.model.card_id(row) for row in range(3)]
+    for card_id, days in zip(ids, (40, 5, 400), strict=True):
+        browser.browser.set_due([card_id], days)
+    search(qtbot, browser, "-is:new")
+    due, answered = ([key for key, _label in COLUMNS].index(name) for name in ("due", "answered"))
+
+    def column(section: int) -> list[str]:
+        return [browser.model.data(browser.model.index(row, section)) for row in range(3)]
+
+    day = r"\d{1,2} [A-Z][a-z]{2} \d{4}"
+    assert all(re.fullmatch(day, text) for text in column(due) + column(answered)), column(due)
+    dates = [datetime.strptime(text, "%d %b %Y") for text in column(due)]
+    assert dates == sorted(dates) and len(set(dates)) == 3
+    header = browser.table.horizontalHeader()
+    qtbot.mouseClick(  # the column sorted by: its rows reversed, no new search
+        header.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(header.sectionViewportPosition(due) + 5, header.height() // 2),
+    )
+    dates = [datetime.strptime(text, "%d %b %Y") for text in column(due)]
+    assert dates == sorted(dates, reverse=True), column(due)
