@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,6 +117,11 @@ def output_file(path: str | os.PathLike[str], *, replace: bool = True) -> Iterat
     if not replace and os.path.lexists(target):
         raise _refuse(target, "it already exists")
     existing = target.stat().st_mode if target.exists() else None
+    # Imported here, not with the module: studyapp.cli imports this module, and the window's
+    # first frame, which writes no file, would otherwise load secrets and hmac (4.3M
+    # instructions past the hashlib its store check uses, callgrind; issue 19).
+    import secrets
+
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         # 0o666 minus the umask, as for any new file (mkstemp would make it 0o600).

@@ -10,7 +10,6 @@ file (``/dev/zero`` aborted the app with ``std::bad_alloc``). :func:`plain_label
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,6 +81,8 @@ def plain_tooltip(text: str) -> str:
     is escaped into rich text that holds no tag of the author's: it shows as written, with
     its line breaks, and wraps like any tooltip.
     """
+    import html  # here, not with the module: see studyapp.core.cloze.render_cloze
+
     return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
