@@ -17,7 +17,7 @@ from studyapp.core.gcpause import startup_finished
 from studyapp.core.model import CardId, Rating
 from studyapp.core.outfile import OutputFileError, output_file
 from studyapp.core.printable import printable
-from studyapp.gui import xcbcheck
+from studyapp.gui import xcbcheck  # noqa: F401  (used by gui.application; before Qt, see below)
 from studyapp.services import paths
 from studyapp.services.overview import FirstFrame, ScopeChoice, read_first_frame
 
@@ -31,62 +31,27 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
+from studyapp.gui.application import MissingSystemLibraries, application
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.mainwindow import MainWindow
-from studyapp.gui.theme import FUSION_GIVEN
 
 # Only what the window's first frame needs is imported here (PySide6, the main window and
 # the overview); the library, SQLAlchemy and the services are imported after that frame is
 # on screen (see run), and the screenshot and dialog paths import what they use.
 if TYPE_CHECKING:
     from studyapp.services.library import Library
-    from studyapp.services.progress import ReportData
 
-__all__ = ["render_report_pdf", "render_screen", "run", "run_preview", "startup_done"]
+_application = application
+"""The QApplication maker this module calls (by this name, so the display probe and the
+tests can wrap it)."""
+
+__all__ = ["MissingSystemLibraries", "render_screen", "run", "run_preview", "startup_done"]
 
 
 def startup_done() -> None:
     """The window is up: the cyclic collector back on (see
     :func:`studyapp.core.gcpause.startup_finished`)."""
     startup_finished()
-
-
-def _application(*, offscreen: bool = False) -> QApplication:
-    """The QApplication; ``offscreen`` for screenshots, which need no display."""
-    app = QApplication.instance()
-    if isinstance(app, QApplication):
-        return app
-    if offscreen:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    elif _no_display():
-        raise KnownError(
-            "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); "
-            "use --screenshot PNG to render a screen offscreen"
-        )
-    else:
-        missing = xcbcheck.missing_libraries()
-        if missing:  # Qt would abort the process (exit 134) without saying which
-            raise MissingSystemLibraries(xcbcheck.message(missing))
-    # The style is given at creation (Qt makes it in C++), so apply_theme need not set it
-    # from Python: see studyapp.gui.theme.FUSION_GIVEN.
-    app = QApplication([*sys.argv[:1], "-style", "Fusion"])
-    app.setProperty(FUSION_GIVEN, True)
-    app.setApplicationName("StudyApp")
-    app.setOrganizationName("StudyApp")
-    return app
-
-
-class MissingSystemLibraries(KnownError):
-    """Qt's platform plugin cannot load: the message names the libraries and packages."""
-
-
-def _no_display() -> bool:
-    return (
-        sys.platform.startswith("linux")
-        and "QT_QPA_PLATFORM" not in os.environ
-        and not os.environ.get("DISPLAY")
-        and not os.environ.get("WAYLAND_DISPLAY")
-    )
 
 
 def _started(args: argparse.Namespace) -> QApplication | int:
@@ -246,15 +211,6 @@ def _import_the_rest() -> None:
     # PySide6's import hook read each of these modules' source (~4.8 MB of text kept in
     # linecache, as studyapp.cli._forget_sources_read_by_qt explains): drop it.
     linecache.clearcache()
-
-
-def render_report_pdf(data: ReportData) -> tuple[bytes, int]:
-    """``studyapp report``: the supervisor's report as PDF bytes and its page count, drawn
-    offscreen (Qt's PDF writer and the chart of the calendar need a QApplication)."""
-    from studyapp.gui.report import render_report
-
-    _application(offscreen=True)
-    return render_report(data)
 
 
 def _open_after_failure(error: KnownError, args: argparse.Namespace) -> Library | None:

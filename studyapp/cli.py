@@ -985,7 +985,7 @@ def _report(args: argparse.Namespace) -> int:
 
     _scope, data = _scoped_statistics(args, gather)
     try:
-        from studyapp.app import render_report_pdf
+        from studyapp.gui.report import render_report_pdf
     except ImportError as exc:
         print(f"studyapp: the report needs PySide6 ({exc})", file=sys.stderr)
         return 2

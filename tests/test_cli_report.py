@@ -195,3 +195,26 @@ def test_a_deck_under_its_family_is_listed_without_the_familys_name(
     assert "&nbsp;&nbsp;Sample terms<" in html  # a title without the family's name stays
     assert not any("Mechanisms: sample deck" in line for line in lines)
     assert any(line.startswith("    Sample deck ") for line in lines)
+
+
+def test_the_report_command_loads_no_window(data: Path, tmp_path: Path) -> None:
+    """The report draws its pages offscreen and needs no main window: importing it through
+    studyapp.app was 33 M instructions of the report at 200,000 cards (callgrind)."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "report.pdf"
+    spy = (
+        "import json, sys\n"
+        "from studyapp.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(json.dumps({'code': code, 'window': sorted(m for m in sys.modules "
+        "if m in ('studyapp.app', 'studyapp.gui.mainwindow'))}), file=sys.stderr)\n"
+    )
+    args = ["--data-dir", str(data), "report", "-o", str(out), "--exam-date", "2031-01-01"]
+    done = subprocess.run(
+        [sys.executable, "-c", spy, *args], capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": 0, "window": []}
+    assert pages(out.read_bytes()) >= 1

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QLayout
 
+from studyapp.gui.application import application
 from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap, ChartPanel
 from studyapp.gui.theme import LIGHT, Colors
 from studyapp.services.progress import ReportData
@@ -31,7 +32,7 @@ from studyapp.services.readiness import Readiness
 from studyapp.services.stats import DeckCoverage, FamilyCoverage
 from studyapp.services.text import describe_duration
 
-__all__ = ["render_report"]
+__all__ = ["render_report", "render_report_pdf"]
 
 _WIDTH = 680
 """The text width in the document's units (points at 96 dpi: A4 less 18 mm margins)."""
@@ -332,6 +333,14 @@ def _document(data: ReportData, colors: Colors) -> str:
     else:
         parts.append("<p>No answers in the last year yet.</p>")
     return "".join(parts)
+
+
+def render_report_pdf(data: ReportData) -> tuple[bytes, int]:
+    """``studyapp report``: the supervisor's report as PDF bytes and its page count, drawn
+    offscreen (Qt's PDF writer and the chart of the calendar need a QApplication), without
+    the main window (see :mod:`studyapp.gui.application`)."""
+    application(offscreen=True)
+    return render_report(data)
 
 
 def render_report(data: ReportData, colors: Colors = LIGHT) -> tuple[bytes, int]:

@@ -12,7 +12,7 @@ __all__ = ["FUSION_GIVEN", "Colors", "apply_theme", "colors_for"]
 
 FUSION_GIVEN = "studyappFusion"
 """A dynamic property of the QApplication, true once its style is Fusion: given at its
-creation (``-style Fusion``, :func:`studyapp.app._application`) or set by an earlier
+creation (``-style Fusion``, :func:`studyapp.gui.application.application`) or set by an earlier
 :func:`apply_theme`."""
 
 
