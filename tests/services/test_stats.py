@@ -414,3 +414,41 @@ def test_memory_summary_is_the_same_with_columns_longer_than_a_run(
     in_runs = summarize_memory(rows, iter(recalls), sort=stats_module.sorted_in_runs)
     assert in_runs == whole
     assert whole.average_retrievability == sum(sorted(recalls)) / len(recalls)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 7, 10, 1001, 74_006])
+def test_the_memory_medians_are_statistics_median(size: int) -> None:
+    """The memory panel's medians are taken of its sorted columns without the statistics
+    module: the same value as ``statistics.median`` (odd and even lengths, ties, -0.0)."""
+    import random
+    import statistics
+
+    from studyapp.services.stats import sorted_median, summarize_memory
+
+    draw = random.Random(size)
+    values = sorted(
+        draw.choice([0.0, -0.0, 1.5, -2.25, draw.uniform(-1e6, 1e6), draw.random()])
+        for _ in range(size)
+    )
+    assert sorted_median(values) == statistics.median(values)
+    rows = [(draw.uniform(0.1, 3650.0), draw.uniform(1.0, 10.0), 0) for _ in range(size)]
+    memory = summarize_memory(rows, iter([0.5] * size))
+    assert memory.median_stability == statistics.median(row[0] for row in rows)
+    assert memory.median_difficulty == (statistics.median(row[1] for row in rows) - 1) / 9
+
+
+def test_reading_the_statistics_imports_no_statistics_module() -> None:
+    """``stats --json``, the report and the screen's first Ctrl+T import
+    studyapp.services.stats: its medians need neither the statistics module nor the
+    fractions and decimal modules it imports."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, studyapp.services.stats, studyapp.services.progress\n"
+        "print(sorted(m for m in ('statistics', 'fractions', 'decimal') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
