@@ -112,6 +112,15 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
     palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(c.muted))
     palette.setColor(QPalette.ColorRole.ToolTipBase, QColor(c.surface))
     palette.setColor(QPalette.ColorRole.ToolTipText, QColor(c.text))
+    # setColor(role, ...) sets every colour group, the disabled one too: a disabled control
+    # drew its text as an enabled one did ('Study all due' with nothing due looked as if it
+    # would start a session). Disabled text is the muted colour, as Fusion's own palette has it.
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(c.muted))
     app.setPalette(palette)
     base = max(11, font_size - 2)
     app.setStyleSheet(
@@ -132,6 +141,9 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
         QPushButton#row {{ padding: 1px 14px; border-radius: 5px; }}
         QPushButton#primary {{ background: {c.accent}; color: {c.on_accent};
                               border-color: {c.accent}; font-weight: 600; }}
+        QPushButton:disabled {{ color: {c.muted}; background: {c.window}; }}
+        QPushButton#primary:disabled {{ color: {c.muted}; background: {c.window};
+                                       border-color: {c.border}; }}
         QPushButton#grade {{ min-width: 110px; padding: 9px 12px; font-weight: 600; }}
         QPushButton#again {{ color: {c.again}; }}
         QPushButton#hard {{ color: {c.hard}; }}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from studyapp.gui.richtext import ElidedLabel
 from studyapp.gui.theme import DARK, FUSION_GIVEN, LIGHT, apply_theme
@@ -139,3 +139,35 @@ def test_the_elided_label_paints_what_the_styles_drawitemtext_painted(
     if text:  # (the comparison looks at painted text)
         labels[1].setText("")
         assert _painted(labels[1]) != mine
+
+
+def _colours(image: QImage) -> set[str]:
+    return {
+        image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())
+    }
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["primary", ""])
+def test_a_disabled_button_looks_disabled(qtbot: Any, theme: str, name: str) -> None:
+    """'Study all due' with nothing to study is disabled: it must not look as if a press
+    would start a session (its text and its accent were drawn as an enabled button's)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    c = apply_theme(app, theme, 14)
+    painted = {}
+    for enabled in (True, False):
+        button = QPushButton("Study all due")
+        button.setObjectName(name)
+        button.setEnabled(enabled)
+        button.resize(220, 44)
+        qtbot.addWidget(button)
+        painted[enabled] = button.grab().toImage()
+    text = c.on_accent if name == "primary" else c.text
+    assert text in _colours(painted[True])
+    assert text not in _colours(painted[False])
+    assert c.muted in _colours(painted[False])
+    middle_left = (12, 22)  # inside the border's radius, left of the text
+    if name == "primary":
+        assert painted[True].pixelColor(*middle_left).name() == c.accent
+    assert painted[False].pixelColor(*middle_left).name() == c.window
