@@ -235,6 +235,33 @@ def test_mdma_release_through_the_transporter_cites_the_study_that_shows_it(
             assert "liechti2000" in cites, card_id
 
 
+STANDARD_DEFINITIONS_CITED = {
+    # A diagnosis, a design or a class whose standard definition no seed carries (the seeds name
+    # it or use it): each cites the entry that does.
+    "term-ptsd": {"young2015"},  # "recurrent and intrusive memories for a traumatic experience"
+    "term-sud": {"samhsa-tip63"},  # the diagnostic criteria, set out for opioids
+    "term-oud": {"samhsa-tip63"},
+    "term-rct": {"mitchell2021", "davis2021"},  # randomised to placebo; to a waiting list
+    "term-dmn": {"carhartharris2012", "carhartharris2016", "yan2019"},
+    "term-classic-psychedelic": {"carhartharris2012", "ly2018"},  # "a classic psychedelic"; DMT
+}
+
+
+def test_a_standard_definition_no_seed_carries_cites_what_does(decks: list[ParsedDeck]) -> None:
+    cites = {card_id: c for card_id, _lowered, c in _shown_texts(decks)}
+    assert {i: cites[i] & papers for i, papers in STANDARD_DEFINITIONS_CITED.items()} == (
+        STANDARD_DEFINITIONS_CITED
+    )
+
+
+def test_definitions_say_no_more_than_their_cited_sources_carry(decks: list[ParsedDeck]) -> None:
+    """Two clauses that none of the card's documents carried: the DSM's fourth symptom group of
+    PTSD and the DMN as most active at rest."""
+    for card_id, lowered, _cites in _shown_texts(decks):
+        assert "negative changes in mood and thinking" not in lowered, card_id
+        assert "most active at rest" not in lowered, card_id
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
