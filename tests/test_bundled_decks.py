@@ -262,6 +262,23 @@ def test_definitions_say_no_more_than_their_cited_sources_carry(decks: list[Pars
         assert "most active at rest" not in lowered, card_id
 
 
+def test_extinction_is_taught_as_leaving_a_memory_the_fear_can_return_from(
+    decks: list[ParsedDeck],
+) -> None:
+    """Extinction is new learning that holds the fear back; the original memory stays, so the fear
+    can return (relapse). A card saying extinction does not erase the memory says the fear can come
+    back, and cites Hake 2019, whose rats were tested for that relapse after extinction."""
+    teaching = [
+        (card_id, lowered, cites)
+        for card_id, lowered, cites in _shown_texts(decks)
+        if "extinction" in lowered and re.search(r"\beras(e|ed|ing)\b", lowered)
+    ]
+    assert {"mech-extinction-not-erasure", "term-fear-extinction"} <= {t[0] for t in teaching}
+    for card_id, lowered, cites in teaching:
+        assert "fear can return" in lowered, card_id
+        assert "hake2019" in cites, card_id
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
