@@ -262,6 +262,16 @@ def test_definitions_say_no_more_than_their_cited_sources_carry(decks: list[Pars
         assert "most active at rest" not in lowered, card_id
 
 
+def test_no_card_teaches_how_mdma_raises_oxytocin(decks: list[ParsedDeck]) -> None:
+    """Source notes C13 call MDMA's oxytocin rise 'a downstream hormonal effect, not direct
+    release' with no paper behind it, and no seed or bibliography entry shows how MDMA raises
+    oxytocin: Dumont 2009 shows the rise. A card may say that it rises, not by which route."""
+    for card_id, lowered, cites in _shown_texts(decks):
+        assert not re.search(r"downstream|direct(ly)? release", lowered), card_id
+        if "oxytocin" in lowered and "mdma" in lowered and re.search(r"\brises?\b", lowered):
+            assert "dumont2009" in cites, card_id
+
+
 def test_extinction_is_taught_as_leaving_a_memory_the_fear_can_return_from(
     decks: list[ParsedDeck],
 ) -> None:
