@@ -289,6 +289,14 @@ def test_extinction_is_taught_as_leaving_a_memory_the_fear_can_return_from(
         assert "hake2019" in cites, card_id
 
 
+def test_the_mdma_alcohol_study_is_sized_as_its_report_says(decks: list[ParsedDeck]) -> None:
+    """Sessa 2019 reports the first four participants of an ongoing open-label study, seven having
+    completed it; the 14 of the finished study (published later) is not in the cited report."""
+    for card_id, lowered, cites in _shown_texts(decks):
+        if "sessa2019" in cites:
+            assert "four" in lowered and not re.search(r"\b14\b", lowered), card_id
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
