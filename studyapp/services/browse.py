@@ -116,8 +116,6 @@ class CardBrowser:
         self._tz = tz
         self.search = CardSearch(library.engine, library.settings, clock=clock, tz=tz)
         self._scheduler = Scheduler(library.settings.scheduler_config(), tz=tz)
-        self._sources: dict[str, SourceRow] | None = None
-        self._index = CitationIndex()
 
     @property
     def store_path(self) -> Path:
@@ -139,10 +137,10 @@ class CardBrowser:
 
     # -- a card's details --------------------------------------------------------------------
     def _bibliography(self, db: Db) -> tuple[dict[str, SourceRow], CitationIndex]:
-        if self._sources is None:
-            self._sources = queries.sources(db)
-            self._index = CitationIndex(self._sources)
-        return self._sources, self._index
+        # The search's: read each time, labels rebuilt only when the rows changed (a
+        # sync while the browser is open shows its new citations; this kept the first
+        # ones read for the window's life).
+        return self.search.citations(db)
 
     def info(self, card_id: int) -> CardInfo:
         """The card's rendered question and answer, source and citations, its memory state

@@ -23,6 +23,7 @@ from studyapp.services.settings import Settings
 from studyapp.store import queries
 from studyapp.store import search as store_search
 from studyapp.store.database import Db, Engine, pooled_connection
+from studyapp.store.rows import SourceRow
 from studyapp.store.search import SORTS, BrowserRow, DocumentSource, SearchContext
 
 __all__ = [
@@ -167,6 +168,7 @@ class CardSearch:
         self._scheduler = Scheduler(settings.scheduler_config(), tz=tz)
         self._clock = clock
         self._tz = tz
+        self._citations: tuple[dict[str, SourceRow], CitationIndex] | None = None
 
     # -- plumbing --------------------------------------------------------------------------
     @contextmanager
@@ -253,12 +255,30 @@ class CardSearch:
         with self._connection() as db, self._prepared(db, now) as context:
             return store_search.count_ids(db, node, context)
 
+    def citations(self, db: Db) -> tuple[dict[str, SourceRow], CitationIndex]:
+        """The bibliography as stored now, by id, and its citation labels.
+
+        The labels are built again only when the stored rows differ from the ones they
+        were built from: the rows are read on every call and compared whole, so a sync that
+        changed a source shows at once and nothing stale is ever served. Reading and
+        comparing the rows costs about a third of building the labels (bundled 64 sources:
+        0.23 ms against 0.62 ms here), and every block of rows the browser fetches needed
+        them (a third of a 64-row block under cProfile).
+        """
+        sources = queries.sources(db)
+        cached = self._citations
+        if cached is None or cached[0] != sources:
+            cached = self._citations = (sources, CitationIndex(sources))
+        return cached
+
     def items(self, card_ids: Sequence[int]) -> list[SearchItem]:
         """The cards ``card_ids`` as result rows, in the order given (unknown ids skipped)."""
+        if not card_ids:
+            return []  # (a card's details ask for its links' rows, mostly none)
         now = self._clock()
         with self._connection() as db:
             rows = store_search.browser_rows(db, card_ids)
-            citations = CitationIndex(queries.sources(db))
+            _sources, citations = self.citations(db)
         r_at = self._retrievability(now)
         epoch_now = int(now.timestamp())
         return [self._item(rows[i], r_at, epoch_now, citations) for i in card_ids if i in rows]

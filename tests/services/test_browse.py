@@ -158,3 +158,32 @@ def test_a_cards_history_reads_newest_first_as_ankis_card_info(browser: CardBrow
     assert lines[0] == "History (newest first):"
     assert lines[1].endswith("  Forgotten")  # the forget, then the answer before it
     assert "Forgotten" not in lines[2] and " · due " in lines[2]
+
+
+def test_a_sync_that_changes_a_source_shows_its_new_citation_at_once(
+    library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    """The citation labels are kept between calls (every block of rows needs them), but
+    only while the stored sources are the ones they were built from."""
+    sources = deck_dir / "sources.yaml"
+    sources.write_text(
+        "format_version: 1\nsources:\n"
+        "  - {id: local2030, kind: primary, authors: Doe J, year: 2030, title: A trial}\n",
+        encoding="utf-8",
+    )
+    (deck_dir / "local.yaml").write_text(
+        "format_version: 1\ndeck: {id: local, title: Local, family: terms}\ncards:\n"
+        "  - {id: local-card, front: 'What did the trial find [@local2030]?', back: Calm,"
+        " source: local2030}\n",
+        encoding="utf-8",
+    )
+    assert library.sync([deck_dir]).ok
+    browser = CardBrowser(library, clock=clock)
+    (card_id,) = browser.find("trial")
+    assert browser.items([card_id])[0].question == "What did the trial find (Doe, 2030)?"
+    assert "(Doe, 2030)" in browser.info(card_id).card.question
+    sources.write_text(sources.read_text().replace("Doe J", "Roe K"), encoding="utf-8")
+    assert library.sync([deck_dir]).ok
+    assert browser.items([card_id])[0].question == "What did the trial find (Roe, 2030)?"
+    assert "(Roe, 2030)" in browser.info(card_id).card.question
+    assert browser.items([]) == []
