@@ -601,3 +601,134 @@ def test_readiness_lists_a_deck_under_its_family_without_the_familys_name(
     axes = [a for a in chart.chart.axes() if hasattr(a, "categoriesLabels")]
     assert axes[0].categoriesLabels() == ["Sample deck"]
     assert list(chart._tips) == ["Mechanisms: sample deck"]
+
+
+def _shown(screen: Any) -> list[object]:
+    """What every tab of ``screen`` shows: its labels, buttons, menus, dates, tables and
+    lists, and each chart's bars, points and axes, in the order they were made."""
+    from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QXYSeries
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QComboBox,
+        QDateEdit,
+        QLabel,
+        QTableWidget,
+        QTreeWidget,
+        QWidget,
+    )
+
+    from studyapp.gui.charts import ChartPanel
+
+    out: list[object] = []
+    for index in range(screen.tabs.count()):
+        out.append(("tab", screen.tabs.tabText(index)))
+        for widget in screen.tabs.widget(index).findChildren(QWidget):
+            kind = type(widget).__name__
+            if isinstance(widget, QLabel):
+                out.append((kind, widget.text(), widget.isHidden()))
+            elif isinstance(widget, QAbstractButton):
+                out.append((kind, widget.text(), widget.isChecked(), widget.isEnabled()))
+            elif isinstance(widget, QDateEdit):
+                out.append((kind, widget.date().toString(), widget.isEnabled()))
+            elif isinstance(widget, QComboBox):
+                items = [widget.itemText(i) for i in range(widget.count())]
+                out.append((kind, items, widget.currentIndex()))
+            elif isinstance(widget, QTableWidget):
+                table_items = [
+                    widget.item(r, c)
+                    for r in range(widget.rowCount())
+                    for c in range(widget.columnCount())
+                ]
+                cells = [None if item is None else item.text() for item in table_items]
+                out.append((kind, cells, widget.isHidden()))
+            elif isinstance(widget, QTreeWidget):
+                rows: list[list[str]] = []
+                stack = [widget.topLevelItem(i) for i in range(widget.topLevelItemCount())]
+                while stack:
+                    item = stack.pop(0)
+                    assert item is not None
+                    rows.append([item.text(c) for c in range(widget.columnCount())])
+                    stack[:0] = [item.child(i) for i in range(item.childCount())]
+                out.append((kind, rows, widget.isHidden(), widget.maximumHeight()))
+            elif isinstance(widget, ChartPanel):
+                series: list[object] = []
+                for s in widget.chart.series():
+                    if isinstance(s, QBarSeries):
+                        series.append(
+                            [
+                                (b.label(), [b.at(i) for i in range(b.count())], b.color().name())
+                                for b in s.barSets()
+                            ]
+                        )
+                    elif isinstance(s, QXYSeries):
+                        series.append((s.color().name(), [(p.x(), p.y()) for p in s.points()]))
+                axes = [
+                    list(a.categories()) if isinstance(a, QBarCategoryAxis) else type(a).__name__
+                    for a in widget.chart.axes()
+                ]
+                out.append((kind, widget.showing_chart, series, axes, widget.minimumHeight()))
+    return out
+
+
+def test_the_tabs_behind_the_overview_are_built_after_the_first_paint(
+    qtbot: Any, window: Any, log: Log
+) -> None:
+    """Issue 19 (Ctrl+T to the first charts painted): opening the screen builds the Overview
+    only; the other tabs are built in later turns of the event loop (before ``busy`` ends)."""
+    from studyapp.gui.charts import ChartPanel
+
+    log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-2), rating=3, interval_days=30)
+    window.show_statistics()
+    screen = window.statistics
+    assert screen.tabs.widget(0).findChildren(ChartPanel)  # the Overview: built
+    for index in range(1, 5):
+        assert not screen.tabs.widget(index).findChildren(ChartPanel)
+    assert screen.busy
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    for index in range(1, 5):
+        assert screen.tabs.widget(index).findChildren(ChartPanel)
+    assert screen.hours.showing_chart and screen.retention.item(0, 2).text() != ""
+
+
+@pytest.mark.parametrize("exam_days", [None, 60])
+@pytest.mark.parametrize("chosen", [0, 3])
+def test_tabs_built_late_show_what_tabs_built_at_once_show(
+    qtbot: Any, window: Any, log: Log, exam_days: int | None, chosen: int
+) -> None:
+    """The tabs built after the first paint (or at once when one is chosen before) show the
+    same labels, lists, tables and charts as a screen whose tabs were all built on opening
+    (as before issue 19's change), with and without an exam date."""
+    from studyapp.gui.statistics import StatisticsScreen
+    from studyapp.services.stats import Statistics
+
+    mech = log.cards("sample-mechanisms")
+    terms = log.cards("sample-terms")
+    log.answer(mech[0], at(T0, hours=-2), rating=3, interval_days=30)
+    log.answer(mech[1], at(T0, hours=-2), rating=1, interval_days=4)
+    log.answer(mech[0], at(T0, days=-1))
+    log.answer(terms[0], at(T0, days=-3), rating=2, interval_days=2)
+    log.state(mech[0], stability=50, due=at(T0, days=3), last_review=at(T0, hours=-2))
+    log.state(mech[1], queue=3, due=at(T0, hours=1), last_review=at(T0, hours=-2))
+    if exam_days is not None:
+        exam = (T0.date() + timedelta(days=exam_days)).isoformat()
+        window.library.update_settings(window.library.settings.with_changes(exam_date=exam))
+    window.show_statistics()
+    lazy = window.statistics
+    lazy.tabs.setCurrentIndex(chosen)
+    qtbot.waitUntil(lambda: not lazy.busy, timeout=20_000)
+
+    eager = StatisticsScreen(window.colors)
+    qtbot.addWidget(eager)
+    eager.build_all()  # every tab built on opening, as before
+    assert eager.built
+    eager.resize(lazy.size())
+    eager.tabs.setCurrentIndex(chosen)
+    library = window.library
+    eager.start(
+        Statistics(library.engine, library.settings, clock=window._clock), library.settings.exam
+    )
+    qtbot.waitUntil(lambda: not eager.busy, timeout=20_000)
+    assert lazy.built
+    shown = _shown(lazy)
+    assert shown == _shown(eager)
+    assert len(shown) > 60 and any("Retention" in str(row) for row in shown)
