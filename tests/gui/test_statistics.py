@@ -732,3 +732,27 @@ def test_tabs_built_late_show_what_tabs_built_at_once_show(
     shown = _shown(lazy)
     assert shown == _shown(eager)
     assert len(shown) > 60 and any("Retention" in str(row) for row in shown)
+
+
+def test_the_figures_are_computed_once_every_tab_is_built(
+    qtbot: Any, window: Any, log: Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19 (the longest GUI stall): no worker computes a figure while the tabs are
+    built (each build's Qt calls waited for the GIL the worker held); the first part starts
+    once every tab is built, and every part runs."""
+    from studyapp.gui.background import BackgroundTask
+
+    log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-2), rating=3, interval_days=30)
+    window.library.update_settings(
+        window.library.settings.with_changes(exam_date=(T0.date() + timedelta(days=60)).isoformat())
+    )
+    started: list[bool] = []
+    start = BackgroundTask.start
+
+    def recorded(task: Any) -> None:
+        started.append(window.statistics.built)
+        start(task)
+
+    monkeypatch.setattr(BackgroundTask, "start", recorded)
+    open_statistics(qtbot, window)
+    assert started == [True] * 5  # answers, hours, memory, steering, readiness
