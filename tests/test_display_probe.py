@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 PROBE = Path(__file__).resolve().parent.parent / "benchmarks" / "display_probe.py"
@@ -32,3 +36,29 @@ def test_the_probe_starts_the_xcb_check_before_the_gui_modules_as_the_command_do
     assert app_line, "the probe no longer imports studyapp.app"
     assert start_line, "the probe does not start the xcb check"
     assert start_line < app_line
+
+
+def _probe(tmp_path: Path, *args: str) -> dict[str, object]:
+    out = tmp_path / "probe.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(PROBE.parent.parent)}
+    subprocess.run([sys.executable, str(PROBE), str(out), *args], env=env, check=True, timeout=120)
+    result: dict[str, object] = json.loads(out.read_text())
+    return result
+
+
+def test_the_app_is_timed_by_its_main_windows_first_painted_without_an_application_filter(
+    tmp_path: Path,
+) -> None:
+    # An application-wide Python event filter made shiboken build a Python type for every
+    # kind of object it saw: ~11% of the app's instructions to its first frame, a cost of
+    # the probe that the bare floor hardly pays.
+    result = _probe(tmp_path, "app", "--", "--data-dir", str(tmp_path / "data"))
+    assert result["watched"] == "main window's first_painted"
+    assert int(str(result["painted_ns"])) > int(str(result["t0_ns"]))
+    assert "gaps" in result
+
+
+def test_the_bare_floor_watches_only_its_own_window(tmp_path: Path) -> None:
+    result = _probe(tmp_path, "bare")
+    assert result["watched"] == "bare window"
+    assert int(str(result["painted_ns"])) > int(str(result["t0_ns"]))
