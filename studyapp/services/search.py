@@ -18,7 +18,7 @@ from studyapp.core.model import Queue
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.search import Node, SearchError, parse
 from studyapp.core.studyday import study_day, utc_now
-from studyapp.services.render import CitationIndex, render_card
+from studyapp.services.render import CitationIndex, render_question
 from studyapp.services.settings import Settings
 from studyapp.store import queries
 from studyapp.store import search as store_search
@@ -291,17 +291,15 @@ class CardSearch:
         citations: CitationIndex,
     ) -> SearchItem:
         queue = Queue(row.queue)
-        rendered = render_card(
+        rendered = render_question(
             kind=row.kind,
             key=row.key,
             front=row.front,
             back=row.back,
             text=row.text,
-            extra="",
-            correction="",
             citations=citations,
         )
-        question = _SPACE.sub(" ", plain_text(rendered.question)).strip()
+        question = _SPACE.sub(" ", plain_text(rendered)).strip()
         interval = None
         if queue in (Queue.REVIEW, Queue.RELEARNING):
             interval = float(row.interval)

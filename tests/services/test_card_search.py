@@ -692,3 +692,41 @@ def test_is_due_alone_keeps_its_cards_and_their_order(search: CardSearch, store:
     assert search.count("is:due") == 4
     # the general compilation (is:due beside another term) agrees
     assert search.search("is:due -is:new") == expected
+
+
+def test_a_rows_question_is_the_question_side_of_the_whole_card_rendered(
+    store: Library, course: Path
+) -> None:
+    """The browser's rows render the question side alone (render_question): for every card
+    of the store (the bundled courses' and these: basic, reversed, cloze, citations,
+    markup) it is what rendering the whole card gives as its question."""
+    from studyapp.services.paths import bundled_decks_dir
+    from studyapp.services.render import CitationIndex, render_card, render_question
+    from studyapp.store import queries
+    from studyapp.store import search as store_search
+    from studyapp.store.database import pooled_connection
+
+    assert store.sync([course, bundled_decks_dir()]).ok
+    with pooled_connection(store.engine) as db:
+        ids = [r[0] for r in db.execute("SELECT id FROM card")]
+        rows = store_search.browser_rows(db, ids)
+        citations = CitationIndex(queries.sources(db))
+    kinds = {(r.kind, r.key if r.kind != "cloze" else "c") for r in rows.values()}
+    assert {("basic", "fwd"), ("reversed", "rev"), ("cloze", "c")} <= kinds, kinds
+    assert len(rows) > 100
+    for row in rows.values():
+        kind, key, front, back, text = row.kind, row.key, row.front, row.back, row.text
+        whole = render_card(
+            kind=kind,
+            key=key,
+            front=front,
+            back=back,
+            text=text,
+            extra="",
+            correction="",
+            citations=citations,
+        )
+        alone = render_question(
+            kind=kind, key=key, front=front, back=back, text=text, citations=citations
+        )
+        assert alone == whole.question, row.card_id
