@@ -180,6 +180,10 @@ class CardTableModel(QAbstractTableModel):
             found = self._rows.get(card_id)
         return found
 
+    def fetched(self, row: int) -> SearchItem | None:
+        """The row's card if fetched (and not refreshed since), else None: no fetch."""
+        return self._rows.get(self._ids[row])
+
     def refresh(self, card_ids: Sequence[int] | None = None) -> None:
         """Fetch the rows of ``card_ids`` (every row when None) again when next shown.
 
@@ -848,8 +852,20 @@ class BrowserWindow(QMainWindow):
         self.acted.emit(None)
 
     def _current_item(self) -> SearchItem | None:
+        """The current card's row: as fetched for the table, or else that one card read.
+
+        Not the row's block through the model: a toggle needs one card's state, and
+        fetching its 64 rows (after an action refreshed them) was the toggle's longest
+        stretch on the GUI thread: one card reads in 1.43 M instructions, a block in 10.92 M
+        (callgrind, 200k bench store)."""
         index = self.table.currentIndex()
-        return self.model.item(index.row()) if index.isValid() else None
+        if not index.isValid():
+            return None
+        found = self.model.fetched(index.row())
+        if found is None:
+            read = self.browser.items([self.model.card_id(index.row())])
+            found = read[0] if read else None
+        return found
 
     def _selection_or_say(self) -> list[int]:
         ids = self.selected_ids()

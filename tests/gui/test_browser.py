@@ -444,3 +444,30 @@ def test_the_due_and_answered_columns_write_days_as_every_screen_and_sort_by_dat
     )
     dates = [datetime.strptime(text, "%d %b %Y") for text in column(due)]
     assert dates == sorted(dates, reverse=True), column(due)
+
+
+def test_a_toggle_reads_the_current_cards_state_alone_not_its_block(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    browser = open_browser(qtbot, window)
+    table = browser.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, CTRL | ALT)  # select all
+    act(qtbot, browser, Qt.Key.Key_J, CTRL)  # suspend
+    browser.model.refresh()  # as after an action: no row fetched, the current one suspended
+    asked: list[list[int]] = []
+    items = browser.browser.items
+
+    def spy(ids: list[int]) -> Any:
+        asked.append(list(ids))
+        return items(ids)
+
+    monkeypatch.setattr(browser.browser, "items", spy)
+    act(qtbot, browser, Qt.Key.Key_J, CTRL)  # toggles back: it read the current card alone
+    assert asked[0] == [browser.current_card_id()]
+    assert rows(synced, "SELECT DISTINCT suspended FROM card") == [(0,)]
+    browser.model.refresh()
+    asked.clear()
+    act(qtbot, browser, Qt.Key.Key_J, CTRL | SHIFT)  # bury: the same
+    assert asked[0] == [browser.current_card_id()]
+    assert rows(synced, "SELECT count(*) FROM card WHERE buried_until > 0") == [(8,)]
