@@ -1,8 +1,10 @@
 """``python -m benchmarks.steering``: the browser, search and steering actions at 200,000 cards.
 
 Budgets (issue 15): a search (free text, ``is:due``, a combined query) answers in at most
-50 ms; the browser opens in at most 150 ms; a bulk action on 10,000 selected cards takes at
-most 500 ms; none of these keeps the GUI's event loop from running for more than 50 ms.
+50 ms (how many cards match and the ids of the first page of them, what the browser's table
+shows first); the browser opens in at most 150 ms; a bulk action on 10,000 selected cards
+takes at most 500 ms; none of these keeps the GUI's event loop from running for more than
+50 ms.
 Exit status 0 when every budget holds, 1 when one is missed, 2 when the benchmark failed.
 
 The store: the synthetic course of ``benchmarks/course.py`` (160,000 notes make 200,004
@@ -253,8 +255,11 @@ def measure_searches(data: Path, runs: int) -> list[Row]:
                 )
             )
         for name, query in SEARCHES.items():
-            times, cpu, ids = timed_with_cpu(functools.partial(search.search, query), runs)
-            rows.append(Row(name, times, SEARCH_BUDGET, f"{query!r}: {len(ids):,} cards"))
+            # What the browser's search (its worker) answers before the table can show
+            # anything: how many cards match and the ids of the first page of rows, in
+            # the browser's default order (the rest is fetched as the table is scrolled).
+            times, cpu, found = timed_with_cpu(functools.partial(search.results, query), runs)
+            rows.append(Row(name, times, SEARCH_BUDGET, f"{query!r}: {found.count:,} cards"))
             rows.append(
                 Row(
                     f"{name} (CPU)",

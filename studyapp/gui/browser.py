@@ -1,11 +1,15 @@
 """The card browser (Ctrl+B): a search box, every card in a table, a card's full details.
 
-The table is a model/view pair as Anki's browser is (``qt/aqt/browser/table``): the model
-holds only the ids a search returned and fetches rows a block at a time when the view asks
-for them, so 200,000 cards cost one list of ids, not a widget or an object per row. A
+The table is a model/view pair as Anki's browser is (``qt/aqt/browser/table``): a search
+answers with how many cards match and the ids of the first page of them
+(:class:`~studyapp.services.search.SearchResults`); the model fetches further ids a page
+at a time, and rows a block at a time, as the view asks for them, so 200,000 cards cost a
+list of ids, not a widget or an object per row, and a common word's 62,000 matches are not
+sorted before the first rows show. Selecting rows fetches the ids down to the last one
+selected, so an action on a selection (select all included) gets every selected card. A
 search runs on a worker thread; a newer one supersedes an older one still running. Sorting
 by another column searches again in that order; the same column the other way round
-reverses the ids in place.
+reverses the ids in place (fetching the rest first).
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ from studyapp.gui.richtext import SafeTextView, plain_label
 from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
 from studyapp.services.browse import ActionResult, CardBrowser, CardInfo
-from studyapp.services.search import SearchError, SearchItem
+from studyapp.services.search import SearchError, SearchItem, SearchResults
 from studyapp.services.study import FLAG_NAMES
 from studyapp.services.text import describe_day, describe_stability_short
 from studyapp.services.undo import UndoStep
@@ -133,7 +137,9 @@ class CardTableModel(QAbstractTableModel):
         super().__init__()
         self._browser = browser
         self._colors = colors
-        self._ids: list[int] = []
+        self._results: SearchResults | None = None
+        self._count = 0
+        """The rows the view has: the search's count (see :meth:`fetched_to`)."""
         self._rows: dict[int, SearchItem] = {}
         self._fetched: dict[int, int] = {}
         """Row of each card fetched so far (the rows a view has shown)."""
@@ -141,41 +147,81 @@ class CardTableModel(QAbstractTableModel):
     # -- ids -------------------------------------------------------------------------------
     @property
     def ids(self) -> list[int]:
-        return self._ids
+        """Every card's id, in order (the ids past those fetched so far are fetched)."""
+        if self._results is None:
+            return []
+        ids = self._results.all_ids()
+        self._follow_count()
+        return ids
 
-    def set_ids(self, ids: list[int]) -> None:
+    def set_results(self, results: SearchResults | None) -> None:
         self.beginResetModel()
-        self._ids = ids
+        self._results = results
+        self._count = 0 if results is None else results.count
         self._rows = {}
         self._fetched = {}
         self.endResetModel()
 
     def reverse(self) -> None:
+        if self._results is None:
+            return
         self.beginResetModel()
-        self._ids.reverse()
-        last = len(self._ids) - 1
+        self._results.reverse()
+        self._count = self._results.count
+        last = self._count - 1
         self._fetched = {card: last - row for card, row in self._fetched.items()}
         self.endResetModel()
 
+    def fetched_to(self, row: int) -> list[int]:
+        """The ids fetched so far, ``row`` among them if the search has that many."""
+        assert self._results is not None
+        self._results.ensure(row + 1)
+        if self._results.complete and self._results.count != self._count:
+            # The store changed between two pages: the rows become the cards there are,
+            # once the view is done asking for data.
+            QTimer.singleShot(0, self._follow_count)
+        return self._results.loaded
+
+    def _follow_count(self) -> None:
+        count = 0 if self._results is None else self._results.count
+        if count > self._count:
+            self.beginInsertRows(_ROOT, self._count, count - 1)
+            self._count = count
+            self.endInsertRows()
+        elif count < self._count:
+            self.beginRemoveRows(_ROOT, count, self._count - 1)
+            self._count = count
+            self.endRemoveRows()
+
     def card_id(self, row: int) -> int:
-        return self._ids[row]
+        return self.fetched_to(row)[row]
+
+    @property
+    def loaded(self) -> list[int]:
+        """The ids fetched so far, in order."""
+        return [] if self._results is None else self._results.loaded
+
+    @property
+    def _ids(self) -> list[int]:
+        # The ids fetched so far: every row a view has asked for (the current one too).
+        return self.loaded
 
     def row_of(self, card_id: int) -> int | None:
-        try:
-            return self._ids.index(card_id)
-        except ValueError:
-            return None
+        return None if self._results is None else self._results.position(card_id)
 
     def item(self, row: int) -> SearchItem | None:
         """The row's card, fetched (with the rows around it) if not yet."""
-        card_id = self._ids[row]
+        ids = self.fetched_to(row + _BLOCK)
+        if row >= len(ids):
+            return None
+        card_id = ids[row]
         found = self._rows.get(card_id)
         if found is None:
             start = row - row % _BLOCK
-            block = [i for i in self._ids[start : start + _BLOCK] if i not in self._rows]
+            block = [i for i in ids[start : start + _BLOCK] if i not in self._rows]
             for item in self._browser.items(block):
                 self._rows[item.card_id] = item
-            for offset, card in enumerate(self._ids[start : start + _BLOCK]):
+            for offset, card in enumerate(ids[start : start + _BLOCK]):
                 self._fetched[card] = start + offset
             found = self._rows.get(card_id)
         return found
@@ -206,7 +252,7 @@ class CardTableModel(QAbstractTableModel):
 
     # -- the model interface ---------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -228,7 +274,8 @@ class CardTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role == _CARD_ID:
-            return self._ids[index.row()]
+            ids = self.fetched_to(index.row())
+            return ids[index.row()] if index.row() < len(ids) else None
         if role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.ToolTipRole,
@@ -652,7 +699,7 @@ class BrowserWindow(QMainWindow):
         query, sort, descending = self._query, self._sort, self._descending
         self.count.setText("Searching…")
         task = BackgroundTask(
-            lambda: self.browser.find(query, sort=sort, descending=descending),
+            lambda: self.browser.results(query, sort=sort, descending=descending),
             self,
         )
         task.finished.connect(functools.partial(self._on_found, generation, task))
@@ -667,13 +714,13 @@ class BrowserWindow(QMainWindow):
             self._tasks.remove(task)
         task.deleteLater()
 
-    def _on_found(self, generation: int, task: BackgroundTask, ids: object) -> None:
+    def _on_found(self, generation: int, task: BackgroundTask, results: object) -> None:
         self._forget_task(task)
         if generation != self._generation:
             return  # a newer search is on its way
         self._task = None
-        assert isinstance(ids, list)
-        self.show_results(ids)
+        assert isinstance(results, SearchResults)
+        self.show_results(results)
 
     def _on_error(self, generation: int, error: BaseException) -> None:
         # Just before _on_failed, with the exception itself.
@@ -700,15 +747,15 @@ class BrowserWindow(QMainWindow):
         if storage is not None:
             show_storage_error(self, storage)
 
-    def show_results(self, ids: list[int]) -> None:
-        """Show ``ids`` in the table, keeping the current card (and its row) if it is in
-        the new results, else the first row."""
+    def show_results(self, results: SearchResults) -> None:
+        """Show ``results`` in the table, keeping the current card (and its row) if it is
+        in the new results, else the first row."""
         current = self.current_card_id()
-        self.model.set_ids(ids)
-        count = len(ids)
+        self.model.set_results(results)
+        count = results.count
         self.count.setText(f"{count:,} card{'s' if count != 1 else ''}")
         row = self.model.row_of(current) if current is not None else None
-        if ids:
+        if count:
             self.table.selectRow(0 if row is None else row)
         else:
             self.info.show_info(None)
@@ -743,7 +790,6 @@ class BrowserWindow(QMainWindow):
     def selected_ids(self) -> list[int]:
         """The selected cards' ids, from the selection's ranges (not per cell: a selection
         of 10,000 rows is a handful of ranges)."""
-        ids = self.model.ids
         rows: list[int] = []
         selection = self.table.selectionModel().selection()
         for number in range(selection.count()):
@@ -752,7 +798,11 @@ class BrowserWindow(QMainWindow):
         if not rows:
             current = self.table.currentIndex()
             rows = [current.row()] if current.isValid() else []
-        return [ids[r] for r in sorted(set(rows))]
+        if not rows:
+            return []
+        rows = sorted(set(rows))
+        ids = self.model.fetched_to(rows[-1])  # every selected row's id (or every id)
+        return [ids[r] for r in rows if r < len(ids)]
 
     def select_rows(self, first: int, last: int) -> None:
         """Select rows ``first``..``last`` (one range), the first one current."""

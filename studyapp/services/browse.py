@@ -19,7 +19,7 @@ from studyapp.core.model import CardId, Queue
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.studyday import study_day, utc_now
 from studyapp.services.render import CitationIndex
-from studyapp.services.search import CardSearch, SearchItem
+from studyapp.services.search import CardSearch, SearchItem, SearchResults
 from studyapp.services.study import (
     FLAG_NAMES,
     CardView,
@@ -131,6 +131,11 @@ class CardBrowser:
     def find(self, query: str, *, sort: str = "due", descending: bool = False) -> list[int]:
         """The cards ``query`` matches, in order (raises ``SearchError`` if malformed)."""
         return self.search.search(query, sort=sort, descending=descending)
+
+    def results(self, query: str, *, sort: str = "due", descending: bool = False) -> SearchResults:
+        """How many cards ``query`` matches and the first of them, in order; the rest as
+        they are asked for (raises ``SearchError`` if malformed)."""
+        return self.search.results(query, sort=sort, descending=descending)
 
     def items(self, card_ids: Sequence[int]) -> list[SearchItem]:
         return self.search.items(card_ids)

@@ -31,6 +31,7 @@ __all__ = [
     "CardSearch",
     "SearchError",
     "SearchItem",
+    "SearchResults",
     "card_document",
     "plain_text",
 ]
@@ -136,6 +137,101 @@ class SearchItem:
             Queue.REVIEW: "review",
             Queue.RELEARNING: "relearning",
         }[self.queue]
+
+
+FIRST_PAGE = 200
+"""Ids in a search's first page (:meth:`CardSearch.results`): a full-height browser shows
+about 40 rows."""
+PAGE = 2000
+"""Ids fetched at a time as a list of results is scrolled past the first page."""
+
+
+class SearchResults:
+    """A search's cards as a list of results pages through them: how many, and their ids
+    in order, fetched a page at a time as rows further down are asked for.
+
+    Pages are read at the moment of the search (``is:due``, retrievability) and each starts
+    after the previous page's last card's place in the order (keyset paging). A store
+    changed meanwhile may make the cards fetched later differ from the count: once the
+    last page is in, :attr:`count` is the cards fetched.
+    """
+
+    def __init__(
+        self,
+        search: CardSearch,
+        node: Node,
+        sort: str,
+        descending: bool,
+        now: datetime,
+        count: int,
+        ids: list[int],
+        after: store_search.SortKey | None,
+    ) -> None:
+        self._search = search
+        self._node = node
+        self.sort = sort
+        self.descending = descending
+        self._now = now
+        self.count = count if after is not None else len(ids)
+        self._ids = ids
+        self._after = after
+
+    @property
+    def loaded(self) -> list[int]:
+        """The ids fetched so far, in order (do not change the list)."""
+        return self._ids
+
+    @property
+    def complete(self) -> bool:
+        return self._after is None
+
+    def ensure(self, rows: int) -> None:
+        """Fetch pages until the first ``rows`` ids are in (or every id is)."""
+        while self._after is not None and len(self._ids) < rows:
+            self._fetch(max(PAGE, rows - len(self._ids)))
+
+    def all_ids(self) -> list[int]:
+        """Every id, in order (fetching the rest at once)."""
+        if self._after is not None:
+            self._fetch(None)
+        return self._ids
+
+    def position(self, card_id: int) -> int | None:
+        """The row of card ``card_id`` (None if the search did not find it)."""
+        try:
+            return self._ids.index(card_id)
+        except ValueError:
+            pass
+        if self._after is None:
+            return None
+        row = self._search._rank(self._node, self._now, card_id, self.sort, self.descending)
+        if row is None:
+            return None
+        self.ensure(row + 1)
+        if row < len(self._ids) and self._ids[row] == card_id:
+            return row
+        # The store changed since the search: wherever the card is now, if anywhere.
+        return self._ids.index(card_id) if card_id in self._ids else None
+
+    def reverse(self) -> None:
+        """The same cards the other way round (every id fetched first)."""
+        self.all_ids().reverse()
+        self.descending = not self.descending
+
+    def _fetch(self, limit: int | None) -> None:
+        assert self._after is not None
+        ids, self._after = self._search._page(
+            self._node,
+            self._now,
+            sort=self.sort,
+            descending=self.descending,
+            limit=limit,
+            after=self._after,
+            matches=self.count,
+        )
+        self._ids.extend(ids)
+        if self._after is None:
+            self.count = len(self._ids)
 
 
 def _epoch(value: int | None) -> datetime | None:
@@ -247,6 +343,74 @@ class CardSearch:
         now = self._clock()
         with self._connection() as db, self._prepared(db, now) as context:
             return store_search.search_ids(db, node, context, sort=sort, descending=descending)
+
+    def results(
+        self,
+        query: str,
+        *,
+        sort: str = "due",
+        descending: bool = False,
+        first: int | None = None,
+    ) -> SearchResults:
+        """How many cards ``query`` matches and the first ``first`` (:data:`FIRST_PAGE`
+        when None) of them in ``sort`` order: what a list of results shows first; it
+        fetches the rest as it is scrolled (:class:`SearchResults`). The same cards in the
+        same order as :meth:`search`.
+
+        Raises:
+            SearchError: the query is malformed (the message names the column).
+            ValueError: ``sort`` is not a column of :data:`SORTS`.
+        """
+        if sort not in SORTS:
+            raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
+        node = parse(query)
+        now = self._clock()
+        with self._connection() as db, self._prepared(db, now) as context:
+            if not store_search.pages_well(node):
+                ids = store_search.search_ids(db, node, context, sort=sort, descending=descending)
+                return SearchResults(self, node, sort, descending, now, len(ids), ids, None)
+            count = store_search.count_ids(db, node, context)
+            ids, after = store_search.page_ids(
+                db,
+                node,
+                context,
+                sort=sort,
+                descending=descending,
+                limit=FIRST_PAGE if first is None else first,
+                matches=count,
+            )
+        return SearchResults(self, node, sort, descending, now, count, ids, after)
+
+    def _page(
+        self,
+        node: Node,
+        now: datetime,
+        *,
+        sort: str,
+        descending: bool,
+        limit: int | None,
+        after: store_search.SortKey,
+        matches: int,
+    ) -> tuple[list[int], store_search.SortKey | None]:
+        with self._connection() as db, self._prepared(db, now) as context:
+            return store_search.page_ids(
+                db,
+                node,
+                context,
+                sort=sort,
+                descending=descending,
+                limit=limit,
+                after=after,
+                matches=matches,
+            )
+
+    def _rank(
+        self, node: Node, now: datetime, card_id: int, sort: str, descending: bool
+    ) -> int | None:
+        with self._connection() as db, self._prepared(db, now) as context:
+            return store_search.rank_of(
+                db, node, context, card_id, sort=sort, descending=descending
+            )
 
     def count(self, query: str) -> int:
         """How many cards ``query`` matches."""

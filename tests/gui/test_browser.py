@@ -182,6 +182,51 @@ def test_actions_on_a_selection_and_their_undo(qtbot: Any, window: Any, synced: 
     assert rows(synced, "SELECT count(*) FROM review") == [(0,)]
 
 
+def test_rows_past_the_first_page_are_fetched_as_asked_and_acted_on(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search answers with its count and a first page of ids; the rest come a page at a
+    time as rows are asked for, so select all, an action on it, a sort reversed and a
+    card's row found by its link all cover every card, not the first page's."""
+    from studyapp.services import search as search_service
+
+    monkeypatch.setattr(search_service, "FIRST_PAGE", 2)
+    monkeypatch.setattr(search_service, "PAGE", 2)
+    with synced.engine.begin() as conn:
+        conn.execute(text("UPDATE card SET lapses = id"))
+    every = sorted(i for (i,) in rows(synced, "SELECT id FROM card"))
+    answered: list[int] = []  # ids fetched when each search answered
+    reactivate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_B, CTRL)
+    browser = window.browser
+    browser.searched.connect(lambda _count: answered.append(len(browser.model.loaded)))
+    qtbot.waitUntil(lambda: not browser.searching, timeout=10_000)
+    assert browser.model.rowCount() == 8 and browser.count.text() == "8 cards"
+    table = browser.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, CTRL | ALT)  # select all
+    assert sorted(browser.selected_ids()) == every
+    act(qtbot, browser, Qt.Key.Key_J, CTRL)
+    assert rows(synced, "SELECT DISTINCT suspended FROM card") == [(1,)]
+    act(qtbot, browser, Qt.Key.Key_Z, CTRL)
+    assert rows(synced, "SELECT DISTINCT suspended FROM card") == [(0,)]
+
+    header = table.horizontalHeader()
+    section = [key for key, _label in COLUMNS].index("lapses")
+    where = QPoint(header.sectionViewportPosition(section) + 5, 5)
+    with qtbot.waitSignal(browser.searched, timeout=10_000):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)  # reversed
+    shown = [browser.model.item(r).card_id for r in range(browser.model.rowCount())]
+    assert shown == every  # lapses = id, smallest first
+
+    search(qtbot, browser, "")  # by due: the last card is past the first page
+    last = browser.browser.find("")[-1]
+    browser.show_card(last)
+    assert browser.current_card_id() == last and browser.table.currentIndex().row() == 7
+    assert answered[0] == 2  # the first search answered with its first page only
+
+
 @pytest.fixture
 def studied(synced: Library, clock: Clock) -> Library:
     """Two cards of the sample decks answered, so they have a schedule and a history."""
