@@ -183,6 +183,9 @@ class BarChart(ChartPanel):
     ) -> None:
         super().__init__(title, colors, parent)
         self._horizontal = horizontal
+        if horizontal:
+            # Qt Charts draws a long row label a few pixels past the chart's left edge.
+            self.chart.setMargins(QMargins(16, 0, 16, 0))
         self._tips: Sequence[str] = ()
         self._format = "{:,.0f}"
         self._labels: tuple[QCategoryAxis, list[tuple[float, str]], int] | None = None
@@ -244,7 +247,7 @@ class BarChart(ChartPanel):
         for position, label in sorted(ticks):  # Qt Charts takes them in increasing order
             positions.append(html.escape(label), position)  # Qt Charts draws HTML
         positions.setGridLineVisible(False)
-        if not self._horizontal and ticks:
+        if ticks:
             self._labels = (positions, sorted(ticks), max(count, 1))
         values = QValueAxis()
         values.setRange(0, maximum if maximum is not None else nice_max(top))
@@ -258,6 +261,12 @@ class BarChart(ChartPanel):
             self.add_axis(values, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(positions)
         series.attachAxis(values)
+        if self._horizontal:
+            # A row of bars a label's two lines high: Qt Charts hides a label that would
+            # touch the one above it, which left the middle deck of three unnamed at 800x600.
+            line = QFontMetricsF(positions.labelsFont()).height()
+            legend_room = 2 * line if len(sets) > 1 else 0
+            self.view.setMinimumHeight(round(legend_room + 2 * line + 16 + count * 2 * line))
         self.show_chart()
 
     def _fit_labels(self, area: QRectF) -> None:
@@ -265,6 +274,9 @@ class BarChart(ChartPanel):
         elides them long before that ("1-2 wk" as "1-2 ..." with 56 px a bar at 800 px).
         Its eliding stays on where a whole label would run into the next one."""
         if self._labels is None or self._labels[0] not in self.chart.axes():
+            return
+        if self._horizontal:
+            self._fit_row_labels()
             return
         axis, ticks, count = self._labels
         metrics = QFontMetricsF(axis.labelsFont())
@@ -276,6 +288,21 @@ class BarChart(ChartPanel):
         )
         if axis.truncateLabels() != truncate:
             axis.setTruncateLabels(truncate)
+
+    def _fit_row_labels(self) -> None:
+        """Labels beside horizontal bars whole up to 45% of the chart's width, elided at the
+        end past it (the tip has the whole text). Qt Charts' own eliding cut a deck title
+        at 800 px with half the chart to spare ('Emotion, memory and the therapy its…')."""
+        assert self._labels is not None
+        axis, ticks, _count = self._labels
+        metrics = QFontMetricsF(axis.labelsFont())
+        room = max(80.0, 0.45 * self.chart.size().width())
+        for (_position, label), shown in zip(ticks, axis.categoriesLabels(), strict=True):
+            fitted = html.escape(metrics.elidedText(label, Qt.TextElideMode.ElideRight, room))
+            if fitted != shown:
+                axis.replaceLabel(shown, fitted)
+        if axis.truncateLabels():
+            axis.setTruncateLabels(False)
 
     def _on_hovered(self, status: bool, index: int, bar_set: QBarSet) -> None:
         if not status:

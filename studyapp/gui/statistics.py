@@ -1152,7 +1152,6 @@ class StatisticsScreen(QWidget):
             value_format="{:.0f}%",
             maximum=100,
         )
-        self.readiness_chart.setMinimumHeight(80 + 34 * len(bars))
         self.plan.setText(self._plan_text(result))
 
     def _show_readiness_tables(self, result: object) -> None:

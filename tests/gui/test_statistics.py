@@ -756,3 +756,63 @@ def test_the_figures_are_computed_once_every_tab_is_built(
     monkeypatch.setattr(BackgroundTask, "start", recorded)
     open_statistics(qtbot, window)
     assert started == [True] * 5  # answers, hours, memory, steering, readiness
+
+
+def test_one_familys_readiness_chart_names_every_deck_whole_at_800x600(
+    qtbot: Any, window: Any, synced: Library, deck_dir: Any, log: Log
+) -> None:
+    """Three decks of one family at 800x600: the middle row's label was hidden (rows too
+    low for Qt Charts to draw three labels) and the longest title cut with half the chart
+    to spare. Each is whole now; one longer than the room is elided, whole in its tip."""
+    from PySide6.QtGui import QFontMetricsF
+
+    sample = (deck_dir / "sample.yaml").read_text(encoding="utf-8")
+    titles = {
+        "sample": "Mechanisms: emotion, memory and the therapy itself",
+        "second": "Mechanisms: receptors, transmitters and hormones",
+        "third": "Mechanisms: plasticity and brain networks",
+    }
+    for prefix, (name, title) in zip("sxy", titles.items(), strict=True):
+        text = sample.replace("title: Sample mechanisms", f"title: '{title}'")
+        if name != "sample":
+            text = text.replace("id: sample-mechanisms", f"id: {name}-mechanisms")
+            text = text.replace("  - id: s-", f"  - id: {prefix}-")
+        (deck_dir / f"{name}.yaml").write_text(text, encoding="utf-8")
+    assert synced.sync([deck_dir]).ok
+    synced.update_settings(synced.settings.with_changes(exam_date="2026-04-01"))
+    window.resize(800, 600)
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(3)
+    screen.choose(family="mechanisms")
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    chart = screen.readiness_chart
+    qtbot.waitUntil(lambda: chart.view.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    axis = next(a for a in chart.chart.axes() if hasattr(a, "categoriesLabels"))
+    wanted = sorted(t.split(": ", 1)[1].capitalize() for t in titles.values())
+    assert sorted(axis.categoriesLabels()) == wanted
+    assert not axis.truncateLabels()
+    metrics = QFontMetricsF(axis.labelsFont())
+    area = chart.chart.plotArea()
+    assert area.height() / 3 >= 1.8 * metrics.height()  # room for every row's label
+    widest = max(metrics.horizontalAdvance(t) for t in wanted)
+    assert area.left() >= widest  # the labels' column holds the longest whole
+    # A title longer than 45% of the chart is elided at its end; the tip has it whole.
+    long = "Mechanisms: " + "a very long deck title that runs on " * 3
+    (deck_dir / "third.yaml").write_text(
+        (deck_dir / "third.yaml")
+        .read_text(encoding="utf-8")
+        .replace(titles["third"], long.strip()),
+        encoding="utf-8",
+    )
+    assert synced.sync([deck_dir]).ok
+    screen.choose(family="")
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    screen.choose(family="mechanisms")
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    qtbot.wait(50)
+    axis = next(a for a in chart.chart.axes() if hasattr(a, "categoriesLabels"))
+    elided = [label for label in axis.categoriesLabels() if label.startswith("A very long")]
+    assert len(elided) == 1 and elided[0].endswith("…")
+    assert metrics.horizontalAdvance(elided[0]) <= 0.45 * chart.chart.size().width() + 1
+    assert long.strip() in chart._tips
