@@ -467,7 +467,8 @@ _INDICATORS = {  # tags, anchors, aliases and the reserved indicators, opening a
     char: re.compile(rf"\{char}(?<![^\s\[\]{{}},]\{char})(?=\S)") for char in "!&*`"
 }
 # ... but "[@" is a citation in text, not a token: a "[" that opens a flow list is declined
-# by the flow checks below unless the list holds only plain words.
+# by the flow checks below unless the list holds only plain words, or "@" follows it (an
+# error to both parsers).
 _INDICATORS["@"] = re.compile(r"@(?<![^\s\]{},]@)(?=\S)")
 # 0o17, 010, 0x1F, 0b1, 0_1 opening a token, maybe signed (but not the 05 of 2019-05)
 _RADIX_NUMBER = re.compile(r"0[0-9oObBxX_](?<![^\s\[{,+-]..)(?<![^\s\[{,][-+]..)")
@@ -563,7 +564,12 @@ def _fast_unsafe(text: str, ascii_unprintable: bool | None = None) -> bool:
         openings += _FLOW_AFTER_KEY.finditer(text)
         openings += _FLOW_AT_LINE.finditer(text)
         for opening in openings:
-            if opening is not None and not _SIMPLE_FLOW.match(text, opening.end() - 1):
+            if opening is None or text.startswith("@", opening.end()):
+                # "[@" opening a line is a citation in a wrapped text, read as text by both
+                # parsers; opening a flow list it is an error to both ("@" starts no
+                # token), and the located path reports it
+                continue
+            if not _SIMPLE_FLOW.match(text, opening.end() - 1):
                 return True
     return False
 

@@ -126,7 +126,9 @@ DIVERGENT = {
     "flow list with indicator": "a: [>b]",
     "multi-line flow list": "a: [b,\n  c]",
     "citation where a flow list opens": "a: [@x]",
-    "citation opening a continuation line": "a: b\n  [@x; @y] c",
+    "citation opening a flow list on its own line": "a:\n  [@x] c",
+    "citation opening a list item's flow list": "a:\n  - [@x]",
+    "citation opening a line at the mapping's column": "m:\n  a: b\n  [@x] c",
     "reserved @ after a citation": "a: b [@x] @c",
 }
 
@@ -174,6 +176,14 @@ AGREED = {
     "sentence with symbols": "a: 'Set & setting: 5-HT2A, p < .05 (n = 30)'",
     "citations in text": "a: As reviewed [@zhou2024; @rieser2021], and [@x] too.",
     "citation in a folded text": "a: >-\n  As reviewed [@zhou2024; @b.c-d_2]\n  here.\n",
+    # A citation opening a wrapped line is text in a scalar (or, opening a flow list, an
+    # error to both parsers: "@" starts no token)
+    "citation opening a continuation line": "a: b\n  [@x; @y] c",
+    "citation opening a quoted continuation": "a: 'b\n  [@x] c'\nd: \"b\n  [@x] c\"",
+    "citation opening a folded line": "a: >-\n  b\n  [@x] c\n",
+    "citation opening a literal line": "a: |\n  b\n  [@x] c\n",
+    "citation opening an item's continuation": "a:\n- b\n  [@x]\n- c",
+    "citation opening a line after a blank one": "a: b\n\n  [@x; @y] c",
 }
 
 
@@ -383,6 +393,25 @@ def test_edited_decks_parse_the_same_on_both_paths() -> None:
     check()
     # Half the edited decks stay valid and are read fast (52% of 150).
     assert _answered_share(answers) >= 0.25
+
+
+def test_a_wrapped_line_opening_with_a_citation_keeps_the_deck_on_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An author's text wrapped before a citation ('...as the trials showed\n    [@x]')
+    sent the whole file down the located path; it reads the same on both paths."""
+    path = DECKS / "evidence-mdma.yaml"
+    text = path.read_text(encoding="utf-8")
+    # Each text line wrapped before its first citation; one folded text made a plain one.
+    wrapped = re.sub(r"(?m)^( {6})(\S.*?) (\[@)", r"\1\2\n\1\3", text)
+    plain = "front: The MDMA-for-PTSD trial published in The Lancet Psychiatry\n      [@"
+    wrapped = wrapped.replace(plain.replace(": ", ": >-\n      ", 1), plain)
+    assert wrapped.count(plain) == 1 and wrapped.count("\n      [@") >= 5
+    fast, located = _parse_both(tmp_path / path.name, wrapped.encode(), monkeypatch)
+    assert fast.ok and fast._root is None  # really the fast path
+    _same_result(fast, located)
+    original, _ = _parse_both(path, path.read_bytes(), monkeypatch)
+    assert fast.model == original.model  # a line break in a plain text is a space
 
 
 def test_exponent_numbers_read_the_same_deck_on_both_paths(
