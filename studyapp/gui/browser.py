@@ -193,8 +193,11 @@ class CardTableModel(QAbstractTableModel):
             self._count = count
             self.endRemoveRows()
 
-    def card_id(self, row: int) -> int:
-        return self.fetched_to(row)[row]
+    def card_id(self, row: int) -> int | None:
+        """The row's card; None for a row past the cards a store changed since the search
+        still has (the rows shrink to them on the next turn of the event loop)."""
+        ids = self.fetched_to(row)
+        return ids[row] if 0 <= row < len(ids) else None
 
     @property
     def loaded(self) -> list[int]:
@@ -228,7 +231,8 @@ class CardTableModel(QAbstractTableModel):
 
     def fetched(self, row: int) -> SearchItem | None:
         """The row's card if fetched (and not refreshed since), else None: no fetch."""
-        return self._rows.get(self._ids[row])
+        ids = self._ids
+        return self._rows.get(ids[row]) if 0 <= row < len(ids) else None
 
     def refresh(self, card_ids: Sequence[int] | None = None) -> None:
         """Fetch the rows of ``card_ids`` (every row when None) again when next shown.
@@ -274,8 +278,7 @@ class CardTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role == _CARD_ID:
-            ids = self.fetched_to(index.row())
-            return ids[index.row()] if index.row() < len(ids) else None
+            return self.card_id(index.row())
         if role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.ToolTipRole,
@@ -821,8 +824,11 @@ class BrowserWindow(QMainWindow):
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self._show_info(self.model.card_id(current.row()))
+        card = self.model.card_id(current.row()) if current.isValid() else None
+        if card is not None:
+            self._show_info(card)
+        elif current.isValid():
+            self.info.show_info(None)  # a row the changed store no longer has
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
@@ -913,7 +919,8 @@ class BrowserWindow(QMainWindow):
             return None
         found = self.model.fetched(index.row())
         if found is None:
-            read = self.browser.items([self.model.card_id(index.row())])
+            card = self.model.card_id(index.row())
+            read = self.browser.items([card]) if card is not None else []
             found = read[0] if read else None
         return found
 

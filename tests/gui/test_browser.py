@@ -227,6 +227,33 @@ def test_rows_past_the_first_page_are_fetched_as_asked_and_acted_on(
     assert answered[0] == 2  # the first search answered with its first page only
 
 
+def test_a_row_past_the_cards_a_changed_store_still_has_is_no_card_not_an_error(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store changed between two pages (a sync while the browser is open) and the next
+    page finds nothing: the count said 8, the pages hold those fetched before. Moving to
+    row 8 shows no card, and the rows shrink to the cards there are, instead of an
+    IndexError in the slot."""
+    from studyapp.gui import browser as browser_module
+    from studyapp.services import search as search_service
+
+    monkeypatch.setattr(search_service, "FIRST_PAGE", 2)
+    monkeypatch.setattr(search_service, "PAGE", 2)
+    monkeypatch.setattr(browser_module, "_BLOCK", 2)
+    browser = open_browser(qtbot, window)
+    browser.table.hide()  # no rows drawn: the view asks for none past the current's block
+    search(qtbot, browser, "")
+    assert browser.model.rowCount() == 8
+    first = list(browser.model.loaded)
+    assert len(first) < 8
+    # What a store that lost the rest of the matches answers for the next page:
+    monkeypatch.setattr(search_service.CardSearch, "_page", lambda *_a, **_k: ([], None))
+    browser.table.setCurrentIndex(browser.model.index(7, 0))
+    assert browser.current_card_id() is None
+    qtbot.waitUntil(lambda: browser.model.rowCount() == len(first), timeout=5_000)
+    assert browser.model.loaded == first
+
+
 @pytest.fixture
 def studied(synced: Library, clock: Clock) -> Library:
     """Two cards of the sample decks answered, so they have a schedule and a history."""
