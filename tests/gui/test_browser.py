@@ -254,6 +254,36 @@ def test_a_row_past_the_cards_a_changed_store_still_has_is_no_card_not_an_error(
     assert browser.model.loaded == first
 
 
+def test_a_new_search_finds_the_current_cards_row_off_the_gui_thread(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The current card keeps its row in a new search's results; past the first page
+    finding that row counts the cards ahead of it and fetches the pages up to it, which is
+    the search's work, done on its worker thread: on the GUI thread it froze the browser."""
+    import threading
+
+    from studyapp.services import search as search_service
+
+    monkeypatch.setattr(search_service, "FIRST_PAGE", 2)
+    monkeypatch.setattr(search_service, "PAGE", 2)
+    threads: list[bool] = []
+    position = search_service.SearchResults.position
+
+    def watched(results: Any, card_id: int) -> int | None:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return position(results, card_id)
+
+    monkeypatch.setattr(search_service.SearchResults, "position", watched)
+    browser = open_browser(qtbot, window)
+    last = browser.browser.find("")[-1]
+    browser.show_card(last)
+    assert browser.table.currentIndex().row() == 7
+    threads.clear()
+    search(qtbot, browser, "")  # the same cards, searched again
+    assert browser.current_card_id() == last and browser.table.currentIndex().row() == 7
+    assert threads == [False]  # found once, by the search's worker
+
+
 @pytest.fixture
 def studied(synced: Library, clock: Clock) -> Library:
     """Two cards of the sample decks answered, so they have a schedule and a history."""
