@@ -234,6 +234,18 @@ class SearchResults:
             self.count = len(self._ids)
 
 
+def _checked(query: str, sort: str) -> Node:
+    """``query``'s tree, once ``sort`` is known to be a column of :data:`SORTS`.
+
+    Raises:
+        SearchError: the query is malformed (the message names the column).
+        ValueError: ``sort`` is not a column of :data:`SORTS`.
+    """
+    if sort not in SORTS:
+        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
+    return parse(query)
+
+
 def _epoch(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
@@ -337,9 +349,7 @@ class CardSearch:
             SearchError: the query is malformed (the message names the column).
             ValueError: ``sort`` is not a column of :data:`SORTS`.
         """
-        if sort not in SORTS:
-            raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
-        node = parse(query)
+        node = _checked(query, sort)
         now = self._clock()
         with self._connection() as db, self._prepared(db, now) as context:
             return store_search.search_ids(db, node, context, sort=sort, descending=descending)
@@ -361,9 +371,7 @@ class CardSearch:
             SearchError: the query is malformed (the message names the column).
             ValueError: ``sort`` is not a column of :data:`SORTS`.
         """
-        if sort not in SORTS:
-            raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
-        node = parse(query)
+        node = _checked(query, sort)
         now = self._clock()
         with self._connection() as db, self._prepared(db, now) as context:
             if not store_search.pages_well(node):
