@@ -98,8 +98,8 @@ def _groups(overview: Overview) -> list[tuple[str, str, CardCounts, ScopeChoice,
                 m.today,
                 ScopeChoice.of_module(m.number),
                 [
-                    (d.title, d.description, d.today, ScopeChoice.of_module(m.number, d.id))
-                    for d in m.decks
+                    (title, d.description, d.today, ScopeChoice.of_module(m.number, d.id))
+                    for title, d in zip(m.deck_titles, m.decks, strict=True)
                 ],
             )
             for m in overview.modules
@@ -369,9 +369,57 @@ class StudyButtonDelegate(QStyledItemDelegate):
         return False
 
 
+class _TitleDelegate(QStyledItemDelegate):
+    """The title column: a title too long for the column wraps, and its row is as tall as
+    its lines. Qt's tree asks a delegate's size without the column's width, so the style
+    measured every title on one line and cut it (at 800 px, 'The vocabulary of
+    psychedelic-assisted therapy')."""
+
+    _PADDING = 2 + 2  # the style sheet's item padding (4px 2px), left and right
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        hint = super().sizeHint(option, index)
+        view = self.parent()
+        if not isinstance(view, QTreeView) or not view.wordWrap():
+            return hint
+        depth = 1 if view.rootIsDecorated() else 0
+        parent = index.parent()
+        while parent.isValid():
+            depth += 1
+            parent = parent.parent()
+        style = view.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+        room = view.header().sectionSize(0) - view.indentation() * depth
+        room -= 2 * margin + self._PADDING
+        if room <= 0:
+            return hint
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        text = item.fontMetrics.boundingRect(
+            QRect(0, 0, room, 100_000), Qt.TextFlag.TextWordWrap, item.text
+        )
+        lines = max(1, round(text.height() / item.fontMetrics.lineSpacing()))
+        extra = (lines - 1) * item.fontMetrics.lineSpacing()
+        return QSize(min(hint.width(), room), hint.height() + extra)
+
+
 class _DeckTree(QTreeView):
     """The tree of decks: Space studies the current row as Enter does; plain letters go to
-    the screen (its shortcuts) instead of jumping to a row by its first letter."""
+    the screen (its shortcuts) instead of jumping to a row by its first letter. Its titles
+    wrap: when the title column changes width, the rows' heights are measured again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setUniformRowHeights(False)
+        self.header().sectionResized.connect(self._on_section_resized)
+
+    @Slot(int, int, int)
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        # The tree keeps each row's height from its last layout; a title that now wraps
+        # (or no longer does) needs its row laid out again.
+        if column == 0 and self.wordWrap():
+            self.scheduleDelayedItemsLayout()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         plain = event.modifiers() in (
@@ -463,7 +511,6 @@ class OverviewScreen(QWidget):
         self._tree = _DeckTree()
         self._tree.setModel(self.model)
         self._tree.setRootIsDecorated(True)
-        self._tree.setUniformRowHeights(True)
         self._tree.setAllColumnsShowFocus(True)
         self._tree.setMouseTracking(True)
         self._tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -471,6 +518,8 @@ class OverviewScreen(QWidget):
         self._buttons = StudyButtonDelegate(self._tree)
         self._buttons.clicked.connect(self._on_activated)
         self._tree.setItemDelegateForColumn(STUDY_COLUMN, self._buttons)
+        self._titles = _TitleDelegate(self._tree)
+        self._tree.setItemDelegateForColumn(0, self._titles)
         header = self._tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

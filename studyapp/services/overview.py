@@ -17,7 +17,7 @@ from pathlib import Path
 
 from studyapp.core.errors import KnownError
 from studyapp.core.studyday import study_day, utc_now
-from studyapp.services.families import family_order, family_title
+from studyapp.services.families import deck_title_in_family, family_order, family_title
 from studyapp.services.settings import Settings, read_settings
 from studyapp.services.text import describe_day, describe_next_due
 from studyapp.services.today import due_query, read_today
@@ -79,6 +79,17 @@ class ModuleSummary:
     waiting: str = ""
     """When its new cards come, while they wait ('' once released): 'from 1 Apr 2026' (its
     release date), or 'not reached yet' (after the module the trainee says they are in)."""
+
+    @property
+    def deck_titles(self) -> tuple[str, ...]:
+        """Its decks' titles as listed under it: when every deck is of one family, without
+        the family's name (:func:`~studyapp.services.families.deck_title_in_family`), which
+        tells none of them apart and cut the titles at 800 px ('Mechanisms: receptors,
+        transmitters and h…' three times under 'How it might work'); decks of several
+        families keep it, since it is then what tells them apart."""
+        if len({d.family for d in self.decks}) != 1:
+            return tuple(d.title for d in self.decks)
+        return tuple(deck_title_in_family(d.title, family_title(d.family)) for d in self.decks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,20 +84,19 @@ def test_a_modules_menu_says_which_module_the_trainee_is_in(qtbot: Any, course_w
     ]
 
 
-def test_by_family_a_deck_is_listed_without_its_family_name_by_module_with_it(
+def test_a_deck_keeps_its_family_name_only_under_a_module_of_several_families(
     qtbot: Any, library: Library, tmp_path: Path, clock: Clock
 ) -> None:
     """'Mechanisms' > 'Mechanisms: plasticity and brain networks' said the family twice, and
-    at 800 px the repeat cut the end of every deck's title; grouped by module the family's
-    name is what tells the decks of one module apart, so it stays."""
+    at 800 px the repeat cut the end of every deck's title. Under a module the family's name
+    tells decks apart only when the module holds decks of several families: then it stays;
+    under a module of one family it is left off, as under the family."""
     from studyapp.gui.mainwindow import MainWindow
 
     root = write_course(tmp_path / "course", deck_module=1, card_module=1)
     deck = root / "decks" / "paced.yaml"
-    deck.write_text(
-        deck.read_text(encoding="utf-8").replace("title: Paced deck", "title: 'Terms: paced'"),
-        encoding="utf-8",
-    )
+    text = deck.read_text(encoding="utf-8")
+    deck.write_text(text.replace("title: Paced deck", "title: 'Terms: paced'"), encoding="utf-8")
     assert library.sync([root]).ok
     win = MainWindow(library, clock=clock)
     qtbot.addWidget(win)
@@ -108,4 +107,77 @@ def test_by_family_a_deck_is_listed_without_its_family_name_by_module_with_it(
     assert model.index(0, 0, model.index(0, 0)).data() == "Paced"
     qtbot.keyClick(win.overview, Qt.Key.Key_G)
     assert top_rows(win)[0] == "Module 1: Basics"
-    assert model.index(0, 0, model.index(0, 0)).data() == "Terms: paced"
+    assert model.index(0, 0, model.index(0, 0)).data() == "Paced"
+
+    other = (
+        text.replace("id: paced", "id: other")
+        .replace("title: Paced deck", "title: 'Evidence: other'")
+        .replace("family: terms", "family: evidence")
+    )
+    (root / "decks" / "other.yaml").write_text(other, encoding="utf-8")
+    assert library.sync([root]).ok
+    win.show_overview()
+    module = model.index(0, 0)
+    assert top_rows(win)[0] == "Module 1: Basics"
+    titles = {model.index(i, 0, module).data() for i in range(model.rowCount(module))}
+    assert titles == {"Terms: paced", "Evidence: other"}
+
+
+def deck_rows(window: Any) -> list[Any]:
+    model = window.overview.model
+    return [
+        model.index(d, 0, model.index(g, 0))
+        for g in range(model.rowCount())
+        for d in range(model.rowCount(model.index(g, 0)))
+    ]
+
+
+def test_every_deck_title_is_whole_at_800x600_by_family_and_by_module(
+    qtbot: Any, library: Library, clock: Clock
+) -> None:
+    """Grouped by module at 800 px the bundled decks read 'Terms: the vocabulary of
+    psychedelic-assis…', 'Mechanisms: receptors, transmitters and h…': each deck's title kept
+    its family's name although every deck of its module shares it. A title is whole on screen
+    in both groupings, on one line or wrapped onto a second."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QStyle
+
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.paths import bundled_decks_dir
+
+    assert library.sync([bundled_decks_dir()]).ok
+    window = MainWindow(library, clock=clock)
+    qtbot.addWidget(window)
+    window.resize(800, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    overview = window.overview
+    tree = overview.tree
+    # The delegate's text margin, and the style sheet's padding of an item (4px 2px).
+    margin = tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, tree) + 3
+    for grouping in ("By family", "By course module"):
+        if overview.grouping.currentText() != grouping:
+            qtbot.keyClick(overview, Qt.Key.Key_G)
+        assert overview.grouping.currentText() == grouping
+        rows = deck_rows(window)
+        assert len(rows) >= 10  # by module, a deck with cards in two modules is under both
+        titles = [i.data() for i in rows]
+        for index, title in zip(rows, titles, strict=True):
+            tree.scrollTo(index)
+            qtbot.waitUntil(lambda i=index: tree.viewport().rect().contains(tree.visualRect(i)))
+            cell = tree.visualRect(index)
+            room = cell.width() - 2 * margin
+            needed = tree.fontMetrics().boundingRect(
+                QRect(0, 0, room, 10_000), Qt.TextFlag.TextWordWrap, title
+            )
+            lines = needed.height() // tree.fontMetrics().lineSpacing()
+            assert needed.width() <= room, (grouping, title)
+            assert lines == 1 or (tree.wordWrap() and needed.height() + 8 <= cell.height()), (
+                grouping,
+                title,
+                cell,
+            )
+        # The family's name is left off under the family, and under a module whose decks
+        # are all of that family (module 2); module 3 has a Safety deck too, so it stays.
+        assert "Receptors, transmitters and hormones" in titles
+        assert ("Evidence: MDMA-assisted therapy" in titles) == (grouping == "By course module")
