@@ -883,6 +883,17 @@ def is_leech(lapses: int, threshold: int) -> bool:
     return (lapses - threshold) % max(1, threshold // 2) == 0
 
 
+_STEP_NOTE = {
+    Queue.LEARNING: ": a learning step. Until the card graduates, its deck's learning steps "
+    "set when it comes back, not its stability.",
+    Queue.RELEARNING: ": a relearning step, after it was forgotten. Until it graduates again, "
+    "its deck's relearning steps set when it comes back, not its stability.",
+}
+"""Said after a (re)learning card's due: 'Stability 2.3 days' beside a due ten minutes away
+read as a contradiction (Anki's card info shows both without a word; its manual explains
+that steps, not FSRS, set a learning card's due)."""
+
+
 def describe_memory(
     state: MemoryState, retrievability: float | None, *, tz: tzinfo | None = None
 ) -> list[str]:
@@ -901,7 +912,7 @@ def describe_memory(
     if retrievability is not None:
         lines.append(f"Retrievability {retrievability:.0%}: the chance you would recall it today.")
     if state.due is not None:
-        lines.append(f"Next due {describe_moment(state.due, tz)}.")
+        lines.append(f"Next due {describe_moment(state.due, tz)}{_STEP_NOTE.get(state.queue, '.')}")
     times = {1: "once", 2: "twice"}
     forgotten = (
         "never forgotten"  # ("forgotten 0 times" read as a count of nothing)

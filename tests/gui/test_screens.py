@@ -193,7 +193,7 @@ def test_card_details_write_dates_one_way_and_a_short_stability_in_hours(
     when, due = dialog.table.item(0, 0), dialog.table.item(0, 3)
     assert when is not None and due is not None
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d", when.text())
-    assert f"Next due {due.text()}." in memory
+    assert f"Next due {due.text()}: a learning step." in memory
     assert re.search(r"Stability \d+ hours: ", memory), memory
 
 

@@ -868,7 +868,7 @@ def test_card_details_words_a_small_stability_and_write_every_date_alike() -> No
     state = MemoryState(Queue.LEARNING, 0, 0.02, 7.2, due, due, reps=3, lapses=1)
     lines = describe_memory(state, 0.93, tz=UTC)
     assert lines[0].startswith("Stability under an hour: ")
-    assert "Next due 1 Apr 2026, 09:05." in lines
+    assert lines[3].startswith("Next due 1 Apr 2026, 09:05: a learning step.")
     entry = HistoryEntry(due, Rating.AGAIN, 2500, Queue.REVIEW, Queue.LEARNING, 0.02, 7.2, due)
     when = "1 Apr 2026, 09:05"
     assert history_row(entry, tz=UTC) == (when, "Again", "2.5 s", when)
@@ -877,3 +877,32 @@ def test_card_details_words_a_small_stability_and_write_every_date_alike() -> No
     assert lines[-1] == "Reviewed 3 times; forgotten once after learning."
     never = describe_memory(MemoryState(Queue.REVIEW, None, 3.0, 5.0, due, due, reps=1), 0.9)
     assert never[-1] == "Reviewed once; never forgotten after learning."  # not "0 times"
+
+
+def test_card_details_say_a_learning_due_is_a_step_not_the_stability() -> None:
+    """'Stability 2.3 days' beside 'Next due' ten minutes later read as a contradiction: a
+    card in its (re)learning steps comes back when its deck's steps say, not after its
+    stability. The due line says so; a graduated card's says nothing more."""
+    from datetime import UTC, datetime
+
+    from studyapp.core.model import MemoryState
+
+    due = datetime(2026, 4, 1, 9, 5, tzinfo=UTC)
+    learning = describe_memory(
+        MemoryState(Queue.LEARNING, 0, 2.3, 5.0, due, due, reps=1), 1.0, tz=UTC
+    )
+    assert learning[0].startswith("Stability 2.3 days: ")
+    assert learning[3] == (
+        "Next due 1 Apr 2026, 09:05: a learning step. Until the card graduates, its "
+        "deck's learning steps set when it comes back, not its stability."
+    )
+    relearning = describe_memory(
+        MemoryState(Queue.RELEARNING, 0, 0.5, 7.0, due, due, reps=5, lapses=1), 0.9, tz=UTC
+    )
+    assert relearning[3] == (
+        "Next due 1 Apr 2026, 09:05: a relearning step, after it was forgotten. Until it "
+        "graduates again, its deck's relearning steps set when it comes back, not its "
+        "stability."
+    )
+    review = describe_memory(MemoryState(Queue.REVIEW, 0, 2.3, 5.0, due, due, reps=2), 0.9, tz=UTC)
+    assert review[3] == "Next due 1 Apr 2026, 09:05."
