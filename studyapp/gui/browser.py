@@ -62,7 +62,7 @@ from studyapp.gui.background import BackgroundTask
 from studyapp.gui.cardhtml import card_css, card_html
 from studyapp.gui.elided import ElidedLabel
 from studyapp.gui.messages import ask
-from studyapp.gui.richtext import SafeTextView, plain_label
+from studyapp.gui.richtext import SafeTextView, plain_label, plain_tooltip
 from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
 from studyapp.services.browse import ActionResult, CardBrowser, CardInfo
@@ -295,6 +295,8 @@ class CardTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, key)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if key == "deck":
+                return plain_tooltip(item.deck)  # whole: the column leaves off the family
             return self._tooltip(item) if key == "question" else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if key in ("question", "deck"):
@@ -316,7 +318,7 @@ class CardTableModel(QAbstractTableModel):
         if key == "question":
             return item.question
         if key == "deck":
-            return item.deck
+            return item.deck_label or item.deck
         if key == "due":
             if item.retired:
                 return "retired"

@@ -96,6 +96,10 @@ class SearchItem:
     buried: bool
     flag: int
     leech: bool
+    deck_label: str = ""
+    """What tells the deck apart in a narrow column: its title without its family's name
+    ('MDMA-assisted therapy' of 'Evidence: MDMA-assisted therapy'); the whole title when it
+    does not begin with it. The Deck column sorts by it."""
 
     def as_json(self) -> dict[str, object]:
         """The item as JSON-ready values (times in ISO 8601, UTC)."""
@@ -497,4 +501,5 @@ class CardSearch:
             buried=row.buried_until > now,
             flag=row.flag,
             leech=bool(row.leech),
+            deck_label=row.deck_label[:1].upper() + row.deck_label[1:],
         )

@@ -683,12 +683,33 @@ def compile_search(
     return _MATCHED_CARDS, where, compiler.params
 
 
+_DECK_LABEL = (
+    "CASE WHEN substr(d.title, length(d.family) + 1, 1) = ':' "
+    "AND lower(substr(d.title, 1, length(d.family))) "
+    "= lower(replace(replace(d.family, '-', ' '), '_', ' ')) "
+    "AND trim(substr(d.title, length(d.family) + 2)) <> '' "
+    "THEN trim(substr(d.title, length(d.family) + 2)) ELSE d.title END"
+)
+"""What tells a card's deck apart in the browser's narrow Deck column: its title without
+its family's name when it begins with it and a colon ('Evidence: MDMA-assisted therapy' of
+family ``evidence`` -> 'MDMA-assisted therapy'), else the whole title. One expression for
+the column's text and its sort, so the column sorts as it reads."""
+_DECK_JOIN = (
+    " JOIN (SELECT id, row_number() OVER "
+    f"(ORDER BY {_DECK_LABEL} COLLATE NOCASE, d.title, d.id) AS place FROM deck d) d "
+    "ON d.id = c.deck_id"
+)
+"""The decks with their place in the Deck column's order, worked out once per statement for
+the few decks (a window function keeps SQLite from redoing it per card): a sort by the
+label itself took 2.5x as long as by the title at 200,000 cards."""
 _QUESTION = "(SELECT lower(question) FROM card_text WHERE rowid = c.id)"
 """The question as plain text (a cloze note's text with its answers), from the index."""
 SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
     # column -> (ORDER BY terms, joins deck)
     "question": ((_QUESTION,), False),
-    "deck": (("d.title", "c.new_order"), True),
+    # As the column reads (case aside), then in the order the cards were added: by each
+    # deck's place (:data:`_DECK_JOIN`), not its label, which cost a string sort per card.
+    "deck": (("d.place", "c.new_order"), True),
     # New cards (due 0) first in the order they were added, then by due time: the order of
     # the index on due, so the whole collection comes back without a sort.
     "due": (("c.due",), False),
@@ -726,7 +747,7 @@ def search_ids(
     """
     source, where, params = compile_search(node, context)
     order, deck = SORTS[sort]
-    joins = " JOIN deck d ON d.id = c.deck_id" if deck else ""
+    joins = _DECK_JOIN if deck else ""
     direction = " DESC" if descending else ""
     terms = ", ".join(f"{term}{direction}" for term in order)
     sql = (
@@ -812,7 +833,7 @@ def page_ids(
         due_walk=sort == "due" and matches is not None and matches >= WALK_DUE_FROM,
     )
     order, deck = SORTS[sort]
-    joins = " JOIN deck d ON d.id = c.deck_id" if deck else ""
+    joins = _DECK_JOIN if deck else ""
     direction = " DESC" if descending else ""
     terms = ", ".join(f"{term}{direction}" for term in order)
     if after is not None:
@@ -848,7 +869,7 @@ def rank_of(
     match it): the cards matching ``node`` that come before it, counted without a sort."""
     source, where, params = compile_search(node, context)
     order, deck = SORTS[sort]
-    joins = " JOIN deck d ON d.id = c.deck_id" if deck else ""
+    joins = _DECK_JOIN if deck else ""
     key = db.execute(
         f"SELECT {', '.join(order)} FROM {source}{joins} WHERE ({where}) AND c.id = ?",
         [*params, card_id],
@@ -888,6 +909,8 @@ class BrowserRow(NamedTuple):
     flag: int
     leech: int
     interval: int
+    deck_label: str
+    """The deck's title as the Deck column shows it (:data:`_DECK_LABEL`)."""
 
 
 def browser_rows(db: sqlite3.Connection, card_ids: Sequence[int]) -> dict[int, BrowserRow]:
@@ -900,7 +923,8 @@ def browser_rows(db: sqlite3.Connection, card_ids: Sequence[int]) -> dict[int, B
         cursor = db.execute(
             "SELECT c.id, c.note_id, c.key, n.kind, n.front, n.back, n.text, d.title, c.queue, "
             "c.due, c.last_review, c.stability, c.difficulty, c.reps, c.lapses, c.retired, "
-            "c.suspended, c.buried_until, c.flag, c.leech, c.interval FROM card c "
+            f"c.suspended, c.buried_until, c.flag, c.leech, c.interval, {_DECK_LABEL} "
+            "FROM card c "
             "JOIN note n ON n.id = c.note_id JOIN deck d ON d.id = c.deck_id "
             f"WHERE c.id IN ({', '.join('?' * len(chunk))})",
             chunk,

@@ -573,3 +573,44 @@ def test_a_toggle_reads_the_current_cards_state_alone_not_its_block(
     act(qtbot, browser, Qt.Key.Key_J, CTRL | SHIFT)  # bury: the same
     assert asked[0] == [browser.current_card_id()]
     assert rows(synced, "SELECT count(*) FROM card WHERE buried_until > 0") == [(8,)]
+
+
+def test_the_deck_column_leaves_off_the_family_and_sorts_as_it_reads(
+    qtbot: Any, library: Library, clock: Clock
+) -> None:
+    """At 800 px the Deck column read 'Evidence: psiloc…': the family's name, the same for
+    four decks, took the width. It shows what tells the decks apart, the whole title on
+    hover, and a click on its header sorts the rows as the column reads."""
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.paths import bundled_decks_dir
+
+    assert library.sync([bundled_decks_dir()]).ok
+    window = MainWindow(library, clock=clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    browser = open_browser(qtbot, window)
+    model = browser.model
+    section = [key for key, _label in COLUMNS].index("deck")
+    header = browser.table.horizontalHeader()
+    where = QPoint(header.sectionViewportPosition(section) + 5, 5)
+    with qtbot.waitSignal(browser.searched, timeout=10_000):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    shown = [model.index(r, section).data() for r in range(model.rowCount())]
+    whole = [model.index(r, section).data(Qt.ItemDataRole.ToolTipRole) for r in range(len(shown))]
+    pairs = dict(zip(shown, whole, strict=True))
+    assert ">Evidence: MDMA-assisted therapy<" in pairs["MDMA-assisted therapy"]
+    assert (
+        ">Mechanisms: receptors, transmitters and hormones<"
+        in (pairs["Receptors, transmitters and hormones"])
+    )
+    assert (
+        ">Process: how psychedelic-assisted therapy is delivered<"
+        in (pairs["How psychedelic-assisted therapy is delivered"])
+    )
+    assert not any(s.split(":")[0] in ("Evidence", "Mechanisms", "Terms") for s in shown)
+    assert shown == sorted(shown, key=str.casefold)  # 'Addiction …' before 'MDMA …'
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.waitUntil(lambda: not browser.searching, timeout=10_000)
+    again = [model.index(r, section).data() for r in range(model.rowCount())]
+    assert again == sorted(shown, key=str.casefold, reverse=True)
