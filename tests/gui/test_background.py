@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+import weakref
 from typing import Any
 
 from studyapp.gui.background import BackgroundTask
@@ -25,7 +26,7 @@ def test_result_arrives_and_collector_is_paused_only_while_running(qtbot: Any) -
     assert blocker.args == ["done"]
     assert seen["gc_enabled_in_worker"] is False
     assert seen["thread"] is not threading.main_thread()
-    assert gc.isenabled()
+    qtbot.waitUntil(gc.isenabled, timeout=5_000)  # in the turn after the result's
 
 
 def test_a_failing_job_reports_and_restores_the_collector(qtbot: Any) -> None:
@@ -36,7 +37,50 @@ def test_a_failing_job_reports_and_restores_the_collector(qtbot: Any) -> None:
     with qtbot.waitSignal(task.failed, timeout=5_000) as blocker:
         task.start()
     assert blocker.args == ["ValueError: bad deck"]
-    assert gc.isenabled()
+    qtbot.waitUntil(gc.isenabled, timeout=5_000)
+
+
+class _Result:
+    """A task's result holding many containers (as a sync plan holds its note ids)."""
+
+    def __init__(self) -> None:
+        self.rows = [[n] for n in range(5_000)]
+
+
+def test_no_collection_walks_a_result_while_its_slots_handle_it(qtbot: Any) -> None:
+    """The collector comes back on after the result has been handled and dropped: switched
+    on before the slots ran, their first allocations collected the young generation with
+    the whole result in it (adding 200,000 notes: the plan's note ids, walked twice on the
+    GUI thread, most of the turn that shows the new decks)."""
+    result: list[weakref.ref[_Result]] = []
+    walked_alive: list[bool] = []
+
+    def job() -> _Result:
+        made = _Result()
+        result.append(weakref.ref(made))
+        return made
+
+    def collecting(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start" and result:
+            walked_alive.append(result[0]() is not None)
+
+    def handle(made: _Result) -> None:
+        assert len(made.rows) == 5_000
+        for _ in range(3):
+            [[n] for n in range(1_000)]  # a slot's allocations
+
+    task = BackgroundTask(job)
+    task.finished.connect(handle)
+    gc.callbacks.append(collecting)
+    try:
+        with qtbot.waitSignal(task.finished, timeout=5_000):
+            task.start()
+        qtbot.waitUntil(gc.isenabled, timeout=5_000)
+        assert result and result[0]() is None  # handled and dropped
+        gc.collect()
+    finally:
+        gc.callbacks.remove(collecting)
+    assert walked_alive and not any(walked_alive)
 
 
 def test_the_gui_thread_can_wait_for_a_task_without_handling_its_result_first(
