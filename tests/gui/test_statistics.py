@@ -690,6 +690,36 @@ def test_the_tabs_behind_the_overview_are_built_after_the_first_paint(
     assert screen.hours.showing_chart and screen.retention.item(0, 2).text() != ""
 
 
+def test_no_tab_is_built_in_the_first_turn_after_the_first_paint(
+    qtbot: Any, window: Any, log: Log
+) -> None:
+    """Issue 19 (the longest GUI stall): the first turn of the event loop after the first
+    paint runs the chart views' own follow-up work; the first late tab is built a turn after
+    it, not in the same one (they made the screen's longest stall together)."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    from studyapp.gui.charts import ChartPanel
+
+    log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-2), rating=3, interval_days=30)
+    window.show_statistics()
+    screen = window.statistics
+
+    def built() -> list[int]:
+        return [i for i in range(1, 5) if screen.tabs.widget(i).findChildren(ChartPanel)]
+
+    screen.repaint()
+    time.sleep(0.02)  # every timer started so far is due
+    QApplication.processEvents()  # the first turn after the first paint
+    assert built() == []
+    time.sleep(0.02)
+    QApplication.processEvents()  # the next one builds the first
+    assert built() == [1]
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert screen.built
+
+
 @pytest.mark.parametrize("exam_days", [None, 60])
 @pytest.mark.parametrize("chosen", [0, 3])
 def test_tabs_built_late_show_what_tabs_built_at_once_show(
