@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QResizeEvent
@@ -44,7 +44,7 @@ from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
-from studyapp.services.readiness import Readiness, latest_exam_date, readiness
+from studyapp.services.examdate import latest_exam_date
 from studyapp.services.stats import (
     AnswerStats,
     CardLine,
@@ -59,6 +59,9 @@ from studyapp.services.stats import (
     sorted_in_runs,
 )
 from studyapp.services.text import describe_day, describe_duration, describe_stability
+
+if TYPE_CHECKING:
+    from studyapp.services.readiness import Readiness
 
 __all__ = ["StatisticsScreen"]
 
@@ -76,6 +79,17 @@ def _pct(value: float | None, digits: int = 0) -> str:
 def _day(day: date, *, year: bool = True) -> str:
     """``1 April 2026``: no leading zero."""
     return f"{day.day} {day:%B %Y}" if year else f"{day.day} {day:%B}"
+
+
+def _readiness(stats: Statistics, scope: StatsScope, exam: date) -> Readiness:
+    """Readiness for ``exam``, its module imported here, by the job computing it (on its
+    worker thread), not with this screen: Ctrl+T to the first charts (issue 19, budget 150
+    ms) paid for importing the forecast's module (7 dataclasses, the simulator's code),
+    which the first paint does not show; the Readiness tab's date field takes its bound
+    from :mod:`studyapp.services.examdate`."""
+    from studyapp.services.readiness import readiness
+
+    return readiness(stats, scope, exam)
 
 
 def _plural(n: int, word: str) -> str:
@@ -650,7 +664,7 @@ class StatisticsScreen(QWidget):
             self._jobs.append(
                 _Job(
                     "readiness",
-                    lambda: readiness(stats, scope, exam),
+                    lambda: _readiness(stats, scope, exam),
                     self._show_readiness,
                     then=(self._show_readiness_tables,),
                 )
@@ -1130,6 +1144,8 @@ class StatisticsScreen(QWidget):
         self._readiness_layout.setStretch(self._readiness_stretch, 0 if shown else 1)
 
     def _show_readiness(self, result: object) -> None:
+        from studyapp.services.readiness import Readiness  # (imported by its job)
+
         assert isinstance(result, Readiness)
         self.readiness_headline.setText(result.message)
         shown = result.ok
@@ -1165,6 +1181,8 @@ class StatisticsScreen(QWidget):
     def _show_readiness_tables(self, result: object) -> None:
         """Readiness's two tables, a turn after its headline, chart and plan
         (:meth:`_show_in_turns`)."""
+        from studyapp.services.readiness import Readiness  # (imported by its job)
+
         assert isinstance(result, Readiness)
         if not result.ok:
             return

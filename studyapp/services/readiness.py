@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from studyapp.core.scheduling import Scheduler
+from studyapp.services.examdate import latest_exam_date, parse_exam_date
 from studyapp.services.families import deck_title_in_family, family_order, family_title
 from studyapp.services.render import CitationIndex
 from studyapp.services.stats import Statistics, StatsScope, card_question
@@ -65,35 +66,7 @@ MIN_DAYS = 7
 SIMULATED_CARDS = 5_000
 """The simulator runs on at most this many new cards; its figures are scaled to the rest."""
 AT_RISK = 10
-EXAM_YEARS_AHEAD = 100
-"""How far ahead an exam date may be (the forecast runs day by day to it)."""
 DAY = 86_400
-
-
-def parse_exam_date(text: str, *, today: date | None = None) -> date:
-    """A ``YYYY-MM-DD`` date, at most :data:`EXAM_YEARS_AHEAD` years after ``today``
-    (default: the local date).
-
-    Raises:
-        ValueError: with a message for the user.
-    """
-    try:
-        exam = date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(
-            f"the exam date must look like 2026-06-30 (YYYY-MM-DD), not {text!r}"
-        ) from None
-    if exam > latest_exam_date(today or date.today()):
-        raise ValueError(
-            f"the exam date must be within {EXAM_YEARS_AHEAD} years from today, not {text!r}"
-        )
-    return exam
-
-
-def latest_exam_date(today: date) -> date:
-    """The latest exam date the forecast takes: it runs day by day to the date (9999-12-01
-    took 105 s, 9999-12-31 overflowed the calendar)."""
-    return today + timedelta(days=365 * EXAM_YEARS_AHEAD + EXAM_YEARS_AHEAD // 4)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,10 @@ from a known log, its empty states and the exam date (pytest-qt, real key presse
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -688,6 +690,38 @@ def test_the_tabs_behind_the_overview_are_built_after_the_first_paint(
     for index in range(1, 5):
         assert screen.tabs.widget(index).findChildren(ChartPanel)
     assert screen.hours.showing_chart and screen.retention.item(0, 2).text() != ""
+
+
+def test_the_first_paint_imports_no_readiness_forecast(tmp_path: Path) -> None:
+    """Issue 19 (Ctrl+T to the first charts): the readiness forecast's module is imported
+    by the job computing it, not with the screen, whose first paint does not show it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from studyapp.gui.mainwindow import MainWindow\n"
+        "from studyapp.services.library import Library\n"
+        "app = QApplication([])\n"
+        "window = MainWindow(Library(Path(sys.argv[1])))\n"
+        "window.show()\n"
+        "window.show_statistics()\n"
+        "window.statistics.repaint()\n"
+        "print('studyapp.gui.statistics' in sys.modules, "
+        "'studyapp.services.readiness' in sys.modules)\n"
+        "window.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.stdout.split() == ["True", "False"]
 
 
 def test_no_tab_is_built_in_the_first_turn_after_the_first_paint(
