@@ -101,3 +101,46 @@ def test_reversing_and_the_rest_at_once(search: CardSearch) -> None:
     assert results.all_ids() == whole and results.complete
     results.reverse()
     assert results.loaded == whole[::-1] and results.descending
+
+
+COMBINED = (
+    "receptor is:due",
+    "psilocybin deck:bench-00*",
+    "receptor tag:safety",
+    "receptor -tag:safety is:review",
+    "session flag:0 is:review",
+    "session is:learning",
+    "receptor (is:due or is:review) -is:suspended -is:buried",
+    "psilocybin prop:lapses>0 -is:new",
+)
+"""Words with other terms: what the browser sorts whole today (``pages_well`` is False);
+pinned so a count and keyset pages of them (a cheaper formulation) can be checked against it."""
+
+
+@pytest.mark.parametrize("query", COMBINED)
+def test_words_with_other_terms_count_and_page_as_the_whole_sort(
+    library: Library, query: str
+) -> None:
+    search = CardSearch(library.engine, library.settings, clock=Clock())
+    node = search.parse(query)
+    assert not store_search.pages_well(node)
+    with search._connection() as db, search._prepared(db, search._clock()) as context:
+        for sort in SORTS:
+            for descending in (False, True):
+                whole = store_search.search_ids(db, node, context, sort=sort, descending=descending)
+                count = store_search.count_ids(db, node, context)
+                ids: list[int] = []
+                after: store_search.SortKey | None = None
+                while True:
+                    page, after = store_search.page_ids(
+                        db, node, context, sort=sort, descending=descending, limit=4, after=after
+                    )
+                    ids.extend(page)
+                    if after is None:
+                        break
+                assert (count, ids) == (len(whole), whole), (query, sort, descending)
+                for card_id in whole[:: max(1, len(whole) // 5)]:
+                    assert store_search.rank_of(
+                        db, node, context, card_id, sort=sort, descending=descending
+                    ) == whole.index(card_id), (query, sort, descending, card_id)
+        assert whole, query  # (a shape the generated store has cards for)
