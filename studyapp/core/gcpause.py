@@ -49,10 +49,18 @@ def off_for_startup() -> None:
 def startup_finished() -> None:
     """The window is up: turn the collector back on if start-up turned it off, after
     freezing the start-up objects, which live as long as the process, so no collection
-    walks them again."""
+    walks them again.
+
+    If a worker thread runs now (the start-up sync often does), the collector stays paused
+    until the last task ends (:func:`resume_after_task` switches it on then): switched on
+    here, it could collect in that worker and free a GUI-thread Qt wrapper there."""
+    global _enabled_before_tasks
     if not gc.isenabled():
         gc.freeze()
-        gc.enable()
+        if _paused_tasks:
+            _enabled_before_tasks = True
+        else:
+            gc.enable()
 
 
 def freeze_for_exit() -> None:
