@@ -243,6 +243,15 @@ class CardTableModel(QAbstractTableModel):
         if card_ids is None:
             rows = list(self._fetched.values())
             self._rows.clear()
+        elif len(card_ids) > len(self._fetched):
+            # An action on a large selection (10,000 cards) against the few hundred rows
+            # fetched: walk the fetched ones, not every id (0.63 -> 0.27 ms of thread CPU
+            # for 10,000 ids against 704 rows fetched, medians of 21; it is in the bulk
+            # action's freeze).
+            changed = set(card_ids)
+            rows = [row for card, row in self._fetched.items() if card in changed]
+            for card_id in [c for c in self._rows if c in changed]:
+                del self._rows[card_id]
         else:
             rows = [self._fetched[c] for c in card_ids if c in self._fetched]
             for card_id in card_ids:
@@ -384,47 +393,49 @@ class InfoPanel(QScrollArea):
         self._font_size = font_size
         self._info: CardInfo | None = None
         self.setWidgetResizable(True)
+        # Built top down, as BrowserWindow is (see there): the body in place with its style
+        # sheet before any child, each child made inside it.
         body = QWidget()
+        self.setWidget(body)
+        body.setStyleSheet(f"QLabel, QPushButton#link {{ font-size: {max(9, font_size - 4)}pt; }}")
         layout = QVBoxLayout(body)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(8)
-        self.where = plain_label()
+        self.where = plain_label(parent=body)
         self.where.setObjectName("muted")
         self.where.setWordWrap(True)
         layout.addWidget(self.where)
-        self.states = plain_label()
+        self.states = plain_label(parent=body)
         self.states.setWordWrap(True)
         layout.addWidget(self.states)
-        self.view = SafeTextView()
+        self.view = SafeTextView(body)
         self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setFrameShape(QScrollArea.Shape.NoFrame)
         layout.addWidget(self.view)
-        self.memory = plain_label()
+        self.memory = plain_label(parent=body)
         self.memory.setWordWrap(True)
         layout.addWidget(self.memory)
         self.links = QVBoxLayout()
         layout.addLayout(self.links)
-        self.history = plain_label()
+        self.history = plain_label(parent=body)
         self.history.setWordWrap(True)
         self.history.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.history)
-        note_title = QLabel("Your note (deck updates never change it)")
+        note_title = QLabel("Your note (deck updates never change it)", body)
         note_title.setObjectName("muted")
         layout.addWidget(note_title)
-        self.note = QPlainTextEdit()
+        self.note = QPlainTextEdit(body)
         self.note.setPlaceholderText("Write a note to yourself about this card…")
         self.note.setFixedHeight(80)
         layout.addWidget(self.note)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.save_note = QPushButton("Save note")
+        self.save_note = QPushButton("Save note", body)
         self.save_note.setToolTip("Save your note on this card (Ctrl+S)")
         self.save_note.clicked.connect(self._save)
         row.addWidget(self.save_note)
         layout.addLayout(row)
         layout.addStretch(1)
-        body.setStyleSheet(f"QLabel, QPushButton#link {{ font-size: {max(9, font_size - 4)}pt; }}")
-        self.setWidget(body)
         self.show_info(None)
 
     @property
@@ -544,29 +555,39 @@ class BrowserWindow(QMainWindow):
         self._columns_chosen = False
         """Set once the trainee showed or hid a column: sizes stop choosing for them."""
 
-        central = QWidget()
+        # Built top down: each widget is made inside its final parent, in the window from
+        # the start. Built bottom up (children first, then added to a splitter, the splitter
+        # to the central widget, that to the window), every reparenting sent the app's style
+        # sheet down the whole subtree again: 320 StyleChange events, up to 9 to one widget,
+        # where 63 do now. Building and showing the window (the GUI thread's longest stretch
+        # while opening the browser): 51.8 -> 24.8 ms of thread CPU, 64.2 -> 38.1 ms with
+        # its first events (medians of 15 interleaved, 200k bench store, load ~7).
+        central = QWidget(self)
+        self.setCentralWidget(central)
         outer = QVBoxLayout(central)
         outer.setContentsMargins(12, 10, 12, 6)
         outer.setSpacing(6)
         top = QHBoxLayout()
-        self.search_box = QLineEdit(query)
+        self.search_box = QLineEdit(query, central)
         self.search_box.setPlaceholderText(
             'Search: words, "a phrase", deck:, tag:, is:due, prop:r<0.8, rated:7 … (Enter searches)'
         )
         self.search_box.setClearButtonEnabled(True)
         self.search_box.returnPressed.connect(self.run_search)
         top.addWidget(self.search_box, 1)
-        self.count = QLabel()
+        self.count = QLabel(central)
         self.count.setObjectName("muted")
         top.addWidget(self.count)
         outer.addLayout(top)
-        self.error = plain_label()
+        self.error = plain_label(parent=central)
         self.error.setWordWrap(True)
         self.error.setVisible(False)
         outer.addWidget(self.error)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        outer.addWidget(self.splitter, 1)
 
         self.model = CardTableModel(browser, colors)
-        self.table = QTableView()
+        self.table = QTableView(self.splitter)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -601,18 +622,15 @@ class BrowserWindow(QMainWindow):
         selection.currentRowChanged.connect(self._on_current_changed)
         selection.selectionChanged.connect(self._on_selection_changed)
 
-        self.info = InfoPanel(colors, font_size)
+        self.info = InfoPanel(colors, font_size, self.splitter)
         self.info.setMinimumWidth(300)
         self.info.link_activated.connect(self.show_card)
         self.info.note_saved.connect(self._on_note_saved)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.info)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        outer.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
-        self.status = ElidedLabel()
+        self.status = ElidedLabel(parent=self.statusBar())
         self.status.setObjectName("muted")
         self.statusBar().addWidget(self.status, 1)
         self._build_menus()

@@ -614,3 +614,66 @@ def test_the_deck_column_leaves_off_the_family_and_sorts_as_it_reads(
     qtbot.waitUntil(lambda: not browser.searching, timeout=10_000)
     again = [model.index(r, section).data() for r in range(model.rowCount())]
     assert again == sorted(shown, key=str.casefold, reverse=True)
+
+
+def test_refreshing_many_cards_redraws_and_forgets_the_same_rows_as_a_few(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    """refresh() walks the rows fetched when it is given more ids than that (a bulk
+    action's 10,000): the same rows redrawn and fetched again as walking the ids."""
+    browser = open_browser(qtbot, window)
+    model = browser.model
+    for row in range(model.rowCount()):
+        model.item(row)
+    every = list(model.loaded)
+    changed = [every[1], every[4], every[6]]
+    many = [*changed, *range(10_000_000, 10_000_050)]  # more ids than rows fetched
+    spans: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda a, b, _roles=None: spans.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    model.refresh(many)
+    held = [model.fetched(row) is not None for row in range(len(every))]
+    for row in range(model.rowCount()):
+        model.item(row)
+    model.refresh(changed)  # the few-ids walk: the same answer
+    assert spans == [(1, 0, 6, len(COLUMNS) - 1)] * 2
+    assert held == [model.fetched(row) is not None for row in range(len(every))]
+    assert held == [row not in (1, 4, 6) for row in range(len(every))]
+
+
+def test_the_browser_is_built_in_place_each_widget_styled_once(qtbot: Any, window: Any) -> None:
+    """Ctrl+B builds the window top down, each widget inside its final parent: built
+    bottom up, every reparenting (a table into the splitter, the splitter into the
+    window...) sent the app's style sheet down the whole subtree again: 320 StyleChange
+    events, up to 9 to one widget, where 63 do (see BrowserWindow.__init__)."""
+    from collections import Counter
+
+    import shiboken6
+    from PySide6.QtCore import QEvent, QObject
+
+    styled: Counter[tuple[str, int]] = Counter()
+
+    class StyleChanges(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.StyleChange:
+                name = watched.metaObject().className()
+                styled[name, shiboken6.getCppPointer(watched)[0]] += 1
+            return False
+
+    counter = StyleChanges()
+    app = QApplication.instance()
+    assert app is not None
+    reactivate(qtbot, window)
+    app.installEventFilter(counter)
+    try:
+        qtbot.keyClick(window, Qt.Key.Key_B, CTRL)
+    finally:
+        app.removeEventFilter(counter)
+    browser = window.browser
+    assert browser is not None and browser.isVisible()
+    qtbot.waitUntil(lambda: not browser.searching, timeout=10_000)
+    body = ("QWidget", shiboken6.getCppPointer(browser.info.widget())[0])
+    assert styled[body] == 2  # the details' body has a style sheet of its own
+    del styled[body]
+    assert styled and max(styled.values()) == 1, styled.most_common(8)
