@@ -106,6 +106,10 @@ _SAMPLES = {
 }
 """The widest text each column after the question usually holds (its initial width); the
 question takes the rest."""
+_DECK_WIDEST = "The vocabulary of psychedelic-assisted therapy"
+"""The widest deck label the column grows to when the window has room (a bundled deck's)."""
+_QUESTION_KEEPS = 400
+"""Pixels the question keeps before the Deck column grows past its initial width."""
 _OPTIONAL = ("stability", "reviews", "answered")
 """Columns hidden when the window is too narrow for all (the header's menu shows them)."""
 _DESCENDING_FIRST = {"interval", "stability", "lapses", "reviews", "answered"}
@@ -1072,9 +1076,21 @@ class BrowserWindow(QMainWindow):
             widest = max(metrics.horizontalAdvance(_SAMPLES[key]), metrics.horizontalAdvance(label))
             widths[key] = widest + 24
         room = self.table.viewport().width() - sum(widths.values())
+        hidden = {key for key, _label in COLUMNS[1:] if key in _OPTIONAL and room < 280}
+        # The question's width once the hidden columns are gone: past what it keeps, it
+        # widens the Deck column up to its widest label, so at full size deck names are
+        # whole, while the question stays the widest column.
+        question = room + sum(widths[key] for key in hidden)
+        deck = widths["deck"]
+        wider = min(
+            metrics.horizontalAdvance(_DECK_WIDEST) + 24 - deck,
+            question - _QUESTION_KEEPS,
+            (question - deck) // 2,
+        )
+        widths["deck"] = deck + max(0, wider)
         for column, (key, _label) in enumerate(COLUMNS[1:], start=1):
             header.resizeSection(column, widths[key])
-            header.setSectionHidden(column, key in _OPTIONAL and room < 280)
+            header.setSectionHidden(column, key in hidden)
 
     def _show_column(self, column: int, shown: bool) -> None:
         self._columns_chosen = True

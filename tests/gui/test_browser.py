@@ -677,3 +677,38 @@ def test_the_browser_is_built_in_place_each_widget_styled_once(qtbot: Any, windo
     assert styled[body] == 2  # the details' body has a style sheet of its own
     del styled[body]
     assert styled and max(styled.values()) == 1, styled.most_common(8)
+
+
+def test_the_deck_column_widens_to_whole_labels_when_the_window_has_room(
+    qtbot: Any, library: Library, clock: Clock
+) -> None:
+    """At full size the Deck column kept its first width ('Evidence: MDMA') and elided
+    labels like 'The vocabulary of psychedelic-assisted therapy' while the question had
+    room to spare. A wide window widens it to whole labels; at 800 px it keeps its width
+    and the question keeps the rest."""
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.paths import bundled_decks_dir
+
+    assert library.sync([bundled_decks_dir()]).ok
+    window = MainWindow(library, clock=clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    browser = open_browser(qtbot, window)
+    section = [key for key, _label in COLUMNS].index("deck")
+    header = browser.table.horizontalHeader()
+    metrics = browser.table.fontMetrics()
+    labels = {browser.model.index(r, section).data() for r in range(browser.model.rowCount())}
+    widest = max(metrics.horizontalAdvance(label) for label in labels)
+    assert "The vocabulary of psychedelic-assisted therapy" in labels
+
+    browser.resize(800, 600)
+    qtbot.waitUntil(lambda: browser.table.viewport().width() < 800, timeout=2000)
+    qtbot.wait(50)  # the columns are sized a turn after the resize
+    narrow = header.sectionSize(section)
+    assert narrow < widest  # no room at 800 px: labels elide, whole on hover
+    assert header.sectionSize(0) >= narrow  # the question keeps the most room
+
+    browser.resize(2400, 1000)
+    qtbot.waitUntil(lambda: header.sectionSize(section) >= widest + 12, timeout=2000)
+    assert header.sectionSize(0) >= header.sectionSize(section)  # still the widest
