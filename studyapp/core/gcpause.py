@@ -74,7 +74,7 @@ def freeze_for_exit() -> None:
 # and frees a Qt wrapper that belongs to the GUI thread, Qt crashes (a segfault we saw in the
 # test suite). So while any task runs, automatic collection is paused; once none runs, the
 # collector's own thresholds take over again, on the GUI thread (BackgroundTask resumes it in
-# the turn after the task's result was handled, so no collection walks that result). No full
+# a little after the task's result was handled, so no collection walks that result). No full
 # collection here:
 # after a 10,000-card import one took 40-60 ms of the GUI thread, a stall the trainee sees
 # (issue 19: no event-loop gap over 50 ms).

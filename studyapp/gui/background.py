@@ -17,6 +17,19 @@ STACK_BYTES = 64 * 1024 * 1024
 """Stack size of a task's thread (see :class:`BackgroundTask`)."""
 
 
+_RESUME_AFTER_MS = 50
+"""The collector comes back on by a timer this long after a task's result was handled: after
+the repaint its slots asked for (a window's update request waits for the platform's own
+update timer, ~5 ms), and in a later pass of the event loop, so timers and input are handled
+between that paint and the collection the collector's first allocation sets off (a walk of
+everything the task left alive). A zero-delay call came before that paint, in one turn with
+it. Adding a folder of 50,000 notes (Xvfb + xcb, load 14, traced in notes/guiadd-r16.md):
+the turn that painted the new decks held that collection too, 102-106 ms of GUI-thread CPU of
+which the collection 33-37; after, the paint's turn 55-95 (the result's slot with it), the
+collection (32-36) in a later one; the probe's longest gap 348 and 947 ms -> 226 and 267
+(2 runs each: a machine this loaded only shows the split, not the quiet figure)."""
+
+
 class _Worker(QObject):
     finished = Signal(object)
     failed = Signal(str)
@@ -132,10 +145,14 @@ class BackgroundTask(QObject):
         that turn's samples in the collector); deferred, one collection of what survives
         the result, 17-19 ms in three runs. In the quiet verdict runs at 200,000 notes the
         add's longest gap up to the decks shown went from 30-34 ms to 17-20 (medians; the
-        add's longest gap overall now comes later, while the search index catches up)."""
+        add's longest gap overall now comes later, while the search index catches up).
+
+        By a timer (:data:`_RESUME_AFTER_MS`), not a zero-delay call: that came on before the
+        repaint the slots asked for, and the collection its first allocation set off ran in
+        the paint's turn, with no turn for timers or input between them."""
         if self._paused:
             self._paused = False
-            QTimer.singleShot(0, resume_after_task)
+            QTimer.singleShot(_RESUME_AFTER_MS, resume_after_task)
 
     @Slot(object)
     def _on_finished(self, result: object) -> None:

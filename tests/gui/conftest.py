@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,20 @@ from tests.conftest import Clock
 
 MODAL_LIMIT_MS = 60_000
 """How long a test may leave a modal dialog open before it is closed and the test fails."""
+
+
+@pytest.fixture(autouse=True)
+def collector_back_on(qtbot: Any) -> Iterator[None]:
+    """After each test, the event loop runs until the collector has come back on from the
+    test's finished tasks (BackgroundTask switches it on by a timer a little after a result
+    is handled), at most half a second: a test ending sooner left it off for the next ones.
+    A task still running (held on purpose) keeps it off, as in the app."""
+    yield
+    from studyapp.core import gcpause
+
+    deadline = time.monotonic() + 0.5
+    while gcpause._paused_tasks and time.monotonic() < deadline:
+        qtbot.wait(10)
 
 
 @pytest.fixture(autouse=True)

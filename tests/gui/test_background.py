@@ -118,3 +118,48 @@ def test_a_task_thread_has_a_large_stack() -> None:
 
     task = BackgroundTask(lambda: None)
     assert task._thread.stackSize() == STACK_BYTES >= 64 * 1024 * 1024
+
+
+def test_the_collector_comes_back_after_the_repaint_a_result_asks_for(qtbot: Any) -> None:
+    """A task's result slot asks for a repaint (the new decks' overview after an added
+    folder): that paint runs, then the loop handles its due timers, and only then does the
+    collector come back on (its first allocation collects everything the task left alive).
+    Switched on by a zero-delay call it came on in the same pass as the paint, before it, so
+    the collection and the paint made one turn with no timer or input between them."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtWidgets import QWidget
+
+    order: list[tuple[str, bool]] = []
+
+    class Painted(QWidget):
+        def paintEvent(self, event: QPaintEvent) -> None:
+            order.append(("paint", gc.isenabled()))
+
+    widget = Painted()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    tick = QTimer()
+    tick.setTimerType(Qt.TimerType.PreciseTimer)
+    tick.setInterval(0)
+    tick.timeout.connect(lambda: order.append(("tick", gc.isenabled())))
+
+    def handle(_result: object) -> None:
+        order.clear()
+        order.append(("slot", gc.isenabled()))
+        widget.update()
+        time.sleep(0.005)  # the slot's work: the tick is due when it returns
+
+    task = BackgroundTask(lambda: None)
+    task.finished.connect(handle)
+    with qtbot.waitSignal(task.finished, timeout=5_000):
+        task.start()
+        tick.start()
+    qtbot.waitUntil(gc.isenabled, timeout=5_000)
+    qtbot.waitUntil(lambda: len(order) > 3 and order[-1][1], timeout=5_000)
+    tick.stop()
+    painted = order.index(("paint", False))  # painted with the collector still off
+    on = next(i for i, (_what, enabled) in enumerate(order) if enabled)
+    assert painted < on
+    assert ("tick", False) in order[painted:on]  # a turn for timers between the two
