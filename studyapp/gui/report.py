@@ -27,9 +27,9 @@ from PySide6.QtWidgets import QApplication, QLayout
 from studyapp.gui.application import application
 from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap, ChartPanel
 from studyapp.gui.theme import LIGHT, Colors
+from studyapp.services.figures import DeckCoverage, FamilyCoverage
 from studyapp.services.progress import ReportData
 from studyapp.services.readiness import Readiness
-from studyapp.services.stats import DeckCoverage, FamilyCoverage
 from studyapp.services.text import describe_duration
 
 __all__ = ["render_report", "render_report_pdf"]

@@ -46,21 +46,17 @@ from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
 from studyapp.services.examdate import latest_exam_date
 from studyapp.services.stats import (
-    AnswerStats,
-    CardLine,
     Forecast,
-    Hours,
-    Memory,
     Statistics,
     StatsFilter,
     StatsScope,
-    Steering,
     Today,
     sorted_in_runs,
 )
 from studyapp.services.text import describe_day, describe_duration, describe_stability
 
 if TYPE_CHECKING:
+    from studyapp.services.figures import AnswerStats, CardLine
     from studyapp.services.readiness import Readiness
 
 __all__ = ["StatisticsScreen"]
@@ -920,6 +916,8 @@ class StatisticsScreen(QWidget):
         return "today (with overdue cards)" if offset == 0 else self._day_label(offset)
 
     def _show_answers(self, result: object) -> None:
+        from studyapp.services.figures import AnswerStats  # (imported by the job)
+
         assert isinstance(result, AnswerStats)
         self._show_today(result.today)
         streak = result.streak
@@ -952,6 +950,8 @@ class StatisticsScreen(QWidget):
     def _show_answers_rest(self, result: object) -> None:
         """The answers' Retention tab (its table and minutes chart), a turn after the
         Overview tab's panels (:meth:`_show_in_turns`)."""
+        from studyapp.services.figures import AnswerStats  # (imported by the job)
+
         assert isinstance(result, AnswerStats)
         self._show_retention(result)
         time = result.time
@@ -1005,6 +1005,8 @@ class StatisticsScreen(QWidget):
                 self.retention.setItem(row, column, item)
 
     def _show_hours(self, result: object) -> None:
+        from studyapp.services.figures import Hours  # (imported by the job)
+
         assert isinstance(result, Hours)
         if result.total == 0:
             self.hours.caption.setText("")
@@ -1032,6 +1034,8 @@ class StatisticsScreen(QWidget):
         )
 
     def _show_memory(self, result: object) -> None:
+        from studyapp.services.figures import Memory  # (imported by the job)
+
         assert isinstance(result, Memory)
         panels = (self.stability, self.difficulty, self.retrievability)
         if result.cards == 0:
@@ -1068,6 +1072,8 @@ class StatisticsScreen(QWidget):
         )
 
     def _show_steering(self, result: object) -> None:
+        from studyapp.services.figures import Steering  # (imported by the job)
+
         assert isinstance(result, Steering)
         days = len(result.deferrals)
         if result.deferred == 0:

@@ -9,21 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from studyapp.services.readiness import Readiness, readiness
-from studyapp.services.stats import (
-    FORECAST_WINDOWS,
+from studyapp.services.figures import (
     AnswerStats,
     CardLine,
     Coverage,
-    Forecast,
     Histogram,
     Hours,
     Memory,
     ModuleCoverage,
-    Statistics,
-    StatsScope,
     Steering,
 )
+from studyapp.services.readiness import Readiness, readiness
+from studyapp.services.stats import FORECAST_WINDOWS, Forecast, Statistics, StatsScope
 from studyapp.services.text import describe_duration, describe_stability
 
 __all__ = [

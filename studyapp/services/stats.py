@@ -26,11 +26,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.studyday import require_utc, study_day, utc_now
-from studyapp.services.families import deck_title_in_family, family_order, family_title
+from studyapp.services.families import family_order, family_title
 from studyapp.services.overview import Overview, read_overview
 from studyapp.services.render import CitationIndex, plain, render_card
 from studyapp.services.settings import Settings, read_settings
@@ -41,27 +41,24 @@ from studyapp.store.queries import sources as stored_sources
 from studyapp.store.stats import IVL_NONE, IVL_YOUNG, Scope
 
 if TYPE_CHECKING:
+    from studyapp.services.figures import (
+        AnswerStats,
+        CardLine,
+        Coverage,
+        DeckCoverage,
+        Hours,
+        Memory,
+        ModuleCoverage,
+        Steering,
+    )
     from studyapp.store.database import Engine
 
 __all__ = [
-    "Calendar",
-    "Coverage",
-    "DeckCoverage",
-    "FamilyCoverage",
-    "ModuleCoverage",
     "Forecast",
-    "Hours",
-    "Memory",
-    "RetentionPeriod",
     "StatsFilter",
     "StatsScope",
-    "Steering",
-    "CardLine",
     "Statistics",
-    "Streak",
-    "TimeSpent",
     "Today",
-    "TrueRetention",
     "UnknownFilter",
 ]
 
@@ -116,92 +113,12 @@ class Today:
         return self.again / self.answers if self.answers else None
 
 
-@dataclass(frozen=True, slots=True)
-class Streak:
-    """Consecutive study days with at least one answer, ending today (or yesterday, while
-    today is still open), the longest such run, and the days studied in the last year."""
-
-    current: int
-    longest: int
-    studied_today: bool
-    days_last_year: int
-
-
-@dataclass(frozen=True, slots=True)
-class Calendar:
-    """Answers per study day for the last ``len(counts)`` days, the last being today."""
-
-    first_day: date
-    counts: tuple[int, ...]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts)
-
-    @property
-    def active_days(self) -> int:
-        return sum(1 for n in self.counts if n)
-
-    @property
-    def busiest(self) -> int:
-        return max(self.counts, default=0)
-
-
-@dataclass(frozen=True, slots=True)
-class TimeSpent:
-    """Minutes spent answering per study day for the last ``len(minutes)`` days."""
-
-    first_day: date
-    minutes: tuple[float, ...]
-    total_minutes: float
-    """All time."""
-    seconds_per_answer: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class RetentionPeriod:
-    """Anki's true-retention counts for one period."""
-
-    key: str
-    label: str
-    young_passed: int = 0
-    young_failed: int = 0
-    mature_passed: int = 0
-    mature_failed: int = 0
-
-    @property
-    def young(self) -> float | None:
-        total = self.young_passed + self.young_failed
-        return self.young_passed / total if total else None
-
-    @property
-    def mature(self) -> float | None:
-        total = self.mature_passed + self.mature_failed
-        return self.mature_passed / total if total else None
-
-    @property
-    def passed(self) -> int:
-        return self.young_passed + self.mature_passed
-
-    @property
-    def failed(self) -> int:
-        return self.young_failed + self.mature_failed
-
-    @property
-    def total(self) -> float | None:
-        count = self.passed + self.failed
-        return self.passed / count if count else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "young_passed": self.young_passed,
-            "young_failed": self.young_failed,
-            "mature_passed": self.mature_passed,
-            "mature_failed": self.mature_failed,
-            "young": self.young,
-            "mature": self.mature,
-            "total": self.total,
-        }
+# The later jobs' figures (answers by day, hours, memory, coverage, steering) are
+# dataclasses of studyapp/services/figures.py, imported by the methods and summaries below
+# that make them, on the job's worker thread: Ctrl+T's first charts (issue 19, budget 150
+# ms) need only Today and Forecast. Creating the other 15 frozen dataclasses here was a
+# third of the imports Ctrl+T makes on the GUI thread: 182.8 -> 123.5 M instructions
+# (callgrind, PYTHONHASHSEED=0, the imports of services.stats + gui.statistics).
 
 
 _PERIODS = (
@@ -212,36 +129,6 @@ _PERIODS = (
     ("year", "Last 365 days", -364, 0),
     ("all_time", "All time", None, 0),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class TrueRetention:
-    periods: tuple[RetentionPeriod, ...]
-
-    def period(self, key: str) -> RetentionPeriod:
-        return next(p for p in self.periods if p.key == key)
-
-    @property
-    def is_empty(self) -> bool:
-        return self.period("all_time").total is None
-
-
-@dataclass(frozen=True, slots=True)
-class Hours:
-    """Answers by local hour of the day over the last ``days`` days (Anki's hourly
-    breakdown): ``answers[h]`` and how many of them were Again."""
-
-    days: int
-    answers: tuple[int, ...]
-    failed: tuple[int, ...]
-
-    @property
-    def total(self) -> int:
-        return sum(self.answers)
-
-    def pass_rate(self, hour: int) -> float | None:
-        n = self.answers[hour]
-        return (n - self.failed[hour]) / n if n else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,14 +149,6 @@ class Forecast:
         return self.total(days) / days if days else 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Histogram:
-    """Counts in labelled bins."""
-
-    labels: tuple[str, ...]
-    counts: tuple[int, ...]
-
-
 STABILITY_BINS = (
     (1, "under 1 d"),
     (2, "1 d"),
@@ -284,172 +163,6 @@ STABILITY_BINS = (
     (730, "1-2 y"),
     (float("inf"), "2 y+"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Memory:
-    """FSRS memory of every card with a memory state."""
-
-    cards: int
-    stability: Histogram
-    difficulty: Histogram
-    """Difficulty 1-10 as 0-100% in tenths (Anki shows it so)."""
-    retrievability: Histogram
-    """Retrievability now, in 5% bins."""
-    median_stability: float | None
-    median_difficulty: float | None
-    """As a share, 0-1."""
-    average_retrievability: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class DeckCoverage:
-    id: str
-    title: str
-    family: str
-    new: int
-    learning: int
-    young: int
-    mature: int
-    suspended: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.new + self.learning + self.young + self.mature + self.suspended
-
-    @property
-    def started(self) -> int:
-        return self.total - self.new
-
-    @property
-    def started_share(self) -> float | None:
-        return self.started / self.total if self.total else None
-
-    @property
-    def mature_share(self) -> float | None:
-        return self.mature / self.total if self.total else None
-
-    @property
-    def title_in_family(self) -> str:
-        """The title as listed under its family: without the family's name
-        (:func:`~studyapp.services.families.deck_title_in_family`)."""
-        return deck_title_in_family(self.title, family_title(self.family))
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleCoverage(DeckCoverage):
-    """A course module's cards (``id`` is its number as text; "" for cards in none)."""
-
-    number: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyCoverage:
-    id: str
-    title: str
-    decks: tuple[DeckCoverage, ...]
-
-    def _sum(self, name: str) -> int:
-        return sum(getattr(d, name) for d in self.decks)
-
-    @property
-    def new(self) -> int:
-        return self._sum("new")
-
-    @property
-    def learning(self) -> int:
-        return self._sum("learning")
-
-    @property
-    def young(self) -> int:
-        return self._sum("young")
-
-    @property
-    def mature(self) -> int:
-        return self._sum("mature")
-
-    @property
-    def suspended(self) -> int:
-        return self._sum("suspended")
-
-    @property
-    def total(self) -> int:
-        return self._sum("total")
-
-    @property
-    def started(self) -> int:
-        return self._sum("started")
-
-    @property
-    def started_share(self) -> float | None:
-        return self.started / self.total if self.total else None
-
-    @property
-    def mature_share(self) -> float | None:
-        return self.mature / self.total if self.total else None
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """How much of the material is started, by family and deck."""
-
-    families: tuple[FamilyCoverage, ...]
-
-    @property
-    def total(self) -> int:
-        return sum(f.total for f in self.families)
-
-    @property
-    def started(self) -> int:
-        return sum(f.started for f in self.families)
-
-    @property
-    def is_empty(self) -> bool:
-        return self.total == 0
-
-
-@dataclass(frozen=True, slots=True)
-class CardLine:
-    """A card in a list (leeches, the most put off): its question on one line."""
-
-    card_id: int
-    question: str
-    deck: str
-    times: int
-    """Lapses for a leech, times put off for a deferred card."""
-    suspended: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Steering:
-    """Leeches and "Not now" (issue 15's steering), for the cards of a scope."""
-
-    leech_threshold: int
-    leeches: int
-    leeches_suspended: int
-    leech_cards: tuple[CardLine, ...]
-    """The leeches with the most lapses."""
-    first_day: date
-    deferrals: tuple[int, ...]
-    """"Not now" per study day, the last ``len(deferrals)`` days (the last is today)."""
-    most_deferred: tuple[CardLine, ...]
-    """The cards put off most often in those days."""
-
-    @property
-    def deferred(self) -> int:
-        return sum(self.deferrals)
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerStats:
-    """Everything computed from the answers by day: one read of the log (or its tally)."""
-
-    today: Today
-    streak: Streak
-    calendar: Calendar
-    time: TimeSpent
-    retention: TrueRetention
-    total_answers: int
 
 
 # -- the service -------------------------------------------------------------------------
@@ -609,6 +322,8 @@ class Statistics:
             return store.answer_totals(conn, scope.scope, use_tally=self._use_tally())
 
     def hours(self, scope: StatsScope, days: int = 365) -> Hours:
+        from studyapp.services.figures import Hours
+
         now = self.now()
         start = self.day_start(now)
         offset = now.astimezone(self.tz).utcoffset() or timedelta(0)
@@ -649,6 +364,8 @@ class Statistics:
         return Forecast(tuple(learning), tuple(review), overdue)
 
     def coverage(self, scope: StatsScope) -> Coverage:
+        from studyapp.services.figures import Coverage, DeckCoverage, FamilyCoverage
+
         with self.connect() as conn:
             counts = {c.deck_id: c for c in store.card_counts(conn, scope.scope)}
         wanted = scope.scope.deck_ids
@@ -682,6 +399,8 @@ class Statistics:
     def module_coverage(self, scope: StatsScope) -> tuple[ModuleCoverage, ...]:
         """Coverage per course module, in module order (cards in no module last); empty
         when the course defines no modules."""
+        from studyapp.services.figures import ModuleCoverage
+
         with self.connect() as conn:
             known = {m.number: m.title for m in store.modules(conn)}
             if not known:
@@ -716,6 +435,8 @@ class Statistics:
 
     def steering(self, scope: StatsScope, days: int = 30, listed: int = 8) -> Steering:
         """Leeches, and the cards put off with "Not now" in the last ``days`` days."""
+        from studyapp.services.figures import CardLine, Steering
+
         start = self.day_start()
         start_ms = int(start.timestamp() * 1000)
         with self.connect() as conn:
@@ -777,6 +498,8 @@ def summarize_memory(
     """Histograms and averages of (stability, difficulty, last review) rows and their
     retrievability now. Each column is sorted once by ``sort`` (``sorted``, or
     :func:`sorted_in_runs`: the same lists); bins are counted by bisection."""
+    from studyapp.services.figures import Histogram, Memory
+
     r_sorted = sort(recalls)
     stabilities = sort(row[0] for row in rows)
     difficulties = sort(row[1] for row in rows)
@@ -852,6 +575,15 @@ def summarize_answers(
     rows: list[store.DayAnswers], cards_today: int, today: date, *, days: int = CALENDAR_DAYS
 ) -> AnswerStats:
     """Today, streak, calendar, time spent and true retention from answers by day."""
+    from studyapp.services.figures import (
+        AnswerStats,
+        Calendar,
+        RetentionPeriod,
+        Streak,
+        TimeSpent,
+        TrueRetention,
+    )
+
     per_day: dict[int, int] = {}
     ms_per_day: dict[int, int] = {}
     total_answers = 0

@@ -692,12 +692,17 @@ def test_the_tabs_behind_the_overview_are_built_after_the_first_paint(
     assert screen.hours.showing_chart and screen.retention.item(0, 2).text() != ""
 
 
-def test_the_first_paint_imports_no_readiness_forecast(tmp_path: Path) -> None:
+def test_the_first_paint_imports_no_readiness_forecast_and_no_later_figures(
+    tmp_path: Path,
+) -> None:
     """Issue 19 (Ctrl+T to the first charts): the readiness forecast's module is imported
-    by the job computing it, not with the screen, whose first paint does not show it."""
+    by the job computing it, not with the screen, whose first paint does not show it; and
+    so are the later jobs' figures (answers by day, hours, memory, coverage, steering: 15
+    dataclasses), which the first paint (today's figures and the forecast) does not show."""
     import subprocess
     import sys
 
+    later = ("AnswerStats", "Calendar", "Coverage", "Hours", "Memory", "Steering", "Streak")
     code = (
         "import sys\n"
         "from pathlib import Path\n"
@@ -709,8 +714,17 @@ def test_the_first_paint_imports_no_readiness_forecast(tmp_path: Path) -> None:
         "window.show()\n"
         "window.show_statistics()\n"
         "window.statistics.repaint()\n"
+        "made = sorted({name for module in list(sys.modules.values())\n"
+        "    if module is not None and module.__name__.startswith('studyapp')\n"
+        f"    for name in {later!r} if name in vars(module)}})\n"
         "print('studyapp.gui.statistics' in sys.modules, "
-        "'studyapp.services.readiness' in sys.modules)\n"
+        "'studyapp.services.readiness' in sys.modules, made)\n"
+        "import time\n"
+        "deadline = time.monotonic() + 60\n"
+        "while window.statistics.busy and time.monotonic() < deadline:\n"
+        "    app.processEvents()\n"
+        "    time.sleep(0.005)\n"
+        "print(window.statistics.busy, 'studyapp.services.figures' in sys.modules)\n"
         "window.close()\n"
     )
     done = subprocess.run(
@@ -721,7 +735,7 @@ def test_the_first_paint_imports_no_readiness_forecast(tmp_path: Path) -> None:
         check=True,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
-    assert done.stdout.split() == ["True", "False"]
+    assert done.stdout.split("\n")[:2] == ["True False []", "False True"]
 
 
 def test_no_tab_is_built_in_the_first_turn_after_the_first_paint(
