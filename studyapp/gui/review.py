@@ -51,6 +51,28 @@ _REVEAL_KEYS = {Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter}
 _FLAG_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3, Qt.Key.Key_4: 4}
 
 
+def key_hints_html(hints: list[tuple[tuple[str, ...], str]], colors: Colors) -> str:
+    """The key hints under the review as rich text: each key on a key cap (as Anki's and
+    qutebrowser's hints set keys apart), so '-' and '@' read as keys, not punctuation.
+
+    Args:
+        hints: (keys, what they do) in order; several keys read "Space or Enter".
+        colors: the theme's colours (the cap is the border colour, the key the text's).
+
+    Returns:
+        HTML for a word-wrapping QLabel: a key stays on the line of what it does.
+    """
+    cap = (
+        f'<span style="background-color: {colors.border}; color: {colors.text};'
+        ' font-weight: 600;">&nbsp;{}&nbsp;</span>'
+    )
+    items = []
+    for keys, action in hints:
+        shown = "&nbsp;or&nbsp;".join(cap.format(escape(key)) for key in keys)
+        items.append(f"{shown}&nbsp;{escape(action).replace(' ', '&nbsp;')}")
+    return "&nbsp;&nbsp; ".join(items)
+
+
 def flag_color(colors: Colors, flag: int) -> str:
     """The colour of flag 1-4 (red, orange, green, blue) in the theme."""
     return {1: colors.again, 2: colors.learning, 3: colors.good, 4: colors.easy}[flag]
@@ -171,6 +193,7 @@ class ReviewScreen(QWidget):
 
         self._hint = QLabel()
         self._hint.setObjectName("muted")
+        self._hint.setTextFormat(Qt.TextFormat.RichText)
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._hint.setWordWrap(True)  # the whole list of keys, on two lines if need be
         outer.addWidget(self._hint)
@@ -418,22 +441,31 @@ class ReviewScreen(QWidget):
                 )
         if revealed:
             self._fit_grade_buttons()
+        hints: list[tuple[tuple[str, ...], str]]
         if noted:
-            hint = "Space shows the card · L not now · Esc leave"
+            hints = [(("Space",), "shows the card"), (("L",), "not now")]
         elif revealed:
-            hint = (
-                "1 Again · 2 Hard · 3 Good · 4 Easy · @ suspend · - bury · L not now · "
-                "Ctrl+Z undo · I details · N note · Esc leave"
-            )
+            hints = [
+                *(((str(int(r)),), r.label) for r in Rating),
+                (("@",), "suspend"),
+                (("-",), "bury"),
+                (("L",), "not now"),
+                (("Ctrl+Z",), "undo"),
+                (("I",), "details"),
+                (("N",), "note"),
+            ]
         else:
-            hint = (
-                "Space or Enter shows the answer · @ suspend · - bury · L not now · "
-                "Ctrl+Z undo · Esc leave"
-            )
+            hints = [
+                (("Space", "Enter"), "shows the answer"),
+                (("@",), "suspend"),
+                (("-",), "bury"),
+                (("L",), "not now"),
+                (("Ctrl+Z",), "undo"),
+            ]
         if self.picture_shown:
-            hint = hint.replace(" · Esc leave", " · Z zoom · Esc leave")
-        # Each key stays on the line of what it does when the list wraps ("I" / "details").
-        self._hint.setText(" · ".join(k.replace(" ", "\u00a0") for k in hint.split(" · ")))
+            hints.append((("Z",), "zoom"))
+        hints.append((("Esc",), "leave"))
+        self._hint.setText(key_hints_html(hints, self._colors))
         self._update_progress()
 
     def _fit_grade_buttons(self) -> None:

@@ -4,11 +4,13 @@ session ended."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from sqlalchemy import text
 
 from studyapp.services.library import Library
@@ -25,6 +27,13 @@ def column(library: Library, card_id: int, name: str) -> Any:
 def count(library: Library, sql: str) -> int:
     with library.engine.connect() as conn:
         return int(conn.execute(text(sql)).scalar_one())
+
+
+def hint_text(review: Any) -> str:
+    """The key hints under the review as they read on screen (spaces for no-break ones)."""
+    document = QTextDocument()
+    document.setHtml(review._hint.text())
+    return document.toPlainText().replace("\u00a0", " ")
 
 
 def start(qtbot: Any, window: Any) -> Any:
@@ -85,7 +94,7 @@ def test_ctrl_digits_flag_the_card_and_show_the_flag(
 def test_l_is_not_now_and_its_button_is_on_screen(qtbot: Any, window: Any, synced: Library) -> None:
     review = start(qtbot, window)
     assert review.not_now_button.isVisible() and "(L)" in review.not_now_button.text()
-    assert "L not now" in review._hint.text().replace("\u00a0", " ")
+    assert "L  not now" in hint_text(review)
     card = review.card
     qtbot.keyClick(review, Qt.Key.Key_L)
     assert count(synced, "SELECT count(*) FROM deferral") == 1
@@ -173,3 +182,27 @@ def test_undo_after_the_session_ended_goes_back_to_the_card(
     assert window.stack.currentWidget() is window.overview
     qtbot.keyClick(window.overview, Qt.Key.Key_Z, CTRL)  # nothing left: stays
     assert window.stack.currentWidget() is window.overview
+
+
+def test_every_key_hint_shows_its_key_on_a_key_cap(qtbot: Any, window: Any) -> None:
+    """The hints read "@ suspend · - bury": the '-' key looked like a dash after the
+    separator. Every key, on the question and on the answer, is set on a key cap of one
+    style, as Anki's and qutebrowser's key hints set keys apart."""
+    review = start(qtbot, window)
+    cap = re.compile(r'<span style="([^"]*)">&nbsp;(.*?)&nbsp;</span>')
+
+    def caps() -> list[tuple[str, str]]:
+        assert review._hint.textFormat() == Qt.TextFormat.RichText
+        return cap.findall(review._hint.text())
+
+    asked = caps()
+    assert [key for _style, key in asked] == ["Space", "Enter", "@", "-", "L", "Ctrl+Z", "Esc"]
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    shown = caps()
+    assert [key for _style, key in shown] == [
+        *"1234",
+        *("@", "-", "L", "Ctrl+Z", "I", "N", "Esc"),
+    ]
+    assert len({style for style, _key in asked + shown}) == 1  # one style for every key
+    assert "background-color" in shown[0][0]
+    assert "-  bury" in hint_text(review) and "·" not in hint_text(review)
