@@ -473,7 +473,6 @@ def render_screen(
         from studyapp.gui.details import CardDetailsDialog
 
         details = CardDetailsDialog(session, session.card_view(session.last_answered), window)
-        details.resize(620, 460)
         details.show()
         _grab(details, out)
     elif screen == "browser":

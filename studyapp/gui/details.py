@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -19,6 +19,13 @@ from studyapp.gui.richtext import plain_label
 from studyapp.services.study import CardView, StudySession, describe_memory, history_rows
 
 __all__ = ["CardDetailsDialog"]
+
+_ROWS_KEPT = 4
+"""History rows the table keeps room for however small the dialog."""
+_ROWS_WANTED = 12
+"""History rows the dialog opens tall enough to show, where its window has the room."""
+_WIDTH = 760
+"""The dialog's opening width where its window has the room (640 at the least)."""
 
 
 def _which(card: CardView) -> list[str]:
@@ -88,3 +95,25 @@ class CardDetailsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)
+        self._give_the_history_room(len(history), parent)
+
+    def _give_the_history_room(self, reviews: int, parent: QWidget | None) -> None:
+        """A (re)learning card's longer due line left the table one row at 640x460: the
+        table keeps room for a few rows, and the dialog opens wider (fewer wrapped lines)
+        and tall enough for the whole history, within its window or the screen."""
+        row = self.table.verticalHeader().defaultSectionSize()
+        chrome = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
+        self.table.setMinimumHeight(chrome + row * max(1, min(reviews, _ROWS_KEPT)))
+        if parent is not None:
+            room = parent.window().geometry()
+        else:
+            screen = self.screen()
+            room = screen.availableGeometry() if screen is not None else QRect(0, 0, 800, 600)
+        width = max(self.minimumWidth(), min(_WIDTH, room.width() - 40))
+        layout = self.layout()
+        assert layout is not None
+        layout.activate()
+        # The wrapped labels' heights at that width, and the table as tall as its rows.
+        wanted = layout.totalHeightForWidth(width) - self.table.sizeHint().height()
+        wanted += chrome + row * max(1, min(reviews, _ROWS_WANTED))
+        self.resize(width, max(self.minimumHeight(), min(wanted, room.height() - 40)))

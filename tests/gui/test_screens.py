@@ -386,3 +386,43 @@ def test_card_details_list_the_history_newest_first_as_anki_does(
     grades = [dialog.table.item(row, 1) for row in range(2)]
     assert [item.text() if item is not None else None for item in grades] == ["Good", "Again"]
     session.close()
+
+
+def test_card_details_give_a_learning_cards_history_room_at_800x600(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    """With a (re)learning card's longer due line the 640x460 dialog showed one history row
+    before scrolling. Over a window at 800x600 the dialog fits the window and shows the
+    whole history of six reviews."""
+    from sqlalchemy import text
+
+    from studyapp.gui.details import CardDetailsDialog
+
+    window.resize(800, 600)
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    first = review.card
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_1)  # Again: a learning step, the longer due line
+    cols = "card_id, rating, duration_ms, queue_before, queue_after, stability_after, "
+    cols += "difficulty_after, due_after, before, kind"
+    with synced.engine.begin() as conn:  # five earlier reviews of the same card
+        for days in range(1, 6):
+            conn.execute(
+                text(
+                    f"INSERT INTO review (reviewed_at, {cols}) SELECT reviewed_at - :ms, "
+                    f"{cols} FROM review WHERE card_id = :c ORDER BY id LIMIT 1"
+                ),
+                {"ms": days * 86_400_000, "c": first.card_id},
+            )
+    dialog = CardDetailsDialog(review.session, first, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    assert "a learning step" in dialog.memory.text()
+    assert table.rowCount() == 6
+    bottom = table.rowViewportPosition(5) + table.rowHeight(5)
+    assert bottom <= table.viewport().height()  # every review shown, no scrolling
+    assert not table.verticalScrollBar().isVisible()
+    assert dialog.height() <= 600 - 40  # inside the window at 800x600
