@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -107,8 +107,7 @@ class CardDetailsDialog(QDialog):
         if parent is not None:
             room = parent.window().geometry()
         else:
-            screen = self.screen()
-            room = screen.availableGeometry() if screen is not None else QRect(0, 0, 800, 600)
+            room = self.screen().availableGeometry()
         width = max(self.minimumWidth(), min(_WIDTH, room.width() - 40))
         layout = self.layout()
         assert layout is not None
