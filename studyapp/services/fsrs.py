@@ -16,13 +16,8 @@ from datetime import datetime, tzinfo
 
 from studyapp.core.errors import KnownError
 from studyapp.core.gcpause import gc_paused
-from studyapp.core.scheduling import (
-    DEFAULT_PARAMETERS,
-    MIN_ITEMS,
-    Fit,
-    check_parameters,
-    fit_parameters,
-)
+from studyapp.core.replay import MIN_ITEMS, Fit, fit_parameters
+from studyapp.core.scheduling import DEFAULT_PARAMETERS, check_parameters
 from studyapp.core.studyday import days_elapsed, study_day, study_day_start, utc_now
 from studyapp.services.settings import Settings
 from studyapp.store import memory

@@ -17,16 +17,16 @@ from typing import NamedTuple
 from sqlalchemy import Engine
 
 from studyapp.core.model import Queue
-from studyapp.core.scheduling import (
+from studyapp.core.replay import (
     BREAK,
     LEARNING_OFFSET,
     RESET,
     LogRow,
     TrainingSet,
     memory_from_logs,
-    reschedule_interval,
     training_set,
 )
+from studyapp.core.scheduling import reschedule_interval
 from studyapp.store import queues
 from studyapp.store.database import raw_connection
 from studyapp.store.errors import storage_errors
@@ -51,7 +51,7 @@ _EVENT = (
     f"WHEN queue_before IN ({queues.NEW}, {Queue.LEARNING:d}) THEN rating + {LEARNING_OFFSET} "
     "ELSE rating END"
 )
-""":func:`studyapp.core.scheduling.log_event` in SQL (a test holds them together)."""
+""":func:`studyapp.core.replay.log_event` in SQL (a test holds them together)."""
 
 _LOG = (
     f"SELECT card_id, MAX(0, :next_day_at - reviewed_at / 1000) / 86400, {_EVENT}{{time}} "

@@ -27,16 +27,14 @@ from typing import Any
 import pytest
 
 from studyapp.core.model import MemoryState, Queue, Rating
+from studyapp.core.replay import LoggedAnswer, fsrs_history, memory_from_histories
 from studyapp.core.scheduling import (
     DEFAULT_PARAMETERS,
-    LoggedAnswer,
     Outcome,
     Scheduler,
     SchedulerConfig,
-    fsrs_history,
     fuzz_factor,
     fuzz_range,
-    memory_from_histories,
 )
 from studyapp.core.studyday import study_day
 

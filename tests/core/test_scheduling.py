@@ -11,11 +11,9 @@ import fsrs_rs_python as fsrs_rs
 import pytest
 
 from studyapp.core.model import MemoryState, Queue, Rating
+from studyapp.core.replay import BREAK, LEARNING_OFFSET, RESET, log_event
 from studyapp.core.scheduling import (
-    BREAK,
     DEFAULT_PARAMETERS,
-    LEARNING_OFFSET,
-    RESET,
     Scheduler,
     SchedulerConfig,
     answer_button_label,
@@ -23,7 +21,6 @@ from studyapp.core.scheduling import (
     fuzz_factor,
     fuzz_factors,
     fuzz_range,
-    log_event,
     retrievability,
 )
 from studyapp.core.studyday import days_elapsed, study_day_start
@@ -566,7 +563,7 @@ def test_retrievability_is_one_function_for_everyone() -> None:
 def _random_logs(seed: int, cards: int) -> list[tuple[int, ...]]:
     """Random review logs as FSRS reads them (:data:`LogRow`, with times), card by card,
     with learning runs, cram (left out), manual changes and resets to new."""
-    from studyapp.core import scheduling
+    from studyapp.core import replay
 
     rng = random.Random(seed)
     rows: list[tuple[int, ...]] = []
@@ -577,7 +574,7 @@ def _random_logs(seed: int, cards: int) -> list[tuple[int, ...]]:
             before = rng.choice([0, 1, 1, 2, 2, 2, 3])
             after = 0 if kind == 2 and rng.random() < 0.5 else rng.choice([1, 2, 3])
             rating = 0 if kind == 2 else rng.choices([0, 1, 2, 3, 4], [2, 20, 20, 40, 18])[0]
-            event = scheduling.log_event(rating, before, after, kind)
+            event = replay.log_event(rating, before, after, kind)
             at = (1_800_000_000 - days * 86400 + rng.randint(0, 86399)) * 1000
             if event is not None:  # cram answers are not in the log FSRS reads
                 rows.append((card, days, event, at))
@@ -601,14 +598,14 @@ def test_the_fast_replay_reads_a_log_as_anki_walks_it() -> None:
     """The optimizer's and the recompute's one-pass replay keeps the answers Anki's
     reviews_for_fsrs keeps (walking back to the last run of learning answers, stopping at a
     reset to new, skipping cram), on random logs with all of those."""
-    from studyapp.core import scheduling
+    from studyapp.core import replay
 
     rows = _random_logs(11, 400)
     expected: dict[int, list[tuple[int, int]] | None] = {}
     for card, log in _card_logs(rows).items():
-        kept = scheduling._kept(log, 0, len(log))
-        expected[card] = None if kept is None else scheduling._deltas(kept)
-    replayed = {card: [_numbers(a) for a in answers] for card, answers in scheduling._replay(rows)}
+        kept = replay._kept(log, 0, len(log))
+        expected[card] = None if kept is None else replay._deltas(kept)
+    replayed = {card: [_numbers(a) for a in answers] for card, answers in replay._replay(rows)}
     assert replayed == {c: h for c, h in expected.items() if h is not None}
     assert len(replayed) > 200 and len(replayed) < 399  # both kinds of card occur
 
@@ -618,22 +615,22 @@ def test_the_optimizer_items_are_anki_s_items_in_anki_s_order() -> None:
     is what Anki's fsrs_items_for_training builds: for each card, from its walk-back start,
     one item per answer on a later study day than the one before (with every answer up to
     it), all sorted by the answer's time (stable: same moment, card order)."""
-    from studyapp.core import scheduling
+    from studyapp.core import replay
 
     rows = _random_logs(12, 600)
     expected: list[tuple[int, int, list[tuple[int, int]]]] = []
     reviews = 0
     for card, log in _card_logs(rows).items():
-        kept = scheduling._kept(log, 0, len(log))
+        kept = replay._kept(log, 0, len(log))
         if kept is None:
             continue
         reviews += len(kept)
-        history = scheduling._deltas(kept)
+        history = replay._deltas(kept)
         for index in range(1, len(kept)):
             if history[index][1] > 0:
                 expected.append((kept[index][3], card, history[: index + 1]))
     expected.sort(key=lambda e: e[0])
-    training = scheduling.training_set(rows)
+    training = replay.training_set(rows)
     assert training.reviews == reviews
     assert training.card_ids == [card for _at, card, _h in expected]
     built = [[_numbers(r) for r in item.reviews] for item in training.items]
@@ -645,11 +642,11 @@ def test_the_fit_is_the_engine_s_fit_of_anki_s_items() -> None:
     """The fitted parameters and both log losses are exactly the engine's on the items
     Anki would build (RMSE over bins too, to the engine's own run-to-run noise: it sums
     its bins in a different order each time, ~1e-9)."""
-    from studyapp.core import scheduling
+    from studyapp.core import replay, scheduling
 
     rows = _random_logs(13, 900)
-    training = scheduling.training_set(rows)
-    fit = scheduling.fit_parameters(training, DEFAULT_PARAMETERS)
+    training = replay.training_set(rows)
+    fit = replay.fit_parameters(training, DEFAULT_PARAMETERS)
     review, item = fsrs_rs.FSRSReview, fsrs_rs.FSRSItem
     items = [item([review(*_numbers(r)) for r in each.reviews]) for each in training.items]
     engine = fsrs_rs.FSRS(list(DEFAULT_PARAMETERS))

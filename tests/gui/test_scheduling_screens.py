@@ -256,7 +256,7 @@ def test_optimize_that_keeps_the_parameters_says_so_in_a_whole_sentence(qtbot: A
     """The dialog said "The parameters in use fit your reviews as well as any: kept them."
     (and the CLI "...as well; kept them."): a sentence without its subject, and "as well as
     any" claimed more than was measured (one fit against the parameters in use)."""
-    from studyapp.core.scheduling import Fit
+    from studyapp.core.replay import Fit
     from studyapp.gui.optimize_dialog import OptimizeDialog
     from studyapp.services.fsrs import OptimizeResult
 

@@ -101,10 +101,10 @@ def test_every_log_is_read_from_its_index_alone(library: Library) -> None:
 
 
 def test_sqlite_reads_each_log_entry_as_the_scheduler_does(library: Library) -> None:
-    """The log's SQL classifies every kind of entry as core.scheduling.log_event does."""
+    """The log's SQL classifies every kind of entry as core.replay.log_event does."""
     from itertools import product
 
-    from studyapp.core.scheduling import log_event
+    from studyapp.core.replay import log_event
     from studyapp.store.memory import logs
 
     entries = list(product(range(5), range(4), range(4), range(3)))
@@ -134,7 +134,8 @@ def test_the_replay_reads_its_rows_straight_from_the_cursor(library: Library) ->
     random logs with learning runs, cram, manual changes and resets."""
     import random
 
-    from studyapp.core.scheduling import DEFAULT_PARAMETERS, memory_from_logs, training_set
+    from studyapp.core.replay import memory_from_logs, training_set
+    from studyapp.core.scheduling import DEFAULT_PARAMETERS
     from studyapp.store.memory import _log_rows, logs, training_from_logs
 
     rng = random.Random(5)
