@@ -11,6 +11,9 @@ again and reports every problem at its line and column.
 
 from __future__ import annotations
 
+import studyapp.core.pydanticload  # noqa: F401  (first: pydantic whole, one thread at a time)
+
+# isort: split
 import operator
 import re
 from itertools import accumulate, repeat

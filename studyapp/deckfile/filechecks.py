@@ -5,6 +5,9 @@ and what the checks across files still read of a file with errors."""
 
 from __future__ import annotations
 
+import studyapp.core.pydanticload  # noqa: F401  (first: pydantic whole, one thread at a time)
+
+# isort: split
 import re
 import unicodedata
 from collections.abc import Iterator

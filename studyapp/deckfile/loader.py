@@ -9,6 +9,9 @@ cannot express are in :mod:`studyapp.deckfile.filechecks` (within one file) and
 
 from __future__ import annotations
 
+import studyapp.core.pydanticload  # noqa: F401  (first: pydantic whole, one thread at a time)
+
+# isort: split
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path

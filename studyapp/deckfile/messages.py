@@ -9,6 +9,9 @@ takes.
 
 from __future__ import annotations
 
+import studyapp.core.pydanticload  # noqa: F401  (first: pydantic whole, one thread at a time)
+
+# isort: split
 import difflib
 import re
 from collections import defaultdict

@@ -18,6 +18,9 @@ and give the same values.
 
 from __future__ import annotations
 
+import studyapp.core.pydanticload  # noqa: F401  (first: pydantic whole, one thread at a time)
+
+# isort: split
 import functools
 from typing import Any
 

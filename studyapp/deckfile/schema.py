@@ -3,6 +3,9 @@ validator and the published JSON Schema are generated from."""
 
 from __future__ import annotations
 
+import studyapp.core.pydanticload  # noqa: F401  (first: pydantic whole, one thread at a time)
+
+# isort: split
 from datetime import date
 from typing import Annotated, Any, Literal
 

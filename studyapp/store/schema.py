@@ -7,6 +7,9 @@ SQLModel: ~0.1 s); :mod:`studyapp.store.database` imports it when a store is not
 
 from __future__ import annotations
 
+import studyapp.core.sqlmodelload  # first: SQLModel whole, one thread at a time
+
+# isort: split
 import re
 import sqlite3
 from dataclasses import dataclass

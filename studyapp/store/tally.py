@@ -240,6 +240,9 @@ def _has_table(conn: Conn, name: str) -> bool:
 
 def _create_tally_table(conn: Connection) -> None:
     # A store made before the table existed: create it from its one definition.
+    import studyapp.core.sqlmodelload  # first: SQLModel whole, one thread at a time
+
+    # isort: split
     from sqlmodel import SQLModel
 
     import studyapp.store.tables  # noqa: F401  (registers the tables in the metadata)
