@@ -29,7 +29,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -212,6 +212,15 @@ class OverviewModel(QAbstractItemModel):
     def families(self) -> int:
         return len(self._families)
 
+    def titles(self) -> list[tuple[int, str, bool]]:
+        """(depth, title, bold) of every row, in order: 0 and bold for a family (or
+        module), 1 for its decks."""
+        return [
+            (depth, row.title, row.is_family)
+            for family in self._families
+            for depth, row in ((0, family), *((1, deck) for deck in family.children))
+        ]
+
     def choice(self, index: _Index) -> ScopeChoice | None:
         row = self._row(index)
         return None if row is None else row.choice
@@ -369,57 +378,159 @@ class StudyButtonDelegate(QStyledItemDelegate):
         return False
 
 
+def _fits_one_line(metrics: QFontMetrics, advance: int, room: int) -> bool:
+    """Whether a text of this ``advance`` (``metrics.horizontalAdvance``) surely fits one
+    line of ``room`` pixels, without laying it out: its advance, plus the most any glyph of
+    the font reaches past its own advance (the font's minimum right bearing, 9-23 px here)
+    and a pixel of rounding, is less than the room. (The layout wraps a text when the room
+    is up to 1 px, 4 px in italics, wider than its advance.)"""
+    return advance + 1 - min(0, metrics.minRightBearing()) < room
+
+
+def _title_lines(metrics: QFontMetrics, text: str, room: int) -> int:
+    """How many lines ``text`` takes wrapped at words in ``room`` pixels."""
+    text_rect = metrics.boundingRect(QRect(0, 0, room, 100_000), Qt.TextFlag.TextWordWrap, text)
+    return max(1, round(text_rect.height() / metrics.lineSpacing()))
+
+
 class _TitleDelegate(QStyledItemDelegate):
     """The title column: a title too long for the column wraps, and its row is as tall as
     its lines. Qt's tree asks a delegate's size without the column's width, so the style
     measured every title on one line and cut it (at 800 px, 'The vocabulary of
     psychedelic-assisted therapy')."""
 
-    _PADDING = 2 + 2  # the style sheet's item padding (4px 2px), left and right
-
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        hint = super().sizeHint(option, index)
         view = self.parent()
-        if not isinstance(view, QTreeView) or not view.wordWrap():
-            return hint
+        if not isinstance(view, _DeckTree) or not view.wordWrap():
+            return super().sizeHint(option, index)
+        # QStyledItemDelegate.sizeHint, with the option kept for the title's metrics (the
+        # model has no SizeHintRole): the row's data is read once, not twice.
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        hint = view.style().sizeFromContents(
+            QStyle.ContentsType.CT_ItemViewItem, item, QSize(), view
+        )
         depth = 1 if view.rootIsDecorated() else 0
         parent = index.parent()
         while parent.isValid():
             depth += 1
             parent = parent.parent()
-        style = view.style()
-        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
-        room = view.header().sectionSize(0) - view.indentation() * depth
-        room -= 2 * margin + self._PADDING
+        room = view.title_room(depth)
         if room <= 0:
             return hint
-        item = QStyleOptionViewItem(option)
-        self.initStyleOption(item, index)
-        text = item.fontMetrics.boundingRect(
-            QRect(0, 0, room, 100_000), Qt.TextFlag.TextWordWrap, item.text
-        )
-        lines = max(1, round(text.height() / item.fontMetrics.lineSpacing()))
-        extra = (lines - 1) * item.fontMetrics.lineSpacing()
+        metrics = item.fontMetrics
+        extra = (_title_lines(metrics, item.text, room) - 1) * metrics.lineSpacing()
         return QSize(min(hint.width(), room), hint.height() + extra)
 
 
 class _DeckTree(QTreeView):
     """The tree of decks: Space studies the current row as Enter does; plain letters go to
     the screen (its shortcuts) instead of jumping to a row by its first letter. Its titles
-    wrap: when the title column changes width, the rows' heights are measured again."""
+    wrap: when the title column changes width, the rows' heights are measured again.
+
+    While every title fits its line, the rows have uniform heights: the tree then measures
+    one row, not each row it shows and the last page's (each asks all five columns' sizes
+    of Python: 7 model reads a cell). The window's first frame, built and painted at
+    1000x700 (callgrind): 201.8 -> 143.5 M instructions at 50 decks, 222.4 -> 162.6 M at
+    200; the model is read 395 times instead of 2,314. Each title's advance is kept for the
+    next width (a number per title, dropped when the rows, a title or the font change), so
+    a resize checks them without laying out text; measuring them is 37 K instructions a
+    title, once per set of rows."""
+
+    _PADDING = 2 + 2  # the style sheet's item padding (4px 2px), left and right
 
     def __init__(self) -> None:
         super().__init__()
         self.setWordWrap(True)
-        self.setUniformRowHeights(False)
+        self.setUniformRowHeights(True)
+        self._advances: dict[tuple[int, bool], list[tuple[int, str]]] | None = None
+        """The titles by (depth, bold) with their advances in ``_advances_font``, widest
+        first."""
+        self._advances_font = QFont()
         self.header().sectionResized.connect(self._on_section_resized)
 
-    @Slot(int, int, int)
-    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        if model is not None:
+            for signal in (
+                model.modelReset,
+                model.layoutChanged,
+                model.rowsInserted,
+                model.rowsRemoved,
+            ):
+                signal.connect(self._on_titles_changed)
+            model.dataChanged.connect(self._on_data_changed)
+
+    def title_room(self, depth: int, column: int | None = None) -> int:
+        """The width a title at ``depth`` (1 at the top level under decorations) has for
+        its text: the column's (``column`` px, or the header's), less the indentation, the
+        style's text margins and the style sheet's padding."""
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
+        if column is None:
+            column = self.header().sectionSize(0)
+        room = column - self.indentation() * depth
+        return room - 2 * margin - self._PADDING
+
+    def _some_title_wraps(self, column: int | None) -> bool:
+        """Whether a title takes more than one line at the title column's width."""
+        model = self.model()
+        if not isinstance(model, OverviewModel):
+            return True
+        self.ensurePolished()  # the style sheet's font, not the default one measured first
+        font = self.font()
+        bold = QFont(font)
+        bold.setBold(True)
+        metrics = {False: QFontMetrics(font), True: QFontMetrics(bold)}
+        if self._advances is None or font != self._advances_font:
+            groups: dict[tuple[int, bool], list[tuple[int, str]]] = {}
+            for depth, title, is_bold in model.titles():
+                advance = metrics[is_bold].horizontalAdvance(title)
+                groups.setdefault((depth, is_bold), []).append((advance, title))
+            self._advances = {key: sorted(group, reverse=True) for key, group in groups.items()}
+            self._advances_font = QFont(font)
+        top = 1 if self.rootIsDecorated() else 0
+        for (depth, is_bold), widest_first in self._advances.items():
+            room = self.title_room(top + depth, column)
+            for advance, title in widest_first:
+                if _fits_one_line(metrics[is_bold], advance, room):
+                    break  # and so do the narrower ones
+                if room <= 0 or _title_lines(metrics[is_bold], title, room) > 1:
+                    return True
+        return False
+
+    def _lay_out_titles(self, column: int | None = None) -> None:
+        """Uniform row heights while no title wraps at the title column's width (``column``
+        px, or the header's), each row measured otherwise."""
+        if not self.wordWrap():
+            return
+        wraps = self._some_title_wraps(column)
+        if not wraps and self.uniformRowHeights():
+            return  # every row one line, as laid out
+        self.setUniformRowHeights(not wraps)
         # The tree keeps each row's height from its last layout; a title that now wraps
         # (or no longer does) needs its row laid out again.
-        if column == 0 and self.wordWrap():
-            self.scheduleDelayedItemsLayout()
+        self.scheduleDelayedItemsLayout()
+
+    @Slot(int, int, int)
+    def _on_section_resized(self, column: int, _old: int, new: int) -> None:
+        if column == 0:
+            # (The header may still give the old width while it says it resized.)
+            self._lay_out_titles(new)
+
+    @Slot()
+    def _on_titles_changed(self) -> None:
+        self._advances = None
+        self._lay_out_titles()
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_data_changed(self, top_left: QModelIndex, _bottom_right: QModelIndex) -> None:
+        if top_left.column() == 0:
+            self._on_titles_changed()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._lay_out_titles()  # (the advances are kept for their font only)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         plain = event.modifiers() in (
