@@ -712,3 +712,62 @@ def test_the_deck_column_widens_to_whole_labels_when_the_window_has_room(
     browser.resize(2400, 1000)
     qtbot.waitUntil(lambda: header.sectionSize(section) >= widest + 12, timeout=2000)
     assert header.sectionSize(0) >= header.sectionSize(section)  # still the widest
+
+
+def test_a_painted_cell_is_one_call_into_the_model_with_what_data_answers(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table's delegate asks each cell for seven roles at once (multiData); answered
+    by Qt's default, that was seven Python calls of data() per cell. The model answers
+    them in one call, with exactly what data() answers for each role (suspended, buried,
+    flagged and plain rows)."""
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
+    from PySide6.QtGui import QColor
+
+    browser = open_browser(qtbot, window)
+    model = browser.model
+    ids = list(model.loaded)
+    browser.browser.suspend(ids[:2])
+    browser.browser.bury(ids[2:4])
+    browser.browser.flag(ids[1:6:2], 3)
+    model.refresh()
+    asked: list[tuple[int, int]] = []
+    answers = {"multiData": model.multiData, "data": model.data}
+
+    def spy(name: str) -> Callable[..., object]:
+        def call(index: Any, *args: Any) -> object:
+            asked.append((index.row(), index.column()))
+            return answers[name](index, *args)
+
+        return call
+
+    for name in answers:
+        monkeypatch.setattr(model, name, spy(name))
+    browser.table.viewport().repaint()
+    cells = set(asked)
+    assert len(cells) >= 6 * model.rowCount()  # every row, the shown columns
+    assert len(asked) == len(cells)  # one call per cell painted
+    monkeypatch.undo()
+
+    roles = [
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.UserRole,
+    ]
+    kinds: set[str | None] = set()
+    for row in range(model.rowCount()):
+        for column in range(len(COLUMNS)):
+            index = model.index(row, column)
+            for role in roles:
+                slot = QModelRoleData(role)
+                model.multiData(index, QModelRoleDataSpan(slot))
+                assert slot.data() == model.data(index, role), (row, column, role)
+            brush = model.data(index, Qt.ItemDataRole.BackgroundRole)
+            kinds.add(None if brush is None else brush.color().name(QColor.NameFormat.HexArgb))
+    assert len(kinds) == 4  # none, suspended, buried, flagged
