@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
 
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
-from studyapp.services.families import deck_title_in_family
 from studyapp.services.overview import (
     CardCounts,
     Overview,
@@ -112,7 +111,7 @@ def _groups(overview: Overview) -> list[tuple[str, str, CardCounts, ScopeChoice,
             ScopeChoice.family(f.id),
             [
                 (
-                    deck_title_in_family(d.title, f.title),
+                    d.title_in_family,
                     d.description,
                     d.today,
                     ScopeChoice.deck(d.id),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from studyapp.services.families import deck_title_in_family, family_title
+from studyapp.services.families import deck_title_in_family
 
 if TYPE_CHECKING:
     from studyapp.services.stats import Today
@@ -210,7 +210,7 @@ class DeckCoverage:
     def title_in_family(self) -> str:
         """The title as listed under its family: without the family's name
         (:func:`~studyapp.services.families.deck_title_in_family`)."""
-        return deck_title_in_family(self.title, family_title(self.family))
+        return deck_title_in_family(self.title, self.family)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,12 @@ class DeckSummary:
     counts: CardCounts
     today: CardCounts = CardCounts()
 
+    @property
+    def title_in_family(self) -> str:
+        """The title as listed under its family's row: without the family's name
+        (:func:`~studyapp.services.families.deck_title_in_family`)."""
+        return deck_title_in_family(self.title, self.family)
+
 
 @dataclass(frozen=True, slots=True)
 class FamilySummary:
@@ -89,7 +95,7 @@ class ModuleSummary:
         families keep it, since it is then what tells them apart."""
         if len({d.family for d in self.decks}) != 1:
             return tuple(d.title for d in self.decks)
-        return tuple(deck_title_in_family(d.title, family_title(d.family)) for d in self.decks)
+        return tuple(d.title_in_family for d in self.decks)
 
 
 @dataclass(frozen=True, slots=True)

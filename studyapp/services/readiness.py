@@ -113,7 +113,7 @@ class GroupReadiness:
         (:func:`~studyapp.services.families.deck_title_in_family`), any other's as it is."""
         if self.kind != "deck":
             return self.title
-        return deck_title_in_family(self.title, family_title(self.family))
+        return deck_title_in_family(self.title, self.family)
 
 
 @dataclass(frozen=True, slots=True)

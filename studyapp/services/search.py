@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -18,6 +18,7 @@ from studyapp.core.model import Queue
 from studyapp.core.scheduling import Scheduler
 from studyapp.core.search import Node, SearchError, parse
 from studyapp.core.studyday import study_day, utc_now
+from studyapp.services.families import deck_title_in_family
 from studyapp.services.render import CitationIndex, render_question
 from studyapp.services.settings import Settings
 from studyapp.store import queries
@@ -33,6 +34,7 @@ __all__ = [
     "SearchItem",
     "SearchResults",
     "card_document",
+    "deck_places",
     "plain_text",
 ]
 
@@ -98,8 +100,9 @@ class SearchItem:
     leech: bool
     deck_label: str = ""
     """What tells the deck apart in a narrow column: its title without its family's name
-    ('MDMA-assisted therapy' of 'Evidence: MDMA-assisted therapy'); the whole title when it
-    does not begin with it. The Deck column sorts by it."""
+    ('MDMA-assisted therapy' of 'Evidence: MDMA-assisted therapy'), as the overview lists it
+    under the family (:func:`~studyapp.services.families.deck_title_in_family`); the whole
+    title when it does not begin with it. The Deck column sorts by it (:func:`deck_places`)."""
 
     def as_json(self) -> dict[str, object]:
         """The item as JSON-ready values (times in ISO 8601, UTC)."""
@@ -250,6 +253,15 @@ def _checked(query: str, sort: str) -> Node:
     return parse(query)
 
 
+def deck_places(decks: Iterable[tuple[str, str, str]]) -> dict[str, int]:
+    """Each deck's place (by id, from 0) in the Deck column's order, for the decks' ids,
+    titles and families: by the label the column shows (:attr:`SearchItem.deck_label`), case
+    aside, then by title and id, so the column sorts as it reads. The store sorts the cards
+    by these places (:attr:`~studyapp.store.search.SearchContext.deck_places`)."""
+    ranked = sorted(decks, key=lambda d: (deck_title_in_family(d[1], d[2]).casefold(), d[1], d[0]))
+    return {deck_id: place for place, (deck_id, _title, _family) in enumerate(ranked)}
+
+
 def _epoch(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
@@ -288,7 +300,7 @@ class CardSearch:
         with pooled_connection(self._engine) as db:
             yield db
 
-    def _context(self, now: datetime) -> SearchContext:
+    def _context(self, now: datetime, db: Db) -> SearchContext:
         rollover, tz = self._settings.rollover_hour, self._tz
         today = study_day(now, rollover_hour=rollover, tz=tz)
 
@@ -299,7 +311,11 @@ class CardSearch:
             inside = today.start + timedelta(days=days, hours=12)
             return int(study_day(inside, rollover_hour=rollover, tz=tz).start.timestamp())
 
-        return SearchContext(now=int(now.timestamp()), day_starts=day_starts)
+        return SearchContext(
+            now=int(now.timestamp()),
+            day_starts=day_starts,
+            deck_places=lambda: deck_places(store_search.deck_titles(db)),
+        )
 
     def _retrievability(
         self, now: datetime
@@ -324,7 +340,7 @@ class CardSearch:
         stale, a private current copy for the block (a reader never writes the store)."""
         store_search.register_functions(db, self._retrievability(now))
         with store_search.current_index(db, card_document):
-            yield self._context(now)
+            yield self._context(now, db)
 
     # -- the service -----------------------------------------------------------------------
     def update_index(self) -> int:
@@ -501,5 +517,5 @@ class CardSearch:
             buried=row.buried_until > now,
             flag=row.flag,
             leech=bool(row.leech),
-            deck_label=row.deck_label[:1].upper() + row.deck_label[1:],
+            deck_label=deck_title_in_family(row.deck_title, row.deck_family),
         )

@@ -616,6 +616,40 @@ def test_the_deck_column_leaves_off_the_family_and_sorts_as_it_reads(
     assert again == sorted(shown, key=str.casefold, reverse=True)
 
 
+def test_the_deck_column_drops_a_family_title_as_the_overview_does(
+    qtbot: Any, library: Library, deck_dir: Path, clock: Clock
+) -> None:
+    """'Therapy process: integration' of family ``process`` (titled 'Therapy process') read
+    whole in the Deck column and sorted after 'Sample terms', while the overview listed it
+    as 'Integration': the browser's SQL matched the family's id only. One rule now."""
+    from studyapp.gui.mainwindow import MainWindow
+
+    sample = deck_dir / "sample.yaml"
+    sample.write_text(
+        sample.read_text(encoding="utf-8")
+        .replace("title: Sample mechanisms", "title: 'Therapy process: integration'")
+        .replace("family: mechanisms", "family: process"),
+        encoding="utf-8",
+    )
+    assert library.sync([deck_dir]).ok
+    window = MainWindow(library, clock=clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    browser = open_browser(qtbot, window)
+    model = browser.model
+    section = [key for key, _label in COLUMNS].index("deck")
+    header = browser.table.horizontalHeader()
+    where = QPoint(header.sectionViewportPosition(section) + 5, 5)
+    with qtbot.waitSignal(browser.searched, timeout=10_000):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    shown = [model.index(r, section).data() for r in range(model.rowCount())]
+    assert shown[0] == "Integration" and shown[-1] == "Sample terms", shown
+    assert shown == sorted(shown, key=str.casefold)
+    tip = model.index(0, section).data(Qt.ItemDataRole.ToolTipRole)
+    assert ">Therapy process: integration<" in tip
+
+
 def test_refreshing_many_cards_redraws_and_forgets_the_same_rows_as_a_few(
     qtbot: Any, window: Any, synced: Library
 ) -> None:

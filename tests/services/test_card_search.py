@@ -730,3 +730,31 @@ def test_a_rows_question_is_the_question_side_of_the_whole_card_rendered(
             kind=kind, key=key, front=front, back=back, text=text, citations=citations
         )
         assert alone == whole.question, row.card_id
+
+
+def test_the_deck_label_drops_the_family_name_as_the_overview_does(
+    library: Library, course: Path, clock: Clock
+) -> None:
+    """The browser's label and sort by deck use the overview's rule
+    (:func:`~studyapp.services.families.deck_title_in_family`): 'Therapy process: …' of
+    family ``process`` (titled 'Therapy process') kept its prefix in the browser, whose SQL
+    matched the family's id only, and sorted after 'Beta safety' ('Aftercare' comes first)."""
+    alpha = course / "alpha.yaml"
+    alpha.write_text(
+        ALPHA.replace("title: Alpha mechanisms", "title: 'Therapy process: aftercare'").replace(
+            "family: mechanisms", "family: process"
+        ),
+        encoding="utf-8",
+    )
+    assert library.sync([course]).ok
+    search = CardSearch(library.engine, library.settings, clock=clock)
+    ids = search.search("", sort="deck")
+    labels = [item.deck_label for item in search.items(ids)]
+    assert labels == ["Aftercare"] * 6 + ["Beta safety"] * 2
+    assert search.search("", sort="deck", descending=True) == ids[::-1]
+    results = search.results("", sort="deck", first=3)
+    results.ensure(len(ids))
+    assert results.loaded == ids
+    overview = library.overview(clock())
+    shown = {d.id: d.title_in_family for f in overview.families for d in f.decks}
+    assert shown["alpha"] == "Aftercare"

@@ -144,3 +144,24 @@ def test_words_with_other_terms_count_and_page_as_the_whole_sort(
                         db, node, context, card_id, sort=sort, descending=descending
                     ) == whole.index(card_id), (query, sort, descending, card_id)
         assert whole, query  # (a shape the generated store has cards for)
+
+
+@pytest.mark.parametrize("query", [*QUERIES, *COMBINED, "tag:safety", "deck:bench-00*"])
+def test_the_deck_sort_is_each_decks_place_then_the_order_added(
+    search: CardSearch, query: str
+) -> None:
+    """A sort by deck, worked out in Python: the cards by their deck's place in the Deck
+    column's order (ranked by the services, :func:`~studyapp.services.search.deck_places`),
+    then in the order they were added, then by id; the same both ways and page by page."""
+    from studyapp.services.search import deck_places
+
+    with search._connection() as db:
+        decks = db.execute("SELECT id, title, family FROM deck").fetchall()
+        cards = {i: (d, n) for i, d, n in db.execute("SELECT id, deck_id, new_order FROM card")}
+    places = deck_places(decks)
+    assert sorted(places.values()) == list(range(len(decks)))
+    found = search.search(query)
+    expected = sorted(found, key=lambda i: (places[cards[i][0]], cards[i][1], i))
+    assert search.search(query, sort="deck") == expected, query
+    assert search.search(query, sort="deck", descending=True) == expected[::-1], query
+    assert paged(search, query, "deck", False) == (len(expected), expected), query
