@@ -297,6 +297,24 @@ def test_the_mdma_alcohol_study_is_sized_as_its_report_says(decks: list[ParsedDe
             assert "four" in lowered and not re.search(r"\b14\b", lowered), card_id
 
 
+def test_safety_cards_claim_no_more_than_their_readable_sources(decks: list[ParsedDeck]) -> None:
+    """Round 16 read what each of these cites. Johnson 2008's abstract (its screening section
+    could not be read) excludes a 'personal or family history of psychotic disorders or other
+    severe psychiatric disorders': no degree of relative, no mania. Pilgrim 2012's four fatal
+    cases are moclobemide's, with overheating, sweating, twitching and shaking: no phenelzine,
+    no racing heart. The FDA's Spravato REMS names respiratory depression beside sedation,
+    dissociation and misuse, and the rehab blog says ketamine's misuse risk needs careful
+    selection and monitoring, not that a substance use history raises it."""
+    for card_id, lowered, cites in _shown_texts(decks):
+        if "johnson2008" in cites:
+            assert not re.search(r"first[- ]degree|second[- ]degree|\bmania\b", lowered), card_id
+        if "pilgrim2012" in cites:
+            assert "phenelzine" not in lowered and "racing heart" not in lowered, card_id
+        if "spravato-rems" in cites and "(rems)" in lowered:  # the programme and its reasons
+            assert "respiratory depression" in lowered, card_id
+        assert "raises the risk of misuse" not in lowered, card_id
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
