@@ -37,6 +37,17 @@ def open_browser(qtbot: Any, window: Any) -> Any:
     return browser
 
 
+def sort_by(qtbot: Any, browser: Any, column: str) -> tuple[int, QPoint]:
+    """Click ``column``'s header (a sort by it) and wait for the search: the column's section
+    and the point clicked, for a second click."""
+    section = [key for key, _label in COLUMNS].index(column)
+    header = browser.table.horizontalHeader()
+    where = QPoint(header.sectionViewportPosition(section) + 5, 5)
+    with qtbot.waitSignal(browser.searched, timeout=10_000):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    return section, where
+
+
 def act(qtbot: Any, browser: Any, key: Qt.Key, modifiers: Any) -> None:
     """Press an action's keys on the table and wait for the action (run off the GUI
     thread) to finish."""
@@ -141,11 +152,8 @@ def test_sorting_by_a_column_searches_again_and_twice_reverses(
     with synced.engine.begin() as conn:
         conn.execute(text("UPDATE card SET lapses = id"))
     browser = open_browser(qtbot, window)
+    _section, where = sort_by(qtbot, browser, "lapses")
     header = browser.table.horizontalHeader()
-    section = [key for key, _label in COLUMNS].index("lapses")
-    where = QPoint(header.sectionViewportPosition(section) + 5, 5)
-    with qtbot.waitSignal(browser.searched, timeout=10_000):
-        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
     first = [browser.model.item(r).lapses for r in range(browser.model.rowCount())]
     assert first == sorted(first, reverse=True)  # counts sort largest first, as Anki's
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
@@ -591,11 +599,8 @@ def test_the_deck_column_leaves_off_the_family_and_sorts_as_it_reads(
     qtbot.waitExposed(window)
     browser = open_browser(qtbot, window)
     model = browser.model
-    section = [key for key, _label in COLUMNS].index("deck")
+    section, where = sort_by(qtbot, browser, "deck")
     header = browser.table.horizontalHeader()
-    where = QPoint(header.sectionViewportPosition(section) + 5, 5)
-    with qtbot.waitSignal(browser.searched, timeout=10_000):
-        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
     shown = [model.index(r, section).data() for r in range(model.rowCount())]
     whole = [model.index(r, section).data(Qt.ItemDataRole.ToolTipRole) for r in range(len(shown))]
     pairs = dict(zip(shown, whole, strict=True))
@@ -638,11 +643,7 @@ def test_the_deck_column_drops_a_family_title_as_the_overview_does(
     qtbot.waitExposed(window)
     browser = open_browser(qtbot, window)
     model = browser.model
-    section = [key for key, _label in COLUMNS].index("deck")
-    header = browser.table.horizontalHeader()
-    where = QPoint(header.sectionViewportPosition(section) + 5, 5)
-    with qtbot.waitSignal(browser.searched, timeout=10_000):
-        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    section, _where = sort_by(qtbot, browser, "deck")
     shown = [model.index(r, section).data() for r in range(model.rowCount())]
     assert shown[0] == "Integration" and shown[-1] == "Sample terms", shown
     assert shown == sorted(shown, key=str.casefold)
