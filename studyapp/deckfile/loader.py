@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from studyapp.core.gcpause import freeze_imported_code
 from studyapp.deckfile.collection import check_collection
 from studyapp.deckfile.discover import BIBLIOGRAPHY_NAMES, discover_deck_files
 from studyapp.deckfile.fastpath import parse_fast
@@ -192,3 +193,6 @@ def _card_positions(root: yaml.Node | None) -> list[tuple[int, int]]:
         mark = node.start_mark
         positions.append((mark.line + 1, mark.column + 1))
     return positions
+
+
+freeze_imported_code()  # last: the deck format's code is all imported (why: core.gcpause)
