@@ -1106,7 +1106,9 @@ def _import_data_stack_before_qt() -> None:
     GUI's peak RSS from 114 to 104 MB (50,000 cards, benchmarks/), at no cost in time.
     SQLAlchemy's SQLite dialect is otherwise imported on opening the store, after Qt.
     """
-    import sqlalchemy.dialects.sqlite  # noqa: F401
+    from studyapp.core.sqlalchemyload import load_sqlalchemy
+
+    load_sqlalchemy()  # SQLAlchemy and its SQLite dialect
 
     import studyapp.services.library
     import studyapp.services.overview  # (the library imports it where first used)

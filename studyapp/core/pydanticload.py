@@ -29,6 +29,7 @@ from __future__ import annotations
 import threading
 
 from studyapp.core.errors import KnownError
+from studyapp.core.sqlalchemyload import load_sqlalchemy
 
 __all__ = ["load_pydantic", "load_sqlmodel"]
 
@@ -72,6 +73,9 @@ def load_sqlmodel() -> None:
     load_pydantic()
     if "sqlmodel" in _loaded:
         return
+    # SQLAlchemy whole first, under its own lock and not under LOCK (neither lock is taken
+    # while the other is held): SQLModel's import then adds only SQLAlchemy's ORM.
+    load_sqlalchemy()
     with LOCK:
         if "sqlmodel" in _loaded:
             return

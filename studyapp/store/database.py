@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studyapp.core.errors import KnownError, NoStoreError, StoreLocked
+from studyapp.core.sqlalchemyload import load_sqlalchemy
 from studyapp.store.errors import map_engine_errors, not_a_folder, storage_error, storage_errors
 from studyapp.store.plain import (
     DB_FILENAME,
@@ -59,6 +60,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """:class:`Engine` and :class:`Connection` (SQLAlchemy's), imported when first asked for."""
     if name in ("Engine", "Connection"):
+        load_sqlalchemy()
         import sqlalchemy
 
         return getattr(sqlalchemy, name)
@@ -104,6 +106,7 @@ def open_engine(path: Path | str, *, create: bool = True, read_only: bool = Fals
         KnownError: the file is not a StudyApp database, was written by a newer version,
             or cannot be opened (a :class:`StorageError` says why).
     """
+    load_sqlalchemy()  # before any import of SQLAlchemy (why: core.sqlalchemyload)
     from sqlalchemy import create_engine, event
     from sqlalchemy.exc import DatabaseError, OperationalError
 
@@ -362,6 +365,7 @@ def checkpoints_deferred(engine: Engine) -> Iterator[None]:
     (tests/store/test_database.py: within 3,000 blocks, 3 runs of 3). Outside a block each
     costs one attribute test per check-out and check-in, on an engine that has had a block
     only."""
+    load_sqlalchemy()
     from sqlalchemy import event
 
     with _deferrals_lock:
@@ -410,6 +414,7 @@ def make_read_only(engine: Engine) -> None:
     """From now on every connection of ``engine`` refuses writes: idle ones are closed, and
     new ones are opened with ``PRAGMA query_only``. (Connections checked out, such as a
     study session's, must be closed by their owner.)"""
+    load_sqlalchemy()
     from sqlalchemy import event
 
     event.listen(engine, "connect", _read_only)
@@ -433,6 +438,7 @@ def rollback_journal(conn: Connection) -> Iterator[bool]:
     process, another thread's session) the switch fails and the block runs in WAL as usual.
     The block must start and end outside a transaction.
     """
+    load_sqlalchemy()
     from sqlalchemy.exc import OperationalError
 
     try:

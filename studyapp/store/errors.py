@@ -250,6 +250,11 @@ def mapped(
 
 def map_engine_errors(engine: Engine, path: Path | str) -> None:
     """Make every storage failure raised through ``engine`` a :class:`StorageError`."""
+    # The guard is imported here, not with this module, which the first frame's path
+    # imports (SQLAlchemy never is there; the guard alone is ~0.95 M instructions).
+    from studyapp.core.sqlalchemyload import load_sqlalchemy
+
+    load_sqlalchemy()
     from sqlalchemy import event
 
     def on_error(context: ExceptionContext) -> BaseException | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from studyapp.core.sqlalchemyload import load_sqlalchemy
 from studyapp.store.queries import DeckInfo, active_decks, review_count, setting_rows
 from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
@@ -24,12 +25,14 @@ if TYPE_CHECKING:
 # sync`` imports the library service (and so this module) but runs on a plain connection and
 # never needs SQLAlchemy (its import is 0.12-0.15 s of CPU; issue 19).
 def text(sql: str) -> TextClause:
+    load_sqlalchemy()
     from sqlalchemy import text as make
 
     return make(sql)
 
 
 def bindparam(key: str, **options: Any) -> BindParameter[Any]:
+    load_sqlalchemy()
     from sqlalchemy import bindparam as make
 
     return make(key, **options)

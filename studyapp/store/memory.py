@@ -12,9 +12,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import NamedTuple
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, NamedTuple
 
 from studyapp.core.model import Queue
 from studyapp.core.replay import (
@@ -31,6 +29,9 @@ from studyapp.store import queues
 from studyapp.store.database import raw_connection
 from studyapp.store.errors import storage_errors
 from studyapp.store.queries import write_transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = [
     "RescheduleCard",

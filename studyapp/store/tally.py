@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
+from studyapp.core.sqlalchemyload import load_sqlalchemy
 from studyapp.store.plain import Db
 
 if TYPE_CHECKING:
@@ -181,6 +182,7 @@ def ensure_tally(engine: Engine, *, count: bool = True) -> bool:
         ready = tally_ready(conn) if count else tally_kept(conn)
     if ready:
         return True
+    load_sqlalchemy()
     from sqlalchemy.exc import OperationalError
 
     try:

@@ -108,6 +108,9 @@ HEAVY_MODULES = (
     "secrets",
     "hmac",
     "html",
+    # the guard of SQLAlchemy's first import (~0.95 M instructions to import): imported
+    # where SQLAlchemy is, never with a module of the first frame's path
+    "studyapp.core.sqlalchemyload",
 )
 seen = {}
 painted = mainwindow.MainWindow.paintEvent
