@@ -260,3 +260,26 @@ def test_the_sync_command_imports_no_sqlalchemy(tmp_path: Path, deck_dir: Path) 
     with Library(data) as library:
         assert library.folders() == [deck_dir.resolve()]
         assert library.sync().changes_anything is False
+
+
+def test_a_new_stores_tally_triggers_are_made_in_one_transaction(tmp_path: Path) -> None:
+    # The sqlite3 module begins a transaction by itself only before DML, not before the
+    # CREATE TRIGGER statements: each was committed (an fsync in WAL) on its own, and a
+    # failure after them left them in place while the rebuild was undone.
+    store = DirectStore(tmp_path / "s" / "studyapp.sqlite3")
+    try:
+        db = store.db
+        assert not db.in_transaction and not tally.tally_kept(db)
+        tally.rebuild_tally(db)
+        assert db.in_transaction  # the triggers belong to the transaction...
+        db.rollback()
+        assert not tally.tally_kept(db)  # ...so a rollback takes them back
+        statements: list[str] = []
+        db.set_trace_callback(statements.append)
+        assert tally.ensure_kept(db) and tally.tally_kept(db)
+        db.set_trace_callback(None)
+        writes = [s.split()[0].upper() for s in statements if not s.startswith("SELECT")]
+        assert writes[0] == "BEGIN" and writes[-1] == "COMMIT"
+        assert "BEGIN" not in writes[1:] and "COMMIT" not in writes[:-1]
+    finally:
+        store.close()
