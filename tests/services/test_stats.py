@@ -452,3 +452,102 @@ def test_reading_the_statistics_imports_no_statistics_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def _counted_by_hand(
+    cards: list[tuple[str, int, int, int, int, int | None, int, str]], decks: set[str] | None
+) -> dict[str, tuple[int, int, int, int, int]]:
+    """card_counts' definition, card by card: (new, learning, young, mature, suspended) of
+    the active cards of ``decks`` (None: all) from (deck, queue, suspended, retired,
+    interval, last review, due, note) rows."""
+    counted: dict[str, list[int]] = {}
+    for deck, queue, suspended, retired, interval, last, due, _note in cards:
+        if retired or (decks is not None and deck not in decks):
+            continue
+        if suspended:
+            column = 4
+        elif queue == 0:
+            column = 0
+        elif queue != 2:
+            column = 1
+        else:
+            if interval:
+                days: int | None = interval
+            elif last is None:
+                days = None
+            else:  # SQLite's integer division truncates toward zero
+                span = due - last + 43_200
+                days = abs(span) // 86_400 * (1 if span >= 0 else -1)
+            column = 3 if days is not None and days >= 21 else 2
+        counted.setdefault(deck, [0, 0, 0, 0, 0])[column] += 1
+    return {deck: (n, lrn, y, m, s) for deck, (n, lrn, y, m, s) in counted.items()}
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_card_counts_are_each_cards_state_counted(tmp_path: Path, seed: int) -> None:
+    """Coverage's counts per deck on a generated store (the bundled course, every card's
+    state drawn at random: new, learning, review of every interval, suspended, retired,
+    without a last review) equal its definition applied card by card, for every deck, a
+    family, one deck and a course module. Pins the counts that read every new card from
+    the covering index and take the suspended ones off (issue 19)."""
+    import random
+    import sqlite3
+
+    draw = random.Random(seed)
+    with Library(tmp_path / "data") as library:
+        assert library.sync().ok
+        path = library.store_path
+    db = sqlite3.connect(path)
+    ids = [row[0] for row in db.execute("SELECT id FROM card ORDER BY id")]
+    assert len(ids) > 200
+    for card_id in ids:
+        queue = draw.choice([0, 0, 0, 1, 2, 2, 2, 3])
+        last = None
+        if queue != 0 and draw.random() >= 0.05:
+            last = 1_700_000_000 - draw.randrange(400) * 86_400
+        due = (last or 1_700_000_000) + draw.randrange(-2, 60) * 86_400 + draw.randrange(86_400)
+        db.execute(
+            "UPDATE card SET queue = ?, suspended = ?, retired = ?, interval = ?, "
+            "last_review = ?, due = ? WHERE id = ?",
+            (
+                queue,
+                int(draw.random() < 0.15),
+                int(draw.random() < 0.1),
+                draw.choice([0, 0, 1, 5, 20, 21, 40]) if queue == 2 else 0,
+                last,
+                due,
+                card_id,
+            ),
+        )
+    db.commit()
+    cards = db.execute(
+        "SELECT c.deck_id, c.queue, c.suspended, c.retired, c.interval, c.last_review, c.due, "
+        "n.module FROM card c JOIN note n ON n.id = c.note_id"
+    ).fetchall()
+    families = dict(db.execute("SELECT id, family FROM deck WHERE active = 1").fetchall())
+    db.close()
+    family = sorted(set(families.values()))[0]
+    one_deck = sorted(families)[1]
+    module = next(m for *_, m in cards if m is not None)
+    with Library(tmp_path / "data") as library:
+        stats = Statistics(library.engine, library.settings)
+        scopes = {
+            None: stats.resolve(),
+            frozenset(d for d, f in families.items() if f == family): stats.resolve(
+                StatsFilter(family=family)
+            ),
+            frozenset([one_deck]): stats.resolve(StatsFilter(deck=one_deck)),
+        }
+        with stats.connect() as conn:
+            for decks, scope in scopes.items():
+                counted = {c.deck_id: _columns(c) for c in store.card_counts(conn, scope.scope)}
+                expected = _counted_by_hand(cards, None if decks is None else set(decks))
+                assert counted == expected
+            in_module = stats.resolve(StatsFilter(module=module))
+            counted = {c.deck_id: _columns(c) for c in store.card_counts(conn, in_module.scope)}
+            assert counted == _counted_by_hand([c for c in cards if c[7] == module], None)
+            assert sum(sum(c) for c in counted.values()) > 0
+
+
+def _columns(c: store.DeckCounts) -> tuple[int, int, int, int, int]:
+    return (c.new, c.learning, c.young, c.mature, c.suspended)
