@@ -793,8 +793,8 @@ def _scoped_statistics(
     """
     with _reader_checked_alongside(args) as reader:
         # Imported once the check has started, beside it.
+        from studyapp.services.examdate import parse_exam_date
         from studyapp.services.paths import default_data_dir
-        from studyapp.services.readiness import parse_exam_date
         from studyapp.services.stats import (
             Statistics,
             StatsFilter,

@@ -134,3 +134,27 @@ def test_a_newer_damaged_or_locked_store_is_one_sentence_and_exit_2(studied: Pat
     damage(store)
     line = one_line_error(run("--data-dir", str(studied), "stats", "--json"))
     assert "is damaged" in line
+
+
+READINESS_SPY = """
+import json, sys
+from studyapp.cli import main
+code = main(sys.argv[1:])
+loaded = 'studyapp.services.readiness' in sys.modules
+print(json.dumps({"code": code, "readiness_imported": loaded}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("exam", [(), ("--exam-date", EXAM)])
+def test_the_readiness_forecast_is_imported_only_for_an_exam_date(
+    studied: Path, exam: tuple[str, ...]
+) -> None:
+    """``stats --json`` with no exam date (none in the settings either) shows no readiness
+    and does not import its forecast (36 M instructions of the command's imports)."""
+    args = ["--data-dir", str(studied), "stats", "--json", *exam]
+    done = subprocess.run(
+        [sys.executable, "-c", READINESS_SPY, *args], capture_output=True, text=True, timeout=120
+    )
+    spy = json.loads(done.stderr.strip().splitlines()[-1])
+    assert spy == {"code": 0, "readiness_imported": bool(exam)}, done.stderr
+    assert (json.loads(done.stdout)["readiness"] is not None) == bool(exam)
