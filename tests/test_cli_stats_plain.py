@@ -158,3 +158,37 @@ def test_the_readiness_forecast_is_imported_only_for_an_exam_date(
     spy = json.loads(done.stderr.strip().splitlines()[-1])
     assert spy == {"code": 0, "readiness_imported": bool(exam)}, done.stderr
     assert (json.loads(done.stdout)["readiness"] is not None) == bool(exam)
+
+
+@pytest.mark.parametrize("scope", [(), ("--family", "mechanisms"), ("--module", "2")])
+def test_each_decks_cards_are_its_active_cards_counted_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scope: tuple[str, ...]
+) -> None:
+    """The JSON's "cards" of each deck is its active cards (every queue, suspended ones
+    too, retired ones not) on a generated store, read from coverage's counts: the overview
+    counts them itself only for a course module, whose coverage covers only its cards."""
+    from studyapp.store import queries
+    from tests.services.test_stats import draw_card_states
+
+    data = tmp_path / "data"
+    with Library(data) as library:
+        assert library.sync().ok
+    draw_card_states(data / "studyapp.sqlite3", 5)
+    with sqlite3.connect(data / "studyapp.sqlite3") as raw:
+        active = dict(
+            raw.execute("SELECT deck_id, count(*) FROM card WHERE retired = 0 GROUP BY 1")
+        )
+    counted: list[bool] = []
+    real = queries.total_cards
+
+    def spy(*args: Any) -> dict[str, int]:
+        counted.append(True)
+        return real(*args)
+
+    monkeypatch.setattr(queries, "total_cards", spy)
+    out = _captured(lambda: main(["--data-dir", str(data), "stats", "--json", *scope]))
+    decks = json.loads(out)["decks"]
+    assert decks and {d["id"]: d["cards"] for d in decks} == {
+        d["id"]: active.get(d["id"], 0) for d in decks
+    }
+    assert bool(counted) == ("--module" in scope)

@@ -682,14 +682,17 @@ def summarize_today(rows: Iterable[store.DayAnswers], cards: int) -> Today:
 
 
 @contextmanager
-def plain_statistics(store: Path) -> Iterator[tuple[Statistics, Callable[[], Overview]] | None]:
+def plain_statistics(
+    store: Path,
+) -> Iterator[tuple[Statistics, Callable[[bool], Overview]] | None]:
     """The statistics of the store at ``store`` read without SQLAlchemy, each block on its
     own plain read-only connection (:func:`~studyapp.store.plain.read_only_store`), with
-    the settings and a function reading the overview (with totals) on the connection held
-    for the block: ``studyapp stats --json``'s read. None when there is no store yet or it
-    must first be brought up to date (the library's open then creates, upgrades or says
-    why, as before). A store written by a newer StudyApp or a storage failure raises its
-    one sentence (:class:`~studyapp.core.errors.KnownError`), as the library's open does.
+    the settings and a function reading the overview (with each deck's card total or not)
+    on the connection held for the block: ``studyapp stats --json``'s read. None when
+    there is no store yet or it must first be brought up to date (the library's open then
+    creates, upgrades or says why, as before). A store written by a newer StudyApp or a
+    storage failure raises its one sentence (:class:`~studyapp.core.errors.KnownError`),
+    as the library's open does.
 
     Without SQLAlchemy's import and engine, ``stats --json`` as the first read after an
     answer at 200,000 cards / 1M answers took 1.41 s of CPU against 1.61 s (medians of 6,
@@ -703,4 +706,4 @@ def plain_statistics(store: Path) -> Iterator[tuple[Statistics, Callable[[], Ove
             return
         settings = read_settings(db)
         statistics = Statistics(store, settings)
-        yield statistics, lambda: read_overview(db, settings, totals=True)
+        yield statistics, lambda totals: read_overview(db, settings, totals=totals)

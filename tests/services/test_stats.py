@@ -483,21 +483,15 @@ def _counted_by_hand(
     return {deck: (n, lrn, y, m, s) for deck, (n, lrn, y, m, s) in counted.items()}
 
 
-@pytest.mark.parametrize("seed", [3, 17])
-def test_card_counts_are_each_cards_state_counted(tmp_path: Path, seed: int) -> None:
-    """Coverage's counts per deck on a generated store (the bundled course, every card's
-    state drawn at random: new, learning, review of every interval, suspended, retired,
-    without a last review) equal its definition applied card by card, for every deck, a
-    family, one deck and a course module. Pins the counts that read every new card from
-    the covering index and take the suspended ones off (issue 19)."""
+def draw_card_states(store: Path, seed: int) -> None:
+    """Every card of the store at ``store`` given a state drawn at random: new, learning,
+    relearning or review with intervals either side of 21 days (or none stored), some
+    suspended, some retired, a few without a last review."""
     import random
     import sqlite3
 
     draw = random.Random(seed)
-    with Library(tmp_path / "data") as library:
-        assert library.sync().ok
-        path = library.store_path
-    db = sqlite3.connect(path)
+    db = sqlite3.connect(store)
     ids = [row[0] for row in db.execute("SELECT id FROM card ORDER BY id")]
     assert len(ids) > 200
     for card_id in ids:
@@ -520,6 +514,23 @@ def test_card_counts_are_each_cards_state_counted(tmp_path: Path, seed: int) -> 
             ),
         )
     db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_card_counts_are_each_cards_state_counted(tmp_path: Path, seed: int) -> None:
+    """Coverage's counts per deck on a generated store (the bundled course, every card's
+    state drawn at random: new, learning, review of every interval, suspended, retired,
+    without a last review) equal its definition applied card by card, for every deck, a
+    family, one deck and a course module. Pins the counts that read every new card from
+    the covering index and take the suspended ones off (issue 19)."""
+    import sqlite3
+
+    with Library(tmp_path / "data") as library:
+        assert library.sync().ok
+        path = library.store_path
+    draw_card_states(path, seed)
+    db = sqlite3.connect(path)
     cards = db.execute(
         "SELECT c.deck_id, c.queue, c.suspended, c.retired, c.interval, c.last_review, c.due, "
         "n.module FROM card c JOIN note n ON n.id = c.note_id"
