@@ -209,6 +209,7 @@ class Statistics:
         with storage_errors(self.store_path), read_only_store(self.store_path) as plain:
             if plain is None:  # (made or upgraded since the caller looked: not by a read)
                 raise RuntimeError(f"{self.store_path} is not up to date for a plain read")
+            store.sorts_in_memory(plain)
             yield plain
 
     # -- time ------------------------------------------------------------------------------
