@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studyapp.gui.keycaps import KeyHint, key_hints_html
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
 from studyapp.services.overview import (
@@ -649,6 +650,7 @@ class OverviewScreen(QWidget):
 
         self._footer = QLabel()
         self._footer.setObjectName("muted")
+        self._footer.setTextFormat(Qt.TextFormat.RichText)
         self._footer.setWordWrap(True)  # the keys it lists do not fit one line at 800 px
         layout.addWidget(self._footer)
 
@@ -657,6 +659,8 @@ class OverviewScreen(QWidget):
         self._colors = colors
         self.model.set_colors(colors)
         self._size_columns()
+        if self._overview is not None:
+            self._show_footer(self._overview)  # the key caps in the new colours
 
     def _size_columns(self) -> None:
         """Each count column as wide as its header or its largest count (a family's), the
@@ -722,16 +726,22 @@ class OverviewScreen(QWidget):
         elif total == 0 and now is not None:
             self._empty.setText(describe_nothing_due(overview, now))
         self._empty.setVisible(overview.is_empty or total == 0)
-        grouping = " · G group by module" if overview.has_modules else ""
-        if overview.modules:
-            grouping = " · G group by family"
-        footer = (
-            f"{overview.reviews_total} reviews so far · Enter studies the selection · "
-            f"S everything · O deck options · T statistics{grouping}"
-        )
-        # Each key stays on the line of what it does when the list wraps (at 800 px it
-        # broke between "T" and "statistics"), as the review's hints do.
-        self._footer.setText(" · ".join(k.replace(" ", "\u00a0") for k in footer.split(" · ")))
+        self._show_footer(overview)
+
+    def _show_footer(self, overview: Overview) -> None:
+        """The count of reviews, then the keys on the review's key caps; each key stays on
+        the line of what it does when the list wraps (at 800 px it broke between "T" and
+        "statistics")."""
+        hints: list[KeyHint] = [
+            (("Enter",), "studies the selection"),
+            (("S",), "everything"),
+            (("O",), "deck options"),
+            (("T",), "statistics"),
+        ]
+        if overview.has_modules:
+            hints.append((("G",), "group by family" if overview.modules else "group by module"))
+        reviews = f"{overview.reviews_total}&nbsp;reviews&nbsp;so&nbsp;far"
+        self._footer.setText(f"{reviews}&nbsp;&nbsp; {key_hints_html(hints, self._colors)}")
 
     # -- input -----------------------------------------------------------------------------
     def selected_deck(self) -> str:

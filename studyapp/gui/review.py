@@ -29,6 +29,7 @@ from studyapp.core.errors import StorageError
 from studyapp.core.model import Rating
 from studyapp.gui.cardhtml import card_css, card_html, card_images, content_note_html
 from studyapp.gui.imageroom import ZOOM_KEY, watch_image_clicks, watch_resizes
+from studyapp.gui.keycaps import key_hints_html
 from studyapp.gui.richtext import ElidedLabel, SafeTextView
 from studyapp.gui.theme import Colors
 from studyapp.services.review import ReviewController, ReviewState
@@ -49,28 +50,6 @@ _GRADE_KEYS = {
 }
 _REVEAL_KEYS = {Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter}
 _FLAG_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3, Qt.Key.Key_4: 4}
-
-
-def key_hints_html(hints: list[tuple[tuple[str, ...], str]], colors: Colors) -> str:
-    """The key hints under the review as rich text: each key on a key cap (as Anki's and
-    qutebrowser's hints set keys apart), so '-' and '@' read as keys, not punctuation.
-
-    Args:
-        hints: (keys, what they do) in order; several keys read "Space or Enter".
-        colors: the theme's colours (the cap is the border colour, the key the text's).
-
-    Returns:
-        HTML for a word-wrapping QLabel: a key stays on the line of what it does.
-    """
-    cap = (
-        f'<span style="background-color: {colors.border}; color: {colors.text};'
-        ' font-weight: 600;">&nbsp;{}&nbsp;</span>'
-    )
-    items = []
-    for keys, action in hints:
-        shown = "&nbsp;or&nbsp;".join(cap.format(escape(key)) for key in keys)
-        items.append(f"{shown}&nbsp;{escape(action).replace(' ', '&nbsp;')}")
-    return "&nbsp;&nbsp; ".join(items)
 
 
 def flag_color(colors: Colors, flag: int) -> str:

@@ -187,13 +187,18 @@ def test_the_deck_lists_key_hints_wrap_between_keys_never_inside_one(window: Any
     """At 800 px the deck list's footer wrapped as "... O deck options · T" / "statistics
     · G group by module": a key on one line, what it does on the next. Each hint now stays
     whole at any width (as the review's hints already did)."""
+    from PySide6.QtGui import QTextDocument
+
     footer = window.overview._footer
-    text = footer.text()
-    hints = {hint.replace("\u00a0", " ") for hint in text.split(" · ")}
-    assert "T statistics" in hints
+    document = QTextDocument()
+    document.setHtml(footer.text())
+    text = document.toRawText()  # no-break spaces kept (toPlainText makes them spaces)
+    apart = "\u00a0\u00a0 "  # the one breakable space between two hints
+    hints = {hint.strip() for hint in text.split(apart)}
+    assert "T\u00a0\u00a0statistics" in hints
     for width in range(300, 1000, 7):
         for line in wrapped_lines(text, footer.font(), width):
-            pieces = [p.strip() for p in line.replace("\u00a0", " ").split("·")]
+            pieces = [p.strip() for p in line.split(apart)]
             assert all(p in hints for p in pieces if p), (width, line)
 
 
