@@ -315,6 +315,20 @@ def test_safety_cards_claim_no_more_than_their_readable_sources(decks: list[Pars
         assert "raises the risk of misuse" not in lowered, card_id
 
 
+def test_the_spravato_rems_entry_links_the_page_its_cards_read(
+    decks: list[ParsedDeck], bibliography: dict[str, BibEntry]
+) -> None:
+    """The esketamine cards give the REMS's reasons as sedation, dissociation, respiratory
+    depression and misuse, the watch until the first three resolve and the pulse oximeter on
+    site: the FDA's record of the approved REMS says all of that, while spravatorems.com, the
+    entry's link, names sedation, dissociation and misuse only."""
+    assert any("spravato-rems" in cites for _id, _text, cites in _shown_texts(decks))
+    entry = bibliography["spravato-rems"]
+    assert entry.url is not None
+    assert entry.url.startswith("https://www.accessdata.fda.gov/scripts/cder/rems/"), entry.url
+    assert entry.url.endswith("REMS=386"), entry.url  # Spravato (esketamine), NDA 211243
+
+
 KETAMINE_SUD_TRIALS = {"krupitsky2002", "dakwar2020", "grabski2022"}
 
 
