@@ -121,7 +121,8 @@ def as_storage_error(error: BaseException, store: Path) -> StorageError | None:
 
 def describe_backup(backup: BackupInfo) -> str:
     """``Sunday 29 November 2026, 09:38 (312 reviews)``: how a trainee sees a backup."""
-    when = backup.created.astimezone().strftime("%A %d %B %Y, %H:%M")
+    made = backup.created.astimezone()
+    when = f"{made:%A} {made.day} {made:%B %Y, %H:%M}"
     reviews = "unreadable" if backup.reviews is None else f"{backup.reviews:,} reviews"
     return f"{when} ({reviews})"
 

@@ -302,3 +302,18 @@ def test_the_backups_list_writes_its_dates_as_the_other_screens_do(
     qtbot.addWidget(dialog)
     cell = dialog.table.item(0, 0)
     assert cell is not None and cell.text() == "Sun 1 Nov 2026, 09:05"
+
+
+def test_the_damaged_stores_dialog_writes_the_backups_day_as_the_list_does(
+    tmp_path: Path,
+) -> None:
+    """The damaged store's dialog (and the restore question) read 'Tuesday 01 December
+    2026', under the backups list's 'Tue 1 Dec 2026': the day is written without a zero."""
+    from datetime import datetime
+
+    from studyapp.gui.safety import describe_backup
+    from studyapp.store.backup import BackupInfo
+
+    created = datetime(2026, 12, 1, 2, 13).astimezone()
+    backup = BackupInfo("b1", tmp_path / "b1", created, "manual", 2_000_000, 6)
+    assert describe_backup(backup) == "Tuesday 1 December 2026, 02:13 (6 reviews)"
