@@ -48,6 +48,8 @@ from studyapp.gui.imageroom import (
     watch_image_clicks,
     watch_resizes,
 )
+from studyapp.gui.keycaps import key_hints_html
+from studyapp.gui.theme import Colors
 from studyapp.services.render import ShownImage
 
 __all__ = [
@@ -216,7 +218,7 @@ class ImageViewer(QDialog):
     """A card's picture as big as the window it opens over, its alt text under it as the
     caption and the accessible description; Esc (or a click on the picture) closes it."""
 
-    def __init__(self, image: ShownImage, parent: QWidget) -> None:
+    def __init__(self, image: ShownImage, colors: Colors, parent: QWidget) -> None:
         super().__init__(parent)
         self.image = image
         self.setWindowTitle("Picture")
@@ -245,10 +247,11 @@ class ImageViewer(QDialog):
         self.caption.viewport().setAutoFillBackground(False)
         self.caption.ensurePolished()  # the style sheet's font, to measure its lines by
         layout.addWidget(self.caption, 0, Qt.AlignmentFlag.AlignHCenter)
-        hint = QLabel("Esc or a click closes")
-        hint.setObjectName("muted")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(hint)
+        self.hint = QLabel(key_hints_html([(("Esc",), "or a click closes")], colors))
+        self.hint.setObjectName("muted")
+        self.hint.setTextFormat(Qt.TextFormat.RichText)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.hint)
         window = parent.window()
         self.resize(window.size())
         self.move(window.pos())

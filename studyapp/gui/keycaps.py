@@ -5,12 +5,13 @@ punctuation."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from html import escape
+from html import escape, unescape
 
 from studyapp.gui.theme import Colors
 
-__all__ = ["KeyHint", "key_cap", "key_hints_html"]
+__all__ = ["KeyHint", "bold_keys_on_caps", "key_cap", "key_hints_html"]
 
 KeyHint = tuple[tuple[str, ...], str]
 """(keys, what they do); several keys read "Space or Enter"."""
@@ -40,3 +41,9 @@ def key_hints_html(hints: Sequence[KeyHint], colors: Colors) -> str:
         shown = "&nbsp;or&nbsp;".join(key_cap(key, colors) for key in keys)
         items.append(f"{shown}&nbsp;{escape(action).replace(' ', '&nbsp;')}")
     return "&nbsp;&nbsp; ".join(items)
+
+
+def bold_keys_on_caps(markup: str, colors: Colors) -> str:
+    """The app's own rich text with each key it sets in bold (``<b>Ctrl+Z</b>``) on a
+    :func:`key_cap` instead: a table of shortcuts reads like the footers."""
+    return re.sub(r"<b>(.*?)</b>", lambda m: key_cap(unescape(m[1]), colors), markup)

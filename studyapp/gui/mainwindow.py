@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
         if self._summary is None:
             from studyapp.gui.summary import SummaryScreen
 
-            screen = SummaryScreen()
+            screen = SummaryScreen(self.colors)
             self.stack.addWidget(screen)
             screen.back_requested.connect(lambda: self.show_overview())
             self._summary = screen
@@ -931,6 +931,8 @@ class MainWindow(QMainWindow):
             self._overview.set_colors(self.colors)
         if self._statistics is not None:
             self._statistics.set_colors(self.colors)
+        if self._summary is not None:
+            self._summary.set_colors(self.colors)
         if s.fsrs_parameters != before.fsrs_parameters:
             self.offer_reschedule("the new FSRS parameters")
         elif s.critical_retention != before.critical_retention:
@@ -1475,13 +1477,14 @@ class MainWindow(QMainWindow):
         (in a message box it was 1,332 px tall, its OK button off an 800x600 screen)."""
         from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
 
+        from studyapp.gui.keycaps import bold_keys_on_caps
         from studyapp.gui.richtext import SafeTextView
 
         dialog = QDialog(self)
         dialog.setWindowTitle("Keyboard shortcuts")
         layout = QVBoxLayout(dialog)
         table = SafeTextView(dialog)  # the app's own markup; it loads nothing
-        table.setHtml(SHORTCUTS)
+        table.setHtml(bold_keys_on_caps(SHORTCUTS, self.colors))
         table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter closes; the wheel still scrolls
         layout.addWidget(table)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, dialog)

@@ -123,7 +123,7 @@ class PreviewWindow(QMainWindow):
         image = self._pictures.get(name or "")
         if image is None:
             return
-        self.viewer = ImageViewer(image, self)
+        self.viewer = ImageViewer(image, self._colors, self)
         self.viewer.open()
 
     @Slot()

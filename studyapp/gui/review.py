@@ -256,7 +256,7 @@ class ReviewScreen(QWidget):
         assert image is not None
         from studyapp.gui.images import ImageViewer
 
-        self.viewer = ImageViewer(image, self)
+        self.viewer = ImageViewer(image, self._colors, self)
         self.viewer.finished.connect(self.setFocus)
         self.viewer.open()
 

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from studyapp.gui.keycaps import key_hints_html
+from studyapp.gui.theme import Colors
 from studyapp.services.study import SessionSummary
 from studyapp.services.text import summary_rows
 
@@ -19,7 +21,7 @@ class SummaryScreen(QWidget):
 
     back_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, colors: Colors, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
@@ -48,6 +50,16 @@ class SummaryScreen(QWidget):
         self.back.clicked.connect(self.back_requested)
         layout.addWidget(self.back, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
+        self.hint = QLabel()
+        """The keys that go back, on the review's key caps (Space goes back too)."""
+        self.hint.setObjectName("muted")
+        self.hint.setTextFormat(Qt.TextFormat.RichText)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.hint)
+        self.set_colors(colors)
+
+    def set_colors(self, colors: Colors) -> None:
+        self.hint.setText(key_hints_html([(("Enter", "Esc"), "back to decks")], colors))
 
     def show_summary(self, summary: SessionSummary, now: datetime) -> None:
         if summary.cram:

@@ -345,7 +345,7 @@ def _viewer(qtbot: Any, alt: str, size: tuple[int, int]) -> tuple[Any, Any]:
     from PySide6.QtWidgets import QWidget
 
     from studyapp.gui.images import ImageViewer
-    from studyapp.gui.theme import apply_theme
+    from studyapp.gui.theme import LIGHT, apply_theme
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -354,7 +354,7 @@ def _viewer(qtbot: Any, alt: str, size: tuple[int, int]) -> tuple[Any, Any]:
     qtbot.addWidget(parent)
     parent.resize(*size)
     image = replace(_svg(), alt=alt, data=TIMELINE.read_bytes())
-    viewer = ImageViewer(image, parent)
+    viewer = ImageViewer(image, LIGHT, parent)
     qtbot.addWidget(viewer)
     viewer.show()
     qtbot.waitExposed(viewer)

@@ -49,3 +49,79 @@ def test_the_deck_lists_key_caps_follow_a_change_of_theme(window: Any) -> None:
     window.overview.set_colors(DARK)
     footer = window.overview._footer.text()
     assert styles(footer) == styles(key_cap("S", DARK))
+
+
+def test_the_summary_names_its_keys_on_key_caps(qtbot: Any, window: Any) -> None:
+    """The session's summary went back to the decks on Enter, Space or Esc, and said so only
+    in a tooltip. Its footer names them on the same caps as the review's."""
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_3)
+    qtbot.keyClick(review, Qt.Key.Key_Escape)
+    summary = window.summary
+    assert window.stack.currentWidget() is summary
+    hint = summary.hint
+    assert hint.isVisible() and hint.textFormat() == Qt.TextFormat.RichText
+    assert caps(hint.text()) == ["Enter", "Esc"]
+    assert styles(hint.text()) == styles(review._hint.text())
+    assert read(hint.text()) == " Enter  or  Esc  back to decks"
+    summary.set_colors(DARK)
+    assert styles(summary.hint.text()) == styles(key_cap("Esc", DARK))
+    qtbot.keyClick(summary, Qt.Key.Key_Escape)
+    assert window.stack.currentWidget() is window.overview
+
+
+def test_a_pictures_viewer_names_esc_on_a_key_cap(qtbot: Any) -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QWidget
+
+    from studyapp.gui.images import ImageViewer
+    from studyapp.services.render import ShownImage
+
+    svg = Path(__file__).resolve().parents[2] / "decks" / "images" / "mdma-timeline.svg"
+    image = replace(ShownImage("alt", "answer", "svg", 800, 470, b""), data=svg.read_bytes())
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    viewer = ImageViewer(image, DARK, parent)
+    qtbot.addWidget(viewer)
+    assert viewer.hint.textFormat() == Qt.TextFormat.RichText
+    assert caps(viewer.hint.text()) == ["Esc"]
+    assert styles(viewer.hint.text()) == styles(key_cap("Esc", DARK))
+    assert read(viewer.hint.text()) == " Esc  or a click closes"
+
+
+def test_the_keyboard_shortcuts_table_sets_every_key_on_a_key_cap(
+    qtbot: Any, window: Any, monkeypatch: Any
+) -> None:
+    """Help > Keyboard shortcuts listed the keys in bold; they are on the footers' caps."""
+    from PySide6.QtWidgets import QDialog, QTextBrowser
+
+    tables: list[str] = []
+
+    def run(dialog: QDialog) -> int:
+        table = dialog.findChild(QTextBrowser)
+        assert table is not None
+        tables.append(table.toHtml())
+        return 0
+
+    monkeypatch.setattr(QDialog, "exec", run)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    [table] = tables
+    document = QTextDocument()
+    document.setHtml(table)
+    keys = []
+    block = document.begin()
+    border = window.colors.border.lower()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            if fragment.charFormat().background().color().name() == border:
+                keys.append(fragment.text().strip("\u00a0"))
+            it += 1
+        block = block.next()
+    assert {"Space", "Enter", "@", "-", "Ctrl+Z", "Ctrl+Shift+C", "Ctrl+,", "F1"} <= set(keys)
+    assert "Esc" in keys and "1" in keys
