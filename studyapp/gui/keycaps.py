@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from html import escape, unescape
 
 from studyapp.gui.theme import Colors
 
@@ -17,11 +16,17 @@ KeyHint = tuple[tuple[str, ...], str]
 """(keys, what they do); several keys read "Space or Enter"."""
 
 
+def _escape(text: str) -> str:
+    """``text`` safe in rich text. Not html.escape: the deck list's footer is made before the
+    first frame, which imports no html module (its entity table; tests/gui/test_first_frame)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def key_cap(key: str, colors: Colors) -> str:
     """One key on a key cap (the theme's border colour behind the text's), as rich text."""
     return (
         f'<span style="background-color: {colors.border}; color: {colors.text};'
-        f' font-weight: 600;">&nbsp;{escape(key)}&nbsp;</span>'
+        f' font-weight: 600;">&nbsp;{_escape(key)}&nbsp;</span>'
     )
 
 
@@ -39,11 +44,12 @@ def key_hints_html(hints: Sequence[KeyHint], colors: Colors) -> str:
     items = []
     for keys, action in hints:
         shown = "&nbsp;or&nbsp;".join(key_cap(key, colors) for key in keys)
-        items.append(f"{shown}&nbsp;{escape(action).replace(' ', '&nbsp;')}")
+        items.append(f"{shown}&nbsp;{_escape(action).replace(' ', '&nbsp;')}")
     return "&nbsp;&nbsp; ".join(items)
 
 
 def bold_keys_on_caps(markup: str, colors: Colors) -> str:
-    """The app's own rich text with each key it sets in bold (``<b>Ctrl+Z</b>``) on a
-    :func:`key_cap` instead: a table of shortcuts reads like the footers."""
-    return re.sub(r"<b>(.*?)</b>", lambda m: key_cap(unescape(m[1]), colors), markup)
+    """The app's own rich text with each key it sets in bold (``<b>Ctrl+Z</b>``, plain text
+    between the tags) on a :func:`key_cap` instead: a table of shortcuts reads like the
+    footers."""
+    return re.sub(r"<b>(.*?)</b>", lambda m: key_cap(m[1], colors), markup)
