@@ -6,14 +6,24 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studyapp.gui.keycaps import key_hints_html
 from studyapp.gui.theme import Colors
 from studyapp.services.study import SessionSummary
 from studyapp.services.text import summary_rows
 
-__all__ = ["SummaryScreen"]
+__all__ = ["SUMMARY_WIDTH", "SummaryScreen"]
+
+SUMMARY_WIDTH = 720
+"""The widest the summary's rows run, labels and values (800x600 gives them about this)."""
 
 
 class SummaryScreen(QWidget):
@@ -31,7 +41,12 @@ class SummaryScreen(QWidget):
         self.title.setObjectName("title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.title)
-        grid = QGridLayout()
+        rows = QWidget()
+        # At most this wide, in the middle: at 1920 px a value ran from the middle to the
+        # window's edge.
+        rows.setMaximumWidth(SUMMARY_WIDTH)
+        grid = QGridLayout(rows)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(10)
         self._grid = grid
@@ -41,7 +56,11 @@ class SummaryScreen(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         layout.addSpacing(18)
-        layout.addLayout(grid)
+        middle = QHBoxLayout()
+        middle.addStretch(1)
+        middle.addWidget(rows, 1000)  # all the room up to its maximum, the rest either side
+        middle.addStretch(1)
+        layout.addLayout(middle)
         layout.addSpacing(24)
         self.back = QPushButton("Back to decks")
         self.back.setObjectName("primary")

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QLabel
 
 from studyapp.gui.keycaps import key_cap
 from studyapp.gui.theme import DARK
@@ -125,3 +126,29 @@ def test_the_keyboard_shortcuts_table_sets_every_key_on_a_key_cap(
         block = block.next()
     assert {"Space", "Enter", "@", "-", "Ctrl+Z", "Ctrl+Shift+C", "Ctrl+,", "F1"} <= set(keys)
     assert "Esc" in keys and "1" in keys
+
+
+def test_the_summarys_rows_stay_together_in_the_middle_of_a_wide_window(
+    qtbot: Any, window: Any
+) -> None:
+    """At 1920x1080 the summary's values ran from the window's middle to its right edge (a
+    cram session's 'Schedule' line 700 px long beside labels 120 px wide). The rows keep
+    to a column at most SUMMARY_WIDTH wide in the window's middle, as at 800x600."""
+    from studyapp.gui.summary import SUMMARY_WIDTH
+
+    window.resize(1920, 1080)
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_3)
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    summary = window.summary
+    qtbot.waitUntil(lambda: summary.width() > 1800, timeout=2000)
+    labels = [w for w in summary.findChildren(QLabel) if w.text() and w.isVisible()]
+    rows = [w for w in labels if w in summary.values.values() or w.objectName() == "muted"]
+    rows = [w for w in rows if w is not summary.hint]
+    assert len(rows) >= 4
+    middle = summary.width() // 2
+    for label in rows:
+        left = label.mapTo(summary, label.rect().topLeft()).x()
+        right = left + label.width()
+        assert middle - SUMMARY_WIDTH // 2 - 1 <= left and right <= middle + SUMMARY_WIDTH // 2 + 1
