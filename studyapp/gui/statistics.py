@@ -1204,6 +1204,9 @@ class StatisticsScreen(QWidget):
                 "If you finish",
             ]
         )
+        headers = self.readiness_table.headerItem()
+        for column in range(1, 5):  # over their numbers (left, 'Now' read as '57 0%')
+            headers.setTextAlignment(column, _RIGHT)
         parent: QTreeWidgetItem | None = None
         modules: QTreeWidgetItem | None = None
         for group in result.groups:

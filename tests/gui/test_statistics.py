@@ -894,3 +894,24 @@ def test_one_familys_readiness_chart_names_every_deck_whole_at_800x600(
     assert len(elided) == 1 and elided[0].endswith("…")
     assert metrics.horizontalAdvance(elided[0]) <= 0.45 * chart.chart.size().width() + 1
     assert long.strip() in chart._tips
+
+
+def test_the_readiness_tables_number_headers_sit_over_their_numbers(
+    qtbot: Any, window: Any, synced: Library, log: Log
+) -> None:
+    """At 1920x1080 'Cards' and 'Now' stood left over right-aligned numbers, the narrow 'Now'
+    column reading as '57 0%' beside them. Each number column's header is aligned as its
+    numbers are."""
+    card = log.cards("sample-mechanisms")[0]
+    log.state(card, stability=50, due=at(T0, days=40), last_review=at(T0, days=-10))
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(3)
+    screen.exam_date.setDate(QDate(2026, 4, 1))
+    qtbot.mouseClick(screen.exam_enabled, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    table = screen.readiness_table
+    header, row = table.headerItem(), table.topLevelItem(0)
+    right = Qt.AlignmentFlag.AlignRight
+    for column in range(1, 5):
+        assert Qt.AlignmentFlag(row.textAlignment(column)) & right, column
+        assert Qt.AlignmentFlag(header.textAlignment(column)) & right, header.text(column)
