@@ -13,13 +13,17 @@ and the expanded families stay as they were.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QPoint,
@@ -68,6 +72,14 @@ _COUNT_COLUMNS = (1, 2, 3)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
+# The roles as ints, looked up once (a view asks 7 roles of each cell it paints).
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_FONT = Qt.ItemDataRole.FontRole.value
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_SCOPE = SCOPE_ROLE.value
+_Cell = dict[int, object]
 
 
 @dataclass(eq=False, slots=True)
@@ -81,6 +93,8 @@ class _Row:
     parent: _Row | None = None
     position: int = 0
     children: list[_Row] = field(default_factory=list)
+    cells: tuple[_Cell, ...] = ()
+    """What each column shows, by role (:meth:`OverviewModel._prepare`)."""
 
     @property
     def is_family(self) -> bool:
@@ -164,6 +178,9 @@ class OverviewModel(QAbstractItemModel):
                 _Row(t, d, c, deck_choice, row, i)
                 for i, (t, d, c, deck_choice) in enumerate(children)
             ]
+            self._prepare(row)
+            for child in row.children:
+                self._prepare(child)
             self._families.append(row)
         self._shape = shape
         self.endResetModel()
@@ -182,6 +199,7 @@ class OverviewModel(QAbstractItemModel):
     def _set_counts(self, row: _Row, counts: CardCounts) -> None:
         if row.counts != counts:
             row.counts = counts
+            self._prepare(row)
             parent = QModelIndex() if row.parent is None else self._index_of(row.parent)
             self.dataChanged.emit(
                 self.index(row.position, _COUNT_COLUMNS[0], parent),
@@ -199,6 +217,7 @@ class OverviewModel(QAbstractItemModel):
         self._muted = QColor(colors.muted)
 
     def _set_counts_colors(self, row: _Row) -> None:
+        self._prepare(row)
         parent = QModelIndex() if row.parent is None else self._index_of(row.parent)
         self.dataChanged.emit(
             self.index(row.position, _COUNT_COLUMNS[0], parent),
@@ -207,6 +226,20 @@ class OverviewModel(QAbstractItemModel):
         )
         for child in row.children:
             self._set_counts_colors(child)
+
+    def _prepare(self, row: _Row) -> None:
+        """The row's cells as a view reads them: its title (bold for a family), each count
+        as text in its colour (muted when 0), right-aligned. Made when the row, its counts
+        or the colours change, so painting a cell is a lookup per role."""
+        title: _Cell = {_DISPLAY: row.title}
+        if row.is_family:
+            title[_FONT] = self._bold
+        counts: list[_Cell] = []
+        for column in _COUNT_COLUMNS:
+            count = self.count(row.counts, column)
+            color = self._count_colors[column - 1] if count else self._muted
+            counts.append({_DISPLAY: str(count), _FOREGROUND: color, _ALIGNMENT: _RIGHT})
+        row.cells = (title, *counts, {})
 
     # -- reading ---------------------------------------------------------------------------
     def families(self) -> int:
@@ -273,30 +306,40 @@ class OverviewModel(QAbstractItemModel):
         row = self._row(index)
         if row is None:
             return None
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return row.title
-            if column in _COUNT_COLUMNS:
-                return str(self.count(row.counts, column))
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and column in _COUNT_COLUMNS:
-            return self._count_colors[column - 1] if self.count(row.counts, column) else self._muted
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in _COUNT_COLUMNS:
-            return _RIGHT
-        if role == Qt.ItemDataRole.FontRole and column == 0 and row.is_family:
-            return self._bold
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             # Titles and descriptions are the author's text: shown, never interpreted.
-            if column == STUDY_COLUMN:
+            if index.column() == STUDY_COLUMN:
                 what = f"all {row.title.lower()} decks" if row.is_family else row.title
                 return plain_tooltip(f"Study {what}")
             if not row.is_family:
                 return plain_tooltip(row.description or row.title)
             return None
-        if role == SCOPE_ROLE:
+        if role == _SCOPE:
             return row.choice
-        return None
+        return row.cells[index.column()].get(role)
+
+    def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """The roles a view asks of a cell at once (7 to paint it: Qt's default asks
+        :meth:`data` for each), in one call: a repaint of the overview at 1000x700 makes 52
+        Python calls instead of 364, 26.5 -> 22.6 M instructions (callgrind; issue 19)."""
+        row = self._row(index)
+        if row is None:
+            return
+        cell = row.cells[index.column()]
+        if isinstance(roleDataSpan, QModelRoleData):
+            items: Sequence[QModelRoleData] = (roleDataSpan,)
+            size = 1
+        else:  # PySide6 indexes a span, which its stubs do not say
+            items = cast("Sequence[QModelRoleData]", roleDataSpan)
+            size = roleDataSpan.size()
+        for i in range(size):
+            item = items[i]
+            role = item.role()
+            value = self.data(index, role) if role in (_TOOLTIP, _SCOPE) else cell.get(role)
+            if value is None:
+                item.clearData()  # (a delegate reuses its items: what the last cell had)
+            else:
+                item.setData(value)
 
     @staticmethod
     def count(counts: CardCounts, column: int) -> int:
