@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 __all__ = [
     "ClozeProblem",
@@ -33,8 +34,7 @@ ordinals stop at 499), so a higher key would be a card here and none of its own 
 exported package (c70000 made a package Anki refused to import)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Deletion:
+class Deletion(msgspec.Struct, frozen=True):
     """One deletion found in a cloze text."""
 
     key: str
@@ -44,8 +44,7 @@ class Deletion:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class ClozeProblem:
+class ClozeProblem(msgspec.Struct, frozen=True):
     """Malformed markup at ``offset`` characters into the text."""
 
     offset: int

@@ -13,7 +13,8 @@ and the renderer (:mod:`studyapp.services.render`, which keeps only what fits):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 __all__ = [
     "ALLOWED_TAGS",
@@ -40,8 +41,7 @@ _HINTS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class CitationRef:
+class CitationRef(msgspec.Struct, frozen=True):
     """One citation in a text: where it is and the ids it names, in order."""
 
     start: int
@@ -49,8 +49,7 @@ class CitationRef:
     ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class MarkupProblem:
+class MarkupProblem(msgspec.Struct, frozen=True):
     """Markup at ``offset`` characters into the text: ``needle`` is the text found there (for
     locating it in the file), ``error`` False for what is only removed on screen."""
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from typing import NewType
+
+import msgspec
 
 from studyapp.core.cloze import cloze_keys
 
@@ -51,8 +52,7 @@ class Rating(IntEnum):
         return self.name.capitalize()
 
 
-@dataclass(frozen=True, slots=True)
-class MemoryState:
+class MemoryState(msgspec.Struct, frozen=True):
     """Everything the scheduler needs to resume a card, plus counters.
 
     ``due`` and ``last_review`` are aware UTC datetimes; a NEW card has no stability,

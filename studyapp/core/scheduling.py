@@ -20,14 +20,15 @@ import math
 import struct
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
 import fsrs_rs_python as _engine
+import msgspec
+from msgspec import field
+from msgspec.structs import force_setattr
 
-from studyapp.core.frozen import maker
 from studyapp.core.model import MemoryState, Queue, Rating
 from studyapp.core.retention import RETENTION_RANGE
 from studyapp.core.studyday import (
@@ -93,8 +94,7 @@ def check_retention(retention: float) -> None:
         raise ValueError(f"desired retention must be between {low:.2f} and {high:.2f}")
 
 
-@dataclass(frozen=True)
-class SchedulerConfig:
+class SchedulerConfig(msgspec.Struct, frozen=True):
     """Scheduling settings.
 
     Attributes:
@@ -126,7 +126,7 @@ class SchedulerConfig:
             raise ValueError("the maximum interval must be at least one day")
         if not 0 <= self.rollover_hour <= 23:
             raise ValueError("the day must roll over at an hour between 0 and 23")
-        object.__setattr__(self, "parameters", check_parameters(self.parameters))
+        force_setattr(self, "parameters", check_parameters(self.parameters))
 
 
 # -- f32 arithmetic ---------------------------------------------------------------------------
@@ -579,8 +579,7 @@ class _Steps:
 
 
 # -- outcomes --------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """What one grade does to a card: its next queue, memory and delay.
 
     Exactly one of ``seconds`` (a learning or relearning step) and ``days`` (a review
@@ -598,8 +597,7 @@ class Outcome:
     days: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NextStates:
+class NextStates(msgspec.Struct, frozen=True):
     """The four outcomes of answering a card at ``now``, computed once (fuzz drawn once)."""
 
     now: datetime
@@ -627,16 +625,6 @@ class NextStates:
     def label(self, rating: Rating) -> str:
         """The grade button's interval label, as Anki writes it (``<10m``, ``4d``, ``2.5mo``)."""
         return answer_button_label(self.delay_seconds(rating), self.learn_ahead_seconds)
-
-
-_outcome = maker(Outcome)
-_memory_state = maker(MemoryState)
-_next_states = maker(NextStates)
-"""``NextStates(...)`` without the frozen ``__init__``'s setattrs (:mod:`studyapp.core.frozen`;
-the same object), one an answer: with ``RenderedCard`` made the same way, the cycle 1.134M ->
-1.124M instructions an answer (callgrind, 100 answers, 10k benchmark store)."""
-"""The four outcomes and the state after an answer, made without the frozen ``__init__``'s
-per-field setattr (:mod:`studyapp.core.frozen`; the same objects)."""
 
 
 # -- the scheduler ---------------------------------------------------------------------------
@@ -757,7 +745,7 @@ class Scheduler:
             outcomes = rules.relearning()
         else:
             outcomes = rules.learning()
-        return _next_states(
+        return NextStates(
             now=now,
             until_rollover=max(0, int((end - now).total_seconds())),
             outcomes=outcomes,
@@ -778,7 +766,7 @@ class Scheduler:
                 due = study_day_start(now, (seconds - until) // _DAY + 1, rollover_hour=hour, tz=tz)
             else:
                 due = now + timedelta(seconds=seconds)
-        return _memory_state(
+        return MemoryState(
             queue=outcome.queue,
             step=outcome.step,
             stability=stored_memory(outcome.stability, 4),
@@ -953,8 +941,7 @@ class _Bounds(NamedTuple):
     end_s: int
 
 
-@dataclass(frozen=True, slots=True)
-class NewCardsOutlook:
+class NewCardsOutlook(msgspec.Struct, frozen=True):
     """What :meth:`Scheduler.simulate_new_cards` expects on the last day and before it.
 
     Attributes:
@@ -1056,7 +1043,7 @@ class _Rules:
         lapses = self.state.lapses
         if rating is _AGAIN and self.state.queue is _REVIEW:
             lapses += 1
-        return _outcome(
+        return Outcome(
             queue, step, memory.stability, memory.difficulty, interval, lapses, seconds, days
         )
 

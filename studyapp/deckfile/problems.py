@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
+from msgspec.structs import force_setattr
 
 from studyapp.core.printable import printable
 
@@ -36,8 +38,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True, order=True):
     """One problem; ``line`` and ``column`` are 1-based, as editors and compilers print them."""
 
     path: str
@@ -48,7 +49,7 @@ class Problem:
 
     def __post_init__(self) -> None:
         if len(self.message) > MAX_MESSAGE:
-            object.__setattr__(self, "message", _cut(self.message))
+            force_setattr(self, "message", _cut(self.message))
 
     def __str__(self) -> str:
         """One line, control characters escaped (a file name may hold a terminal escape)."""

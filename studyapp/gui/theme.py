@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
@@ -16,8 +15,7 @@ creation (``-style Fusion``, :func:`studyapp.gui.application.application`) or se
 :func:`apply_theme`."""
 
 
-@dataclass(frozen=True)
-class Colors:
+class Colors(msgspec.Struct, frozen=True):
     window: str
     surface: str
     text: str

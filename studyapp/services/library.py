@@ -10,10 +10,11 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
+
+import msgspec
 
 from studyapp.core.errors import KnownError, StorageError, StoreCorrupt, StoreReadOnly
 from studyapp.core.printable import printable
@@ -828,8 +829,7 @@ class Library:
             return read_overview(db, self.settings, now, totals=totals)
 
 
-@dataclass(frozen=True, slots=True)
-class FolderStatus:
+class FolderStatus(msgspec.Struct, frozen=True):
     """A deck folder: whether it exists, its decks, and what held it back."""
 
     path: Path

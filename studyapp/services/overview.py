@@ -10,10 +10,12 @@ is imported (:mod:`studyapp.store.plain`), so the first frame shows the same cou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
 from pathlib import Path
+
+import msgspec
+from msgspec.structs import replace
 
 from studyapp.core.errors import KnownError
 from studyapp.core.studyday import study_day, utc_now
@@ -41,8 +43,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class DeckSummary:
+class DeckSummary(msgspec.Struct, frozen=True):
     """One deck in the overview: its cards by where they stand (before daily limits), and
     what it gives today within its own daily limits (its preset's; the all-decks limits
     apply to the totals, :attr:`Overview.due_today`)."""
@@ -61,8 +62,7 @@ class DeckSummary:
         return deck_title_in_family(self.title, self.family)
 
 
-@dataclass(frozen=True, slots=True)
-class FamilySummary:
+class FamilySummary(msgspec.Struct, frozen=True):
     id: str
     title: str
     decks: tuple[DeckSummary, ...]
@@ -71,8 +71,7 @@ class FamilySummary:
     """The sum of its decks' :attr:`DeckSummary.today`."""
 
 
-@dataclass(frozen=True, slots=True)
-class ModuleSummary:
+class ModuleSummary(msgspec.Struct, frozen=True):
     """One course module in the overview grouped by module: the decks with cards in it,
     each with the counts of those cards only (:attr:`DeckSummary.counts` and ``today``)."""
 
@@ -98,8 +97,7 @@ class ModuleSummary:
         return tuple(d.title_in_family for d in self.decks)
 
 
-@dataclass(frozen=True, slots=True)
-class Overview:
+class Overview(msgspec.Struct, frozen=True):
     """All active decks grouped by family, and today's totals within the daily limits."""
 
     families: tuple[FamilySummary, ...]
@@ -127,8 +125,7 @@ class ScopeKind(Enum):
     MODULE = "module"
 
 
-@dataclass(frozen=True, slots=True)
-class ScopeChoice:
+class ScopeChoice(msgspec.Struct, frozen=True):
     """What the trainee chose to study: everything, one family or one deck (by id).
 
     The overview hands this to the window, which asks :meth:`Library.scope` for the
@@ -293,8 +290,7 @@ def describe_nothing_due(overview: Overview, now: datetime) -> str:
     return "Nothing due — no reviews scheduled yet" + _HELD.get(overview.new_held, ".")
 
 
-@dataclass(frozen=True, slots=True)
-class FirstFrame:
+class FirstFrame(msgspec.Struct, frozen=True):
     """What the window's first frame shows, read before the library is opened."""
 
     settings: Settings

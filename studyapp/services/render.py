@@ -317,7 +317,8 @@ class RenderedCard:
 
 _rendered_card = maker(RenderedCard)
 """``RenderedCard(...)`` without the frozen ``__init__``'s setattrs (:mod:`studyapp.core.frozen`;
-the same object), one a card shown (see ``core.scheduling._next_states`` for the gain)."""
+the same object), one a card shown: with NextStates (then a dataclass) made so too, the cycle
+1.134M -> 1.124M instructions an answer (callgrind, 100 answers, 10k benchmark store)."""
 
 
 def render_card(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import msgspec
+from msgspec.structs import asdict, fields, force_setattr, replace
 
 from studyapp.core.retention import RETENTION_RANGE
 from studyapp.store.plain import Db
@@ -61,8 +63,7 @@ def _check_steps(steps: tuple[float, ...], name: str) -> None:
         raise ValueError(f"{name} must be one or more positive numbers of minutes")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """Everything a trainee can change.
 
     Attributes:
@@ -118,7 +119,7 @@ class Settings:
         if self.fsrs_parameters:
             from studyapp.core.scheduling import check_parameters
 
-            object.__setattr__(self, "fsrs_parameters", check_parameters(self.fsrs_parameters))
+            force_setattr(self, "fsrs_parameters", check_parameters(self.fsrs_parameters))
         if self.new_per_day < 0 or self.reviews_per_day < 0:
             raise ValueError("daily limits cannot be negative")
         _check_steps(self.learning_steps, "learning steps")

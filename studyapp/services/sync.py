@@ -32,9 +32,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+import msgspec
+from msgspec import field
 
 from studyapp.core.errors import StaleSyncPlan
 from studyapp.core.gcpause import gc_paused
@@ -91,8 +93,7 @@ _SETTLED_NS = 2_000_000_000
 it; a file written within the same clock tick as the sync is always hashed (as git does)."""
 
 
-@dataclass
-class SyncPlan:
+class SyncPlan(msgspec.Struct):
     """Every change a sync would make, and the problems that stop it.
 
     The lists of note ids are what the summary reports; :attr:`changes` holds the writes.
@@ -210,8 +211,7 @@ class SyncCancelled(Exception):
     """The sync was stopped by its progress callback; nothing was written."""
 
 
-@dataclass(frozen=True, slots=True)
-class _ToRead:
+class _ToRead(msgspec.Struct, frozen=True):
     """A deck file to parse: its bytes and their digest if the survey read it (a stored
     deck's file), else None: :func:`~studyapp.deckfile.loader.parse_deck` reads it then
     (and reports a file it cannot read)."""
@@ -221,8 +221,7 @@ class _ToRead:
     digest: str | None
 
 
-@dataclass
-class _Survey:
+class _Survey(msgspec.Struct):
     """What changed on disk since the last sync, before any file is parsed."""
 
     folders: list[Path]
@@ -868,8 +867,7 @@ def _first_import(
     return streamed
 
 
-@dataclass(frozen=True)
-class _Held:
+class _Held(msgspec.Struct, frozen=True):
     """The ids a store with notes holds, which a streamed import's new decks must not use."""
 
     note_ids: frozenset[str]

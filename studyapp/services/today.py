@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from studyapp.core.frozen import maker
 from studyapp.core.studyday import StudyDay
 from studyapp.services.settings import Settings
 from studyapp.store import queries
@@ -100,11 +99,6 @@ def read_today(
     return Today(day_start_ms, done, touched, decks, held)
 
 
-_due_query = maker(DueQuery)
-"""``DueQuery(...)`` without the frozen ``__init__``'s setattrs (:mod:`studyapp.core.frozen`;
-the same object): one a card shown."""
-
-
 def due_query(
     settings: Settings,
     today: Today,
@@ -116,7 +110,7 @@ def due_query(
 ) -> DueQuery:
     """What is due at ``now`` in the scope (``deck_ids``, ``module``), within the daily
     limits (all decks' from ``settings``, each deck's from its preset) less ``today``'s."""
-    return _due_query(
+    return DueQuery(
         now=int(now.timestamp()),
         day_start_ms=today.day_start_ms,
         day_end=day.end_s,

@@ -19,8 +19,10 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+import msgspec
+from msgspec import field
 
 from studyapp.core.model import Queue
 from studyapp.store import queues
@@ -181,8 +183,7 @@ class Inheritance(NamedTuple):
     progress: StoredProgress
 
 
-@dataclass
-class Changes:
+class Changes(msgspec.Struct):
     """Every write of a sync, by kind (:func:`write_changes` makes them in this order)."""
 
     bibliography_digest: str | None = None
@@ -250,8 +251,7 @@ class ImageStat(NamedTuple):
         return Signature(self.size, self.mtime_ns, self.inode)
 
 
-@dataclass(frozen=True, slots=True)
-class FileStat:
+class FileStat(msgspec.Struct, frozen=True):
     """A deck file as the last sync saw it: trusted unchanged (and not read again) while its
     signature, digest and images' signatures are as recorded."""
 

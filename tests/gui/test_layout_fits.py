@@ -113,7 +113,7 @@ def test_the_note_dialog_fits_an_800_px_window_with_a_long_question(
 ) -> None:
     """N on a long question: the dialog was as wide as its one-line label (1061 px), wider
     than an 800x600 window. The label wraps; the whole question line is still there."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     window.resize(800, 600)
     qtbot.keyClick(window.overview, Qt.Key.Key_S)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import Engine, text
 
 from studyapp.core.model import MemoryState, Queue
@@ -55,7 +55,7 @@ def set_card(db: sqlite3.Connection, note_id: str, key: str = "fwd", **columns: 
 
 
 def due_query(**changes: object) -> DueQuery:
-    return replace(DueQuery(now=NOW, day_start_ms=DAY_START * 1000, day_end=DAY_END), **changes)  # type: ignore[arg-type]
+    return replace(DueQuery(now=NOW, day_start_ms=DAY_START * 1000, day_end=DAY_END), **changes)
 
 
 # -- which card comes next -----------------------------------------------------------------
