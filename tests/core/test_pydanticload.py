@@ -129,3 +129,22 @@ def test_a_failed_import_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> Non
         pydanticload.load_sqlmodel()
     assert "\n" not in str(info.value)
     assert pydanticload._loaded == {"pydantic"}
+
+
+def test_the_deck_formats_first_import_loads_no_asyncio() -> None:
+    """pydantic-core marks functions with typing_extensions' ``@deprecated``, which before
+    typing-extensions 4.16 imported asyncio (with ssl and socket) for any function it
+    wrapped: 112M instructions on the deck format's first import (pyproject.toml asks for
+    4.16 or later)."""
+    code = (
+        "import sys, studyapp.deckfile.loader; print(sorted({'asyncio', 'ssl'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)},
+    )
+    assert done.stdout.strip() == "[]"
