@@ -114,6 +114,10 @@ _DECK_WIDEST = "The vocabulary of psychedelic-assisted therapy"
 """The widest deck label the column grows to when the window has room (a bundled deck's)."""
 _QUESTION_KEEPS = 400
 """Pixels the question keeps before the Deck column grows past its initial width."""
+_SIDE_BY_SIDE = 1300
+"""The window width from which the details sit beside the table, not below it: at 1100
+px (the opening size) the table kept 670 px and its fixed columns left the question
+106; from 1300 the table keeps ~870 and the question ~340."""
 _OPTIONAL = ("stability", "reviews", "answered")
 """Columns hidden when the window is too narrow for all (the header's menu shows them)."""
 _DESCENDING_FIRST = {"interval", "stability", "lapses", "reviews", "answered"}
@@ -704,8 +708,7 @@ class BrowserWindow(QMainWindow):
         self.info.note_saved.connect(self._on_note_saved)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.info)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)  # the details' factor: see resizeEvent
         self.status = ElidedLabel(parent=self.statusBar())
         self.status.setObjectName("muted")
         self.statusBar().addWidget(self.status, 1)
@@ -1126,10 +1129,15 @@ class BrowserWindow(QMainWindow):
         """The details beside the table when the window is wide, below it when narrow; the
         optional columns only when the question keeps room to be read."""
         super().resizeEvent(event)
-        wide = self.width() >= 1100
+        wide = self.width() >= _SIDE_BY_SIDE
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self.splitter.orientation() != orientation or not self._laid_out:
             self.splitter.setOrientation(orientation)
+            # Beside the table, the details keep their width and a wider window widens
+            # the table: at 3:2 a browser made 1920 wide gave them ~730 px of lines too
+            # long to read while the table elided deck labels and questions. Below it,
+            # the two share the height.
+            self.splitter.setStretchFactor(1, 0 if wide else 1)
             if wide:
                 self.splitter.setSizes([self.width() - 420, 400])
             else:

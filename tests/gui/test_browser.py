@@ -806,3 +806,39 @@ def test_a_painted_cell_is_one_call_into_the_model_with_what_data_answers(
             brush = model.data(index, Qt.ItemDataRole.BackgroundRole)
             kinds.add(None if brush is None else brush.color().name(QColor.NameFormat.HexArgb))
     assert len(kinds) == 4  # none, suspended, buried, flagged
+
+
+def test_the_question_keeps_room_at_the_opening_size_and_the_table_takes_a_wider_window(
+    qtbot: Any, library: Library, clock: Clock
+) -> None:
+    """At its opening size (1100x700) the browser put its details beside the table, which
+    kept 670 px: five fixed columns left the question 106 px ('A 2020 me...'). It puts them
+    below until the window is wide enough for both. Made wider still, the info panel took
+    two fifths of the growth (~730 px of lines too long to read at 1920x1080) while the
+    table elided deck labels and questions: it keeps its width, the table takes the room."""
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.paths import bundled_decks_dir
+
+    assert library.sync([bundled_decks_dir()]).ok
+    window = MainWindow(library, clock=clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    browser = open_browser(qtbot, window)
+    assert browser.width() == 1100
+    header = browser.table.horizontalHeader()
+    qtbot.waitUntil(lambda: header.sectionSize(0) >= 300, timeout=2000)
+
+    browser.resize(1400, 800)
+    qtbot.waitUntil(lambda: browser.splitter.orientation() == Qt.Orientation.Horizontal)
+    qtbot.wait(50)  # the columns are sized a turn after the resize
+    side = browser.info.width()
+    assert 300 <= side <= 480
+    assert header.sectionSize(0) >= 300
+
+    browser.resize(1920, 1080)
+    qtbot.waitUntil(lambda: browser.table.width() > 1300, timeout=2000)
+    deck = [key for key, _label in COLUMNS].index("deck")
+    qtbot.waitUntil(lambda: header.sectionSize(deck) >= 350, timeout=2000)
+    assert browser.info.width() <= side + 1
+    assert header.sectionSize(0) >= 400  # the question still the widest
