@@ -101,7 +101,6 @@ class ChartPanel(QFrame):
         self.view.setMinimumHeight(120)
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.empty = QLabel()
-        self.empty.setTextFormat(Qt.TextFormat.PlainText)  # may quote an error
         self.empty.setObjectName("empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -138,7 +137,10 @@ class ChartPanel(QFrame):
         axis.setShadesVisible(False)
         axis.setMinorGridLineVisible(False)
 
-    def show_message(self, message: str) -> None:
+    def show_message(self, message: str, *, rich: bool = False) -> None:
+        """``message`` in the chart's place: plain text (it may quote an error), or with
+        ``rich`` the app's own rich text (a key on a key cap)."""
+        self.empty.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         self.empty.setText(message)
         self._stack.setCurrentWidget(self.empty)
 

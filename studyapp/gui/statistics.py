@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from studyapp.core.errors import StorageError
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap
+from studyapp.gui.keycaps import key_cap
 from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
@@ -1079,9 +1080,11 @@ class StatisticsScreen(QWidget):
         if result.deferred == 0:
             self.deferrals.caption.setText("")
             self.deferrals.show_message(
-                f'Nothing put off with "Not now" in the last {days} days. When a card is too '
-                "heavy for the moment, L (or the button beside its content note) takes it "
-                "out of today's study without counting an answer."
+                f"Nothing put off with &quot;Not now&quot; in the last {days} days. When a card"
+                f" is too heavy for the moment, {key_cap('L', self._colors)} (or the button"
+                " beside its content note) takes it out of today's study without counting an"
+                " answer.",
+                rich=True,
             )
         else:
             self.deferrals.caption.setText(

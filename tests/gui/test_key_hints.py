@@ -152,3 +152,20 @@ def test_the_summarys_rows_stay_together_in_the_middle_of_a_wide_window(
         left = label.mapTo(summary, label.rect().topLeft()).x()
         right = left + label.width()
         assert middle - SUMMARY_WIDTH // 2 - 1 <= left and right <= middle + SUMMARY_WIDTH // 2 + 1
+
+
+def test_the_not_now_tabs_empty_text_names_its_key_on_a_key_cap(qtbot: Any, window: Any) -> None:
+    """Statistics > Not now & leeches, with nothing put off, named its key in prose ('L (or
+    the button beside its content note) takes it out'), the only key on screen not on a
+    cap. It sits on the review's cap, and follows a change of theme."""
+    qtbot.keyClick(window.overview, Qt.Key.Key_T)
+    screen = window.statistics
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    empty = screen.deferrals.empty
+    assert empty.textFormat() == Qt.TextFormat.RichText
+    assert caps(empty.text()) == ["L"]
+    assert styles(empty.text()) == styles(key_cap("L", window.colors))
+    assert read(empty.text()).startswith('Nothing put off with "Not now" in the last 30 days.')
+    screen.set_colors(DARK)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    assert styles(screen.deferrals.empty.text()) == styles(key_cap("L", DARK))
