@@ -562,5 +562,87 @@ def test_card_counts_are_each_cards_state_counted(tmp_path: Path, seed: int) -> 
             assert sum(sum(c) for c in counted.values()) > 0
 
 
+@pytest.mark.parametrize("seed", [5, 23])
+def test_the_forecast_counts_each_cards_due_day(tmp_path: Path, seed: int) -> None:
+    """The forecast on a generated store (every card's state drawn at random, some buried
+    until tomorrow or later, some whose burial has passed) equals its definition applied
+    card by card: not new, not retired, not suspended, not buried past now when due
+    before tomorrow; by study day for a year, every earlier one overdue. For every deck
+    (each day counted by its own index range, issue 19), a family, one deck and a course
+    module (grouped by day)."""
+    import random
+    import sqlite3
+    from datetime import UTC, datetime
+
+    now = 1_700_000_000 - 200 * 86_400 + 5_000
+    clock = datetime.fromtimestamp(now, UTC)
+    with Library(tmp_path / "data") as library:
+        assert library.sync().ok
+        path = library.store_path
+        start = int(
+            Statistics(library.engine, library.settings, clock=lambda: clock)
+            .day_start()
+            .timestamp()
+        )
+    draw_card_states(path, seed)
+    draw = random.Random(seed)
+    db = sqlite3.connect(path)
+    for (card_id,) in db.execute("SELECT id FROM card ORDER BY id").fetchall():
+        if draw.random() < 0.1:
+            until = now + draw.choice([-86_400, -60, 3_600, 86_400, 3 * 86_400])
+            db.execute("UPDATE card SET buried_until = ? WHERE id = ?", (until, card_id))
+        if draw.random() < 0.2:  # on a study day's first or last second, or the year's
+            day = draw.choice([-1, 0, 1, 2, 364, 365])
+            due = start + day * 86_400 - draw.choice([0, 1])
+            db.execute("UPDATE card SET due = ? WHERE id = ?", (due, card_id))
+    db.commit()
+    cards = db.execute(
+        "SELECT c.deck_id, c.queue, c.suspended, c.retired, c.due, c.buried_until, n.module "
+        "FROM card c JOIN note n ON n.id = c.note_id"
+    ).fetchall()
+    families = dict(db.execute("SELECT id, family FROM deck WHERE active = 1").fetchall())
+    db.close()
+    family = sorted(set(families.values()))[0]
+    one_deck = sorted(families)[1]
+    module = next(m for *_, m in cards if m is not None)
+    with Library(tmp_path / "data") as library:
+        stats = Statistics(library.engine, library.settings, clock=lambda: clock)
+
+        def by_hand(kept: list[tuple]) -> tuple[list[int], list[int], int]:
+            learning, review, overdue = [0] * 365, [0] * 365, 0
+            for _deck, queue, suspended, retired, due, buried, _module in kept:
+                if queue == 0 or retired or suspended:
+                    continue
+                if buried and buried > now and due < start + 86_400:
+                    continue
+                day = (due - start) // 86_400
+                if day < 0:
+                    overdue += 1
+                elif day < 365:
+                    (review if queue == 2 else learning)[day] += 1
+            return learning, review, overdue
+
+        scopes = (
+            (stats.resolve(), cards),
+            (
+                stats.resolve(StatsFilter(family=family)),
+                [c for c in cards if families.get(c[0]) == family],
+            ),
+            (stats.resolve(StatsFilter(deck=one_deck)), [c for c in cards if c[0] == one_deck]),
+            (stats.resolve(StatsFilter(module=module)), [c for c in cards if c[6] == module]),
+        )
+        for scope, kept in scopes:
+            forecast = stats.forecast(scope)
+            learning, review, overdue = by_hand(kept)
+            assert (list(forecast.learning), list(forecast.review), forecast.overdue) == (
+                learning,
+                review,
+                overdue,
+            )
+        everything = stats.forecast(stats.resolve())
+        assert everything.overdue > 0 and everything.total(365) > 0
+        assert sum(everything.learning) > 0
+
+
 def _columns(c: store.DeckCounts) -> tuple[int, int, int, int, int]:
     return (c.new, c.learning, c.young, c.mature, c.suspended)
