@@ -10,6 +10,7 @@ after another, and drawn as each arrives, so the window never waits for a millio
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -87,6 +88,34 @@ def _readiness(stats: Statistics, scope: StatsScope, exam: date) -> Readiness:
     from studyapp.services.readiness import readiness
 
     return readiness(stats, scope, exam)
+
+
+JOB_SWITCH_INTERVAL = 0.001
+"""Python's switch interval (s) while a figure is computed beside the GUI thread.
+
+Issue 19 (the screen's longest GUI stall, budget 50 ms): a worker running Python keeps the
+GIL until the GUI thread has waited the switch interval (5 ms by default) for it, and the
+GUI thread waits for it at each return to Python in a turn of the event loop (a timer's
+slot, a handler, a file read), so a turn that asked a few times waited a few times 5 ms.
+At 1 ms: the benchmark's screen worker at 200,000 cards, 8 interleaved pairs under
+SCHED_FIFO on a machine loaded by others (the closest to a quiet one it had): longest stall
+median 61.8 -> 41.2 ms (45-81 -> 25-64), every figure computed 2.63 -> 2.48 s. A C call
+that keeps the GIL (a sort, the FSRS simulator) is not shortened by it."""
+
+
+def _beside_the_gui(work: Callable[[], Any]) -> Callable[[], Any]:
+    """``work`` run with the switch interval at :data:`JOB_SWITCH_INTERVAL` (the default
+    back once it returns): the screen's jobs run one at a time."""
+
+    def run() -> Any:
+        before = sys.getswitchinterval()
+        sys.setswitchinterval(JOB_SWITCH_INTERVAL)
+        try:
+            return work()
+        finally:
+            sys.setswitchinterval(before)
+
+    return run
 
 
 def _plural(n: int, word: str) -> str:
@@ -684,7 +713,7 @@ class StatisticsScreen(QWidget):
             self.finished.emit()
             return
         job = self._jobs.pop(0)
-        task = BackgroundTask(job.work, self)
+        task = BackgroundTask(_beside_the_gui(job.work), self)
         task.finished.connect(lambda result, g=generation, j=job: self._on_done(g, j, result))
         task.error.connect(self._remember_error)
         task.failed.connect(lambda message, g=generation: self._on_failed(g, message))

@@ -836,6 +836,32 @@ def test_the_figures_are_computed_once_every_tab_is_built(
     assert started == [True] * 5  # answers, hours, memory, steering, readiness
 
 
+def test_the_figures_are_computed_with_a_short_switch_interval(
+    qtbot: Any, window: Any, log: Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19 (the longest GUI stall): each part is computed with Python's switch
+    interval at 1 ms, so the GUI thread waits at most that long for the GIL a worker
+    running Python holds (5 ms by default); the default is back once the part is done."""
+    import sys
+
+    from studyapp.services.stats import Statistics
+
+    log.answer(log.cards("sample-mechanisms")[0], at(T0, hours=-2), rating=3, interval_days=30)
+    default = sys.getswitchinterval()
+    seen: list[float] = []
+    for name in ("answers", "hours", "memory", "steering"):
+        computed = getattr(Statistics, name)
+
+        def recorded(self: Any, *args: Any, _computed: Any = computed, **kwargs: Any) -> Any:
+            seen.append(sys.getswitchinterval())
+            return _computed(self, *args, **kwargs)
+
+        monkeypatch.setattr(Statistics, name, recorded)
+    open_statistics(qtbot, window)
+    assert seen == [0.001] * 4
+    assert sys.getswitchinterval() == default
+
+
 def test_one_familys_readiness_chart_names_every_deck_whole_at_800x600(
     qtbot: Any, window: Any, synced: Library, deck_dir: Any, log: Log
 ) -> None:
