@@ -33,7 +33,16 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter
+from PySide6.QtGui import (
+    QColor,
+    QCursor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QRegion,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,9 +51,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionButton,
     QStyleOptionViewItem,
     QTreeView,
     QVBoxLayout,
@@ -80,6 +87,13 @@ _FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
 _SCOPE = SCOPE_ROLE.value
 _Cell = dict[int, object]
+_AROUND = QPoint(-1, -1)
+_CHILDREN_ONLY = QWidget.RenderFlag.DrawChildren  # (not the window's background)
+_HOVER_MOVES = (QEvent.Type.MouseMove, QEvent.Type.HoverMove, QEvent.Type.HoverEnter)
+_HOVER_ENDS = (QEvent.Type.Leave, QEvent.Type.HoverLeave)
+_TEXT_MARGIN = 2 + 1
+"""A title's text margin in its cell, each side: Fusion's focus frame margin (its
+``PM_FocusFrameHMargin``), + 1, as its item view draws it."""
 
 
 @dataclass(eq=False, slots=True)
@@ -350,18 +364,35 @@ class OverviewModel(QAbstractItemModel):
 class StudyButtonDelegate(QStyledItemDelegate):
     """Paints a Study button in its column and emits ``clicked`` with the row's index.
 
-    The button is drawn by the style for a template ``QPushButton#row`` that is never
-    shown, so it looks like the app's other buttons (the style sheet's rules apply).
+    The button is a template ``QPushButton#row`` that is never shown, rendered into the
+    cell, so it looks like the app's other buttons (the style sheet's rules apply); a
+    second template, marked ``hovered``, is the button under the pointer (the style sheet's
+    hover rule names it).
+
+    Nothing here names ``QStyle``: PySide6 builds that class's Python type, 11 enums with
+    566 members, for its first use (a style's method, a style option's ``state``), 44 M
+    instructions on the real display's first frame, the only use on its path (issue 19).
+    Without it (and QIcon's type, QStyleOptionButton's): the first frame at 50,000 notes
+    (whole process, xcb, callgrind) 1,203.6 -> 1,150.9 M instructions; a repaint of the
+    tree costs 1.1 M more (22.8 -> 23.9 M: a render per button, the Study cell read).
     """
 
     clicked = Signal(QModelIndex)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self._template = QPushButton("Study", parent)
-        self._template.setObjectName("row")
-        self._template.hide()
+        self._template = self._button(parent, hovered=False)
+        self._hovered = self._button(parent, hovered=True)
         self._pressed: QPersistentModelIndex | None = None
+
+    @staticmethod
+    def _button(parent: QWidget, *, hovered: bool) -> QPushButton:
+        button = QPushButton(parent)  # (with its text, PySide6 would build QIcon's type)
+        button.setText("Study")
+        button.setObjectName("row")
+        button.setProperty("hovered", hovered)
+        button.hide()
+        return button
 
     def _button_rect(self, cell: QRect) -> QRect:
         hint = self._template.sizeHint()
@@ -379,23 +410,27 @@ class StudyButtonDelegate(QStyledItemDelegate):
         return QSize(hint.width() + 8, hint.height() + 6)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        widget = option.widget
-        style = widget.style()
-        # The row's background (selection, hover) as the other cells have it.
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
-        self._template.ensurePolished()
-        button = QStyleOptionButton()
-        button.initFrom(self._template)
-        button.rect = self._button_rect(option.rect)
-        button.text = self._template.text()
-        button.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
-        if option.state & QStyle.StateFlag.State_MouseOver:
-            button.state |= QStyle.StateFlag.State_MouseOver
-        if self._pressed is not None and self._pressed == index:
-            button.state |= QStyle.StateFlag.State_Sunken
-        self._template.style().drawControl(
-            QStyle.ControlElement.CE_PushButton, button, painter, self._template
-        )
+        # The row's background (selection) as the other cells have it: the cell has no
+        # text, so the base delegate draws its background only.
+        super().paint(painter, option, index)
+        view = self.parent()
+        hovered = isinstance(view, _DeckTree) and view.is_hovered_row(index)
+        button = self._hovered if hovered else self._template
+        rect = self._button_rect(option.rect)
+        button.resize(rect.size())
+        pressed = self._pressed is not None and self._pressed == index
+        button.setDown(pressed)
+        # render() keeps the painter's place in the window (the viewport's offset) only
+        # when the painter has a world transform: with none, the button was drawn 29 px
+        # left of its cell. Its region reaches 1 px around the button, where the border's
+        # antialiased corners reach, as the style draws them in place.
+        painter.save()
+        painter.translate(rect.topLeft())
+        around = QRegion(-1, -1, rect.width() + 2, rect.height() + 2)
+        button.render(painter, _AROUND, around, _CHILDREN_ONLY)
+        painter.restore()
+        if pressed:
+            button.setDown(False)
 
     def editorEvent(
         self,
@@ -446,13 +481,9 @@ class _TitleDelegate(QStyledItemDelegate):
         view = self.parent()
         if not isinstance(view, _DeckTree) or not view.wordWrap():
             return super().sizeHint(option, index)
-        # QStyledItemDelegate.sizeHint, with the option kept for the title's metrics (the
-        # model has no SizeHintRole): the row's data is read once, not twice.
-        item = QStyleOptionViewItem(option)
+        item = QStyleOptionViewItem(option)  # (for the title's text and font)
         self.initStyleOption(item, index)
-        hint = view.style().sizeFromContents(
-            QStyle.ContentsType.CT_ItemViewItem, item, QSize(), view
-        )
+        hint = super().sizeHint(option, index)
         depth = 1 if view.rootIsDecorated() else 0
         parent = index.parent()
         while parent.isValid():
@@ -491,6 +522,41 @@ class _DeckTree(QTreeView):
         first."""
         self._advances_font = QFont()
         self.header().sectionResized.connect(self._on_section_resized)
+        self._hover: QPersistentModelIndex | None = None
+        """The row under the pointer, as the view's own hover (its drawRow's)."""
+
+    def is_hovered_row(self, index: _Index) -> bool:
+        """Whether ``index`` is in the row under the pointer (what the view says to a
+        delegate in the option's state, read here without QStyle's type)."""
+        hover = self._hover
+        return (
+            hover is not None
+            and hover.row() == index.row()
+            and hover.isValid()
+            and hover.parent() == index.parent()
+        )
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # Where the view sets its hover (QAbstractItemView: a mouse move, a hover event)
+        # and clears it (the pointer leaving the viewport).
+        done = super().viewportEvent(event)
+        kind = event.type()
+        if kind in _HOVER_MOVES:
+            self._set_hover(event.position().toPoint())  # type: ignore[attr-defined]
+        elif kind in _HOVER_ENDS:
+            self._hover = None
+        return done
+
+    def verticalScrollbarValueChanged(self, value: int) -> None:
+        super().verticalScrollbarValueChanged(value)
+        # The view takes the row now under a still pointer as its hover after a scroll.
+        at = self.viewport().mapFromGlobal(QCursor.pos())
+        if self.viewport().rect().contains(at):
+            self._set_hover(at)
+
+    def _set_hover(self, at: QPoint) -> None:
+        index = self.indexAt(at)
+        self._hover = QPersistentModelIndex(index) if index.isValid() else None
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         super().setModel(model)
@@ -508,11 +574,10 @@ class _DeckTree(QTreeView):
         """The width a title at ``depth`` (1 at the top level under decorations) has for
         its text: the column's (``column`` px, or the header's), less the indentation, the
         style's text margins and the style sheet's padding."""
-        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
         if column is None:
             column = self.header().sectionSize(0)
         room = column - self.indentation() * depth
-        return room - 2 * margin - self._PADDING
+        return room - 2 * _TEXT_MARGIN - self._PADDING
 
     def _some_title_wraps(self, column: int | None) -> bool:
         """Whether a title takes more than one line at the title column's width."""
@@ -638,12 +703,14 @@ class OverviewScreen(QWidget):
         self.grouping.currentIndexChanged.connect(
             lambda _i: self.grouping_changed.emit(bool(self.grouping.currentData()))
         )
-        self._study_all = QPushButton("Study all due")
+        self._study_all = QPushButton()  # (with its text, PySide6 would build QIcon's type)
+        self._study_all.setText("Study all due")
         self._study_all.setObjectName("primary")
         self._study_all.setToolTip("Study every deck (S)")
         self._study_all.clicked.connect(lambda: self.study_requested.emit(ScopeChoice.everything()))
         top.addWidget(self._study_all, 0, Qt.AlignmentFlag.AlignVCenter)
-        self._options = QPushButton("Deck options…")
+        self._options = QPushButton()
+        self._options.setText("Deck options…")
         self._options.setToolTip(
             "Desired retention and daily limits of the selected deck and its preset (O)"
         )

@@ -134,7 +134,7 @@ def apply_theme(app: QApplication, theme: str, font_size: int) -> Colors:
                       border-radius: 10px; }}
         QPushButton {{ padding: 7px 16px; border: 1px solid {c.border}; border-radius: 6px;
                       background: {c.surface}; }}
-        QPushButton:hover {{ border-color: {c.accent}; }}
+        QPushButton:hover, QPushButton#row[hovered="true"] {{ border-color: {c.accent}; }}
         QPushButton:focus {{ border: 2px solid {c.accent}; }}
         QPushButton#row {{ padding: 1px 14px; border-radius: 5px; }}
         QPushButton#primary {{ background: {c.accent}; color: {c.on_accent};
