@@ -842,3 +842,28 @@ def test_the_question_keeps_room_at_the_opening_size_and_the_table_takes_a_wider
     qtbot.waitUntil(lambda: header.sectionSize(deck) >= 350, timeout=2000)
     assert browser.info.width() <= side + 1
     assert header.sectionSize(0) >= 400  # the question still the widest
+
+
+def test_a_plain_row_after_a_suspended_one_is_painted_plain(qtbot: Any, window: Any) -> None:
+    """The table's delegate reuses its role items from cell to cell: an answer left out of
+    multiData (no tint for a plain card) kept the last cell's, and every row after the
+    suspended cards was painted in their tint."""
+    browser = open_browser(qtbot, window)
+    model = browser.model
+    table = browser.table
+    table.clearSelection()
+
+    def corners() -> list[str]:
+        image = table.viewport().grab().toImage()
+        return [
+            image.pixelColor(table.visualRect(model.index(row, 1)).topLeft() + QPoint(1, 1)).name()
+            for row in range(6)
+        ]
+
+    plain = corners()
+    browser.browser.suspend(list(model.loaded)[:2])
+    model.refresh()
+    table.clearSelection()
+    painted = corners()
+    assert painted[2:] == plain[2:]
+    assert painted[:2] != plain[:2]  # (the suspended rows are tinted)
