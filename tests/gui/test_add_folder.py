@@ -311,6 +311,57 @@ def test_the_plans_note_ids_are_freed_by_the_catch_up_not_the_gui_thread(
     assert freed_on_gui_thread == [False]
 
 
+def test_no_collection_walks_the_held_ids_before_the_catch_up_has_them(
+    qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the add's result and the catch-up's start the collector stays paused: the
+    add's task switches it back on 50 ms after its result, and a collection then walked the
+    held ids' list on the GUI thread (a young list of 200,000 strings: ~10 ms of CPU). Here
+    the catch-up waits for its limit (no paint counts), so that switch comes first."""
+    import gc
+    import weakref
+
+    from studyapp.gui import mainwindow
+
+    class LimitOnly(mainwindow._AfterPaint):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            return False
+
+    monkeypatch.setattr(mainwindow, "_AfterPaint", LimitOnly)
+
+    class Ids(list[str]):
+        pass
+
+    held: list[weakref.ref[Ids]] = []
+    original = synced.sync
+
+    def sync(*args: Any, **kwargs: Any) -> Any:
+        plan = original(*args, **kwargs)
+        plan.new = Ids(plan.new)
+        held.append(weakref.ref(plan.new))
+        return plan
+
+    monkeypatch.setattr(synced, "sync", sync)
+    walked: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and held and held[0]() is not None:
+            walked.append(info["generation"])
+
+    gc.callbacks.append(watch)
+    try:
+        with qtbot.waitSignal(window.sync_done, timeout=30_000):
+            window.import_folder(course)
+        qtbot.wait(100)  # the add's task has switched the collector back on by now
+        young = [[n] for n in range(5_000)]  # enough allocations for a collection, if on
+        with qtbot.waitSignal(window.index_done, timeout=30_000):
+            pass
+    finally:
+        gc.callbacks.remove(watch)
+    assert len(young) == 5_000 and held and held[0]() is None
+    assert walked == []
+
+
 def test_the_catch_up_waits_for_the_paint_or_its_limit(qtbot: Any, window: Any) -> None:
     """The hand-over helper runs its callback once the window's repaint has been handled,
     and after its limit when nothing repaints; once either way."""
