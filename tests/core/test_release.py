@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import weakref
 
+import pytest
+
 from studyapp.core.release import CHUNK, drop_in_chunks
 
 
@@ -36,6 +38,18 @@ def test_a_list_no_one_else_holds_is_freed_a_slice_at_a_time() -> None:
     # Freed from the end, two at a time, the list shorter after each slice: never all
     # its items in the one C call that frees a list.
     assert seen == [4, 4, 2, 2, 0, 0]
+
+
+def test_the_gil_is_offered_between_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    items, seen = _watched(5)
+    holder: list[list[object]] = [items]
+    del items
+    offered: list[int] = []
+    monkeypatch.setattr(time, "sleep", lambda seconds: offered.append(len(seen)))
+    drop_in_chunks(holder, 2)
+    assert offered == [2, 4]  # after each slice but the last
 
 
 def test_a_list_held_elsewhere_is_left_whole() -> None:
