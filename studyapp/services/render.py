@@ -17,14 +17,13 @@ import html
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+import msgspec
 import nh3
 
 from studyapp.core.cloze import render_cloze
-from studyapp.core.frozen import maker
 from studyapp.core.markup import ALLOWED_TAGS, CITATION
 from studyapp.store.rows import SourceRow
 
@@ -76,8 +75,7 @@ def sanitize(text: str) -> str:
     return _SANITIZER.clean(text)
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(msgspec.Struct, frozen=True):
     """A bibliography entry as the review screen shows it."""
 
     id: str
@@ -215,13 +213,14 @@ def citation_label(entry: SourceEntry) -> str:
     return f"{who}, {year}"
 
 
-@dataclass
-class CitationIndex:
+class CitationIndex(msgspec.Struct):
     """The bibliography as citations name it: each id's label, with a, b, ... after the year
     where two entries would read the same ("Mitchell et al., 2021a")."""
 
-    sources: Mapping[str, SourceEntry] = field(default_factory=dict)
-    labels: dict[str, str] = field(init=False)
+    sources: Mapping[str, SourceEntry] = msgspec.field(default_factory=dict)
+    labels: dict[str, str] = msgspec.field(default_factory=dict)
+    """Made from ``sources`` (``__post_init__``): a value given for it is replaced. (A
+    dataclass's ``init=False`` field, which a Struct has no form for.)"""
 
     def __post_init__(self) -> None:
         by_label: dict[str, list[str]] = defaultdict(list)
@@ -269,8 +268,7 @@ def plain_text(text: str, citations: CitationIndex) -> str:
     return plain(render_citations(sanitize(text), citations)) if text else ""
 
 
-@dataclass(frozen=True, slots=True)
-class ShownImage:
+class ShownImage(msgspec.Struct, frozen=True):
     """A card's picture as the screens get it: its bytes (PNG, JPEG or an SVG that passed
     the validator's checks) and how to show it; or, with ``missing``, why it cannot be shown
     (the alt text is shown instead)."""
@@ -281,10 +279,15 @@ class ShownImage:
     kind: str = ""
     width: int = 0
     height: int = 0
-    data: bytes = field(default=b"", repr=False)
+    data: bytes = b""
     name: str = ""
     """The file as written in the deck (``images/arc.svg``)."""
     missing: str | None = None
+
+    def __repr__(self) -> str:
+        # Without the bytes (the dataclass's field(repr=False)): a picture's would fill a log.
+        shown = (f"{n}={getattr(self, n)!r}" for n in self.__struct_fields__ if n != "data")
+        return f"ShownImage({', '.join(shown)})"
 
     def safe_to_draw(self) -> bool:
         """Whether the bytes may go to the GUI's decoder: a raster image always; an SVG only if
@@ -305,20 +308,13 @@ class ShownImage:
         return revealed or self.side == "question"
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedCard:
+class RenderedCard(msgspec.Struct, frozen=True):
     """The sanitised rich text of both sides of a card and of what follows the answer."""
 
     question: str
     answer: str
     extra: str
     correction: str
-
-
-_rendered_card = maker(RenderedCard)
-"""``RenderedCard(...)`` without the frozen ``__init__``'s setattrs (:mod:`studyapp.core.frozen`;
-the same object), one a card shown: with NextStates (then a dataclass) made so too, the cycle
-1.134M -> 1.124M instructions an answer (callgrind, 100 answers, 10k benchmark store)."""
 
 
 def render_card(
@@ -346,7 +342,7 @@ def render_card(
         ask, tell = (front, back) if key != "rev" else (back, front)
         question = render_text(ask, citations)
         answer = f'{question}<div class="answer">{render_text(tell, citations)}</div>'
-    return _rendered_card(
+    return RenderedCard(
         question=question,
         answer=answer,
         extra=render_text(extra, citations),

@@ -11,8 +11,9 @@ the start-up's first frame reads it on a plain ``sqlite3`` connection.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
+
+import msgspec
 
 from studyapp.core.studyday import StudyDay
 from studyapp.services.settings import Settings
@@ -24,8 +25,7 @@ from studyapp.store.queries import DueQuery
 __all__ = ["Today", "due_query", "read_today"]
 
 
-@dataclass(slots=True)
-class Today:
+class Today(msgspec.Struct):
     """What is known about the current study day for a scope of decks (a study session
     keeps one for its day, see :class:`~studyapp.services.study.StudySession`)."""
 
@@ -37,10 +37,12 @@ class Today:
     """The preset of each deck in the scope (their daily limits)."""
     held_modules: tuple[int, ...] = ()
     """Course modules not released today: their new cards wait."""
-    totals: list[int] = field(init=False)
+    totals: list[int] = []
     """[new cards, reviews] answered today, all decks together."""
-    lefts: list[dict[str, int]] = field(init=False)
+    lefts: list[dict[str, int]] = []
     """[new cards, reviews] each deck of the scope still allows today (see :meth:`left`)."""
+    # totals and lefts are made from the fields above (__post_init__): values given for them
+    # are replaced (a dataclass's init=False fields, which a Struct has no form for).
 
     # The totals and allowances are kept up to date by count() rather than summed over
     # every deck before each card (two dicts of 50 decks at 50,000 notes, 200 at 200,000):

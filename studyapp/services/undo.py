@@ -9,7 +9,8 @@ summary or the deck list after a session ends.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from studyapp.core.model import CardId
 from studyapp.store.database import Db
@@ -18,8 +19,7 @@ from studyapp.store.queries import write_transaction
 __all__ = ["UndoLog", "UndoStep"]
 
 
-@dataclass(frozen=True, slots=True)
-class UndoStep:
+class UndoStep(msgspec.Struct, frozen=True):
     """One change that can be taken back.
 
     Attributes:
@@ -37,8 +37,9 @@ class UndoStep:
     revert: Callable[[Db], None]
     after: Callable[[], None] | None = None
     show_again: bool = False
-    owner: object | None = field(default=None, compare=False)
-    """The object that made the step (a study session), for its own bookkeeping."""
+    owner: object | None = None
+    """The object that made the step (a study session), for its own bookkeeping. Compared
+    with the rest (it was left out of a dataclass's ``==``; no code compares steps)."""
 
 
 class UndoLog:

@@ -24,16 +24,23 @@ import studyapp.deckfile.problems
 import studyapp.gui.theme
 import studyapp.services.library
 import studyapp.services.overview
+import studyapp.services.render
 import studyapp.services.settings
 import studyapp.services.study
 import studyapp.services.sync
+import studyapp.services.today
+import studyapp.services.undo
 import studyapp.store.queries
 import studyapp.store.sync
 from studyapp.core.model import MemoryState, Queue
 from studyapp.core.scheduling import DEFAULT_PARAMETERS, SchedulerConfig
 from studyapp.deckfile.problems import MAX_MESSAGE, Problem, Severity
+from studyapp.services.render import CitationIndex, RenderedCard, ShownImage
 from studyapp.services.settings import Settings
 from studyapp.services.study import SessionSummary, StudyScope
+from studyapp.services.today import Today
+from studyapp.services.undo import UndoStep
+from studyapp.store.presets import Preset
 from studyapp.store.queries import CardCounts
 from studyapp.store.sync import Changes
 
@@ -48,9 +55,12 @@ CONVERTED = [
     studyapp.gui.theme,
     studyapp.services.library,
     studyapp.services.overview,
+    studyapp.services.render,
     studyapp.services.settings,
     studyapp.services.study,
     studyapp.services.sync,
+    studyapp.services.today,
+    studyapp.services.undo,
     studyapp.store.queries,
     studyapp.store.sync,
 ]
@@ -137,3 +147,59 @@ def test_the_repr_names_the_class_and_its_fields() -> None:
     assert (
         repr(StudyScope(("d1",), "One", 2)) == "StudyScope(deck_ids=('d1',), label='One', module=2)"
     )
+
+
+class _Source(msgspec.Struct, frozen=True):
+    """A bibliography entry (render.SourceEntry)."""
+
+    authors: str
+    year: int | None
+    title: str
+    kind: str = "article"
+    venue: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    retracted: str | None = None
+
+
+def test_computed_fields_are_made_from_the_others_whatever_is_given() -> None:
+    # CitationIndex.labels and Today's totals and allowances were init=False dataclass fields.
+    sources = {"b": _Source("Zhou", 2024, "B"), "a": _Source("Zhou", 2024, "A")}
+    index = CitationIndex(sources)
+    assert index.labels == {"a": "Zhou, 2024a", "b": "Zhou, 2024b"}
+    assert CitationIndex(sources, labels={"a": "wrong"}).labels == index.labels
+    assert CitationIndex().labels == {} and CitationIndex().sources == {}
+    preset = Preset(1, "Default", 0.9, 20, 200)
+    today = Today(0, {"d": [3, 50]}, set(), {"d": preset, "e": preset}, totals=[9, 9])
+    assert today.totals == [3, 50] and today.held_modules == ()
+    assert today.left(0) == {"d": 17, "e": 20} and today.left(1) == {"d": 150, "e": 200}
+    today.count("e", 0)
+    assert today.total(0) == 4 and today.left(0)["e"] == 19
+
+
+def test_a_pictures_repr_leaves_its_bytes_out() -> None:
+    image = ShownImage("alt", "question", "png", 2, 3, b"\x89PNG" * 1000, "images/a.png")
+    assert repr(image) == (
+        "ShownImage(alt='alt', side='question', kind='png', width=2, height=3, "
+        "name='images/a.png', missing=None)"
+    )
+    assert image == ShownImage("alt", "question", "png", 2, 3, b"\x89PNG" * 1000, "images/a.png")
+    assert image != msgspec.structs.replace(image, data=b"")
+
+
+def _revert(db: object) -> None:
+    """An undo step's revert (module level: a step pickles)."""
+
+
+def test_undo_steps_and_rendered_cards_are_frozen_values() -> None:
+    step = UndoStep("answer", (), _revert, show_again=True)
+    assert step.after is None and step.owner is None
+    assert step == UndoStep("answer", (), _revert, None, True)
+    assert hash(step) == hash(pickle.loads(pickle.dumps(step)))
+    with pytest.raises(AttributeError):
+        step.label = "other"  # type: ignore[misc]
+    card = RenderedCard("Q", "A", "", "")
+    assert card == RenderedCard(question="Q", answer="A", extra="", correction="")
+    assert len({card, RenderedCard("Q", "A", "", "")}) == 1
+    with pytest.raises(TypeError):
+        RenderedCard("<p>Q</p>")  # type: ignore[call-arg]

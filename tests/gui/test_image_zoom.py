@@ -340,8 +340,7 @@ ARC_ALT = (
 def _viewer(qtbot: Any, alt: str, size: tuple[int, int]) -> tuple[Any, Any]:
     """An image viewer over a window of ``size``, with ``alt`` as its caption; and the window
     (keep it: the viewer is its child)."""
-    from dataclasses import replace
-
+    from msgspec.structs import replace
     from PySide6.QtWidgets import QWidget
 
     from studyapp.gui.images import ImageViewer

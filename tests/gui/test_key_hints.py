@@ -74,9 +74,9 @@ def test_the_summary_names_its_keys_on_key_caps(qtbot: Any, window: Any) -> None
 
 
 def test_a_pictures_viewer_names_esc_on_a_key_cap(qtbot: Any) -> None:
-    from dataclasses import replace
     from pathlib import Path
 
+    from msgspec.structs import replace
     from PySide6.QtWidgets import QWidget
 
     from studyapp.gui.images import ImageViewer
