@@ -117,12 +117,9 @@ def output_file(path: str | os.PathLike[str], *, replace: bool = True) -> Iterat
     if not replace and os.path.lexists(target):
         raise _refuse(target, "it already exists")
     existing = target.stat().st_mode if target.exists() else None
-    # Imported here, not with the module: studyapp.cli imports this module, and the window's
-    # first frame, which writes no file, would otherwise load secrets and hmac (4.3M
-    # instructions past the hashlib its store check uses, callgrind; issue 19).
-    import secrets
-
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    # os.urandom, as secrets.token_hex uses: importing secrets (with hmac) cost every file
+    # written, the start-up's screenshot included, 4.3M instructions (callgrind; issue 19).
+    temporary = target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp")
     try:
         # 0o666 minus the umask, as for any new file (mkstemp would make it 0o600).
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)

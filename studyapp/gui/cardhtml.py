@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 
 from PySide6.QtGui import QImage
 
+from studyapp.core.printable import escape_html
 from studyapp.gui.theme import Colors
 from studyapp.services.study import CardView
 
@@ -31,7 +31,7 @@ def content_note_html(card: CardView) -> str:
     """What a sensitive card shows before its question: its content note (plain text)."""
     return (
         '<p><span class="label">CONTENT NOTE</span></p>'
-        f'<p class="note">{html.escape(card.content_warning)}</p>'
+        f'<p class="note">{escape_html(card.content_warning)}</p>'
         '<p class="meta">Space shows the card. Not now (L) puts it off until another day, '
         "without counting it as a review or a lapse.</p>"
     )
@@ -65,15 +65,13 @@ def _image_html(card: CardView, revealed: bool, drawn: Mapping[str, QImage] | No
         return ""
     name = image_name(card)
     if drawn is not None and name in drawn:
-        alt = html.escape(image.alt)
+        alt = escape_html(image.alt)
         return f'<p class="figure" align="center"><img src="{name}" alt="{alt}"/></p>'
     why = image.missing or "it could not be drawn"
     if image.name and image.name not in why:
         why = f"{image.name}: {why}"
-    return (
-        f'<p class="warn">Image not shown: {html.escape(why)}</p>'
-        f'<p class="meta">{html.escape(image.alt)}</p>'
-    )
+    warning = f'<p class="warn">Image not shown: {escape_html(why)}</p>'
+    return f'{warning}<p class="meta">{escape_html(image.alt)}</p>'
 
 
 def card_html(card: CardView, *, revealed: bool, images: Mapping[str, QImage] | None = None) -> str:
@@ -89,16 +87,16 @@ def card_html(card: CardView, *, revealed: bool, images: Mapping[str, QImage] | 
             '<p><span class="label">CORRECTS THE SOURCE</span><br/>'
             f'<span class="meta">{card.correction}</span></p>'
         )
-    lines = [html.escape(card.sources_cited)]
+    lines = [escape_html(card.sources_cited)]
     if card.study_line:
-        lines.append(html.escape(card.study_line))
+        lines.append(escape_html(card.study_line))
     parts.append(
         '<p style="margin-top: 18px"><span class="label">SOURCE</span><br/>'
         f'<span class="meta">{"<br/>".join(lines)}</span></p>'
     )
     for notice in card.retractions:
-        parts.append(f'<p class="warn">{html.escape(notice)}</p>')
+        parts.append(f'<p class="warn">{escape_html(notice)}</p>')
     if card.user_note:
-        note = html.escape(card.user_note).replace("\n", "<br/>")
+        note = escape_html(card.user_note).replace("\n", "<br/>")
         parts.append(f'<p><span class="label">YOUR NOTE</span><br/>{note}</p>')
     return "".join(parts)

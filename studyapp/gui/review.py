@@ -9,7 +9,6 @@ controller reports. What is allowed when (no grade before the reveal) is decided
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING, assert_never
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from studyapp.core.errors import StorageError
 from studyapp.core.model import Rating
+from studyapp.core.printable import escape_html
 from studyapp.gui.cardhtml import card_css, card_html, card_images, content_note_html
 from studyapp.gui.imageroom import ZOOM_KEY, watch_image_clicks, watch_resizes
 from studyapp.gui.keycaps import key_hints_html
@@ -311,7 +311,7 @@ class ReviewScreen(QWidget):
     def _storage_failed(self, what: str, error: StorageError) -> None:
         """The card stays as it was, with a banner saying why; the window decides the rest
         (a damaged store stops all writing)."""
-        self.banner.setText(f"<b>{what}.</b> {escape(str(error))}")
+        self.banner.setText(f"<b>{what}.</b> {escape_html(str(error))}")
         self.banner.setVisible(True)
         self.storage_failed.emit(error)
 

@@ -17,6 +17,8 @@ from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
 
+from studyapp.core.printable import escape_html
+
 __all__ = ["ElidedLabel", "SafeTextView", "plain_label", "plain_tooltip"]
 
 
@@ -81,9 +83,7 @@ def plain_tooltip(text: str) -> str:
     is escaped into rich text that holds no tag of the author's: it shows as written, with
     its line breaks, and wraps like any tooltip.
     """
-    import html  # here, not with the module: see studyapp.core.cloze.render_cloze
-
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
+    return f"<p style='white-space:pre-wrap'>{escape_html(text)}</p>"
 
 
 class SafeTextView(QTextBrowser):

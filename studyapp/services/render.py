@@ -13,7 +13,6 @@ reports all reach it through :func:`render_card`, :func:`render_text` or :func:`
 
 from __future__ import annotations
 
-import html
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +24,7 @@ import nh3
 
 from studyapp.core.cloze import render_cloze
 from studyapp.core.markup import ALLOWED_TAGS, CITATION
+from studyapp.core.printable import escape_html
 from studyapp.store.rows import SourceRow
 
 __all__ = [
@@ -253,7 +253,7 @@ def render_citations(text: str, citations: CitationIndex) -> str:
 
     def label(match: re.Match[str]) -> str:
         ids = [part.strip().lstrip("@") for part in match[1].split(";")]
-        return html.escape(f"({'; '.join(citations.label(i) for i in ids)})", quote=False)
+        return escape_html(f"({'; '.join(citations.label(i) for i in ids)})", quote=False)
 
     return CITATION.sub(label, text)
 
@@ -366,7 +366,14 @@ def render_question(
 
 def plain(text: str) -> str:
     """Text with markup removed, for one-line previews and CSV export."""
-    return html.unescape(_TEXT_ONLY.clean(text))
+    text = _TEXT_ONLY.clean(text)
+    if "&" not in text:  # nothing to decode (html.unescape returns such text as it is)
+        return text
+    # Imported here (~8K instructions a call once imported): showing a card needs no plain
+    # text, and importing html, with its entity table, costs 8.3M (issue 19).
+    from html import unescape
+
+    return unescape(text)
 
 
 def join_short(citations: Sequence[Citation]) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.core.outfile import OutputFileError, output_file, write_output
-from studyapp.core.printable import printable, shorten
+from studyapp.core.printable import escape_html, printable, shorten
 
 
 def test_a_new_file_is_written_whole_with_the_usual_permissions(tmp_path: Path) -> None:
@@ -145,3 +145,14 @@ def test_printable_escapes_controls_surrogates_and_bidi_only() -> None:
     assert printable("evil\u202egnp.yaml") == "evil\\u202egnp.yaml"
     assert shorten("x" * 10_000_000).endswith("(10,000,000 characters)")
     assert len(shorten("x" * 10_000_000)) < 100
+
+
+def test_escape_html_is_html_escape() -> None:
+    # Written out so that showing a card imports no html module (issue 19): the same text.
+    import html
+
+    texts = ["", "plain", "a < b & c > d", "\"quoted\" and 'single'", "&amp; already"]
+    texts += ["<script>alert('x')</script>", "Ångström – 心理 ✓", "(Zhou, 2024; O'Neil & Co)"]
+    for text in texts:
+        assert escape_html(text) == html.escape(text)
+        assert escape_html(text, quote=False) == html.escape(text, quote=False)

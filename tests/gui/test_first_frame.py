@@ -103,8 +103,8 @@ HEAVY_MODULES = (
     "studyapp.core.scheduling",  # (no fitted parameters)
     "fsrs_rs_python",
     "studyapp.gui.messages",  # the message boxes: imported where one is shown
-    # imported where a file is written (secrets, with hmac) or a cloze card rendered or a
-    # tooltip shown (html, with its entity table): the first frame does none of these
+    # secrets (with hmac) and html (with its entity table): no module of the first frame's
+    # path imports them (core.outfile names a file with os.urandom, core.printable escapes)
     "secrets",
     "hmac",
     "html",
