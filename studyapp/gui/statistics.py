@@ -11,12 +11,23 @@ after another, and drawn as each arrives, so the window never waits for a millio
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDate,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +41,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -165,6 +178,32 @@ class _CardList(QTreeWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.header().resizeSection(2, max(220, self.viewport().width() // 3))
+
+
+_GAP = 20
+"""Pixels a column of figures keeps beside its widest text."""
+
+
+class _Apart(QStyledItemDelegate):
+    """Cells sized to their text and a gap (:func:`_figures_apart`)."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width() + _GAP, size.height())
+
+
+def _figures_apart(tree: QTreeWidget, columns: Sequence[int]) -> None:
+    """``tree``'s ``columns`` as wide as their widest cell and a gap (or their label, when
+    wider): sized to their contents they ended where their widest text did, and a column of
+    right-aligned figures beside one read as one figure ('57 95%'); a deck's title ran into
+    its card's due day."""
+    delegate = _Apart(tree)
+    header = tree.header()
+    for column in columns:
+        tree.setItemDelegateForColumn(column, delegate)
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
 
 @dataclass
@@ -520,11 +559,10 @@ class StatisticsScreen(QWidget):
         )
         self.readiness_table.setRootIsDecorated(True)
         self.readiness_table.setUniformRowHeights(True)
+        _figures_apart(self.readiness_table, range(1, 5))
         header = self.readiness_table.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, 5):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.readiness_table.setMinimumHeight(160)
         self.readiness_table.itemExpanded.connect(self._fit_readiness_table)
         self.readiness_table.itemCollapsed.connect(self._fit_readiness_table)
@@ -535,11 +573,10 @@ class StatisticsScreen(QWidget):
         self.at_risk = QTreeWidget()
         self.at_risk.setHeaderLabels(["Recall", "Card", "Deck", "Due"])
         self.at_risk.setRootIsDecorated(False)
+        _figures_apart(self.at_risk, (0, 2, 3))
         risk_header = self.at_risk.header()
         risk_header.setStretchLastSection(False)
         risk_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column in (0, 2, 3):
-            risk_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.at_risk.setMinimumHeight(140)
         layout.addWidget(self.at_risk, 1)
         self.readiness_note = QLabel(

@@ -941,3 +941,34 @@ def test_the_readiness_tables_number_headers_sit_over_their_numbers(
     for column in range(1, 5):
         assert Qt.AlignmentFlag(row.textAlignment(column)) & right, column
         assert Qt.AlignmentFlag(header.textAlignment(column)) & right, header.text(column)
+
+
+def test_the_readiness_tables_figures_stand_apart(
+    qtbot: Any, window: Any, synced: Library, log: Log
+) -> None:
+    """The readiness tables' columns were as wide as their widest text: a count and the
+    percentage right-aligned beside it read as one figure ('57 95%'), a deck's title ran
+    into its card's due day. Each column but the stretching one keeps a gap of at least 16
+    px beside its widest cell, at 800x600 as at 1920x1080."""
+    card = log.cards("sample-mechanisms")[0]
+    log.state(card, stability=50, due=at(T0, days=40), last_review=at(T0, days=-10))
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(3)
+    screen.exam_date.setDate(QDate(2026, 4, 1))
+    qtbot.mouseClick(screen.exam_enabled, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    for size in ((800, 600), (1920, 1080)):
+        window.resize(*size)
+        qtbot.wait(50)
+        for table, stretch in ((screen.readiness_table, 0), (screen.at_risk, 1)):
+            assert table.topLevelItemCount() > 0
+            metrics = table.fontMetrics()
+            for column in range(table.columnCount()):
+                if column == stretch:
+                    continue
+                texts = [
+                    table.topLevelItem(r).text(column) for r in range(table.topLevelItemCount())
+                ]
+                widest = max(metrics.horizontalAdvance(text) for text in texts)
+                gap = table.header().sectionSize(column) - widest
+                assert gap >= 16, (size, table.headerItem().text(column), gap)
