@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 import studyapp
 from studyapp.core import pydanticload
 from studyapp.core.errors import KnownError
+from tests.importguard import unguarded_imports
 
 PACKAGE = Path(studyapp.__file__).parent
 GUARDED = ("pydantic", "pydantic_core", "sqlmodel")
@@ -77,37 +77,23 @@ def test_concurrent_first_imports_of_pydantic_all_succeed() -> None:
     ]
 
 
-def _needs(name: str, guarded: str | bool) -> bool:
+def _needs(name: str) -> int:
+    """The guard an import of ``name`` needs: 2, studyapp.core.sqlmodelload (SQLModel and
+    the store's tables); 1, studyapp.core.pydanticload or it (pydantic, pydantic-core)."""
     top = name.split(".")[0]
     if top == "sqlmodel" or name == "studyapp.store.tables":
-        return guarded != "sqlmodel"
-    return top in GUARDED and not guarded
+        return 2
+    return int(top in GUARDED)
 
 
 def _unguarded_imports(path: Path) -> list[str]:
     """Imports of pydantic, pydantic-core or SQLModel in ``path`` with no import of
-    studyapp.core.pydanticload before them in the same block."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: list[str] = []
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if not isinstance(body, list):
-            continue
-        guarded: str | bool = False
-        for statement in body:
-            if isinstance(statement, ast.Import):
-                names = [alias.name for alias in statement.names]
-            elif isinstance(statement, ast.ImportFrom) and statement.level == 0:
-                names = [statement.module or ""]
-            else:
-                continue
-            if "studyapp.core.pydanticload" in names:
-                guarded = guarded or "pydantic"
-            elif "studyapp.core.sqlmodelload" in names:
-                guarded = "sqlmodel"
-            elif any(_needs(n, guarded) for n in names):
-                found.append(f"{path.relative_to(PACKAGE.parent)}:{statement.lineno}")
-    return found
+    their guard before them in the same block."""
+    return unguarded_imports(
+        path,
+        needs=_needs,
+        guards={"studyapp.core.pydanticload": 1, "studyapp.core.sqlmodelload": 2},
+    )
 
 
 def test_every_import_of_pydantic_comes_after_the_guard() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 import studyapp
 from studyapp.core import sqlalchemyload
 from studyapp.core.errors import KnownError
+from tests.importguard import unguarded_imports
 
 PACKAGE = Path(studyapp.__file__).parent
 
@@ -120,39 +120,15 @@ def test_the_store_imports_no_more_of_sqlalchemy_once_it_is_loaded(tmp_path: Pat
     assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
 
 
-def _is_type_checking(node: ast.AST) -> bool:
-    return isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
-
-
-def _is_load_call(statement: ast.stmt) -> bool:
-    call = getattr(statement, "value", None)
-    return isinstance(call, ast.Call) and getattr(call.func, "id", None) == "load_sqlalchemy"
-
-
 def _unguarded_imports(path: Path) -> list[str]:
     """Run-time imports of SQLAlchemy in ``path`` with no load_sqlalchemy() call (or import
     of studyapp.core.sqlmodelload, which makes it) before them in the same block."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: list[str] = []
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if not isinstance(body, list) or _is_type_checking(node):
-            continue
-        guarded = False
-        for statement in body:
-            if _is_load_call(statement):
-                guarded = True
-            if isinstance(statement, ast.Import):
-                names = [alias.name for alias in statement.names]
-            elif isinstance(statement, ast.ImportFrom) and statement.level == 0:
-                names = [statement.module or ""]
-            else:
-                continue
-            if "studyapp.core.sqlmodelload" in names:
-                guarded = True
-            elif not guarded and any(n.split(".")[0] == "sqlalchemy" for n in names):
-                found.append(f"{path.relative_to(PACKAGE.parent)}:{statement.lineno}")
-    return found
+    return unguarded_imports(
+        path,
+        needs=lambda name: int(name.split(".")[0] == "sqlalchemy"),
+        guards={"studyapp.core.sqlmodelload": 1},
+        calls={"load_sqlalchemy": 1},
+    )
 
 
 def test_every_import_of_sqlalchemy_comes_after_the_load() -> None:
