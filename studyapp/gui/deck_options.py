@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.scheduling import RETENTION_RANGE
-from studyapp.gui.messages import add_error_and_buttons
+from studyapp.gui.messages import FORM_GAP, add_error_and_buttons
 from studyapp.services.deck_options import (
     MAX_NEW_PER_DAY,
     MAX_REVIEWS_PER_DAY,
@@ -65,6 +65,8 @@ class DeckOptionsDialog(QDialog):
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
         top = QFormLayout()
+
+        top.setHorizontalSpacing(FORM_GAP)
         self.deck = QComboBox()
         self.deck.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -94,6 +96,7 @@ class DeckOptionsDialog(QDialog):
 
         group = QGroupBox("This preset")
         form = QFormLayout(group)
+        form.setHorizontalSpacing(FORM_GAP)
         form.setVerticalSpacing(10)
         self.retention = QDoubleSpinBox()
         self.retention.setRange(*RETENTION_RANGE)

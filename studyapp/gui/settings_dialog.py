@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.scheduling import DEFAULT_PARAMETERS
-from studyapp.gui.messages import add_error_and_buttons
+from studyapp.gui.messages import FORM_GAP, add_error_and_buttons
 from studyapp.services.fsrs import ParameterError, parse_parameters
 from studyapp.services.library import CourseModuleInfo
 from studyapp.services.settings import LIMITS, Settings, parse_steps
@@ -113,6 +113,7 @@ class SettingsDialog(QDialog):
     def _study_tab(self, settings: Settings) -> QWidget:
         tab = QWidget()
         form = QFormLayout(tab)
+        form.setHorizontalSpacing(FORM_GAP)
         form.setVerticalSpacing(10)
         self.new_per_day = QSpinBox()
         self.new_per_day.setRange(0, 9999)
@@ -182,6 +183,7 @@ class SettingsDialog(QDialog):
     def _memory_tab(self, settings: Settings) -> QWidget:
         tab = QWidget()
         form = QFormLayout(tab)
+        form.setHorizontalSpacing(FORM_GAP)
         form.setVerticalSpacing(10)
         self.critical_retention = QDoubleSpinBox()
         self.critical_retention.setRange(*LIMITS["critical_retention"])
@@ -217,6 +219,7 @@ class SettingsDialog(QDialog):
     def _appearance_tab(self, settings: Settings) -> QWidget:
         tab = QWidget()
         form = QFormLayout(tab)
+        form.setHorizontalSpacing(FORM_GAP)
         form.setVerticalSpacing(10)
         self.font_size = QSpinBox()
         self.font_size.setRange(*_int_range("font_size"))

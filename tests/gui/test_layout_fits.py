@@ -300,3 +300,40 @@ def test_the_appearance_tabs_boxes_are_sized_like_the_study_tabs(qtbot: Any, syn
     assert font.width() >= font.sizeHint().width()  # the largest size fits
     assert theme.sizeHint().width() <= theme.width() <= max(number, theme.sizeHint().width())
     assert theme.x() == font.x()  # one column
+
+
+def test_the_settings_and_deck_options_labels_stand_apart_from_their_boxes(
+    qtbot: Any, synced: Any, window: Any
+) -> None:
+    """Settings and Deck options: each label ended 5-7 px from its box ('New cards per
+    day|20', 'Relearning steps (minutes)|10'), Qt's form spacing under our style, closer
+    than any other label sits to what it names. Every form keeps 12 px between them."""
+    from PySide6.QtWidgets import QFormLayout
+
+    from studyapp.gui.settings_dialog import SettingsDialog
+
+    settings = SettingsDialog(synced.settings)
+    options = window.deck_options_dialog()
+    for dialog in (settings, options):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+    checked = 0
+    for tab in range(settings.tabs.count()):
+        settings.tabs.setCurrentIndex(tab)
+        qtbot.wait(20)
+        for dialog in (settings, options):
+            for form in dialog.findChildren(QFormLayout):
+                for row in range(form.rowCount()):
+                    label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+                    field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+                    if label is None or field is None:
+                        continue
+                    text = label.widget()
+                    if not isinstance(text, QLabel) or not text.text() or not text.isVisible():
+                        continue
+                    end = text.x() + text.fontMetrics().horizontalAdvance(text.text())
+                    gap = field.geometry().x() - end
+                    assert gap >= 12, (text.text(), gap)
+                    checked += 1
+    assert checked >= 10
