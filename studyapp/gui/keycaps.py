@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from studyapp.core.printable import escape_html
 from studyapp.gui.theme import Colors
 
 __all__ = ["KeyHint", "bold_keys_on_caps", "key_cap", "key_hints_html"]
@@ -16,17 +17,11 @@ KeyHint = tuple[tuple[str, ...], str]
 """(keys, what they do); several keys read "Space or Enter"."""
 
 
-def _escape(text: str) -> str:
-    """``text`` safe in rich text. Not html.escape: the deck list's footer is made before the
-    first frame, which imports no html module (its entity table; tests/gui/test_first_frame)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def key_cap(key: str, colors: Colors) -> str:
     """One key on a key cap (the theme's border colour behind the text's), as rich text."""
     return (
         f'<span style="background-color: {colors.border}; color: {colors.text};'
-        f' font-weight: 600;">&nbsp;{_escape(key)}&nbsp;</span>'
+        f' font-weight: 600;">&nbsp;{escape_html(key, quote=False)}&nbsp;</span>'
     )
 
 
@@ -44,7 +39,7 @@ def key_hints_html(hints: Sequence[KeyHint], colors: Colors) -> str:
     items = []
     for keys, action in hints:
         shown = "&nbsp;or&nbsp;".join(key_cap(key, colors) for key in keys)
-        items.append(f"{shown}&nbsp;{_escape(action).replace(' ', '&nbsp;')}")
+        items.append(f"{shown}&nbsp;{escape_html(action, quote=False).replace(' ', '&nbsp;')}")
     return "&nbsp;&nbsp; ".join(items)
 
 
