@@ -64,6 +64,17 @@ NO_SEED_CARRIES = {
     "safe-functional-unblinding": {"fda-adcomm-2024"},
     "safe-spravato-rems": {"spravato-rems"},
     "safe-followup-after-dosing": {"goodwin2022"},
+    # process-therapy: no seed gives the phase 3 protocol's counts or doses, the safety
+    # guidelines' two monitors or advice for a terrified patient, MDMA's effect on vital signs or
+    # the driving rule (the Feduccia summary says only that sessions last eight hours with a
+    # co-therapist team). The rule against driving home is carried by no document: Vizeli 2017
+    # gives the hours of effect, the Spravato REMS the same rule for esketamine.
+    "proc-phase3-session-schedule": {"mitchell2021", "mitchell2023"},
+    "proc-phase3-dose": {"mitchell2021", "mitchell2023"},
+    "proc-phase3-integration-count": {"mitchell2021", "mitchell2023"},
+    "proc-mdma-session-vital-signs": {"vizeli2017", "mitchell2021"},
+    "proc-no-driving-after-dosing": {"vizeli2017", "spravato-rems"},
+    "proc-difficult-session": {"johnson2008"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
@@ -73,6 +84,9 @@ SEED_CARRIES_PART = {
     # The Consensus overview says research needs diversity and inclusion; the 82% figure is
     # Michaels 2018's.
     "safe-diversity-gap": {"michaels2018", "consensus_nd"},
+    # The Feduccia summary names the MDMA co-therapist team; the two-monitor rule is Johnson
+    # 2008's.
+    "proc-dosing-logistics": {"johnson2008", "feduccia2018"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
