@@ -75,6 +75,17 @@ NO_SEED_CARRIES = {
     "proc-mdma-session-vital-signs": {"vizeli2017", "mitchell2021"},
     "proc-no-driving-after-dosing": {"vizeli2017", "spravato-rems"},
     "proc-difficult-session": {"johnson2008"},
+    # evidence-mdma: the Zhou review says only that a phase 3 trial beat placebo; no seed gives
+    # MAPP1's or MAPP2's sample, effect size, remission or diversity, the phase 2 crossover, or
+    # the MDMA alcohol study.
+    "ev-mdma-followup-uncontrolled": {"jerome2020"},
+    "ev-mapp1-sample": {"mitchell2021"},
+    "ev-mapp1-effect-size": {"mitchell2021"},
+    "ev-mapp2-sample": {"mitchell2023"},
+    "ev-mapp2-effect-size": {"mitchell2023"},
+    "ev-mapp2-remission": {"mitchell2023"},
+    "ev-mapp2-diverse-sample": {"mitchell2023"},
+    "ev-mdma-sud-no-rct": {"sessa2019"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
@@ -87,6 +98,11 @@ SEED_CARRIES_PART = {
     # The Feduccia summary names the MDMA co-therapist team; the two-monitor rule is Johnson
     # 2008's.
     "proc-dosing-logistics": {"johnson2008", "feduccia2018"},
+    # The Zhou review credits The Lancet Psychiatry with a phase 3 trial and the Feduccia summary
+    # gives 68% (each corrected on the card); Mithoefer 2018 and Mitchell 2021 carry the facts
+    # taught.
+    "ev-mithoefer2018-design": {"zhou2024", "mithoefer2018"},
+    "ev-mapp1-remission": {"mitchell2021", "feduccia2018"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
