@@ -86,6 +86,22 @@ NO_SEED_CARRIES = {
     "ev-mapp2-remission": {"mitchell2023"},
     "ev-mapp2-diverse-sample": {"mitchell2023"},
     "ev-mdma-sud-no-rct": {"sessa2019"},
+    # evidence-psilocybin-lsd: the Zhou review names the JAMA Psychiatry trial and an LSD anxiety
+    # study without figures; no seed gives Davis 2021's sample, control or doses, the 12-month
+    # follow-up, the COMP360, Raison, Gasser, Griffiths, Ross, Holze or MM120 figures.
+    "ev-davis2021-sample": {"davis2021"},
+    "ev-davis2021-control": {"davis2021"},
+    "ev-davis2021-dosing": {"davis2021"},
+    "ev-gukasyan2022-12-month": {"gukasyan2022"},
+    "ev-goodwin2022-design": {"goodwin2022"},
+    "ev-goodwin2022-result": {"goodwin2022"},
+    "ev-raison2023": {"raison2023"},
+    "ev-gasser2014-design": {"gasser2014"},
+    "ev-gasser2014-result": {"gasser2014"},
+    "ev-griffiths2016-cancer": {"griffiths2016"},
+    "ev-ross2016-cancer": {"ross2016"},
+    "ev-holze2023-lsd": {"holze2023"},
+    "ev-mm120-gad-2025": {"mm120-gad-2025"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
