@@ -102,6 +102,13 @@ NO_SEED_CARRIES = {
     "ev-ross2016-cancer": {"ross2016"},
     "ev-holze2023-lsd": {"holze2023"},
     "ev-mm120-gad-2025": {"mm120-gad-2025"},
+    # evidence-sud-ketamine: the rehab blog names psilocybin for alcohol and nicotine but no trial
+    # design or result, and never mentions esketamine.
+    "ev-johnson2014-design": {"johnson2014"},
+    "ev-johnson2014-result": {"johnson2014"},
+    "ev-bogenschutz2022-design": {"bogenschutz2022"},
+    "ev-bogenschutz2022-result": {"bogenschutz2022"},
+    "ev-esketamine-approval": {"fda-esketamine-2019"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
