@@ -109,6 +109,22 @@ NO_SEED_CARRIES = {
     "ev-bogenschutz2022-design": {"bogenschutz2022"},
     "ev-bogenschutz2022-result": {"bogenschutz2022"},
     "ev-esketamine-approval": {"fda-esketamine-2019"},
+    # evidence-regulatory: the Consensus overview gives the breakthrough designations for MDMA
+    # (PTSD) and psilocybin (TRD) only; no seed mentions Usona, MM120, Lykos, the NDA, the
+    # advisory committee, the FDA's concerns, the retractions, the state programmes or Australia's
+    # indications.
+    "ev-btd-psilocybin-mdd-2019": {"fda-btd-psilocybin"},
+    "ev-btd-mm120-2024": {"fda-btd-mm120-2024"},
+    "ev-lykos-rename": {"lykos-2024"},
+    "ev-mdma-nda-2023": {"fda-adcomm-2024"},
+    "ev-adcomm-effectiveness-vote": {"fda-adcomm-2024"},
+    "ev-adcomm-benefit-risk-vote": {"fda-adcomm-2024"},
+    "ev-fda-mdma-concerns": {"fda-adcomm-2024", "fda-crl-2024"},
+    "ev-retractions-2024": {"psychopharmacology-retractions-2024"},
+    "ev-oregon-measure-109": {"us-state-psilocybin"},
+    "ev-colorado-prop-122": {"us-state-psilocybin"},
+    "ev-new-mexico-act": {"us-state-psilocybin"},
+    "ev-australia-indications": {"tga2023"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
@@ -126,6 +142,9 @@ SEED_CARRIES_PART = {
     # taught.
     "ev-mithoefer2018-design": {"zhou2024", "mithoefer2018"},
     "ev-mapp1-remission": {"mitchell2021", "feduccia2018"},
+    # The Feduccia summary says MDMA therapy is in phase 3 (corrected on the card); the complete
+    # response letter carries what happened.
+    "ev-mdma-crl-2024": {"feduccia2018", "fda-crl-2024"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
