@@ -125,6 +125,14 @@ NO_SEED_CARRIES = {
     "ev-colorado-prop-122": {"us-state-psilocybin"},
     "ev-new-mexico-act": {"us-state-psilocybin"},
     "ev-australia-indications": {"tga2023"},
+    # mechanisms-brain: the Zhou review credits plasticity to a Cell Reports study, not Shao 2021;
+    # the Consensus overview ties executive-control-network changes to openness and neuroticism,
+    # not a mystical experience (MacLean 2011) or Erritzoe 2018's patients; the Feduccia summary
+    # does not mention the PTSD fMRI study.
+    "mech-shao2021-psilocybin-spines": {"shao2021"},
+    "mech-maclean2011-openness": {"maclean2011"},
+    "mech-erritzoe2018-personality": {"erritzoe2018"},
+    "mech-mdma-ptsd-fmri-trend": {"singleton2023"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
