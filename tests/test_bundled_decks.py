@@ -133,6 +133,10 @@ NO_SEED_CARRIES = {
     "mech-maclean2011-openness": {"maclean2011"},
     "mech-erritzoe2018-personality": {"erritzoe2018"},
     "mech-mdma-ptsd-fmri-trend": {"singleton2023"},
+    # mechanisms-neurochemistry: the seeds call psilocybin the active compound and say MDMA
+    # releases monoamines; none says psilocybin is a prodrug or how MDMA releases serotonin.
+    "mech-psilocybin-prodrug-psilocin": {"grob2011"},
+    "mech-mdma-transporter-reversal": {"liechti2000"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
