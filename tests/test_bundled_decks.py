@@ -137,6 +137,9 @@ NO_SEED_CARRIES = {
     # releases monoamines; none says psilocybin is a prodrug or how MDMA releases serotonin.
     "mech-psilocybin-prodrug-psilocin": {"grob2011"},
     "mech-mdma-transporter-reversal": {"liechti2000"},
+    # mechanisms-psychological: the Zhou review names mystical experiences but not the 2016 trials
+    # in which they mediated the benefit.
+    "mech-mystical-predicts-outcome": {"ross2016", "griffiths2016"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
