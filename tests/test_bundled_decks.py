@@ -140,6 +140,16 @@ NO_SEED_CARRIES = {
     # mechanisms-psychological: the Zhou review names mystical experiences but not the 2016 trials
     # in which they mediated the benefit.
     "mech-mystical-predicts-outcome": {"ross2016", "griffiths2016"},
+    # terms: no seed uses entactogen, midomafetamine, esketamine, active placebo, waiting-list
+    # control, functional unblinding, CAPS-5 or NDA, or says what they mean.
+    "term-entactogen": {"dunlap2018"},
+    "term-midomafetamine": {"fda-adcomm-2024", "lykos-2024"},
+    "term-esketamine": {"fda-esketamine-2019"},
+    "term-active-placebo": {"gasser2014", "bogenschutz2022"},
+    "term-waiting-list-control": {"davis2021"},
+    "term-functional-unblinding": {"fda-adcomm-2024"},
+    "term-caps5": {"mitchell2021", "mitchell2023"},
+    "term-nda": {"fda-adcomm-2024", "lykos-2024"},
 }
 """Cards whose fact no seed document carries, with the papers (or, for a regulatory fact, the
 decision) named as their source instead. Naming a seed that does not hold the fact would tell a
