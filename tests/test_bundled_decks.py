@@ -170,6 +170,9 @@ SEED_CARRIES_PART = {
     # The Feduccia summary says MDMA therapy is in phase 3 (corrected on the card); the complete
     # response letter carries what happened.
     "ev-mdma-crl-2024": {"feduccia2018", "fda-crl-2024"},
+    # The Zhou review and the rehab blog say psychedelics are Schedule I; ketamine's Schedule III
+    # and approval are the CSA's and the FDA's.
+    "safe-schedule-i-barrier": {"zhou2024", "rehabblog_nd", "us-csa", "fda-ketamine-2023"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
