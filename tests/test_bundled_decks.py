@@ -173,6 +173,9 @@ SEED_CARRIES_PART = {
     # The Zhou review and the rehab blog say psychedelics are Schedule I; ketamine's Schedule III
     # and approval are the CSA's and the FDA's.
     "safe-schedule-i-barrier": {"zhou2024", "rehabblog_nd", "us-csa", "fda-ketamine-2023"},
+    # The Zhou review describes the psilocybin session setting; one or two dosing sessions is
+    # Davis 2021 (two) and Raison 2023 (one).
+    "proc-psilocybin-dosing-sessions": {"zhou2024", "davis2021", "raison2023"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
