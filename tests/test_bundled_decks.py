@@ -176,6 +176,12 @@ SEED_CARRIES_PART = {
     # The Zhou review describes the psilocybin session setting; one or two dosing sessions is
     # Davis 2021 (two) and Raison 2023 (one).
     "proc-psilocybin-dosing-sessions": {"zhou2024", "davis2021", "raison2023"},
+    # The Feduccia summary gives the phase 2 results (corrected on the cards) and the Consensus
+    # overview names autism; the figures and their status are the pooled papers', the retraction's
+    # and Danforth 2018's.
+    "ev-mdma-pooled-blinded-endpoint": {"feduccia2018", "mithoefer2019", "psychopharmacology-retractions-2024"},
+    "ev-mdma-68-percent-origin": {"feduccia2018", "jerome2020", "psychopharmacology-retractions-2024"},
+    "ev-danforth2018-autism": {"consensus_nd", "danforth2018"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
