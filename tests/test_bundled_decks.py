@@ -182,6 +182,10 @@ SEED_CARRIES_PART = {
     "ev-mdma-pooled-blinded-endpoint": {"feduccia2018", "mithoefer2019", "psychopharmacology-retractions-2024"},
     "ev-mdma-68-percent-origin": {"feduccia2018", "jerome2020", "psychopharmacology-retractions-2024"},
     "ev-danforth2018-autism": {"consensus_nd", "danforth2018"},
+    # The Consensus overview gives g = 1.21 and the Zhou review 'rapid and sustained'; the 9
+    # trials and the 4-week result are Luoma 2020's and Davis 2021's.
+    "ev-luoma2020-effect-size": {"consensus_nd", "luoma2020"},
+    "ev-davis2021-result": {"zhou2024", "davis2021"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
