@@ -186,6 +186,11 @@ SEED_CARRIES_PART = {
     # trials and the 4-week result are Luoma 2020's and Davis 2021's.
     "ev-luoma2020-effect-size": {"consensus_nd", "luoma2020"},
     "ev-davis2021-result": {"zhou2024", "davis2021"},
+    # The seeds name the designations and Schedule I; the dates and ketamine's schedule are the
+    # FDA letters' and the CSA's.
+    "ev-btd-mdma-2017": {"feduccia2018", "consensus_nd", "fda-btd-mdma-2017"},
+    "ev-btd-psilocybin-trd-2018": {"consensus_nd", "fda-btd-psilocybin"},
+    "ev-us-schedules": {"zhou2024", "rehabblog_nd", "us-csa"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
