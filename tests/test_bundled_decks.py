@@ -191,6 +191,9 @@ SEED_CARRIES_PART = {
     "ev-btd-mdma-2017": {"feduccia2018", "consensus_nd", "fda-btd-mdma-2017"},
     "ev-btd-psilocybin-trd-2018": {"consensus_nd", "fda-btd-psilocybin"},
     "ev-us-schedules": {"zhou2024", "rehabblog_nd", "us-csa"},
+    # The Zhou review claims synaptogenesis; that the evidence is preclinical is Ly 2018's and
+    # Shao 2021's.
+    "mech-plasticity-evidence-preclinical": {"zhou2024", "ly2018", "shao2021"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
