@@ -194,6 +194,9 @@ SEED_CARRIES_PART = {
     # The Zhou review claims synaptogenesis; that the evidence is preclinical is Ly 2018's and
     # Shao 2021's.
     "mech-plasticity-evidence-preclinical": {"zhou2024", "ly2018", "shao2021"},
+    # The Feduccia summary calls extinction new learning; that the fear can return is tested in
+    # Hake 2019.
+    "mech-extinction-not-erasure": {"feduccia2018", "hake2019"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
