@@ -197,6 +197,13 @@ SEED_CARRIES_PART = {
     # The Feduccia summary calls extinction new learning; that the fear can return is tested in
     # Hake 2019.
     "mech-extinction-not-erasure": {"feduccia2018", "hake2019"},
+    # Seeds name the term; the prodrug, the meaning of Schedule I, the TRD threshold, the openness
+    # finding and the fear's return are carried by the papers beside them.
+    "term-psilocybin": {"zhou2024", "rehabblog_nd", "grob2011"},
+    "term-trd": {"consensus_nd", "zhou2024", "gaynes2020"},
+    "term-fear-extinction": {"feduccia2018", "hake2019"},
+    "term-mystical-experience": {"zhou2024", "maclean2011"},
+    "term-schedule-i": {"zhou2024", "rehabblog_nd", "us-csa"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
