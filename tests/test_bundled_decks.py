@@ -179,8 +179,16 @@ SEED_CARRIES_PART = {
     # The Feduccia summary gives the phase 2 results (corrected on the cards) and the Consensus
     # overview names autism; the figures and their status are the pooled papers', the retraction's
     # and Danforth 2018's.
-    "ev-mdma-pooled-blinded-endpoint": {"feduccia2018", "mithoefer2019", "psychopharmacology-retractions-2024"},
-    "ev-mdma-68-percent-origin": {"feduccia2018", "jerome2020", "psychopharmacology-retractions-2024"},
+    "ev-mdma-pooled-blinded-endpoint": {
+        "feduccia2018",
+        "mithoefer2019",
+        "psychopharmacology-retractions-2024",
+    },
+    "ev-mdma-68-percent-origin": {
+        "feduccia2018",
+        "jerome2020",
+        "psychopharmacology-retractions-2024",
+    },
     "ev-danforth2018-autism": {"consensus_nd", "danforth2018"},
     # The Consensus overview gives g = 1.21 and the Zhou review 'rapid and sustained'; the 9
     # trials and the 4-week result are Luoma 2020's and Davis 2021's.
