@@ -37,6 +37,19 @@ def open_browser(qtbot: Any, window: Any) -> Any:
     return browser
 
 
+def browser_over_the_bundled_decks(qtbot: Any, library: Library, clock: Any) -> Any:
+    """The browser opened from a shown window over the bundled decks (their real labels)."""
+    from studyapp.gui.mainwindow import MainWindow
+    from studyapp.services.paths import bundled_decks_dir
+
+    assert library.sync([bundled_decks_dir()]).ok
+    window = MainWindow(library, clock=clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return open_browser(qtbot, window)
+
+
 def sort_by(qtbot: Any, browser: Any, column: str) -> tuple[int, QPoint]:
     """Click ``column``'s header (a sort by it) and wait for the search: the column's section
     and the point clicked, for a second click."""
@@ -589,15 +602,7 @@ def test_the_deck_column_leaves_off_the_family_and_sorts_as_it_reads(
     """At 800 px the Deck column read 'Evidence: psiloc…': the family's name, the same for
     four decks, took the width. It shows what tells the decks apart, the whole title on
     hover, and a click on its header sorts the rows as the column reads."""
-    from studyapp.gui.mainwindow import MainWindow
-    from studyapp.services.paths import bundled_decks_dir
-
-    assert library.sync([bundled_decks_dir()]).ok
-    window = MainWindow(library, clock=clock)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    browser = open_browser(qtbot, window)
+    browser = browser_over_the_bundled_decks(qtbot, library, clock)
     model = browser.model
     section, where = sort_by(qtbot, browser, "deck")
     header = browser.table.horizontalHeader()
@@ -721,15 +726,7 @@ def test_the_deck_column_widens_to_whole_labels_when_the_window_has_room(
     labels like 'The vocabulary of psychedelic-assisted therapy' while the question had
     room to spare. A wide window widens it to whole labels; at 800 px it keeps its width
     and the question keeps the rest."""
-    from studyapp.gui.mainwindow import MainWindow
-    from studyapp.services.paths import bundled_decks_dir
-
-    assert library.sync([bundled_decks_dir()]).ok
-    window = MainWindow(library, clock=clock)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    browser = open_browser(qtbot, window)
+    browser = browser_over_the_bundled_decks(qtbot, library, clock)
     section = [key for key, _label in COLUMNS].index("deck")
     header = browser.table.horizontalHeader()
     metrics = browser.table.fontMetrics()
@@ -816,15 +813,7 @@ def test_the_question_keeps_room_at_the_opening_size_and_the_table_takes_a_wider
     below until the window is wide enough for both. Made wider still, the info panel took
     two fifths of the growth (~730 px of lines too long to read at 1920x1080) while the
     table elided deck labels and questions: it keeps its width, the table takes the room."""
-    from studyapp.gui.mainwindow import MainWindow
-    from studyapp.services.paths import bundled_decks_dir
-
-    assert library.sync([bundled_decks_dir()]).ok
-    window = MainWindow(library, clock=clock)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    browser = open_browser(qtbot, window)
+    browser = browser_over_the_bundled_decks(qtbot, library, clock)
     assert browser.width() == 1100
     header = browser.table.horizontalHeader()
     qtbot.waitUntil(lambda: header.sectionSize(0) >= 300, timeout=2000)

@@ -922,12 +922,8 @@ def test_one_familys_readiness_chart_names_every_deck_whole_at_800x600(
     assert long.strip() in chart._tips
 
 
-def test_the_readiness_tables_number_headers_sit_over_their_numbers(
-    qtbot: Any, window: Any, synced: Library, log: Log
-) -> None:
-    """At 1920x1080 'Cards' and 'Now' stood left over right-aligned numbers, the narrow 'Now'
-    column reading as '57 0%' beside them. Each number column's header is aligned as its
-    numbers are."""
+def readiness_of_one_reviewed_card(qtbot: Any, window: Any, log: Log) -> Any:
+    """The readiness tab, its exam date set through its own controls, over one reviewed card."""
     card = log.cards("sample-mechanisms")[0]
     log.state(card, stability=50, due=at(T0, days=40), last_review=at(T0, days=-10))
     screen = open_statistics(qtbot, window)
@@ -935,6 +931,16 @@ def test_the_readiness_tables_number_headers_sit_over_their_numbers(
     screen.exam_date.setDate(QDate(2026, 4, 1))
     qtbot.mouseClick(screen.exam_enabled, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    return screen
+
+
+def test_the_readiness_tables_number_headers_sit_over_their_numbers(
+    qtbot: Any, window: Any, synced: Library, log: Log
+) -> None:
+    """At 1920x1080 'Cards' and 'Now' stood left over right-aligned numbers, the narrow 'Now'
+    column reading as '57 0%' beside them. Each number column's header is aligned as its
+    numbers are."""
+    screen = readiness_of_one_reviewed_card(qtbot, window, log)
     table = screen.readiness_table
     header, row = table.headerItem(), table.topLevelItem(0)
     right = Qt.AlignmentFlag.AlignRight
@@ -950,13 +956,7 @@ def test_the_readiness_tables_figures_stand_apart(
     percentage right-aligned beside it read as one figure ('57 95%'), a deck's title ran
     into its card's due day. Each column but the stretching one keeps a gap of at least 16
     px beside its widest cell, at 800x600 as at 1920x1080."""
-    card = log.cards("sample-mechanisms")[0]
-    log.state(card, stability=50, due=at(T0, days=40), last_review=at(T0, days=-10))
-    screen = open_statistics(qtbot, window)
-    screen.tabs.setCurrentIndex(3)
-    screen.exam_date.setDate(QDate(2026, 4, 1))
-    qtbot.mouseClick(screen.exam_enabled, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    screen = readiness_of_one_reviewed_card(qtbot, window, log)
     for size in ((800, 600), (1920, 1080)):
         window.resize(*size)
         qtbot.wait(50)

@@ -6,9 +6,11 @@ study day started at 04:00 UTC)."""
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -490,7 +492,6 @@ def draw_card_states(store: Path, seed: int) -> None:
     relearning or review with intervals either side of 21 days (or none stored), some
     suspended, some retired, a few without a last review."""
     import random
-    import sqlite3
 
     draw = random.Random(seed)
     db = sqlite3.connect(store)
@@ -519,6 +520,16 @@ def draw_card_states(store: Path, seed: int) -> None:
     db.close()
 
 
+def scopes_to_check(
+    db: sqlite3.Connection, cards: list[Any]
+) -> tuple[dict[str, str], str, str, int]:
+    """Each active deck's family, and the scopes a test checks besides everything: the first
+    family, the second deck, and a module some card (its row's last column) belongs to."""
+    families = dict(db.execute("SELECT id, family FROM deck WHERE active = 1").fetchall())
+    module = next(m for *_, m in cards if m is not None)
+    return families, sorted(set(families.values()))[0], sorted(families)[1], module
+
+
 @pytest.mark.parametrize("seed", [3, 17])
 def test_card_counts_are_each_cards_state_counted(tmp_path: Path, seed: int) -> None:
     """Coverage's counts per deck on a generated store (the bundled course, every card's
@@ -526,7 +537,6 @@ def test_card_counts_are_each_cards_state_counted(tmp_path: Path, seed: int) -> 
     without a last review) equal its definition applied card by card, for every deck, a
     family, one deck and a course module. Pins the counts that read every new card from
     the covering index and take the suspended ones off (issue 19)."""
-    import sqlite3
 
     with Library(tmp_path / "data") as library:
         assert library.sync().ok
@@ -537,11 +547,8 @@ def test_card_counts_are_each_cards_state_counted(tmp_path: Path, seed: int) -> 
         "SELECT c.deck_id, c.queue, c.suspended, c.retired, c.interval, c.last_review, c.due, "
         "n.module FROM card c JOIN note n ON n.id = c.note_id"
     ).fetchall()
-    families = dict(db.execute("SELECT id, family FROM deck WHERE active = 1").fetchall())
+    families, family, one_deck, module = scopes_to_check(db, cards)
     db.close()
-    family = sorted(set(families.values()))[0]
-    one_deck = sorted(families)[1]
-    module = next(m for *_, m in cards if m is not None)
     with Library(tmp_path / "data") as library:
         stats = Statistics(library.engine, library.settings)
         scopes = {
@@ -571,7 +578,6 @@ def test_the_forecast_counts_each_cards_due_day(tmp_path: Path, seed: int) -> No
     (each day counted by its own index range, issue 19), a family, one deck and a course
     module (grouped by day)."""
     import random
-    import sqlite3
     from datetime import UTC, datetime
 
     now = 1_700_000_000 - 200 * 86_400 + 5_000
@@ -600,11 +606,8 @@ def test_the_forecast_counts_each_cards_due_day(tmp_path: Path, seed: int) -> No
         "SELECT c.deck_id, c.queue, c.suspended, c.retired, c.due, c.buried_until, n.module "
         "FROM card c JOIN note n ON n.id = c.note_id"
     ).fetchall()
-    families = dict(db.execute("SELECT id, family FROM deck WHERE active = 1").fetchall())
+    families, family, one_deck, module = scopes_to_check(db, cards)
     db.close()
-    family = sorted(set(families.values()))[0]
-    one_deck = sorted(families)[1]
-    module = next(m for *_, m in cards if m is not None)
     with Library(tmp_path / "data") as library:
         stats = Statistics(library.engine, library.settings, clock=lambda: clock)
 
