@@ -207,6 +207,9 @@ SEED_CARRIES_PART = {
     # finding and the fear's return are carried by the papers beside them.
     "term-psilocybin": {"zhou2024", "rehabblog_nd", "grob2011"},
     "term-trd": {"consensus_nd", "zhou2024", "gaynes2020"},
+    # The Zhou review spells out MDD; that TRD is the part of MDD where treatments failed is the
+    # definition Gaynes 2020 reviews.
+    "term-mdd": {"zhou2024", "gaynes2020"},
     "term-fear-extinction": {"feduccia2018", "hake2019"},
     "term-mystical-experience": {"zhou2024", "maclean2011"},
     "term-schedule-i": {"zhou2024", "rehabblog_nd", "us-csa"},
@@ -425,11 +428,17 @@ def test_a_standard_definition_no_seed_carries_cites_what_does(decks: list[Parse
 
 
 def test_definitions_say_no_more_than_their_cited_sources_carry(decks: list[ParsedDeck]) -> None:
-    """Two clauses that none of the card's documents carried: the DSM's fourth symptom group of
-    PTSD and the DMN as most active at rest."""
+    """Clauses that none of the card's documents carried: the DSM's fourth symptom group of PTSD,
+    the DMN as most active at rest, TRD's failures 'in the current episode' (Gaynes 2020's abstract
+    gives two failures at adequate dose and duration, no episode), a mystical experience's 'sense
+    of unity' (MacLean 2011: personally and spiritually significant) and MDD's symptom list (no
+    document here lists them)."""
     for card_id, lowered, _cites in _shown_texts(decks):
         assert "negative changes in mood and thinking" not in lowered, card_id
         assert "most active at rest" not in lowered, card_id
+        assert "current episode" not in lowered, card_id
+        assert "sense of unity" not in lowered, card_id
+        assert "persistent low mood" not in lowered, card_id
 
 
 def test_no_card_teaches_what_only_unread_session_guidance_carries(
