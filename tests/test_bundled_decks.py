@@ -57,7 +57,7 @@ NO_SEED_CARRIES = {
     "safe-trial-psychiatric-exclusions": {"mitchell2021", "raison2023", "johnson2008"},
     "safe-family-history-screening": {"johnson2008"},
     "safe-trial-medication-taper": {"mitchell2021", "raison2023"},
-    "safe-why-taper-antidepressants": {"liechti2000", "mitchell2023"},
+    "safe-why-taper-antidepressants": {"liechti2000", "mitchell2021"},
     "safe-maoi-mdma-serotonin-toxicity": {"pilgrim2012"},
     "safe-lithium-seizures": {"nayak2021"},
     "safe-boundary-violations": {"psychopharmacology-retractions-2024"},
@@ -505,6 +505,11 @@ def test_safety_cards_claim_no_more_than_their_readable_sources(decks: list[Pars
         if "spravato-rems" in cites and "(rems)" in lowered:  # the programme and its reasons
             assert "respiratory depression" in lowered, card_id
         assert "raises the risk of misuse" not in lowered, card_id
+        # Mitchell 2021 (MAPP1) states its psychiatric medication washout; Mitchell 2023's abstract
+        # states none, and neither says 'all'.
+        assert "all psychiatric medication" not in lowered, card_id
+        if "mdma" in lowered and "washout" in lowered:
+            assert "mitchell2021" in cites, card_id
 
 
 def test_the_spravato_rems_entry_links_the_page_its_cards_read(
