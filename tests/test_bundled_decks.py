@@ -494,14 +494,16 @@ def test_safety_cards_claim_no_more_than_their_readable_sources(decks: list[Pars
     could not be read) excludes a 'personal or family history of psychotic disorders or other
     severe psychiatric disorders': no degree of relative, no mania. Pilgrim 2012's four fatal
     cases are moclobemide's, with overheating, sweating, twitching and shaking: no phenelzine,
-    no racing heart. The FDA's Spravato REMS names respiratory depression beside sedation,
-    dissociation and misuse, and the rehab blog says ketamine's misuse risk needs careful
-    selection and monitoring, not that a substance use history raises it."""
+    no racing heart, and no ranking of antidepressant classes. The FDA's Spravato REMS names
+    respiratory depression beside sedation, dissociation and misuse, and the rehab blog says
+    ketamine's misuse risk needs careful selection and monitoring, not that a substance use
+    history raises it. Round 19: the medication washout is MAPP1's (Mitchell 2021's abstract)."""
     for card_id, lowered, cites in _shown_texts(decks):
         if "johnson2008" in cites:
             assert not re.search(r"first[- ]degree|second[- ]degree|\bmania\b", lowered), card_id
         if "pilgrim2012" in cites:
             assert "phenelzine" not in lowered and "racing heart" not in lowered, card_id
+            assert "most dangerous" not in lowered, card_id  # four cases compare no classes
         if "spravato-rems" in cites and "(rems)" in lowered:  # the programme and its reasons
             assert "respiratory depression" in lowered, card_id
         assert "raises the risk of misuse" not in lowered, card_id
@@ -510,6 +512,8 @@ def test_safety_cards_claim_no_more_than_their_readable_sources(decks: list[Pars
         assert "all psychiatric medication" not in lowered, card_id
         if "mdma" in lowered and "washout" in lowered:
             assert "mitchell2021" in cites, card_id
+        # No document here says agreeing on touch in preparation is a safeguard.
+        assert "agreeing on touch" not in lowered, card_id
 
 
 def test_the_spravato_rems_entry_links_the_page_its_cards_read(
