@@ -290,6 +290,8 @@ def test_no_card_repeats_a_known_error_of_the_sources(decks: list[ParsedDeck]) -
             lowered = text.lower()
             if "mapp1" in lowered or "mitchell" in lowered:
                 assert "lancet" not in lowered or "mithoefer" in lowered, card.id
+            if "nature medicine" in lowered:  # C5: the journal is the phase 3 papers' fact
+                assert {"mitchell2021", "mitchell2023"} <= set(card.cites), card.id
             if "68%" in text:
                 assert "retract" in (lowered + (card.correction or "").lower()), card.id
             if "gasser" in lowered:
