@@ -43,12 +43,14 @@ from typing import cast
 import fsrs_rs_python as fsrs_rs
 
 from benchmarks.course import generate
+from studyapp.store.review_before import encode
 
 __all__ = ["HistoryInfo", "build_history", "ensure_history"]
 
 DAY = 86_400
-VERSION = 3
-"""Bump when the generator changes what it writes, so cached stores are rebuilt."""
+VERSION = 4
+"""Bump when the generator changes what it writes, so cached stores are rebuilt (4: the
+review's snapshot in the app's array form since schema 3, studyapp/store/review_before.py)."""
 _META = "bench.history"
 _RETENTION = 0.9
 _LATE_SHARE = 0.2
@@ -214,17 +216,12 @@ class _State:
     lapses: int = 0
 
     def before(self) -> str:
-        return json.dumps(
-            {
-                "queue": self.queue,
-                "step": self.step,
-                "stability": self.stability,
-                "difficulty": self.difficulty,
-                "due": self.due,
-                "last_review": self.last if self.reps else None,
-                "reps": self.reps,
-                "lapses": self.lapses,
-            }
+        """The review's snapshot of this state, as the app writes it (the interval, which
+        this history does not keep, is 0, as the app reads a snapshot without one)."""
+        last = self.last if self.reps else None
+        return encode(
+            (self.queue, self.step, self.stability, self.difficulty, self.due, last)
+            + (self.reps, self.lapses, 0)
         )
 
 

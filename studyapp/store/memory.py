@@ -25,7 +25,7 @@ from studyapp.core.replay import (
     training_set,
 )
 from studyapp.core.scheduling import reschedule_interval
-from studyapp.store import queues
+from studyapp.store import queues, review_before
 from studyapp.store.database import raw_connection
 from studyapp.store.errors import storage_errors
 from studyapp.store.queries import write_transaction
@@ -165,7 +165,7 @@ def review_cards(
         previous = 0
         if before:
             try:
-                previous = int(json.loads(before).get("interval") or 0)
+                previous = int(review_before.decode(before)["interval"] or 0)
             except (TypeError, ValueError):
                 previous = 0
         out.append(

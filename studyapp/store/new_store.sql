@@ -1,6 +1,6 @@
 -- A new store's DDL: generated from studyapp/store/tables.py by
 -- `python -m studyapp.store.snapshot`; do not edit (see studyapp/store/snapshot.py).
--- definition: 2:9ec69e8fdfe22b4f6d3eda6ec38a967e7eac079590c614b5b9a59d98cfba6a2a
+-- definition: 3:2761143b902b3dd33035aceeb8080dd6783180321b139d8e405e57fab3f361a7
 
 CREATE TABLE course_module (
 	course VARCHAR NOT NULL, 

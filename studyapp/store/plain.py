@@ -46,12 +46,14 @@ __all__ = [
 ]
 
 DB_FILENAME = "studyapp.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The store format's version, in SQLite's ``user_version``: a store with a higher one was
 written by a newer StudyApp and is refused. Bump it only for a change an older StudyApp
 could not use the store after (see :mod:`studyapp.store.tables` for what does not need it).
 
-2: every default in the DDL, the ``data_migration`` and ``store_meta`` tables."""
+2: every default in the DDL, the ``data_migration`` and ``store_meta`` tables.
+3: a review's ``before`` snapshot is written as a JSON array (:mod:`studyapp.store.review_before`),
+which an older StudyApp's undo and tally cannot read."""
 
 Db = sqlite3.Connection
 """A plain DB-API connection to the store: the handle the study path, search and the

@@ -10,7 +10,6 @@ per-statement machinery costs ~70 µs more, most of an answer's budget. Everythi
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import msgspec
 
 from studyapp.core.model import CardId, MemoryState, Queue
-from studyapp.store import queues
+from studyapp.store import queues, review_before
 from studyapp.store.plain import run
 from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
 
@@ -152,31 +151,8 @@ def _state_row(state: MemoryState) -> tuple[Any, ...]:
     )
 
 
-_SNAPSHOT = "{" + ", ".join(f'"{c}": %s' for c in _STATE_COLUMNS) + "}"
-_INFINITY = float("inf")
-
-
-def _snapshot(row: tuple[Any, ...]) -> str:
-    """``json.dumps`` of the columns of :func:`_state_row` by name (the review's ``before``,
-    which undo restores and the tally trigger reads), the same text character for character.
-
-    Ints, None and finite floats (all a stored state holds) are written as ``json`` writes
-    them (``int.__repr__``, ``null``, ``float.__repr__``); any other value goes through
-    ``json.dumps``. 41k -> 22k instructions a snapshot (callgrind), one an answer; with the
-    state's columns read into one tuple instead of a dict each for the new state and the
-    snapshot, the cycle 1.229M -> 1.201M instructions an answer (10k benchmark store)."""
-    texts: list[object] = []
-    for value in row:
-        kind = type(value)
-        if kind is int:
-            texts.append(value)
-        elif value is None:
-            texts.append("null")
-        elif kind is float and -_INFINITY < value < _INFINITY:
-            texts.append(float.__repr__(value))
-        else:
-            return json.dumps(dict(zip(_STATE_COLUMNS, row, strict=True)))
-    return _SNAPSHOT % tuple(texts)
+_snapshot = review_before.encode
+"""The review's ``before`` of a :func:`_state_row` (:mod:`studyapp.store.review_before`)."""
 
 
 class DueQuery(msgspec.Struct, frozen=True):
@@ -1021,8 +997,8 @@ def undo_answer(db: sqlite3.Connection, review_id: int) -> int | None:
         return None
     card_id, before, kind = row
     if kind == 0:
-        # Snapshots written before the interval column existed restore it as 0.
-        db.execute(_UPDATE_STATE, {"interval": 0, **json.loads(before), "id": card_id})
+        # (Snapshots written before the interval column existed restore it as 0.)
+        db.execute(_UPDATE_STATE, {**review_before.decode(before), "id": card_id})
     db.execute("DELETE FROM review WHERE id = ?", (review_id,))
     return int(card_id)
 

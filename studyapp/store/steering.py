@@ -7,7 +7,6 @@ that change a card return what it was before, so a service can put it back (undo
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -15,6 +14,7 @@ from typing import NamedTuple
 import orjson
 
 from studyapp.core.model import Queue
+from studyapp.store import review_before
 
 __all__ = [
     "CRAM",
@@ -135,17 +135,7 @@ class ManualChange(NamedTuple):
     """Cards left alone (set due date skips new cards: they have no schedule to move)."""
 
 
-_STATE = (
-    "queue",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-    "interval",
-)
+_STATE = review_before.STATE_COLUMNS
 """The scheduling columns a manual change's snapshot keeps (an answer's ``before``)."""
 
 
@@ -154,8 +144,9 @@ def _log_manual(
 ) -> tuple[int, ...]:
     """Insert one kind-2 review row per card in ``card_ids`` matching ``where``, with the
     card's state before as its snapshot; ``after`` is the SQL of (queue_after,
-    stability_after, difficulty_after, due_after). The snapshot is written by Python's JSON,
-    as an answer's is: SQLite's keeps 15 digits of a float, not enough to restore it exactly.
+    stability_after, difficulty_after, due_after). The snapshot is written by Python's JSON
+    rules, as an answer's is (:func:`~studyapp.store.review_before.encode`): SQLite's keeps 15
+    digits of a float, not enough to restore it exactly.
     """
     rows = db.execute(
         f"SELECT id, {', '.join(_STATE)}, {after} FROM card WHERE id IN {_IDS}{where} ORDER BY id",
@@ -173,7 +164,7 @@ def _log_manual(
                 at_ms,
                 row[1],
                 *row[1 + width :],
-                json.dumps(dict(zip(_STATE, row[1 : 1 + width], strict=True))),
+                review_before.encode(row[1 : 1 + width]),
             )
             for row in rows
         ],
@@ -229,6 +220,6 @@ def undo_manual_changes(db: sqlite3.Connection, review_ids: Sequence[int]) -> No
         "UPDATE card SET queue = :queue, step = :step, stability = :stability, "
         "difficulty = :difficulty, due = :due, last_review = :last_review, reps = :reps, "
         "lapses = :lapses, interval = :interval WHERE id = :id",
-        [{"interval": 0, **json.loads(before), "id": card_id} for card_id, before in rows],
+        [{**review_before.decode(before), "id": card_id} for card_id, before in rows],
     )
     db.execute(f"DELETE FROM review WHERE id IN {_IDS}", (_ids(review_ids),))

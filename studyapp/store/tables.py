@@ -237,7 +237,10 @@ class ReviewRow(SQLModel, table=True):
     stability_after: float | None = None
     difficulty_after: float | None = None
     due_after: int = default(0)
-    before: str = Field(description="JSON snapshot of the card's scheduling columns before.")
+    before: str = Field(
+        description="JSON snapshot of the card's scheduling columns before (an array since "
+        "schema 3, an object before: studyapp/store/review_before.py)."
+    )
     kind: int = default(0)
     """0 a scheduled answer, 1 a cram answer, 2 a manual change (forget, set due date)."""
 

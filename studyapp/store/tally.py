@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from studyapp.core.sqlalchemyload import load_sqlalchemy
 from studyapp.store.plain import Db
+from studyapp.store.review_before import sql_field
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -62,13 +63,14 @@ def _interval_days(due: str, last: str) -> str:
 
 def _ivl_class(before: str, queue: str) -> str:
     """SQL for the interval class of an answer, from the card's state before it (``before``
-    is the JSON snapshot the review row keeps), as Anki's true retention and its young /
-    mature split read a review's "last interval": a review card's interval (its stored
+    is the JSON snapshot the review row keeps, of either form: see
+    :mod:`studyapp.store.review_before`), as Anki's true retention and its young / mature
+    split read a review's "last interval": a review card's interval (its stored
     ``interval`` in days, Anki's ivl; for answers logged before it was stored, due minus
     last review, rounded), or a learning step of a day or more; mature from 21 days."""
-    due = f"json_extract({before}, '$.due')"
-    last = f"json_extract({before}, '$.last_review')"
-    stored = f"nullif(json_extract({before}, '$.interval'), 0)"
+    due = sql_field(before, "due")
+    last = sql_field(before, "last_review")
+    stored = f"nullif({sql_field(before, 'interval')}, 0)"
     days = _interval_days(due, last)
     review_days = f"coalesce({stored}, {days})"
     return (
@@ -94,20 +96,20 @@ MANUAL = 2
 
 
 _TRIGGERS = {
-    "review_tally_insert_v2": f"""
-CREATE TRIGGER IF NOT EXISTS review_tally_insert_v2 AFTER INSERT ON review BEGIN
+    "review_tally_insert_v3": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_insert_v3 AFTER INSERT ON review BEGIN
   INSERT INTO review_tally {_KEY[:-1]}, answers, ms)
   VALUES ({_tally_values("NEW")}, 1, NEW.duration_ms)
   ON CONFLICT {_KEY} DO UPDATE SET answers = answers + 1, ms = ms + excluded.ms;
 END""",
-    "review_tally_delete_v2": f"""
-CREATE TRIGGER IF NOT EXISTS review_tally_delete_v2 AFTER DELETE ON review BEGIN
+    "review_tally_delete_v3": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_delete_v3 AFTER DELETE ON review BEGIN
   UPDATE review_tally SET answers = answers - 1, ms = ms - OLD.duration_ms
   WHERE {_KEY} = ({_tally_values("OLD")});
   DELETE FROM review_tally WHERE answers <= 0 AND {_KEY} = ({_tally_values("OLD")});
 END""",
-    "review_tally_update_v2": f"""
-CREATE TRIGGER IF NOT EXISTS review_tally_update_v2
+    "review_tally_update_v3": f"""
+CREATE TRIGGER IF NOT EXISTS review_tally_update_v3
 AFTER UPDATE OF reviewed_at, queue_before, rating, duration_ms, before, kind ON review BEGIN
   UPDATE review_tally SET answers = answers - 1, ms = ms - OLD.duration_ms
   WHERE {_KEY} = ({_tally_values("OLD")});
@@ -119,8 +121,17 @@ END""",
 }
 """Every review row is counted, manual changes too (kind 2, left out by every query), so
 the tally's total is the log's row count: a check that costs one index count."""
-_OLD_TRIGGERS = ("review_tally_insert", "review_tally_delete", "review_tally_update")
-"""Version 1 (before review.kind): dropped, and the tally counted again, when found."""
+_OLD_TRIGGERS = (
+    "review_tally_insert",
+    "review_tally_delete",
+    "review_tally_update",
+    "review_tally_insert_v2",
+    "review_tally_delete_v2",
+    "review_tally_update_v2",
+)
+"""Versions 1 (before review.kind) and 2 (before the snapshot's array form, whose answers
+version 2 would count as without an interval): dropped, and the tally counted again, when
+found."""
 
 
 # -- the tally ---------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_a_store_without_the_triggers_is_counted_again(library: Library, deck_di
     session.next_card()
     session.answer(Rating.GOOD)
     with library.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER review_tally_insert_v2"))
+        conn.execute(text("DROP TRIGGER review_tally_insert_v3"))
     session.next_card()
     session.answer(Rating.AGAIN)  # not counted: no trigger
     session.close()
@@ -127,7 +127,7 @@ def test_a_store_with_the_first_tally_is_counted_again_with_kinds(
     session.close()
     with library.engine.begin() as conn:
         for name in ("insert", "delete", "update"):
-            conn.execute(text(f"DROP TRIGGER review_tally_{name}_v2"))
+            conn.execute(text(f"DROP TRIGGER review_tally_{name}_v3"))
             conn.execute(
                 text(
                     f"CREATE TRIGGER review_tally_{name} AFTER INSERT ON review BEGIN SELECT 1; END"
@@ -144,9 +144,9 @@ def test_a_store_with_the_first_tally_is_counted_again_with_kinds(
             .all()
         )
         assert [n for n in names if n.startswith("review_tally")] == [
-            "review_tally_delete_v2",
-            "review_tally_insert_v2",
-            "review_tally_update_v2",
+            "review_tally_delete_v3",
+            "review_tally_insert_v3",
+            "review_tally_update_v3",
         ]
     assert [row[1] for row in tally(library)] == [1]
 
