@@ -1,10 +1,11 @@
 """Card search in SQL: the full-text index, and a search tree compiled to a query.
 
 The full-text index (``card_text``, SQLite FTS5) holds one row per card, its rowid the
-card's id: the question, the answer and the explanation as plain text, and the trainee's own
-note. It is a derived index, created by the first :func:`update_index` (a writer's: the
-window after a deck update, or a search made with the data folder's lock), so a first import
-costs nothing extra (200,000 cards would otherwise spend seconds indexing text nobody may
+card's id: the question, the answer and the explanation as plain text, the trainee's own
+note, and the card's labels (tags, sources and marks, :func:`_label_tokens`). It is a
+derived index, created by the first :func:`update_index` (a writer's: the window after a
+deck update, or a search made with the data folder's lock), so a first import costs nothing
+extra (200,000 cards would otherwise spend seconds indexing text nobody may
 search). Once it exists, writers keep it current (:func:`keep_current`, after a sync and a
 note edit). Two things make it stale, and both are cheap to record: cards added since the
 last update (card ids only grow, so a high-water mark finds them) and notes whose text
@@ -106,19 +107,21 @@ _TRIGGERS = {
     ),
 }
 _TABLES = (
-    # Words: unicode61 with diacritics removed ("MDMA-assisted" is two words, "é" is "e").
-    "CREATE VIRTUAL TABLE card_text USING fts5(question, answer, explanation, notes, "
-    "tokenize = 'unicode61 remove_diacritics 2')",
-    # Labels: a tag, a source id or a mark is one token ("side-effects", "ethics::consent",
-    # "mithoefer2019"); marks are "critical", "sensitive" and "module_N".
-    "CREATE VIRTUAL TABLE card_facet USING fts5(tags, sources, marks, "
-    "tokenize = \"unicode61 remove_diacritics 2 tokenchars '-_:.'\")",
+    # One row per card: its words, unicode61 with diacritics removed ("MDMA-assisted" is two
+    # words, "é" is "e"), and its labels (:func:`_label_tokens`): a tag, a source id or a mark
+    # ("critical", "sensitive", "module_N") is one token, marked so that no word matches it.
+    "CREATE VIRTUAL TABLE card_text USING fts5(question, answer, explanation, notes, tags, "
+    "sources, marks, tokenize = 'unicode61 remove_diacritics 2')",
     # No unique key: a trigger's INSERT OR IGNORE would take the conflict handling of the
     # statement that fires it (an upsert's is ABORT). Repeats are read once.
     "CREATE TABLE card_text_pending (note_id TEXT NOT NULL)",
     "CREATE TABLE card_text_mark (id INTEGER PRIMARY KEY CHECK (id = 0), last_card INTEGER "
     "NOT NULL)",
 )
+_LEGACY_TABLES = ("card_facet",)
+"""Tables of an earlier layout of the index, dropped with it: the labels had a full-text
+table of their own (``card_facet``) until a search with words and a negated label
+(benchmarks/steering.py's combined query) was made one match (see :func:`_label_tokens`)."""
 _INDEX_TABLES = INDEX_TABLES  # (defined where a write asks for it first)
 _INDEX_OBJECTS = (*_INDEX_TABLES, *_TRIGGERS)
 
@@ -148,15 +151,16 @@ Document = tuple[str, str, str, str]
 
 
 def _index_state(db: sqlite3.Connection) -> tuple[bool, int]:
-    """(whether the index and all its triggers exist, the last card id indexed)."""
+    """(whether the index and all its triggers exist in this layout, the last card id
+    indexed). An index of an earlier layout (its ``card_text`` made by another statement)
+    counts as missing: a writer makes it again, a reader searches a private copy."""
     marks = ", ".join("?" * len(_INDEX_OBJECTS))
-    names = {
-        name
-        for (name,) in db.execute(
-            f"SELECT name FROM sqlite_master WHERE name IN ({marks})", _INDEX_OBJECTS
-        )
-    }
-    if names != set(_INDEX_OBJECTS):
+    found = dict(
+        db.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE name IN ({marks})", _INDEX_OBJECTS
+        ).fetchall()
+    )
+    if set(found) != set(_INDEX_OBJECTS) or found["card_text"] != _TABLES[0]:
         return False, 0
     row = db.execute("SELECT last_card FROM card_text_mark WHERE id = 0").fetchone()
     return True, int(row[0]) if row else 0
@@ -180,6 +184,36 @@ _SOURCE_SQL = (
 )
 
 
+_LABEL_MARK = "\ue000"
+"""The private-use character every label's token starts with: a search's words never do,
+so no word matches a label (the tokenizer keeps private-use characters in a token)."""
+_LABEL_CHARS = (("-", "\ue001"), ("_", "\ue002"), (":", "\ue003"), (".", "\ue004"))
+"""A label's own punctuation as private-use characters: the tokenizer splits words at "-",
+"_", ":" and ".", and "ethics::consent" stays one token."""
+
+
+def _label_tokens(labels: str) -> str:
+    """A space-separated list of labels (tags, source ids, marks) as the index holds them:
+    each one token, :data:`_LABEL_MARK` and the label with its punctuation replaced
+    (:data:`_LABEL_CHARS`). A label is found by its whole token (``tags : "\ue000safety"``),
+    the labels starting with one by a prefix (``tags : "\ue000safety\ue003\ue003"*``).
+
+    Words and labels are one full-text table, so a search with words and labels side by
+    side (``receptor -tag:safety``) is one match, the labels' cards taken out by the index
+    itself rather than by a list of them made and probed for each matching card.
+    benchmarks/steering.py's combined query ("receptor (is:due or is:review) -tag:safety
+    -is:suspended", 27,142 of 200,045 cards), ``CardSearch.results`` (callgrind, one call):
+    315.7 -> 234.5 M instructions; thread CPU 24.1 -> 19.6 ms (medians of 7 interleaved
+    runs of 7, spreads 23.6-25.4 and 18.7-19.8, load ~1). The index is built in 2.66 s of
+    CPU against 2.51 for the two tables it replaces (3 pairs, load ~1)."""
+    if not labels:
+        return ""
+    tokens = " ".join(labels.split())
+    for char, private in _LABEL_CHARS:
+        tokens = tokens.replace(char, private)
+    return _LABEL_MARK + tokens.replace(" ", " " + _LABEL_MARK)
+
+
 def _facets(source: DocumentSource) -> tuple[str, str, str]:
     marks = []
     if source.critical:
@@ -189,7 +223,7 @@ def _facets(source: DocumentSource) -> tuple[str, str, str]:
     if source.module is not None:
         marks.append(f"module_{source.module}")
     sources = f"{source.sources} {source.cites}" if source.cites else source.sources
-    return source.tags, sources, " ".join(marks)
+    return _label_tokens(source.tags), _label_tokens(sources), _label_tokens(" ".join(marks))
 
 
 def _insert_documents(
@@ -200,24 +234,18 @@ def _insert_documents(
 ) -> int:
     count = 0
     texts: list[tuple[Any, ...]] = []
-    facets: list[tuple[Any, ...]] = []
 
     def flush() -> None:
         db.executemany(
-            "INSERT INTO card_text (rowid, question, answer, explanation, notes) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO card_text (rowid, question, answer, explanation, notes, tags, "
+            "sources, marks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             texts,
         )
-        db.executemany(
-            "INSERT INTO card_facet (rowid, tags, sources, marks) VALUES (?, ?, ?, ?)", facets
-        )
         texts.clear()
-        facets.clear()
 
     for row in rows:
         source = DocumentSource(*row)
-        texts.append((source.card_id, *document(source)))
-        facets.append((source.card_id, *_facets(source)))
+        texts.append((source.card_id, *document(source), *_facets(source)))
         count += 1
         if len(texts) >= batch:
             flush()
@@ -260,7 +288,7 @@ def drop_index(db: sqlite3.Connection) -> None:
     the cards and notes, half a backup's size, and made again when first needed)."""
     for name in _TRIGGERS:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
-    for name in _INDEX_TABLES:
+    for name in (*_INDEX_TABLES, *_LEGACY_TABLES):
         db.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -295,7 +323,7 @@ def private_index(
     db: sqlite3.Connection, document: Callable[[DocumentSource], Document]
 ) -> Iterator[int]:
     """For a reader: a current copy of the index in ``db``'s temporary schema for the
-    block (``card_text`` and ``card_facet`` there hide the store's own), made from the
+    block (``card_text`` there hides the store's own), made from the
     store's index where it is current and from the cards' text where it is not (or all of
     it, if the store has none). Yields the cards indexed from their text.
 
@@ -309,21 +337,17 @@ def private_index(
         complete, mark = _index_state(db)
         db.execute("BEGIN")
         try:
-            for sql in _TABLES[:2]:
-                db.execute(sql.replace("CREATE VIRTUAL TABLE ", "CREATE VIRTUAL TABLE temp."))
+            db.execute(_TABLES[0].replace("CREATE VIRTUAL TABLE ", "CREATE VIRTUAL TABLE temp."))
             stale = (
                 "SELECT id FROM card WHERE note_id IN (SELECT note_id FROM main.card_text_pending)"
             )
             if complete:
-                for table, columns in (
-                    ("card_text", "question, answer, explanation, notes"),
-                    ("card_facet", "tags, sources, marks"),
-                ):
-                    db.execute(
-                        f"INSERT INTO temp.{table} (rowid, {columns}) SELECT rowid, {columns} "
-                        f"FROM main.{table} WHERE rowid <= ? AND rowid NOT IN ({stale})",
-                        (mark,),
-                    )
+                columns = "question, answer, explanation, notes, tags, sources, marks"
+                db.execute(
+                    f"INSERT INTO temp.card_text (rowid, {columns}) SELECT rowid, {columns} "
+                    f"FROM main.card_text WHERE rowid <= ? AND rowid NOT IN ({stale})",
+                    (mark,),
+                )
                 rows = db.execute(
                     _SOURCE_SQL + f"WHERE c.id > ? OR c.id IN ({stale})", (mark,)
                 ).fetchall()
@@ -339,7 +363,6 @@ def private_index(
         if db.in_transaction:
             db.rollback()
         db.execute("DROP TABLE IF EXISTS temp.card_text")
-        db.execute("DROP TABLE IF EXISTS temp.card_facet")
         if query_only:
             db.execute("PRAGMA query_only=ON")
 
@@ -350,7 +373,7 @@ def _update_step(
     """One transaction of :func:`update_index`: (cards indexed, whether the index is done)."""
     complete, mark = _index_state(db)
     if not complete:
-        for name in _INDEX_TABLES:
+        for name in (*_INDEX_TABLES, *_LEGACY_TABLES):
             db.execute(f"DROP TABLE IF EXISTS {name}")
         for name in _TRIGGERS:
             db.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -365,12 +388,11 @@ def _update_step(
     for start in range(0, len(pending), 500):
         notes = pending[start : start + 500]
         marks = ", ".join("?" * len(notes))
-        for table in ("card_text", "card_facet"):
-            db.execute(
-                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM card WHERE note_id IN "
-                f"({marks}) AND id <= ?)",
-                (*notes, mark),
-            )
+        db.execute(
+            "DELETE FROM card_text WHERE rowid IN (SELECT id FROM card WHERE note_id IN "
+            f"({marks}) AND id <= ?)",
+            (*notes, mark),
+        )
         rows = db.execute(
             _SOURCE_SQL + f"WHERE c.note_id IN ({marks}) AND c.id <= ?", (*notes, mark)
         ).fetchall()
@@ -464,11 +486,45 @@ _STUDIED = ", ".join(str(int(q)) for q in (Queue.LEARNING, Queue.REVIEW, Queue.R
 _COMPARE = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "=", "!=": "!="}
 
 
-_INDEX_MEMBERSHIP = re.compile(
-    r"c\.id IN \(SELECT rowid FROM (card_text|card_facet) WHERE \1 MATCH \?\)"
-)
-"""A card's membership in a full-text index's matches (:meth:`_Compiler._match`,
-:meth:`_Compiler._facet`): never NULL, as neither a card's id nor an index's rowid is."""
+def _label_phrase(label: str, *, prefix: bool = False) -> str:
+    """An FTS5 string matching the label's token (:func:`_label_tokens`), or with ``prefix``
+    every label's that starts with ``label``."""
+    token = _LABEL_MARK + label
+    for char, private in _LABEL_CHARS:
+        token = token.replace(char, private)
+    return _fts_phrase(token) + ("*" if prefix else "")
+
+
+def _fts_expression(node: Node) -> str | None:
+    """The full-text query that finds exactly ``node``'s cards, when the index alone can
+    (words, and the labels: a tag or source without a * before its end, a module, the
+    course's marks); None otherwise."""
+    if isinstance(node, Text):
+        return _fts_text(node)
+    if isinstance(node, Module):
+        return f"marks : {_label_phrase(f'module_{node.number}')}"
+    if isinstance(node, State) and node.name in ("critical", "sensitive"):
+        return f"marks : {_label_phrase(node.name)}"
+    if not isinstance(node, Field) or node.key not in ("tag", "source"):
+        return None
+    column = "tags" if node.key == "tag" else "sources"
+    value = node.value
+    body = value.rstrip("*")
+    if "*" in body or not body.strip():
+        return None
+    # One label, or the labels starting with it (a trailing *); a tag also finds its
+    # children (tag:ethics finds ethics::consent), as Anki's tag search does.
+    if value.endswith("*"):
+        return f"{column} : {_label_phrase(body, prefix=True)}"
+    expression = f"{column} : {_label_phrase(body)}"
+    if node.key == "tag":
+        expression += f" OR {column} : {_label_phrase(body + '::', prefix=True)}"
+    return expression
+
+
+_INDEX_MEMBERSHIP = re.compile(r"c\.id IN \(SELECT rowid FROM card_text WHERE card_text MATCH \?\)")
+"""A card's membership in the full-text index's matches (:meth:`_Compiler._match`): never
+NULL, as neither a card's id nor the index's rowid is."""
 
 
 def _negated(condition: str) -> str:
@@ -479,7 +535,10 @@ def _negated(condition: str) -> str:
     in it; a CASE treats NULL as "not in" and skips that. Never NULL here
     (:data:`_INDEX_MEMBERSHIP`), so the same cards: benchmarks/steering.py's combined query
     ("receptor (is:due or is:review) -tag:safety -is:suspended", 27,485 of 200,000 cards),
-    Ir in sqlite3_step 323.1 -> 309.5 M sorted whole, 256.8 -> 243.2 M counted (callgrind).
+    Ir in sqlite3_step 323.1 -> 309.5 M sorted whole, 256.8 -> 243.2 M counted (callgrind),
+    when its label was such a list; beside a word a negated label is now part of the match
+    (:func:`_index_match`), and the CASE is for one with no word or label beside it
+    (``is:review -tag:safety``).
     """
     if _INDEX_MEMBERSHIP.fullmatch(condition):
         return f"CASE WHEN {condition} THEN 0 ELSE 1 END"
@@ -502,12 +561,11 @@ class _Compiler:
             return self._group(node.nodes, "OR")
         if isinstance(node, Not):
             return _negated(self.compile(node.node))
-        if isinstance(node, Text):
-            return self._match(_fts_text(node))
+        indexed = _fts_expression(node)
+        if indexed is not None:
+            return self._match(indexed)
         if isinstance(node, Field):
             return self._field(node)
-        if isinstance(node, Module):
-            return self._facet(f'marks : "module_{node.number}"')
         if isinstance(node, State):
             return self._state(node.name)
         if isinstance(node, Flag):
@@ -528,13 +586,13 @@ class _Compiler:
     def _group(self, nodes: Sequence[Node], joiner: str) -> str:
         if not nodes:
             return "1" if joiner == "AND" else "0"
-        # Words side by side (or joined by "or") become one full-text query, not one
-        # set of matching cards per word.
-        texts = [n for n in nodes if isinstance(n, Text)]
-        others = [n for n in nodes if not isinstance(n, Text)]
+        # Words and labels side by side (or joined by "or") become one full-text query, not
+        # one set of matching cards per term.
+        indexed = [e for e in map(_fts_expression, nodes) if e is not None]
+        others = [n for n in nodes if _fts_expression(n) is None]
         parts = []
-        if texts:
-            parts.append(self._match(f" {joiner} ".join(_fts_text(t) for t in texts)))
+        if indexed:
+            parts.append(self._match(f" {joiner} ".join(f"({e})" for e in indexed)))
         parts.extend(self.compile(n) for n in others)
         return parts[0] if len(parts) == 1 else "(" + f" {joiner} ".join(parts) + ")"
 
@@ -552,28 +610,14 @@ class _Compiler:
                 "c.deck_id IN (SELECT id FROM deck WHERE family LIKE "
                 f"{self.bind(_like(value))} ESCAPE '\\')"
             )
-        column = "tags" if node.key == "tag" else "sources"
-        body = value.rstrip("*")
-        if "*" not in body and body.strip():
-            # One label, or the labels starting with it (a trailing *); a tag also finds
-            # its children (tag:ethics finds ethics::consent), as Anki's tag search does.
-            phrase = _fts_phrase(body)
-            expression = f"{column} : {phrase}{'*' if value.endswith('*') else ''}"
-            if node.key == "tag" and not value.endswith("*"):
-                expression += f" OR {column} : {_fts_phrase(body + '::')}*"
-            return self._facet(expression)
-        # A * elsewhere: every card's labels are checked (slower, and rarely needed).
+        # A * inside a tag or source (a label with a * only at its end is the index's,
+        # :func:`_fts_expression`): every card's labels are checked (slower, rarely needed).
         check = f"studyapp_has_word({{}}, {self.bind(value)}, {int(node.key == 'tag')})"
         if node.key == "tag":
             return f"c.note_id IN (SELECT id FROM note WHERE {check.format('tags')})"
         return (
             f"c.note_id IN (SELECT id FROM note WHERE {check.format('sources')} OR "
             f"studyapp_has_word(cites, {self.bind(value)}, 0))"
-        )
-
-    def _facet(self, expression: str) -> str:
-        return (
-            f"c.id IN (SELECT rowid FROM card_facet WHERE card_facet MATCH {self.bind(expression)})"
         )
 
     def _state(self, name: str) -> str:
@@ -606,8 +650,6 @@ class _Compiler:
             return "c.leech = 1"
         if name == "flagged":
             return "c.flag > 0"
-        if name in ("critical", "sensitive"):
-            return self._facet(f'marks : "{name}"')
         raise ValueError(f"unknown state {name!r}")  # pragma: no cover (the parser checks)
 
     def _prop(self, node: Prop) -> str:
@@ -695,20 +737,42 @@ def compile_search(
     compiler = _Compiler(context)
     if node == State("due"):
         return _DUE_CARDS, _due_alone(context, compiler.params), compiler.params
-    parts: tuple[Node, ...] = node.nodes if isinstance(node, And) else (node,)
-    texts = [n for n in parts if isinstance(n, Text)]
-    if not texts:
+    match, rest = _index_match(node)
+    if match is None:
         return _CARDS, compiler.compile(node), compiler.params
-    words = compiler.bind(" AND ".join(_fts_text(t) for t in texts))
-    rest = [n for n in parts if not isinstance(n, Text)]
+    words = compiler.bind(match)
     if due_walk and not rest:
         # Not with other terms: the walk meets every new card (due 0) first, and a term
         # new cards fail (is:review) makes it read each one's row for nothing.
-        match = f"c.id IN (SELECT rowid FROM card_text WHERE card_text MATCH {words})"
-        return _DUE_WALK_CARDS, match, compiler.params
-    match = f"card_text MATCH {words}"
-    where = match if not rest else f"{match} AND {compiler.compile(And(tuple(rest)))}"
+        match_sql = f"c.id IN (SELECT rowid FROM card_text WHERE card_text MATCH {words})"
+        return _DUE_WALK_CARDS, match_sql, compiler.params
+    match_sql = f"card_text MATCH {words}"
+    where = match_sql if not rest else f"{match_sql} AND {compiler.compile(And(tuple(rest)))}"
     return _MATCHED_CARDS, where, compiler.params
+
+
+def _index_match(node: Node) -> tuple[str | None, list[Node]]:
+    """The full-text query of the terms at ``node``'s top level the index can answer (words
+    and labels, and such terms negated: one match, ``(a) AND (b) NOT ((c) OR (d))``), and
+    the other terms; (None, every term) when no such term is positive (FTS5 has no match
+    of everything but a term)."""
+    parts: tuple[Node, ...] = node.nodes if isinstance(node, And) else (node,)
+    found, left_out, rest = [], [], []
+    for part in parts:
+        expression = _fts_expression(part)
+        negated = _fts_expression(part.node) if isinstance(part, Not) else None
+        if expression is not None:
+            found.append(expression)
+        elif negated is not None:
+            left_out.append(negated)
+        else:
+            rest.append(part)
+    if not found:
+        return None, list(parts)
+    match = " AND ".join(f"({e})" for e in found)
+    if left_out:
+        match = f"({match}) NOT ({' OR '.join(f'({e})' for e in left_out)})"
+    return match, rest
 
 
 _DECK_JOIN = (
@@ -797,17 +861,16 @@ def search_ids(
 def count_ids(db: sqlite3.Connection, node: Node, context: SearchContext) -> int:
     """How many cards match ``node``.
 
-    Words alone are counted in the full-text index without reading a card: it holds one row
-    per card, its rowid the card's id, and cards are never deleted (a deck drops them by
-    retiring them), so its matches are the cards' (``psilocybin``'s 62,426 of 200,000
-    cards: 28 -> 7.5 ms, the raw statement's median thread CPU of 9).
+    Words and labels alone (negated labels beside them too, :func:`_index_match`) are
+    counted in the full-text index without reading a card: it holds one row per card, its
+    rowid the card's id, and cards are never deleted (a deck drops them by retiring them),
+    so its matches are the cards' (``psilocybin``'s 62,426 of 200,000 cards: 28 -> 7.5 ms,
+    the raw statement's median thread CPU of 9).
     """
-    parts: tuple[Node, ...] = node.nodes if isinstance(node, And) else (node,)
-    if parts and all(isinstance(n, Text) for n in parts):
-        compiler = _Compiler(context)
-        match = compiler.bind(" AND ".join(_fts_text(t) for t in parts if isinstance(t, Text)))
-        sql = f"SELECT count(*) FROM card_text WHERE card_text MATCH {match}"
-        return int(db.execute(sql, compiler.params).fetchone()[0])
+    match, rest = _index_match(node)
+    if match is not None and not rest:
+        sql = "SELECT count(*) FROM card_text WHERE card_text MATCH ?"
+        return int(db.execute(sql, (match,)).fetchone()[0])
     source, where, params = compile_search(node, context)
     return int(db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0])
 
@@ -824,17 +887,18 @@ def pages_well(node: Node) -> bool:
     """Whether a count and a first page of ``node``'s cards (:func:`count_ids`,
     :func:`page_ids`) cost less than all of them sorted (:func:`search_ids`).
 
-    True for every card, ``is:due`` alone and words alone: each is counted from an index
-    and its first page by due walks an index in order. Other queries read every matching
+    True for every card, ``is:due`` alone and what the full-text index answers alone (words
+    and labels, :func:`_index_match`): each is counted from an index and its first page by
+    due walks an index in order. Other queries read every matching
     card to count them and again to find the first page: the combined query of
     benchmarks/steering.py ("receptor (is:due or is:review) -tag:safety -is:suspended",
     27,479 of 200,000 cards) counts in 51 ms and pages in 56 against 71 ms for all of them
     sorted (medians of 7, raw statements, load ~11), so those are sorted whole.
     """
-    if node == State("due"):
+    if node == State("due") or node == And(()):
         return True
-    parts: tuple[Node, ...] = node.nodes if isinstance(node, And) else (node,)
-    return all(isinstance(n, Text) for n in parts)
+    match, rest = _index_match(node)
+    return match is not None and not rest
 
 
 def page_ids(

@@ -13,7 +13,7 @@ import sqlite3
 
 __all__ = ["INDEX_TABLES", "may_have_index"]
 
-INDEX_TABLES = ("card_text", "card_facet", "card_text_pending", "card_text_mark")
+INDEX_TABLES = ("card_text", "card_text_pending", "card_text_mark")
 """The index's tables (:mod:`studyapp.store.search` makes them, with its triggers)."""
 
 

@@ -150,6 +150,11 @@ def test_an_empty_search_finds_every_card(search: CardSearch, store: Library) ->
         ("session -consent", {"a-integration/fwd"}),
         ("consent or psilocin", {"b-consent/fwd", "a-cloze/c1", "a-cloze/c2"}),
         ("nothingmatchesthis", set()),
+        # labels are not words, though one index holds both
+        ("metabolism", set()),
+        ("ethics", set()),
+        ("zhou2024", set()),
+        ('"serotonin pharmacology"', set()),
     ],
 )
 def test_free_text(search: CardSearch, store: Library, query: str, expected: set[str]) -> None:
@@ -210,6 +215,40 @@ def test_the_index_is_rebuilt_if_its_triggers_were_lost(search: CardSearch, stor
     assert found(search, store, "dmt") == {"a-receptor/fwd"}
 
 
+def test_an_index_of_the_earlier_layout_is_made_again(
+    search: CardSearch, store: Library, clock: Clock
+) -> None:
+    """The labels had a full-text table of their own (``card_facet``) beside words-only
+    ``card_text``: a store whose index is of that layout, marked current, is searched right
+    by a reader (a private copy made from the cards) and made again by a writer."""
+    import sqlite3
+
+    search.update_index()
+    execute(store, "DROP TABLE card_text")
+    for sql in (
+        "CREATE VIRTUAL TABLE card_text USING fts5(question, answer, explanation, notes, "
+        "tokenize = 'unicode61 remove_diacritics 2')",
+        "CREATE VIRTUAL TABLE card_facet USING fts5(tags, sources, marks, "
+        "tokenize = \"unicode61 remove_diacritics 2 tokenchars '-_:.'\")",
+    ):
+        execute(store, sql)
+    reader = Library(store.data_dir, read_only=True)
+    try:
+        read = reader.card_search(clock=clock)
+        assert found(read, reader, "psilocybin") == {"a-receptor/fwd", "a-cloze/c1", "a-cloze/c2"}
+        assert found(read, reader, "session -tag:ethics") == {"a-integration/fwd"}
+    finally:
+        reader.close()
+    assert found(search, store, "tag:ethics") == {"b-consent/fwd", "b-accent/fwd"}
+    db = sqlite3.connect(store.engine.url.database or "")
+    try:
+        tables = dict(db.execute("SELECT name, sql FROM sqlite_master").fetchall())
+    finally:
+        db.close()
+    assert "card_facet" not in tables
+    assert "tags, sources, marks" in tables["card_text"]
+
+
 # -- keys ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("query", "expected"),
@@ -253,6 +292,14 @@ def test_the_index_is_rebuilt_if_its_triggers_were_lost(search: CardSearch, stor
         ("tag:*receptors", {"a-receptor/fwd"}),
         ("tag:*eff*", {"b-consent/fwd"}),
         ("-tag:ethics deck:beta", set()),
+        # words and labels side by side: one match of the index
+        ("session tag:ethics", {"b-consent/fwd"}),
+        ("session -tag:ethics", {"a-integration/fwd"}),
+        ("psilocybin -source:mitchell2021", {"a-receptor/fwd"}),
+        ("psilocybin tag:metab*", {"a-cloze/c1", "a-cloze/c2"}),
+        ("psilocybin -tag:serotonin -tag:metabolism", set()),
+        ("tag:ethics -tag:ethics::consent", {"b-accent/fwd"}),
+        ("receptor or tag:process", {"a-receptor/fwd", "a-integration/fwd"}),
         ("source:zhou2024", {"a-receptor/fwd", "a-cloze/c1", "a-cloze/c2"}),
         ("source:mitchell2021", {"a-cloze/c1", "a-cloze/c2"}),  # a cited study counts
         ("source:mithoefer*", {"b-consent/fwd"}),
@@ -569,23 +616,22 @@ def test_a_sync_that_leaves_the_catch_up_to_its_caller(
     library.card_search(clock=clock).update_index()  # as the window's start-up leaves it
     assert library.sync([course], keep_index=keep_index).ok
 
-    def state() -> tuple[bool, list[tuple[object, ...]], list[tuple[object, ...]]]:
+    def state() -> tuple[bool, list[tuple[object, ...]]]:
         db = sqlite3.connect(library.engine.url.database or "")
         try:
             return (
                 store_search.index_is_current(db),
                 db.execute("SELECT rowid, * FROM card_text ORDER BY rowid").fetchall(),
-                db.execute("SELECT rowid, * FROM card_facet ORDER BY rowid").fetchall(),
             )
         finally:
             db.close()
 
-    current, texts, _facets = state()
+    current, texts = state()
     assert current is keep_index
     assert len(texts) == (len(ALL) if keep_index else 0)
     library.keep_index_current()
-    current, texts, facets = state()
-    assert current and len(texts) == len(facets) == len(ALL)
+    current, texts = state()
+    assert current and len(texts) == len(ALL)
     search = library.card_search(clock=clock)
     assert found(search, library, "psilocybin") == {"a-receptor/fwd", "a-cloze/c1", "a-cloze/c2"}
     assert found(search, library, "") == ALL

@@ -79,14 +79,35 @@ def test_a_negated_index_term_leaves_out_exactly_its_cards(
             assert search.count(query) == len(expected)
 
 
-def test_a_negated_index_term_is_not_checked_for_null_per_card(search: CardSearch) -> None:
-    """``NOT (c.id IN (subquery))`` rewinds the subquery's list for every card not in it, to
-    tell "not in" from NULL; neither side is ever NULL, and the CASE reads no such list."""
-    node = search.parse("receptor -tag:safety")
+def _program(search: CardSearch, query: str) -> list[tuple[str, int]]:
+    """The (opcode, first operand) of the statement that counts ``query``'s cards by
+    reading them."""
+    node = search.parse(query)
     with search._connection() as db, search._prepared(db, search._clock()) as context:
         source, where, params = store_search.compile_search(node, context)
         program = db.execute(
             f"EXPLAIN SELECT count(*) FROM {source} WHERE {where}", params
         ).fetchall()
-    assert "NotFound" in {row[1] for row in program}  # the negated tag's membership test
-    assert "Rewind" not in {row[1] for row in program}
+    return [(row[1], row[2]) for row in program]
+
+
+def test_a_negated_index_term_is_not_checked_for_null_per_card(search: CardSearch) -> None:
+    """``NOT (c.id IN (subquery))`` rewinds the subquery's list for every card not in it, to
+    tell "not in" from NULL; neither side is ever NULL, and the CASE reads no such list."""
+    program = _program(search, "-tag:safety")
+    lists = {cursor for op, cursor in program if op == "OpenEphemeral"}
+    assert "NotFound" in {op for op, _ in program}  # the negated tag's membership test
+    assert not {cursor for op, cursor in program if op == "Rewind"} & lists
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["receptor -tag:safety", "receptor (is:due or is:review) -tag:safety -is:suspended"],
+)
+def test_a_negated_label_beside_words_is_left_out_by_the_match(
+    search: CardSearch, query: str
+) -> None:
+    """Words and labels are one full-text index: beside a word, a negated label is part of
+    the one match (``(word) NOT (label)``), not a list of its cards made and probed."""
+    opened = [op for op, _ in _program(search, query) if op == "VOpen"]
+    assert opened == ["VOpen"]  # the one match, which the cards are read from

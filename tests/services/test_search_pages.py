@@ -27,6 +27,12 @@ QUERIES = (
     "is:suspended or is:flagged",
     "psilocybin -is:new",
     "nosuchwordanywhere",
+    # what the full-text index answers alone (words and labels): counted there, paged by
+    # a walk on due from WALK_DUE_FROM matches
+    "tag:safety",
+    "receptor tag:safety",
+    "receptor -tag:safety",
+    "psilocybin -tag:ethics -source:feduccia2018",
 )
 
 
@@ -106,14 +112,15 @@ def test_reversing_and_the_rest_at_once(search: CardSearch) -> None:
 COMBINED = (
     "receptor is:due",
     "psilocybin deck:bench-00*",
-    "receptor tag:safety",
+    "tag:safety is:new",
     "receptor -tag:safety is:review",
     "session flag:0 is:review",
     "session is:learning",
     "receptor (is:due or is:review) -is:suspended -is:buried",
     "psilocybin prop:lapses>0 -is:new",
 )
-"""Words with other terms: what the browser sorts whole today (``pages_well`` is False);
+"""Words with terms the index cannot answer alone: what the browser sorts whole today
+(``pages_well`` is False);
 pinned so a count and keyset pages of them (a cheaper formulation) can be checked against it."""
 
 
