@@ -213,6 +213,9 @@ SEED_CARRIES_PART = {
     "term-fear-extinction": {"feduccia2018", "hake2019"},
     "term-mystical-experience": {"zhou2024", "maclean2011"},
     "term-schedule-i": {"zhou2024", "rehabblog_nd", "us-csa"},
+    # The Zhou review gives the wrong journal (corrected on the card); Mitchell 2021 and 2023
+    # carry the right one.
+    "ev-mapp1-journal": {"zhou2024", "mitchell2021", "mitchell2023"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
