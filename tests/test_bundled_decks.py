@@ -216,6 +216,22 @@ SEED_CARRIES_PART = {
     # The Zhou review gives the wrong journal (corrected on the card); Mitchell 2021 and 2023
     # carry the right one.
     "ev-mapp1-journal": {"zhou2024", "mitchell2021", "mitchell2023"},
+    # The Consensus overview and the Zhou review give the claims these cards correct (follow-up,
+    # superiority, the conditions, TRD, the journals); the papers beside them carry the answers.
+    "ev-luoma2020-followup-caveat": {"consensus_nd", "luoma2020"},
+    "ev-luoma2020-vs-typical-effects": {"consensus_nd", "luoma2020", "carhartharris2021"},
+    "ev-psilocybin-vs-escitalopram": {"consensus_nd", "carhartharris2021"},
+    "ev-pat-supported-conditions-by-drug": {
+        "consensus_nd",
+        "mitchell2021",
+        "goodwin2022",
+        "gasser2014",
+        "griffiths2016",
+        "danforth2018",
+    },
+    "ev-davis2021-mdd-not-trd": {"zhou2024", "davis2021"},
+    "ev-gasser2014-journal": {"zhou2024", "gasser2014"},
+    "ev-grob2011-archives": {"zhou2024", "grob2011"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
