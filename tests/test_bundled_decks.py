@@ -232,6 +232,14 @@ SEED_CARRIES_PART = {
     "ev-davis2021-mdd-not-trd": {"zhou2024", "davis2021"},
     "ev-gasser2014-journal": {"zhou2024", "gasser2014"},
     "ev-grob2011-archives": {"zhou2024", "grob2011"},
+    # The seeds give the claims corrected on these cards (designation as approval, approvals in
+    # Canada and the US, 1950s-60s research outlawed); the decisions, laws and histories beside them
+    # carry the answers.
+    "ev-btd-not-approval": {"consensus_nd", "feduccia2018", "fda-btd-mdma-2017", "fda-crl-2024"},
+    "ev-canada-no-approval": {"zhou2024", "canada-access"},
+    "ev-us-no-fda-psychedelic": {"zhou2024", "us-state-psilocybin", "fda-crl-2024"},
+    "ev-australia-dates": {"zhou2024", "tga2023"},
+    "ev-history-prohibition": {"zhou2024", "oram2014", "oram2016", "us-csa"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
