@@ -240,6 +240,25 @@ SEED_CARRIES_PART = {
     "ev-us-no-fda-psychedelic": {"zhou2024", "us-state-psilocybin", "fda-crl-2024"},
     "ev-australia-dates": {"zhou2024", "tga2023"},
     "ev-history-prohibition": {"zhou2024", "oram2014", "oram2016", "us-csa"},
+    # The rehab blog makes the claims these cards correct; the trials and the FDA's statements
+    # carry the answers.
+    "ev-psilocybin-single-session-claim": {"rehabblog_nd", "johnson2014", "bogenschutz2022"},
+    "ev-ketamine-oud-aud-preliminary": {
+        "rehabblog_nd",
+        "krupitsky2002",
+        "dakwar2020",
+        "grabski2022",
+        "fda-ketamine-2023",
+        "fda-esketamine-2019",
+    },
+    "ev-innovative-therapy-claims": {
+        "rehabblog_nd",
+        "johnson2014",
+        "bogenschutz2022",
+        "krupitsky2002",
+        "dakwar2020",
+        "grabski2022",
+    },
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
