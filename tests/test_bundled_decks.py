@@ -259,6 +259,13 @@ SEED_CARRIES_PART = {
         "dakwar2020",
         "grabski2022",
     },
+    # The Zhou review and the Feduccia summary state the findings these cards qualify; the papers
+    # carry the compounds, the contested model and the healthy-volunteer data.
+    "mech-ly2018-compounds": {"zhou2024", "ly2018"},
+    "mech-dmn-depression-hypothesis": {"zhou2024", "yan2019"},
+    "mech-mdma-amygdala-bloodflow": {"feduccia2018", "carhartharris2015"},
+    "mech-mdma-amygdala-hippocampus": {"feduccia2018", "carhartharris2015"},
+    "mech-mdma-insula": {"feduccia2018", "walpola2017"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
