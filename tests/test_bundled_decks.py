@@ -266,6 +266,9 @@ SEED_CARRIES_PART = {
     "mech-mdma-amygdala-bloodflow": {"feduccia2018", "carhartharris2015"},
     "mech-mdma-amygdala-hippocampus": {"feduccia2018", "carhartharris2015"},
     "mech-mdma-insula": {"feduccia2018", "walpola2017"},
+    # The Feduccia summary cites rodent work as support; Young 2015 and Hake 2019 carry the
+    # mixed results.
+    "mech-mdma-extinction-animal-mixed": {"feduccia2018", "young2015", "hake2019"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
