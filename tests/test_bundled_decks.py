@@ -269,6 +269,9 @@ SEED_CARRIES_PART = {
     # The Feduccia summary cites rodent work as support; Young 2015 and Hake 2019 carry the
     # mixed results.
     "mech-mdma-extinction-animal-mixed": {"feduccia2018", "young2015", "hake2019"},
+    # The rehab blog calls MDMA safe in controlled settings; the trial and the advisory committee
+    # carry the screened participants and the incomplete data.
+    "safe-mdma-tolerability": {"rehabblog_nd", "mitchell2021", "fda-adcomm-2024"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
