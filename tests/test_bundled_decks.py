@@ -272,6 +272,11 @@ SEED_CARRIES_PART = {
     # The rehab blog calls MDMA safe in controlled settings; the trial and the advisory committee
     # carry the screened participants and the incomplete data.
     "safe-mdma-tolerability": {"rehabblog_nd", "mitchell2021", "fda-adcomm-2024"},
+    # The seeds name MDMA, MAT and the FDA's refusal; the entactogen, naltrexone's action and the
+    # letter's meaning are carried by the papers and the decision beside them.
+    "term-mdma": {"zhou2024", "rehabblog_nd", "dunlap2018"},
+    "term-mat": {"rehabblog_nd", "samhsa-tip63"},
+    "term-complete-response-letter": {"feduccia2018", "fda-crl-2024"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
