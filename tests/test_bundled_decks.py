@@ -314,6 +314,36 @@ def test_a_card_a_seed_carries_in_part_names_the_papers_that_carry_the_rest(
         assert named & SEEDS and named - SEEDS, card_id
 
 
+CORRECTION_CARRIED_BY_SEED = {
+    # The answer is the seed's own: the review's unrelated references (C1), the overview's missing
+    # reference list (C16), the monoamines and the proposed plasticity (the correction is about
+    # oxytocin, about the evidence).
+    "safe-appraise-citations",
+    "mech-ecn-personality-unverified",
+    "mech-mdma-monoamine-release",
+    "mech-ketamine-plasticity",
+    # Definitions the source notes give as background with no paper named (section 2.3, ctx).
+    "term-hedges-g",
+    "term-breakthrough-therapy",
+}
+
+
+def test_a_card_correcting_a_seed_names_what_carries_the_correction(
+    decks: list[ParsedDeck],
+) -> None:
+    """docs/decks.md: a seed that carries only the claim a card corrects is named beside the paper
+    that carries the corrected fact. A live card with a correction whose source names seeds only
+    must be one whose answer the seed itself carries."""
+    seed_only = {
+        card.id
+        for deck in decks
+        if deck.model is not None
+        for card in deck.model.cards
+        if not card.retired and card.correction and set(card.sources) <= SEEDS
+    }
+    assert seed_only == CORRECTION_CARRIED_BY_SEED
+
+
 def test_evidence_cards_cite_a_study_and_say_when_checked(
     decks: list[ParsedDeck], bibliography: dict[str, BibEntry]
 ) -> None:
