@@ -161,6 +161,16 @@ def test_free_text(search: CardSearch, store: Library, query: str, expected: set
     assert found(search, store, query) == expected
 
 
+def test_a_label_is_one_marked_token() -> None:
+    from studyapp.store.search import _label_tokens
+
+    assert _label_tokens("ethics::consent  side-effects mithoefer2019 ") == (
+        "\ue000ethics\ue003\ue003consent \ue000side\ue001effects \ue000mithoefer2019"
+    )
+    assert _label_tokens("module_2 a.b") == "\ue000module\ue0022 \ue000a\ue004b"
+    assert _label_tokens("") == _label_tokens("  ") == ""  # no label, no token
+
+
 def test_the_trainees_own_notes_are_searched_and_kept_in_step(
     search: CardSearch, store: Library
 ) -> None:
