@@ -1,6 +1,6 @@
 -- A new store's DDL: generated from studyapp/store/tables.py by
 -- `python -m studyapp.store.snapshot`; do not edit (see studyapp/store/snapshot.py).
--- definition: 3:2761143b902b3dd33035aceeb8080dd6783180321b139d8e405e57fab3f361a7
+-- definition: 3:74d84be001e53b78864a54413c4fe253e915f6865c0a583d40826934e7d9fee6
 
 CREATE TABLE course_module (
 	course VARCHAR NOT NULL, 
@@ -62,7 +62,8 @@ CREATE TABLE review_tally (
 	answers INTEGER DEFAULT 0 NOT NULL, 
 	ms INTEGER DEFAULT 0 NOT NULL, 
 	PRIMARY KEY (quarter, kind, queue, failed, ivl)
-);
+)
+ WITHOUT ROWID;
 
 CREATE TABLE setting (
 	"key" VARCHAR NOT NULL, 

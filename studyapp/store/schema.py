@@ -63,6 +63,8 @@ class TableShape:
     foreign_keys: tuple[ForeignKeyShape, ...]
     unique: tuple[tuple[str, ...], ...]
     """The column lists of its UNIQUE constraints, sorted."""
+    rowid: bool = True
+    """False for a WITHOUT ROWID table (a change of it rebuilds the table)."""
 
 
 class IndexShape(NamedTuple):
@@ -138,7 +140,9 @@ def read_table(db: sqlite3.Connection, table: str) -> TableShape:
             if origin == "u"
         )
     )
-    return TableShape(columns, foreign_keys, unique)
+    listed = db.execute(f"PRAGMA table_list({_quote(table)})").fetchone()
+    rowid = listed is None or not listed[4]  # (its "wr" column: WITHOUT ROWID)
+    return TableShape(columns, foreign_keys, unique, rowid)
 
 
 def read_schema(db: sqlite3.Connection) -> Schema:
@@ -258,6 +262,7 @@ def _restricted(live: TableShape, target: TableShape) -> TableShape:
         tuple(c for c in live.columns if c.name in names),
         tuple(k for k in live.foreign_keys if k.column in names),
         tuple(u for u in live.unique if names.issuperset(u)),
+        live.rowid,
     )
 
 

@@ -528,9 +528,10 @@ SCHEMA = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, nam
 
 
 def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, in insertion order (the data migrations by name only: the
-    second a store was made at is no part of what a sync wrote; likewise a note's
-    ``changed_at``, the clock's second when it was written, as whether it is set)."""
+    """Every row of every table, in insertion order (a WITHOUT ROWID table's in key order;
+    the data migrations by name only: the second a store was made at is no part of what a
+    sync wrote; likewise a note's ``changed_at``, the clock's second when it was written,
+    as whether it is set)."""
     with library.engine.connect() as conn:
         tables = [
             r[0]
@@ -539,11 +540,13 @@ def store_contents(library: Library) -> dict[str, list[tuple[object, ...]]]:
             )
         ]
         selected = {t: "name" if t == "data_migration" else "*" for t in tables}
+        # (A WITHOUT ROWID table has no rowid: its rows come in its key's order.)
+        order = {
+            t: "" if conn.exec_driver_sql(f"PRAGMA table_list({t})").one()[4] else " ORDER BY rowid"
+            for t in tables
+        }
         contents = {
-            t: [
-                tuple(r)
-                for r in conn.exec_driver_sql(f"SELECT {selected[t]} FROM {t} ORDER BY rowid")
-            ]
+            t: [tuple(r) for r in conn.exec_driver_sql(f"SELECT {selected[t]} FROM {t}{order[t]}")]
             for t in tables
         }
         columns = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(note)")]

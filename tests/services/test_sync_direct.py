@@ -26,10 +26,11 @@ from tests.services.test_sync import MORE_DECK, SCHEMA
 
 
 def contents(store: Path) -> dict[str, object]:
-    """Every row of every table in insertion order, each value with its SQLite type, and the
-    schema, read on a connection of its own (so neither library's path is touched). The
-    data migrations by name and a note's ``changed_at`` as whether it is set: the clock's
-    second is no part of what a sync wrote."""
+    """Every row of every table in insertion order (a WITHOUT ROWID table's in key order),
+    each value with its SQLite type, and the schema, read on a connection of its own (so
+    neither library's path is touched). The data migrations by name and a note's
+    ``changed_at`` as whether it is set: the clock's second is no part of what a sync
+    wrote."""
     db = sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True)
     try:
         tables = [
@@ -42,7 +43,10 @@ def contents(store: Path) -> dict[str, object]:
             if table == "data_migration":
                 columns = ["name"]
             typed = ", ".join(f"{c}, typeof({c})" for c in columns)
-            rows = db.execute(f"SELECT rowid, {typed} FROM {table} ORDER BY rowid").fetchall()
+            if db.execute(f"PRAGMA table_list({table})").fetchone()[4]:  # WITHOUT ROWID
+                rows = db.execute(f"SELECT {typed} FROM {table}").fetchall()  # (key order)
+            else:
+                rows = db.execute(f"SELECT rowid, {typed} FROM {table} ORDER BY rowid").fetchall()
             if table == "note":
                 at = 1 + 2 * columns.index("changed_at")
                 rows = [(*r[:at], r[at] > 0, *r[at + 1 :]) for r in rows]

@@ -177,3 +177,55 @@ def test_an_upgrade_that_rebuilds_a_table_keeps_the_triggers(tmp_path: Path) -> 
     assert sorted(after) == sorted(before) and len(after) == 3
     assert db.execute("SELECT * FROM review_tally").fetchall() == [(1, 0, 2, 0, 1, 5, 100)]
     db.close()
+
+
+def test_a_tally_with_a_rowid_is_rebuilt_without_one(library: Library, deck_dir: Path) -> None:
+    """A store made when the tally was a rowid table (its key's automatic index beside it)
+    gets the WITHOUT ROWID table on its next open: the same rows and triggers, one b-tree."""
+    import sqlite3
+
+    from studyapp.store.schema import upgrade
+
+    assert library.sync([deck_dir]).ok
+    session = library.session(clock=Clock(T0))
+    for rating in (Rating.GOOD, Rating.AGAIN):
+        session.next_card()
+        session.answer(rating)
+    session.close()
+    counted = tally(library)
+    path = library.store_path
+    library.close()
+    db = sqlite3.connect(path)
+    triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    db.execute("BEGIN")
+    for name, _sql in triggers:
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("ALTER TABLE review_tally RENAME TO old_tally")
+    db.execute(
+        "CREATE TABLE review_tally (quarter INTEGER NOT NULL, kind INTEGER DEFAULT 0 NOT NULL, "
+        "queue INTEGER NOT NULL, failed BOOLEAN NOT NULL, ivl INTEGER NOT NULL, "
+        "answers INTEGER DEFAULT 0 NOT NULL, ms INTEGER DEFAULT 0 NOT NULL, "
+        "PRIMARY KEY (quarter, kind, queue, failed, ivl))"
+    )
+    db.execute("INSERT INTO review_tally SELECT * FROM old_tally")
+    db.execute("DROP TABLE old_tally")
+    for _name, sql in triggers:
+        db.execute(sql)
+    db.commit()
+    assert db.execute("PRAGMA table_list(review_tally)").fetchone()[4] == 0  # (wr: a rowid)
+    db.execute("BEGIN")
+    upgrade(db, new=False)
+    db.commit()
+    assert db.execute("PRAGMA table_list(review_tally)").fetchone()[4] == 1
+    assert not db.execute("PRAGMA index_list(review_tally)").fetchall()[1:]  # one b-tree
+    assert db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall() == (
+        triggers
+    )
+    assert (
+        db.execute(
+            "SELECT quarter, kind, queue, failed, ivl, answers, ms FROM review_tally "
+            "ORDER BY 1, 2, 3, 4, 5"
+        ).fetchall()
+        == counted
+    )
+    db.close()
