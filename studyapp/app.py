@@ -445,36 +445,40 @@ def render_screen(
             if window.review.card is None:
                 break
         window.review.leave()
+    # A dialog the screen shows over the window: a window of its own, which closing the main
+    # one leaves shown (render_screen also runs in the tests' process, where it stayed up).
+    shown: QWidget | None = None
     if screen == "settings":
-        dialog = window.settings_dialog()
-        dialog.show()
-        _grab(dialog, out)
+        shown = window.settings_dialog()
+        shown.show()
+        _grab(shown, out)
     elif screen == "deck-options":
-        options = window.deck_options_dialog(_first_safety_deck(library))
-        options.show()
-        _grab_over(window, options, out)
+        shown = window.deck_options_dialog(_first_safety_deck(library))
+        shown.show()
+        _grab_over(window, shown, out)
     elif screen == "zoom":
         window.review.zoom()
-        assert window.review.viewer is not None
-        _grab(window.review.viewer, out)
+        shown = window.review.viewer
+        assert shown is not None
+        _grab(shown, out)
     elif screen == "optimize":
         # Fitted for real, on the scratch copy: the store's own history decides the result.
         from studyapp.gui.optimize_dialog import OptimizeDialog
 
         result = library.optimize()
         waiting = library.reviews_to_reschedule() if result.saved else 0
-        fitted = OptimizeDialog(result, waiting, window)
-        fitted.show()
-        _grab_over(window, fitted, out)
+        shown = OptimizeDialog(result, waiting, window)
+        shown.show()
+        _grab_over(window, shown, out)
     elif screen == "details":
         session = window.review.session
         assert session is not None
         assert session.last_answered is not None
         from studyapp.gui.details import CardDetailsDialog
 
-        details = CardDetailsDialog(session, session.card_view(session.last_answered), window)
-        details.show()
-        _grab(details, out)
+        shown = CardDetailsDialog(session, session.card_view(session.last_answered), window)
+        shown.show()
+        _grab(shown, out)
     elif screen == "browser":
         window.review.leave()
         browser = window.open_browser("rated:1")
@@ -485,13 +489,16 @@ def render_screen(
         _grab(browser, out)
         browser.close()
     elif screen == "problems":
-        _grab_over(window, window.show_blocked(plan), out)
+        shown = window.show_blocked(plan)
+        _grab_over(window, shown, out)
     elif screen == "folders":
-        folders = window.deck_folders_dialog()
-        folders.show()
-        _grab_over(window, folders, out)
+        shown = window.deck_folders_dialog()
+        shown.show()
+        _grab_over(window, shown, out)
     else:
         _grab(window, out)
+    if shown is not None:
+        shown.close()
     window.close()
     return 0
 
@@ -647,6 +654,7 @@ def _render_safety_screen(library: Library, screen: str, out: Path, size: tuple[
         backups = BackupsDialog(library.backups, library.backup, library.restore, window)
         backups.show()
         _grab(backups, out)
+        backups.close()  # (a window of its own: see render_screen)
     elif screen == "damaged":
         library.close()
         store = library.store_path
@@ -658,6 +666,7 @@ def _render_safety_screen(library: Library, screen: str, out: Path, size: tuple[
         dialog = DamagedStoreDialog(error, folder.newest_good_backup(), window)
         dialog.show()
         _grab(dialog, out)
+        dialog.close()
     else:
         window._on_study_requested(ScopeChoice.everything())
         reveal_answer(window)

@@ -1543,6 +1543,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Every answer is already committed; only wait for a running sync to finish.
         self._closed = True
+        # The browser and the problems dialog are windows of their own: closing this one
+        # left them shown until it was deleted.
+        for shown in (self.browser, self.problems_dialog):
+            if shown is not None:
+                shown.close()
         if self._task is not None and self._task.is_running():
             self._task.wait()
         if self._indexing is not None and self._indexing.is_running():

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from studyapp.services.library import Library
 from tests.conftest import Clock
@@ -63,6 +63,25 @@ def no_modal_left_open(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(QDialog, "exec", guarded)
     yield
     assert not left, f"a modal dialog was left open (closed after {MODAL_LIMIT_MS} ms): {left}"
+
+
+@pytest.fixture(autouse=True)
+def no_window_left_shown() -> Iterator[None]:
+    """A window still shown once the test is over (its widgets closed by qtbot, its fixtures
+    torn down) fails the test, and is closed. One left up took the mouse from the tests
+    after it: QTest's events go through the window system, and the study buttons' hover
+    and press never arrived (a card details dialog that ``render_screen`` showed over its
+    window and never closed)."""
+    yield
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    app.processEvents()
+    shown = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    left = [f"{type(w).__name__} {w.windowTitle()!r}" for w in shown]
+    for widget in shown:
+        widget.close()
+    assert not left, f"a window was left shown: {left}"
 
 
 @pytest.fixture

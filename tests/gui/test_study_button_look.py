@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QCursor, QImage, QMouseEvent, QPainter
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCursor, QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
     QStyleOptionButton,
     QStyleOptionViewItem,
-    QWidget,
 )
 
 from studyapp.gui.overview import (
@@ -78,23 +77,6 @@ class _StyleDrawn(StudyButtonDelegate):
         template.style().drawControl(QStyle.ControlElement.CE_PushButton, button, painter, template)
 
 
-def _mouse(widget: QWidget, kind: QEvent.Type, at: QPoint) -> None:
-    """A mouse event sent to ``widget`` (QTest's go through the window system, where a
-    modal window another test left open blocks them)."""
-    left = Qt.MouseButton.LeftButton
-    button = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else left
-    held = left if kind == QEvent.Type.MouseButtonPress else Qt.MouseButton.NoButton
-    event = QMouseEvent(
-        kind,
-        QPointF(at),
-        QPointF(widget.mapToGlobal(at)),
-        button,
-        held,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(widget, event)
-
-
 def _painted(screen: OverviewScreen, delegate: StudyButtonDelegate) -> QImage:
     tree = screen.tree
     tree.setItemDelegateForColumn(STUDY_COLUMN, delegate)
@@ -134,13 +116,17 @@ def test_the_study_buttons_look_as_the_style_draws_them_in_every_state(
         shots[state] = mine
 
     compare("plain")  # the first row selected and current, the tree focused
-    _mouse(viewport, QEvent.Type.MouseMove, centre(1, 0))
+    QTest.mouseMove(viewport, centre(1, 0))
     compare("hovered")
-    _mouse(viewport, QEvent.Type.MouseMove, centre(2, STUDY_COLUMN))
-    _mouse(viewport, QEvent.Type.MouseButtonPress, centre(2, STUDY_COLUMN))
+    QTest.mouseMove(viewport, centre(2, STUDY_COLUMN))
+    QTest.mousePress(
+        viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre(2, STUDY_COLUMN)
+    )
     compare("pressed")
-    _mouse(viewport, QEvent.Type.MouseButtonRelease, QPoint(2, 2))
-    QApplication.sendEvent(viewport, QEvent(QEvent.Type.Leave))  # the pointer leaves the tree
+    QTest.mouseRelease(
+        viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(2, 2)
+    )
+    QTest.mouseMove(screen, QPoint(2, 2))  # the pointer leaves the tree
     compare("left")
     screen.window().setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange, True)
     QTest.keyClick(tree, Qt.Key.Key_Down)  # the selection on a deck's row
@@ -171,7 +157,7 @@ def test_a_scroll_under_a_still_pointer_moves_the_hover_as_the_view_does(qtbot: 
     row = model.index(1, 0, model.index(0, 0))
     at = tree.visualRect(row).center()
     QCursor.setPos(viewport.mapToGlobal(at))
-    _mouse(viewport, QEvent.Type.MouseMove, at)
+    QTest.mouseMove(viewport, at)
     assert tree.is_hovered_row(row)
     bar = tree.verticalScrollBar()
     assert bar.maximum() > 0
