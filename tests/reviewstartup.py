@@ -4,9 +4,9 @@ in a fresh interpreter, for tests that look at what that start-up loads or opens
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.freshpython import fresh_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,14 +27,7 @@ def review_screenshot_run(data: Path, out: Path, setup: str, report: str) -> str
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     argv = ["--data-dir", str(data), "--screenshot", str(out), "--screen", "review"]
-    done = subprocess.run(
-        [sys.executable, "-c", script, *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = fresh_python("-c", script, *argv, env=env, timeout=120)
     lines = done.stdout.strip().splitlines()
     assert lines, done.stderr
     assert out.read_bytes()[:8] == PNG_SIGNATURE, done.stderr

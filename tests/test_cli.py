@@ -17,6 +17,7 @@ from studyapp.cli import build_parser, main
 from studyapp.services.library import Library
 from studyapp.services.paths import bundled_decks_dir
 from studyapp.store.database import DB_FILENAME
+from tests.freshpython import fresh_python
 
 
 def run(*args: str, env_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -207,9 +208,7 @@ def test_console_entry_freezes_start_up_objects_and_gui_turns_collection_back_on
         "startup_done()\n"
         "print(gc.isenabled())\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
+    result = fresh_python("-c", script)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "False", "True", "True"]
 
@@ -267,12 +266,9 @@ def test_the_window_drops_the_sources_qt_read_at_import(tmp_path: Path) -> None:
         "studyapp.cli.main(sys.argv[1:])\n"
         "print(sorted({k.rsplit('/', 1)[-1] for k in linecache.cache}))\n"
     )
-    shot = subprocess.run(
-        [sys.executable, "-c", code, "--data-dir", str(tmp_path / "data"),
-         "--screenshot", str(tmp_path / "o.png")],
-        capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        check=False, timeout=120,
-    )  # fmt: skip
+    argv = ["--data-dir", str(tmp_path / "data"), "--screenshot", str(tmp_path / "o.png")]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    shot = fresh_python("-c", code, *argv, env=env, timeout=120)
     assert shot.returncode == 0, shot.stderr[-2000:]
     cached = shot.stdout.strip()
     assert "typing.py" not in cached and "mainwindow.py" not in cached, cached

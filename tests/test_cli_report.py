@@ -10,6 +10,7 @@ import pytest
 from studyapp.cli import main
 from studyapp.services.library import Library
 from tests.conftest import T0
+from tests.freshpython import fresh_python
 from tests.statslog import Log, at
 
 
@@ -201,8 +202,6 @@ def test_the_report_command_loads_no_window(data: Path, tmp_path: Path) -> None:
     """The report draws its pages offscreen and needs no main window: importing it through
     studyapp.app was 33 M instructions of the report at 200,000 cards (callgrind)."""
     import json
-    import subprocess
-    import sys
 
     out = tmp_path / "report.pdf"
     spy = (
@@ -213,8 +212,6 @@ def test_the_report_command_loads_no_window(data: Path, tmp_path: Path) -> None:
         "if m in ('studyapp.app', 'studyapp.gui.mainwindow'))}), file=sys.stderr)\n"
     )
     args = ["--data-dir", str(data), "report", "-o", str(out), "--exam-date", "2031-01-01"]
-    done = subprocess.run(
-        [sys.executable, "-c", spy, *args], capture_output=True, text=True, timeout=120
-    )
+    done = fresh_python("-c", spy, *args, timeout=120)
     assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": 0, "window": []}
     assert pages(out.read_bytes()) >= 1

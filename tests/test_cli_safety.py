@@ -13,6 +13,7 @@ import pytest
 
 from studyapp.services.library import Library
 from tests.conftest import Clock
+from tests.freshpython import fresh_python
 from tests.services.test_safety import answer, damage
 
 
@@ -324,10 +325,12 @@ def test_stats_and_report_start_the_check_before_the_heavy_imports(
 
     time.sleep(SETTLE_SECONDS + 0.2)  # settled: the check vouches (and the next is spared)
     args = [a.format(tmp=tmp_path) for a in command]
-    done = subprocess.run(
-        [sys.executable, "-c", _SPY_ON_THE_CHECK, "--data-dir", str(studied), *args],
-        capture_output=True,
-        text=True,
+    done = fresh_python(
+        "-c",
+        _SPY_ON_THE_CHECK,
+        "--data-dir",
+        str(studied),
+        *args,
         env=dict(os.environ),
         timeout=120,
     )

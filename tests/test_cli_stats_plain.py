@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +18,7 @@ from studyapp.services import stats
 from studyapp.services.library import Library
 from studyapp.store.plain import SCHEMA_VERSION
 from tests.conftest import Clock
+from tests.freshpython import fresh_python
 from tests.services.test_safety import answer, damage
 from tests.test_cli_safety import one_line_error, run
 
@@ -80,9 +79,7 @@ def test_stats_json_reads_without_sqlalchemy_and_as_the_library_does(
     studied: Path, monkeypatch: pytest.MonkeyPatch, scope: tuple[str, ...]
 ) -> None:
     args = ["--data-dir", str(studied), "stats", "--json", "--exam-date", EXAM, *scope]
-    done = subprocess.run(
-        [sys.executable, "-c", SPY, *args], capture_output=True, text=True, timeout=120
-    )
+    done = fresh_python("-c", SPY, *args, timeout=120)
     spy = json.loads(done.stderr.strip().splitlines()[-1])
     assert spy == {"code": 0, "heavy": []}, done.stderr
     plain = json.loads(done.stdout)
@@ -152,9 +149,7 @@ def test_the_readiness_forecast_is_imported_only_for_an_exam_date(
     """``stats --json`` with no exam date (none in the settings either) shows no readiness
     and does not import its forecast (36 M instructions of the command's imports)."""
     args = ["--data-dir", str(studied), "stats", "--json", *exam]
-    done = subprocess.run(
-        [sys.executable, "-c", READINESS_SPY, *args], capture_output=True, text=True, timeout=120
-    )
+    done = fresh_python("-c", READINESS_SPY, *args, timeout=120)
     spy = json.loads(done.stderr.strip().splitlines()[-1])
     assert spy == {"code": 0, "readiness_imported": bool(exam)}, done.stderr
     assert (json.loads(done.stdout)["readiness"] is not None) == bool(exam)

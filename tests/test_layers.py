@@ -6,10 +6,10 @@ import os
 import pkgutil
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import studyapp
+from tests.freshpython import fresh_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,9 +41,7 @@ for name in {modules!r}:
 assert not any(m.startswith('PySide6') for m in sys.modules)
 print('ok', len({modules!r}))
 """
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT
-    )
+    result = fresh_python("-c", script, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok")
 
@@ -54,9 +52,7 @@ def test_cli_help_does_not_import_qt() -> None:
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "assert 'PySide6' not in sys.modules"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT
-    )
+    result = fresh_python("-c", script, cwd=ROOT)
     assert result.returncode == 0, result.stderr
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 
 import studyapp
 from studyapp.core import gcpause
+from tests.freshpython import fresh_python
 
 
 @pytest.fixture(autouse=True)
@@ -59,9 +58,7 @@ def test_no_collection_walks_the_deck_formats_code_once_it_is_imported() -> None
         " loader.parse_deck, loader.__dict__)], len(walked) < 5_000)\n"
     )
     env = dict(os.environ, PYTHONPATH=str(Path(studyapp.__file__).parent.parent))
-    done = subprocess.run(
-        [sys.executable, "-c", child], capture_output=True, text=True, env=env, timeout=120
-    )
+    done = fresh_python("-c", child, env=env, timeout=120)
     assert (done.returncode, done.stdout.strip()) == (0, "[False, False, False, False] True"), (
         done.stderr
     )

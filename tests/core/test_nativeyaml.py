@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from studyapp.core.nativeyaml import native_yaml
+from tests.freshpython import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,14 +68,7 @@ print(json.dumps(seen))
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return fresh_python("-c", code, env=env, timeout=120)
 
 
 def test_a_worker_thread_never_loads_the_parser_and_threads_in_its_place_live() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 import studyapp
 from studyapp.core import pydanticload
 from studyapp.core.errors import KnownError
+from tests.freshpython import fresh_python
 from tests.importguard import unguarded_imports
 
 PACKAGE = Path(studyapp.__file__).parent
@@ -62,16 +62,7 @@ CHILD = textwrap.dedent(
 
 def test_concurrent_first_imports_of_pydantic_all_succeed() -> None:
     env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent))
-    outcomes = [
-        subprocess.run(
-            [sys.executable, "-c", CHILD, str(run)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        for run in range(8)
-    ]
+    outcomes = [fresh_python("-c", CHILD, str(run), env=env, timeout=120) for run in range(8)]
     assert [(o.returncode, o.stdout.strip()) for o in outcomes] == [(0, "ok")] * 8, [
         o.stdout + o.stderr for o in outcomes
     ]
@@ -125,12 +116,7 @@ def test_the_deck_formats_first_import_loads_no_asyncio() -> None:
     code = (
         "import sys, studyapp.deckfile.loader; print(sorted({'asyncio', 'ssl'} & set(sys.modules)))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)},
+    done = fresh_python(
+        "-c", code, timeout=120, check=True, env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
     )
     assert done.stdout.strip() == "[]"

@@ -13,6 +13,7 @@ import pytest
 import studyapp
 from studyapp.core import sqlalchemyload
 from studyapp.core.errors import KnownError
+from tests.freshpython import fresh_python
 from tests.importguard import unguarded_imports
 
 PACKAGE = Path(studyapp.__file__).parent
@@ -83,9 +84,7 @@ CHILD = textwrap.dedent(
 
 def _child(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent))
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120
-    )
+    return fresh_python("-c", code, *args, env=env, timeout=120)
 
 
 def test_concurrent_first_uses_of_sqlalchemy_all_succeed() -> None:

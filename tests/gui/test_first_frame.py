@@ -8,8 +8,6 @@ have imported SQLAlchemy."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from studyapp.services.library import Library
 from studyapp.services.overview import read_first_frame
 from tests.conftest import Clock
+from tests.freshpython import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,14 +150,7 @@ def test_studyapp_paints_the_overview_before_sqlalchemy_is_imported(synced: Libr
     due = synced.overview().due_today  # (the start-up sync then adds the bundled decks)
     synced.close()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = fresh_python("-c", _PROBE, str(data_dir), env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     code, seen = done.stdout.strip().split(" ", 1)
     assert code == "0"
@@ -198,15 +190,7 @@ def test_the_first_reads_modules_are_imported_before_pyside6() -> None:
     """studyapp.app imports the first frame's headless modules (no Qt) before PySide6,
     whose import hook reads the source of every module imported after it (issue 19)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run(
-        [sys.executable, "-c", _ORDER],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=True,
-        cwd=ROOT,
-    )
+    done = fresh_python("-c", _ORDER, env=env, timeout=120, check=True, cwd=ROOT)
     order = done.stdout.split()
     qt = order.index("PySide6")
     headless = [

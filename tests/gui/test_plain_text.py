@@ -12,8 +12,6 @@ from __future__ import annotations
 import ctypes
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.mainwindow import MainWindow
 from studyapp.services.library import Library, ScopeChoice
 from tests.conftest import Clock
+from tests.freshpython import fresh_python
 
 REPO = Path(__file__).resolve().parents[2]
 IN_OPEN = 0x20
@@ -215,10 +214,11 @@ def test_a_title_pointing_at_dev_zero_no_longer_aborts_the_app(tmp_path: Path) -
         "cards:\n"
         "  - {id: evil-1, front: 'Q <img src=\"/dev/zero\">', back: A, source: [rieser2021]}\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, str(tmp_path / "store"), str(folder)],
-        capture_output=True,
-        text=True,
+    result = fresh_python(
+        "-c",
+        _SCRIPT,
+        str(tmp_path / "store"),
+        str(folder),
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"},
     )

@@ -14,6 +14,7 @@ from PySide6.QtCore import QDate, Qt
 
 from studyapp.services.library import Library
 from tests.conftest import T0
+from tests.freshpython import fresh_python
 from tests.gui.conftest import Boxes
 from tests.statslog import Log, at
 
@@ -699,8 +700,6 @@ def test_the_first_paint_imports_no_readiness_forecast_and_no_later_figures(
     by the job computing it, not with the screen, whose first paint does not show it; and
     so are the later jobs' figures (answers by day, hours, memory, coverage, steering: 15
     dataclasses), which the first paint (today's figures and the forecast) does not show."""
-    import subprocess
-    import sys
 
     later = ("AnswerStats", "Calendar", "Coverage", "Hours", "Memory", "Steering", "Streak")
     code = (
@@ -727,10 +726,10 @@ def test_the_first_paint_imports_no_readiness_forecast_and_no_later_figures(
         "print(window.statistics.busy, 'studyapp.services.figures' in sys.modules)\n"
         "window.close()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)],
-        capture_output=True,
-        text=True,
+    done = fresh_python(
+        "-c",
+        code,
+        str(tmp_path),
         timeout=120,
         check=True,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},

@@ -8,8 +8,6 @@ before, through the style with the view's hover and its own pressed row."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from studyapp.gui.overview import (
 from studyapp.gui.theme import apply_theme
 from studyapp.services.overview import CardCounts, DeckSummary, FamilySummary, Overview
 from tests.conftest import T0
+from tests.freshpython import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -218,14 +217,6 @@ def test_painting_the_overview_makes_no_qstyle_type() -> None:
     """Shown, painted, hovered, a button pressed, a row selected: QStyle's Python type is
     never built (in a fresh interpreter: the tests' own process has it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run(
-        [sys.executable, "-c", _PAINTED],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
+    done = fresh_python("-c", _PAINTED, env=env, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "False"

@@ -15,6 +15,7 @@ from studyapp.services.library import Library
 from studyapp.services.search import CardSearch, card_document, plain_text
 from studyapp.store.search import DocumentSource
 from tests.conftest import T0, Clock
+from tests.freshpython import fresh_python
 
 ALPHA = """\
 format_version: 1
@@ -693,8 +694,6 @@ def test_a_store_without_an_index_is_known_so_without_the_search(store: Library)
 def test_a_first_import_never_loads_the_search(tmp_path: Path, course: Path) -> None:
     # Nothing to bring current in a new store: the search service and its imports (the
     # grammar, the renderer, the scheduler: 18-19 ms of CPU) are not loaded by the import.
-    import subprocess
-    import sys
 
     search = ("studyapp.services.search", "studyapp.store.search", "studyapp.core.search")
     script = (
@@ -706,7 +705,7 @@ def test_a_first_import_never_loads_the_search(tmp_path: Path, course: Path) -> 
         f"print(plan.ok, len(plan.new) > 0, *(m in sys.modules for m in {search!r}))\n"
         "library.close()\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    run = fresh_python("-c", script)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["True", "True", "False", "False", "False"], run.stdout
 

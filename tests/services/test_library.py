@@ -10,6 +10,7 @@ from studyapp.cli import main
 from studyapp.services.library import Library, ScopeChoice
 from studyapp.services.paths import bundled_decks_dir
 from studyapp.services.study import StudyScope
+from tests.freshpython import fresh_python
 
 
 def test_sync_path_remembers_the_folder_and_next_start_picks_up_edits(
@@ -103,8 +104,6 @@ def test_a_first_import_never_loads_the_overview_or_the_settings(
 ) -> None:
     # ``studyapp sync`` into a new store reads neither: the library imports them where the
     # overview or the settings are first used (issue 19: ~6 ms of the import's CPU).
-    import subprocess
-    import sys
 
     script = (
         "import sys\n"
@@ -112,7 +111,7 @@ def test_a_first_import_never_loads_the_overview_or_the_settings(
         f"code = main(['--data-dir', {str(tmp_path / 'data')!r}, 'sync', {str(deck_dir)!r}])\n"
         f"print(code, *(m in sys.modules for m in {OVERVIEW_MODULES!r}))\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    run = fresh_python("-c", script)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split()[-5:] == ["0", "False", "False", "False", "False"], run.stdout
 

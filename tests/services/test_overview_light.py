@@ -4,8 +4,6 @@ imported, it shows the same decks and counts as the library's."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from studyapp.services.paths import bundled_decks_dir
 from studyapp.services.settings import read_settings
 from studyapp.store.plain import read_only_store
 from tests.conftest import T0, Clock
+from tests.freshpython import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,11 +123,5 @@ def test_the_light_read_imports_no_sqlalchemy(library: Library) -> None:
         "print(heavy)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(library.store_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
+    done = fresh_python("-c", script, str(library.store_path), env=env, check=True)
     assert done.stdout.strip() == "[]"

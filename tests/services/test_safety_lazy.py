@@ -5,8 +5,6 @@ before; the re-exported classes are the same classes."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from studyapp.services import safety
 from studyapp.services.library import Library
 from studyapp.services.safety import DataFolder
 from studyapp.store import backup, integrity
+from tests.freshpython import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,9 +60,7 @@ print("restore", kept.reason, len(folder.backups()))
 folder.release()
 """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
-    )
+    done = fresh_python("-c", script, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "open []",

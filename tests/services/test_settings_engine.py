@@ -5,14 +5,13 @@ same values and checks either way."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from studyapp.core import retention, scheduling
 from studyapp.services.settings import LIMITS, Settings
+from tests.freshpython import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,9 +27,7 @@ print("studyapp.core.scheduling" in sys.modules, len(fitted.fsrs_parameters))
 
 def test_settings_without_fitted_parameters_do_not_import_the_engine() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", _READ], capture_output=True, text=True, env=env, check=True
-    )
+    done = fresh_python("-c", _READ, env=env, check=True)
     assert done.stdout.split("\n")[:2] == ["False False", "True 21"]
 
 

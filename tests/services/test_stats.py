@@ -19,6 +19,7 @@ from studyapp.services.library import Library
 from studyapp.services.stats import Statistics, StatsFilter, UnknownFilter, summarize_answers
 from studyapp.store import stats as store
 from tests.conftest import T0
+from tests.freshpython import fresh_python
 from tests.statslog import Log, at
 
 START = T0.replace(hour=4)  # today's study day
@@ -445,16 +446,12 @@ def test_reading_the_statistics_imports_no_statistics_module() -> None:
     fractions module it imports. (decimal, which statistics imports too, now comes with
     msgspec, whose Structs are the start-up path's records: 3.6M instructions to import,
     against ~5M saved per dataclass; see tests/core/test_start_records.py.)"""
-    import subprocess
-    import sys
 
     code = (
         "import sys, studyapp.services.stats, studyapp.services.progress\n"
         "print(sorted(m for m in ('statistics', 'fractions') if m in sys.modules))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
+    done = fresh_python("-c", code, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
 
 

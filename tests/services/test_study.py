@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from studyapp.core.model import CardId, Queue, Rating
 from studyapp.services.library import Library
 from studyapp.services.study import StudyScope, describe_memory
 from tests.conftest import Clock
+from tests.freshpython import fresh_python
 
 
 def card_row(library: Library, card_id: int) -> tuple[object, ...]:
@@ -189,7 +189,7 @@ card = s.next_card()
 s.answer(Rating.EASY)
 print(card.card_id)
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    out = fresh_python("-c", script, check=True)
     card_id = int(out.stdout.strip())
     library = Library(store)
     try:
@@ -783,7 +783,6 @@ def test_a_review_shown_and_answered_names_no_enum_member_through_its_class(
     # (~76 ns against ~8 ns for a global, 24 lookups an answer). Counted by a
     # __getattribute__ on the enum metaclass, for every queue a card can be shown in.
     import enum
-    import sys
 
     library = Library(tmp_path / "enum")
     try:

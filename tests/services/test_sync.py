@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from studyapp.services.browse import CardBrowser
 from studyapp.services.library import Library
 from studyapp.store import bulk
 from tests.conftest import Clock
+from tests.freshpython import fresh_python
 
 
 def db_digest(library: Library) -> str:
@@ -408,10 +407,7 @@ def test_a_sync_that_reads_no_file_never_loads_the_format_machinery(tmp_path: Pa
         "plan = library.sync()\n"
         "print(bool(plan.files_read), 'studyapp.deckfile.loader' in sys.modules)\n"
     )
-    runs = [
-        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-        for _ in range(2)
-    ]
+    runs = [fresh_python("-c", script) for _ in range(2)]
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert runs[0].stdout.split() == ["True", "True"]  # first sync: read and validated
     assert runs[1].stdout.split() == ["False", "False"]  # nothing changed: nothing loaded
@@ -434,9 +430,7 @@ def test_a_first_import_never_loads_the_study_or_fsrs_services(tmp_path: Path) -
         f"print(*(m in sys.modules for m in {study!r}))\n"
         "library.close()\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
+    run = fresh_python("-c", script)
     assert run.returncode == 0, run.stderr
     first, used, after = run.stdout.splitlines()
     assert first.split() == ["True", "True", "False", "False", "False"], first

@@ -11,8 +11,6 @@ as it does.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from studyapp.services.library import Library
 from studyapp.services.paths import bundled_decks_dir
 from studyapp.store import tally
 from studyapp.store.database import DirectStore
+from tests.freshpython import fresh_python
 from tests.services.test_sync import MORE_DECK, SCHEMA
 
 
@@ -129,7 +128,7 @@ def test_studyapp_sync_imports_no_sqlalchemy(tmp_path: Path, deck_dir: Path) -> 
         "print(plan.ok, len(plan.new), sorted(pragmas.values(), key=str),\n"
         "      [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel')])\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    run = fresh_python("-c", script)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split(maxsplit=2)[0] == "True" and int(run.stdout.split()[1]) > 0
     assert run.stdout.split(maxsplit=2)[2].strip() == "[2, 'wal'] []"
@@ -250,11 +249,7 @@ def test_the_sync_command_imports_no_sqlalchemy(tmp_path: Path, deck_dir: Path) 
         "raise SystemExit(code)\n"
     )
     runs = [
-        subprocess.run(
-            [sys.executable, "-c", script, "--data-dir", str(data), "sync", *args],
-            capture_output=True,
-            text=True,
-        )
+        fresh_python("-c", script, "--data-dir", str(data), "sync", *args)
         for args in ([str(deck_dir)], [])
     ]
     for run in runs:

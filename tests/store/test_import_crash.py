@@ -4,13 +4,12 @@ indexes set aside (StreamedImport's defer_indexes), every row written, nothing c
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from benchmarks.course import generate
 from studyapp.services.library import Library
 from studyapp.store.schema import definition, read_schema
+from tests.freshpython import fresh_python
 
 CHILD = """
 import os, signal, sys
@@ -38,10 +37,8 @@ def test_a_first_import_killed_before_its_indexes_are_back_leaves_the_store_as_i
     with sqlite3.connect(store) as db:
         master = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
     db.close()
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(data), str(course.folder)], capture_output=True
-    )
-    assert child.returncode == -9, child.stderr.decode()
+    child = fresh_python("-c", CHILD, str(data), str(course.folder))
+    assert child.returncode == -9, child.stderr
     assert (data / "studyapp.sqlite3-journal").exists()  # a hot journal: rows were written
 
     with Library(data) as library:  # the open rolls the hot journal back

@@ -4,8 +4,6 @@ in one transaction (added tables, columns and indexes, named data migrations).""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ import studyapp.store.tables  # noqa: F401  (registers the tables in the metadat
 from studyapp.store import migrations
 from studyapp.store.database import SCHEMA_VERSION, definition_digest, open_engine
 from studyapp.store.schema import Schema, definition, read_schema
+from tests.freshpython import fresh_python
 
 V1_STORE = Path(__file__).parent / "data" / "store_v1.sql"
 TABLES = ("deck", "note", "card", "review", "setting", "source", "deck_folder", "user_note")
@@ -339,9 +338,7 @@ def test_opening_an_up_to_date_store_loads_no_table_classes(tmp_path: Path) -> N
         f"open_engine({str(path)!r}).dispose(); "
         "print(sorted(m for m in sys.modules if m.startswith(('sqlmodel', 'studyapp.store'))))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    out = fresh_python("-c", probe, check=True).stdout
     assert "sqlmodel" not in out and "studyapp.store.tables" not in out
     assert "studyapp.store.schema" not in out and "studyapp.store.database" in out
 

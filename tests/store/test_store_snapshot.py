@@ -5,8 +5,6 @@ table classes make."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from studyapp.store import snapshot
 from studyapp.store.database import definition_digest, open_engine
 from studyapp.store.schema import definition, read_schema
+from tests.freshpython import fresh_python
 
 REGENERATE = "the snapshot is stale: run `python -m studyapp.store.snapshot` and commit it"
 
@@ -119,9 +118,7 @@ def test_creating_a_new_store_loads_no_table_classes(tmp_path: Path) -> None:
         "print(sorted(m for m in sys.modules if m.startswith(('sqlmodel', 'sqlalchemy.orm', "
         "'studyapp.store'))))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    out = fresh_python("-c", probe, check=True).stdout
     assert "studyapp.store.snapshot" in out  # the store was made, from the snapshot
     assert "sqlmodel" not in out and "sqlalchemy.orm" not in out
     assert "studyapp.store.tables" not in out and "studyapp.store.schema" not in out
