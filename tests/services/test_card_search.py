@@ -260,6 +260,39 @@ def test_an_index_of_the_earlier_layout_is_made_again(
     assert "tags, sources, marks" in tables["card_text"]
 
 
+@pytest.mark.parametrize(
+    ("query", "reversed_query", "order"),
+    [
+        ("is:due or is:review", "is:review or is:due", ["c.queue IN (2, 3)", "c.due > 0"]),
+        (
+            "prop:r<0.5 or deck:alpha or is:new",
+            "is:new or deck:alpha or prop:r<0.5",
+            ["c.queue = 0", "c.deck_id IN", "studyapp_r("],
+        ),
+        (
+            "(tag:ethics or is:suspended) psilocybin",
+            "(is:suspended or tag:ethics) psilocybin",
+            ["c.suspended = 1", "card_text MATCH"],
+        ),
+    ],
+)
+def test_an_or_tests_its_cheapest_alternative_first(
+    search: CardSearch, clock: Clock, query: str, reversed_query: str, order: list[str]
+) -> None:
+    """SQLite stops at the first alternative that holds, in the order written: a column
+    compared comes before a list looked up, and that before a function called per card;
+    the cards are the same whichever way round the query is typed."""
+    from studyapp.store import search as store_search
+
+    node = search.parse(query)
+    with search._connection() as db, search._prepared(db, clock()) as context:
+        _source, where, _params = store_search.compile_search(node, context)
+    places = [where.rindex(part) for part in order]
+    assert places == sorted(places), where
+    for sort in ("due", "question"):
+        assert search.search(reversed_query, sort=sort) == search.search(query, sort=sort)
+
+
 # -- keys ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("query", "expected"),
