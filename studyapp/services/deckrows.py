@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.core.model import card_keys
 from studyapp.store.rows import STORED_AS_WRITTEN, NoteValues
-from studyapp.store.sync import SHORT_NOTE_ROWS, DeckValues, MediaValues, NewCard, whole_note
+from studyapp.store.sync import SHORT_NOTE_ROWS, whole_note
+from studyapp.store.syncrows import DeckValues, MediaValues, NewCard
 
 if TYPE_CHECKING:
     from studyapp.deckfile.images import ImageFile
@@ -281,7 +282,7 @@ class FirstImportRows:
     compare with, so each entry is a new note (new cards, or none if retired).
 
     The note and card rows are plain tuples in the order of
-    :class:`~studyapp.store.rows.NoteValues`' and :class:`~studyapp.store.sync.NewCard`'s
+    :class:`~studyapp.store.rows.NoteValues`' and :class:`~studyapp.store.syncrows.NewCard`'s
     fields (:meth:`typed` gives them typed). The sqlite3 module binds a plain tuple's values
     directly but a named tuple's one by one through the sequence protocol: binding the
     50,000-note course's rows took 0.57-0.64 s of CPU against 0.71-0.91 s as named tuples

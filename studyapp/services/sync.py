@@ -40,33 +40,20 @@ from msgspec import field
 
 from studyapp.core.errors import StaleSyncPlan
 from studyapp.core.gcpause import gc_paused
-from studyapp.core.model import Queue
 from studyapp.deckfile.discover import courses_of, discover_deck_files
 from studyapp.deckfile.problems import Problem
 from studyapp.deckfile.reading import read_source, real_path
-from studyapp.services.deckrows import (
-    FirstImportRows,
-    deck_values,
-    keys_of,
-    media_of,
-    new_cards,
-    note_row,
-)
 from studyapp.services.paths import bundled_decks_dir
 from studyapp.store import queries
 from studyapp.store import sync as stored
 from studyapp.store.database import DirectStore, rollback_journal
-from studyapp.store.rows import NoteValues, SourceRow
+from studyapp.store.rows import SourceRow
 from studyapp.store.sync import (
     SMALL_STORE_ROWS,
-    CardMove,
     Changes,
     FileStat,
     FileStats,
     ImageStat,
-    Inheritance,
-    MediaValues,
-    ModuleValues,
     Signature,
     StoredDeck,
     StreamedImport,
@@ -84,7 +71,13 @@ if TYPE_CHECKING:
     from studyapp.deckfile.course import Courses
     from studyapp.deckfile.imagecheck import ImageCache
     from studyapp.deckfile.loader import ParsedDeck
-    from studyapp.deckfile.schema import BibEntry, CardEntry
+    from studyapp.deckfile.schema import BibEntry
+    from studyapp.services.deckrows import FirstImportRows
+    from studyapp.store.syncrows import MediaValues, StoredCard, StoredNote
+
+# The rows of a sync that reads files, and what builds them (services.deckrows,
+# store.syncrows, services.syncplan), are imported where a file is read: a sync that reads
+# none, as at every start-up, never loads them (see store.syncrows).
 
 __all__ = ["Progress", "SyncCancelled", "SyncPlan", "apply_plan", "plan_sync", "sync"]
 
@@ -390,6 +383,7 @@ def _read_courses(plan: SyncPlan, survey: _Survey) -> Courses:
     """The course files of the decks read now, with their problems; and, when every deck is
     read again (a course or source changed), every module to store."""
     from studyapp.deckfile.course import read_courses
+    from studyapp.store.syncrows import ModuleValues
 
     courses = read_courses([item.path for item in survey.to_read])
     plan.problems.extend(courses.problems)
@@ -554,7 +548,7 @@ class _StoredView:
     def clashing_notes(self, ids: Sequence[str]) -> list[tuple[str, str, str]]:
         return [] if self._empty else stored.clashing_notes(self.conn, ids)
 
-    def notes(self, deck_id: str, ids: Sequence[str]) -> dict[str, stored.StoredNote]:
+    def notes(self, deck_id: str, ids: Sequence[str]) -> dict[str, StoredNote]:
         return {} if self._empty else stored.stored_notes(self.conn, deck_id, ids)
 
     def new_media(self, media: list[MediaValues]) -> list[MediaValues]:
@@ -564,7 +558,7 @@ class _StoredView:
         held = stored.stored_media_hashes(self.conn, [m.hash for m in media])
         return [m for m in media if m.hash not in held]
 
-    def cards(self, note_ids: Sequence[str]) -> dict[str, list[stored.StoredCard]]:
+    def cards(self, note_ids: Sequence[str]) -> dict[str, list[StoredCard]]:
         return {} if self._empty or not note_ids else stored.stored_cards(self.conn, note_ids)
 
 
@@ -575,14 +569,16 @@ def _plan_changes(
     parsed: Sequence[ParsedDeck],
     sources: dict[str, BibEntry],
 ) -> None:
+    from studyapp.services.syncplan import plan_deck, plan_inherit
+
     conn = view.conn
     _plan_sources(conn, plan, sources)
     # Every card id read now, so a card moved to another deck is moved, not retired.
     claimed = {card.id for deck in parsed if deck.model for card in deck.model.cards}
     for deck in parsed:
-        _plan_deck(view, plan, deck, claimed)
+        plan_deck(view, plan, deck, claimed)
     for old_id, new_id in _successions(parsed):
-        _plan_inherit(conn, plan, old_id, new_id)
+        plan_inherit(conn, plan, old_id, new_id)
     parsed_ids = {d.model.deck.id for d in parsed if d.model is not None}
     _plan_removed_decks(conn, plan, survey, parsed_ids, claimed)
 
@@ -606,110 +602,6 @@ def _successions(parsed: Sequence[ParsedDeck]) -> list[tuple[str, str]]:
         for card in deck.model.cards
         if card.retired and card.replaced_by and card.inherit_progress
     ]
-
-
-def _plan_deck(view: _StoredView, plan: SyncPlan, deck: ParsedDeck, claimed: set[str]) -> None:
-    """Plan one deck file against the notes and cards the store holds for it."""
-    model = deck.model
-    assert model is not None
-    deck_id = model.deck.id
-    changes = plan.changes
-    changes.decks.append(deck_values(deck))
-    changes.media += view.new_media(media_of(deck))
-    stored_notes = view.notes(deck_id, [c.id for c in model.cards])
-    stored_cards = view.cards(list(stored_notes))
-    for position, card in enumerate(model.cards):
-        values = note_row(
-            card, deck_id, position, deck.position_of(position)[0], deck.images, model.deck.module
-        )
-        keys = keys_of(card)
-        note = stored_notes.get(card.id)
-        if note is None:
-            changes.notes_inserted.append(values)
-            (plan.shipped_retired if card.retired else plan.new).append(card.id)
-            changes.cards_inserted += new_cards(card.id, deck_id, position, keys, keys)
-        else:
-            existing = {c.key: c for c in stored_cards.get(card.id, [])}
-            _plan_stored_entry(plan, card, note, values, keys, existing)
-    in_file = {card.id for card in model.cards}
-    for note_id, note in stored_notes.items():
-        # An entry gone from its file retires its note, unless it moved to a file read now.
-        if note_id in in_file or note_id in claimed or note.deck_id != deck_id or note.retired:
-            continue
-        plan.retired.append(note_id)
-        changes.notes_retired.append(note_id)
-        changes.cards_retired.extend(c.id for c in stored_cards.get(note_id, []) if not c.retired)
-
-
-def _plan_stored_entry(
-    plan: SyncPlan,
-    card: CardEntry,
-    note: stored.StoredNote,
-    values: NoteValues,
-    keys: list[str],
-    existing: dict[str, stored.StoredCard],
-) -> None:
-    """Plan an entry whose note the store holds: its row, what the summary calls it, and
-    its cards (``existing``, by key) against the ``keys`` it makes now."""
-    changes = plan.changes
-    if note.digest == values.digest and note.retired == values.retired:
-        values = values._replace(changed_at=note.changed_at)  # only moved: not a change
-    else:  # changed: written with the sync's time, but later than its last change
-        values = values._replace(changed_at=-(note.changed_at + 1))
-    moved = note.deck_id != values.deck_id
-    if (
-        note.digest != values.digest
-        or moved
-        or note.position != values.position
-        or note.line != values.line
-        or note.retired != values.retired
-    ):
-        changes.notes_updated.append(values)
-    # Which list of the summary it goes to (a new revision also relearns its started cards).
-    if card.retired and not note.retired:
-        plan.retired.append(card.id)
-    elif not card.retired and note.retired:
-        plan.restored.append(card.id)
-    elif not card.retired and card.revision > note.revision:
-        plan.relearn.append(card.id)
-        changes.cards_relearned.extend(
-            c.id for c in existing.values() if c.queue != Queue.NEW and c.key in keys
-        )
-    elif note.digest != values.digest or moved:
-        plan.updated.append(card.id)
-    else:
-        plan.unchanged += 1
-    if moved:
-        changes.card_moves.append(CardMove(card.id, values.deck_id))
-    changes.cards_retired.extend(
-        c.id for k, c in existing.items() if k not in keys and not c.retired
-    )
-    changes.cards_restored.extend(c.id for k, c in existing.items() if k in keys and c.retired)
-    missing = [k for k in keys if k not in existing]
-    changes.cards_inserted += new_cards(card.id, values.deck_id, values.position, missing, keys)
-
-
-def _plan_inherit(conn: Connection, plan: SyncPlan, old_id: str, new_id: str) -> None:
-    """Give the successor's still-new cards the retired card's memory state."""
-    old = stored.progress_of(conn, old_id)
-    if not old:
-        return
-    queues = stored.card_queues(conn, new_id)
-    if any(queue != Queue.NEW for _key, queue in queues):
-        return  # the successor already has progress of its own
-    if queues and stored.has_history(conn, new_id):
-        # New again with a history: the trainee sent it back ("forget") after it inherited
-        # or was studied. A full sync reads the retired card's file again each time; handing
-        # the old state on again would undo the trainee's choice.
-        return
-    keys = [key for key, _queue in queues] + [
-        c.key for c in plan.changes.cards_inserted if c.note_id == new_id
-    ]
-    fallback = next(iter(old.values()))
-    for key in dict.fromkeys(keys):
-        plan.changes.inheritances.append(Inheritance(new_id, key, old.get(key, fallback)))
-    if keys:
-        plan.inherited.append((new_id, old_id))
 
 
 def _vanished(survey: _Survey) -> set[str]:
@@ -905,6 +797,8 @@ def _stream(
     deck or card id it holds, or any problem at all, returns None: the caller rolls back and
     plans the sync the reference way (:func:`_plan`), which reports every problem there is.
     """
+    from studyapp.services.deckrows import FirstImportRows
+
     sources = _read_bibliographies(plan, survey)
     courses = _read_courses(plan, survey)
     clashed = False
@@ -998,6 +892,7 @@ def _parse_and_write(
     (:attr:`ParsedDeck.quiet`)."""
     from studyapp.deckfile.imagecheck import check_images
     from studyapp.deckfile.loader import parse_deck
+    from studyapp.services.deckrows import FirstImportRows
 
     parsed: list[ParsedDeck] = []
     rows: list[_Written] = []

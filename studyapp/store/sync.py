@@ -38,19 +38,11 @@ from studyapp.store.rows import (
 )
 
 __all__ = [
-    "CardMove",
     "Changes",
-    "DeckValues",
     "FileStat",
     "FileStats",
     "ImageStat",
-    "Inheritance",
-    "MediaValues",
-    "ModuleValues",
-    "NewCard",
-    "StoredCard",
     "StoredDeck",
-    "StoredNote",
     "StoredProgress",
     "SMALL_STORE_ROWS",
     "StreamedImport",
@@ -80,8 +72,22 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     from studyapp.store.plain import Handle
+    from studyapp.store.syncrows import (
+        CardMove,
+        DeckValues,
+        Inheritance,
+        MediaValues,
+        ModuleValues,
+        NewCard,
+        StoredCard,
+        StoredNote,
+    )
 
     Connection: TypeAlias = Handle
+
+# The rows of a sync that reads deck files (:mod:`studyapp.store.syncrows`) are imported by
+# the functions that read or write them: a sync that reads no file (every start-up's) never
+# makes their classes (see that module).
 
 # Every statement here is SQLite's own SQL run through :func:`~studyapp.store.plain.run` on
 # either handle a sync is given: a pooled SQLAlchemy connection (the window, re-syncs after
@@ -99,88 +105,11 @@ _CHUNK = 20_000
 
 
 # -- rows ----------------------------------------------------------------------------------
-class MediaValues(NamedTuple):
-    """An image to keep in the store (inserted once per content: its hash is its key)."""
-
-    hash: str
-    kind: str
-    width: int
-    height: int
-    data: bytes
-
-
-class NewCard(NamedTuple):
-    """A card to create; every other column takes its default (a new card)."""
-
-    note_id: str
-    deck_id: str
-    key: str
-    new_order: int
-
-
-class DeckValues(NamedTuple):
-    """The deck row of a deck file (stored as active)."""
-
-    id: str
-    title: str
-    family: str
-    description: str
-    path: str
-    digest: str
-
-
-class ModuleValues(NamedTuple):
-    """A module of a course file, as ``course_module`` keeps it."""
-
-    course: str
-    number: int
-    title: str
-    release: str | None
-    """YYYY-MM-DD, or None: released."""
-
-
 class StoredDeck(NamedTuple):
     id: str
     path: str
     digest: str
     active: bool
-
-
-class StoredNote(NamedTuple):
-    """What planning compares a stored note with."""
-
-    id: str
-    deck_id: str
-    digest: str
-    revision: int
-    retired: bool
-    position: int
-    line: int
-    changed_at: int
-
-
-class StoredCard(NamedTuple):
-    id: int
-    note_id: str
-    key: str
-    queue: int
-    retired: bool
-    reps: int
-
-
-class CardMove(NamedTuple):
-    """Every card of ``note_id`` now belongs to ``deck_id``."""
-
-    note_id: str
-    deck_id: str
-
-
-class Inheritance(NamedTuple):
-    """The still-new card ``key`` of ``note_id`` takes over a retired card's progress."""
-
-    note_id: str
-    key: str
-    progress: StoredProgress
 
 
 class Changes(msgspec.Struct):
@@ -436,6 +365,8 @@ def successors_named_in(conn: Connection, deck_ids: Iterable[str]) -> list[tuple
 
 def stored_notes(conn: Connection, deck_id: str, note_ids: Sequence[str]) -> dict[str, StoredNote]:
     """The stored notes of deck ``deck_id`` and those with any of ``note_ids``, by id."""
+    from studyapp.store.syncrows import StoredNote
+
     select = f"SELECT {', '.join(StoredNote._fields)} FROM note WHERE deck_id = ?"
     if note_ids:
         rows = _in(conn, select + " OR id IN :ids", note_ids, deck_id)
@@ -446,6 +377,8 @@ def stored_notes(conn: Connection, deck_id: str, note_ids: Sequence[str]) -> dic
 
 def stored_cards(conn: Connection, note_ids: Sequence[str]) -> dict[str, list[StoredCard]]:
     """The stored cards of ``note_ids``, by note id."""
+    from studyapp.store.syncrows import StoredCard
+
     cards: dict[str, list[StoredCard]] = {}
     rows = _in(
         conn, f"SELECT {', '.join(StoredCard._fields)} FROM card WHERE note_id IN :ids", note_ids
@@ -497,13 +430,19 @@ def live_card_ids_of_deck(
 
 
 # -- writes --------------------------------------------------------------------------------
-DECK_UPSERT = (
-    f"INSERT INTO deck ({', '.join(DeckValues._fields)}, active) "
-    f"VALUES ({', '.join('?' * len(DeckValues._fields))}, 1) "
-    "ON CONFLICT(id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in DeckValues._fields[1:])
-    + ", active = 1"
-)
+@functools.cache
+def deck_upsert() -> str:
+    """The statement that writes a :class:`~studyapp.store.syncrows.DeckValues` row."""
+    from studyapp.store.syncrows import DeckValues
+
+    columns = DeckValues._fields
+    return (
+        f"INSERT INTO deck ({', '.join(columns)}, active) "
+        f"VALUES ({', '.join('?' * len(columns))}, 1) "
+        "ON CONFLICT(id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        + ", active = 1"
+    )
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -547,12 +486,14 @@ def _write_bibliography(conn: Connection, changes: Changes) -> None:
     if changes.modules is not None:
         run(conn, "DELETE FROM course_module")
         if changes.modules:
+            from studyapp.store.syncrows import ModuleValues
+
             run_many(conn, _insert_sql("course_module", ModuleValues._fields), changes.modules)
 
 
 def _write_decks(conn: Connection, changes: Changes) -> None:
     if changes.decks:
-        run_many(conn, DECK_UPSERT, changes.decks)
+        run_many(conn, deck_upsert(), changes.decks)
     if changes.decks_deactivated:
         _in(
             conn,
@@ -585,6 +526,8 @@ def _write_cards(conn: Connection, changes: Changes, *, now: int) -> None:
             [(m.deck_id, m.note_id) for m in changes.card_moves],
         )
     if changes.cards_inserted:
+        from studyapp.store.syncrows import NewCard
+
         run_many(conn, _insert_sql("card", NewCard._fields), changes.cards_inserted)
     if changes.cards_retired:
         _in(conn, "UPDATE card SET retired = 1 WHERE id IN :ids", changes.cards_retired)
@@ -621,7 +564,10 @@ def stamped(notes: Sequence[NoteValues], now: int) -> list[NoteValues]:
     return result
 
 
+@functools.cache
 def _insert_media_sql() -> str:
+    from studyapp.store.syncrows import MediaValues
+
     return _insert_sql("media", MediaValues._fields).replace("INSERT", "INSERT OR IGNORE", 1)
 
 
@@ -903,7 +849,7 @@ class StreamedImport:
         cards (:class:`NewCard`'s columns)."""
         for image in media:
             self._writer.execute(_insert_media_sql(), image)
-        self._writer.execute(DECK_UPSERT, deck)
+        self._writer.execute(deck_upsert(), deck)
         if self._defaults_checked:
             for columns, rows in note_runs(notes, self.now):
                 self._writer.insert("note", columns, rows)
@@ -912,6 +858,8 @@ class StreamedImport:
             whole = [n if len(n) == len(NOTE_COLUMNS) else whole_note(n) for n in notes]
             stamped_notes = [n if n[-1] is not None else (*n[:-1], now) for n in whole]
             self._writer.insert("note", NOTE_COLUMNS, stamped_notes)
+        from studyapp.store.syncrows import NewCard
+
         self._writer.insert("card", NewCard._fields, cards)
 
     def close(self) -> None:

@@ -36,6 +36,9 @@ NOT_ON_THE_REVIEW_PATH = (
     "studyapp.core.replay",
     "html",
     "secrets",
+    "studyapp.services.syncplan",
+    "studyapp.services.deckrows",
+    "studyapp.store.syncrows",
 )
 """Modules the start-up to the first card does not need (the search grammar and index,
 cram, the browser, the details and optimize dialogs, the statistics screen, and, for a card
@@ -51,7 +54,8 @@ and message boxes, which the window's safety net (studyapp.gui.safetynet) import
 shows one, -17.2 M, -0.7%; then the replay of review logs and the optimizer, split from the
 scheduler into studyapp.core.replay, importing the services -12.3 M, -0.9%; then html, with
 its entity table (core.printable.escape_html escapes), 8.3 M, and secrets with hmac, for the
-PNG's temporary name, 4.3 M)."""
+PNG's temporary name, 4.3 M; then the rows of a sync that reads deck files, with their
+builders and planning, which a start-up's sync, reading none, does not need)."""
 
 REPLAY_NAMES = ("Fit", "TrainingSet", "LoggedAnswer", "training_set", "memory_from_logs")
 """What studyapp.core.replay holds: the scheduler the first card needs no longer makes it."""

@@ -28,7 +28,8 @@ from studyapp.services.deckrows import (
 )
 from studyapp.services.paths import bundled_decks_dir
 from studyapp.store.rows import STORED_AS_WRITTEN, NoteValues
-from studyapp.store.sync import SHORT_NOTE_ROWS, NewCard
+from studyapp.store.sync import SHORT_NOTE_ROWS
+from studyapp.store.syncrows import NewCard
 
 
 def reference_note_row(

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from studyapp.store.database import open_engine
 from studyapp.store.rows import NoteValues
-from studyapp.store.sync import Changes, DeckValues, NewCard, write_changes
+from studyapp.store.sync import Changes, write_changes
+from studyapp.store.syncrows import DeckValues, NewCard
 
 NOW = 1_772_452_800  # 2026-03-02 12:00 UTC
 

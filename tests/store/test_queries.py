@@ -21,7 +21,8 @@ from studyapp.core.model import MemoryState, Queue
 from studyapp.store import queries
 from studyapp.store.database import open_engine, raw_connection
 from studyapp.store.queries import CardCounts, DueQuery
-from studyapp.store.sync import Changes, DeckValues, NewCard, write_changes
+from studyapp.store.sync import Changes, write_changes
+from studyapp.store.syncrows import DeckValues, NewCard
 from tests.store.conftest import NOW, note_row
 
 DAY_START = NOW - 8 * 3600

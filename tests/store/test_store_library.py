@@ -13,7 +13,8 @@ from studyapp.store import library
 from studyapp.store.database import open_engine
 from studyapp.store.library import DeckInfo
 from studyapp.store.rows import SourceRow
-from studyapp.store.sync import Changes, DeckValues, NewCard, write_changes
+from studyapp.store.sync import Changes, write_changes
+from studyapp.store.syncrows import DeckValues, NewCard
 from tests.store.conftest import note_row
 
 

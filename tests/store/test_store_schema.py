@@ -359,7 +359,7 @@ def test_columns_a_newer_studyapp_added_are_kept(tmp_path: Path) -> None:
 def test_the_rows_a_sync_writes_name_the_tables_columns() -> None:
     from studyapp.store.queries import StoredProgress
     from studyapp.store.rows import NoteValues
-    from studyapp.store.sync import DeckValues, NewCard
+    from studyapp.store.syncrows import DeckValues, NewCard
 
     tables = SQLModel.metadata.tables
     # The note row is every column of the note table, in its order.

@@ -15,17 +15,14 @@ from studyapp.store.database import open_engine
 from studyapp.store.queries import StoredProgress
 from studyapp.store.rows import NoteValues, SourceRow
 from studyapp.store.sync import (
-    CardMove,
     Changes,
-    DeckValues,
     FileStat,
     ImageStat,
-    Inheritance,
-    NewCard,
     Signature,
     StreamedImport,
     write_changes,
 )
+from studyapp.store.syncrows import CardMove, DeckValues, Inheritance, NewCard, StoredNote
 from tests.store.conftest import NOW, note_row
 
 DECKS = [
@@ -74,7 +71,7 @@ def test_stored_notes_of_a_deck_include_those_named_elsewhere(filled: Engine) ->
         assert set(stored.stored_notes(conn, "d1", ["c"])) == {"a", "b", "c"}
         # a deck file with no card left still finds the deck's notes
         notes = stored.stored_notes(conn, "d1", [])
-        assert notes["a"] == stored.StoredNote("a", "d1", "digest-a", 1, False, 0, 7, NOW)
+        assert notes["a"] == StoredNote("a", "d1", "digest-a", 1, False, 0, 7, NOW)
         assert set(notes) == {"a", "b"}
         cards = stored.stored_cards(conn, ["a", "c"])
         found = [(c.note_id, c.key, c.queue, c.retired) for v in cards.values() for c in v]
