@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from studyapp.store import stats as store
 from studyapp.store.plain import SCHEMA_VERSION
 from studyapp.store.queries import StoredProgress
 from tests.conftest import T0, Clock
-from tests.store.test_stats_tally import by_kind, counted_from_log, tally
+from tests.store.test_stats_tally import answer_on_two_days, by_kind, counted_from_log, tally
 
 ROW = (2, None, 10.971056938171387, 2.1043312549591064, 1734264985, 1733178028, 2, 0, 9)
 
@@ -61,14 +60,7 @@ def _study(library: Library, deck_dir: Path) -> Clock:
     assert library.sync([deck_dir]).ok
     clock = Clock(T0)
     session = library.session(clock=clock)
-    for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.GOOD, Rating.GOOD):
-        assert session.next_card() is not None
-        session.answer(rating, duration_ms=4_000)
-    clock.now = T0 + timedelta(days=30)
-    session.apply_settings(library.settings)
-    while session.next_card() is not None and clock.now < T0 + timedelta(days=30, hours=1):
-        session.answer(Rating.HARD, duration_ms=2_500)
-        clock.now += timedelta(minutes=2)
+    answer_on_two_days(library, session, clock, days=30)
     session.close()
     return clock
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from studyapp.core.model import Rating
 from studyapp.services.library import Library
+from studyapp.services.study import StudySession
 from studyapp.store import stats as store
 from tests.conftest import T0, Clock
 
@@ -46,19 +47,26 @@ def by_kind(rows: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
     return sorted((*key, *values) for key, values in merged.items())
 
 
+def answer_on_two_days(library: Library, session: StudySession, clock: Clock, days: int) -> None:
+    """Five learning answers at the clock's time, then ``days`` later an hour of Hard
+    answers two minutes apart (review answers of a few days' interval)."""
+    start = clock.now
+    for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.GOOD, Rating.GOOD):
+        assert session.next_card() is not None
+        session.answer(rating, duration_ms=4_000)
+    clock.now = start + timedelta(days=days)
+    session.apply_settings(library.settings)
+    while session.next_card() is not None and clock.now < start + timedelta(days=days, hours=1):
+        session.answer(Rating.HARD, duration_ms=2_500)
+        clock.now += timedelta(minutes=2)
+
+
 def test_answers_and_undo_keep_the_tally_in_step(library: Library, deck_dir: Path) -> None:
     assert library.sync([deck_dir]).ok
     assert store.ensure_tally(library.engine)
     clock = Clock(T0)
     session = library.session(clock=clock)
-    for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.GOOD, Rating.GOOD):
-        assert session.next_card() is not None
-        session.answer(rating, duration_ms=4_000)
-    clock.now = T0 + timedelta(days=3)
-    session.apply_settings(library.settings)
-    while session.next_card() is not None and clock.now < T0 + timedelta(days=3, hours=1):
-        session.answer(Rating.HARD, duration_ms=2_500)
-        clock.now += timedelta(minutes=2)
+    answer_on_two_days(library, session, clock, days=3)
     with library.engine.connect() as conn:
         assert store.tally_in_step(conn)
     assert by_kind(tally(library)) == counted_from_log(library)
