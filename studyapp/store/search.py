@@ -193,6 +193,14 @@ _LABEL_CHARS = (("-", "\ue001"), ("_", "\ue002"), (":", "\ue003"), (".", "\ue004
 _LABEL_SEPARATOR = " " + _LABEL_MARK
 
 
+def _private_punctuation(text: str) -> str:
+    """``text`` with a label's punctuation as private-use characters (:data:`_LABEL_CHARS`)."""
+    for char, private in _LABEL_CHARS:
+        if char in text:
+            text = text.replace(char, private)
+    return text
+
+
 def _label_tokens(labels: str) -> str:
     """A space-separated list of labels (tags, source ids, marks) as the index holds them:
     each one token, :data:`_LABEL_MARK` and the label with its punctuation replaced
@@ -207,10 +215,7 @@ def _label_tokens(labels: str) -> str:
     315.7 -> 234.5 M instructions; thread CPU 24.1 -> 19.6 ms (medians of 7 interleaved
     runs of 7, spreads 23.6-25.4 and 18.7-19.8, load ~1). The index is built in 2.66 s of
     CPU against 2.51 for the two tables it replaces (3 pairs, load ~1)."""
-    for char, private in _LABEL_CHARS:
-        if char in labels:
-            labels = labels.replace(char, private)
-    words = labels.split()
+    words = _private_punctuation(labels).split()
     return _LABEL_MARK + _LABEL_SEPARATOR.join(words) if words else ""
 
 
@@ -489,10 +494,7 @@ _COMPARE = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "=", "!=": "!="}
 def _label_phrase(label: str, *, prefix: bool = False) -> str:
     """An FTS5 string matching the label's token (:func:`_label_tokens`), or with ``prefix``
     every label's that starts with ``label``."""
-    token = _LABEL_MARK + label
-    for char, private in _LABEL_CHARS:
-        token = token.replace(char, private)
-    return _fts_phrase(token) + ("*" if prefix else "")
+    return _fts_phrase(_LABEL_MARK + _private_punctuation(label)) + ("*" if prefix else "")
 
 
 def _fts_expression(node: Node) -> str | None:
@@ -624,8 +626,9 @@ class _Compiler:
             return "1" if joiner == "AND" else "0"
         # Words and labels side by side (or joined by "or") become one full-text query, not
         # one set of matching cards per term.
-        indexed = [e for e in map(_fts_expression, nodes) if e is not None]
-        others = [n for n in nodes if _fts_expression(n) is None]
+        expressions = [(n, _fts_expression(n)) for n in nodes]
+        indexed = [e for _, e in expressions if e is not None]
+        others = [n for n, e in expressions if e is None]
         match = f" {joiner} ".join(f"({e})" for e in indexed)
         if joiner == "AND":
             parts = [self._match(match)] if indexed else []
