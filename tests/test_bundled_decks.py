@@ -132,8 +132,9 @@ NO_SEED_CARRIES = {
     "mech-erritzoe2018-personality": {"erritzoe2018"},
     "mech-mdma-ptsd-fmri-trend": {"singleton2023"},
     # mechanisms-neurochemistry: the seeds call psilocybin the active compound and say MDMA
-    # releases monoamines; none says psilocybin is a prodrug or how MDMA releases serotonin.
-    "mech-psilocybin-prodrug-psilocin": {"grob2011"},
+    # releases monoamines; none names psilocin, its active metabolite, or says how MDMA releases
+    # serotonin.
+    "mech-psilocybin-prodrug-psilocin": {"madsen2019"},
     "mech-mdma-transporter-reversal": {"liechti2000"},
     # mechanisms-psychological: the Zhou review names mystical experiences but not the 2016 trials
     # in which they mediated the benefit.
@@ -203,9 +204,9 @@ SEED_CARRIES_PART = {
     # The Feduccia summary calls extinction new learning; that the fear can return is tested in
     # Hake 2019.
     "mech-extinction-not-erasure": {"feduccia2018", "hake2019"},
-    # Seeds name the term; the prodrug, the meaning of Schedule I, the TRD threshold, the openness
-    # finding and the fear's return are carried by the papers beside them.
-    "term-psilocybin": {"zhou2024", "rehabblog_nd", "grob2011"},
+    # Seeds name the term; the active metabolite, the meaning of Schedule I, the TRD threshold, the
+    # openness finding and the fear's return are carried by the papers beside them.
+    "term-psilocybin": {"zhou2024", "rehabblog_nd", "madsen2019"},
     "term-trd": {"consensus_nd", "zhou2024", "gaynes2020"},
     # The Zhou review spells out MDD; that TRD is the part of MDD where treatments failed is the
     # definition Gaynes 2020 reviews.
@@ -462,14 +463,21 @@ def _shown_texts(decks: list[ParsedDeck]) -> list[tuple[str, str, set[str]]]:
     return shown
 
 
-def test_psilocybin_as_a_prodrug_cites_the_trial_report_that_says_so(
+def test_psilocin_as_the_active_metabolite_cites_the_study_that_says_so(
     decks: list[ParsedDeck],
 ) -> None:
-    """No seed says psilocybin is a prodrug of psilocin (the Zhou review and the rehab blog call
-    psilocybin the active compound); the report of Grob 2011 does. A card teaching it cites it."""
+    """No seed names psilocin (the Zhou review and the rehab blog call psilocybin the active
+    compound); Madsen 2019's abstract calls psilocin psilocybin's active metabolite, thought to act
+    through 5-HT2A receptors. A card teaching it cites that study. Nothing read here calls
+    psilocybin a prodrug (Grob 2011's abstract, once credited with it, does not mention psilocin),
+    so no card does."""
+    taught = 0
     for card_id, lowered, cites in _shown_texts(decks):
-        if "psilocin" in lowered and re.search(r"prodrug|convert|turned into", lowered):
-            assert "grob2011" in cites, card_id
+        assert "prodrug" not in lowered, card_id
+        if "psilocin" in lowered and re.search(r"metabolite|becomes|convert|turns", lowered):
+            assert "madsen2019" in cites, card_id
+            taught += 1
+    assert taught >= 3  # term-psilocybin, the psilocin card, the 5-HT2A diagram's alt text
 
 
 def test_mdma_as_an_entactogen_cites_a_review_that_says_so(decks: list[ParsedDeck]) -> None:
