@@ -278,6 +278,18 @@ SEED_CARRIES_PART = {
     "term-mdma": {"zhou2024", "rehabblog_nd", "dunlap2018"},
     "term-mat": {"rehabblog_nd", "samhsa-tip63"},
     "term-complete-response-letter": {"feduccia2018", "fda-crl-2024"},
+    # The Consensus overview names Hedges g and misreads g = 1.21; the definition (a standardised
+    # mean difference between groups) is Luoma 2020's, the head-to-head result Carhart-Harris
+    # 2021's. Nothing here carries a small-sample correction or a size threshold.
+    "term-hedges-g": {"consensus_nd", "luoma2020", "carhartharris2021"},
+    # The Consensus overview and the Feduccia summary name the designation; its criteria are the
+    # statute's, and that it is not an approval the refusal of designated MDMA shows.
+    "term-breakthrough-therapy": {
+        "consensus_nd",
+        "feduccia2018",
+        "us-fdca-breakthrough",
+        "fda-crl-2024",
+    },
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
@@ -323,9 +335,6 @@ CORRECTION_CARRIED_BY_SEED = {
     "mech-ecn-personality-unverified",
     "mech-mdma-monoamine-release",
     "mech-ketamine-plasticity",
-    # Definitions the source notes give as background with no paper named (section 2.3, ctx).
-    "term-hedges-g",
-    "term-breakthrough-therapy",
 }
 
 
@@ -535,14 +544,18 @@ def test_definitions_say_no_more_than_their_cited_sources_carry(decks: list[Pars
     """Clauses that none of the card's documents carried: the DSM's fourth symptom group of PTSD,
     the DMN as most active at rest, TRD's failures 'in the current episode' (Gaynes 2020's abstract
     gives two failures at adequate dose and duration, no episode), a mystical experience's 'sense
-    of unity' (MacLean 2011: personally and spiritually significant) and MDD's symptom list (no
-    document here lists them)."""
+    of unity' (MacLean 2011: personally and spiritually significant), MDD's symptom list (no
+    document here lists them) and, for Hedges g, a small-sample correction and 0.8 as 'large'
+    (Luoma 2020's abstract gives only a standardised mean difference between groups)."""
     for card_id, lowered, _cites in _shown_texts(decks):
         assert "negative changes in mood and thinking" not in lowered, card_id
         assert "most active at rest" not in lowered, card_id
         assert "current episode" not in lowered, card_id
         assert "sense of unity" not in lowered, card_id
         assert "persistent low mood" not in lowered, card_id
+        if card_id == "term-hedges-g":
+            assert "standardised mean difference" in lowered, card_id
+            assert not re.search(r"small samples|counts as large", lowered), card_id
 
 
 def test_no_card_teaches_what_only_unread_session_guidance_carries(
