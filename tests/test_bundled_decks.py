@@ -161,6 +161,9 @@ SEED_CARRIES_PART = {
     # The Feduccia summary names the MDMA co-therapist team; the two-monitor rule is Johnson
     # 2008's.
     "proc-dosing-logistics": {"johnson2008", "feduccia2018"},
+    # The Consensus overview and the Feduccia summary give preparation's aims; that trust built
+    # beforehand guards against overwhelming distress is Johnson 2008's.
+    "proc-preparation-aims": {"consensus_nd", "feduccia2018", "johnson2008"},
     # The Zhou review credits The Lancet Psychiatry with a phase 3 trial and the Feduccia summary
     # gives 68% (each corrected on the card); Mithoefer 2018 and Mitchell 2021 carry the facts
     # taught.
@@ -564,9 +567,11 @@ def test_no_card_teaches_what_only_unread_session_guidance_carries(
     """Johnson 2008's advice for a terrified patient and for touch is in its full text, which
     nobody here has read (its abstract is read: the likeliest risk, the safeguards, two monitors);
     no seed or the source notes carry it. No document here states a rule against driving after an
-    MDMA or psilocybin session: a card on driving teaches the FDA's rule for esketamine."""
+    MDMA or psilocybin session: a card on driving teaches the FDA's rule for esketamine. Nor does
+    any document here say trust lets a patient 'let go into' the experience: the abstract carries
+    trust as a safeguard against overwhelming distress."""
     for card_id, lowered, cites in _shown_texts(decks):
-        assert not re.search(r"will pass|last resort|no sexual contact", lowered), card_id
+        assert not re.search(r"will pass|last resort|no sexual contact|let go", lowered), card_id
         if re.search(r"\bdriv(e|es|ing)\b", lowered):
             assert "spravato-rems" in cites and "esketamine" in lowered, card_id
 
