@@ -636,6 +636,12 @@ def test_safety_cards_claim_no_more_than_their_readable_sources(decks: list[Pars
             assert "mitchell2021" in cites, card_id
         # No document here says agreeing on touch in preparation is a safeguard.
         assert "agreeing on touch" not in lowered, card_id
+        # Round 20 re-read Goodwin 2022's abstract: 233 patients (79, 75, 79); suicidal ideation
+        # or behaviour or self-injury in all dose groups. It says nothing of TRD's baseline risk or
+        # of patients whose depression does not lift.
+        if "goodwin2022" in cites and "suicid" in lowered:
+            assert "233" in lowered, card_id
+            assert not re.search(r"baseline risk|does not lift", lowered), card_id
 
 
 def test_the_spravato_rems_entry_links_the_page_its_cards_read(
