@@ -65,10 +65,11 @@ from studyapp.gui.background import BackgroundTask
 from studyapp.gui.cardhtml import card_css, card_html
 from studyapp.gui.elided import ElidedLabel
 from studyapp.gui.messages import ask
-from studyapp.gui.richtext import SafeTextView, plain_label, plain_tooltip
+from studyapp.gui.richtext import SafeTextView, plain_label
 from studyapp.gui.roledata import fill_roles
 from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
+from studyapp.gui.tooltip import plain_tooltip
 from studyapp.services.browse import ActionResult, CardBrowser, CardInfo
 from studyapp.services.search import SearchError, SearchItem, SearchResults
 from studyapp.services.study import FLAG_NAMES

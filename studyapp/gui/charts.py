@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.theme import Colors
+from studyapp.gui.tooltip import plain_tooltip
 from studyapp.services.text import describe_day
 
 __all__ = ["BarChart", "Bars", "CalendarHeatmap", "ChartPanel", "blend", "nice_max"]

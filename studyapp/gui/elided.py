@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from studyapp.gui.richtext import plain_tooltip
+from studyapp.gui.tooltip import plain_tooltip
 
 __all__ = ["ElidedLabel"]
 

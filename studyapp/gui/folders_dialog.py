@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 from studyapp.core.errors import StorageError
 from studyapp.gui.messages import Icon, StandardButton, message_box
 from studyapp.gui.problems import ProblemsDialog
-from studyapp.gui.richtext import plain_label, plain_tooltip
+from studyapp.gui.richtext import plain_label
 from studyapp.gui.safety import show_storage_error
+from studyapp.gui.tooltip import plain_tooltip
 from studyapp.services.library import FolderStatus
 
 __all__ = ["DeckFoldersDialog"]

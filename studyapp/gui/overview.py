@@ -57,9 +57,9 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.gui.keycaps import KeyHint, key_hints_html
-from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.roledata import fill_roles
 from studyapp.gui.theme import Colors
+from studyapp.gui.tooltip import plain_tooltip
 from studyapp.services.overview import (
     CardCounts,
     Overview,

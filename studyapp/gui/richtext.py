@@ -5,7 +5,7 @@ which refuses every resource. Every other text an author wrote (deck titles, des
 sources, ids, problem messages) is plain text: a ``QLabel`` or tooltip given a string that
 looks like HTML renders it, and an ``<img src=...>`` there makes Qt open and decode a local
 file (``/dev/zero`` aborted the app with ``std::bad_alloc``). :func:`plain_label` and
-:func:`plain_tooltip` are the two ways such text reaches the screen.
+:func:`~studyapp.gui.tooltip.plain_tooltip` are the two ways such text reaches the screen.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
 
-from studyapp.core.printable import escape_html
+from studyapp.gui.tooltip import plain_tooltip
 
-__all__ = ["ElidedLabel", "SafeTextView", "plain_label", "plain_tooltip"]
+__all__ = ["ElidedLabel", "SafeTextView", "plain_label"]
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -76,16 +76,6 @@ class ElidedLabel(QLabel):
         painter.end()
 
 
-def plain_tooltip(text: str) -> str:
-    """A tooltip that shows ``text`` literally.
-
-    Qt guesses whether a tooltip is rich text and offers no plain format for it, so the text
-    is escaped into rich text that holds no tag of the author's: it shows as written, with
-    its line breaks, and wraps like any tooltip.
-    """
-    return f"<p style='white-space:pre-wrap'>{escape_html(text)}</p>"
-
-
 class SafeTextView(QTextBrowser):
     """Shows sanitised card HTML. Images, style sheets and links are never fetched or followed.
 
@@ -132,8 +122,8 @@ class SafeTextView(QTextBrowser):
         and at most the view's height (:func:`studyapp.gui.imageroom.picture_room`)."""
         # The width as if the scroll bar showed, whether it does or not: a picture drawn for
         # it never makes the bar come and go (and the picture redrawn again and again).
-        # Imported here: the overview's tooltips (plain_tooltip) are in the window's first
-        # frame, a picture's room is not.
+        # Imported here, where it is used: of the screens with a SafeTextView only the review
+        # and the preview place pictures (the browser's card details do not).
         from studyapp.gui.imageroom import picture_room
 
         viewport = self.viewport()

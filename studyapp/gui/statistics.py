@@ -56,9 +56,9 @@ from studyapp.core.errors import StorageError
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.charts import BarChart, Bars, CalendarHeatmap
 from studyapp.gui.keycaps import key_cap
-from studyapp.gui.richtext import plain_tooltip
 from studyapp.gui.safety import as_storage_error, show_storage_error
 from studyapp.gui.theme import Colors
+from studyapp.gui.tooltip import plain_tooltip
 from studyapp.services.examdate import latest_exam_date
 from studyapp.services.stats import (
     Forecast,

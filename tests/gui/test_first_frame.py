@@ -110,6 +110,9 @@ HEAVY_MODULES = (
     # the guard of SQLAlchemy's first import (~0.95 M instructions to import): imported
     # where SQLAlchemy is, never with a module of the first frame's path
     "studyapp.core.sqlalchemyload",
+    # the card view's module (QUrl, QImage, QTextBrowser's types): the first frame's
+    # tooltips come from studyapp.gui.tooltip
+    "studyapp.gui.richtext",
 )
 seen = {}
 painted = mainwindow.MainWindow.paintEvent
