@@ -113,6 +113,8 @@ HEAVY_MODULES = (
     # the card view's module (QUrl, QImage, QTextBrowser's types): the first frame's
     # tooltips come from studyapp.gui.tooltip
     "studyapp.gui.richtext",
+    # the overview's rows are msgspec Structs (core.model's value types import msgspec)
+    "dataclasses",
 )
 seen = {}
 painted = mainwindow.MainWindow.paintEvent
