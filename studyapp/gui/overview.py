@@ -849,7 +849,10 @@ class OverviewScreen(QWidget):
         ]
         if overview.has_modules:
             hints.append((("G",), "group by family" if overview.modules else "group by module"))
-        reviews = f"{overview.reviews_total}&nbsp;reviews&nbsp;so&nbsp;far"
+        count = overview.reviews_total
+        # "1 reviews so far" after a first answer, "3460" where every other count on
+        # screen reads "3,460".
+        reviews = f"{count:,}&nbsp;review{'s' if count != 1 else ''}&nbsp;so&nbsp;far"
         self._footer.setText(f"{reviews}&nbsp;&nbsp; {key_hints_html(hints, self._colors)}")
 
     # -- input -----------------------------------------------------------------------------

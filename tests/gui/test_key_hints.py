@@ -46,6 +46,24 @@ def test_the_deck_lists_footer_shows_its_keys_on_the_reviews_key_caps(
     assert styles(review_hint) == styles(footer.text())
 
 
+def test_the_deck_lists_count_of_reviews_reads_as_a_count(qtbot: Any, window: Any) -> None:
+    """After a first answer the footer read "1 reviews so far", and 3460 reviews read
+    "3460" where every other count on screen reads "3,460"."""
+    from msgspec.structs import replace
+
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_3)
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.summary, Qt.Key.Key_Escape)
+    assert window.stack.currentWidget() is window.overview
+    overview = window.overview
+    assert read(overview._footer.text()).startswith("1 review so far ")
+    many = replace(overview._overview, reviews_total=3460)
+    overview.show_overview(many, window.now())
+    assert read(overview._footer.text()).startswith("3,460 reviews so far ")
+
+
 def test_the_deck_lists_key_caps_follow_a_change_of_theme(window: Any) -> None:
     window.overview.set_colors(DARK)
     footer = window.overview._footer.text()
