@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QProgressDialog, QPushButton
+from PySide6.QtWidgets import QFileDialog, QProgressBar, QProgressDialog, QPushButton
 from sqlalchemy import text
 
 from benchmarks.course import generate
@@ -90,6 +90,12 @@ def test_the_dialog_shows_the_files_read_as_the_worker_counts_them(
         dialog = window.import_folder(course)
         assert dialog is not None
         qtbot.waitUntil(lambda: (dialog.value(), dialog.maximum()) == (1, 2), timeout=5_000)
+        # The theme's 6 px bar cut the bar's "50%" to the tops of its digits: any text
+        # it shows has the height of its font.
+        (bar,) = dialog.findChildren(QProgressBar)
+        shown = bar.isTextVisible() and bar.text() != ""
+        assert bar.isVisible() and bar.height() > 0
+        assert not shown or bar.height() >= bar.fontMetrics().height(), (bar.text(), bar.height())
         gate.set()
     assert done.args[0].ok
     assert not dialog.isVisible()
