@@ -26,13 +26,7 @@ def run(*args: str, env_dir: Path | None = None) -> subprocess.CompletedProcess[
     env = dict(os.environ)
     if env_dir is not None:
         env["STUDYAPP_DATA_DIR"] = str(env_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "studyapp", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return fresh_python("-m", "studyapp", *args, env=env, timeout=120)
 
 
 def test_help_documents_every_command() -> None:
@@ -220,17 +214,13 @@ def test_no_display_is_a_clear_error_and_screenshots_need_none(tmp_path: Path) -
         if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
     }
     data = str(tmp_path / "data")
-    window = subprocess.run(
-        [sys.executable, "-m", "studyapp", "--data-dir", data],
-        capture_output=True, text=True, env=env, check=False, timeout=120,
-    )  # fmt: skip
+    window = fresh_python("-m", "studyapp", "--data-dir", data, env=env, timeout=120)
     assert window.returncode == 2
     assert "no display" in window.stderr and "Traceback" not in window.stderr
     png = tmp_path / "overview.png"
-    shot = subprocess.run(
-        [sys.executable, "-m", "studyapp", "--data-dir", data, "--screenshot", str(png)],
-        capture_output=True, text=True, env=env, check=False, timeout=120,
-    )  # fmt: skip
+    shot = fresh_python(
+        "-m", "studyapp", "--data-dir", data, "--screenshot", str(png), env=env, timeout=120
+    )
     assert shot.returncode == 0, shot.stderr
     assert png.read_bytes().startswith(b"\x89PNG")
 
@@ -238,11 +228,10 @@ def test_no_display_is_a_clear_error_and_screenshots_need_none(tmp_path: Path) -
 def test_the_window_imports_the_data_stack_before_qt(tmp_path: Path) -> None:
     """PySide6's import hook makes each module imported after it cost more memory."""
     png = tmp_path / "overview.png"
-    shot = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "studyapp", "--data-dir",
-         str(tmp_path / "data"), "--screenshot", str(png)],
-        capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        check=False, timeout=120,
+    shot = fresh_python(
+        "-X", "importtime", "-m", "studyapp", "--data-dir", str(tmp_path / "data"),
+        "--screenshot", str(png),
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=120,
     )  # fmt: skip
     assert shot.returncode == 0, shot.stderr[-2000:]
     order = [line.rsplit("|", 1)[-1].strip() for line in shot.stderr.splitlines()]

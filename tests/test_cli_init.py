@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from studyapp.cli import main
+from tests.freshpython import fresh_python
 
 
 def studyapp(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "STUDYAPP_DATA_DIR": str(data)}
-    return subprocess.run(
-        [sys.executable, "-m", "studyapp", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return fresh_python("-m", "studyapp", *args, env=env, timeout=120)
 
 
 def test_init_then_validate_then_sync(tmp_path: Path) -> None:

@@ -50,18 +50,10 @@ def test_the_report_command_prints_nothing_but_its_line(data: Path, tmp_path: Pa
     """Qt's offscreen platform said "This plugin does not support propagateSizeHints()" on
     stderr for each chart drawn (so an error was three lines, not one)."""
     import os
-    import subprocess
-    import sys
 
     out = tmp_path / "report.pdf"
     args = ["--data-dir", str(data), "report", "-o", str(out), "--exam-date", "2031-01-01"]
-    done = subprocess.run(
-        [sys.executable, "-m", "studyapp", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=120,
-    )
+    done = fresh_python("-m", "studyapp", *args, env=dict(os.environ), timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout.startswith(f"report: wrote {out}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,13 +17,7 @@ from tests.services.test_safety import answer, damage
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "studyapp", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=120,
-    )
+    return fresh_python("-m", "studyapp", *args, env=dict(os.environ), timeout=120)
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:

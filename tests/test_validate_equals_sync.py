@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sqlalchemy import text
 from studyapp.deckfile.reading import real_path
 from studyapp.services.library import Library
 from studyapp.services.validate import validate_paths
+from tests.freshpython import fresh_python
 
 COURSES = Path(__file__).resolve().parent / "data" / "courses"
 NAMES = sorted(p.name for p in COURSES.iterdir() if p.is_dir())
@@ -137,12 +137,7 @@ def test_the_cli_prints_the_same_problems_for_validate_and_sync(tmp_path: Path) 
     shutil.copytree(COURSES / "cross-folder", course)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "studyapp", "--data-dir", str(tmp_path / "data"), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return fresh_python("-m", "studyapp", "--data-dir", str(tmp_path / "data"), *args)
 
     validated = run("validate", str(course))
     synced = run("sync", str(course))

@@ -8,8 +8,6 @@ and the heavy ones once more in a subprocess against the memory budget.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from studyapp.deckfile.yamlsource import Loader, load_fast, load_yaml
 from studyapp.services.library import Library
 from studyapp.services.preview import DeckPreview
 from studyapp.services.validate import validate_paths
+from tests.freshpython import fresh_python
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = {case.name: case for case in hostile.CASES}
@@ -102,10 +101,11 @@ def test_the_preview_reports_hostile_files_among_good_ones(folder: Path) -> None
 def test_a_fifo_or_device_never_blocks_a_fresh_process(folder: Path) -> None:
     pipe = hostile.fifo(folder)
     for target in (pipe, Path("/dev/zero"), Path("/dev/urandom")):
-        result = subprocess.run(
-            [sys.executable, "-m", "studyapp", "validate", str(target)],
-            capture_output=True,
-            text=True,
+        result = fresh_python(
+            "-m",
+            "studyapp",
+            "validate",
+            str(target),
             timeout=30,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
@@ -367,10 +367,13 @@ def test_problem_lines_escape_names_and_shorten_huge_values() -> None:
 
 def test_the_preview_command_reports_a_symbolic_link_loop_given_to_it(folder: Path) -> None:
     loop = hostile.symlink_loop(folder)
-    result = subprocess.run(
-        [sys.executable, "-m", "studyapp", "preview", str(loop), "--screenshot", "p.png"],
-        capture_output=True,
-        text=True,
+    result = fresh_python(
+        "-m",
+        "studyapp",
+        "preview",
+        str(loop),
+        "--screenshot",
+        "p.png",
         timeout=120,
         cwd=folder,
         env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"},

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from studyapp.services.library import Library
+from tests.freshpython import fresh_python
 
 
 def _text(model: Any, row: int, column: int, parent: Any = None) -> str:
@@ -245,38 +246,25 @@ def test_background_sync_applies_and_reports(
 
 
 def test_screenshot_command_renders_every_screen(tmp_path: Path, deck_dir: Path) -> None:
-    import subprocess
-    import sys
-
     data = tmp_path / "shots"
     assert (
-        subprocess.run(
-            [sys.executable, "-m", "studyapp", "--data-dir", str(data), "sync", str(deck_dir)],
-            capture_output=True,
-            check=False,
-        ).returncode
+        fresh_python("-m", "studyapp", "--data-dir", str(data), "sync", str(deck_dir)).returncode
         == 0
     )
     for screen in ("overview", "review", "answer", "summary", "settings", "details"):
         out = tmp_path / f"{screen}.png"
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "studyapp",
-                "--data-dir",
-                str(data),
-                "--screenshot",
-                str(out),
-                "--screen",
-                screen,
-                "--size",
-                "800x600",
-            ],
-            capture_output=True,
-            text=True,
+        result = fresh_python(
+            "-m",
+            "studyapp",
+            "--data-dir",
+            str(data),
+            "--screenshot",
+            str(out),
+            "--screen",
+            screen,
+            "--size",
+            "800x600",
             timeout=120,
-            check=False,
         )
         assert result.returncode == 0, result.stderr
         assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

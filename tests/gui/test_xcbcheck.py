@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication
 
 from studyapp.gui import xcbcheck
+from tests.freshpython import fresh_python
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -95,12 +95,8 @@ def _run(tmp_path: Path, *args: str, output: str = LDD_OUTPUT) -> subprocess.Com
         PYTHONPATH=str(REPO),
         DISPLAY=":99",  # nothing listens there: Qt would fail, were it asked
     )
-    return subprocess.run(
-        [sys.executable, "-m", "studyapp", "--data-dir", str(tmp_path / "data"), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
+    return fresh_python(
+        "-m", "studyapp", "--data-dir", str(tmp_path / "data"), *args, timeout=120, env=env
     )
 
 
