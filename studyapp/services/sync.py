@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from msgspec import field
@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from studyapp.deckfile.imagecheck import ImageCache
     from studyapp.deckfile.loader import ParsedDeck
     from studyapp.deckfile.schema import BibEntry
-    from studyapp.services.deckrows import FirstImportRows
+    from studyapp.services.deckrows import FirstImportRows, WrittenIds
     from studyapp.store.syncrows import MediaValues, StoredCard, StoredNote
 
 # The rows of a sync that reads files, and what builds them (services.deckrows,
@@ -802,7 +802,7 @@ def _stream(
     sources = _read_bibliographies(plan, survey)
     courses = _read_courses(plan, survey)
     clashed = False
-    rows: list[FirstImportRows] | list[_Written]
+    rows: list[FirstImportRows] | list[WrittenIds]
     unique_ids: set[str] | None = None
     if len(survey.to_read) > 1:
         parsed, rows, clashed, written = _parse_and_write(
@@ -865,20 +865,13 @@ def _clashes(deck: ParsedDeck, held: _Held) -> bool:
     return not held.note_ids.isdisjoint(card.id for card in deck.model.cards)
 
 
-class _Written(NamedTuple):
-    """The ids of what a streamed import wrote of one deck file (its rows are gone)."""
-
-    new: list[str]
-    retired: list[str]
-
-
 def _parse_and_write(
     conn: Connection,
     survey: _Survey,
     progress: Progress | None = None,
     held: _Held | None = None,
     known: frozenset[str] | None = None,
-) -> tuple[list[ParsedDeck], list[_Written], bool, set[str]]:
+) -> tuple[list[ParsedDeck], list[WrittenIds], bool, set[str]]:
     """Parse the files of a streamed import, writing each one's deck, notes and cards into
     ``conn``'s transaction once it is read; whether a file used an id
     ``held`` by the store (then writing stopped there); and the card ids written (a file
@@ -892,10 +885,10 @@ def _parse_and_write(
     (:attr:`ParsedDeck.quiet`)."""
     from studyapp.deckfile.imagecheck import check_images
     from studyapp.deckfile.loader import parse_deck
-    from studyapp.services.deckrows import FirstImportRows
+    from studyapp.services.deckrows import FirstImportRows, WrittenIds
 
     parsed: list[ParsedDeck] = []
-    rows: list[_Written] = []
+    rows: list[WrittenIds] = []
     written: set[str] = set()
     failed = clashed = False
     # No other store queries from here on until the writer is closed (the indexes are aside).
@@ -937,7 +930,7 @@ def _parse_and_write(
                 continue
             written.update(new)
             written.update(retired)
-            rows.append(_Written(new, retired))
+            rows.append(WrittenIds(new, retired))
             writer.write_deck(deck_rows.deck, deck_rows.notes, deck_rows.cards, deck_rows.media)
             # Its rows are built: of its cards only what the checks across files read is
             # kept (peak RSS of a 200,000-note first import: see ParsedDeck.compact).
