@@ -515,30 +515,13 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_grouping_changed(self, by_module: bool) -> None:
         """The overview grouped by family or by course module (remembered)."""
-        from studyapp.gui.messages import Icon, show_message
-
-        try:
-            self.library.update_settings(
-                self.library.settings.with_changes(overview_by_module=by_module)
-            )
-        except StorageError as exc:
-            self.handle_storage_error(exc)
-        except KnownError as exc:
-            show_message(self, Icon.Warning, "Setting not saved", str(exc))
+        self._save_settings(self.library.settings.with_changes(overview_by_module=by_module))
         self.show_overview()
 
     @Slot(int)
     def _on_module_chosen(self, number: int) -> None:
         """'I am in this module': new cards from it and the modules before it (a setting)."""
-        from studyapp.gui.messages import Icon, show_message
-
-        try:
-            self.library.update_settings(self.library.settings.with_changes(current_module=number))
-        except StorageError as exc:
-            self.handle_storage_error(exc)
-            return
-        except KnownError as exc:
-            show_message(self, Icon.Warning, "Setting not saved", str(exc))
+        if not self._save_settings(self.library.settings.with_changes(current_module=number)):
             return
         first = "module 1" if number == 1 else f"modules 1 to {number}"
         self._status.setText(f"New cards now come from {first}")
@@ -910,16 +893,8 @@ class MainWindow(QMainWindow):
         """Save and apply at once: theme, font size, and a fresh scheduler for the session.
         New FSRS parameters or a new retention for safety-critical cards: the review cards
         concerned may be rescheduled to them, if the trainee says so."""
-        from studyapp.gui.messages import Icon, show_message
-
         before = self.library.settings
-        try:
-            self.library.update_settings(settings)
-        except StorageError as exc:
-            self.handle_storage_error(exc)
-            return
-        except KnownError as exc:
-            show_message(self, Icon.Warning, "Settings not saved", str(exc))
+        if not self._save_settings(settings, "Settings not saved"):
             return
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -942,6 +917,22 @@ class MainWindow(QMainWindow):
                 critical=True,
             )
         self._settings_changed()
+
+    def _save_settings(self, settings: Settings, refused: str = "Setting not saved") -> bool:
+        """Save ``settings``; whether they were. A storage failure is handled as every other
+        (:meth:`handle_storage_error`); any other refusal is shown in a box titled
+        ``refused``."""
+        try:
+            self.library.update_settings(settings)
+        except StorageError as exc:
+            self.handle_storage_error(exc)
+            return False
+        except KnownError as exc:
+            from studyapp.gui.messages import Icon, show_message
+
+            show_message(self, Icon.Warning, refused, str(exc))
+            return False
+        return True
 
     def _settings_changed(self) -> None:
         if self._review is not None and self._review.session is not None:

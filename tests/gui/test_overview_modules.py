@@ -1,5 +1,6 @@
 """The overview grouped by course module, with real key presses: G switches the grouping (and
-it is remembered), a module's row studies that module's cards only."""
+it is remembered), a module's row studies that module's cards only; a grouping or module
+the store refuses to save changes nothing and says so."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from studyapp.core.errors import KnownError
 from studyapp.services.library import Library, ScopeKind
+from studyapp.store.database import make_read_only
 from tests.conftest import Clock
 from tests.deckfile.test_course import write_course
+from tests.gui.conftest import Boxes
 
 
 @pytest.fixture
@@ -181,3 +185,44 @@ def test_every_deck_title_is_whole_at_800x600_by_family_and_by_module(
         # are all of that family (module 2); module 3 has a Safety deck too, so it stays.
         assert "Receptors, transmitters and hormones" in titles
         assert ("Evidence: MDMA-assisted therapy" in titles) == (grouping == "By course module")
+
+
+def test_a_grouping_or_module_the_store_refuses_is_one_box_and_changes_nothing(
+    qtbot: Any, course_window: Any, boxes: Boxes
+) -> None:
+    library = course_window.library
+    overview = course_window.overview
+    qtbot.keyClick(overview, Qt.Key.Key_G)
+    make_read_only(library.engine)
+    module_one = overview.model.choice(overview.model.index(0, 0))
+    overview.row_menu(module_one).actions()[1].trigger()  # I am in this module
+    assert library.settings.current_module == 2
+    assert course_window._status.text() != "New cards now come from module 1"
+    qtbot.keyClick(overview, Qt.Key.Key_G)
+    assert library.settings.overview_by_module is True
+    assert top_rows(course_window) == ["Module 1: Basics", "Module 2: Later"]  # drawn again
+    assert [(b.kind, b.title) for b in boxes.shown] == [
+        ("warning", "The study store cannot be written"),
+        ("warning", "The study store cannot be written"),
+    ]
+
+
+def test_a_setting_refused_otherwise_says_it_was_not_saved(
+    qtbot: Any, course_window: Any, boxes: Boxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = course_window.library
+    overview = course_window.overview
+
+    def refuse(settings: object) -> None:
+        raise KnownError("not a setting this store takes")
+
+    monkeypatch.setattr(library, "update_settings", refuse)
+    qtbot.keyClick(overview, Qt.Key.Key_G)
+    assert library.settings.overview_by_module is False
+    assert top_rows(course_window) == ["Terms"]
+    course_window.apply_settings(library.settings.with_changes(font_size=21))
+    assert library.settings.font_size != 21
+    assert [(b.kind, b.title, b.text) for b in boxes.shown] == [
+        ("warning", "Setting not saved", "not a setting this store takes"),
+        ("warning", "Settings not saved", "not a setting this store takes"),
+    ]
