@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from studyapp.store import queues
-from studyapp.store.plain import Db
+from studyapp.store.plain import Db, driver_of
 from studyapp.store.tally import (
     _PAD_DAYS,
     DAY,
@@ -35,7 +35,6 @@ from studyapp.store.tally import (
     MANUAL,
     MATURE_DAYS,
     QUARTER_MS,
-    _db,
     _interval_days,
     _ivl_class,
     ensure_tally,
@@ -54,7 +53,8 @@ if TYPE_CHECKING:
 # No SQLAlchemy imported here: ``studyapp stats --json`` reads the statistics on plain
 # read-only ``sqlite3`` connections (:func:`studyapp.store.plain.read_only_store`), which
 # saves importing SQLAlchemy and opening its engine (0.12-0.19 s of CPU). Every function
-# takes such a connection or a SQLAlchemy one (the window's, the tests'): see :func:`_db`.
+# takes such a connection or a SQLAlchemy one (the window's, the tests'): see
+# :func:`~studyapp.store.plain.driver_of`.
 
 _NEW, _REVIEW, _LEARNING, _STUDIED = (
     queues.NEW,
@@ -243,7 +243,7 @@ def answers_by_day(
     if since_day is not None:
         params["since_q"] = (day_start_ms + since_day * DAY_MS) // QUARTER_MS
     result = []
-    for key, n, ms in _db(conn).execute(sql, params):
+    for key, n, ms in driver_of(conn).execute(sql, params):
         day, rest = divmod(int(key), 1 << _PACKED_BITS)  # floor division: days before 0 too
         queue, failed, ivl, kind = _unpack_answer_kind(rest)
         result.append(DayAnswers(day, queue, failed, ivl, int(n), int(ms or 0), kind))
@@ -285,14 +285,14 @@ def answers_by_hour(
         "pad": _PAD_DAYS * DAY_MS,
         "since_q": since_ms // QUARTER_MS,
     }
-    return [HourAnswers(int(h), int(n), int(f)) for h, n, f in _db(conn).execute(sql, params)]
+    return [HourAnswers(int(h), int(n), int(f)) for h, n, f in driver_of(conn).execute(sql, params)]
 
 
 def answer_totals(conn: Conn, scope: Scope, *, use_tally: bool = True) -> tuple[int, int]:
     """(answers, milliseconds) of every answer in the scope (scheduled and cram)."""
     source, params = _answers_source(scope, use_tally)
     answers, ms = (
-        _db(conn)
+        driver_of(conn)
         .execute(f"SELECT coalesce(sum(answers), 0), coalesce(sum(ms), 0) FROM ({source})", params)
         .fetchone()
     )
@@ -311,7 +311,7 @@ def answers_since(conn: Conn, scope: Scope, *, since_ms: int) -> list[DayAnswers
     )
     return [
         DayAnswers(0, int(q), bool(f), int(i), int(n), int(ms or 0), int(k))
-        for q, f, i, n, ms, k in _db(conn).execute(sql, params | {"since": since_ms})
+        for q, f, i, n, ms, k in driver_of(conn).execute(sql, params | {"since": since_ms})
     ]
 
 
@@ -322,7 +322,7 @@ def cards_studied_since(conn: Conn, scope: Scope, *, since_ms: int) -> int:
         "SELECT count(DISTINCT r.card_id) FROM review r CROSS JOIN card c ON c.id = r.card_id "
         f"WHERE r.reviewed_at >= :since AND r.kind != {MANUAL} AND {where}"
     )
-    return int(_db(conn).execute(sql, params | {"since": since_ms}).fetchone()[0])
+    return int(driver_of(conn).execute(sql, params | {"since": since_ms}).fetchone()[0])
 
 
 # -- cards -------------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def due_by_day(conn: Conn, scope: Scope, *, day_start: int, days: int, now: int)
             f"{in_day}), (SELECT count(*) FROM card c WHERE c.queue = {_REVIEW} AND {in_day}) "
             "FROM d"
         )
-        for d, learning, review in _db(conn).execute(ranges, params):
+        for d, learning, review in driver_of(conn).execute(ranges, params):
             counts[(int(d), True)] = int(learning)
             counts[(int(d), False)] = int(review)
     else:
@@ -381,7 +381,7 @@ def due_by_day(conn: Conn, scope: Scope, *, day_start: int, days: int, now: int)
             f"count(*) FROM card c WHERE c.retired = 0 AND c.queue IN ({_STUDIED}) "
             f"AND c.due < :end AND {where} GROUP BY 1, 2"
         )
-        for d, learn, n in _db(conn).execute(grouped, params):
+        for d, learn, n in driver_of(conn).execute(grouped, params):
             key = (max(int(d), -1), bool(learn))
             counts[key] = counts.get(key, 0) + int(n)
     # The suspended, and the buried ones due before tomorrow (and not suspended), each by
@@ -398,7 +398,7 @@ def due_by_day(conn: Conn, scope: Scope, *, day_start: int, days: int, now: int)
         "GROUP BY 1, 2",
     )
     for sql in left_out:
-        for d, learn, n in _db(conn).execute(sql, params):
+        for d, learn, n in driver_of(conn).execute(sql, params):
             key = (max(int(d), -1), bool(learn))
             counts[key] = counts.get(key, 0) - int(n)
     return [DueDay(d, learn, n) for (d, learn), n in sorted(counts.items()) if n > 0]
@@ -421,7 +421,7 @@ def card_counts(conn: Conn, scope: Scope) -> list[DeckCounts]:
     """Active cards per deck, as Anki's card counts: new, (re)learning, young and mature
     review cards (an interval of 21 days or more: the stored interval, else due minus the
     last review), and suspended ones apart."""
-    db = _db(conn)
+    db = driver_of(conn)
     own = not db.in_transaction
     if own:  # one snapshot: the new cards' count below is corrected by a later statement
         db.execute("BEGIN")
@@ -493,7 +493,7 @@ def card_counts_by_module(conn: Conn, scope: Scope) -> list[ModuleCounts]:
         if scope.deck_ids is None
         else ("card c JOIN note n ON n.id = c.note_id", "c.retired")
     )
-    rows = _db(conn).execute(
+    rows = driver_of(conn).execute(
         f"SELECT n.module, CASE WHEN c.suspended THEN 4 WHEN c.queue = {_NEW} THEN 0 "
         f"WHEN c.queue != {_REVIEW} THEN 1 WHEN {days} >= {MATURE_DAYS} THEN 3 ELSE 2 END, "
         f"count(*) FROM {join} WHERE {retired} = 0 AND {where} GROUP BY 1, 2",
@@ -513,7 +513,7 @@ def memory_states(conn: Conn, scope: Scope) -> list[tuple[float, float, int]]:
     """(stability, difficulty, last review) of every card with a memory state."""
     where, params = scope.card_filter()
     return (
-        _db(conn)
+        driver_of(conn)
         .execute(
             "SELECT c.stability, c.difficulty, c.last_review "
             f"FROM {scope.studied_cards()} WHERE c.retired = 0 "
@@ -543,7 +543,7 @@ def learned_cards(
     """Every card with a memory state, streamed as plain tuples in :class:`LearnedCard`'s
     order (a projection reads 200,000 of them; a named tuple each cost a tenth of it)."""
     where, params = scope.card_filter()
-    yield from _db(conn).execute(
+    yield from driver_of(conn).execute(
         "SELECT c.id, c.deck_id, c.queue, c.stability, c.difficulty, c.due, c.last_review, "
         f"c.suspended FROM {scope.studied_cards()} WHERE c.retired = 0 "
         f"AND c.queue IN ({_STUDIED}) "
@@ -557,12 +557,12 @@ def new_cards_by_deck(conn: Conn, *, first: int) -> dict[str, tuple[int, int]]:
     introduces), counted in SQL from the (retired, queue, new_order) index. Suspended new
     cards count, but the queue never introduces them."""
     counts: dict[str, list[int]] = {}
-    for deck_id, count in _db(conn).execute(
+    for deck_id, count in driver_of(conn).execute(
         f"SELECT deck_id, count(*) FROM card WHERE retired = 0 AND queue = {_NEW} GROUP BY 1"
     ):
         counts[str(deck_id)] = [int(count), 0]
     if first > 0:
-        rows = _db(conn).execute(
+        rows = driver_of(conn).execute(
             "SELECT deck_id, count(*) FROM (SELECT deck_id FROM card WHERE retired = 0 "
             f"AND queue = {_NEW} AND suspended = 0 ORDER BY new_order, id LIMIT :first) "
             "GROUP BY 1",
@@ -576,7 +576,7 @@ def new_cards_by_deck(conn: Conn, *, first: int) -> dict[str, tuple[int, int]]:
 def new_cards_queue(conn: Conn) -> Iterator[tuple[int, str]]:
     """(id, deck) of every new card the study queue will introduce, in its order, streamed
     (a projection usually needs only the first few thousand)."""
-    cursor = _db(conn).execute(
+    cursor = driver_of(conn).execute(
         f"SELECT id, deck_id FROM card WHERE retired = 0 AND queue = {_NEW} AND suspended = 0 "
         "ORDER BY new_order, id"
     )
@@ -595,7 +595,7 @@ def critical_cards(conn: Conn) -> list[CriticalCard]:
     index), which are scheduled at the critical desired retention. CROSS JOIN keeps the
     notes outside: SQLite otherwise walked every card and looked up its note (0.5 s at
     200,000 cards, against 1 ms)."""
-    rows = _db(conn).execute(
+    rows = driver_of(conn).execute(
         "SELECT c.id, c.deck_id, c.queue, c.suspended FROM note n CROSS JOIN card c "
         "ON c.note_id = n.id WHERE n.critical = 1 AND +c.retired = 0"
     )
@@ -614,7 +614,7 @@ def module_cards(conn: Conn) -> Iterator[tuple[int, str, int, int, int]]:
     """The active cards in a course module (their note's), streamed as plain tuples in
     :class:`ModuleCard`'s order. Every note is read (0.26 s of CPU at 160,000 notes), so
     this is asked only when the course has modules."""
-    yield from _db(conn).execute(
+    yield from driver_of(conn).execute(
         "SELECT c.id, c.deck_id, n.module, c.queue, c.suspended FROM note n CROSS JOIN card c "
         "ON c.note_id = n.id WHERE n.module IS NOT NULL AND +c.retired = 0"
     )
@@ -622,7 +622,7 @@ def module_cards(conn: Conn) -> Iterator[tuple[int, str, int, int, int]]:
 
 def suspended_new_by_deck(conn: Conn) -> dict[str, int]:
     """Suspended new cards per deck (by the suspended cards' partial index)."""
-    rows = _db(conn).execute(
+    rows = driver_of(conn).execute(
         f"SELECT deck_id, count(*) FROM card WHERE suspended = 1 AND +queue = {_NEW} "
         "AND +retired = 0 GROUP BY 1"
     )
@@ -631,7 +631,7 @@ def suspended_new_by_deck(conn: Conn) -> dict[str, int]:
 
 def new_cards_in_order(conn: Conn) -> Iterator[str]:
     """The deck of every new card the study queue will introduce, in its order."""
-    cursor = _db(conn).execute(
+    cursor = driver_of(conn).execute(
         f"SELECT deck_id FROM card WHERE retired = 0 AND queue = {_NEW} AND suspended = 0 "
         "ORDER BY new_order, id"
     )
@@ -647,7 +647,7 @@ class DeckInfo(NamedTuple):
 
 def decks(conn: Conn) -> list[DeckInfo]:
     """Active decks, by title."""
-    rows = _db(conn).execute(
+    rows = driver_of(conn).execute(
         "SELECT id, title, family FROM deck WHERE active = 1 ORDER BY title, id"
     )
     return [DeckInfo(str(i), str(t), str(f)) for i, t, f in rows]
@@ -663,7 +663,7 @@ def modules(conn: Conn) -> list[ModuleInfo]:
     name a module its course defines (the validator checks it), so this small table is
     the list; reading the notes for it took 35 ms at 160,000 notes, on every opening of
     the statistics screen."""
-    rows = _db(conn).execute(
+    rows = driver_of(conn).execute(
         "SELECT number, min(title) FROM course_module GROUP BY number ORDER BY number"
     )
     return [ModuleInfo(int(n), str(t) if t else f"Module {n}") for n, t in rows]
@@ -686,7 +686,7 @@ def leeches(conn: Conn, scope: Scope, *, limit: int) -> tuple[int, int, list[Car
     """(leeches, of them suspended, the ``limit`` with the most lapses) in the scope."""
     where, params = scope.card_filter()
     total, suspended = (
-        _db(conn)
+        driver_of(conn)
         .execute(
             "SELECT count(*), coalesce(sum(c.suspended), 0) FROM card c "
             f"WHERE c.leech = 1 AND {_NOT_RETIRED} AND {where}",
@@ -694,7 +694,7 @@ def leeches(conn: Conn, scope: Scope, *, limit: int) -> tuple[int, int, list[Car
         )
         .fetchone()
     )
-    rows = _db(conn).execute(
+    rows = driver_of(conn).execute(
         "SELECT c.id, c.lapses, c.suspended FROM card c "
         f"WHERE c.leech = 1 AND {_NOT_RETIRED} AND {where} "
         "ORDER BY c.lapses DESC, c.id LIMIT :limit",
@@ -722,7 +722,7 @@ def deferrals_by_day(
         "pad": _PAD_DAYS * DAY_MS,
         "since": day_start_ms + since_day * DAY_MS,
     }
-    return [(int(d), int(n)) for d, n in _db(conn).execute(sql, params)]
+    return [(int(d), int(n)) for d, n in driver_of(conn).execute(sql, params)]
 
 
 def most_deferred(conn: Conn, scope: Scope, *, since_ms: int, limit: int) -> list[CardCount]:
@@ -732,7 +732,7 @@ def most_deferred(conn: Conn, scope: Scope, *, since_ms: int, limit: int) -> lis
     walk all 200,000 cards in id order and probe the log for each, 22 ms of CPU against
     1.5 ms for the 2,231 log rows of the benchmark's two years and their cards."""
     where, params = scope.card_filter()
-    rows = _db(conn).execute(
+    rows = driver_of(conn).execute(
         "SELECT c.id, count(*), c.suspended FROM deferral d CROSS JOIN card c "
         "ON c.id = d.card_id "
         f"WHERE d.at_ms >= :since AND {where} GROUP BY c.id ORDER BY 2 DESC, c.id "
@@ -763,5 +763,5 @@ def card_texts(conn: Conn, ids: Sequence[int]) -> dict[int, CardText]:
     )
     return {
         int(row[0]): CardText(int(row[0]), *map(str, row[1:]))
-        for row in _db(conn).execute(sql, params)
+        for row in driver_of(conn).execute(sql, params)
     }

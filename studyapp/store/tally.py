@@ -17,7 +17,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from studyapp.core.sqlalchemyload import load_sqlalchemy
-from studyapp.store.plain import Db
+from studyapp.store.plain import Db, driver_of
 from studyapp.store.review_before import sql_field
 
 if TYPE_CHECKING:
@@ -135,9 +135,13 @@ found."""
 
 
 # -- the tally ---------------------------------------------------------------------------
+# (Every statement here is SQLite's own SQL, run directly on the plain ``sqlite3``
+# connection under either handle: :func:`~studyapp.store.plain.driver_of`.)
+
+
 def _triggers_present(conn: Conn) -> bool:
     found = (
-        _db(conn)
+        driver_of(conn)
         .execute(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
             f"({', '.join(repr(name) for name in _TRIGGERS)})"
@@ -152,7 +156,7 @@ def tally_in_step(conn: Conn) -> bool:
     if not _triggers_present(conn):
         return False
     answers, tallied = (
-        _db(conn)
+        driver_of(conn)
         .execute(
             "SELECT (SELECT count(*) FROM review), "
             "(SELECT coalesce(sum(answers), 0) FROM review_tally)"
@@ -211,7 +215,7 @@ def ensure_tally(engine: Engine, *, count: bool = True) -> bool:
             if not _has_table(conn, "review_tally"):
                 _create_tally_table(conn)
             if not tally_in_step(conn):
-                rebuild_tally(_db(conn))
+                rebuild_tally(driver_of(conn))
     except (OperationalError, sqlite3.OperationalError):
         return False
     return True
@@ -251,7 +255,7 @@ def tally_ready(conn: Conn) -> bool:
 
 def _has_table(conn: Conn, name: str) -> bool:
     found = (
-        _db(conn)
+        driver_of(conn)
         .execute(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :n",
             {"n": name},
@@ -271,14 +275,3 @@ def _create_tally_table(conn: Connection) -> None:
     import studyapp.store.tables  # noqa: F401  (registers the tables in the metadata)
 
     SQLModel.metadata.tables["review_tally"].create(conn, checkfirst=True)
-
-
-def _db(conn: Conn) -> Db:
-    """The plain ``sqlite3`` connection under ``conn`` (itself, or a SQLAlchemy
-    connection's driver connection): every statement here is SQLite's own SQL with
-    ``:name`` parameters, run on it directly."""
-    if isinstance(conn, sqlite3.Connection):
-        return conn
-    db = conn.connection.driver_connection
-    assert isinstance(db, sqlite3.Connection)
-    return db
