@@ -567,11 +567,15 @@ def test_no_card_grades_an_effect_size_by_a_convention_without_a_source(
     """'About 0.8 or more counts as large' is background the source notes add with no paper
     (section 2.3, ctx), and no seed or text read here carries it. Round 20: cards compare an
     effect with what their papers compare it with (Luoma 2020: larger than typical drug or
-    psychotherapy trials; Mitchell 2021: larger than sertraline's and paroxetine's)."""
-    for card_id, lowered, _cites in _shown_texts(decks):
+    psychotherapy trials; Mitchell 2021: larger than sertraline's and paroxetine's). Newport
+    2015's abstract gives odds ratios at 24 hours and calls the effect rapid and transient, not
+    large."""
+    for card_id, lowered, cites in _shown_texts(decks):
         assert not re.search(
             r"0\.8 or more|conventionally called large|counts as large", lowered
         ), card_id
+        if "newport2015" in cites and "meta-analysis" in lowered:
+            assert "large" not in lowered and "transient" in lowered, card_id
 
 
 def test_no_card_teaches_what_only_unread_session_guidance_carries(
