@@ -79,7 +79,7 @@ closes)</td></tr>
 <tr><td><b>S</b></td><td>study everything due (deck list)</td></tr>
 <tr><td><b>B</b> / <b>Ctrl+B</b></td><td>browse and search every card (deck list / anywhere)
 </td></tr>
-<tr><td colspan="2"><i>In the browser:</i> <b>Ctrl+F</b> search box, <b>Ctrl+J</b> suspend,
+<tr><td><i>in the browser</i></td><td><b>Ctrl+F</b> search box, <b>Ctrl+J</b> suspend,
 <b>Ctrl+Shift+J</b> bury, <b>Ctrl+1</b>..<b>4</b> flag, <b>Ctrl+Alt+N</b> forget,
 <b>Ctrl+Shift+D</b> set due date, <b>Ctrl+Z</b> undo, <b>Esc</b> close</td></tr>
 <tr><td><b>T</b> / <b>Ctrl+T</b></td><td>statistics and readiness (Esc goes back)</td></tr>

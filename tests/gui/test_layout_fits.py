@@ -169,6 +169,57 @@ def test_the_keyboard_shortcuts_fit_a_small_screen_and_close_from_the_keyboard(
     assert "Ctrl+Shift+C" in table.toPlainText()  # every row there
 
 
+def test_the_keyboard_shortcuts_keys_column_is_as_wide_as_its_keys(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F1's keys took half its width: the browser's keys, one cell spanning both columns,
+    pushed the descriptions 300 px right of keys 110 px wide, and they wrapped to three
+    lines beside the empty space ("undo the last answer or / action (several times, also /
+    after the session)"). The descriptions start just after the widest key."""
+    from PySide6.QtGui import QTextCursor, QTextTable
+    from PySide6.QtWidgets import QDialog, QTextBrowser
+
+    geometry: list[tuple[float, float, int]] = []
+
+    def run(dialog: QDialog) -> int:
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        try:
+            measure(dialog)
+        finally:
+            dialog.done(0)
+        return 0
+
+    def measure(dialog: QDialog) -> None:
+        view = dialog.findChild(QTextBrowser)
+        assert view is not None
+        document = view.document()
+        cursor = QTextCursor(document)
+        cursor.movePosition(QTextCursor.MoveOperation.NextBlock)
+        table = cursor.currentTable()
+        assert isinstance(table, QTextTable)
+        assert table.columns() == 2
+        layout = document.documentLayout()
+        widest = 0.0
+        starts = set()
+        for row in range(table.rows()):
+            if table.cellAt(row, 0).columnSpan() > 1:
+                continue
+            key = table.cellAt(row, 0).firstCursorPosition().block()
+            line = key.layout().lineAt(0)
+            widest = max(widest, layout.blockBoundingRect(key).x() + line.naturalTextWidth())
+            said = table.cellAt(row, 1).firstCursorPosition().block()
+            starts.add(round(layout.blockBoundingRect(said).x()))
+        assert len(starts) == 1
+        geometry.append((widest, starts.pop(), table.rows()))
+
+    monkeypatch.setattr(QDialog, "exec", run)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    [(widest, start, rows)] = geometry
+    assert rows >= 20
+    assert widest < start <= widest + 30, (widest, start)
+
+
 def wrapped_lines(text: str, font: Any, width: int) -> list[str]:
     """``text`` broken into lines at ``width`` px as Qt wraps a label's words."""
     from PySide6.QtGui import QTextLayout
