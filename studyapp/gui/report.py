@@ -30,7 +30,7 @@ from studyapp.gui.theme import LIGHT, Colors
 from studyapp.services.figures import DeckCoverage, FamilyCoverage
 from studyapp.services.progress import ReportData
 from studyapp.services.readiness import Readiness
-from studyapp.services.text import describe_duration
+from studyapp.services.text import describe_answer_days, describe_duration
 
 __all__ = ["render_report", "render_report_pdf"]
 
@@ -326,8 +326,8 @@ def _document(data: ReportData, colors: Colors) -> str:
     calendar = a.calendar
     if calendar.total:
         parts.append(
-            f"<p>{calendar.total:,} answers on {calendar.active_days} days; busiest day "
-            f"{calendar.busiest:,}.</p>"
+            f"<p>{describe_answer_days(calendar.total, calendar.active_days, calendar.busiest)}"
+            ".</p>"
             "<p>{calendar}</p>"
         )
     else:

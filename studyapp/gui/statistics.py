@@ -68,7 +68,12 @@ from studyapp.services.stats import (
     Today,
     sorted_in_runs,
 )
-from studyapp.services.text import describe_day, describe_duration, describe_stability
+from studyapp.services.text import (
+    describe_answer_days,
+    describe_day,
+    describe_duration,
+    describe_stability,
+)
 
 if TYPE_CHECKING:
     from studyapp.services.figures import AnswerStats, CardLine
@@ -1009,8 +1014,7 @@ class StatisticsScreen(QWidget):
             )
         else:
             self.calendar.caption.setText(
-                f"{calendar.total:,} answers on {calendar.active_days} days; "
-                f"busiest day {calendar.busiest:,}"
+                describe_answer_days(calendar.total, calendar.active_days, calendar.busiest)
             )
             self.calendar.set_days(calendar.first_day, calendar.counts)
 

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from studyapp.services.study import SessionSummary
 
 __all__ = [
+    "describe_answer_days",
     "describe_day",
     "describe_duration",
     "describe_moment",
@@ -49,6 +50,14 @@ def _decimal(value: float) -> str:
 
 def _count(text: str, unit: str) -> str:
     return f"{text} {unit}{'' if text == '1' else 's'}"
+
+
+def describe_answer_days(answers: int, days: int, busiest: int) -> str:
+    """``762 answers on 31 days; busiest day 25``: the year's calendar in a line, for the
+    statistics screen and the supervisor's report (``1 answer on 1 day`` after a first
+    answer, where both said "1 answers on 1 days")."""
+    counted = f"{_count(f'{answers:,}', 'answer')} on {_count(f'{days:,}', 'day')}"
+    return f"{counted}; busiest day {busiest:,}"
 
 
 def describe_stability(days: float) -> str:

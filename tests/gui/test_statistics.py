@@ -77,6 +77,18 @@ def test_a_first_sessions_median_stability_is_in_hours_not_zero_days(
     assert caption.startswith("Median ") and caption.endswith(" hours"), caption
 
 
+def test_a_first_answer_is_one_answer_on_one_day(qtbot: Any, window: Any) -> None:
+    """The calendar's caption said "1 answers on 1 days; busiest day 1" (seen under Xvfb
+    after a trainee's first card)."""
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_3)
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.summary, Qt.Key.Key_Return)
+    screen = open_statistics(qtbot, window)
+    assert screen.calendar.caption.text() == "1 answer on 1 day; busiest day 1"
+
+
 def test_a_known_history_fills_the_charts(qtbot: Any, window: Any, log: Log) -> None:
     mech = log.cards("sample-mechanisms")
     log.answer(mech[0], at(T0, hours=-2), rating=3, interval_days=30)

@@ -8,6 +8,7 @@ import pytest
 
 from studyapp.services.study import SessionSummary
 from studyapp.services.text import (
+    describe_answer_days,
     describe_day,
     describe_duration,
     describe_moment,
@@ -139,3 +140,18 @@ def test_a_date_a_trainee_reads_is_day_month_year_without_a_leading_zero() -> No
     assert describe_moment(datetime(2026, 4, 2, 3, 5, tzinfo=UTC), UTC, weekday=True) == (
         "Thu 2 Apr 2026, 03:05"
     )
+
+
+@pytest.mark.parametrize(
+    ("answers", "days", "busiest", "text"),
+    [
+        (1, 1, 1, "1 answer on 1 day; busiest day 1"),
+        (2, 1, 2, "2 answers on 1 day; busiest day 2"),
+        (3_460, 31, 1_200, "3,460 answers on 31 days; busiest day 1,200"),
+    ],
+)
+def test_the_calendar_line_counts_in_words(
+    answers: int, days: int, busiest: int, text: str
+) -> None:
+    """After a first answer the statistics' calendar said "1 answers on 1 days"."""
+    assert describe_answer_days(answers, days, busiest) == text
