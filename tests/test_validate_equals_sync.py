@@ -90,6 +90,31 @@ def test_every_problem_of_a_file_comes_in_one_pass() -> None:
     ]
 
 
+def test_a_clone_of_the_repository_validates_against_the_app_installed_from_it(
+    tmp_path: Path,
+) -> None:
+    """From a clean clone, after ``pip install .``, ``studyapp validate decks/`` printed 245
+    errors: the installed app bundles a copy of those very files, and each card was read as
+    reusing its own id. A file with the same bytes as a bundled deck is that deck; one that
+    differs is still checked against it."""
+    from studyapp.services.paths import bundled_decks_dir
+
+    installed = tmp_path / "site-packages" / "studyapp" / "_bundled" / "decks"
+    shutil.copytree(bundled_decks_dir(), installed)
+    clone = tmp_path / "clone" / "decks"
+    shutil.copytree(bundled_decks_dir(), clone)
+    report = validate_paths([clone], held=[installed])
+    assert report.files > 0 and report.cards > 0
+    assert report.problems == []
+    edited = clone / "terms.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    report = validate_paths([clone], held=[installed])
+    assert report.problems and {Path(p.path).name for p in report.problems} == {"terms.yaml"}
+    assert report.problems[0].message == (
+        f"deck id 'terms' is also used by {real_path(installed / 'terms.yaml')}"
+    )
+
+
 def test_a_card_with_a_schema_error_still_has_its_image_checked() -> None:
     """The broken card's missing picture comes with its unknown field, not after the fix."""
     report = validate_paths([COURSES / "bad-images"])

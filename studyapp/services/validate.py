@@ -5,7 +5,9 @@ files found (subfolders too, any case of ``.yaml``), the same bibliographies, ev
 parsed and checked on its own, then the checks across files, so it reports in one pass
 everything a sync of the same paths would refuse, with the same messages. What a sync
 checks against the store, validate checks against the decks every store holds: the bundled
-decks, whose card ids (retired ones included) a course may not reuse.
+decks, whose card ids (retired ones included) a course may not reuse. A file with the same
+bytes as a bundled deck is that deck (a clone of StudyApp's repository, checked with the app
+installed from it), not a second deck reusing its ids.
 """
 
 from __future__ import annotations
@@ -87,13 +89,34 @@ def _ids_by_file(folders: tuple[Path, ...]) -> dict[Path, tuple[str | None, tupl
     return found
 
 
+def _same_file(path: Path, copies: dict[int, list[Path]]) -> bool:
+    """Whether ``path`` has the very bytes of one of ``copies`` (files by their size)."""
+    try:
+        candidates = copies.get(path.stat().st_size, ())
+        if not candidates:
+            return False
+        data = path.read_bytes()
+        return any(copy.read_bytes() == data for copy in candidates)
+    except OSError:  # (a file that went away is no copy; its own reading reports it)
+        return False
+
+
 def held_ids(folders: Iterable[Path], *, besides: Iterable[Path] = ()) -> HeldIds:
     """The ids of the decks under ``folders`` (the bundled decks), skipping the files in
-    ``besides`` (read as the author's own)."""
+    ``besides`` (read as the author's own) and those with the same bytes as one of them:
+    a clone of StudyApp's repository holds the decks an installed StudyApp bundles, and
+    ``validate decks/`` there read each of its 235 cards as reusing its own id (245 errors
+    from a clean clone after ``pip install .``; an editable install reads the same files)."""
     mine = {real_path(p) for p in besides}
+    copies: dict[int, list[Path]] = {}
+    for path in mine:
+        try:
+            copies.setdefault(path.stat().st_size, []).append(path)
+        except OSError:
+            continue
     held = HeldIds()
     for path, (deck_id, card_ids) in _ids_by_file(tuple(real_path(f) for f in folders)).items():
-        if path in mine:
+        if path in mine or _same_file(path, copies):
             continue
         if deck_id is not None:
             held.decks.setdefault(deck_id, str(path))
