@@ -88,9 +88,12 @@ class CardDetailsDialog(QDialog):
             for column, value in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.history_title = QLabel("History" if history else "No reviews yet.")
-        self.history_title.setObjectName("chartTitle")  # a heading, as on the statistics
+        # A heading, as on the statistics, over the reviews; with none, a line of its own
+        # and no table (a new card's details showed an empty table of four headers).
+        self.history_title.setObjectName("chartTitle" if history else "muted")
         layout.addWidget(self.history_title)
         layout.addWidget(self.table, 1)
+        self.table.setVisible(bool(history))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
@@ -101,9 +104,6 @@ class CardDetailsDialog(QDialog):
         """A (re)learning card's longer due line left the table one row at 640x460: the
         table keeps room for a few rows, and the dialog opens wider (fewer wrapped lines)
         and tall enough for the whole history, within its window or the screen."""
-        row = self.table.verticalHeader().defaultSectionSize()
-        chrome = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
-        self.table.setMinimumHeight(chrome + row * max(1, min(reviews, _ROWS_KEPT)))
         if parent is not None:
             room = parent.window().geometry()
         else:
@@ -111,8 +111,16 @@ class CardDetailsDialog(QDialog):
         width = max(self.minimumWidth(), min(_WIDTH, room.width() - 40))
         layout = self.layout()
         assert layout is not None
+        if not reviews:  # no table: as tall as its lines
+            self.setMinimumHeight(0)
+            layout.activate()
+            self.resize(width, min(layout.totalHeightForWidth(width), room.height() - 40))
+            return
+        row = self.table.verticalHeader().defaultSectionSize()
+        chrome = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
+        self.table.setMinimumHeight(chrome + row * min(reviews, _ROWS_KEPT))
         layout.activate()
         # The wrapped labels' heights at that width, and the table as tall as its rows.
         wanted = layout.totalHeightForWidth(width) - self.table.sizeHint().height()
-        wanted += chrome + row * max(1, min(reviews, _ROWS_WANTED))
+        wanted += chrome + row * min(reviews, _ROWS_WANTED)
         self.resize(width, max(self.minimumHeight(), min(wanted, room.height() - 40)))

@@ -350,6 +350,45 @@ def test_card_details_read_as_a_record_with_room_between_its_parts(qtbot: Any, w
     assert layout is not None and layout.contentsMargins().left() >= 16
 
 
+def test_a_new_cards_details_show_no_empty_table(qtbot: Any, window: Any, monkeypatch: Any) -> None:
+    """I on a card never answered opened "No reviews yet." over an empty table of four
+    headers, a 440 px dialog mostly blank (seen under Xvfb). The line stands alone and the
+    dialog is as tall as its lines."""
+    from PySide6.QtWidgets import QDialog
+
+    from studyapp.gui.details import CardDetailsDialog
+
+    shown: list[tuple[bool, bool, int, int, str]] = []
+
+    def run(dialog: QDialog) -> int:
+        assert isinstance(dialog, CardDetailsDialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        layout = dialog.layout()
+        assert layout is not None
+        wanted = layout.totalHeightForWidth(dialog.width())
+        shown.append(
+            (
+                dialog.table.isVisible(),
+                dialog.history_title.isVisible(),
+                dialog.height(),
+                wanted,
+                dialog.history_title.text(),
+            )
+        )
+        dialog.reject()
+        return 0
+
+    monkeypatch.setattr(QDialog, "exec", run)
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    assert review.card.state.reps == 0  # a new card
+    qtbot.keyClick(review, Qt.Key.Key_I)
+    [(table, title, height, wanted, text)] = shown
+    assert not table and title and text == "No reviews yet."
+    assert height <= wanted + 4, (height, wanted)
+
+
 def test_card_details_list_the_history_newest_first_as_anki_does(
     qtbot: Any, synced: Library, clock: Any
 ) -> None:
