@@ -702,7 +702,9 @@ def _sync_with(library: Library, args: argparse.Namespace) -> int:
     from studyapp.deckfile.reading import real_path
 
     sources = [real_path(p) for p in args.paths] if args.paths else None
-    plan = library.sync(sources, dry_run=args.dry_run)
+    # A folder synced by name is remembered with its decks, in the sync's transaction.
+    folders = [p for p in sources or [] if p.is_dir()] if not args.dry_run else []
+    plan = library.sync(sources, dry_run=args.dry_run, add_folders=folders)
     for problems in plan.blocked.values():
         for problem in problems:
             print(problem)
@@ -722,9 +724,6 @@ def _sync_with(library: Library, args: argparse.Namespace) -> int:
         for line in plan.details(shipped_retired=True):
             print(line)
         return 1 if plan.blocked else 0
-    if args.paths:
-        for folder in (p for p in sources or [] if p.is_dir()):
-            library.add_folder(folder)
     print("synced: " + plan.summary())
     return 1 if plan.blocked else 0
 

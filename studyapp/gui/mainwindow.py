@@ -1126,14 +1126,17 @@ class MainWindow(QMainWindow):
             # database file) is left to the catch-up after the decks are shown
             # (:meth:`_catch_up_index`): the add ends when its rows are durable in the WAL.
             # 200,000 notes: 151 MB, 0.3-0.45 s of the add's wall (in-process, load ~1.6).
+            # The folder is remembered in the sync's own transaction (Library.sync's
+            # add_folders): with its decks, or not at all.
             with self.library.checkpoints_deferred():
                 try:
-                    plan = self.library.sync([folder], progress=report, keep_index=False)
+                    plan = self.library.sync(
+                        [folder], progress=report, keep_index=False, add_folders=[folder]
+                    )
                 except SyncCancelled:
                     return None
                 if not plan.ok:
                     return plan, None
-                self.library.add_folder(folder)
                 return plan, self.library.overview(now)
 
         self._status.setText(f"Adding the decks in {folder}…")

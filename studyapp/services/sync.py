@@ -949,6 +949,7 @@ def sync(
     now: int | None = None,
     before_reset: Callable[[SyncPlan], None] | None = None,
     progress: Progress | None = None,
+    add_folders: Sequence[str] = (),
 ) -> SyncPlan:
     """Plan and (unless ``dry_run`` or the plan has errors) apply a sync, in one transaction.
 
@@ -956,6 +957,11 @@ def sync(
     cards is written (the library takes a backup there). ``progress`` is told how many deck
     files are read (see :data:`Progress`); a :class:`SyncCancelled` it raises leaves the
     store as it was and propagates.
+
+    ``add_folders`` (resolved paths) are recorded as added deck folders in the same
+    transaction as the decks they hold: a sync that fails, is cancelled or has errors
+    records none of them. (Recorded after it in a transaction of its own, a folder cost the
+    GUI's add a second commit and fsync, and was remembered apart from its decks.)
 
     A first import into a store with no note yet is :func:`_first_import`, with a rollback
     journal (see :func:`~studyapp.store.database.rollback_journal`); a problem in any file
@@ -978,6 +984,7 @@ def sync(
                 ),
                 now,
                 before_reset,
+                add_folders,
             )
         with journal():
             return _commit_if_ok(
@@ -985,6 +992,7 @@ def sync(
                 lambda: _first_import(conn, paths, bibliography=bibliography, progress=progress),
                 now,
                 before_reset,
+                add_folders,
             )
 
 
@@ -1007,16 +1015,18 @@ def _commit_if_ok(
     make_plan: Callable[[], SyncPlan],
     now: int | None,
     before_reset: Callable[[SyncPlan], None] | None,
+    add_folders: Sequence[str] = (),
 ) -> SyncPlan:
     """Run ``make_plan`` on ``conn`` and write the plan if it is ok (``before_reset`` first,
-    if it resets progress); commit, or roll back whatever was written if it is not (or on
-    any error)."""
+    if it resets progress), with ``add_folders`` recorded as added deck folders; commit, or
+    roll back whatever was written if it is not (or on any error)."""
     try:
         plan = make_plan()
         if plan.ok:
             if before_reset is not None and plan.resets_progress:
                 before_reset(plan)
             _write(conn, plan, now=now)
+            stored.add_deck_folders(conn, add_folders)
     except BaseException:
         conn.rollback()
         raise

@@ -47,6 +47,7 @@ __all__ = [
     "SMALL_STORE_ROWS",
     "StreamedImport",
     "Signature",
+    "add_deck_folders",
     "card_queues",
     "clashing_notes",
     "count_live_notes",
@@ -584,6 +585,14 @@ def forget_unused_media(conn: Connection) -> None:
 def stored_media_hashes(conn: Connection, hashes: Sequence[str]) -> set[str]:
     """Which of ``hashes`` the store holds already."""
     return {r[0] for r in _in(conn, "SELECT hash FROM media WHERE hash IN :ids", hashes)}
+
+
+def add_deck_folders(conn: Connection, paths: Iterable[str]) -> None:
+    """Remember each of ``paths`` (once) as an added deck folder, in ``conn``'s transaction:
+    the sync that reads a folder's decks records the folder with them
+    (:func:`studyapp.services.sync.sync`)."""
+    for path in paths:
+        run(conn, "INSERT OR IGNORE INTO deck_folder (path) VALUES (?)", (path,))
 
 
 def write_file_stats(conn: Connection, stats: FileStats) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from benchmarks.course import generate
 from studyapp.services.library import Library
+from tests.test_cli import store_rows
 
 
 @pytest.fixture
@@ -70,6 +71,22 @@ def test_cancel_leaves_the_store_and_the_folders_as_they_were(
     assert _notes(synced) == before
     assert course.resolve() not in [p.resolve() for p in synced.folders()]
     assert "cancelled: nothing was changed" in window._status.text()
+
+
+def test_a_folder_with_a_broken_deck_is_not_added_and_nothing_changes(
+    qtbot: Any, window: Any, synced: Library, course: Path
+) -> None:
+    """The course's rows are written as each file is read; a broken file read after them
+    rolls them back with the folder, which is remembered in the same transaction."""
+    (course / "zz-broken.yaml").write_text("format_version: 1\ncards: [\n")
+    before = store_rows(synced.data_dir)
+    with qtbot.waitSignal(window.sync_done, timeout=30_000) as done:
+        assert window.import_folder(course) is not None
+    assert not done.args[0].ok
+    assert window.problems_dialog is not None and window.problems_dialog.isVisible()
+    assert window._status.text() == "Deck folder not added: a deck file has errors"
+    assert synced.folders() == []
+    assert store_rows(synced.data_dir) == before
 
 
 def test_the_dialog_shows_the_files_read_as_the_worker_counts_them(

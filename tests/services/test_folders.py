@@ -11,7 +11,9 @@ from studyapp.core.errors import KnownError
 from studyapp.core.model import Rating
 from studyapp.services.library import Library
 from studyapp.services.paths import bundled_decks_dir
+from studyapp.services.sync import SyncCancelled
 from tests.conftest import DATA
+from tests.test_cli import store_rows
 
 
 def _titles(library: Library) -> list[str]:
@@ -213,3 +215,55 @@ def test_a_courses_decks_folder_reads_the_course_files_above_and_stands_on_its_o
     assert list(plan.blocked) == [str(course / "decks")]
     assert {p.path for p in plan.blocked[str(course / "decks")]} == {str(sources)}
     assert plan.updated == ["extra-1"]
+
+
+# -- a folder remembered by the sync that reads it (Library.sync's add_folders) ------------
+@pytest.fixture(params=["empty store", "store with notes"])
+def adding_to(
+    request: pytest.FixtureRequest, library: Library, folders: dict[str, Path]
+) -> Library:
+    """The store a folder is added to: a new one (a first import), or one holding notes
+    already (the window's File > Add deck folder after its start-up sync)."""
+    if request.param == "store with notes":
+        assert library.sync([folders["b"]]).ok
+    return library
+
+
+def test_a_folder_added_by_its_sync_is_remembered_with_its_decks(
+    adding_to: Library, folders: dict[str, Path]
+) -> None:
+    plan = adding_to.sync([folders["a"]], add_folders=[folders["a"]])
+    assert plan.ok and len(plan.new) == 5
+    assert adding_to.folders() == [folders["a"].resolve()]
+    assert {"Sample mechanisms", "Sample terms"} <= set(_titles(adding_to))
+
+
+@pytest.mark.parametrize("stop", [SyncCancelled, OSError])
+def test_a_cancelled_or_failed_add_remembers_no_folder_and_changes_nothing(
+    adding_to: Library, folders: dict[str, Path], stop: type[BaseException]
+) -> None:
+    before = store_rows(adding_to.data_dir)
+    counted: list[int] = []
+
+    def progress(done: int, _total: int) -> None:
+        counted.append(done)
+        if done == 2:  # the first file is written (streamed) or read: stop at the second
+            raise stop("stopped")
+
+    with pytest.raises(stop, match="stopped"):
+        adding_to.sync([folders["a"]], progress=progress, add_folders=[folders["a"]])
+    assert counted == [0, 1, 2]
+    assert adding_to.folders() == []
+    assert store_rows(adding_to.data_dir) == before
+
+
+def test_an_add_with_a_broken_deck_remembers_no_folder_and_changes_nothing(
+    adding_to: Library, folders: dict[str, Path]
+) -> None:
+    # read last, after the good files' rows were written (a streamed add writes as it reads)
+    (folders["a"] / "zz-broken.yaml").write_text("format_version: 1\ncards: [\n")
+    before = store_rows(adding_to.data_dir)
+    plan = adding_to.sync([folders["a"]], add_folders=[folders["a"]])
+    assert not plan.ok
+    assert adding_to.folders() == []
+    assert store_rows(adding_to.data_dir) == before
