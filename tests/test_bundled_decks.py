@@ -216,6 +216,9 @@ SEED_CARRIES_PART = {
     "term-mdd": {"zhou2024", "gaynes2020"},
     "term-fear-extinction": {"feduccia2018", "hake2019"},
     "term-mystical-experience": {"zhou2024", "maclean2011"},
+    # The Zhou review and the Consensus overview describe the safe, controlled setting and the
+    # patient's expectations; what set and setting means is Hartogsohn 2017's.
+    "term-set-and-setting": {"zhou2024", "consensus_nd", "hartogsohn2017"},
     "term-schedule-i": {"zhou2024", "rehabblog_nd", "us-csa"},
     # The Zhou review gives the wrong journal (corrected on the card); Mitchell 2021 and 2023
     # carry the right one.
