@@ -527,7 +527,12 @@ class Library:
             self._writable()
         added = [str(real_path(Path(folder))) for folder in add_folders]
 
+        every = self.default_sources() if sources is None else None
+
         def run(chosen: list[Path]) -> SyncPlan:
+            # Every folder (none missing, none left out for its errors): the course modules
+            # read are all there are; else the folders not read keep their courses' modules.
+            every_folder = chosen == every
             # No engine yet: the sync runs on the direct connection, the same statements in
             # the same transactions; its storage failures mapped by _direct_use (the
             # engine maps them as they are raised).
@@ -540,6 +545,7 @@ class Library:
                         before_reset=self._backup_before_sync,
                         progress=progress,
                         add_folders=added,
+                        every_folder=every_folder,
                     )
             return sync(
                 self.engine,
@@ -549,13 +555,10 @@ class Library:
                 before_reset=self._backup_before_sync,
                 progress=progress,
                 add_folders=added,
+                every_folder=every_folder,
             )
 
-        plan = (
-            run(list(sources))
-            if sources is not None
-            else _independently(self.default_sources(), run)
-        )
+        plan = run(list(sources)) if sources is not None else _independently(every or [], run)
         if keep_index and not dry_run and plan.changes_anything:
             # A store that has a search index keeps it current, so a reader (``studyapp
             # search`` while the app is open) finds it so; one never searched gets none.

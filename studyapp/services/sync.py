@@ -381,13 +381,14 @@ def _read_bibliographies(plan: SyncPlan, survey: _Survey) -> dict[str, BibEntry]
 
 def _read_courses(plan: SyncPlan, survey: _Survey) -> Courses:
     """The course files of the decks read now, with their problems; and, when every deck is
-    read again (a course or source changed), every module to store."""
+    read again (a course or source changed), their courses' modules to store."""
     from studyapp.deckfile.course import read_courses
     from studyapp.store.syncrows import ModuleValues
 
     courses = read_courses([item.path for item in survey.to_read])
     plan.problems.extend(courses.problems)
     if survey.bibliography_changed:
+        read = [course for course in courses.by_path.values() if course.read]
         plan.changes.modules = [
             ModuleValues(
                 course.course_id,
@@ -395,10 +396,10 @@ def _read_courses(plan: SyncPlan, survey: _Survey) -> Courses:
                 module.title,
                 None if module.release is None else module.release.isoformat(),
             )
-            for course in courses.by_path.values()
-            if course.read
+            for course in read
             for module in course.modules.values()
         ]
+        plan.changes.module_courses = sorted({course.course_id for course in read})
     return courses
 
 
@@ -950,8 +951,13 @@ def sync(
     before_reset: Callable[[SyncPlan], None] | None = None,
     progress: Progress | None = None,
     add_folders: Sequence[str] = (),
+    every_folder: bool = False,
 ) -> SyncPlan:
     """Plan and (unless ``dry_run`` or the plan has errors) apply a sync, in one transaction.
+
+    ``every_folder``: ``paths`` are every folder the store's decks come from, so course
+    modules read replace every stored one (a course gone leaves none); otherwise they replace
+    only those of the courses read, and other folders' courses keep theirs.
 
     ``before_reset`` is called with the plan before a plan that retires, relearns or resets
     cards is written (the library takes a backup there). ``progress`` is told how many deck
@@ -975,12 +981,19 @@ def sync(
     if dry_run:
         assert not isinstance(engine, DirectStore), "a dry run plans through the engine"
         return plan_sync(engine, paths, bibliography=bibliography, now=now)
+
+    def whole(plan: SyncPlan) -> SyncPlan:
+        plan.changes.modules_of_every_course = every_folder
+        return plan
+
     with _connection(engine) as (conn, journal):
         if stored.has_notes(conn):
             return _commit_if_ok(
                 conn,
-                lambda: _plan(
-                    conn, paths, bibliography=bibliography, progress=progress, stream_new=True
+                lambda: whole(
+                    _plan(
+                        conn, paths, bibliography=bibliography, progress=progress, stream_new=True
+                    )
                 ),
                 now,
                 before_reset,
@@ -989,7 +1002,9 @@ def sync(
         with journal():
             return _commit_if_ok(
                 conn,
-                lambda: _first_import(conn, paths, bibliography=bibliography, progress=progress),
+                lambda: whole(
+                    _first_import(conn, paths, bibliography=bibliography, progress=progress)
+                ),
                 now,
                 before_reset,
                 add_folders,

@@ -136,7 +136,16 @@ class Changes(msgspec.Struct):
     media: list[MediaValues] = field(default_factory=list)
     """Images the notes written show that the store may not hold yet."""
     modules: list[ModuleValues] | None = None
-    """Every course module, when the course files were read (they replace the stored ones)."""
+    """The modules of the courses read, when the course files were read: they replace the
+    stored modules of those courses (:attr:`module_courses`); other courses keep theirs."""
+    module_courses: list[str] = field(default_factory=list)
+    """The courses whose files were read with :attr:`modules`. A sync of some folders (File
+    > Add deck folder syncs the new one; a folder with errors is left out) replaces only
+    theirs: the bundled course's modules were deleted, and with them the hold on the modules
+    a trainee has not reached, until the next start."""
+    modules_of_every_course: bool = False
+    """:attr:`modules` are every course's (the sync read every folder the decks come from):
+    they replace all stored modules, so a course gone or renamed leaves none behind."""
 
     def __bool__(self) -> bool:
         return any(
@@ -485,7 +494,10 @@ def _write_bibliography(conn: Connection, changes: Changes) -> None:
         if changes.sources:
             run_many(conn, _insert_sql("source", SourceRow._fields), changes.sources)
     if changes.modules is not None:
-        run(conn, "DELETE FROM course_module")
+        if changes.modules_of_every_course:
+            run(conn, "DELETE FROM course_module")
+        else:
+            _in(conn, "DELETE FROM course_module WHERE course IN :ids", changes.module_courses)
         if changes.modules:
             from studyapp.store.syncrows import ModuleValues
 

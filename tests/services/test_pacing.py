@@ -61,6 +61,40 @@ def test_sync_keeps_each_cards_module_and_the_courses_modules(
     ]
 
 
+def test_syncing_another_folder_keeps_the_courses_modules_and_their_hold(
+    paced: tuple[Library, Path], clock: Clock, deck_dir: Path
+) -> None:
+    """File > Add deck folder syncs only the new folder: that deleted every other course's
+    modules (the bundled course's six, seen under Xvfb: the deck list lost its "Group decks"
+    choice), and with them the hold on modules not reached, so their new cards came at once."""
+    library, _root = paced
+    before = rows(library, "SELECT course, number, title, release FROM course_module")
+    plan = library.sync([deck_dir])  # a folder of decks with no course file
+    assert plan.ok and plan.new
+    assert rows(library, "SELECT course, number, title, release FROM course_module") == before
+    assert "paced-a" in new_today(library, clock)
+    assert "paced-b" not in new_today(library, clock)  # module 2 waits for 1 April
+    assert library.overview(T0).has_modules
+
+
+def test_a_full_sync_drops_the_modules_of_a_course_removed(
+    library: Library, tmp_path: Path
+) -> None:
+    """A sync of every folder still leaves no module of a course whose folder is gone."""
+    library.sync()
+    bundled = [(m.number, m.title) for m in library.course_modules()]
+    root = write_course(tmp_path / "course")
+    library.add_folder(root)
+    assert library.sync().ok
+    assert ("test-course", 1, "Basics", None) in rows(
+        library, "SELECT course, number, title, release FROM course_module"
+    )
+    library.remove_folder(root)
+    assert library.sync().ok
+    assert "test-course" not in {r[0] for r in rows(library, "SELECT course FROM course_module")}
+    assert [(m.number, m.title) for m in library.course_modules()] == bundled
+
+
 def test_new_cards_wait_for_their_modules_release_date(
     paced: tuple[Library, Path], clock: Clock
 ) -> None:
