@@ -585,7 +585,7 @@ def _plan_changes(
 
 
 def _plan_sources(conn: Connection, plan: SyncPlan, sources: dict[str, BibEntry]) -> None:
-    """The whole bibliography is written again when any entry differs from the stored one."""
+    """The bibliography read is written again when any entry differs from the stored one."""
     wanted = [
         SourceRow._make(getattr(entry, name) for name in SourceRow._fields)
         for entry in sources.values()
@@ -955,9 +955,9 @@ def sync(
 ) -> SyncPlan:
     """Plan and (unless ``dry_run`` or the plan has errors) apply a sync, in one transaction.
 
-    ``every_folder``: ``paths`` are every folder the store's decks come from, so course
-    modules read replace every stored one (a course gone leaves none); otherwise they replace
-    only those of the courses read, and other folders' courses keep theirs.
+    ``every_folder``: ``paths`` are every folder the store's decks come from, so the
+    bibliography and course modules read replace the stored ones (a source or course gone
+    leaves nothing behind); otherwise other folders keep their sources and courses' modules.
 
     ``before_reset`` is called with the plan before a plan that retires, relearns or resets
     cards is written (the library takes a backup there). ``progress`` is told how many deck
@@ -983,7 +983,7 @@ def sync(
         return plan_sync(engine, paths, bibliography=bibliography, now=now)
 
     def whole(plan: SyncPlan) -> SyncPlan:
-        plan.changes.modules_of_every_course = every_folder
+        plan.changes.every_folder = every_folder
         return plan
 
     with _connection(engine) as (conn, journal):

@@ -116,9 +116,14 @@ class StoredDeck(NamedTuple):
 class Changes(msgspec.Struct):
     """Every write of a sync, by kind (:func:`write_changes` makes them in this order)."""
 
+    every_folder: bool = False
+    """The sync read every folder the store's decks come from: the bibliography and the
+    course modules read are all there are, and replace the stored ones. A sync of some
+    folders (File > Add deck folder syncs the new one; a folder with errors is left out)
+    replaces only what it read, and the other folders keep their sources and modules."""
     bibliography_digest: str | None = None
     sources: list[SourceRow] | None = None
-    """The whole bibliography, when it differs from the stored one."""
+    """The bibliography read, when it differs from the stored one."""
     decks: list[DeckValues] = field(default_factory=list)
     """Decks to insert or update (and mark active)."""
     decks_deactivated: list[str] = field(default_factory=list)
@@ -137,15 +142,10 @@ class Changes(msgspec.Struct):
     """Images the notes written show that the store may not hold yet."""
     modules: list[ModuleValues] | None = None
     """The modules of the courses read, when the course files were read: they replace the
-    stored modules of those courses (:attr:`module_courses`); other courses keep theirs."""
+    stored modules of those courses (:attr:`module_courses`), or all with
+    :attr:`every_folder`."""
     module_courses: list[str] = field(default_factory=list)
-    """The courses whose files were read with :attr:`modules`. A sync of some folders (File
-    > Add deck folder syncs the new one; a folder with errors is left out) replaces only
-    theirs: the bundled course's modules were deleted, and with them the hold on the modules
-    a trainee has not reached, until the next start."""
-    modules_of_every_course: bool = False
-    """:attr:`modules` are every course's (the sync read every folder the decks come from):
-    they replace all stored modules, so a course gone or renamed leaves none behind."""
+    """The courses whose files were read with :attr:`modules`."""
 
     def __bool__(self) -> bool:
         return any(
@@ -490,11 +490,17 @@ def _write_bibliography(conn: Connection, changes: Changes) -> None:
     if changes.bibliography_digest is not None:
         _write_setting(conn, BIBLIOGRAPHY_DIGEST_KEY, changes.bibliography_digest)
     if changes.sources is not None:
-        run(conn, "DELETE FROM source")
+        # A sync of some folders deleted the sources of the others' own sources.yaml: their
+        # cards said 'Source: local2030' and '(unknown source)' until the next start.
+        if changes.every_folder:
+            run(conn, "DELETE FROM source")
         if changes.sources:
-            run_many(conn, _insert_sql("source", SourceRow._fields), changes.sources)
+            insert = _insert_sql("source", SourceRow._fields)
+            if not changes.every_folder:
+                insert = insert.replace("INSERT", "INSERT OR REPLACE", 1)
+            run_many(conn, insert, changes.sources)
     if changes.modules is not None:
-        if changes.modules_of_every_course:
+        if changes.every_folder:
             run(conn, "DELETE FROM course_module")
         else:
             _in(conn, "DELETE FROM course_module WHERE course IN :ids", changes.module_courses)

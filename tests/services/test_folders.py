@@ -83,6 +83,57 @@ def test_a_broken_folder_keeps_its_decks_as_they_were_and_the_rest_updates(
     assert library.sync().blocked == {}
 
 
+def _own_sources_folder(root: Path) -> Path:
+    """A folder whose deck cites a source of its own sources.yaml."""
+    root.mkdir()
+    (root / "sources.yaml").write_text(
+        "format_version: 1\n"
+        "sources:\n"
+        "  - {id: local2030, kind: primary, authors: 'Doe J, Roe R', year: 2030,"
+        " title: A local trial}\n"
+    )
+    (root / "local.yaml").write_text(
+        "format_version: 1\n"
+        "deck: {id: local-bib, title: Cites its own sources, family: evidence}\n"
+        "cards:\n"
+        "  - {id: local-1, front: 'As shown [@local2030]?', back: A., source: local2030,"
+        " cite: local2030, as_of: 2030}\n"
+    )
+    return root
+
+
+def _local_card_says(library: Library) -> tuple[str, str]:
+    session = library.session()
+    while (card := session.next_card()) is not None and card.deck_id != "local-bib":
+        session.bury_current()
+    assert card is not None
+    shown = (card.source_line, card.question)
+    session.close()
+    return shown
+
+
+def test_a_folders_own_sources_stay_when_another_folder_is_synced(
+    library: Library, folders: dict[str, Path], tmp_path: Path
+) -> None:
+    """File > Add deck folder syncs the new folder alone, and its bibliography replaced the
+    stored one: another folder's card said "Source: local2030" (its id) and "As shown
+    (unknown source)?" until the next start. So did a sync leaving out a broken folder."""
+    local = _own_sources_folder(tmp_path / "local")
+    library.add_folder(local)
+    assert library.sync().blocked == {}
+    cited = ("Source: Doe 2030", "As shown (Doe and Roe, 2030)?")
+    assert _local_card_says(library) == cited
+    library.add_folder(folders["b"])
+    assert library.sync([folders["b"]]).ok  # as File > Add deck folder syncs it
+    assert _local_card_says(library) == cited
+    library.add_folder(folders["a"])
+    sample = folders["a"] / "sample.yaml"
+    sample.write_text(sample.read_text().replace("    back: The NMDA", "    bak: The NMDA"))
+    plan = library.sync()  # 'a' is left out, the rest synced without it
+    assert list(plan.blocked) == [str(folders["a"])]
+    assert _local_card_says(library) == cited
+
+
 def test_a_clash_between_folders_holds_back_the_later_one(
     library: Library, folders: dict[str, Path], tmp_path: Path
 ) -> None:

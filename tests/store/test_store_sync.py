@@ -213,7 +213,9 @@ def test_progress_is_inherited_only_by_cards_still_new(filled: Engine) -> None:
     ) == [("fwd", *progress), ("rev", 1, None, None, None, 0, None, 1, 0, 0)]
 
 
-def test_decks_are_upserted_deactivated_and_sources_replaced_whole(filled: Engine) -> None:
+def test_decks_are_upserted_deactivated_and_sources_replaced_by_a_sync_of_every_folder(
+    filled: Engine,
+) -> None:
     rowids = rows(filled, "SELECT rowid, id FROM deck ORDER BY rowid")
     source = SourceRow("s1", "seed", "Doe J", 2020, "T", None, None, None, None)
     write(
@@ -231,7 +233,17 @@ def test_decks_are_upserted_deactivated_and_sources_replaced_whole(filled: Engin
         ("d2", "Deck two", 0, ""),
     ]
     assert rows(filled, "SELECT * FROM source") == [tuple(source)]
-    write(filled, Changes(sources=[]))
+    # A sync of some folders adds its sources and keeps the others' (another folder's own
+    # sources.yaml); one of every folder replaces them all.
+    other = source._replace(id="s2", title="Other")
+    write(filled, Changes(sources=[other]))
+    assert rows(filled, "SELECT id FROM source ORDER BY id") == [("s1",), ("s2",)]
+    write(filled, Changes(sources=[other._replace(title="Renamed")]))
+    assert rows(filled, "SELECT id, title FROM source ORDER BY id") == [
+        ("s1", "T"),
+        ("s2", "Renamed"),
+    ]
+    write(filled, Changes(sources=[], every_folder=True))
     assert rows(filled, "SELECT * FROM source") == []
     with filled.connect() as conn:
         assert stored.stored_bibliography_digest(conn) == "bib"
