@@ -730,17 +730,17 @@ class BrowserWindow(QMainWindow):
         self._add(edit, "Select all", self.table.selectAll, "Ctrl+Alt+A")
         self._add(edit, "Find", self._focus_search, "Ctrl+F")
         cards = bar.addMenu("&Cards")
-        self._add(cards, "Toggle suspend", self.toggle_suspend, "Ctrl+J")
-        self._add(cards, "Toggle bury", self.toggle_bury, "Ctrl+Shift+J")
-        flags = cards.addMenu("Flag")
+        self._suspend_action = self._add(cards, "Toggle suspend", self.toggle_suspend, "Ctrl+J")
+        self._bury_action = self._add(cards, "Toggle bury", self.toggle_bury, "Ctrl+Shift+J")
+        self._flag_menu = flags = cards.addMenu("Flag")
         for number, name in FLAG_NAMES.items():
             self._add(
                 flags, name.capitalize(), functools.partial(self.flag, number), f"Ctrl+{number}"
             )
         self._add(flags, "No flag", functools.partial(self.flag, 0), "Ctrl+0")
         cards.addSeparator()
-        self._add(cards, "Forget (back to new)…", self.forget, "Ctrl+Alt+N")
-        self._add(cards, "Set due date…", self.set_due, "Ctrl+Shift+D")
+        self._forget_action = self._add(cards, "Forget (back to new)…", self.forget, "Ctrl+Alt+N")
+        self._due_action = self._add(cards, "Set due date…", self.set_due, "Ctrl+Shift+D")
         cards.addSeparator()
         self._add(cards, "Cram these cards", self._cram, "Ctrl+Shift+C")
         self._add(cards, "Save note", self.info._save, "Ctrl+S")
@@ -757,14 +757,15 @@ class BrowserWindow(QMainWindow):
         self.search_box.selectAll()
 
     def _context_menu(self, position: QPoint) -> None:
+        """The Cards menu's own actions, so a right-click shows their keys as the menu does
+        (its copies had none: 'Toggle suspend' beside nothing, Ctrl+J in the Cards menu)."""
         menu = QMenu(self)
-        self._add(menu, "Toggle suspend", self.toggle_suspend)
-        self._add(menu, "Toggle bury", self.toggle_bury)
-        for number, name in FLAG_NAMES.items():
-            self._add(menu, f"{name.capitalize()} flag", functools.partial(self.flag, number))
-        self._add(menu, "No flag", functools.partial(self.flag, 0))
-        self._add(menu, "Forget (back to new)…", self.forget)
-        self._add(menu, "Set due date…", self.set_due)
+        menu.addAction(self._suspend_action)
+        menu.addAction(self._bury_action)
+        menu.addMenu(self._flag_menu)
+        menu.addSeparator()
+        menu.addAction(self._forget_action)
+        menu.addAction(self._due_action)
         menu.exec(self.table.viewport().mapToGlobal(position))
 
     # -- searching -------------------------------------------------------------------------

@@ -317,6 +317,48 @@ def studied(synced: Library, clock: Clock) -> Library:
     return synced
 
 
+# (The offscreen platform cannot raise a popup or grab the keyboard for it; it says so.)
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing the keyboard)")
+def test_the_context_menu_shows_the_keys_of_the_cards_menu(qtbot: Any, window: Any) -> None:
+    """A right-click's menu listed 'Toggle suspend', 'Red flag'... with no keys beside them,
+    while the Cards menu shows Ctrl+J, Ctrl+1... (seen under Xvfb). It is the same actions."""
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QMenu
+
+    browser = open_browser(qtbot, window)
+    shown: list[list[tuple[str, str]]] = []
+
+    def read_and_close() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        items = []
+        for action in menu.actions():
+            if action.isSeparator():
+                continue
+            sub = action.menu()
+            if isinstance(sub, QMenu):
+                items += [(a.text(), a.shortcut().toString()) for a in sub.actions()]
+            else:
+                items.append((action.text(), action.shortcut().toString()))
+        shown.append(items)
+        menu.close()
+
+    QTimer.singleShot(100, read_and_close)
+    viewport = browser.table.viewport()
+    row = browser.table.visualRect(browser.table.model().index(1, 0)).center()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=row)
+    # A right-click, as the window system reports it (QTest's clicks skip that step); the
+    # menu is shown until the timer closes it.
+    QApplication.sendEvent(
+        viewport,
+        QContextMenuEvent(QContextMenuEvent.Reason.Mouse, row, viewport.mapToGlobal(row)),
+    )
+    [items] = shown
+    assert ("Toggle suspend", "Ctrl+J") in items and ("Set due date…", "Ctrl+Shift+D") in items
+    assert ("Red", "Ctrl+1") in items
+    assert [text for text, keys in items if not keys] == []
+
+
 def test_forget_asks_first_keeps_history_and_undoes(
     qtbot: Any, window: Any, studied: Library
 ) -> None:
