@@ -159,7 +159,7 @@ class ReviewController:
                     return False
                 self._summary = None
                 self._present(card)
-                self._notice = f"Undone: {label}."
+                self._notice = f"Undone: {label}"  # (as the other lines there: no full stop)
                 return True
             case _:
                 assert_never(self._state)

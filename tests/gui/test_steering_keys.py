@@ -56,6 +56,33 @@ def test_at_suspends_and_ctrl_z_brings_the_card_back(
     assert column(synced, card.card_id, "suspended") == 0
 
 
+def test_every_line_over_the_card_after_a_key_reads_alike(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    """After Ctrl+Z the line over the card read "Undone: answer." with a full stop, under
+    "Suspended · Ctrl+Z undoes", "Buried until tomorrow · Ctrl+Z undoes" and "Not now: it
+    comes back on a later day · Ctrl+Z undoes" without one (seen under Xvfb)."""
+    review = start(qtbot, window)
+    said = []
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_3)
+    qtbot.keyClick(review, Qt.Key.Key_Z, CTRL)
+    said.append(review.notice.text())
+    for key, modifiers in (
+        ("@", Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_Z, CTRL),
+        (Qt.Key.Key_Minus, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_L, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_1, CTRL),
+    ):
+        qtbot.keyClick(review, key, modifiers)
+        assert review.notice.isVisible()
+        said.append(review.notice.text())
+    assert said[:2] == ["Undone: answer", "Suspended · Ctrl+Z undoes"]
+    assert said[2] == "Undone: suspend"
+    assert [text for text in said if text.endswith(".")] == []
+
+
 def test_minus_buries_until_tomorrow_even_after_the_reveal(
     qtbot: Any, window: Any, synced: Library
 ) -> None:
