@@ -951,9 +951,11 @@ class StatisticsScreen(QWidget):
                 "Nothing is scheduled yet. Cards you learn appear here on the day they fall due."
             )
             return
+        average = forecast.average(days)
+        # (one card in 30 days read "0.0 a day on average", as if none were due)
+        per_day = f"{average:,.1f}" if average >= 0.05 else "under 0.1"
         self.forecast.caption.setText(
-            f"{_plural(total, 'card')} in the next {days} days, "
-            f"{forecast.average(days):,.1f} a day on average"
+            f"{_plural(total, 'card')} in the next {days} days, {per_day} a day on average"
             + (f"; {forecast.overdue:,} overdue now" if forecast.overdue else "")
         )
         if days <= 90:

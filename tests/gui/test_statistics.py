@@ -78,8 +78,9 @@ def test_a_first_sessions_median_stability_is_in_hours_not_zero_days(
 
 
 def test_a_first_answer_is_one_answer_on_one_day(qtbot: Any, window: Any) -> None:
-    """The calendar's caption said "1 answers on 1 days; busiest day 1" (seen under Xvfb
-    after a trainee's first card)."""
+    """The calendar's caption said "1 answers on 1 days; busiest day 1" and the forecast's
+    "1 card in the next 30 days, 0.0 a day on average" (seen under Xvfb after a trainee's
+    first card)."""
     qtbot.keyClick(window.overview, Qt.Key.Key_S)
     qtbot.keyClick(window.review, Qt.Key.Key_Space)
     qtbot.keyClick(window.review, Qt.Key.Key_3)
@@ -87,6 +88,10 @@ def test_a_first_answer_is_one_answer_on_one_day(qtbot: Any, window: Any) -> Non
     qtbot.keyClick(window.summary, Qt.Key.Key_Return)
     screen = open_statistics(qtbot, window)
     assert screen.calendar.caption.text() == "1 answer on 1 day; busiest day 1"
+    # and the card it left due: not "0.0 a day on average", as if none were
+    assert screen.forecast.caption.text() == (
+        "1 card in the next 30 days, under 0.1 a day on average"
+    )
 
 
 def test_a_known_history_fills_the_charts(qtbot: Any, window: Any, log: Log) -> None:
