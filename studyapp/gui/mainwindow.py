@@ -64,6 +64,7 @@ __all__ = ["MainWindow"]
 SHORTCUTS = """<table cellpadding="4">
 <tr><td><b>Space</b> / <b>Enter</b></td><td>show the answer</td></tr>
 <tr><td><b>1</b> <b>2</b> <b>3</b> <b>4</b></td><td>Again, Hard, Good, Easy</td></tr>
+<tr><td><b>Space</b> / <b>Enter</b></td><td>Good, once the answer shows</td></tr>
 <tr><td><b>Ctrl+Z</b></td><td>undo the last answer or action (several times, also after
 the session)</td></tr>
 <tr><td><b>@</b></td><td>suspend the card (until you unsuspend it in the browser)</td></tr>

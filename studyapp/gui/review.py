@@ -49,6 +49,14 @@ _GRADE_KEYS = {
     Qt.Key.Key_4: Rating.EASY,
 }
 _REVEAL_KEYS = {Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter}
+"""Show the answer; once it shows, answer Good (Anki's habit)."""
+
+
+def _keys_of(rating: Rating) -> str:
+    """The keys that give ``rating``, as a grade button's tooltip names them."""
+    return f"{int(rating)} or Space" if rating is Rating.GOOD else str(int(rating))
+
+
 _FLAG_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3, Qt.Key.Key_4: 4}
 
 
@@ -161,7 +169,7 @@ class ReviewScreen(QWidget):
             button.setObjectName("grade")
             button.setProperty("class", rating.label.lower())
             button.setStyleSheet(f"color: {getattr(colors, rating.label.lower())};")
-            button.setToolTip(f"{rating.label} ({int(rating)})")
+            button.setToolTip(f"{rating.label} ({_keys_of(rating)})")
             button.clicked.connect(lambda _=False, r=rating: self.grade(r))
             self.grade_buttons[rating] = button
             self._buttons.addWidget(button)
@@ -416,7 +424,7 @@ class ReviewScreen(QWidget):
             if rating in previews:
                 self._grade_texts[rating] = (rating.label, previews[rating].label)
                 button.setToolTip(
-                    f"{rating.label} ({int(rating)}): next review in {previews[rating].label}"
+                    f"{rating.label} ({_keys_of(rating)}): next review in {previews[rating].label}"
                 )
         if revealed:
             self._fit_grade_buttons()
@@ -425,7 +433,10 @@ class ReviewScreen(QWidget):
             hints = [(("Space",), "shows the card"), (("L",), "not now")]
         elif revealed:
             hints = [
-                *(((str(int(r)),), r.label) for r in Rating),
+                *(
+                    ((str(int(r)), "Space") if r is Rating.GOOD else (str(int(r)),), r.label)
+                    for r in Rating
+                ),
                 (("@",), "suspend"),
                 (("-",), "bury"),
                 (("L",), "not now"),
@@ -489,7 +500,13 @@ class ReviewScreen(QWidget):
         elif modifiers != Qt.KeyboardModifier.NoModifier:
             super().keyPressEvent(event)
         elif key in _REVEAL_KEYS:
-            self.reveal()
+            if self.revealed:
+                # Anki's habit: on the answer side Space and Enter answer Good. A held key's
+                # repeats never grade, so holding Space to see the answer cannot also answer.
+                if not event.isAutoRepeat():
+                    self.grade(Rating.GOOD)
+            else:
+                self.reveal()
         elif key in _GRADE_KEYS:
             self.grade(_GRADE_KEYS[Qt.Key(key)])
         elif key == Qt.Key.Key_I and self.card is not None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
 from studyapp.core.model import Rating
 from studyapp.services.library import Library, ScopeChoice
+from tests.gui.test_key_hints import read
 
 
 def reviews(library: Library) -> list[tuple[Any, ...]]:
@@ -66,6 +69,44 @@ def test_grading_keys_do_nothing_before_the_answer_is_shown(
     qtbot.keyClick(window.review, Qt.Key.Key_Return)  # Enter reveals too
     qtbot.keyClick(window.review, Qt.Key.Key_3)
     assert len(reviews(synced)) == 1
+
+
+def test_space_and_enter_answer_good_once_the_answer_shows(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    """Anki's habit: Space (or Enter) shows the answer, and the same key again answers Good;
+    the footer and the Good button say so."""
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    first = review.card
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    assert review.revealed and reviews(synced) == []
+    assert "3 or Space Good" in " ".join(read(review._hint.text()).split())
+    assert review.grade_buttons[Rating.GOOD].toolTip().startswith("Good (3 or Space)")
+    assert review.grade_buttons[Rating.HARD].toolTip().startswith("Hard (2)")
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    assert reviews(synced) == [(first.card_id, int(Rating.GOOD))]
+    second = review.card
+    assert second.card_id != first.card_id and not review.revealed
+    qtbot.keyClick(review, Qt.Key.Key_Return)
+    qtbot.keyClick(review, Qt.Key.Key_Enter)
+    assert reviews(synced)[-1] == (second.card_id, int(Rating.GOOD))
+
+
+def test_a_held_space_shows_the_answer_but_never_answers(
+    qtbot: Any, window: Any, synced: Library
+) -> None:
+    """The key's auto-repeat (Space held down) reveals and stops there: only a new press
+    grades, so the answer is on screen before it is answered."""
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    review = window.review
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    for _ in range(5):
+        repeat = QKeyEvent(
+            QEvent.Type.KeyPress, Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier, " ", True
+        )
+        QApplication.sendEvent(review, repeat)
+    assert review.revealed and reviews(synced) == []
 
 
 def test_ctrl_z_undoes_several_answers_exactly(qtbot: Any, window: Any, synced: Library) -> None:
