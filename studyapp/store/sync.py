@@ -637,6 +637,42 @@ SMALL_STORE_ROWS = 2000
 costs at most ~10 ms (the 112,500 rows of a 50,000-note import index in 0.17-0.22 s)."""
 
 
+def _statement_journals_in_memory(db: sqlite3.Connection) -> int | None:
+    """Have the transaction ``db`` is about to write in keep its statement journals in
+    memory; returns the ``temp_store`` for :meth:`StreamedImport.close` to set back (None:
+    left as it was, because ``db``'s temporary database is open, which a change would
+    close, dropping what it holds).
+
+    Each multi-row INSERT keeps the pages it changes that were stored before it began in a
+    statement journal, so that a failing row undoes its statement alone. SQLite holds that
+    journal in memory up to 64 KiB, and once one statement's outgrows it, in a temporary
+    file for the rest of the transaction. Into an empty store no statement's did; in the
+    GUI's File > Add deck folder (the bundled decks stored) one did (16 pages: note table
+    leaves and interior pages, leaves of the id's index, the header page), and from then on
+    every statement's pages were written to the file and truncated away again: at 200,000
+    notes 101,562 pages, 416 MB in 203,124 ``pwrite`` calls (strace), none of them synced.
+    Where a transaction's statement journals go is fixed when it begins writing, from
+    ``temp_store`` (``sqlite3BtreeBeginTrans`` passes ``sqlite3TempInMemory`` to
+    ``sqlite3PagerBegin``), so MEMORY is set before that. A journal held only in memory
+    holds what it held, one statement's pages, freed when the statement ends; nothing
+    durable changes (a statement journal is never synced, in a file or not).
+
+    It costs user CPU too: SQLite keeps a journal that never spills in 1 KiB pieces, a
+    malloc and a free each. Measured on the add's store work at 200,000 notes (the
+    benchmark's course into the bundled store, engine open and search index made as the
+    window leaves them, in-process): system CPU 0.730 s (0.652-0.803) -> 0.544
+    (0.499-0.574), 7 interleaved pairs, load 1.5-1.9, lower in every pair; user-space
+    instructions +467 M (+0.84%, callgrind, 55,389 M -> 55,856 M); both run side by side
+    (6 pairs, load 1.9-2.8) user + system 10.61 -> 10.48 s (median), system lower in every
+    pair; peak RSS unchanged (190-195 MB). About 1% of the add's CPU: remove it if a
+    SQLite build keeps these journals otherwise."""
+    if any(row[1] == "temp" for row in db.execute("PRAGMA database_list")):
+        return None
+    (before,) = db.execute("PRAGMA temp_store").fetchone()
+    db.execute("PRAGMA temp_store=MEMORY")
+    return int(before)
+
+
 def _set_indexes_aside(db: sqlite3.Connection, up_to: int = 0) -> list[str]:
     """Drop the named indexes of ``note`` and ``card`` while both are empty (a first import),
     or hold at most ``up_to`` rows each (a folder added to a store holding only the bundled
@@ -837,6 +873,26 @@ class StreamedImport:
     A write's error is raised by :meth:`write_deck`. Nothing else may use ``conn`` until
     :meth:`close` (or leaving the ``with`` block), which makes the indexes set aside again.
     The caller commits or rolls back.
+
+    Into a store that holds rows already (File > Add deck folder after the bundled decks)
+    the same rows cost more than into an empty one (``studyapp sync`` into a new store), for
+    three reasons none of which is ours to remove (guiadd-r21, benchmarks' course, callgrind
+    and strace of the add's store work against the headless first import):
+
+    - the uniqueness probes of the ids that sort before stored ones go down from the root
+      (:func:`_set_indexes_aside`): ~210 M instructions at 50,000 notes;
+    - each multi-row INSERT keeps the stored pages it changes in a statement journal,
+      which SQLite moved to a temporary file for the rest of the transaction once one
+      statement's outgrew 64 KiB, as none does into an empty store: kept in memory now
+      (:func:`_statement_journals_in_memory`), for a little less CPU;
+    - the WAL: the window's other connections keep the store in WAL (a first import into a
+      new store writes with a rollback journal: :func:`~studyapp.store.database.rollback_journal`).
+      Every page is checksummed as it is written, and a page the cache spilled and then
+      changed again is rewritten in place (27 of 36,733 frames at 200,000 notes, the
+      earliest the 72nd), which makes the commit read back and checksum again every frame
+      after it (36,660 frames, 151 MB, a ``pread`` and a ``pwrite`` each): ~61 M
+      instructions of checksums at 50,000 notes, half of them that second pass. Only a
+      page cache holding the whole transaction (150 MB) would avoid it.
     """
 
     def __init__(
@@ -860,6 +916,8 @@ class StreamedImport:
         """The new notes' ``changed_at`` (rows may be stamped with it as they are built)."""
         db = driver_of(conn)
         self._db = db
+        # (before the transaction writes: see _statement_journals_in_memory)
+        self._temp_store = _statement_journals_in_memory(db)
         self._indexes = _set_indexes_aside(db, small_store) if defer_indexes else []
         self._defaults_checked = note_defaults_as_expected(db)
         self._writer = RowWriter(db)
@@ -892,6 +950,13 @@ class StreamedImport:
     def close(self) -> None:
         """Make the indexes set aside again."""
         self._writer.close()
+        if self._temp_store is not None:
+            # The transaction's statement journals stay in memory (where they go was fixed
+            # when it began writing); the sorts that make the indexes spill to files again,
+            # as they do without this: with MEMORY they sorted in memory, and the 200,000
+            # notes' add peaked 12.5 MB higher.
+            self._db.execute(f"PRAGMA temp_store={self._temp_store}")
+            self._temp_store = None
         for sql in self._indexes:
             self._db.execute(sql)
         self._indexes = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -564,3 +565,54 @@ def test_a_small_store_sets_its_indexes_aside_and_makes_them_again(filled: Engin
     assert rows(filled, "PRAGMA integrity_check") == [("ok",)]
     query = "SELECT note_id FROM card INDEXED BY ix_card_new_order WHERE retired = 0 AND queue = 0"
     assert ("zz",) in rows(filled, query + " ORDER BY new_order")
+
+
+def _temp_files_open() -> list[str]:
+    """SQLite's temporary files this process holds open (it unlinks each as it opens it)."""
+    fds = Path("/proc/self/fd")
+    targets = []
+    for fd in fds.iterdir():
+        try:
+            targets.append(os.readlink(fd))
+        except OSError:  # (closed meanwhile: the directory's own descriptor)
+            continue
+    return [t for t in targets if "etilqs_" in t]
+
+
+def test_a_streamed_import_keeps_its_statement_journals_in_memory(engine: Engine) -> None:
+    """Each multi-row INSERT journals the stored pages it changes; one whose journal outgrew
+    64 KiB put every later statement's in a temporary file (the GUI's add of 200,000 notes:
+    416 MB). Here each of 32 new ids goes into another leaf of the id's index of 10,000
+    stored notes, so the first INSERT changes 32 stored pages: still no temporary file, and
+    temp_store is as before once the import is over (so the indexes' sorts spill as ever)."""
+    stored_notes = [note_row(f"k{i:05d}", "d1", i) for i in range(10_000)]
+    with engine.begin() as conn, StreamedImport(conn, now=NOW) as writer:
+        writer.write_deck(DECKS[0], stored_notes, [])
+    new = [note_row(f"k{i:05d}x", "d2", i) for i in range(0, 10_000, 300)]
+    assert len(new) >= 32
+    with engine.begin() as conn:
+        before = conn.exec_driver_sql("PRAGMA temp_store").scalar()
+        with StreamedImport(conn, now=NOW, defer_indexes=True) as writer:
+            writer.write_deck(DECKS[1], new, [])
+            opened = _temp_files_open()
+        after = conn.exec_driver_sql("PRAGMA temp_store").scalar()
+    assert opened == []
+    assert after == before == 0
+    assert rows(engine, "SELECT count(*) FROM note") == [(10_000 + len(new),)]
+    assert rows(engine, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_connection_holding_temporary_tables_keeps_them_through_an_import(
+    engine: Engine,
+) -> None:
+    """temp_store is left alone on a connection whose temporary database is open: changing it
+    would close that database and drop what it holds."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TEMP TABLE kept (x)")
+        conn.exec_driver_sql("INSERT INTO kept VALUES (1)")
+        conn.commit()
+        with conn.begin(), StreamedImport(conn, now=NOW) as writer:
+            writer.write_deck(DECKS[0], [note_row("a", "d1", 0)], [])
+        assert conn.exec_driver_sql("SELECT x FROM kept").all() == [(1,)]
+        assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 0
+    assert rows(engine, "SELECT id FROM note") == [("a",)]
