@@ -212,7 +212,7 @@ def read_courses(deck_files: Iterable[Path], given: Iterable[Path] = ()) -> Cour
     for path in given:
         if path.name.lower() in COURSE_NAMES and path.is_file():
             files.setdefault(str(path), path)
-    for shown, path in sorted(files.items()):
+    for shown, path in files.items():  # (in the deck files' order: the later one clashes)
         parsed = parse_course(path, shown=shown)
         found.by_path[shown] = parsed
         found.problems.extend(parsed.problems)

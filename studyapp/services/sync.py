@@ -255,11 +255,30 @@ class _Survey(msgspec.Struct):
         return not self.to_read and not self.bibliography_changed
 
 
+def _in_given_order(files: list[Path], given: Sequence[Path]) -> list[Path]:
+    """``files`` (sorted) with those of each given path after those of the paths before it:
+    of two files that clash (a deck or card id used twice), the later is the one in error,
+    so a folder added after the bundled decks never holds them back. By path alone, an added
+    folder under /home came before a bundled deck under /usr, and a copy of a bundled deck
+    there held back the bundled decks too (a trainee told to remove the bundled folder)."""
+    if len(given) < 2:
+        return files
+
+    def rank(file: Path) -> int:
+        return next(
+            (i for i, path in enumerate(given) if file == path or path in file.parents),
+            len(given),
+        )
+
+    return sorted(files, key=rank)  # (stable: each path's files stay sorted)
+
+
 def _survey(
     conn: Connection, plan: SyncPlan, paths: Iterable[Path], bibliography: Path | None
 ) -> _Survey:
     resolved = [real_path(Path(p)) for p in paths]
     deck_files, bib_files = discover_deck_files(resolved, plan.problems)
+    deck_files = _in_given_order(deck_files, resolved)
     if bibliography is not None:
         bib_files.insert(0, bibliography)
     holders = [*resolved, *(real_path(Path(f)) for f in stored.deck_folder_paths(conn))]

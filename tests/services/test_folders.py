@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from studyapp.core.errors import KnownError
 from studyapp.core.model import Rating
@@ -148,6 +149,47 @@ def test_a_clash_between_folders_holds_back_the_later_one(
     assert list(plan.blocked) == [str(clash)]
     assert "card id 'extra-1' is also used in" in plan.blocked[str(clash)][0].message
     assert "Extra deck" in _titles(library)
+
+
+def test_the_later_folder_is_held_back_whatever_its_path(
+    library: Library, folders: dict[str, Path], tmp_path: Path
+) -> None:
+    """ "Later" went by path, not by the order of the folders: a folder added second under a
+    path that sorts first held back the one added before it."""
+    first = tmp_path / "z-added-first"
+    shutil.copytree(folders["b"], first)
+    later = tmp_path / "a-added-later"
+    later.mkdir()
+    (later / "copy.yaml").write_text(
+        (first / "extra.yaml").read_text().replace("id: extra,", "id: extra-copy,")
+    )
+    library.add_folder(first)
+    library.add_folder(later)
+    plan = library.sync()
+    assert list(plan.blocked) == [str(later)]
+    assert "card id 'extra-1' is also used in" in plan.blocked[str(later)][0].message
+    assert "Extra deck" in _titles(library)
+
+
+def test_a_folder_copying_a_bundled_deck_never_holds_the_bundled_decks_back(
+    library: Library, tmp_path: Path
+) -> None:
+    """A trainee's folder with a copy of the bundled course (under /home or /tmp, before the
+    installed decks by path) held back the bundled decks, told the trainee to remove the
+    bundled folder (which cannot be), and imported the copy in their place."""
+    copy = tmp_path / "my-copy"
+    shutil.copytree(bundled_decks_dir(), copy)
+    terms = copy / "terms.yaml"
+    terms.write_text(terms.read_text().replace("term-pat", "term-pat-mine", 1))
+    library.add_folder(copy)
+    plan = library.sync()
+    assert list(plan.blocked) == [str(copy)]  # the copy alone: its ids are the bundled ones
+    problems = plan.blocked[str(copy)]
+    assert problems and all(Path(p.path).is_relative_to(copy) for p in problems)
+    assert len(_titles(library)) == _bundled_titles()
+    with library.engine.connect() as conn:
+        held = conn.execute(text("SELECT path FROM deck WHERE active")).scalars().all()
+    assert held and all(Path(p).parent == bundled_decks_dir().resolve() for p in held)
 
 
 def test_an_error_in_no_folder_still_stops_everything(
