@@ -1096,7 +1096,10 @@ class MainWindow(QMainWindow):
         bar = QProgressBar(dialog)
         bar.setTextVisible(False)
         dialog.setBar(bar)
-        label = QLabel(f"Reading the decks in {folder.name}…")
+        # The folder with its parent: a course's folder of decks is 'decks' (studyapp init
+        # makes one), and "Reading the decks in decks…" named nothing.
+        shown = f"{folder.parent.name}/{folder.name}" if folder.parent.name else folder.name
+        label = QLabel(f"Reading the decks in {shown}…")
         label.setTextFormat(Qt.TextFormat.PlainText)  # a folder's name, as written
         dialog.setLabel(label)
         dialog.setWindowTitle("Add deck folder")

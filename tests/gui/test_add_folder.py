@@ -36,6 +36,9 @@ def test_adding_a_folder_reads_its_decks_with_progress(
         window.add_deck_folder()
         dialogs = window.findChildren(QProgressDialog)
         assert len(dialogs) == 1 and dialogs[0].isVisible()
+        # its parent too: "Reading the decks in decks…" named nothing (seen under Xvfb)
+        assert course.name == "decks" and course.parent.name == "course"
+        assert dialogs[0].labelText() == "Reading the decks in course/decks…"
     plan = done.args[0]
     assert plan.ok and len(plan.new) == 2000
     assert _notes(synced) == before + 2000
