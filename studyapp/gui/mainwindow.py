@@ -96,6 +96,15 @@ cards without changing their schedule</td></tr>
 </table>"""
 
 
+def _folder_shown(folder: Path) -> str:
+    """A folder as the add's dialog and status name it: with its parent, since a course's
+    folder of decks is 'decks' (studyapp init makes one), and "Reading the decks in decks…"
+    or "Added the folder decks" named nothing."""
+    if not folder.name:
+        return str(folder)
+    return f"{folder.parent.name}/{folder.name}" if folder.parent.name else folder.name
+
+
 _PROGRESS_POLL_MS = 200
 """How often the GUI thread reads a background sync's progress (see :class:`_SyncProgress`)."""
 
@@ -1096,10 +1105,7 @@ class MainWindow(QMainWindow):
         bar = QProgressBar(dialog)
         bar.setTextVisible(False)
         dialog.setBar(bar)
-        # The folder with its parent: a course's folder of decks is 'decks' (studyapp init
-        # makes one), and "Reading the decks in decks…" named nothing.
-        shown = f"{folder.parent.name}/{folder.name}" if folder.parent.name else folder.name
-        label = QLabel(f"Reading the decks in {shown}…")
+        label = QLabel(f"Reading the decks in {_folder_shown(folder)}…")
         label.setTextFormat(Qt.TextFormat.PlainText)  # a folder's name, as written
         dialog.setLabel(label)
         dialog.setWindowTitle("Add deck folder")
@@ -1182,7 +1188,7 @@ class MainWindow(QMainWindow):
             # The folder's name (its path is in File > Deck folders…) and what came in: a
             # long path left the counts cut in the middle at 800 px.
             changed = plan.card_changes() or "no new cards"
-            self._status.setText(f"Added the folder {folder.name or folder}: {changed}")
+            self._status.setText(f"Added the folder {_folder_shown(folder)}: {changed}")
             if self._overview_shown():
                 self.show_overview(overview)
         self.sync_done.emit(plan)

@@ -41,6 +41,7 @@ def test_adding_a_folder_reads_its_decks_with_progress(
         assert dialogs[0].labelText() == "Reading the decks in course/decks…"
     plan = done.args[0]
     assert plan.ok and len(plan.new) == 2000
+    assert window._status.text().startswith("Added the folder course/decks: ")
     assert _notes(synced) == before + 2000
     assert course.resolve() in [p.resolve() for p in synced.folders()]
     decks = sum(
