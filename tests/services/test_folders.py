@@ -135,30 +135,17 @@ def test_a_folders_own_sources_stay_when_another_folder_is_synced(
     assert _local_card_says(library) == cited
 
 
+@pytest.mark.parametrize(
+    ("first_name", "later_name"), [("b", "clash"), ("z-added-first", "a-added-later")]
+)
 def test_a_clash_between_folders_holds_back_the_later_one(
-    library: Library, folders: dict[str, Path], tmp_path: Path
+    library: Library, folders: dict[str, Path], tmp_path: Path, first_name: str, later_name: str
 ) -> None:
-    clash = tmp_path / "clash"
-    clash.mkdir()
-    (clash / "copy.yaml").write_text(
-        (folders["b"] / "extra.yaml").read_text().replace("id: extra,", "id: extra-copy,")
-    )
-    library.add_folder(folders["b"])
-    library.add_folder(clash)
-    plan = library.sync()
-    assert list(plan.blocked) == [str(clash)]
-    assert "card id 'extra-1' is also used in" in plan.blocked[str(clash)][0].message
-    assert "Extra deck" in _titles(library)
-
-
-def test_the_later_folder_is_held_back_whatever_its_path(
-    library: Library, folders: dict[str, Path], tmp_path: Path
-) -> None:
-    """ "Later" went by path, not by the order of the folders: a folder added second under a
-    path that sorts first held back the one added before it."""
-    first = tmp_path / "z-added-first"
+    """ "Later" in the folders' order, whatever their paths: by path, a folder added second
+    under a path that sorts first held back the one added before it."""
+    first = tmp_path / "folders" / first_name
     shutil.copytree(folders["b"], first)
-    later = tmp_path / "a-added-later"
+    later = tmp_path / "folders" / later_name
     later.mkdir()
     (later / "copy.yaml").write_text(
         (first / "extra.yaml").read_text().replace("id: extra,", "id: extra-copy,")
