@@ -572,6 +572,16 @@ def test_definitions_say_no_more_than_their_cited_sources_carry(decks: list[Pars
             assert not re.search(r"small samples|counts as large", lowered), card_id
 
 
+def test_esketamine_is_not_called_an_enantiomer_without_a_document_that_says_so(
+    decks: list[ParsedDeck],
+) -> None:
+    """term-esketamine called esketamine 'the S-enantiomer of ketamine'; no seed, no source note
+    and no document read here says so (the notes, C18, give only its approval as a nasal spray
+    for TRD in March 2019), so no card does until one is read and cited."""
+    for card_id, lowered, _cites in _shown_texts(decks):
+        assert "enantiomer" not in lowered, card_id
+
+
 def test_no_card_grades_an_effect_size_by_a_convention_without_a_source(
     decks: list[ParsedDeck],
 ) -> None:
