@@ -296,6 +296,11 @@ SEED_CARRIES_PART = {
         "us-fdca-breakthrough",
         "fda-crl-2024",
     },
+    # The Rieser summary names self-efficacy and social connectedness as routes to change in
+    # addiction without defining them; the definitions are Bandura 1977's and Lee and Robbins
+    # 1995's (a measure of belongingness).
+    "term-self-efficacy": {"rieser2021", "bandura1977"},
+    "term-social-connectedness": {"rieser2021", "lee-robbins1995"},
 }
 """Cards whose seed carries only part of the fact (or only the claim the card corrects): the
 source names, beside that seed, the paper that carries the rest."""
