@@ -587,6 +587,30 @@ def test_esketamine_is_not_called_an_enantiomer_without_a_document_that_says_so(
         assert "enantiomer" not in lowered, card_id
 
 
+def test_the_trial_designs_diagram_gives_each_phase_its_purpose_and_size(
+    decks: list[ParsedDeck],
+) -> None:
+    """Phase 2 tests efficacy and finds the dose in a smaller sample; phase 3 is larger and
+    confirms efficacy and safety for approval. The panel once had phase 2 'explore dose, safety
+    and a first signal' with 'tens to a few hundred' people, and its description called phase 2
+    'small' and said only that phase 3 'confirms'."""
+    svg = (bundled_decks_dir() / "images" / "trial-designs.svg").read_text(encoding="utf-8")
+    drawn = " ".join(re.findall(r">([^<>]+)</(?:text|desc)>", svg)).lower()
+    alts = [
+        card.image.alt.lower()
+        for deck in decks
+        if deck.model
+        for card in deck.model.cards
+        if card.image is not None and card.image.file.endswith("trial-designs.svg")
+    ]
+    assert alts
+    phase2 = r"tests? efficacy and\s+finds? the dose,? in a\s+smaller sample"
+    for text in [drawn, *alts]:
+        assert re.search(phase2, text), text
+        assert re.search(r"larger.*confirm efficacy and\s+safety\s+for approval", text), text
+        assert "first signal" not in text and "tens to a few hundred" not in text, text
+
+
 def test_no_card_grades_an_effect_size_by_a_convention_without_a_source(
     decks: list[ParsedDeck],
 ) -> None:
