@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from studyapp.core.sqlalchemyload import load_sqlalchemy
 from studyapp.store.queries import DeckInfo, active_decks, review_count, setting_rows
 from studyapp.store.rows import NOTE_COLUMNS, SOURCES_SQL, NoteValues, SourceRow
+from studyapp.store.sync import add_deck_folders, deck_folder_paths
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -137,22 +138,24 @@ def sources(conn: Connection) -> dict[str, SourceRow]:
 
 # -- deck folders and trainees' notes --------------------------------------------------------
 def deck_folders(engine: Engine | sqlite3.Connection) -> list[str]:
-    """The deck folders the user added, through the engine or on a plain connection."""
+    """The deck folders the user added, through the engine or on a plain connection (the
+    statement is the sync's own: :func:`studyapp.store.sync.deck_folder_paths`)."""
     if isinstance(engine, sqlite3.Connection):
-        return [str(r[0]) for r in engine.execute("SELECT path FROM deck_folder")]
+        return deck_folder_paths(engine)
     with engine.connect() as conn:
-        return [str(r[0]) for r in conn.execute(text("SELECT path FROM deck_folder"))]
+        return deck_folder_paths(conn)
 
 
 def add_deck_folder(engine: Engine | sqlite3.Connection, path: str) -> None:
     """Remember the deck folder ``path`` (once), through the engine or on a library's plain
-    connection (its own transaction, committed)."""
+    connection, in a transaction of its own, committed (a sync records the folders it adds
+    in its own: :func:`studyapp.store.sync.add_deck_folders`, the statement used here)."""
     if isinstance(engine, sqlite3.Connection):
         with engine:
-            engine.execute("INSERT OR IGNORE INTO deck_folder (path) VALUES (?)", (path,))
+            add_deck_folders(engine, [path])
         return
     with engine.begin() as conn:
-        conn.execute(text("INSERT OR IGNORE INTO deck_folder (path) VALUES (:p)"), {"p": path})
+        add_deck_folders(conn, [path])
 
 
 def folder_decks(engine: Engine, folder: str) -> list[str]:
