@@ -34,6 +34,7 @@ from studyapp.services.families import family_order, family_title
 from studyapp.services.overview import Overview, read_overview
 from studyapp.services.render import CitationIndex, plain, render_card
 from studyapp.services.settings import Settings, read_settings
+from studyapp.services.text import difficulty_share
 from studyapp.store import stats as store
 from studyapp.store.errors import storage_errors
 from studyapp.store.plain import Db, read_only_store
@@ -515,7 +516,7 @@ def summarize_memory(
         difficulty=Histogram(tuple(f"{10 * i}-{10 * i + 10}%" for i in range(10)), d_counts),
         retrievability=Histogram(tuple(f"{5 * i}-{5 * i + 5}%" for i in range(20)), r_counts),
         median_stability=sorted_median(stabilities) if n else None,
-        median_difficulty=(sorted_median(difficulties) - 1) / 9 if n else None,
+        median_difficulty=difficulty_share(sorted_median(difficulties)) if n else None,
         average_retrievability=sum(r_sorted) / n if n else None,
     )
 

@@ -32,7 +32,7 @@ from studyapp.services.render import (
     render_card,
 )
 from studyapp.services.settings import Settings
-from studyapp.services.text import describe_moment, describe_stability
+from studyapp.services.text import describe_difficulty, describe_moment, describe_stability
 from studyapp.services.today import Today, due_query, read_today
 from studyapp.services.undo import UndoLog, UndoStep
 from studyapp.store import queries, steering
@@ -890,7 +890,10 @@ def describe_memory(
             "the chance of recalling it falls to about 90%."
         )
     if state.difficulty is not None:
-        lines.append(f"Difficulty {state.difficulty:.1f} of 10: how hard this card is for you.")
+        lines.append(
+            f"Difficulty {describe_difficulty(state.difficulty)}: how hard this card is for "
+            "you, from 0% (easiest) to 100% (hardest)."
+        )
     if retrievability is not None:
         lines.append(f"Retrievability {retrievability:.0%}: the chance you would recall it today.")
     if state.due is not None:

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 __all__ = [
     "describe_answer_days",
     "describe_day",
+    "describe_difficulty",
+    "difficulty_share",
     "describe_duration",
     "describe_moment",
     "describe_next_due",
@@ -76,6 +78,18 @@ def describe_stability(days: float) -> str:
     if days < _YEAR:
         return _count(_decimal(days / _MONTH), "month")
     return _count(_decimal(days / _YEAR), "year")
+
+
+def difficulty_share(difficulty: float) -> float:
+    """FSRS difficulty (1 to 10) as a share from 0 (easiest) to 1 (hardest), as Anki shows it
+    in its card info and its statistics."""
+    return (difficulty - 1) / 9
+
+
+def describe_difficulty(difficulty: float) -> str:
+    """FSRS difficulty as the statistics' Memory tab and Anki show it: ``12%``. The card
+    details said '2.1 of 10' while the Memory tab beside them said 'Median 70%'."""
+    return f"{difficulty_share(difficulty):.0%}"
 
 
 def describe_stability_short(days: float) -> str:

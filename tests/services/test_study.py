@@ -905,3 +905,23 @@ def test_card_details_say_a_learning_due_is_a_step_not_the_stability() -> None:
     )
     review = describe_memory(MemoryState(Queue.REVIEW, 0, 2.3, 5.0, due, due, reps=2), 0.9, tz=UTC)
     assert review[3] == "Next due 1 Apr 2026, 09:05."
+
+
+def test_card_details_give_difficulty_as_the_memory_tab_does() -> None:
+    """The card details said 'Difficulty 2.1 of 10' while Statistics > Memory beside them
+    gives difficulty as a share ('Median 70%'), as Anki does in both: the details now say
+    12%, FSRS's 1-10 scale read as 0-100%, the same mapping as the Memory tab's median."""
+    from datetime import UTC, datetime
+
+    from studyapp.core.model import MemoryState
+    from studyapp.services.stats import sorted_median
+    from studyapp.services.text import difficulty_share
+
+    due = datetime(2026, 4, 1, 9, 5, tzinfo=UTC)
+    lines = describe_memory(MemoryState(Queue.REVIEW, 0, 30.0, 2.08, due, due, reps=4), 0.9)
+    assert lines[1] == (
+        "Difficulty 12%: how hard this card is for you, from 0% (easiest) to 100% (hardest)."
+    )
+    hardest = describe_memory(MemoryState(Queue.REVIEW, 0, 30.0, 10.0, due, due, reps=4), 0.9)
+    assert hardest[1].startswith("Difficulty 100%: ")
+    assert difficulty_share(sorted_median([1.0, 5.5, 10.0])) == 0.5
