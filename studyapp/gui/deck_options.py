@@ -29,13 +29,15 @@ from studyapp.services.deck_options import (
     DeckOptionsError,
     Preset,
 )
+from studyapp.services.text import CRITICAL_SETTING
 
 __all__ = ["DeckOptionsDialog"]
 
 RETENTION_HELP = (
     "Desired retention is the chance of recalling a card that FSRS aims for at each review: "
     "higher means you remember more, at the cost of more reviews a day; 0.90 is a good "
-    "balance. Safety-critical cards use their own, higher one (Settings). The limits count "
+    f"balance. Safety-critical cards use their own, higher one, set in {CRITICAL_SETTING}. The "
+    "limits count "
     "for each deck on its own; Settings also caps all decks together."
 )
 

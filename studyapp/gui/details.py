@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from studyapp.gui.richtext import plain_label
 from studyapp.services.study import CardView, StudySession, describe_memory, history_rows
+from studyapp.services.text import CRITICAL_SETTING
 
 __all__ = ["CardDetailsDialog"]
 
@@ -60,12 +61,12 @@ class CardDetailsDialog(QDialog):
             lines.insert(
                 0,
                 "Safety-critical card: scheduled at "
-                f"{current.desired_retention:.0%} desired retention (Settings).",
+                f"{current.desired_retention:.0%} desired retention, set in {CRITICAL_SETTING}.",
             )
         else:
             lines.append(
                 f"Scheduled at {current.desired_retention:.0%} desired retention (its deck's "
-                "preset, Tools → Deck options)."
+                "preset, Tools → Deck options…)."
             )
         if current.retired_reason:
             lines.insert(0, f"Retired from the course: {current.retired_reason}")

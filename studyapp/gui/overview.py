@@ -76,6 +76,12 @@ HEADERS = ("Deck", "New", "Learning", "Due", "")
 STUDY_COLUMN = 4
 _COUNT_COLUMNS = (1, 2, 3)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+MODULE_CHOSEN_TIP = (
+    "New cards come from this module and the ones before it. To follow the release dates "
+    "again, set Course module in Tools → Settings… (Study)."
+)
+"""The tooltip of a module's 'I am in this module' (it named 'Settings → Study → Course
+module', a path no menu has)."""
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 # The roles as ints, looked up once (a view asks 7 roles of each cell it paints).
@@ -884,10 +890,7 @@ class OverviewScreen(QWidget):
         number = choice.module
         if choice.kind is ScopeKind.MODULE and number:
             action = menu.addAction("I am in this module", lambda: self.module_chosen.emit(number))
-            action.setToolTip(
-                "New cards come from this module and the ones before it (Settings → Study → "
-                "Course module to follow the release dates again)"
-            )
+            action.setToolTip(MODULE_CHOSEN_TIP)
         return menu
 
     @Slot(QModelIndex)

@@ -83,6 +83,9 @@ __all__ = ["StatisticsScreen"]
 
 FORECAST_CHOICES = ((30, "30 days"), (90, "90 days"), (365, "1 year"))
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEECHES_OFF = "Leeches are off: set Leech after in Tools → Settings… (Study) to find them."
+"""The leeches' caption at a threshold of 0 (it said 'Settings: lapses that make a leech',
+a label the settings do not have: theirs reads 'Leech after')."""
 """Numbers' columns. Once, not per cell: each ``|`` of two flags is ~4 us of Python enum
 code, and readiness's table at 200k cards sets 724 cells in the GUI turn that is the
 screen's longest stall (181 rows x 4: 4.2-4.8 -> 1.5-1.8 ms of CPU, load ~8)."""
@@ -1177,7 +1180,7 @@ class StatisticsScreen(QWidget):
         self.deferred.setVisible(bool(result.most_deferred))
         threshold = result.leech_threshold
         if not threshold:
-            self.leech_caption.setText("Leeches are off (Settings: lapses that make a leech).")
+            self.leech_caption.setText(LEECHES_OFF)
         elif result.leeches == 0:
             self.leech_caption.setText(
                 f"No leeches: no card has been forgotten {threshold} times. A leech is a card "

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from studyapp.services.study import SessionSummary
 
 __all__ = [
+    "CRITICAL_SETTING",
     "describe_answer_days",
     "describe_day",
     "describe_difficulty",
@@ -21,6 +22,11 @@ __all__ = [
     "sentence",
     "summary_rows",
 ]
+
+CRITICAL_SETTING = "Tools\u00a0→\u00a0Settings… (Memory)"
+"""Where the safety-critical cards' desired retention is set, as every screen names a menu
+path (the card details and deck options said only '(Settings)'); the path kept on one line
+(deck options at 800 px broke it after the arrow)."""
 
 _MONTH = 30.4375
 """Days in an average month (365.25 / 12)."""

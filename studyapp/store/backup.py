@@ -208,7 +208,7 @@ def create_backup(
             partial.unlink(missing_ok=True)
             raise StoreCorrupt(
                 f"The study store {store} is damaged ({problems[0]}), so no backup was made "
-                "of it; restore an older backup (File > Backups… or 'studyapp backup list')."
+                "of it; restore an older backup (File → Backups… or 'studyapp backup list')."
             )
         _fsync_file(partial)
         os.replace(partial, final)

@@ -49,7 +49,7 @@ _PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 
     3, 5, 6, 8, 10, 11, 13, 14, 26,
 )  # fmt: skip
 
-RESTORE_HINT = "restore a backup (File > Backups… or 'studyapp backup list')"
+RESTORE_HINT = "restore a backup (File → Backups… or 'studyapp backup list')"
 
 
 def not_a_folder(data_dir: Path) -> DataFolderIsFile | None:

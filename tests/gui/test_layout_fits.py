@@ -89,7 +89,7 @@ def test_the_damaged_store_dialog_gives_every_paragraph_its_lines(
     store = "/tmp/tmpsdruqxwe/copy/a-longer-folder-name/studyapp.sqlite3"
     error = StoreCorrupt(
         f"The study store {store} is damaged (On tree page 984 cell 2: Rowid 7546 out of "
-        "order); nothing more is saved to it until you restore a backup (File > Backups… or "
+        "order); nothing more is saved to it until you restore a backup (File → Backups… or "
         "'studyapp backup list')."
     )
     backup = BackupInfo(
