@@ -83,6 +83,10 @@ __all__ = ["StatisticsScreen"]
 
 FORECAST_CHOICES = ((30, "30 days"), (90, "90 days"), (365, "1 year"))
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+MEMORY_EMPTY = (
+    "No card has a memory state yet: study some new cards and FSRS starts tracking how well "
+    "you know each one."
+)
 LEECHES_OFF = "Leeches are off: set Leech after in Tools → Settings… (Study) to find them."
 """The leeches' caption at a threshold of 0 (it said 'Settings: lapses that make a leech',
 a label the settings do not have: theirs reads 'Leech after')."""
@@ -1115,16 +1119,16 @@ class StatisticsScreen(QWidget):
         assert isinstance(result, Memory)
         panels = (self.stability, self.difficulty, self.retrievability)
         if result.cards == 0:
-            self.memory_caption.setText("")
+            # The sentence once, in the widest panel; the two half-width panels under it
+            # repeated it in four cramped lines each, under an empty line left for the caption.
+            self.memory_caption.hide()
             for panel in panels:
                 panel.caption.setText("")
-                panel.show_message(
-                    "No card has a memory state yet: study some new cards and FSRS starts "
-                    "tracking how well you know each one."
-                )
+                panel.show_message(MEMORY_EMPTY if panel is self.stability else "Nothing yet.")
             return
+        self.memory_caption.show()
         self.memory_caption.setText(
-            f"FSRS's model of your memory of {result.cards:,} cards you have studied."
+            f"FSRS's model of your memory of the {_plural(result.cards, 'card')} you have studied."
         )
         c = self._colors
         # In the unit that suits it: after a first session it is hours ("Median 0 days").

@@ -77,6 +77,32 @@ def test_a_first_sessions_median_stability_is_in_hours_not_zero_days(
     assert caption.startswith("Median ") and caption.endswith(" hours"), caption
 
 
+def test_the_memory_tab_says_once_that_there_is_nothing_yet_then_counts_one_card(
+    qtbot: Any, window: Any
+) -> None:
+    """Before any answer the Memory tab showed an empty line where its caption goes and the
+    same two-line sentence in all three panels (four cramped lines in each half-width one);
+    after a first answer its caption read 'your memory of 1 cards'."""
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(2)
+    assert screen.memory_caption.isHidden()
+    assert "No card has a memory state yet" in screen.stability.empty.text()
+    for panel in (screen.difficulty, screen.retrievability):
+        assert not panel.showing_chart and panel.empty.text() == "Nothing yet."
+    qtbot.keyClick(screen, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.overview, Qt.Key.Key_S)
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_3)
+    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.summary, Qt.Key.Key_Return)
+    screen = open_statistics(qtbot, window)
+    screen.tabs.setCurrentIndex(2)
+    assert not screen.memory_caption.isHidden()
+    assert screen.memory_caption.text() == (
+        "FSRS's model of your memory of the 1 card you have studied."
+    )
+
+
 def test_a_first_answer_is_one_answer_on_one_day(qtbot: Any, window: Any) -> None:
     """The calendar's caption said "1 answers on 1 days; busiest day 1" and the forecast's
     "1 card in the next 30 days, 0.0 a day on average" (seen under Xvfb after a trainee's
