@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studyapp.services.fsrs import KEPT, OptimizeResult
+from studyapp.services.fsrs import KEPT, NOT_ENOUGH_HISTORY, OptimizeResult
 
 __all__ = ["OptimizeDialog"]
 
@@ -43,10 +43,10 @@ class OptimizeDialog(QDialog):
         self.reschedule.setVisible(False)
         self._asks = False
         if fit is None:
-            self.headline.setText("Not enough review history yet")
-            detail = QLabel(result.summary()[0])
-            detail.setWordWrap(True)
-            layout.addWidget(detail)
+            self.headline.setText(NOT_ENOUGH_HISTORY)
+            self.detail = QLabel(result.shortfall())
+            self.detail.setWordWrap(True)
+            layout.addWidget(self.detail)
         else:
             self.headline.setText(
                 "Your new parameters fit your reviews better and are now in use."

@@ -25,6 +25,7 @@ from studyapp.store.database import Engine
 
 __all__ = [
     "KEPT",
+    "NOT_ENOUGH_HISTORY",
     "OptimizeResult",
     "ParameterError",
     "Rescheduled",
@@ -78,6 +79,10 @@ KEPT = (
 """What Optimize says when the fitted parameters do not predict the answers better."""
 
 
+NOT_ENOUGH_HISTORY = "Not enough review history yet"
+"""What Optimize says when it has too few answers to fit (the dialog's headline)."""
+
+
 @dataclass(frozen=True, slots=True)
 class OptimizeResult:
     """What Optimize found, and whether it changed the parameters.
@@ -96,14 +101,20 @@ class OptimizeResult:
     needed: int
     saved: bool
 
+    def shortfall(self) -> str:
+        """Without a fit: how many answers the optimizer needs, and how many more, as the
+        dialog says it under its headline :data:`NOT_ENOUGH_HISTORY` (it repeated it)."""
+        return (
+            f"The optimizer needs {MIN_ITEMS} answers given a day or more after the one "
+            f"before; you have {self.items}, so {self.needed} more are needed. Nothing was "
+            "changed."
+        )
+
     def summary(self) -> list[str]:
         """The result in sentences, as the CLI prints it and the dialog shows it."""
         if self.fit is None:
-            return [
-                f"Not enough review history yet: the optimizer needs {MIN_ITEMS} answers given "
-                f"a day or more after the one before; you have {self.items}, so {self.needed} "
-                "more are needed. Nothing was changed."
-            ]
+            shortfall = self.shortfall()
+            return [f"{NOT_ENOUGH_HISTORY}: {shortfall[:1].lower()}{shortfall[1:]}"]
         f = self.fit
         lines = [
             f"Log loss: {f.log_loss_before:.4f} before, {f.log_loss_after:.4f} after. "

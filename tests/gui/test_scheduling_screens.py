@@ -158,6 +158,12 @@ def test_optimize_on_a_new_store_says_how_many_more_reviews_are_needed(
     qtbot.waitUntil(lambda: window.optimize_dialog is not None, timeout=10_000)
     dialog = window.optimize_dialog
     assert dialog.headline.text() == "Not enough review history yet"
+    # The sentence under the headline goes on from it, not repeating it (it began 'Not enough
+    # review history yet: the optimizer needs', under the headline saying just that).
+    assert dialog.detail.text() == (
+        "The optimizer needs 64 answers given a day or more after the one before; you have 0, "
+        "so 64 more are needed. Nothing was changed."
+    )
     assert not dialog.reschedule_wanted()
     assert window.library.settings.fsrs_parameters == ()
 
