@@ -491,7 +491,7 @@ class MainWindow(QMainWindow):
         tools = bar.addMenu("&Tools")
         self._action(tools, "Browse cards", lambda: self.open_browser(), "Ctrl+B")
         self._action(tools, "Statistics", self.show_statistics, "Ctrl+T")
-        self._action(tools, "Deck options…", self.open_deck_options)
+        self._action(tools, "Deck options…\tO", self.open_deck_options)
         self._action(tools, "Optimize…", self.optimize)
         self._action(tools, "Settings…", self.open_settings, "Ctrl+,")
         help_menu = bar.addMenu("&Help")

@@ -187,3 +187,23 @@ def test_the_not_now_tabs_empty_text_names_its_key_on_a_key_cap(qtbot: Any, wind
     screen.set_colors(DARK)
     qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
     assert styles(screen.deferrals.empty.text()) == styles(key_cap("L", DARK))
+
+
+def test_the_menus_name_the_deck_lists_letter_keys_beside_their_items(
+    qtbot: Any, window: Any
+) -> None:
+    """Study > Study all due showed S, the deck list's key for it, but Tools > Deck options…
+    showed nothing for O, the footer's 'O deck options'. Each item shows the letter after a
+    tab (display only: the deck list handles the key), and O on the list still opens them."""
+    shown = {}
+    for top in window.menuBar().actions():
+        for action in top.menu().actions():
+            text, _tab, key = action.text().partition("\t")
+            shown[text] = key
+    assert shown["Study all due"] == "S"
+    assert shown["Deck options…"] == "O"
+    footer = read(window.overview._footer.text())
+    assert "S  everything" in footer and "O  deck options" in footer
+    window.overview.options_requested.disconnect()  # (the dialog itself is tested elsewhere)
+    with qtbot.waitSignal(window.overview.options_requested, timeout=2000):
+        qtbot.keyClick(window.overview, Qt.Key.Key_O)
