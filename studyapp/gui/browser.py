@@ -78,6 +78,10 @@ from studyapp.services.undo import UndoStep
 
 __all__ = ["COLUMNS", "BrowserWindow", "CardTableModel"]
 
+NO_CARD_CHOSEN = "Select a card to see its details."
+NO_CARD_FOUND = "No card matches this search."
+"""The details panel when a search finds nothing (it said to select a card, of none)."""
+
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("question", "Question"),
     ("deck", "Deck"),
@@ -495,9 +499,9 @@ class InfoPanel(QScrollArea):
         self.history.setWordWrap(True)
         self.history.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.history)
-        note_title = QLabel("Your note (deck updates never change it)", body)
-        note_title.setObjectName("muted")
-        layout.addWidget(note_title)
+        self.note_title = QLabel("Your note (deck updates never change it)", body)
+        self.note_title.setObjectName("muted")
+        layout.addWidget(self.note_title)
         self.note = QPlainTextEdit(body)
         self.note.setPlaceholderText("Write a note to yourself about this card…")
         self.note.setFixedHeight(80)
@@ -520,16 +524,19 @@ class InfoPanel(QScrollArea):
         self._colors = colors
         self.show_info(self._info)
 
-    def show_info(self, info: CardInfo | None) -> None:
+    def show_info(self, info: CardInfo | None, *, empty: str = NO_CARD_CHOSEN) -> None:
+        """Show ``info``, or with None ``empty`` alone: the note's title went on showing,
+        over no note, and a search that found nothing said to select a card."""
         self._info = info
-        for widget in (self.states, self.memory, self.history, self.note, self.save_note):
+        shown = (self.states, self.memory, self.history, self.note_title, self.note)
+        for widget in (*shown, self.save_note):
             widget.setVisible(info is not None)
         while self.links.count():
             old = self.links.takeAt(0)
             if old is not None and old.widget() is not None:
                 old.widget().deleteLater()  # type: ignore[union-attr]
         if info is None:
-            self.where.setText("Select a card to see its details.")
+            self.where.setText(empty)
             self.view.set_card_html("", css=self._css())
             self.view.setFixedHeight(0)
             return
@@ -873,7 +880,7 @@ class BrowserWindow(QMainWindow):
         if count:
             self.table.selectRow(0 if row is None else row)
         else:
-            self.info.show_info(None)
+            self.info.show_info(None, empty=NO_CARD_FOUND)
         self.searched.emit(count)
 
     @Slot(int)

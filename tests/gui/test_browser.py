@@ -898,3 +898,23 @@ def test_a_plain_row_after_a_suspended_one_is_painted_plain(qtbot: Any, window: 
     painted = corners()
     assert painted[2:] == plain[2:]
     assert painted[:2] != plain[:2]  # (the suspended rows are tinted)
+
+
+def test_a_search_that_finds_nothing_says_so_without_a_note_title_over_no_note(
+    qtbot: Any, window: Any
+) -> None:
+    """A search with no match left the details panel saying 'Select a card to see its
+    details.' (of none) over the title 'Your note (deck updates never change it)' with no
+    note under it (seen at 800x600). It says no card matches, and the note's title shows
+    with a card's note only."""
+    browser = open_browser(qtbot, window)
+    info = browser.info
+    assert info.info is not None and info.note_title.isVisible() and info.note.isVisible()
+    search(qtbot, browser, "xyzzy-matches-nothing")
+    assert browser.model.rowCount() == 0
+    assert info.where.text() == "No card matches this search."
+    assert not info.note_title.isVisible() and not info.note.isVisible()
+    search(qtbot, browser, "")
+    assert browser.model.rowCount() > 0
+    assert info.where.text() != "No card matches this search."
+    assert info.note_title.isVisible() and info.note.isVisible()
