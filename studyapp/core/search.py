@@ -509,10 +509,18 @@ def _prop(value: str, column: int, key_column: int) -> Prop:
         )
     number_text = rest[len(op) :]
     number_column = op_column + len(op)
+    if not number_text:
+        # Said before as "'(nothing)' at column 10 is not a whole number", quoting a word
+        # that is nowhere in the query.
+        raise SearchError(
+            f"prop:{name}{op} at column {key_column} needs a number after '{op}', as in "
+            f"prop:{name}{op}{'0.8' if name == 'r' else '3'}",
+            number_column,
+        )
     if name == "r":
         if not _NUMBER.fullmatch(number_text):
             raise SearchError(
-                f"'{number_text or '(nothing)'}' at column {number_column} is not a number; "
+                f"'{number_text}' at column {number_column} is not a number; "
                 "retrievability is between 0 and 1, as in prop:r<0.8",
                 number_column,
             )
@@ -525,7 +533,7 @@ def _prop(value: str, column: int, key_column: int) -> Prop:
         return Prop(name, op, number)
     if not _INTEGER.fullmatch(number_text):
         raise SearchError(
-            f"'{number_text or '(nothing)'}' at column {number_column} is not a whole number",
+            f"'{number_text}' at column {number_column} is not a whole number",
             number_column,
         )
     whole = int(number_text)
