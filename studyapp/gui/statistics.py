@@ -483,7 +483,7 @@ class StatisticsScreen(QWidget):
 
     def _build_steering(self) -> None:
         layout = self._page("Not now && leeches", minimum_height=420)
-        self.deferrals = BarChart('Put off with "Not now", the last 30 days', self._colors)
+        self.deferrals = BarChart("Put off with “Not now”, the last 30 days", self._colors)
         self.deferrals.setMinimumHeight(150)
         layout.addWidget(self.deferrals, 1)
         self.deferred_title = QLabel("Put off most often")
@@ -1159,7 +1159,7 @@ class StatisticsScreen(QWidget):
         if result.deferred == 0:
             self.deferrals.caption.setText("")
             self.deferrals.show_message(
-                f"Nothing put off with &quot;Not now&quot; in the last {days} days. When a card"
+                f"Nothing put off with “Not now” in the last {days} days. When a card"
                 f" is too heavy for the moment, {key_cap('L', self._colors)} (or the button"
                 " beside its content note) takes it out of today's study without counting an"
                 " answer.",

@@ -183,7 +183,9 @@ def test_the_not_now_tabs_empty_text_names_its_key_on_a_key_cap(qtbot: Any, wind
     assert empty.textFormat() == Qt.TextFormat.RichText
     assert caps(empty.text()) == ["L"]
     assert styles(empty.text()) == styles(key_cap("L", window.colors))
-    assert read(empty.text()).startswith('Nothing put off with "Not now" in the last 30 days.')
+    # In the quotes the leech line and the note's dialog use (straight ones read as code).
+    assert read(empty.text()).startswith("Nothing put off with “Not now” in the last 30 days.")
+    assert screen.deferrals.title.text() == "Put off with “Not now”, the last 30 days"
     screen.set_colors(DARK)
     qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
     assert styles(screen.deferrals.empty.text()) == styles(key_cap("L", DARK))
