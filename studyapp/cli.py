@@ -91,7 +91,8 @@ def _add_scope_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exam-date",
         metavar="YYYY-MM-DD",
-        help="forecast readiness for this date (default: the exam date in Settings)",
+        help="forecast readiness for this date (default: the exam date set on the Readiness tab "
+        "of Tools → Statistics)",
     )
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("--family", metavar="F", help="only the decks of family F")
@@ -254,7 +255,8 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
         "report",
         help="a progress report for a supervisor, as a PDF of one or two pages",
         description="Write a PDF for a supervisor: the streak and study days, coverage per "
-        "family, true retention, readiness for the exam date (the date in Settings, or "
+        "family, true retention, readiness for the exam date (the date set on the Readiness "
+        "tab of Tools → Statistics, or "
         "--exam-date) and the calendar of the last year. The file is written whole or not "
         "at all (never over a link or a device).",
     )

@@ -139,10 +139,17 @@ def _readiness_chart(r: Readiness, colors: Colors) -> QImage | None:
     return _render(panel, _WIDTH, 60 + 26 * len(bars))
 
 
+NO_EXAM_DATE = (
+    "No exam date is set. On the Readiness tab of Tools → Statistics (My exam is on), or with"
+)
+"""The report's readiness without a date: where a date is set. It said 'In Settings', which
+has no exam date (the Readiness tab sets it)."""
+
+
 def _readiness_html(r: Readiness | None, colors: Colors) -> str:
     if r is None:
         return (
-            "<h2>Readiness</h2><p>No exam date is set. In Settings, or with "
+            f"<h2>Readiness</h2><p>{NO_EXAM_DATE} "
             "<code>studyapp report --exam-date YYYY-MM-DD</code>, a date gives a forecast of "
             "how much the trainee will recall on it.</p>"
         )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel
 from studyapp.gui.deck_options import RETENTION_HELP
 from studyapp.gui.details import CardDetailsDialog
 from studyapp.gui.overview import MODULE_CHOSEN_TIP
+from studyapp.gui.report import NO_EXAM_DATE
 from studyapp.gui.settings_dialog import SettingsDialog
 from studyapp.gui.statistics import LEECHES_OFF
 from studyapp.services.library import CourseModuleInfo
@@ -72,6 +73,7 @@ def test_every_pointer_to_a_setting_is_a_menu_path_the_menus_have(
         LEECHES_OFF,
         MODULE_CHOSEN_TIP,
         CRITICAL_SETTING,
+        NO_EXAM_DATE,
         details.memory.text(),
         _HELD["settings"],
         _HELD["deck options"],
@@ -97,3 +99,16 @@ def test_every_pointer_to_a_setting_is_a_menu_path_the_menus_have(
         assert pointers, f"{text!r} names no menu path"
     assert "Tools → Deck options…" in details.memory.text()
     assert "Leech after" in LEECHES_OFF and "Course module" in MODULE_CHOSEN_TIP
+
+
+def test_the_report_without_an_exam_date_names_where_one_is_set(qtbot: Any, window: Any) -> None:
+    """The supervisor's report said 'No exam date is set. In Settings, …': Settings has no
+    exam date; the statistics' Readiness tab sets it ('My exam is on')."""
+    assert "Settings" not in NO_EXAM_DATE
+    qtbot.keyClick(window.overview, Qt.Key.Key_T)
+    screen = window.statistics
+    qtbot.waitUntil(lambda: not screen.busy, timeout=20_000)
+    tabs = [screen.tabs.tabText(i) for i in range(screen.tabs.count())]
+    tab = re.search(r"the (\w+) tab of Tools → Statistics \(([^)]*)\)", NO_EXAM_DATE)
+    assert tab is not None and tab.group(1) in tabs
+    assert screen.exam_enabled.text() == tab.group(2)
