@@ -32,8 +32,8 @@ def content_note_html(card: CardView) -> str:
     return (
         '<p><span class="label">CONTENT NOTE</span></p>'
         f'<p class="note">{escape_html(card.content_warning)}</p>'
-        '<p class="meta">Space shows the card. Not now (L) puts it off until another day, '
-        "without counting it as a review or a lapse.</p>"
+        '<p class="meta">Space or Enter shows the card. Not now (L) puts it off until another '
+        "day, without counting it as a review or a lapse.</p>"
     )
 
 

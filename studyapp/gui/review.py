@@ -430,7 +430,7 @@ class ReviewScreen(QWidget):
             self._fit_grade_buttons()
         hints: list[tuple[tuple[str, ...], str]]
         if noted:
-            hints = [(("Space",), "shows the card"), (("L",), "not now")]
+            hints = [(("Space", "Enter"), "shows the card"), (("L",), "not now")]
         elif revealed:
             hints = [
                 *(

@@ -191,6 +191,23 @@ def test_a_sensitive_cards_content_note_comes_first_with_not_now_beside_it(
     assert count(library, "SELECT count(*) FROM review") == 0
 
 
+def test_the_content_note_names_enter_beside_space_as_it_takes_both(
+    qtbot: Any, heavy_window: Any
+) -> None:
+    """The content note's footer read 'Space shows the card' and its text 'Space shows the
+    card.', while Enter shows it too, and the question's footer beside it reads 'Space or
+    Enter shows the answer'. Both keys are named, and Enter does show the card."""
+    review = start(qtbot, heavy_window)
+    hint = QTextDocument()
+    hint.setHtml(review._hint.text())
+    shown = " ".join(hint.toPlainText().replace("\u00a0", " ").split())
+    assert shown.startswith("Space or Enter shows the card L not now")
+    assert "Space or Enter shows the card." in review.view.toPlainText()
+    qtbot.keyClick(review, Qt.Key.Key_Return)
+    assert "What did the participant describe?" in review.view.toPlainText()
+    assert review.show_button.text() == "Show answer"
+
+
 def test_undo_after_the_session_ended_goes_back_to_the_card(
     qtbot: Any, window: Any, synced: Library
 ) -> None:
