@@ -143,6 +143,15 @@ class _SyncProgress:
 _AFTER_PAINT_LIMIT_MS = 200
 """How long the index's catch-up waits for the window to paint the new decks at most."""
 
+_STATUS_SHOWN_MS = 10_000
+"""How long the status line shows what an action did before it clears, as
+``QStatusBar.showMessage(text, ms)`` and Anki's tooltips go (Anki's last 3 s; a line here
+can name a folder and five counts, ~90 characters, so it gets time for a glance away and
+back). "Added the folder course/decks: 2,000 new" stayed all day, long after it was news."""
+
+_DAMAGED_STATUS = "The study store is damaged: nothing more is saved"
+"""The status line while the store is damaged: a state, not news, so it stays."""
+
 _INDEXING_SHOWN_MS = 400
 """How long the search index's catch-up after an added folder runs before the status bar
 says so (a small folder's is over before anyone could read it)."""
@@ -247,6 +256,9 @@ class MainWindow(QMainWindow):
         self._busy.setVisible(False)
         self._status = ElidedLabel()  # plain text: it names files and folders
         self.statusBar().addWidget(self._status, 1)
+        self._status_clear = QTimer(self)
+        self._status_clear.setSingleShot(True)
+        self._status_clear.timeout.connect(self._on_status_timed_out)
         # Its own place, so the line it follows (an added folder's summary) stays whole.
         self._indexing_note = QLabel("Indexing the new cards for search…")
         self._indexing_note.setVisible(False)
@@ -522,6 +534,22 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.overview)
         self.overview.setFocus()
 
+    def _say(self, text: str, *, stays: bool = False) -> None:
+        """Put ``text`` on the status line. What an action did (its result) clears after
+        :data:`_STATUS_SHOWN_MS`; ``stays`` is for what is still true while it shows: work
+        under way (its result replaces it) and a damaged store. Each message restarts or
+        stops the one timer, so an earlier message's timeout never cuts a later one."""
+        self._status.setText(text)
+        if stays:
+            self._status_clear.stop()
+        else:
+            self._status_clear.start(_STATUS_SHOWN_MS)
+
+    @Slot()
+    def _on_status_timed_out(self) -> None:
+        # A result shown over a damaged store (an undo, a report) gives the line back to it.
+        self._status.setText(_DAMAGED_STATUS if self.library.damage is not None else "")
+
     @Slot(bool)
     def _on_grouping_changed(self, by_module: bool) -> None:
         """The overview grouped by family or by course module (remembered)."""
@@ -534,7 +562,7 @@ class MainWindow(QMainWindow):
         if not self._save_settings(self.library.settings.with_changes(current_module=number)):
             return
         first = "module 1" if number == 1 else f"modules 1 to {number}"
-        self._status.setText(f"New cards now come from {first}")
+        self._say(f"New cards now come from {first}")
         self.show_overview()
 
     @property
@@ -597,7 +625,7 @@ class MainWindow(QMainWindow):
             self._on_report_failed(str(exc))
             return
         exam = self.library.settings.exam
-        self._status.setText("Making the report…")
+        self._say("Making the report…", stays=True)
         from studyapp.services.progress import collect_report
 
         self._report_task = BackgroundTask(lambda: collect_report(statistics, scope, exam), self)
@@ -623,7 +651,7 @@ class MainWindow(QMainWindow):
         except OutputFileError as exc:
             self._on_report_failed(str(exc))
             return
-        self._status.setText(f"Report saved: {path} ({pages} page{'s' if pages != 1 else ''})")
+        self._say(f"Report saved: {path} ({pages} page{'s' if pages != 1 else ''})")
         self.report_saved.emit(path)
 
     def _report_failure(
@@ -641,7 +669,7 @@ class MainWindow(QMainWindow):
         if storage is not None:
             self.handle_storage_error(storage)
         if status is not None:
-            self._status.setText(status)
+            self._say(status)
         if storage is None:
             show_message(self, Icon.Critical, title, message)
 
@@ -810,7 +838,7 @@ class MainWindow(QMainWindow):
         """
         step = self.library.undo_log.peek()
         if step is None:
-            self._status.setText("Nothing to undo")
+            self._say("Nothing to undo")
             return
         if step.show_again and self._review is not None and self._review.controller is not None:
             if self.stack.currentWidget() is not self.review:
@@ -823,7 +851,7 @@ class MainWindow(QMainWindow):
         except StorageError as exc:
             self.handle_storage_error(exc)
             return
-        self._status.setText(f"Undone: {step.label}")
+        self._say(f"Undone: {step.label}")
         if self._review is not None and self.stack.currentWidget() is self._review:
             self._review.refresh()
         elif self._overview_shown():
@@ -1018,7 +1046,7 @@ class MainWindow(QMainWindow):
         except StorageError as exc:
             self.handle_storage_error(exc)
             return 0
-        self._status.setText(f"Rescheduled {moved:,} review cards")
+        self._say(f"Rescheduled {moved:,} review cards")
         return moved
 
     @Slot()
@@ -1027,7 +1055,7 @@ class MainWindow(QMainWindow):
         trainee's reviews off the GUI thread, then show the result."""
         if self._optimizer is not None and self._optimizer.is_running():
             return
-        self._status.setText("Optimizing the FSRS parameters to your reviews…")
+        self._say("Optimizing the FSRS parameters to your reviews…", stays=True)
         self._busy.setVisible(True)
         self._optimizer = BackgroundTask(self.library.optimize, self)
         self._optimizer.finished.connect(lambda result: self._on_optimized(result, settings_dialog))
@@ -1041,7 +1069,7 @@ class MainWindow(QMainWindow):
         from studyapp.gui.optimize_dialog import OptimizeDialog
 
         self._busy.setVisible(False)
-        self._status.setText("")
+        self._say("")
         try:
             waiting = self.library.reviews_to_reschedule() if result.saved else 0
         except StorageError as exc:
@@ -1056,7 +1084,7 @@ class MainWindow(QMainWindow):
             except StorageError as exc:
                 self.handle_storage_error(exc)
             else:
-                self._status.setText(f"Rescheduled {moved:,} review cards to the new parameters")
+                self._say(f"Rescheduled {moved:,} review cards to the new parameters")
         if settings_dialog is not None:
             settings_dialog.show_parameters(self.library.settings.fsrs_parameters)
         self._settings_changed()
@@ -1096,7 +1124,7 @@ class MainWindow(QMainWindow):
         from studyapp.services.sync import SyncCancelled
 
         if self._task is not None and self._task.is_running():
-            self._status.setText("The decks are being updated; add the folder once that is done")
+            self._say("The decks are being updated; add the folder once that is done")
             return None
         dialog = QProgressDialog("", "Cancel", 0, 0, self)
         # The theme draws every progress bar as a 6 px line, which cut the bar's "50%" to
@@ -1149,7 +1177,7 @@ class MainWindow(QMainWindow):
                     return plan, None
                 return plan, self.library.overview(now)
 
-        self._status.setText(f"Adding the decks in {folder}…")
+        self._say(f"Adding the decks in {folder}…", stays=True)
         # The dialog's bar is the add's one progress indicator: the status bar's busy bar
         # stays hidden behind it. Its animation repainted the window ~30 times a second
         # (a Python paintEvent each, taking the GIL from the import): GUI-thread CPU while
@@ -1171,13 +1199,13 @@ class MainWindow(QMainWindow):
         dialog.close()
         self._busy.setVisible(False)
         if result is None:
-            self._status.setText(f"Adding {folder} was cancelled: nothing was changed")
+            self._say(f"Adding {folder} was cancelled: nothing was changed")
             self.sync_done.emit(None)
             return
         assert isinstance(result, tuple)
         plan, overview = result
         if not plan.ok:
-            self._status.setText("Deck folder not added: a deck file has errors")
+            self._say("Deck folder not added: a deck file has errors")
             self._show_problems(
                 "Deck folder not added",
                 "A deck file in this folder has errors, so nothing was changed. Fix them and "
@@ -1188,7 +1216,7 @@ class MainWindow(QMainWindow):
             # The folder's name (its path is in File > Deck folders…) and what came in: a
             # long path left the counts cut in the middle at 800 px.
             changed = plan.card_changes() or "no new cards"
-            self._status.setText(f"Added the folder {_folder_shown(folder)}: {changed}")
+            self._say(f"Added the folder {_folder_shown(folder)}: {changed}")
             if self._overview_shown():
                 self.show_overview(overview)
         self.sync_done.emit(plan)
@@ -1300,7 +1328,7 @@ class MainWindow(QMainWindow):
         """Plan a sync of the bundled decks and added folders off the GUI thread."""
         if self._closed or (self._task is not None and self._task.is_running()):
             return
-        self._status.setText("Checking decks for updates…")
+        self._say("Checking decks for updates…", stays=True)
         self._busy.setVisible(True)
         self._task = BackgroundTask(self.library.plan, self)
         self._task.finished.connect(self._on_plan_ready)
@@ -1320,7 +1348,7 @@ class MainWindow(QMainWindow):
         if not plan.ok:
             self._busy.setVisible(False)
             self._set_loading(False)
-            self._status.setText("Deck update not applied: a deck file has errors")
+            self._say("Deck update not applied: a deck file has errors")
             self._show_problems(
                 "Deck update not applied",
                 "A deck file has errors, so no deck was changed. Fix them and sync again (F5).",
@@ -1331,7 +1359,7 @@ class MainWindow(QMainWindow):
         if plan.resets_progress and not self._confirm_plan(plan):
             self._busy.setVisible(False)
             self._set_loading(False)
-            self._status.setText("Deck update postponed")
+            self._say("Deck update postponed")
             self.sync_done.emit(plan)
             return
 
@@ -1369,14 +1397,14 @@ class MainWindow(QMainWindow):
         self._busy.setVisible(False)
         if plan.blocked:
             count = len(plan.blocked)
-            self._status.setText(
+            self._say(
                 f"Decks updated, except {count} folder{'s' if count != 1 else ''} with problems"
             )
         else:
             # What changed in the cards, whole at 800 px (the full summary, files and all,
             # was cut in the middle there: "0 updated (progres…d; 0 file(s) read").
             changed = plan.card_changes()
-            self._status.setText(
+            self._say(
                 f"Decks updated: {changed}" if changed else "Decks up to date: nothing changed"
             )
         self._set_loading(False)
@@ -1425,7 +1453,7 @@ class MainWindow(QMainWindow):
     def _on_sync_failed(self, message: str) -> None:
         self._busy.setVisible(False)
         self._set_loading(False)
-        self._status.setText("Deck update failed")
+        self._say("Deck update failed")
         error, self._task_error = self._task_error, None
         from studyapp.gui.safety import as_storage_error
 
@@ -1436,7 +1464,7 @@ class MainWindow(QMainWindow):
         ):
             # Damage told already (its dialog, or the sentence after a trainee's action):
             # a sync meeting it again says so in the status line only, not in another box.
-            self._status.setText("The study store is damaged: nothing more is saved")
+            self._say(_DAMAGED_STATUS, stays=True)
         else:
             self._report_failure(error, "Deck update failed", message)
         self.sync_done.emit(None)
@@ -1469,7 +1497,7 @@ class MainWindow(QMainWindow):
 
         first = self.library.damage is None
         error = self.library.mark_damaged(problems)
-        self._status.setText("The study store is damaged: nothing more is saved")
+        self._say(_DAMAGED_STATUS, stays=True)
         if self.stack.currentWidget() in (self._review, self._statistics):
             self.stack.setCurrentWidget(self.overview)
             if refresh:
@@ -1508,7 +1536,7 @@ class MainWindow(QMainWindow):
         # When it was made, in words that fit an 800 px status line whole: with the weekday
         # and its reviews (the backups list has them) the sentence was cut in the middle.
         made = restored.created.astimezone()
-        self._status.setText(
+        self._say(
             f"Restored the backup of {made.day} {made:%B %Y, %H:%M} "
             "(the store it replaced is now a backup)"
         )
