@@ -702,6 +702,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 def _sync_with(library: Library, args: argparse.Namespace) -> int:
     from studyapp.deckfile.reading import real_path
+    from studyapp.services.library import BUNDLED_HELD_BACK, is_bundled
 
     sources = [real_path(p) for p in args.paths] if args.paths else None
     # A folder synced by name is remembered with its decks, in the sync's transaction.
@@ -716,6 +717,13 @@ def _sync_with(library: Library, args: argparse.Namespace) -> int:
         print("sync: nothing was changed; fix the errors above", file=sys.stderr)
         return 1
     for held in plan.blocked:
+        if is_bundled(held):
+            print(
+                "sync: the decks shipped with StudyApp were not synced (they are as they "
+                f"were): {BUNDLED_HELD_BACK}",
+                file=sys.stderr,
+            )
+            continue
         print(
             f"sync: {printable(held)} was not synced (its decks are as they were): fix the "
             f"errors above, or remove it with 'studyapp folders remove {printable(held)}'",

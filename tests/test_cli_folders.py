@@ -65,3 +65,32 @@ def test_sync_with_a_missing_folder_updates_the_rest_and_exits_one(
     assert main([*data, "folders", "remove", str(gone)]) == 0
     capsys.readouterr()
     assert main([*data, "sync"]) == 0
+
+
+def test_sync_with_broken_bundled_decks_does_not_say_to_remove_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled folder cannot be removed ('folders remove' refuses it): its errors say
+    to reinstall and report, while an added folder's still say how to remove it."""
+    from studyapp.services import paths
+
+    bundled = tmp_path / "bundled"
+    shutil.copytree(DATA / "decks", bundled)
+    (bundled / "terms.yaml").write_text("format_version: 1\ndeck: [\n")
+    monkeypatch.setattr(paths, "bundled_decks_dir", lambda: bundled)
+    data = ["--data-dir", str(tmp_path / "store")]
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    assert main([*data, "folders", "add", str(gone)]) == 0
+    gone.rmdir()
+    capsys.readouterr()
+    assert main([*data, "sync"]) == 1
+    captured = capsys.readouterr()
+    assert f"{bundled / 'terms.yaml'}:3:1: error: YAML:" in captured.out
+    assert sorted(captured.err.splitlines()) == [
+        f"sync: {gone} was not synced (its decks are as they were): fix the errors above, "
+        f"or remove it with 'studyapp folders remove {gone}'",
+        "sync: the decks shipped with StudyApp were not synced (they are as they were): "
+        "reinstall StudyApp, and if the problems stay, report them",
+    ]
+    assert f"folders remove {bundled}" not in captured.err

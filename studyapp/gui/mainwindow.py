@@ -1417,15 +1417,32 @@ class MainWindow(QMainWindow):
 
     def show_blocked(self, plan: SyncPlan) -> ProblemsDialog:
         """Say which added folders were held back and why; the rest is up to date."""
-        count = len(plan.blocked)
+        from studyapp.services.library import BUNDLED_HELD_BACK, is_bundled
+
+        added = [folder for folder in plan.blocked if not is_bundled(folder)]
+        count = len(added)
         folders = "A deck folder" if count == 1 else f"{count} deck folders"
+        # The bundled folder can be neither fixed nor removed by a trainee: it is told apart,
+        # with what to do instead (the heading told them to remove it in Deck folders).
+        shipped = (
+            f"The decks shipped with StudyApp have problems, so they are as they were: "
+            f"{BUNDLED_HELD_BACK}."
+            if len(added) < len(plan.blocked)
+            else ""
+        )
+        heading = (
+            f"{folders} could not be read, so {'its' if count == 1 else 'their'} decks are as "
+            "they were. Fix the problems and sync again (F5), or remove a folder that is gone "
+            "in Deck folders."
+            if added
+            else ""
+        )
+        rest = "Every other deck is up to date."
         return self._show_problems(
             "Some decks were not updated",
-            f"{folders} could not be read, so {'its' if count == 1 else 'their'} decks are as "
-            "they were. Every other deck is up to date. Fix the problems and sync again (F5), "
-            "or remove a folder that is gone in Deck folders.",
+            " ".join(part for part in (shipped, heading, rest) if part),
             [p for found in plan.blocked.values() for p in found],
-            action=("Deck folders…", self.open_deck_folders),
+            action=("Deck folders…", self.open_deck_folders) if added else None,
         )
 
     def _show_problems(

@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     from studyapp.store.plain import Db
 
 __all__ = [
+    "BUNDLED_HELD_BACK",
     "BackupInfo",
     "CardCounts",
     "CheckReport",
@@ -99,6 +100,7 @@ __all__ = [
     "Overview",
     "Problem",
     "ScopeChoice",
+    "is_bundled",
     "ScopeKind",
 ]
 
@@ -844,6 +846,17 @@ class Library:
 
         with storage_errors(self.store_path), pooled_connection(self.engine) as db:
             return read_overview(db, self.settings, now, totals=totals)
+
+
+BUNDLED_HELD_BACK = "reinstall StudyApp, and if the problems stay, report them"
+"""What to do when the decks shipped with StudyApp were held back by their own errors: a
+trainee can neither fix nor remove that folder (sync told them to 'folders remove' it)."""
+
+
+def is_bundled(folder: str | Path) -> bool:
+    """Whether ``folder`` (a key of :attr:`SyncPlan.blocked`) is the folder of decks shipped
+    with StudyApp, which is always read and cannot be removed."""
+    return real_path(Path(folder)) == real_path(paths.bundled_decks_dir())
 
 
 class FolderStatus(msgspec.Struct, frozen=True):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from sqlalchemy import text
 
 from studyapp.services.library import Library
@@ -72,6 +72,32 @@ def test_a_plan_with_errors_is_shown_and_changes_nothing(
     )
     assert window._status.text() == "Decks updated, except 1 folder with problems"
     assert active_cards(synced) == before
+
+
+def test_broken_bundled_decks_are_not_to_be_removed(
+    qtbot: Any,
+    window: Any,
+    synced: Library,
+    deck_dir: Path,
+    boxes: Boxes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bundled folder cannot be removed: its problems say to reinstall and report, and
+    no Deck folders… button offers what cannot be done there."""
+    from studyapp.services import paths
+
+    monkeypatch.setattr(paths, "bundled_decks_dir", lambda: deck_dir)
+    (deck_dir / "terms.yaml").write_text("format_version: 1\ndeck: [\n")
+    plan = press_f5(qtbot, window)
+    assert plan is not None and list(plan.blocked) == [str(deck_dir)]
+    dialog = window.problems_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.heading.text() == (
+        "The decks shipped with StudyApp have problems, so they are as they were: reinstall "
+        "StudyApp, and if the problems stay, report them. Every other deck is up to date."
+    )
+    assert "remove" not in dialog.heading.text()
+    assert "Deck folders…" not in [b.text() for b in dialog.findChildren(QPushButton)]
 
 
 @pytest.mark.parametrize(
