@@ -233,12 +233,12 @@ class Probe:
         if not self.sync_times:  # the start-up sync is still running: wait for it
             self.QTimer.singleShot(50, self.start_add_folder)
             return
-        from PySide6.QtWidgets import QFileDialog
+        from studyapp.gui import folderpicker
 
         def answer(*_args: object, **_kwargs: object) -> str:
             return str(folder)
 
-        QFileDialog.getExistingDirectory = staticmethod(answer)  # type: ignore[method-assign]
+        folderpicker.choose_folder = answer
         # The deck format's code is loaded before the clock, as the headless references
         # (workers.sa_import, sa_sync_folder) load it before theirs: the window loads it at
         # its first add (~0.16 s of CPU, 18 MB), which they would count nowhere.

@@ -10,7 +10,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHeaderView,
     QPushButton,
     QTreeWidget,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from studyapp.core.errors import StorageError
+from studyapp.gui import folderpicker
 from studyapp.gui.messages import Icon, StandardButton, message_box
 from studyapp.gui.problems import ProblemsDialog
 from studyapp.gui.richtext import plain_label
@@ -153,7 +153,7 @@ class DeckFoldersDialog(QDialog):
     # -- actions ---------------------------------------------------------------------------
     @Slot()
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of decks")
+        folder = folderpicker.choose_folder(self, "Add a folder of decks")
         if folder:
             self.add_folder(Path(folder))
 

@@ -1101,9 +1101,9 @@ class MainWindow(QMainWindow):
 
     # -- syncing ---------------------------------------------------------------------------
     def add_deck_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+        from studyapp.gui import folderpicker
 
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of decks")
+        folder = folderpicker.choose_folder(self, "Add a folder of decks")
         if folder:
             self.import_folder(Path(folder))
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QProgressBar, QProgressDialog, QPushButton
+from PySide6.QtWidgets import QProgressBar, QProgressDialog, QPushButton
 from sqlalchemy import text
 
 from benchmarks.course import generate
+from studyapp.gui import folderpicker
 from studyapp.services.library import Library
 from tests.test_cli import store_rows
 
@@ -30,7 +31,7 @@ def _notes(library: Library) -> int:
 def test_adding_a_folder_reads_its_decks_with_progress(
     qtbot: Any, window: Any, synced: Library, course: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(course))
+    monkeypatch.setattr(folderpicker, "choose_folder", lambda *_a, **_k: str(course))
     before = _notes(synced)
     with qtbot.waitSignal(window.sync_done, timeout=30_000) as done:
         window.add_deck_folder()
@@ -197,7 +198,7 @@ def test_the_new_decks_are_shown_before_the_search_index_catches_up(
     from tests.gui.test_browser import reactivate
 
     synced.card_search().update_index()  # as the window's start-up sync leaves the store
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(course))
+    monkeypatch.setattr(folderpicker, "choose_folder", lambda *_a, **_k: str(course))
     gate = _held_catch_up(synced, monkeypatch)
     shown_before = _decks_shown(window)
     reactivate(qtbot, window)
