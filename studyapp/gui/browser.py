@@ -1092,6 +1092,8 @@ class BrowserWindow(QMainWindow):
             f"Send {self._cards(ids)} back to new? Their memory state and due dates are "
             "cleared, so they are learned again from the start. Their review history is "
             "kept, and Ctrl+Z takes this back.",
+            yes="Forget",
+            no="Cancel",
         ):
             self._run(f"Forgetting {self._cards(ids)}", ids, lambda: self.browser.forget(ids))
 

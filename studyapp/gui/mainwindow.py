@@ -1039,6 +1039,8 @@ class MainWindow(QMainWindow):
             "Reschedule review cards?",
             f"Move the due dates of {waiting:,} review card{'s' if waiting != 1 else ''} to "
             f"{why}?\n\nOtherwise each keeps its due date until its next review.",
+            yes="Reschedule",
+            no="Keep due dates",
         ):
             return 0
         try:
@@ -1390,6 +1392,8 @@ class MainWindow(QMainWindow):
             "Apply deck update?",
             "This deck update retires or resets some cards (their history is kept):\n\n"
             f"{plan.summary()}\n\n{details}",
+            yes="Update decks",
+            no="Not now",
         )
 
     @Slot(object)

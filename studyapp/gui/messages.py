@@ -58,9 +58,17 @@ def show_message(
     message_box(parent, icon, title, text, rich=rich).exec()
 
 
-def ask(parent: QWidget | None, title: str, text: str) -> bool:
-    """A Yes/No question in plain text; True when the answer is Yes."""
+def ask(parent: QWidget | None, title: str, text: str, *, yes: str, no: str) -> bool:
+    """A question in plain text whose buttons say what they do ("Restore", "Keep current"),
+    as the Apple and GNOME guidelines ask, instead of Yes and No; True when the answer is
+    ``yes``. Return chooses ``yes``; Escape (and closing the box) ``no``, the safe choice.
+
+    They are Qt's Yes and No buttons relabelled, so ``exec`` still returns which one."""
     box = message_box(parent, Icon.Question, title, text, StandardButton.Yes | StandardButton.No)
+    box.button(StandardButton.Yes).setText(yes)
+    box.button(StandardButton.No).setText(no)
+    box.setDefaultButton(StandardButton.Yes)
+    box.setEscapeButton(StandardButton.No)
     return box.exec() == StandardButton.Yes
 
 

@@ -316,6 +316,8 @@ class BackupsDialog(QDialog):
             "Restore this backup?",
             f"Restore the backup from {describe_backup(chosen)}?\n\nYour study store as it "
             "is now is kept as a backup first, so you can go back to it from this list.",
+            yes="Restore",
+            no="Keep current",
         ):
             return
         try:

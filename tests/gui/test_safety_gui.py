@@ -180,6 +180,38 @@ def test_file_backups_lists_and_restores_after_confirming(
     assert max(b.reviews or 0 for b in synced.backups()) == 5
 
 
+@pytest.mark.parametrize(
+    ("key", "restored"), [(Qt.Key.Key_Escape, False), (Qt.Key.Key_Return, True)], ids=str
+)
+def test_the_restore_question_has_verb_buttons_and_escape_keeps_the_store(
+    qtbot: Any, window: Any, synced: Library, key: Qt.Key, restored: bool
+) -> None:
+    """'Restore' and 'Keep current', not Yes and No (as the Apple and GNOME guidelines ask
+    and the app's other questions read); Escape is the safe choice, Return restores."""
+    answer_some(qtbot, window, 3)
+    synced.backup("manual")
+    answer_some(qtbot, window, 2)
+    dialog = BackupsDialog(synced.backups, synced.backup, window.restore_backup, window)
+    qtbot.addWidget(dialog)
+    seen: dict[str, Any] = {}
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen["title"] = box.windowTitle()
+        seen["buttons"] = sorted(b.text() for b in box.buttons())
+        qtbot.keyClick(box, key)
+
+    QTimer.singleShot(0, answer)
+    dialog.table.selectRow(0)
+    dialog.restore_selected()
+    assert seen == {"title": "Restore this backup?", "buttons": ["Keep current", "Restore"]}
+    assert (dialog.restored is not None) is restored
+    assert review_count(synced) == (3 if restored else 5)
+
+
 def test_a_second_window_says_the_store_is_already_open(
     qapp: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
