@@ -4,6 +4,7 @@ the bundled decks, as every trainee's does) and must agree problem for problem."
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -168,3 +169,35 @@ def test_the_cli_prints_the_same_problems_for_validate_and_sync(tmp_path: Path) 
     synced = run("sync", str(course))
     assert validated.returncode == synced.returncode == 1
     assert validated.stdout == synced.stdout and validated.stdout.count("error:") == 3
+
+
+def test_an_edited_copy_of_a_bundled_deck_names_each_card_id_it_reuses(
+    template: Library, tmp_path: Path
+) -> None:
+    """A trainee's or author's folder holding an edited copy of a bundled deck: sync (the
+    bundled decks unchanged in the store, not read again) said only that the deck id was
+    taken, while validate also named every card id taken, each at its line. An author
+    renames them all, so both name them all, line by line."""
+    from studyapp.services.paths import bundled_decks_dir
+
+    original = min(
+        (p for p in bundled_decks_dir().glob("*.yaml") if p.name != "course.yaml"),
+        key=lambda p: p.stat().st_size,
+    )
+    folder = real_path(tmp_path / "mine")
+    folder.mkdir()
+    copy = folder / original.name
+    copy.write_text(original.read_text(encoding="utf-8") + "# my copy\n", encoding="utf-8")
+    report = validate_paths([folder])
+    library = template.clone(tmp_path / "store")
+    try:
+        plan = library.sync([folder])
+    finally:
+        library.close()
+    assert [str(p) for p in plan.problems] == [str(p) for p in report.problems]
+    clashes = [p.message for p in plan.problems if p.path == str(copy) and "also used" in p.message]
+    cards = len(re.findall(r"^  - id: ", copy.read_text(encoding="utf-8"), re.MULTILINE))
+    assert cards > 1 and len(clashes) == 1 + cards
+    assert clashes[0].startswith("deck id ")
+    assert clashes[0].endswith(f"is also used by {real_path(original)}")
+    assert all(c.endswith(f"is also used in {real_path(original)}") for c in clashes[1:])

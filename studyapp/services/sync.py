@@ -472,21 +472,31 @@ def _check(
     :func:`~studyapp.deckfile.collection.check_collection`)."""
     from studyapp.deckfile.loader import check_collection
 
-    read = {str(item.path) for item in survey.to_read}
-    decks = {
-        deck_id: deck.path
-        for deck_id, deck in survey.stored_decks.items()
-        if deck.active
-        and deck.path not in read
-        and _held_by(Path(deck.path), survey.holders)
-        and Path(deck.path).is_file()
-    }
+    decks = _decks_elsewhere(survey)
     plan.problems.extend(
         check_collection(
             parsed, sources, other_card_ids=others, other_deck_ids=decks, unique_ids=unique_ids
         )
     )
     plan.problems.extend(courses.check(parsed))
+
+
+def _decks_elsewhere(survey: _Survey, ids: Iterable[str] | None = None) -> dict[str, str]:
+    """The stored decks whose file is not read now but is still there in one of the store's
+    sources (:attr:`_Survey.holders`): deck id -> path. A file read now may not take their
+    ids (a sync would take the deck over and retire its cards). ``ids``: only these (a
+    deck read now from its own file stops at its path, with no look at the disk)."""
+    read = {str(item.path) for item in survey.to_read}
+    stored = survey.stored_decks
+    chosen = stored.items() if ids is None else ((i, stored[i]) for i in ids if i in stored)
+    return {
+        deck_id: deck.path
+        for deck_id, deck in chosen
+        if deck.active
+        and deck.path not in read
+        and _held_by(Path(deck.path), survey.holders)
+        and Path(deck.path).is_file()
+    }
 
 
 def _held_by(path: Path, holders: Sequence[Path]) -> bool:
@@ -506,7 +516,12 @@ def _stored_elsewhere(
     ``replaced_by`` (an unchanged file's card is as known as one read now: a full read
     would have found it, and validate does). A handful of ids, looked up by primary key,
     instead of reading every unchanged file again."""
+    # A deck read now keeps its own stored cards (they are its cards, updated), unless its
+    # id is another file's (a copy of a bundled deck in an added folder): then each card id
+    # it shares with that file is used twice, as validate says, line by line. They were
+    # left out, and sync named only the deck id.
     parsed_ids = {d.header.id for d in parsed if d.header is not None}
+    parsed_ids.difference_update(_decks_elsewhere(survey, parsed_ids))
     # The files of decks this sync retires (deleted from a synced folder) hold no card:
     # a card moved out of such a file into another is moved, not used twice.
     read = set(plan.files_read) | _vanished(survey)
