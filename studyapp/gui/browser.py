@@ -63,7 +63,7 @@ from PySide6.QtWidgets import (
 from studyapp.core.errors import StorageError
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.cardhtml import card_css, card_html
-from studyapp.gui.elided import ElidedLabel
+from studyapp.gui.elided import MESSAGE_SHOWN_MS, ElidedLabel
 from studyapp.gui.messages import ask
 from studyapp.gui.richtext import SafeTextView, plain_label
 from studyapp.gui.roledata import fill_roles
@@ -713,6 +713,10 @@ class BrowserWindow(QMainWindow):
         self.status = ElidedLabel(parent=self.statusBar())
         self.status.setObjectName("muted")
         self.statusBar().addWidget(self.status, 1)
+        self._status_clear = QTimer(self)
+        self._status_clear.setSingleShot(True)
+        self._status_clear.timeout.connect(self._on_status_timed_out)
+        self._doing: str | None = None  # the line of the action under way
         self._build_menus()
         self.search_box.setFocus()
         self.run_search()
@@ -951,10 +955,32 @@ class BrowserWindow(QMainWindow):
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._doing is None:  # an action's line stays until its result
+            self._say(self._resting_line(), stays=True)
+
+    def _say(self, text: str, *, stays: bool = False) -> None:
+        """Put ``text`` on the status line. What an action did clears after
+        :data:`~studyapp.gui.elided.MESSAGE_SHOWN_MS` (it stayed all day, as the main
+        window's did) and the line goes back to what is still true: the action under way,
+        or how many cards are selected. ``stays``: that state itself."""
+        self.status.setText(text)
+        if stays:
+            self._status_clear.stop()
+        else:
+            self._status_clear.start(MESSAGE_SHOWN_MS)
+
+    def _resting_line(self) -> str:
+        """What the status line says between messages: the action under way, or how many
+        cards are selected when more than one is ("8 cards selected" stayed when one was)."""
+        if self._doing is not None:
+            return self._doing
         selection = self.table.selectionModel().selection()
         chosen = sum(selection.at(n).height() for n in range(selection.count()))
-        if chosen > 1:
-            self.status.setText(f"{chosen:,} cards selected")
+        return f"{chosen:,} cards selected" if chosen > 1 else ""
+
+    @Slot()
+    def _on_status_timed_out(self) -> None:
+        self.status.setText(self._resting_line())
 
     def _show_info(self, card_id: int) -> None:
         try:
@@ -980,21 +1006,22 @@ class BrowserWindow(QMainWindow):
         try:
             self.browser.set_note(card_id, text)
         except StorageError as exc:
-            self.status.setText("The note was not saved")
+            self._say("The note was not saved")
             show_storage_error(self, exc)
             return
         self.model.refresh([card_id])
         self._show_info(card_id)
-        self.status.setText("Note saved")
+        self._say("Note saved")
 
     # -- actions -----------------------------------------------------------------------------
     def _run(self, doing: str, ids: Sequence[int], job: Callable[[], object]) -> None:
         """Run an action (or an undo) off the GUI thread, one at a time: an action on
         10,000 cards takes longer than a frame. ``acted`` says when it is done."""
         if self._acting is not None:
-            self.status.setText("Still working on the last action…")
+            self._say("Still working on the last action…")
             return
-        self.status.setText(f"{doing}…")
+        self._doing = f"{doing}…"
+        self._say(self._doing, stays=True)
         task = BackgroundTask(job, self)
         task.finished.connect(functools.partial(self._on_acted, task, list(ids)))
         task.error.connect(self._storage_failure)
@@ -1006,13 +1033,14 @@ class BrowserWindow(QMainWindow):
     def _on_acted(self, task: BackgroundTask, ids: list[int], result: object) -> None:
         self._forget_task(task)
         self._acting = None
+        self._doing = None
         if isinstance(result, ActionResult):
-            self.status.setText(result.message)
+            self._say(result.message)
         elif isinstance(result, UndoStep):
-            self.status.setText(f"Undone: {result.label}")
+            self._say(f"Undone: {result.label}")
             ids = list(result.card_ids)
         else:
-            self.status.setText("Nothing to undo")
+            self._say("Nothing to undo")
         self.model.refresh(ids)
         current = self.current_card_id()
         if current is not None:
@@ -1023,7 +1051,8 @@ class BrowserWindow(QMainWindow):
     def _on_action_failed(self, task: BackgroundTask, message: str) -> None:
         self._forget_task(task)
         self._acting = None
-        self.status.setText(f"The action failed: {message}")
+        self._doing = None
+        self._say(f"The action failed: {message}")
         self.acted.emit(None)
 
     def _current_item(self) -> SearchItem | None:
@@ -1046,7 +1075,7 @@ class BrowserWindow(QMainWindow):
     def _selection_or_say(self) -> list[int]:
         ids = self.selected_ids()
         if not ids:
-            self.status.setText("Select one or more cards first")
+            self._say("Select one or more cards first")
         return ids
 
     @staticmethod
@@ -1120,7 +1149,7 @@ class BrowserWindow(QMainWindow):
     @Slot()
     def undo(self) -> None:
         if self.browser.undo_label is None:
-            self.status.setText("Nothing to undo")
+            self._say("Nothing to undo")
             return
         self._run("Undoing", [], self.browser.undo)
 

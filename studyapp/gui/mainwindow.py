@@ -25,7 +25,7 @@ from studyapp.core.gcpause import pause_for_task, resume_after_task
 from studyapp.core.model import FLAG_NAMES
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
-from studyapp.gui.elided import ElidedLabel
+from studyapp.gui.elided import MESSAGE_SHOWN_MS, ElidedLabel
 from studyapp.gui.theme import apply_theme
 from studyapp.services.overview import Overview, ScopeChoice
 from studyapp.services.settings import Settings
@@ -143,11 +143,8 @@ class _SyncProgress:
 _AFTER_PAINT_LIMIT_MS = 200
 """How long the index's catch-up waits for the window to paint the new decks at most."""
 
-_STATUS_SHOWN_MS = 10_000
-"""How long the status line shows what an action did before it clears, as
-``QStatusBar.showMessage(text, ms)`` and Anki's tooltips go (Anki's last 3 s; a line here
-can name a folder and five counts, ~90 characters, so it gets time for a glance away and
-back). "Added the folder course/decks: 2,000 new" stayed all day, long after it was news."""
+_STATUS_SHOWN_MS = MESSAGE_SHOWN_MS
+"""How long the status line shows what an action did (a name tests can shorten)."""
 
 _DAMAGED_STATUS = "The study store is damaged: nothing more is saved"
 """The status line while the store is damaged: a state, not news, so it stays."""

@@ -174,6 +174,28 @@ def test_sorting_by_a_column_searches_again_and_twice_reverses(
     assert again == sorted(first)
 
 
+def test_the_status_line_clears_a_result_back_to_the_selection(
+    qtbot: Any, window: Any, synced: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An action's result goes after its time, back to what is still true: how many cards
+    are selected; one card selected says nothing ("8 cards selected" stayed, as every
+    result did)."""
+    from studyapp.gui import browser as browser_module
+
+    monkeypatch.setattr(browser_module, "MESSAGE_SHOWN_MS", 1500)
+    browser = open_browser(qtbot, window)
+    table = browser.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_A, CTRL | ALT)  # select all
+    assert browser.status.text() == "8 cards selected"
+    act(qtbot, browser, Qt.Key.Key_J, CTRL)
+    assert browser.status.text().startswith("Suspend: 8 cards")
+    qtbot.waitUntil(lambda: browser.status.text() == "8 cards selected", timeout=5000)
+    qtbot.keyClick(table, Qt.Key.Key_Down)  # one card
+    assert len(browser.selected_ids()) == 1
+    assert browser.status.text() == ""
+
+
 def test_actions_on_a_selection_and_their_undo(qtbot: Any, window: Any, synced: Library) -> None:
     browser = open_browser(qtbot, window)
     table = browser.table
