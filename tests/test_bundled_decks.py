@@ -587,6 +587,27 @@ def test_esketamine_is_not_called_an_enantiomer_without_a_document_that_says_so(
         assert "enantiomer" not in lowered, card_id
 
 
+def test_mapp2_figures_are_the_ones_its_abstract_carries(decks: list[ParsedDeck]) -> None:
+    """ev-mapp2-remission taught 71.2% vs 47.6% no longer meeting PTSD criteria and 46.2% vs 21.4%
+    in remission among completers. The abstract of Mitchell 2023 gives none of these, and the
+    results section of the paper could not be read here, so the card now teaches the abstract's
+    CAPS-5 least-squares mean change (23.7 vs 14.8 points) and no card gives the percentages."""
+    shown = {card_id: lowered for card_id, lowered, _cites in _shown_texts(decks)}
+    for card_id, lowered in shown.items():
+        for figure in ("71.2", "47.6", "46.2%", "21.4%"):
+            assert figure not in lowered, (card_id, figure)
+    assert "23.7" in shown["ev-mapp2-remission"] and "14.8" in shown["ev-mapp2-remission"]
+
+
+def test_sandoz_withdrawal_is_dated_as_oram_2016_dates_it(decks: list[ParsedDeck]) -> None:
+    """ev-history-prohibition had Sandoz withdraw LSD '1965-66'; Oram 2016, the text read here,
+    dates the withdrawal of its sponsorship to April 1966, and Oram 2014's abstract gives no date
+    for it. No card dates it to 1965."""
+    for card_id, lowered, _cites in _shown_texts(decks):
+        if "sandoz" in lowered:
+            assert "1965-66" not in lowered and "1966" in lowered, card_id
+
+
 def test_the_trial_designs_diagram_gives_each_phase_its_purpose_and_size(
     decks: list[ParsedDeck],
 ) -> None:
