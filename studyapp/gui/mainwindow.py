@@ -96,6 +96,14 @@ cards without changing their schedule</td></tr>
 </table>"""
 
 
+CRAM_PROMPT = (
+    "Study the cards a search finds without changing their schedule. For example "
+    "family:safety, module:2, prop:r<0.9 or tag:ethics"
+)
+"""Study > Cram a search…'s prompt. It ended 'tag:ethics:', the prompt's colon read as part
+of the last example (a search for the tag 'ethics:'); nothing follows the last one."""
+
+
 def _folder_shown(folder: Path) -> str:
     """A folder as the add's dialog and status name it: with its parent, since a course's
     folder of decks is 'decks' (studyapp init makes one), and "Reading the decks in decks…"
@@ -736,10 +744,7 @@ class MainWindow(QMainWindow):
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Cram a search")
         dialog.setInputMode(QInputDialog.InputMode.TextInput)  # makes its line edit now
-        dialog.setLabelText(
-            "Study the cards of a search without changing their schedule, e.g. "
-            "family:safety, module:2, prop:r<0.9, tag:ethics:"
-        )
+        dialog.setLabelText(CRAM_PROMPT)
         for label in dialog.findChildren(QLabel):
             label.setWordWrap(True)  # (on one line the dialog was 988 px wide)
         for editor in dialog.findChildren(QLineEdit):

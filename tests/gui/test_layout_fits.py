@@ -316,6 +316,22 @@ def test_the_cram_search_dialog_is_no_wider_than_a_small_window(
     assert crammed == ["tag:ethics"]
 
 
+def test_the_cram_prompts_examples_are_searches_as_written() -> None:
+    """The prompt ended 'tag:ethics:', its colon read as part of the last example. Each
+    example, as the prompt writes it, is a search the browser's language reads, and no
+    punctuation follows the last."""
+    import re
+
+    from studyapp.core.search import parse
+    from studyapp.gui.mainwindow import CRAM_PROMPT
+
+    examples = re.findall(r"\b[a-z]+:\S+?(?=,|$| or )", CRAM_PROMPT)
+    assert examples == ["family:safety", "module:2", "prop:r<0.9", "tag:ethics"]
+    for example in examples:
+        parse(example)
+    assert CRAM_PROMPT.endswith(" or tag:ethics")
+
+
 def test_every_menu_shortcut_is_in_the_keyboard_shortcuts_table(window: Any) -> None:
     """F1's table left out Ctrl+O (Add deck folder) and Ctrl+Q (Quit), though the File menu
     has them (DECISIONS: the table lists every key)."""
