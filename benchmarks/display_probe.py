@@ -85,6 +85,7 @@ class Probe:
         self.paint_seen = False
         self.ticks: list[float] = []
         self.window: Any = None
+        self.attached = False
         self.painted_at = 0.0
         self.sync_times: list[float] = []
         self.add_started = 0.0
@@ -155,13 +156,25 @@ class Probe:
         self.painted_at = now
         self.ticks.append(now)
         self.timer.start()
-        done = getattr(self.window, "sync_done", None)
+        self.attach(self.window)
+        self.window_timer.start(int(WINDOW_S * 1000))
+
+    def attach(self, window: Any) -> None:
+        """Listen to ``window``'s syncs (once): from its making, where it can be (the app's
+        main window), so no sync's end is missed. Attached only at its first paint, a
+        start-up sync that ended before that paint (a new store: its sync is started from a
+        zero-delay timer beside the window's showing) was never seen, and the add-folder
+        probe waited for it until the test's 120 s timeout (seen once in a full test run)."""
+        if self.attached:
+            return
+        self.attached = True
+        self.window = window
+        done = getattr(window, "sync_done", None)
         if done is not None:
             done.connect(self.on_sync_done)
-        indexed = getattr(self.window, "index_done", None)
+        indexed = getattr(window, "index_done", None)
         if indexed is not None:
             indexed.connect(self.on_index_done)
-        self.window_timer.start(int(WINDOW_S * 1000))
 
     def on_tick(self) -> None:
         now = time.perf_counter()
@@ -230,7 +243,11 @@ class Probe:
             self.finish()
 
     def start_add_folder(self) -> None:
-        if not self.sync_times:  # the start-up sync is still running: wait for it
+        # The start-up sync still running (none ended yet, or the window's task still under
+        # way): wait for it, as File > Add deck folder would refuse to start beside it.
+        task = getattr(self.window, "_task", None)
+        if not self.sync_times or (task is not None and task.is_running()):
+            result["add_waits"] = result.get("add_waits", 0) + 1
             self.QTimer.singleShot(50, self.start_add_folder)
             return
         from studyapp.gui import folderpicker
@@ -319,6 +336,7 @@ else:
             from PySide6.QtWidgets import QApplication
 
             probe = probes[QApplication.instance()]
+            probe.attach(window)  # before the event loop runs: no sync's end is missed
             window.first_painted.connect(lambda: probe.painted(window))
 
     probes: dict[Any, Probe] = {}

@@ -99,3 +99,37 @@ def test_adding_a_folder_reports_the_gaps_to_the_decks_shown_and_to_the_index(
     assert 0 < shown["max_ms"] <= whole["max_ms"]
     assert added["seconds"] <= added["index_seconds"]
     assert added["summary"].startswith("300 new")
+
+
+_SYNC_BEFORE_THE_FIRST_PAINT = """
+import runpy, sys
+from studyapp.gui.mainwindow import MainWindow
+
+def sync_now(self):  # the start-up sync, ended before the window's first paint is over
+    self.sync_done.emit(self.library.sync())
+
+MainWindow.start_sync = sync_now
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_adding_a_folder_starts_after_a_start_up_sync_that_ended_before_the_first_paint(
+    tmp_path: Path,
+) -> None:
+    # The probe listened to the window's syncs only from its first paint: a start-up sync
+    # that had ended by then was never seen, and the probe waited for it until the test's
+    # timeout (seen once in a full test run, on a loaded machine). Here that sync ends
+    # before the paint every time: the probe listens from the window's making.
+    from benchmarks.course import generate
+
+    folder = generate(30, tmp_path / "course").folder
+    out = tmp_path / "probe.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(PROBE.parent.parent)}
+    command = [sys.executable, "-c", _SYNC_BEFORE_THE_FIRST_PAINT, str(PROBE), str(out)]
+    args = ["add-folder", str(folder), "--", "--data-dir", str(tmp_path / "d")]
+    subprocess.run([*command, *args], env=env, check=True, timeout=60)
+    result = json.loads(out.read_text())
+    sync_done_ms = result["sync_done_ms"]
+    assert sync_done_ms and sync_done_ms[0] < 0  # the start-up sync ended before the paint
+    assert result["add_folder"]["summary"].startswith("30 new")
