@@ -608,6 +608,16 @@ def test_sandoz_withdrawal_is_dated_as_oram_2016_dates_it(decks: list[ParsedDeck
             assert "1965-66" not in lowered and "1966" in lowered, card_id
 
 
+def test_the_1960s_decline_names_only_what_its_documents_carry(decks: list[ParsedDeck]) -> None:
+    """ev-history-prohibition also named 'the first US federal controls (1965, 1968)': no
+    document in the bibliography carries them (Oram 2014's abstract gives the 1962 amendments,
+    Oram 2016 Sandoz's 1966 withdrawal, the CSA 1970), so no card dates them until one is read
+    and cited."""
+    for card_id, lowered, _cites in _shown_texts(decks):
+        assert "federal controls" not in lowered, card_id
+        assert not re.search(r"\b1965\b", lowered), card_id
+
+
 def test_the_trial_designs_diagram_gives_each_phase_its_purpose_and_size(
     decks: list[ParsedDeck],
 ) -> None:
