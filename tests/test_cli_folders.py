@@ -45,15 +45,23 @@ def test_folder_mistakes_are_one_line_and_exit_two(
         assert err[-1] == f"studyapp: error: {message}"
 
 
-def test_sync_with_a_missing_folder_updates_the_rest_and_exits_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    data = ["--data-dir", str(tmp_path / "store")]
+def add_a_folder_then_delete_it(
+    tmp_path: Path, data: list[str], capsys: pytest.CaptureFixture[str]
+) -> Path:
+    """A folder added with 'folders add', then deleted from the disk (its output read)."""
     gone = tmp_path / "gone"
     gone.mkdir()
     assert main([*data, "folders", "add", str(gone)]) == 0
     gone.rmdir()
     capsys.readouterr()
+    return gone
+
+
+def test_sync_with_a_missing_folder_updates_the_rest_and_exits_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(tmp_path / "store")]
+    gone = add_a_folder_then_delete_it(tmp_path, data, capsys)
     assert main([*data, "sync"]) == 1
     captured = capsys.readouterr()
     assert captured.out.startswith(f"{gone}:1:1: error: the folder is not there")
@@ -79,11 +87,7 @@ def test_sync_with_broken_bundled_decks_does_not_say_to_remove_them(
     (bundled / "terms.yaml").write_text("format_version: 1\ndeck: [\n")
     monkeypatch.setattr(paths, "bundled_decks_dir", lambda: bundled)
     data = ["--data-dir", str(tmp_path / "store")]
-    gone = tmp_path / "gone"
-    gone.mkdir()
-    assert main([*data, "folders", "add", str(gone)]) == 0
-    gone.rmdir()
-    capsys.readouterr()
+    gone = add_a_folder_then_delete_it(tmp_path, data, capsys)
     assert main([*data, "sync"]) == 1
     captured = capsys.readouterr()
     assert f"{bundled / 'terms.yaml'}:3:1: error: YAML:" in captured.out

@@ -90,11 +90,7 @@ def test_the_memory_tab_says_once_that_there_is_nothing_yet_then_counts_one_card
     for panel in (screen.difficulty, screen.retrievability):
         assert not panel.showing_chart and panel.empty.text() == "Nothing yet."
     qtbot.keyClick(screen, Qt.Key.Key_Escape)
-    qtbot.keyClick(window.overview, Qt.Key.Key_S)
-    qtbot.keyClick(window.review, Qt.Key.Key_Space)
-    qtbot.keyClick(window.review, Qt.Key.Key_3)
-    qtbot.keyClick(window.review, Qt.Key.Key_Escape)
-    qtbot.keyClick(window.summary, Qt.Key.Key_Return)
+    answer_a_first_card(qtbot, window)
     screen = open_statistics(qtbot, window)
     screen.tabs.setCurrentIndex(2)
     assert not screen.memory_caption.isHidden()
@@ -103,15 +99,21 @@ def test_the_memory_tab_says_once_that_there_is_nothing_yet_then_counts_one_card
     )
 
 
-def test_a_first_answer_is_one_answer_on_one_day(qtbot: Any, window: Any) -> None:
-    """The calendar's caption said "1 answers on 1 days; busiest day 1" and the forecast's
-    "1 card in the next 30 days, 0.0 a day on average" (seen under Xvfb after a trainee's
-    first card)."""
+def answer_a_first_card(qtbot: Any, window: Any) -> None:
+    """Study all (S), show the answer, Good, leave the session and its summary: the
+    trainee's first answer, back on the deck list."""
     qtbot.keyClick(window.overview, Qt.Key.Key_S)
     qtbot.keyClick(window.review, Qt.Key.Key_Space)
     qtbot.keyClick(window.review, Qt.Key.Key_3)
     qtbot.keyClick(window.review, Qt.Key.Key_Escape)
     qtbot.keyClick(window.summary, Qt.Key.Key_Return)
+
+
+def test_a_first_answer_is_one_answer_on_one_day(qtbot: Any, window: Any) -> None:
+    """The calendar's caption said "1 answers on 1 days; busiest day 1" and the forecast's
+    "1 card in the next 30 days, 0.0 a day on average" (seen under Xvfb after a trainee's
+    first card)."""
+    answer_a_first_card(qtbot, window)
     screen = open_statistics(qtbot, window)
     assert screen.calendar.caption.text() == "1 answer on 1 day; busiest day 1"
     # and the card it left due: not "0.0 a day on average", as if none were
