@@ -63,7 +63,7 @@ from PySide6.QtWidgets import (
 from studyapp.core.errors import StorageError
 from studyapp.gui.background import BackgroundTask
 from studyapp.gui.cardhtml import card_css, card_html
-from studyapp.gui.elided import MESSAGE_SHOWN_MS, ElidedLabel
+from studyapp.gui.elided import MESSAGE_SHOWN_MS, StatusLine
 from studyapp.gui.messages import ask
 from studyapp.gui.richtext import SafeTextView, plain_label
 from studyapp.gui.roledata import fill_roles
@@ -710,12 +710,9 @@ class BrowserWindow(QMainWindow):
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.info)
         self.splitter.setStretchFactor(0, 1)  # the details' factor: see resizeEvent
-        self.status = ElidedLabel(parent=self.statusBar())
+        self.status = StatusLine(self._resting_line, parent=self.statusBar())
         self.status.setObjectName("muted")
         self.statusBar().addWidget(self.status, 1)
-        self._status_clear = QTimer(self)
-        self._status_clear.setSingleShot(True)
-        self._status_clear.timeout.connect(self._on_status_timed_out)
         self._doing: str | None = None  # the line of the action under way
         self._build_menus()
         self.search_box.setFocus()
@@ -963,11 +960,7 @@ class BrowserWindow(QMainWindow):
         :data:`~studyapp.gui.elided.MESSAGE_SHOWN_MS` (it stayed all day, as the main
         window's did) and the line goes back to what is still true: the action under way,
         or how many cards are selected. ``stays``: that state itself."""
-        self.status.setText(text)
-        if stays:
-            self._status_clear.stop()
-        else:
-            self._status_clear.start(MESSAGE_SHOWN_MS)
+        self.status.say(text, stays=stays, shown_ms=MESSAGE_SHOWN_MS)
 
     def _resting_line(self) -> str:
         """What the status line says between messages: the action under way, or how many
@@ -977,10 +970,6 @@ class BrowserWindow(QMainWindow):
         selection = self.table.selectionModel().selection()
         chosen = sum(selection.at(n).height() for n in range(selection.count()))
         return f"{chosen:,} cards selected" if chosen > 1 else ""
-
-    @Slot()
-    def _on_status_timed_out(self) -> None:
-        self.status.setText(self._resting_line())
 
     def _show_info(self, card_id: int) -> None:
         try:

@@ -5,13 +5,15 @@ its sync changed) was cut off at the window's edge, with no way to read the rest
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from studyapp.gui.tooltip import plain_tooltip
 
-__all__ = ["MESSAGE_SHOWN_MS", "ElidedLabel"]
+__all__ = ["MESSAGE_SHOWN_MS", "ElidedLabel", "StatusLine"]
 
 MESSAGE_SHOWN_MS = 10_000
 """How long a status line shows what an action did before it clears, as
@@ -55,3 +57,31 @@ class ElidedLabel(QLabel):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
+
+
+class StatusLine(ElidedLabel):
+    """A status bar's line: what an action did (:meth:`say`) shows for a while, then the line
+    goes back to what ``resting`` says is still true (a damaged store, the action under way,
+    the cards selected; "" for nothing). The main window and the browser each had this timer
+    and its fallback written out."""
+
+    def __init__(self, resting: Callable[[], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        self._resting = resting
+        self._clear = QTimer(self)
+        self._clear.setSingleShot(True)
+        self._clear.timeout.connect(self._timed_out)
+
+    def say(self, text: str, *, stays: bool = False, shown_ms: int = MESSAGE_SHOWN_MS) -> None:
+        """Show ``text``; unless it ``stays`` (a state still true while it shows: work under
+        way, a damaged store), the resting line comes back after ``shown_ms``. Each message
+        restarts or stops the one timer, so an earlier message's timeout never cuts a later
+        one."""
+        self.setText(text)
+        if stays:
+            self._clear.stop()
+        else:
+            self._clear.start(shown_ms)
+
+    def _timed_out(self) -> None:
+        self.setText(self._resting())

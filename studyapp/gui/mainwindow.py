@@ -25,7 +25,7 @@ from studyapp.core.gcpause import pause_for_task, resume_after_task
 from studyapp.core.model import FLAG_NAMES
 from studyapp.core.studyday import utc_now
 from studyapp.gui.background import BackgroundTask
-from studyapp.gui.elided import MESSAGE_SHOWN_MS, ElidedLabel
+from studyapp.gui.elided import MESSAGE_SHOWN_MS, StatusLine
 from studyapp.gui.theme import apply_theme
 from studyapp.services.overview import Overview, ScopeChoice
 from studyapp.services.settings import Settings
@@ -259,11 +259,12 @@ class MainWindow(QMainWindow):
         self._busy.setRange(0, 0)
         self._busy.setMaximumWidth(160)
         self._busy.setVisible(False)
-        self._status = ElidedLabel()  # plain text: it names files and folders
+        # Plain text: it names files and folders. A result shown over a damaged store (an
+        # undo, a report) gives the line back to the damage.
+        self._status = StatusLine(
+            lambda: _DAMAGED_STATUS if self.library.damage is not None else ""
+        )
         self.statusBar().addWidget(self._status, 1)
-        self._status_clear = QTimer(self)
-        self._status_clear.setSingleShot(True)
-        self._status_clear.timeout.connect(self._on_status_timed_out)
         # Its own place, so the line it follows (an added folder's summary) stays whole.
         self._indexing_note = QLabel("Indexing the new cards for search…")
         self._indexing_note.setVisible(False)
@@ -540,20 +541,10 @@ class MainWindow(QMainWindow):
         self.overview.setFocus()
 
     def _say(self, text: str, *, stays: bool = False) -> None:
-        """Put ``text`` on the status line. What an action did (its result) clears after
-        :data:`_STATUS_SHOWN_MS`; ``stays`` is for what is still true while it shows: work
-        under way (its result replaces it) and a damaged store. Each message restarts or
-        stops the one timer, so an earlier message's timeout never cuts a later one."""
-        self._status.setText(text)
-        if stays:
-            self._status_clear.stop()
-        else:
-            self._status_clear.start(_STATUS_SHOWN_MS)
-
-    @Slot()
-    def _on_status_timed_out(self) -> None:
-        # A result shown over a damaged store (an undo, a report) gives the line back to it.
-        self._status.setText(_DAMAGED_STATUS if self.library.damage is not None else "")
+        """Put ``text`` on the status line (:meth:`StatusLine.say`). What an action did (its
+        result) clears after :data:`_STATUS_SHOWN_MS`; ``stays`` is for what is still true
+        while it shows: work under way (its result replaces it) and a damaged store."""
+        self._status.say(text, stays=stays, shown_ms=_STATUS_SHOWN_MS)
 
     @Slot(bool)
     def _on_grouping_changed(self, by_module: bool) -> None:
